@@ -1,0 +1,37 @@
+// Per-action energy costs, loaded from configs/energy/*.yaml. Hardware never sees this; the
+// energy model (sim/energy) multiplies counts by these figures once, at the end.
+#pragma once
+#include <string>
+
+#include "common/types.h"
+
+namespace dfsim {
+
+struct LevelCost {
+    double read = 0;          // energy per read of `reference_bits` bits (table unit)
+    double write = 0;         // energy per write of `reference_bits` bits
+    int reference_bits = 32;  // access width the figures are quoted for
+};
+
+struct EnergyTable {
+    std::string name;
+    std::string file;
+    std::string unit = "pJ";        // pJ | normalized (multiples of one MAC)
+    bool scale_with_width = true;   // per-access energy x (bits moved / reference_bits)
+    LevelCost level[kNumLevels];
+    // GLB energy scales with its size as (size / glb_reference_kb)^glb_size_exponent.
+    double glb_reference_kb = 32;
+    double glb_size_exponent = 0;
+    double mac = 0;   // one 8-bit MAC (multiply + accumulate)
+    double add = 0;   // one psum accumulation (wide add)
+
+    const LevelCost& at(Level l) const { return level[static_cast<int>(l)]; }
+    LevelCost& at(Level l) { return level[static_cast<int>(l)]; }
+    // Energy of one access of `bits` bits at level l; glb_bytes is the GLB's size.
+    double access(Level l, bool is_write, int bits, double glb_bytes) const;
+};
+
+EnergyTable load_energy_table(const std::string& path);
+EnergyTable load_energy_table_from_string(const std::string& yaml, const std::string& name);
+
+}  // namespace dfsim

@@ -1,0 +1,121 @@
+#include "common/layer.h"
+
+#include "common/yaml_reader.h"
+
+namespace dfsim {
+
+namespace {
+
+Format read_format(const YamlMap& m, const Format& dflt) {
+    Format f = dflt;
+    f.bits = static_cast<int>(m.get_int("bits", 1, 8, dflt.bits));
+    f.is_signed = m.get_bool("signed", dflt.is_signed);
+    m.check_no_unknown_keys();
+    return f;
+}
+
+SyntheticSource read_source(const YamlMap& m, const SyntheticSource& dflt) {
+    SyntheticSource s = dflt;
+    s.distribution = m.get_enum("distribution", {"uniform", "normal", "laplace"}, dflt.distribution);
+    s.zero_fraction = m.get_double("zero_fraction", 0.0, 1.0, dflt.zero_fraction);
+    s.scale = m.get_double("scale", 1e-6, 1.0, dflt.scale);
+    s.seed = static_cast<uint64_t>(m.get_int("seed", 0, INT64_MAX, static_cast<int64_t>(dflt.seed)));
+    m.check_no_unknown_keys();
+    return s;
+}
+
+struct Defaults {
+    int batch = 1;
+    Format ifmap{8, true}, filter{8, true};
+    SyntheticSource ifmap_data, filter_data;
+};
+
+Layer read_layer(const YamlMap& m, const Defaults& d, int index) {
+    Layer l;
+    l.name = m.get_string("name", "layer" + std::to_string(index));
+    l.type = m.get_enum("type", {"conv", "fc"}, "conv");
+    LayerShape& s = l.shape;
+    const int64_t big = 1 << 20;
+    s.N = static_cast<int>(m.get_int("N", 1, 4096, d.batch));
+    s.C = static_cast<int>(m.get_int("C", 1, big));
+    s.M = static_cast<int>(m.get_int("M", 1, big));
+    if (l.type == "fc") {
+        // An FC layer over a C x H x W input: a conv whose filter covers the whole input.
+        s.H = static_cast<int>(m.get_int("H", 1, big, 1));
+        s.W = static_cast<int>(m.get_int("W", 1, big, 1));
+        s.R = s.H;
+        s.S = s.W;
+    } else {
+        s.H = static_cast<int>(m.get_int("H", 1, big));
+        s.W = static_cast<int>(m.get_int("W", 1, big));
+        s.R = static_cast<int>(m.get_int("R", 1, 64));
+        s.S = static_cast<int>(m.get_int("S", 1, 64));
+        s.U = static_cast<int>(m.get_int("stride", 1, 64, 1));
+        s.P = static_cast<int>(m.get_int("padding", 0, 64, 0));
+        s.G = static_cast<int>(m.get_int("groups", 1, big, 1));
+    }
+    if (s.C % s.G != 0) m.fail("groups", "expected a divisor of C (" + std::to_string(s.C) + ")");
+    if (s.M % s.G != 0) m.fail("groups", "expected a divisor of M (" + std::to_string(s.M) + ")");
+    if (s.R > s.Hp()) m.fail("R", "expected R <= H + 2*padding (" + std::to_string(s.Hp()) + ")");
+    if (s.S > s.Wp()) m.fail("S", "expected S <= W + 2*padding (" + std::to_string(s.Wp()) + ")");
+
+    l.ifmap = d.ifmap;
+    l.filter = d.filter;
+    if (auto b = m.opt_child("bits")) {
+        if (auto f = b->opt_child("ifmap")) l.ifmap = read_format(*f, d.ifmap);
+        if (auto f = b->opt_child("filter")) l.filter = read_format(*f, d.filter);
+        b->check_no_unknown_keys();
+    }
+    l.ifmap_data = d.ifmap_data;
+    l.filter_data = d.filter_data;
+    // Per-layer seeds differ by default so layers do not see identical data.
+    l.ifmap_data.seed = d.ifmap_data.seed + 1000003ULL * static_cast<uint64_t>(index);
+    l.filter_data.seed = d.filter_data.seed + 1000003ULL * static_cast<uint64_t>(index);
+    if (auto dd = m.opt_child("data")) {
+        if (auto f = dd->opt_child("ifmap")) l.ifmap_data = read_source(*f, l.ifmap_data);
+        if (auto f = dd->opt_child("filter")) l.filter_data = read_source(*f, l.filter_data);
+        dd->check_no_unknown_keys();
+    }
+    if (auto r = m.opt_child("requant")) {
+        l.requant.enabled = true;
+        l.requant.multiplier = static_cast<int32_t>(r->get_int("multiplier", 1, INT32_MAX));
+        l.requant.shift = static_cast<int>(r->get_int("shift", 0, 62));
+        l.requant.relu = r->get_bool("relu", false);
+        if (auto o = r->opt_child("out")) l.requant.out = read_format(*o, l.requant.out);
+        r->check_no_unknown_keys();
+    }
+    m.check_no_unknown_keys();
+    return l;
+}
+
+}  // namespace
+
+Network load_network(const std::string& path) {
+    YamlMap root = YamlMap::load_file(path);
+    Network net;
+    net.file = path;
+    net.name = root.get_string("name");
+    root.get_string("source", "");  // free-text provenance, documented in the file
+    Defaults d;
+    if (auto dm = root.opt_child("defaults")) {
+        d.batch = static_cast<int>(dm->get_int("batch", 1, 4096, 1));
+        if (auto b = dm->opt_child("bits")) {
+            if (auto f = b->opt_child("ifmap")) d.ifmap = read_format(*f, d.ifmap);
+            if (auto f = b->opt_child("filter")) d.filter = read_format(*f, d.filter);
+            b->check_no_unknown_keys();
+        }
+        if (auto dd = dm->opt_child("data")) {
+            if (auto f = dd->opt_child("ifmap")) d.ifmap_data = read_source(*f, d.ifmap_data);
+            if (auto f = dd->opt_child("filter")) d.filter_data = read_source(*f, d.filter_data);
+            dd->check_no_unknown_keys();
+        }
+        dm->check_no_unknown_keys();
+    }
+    auto layers = root.list("layers");
+    if (layers.empty()) root.fail("layers", "expected at least one layer");
+    for (size_t i = 0; i < layers.size(); ++i) net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i)));
+    root.check_no_unknown_keys();
+    return net;
+}
+
+}  // namespace dfsim

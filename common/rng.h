@@ -1,0 +1,45 @@
+// Deterministic random numbers, identical on every platform and standard library
+// (std::*_distribution is implementation-defined, so it is not used).
+#pragma once
+#include <cmath>
+#include <cstdint>
+
+namespace dfsim {
+
+// SplitMix64 (Steele, Lea, Flood 2014): small, fast, passes BigCrush; fine for test data.
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : m_state(seed) {}
+    uint64_t next_u64() {
+        uint64_t z = (m_state += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    // Uniform in [0, 1) with 53 bits.
+    double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+    // Uniform integer in [lo, hi] (inclusive); small modulo bias is irrelevant for test data.
+    int64_t uniform_int(int64_t lo, int64_t hi) {
+        uint64_t span = static_cast<uint64_t>(hi - lo) + 1;
+        return lo + static_cast<int64_t>(next_u64() % span);
+    }
+    // Standard normal by Box-Muller (uses two uniforms per call; deterministic).
+    double normal() {
+        double u1 = uniform();
+        double u2 = uniform();
+        if (u1 < 1e-300) u1 = 1e-300;
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    }
+    // Standard Laplace (scale 1) by inversion.
+    double laplace() {
+        double u = uniform() - 0.5;
+        double a = 1.0 - 2.0 * std::fabs(u);
+        if (a < 1e-300) a = 1e-300;
+        return (u < 0 ? 1.0 : -1.0) * std::log(a);
+    }
+
+private:
+    uint64_t m_state;
+};
+
+}  // namespace dfsim

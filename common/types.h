@@ -1,0 +1,89 @@
+// Strong enums and the action counters that hardware models fill in. Energy is computed
+// from these counts in one place (sim/energy), never inside a model.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace dfsim {
+
+enum class DataType : uint8_t { Ifmap = 0, Filter = 1, Psum = 2 };
+inline constexpr int kNumDataTypes = 3;
+inline constexpr std::array<DataType, 3> kDataTypes{DataType::Ifmap, DataType::Filter, DataType::Psum};
+
+// Storage levels, nearest the ALU last. Noc = the array's networks (global input buses, local
+// psum links, global output bus).
+enum class Level : uint8_t { Dram = 0, Glb = 1, Noc = 2, Rf = 3 };
+inline constexpr int kNumLevels = 4;
+inline constexpr std::array<Level, 4> kLevels{Level::Dram, Level::Glb, Level::Noc, Level::Rf};
+
+constexpr std::string_view to_string(DataType t) {
+    switch (t) {
+        case DataType::Ifmap: return "ifmap";
+        case DataType::Filter: return "filter";
+        case DataType::Psum: return "psum";
+    }
+    return "?";
+}
+constexpr std::string_view to_string(Level l) {
+    switch (l) {
+        case Level::Dram: return "dram";
+        case Level::Glb: return "glb";
+        case Level::Noc: return "noc";
+        case Level::Rf: return "rf";
+    }
+    return "?";
+}
+
+struct ReadWrite {
+    uint64_t reads = 0;   // words
+    uint64_t writes = 0;  // words
+    bool operator==(const ReadWrite&) const = default;
+};
+
+// Word accesses per level and data type. Words are of the data type's width at that level
+// (ifmap/filter: operand width; psum: psum storage width, or output width once requantized --
+// see `psum_out_bits_*`).
+struct AccessCounts {
+    std::array<std::array<ReadWrite, kNumDataTypes>, kNumLevels> a{};
+    ReadWrite& at(Level l, DataType t) { return a[static_cast<int>(l)][static_cast<int>(t)]; }
+    const ReadWrite& at(Level l, DataType t) const { return a[static_cast<int>(l)][static_cast<int>(t)]; }
+    AccessCounts& operator+=(const AccessCounts& o) {
+        for (int l = 0; l < kNumLevels; ++l)
+            for (int t = 0; t < kNumDataTypes; ++t) {
+                a[l][t].reads += o.a[l][t].reads;
+                a[l][t].writes += o.a[l][t].writes;
+            }
+        return *this;
+    }
+    bool operator==(const AccessCounts&) const = default;
+};
+
+// Everything a layer's simulation counts. All fields are event counts; derived figures
+// (utilization, energy, pJ/MAC) are computed when reporting.
+struct ActionCounts {
+    AccessCounts acc;
+    uint64_t macs = 0;          // MAC slots issued (including gated ones)
+    uint64_t gated_macs = 0;    // MACs whose ifmap operand was zero: filter read and multiply skipped
+    uint64_t psum_adds = 0;     // accumulations of incoming partial sums (ALU adds)
+    uint64_t requant_ops = 0;   // output values requantized on the way to the buffer
+    // Psum words written to the GLB at the final output width (after requantization): these
+    // GLB psum writes and the DRAM psum writes are `out_bits` wide, not `psum_bits` wide.
+    uint64_t glb_output_writes = 0;
+    uint64_t glb_output_reads = 0;
+    uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
+    ActionCounts& operator+=(const ActionCounts& o) {
+        acc += o.acc;
+        macs += o.macs;
+        gated_macs += o.gated_macs;
+        psum_adds += o.psum_adds;
+        requant_ops += o.requant_ops;
+        glb_output_writes += o.glb_output_writes;
+        glb_output_reads += o.glb_output_reads;
+        psum_saturations += o.psum_saturations;
+        return *this;
+    }
+    bool operator==(const ActionCounts&) const = default;
+};
+
+}  // namespace dfsim

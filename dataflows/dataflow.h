@@ -1,0 +1,61 @@
+// A dataflow: how a layer's loops are mapped onto the PE array and the buffer hierarchy.
+// Each dataflow has a mapper (chooses the mapping parameters for a layer under the storage and
+// bus constraints, scoring candidates with its analytical model), a program builder (turns a
+// mapping into the operations the hardware runs) and the analytical model itself (closed-form
+// counts and an estimate of cycles, written separately from the hardware's own counting).
+// Dataflows are registered by name (see registry.cpp); `dfsim list` prints them.
+#pragma once
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "common/arch.h"
+#include "common/energy_table.h"
+#include "common/layer.h"
+#include "common/types.h"
+#include "hw/program.h"
+
+namespace dfsim {
+
+enum class Objective { Energy, Cycles, Edp };
+Objective parse_objective(const std::string& s);  // energy | cycles | edp; throws ConfigError
+
+// No legal mapping exists for a layer on an architecture (a user-facing error).
+class MappingError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Mapping {
+public:
+    virtual ~Mapping() = default;
+    virtual std::string summary() const = 0;               // one line of parameters
+    virtual std::string loop_nest(const Layer& l) const = 0;  // the loop nest, one loop a line
+};
+
+struct Estimate {
+    ActionCounts counts;  // accesses on data with no zeros other than padding
+    uint64_t cycles = 0;  // estimated cycles (the simulator's are authoritative)
+    double energy = 0;    // table units
+    uint64_t glb_bytes = 0;  // global buffer the mapping allocates
+};
+
+class Dataflow {
+public:
+    virtual ~Dataflow() = default;
+    virtual std::string name() const = 0;
+    virtual std::string description() const = 0;
+    // Best legal mapping for the objective; throws MappingError if none fits.
+    virtual std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a,
+                                                    const EnergyTable& t, Objective obj) const = 0;
+    virtual hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
+    virtual Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                              const Mapping& m) const = 0;
+};
+
+// The registry of dataflows, by name.
+const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices
+std::vector<const Dataflow*> all_dataflows();
+
+}  // namespace dfsim

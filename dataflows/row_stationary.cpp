@@ -1,0 +1,555 @@
+#include "dataflows/row_stationary.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <sstream>
+
+#include "common/config_error.h"
+#include "common/energy.h"
+
+namespace dfsim {
+
+namespace {
+
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64_t>(bits) + 7) / 8; }
+
+int tile_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1) * s.U + s.R); }
+
+}  // namespace
+
+std::string RsMapping::summary() const {
+    std::ostringstream os;
+    os << "h=" << h << " e=" << e << " p=" << p << " q=" << q << " r=" << r << " t=" << t << " | glb tile Et="
+       << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
+       << (double_buffer ? " double-buffered" : " single-buffered");
+    return os.str();
+}
+
+std::string RsMapping::loop_nest(const Layer& l) const {
+    const LayerShape& s = l.shape;
+    std::ostringstream os;
+    auto ind = [&](int d) { return std::string(static_cast<size_t>(2 * d), ' '); };
+    int d = 0;
+    os << ind(d++) << "for n in [0," << s.N << ")                       # DRAM\n";
+    os << ind(d++) << "for g in [0," << s.G << ")\n";
+    if (m_outer) {
+        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
+        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
+    } else {
+        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
+        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
+    }
+    os << ind(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap "
+       << Ct << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Mt << "x" << Et << "x" << s.F() << "\n";
+    os << ind(d++) << "for m_blk in [0,Mt) step p*t=" << p * t << "                # pass loops\n";
+    os << ind(d++) << "for c_blk in [0,Ct) step q*r=" << q * r << "\n";
+    os << ind(d++) << "for r_seg in [0," << s.R << ") step h=" << h << "\n";
+    os << ind(d++) << "for strip in [0,Et) step e=" << e << "                  # filters stay in the spads\n";
+    os << ind(d++) << "parallel-for chain in [0," << t << "), set in [0," << r << "), pe_row in [0," << h
+       << "), pe_col in [0," << e << ")   # array\n";
+    os << ind(d++) << "for f in [0," << s.F() << ")                       # PE: 1-D row convolution\n";
+    os << ind(d++) << "for m in [0," << p << "), c in [0," << q << "), s in [0," << s.S << "): psum += w * x\n";
+    return os.str();
+}
+
+uint64_t RowStationary::glb_bytes(const Layer& l, const ArchParams& a, const RsMapping& m) {
+    const LayerShape& s = l.shape;
+    uint64_t b = bytes_of(static_cast<uint64_t>(m.Ct) * tile_rows(s, m.Et) * s.W, l.ifmap.bits) +
+                 bytes_of(static_cast<uint64_t>(m.Mt) * m.Ct * s.R * s.S, l.filter.bits) +
+                 bytes_of(static_cast<uint64_t>(m.Mt) * m.Et * s.F(), a.pe.psum_bits);
+    return m.double_buffer ? 2 * b : b;
+}
+
+std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMapping& m) {
+    const LayerShape& s = l.shape;
+    std::ostringstream os;
+    if (m.h < 1 || m.h > std::min(s.R, a.rows)) os << "h must be in [1, min(R, rows)]";
+    else if (m.e < 1 || m.e > std::min(s.E(), a.cols)) os << "e must be in [1, min(E, cols)]";
+    else if (m.p < 1 || m.p > a.pe.psum_spad_words) os << "p exceeds the psum spad (" << a.pe.psum_spad_words << " words)";
+    else if (m.q < 1 || m.q * s.S > a.pe.ifmap_spad_words) os << "q*S exceeds the ifmap spad (" << a.pe.ifmap_spad_words << " words)";
+    else if (m.p * m.q * s.S > a.pe.filter_spad_words) os << "p*q*S exceeds the filter spad (" << a.pe.filter_spad_words << " words)";
+    else if (m.r < 1 || m.r * m.h > a.rows) os << "r*h exceeds the array rows";
+    else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e)) os << "t chains do not fit the array";
+    else if (m.Et < 1 || m.Et > s.E()) os << "Et must be in [1, E]";
+    else if (m.Mt < 1 || m.Mt > s.Mg()) os << "Mt must be in [1, M/G]";
+    else if (m.Ct < 1 || m.Ct > s.Cg()) os << "Ct must be in [1, C/G]";
+    else if (glb_bytes(l, a, m) > static_cast<uint64_t>(a.glb.size_bytes))
+        os << "tiles need " << glb_bytes(l, a, m) << " bytes of global buffer, which holds " << a.glb.size_bytes;
+    return os.str();
+}
+
+void RowStationary::for_each_step(const Layer& l, const RsMapping& m,
+                                  const std::function<void(const RsStepInfo&)>& step,
+                                  const std::function<void(const RsStepInfo&, const RsPassInfo&)>& pass) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    auto visit = [&](int n, int g, int E0, int M0, int C0) {
+        RsStepInfo st;
+        st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
+        st.Et = std::min(m.Et, E - E0);
+        st.Mt = std::min(m.Mt, Mg - M0);
+        st.Ct = std::min(m.Ct, Cg - C0);
+        st.row_lo = std::max(0, E0 * s.U - s.P);
+        st.row_hi = std::min(s.H, (E0 + st.Et - 1) * s.U + s.R - s.P);
+        st.first_c = C0 == 0;
+        st.last_c = C0 + st.Ct >= Cg;
+        step(st);
+        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
+            for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
+                for (int r0 = 0; r0 < s.R; r0 += m.h)
+                    for (int k = 0, e0 = E0; e0 < E0 + st.Et; ++k, e0 += m.e) {
+                        RsPassInfo pi;
+                        pi.n = n, pi.g = g;
+                        pi.e_abs0 = e0;
+                        pi.e_cnt = std::min(m.e, E0 + st.Et - e0);
+                        pi.psum_e0 = e0 - E0;
+                        pi.mb0 = mb0, pi.n_m = std::min(m.p * m.t, st.Mt - mb0);
+                        pi.cb0 = cb0, pi.n_c = std::min(m.q * m.r, st.Ct - cb0);
+                        pi.r0 = r0, pi.h_eff = std::min(m.h, s.R - r0);
+                        pi.load_filters = k == 0;
+                        pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
+                        pi.final_out = st.last_c && cb0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
+                        pass(st, pi);
+                    }
+    };
+    for (int n = 0; n < s.N; ++n)
+        for (int g = 0; g < s.G; ++g) {
+            if (m.m_outer) {
+                for (int M0 = 0; M0 < Mg; M0 += m.Mt)
+                    for (int E0 = 0; E0 < E; E0 += m.Et)
+                        for (int C0 = 0; C0 < Cg; C0 += m.Ct) visit(n, g, E0, M0, C0);
+            } else {
+                for (int E0 = 0; E0 < E; E0 += m.Et)
+                    for (int M0 = 0; M0 < Mg; M0 += m.Mt)
+                        for (int C0 = 0; C0 < Cg; C0 += m.Ct) visit(n, g, E0, M0, C0);
+            }
+        }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Program builder
+
+namespace {
+
+// The buffer-management policy for one tensor's slots (one, or two when double-buffered): a
+// tile already resident in either copy is used where it is; otherwise it is loaded into the
+// other copy than the one in use. Shared by the program builder and the analytical model.
+class TileSlots {
+public:
+    explicit TileSlots(int copies) : m_copies(copies) {}
+    // Returns true if `b` must be loaded (into copy current()).
+    bool ensure(const hw::Box& b) {
+        for (int c = 0; c < m_copies; ++c)
+            if (m_valid[c] && m_lo[c] == b.lo && m_count[c] == b.count) {
+                m_cur = c;
+                return false;
+            }
+        m_cur = (m_cur + 1) % m_copies;
+        m_valid[m_cur] = true;
+        m_lo[m_cur] = b.lo;
+        m_count[m_cur] = b.count;
+        return true;
+    }
+    int current() const { return m_cur; }
+
+private:
+    int m_copies;
+    int m_cur = 0;
+    bool m_valid[2] = {false, false};
+    std::array<int, 4> m_lo[2]{}, m_count[2]{};
+};
+
+// The sets of one pass: chain k (filters mb0 + k*p ...) is made of n_sets sets stacked
+// vertically, set l (channels cb0 + l*q ...) counted from the bottom.
+std::vector<hw::RowSet> make_sets(const ArchParams& a, const RsMapping& m, const RsPassInfo& pi) {
+    std::vector<hw::RowSet> sets;
+    const int n_chains = ceil_div(pi.n_m, m.p);
+    const int n_sets = ceil_div(pi.n_c, m.q);
+    const int nv = a.rows / (m.r * m.h);
+    for (int k = 0; k < n_chains; ++k) {
+        const int top = (k % nv) * m.r * m.h;
+        const int col = (k / nv) * m.e;
+        const int p = std::min(m.p, pi.n_m - k * m.p);
+        for (int l = 0; l < n_sets; ++l) {
+            hw::RowSet s;
+            s.pe_row0 = top + (n_sets - 1 - l) * pi.h_eff;
+            s.pe_col0 = col;
+            s.m0 = pi.mb0 + k * m.p;
+            s.p = p;
+            s.c0 = pi.cb0 + l * m.q;
+            s.q = std::min(m.q, pi.n_c - l * m.q);
+            s.psum_from = l == 0 ? -1 : static_cast<int>(sets.size()) - 1;
+            s.to_glb = l == n_sets - 1;
+            sets.push_back(s);
+        }
+    }
+    return sets;
+}
+
+}  // namespace
+
+hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, const Mapping& mb) const {
+    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    std::string bad = check(l, a, m);
+    DFSIM_ASSERT(bad.empty(), "illegal RS mapping: " + bad);
+    const LayerShape& s = l.shape;
+    const int copies = m.double_buffer ? 2 : 1;
+    hw::Program prog;
+    const int psum_bits = a.pe.psum_bits;
+    for (int c = 0; c < copies; ++c) {
+        const std::string sfx = copies > 1 ? std::to_string(c) : "";
+        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(m.Ct) * tile_rows(s, m.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
+        prog.slots.push_back({DataType::Filter, static_cast<uint64_t>(m.Mt) * m.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
+        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(m.Mt) * m.Et * s.F(), psum_bits, "psum" + sfx});
+    }
+    auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
+    TileSlots if_slots(copies), f_slots(copies);
+    int psum_copy = 0;
+
+    // Ops are emitted step by step; the loads of step k+1 are placed before the passes of
+    // step k so that, double-buffered, they overlap them.
+    struct StepOps {
+        std::vector<hw::Op> loads, body;
+    };
+    std::vector<StepOps> steps;
+    auto ensure = [&](TileSlots& ts, int kind, hw::DramTensor tensor, const hw::Box& box, std::vector<hw::Op>& out) {
+        if (!ts.ensure(box)) return;
+        hw::Op op;
+        op.kind = hw::Op::Kind::Load;
+        op.slot = slot_of(ts.current(), kind);
+        op.tensor = tensor;
+        op.box = box;
+        out.push_back(op);
+    };
+    int psum_slot = -1;
+    for_each_step(
+        l, m,
+        [&](const RsStepInfo& st) {
+            steps.emplace_back();
+            StepOps& so = steps.back();
+            hw::Box ib;
+            ib.lo = {st.n, st.g * s.Cg() + st.C0, st.row_lo, 0};
+            ib.count = {1, st.Ct, st.row_hi - st.row_lo, s.W};
+            ensure(if_slots, 0, hw::DramTensor::Ifmap, ib, so.loads);
+            hw::Box fb;
+            fb.lo = {st.g * s.Mg() + st.M0, st.C0, 0, 0};
+            fb.count = {st.Mt, st.Ct, s.R, s.S};
+            ensure(f_slots, 1, hw::DramTensor::Filter, fb, so.loads);
+            if (st.first_c) {
+                psum_copy = (psum_copy + 1) % copies;
+                psum_slot = slot_of(psum_copy, 2);
+                hw::Op op;
+                op.kind = hw::Op::Kind::Shape;
+                op.slot = psum_slot;
+                op.box.count = {1, st.Mt, st.Et, s.F()};
+                so.body.push_back(op);
+            }
+        },
+        [&](const RsStepInfo& st, const RsPassInfo& pi) {
+            hw::Op op;
+            op.kind = hw::Op::Kind::Pass;
+            hw::RowPass& rp = op.pass;
+            rp.ifmap_slot = slot_of(if_slots.current(), 0);
+            rp.filter_slot = slot_of(f_slots.current(), 1);
+            rp.psum_slot = psum_slot;
+            rp.h = pi.h_eff;
+            rp.r0 = pi.r0;
+            rp.e = pi.e_cnt;
+            rp.e_abs0 = pi.e_abs0;
+            rp.psum_e0 = pi.psum_e0;
+            rp.S = s.S, rp.U = s.U, rp.F = s.F(), rp.P = s.P, rp.H = s.H, rp.W = s.W;
+            rp.ifmap_row0 = st.row_lo;
+            rp.load_filters = pi.load_filters;
+            rp.psum_in = pi.psum_in;
+            rp.final_out = pi.final_out;
+            rp.requant = l.requant;
+            rp.ifmap_bits = l.ifmap.bits;
+            rp.filter_bits = l.filter.bits;
+            rp.sets = make_sets(a, m, pi);
+            StepOps& so = steps.back();
+            so.body.push_back(std::move(op));
+            if (st.last_c && pi.final_out && pi.e_abs0 + pi.e_cnt >= st.E0 + st.Et &&
+                pi.mb0 + m.p * m.t >= st.Mt) {
+                hw::Op store;
+                store.kind = hw::Op::Kind::Store;
+                store.slot = psum_slot;
+                store.tensor = hw::DramTensor::Output;
+                store.box.lo = {st.n, st.g * s.Mg() + st.M0, st.E0, 0};
+                store.box.count = {1, st.Mt, st.Et, s.F()};
+                so.body.push_back(store);
+            }
+        });
+    for (size_t k = 0; k < steps.size(); ++k) {
+        if (k == 0) for (auto& op : steps[0].loads) prog.ops.push_back(op);
+        if (k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
+        for (auto& op : steps[k].body) prog.ops.push_back(op);
+    }
+    return prog;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analytical model: closed-form counts per pass and per step, and a cycle estimate.
+
+Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                                 const Mapping& mb) const {
+    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    const LayerShape& s = l.shape;
+    const int F = s.F(), S = s.S, U = s.U;
+    const int Wn = (F - 1) * U + S;
+    const uint64_t needed = U <= S ? static_cast<uint64_t>(Wn) : static_cast<uint64_t>(F) * S;
+    const int real_cols = std::max(0, std::min(Wn, s.P + s.W) - s.P);
+    // zero taps a window row sees from padding columns alone
+    uint64_t pad_col_taps = 0;
+    for (int f = 0; f < F; ++f)
+        for (int k = 0; k < S; ++k) {
+            int w = f * U + k;
+            pad_col_taps += (w < s.P || w >= s.P + s.W);
+        }
+    const uint64_t row_taps = static_cast<uint64_t>(F) * S;
+    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+
+    Estimate est;
+    ActionCounts& c = est.counts;
+    uint64_t pass_cycles = 0, dram_bytes = 0;
+    const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
+    TileSlots res_if(m.double_buffer ? 2 : 1), res_f(m.double_buffer ? 2 : 1);
+    // Closed-form counts and estimated cycles of one pass.
+    auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
+        ActionCounts c;
+        const int h = pi.h_eff, e = pi.e_cnt;
+        const int n_chains = ceil_div(pi.n_m, m.p);
+        const int n_sets = ceil_div(pi.n_c, m.q);
+        // distinct padded ifmap rows and their padding
+        uint64_t rows = 0, real_rows = 0, pe_zero_taps = 0;
+        {
+            std::vector<uint8_t> seen(static_cast<size_t>((pi.e_abs0 + e) * U + pi.r0 + h + 1), 0);
+            for (int j = 0; j < e; ++j)
+                for (int i = 0; i < h; ++i) {
+                    int prow = (pi.e_abs0 + j) * U + pi.r0 + i;
+                    bool real = prow - s.P >= 0 && prow - s.P < s.H;
+                    pe_zero_taps += real ? pad_col_taps : row_taps;
+                    if (!seen[static_cast<size_t>(prow)]) {
+                        seen[static_cast<size_t>(prow)] = 1;
+                        rows++;
+                        real_rows += real;
+                    }
+                }
+        }
+        const uint64_t nc = static_cast<uint64_t>(pi.n_c);
+        c.acc.at(Level::Glb, DataType::Ifmap).reads += nc * real_rows * real_cols;
+        c.acc.at(Level::Noc, DataType::Ifmap).writes += nc * rows * Wn;
+        const uint64_t deliveries = static_cast<uint64_t>(n_chains) * nc * h * e * needed;
+        c.acc.at(Level::Noc, DataType::Ifmap).reads += deliveries;
+        c.acc.at(Level::Rf, DataType::Ifmap).writes += deliveries;
+        // filters, MACs and psums, chain by chain
+        const uint64_t pes_col = static_cast<uint64_t>(n_sets) * h;
+        uint64_t max_col_cycles = 0, unique_filter_words = 0;
+        for (int k = 0; k < n_chains; ++k) {
+            const uint64_t p = static_cast<uint64_t>(std::min(m.p, pi.n_m - k * m.p));
+            const uint64_t pf = p * F;
+            const uint64_t macs = p * nc * S * F * h * e;  // sum over sets of p*q_l*S*F*h*e
+            const uint64_t gated = p * nc * pe_zero_taps;
+            c.macs += macs;
+            c.gated_macs += gated;
+            c.acc.at(Level::Rf, DataType::Ifmap).reads += macs;
+            c.acc.at(Level::Rf, DataType::Filter).reads += macs - gated;
+            c.acc.at(Level::Rf, DataType::Psum).reads += macs - gated;
+            c.acc.at(Level::Rf, DataType::Psum).writes += macs - gated;
+            if (pi.load_filters) unique_filter_words += p * nc * h * S;
+            const uint64_t adds = (pes_col - 1 + (pi.psum_in ? 1 : 0)) * pf * e;
+            c.psum_adds += adds;
+            c.acc.at(Level::Rf, DataType::Psum).reads += adds + pes_col * pf * e;
+            c.acc.at(Level::Rf, DataType::Psum).writes += adds;
+            c.acc.at(Level::Noc, DataType::Psum).reads += adds + pf * e;
+            c.acc.at(Level::Noc, DataType::Psum).writes += pes_col * pf * e;
+            c.acc.at(Level::Glb, DataType::Psum).writes += pf * e;
+            if (pi.psum_in) {
+                c.acc.at(Level::Glb, DataType::Psum).reads += pf * e;
+                c.acc.at(Level::Noc, DataType::Psum).writes += pf * e;
+            }
+            if (pi.final_out) {
+                c.glb_output_writes += pf * e;
+                if (l.requant.enabled) c.requant_ops += pf * e;
+            }
+            const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, pi.n_c));
+            uint64_t col = p * qmax * S + p;
+            if (a.pe.psum_spad_words < static_cast<int>(2 * p))
+                col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+            max_col_cycles = std::max(max_col_cycles, col);
+        }
+        if (pi.load_filters) {
+            c.acc.at(Level::Glb, DataType::Filter).reads += unique_filter_words;
+            c.acc.at(Level::Noc, DataType::Filter).writes += unique_filter_words;
+            c.acc.at(Level::Noc, DataType::Filter).reads += unique_filter_words * e;
+            c.acc.at(Level::Rf, DataType::Filter).writes += unique_filter_words * e;
+        }
+        // cycles: filter load, then the slowest of compute, ifmap bus and output bus
+        const uint64_t t_filt = pi.load_filters
+            ? ceil_div_u(unique_filter_words * l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
+        // the last column leaves the top of the chain after the psums climbed pes_col PEs
+        const uint64_t p_max = static_cast<uint64_t>(std::min(m.p, pi.n_m));
+        const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+        const uint64_t compute = max_col_cycles * F + (pes_col - 1) * hop +
+                                 static_cast<uint64_t>(a.pe.pipeline_depth);
+        const uint64_t ifmap_bus = static_cast<uint64_t>(Wn) *
+            ceil_div_u(nc * rows * l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+        const uint64_t out_bus = ceil_div_u(static_cast<uint64_t>(pi.n_m) * e * F * (pi.final_out ? out_bits : a.pe.psum_bits),
+                                            static_cast<uint64_t>(a.noc.psum_out_bus_bits));
+        const uint64_t glb_port = ceil_div_u((nc * real_rows * real_cols) * l.ifmap.bits +
+                                             static_cast<uint64_t>(pi.n_m) * e * F * a.pe.psum_bits * (pi.psum_in ? 2 : 1), glb_bpc);
+        return {c, t_filt + std::max({compute, ifmap_bus, out_bus, glb_port})};
+    };
+    std::map<std::array<int, 9>, std::pair<ActionCounts, uint64_t>> memo;
+
+
+    for_each_step(
+        l, m,
+        [&](const RsStepInfo& st) {
+            hw::Box ib;
+            ib.lo = {st.n, st.g * s.Cg() + st.C0, st.row_lo, 0};
+            ib.count = {1, st.Ct, st.row_hi - st.row_lo, s.W};
+            hw::Box fb;
+            fb.lo = {st.g * s.Mg() + st.M0, st.C0, 0, 0};
+            fb.count = {st.Mt, st.Ct, s.R, s.S};
+            auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) {
+                if (!ts.ensure(b)) return;
+                c.acc.at(Level::Dram, d).reads += b.words();
+                c.acc.at(Level::Glb, d).writes += b.words();
+                dram_bytes += bytes_of(b.words(), bits);
+            };
+            fetch(res_if, ib, DataType::Ifmap, l.ifmap.bits);
+            fetch(res_f, fb, DataType::Filter, l.filter.bits);
+            if (st.last_c) {
+                uint64_t w = static_cast<uint64_t>(st.Mt) * st.Et * F;
+                c.acc.at(Level::Glb, DataType::Psum).reads += w;
+                c.glb_output_reads += w;
+                c.acc.at(Level::Dram, DataType::Psum).writes += w;
+                dram_bytes += bytes_of(w, out_bits);
+            }
+        },
+        [&](const RsStepInfo&, const RsPassInfo& pi) {
+            // passes that differ only in filter/channel offsets count alike: memoized
+            const std::array<int, 9> key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff,
+                                         pi.load_filters, pi.psum_in, pi.final_out};
+            auto hit = memo.find(key);
+            if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
+            est.counts += hit->second.first;
+            pass_cycles += hit->second.second;
+        });
+    const uint64_t dram_cycles = static_cast<uint64_t>(std::ceil(static_cast<double>(dram_bytes) / a.dram.bytes_per_cycle));
+    est.cycles = m.double_buffer ? std::max(pass_cycles, dram_cycles) + static_cast<uint64_t>(a.dram.latency_cycles)
+                                 : pass_cycles + dram_cycles + static_cast<uint64_t>(a.dram.latency_cycles);
+    est.glb_bytes = glb_bytes(l, a, m);
+    est.energy = compute_energy(c, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    return est;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapper
+
+std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const ArchParams& a,
+                                                       const EnergyTable& table, Objective obj) const {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    // candidate tile sizes: the block size times powers of two, and the whole extent
+    auto tile_sizes = [](int block, int whole) {
+        std::vector<int> v;
+        for (int k = 1; k * block < whole; k *= 2) v.push_back(k * block);
+        v.push_back(whole);
+        return v;
+    };
+    // filters per PE: values that split M evenly or nearly (and the largest legal one)
+    auto p_values = [&](int pmax) {
+        std::vector<int> v;
+        for (int p : {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64})
+            if (p < pmax) v.push_back(p);
+        v.push_back(pmax);
+        for (int k = 1; k <= 16; ++k)
+            if (ceil_div(Mg, k) <= pmax) v.push_back(ceil_div(Mg, k));
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+        return v;
+    };
+    struct Cand {
+        RsMapping m;
+        Estimate est;
+    };
+    std::vector<Cand> cands;
+    std::string last_reason = "no candidate";
+    const int h = std::min(s.R, a.rows);
+    for (int e = std::min(E, a.cols); e >= 1; --e)
+        for (int q = std::min(Cg, a.pe.ifmap_spad_words / s.S); q >= 1; --q) {
+            const int pmax = std::min({Mg, a.pe.psum_spad_words, a.pe.filter_spad_words / (q * s.S)});
+            if (pmax < 1) continue;
+            for (int p : p_values(pmax))
+                for (int r = std::min(a.rows / h, ceil_div(Cg, q)); r >= 1; --r) {
+                    RsMapping m;
+                    m.h = h, m.e = e, m.p = p, m.q = q, m.r = r;
+                    m.t = std::min((a.rows / (r * h)) * (a.cols / e), ceil_div(Mg, p));
+                    m.double_buffer = a.glb.double_buffer;
+                    if (m.t < 1) continue;
+                    // channels per tile: the largest that fits with the smallest Mt and Et
+                    m.Mt = std::min(Mg, p * m.t), m.Et = e;
+                    int Ct = 0;
+                    for (int c : tile_sizes(q * r, Cg)) {
+                        m.Ct = std::min(c, Cg);
+                        if (glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) Ct = m.Ct;
+                    }
+                    if (Ct == 0) {
+                        m.Ct = std::min(Cg, q * r);
+                        last_reason = check(l, a, m);
+                        continue;
+                    }
+                    m.Ct = Ct;
+                    // filters per tile, and the most output rows that fit beside them
+                    for (int Mt : tile_sizes(p * m.t, Mg)) {
+                        m.Mt = Mt;
+                        int best_et = 0;
+                        for (int Et : tile_sizes(e, E)) {
+                            m.Et = Et;
+                            if (glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) best_et = Et;
+                        }
+                        if (best_et == 0) break;  // larger Mt fit even less
+                        m.Et = best_et;
+                        for (int order = 0; order < 2; ++order) {
+                            m.m_outer = order == 1;
+                            if (!check(l, a, m).empty()) continue;
+                            cands.push_back(Cand{m, estimate(l, a, table, m)});
+                        }
+                    }
+                }
+        }
+    if (cands.empty()) {
+        throw MappingError("layer " + l.name + ": no row-stationary mapping fits " + a.name + " (" +
+                           last_reason + ")");
+    }
+    // The objective's best, then among the candidates within 2% of it the best by the other
+    // figure (energy <-> cycles), so that a negligible energy saving never costs a slow mapping.
+    auto primary = [&](const Cand& c) {
+        switch (obj) {
+            case Objective::Energy: return c.est.energy;
+            case Objective::Cycles: return static_cast<double>(c.est.cycles);
+            case Objective::Edp: return c.est.energy * static_cast<double>(c.est.cycles);
+        }
+        return c.est.energy;
+    };
+    auto secondary = [&](const Cand& c) {
+        return obj == Objective::Cycles ? c.est.energy : static_cast<double>(c.est.cycles);
+    };
+    double best = std::numeric_limits<double>::infinity();
+    for (const Cand& c : cands) best = std::min(best, primary(c));
+    const Cand* pick = nullptr;
+    for (const Cand& c : cands) {
+        if (primary(c) > best * 1.02) continue;
+        if (!pick || secondary(c) < secondary(*pick) ||
+            (secondary(c) == secondary(*pick) && primary(c) < primary(*pick)))
+            pick = &c;
+    }
+    return std::make_unique<RsMapping>(pick->m);
+}
+
+}  // namespace dfsim

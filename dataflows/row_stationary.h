@@ -1,0 +1,67 @@
+// Row stationary (Eyeriss, Chen/Emer/Sze ISCA 2016, JSSC 2017): a PE runs the 1-D convolution
+// of one filter row with one ifmap row into one psum row. A logical PE set of R x E PEs computes
+// a 2-D convolution: filter rows are reused horizontally, ifmap rows diagonally, psums accumulate
+// vertically. Sets wider than the array are folded into strips of `e` output rows, taller ones
+// into segments of `h` filter rows; smaller sets are replicated: `r` sets with different channels
+// are chained vertically (their psums add up) and `t` chains work on different filters. Each PE
+// interleaves `p` filters and `q` channels (Eyeriss's p, q, r, t). The global buffer holds tiles
+// of Et output rows x Mt filters x Ct channels.
+#pragma once
+#include <functional>
+
+#include "dataflows/dataflow.h"
+
+namespace dfsim {
+
+struct RsMapping final : Mapping {
+    int h = 1, e = 1;   // set height (filter rows) and width (output rows) per pass
+    int p = 1, q = 1;   // filters and channels interleaved in each PE
+    int r = 1, t = 1;   // chained channel sets per chain, chains (filter sets) on the array
+    int Et = 1, Mt = 1, Ct = 1;  // global-buffer tile: output rows, filters, channels
+    bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
+    bool double_buffer = true;
+    std::string summary() const override;
+    std::string loop_nest(const Layer& l) const override;
+};
+
+// One pass of the array as the mapping defines it (shared by the program builder and the
+// analytical model, which count it independently).
+struct RsPassInfo {
+    int n = 0, g = 0;
+    int e_abs0 = 0, e_cnt = 1;   // output rows
+    int psum_e0 = 0;             // row in the psum tile
+    int mb0 = 0, n_m = 1;        // filters (tile-local)
+    int cb0 = 0, n_c = 1;        // channels (tile-local)
+    int r0 = 0, h_eff = 1;       // filter rows
+    bool load_filters = true, psum_in = false, final_out = false;
+};
+struct RsStepInfo {
+    int n = 0, g = 0;
+    int E0 = 0, Et = 1, M0 = 0, Mt = 1, C0 = 0, Ct = 1;  // tile origin and size (group-local)
+    int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
+    bool first_c = true, last_c = true;
+};
+
+class RowStationary final : public Dataflow {
+public:
+    std::string name() const override { return "rs"; }
+    std::string description() const override {
+        return "row stationary (Eyeriss): 1-D row convolutions per PE, filter rows reused "
+               "horizontally, ifmap rows diagonally, psums accumulated vertically";
+    }
+    std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                            Objective obj) const override;
+    hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
+    Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                      const Mapping& m) const override;
+
+    // Checks a mapping's legality; returns "" or the first violated constraint.
+    static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);
+    static uint64_t glb_bytes(const Layer& l, const ArchParams& a, const RsMapping& m);
+    // Visits the steps (global-buffer tiles) and their passes in execution order.
+    static void for_each_step(const Layer& l, const RsMapping& m,
+                              const std::function<void(const RsStepInfo&)>& step,
+                              const std::function<void(const RsStepInfo&, const RsPassInfo&)>& pass);
+};
+
+}  // namespace dfsim

@@ -1,0 +1,55 @@
+// The accelerator top level: DRAM, the global buffer, the PE array and the controller that runs
+// a Program. The controller is one SC_METHOD woken by completions: it starts every operation
+// whose slot dependences are met (an operation waits for each earlier, unfinished operation that
+// touches one of its slots where either writes) and whose resource is free (passes run on the
+// array one at a time, in program order; DMA transfers queue on the DRAM channel in order).
+#pragma once
+#include <systemc>
+
+#include <memory>
+
+#include "common/arch.h"
+#include "common/types.h"
+#include "hw/dram.h"
+#include "hw/global_buffer.h"
+#include "hw/pe_array.h"
+#include "hw/program.h"
+
+namespace dfsim::hw {
+
+class Accelerator : public sc_core::sc_module {
+public:
+    SC_HAS_PROCESS(Accelerator);
+    // Throws CapacityError if the program's slots do not fit the global buffer.
+    Accelerator(sc_core::sc_module_name name, const ArchParams& arch, const Program& program,
+                DramImage& image);
+    bool finished() const { return m_done_count == m_program.ops.size(); }
+    uint64_t end_cycle() const { return m_end_cycle; }
+    const ActionCounts& counts() const { return m_counts; }
+    uint64_t dram_busy_cycles() const { return m_dram->busy_cycles(); }
+    sc_core::sc_time period() const { return m_period; }
+
+private:
+    void issue();  // SC_METHOD
+    void complete(size_t op);
+    bool conflicts(size_t a, size_t b) const;
+    uint64_t now_cycle() const;
+
+    ArchParams m_arch;
+    const Program& m_program;
+    sc_core::sc_time m_period;
+    ActionCounts m_counts;
+    GlobalBuffer m_glb;
+    std::unique_ptr<Dram> m_dram;
+    std::unique_ptr<PeArray> m_array;
+    sc_core::sc_event m_kick;
+    std::vector<uint8_t> m_state;  // 0 waiting, 1 running, 2 done
+    std::vector<std::array<int, 3>> m_reads, m_writes;  // slots each op reads / writes
+    size_t m_first_open = 0;  // ops before it are all done
+    size_t m_done_count = 0;
+    size_t m_next_pass = 0;   // passes start in program order
+    size_t m_next_dma = 0;    // DMA transfers start in program order
+    uint64_t m_end_cycle = 0;
+};
+
+}  // namespace dfsim::hw

@@ -1,0 +1,51 @@
+// A shared resource that moves at most `capacity` bits per cycle (a bus, a buffer port).
+// Requests are placed first come, first served in the order they are made, each in the
+// earliest cycles at or after its ready time that still have room; a request never delays
+// an earlier-placed one, and a cycle never carries more than the capacity.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "common/config_error.h"
+
+namespace dfsim::hw {
+
+class Calendar {
+public:
+    explicit Calendar(uint64_t capacity_bits) : m_cap(capacity_bits) {
+        DFSIM_ASSERT(capacity_bits > 0, "a resource must move at least one bit per cycle");
+    }
+    // Places `bits` starting no earlier than cycle `ready`; returns the cycle after the last
+    // one used (the time the transfer is complete). bits == 0 returns `ready`.
+    uint64_t place(uint64_t ready, uint64_t bits) {
+        if (bits == 0) return ready;
+        uint64_t t = std::max(ready, m_first_free);
+        uint64_t last = t;
+        while (bits > 0) {
+            if (t >= m_used.size()) m_used.resize(std::max<size_t>(t + 1, m_used.size() * 2), 0);
+            uint64_t room = m_cap - m_used[t];
+            if (room > 0) {
+                uint64_t take = std::min(room, bits);
+                m_used[t] += take;
+                bits -= take;
+                last = t;
+            }
+            ++t;
+        }
+        while (m_first_free < m_used.size() && m_used[m_first_free] == m_cap) ++m_first_free;
+        return last + 1;
+    }
+    uint64_t busy_bits() const {
+        uint64_t s = 0;
+        for (uint64_t u : m_used) s += u;
+        return s;
+    }
+
+private:
+    uint64_t m_cap;
+    std::vector<uint64_t> m_used;
+    uint64_t m_first_free = 0;
+};
+
+}  // namespace dfsim::hw

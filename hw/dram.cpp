@@ -1,0 +1,90 @@
+#include "hw/dram.h"
+
+#include <cmath>
+
+namespace dfsim::hw {
+
+using namespace sc_core;
+
+Tensor4& DramImage::tensor(DramTensor t) {
+    switch (t) {
+        case DramTensor::Ifmap: return ifmap;
+        case DramTensor::Filter: return filter;
+        case DramTensor::Output: return output;
+    }
+    return output;
+}
+
+int DramImage::bits(DramTensor t) const {
+    switch (t) {
+        case DramTensor::Ifmap: return ifmap_bits;
+        case DramTensor::Filter: return filter_bits;
+        case DramTensor::Output: return output_bits;
+    }
+    return 32;
+}
+
+Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramImage& image,
+           GlobalBuffer& glb, ActionCounts& counts)
+    : sc_module(name), m_params(params), m_period(period), m_image(image), m_glb(glb), m_counts(counts) {
+    SC_METHOD(on_complete);
+    sensitive << m_wake;
+    dont_initialize();
+}
+
+uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
+
+void Dram::request(const Op& op, std::function<void()> done) {
+    DFSIM_ASSERT(op.kind == Op::Kind::Load || op.kind == Op::Kind::Store, "DRAM serves loads and stores");
+    uint64_t bytes = (op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor)) + 7) / 8;
+    auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
+    uint64_t now = now_cycle();
+    uint64_t start = std::max(now, m_channel_free);
+    m_channel_free = start + busy;
+    m_busy_cycles += busy;
+    uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
+    m_pending.push(Pending{done_cycle, m_seq++, op, std::move(done)});
+    m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
+}
+
+void Dram::copy(const Op& op) {
+    Tensor4& t = m_image.tensor(op.tensor);
+    const Box& b = op.box;
+    DataType type = op.tensor == DramTensor::Ifmap ? DataType::Ifmap
+                    : op.tensor == DramTensor::Filter ? DataType::Filter : DataType::Psum;
+    for (int d = 0; d < 4; ++d)
+        DFSIM_ASSERT(b.lo[d] >= 0 && b.lo[d] + b.count[d] <= t.dim[d], "DMA box outside the DRAM tensor");
+    if (op.kind == Op::Kind::Load) m_glb.shape(op.slot, b);
+    Tensor4& tile = m_glb.slot(op.slot);
+    DFSIM_ASSERT(tile.dim == b.count, "store from a slot whose tile does not match the box");
+    for (int i0 = 0; i0 < b.count[0]; ++i0)
+        for (int i1 = 0; i1 < b.count[1]; ++i1)
+            for (int i2 = 0; i2 < b.count[2]; ++i2) {
+                int32_t* dram = &t.at(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
+                int32_t* glb = &tile.at(i0, i1, i2, 0);
+                if (op.kind == Op::Kind::Load) std::copy(dram, dram + b.count[3], glb);
+                else std::copy(glb, glb + b.count[3], dram);
+            }
+    uint64_t w = b.words();
+    if (op.kind == Op::Kind::Load) {
+        m_counts.acc.at(Level::Dram, type).reads += w;
+        m_counts.acc.at(Level::Glb, type).writes += w;
+    } else {
+        m_counts.acc.at(Level::Glb, type).reads += w;
+        m_counts.acc.at(Level::Dram, type).writes += w;
+        if (type == DataType::Psum) m_counts.glb_output_reads += w;
+    }
+}
+
+void Dram::on_complete() {
+    uint64_t now = now_cycle();
+    while (!m_pending.empty() && m_pending.top().done_cycle <= now) {
+        Pending p = m_pending.top();
+        m_pending.pop();
+        copy(p.op);
+        p.done();
+    }
+    if (!m_pending.empty()) m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
+}
+
+}  // namespace dfsim::hw

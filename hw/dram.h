@@ -1,0 +1,62 @@
+// Off-chip DRAM: holds the layer's tensors and serves DMA transfers to and from global-buffer
+// slots through one channel of fixed bandwidth (bytes per core cycle) and first-word latency.
+// Transfers are served in request order; the channel is busy ceil(bytes / bandwidth) cycles per
+// transfer and the data lands `latency` cycles after the channel finishes it.
+#pragma once
+#include <systemc>
+
+#include <functional>
+#include <queue>
+#include <vector>
+
+#include "common/arch.h"
+#include "common/tensor.h"
+#include "common/types.h"
+#include "hw/global_buffer.h"
+#include "hw/program.h"
+
+namespace dfsim::hw {
+
+struct DramImage {
+    Tensor4 ifmap, filter, output;
+    int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
+    Tensor4& tensor(DramTensor t);
+    int bits(DramTensor t) const;
+};
+
+class Dram : public sc_core::sc_module {
+public:
+    SC_HAS_PROCESS(Dram);
+    Dram(sc_core::sc_module_name name, const DramParams& params, sc_core::sc_time period,
+         DramImage& image, GlobalBuffer& glb, ActionCounts& counts);
+    // Starts a Load (DRAM -> slot) or Store (slot -> DRAM) now; `done` runs when the data landed.
+    void request(const Op& op, std::function<void()> done);
+    uint64_t busy_cycles() const { return m_busy_cycles; }
+
+private:
+    struct Pending {
+        uint64_t done_cycle;
+        uint64_t seq;
+        Op op;
+        std::function<void()> done;
+        bool operator>(const Pending& o) const {
+            return done_cycle != o.done_cycle ? done_cycle > o.done_cycle : seq > o.seq;
+        }
+    };
+    void on_complete();  // SC_METHOD: finishes every transfer due now
+    void copy(const Op& op);
+    uint64_t now_cycle() const;
+
+    DramParams m_params;
+    sc_core::sc_time m_period;
+    DramImage& m_image;
+    GlobalBuffer& m_glb;
+    ActionCounts& m_counts;
+    std::priority_queue<Pending, std::vector<Pending>, std::greater<>> m_pending;
+    sc_core::sc_event m_wake;
+    uint64_t m_channel_free = 0;  // cycle at which the channel can start the next transfer
+    uint64_t m_seq = 0;
+    uint64_t m_busy_cycles = 0;
+};
+
+}  // namespace dfsim::hw

@@ -1,0 +1,36 @@
+#include "hw/global_buffer.h"
+
+#include <sstream>
+
+namespace dfsim::hw {
+
+GlobalBuffer::GlobalBuffer(const GlbParams& params, const std::vector<SlotDecl>& slots)
+    : m_params(params), m_decls(slots), m_tiles(slots.size()) {
+    std::ostringstream detail;
+    for (const auto& s : slots) {
+        uint64_t b = (s.words * static_cast<uint64_t>(s.bits) + 7) / 8;
+        m_used_bytes += b;
+        detail << " " << s.name << "=" << b << "B";
+    }
+    if (m_used_bytes > static_cast<uint64_t>(params.size_bytes)) {
+        std::ostringstream os;
+        os << "global buffer: the mapping needs " << m_used_bytes << " bytes but the buffer holds "
+           << params.size_bytes << " (slots:" << detail.str() << ")";
+        throw CapacityError(os.str());
+    }
+}
+
+Tensor4& GlobalBuffer::slot(int i) {
+    DFSIM_ASSERT(i >= 0 && static_cast<size_t>(i) < m_tiles.size(), "bad slot index");
+    return m_tiles[static_cast<size_t>(i)];
+}
+
+void GlobalBuffer::shape(int i, const Box& box) {
+    DFSIM_ASSERT(box.words() <= decl(i).words,
+                 "tile of " + std::to_string(box.words()) + " words exceeds slot " + decl(i).name);
+    Tensor4& t = slot(i);
+    if (t.dim != box.count) t = Tensor4(box.count[0], box.count[1], box.count[2], box.count[3]);
+    else std::fill(t.data.begin(), t.data.end(), 0);
+}
+
+}  // namespace dfsim::hw

@@ -1,0 +1,87 @@
+// The contract between a dataflow and the hardware: a Program is a list of buffer slots (the
+// cacheless global buffer's explicitly allocated tiles) and of operations -- DMA transfers
+// between DRAM and a slot, and row-convolution passes of the PE array. The hardware runs the
+// operations as soon as their slot dependences and resources allow (a scoreboard), so a
+// double-buffered program overlaps DRAM transfers with compute, a single-buffered one does not.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/layer.h"
+#include "common/types.h"
+
+namespace dfsim::hw {
+
+enum class DramTensor : uint8_t { Ifmap = 0, Filter = 1, Output = 2 };
+// DRAM layouts: ifmap [N][C][H][W]; filter [M][C/G][R][S]; output [N][M][E][F].
+
+// A box [lo, lo + count) in each of a tensor's four dimensions.
+struct Box {
+    std::array<int, 4> lo{0, 0, 0, 0};
+    std::array<int, 4> count{1, 1, 1, 1};
+    uint64_t words() const {
+        return static_cast<uint64_t>(count[0]) * count[1] * count[2] * count[3];
+    }
+};
+
+// A region of the global buffer that holds one tile at a time.
+struct SlotDecl {
+    DataType type = DataType::Ifmap;
+    uint64_t words = 0;  // capacity in words
+    int bits = 8;        // word width
+    std::string name;
+};
+
+// One PE set of a row-stationary pass: h x e PEs at (pe_row0, pe_col0); PE (i, j) holds filter
+// row r0+i of filters m0..m0+p-1 and channels c0..c0+q-1 (tile-local indices into the filter
+// slot [M][C][R][S] and the ifmap slot [1][C][rows][W]) and produces output row e_abs0+j.
+// Psums flow up the set's columns; the set's top row either feeds the bottom row of the set
+// directly above it (that set names this one in psum_from) or writes to the psum slot.
+struct RowSet {
+    int pe_row0 = 0, pe_col0 = 0;
+    int m0 = 0, p = 1;
+    int c0 = 0, q = 1;
+    int psum_from = -1;   // index of the set directly below that feeds this set, or -1
+    bool to_glb = true;   // top of a chain: write the psums to the psum slot
+};
+
+struct RowPass {
+    int ifmap_slot = -1, filter_slot = -1, psum_slot = -1;
+    int h = 1;            // filter rows per set (set height)
+    int r0 = 0;           // first filter row
+    int e = 1;            // output rows per set (set width)
+    int e_abs0 = 0;       // absolute output row of set column 0
+    int psum_e0 = 0;      // row of e_abs0 in the psum slot [1][M][rows][F]
+    int S = 1, U = 1, F = 1, P = 0;  // filter width, stride, outputs per row, padding
+    int H = 1, W = 1;     // real ifmap height and width
+    int ifmap_row0 = 0;   // real ifmap row held in row 0 of the ifmap slot
+    bool load_filters = true;  // false: the PEs keep the filters of the previous pass
+    bool psum_in = false;      // chain bottoms start from the psum slot's values (else from zero)
+    bool final_out = false;    // the output unit requantizes (if enabled) on the way to the slot
+    Requant requant;
+    int ifmap_bits = 8, filter_bits = 8;
+    std::vector<RowSet> sets;
+};
+
+struct Op {
+    enum class Kind : uint8_t { Load, Store, Shape, Pass };
+    Kind kind = Kind::Pass;
+    int slot = -1;             // Load/Store/Shape
+    DramTensor tensor = DramTensor::Ifmap;
+    Box box;                   // Load/Store: DRAM region; Shape: the tile's dims (zero-filled)
+    RowPass pass;              // Pass
+};
+
+struct Program {
+    std::vector<SlotDecl> slots;
+    std::vector<Op> ops;
+    uint64_t glb_bytes() const {
+        uint64_t b = 0;
+        for (const auto& s : slots) b += (s.words * static_cast<uint64_t>(s.bits) + 7) / 8;
+        return b;
+    }
+};
+
+}  // namespace dfsim::hw

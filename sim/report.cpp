@@ -1,0 +1,143 @@
+#include "sim/report.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace dfsim {
+
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+nlohmann::json shape_json(const LayerShape& s) {
+    return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
+            {"stride", s.U}, {"padding", s.P}, {"groups", s.G}, {"E", s.E()}, {"F", s.F()}};
+}
+
+nlohmann::json layer_json(const LayerResult& l, int pes) {
+    nlohmann::json j;
+    j["name"] = l.name;
+    if (l.name != "total") {
+        j["shape"] = shape_json(l.shape);
+        j["mapping"] = l.mapping;
+    }
+    j["macs"] = l.counts.macs;
+    j["gated_macs"] = l.counts.gated_macs;
+    j["psum_adds"] = l.counts.psum_adds;
+    j["requant_ops"] = l.counts.requant_ops;
+    j["psum_saturations"] = l.counts.psum_saturations;
+    j["cycles"] = l.cycles;
+    j["estimated_cycles"] = l.estimated_cycles;
+    j["utilization"] = l.utilization(pes);
+    j["dram_busy_cycles"] = l.dram_busy_cycles;
+    j["glb_bytes_used"] = l.glb_bytes_used;
+    for (Level lv : kLevels)
+        for (DataType d : kDataTypes) {
+            const ReadWrite& rw = l.counts.acc.at(lv, d);
+            j["accesses"][std::string(to_string(lv))][std::string(to_string(d))] = {{"reads", rw.reads}, {"writes", rw.writes}};
+        }
+    auto& e = j["energy_pj"];
+    for (Level lv : kLevels) e[std::string(to_string(lv))] = l.energy.level(lv);
+    e["alu"] = l.energy.alu;
+    e["total"] = l.energy.total();
+    for (DataType d : kDataTypes) j["energy_by_type_pj"][std::string(to_string(d))] = l.energy.type(d);
+    j["energy_per_mac_pj"] = l.counts.macs ? l.energy.total() / static_cast<double>(l.counts.macs) : 0.0;
+    j["output_check"] = l.output_check;
+    j["mismatches"] = l.mismatches;
+    return j;
+}
+
+}  // namespace
+
+nlohmann::json arch_to_json(const ArchParams& a) {
+    return {{"name", a.name},
+            {"file", a.file},
+            {"clock_mhz", a.clock_mhz},
+            {"pe_array", {{"rows", a.rows}, {"cols", a.cols}}},
+            {"pe", {{"ifmap_spad_words", a.pe.ifmap_spad_words}, {"filter_spad_words", a.pe.filter_spad_words},
+                    {"psum_spad_words", a.pe.psum_spad_words}, {"pipeline_depth", a.pe.pipeline_depth},
+                    {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits}}},
+            {"noc", {{"ifmap_bus_bits", a.noc.ifmap_bus_bits}, {"filter_bus_bits", a.noc.filter_bus_bits},
+                     {"psum_in_bus_bits", a.noc.psum_in_bus_bits}, {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
+                     {"psum_link_bits", a.noc.psum_link_bits}}},
+            {"glb", {{"size_bytes", a.glb.size_bytes}, {"banks", a.glb.banks}, {"bank_width_bits", a.glb.bank_width_bits},
+                     {"double_buffer", a.glb.double_buffer}}},
+            {"dram", {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle}, {"latency_cycles", a.dram.latency_cycles}}}};
+}
+
+nlohmann::json to_json(const NetworkResult& r) {
+    nlohmann::json j;
+    j["network"] = r.network;
+    j["dataflow"] = r.dataflow;
+    j["arch"] = arch_to_json(r.arch_params);
+    j["energy_table"] = r.energy_table;
+    j["energy_unit"] = r.energy_unit;
+    j["layers"] = nlohmann::json::array();
+    const int pes = r.arch_params.num_pes();
+    for (const auto& l : r.layers) j["layers"].push_back(layer_json(l, pes));
+    j["total"] = layer_json(r.total(), pes);
+    return j;
+}
+
+std::string to_csv(const NetworkResult& r) {
+    std::ostringstream os;
+    os << "layer,macs,gated_macs,cycles,utilization";
+    for (Level lv : kLevels)
+        for (DataType d : kDataTypes)
+            os << "," << to_string(lv) << "_" << to_string(d) << "_reads," << to_string(lv) << "_" << to_string(d) << "_writes";
+    os << ",energy_dram,energy_glb,energy_noc,energy_rf,energy_alu,energy_total,energy_ifmap,energy_filter,energy_psum,energy_unit,output_check\n";
+    const int pes = r.arch_params.num_pes();
+    auto row = [&](const LayerResult& l) {
+        os << l.name << "," << l.counts.macs << "," << l.counts.gated_macs << "," << l.cycles << ","
+           << fmt("%.6f", l.utilization(pes));
+        for (Level lv : kLevels)
+            for (DataType d : kDataTypes) os << "," << l.counts.acc.at(lv, d).reads << "," << l.counts.acc.at(lv, d).writes;
+        for (Level lv : kLevels) os << "," << fmt("%.6g", l.energy.level(lv));
+        os << "," << fmt("%.6g", l.energy.alu) << "," << fmt("%.6g", l.energy.total());
+        for (DataType d : kDataTypes) os << "," << fmt("%.6g", l.energy.type(d));
+        os << "," << r.energy_unit << "," << l.output_check << "\n";
+    };
+    for (const auto& l : r.layers) row(l);
+    row(r.total());
+    return os.str();
+}
+
+std::string format_table(const NetworkResult& r) {
+    const bool pj = r.energy_unit == "pJ";
+    const double scale = pj ? 1e-6 : 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
+    const std::string eu = pj ? "uJ" : "M x MAC";
+    std::ostringstream os;
+    os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
+       << " PEs, " << r.arch_params.glb.size_bytes / 1024.0 << " KB GLB, " << r.arch_params.clock_mhz
+       << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << "\n";
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "%-8s %13s %12s %11s %6s | %9s %9s %9s %9s %9s %9s | %9s %9s %9s | %8s %s\n",
+                  "layer", "MACs", "gated MACs", "cycles", "util", ("total " + eu).c_str(), "DRAM", "GLB", "NoC",
+                  "RF", "ALU", "ifmap", "filter", "psum", pj ? "pJ/MAC" : "E/MAC", "output");
+    os << buf;
+    const int pes = r.arch_params.num_pes();
+    auto row = [&](const LayerResult& l) {
+        const EnergyBreakdown& e = l.energy;
+        std::snprintf(buf, sizeof buf,
+                      "%-8s %13llu %12llu %11llu %5.1f%% | %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %8.3f %s\n",
+                      l.name.c_str(), static_cast<unsigned long long>(l.counts.macs),
+                      static_cast<unsigned long long>(l.counts.gated_macs), static_cast<unsigned long long>(l.cycles),
+                      100.0 * l.utilization(pes), e.total() * scale, e.level(Level::Dram) * scale,
+                      e.level(Level::Glb) * scale, e.level(Level::Noc) * scale, e.level(Level::Rf) * scale, e.alu * scale,
+                      e.type(DataType::Ifmap) * scale, e.type(DataType::Filter) * scale, e.type(DataType::Psum) * scale,
+                      l.counts.macs ? e.total() / static_cast<double>(l.counts.macs) : 0.0, l.output_check.c_str());
+        os << buf;
+    };
+    for (const auto& l : r.layers) row(l);
+    row(r.total());
+    const LayerResult tot = r.total();
+    os << "time at " << r.arch_params.clock_mhz << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3)
+       << " ms; energy in " << eu << " (" << r.energy_unit << " table); columns: docs/report.md\n";
+    return os.str();
+}
+
+}  // namespace dfsim

@@ -1,0 +1,123 @@
+#include "sim/simulator.h"
+
+#include <systemc>
+
+#include <chrono>
+
+#include "hw/accelerator.h"
+#include "sim/reference.h"
+#include "sim/synthetic.h"
+
+namespace dfsim {
+
+void fresh_systemc_context() {
+    // The first context owns objects that live until exit (SystemC statics register with it),
+    // so it is kept; later ones are deleted when replaced.
+    static sc_core::sc_simcontext* first = nullptr;
+    if (!first) {
+        first = sc_core::sc_get_curr_simcontext();
+    } else if (sc_core::sc_curr_simcontext != first) {
+        delete sc_core::sc_curr_simcontext;
+    }
+    sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
+    sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+LayerData make_layer_data(const Layer& l, uint64_t seed_offset) {
+    Layer x = l;
+    x.ifmap_data.seed += seed_offset;
+    x.filter_data.seed += seed_offset;
+    return LayerData{make_ifmap(x), make_filter(x)};
+}
+
+LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                            const Dataflow& df, const Mapping& m, const LayerData& data,
+                            bool check_output, bool keep_output) {
+    auto t0 = std::chrono::steady_clock::now();
+    const LayerShape& s = l.shape;
+    LayerResult r;
+    r.name = l.name;
+    r.shape = s;
+    r.mapping = m.summary();
+    r.loop_nest = m.loop_nest(l);
+    r.widths = layer_widths(l, a);
+    Estimate est = df.estimate(l, a, t, m);
+    r.estimated_cycles = est.cycles;
+    r.estimated_energy = est.energy;
+
+    hw::Program prog = df.build_program(l, a, m);
+    hw::DramImage image;
+    image.ifmap = data.ifmap;
+    image.filter = data.filter;
+    image.output = Tensor4(s.N, s.M, s.E(), s.F());
+    image.ifmap_bits = l.ifmap.bits;
+    image.filter_bits = l.filter.bits;
+    image.output_bits = r.widths.output;
+
+    fresh_systemc_context();
+    {
+        hw::Accelerator acc("accelerator", a, prog, image);
+        sc_core::sc_start();
+        DFSIM_ASSERT(acc.finished(), "simulation ended with operations outstanding (deadlock)");
+        r.cycles = acc.end_cycle();
+        r.counts = acc.counts();
+        r.dram_busy_cycles = acc.dram_busy_cycles();
+    }
+    r.glb_bytes_used = prog.glb_bytes();
+    r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
+    if (check_output) {
+        Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
+        for (size_t i = 0; i < ref.size(); ++i) r.mismatches += ref.data[i] != image.output.data[i];
+        r.output_check = r.mismatches == 0 ? "bit-exact" : "mismatch";
+    }
+    if (keep_output) r.output = std::move(image.output);
+    r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+}
+
+LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                           const RunOptions& opt, bool keep_output) {
+    const Dataflow& df = find_dataflow(opt.dataflow);
+    auto m = df.choose_mapping(l, a, t, opt.objective);
+    return simulate_mapped(l, a, t, df, *m, make_layer_data(l, opt.seed_offset), opt.check_output, keep_output);
+}
+
+LayerResult NetworkResult::total() const {
+    LayerResult tot;
+    tot.name = "total";
+    tot.output_check = "skipped";
+    bool all_exact = !layers.empty();
+    bool any_mismatch = false;
+    for (const auto& l : layers) {
+        tot.cycles += l.cycles;
+        tot.estimated_cycles += l.estimated_cycles;
+        tot.estimated_energy += l.estimated_energy;
+        tot.counts += l.counts;
+        for (int i = 0; i < kNumLevels; ++i)
+            for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += l.energy.by_level_type[i][j];
+        tot.energy.alu += l.energy.alu;
+        tot.dram_busy_cycles += l.dram_busy_cycles;
+        tot.mismatches += l.mismatches;
+        tot.wall_seconds += l.wall_seconds;
+        tot.glb_bytes_used = std::max(tot.glb_bytes_used, l.glb_bytes_used);
+        all_exact = all_exact && l.output_check == "bit-exact";
+        any_mismatch = any_mismatch || l.output_check == "mismatch";
+    }
+    tot.output_check = any_mismatch ? "mismatch" : all_exact ? "bit-exact" : "skipped";
+    return tot;
+}
+
+NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
+                               const RunOptions& opt) {
+    NetworkResult res;
+    res.network = net.name;
+    res.arch = a.name;
+    res.arch_params = a;
+    res.energy_table = t.name;
+    res.energy_unit = t.unit;
+    res.dataflow = opt.dataflow;
+    for (const Layer& l : net.layers) res.layers.push_back(simulate_layer(l, a, t, opt));
+    return res;
+}
+
+}  // namespace dfsim

@@ -1,0 +1,73 @@
+// The simulation driver: for each layer, choose a mapping, build the hardware program, run the
+// SystemC accelerator on the layer's data in a fresh simulation context, check the output
+// tensor against the reference convolution, and turn the counts into energy.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "common/arch.h"
+#include "common/energy.h"
+#include "common/energy_table.h"
+#include "common/layer.h"
+#include "common/tensor.h"
+#include "common/types.h"
+#include "dataflows/dataflow.h"
+
+namespace dfsim {
+
+struct RunOptions {
+    std::string dataflow = "rs";
+    Objective objective = Objective::Energy;
+    bool check_output = true;  // compare with the reference convolution
+    uint64_t seed_offset = 0;  // --seed: added to every synthetic source's seed
+};
+
+struct LayerResult {
+    std::string name;
+    LayerShape shape;
+    std::string mapping;       // one-line summary
+    std::string loop_nest;
+    uint64_t cycles = 0;       // simulated
+    uint64_t estimated_cycles = 0;  // analytical model
+    double estimated_energy = 0;
+    ActionCounts counts;
+    EnergyBreakdown energy;
+    Widths widths;
+    uint64_t glb_bytes_used = 0;
+    uint64_t dram_busy_cycles = 0;
+    std::string output_check = "skipped";  // bit-exact | mismatch | skipped
+    uint64_t mismatches = 0;
+    double wall_seconds = 0;
+    Tensor4 output;  // the simulated output tensor (kept only when asked)
+    double utilization(int pes) const {
+        return cycles ? static_cast<double>(counts.macs) / (static_cast<double>(cycles) * pes) : 0.0;
+    }
+};
+
+struct NetworkResult {
+    std::string network, arch, energy_table, energy_unit, dataflow;
+    ArchParams arch_params;
+    std::vector<LayerResult> layers;
+    LayerResult total() const;  // sums (cycles add up: layers run one after another)
+};
+
+// Data the layer runs on (synthetic unless given).
+struct LayerData {
+    Tensor4 ifmap, filter;
+};
+LayerData make_layer_data(const Layer& l, uint64_t seed_offset = 0);
+
+// Simulates one layer on given data with a given mapping (no mapper).
+LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                            const Dataflow& df, const Mapping& m, const LayerData& data,
+                            bool check_output, bool keep_output = false);
+// Chooses the mapping, then simulates.
+LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                           const RunOptions& opt, bool keep_output = false);
+NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
+                               const RunOptions& opt);
+
+// A fresh SystemC simulation context (SystemC 2.3 cannot reset one; see DRAMSys SystemCTest.h).
+void fresh_systemc_context();
+
+}  // namespace dfsim

@@ -1,0 +1,143 @@
+// dfsim command line: load configs, run, report. The library does the work.
+#include <CLI/CLI.hpp>
+#include <systemc>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "common/config_error.h"
+#include "dataflows/dataflow.h"
+#include "hw/global_buffer.h"
+#include "sim/atomic_file.h"
+#include "sim/bench.h"
+#include "sim/report.h"
+#include "sim/simulator.h"
+
+using namespace dfsim;
+
+namespace {
+
+std::string data_path(const std::string& rel) {
+    // Defaults resolve against the working directory first, then the source tree.
+    if (std::filesystem::exists(rel)) return rel;
+    return std::string(DFSIM_SOURCE_DIR) + "/" + rel;
+}
+
+// Keeps the layers named in `sel`: "all", "conv", "fc", or a comma-separated list of names.
+Network select_layers(const Network& net, const std::string& sel) {
+    Network out = net;
+    out.layers.clear();
+    std::vector<std::string> names;
+    std::stringstream ss(sel);
+    for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
+    for (const std::string& n : names) {
+        bool found = false;
+        for (const Layer& l : net.layers) {
+            if (n == "all" || n == l.type || n == l.name) {
+                out.layers.push_back(l);
+                found = true;
+            }
+        }
+        if (!found) throw ConfigError("command line", "--layers", 0, 0,
+                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc or layer names)");
+    }
+    return out;
+}
+
+struct Common {
+    std::string arch = "configs/arch/eyeriss.yaml";
+    std::string workload = "workloads/alexnet.yaml";
+    std::string energy = "configs/energy/45nm.yaml";
+    std::string dataflow = "rs";
+    std::string layers = "conv";
+};
+
+void add_common(CLI::App* app, Common& c) {
+    app->add_option("--arch", c.arch, "architecture YAML")->capture_default_str();
+    app->add_option("--workload", c.workload, "network YAML")->capture_default_str();
+    app->add_option("--energy", c.energy, "energy table YAML")->capture_default_str();
+    app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
+    app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
+}
+
+int run_main(int argc, char** argv) {
+    CLI::App app{"dfsim: cycle-accurate simulator of DNN accelerator dataflows"};
+    app.require_subcommand(1);
+    Common c;
+    std::string json_out, csv_out, objective = "energy";
+    uint64_t seed = 0;
+    bool show_mapping = false, no_check = false;
+    auto* run = app.add_subcommand("run", "simulate a network and report cycles and energy per layer");
+    add_common(run, c);
+    run->add_option("--json", json_out, "write the report as JSON (atomically)");
+    run->add_option("--csv", csv_out, "write the report as CSV (atomically)");
+    run->add_option("--seed", seed, "offset added to every synthetic data seed");
+    run->add_option("--objective", objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    run->add_flag("--show-mapping", show_mapping, "print each layer's mapping and loop nest");
+    run->add_flag("--no-check", no_check, "skip the comparison with the reference convolution");
+    auto* bench = app.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
+    Common cb;
+    add_common(bench, cb);
+    auto* list = app.add_subcommand("list", "list the registered dataflows");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+
+    try {
+        if (list->parsed()) {
+            for (const Dataflow* d : all_dataflows()) std::cout << d->name() << "\t" << d->description() << "\n";
+            return 0;
+        }
+        if (bench->parsed()) {
+            ArchParams a = load_arch(data_path(cb.arch));
+            EnergyTable t = load_energy_table(data_path(cb.energy));
+            Network net = select_layers(load_network(data_path(cb.workload)), cb.layers);
+            find_dataflow(cb.dataflow);
+            run_bench(net, a, t, cb.dataflow, std::cout);
+            return 0;
+        }
+        ArchParams a = load_arch(data_path(c.arch));
+        EnergyTable t = load_energy_table(data_path(c.energy));
+        Network net = select_layers(load_network(data_path(c.workload)), c.layers);
+        RunOptions opt;
+        opt.dataflow = c.dataflow;
+        opt.objective = parse_objective(objective);
+        opt.check_output = !no_check;
+        opt.seed_offset = seed;
+        find_dataflow(opt.dataflow);
+        NetworkResult res = simulate_network(net, a, t, opt);
+        if (show_mapping)
+            for (const auto& l : res.layers) std::cout << l.name << ": " << l.mapping << "\n" << l.loop_nest;
+        std::cout << format_table(res);
+        if (!json_out.empty()) write_file_atomic(json_out, to_json(res).dump(2) + "\n");
+        if (!csv_out.empty()) write_file_atomic(csv_out, to_csv(res));
+        return res.total().output_check == "mismatch" ? 1 : 0;
+    } catch (const ConfigError& e) {
+        std::cerr << "dfsim: error: " << e.what() << "\n";
+    } catch (const MappingError& e) {
+        std::cerr << "dfsim: error: " << e.what() << "\n";
+    } catch (const hw::CapacityError& e) {
+        std::cerr << "dfsim: error: " << e.what() << "\n";
+    }
+    return 2;
+}
+
+}  // namespace
+
+int sc_main(int argc, char** argv) { return run_main(argc, argv); }
+
+int main(int argc, char** argv) {
+    // SystemC's banner would otherwise precede every report
+    setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);
+    return sc_core::sc_elab_and_sim(argc, argv);
+}
