@@ -283,9 +283,11 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
                 so.body.push_back(store);
             }
         });
+    // Double-buffered, step k+1 loads into the copies step k does not use, so its loads can go
+    // ahead of step k's passes; single-buffered they must follow them.
     for (size_t k = 0; k < steps.size(); ++k) {
-        if (k == 0) for (auto& op : steps[0].loads) prog.ops.push_back(op);
-        if (k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
+        if (copies == 1 || k == 0) for (auto& op : steps[k].loads) prog.ops.push_back(op);
+        if (copies == 2 && k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
         for (auto& op : steps[k].body) prog.ops.push_back(op);
     }
     return prog;
@@ -379,6 +381,12 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
             uint64_t col = p * qmax * S + p;
             if (a.pe.psum_spad_words < static_cast<int>(2 * p))
                 col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+            // the ifmap spad holds `window` words a channel: only window - S of the U new
+            // positions a column needs can arrive while it computes; the rest follow it
+            const uint64_t burst = ceil_div_u(nc * rows * l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+            const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
+            const uint64_t slack = static_cast<uint64_t>(std::clamp(window - S, 0, U));
+            col = std::max(col + (static_cast<uint64_t>(U) - slack) * burst, static_cast<uint64_t>(U) * burst);
             max_col_cycles = std::max(max_col_cycles, col);
         }
         if (pi.load_filters) {

@@ -297,6 +297,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
                 Pe& x = pe(s.pe_row0 + i, s.pe_col0 + j);
                 x.busy_until = 0;
                 x.send_free = 0;
+                x.prev_send = 0;
             }
     const int window = pp.ifmap_spad_words / qmax;  // words per channel the spad can hold
     DFSIM_ASSERT(window >= S, "ifmap spad cannot hold one window");
@@ -306,6 +307,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
     uint64_t pass_end = t_filt;
     uint64_t bus_free = 0;
 
+    auto double_psum = [&](int p) { return pp.psum_spad_words >= 2 * p; };
     auto run_column = [&](int f, uint64_t ready) {
         for (const auto& chain : chains) {
             const int p = ps.sets[static_cast<size_t>(chain.back())].p;
@@ -317,15 +319,19 @@ uint64_t PeArray::execute(const RowPass& ps) {
                     const uint64_t mac_cycles = static_cast<uint64_t>(p) * s.q * S;
                     for (int i = h - 1; i >= 0; --i) {
                         Pe& x = pe(s.pe_row0 + i, s.pe_col0 + j);
-                        const uint64_t start = std::max({x.busy_until, ready, t_filt});
-                        const uint64_t mac_done = start + mac_cycles;
-                        const uint64_t result = mac_done + depth - 1;
+                        // With psum spad room for two columns, the PE computes column f while
+                        // column f-1's psums wait for their partners from below; it cannot run
+                        // further ahead than that (column f-2 must have been sent).
+                        const uint64_t start = std::max({x.busy_until, ready, t_filt, double_psum(p) ? x.prev_send : 0});
                         if (ci == 0 && i == h - 1 && ps.psum_in) {
                             const uint64_t bits = static_cast<uint64_t>(p) * pp.psum_bits;
                             t_in = std::max(psum_in_bus.place(start, bits), glb_port.place(start, bits));
                             have_in = true;
                         }
-                        const uint64_t acc_done = have_in ? std::max(result, t_in) + static_cast<uint64_t>(p) : result;
+                        // the adds of incoming psums take p issue slots of the MAC unit
+                        const uint64_t mac_done = start + mac_cycles + (have_in ? static_cast<uint64_t>(p) : 0);
+                        const uint64_t result = mac_done + depth - 1;
+                        const uint64_t acc_done = have_in ? std::max(result, t_in + static_cast<uint64_t>(p)) : result;
                         const uint64_t send_start = std::max(acc_done, x.send_free);
                         uint64_t send_done;
                         if (ci + 1 < chain.size() || i > 0) {
@@ -337,8 +343,9 @@ uint64_t PeArray::execute(const RowPass& ps) {
                             const uint64_t bits = static_cast<uint64_t>(p) * out_bits;
                             send_done = std::max(out_bus.place(send_start, bits), glb_port.place(send_start, bits));
                         }
+                        x.prev_send = x.send_free;
                         x.send_free = send_done;
-                        x.busy_until = pp.psum_spad_words >= 2 * p ? acc_done : send_done;
+                        x.busy_until = double_psum(p) ? mac_done : send_done;
                         col_done[static_cast<size_t>(f)] = std::max(col_done[static_cast<size_t>(f)], mac_done);
                         pass_end = std::max(pass_end, send_done);
                     }

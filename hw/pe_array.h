@@ -9,8 +9,10 @@
 //    needs (multicast to all PEs that use it), ifmap_bus_bits per cycle, and cannot run more than
 //    the ifmap spad's window ahead of the slowest PE (back-pressure);
 //  - filters are loaded over the filter bus before the PEs compute;
-//  - a PE issues one MAC per cycle (gated MACs spend the cycle), p*q*S per output column, then
-//    adds the psums arriving from below (one add per cycle) and sends its psums up the local link;
+//  - a PE issues one MAC per cycle (gated MACs spend the cycle), p*q*S per output column, plus
+//    p adds for the psums arriving from below, and sends its psums up the local link; with psum
+//    spad room for two columns (2p words) it computes the next column while the previous one
+//    waits for its incoming psums and is sent, otherwise it waits for the send;
 //  - chain tops share the global output network; chain bottoms that continue an accumulation
 //    fetch the earlier psums over the psum-in bus;
 //  - every GLB access of the array shares the GLB port (banks x bank_width bits per cycle).
@@ -34,7 +36,8 @@ struct Pe {
     std::vector<int32_t> filter_spad;  // p*q*S words of the filters it holds, [k][j][s]
     int f_m0 = -1, f_p = 0, f_c0 = -1, f_q = 0, f_r = -1;  // which filters are loaded
     uint64_t busy_until = 0;  // cycle at which it can issue its next MAC
-    uint64_t send_free = 0;   // cycle at which its psum send port is free
+    uint64_t send_free = 0;   // cycle at which its last psum send completes
+    uint64_t prev_send = 0;   // cycle at which the send before that completed
 };
 
 class PeArray : public sc_core::sc_module {

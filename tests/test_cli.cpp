@@ -1,0 +1,155 @@
+// The dfsim command line: bad input gives one clear error line, exit code 2 and no report;
+// a good run writes the JSON/CSV report contract, deterministically.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "tests/test_util.h"
+
+using namespace dfsim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CmdResult {
+    int code;
+    std::string out, err;
+};
+
+class Cli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = fs::temp_directory_path() / ("dfsim_cli_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+    }
+    void TearDown() override { fs::remove_all(dir); }
+    std::string write(const std::string& name, const std::string& text) {
+        fs::path p = dir / name;
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    static std::string slurp(const fs::path& p) {
+        std::ifstream in(p);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    CmdResult run(const std::string& args) {
+        fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
+        std::string cmd = std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
+        int st = std::system(cmd.c_str());
+        return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
+    }
+    std::string arch() { return src("configs/arch/eyeriss.yaml"); }
+    std::string small_net() {
+        return write("net.yaml", R"(name: small
+layers:
+  - {name: A, C: 3, H: 15, W: 15, M: 8, R: 3, S: 3, padding: 1, requant: {multiplier: 1, shift: 8, relu: true}}
+  - {name: B, C: 8, H: 15, W: 15, M: 6, R: 3, S: 3, stride: 2,
+     data: {ifmap: {zero_fraction: 0.5}}}
+)");
+    }
+    fs::path dir;
+};
+
+}  // namespace
+
+TEST_F(Cli, GoodRunWritesTheReportContract) {
+    std::string json = (dir / "out/report.json").string(), csv = (dir / "out/report.csv").string();
+    CmdResult r = run("run --arch " + arch() + " --workload " + small_net() + " --layers all --json " + json + " --csv " + csv);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("bit-exact"), std::string::npos);
+    auto j = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(j["dataflow"], "rs");
+    EXPECT_EQ(j["energy_table"], "45nm-horowitz");
+    EXPECT_EQ(j["arch"]["pe_array"]["rows"], 12);
+    ASSERT_EQ(j["layers"].size(), 2u);
+    uint64_t macs = 0, dram_if_reads = 0;
+    double total_pj = 0;
+    for (const auto& l : j["layers"]) {
+        for (const char* k : {"name", "shape", "macs", "gated_macs", "cycles", "utilization", "accesses", "energy_pj", "output_check"})
+            EXPECT_TRUE(l.contains(k)) << k;
+        for (const char* lv : {"dram", "glb", "noc", "rf"})
+            for (const char* t : {"ifmap", "filter", "psum"})
+                for (const char* rw : {"reads", "writes"}) EXPECT_TRUE(l["accesses"][lv][t].contains(rw));
+        for (const char* e : {"dram", "glb", "noc", "rf", "alu", "total"}) EXPECT_TRUE(l["energy_pj"].contains(e));
+        EXPECT_EQ(l["output_check"], "bit-exact");
+        macs += l["macs"].get<uint64_t>();
+        dram_if_reads += l["accesses"]["dram"]["ifmap"]["reads"].get<uint64_t>();
+        total_pj += l["energy_pj"]["total"].get<double>();
+    }
+    // A: 8 x 15 x 15 x 3 x 9 = 48600; B: 6 x 7 x 7 x 8 x 9 = 21168
+    EXPECT_EQ(macs, 48600u + 21168u);
+    EXPECT_EQ(j["total"]["macs"].get<uint64_t>(), macs);
+    EXPECT_EQ(j["total"]["accesses"]["dram"]["ifmap"]["reads"].get<uint64_t>(), dram_if_reads);
+    EXPECT_NEAR(j["total"]["energy_pj"]["total"].get<double>(), total_pj, 1e-6 * total_pj);
+    EXPECT_GT(j["layers"][1]["gated_macs"].get<uint64_t>(), 0u);
+    std::string csv_text = slurp(csv);
+    EXPECT_EQ(std::count(csv_text.begin(), csv_text.end(), '\n'), 4);  // header, 2 layers, total
+    for (const auto& e : fs::directory_iterator(dir / "out"))
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos);  // no temp left
+
+    // same inputs and seed, same numbers, bit for bit
+    std::string json2 = (dir / "again.json").string();
+    ASSERT_EQ(run("run --arch " + arch() + " --workload " + small_net() + " --layers all --json " + json2).code, 0);
+    EXPECT_EQ(slurp(json), slurp(json2));
+    // other seeds: other data (other zero positions), still bit-exact; the gated MACs move
+    // with the zero positions (two seeds can coincide, three all equal cannot plausibly)
+    std::set<uint64_t> gated{j["layers"][1]["gated_macs"].get<uint64_t>()};
+    for (int seed : {5, 6, 7}) {
+        std::string js = (dir / ("seed" + std::to_string(seed) + ".json")).string();
+        ASSERT_EQ(run("run --arch " + arch() + " --workload " + small_net() + " --layers all --seed " +
+                      std::to_string(seed) + " --json " + js).code, 0);
+        auto js_j = nlohmann::json::parse(slurp(js));
+        EXPECT_EQ(js_j["total"]["output_check"], "bit-exact");
+        EXPECT_EQ(js_j["total"]["macs"], j["total"]["macs"]);
+        gated.insert(js_j["layers"][1]["gated_macs"].get<uint64_t>());
+    }
+    EXPECT_GE(gated.size(), 2u);
+}
+
+TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
+    std::string net = small_net();
+    struct Bad {
+        std::string what, args, expect;
+    };
+    std::string unknown = write("unknown.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, strde: 2}\n");
+    std::string bits = write("bits.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3,\n     bits: {ifmap: {bits: 9}}}\n");
+    std::string zero = write("zero.yaml", "name: x\nlayers:\n  - {name: A, C: 0, H: 8, W: 8, M: 4, R: 3, S: 3}\n");
+    std::string neg = write("neg.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: -8, W: 8, M: 4, R: 3, S: 3}\n");
+    std::string arch_text = slurp(arch());
+    std::string tiny_glb = write("tiny.yaml", arch_text.replace(arch_text.find("size_kb: 108"), 12, "size_kb: 0.125"));
+    std::vector<Bad> cases = {
+        {"missing file", "--workload " + (dir / "nope.yaml").string(), "nope.yaml: file not found"},
+        {"unknown key", "--workload " + unknown, "unknown.yaml:3:"},
+        {"unknown key field", "--workload " + unknown, "layers[0].strde': unknown field"},
+        {"bit width", "--workload " + bits, "layers[0].bits.ifmap.bits': expected an integer in [1, 8], got 9"},
+        {"zero size", "--workload " + zero, "layers[0].C': expected an integer in [1, 1048576], got 0"},
+        {"negative size", "--workload " + neg, "got -8"},
+        {"does not fit", "--arch " + tiny_glb + " --workload " + net, "no row-stationary mapping fits"},
+        {"unknown dataflow", "--workload " + net + " --dataflow xyz", "expected one of {rs}"},
+    };
+    for (const Bad& b : cases) {
+        SCOPED_TRACE(b.what);
+        std::string json = (dir / "r.json").string();
+        std::string a = b.args.find("--arch") == std::string::npos ? "--arch " + arch() + " " : "";
+        CmdResult r = run("run " + a + b.args + " --layers all --json " + json);
+        EXPECT_EQ(r.code, 2);
+        EXPECT_NE(r.err.find(b.expect), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+        EXPECT_FALSE(fs::exists(json));
+    }
+}
+
+TEST_F(Cli, ListNamesTheDataflows) {
+    CmdResult r = run("list");
+    EXPECT_EQ(r.code, 0);
+    EXPECT_EQ(r.out.rfind("rs\t", 0), 0u) << r.out;
+}

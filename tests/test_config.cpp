@@ -1,0 +1,100 @@
+// Config loading: every bad input is a ConfigError naming file, field, line and column and
+// what was expected; the shipped configs load with the figures their sources give.
+#include <gtest/gtest.h>
+
+#include "common/config_error.h"
+#include "tests/test_util.h"
+
+using namespace dfsim;
+using namespace dfsim::test;
+
+namespace {
+
+const char* kArch = R"(name: t
+clock_mhz: 200
+pe_array: {rows: 4, cols: 5}
+pe: {ifmap_spad_words: 12, filter_spad_words: 224, psum_spad_words: 24, pipeline_depth: 2, psum_bits: 32}
+noc: {ifmap_bus_bits: 64, filter_bus_bits: 64, psum_in_bus_bits: 64, psum_out_bus_bits: 64, psum_link_bits: 32}
+glb: {size_kb: 16, banks: 4, bank_width_bits: 64}
+dram: {bandwidth_bytes_per_cycle: 8, latency_cycles: 100}
+)";
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string replace(std::string s, const std::string& from, const std::string& to) {
+    s.replace(s.find(from), from.size(), to);
+    return s;
+}
+
+}  // namespace
+
+TEST(Config, ShippedConfigsLoadWithTheirSourceFigures) {
+    ArchParams a = eyeriss();
+    EXPECT_EQ(a.rows, 12);
+    EXPECT_EQ(a.cols, 14);
+    EXPECT_EQ(a.pe.filter_spad_words, 224);
+    EXPECT_EQ(a.pe.ifmap_spad_words, 12);
+    EXPECT_EQ(a.pe.psum_spad_words, 24);
+    EXPECT_EQ(a.glb.size_bytes, 108 * 1024);
+    EXPECT_DOUBLE_EQ(a.clock_mhz, 200);
+    EnergyTable t = table45();
+    EXPECT_EQ(t.unit, "pJ");
+    EXPECT_DOUBLE_EQ(t.access(Level::Dram, false, 32, 0), 640);
+    EXPECT_DOUBLE_EQ(t.access(Level::Rf, false, 32, 0), 1);
+    EXPECT_DOUBLE_EQ(t.access(Level::Dram, false, 8, 0), 160);  // linear in width
+    // GLB power law through Horowitz's 32 KB (20 pJ/64b) and 1 MB (100 pJ/64b) points
+    EXPECT_NEAR(t.access(Level::Glb, false, 64, 32 * 1024), 20, 1e-9);
+    EXPECT_NEAR(t.access(Level::Glb, false, 64, 1024 * 1024), 100, 0.1);
+    EnergyTable n = load_energy_table(src("configs/energy/eyeriss-normalized.yaml"));
+    EXPECT_EQ(n.unit, "normalized");
+    EXPECT_DOUBLE_EQ(n.access(Level::Dram, false, 8, 0), 200);
+    EXPECT_DOUBLE_EQ(n.access(Level::Glb, true, 32, 0), 6);
+}
+
+TEST(Config, UnknownKeyNamesFieldLineAndColumn) {
+    std::string bad = replace(kArch, "psum_link_bits: 32}", "psum_link_bits: 32, psum_lnk_bits: 4}");
+    std::string err = error_of([&] { load_arch_from_string(bad, "arch.yaml"); });
+    EXPECT_NE(err.find("arch.yaml:5:"), std::string::npos) << err;
+    EXPECT_NE(err.find("noc.psum_lnk_bits"), std::string::npos) << err;
+    EXPECT_NE(err.find("unknown field"), std::string::npos) << err;
+}
+
+TEST(Config, ZeroNegativeAndMissingSizes) {
+    std::string err = error_of([&] { load_arch_from_string(replace(kArch, "rows: 4", "rows: 0"), "a.yaml"); });
+    EXPECT_NE(err.find("a.yaml:3:"), std::string::npos) << err;
+    EXPECT_NE(err.find("pe_array.rows"), std::string::npos) << err;
+    EXPECT_NE(err.find("expected an integer in [1, 1024]"), std::string::npos) << err;
+    err = error_of([&] { load_arch_from_string(replace(kArch, "size_kb: 16", "size_kb: -4"), "a.yaml"); });
+    EXPECT_NE(err.find("glb.size_kb"), std::string::npos) << err;
+    err = error_of([&] { load_arch_from_string(replace(kArch, "latency_cycles: 100", "latency_cycles: soon"), "a.yaml"); });
+    EXPECT_NE(err.find("dram.latency_cycles"), std::string::npos) << err;
+    EXPECT_NE(err.find("got 'soon'"), std::string::npos) << err;
+    err = error_of([&] { load_arch_from_string(replace(kArch, "clock_mhz: 200\n", ""), "a.yaml"); });
+    EXPECT_NE(err.find("clock_mhz"), std::string::npos) << err;
+    EXPECT_NE(err.find("required field is missing"), std::string::npos) << err;
+    err = error_of([&] { load_arch("/nonexistent/arch.yaml"); });
+    EXPECT_NE(err.find("/nonexistent/arch.yaml: file not found"), std::string::npos) << err;
+    err = error_of([&] { load_arch_from_string("name: [unclosed", "a.yaml"); });
+    EXPECT_NE(err.find("YAML syntax error"), std::string::npos) << err;
+}
+
+TEST(Config, EnergyTableUnitIsChecked) {
+    std::string text = R"(name: x
+unit: nJ
+dram: {reference_bits: 32, read: 1, write: 1}
+glb: {reference_bits: 32, read: 1, write: 1}
+noc: {reference_bits: 32, read: 1, write: 1}
+rf: {reference_bits: 32, read: 1, write: 1}
+alu: {mac: 1, add: 1}
+)";
+    std::string err = error_of([&] { load_energy_table_from_string(text, "e.yaml"); });
+    EXPECT_NE(err.find("e.yaml:2:"), std::string::npos) << err;
+    EXPECT_NE(err.find("expected one of {pJ, normalized}"), std::string::npos) << err;
+}

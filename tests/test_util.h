@@ -1,0 +1,37 @@
+// Helpers shared by the tests: small architectures and layers built in code.
+#pragma once
+#include <string>
+
+#include "common/arch.h"
+#include "common/energy_table.h"
+#include "common/layer.h"
+
+namespace dfsim::test {
+
+inline std::string src(const std::string& rel) { return std::string(DFSIM_SOURCE_DIR) + "/" + rel; }
+
+inline ArchParams eyeriss() { return load_arch(src("configs/arch/eyeriss.yaml")); }
+inline EnergyTable table45() { return load_energy_table(src("configs/energy/45nm.yaml")); }
+
+// A small array so that folding and replication happen on small layers.
+inline ArchParams small_arch(int rows = 4, int cols = 5, double glb_kb = 16) {
+    ArchParams a = eyeriss();
+    a.name = "small";
+    a.rows = rows;
+    a.cols = cols;
+    a.glb.size_bytes = static_cast<int64_t>(glb_kb * 1024);
+    return a;
+}
+
+inline Layer conv(const std::string& name, int C, int H, int W, int M, int R, int S, int U = 1, int P = 0,
+                  int G = 1, int N = 1) {
+    Layer l;
+    l.name = name;
+    l.shape = LayerShape{N, C, H, W, M, R, S, U, P, G};
+    l.ifmap_data.seed = 101;
+    l.filter_data.seed = 202;
+    l.filter_data.distribution = "normal";
+    return l;
+}
+
+}  // namespace dfsim::test
