@@ -60,41 +60,21 @@ YAML::Node YamlMap::need(const std::string& key) const {
     return n;
 }
 
-int64_t YamlMap::get_int(const std::string& key, int64_t lo, int64_t hi) const {
+// Reads a scalar of type T in [lo, hi]; `what` names the kind in the error ("an integer").
+template <typename T>
+T YamlMap::get_number(const std::string& key, T lo, T hi, const char* what) const {
     YAML::Node n = need(key);
-    int64_t v = 0;
+    T v{};
     bool ok = n.IsScalar();
     if (ok) {
         try {
-            v = n.as<int64_t>();
+            v = n.as<T>();
         } catch (const YAML::Exception&) {
             ok = false;
         }
     }
     std::ostringstream exp;
-    exp << "expected an integer in [" << lo << ", " << hi << "]";
-    if (!ok) fail(key, exp.str() + ", got '" + (n.IsScalar() ? n.Scalar() : "a non-scalar") + "'");
-    if (v < lo || v > hi) fail(key, exp.str() + ", got " + std::to_string(v));
-    return v;
-}
-
-int64_t YamlMap::get_int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const {
-    return has(key) ? get_int(key, lo, hi) : dflt;
-}
-
-double YamlMap::get_double(const std::string& key, double lo, double hi) const {
-    YAML::Node n = need(key);
-    double v = 0;
-    bool ok = n.IsScalar();
-    if (ok) {
-        try {
-            v = n.as<double>();
-        } catch (const YAML::Exception&) {
-            ok = false;
-        }
-    }
-    std::ostringstream exp;
-    exp << "expected a number in [" << lo << ", " << hi << "]";
+    exp << "expected " << what << " in [" << lo << ", " << hi << "]";
     if (!ok) fail(key, exp.str() + ", got '" + (n.IsScalar() ? n.Scalar() : "a non-scalar") + "'");
     if (!(v >= lo && v <= hi)) {
         std::ostringstream got;
@@ -102,6 +82,18 @@ double YamlMap::get_double(const std::string& key, double lo, double hi) const {
         fail(key, exp.str() + ", got " + got.str());
     }
     return v;
+}
+
+int64_t YamlMap::get_int(const std::string& key, int64_t lo, int64_t hi) const {
+    return get_number<int64_t>(key, lo, hi, "an integer");
+}
+
+int64_t YamlMap::get_int(const std::string& key, int64_t lo, int64_t hi, int64_t dflt) const {
+    return has(key) ? get_int(key, lo, hi) : dflt;
+}
+
+double YamlMap::get_double(const std::string& key, double lo, double hi) const {
+    return get_number<double>(key, lo, hi, "a number");
 }
 
 double YamlMap::get_double(const std::string& key, double lo, double hi, double dflt) const {

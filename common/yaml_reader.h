@@ -45,6 +45,8 @@ public:
 
 private:
     YAML::Node need(const std::string& key) const;
+    template <typename T>
+    T get_number(const std::string& key, T lo, T hi, const char* what) const;
     YAML::Node m_node;
     std::string m_file;
     std::string m_path;  // dotted path of this mapping in the document ("" for the root)
