@@ -48,7 +48,6 @@ public:
     // Runs `pass` starting now; `done` runs when its last psum has reached the buffer.
     void start(const RowPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
-    uint64_t mac_busy_cycles() const { return m_mac_cycles; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     uint64_t execute(const RowPass& pass);
@@ -64,7 +63,6 @@ private:
     std::vector<Pe> m_pes;
     sc_core::sc_event m_done_ev;
     std::function<void()> m_done_cb;
-    uint64_t m_mac_cycles = 0;
 };
 
 }  // namespace dfsim::hw

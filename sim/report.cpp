@@ -108,7 +108,7 @@ std::string to_csv(const NetworkResult& r) {
 
 std::string format_table(const NetworkResult& r) {
     const bool pj = r.energy_unit == "pJ";
-    const double scale = pj ? 1e-6 : 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
+    const double scale = 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
     const std::string eu = pj ? "uJ" : "M x MAC";
     std::ostringstream os;
     os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
