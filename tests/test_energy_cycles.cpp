@@ -25,6 +25,15 @@ LayerResult run_with(const Layer& l, const ArchParams& a, const EnergyTable& t, 
     return simulate_mapped(l, a, t, rs, m, make_layer_data(l), true);
 }
 
+// The mapper's choice for a layer (energy objective), as a concrete RS mapping to run or alter.
+RsMapping best_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t) {
+    RowStationary rs;
+    return dynamic_cast<const RsMapping&>(*rs.choose_mapping(l, a, t, Objective::Energy));
+}
+
+// A 3x3 layer whose tiles leave room for DRAM and bus effects on the Eyeriss config.
+Layer bandwidth_layer() { return conv("bw", 16, 14, 14, 32, 3, 3, 1, 1); }
+
 double rel_diff(double a, double b) { return std::fabs(a - b) / std::max(1.0, std::fabs(b)); }
 
 }  // namespace
@@ -33,15 +42,14 @@ TEST(Energy, ChangingOneTableEntryMovesExactlyItsTerm) {
     Layer l = probe_layer();
     ArchParams a = small_arch();
     EnergyTable base = table45();
-    RowStationary rs;
-    auto m = rs.choose_mapping(l, a, base, Objective::Energy);
-    LayerResult r0 = run_with(l, a, base, *m);
+    const RsMapping m = best_mapping(l, a, base);
+    LayerResult r0 = run_with(l, a, base, m);
     const ActionCounts& c = r0.counts;
 
     // DRAM read: +1000 pJ per 32-bit read; only 8-bit ifmap and filter words are read
     EnergyTable t = base;
     t.at(Level::Dram).read += 1000;
-    LayerResult r1 = run_with(l, a, t, *m);
+    LayerResult r1 = run_with(l, a, t, m);
     double expect = 1000.0 * (c.acc.at(Level::Dram, DataType::Ifmap).reads * 8 +
                               c.acc.at(Level::Dram, DataType::Filter).reads * 8 +
                               c.acc.at(Level::Dram, DataType::Psum).reads * 8) / 32.0;
@@ -54,7 +62,7 @@ TEST(Energy, ChangingOneTableEntryMovesExactlyItsTerm) {
     // RF write: +2 pJ per 32-bit write; psums are 32-bit, operands 8-bit
     t = base;
     t.at(Level::Rf).write += 2;
-    LayerResult r2 = run_with(l, a, t, *m);
+    LayerResult r2 = run_with(l, a, t, m);
     expect = 2.0 * (c.acc.at(Level::Rf, DataType::Ifmap).writes * 8 + c.acc.at(Level::Rf, DataType::Filter).writes * 8 +
                     c.acc.at(Level::Rf, DataType::Psum).writes * 32) / 32.0;
     EXPECT_LT(rel_diff(r2.energy.total() - r0.energy.total(), expect), 1e-9);
@@ -63,7 +71,7 @@ TEST(Energy, ChangingOneTableEntryMovesExactlyItsTerm) {
     // MAC: +1 pJ per MAC actually performed (gated ones cost nothing)
     t = base;
     t.mac += 1;
-    LayerResult r3 = run_with(l, a, t, *m);
+    LayerResult r3 = run_with(l, a, t, m);
     EXPECT_LT(rel_diff(r3.energy.total() - r0.energy.total(), static_cast<double>(c.macs - c.gated_macs)), 1e-9);
     EXPECT_EQ(r3.energy.level(Level::Rf), r0.energy.level(Level::Rf));
 }
@@ -95,10 +103,9 @@ TEST(Energy, ZeroGatingSavesExactlyTheGatedMacsAndNoCycles) {
     sparse.ifmap_data.zero_fraction = 0.6;
     ArchParams a = small_arch();
     EnergyTable t = table45();
-    RowStationary rs;
-    auto m = rs.choose_mapping(dense, a, t, Objective::Energy);
-    LayerResult rd = run_with(dense, a, t, *m);
-    LayerResult rsp = run_with(sparse, a, t, *m);
+    const RsMapping m = best_mapping(dense, a, t);
+    LayerResult rd = run_with(dense, a, t, m);
+    LayerResult rsp = run_with(sparse, a, t, m);
     ASSERT_EQ(rsp.output_check, "bit-exact");
     const uint64_t extra = rsp.counts.gated_macs - rd.counts.gated_macs;
     EXPECT_GT(extra, 0u);
@@ -110,17 +117,16 @@ TEST(Energy, ZeroGatingSavesExactlyTheGatedMacsAndNoCycles) {
 }
 
 TEST(Cycles, NeverBelowMacsPerPeAndRespondToBandwidth) {
-    Layer l = conv("bw", 16, 14, 14, 32, 3, 3, 1, 1);
+    Layer l = bandwidth_layer();
     ArchParams a = eyeriss();
     EnergyTable t = table45();
-    RowStationary rs;
-    auto m = rs.choose_mapping(l, a, t, Objective::Energy);
-    LayerResult base = run_with(l, a, t, *m);
+    const RsMapping m = best_mapping(l, a, t);
+    LayerResult base = run_with(l, a, t, m);
     EXPECT_GE(base.cycles * static_cast<uint64_t>(a.num_pes()), base.counts.macs);
 
     ArchParams slow_dram = a;
     slow_dram.dram.bytes_per_cycle = 0.25;
-    LayerResult r1 = run_with(l, slow_dram, t, *m);
+    LayerResult r1 = run_with(l, slow_dram, t, m);
     EXPECT_GT(r1.cycles, base.cycles);
     // with 0.25 B/cycle the DRAM transfers alone take bytes / 0.25 cycles
     uint64_t bytes = r1.counts.acc.at(Level::Dram, DataType::Ifmap).reads + r1.counts.acc.at(Level::Dram, DataType::Filter).reads +
@@ -129,12 +135,12 @@ TEST(Cycles, NeverBelowMacsPerPeAndRespondToBandwidth) {
 
     ArchParams narrow_bus = a;
     narrow_bus.noc.ifmap_bus_bits = 8;
-    LayerResult r2 = run_with(l, narrow_bus, t, *m);
+    LayerResult r2 = run_with(l, narrow_bus, t, m);
     EXPECT_GT(r2.cycles, base.cycles);
 
     ArchParams narrow_out = a;
     narrow_out.noc.psum_out_bus_bits = 8;
-    LayerResult r3 = run_with(l, narrow_out, t, *m);
+    LayerResult r3 = run_with(l, narrow_out, t, m);
     EXPECT_GT(r3.cycles, base.cycles);
 
     // identical counts: bandwidth changes time, not work
@@ -143,12 +149,10 @@ TEST(Cycles, NeverBelowMacsPerPeAndRespondToBandwidth) {
 }
 
 TEST(Cycles, DoubleBufferingHidesDramTime) {
-    Layer l = conv("db", 16, 14, 14, 32, 3, 3, 1, 1);
+    Layer l = bandwidth_layer();
     ArchParams a = eyeriss();
     EnergyTable t = table45();
-    RowStationary rs;
-    auto m = rs.choose_mapping(l, a, t, Objective::Energy);
-    auto single = dynamic_cast<const RsMapping&>(*m);
+    RsMapping single = best_mapping(l, a, t);
     single.double_buffer = false;
     auto dbl = single;
     dbl.double_buffer = true;
