@@ -23,7 +23,7 @@ ArchParams resolve(const YamlMap& root) {
         a.pe.filter_spad_words = static_cast<int>(m.get_int("filter_spad_words", 1, 1 << 20));
         a.pe.psum_spad_words = static_cast<int>(m.get_int("psum_spad_words", 1, 1 << 20));
         a.pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
-        a.pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 8, 8));
+        a.pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
         a.pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
         m.check_no_unknown_keys();
     }
@@ -34,6 +34,8 @@ ArchParams resolve(const YamlMap& root) {
         a.noc.psum_in_bus_bits = static_cast<int>(m.get_int("psum_in_bus_bits", 8, 4096));
         a.noc.psum_out_bus_bits = static_cast<int>(m.get_int("psum_out_bus_bits", 8, 4096));
         a.noc.psum_link_bits = static_cast<int>(m.get_int("psum_link_bits", 8, 4096));
+        a.noc.reduction = m.get_enum("reduction", {"chain", "adder_tree"}, "chain") == "chain"
+                              ? NocParams::Reduction::Chain : NocParams::Reduction::AdderTree;
         m.check_no_unknown_keys();
     }
     {
@@ -50,10 +52,61 @@ ArchParams resolve(const YamlMap& root) {
         a.dram.latency_cycles = static_cast<int>(m.get_int("latency_cycles", 0, 1000000));
         m.check_no_unknown_keys();
     }
+    a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));
+    a.batch = static_cast<int>(root.get_int("batch", 0, 4096, 0));
+    if (auto ea = root.opt_child("equal_area")) {
+        a.equal_area.enabled = true;
+        ea->get_string("source", "");
+        a.equal_area.rf_area_per_byte = ea->get_double("rf_area_per_byte", 1e-6, 1e6);
+        a.equal_area.glb_area_per_byte = ea->get_double("glb_area_per_byte", 1e-6, 1e6);
+        YamlMap dfs = ea->child("dataflows");
+        for (const std::string& name : dfs.keys()) {
+            YamlMap d = dfs.child(name);
+            DataflowStorage st;
+            st.dataflow = name;
+            st.ifmap_spad_words = static_cast<int>(d.get_int("ifmap_spad_words", 0, 1 << 20));
+            st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
+            st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));
+            d.check_no_unknown_keys();
+            ArchParams probe = a;
+            probe.pe.ifmap_spad_words = st.ifmap_spad_words;
+            probe.pe.filter_spad_words = st.filter_spad_words;
+            probe.pe.psum_spad_words = st.psum_spad_words;
+            a.equal_area.dataflows.push_back(st);
+            const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
+                                static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
+            if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
+                dfs.fail(name, "register files that fit the area of the base configuration (they leave no global buffer)");
+        }
+        ea->check_no_unknown_keys();
+    }
     root.check_no_unknown_keys();
     return a;
 }
 }  // namespace
+
+int ArchParams::rf_bytes_per_pe() const {
+    const int wb = word_bits > 0 ? word_bits : 8;
+    return ((pe.ifmap_spad_words + pe.filter_spad_words) * wb + pe.psum_spad_words * pe.psum_bits + 7) / 8;
+}
+
+ArchParams ArchParams::for_dataflow(const std::string& dataflow) const {
+    if (!equal_area.enabled) return *this;
+    for (const DataflowStorage& st : equal_area.dataflows) {
+        if (st.dataflow != dataflow) continue;
+        const double area = num_pes() * static_cast<double>(rf_bytes_per_pe()) * equal_area.rf_area_per_byte +
+                            static_cast<double>(glb.size_bytes) * equal_area.glb_area_per_byte;
+        ArchParams a = *this;
+        a.pe.ifmap_spad_words = st.ifmap_spad_words;
+        a.pe.filter_spad_words = st.filter_spad_words;
+        a.pe.psum_spad_words = st.psum_spad_words;
+        const double rf_area = num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * equal_area.rf_area_per_byte;
+        a.glb.size_bytes = static_cast<int64_t>((area - rf_area) / equal_area.glb_area_per_byte);
+        a.name = name + "/" + dataflow;
+        return a;
+    }
+    return *this;
+}
 
 ArchParams load_arch(const std::string& path) { return resolve(YamlMap::load_file(path)); }
 ArchParams load_arch_from_string(const std::string& yaml, const std::string& name) {

@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace dfsim {
 
@@ -11,7 +12,7 @@ struct PeParams {
     int filter_spad_words = 224;  // words
     int psum_spad_words = 24;     // words
     int pipeline_depth = 2;       // cycles from MAC issue to result in the psum spad
-    int mac_bits = 8;             // widest operand the multiplier takes
+    int mac_bits = 8;             // widest operand the multiplier takes (8 or 16)
     int psum_bits = 32;           // psum storage width (spad, links, GLB)
 };
 
@@ -21,6 +22,11 @@ struct NocParams {
     int psum_in_bus_bits = 64;    // GLB -> array psum bus (accumulating earlier partial sums)
     int psum_out_bus_bits = 64;   // global output network: array -> GLB
     int psum_link_bits = 32;      // local link between vertically adjacent PEs
+    // How a column of PEs without register files (no-local-reuse) sums its products: a chain
+    // through the vertical links (one add per PE, latency = rows) or an adder tree at the
+    // column foot (latency = log2 rows). Both move every product once over the array.
+    enum class Reduction { Chain, AdderTree };
+    Reduction reduction = Reduction::Chain;
 };
 
 struct GlbParams {
@@ -36,6 +42,22 @@ struct DramParams {
     int latency_cycles = 100;      // first-word latency of a transfer
 };
 
+// Register-file sizes a dataflow gets under the equal-area rule.
+struct DataflowStorage {
+    std::string dataflow;
+    int ifmap_spad_words = 0, filter_spad_words = 0, psum_spad_words = 0;
+};
+
+// Equal-area storage (Chen/Emer/Sze ISCA 2016, Sec. VI): every dataflow gets the same PE count
+// and the same storage area; what one gives up in register files goes to the global buffer.
+// The area is the base configuration's (its pe spads on every PE plus its global buffer).
+struct EqualArea {
+    bool enabled = false;
+    double rf_area_per_byte = 1.0;   // relative area of one byte of PE register file
+    double glb_area_per_byte = 1.0;  // relative area of one byte of global-buffer SRAM
+    std::vector<DataflowStorage> dataflows;
+};
+
 struct ArchParams {
     std::string name;
     std::string file;
@@ -46,7 +68,16 @@ struct ArchParams {
     NocParams noc;
     GlbParams glb;
     DramParams dram;
+    // Storage word width for ifmaps and filters (bits); 0: each operand's own width. Values keep
+    // their format; only the storage (buffer capacity, bus and DRAM traffic, energy widths) widens.
+    int word_bits = 0;
+    int batch = 0;  // batch size the comparison runs at; 0: the workload's own
+    EqualArea equal_area;
     int num_pes() const { return rows * cols; }
+    int rf_bytes_per_pe() const;
+    // The configuration `dataflow` runs on: under equal_area, its register files and the global
+    // buffer that the rest of the area buys; otherwise this one unchanged.
+    ArchParams for_dataflow(const std::string& dataflow) const;
 };
 
 // Loads and validates an architecture file; throws ConfigError.

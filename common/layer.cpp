@@ -1,5 +1,7 @@
 #include "common/layer.h"
 
+#include <algorithm>
+
 #include "common/yaml_reader.h"
 
 namespace dfsim {
@@ -116,6 +118,20 @@ Network load_network(const std::string& path) {
     for (size_t i = 0; i < layers.size(); ++i) net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i)));
     root.check_no_unknown_keys();
     return net;
+}
+
+Layer stored_layer(const Layer& l, int word_bits) {
+    Layer x = l;
+    x.ifmap.bits = std::max(x.ifmap.bits, word_bits);
+    x.filter.bits = std::max(x.filter.bits, word_bits);
+    return x;
+}
+
+Network with_batch(const Network& net, int n) {
+    Network out = net;
+    if (n > 0)
+        for (Layer& l : out.layers) l.shape.N = n;
+    return out;
 }
 
 }  // namespace dfsim

@@ -80,6 +80,12 @@ struct Network {
     std::vector<Layer> layers;
 };
 
+// The layer as stored on an architecture whose words are `word_bits` wide (0: unchanged):
+// ifmap and filter storage widens, the values' formats (and so the data) do not change.
+Layer stored_layer(const Layer& l, int word_bits);
+// The network at batch size n (n = 0: unchanged).
+Network with_batch(const Network& net, int n);
+
 // Loads and validates a workload file; throws ConfigError.
 Network load_network(const std::string& path);
 

@@ -153,6 +153,12 @@ std::vector<YamlMap> YamlMap::list(const std::string& key) const {
     return out;
 }
 
+std::vector<std::string> YamlMap::keys() const {
+    std::vector<std::string> out;
+    for (auto it = m_node.begin(); it != m_node.end(); ++it) out.push_back(it->first.as<std::string>());
+    return out;
+}
+
 void YamlMap::check_no_unknown_keys() const {
     for (auto it = m_node.begin(); it != m_node.end(); ++it) {
         std::string k = it->first.as<std::string>();

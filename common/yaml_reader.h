@@ -35,6 +35,7 @@ public:
     YamlMap child(const std::string& key) const;  // required mapping
     std::optional<YamlMap> opt_child(const std::string& key) const;
     std::vector<YamlMap> list(const std::string& key) const;  // required sequence of mappings
+    std::vector<std::string> keys() const;  // this mapping's keys, in document order
 
     // Throws on any key never read by the getters above. Call once all fields are read.
     void check_no_unknown_keys() const;

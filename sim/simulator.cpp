@@ -32,7 +32,7 @@ LayerData make_layer_data(const Layer& l, uint64_t seed_offset) {
 
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
-                            bool check_output, bool keep_output) {
+                            bool check_output, bool keep_output, const Tensor4* reference) {
     auto t0 = std::chrono::steady_clock::now();
     const LayerShape& s = l.shape;
     LayerResult r;
@@ -66,7 +66,10 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     r.glb_bytes_used = prog.glb_bytes();
     r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
     if (check_output) {
-        Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
+        Tensor4 own;
+        if (!reference) own = reference_conv(l, data.ifmap, data.filter);
+        const Tensor4& ref = reference ? *reference : own;
+        DFSIM_ASSERT(ref.size() == image.output.size(), "reference has the wrong shape");
         for (size_t i = 0; i < ref.size(); ++i) r.mismatches += ref.data[i] != image.output.data[i];
         r.output_check = r.mismatches == 0 ? "bit-exact" : "mismatch";
     }
@@ -76,10 +79,15 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 }
 
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const RunOptions& opt, bool keep_output) {
+                           const RunOptions& opt, bool keep_output, const LayerData* data,
+                           const Tensor4* reference) {
     const Dataflow& df = find_dataflow(opt.dataflow);
-    auto m = df.choose_mapping(l, a, t, opt.objective);
-    return simulate_mapped(l, a, t, df, *m, make_layer_data(l, opt.seed_offset), opt.check_output, keep_output);
+    const ArchParams ad = a.for_dataflow(opt.dataflow);
+    const Layer ls = stored_layer(l, ad.word_bits);
+    auto m = df.choose_mapping(ls, ad, t, opt.objective);
+    if (data) return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference);
+    return simulate_mapped(ls, ad, t, df, *m, make_layer_data(l, opt.seed_offset), opt.check_output, keep_output,
+                           reference);
 }
 
 LayerResult NetworkResult::total() const {
@@ -111,8 +119,8 @@ NetworkResult simulate_network(const Network& net, const ArchParams& a, const En
                                const RunOptions& opt) {
     NetworkResult res;
     res.network = net.name;
-    res.arch = a.name;
-    res.arch_params = a;
+    res.arch_params = a.for_dataflow(opt.dataflow);
+    res.arch = res.arch_params.name;
     res.energy_table = t.name;
     res.energy_unit = t.unit;
     res.dataflow = opt.dataflow;

@@ -57,13 +57,19 @@ struct LayerData {
 };
 LayerData make_layer_data(const Layer& l, uint64_t seed_offset = 0);
 
-// Simulates one layer on given data with a given mapping (no mapper).
+// Simulates one layer on given data with a given mapping (no mapper). `l` and `a` are taken as
+// they are (see simulate_layer for the dataflow's storage and word width). With check_output,
+// the output is compared with `reference` if given, else with a reference computed here.
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
-                            bool check_output, bool keep_output = false);
-// Chooses the mapping, then simulates.
+                            bool check_output, bool keep_output = false,
+                            const Tensor4* reference = nullptr);
+// Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
+// storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
+// (made here from the layer's synthetic sources when null).
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const RunOptions& opt, bool keep_output = false);
+                           const RunOptions& opt, bool keep_output = false,
+                           const LayerData* data = nullptr, const Tensor4* reference = nullptr);
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
 

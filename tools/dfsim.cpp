@@ -52,6 +52,7 @@ struct Common {
     std::string energy = "configs/energy/45nm.yaml";
     std::string dataflow = "rs";
     std::string layers = "conv";
+    int batch = 0;
 };
 
 void add_common(CLI::App* app, Common& c) {
@@ -60,6 +61,15 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--energy", c.energy, "energy table YAML")->capture_default_str();
     app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
+    app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
+        ->check(CLI::Range(1, 4096));
+}
+
+// The network as run: the selected layers at the batch size of the command line, else of the
+// architecture file, else of the workload.
+Network prepare_network(const Common& c, const ArchParams& a) {
+    Network net = select_layers(load_network(data_path(c.workload)), c.layers);
+    return with_batch(net, c.batch > 0 ? c.batch : a.batch);
 }
 
 int run_main(int argc, char** argv) {
@@ -101,14 +111,14 @@ int run_main(int argc, char** argv) {
         if (bench->parsed()) {
             ArchParams a = load_arch(data_path(cb.arch));
             EnergyTable t = load_energy_table(data_path(cb.energy));
-            Network net = select_layers(load_network(data_path(cb.workload)), cb.layers);
+            Network net = prepare_network(cb, a);
             find_dataflow(cb.dataflow);
             run_bench(net, a, t, cb.dataflow, std::cout);
             return 0;
         }
         ArchParams a = load_arch(data_path(c.arch));
         EnergyTable t = load_energy_table(data_path(c.energy));
-        Network net = select_layers(load_network(data_path(c.workload)), c.layers);
+        Network net = prepare_network(c, a);
         RunOptions opt;
         opt.dataflow = c.dataflow;
         opt.objective = parse_objective(objective);
