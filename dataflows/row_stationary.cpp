@@ -15,17 +15,13 @@ namespace {
 
 int ceil_div(int a, int b) { return (a + b - 1) / b; }
 uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64_t>(bits) + 7) / 8; }
-
-int tile_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1) * s.U + s.R); }
 
 }  // namespace
 
 std::string RsMapping::summary() const {
     std::ostringstream os;
-    os << "h=" << h << " e=" << e << " p=" << p << " q=" << q << " r=" << r << " t=" << t << " | glb tile Et="
-       << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
-       << (double_buffer ? " double-buffered" : " single-buffered");
+    os << "h=" << h << " e=" << e << " p=" << p << " q=" << q << " r=" << r << " t=" << t << " | "
+       << GlbTiling::summary();
     return os.str();
 }
 
@@ -56,14 +52,6 @@ std::string RsMapping::loop_nest(const Layer& l) const {
     return os.str();
 }
 
-uint64_t RowStationary::glb_bytes(const Layer& l, const ArchParams& a, const RsMapping& m) {
-    const LayerShape& s = l.shape;
-    uint64_t b = bytes_of(static_cast<uint64_t>(m.Ct) * tile_rows(s, m.Et) * s.W, l.ifmap.bits) +
-                 bytes_of(static_cast<uint64_t>(m.Mt) * m.Ct * s.R * s.S, l.filter.bits) +
-                 bytes_of(static_cast<uint64_t>(m.Mt) * m.Et * s.F(), a.pe.psum_bits);
-    return m.double_buffer ? 2 * b : b;
-}
-
 std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMapping& m) {
     const LayerShape& s = l.shape;
     std::ostringstream os;
@@ -74,94 +62,45 @@ std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMa
     else if (m.p * m.q * s.S > a.pe.filter_spad_words) os << "p*q*S exceeds the filter spad (" << a.pe.filter_spad_words << " words)";
     else if (m.r < 1 || m.r * m.h > a.rows) os << "r*h exceeds the array rows";
     else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e)) os << "t chains do not fit the array";
-    else if (m.Et < 1 || m.Et > s.E()) os << "Et must be in [1, E]";
-    else if (m.Mt < 1 || m.Mt > s.Mg()) os << "Mt must be in [1, M/G]";
-    else if (m.Ct < 1 || m.Ct > s.Cg()) os << "Ct must be in [1, C/G]";
-    else if (glb_bytes(l, a, m) > static_cast<uint64_t>(a.glb.size_bytes))
-        os << "tiles need " << glb_bytes(l, a, m) << " bytes of global buffer, which holds " << a.glb.size_bytes;
+    else os << check_tiling(l, a, m);
     return os.str();
 }
 
 void RowStationary::for_each_step(const Layer& l, const RsMapping& m,
                                   const std::function<void(const RsStepInfo&)>& step,
                                   const std::function<void(const RsStepInfo&, const RsPassInfo&)>& pass) {
-    const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    auto visit = [&](int n, int g, int E0, int M0, int C0) {
-        RsStepInfo st;
-        st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
-        st.Et = std::min(m.Et, E - E0);
-        st.Mt = std::min(m.Mt, Mg - M0);
-        st.Ct = std::min(m.Ct, Cg - C0);
-        st.row_lo = std::max(0, E0 * s.U - s.P);
-        st.row_hi = std::min(s.H, (E0 + st.Et - 1) * s.U + s.R - s.P);
-        st.first_c = C0 == 0;
-        st.last_c = C0 + st.Ct >= Cg;
+    for_each_tile(l, m, [&](const TileStep& st) {
         step(st);
-        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
-            for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
-                for (int r0 = 0; r0 < s.R; r0 += m.h)
-                    for (int k = 0, e0 = E0; e0 < E0 + st.Et; ++k, e0 += m.e) {
-                        RsPassInfo pi;
-                        pi.n = n, pi.g = g;
-                        pi.e_abs0 = e0;
-                        pi.e_cnt = std::min(m.e, E0 + st.Et - e0);
-                        pi.psum_e0 = e0 - E0;
-                        pi.mb0 = mb0, pi.n_m = std::min(m.p * m.t, st.Mt - mb0);
-                        pi.cb0 = cb0, pi.n_c = std::min(m.q * m.r, st.Ct - cb0);
-                        pi.r0 = r0, pi.h_eff = std::min(m.h, s.R - r0);
-                        pi.load_filters = k == 0;
-                        pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
-                        pi.final_out = st.last_c && cb0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
-                        pass(st, pi);
-                    }
-    };
-    for (int n = 0; n < s.N; ++n)
-        for (int g = 0; g < s.G; ++g) {
-            if (m.m_outer) {
-                for (int M0 = 0; M0 < Mg; M0 += m.Mt)
-                    for (int E0 = 0; E0 < E; E0 += m.Et)
-                        for (int C0 = 0; C0 < Cg; C0 += m.Ct) visit(n, g, E0, M0, C0);
-            } else {
-                for (int E0 = 0; E0 < E; E0 += m.Et)
-                    for (int M0 = 0; M0 < Mg; M0 += m.Mt)
-                        for (int C0 = 0; C0 < Cg; C0 += m.Ct) visit(n, g, E0, M0, C0);
-            }
-        }
+        for_each_pass(l, m, st, [&](const RsPassInfo& pi) { pass(st, pi); });
+    });
+}
+
+void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
+                                  const std::function<void(const RsPassInfo&)>& pass) {
+    const LayerShape& s = l.shape;
+    for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
+        for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
+            for (int r0 = 0; r0 < s.R; r0 += m.h)
+                for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
+                    RsPassInfo pi;
+                    pi.n = st.n, pi.g = st.g;
+                    pi.e_abs0 = e0;
+                    pi.e_cnt = std::min(m.e, st.E0 + st.Et - e0);
+                    pi.psum_e0 = e0 - st.E0;
+                    pi.mb0 = mb0, pi.n_m = std::min(m.p * m.t, st.Mt - mb0);
+                    pi.cb0 = cb0, pi.n_c = std::min(m.q * m.r, st.Ct - cb0);
+                    pi.r0 = r0, pi.h_eff = std::min(m.h, s.R - r0);
+                    pi.load_filters = k == 0;
+                    pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
+                    pi.final_out = st.last_c && cb0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
+                    pass(pi);
+                }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Program builder
 
 namespace {
-
-// The buffer-management policy for one tensor's slots (one, or two when double-buffered): a
-// tile already resident in either copy is used where it is; otherwise it is loaded into the
-// other copy than the one in use. Shared by the program builder and the analytical model.
-class TileSlots {
-public:
-    explicit TileSlots(int copies) : m_copies(copies) {}
-    // Returns true if `b` must be loaded (into copy current()).
-    bool ensure(const hw::Box& b) {
-        for (int c = 0; c < m_copies; ++c)
-            if (m_valid[c] && m_lo[c] == b.lo && m_count[c] == b.count) {
-                m_cur = c;
-                return false;
-            }
-        m_cur = (m_cur + 1) % m_copies;
-        m_valid[m_cur] = true;
-        m_lo[m_cur] = b.lo;
-        m_count[m_cur] = b.count;
-        return true;
-    }
-    int current() const { return m_cur; }
-
-private:
-    int m_copies;
-    int m_cur = 0;
-    bool m_valid[2] = {false, false};
-    std::array<int, 4> m_lo[2]{}, m_count[2]{};
-};
 
 // The sets of one pass: chain k (filters mb0 + k*p ...) is made of n_sets sets stacked
 // vertically, set l (channels cb0 + l*q ...) counted from the bottom.
@@ -197,65 +136,14 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
     std::string bad = check(l, a, m);
     DFSIM_ASSERT(bad.empty(), "illegal RS mapping: " + bad);
     const LayerShape& s = l.shape;
-    const int copies = m.double_buffer ? 2 : 1;
-    hw::Program prog;
-    const int psum_bits = a.pe.psum_bits;
-    for (int c = 0; c < copies; ++c) {
-        const std::string sfx = copies > 1 ? std::to_string(c) : "";
-        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(m.Ct) * tile_rows(s, m.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
-        prog.slots.push_back({DataType::Filter, static_cast<uint64_t>(m.Mt) * m.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
-        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(m.Mt) * m.Et * s.F(), psum_bits, "psum" + sfx});
-    }
-    auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
-    TileSlots if_slots(copies), f_slots(copies);
-    int psum_copy = 0;
-
-    // Ops are emitted step by step; the loads of step k+1 are placed before the passes of
-    // step k so that, double-buffered, they overlap them.
-    struct StepOps {
-        std::vector<hw::Op> loads, body;
-    };
-    std::vector<StepOps> steps;
-    auto ensure = [&](TileSlots& ts, int kind, hw::DramTensor tensor, const hw::Box& box, std::vector<hw::Op>& out) {
-        if (!ts.ensure(box)) return;
-        hw::Op op;
-        op.kind = hw::Op::Kind::Load;
-        op.slot = slot_of(ts.current(), kind);
-        op.tensor = tensor;
-        op.box = box;
-        out.push_back(op);
-    };
-    int psum_slot = -1;
-    for_each_step(
-        l, m,
-        [&](const RsStepInfo& st) {
-            steps.emplace_back();
-            StepOps& so = steps.back();
-            hw::Box ib;
-            ib.lo = {st.n, st.g * s.Cg() + st.C0, st.row_lo, 0};
-            ib.count = {1, st.Ct, st.row_hi - st.row_lo, s.W};
-            ensure(if_slots, 0, hw::DramTensor::Ifmap, ib, so.loads);
-            hw::Box fb;
-            fb.lo = {st.g * s.Mg() + st.M0, st.C0, 0, 0};
-            fb.count = {st.Mt, st.Ct, s.R, s.S};
-            ensure(f_slots, 1, hw::DramTensor::Filter, fb, so.loads);
-            if (st.first_c) {
-                psum_copy = (psum_copy + 1) % copies;
-                psum_slot = slot_of(psum_copy, 2);
-                hw::Op op;
-                op.kind = hw::Op::Kind::Shape;
-                op.slot = psum_slot;
-                op.box.count = {1, st.Mt, st.Et, s.F()};
-                so.body.push_back(op);
-            }
-        },
-        [&](const RsStepInfo& st, const RsPassInfo& pi) {
+    return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
+        for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
             hw::Op op;
             op.kind = hw::Op::Kind::Pass;
             hw::RowPass& rp = op.pass;
-            rp.ifmap_slot = slot_of(if_slots.current(), 0);
-            rp.filter_slot = slot_of(f_slots.current(), 1);
-            rp.psum_slot = psum_slot;
+            rp.ifmap_slot = ids.ifmap;
+            rp.filter_slot = ids.filter;
+            rp.psum_slot = ids.psum;
             rp.h = pi.h_eff;
             rp.r0 = pi.r0;
             rp.e = pi.e_cnt;
@@ -270,27 +158,9 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
             rp.ifmap_bits = l.ifmap.bits;
             rp.filter_bits = l.filter.bits;
             rp.sets = make_sets(a, m, pi);
-            StepOps& so = steps.back();
-            so.body.push_back(std::move(op));
-            if (st.last_c && pi.final_out && pi.e_abs0 + pi.e_cnt >= st.E0 + st.Et &&
-                pi.mb0 + m.p * m.t >= st.Mt) {
-                hw::Op store;
-                store.kind = hw::Op::Kind::Store;
-                store.slot = psum_slot;
-                store.tensor = hw::DramTensor::Output;
-                store.box.lo = {st.n, st.g * s.Mg() + st.M0, st.E0, 0};
-                store.box.count = {1, st.Mt, st.Et, s.F()};
-                so.body.push_back(store);
-            }
+            out.push_back(std::move(op));
         });
-    // Double-buffered, step k+1 loads into the copies step k does not use, so its loads can go
-    // ahead of step k's passes; single-buffered they must follow them.
-    for (size_t k = 0; k < steps.size(); ++k) {
-        if (copies == 1 || k == 0) for (auto& op : steps[k].loads) prog.ops.push_back(op);
-        if (copies == 2 && k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
-        for (auto& op : steps[k].body) prog.ops.push_back(op);
-    }
-    return prog;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,7 +188,6 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     ActionCounts& c = est.counts;
     uint64_t pass_cycles = 0, dram_bytes = 0;
     const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
-    TileSlots res_if(m.double_buffer ? 2 : 1), res_f(m.double_buffer ? 2 : 1);
     // Closed-form counts and estimated cycles of one pass.
     auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
         ActionCounts c;
@@ -414,32 +283,8 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     std::map<std::array<int, 9>, std::pair<ActionCounts, uint64_t>> memo;
 
 
-    for_each_step(
-        l, m,
-        [&](const RsStepInfo& st) {
-            hw::Box ib;
-            ib.lo = {st.n, st.g * s.Cg() + st.C0, st.row_lo, 0};
-            ib.count = {1, st.Ct, st.row_hi - st.row_lo, s.W};
-            hw::Box fb;
-            fb.lo = {st.g * s.Mg() + st.M0, st.C0, 0, 0};
-            fb.count = {st.Mt, st.Ct, s.R, s.S};
-            auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) {
-                if (!ts.ensure(b)) return;
-                c.acc.at(Level::Dram, d).reads += b.words();
-                c.acc.at(Level::Glb, d).writes += b.words();
-                dram_bytes += bytes_of(b.words(), bits);
-            };
-            fetch(res_if, ib, DataType::Ifmap, l.ifmap.bits);
-            fetch(res_f, fb, DataType::Filter, l.filter.bits);
-            if (st.last_c) {
-                uint64_t w = static_cast<uint64_t>(st.Mt) * st.Et * F;
-                c.acc.at(Level::Glb, DataType::Psum).reads += w;
-                c.glb_output_reads += w;
-                c.acc.at(Level::Dram, DataType::Psum).writes += w;
-                dram_bytes += bytes_of(w, out_bits);
-            }
-        },
-        [&](const RsStepInfo&, const RsPassInfo& pi) {
+    tiling_traffic(l, a, m, c, dram_bytes, [&](const TileStep& st) {
+        for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
             // passes that differ only in filter/channel offsets count alike: memoized
             const std::array<int, 9> key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff,
                                          pi.load_filters, pi.psum_in, pi.final_out};
@@ -448,10 +293,9 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
             est.counts += hit->second.first;
             pass_cycles += hit->second.second;
         });
-    const uint64_t dram_cycles = static_cast<uint64_t>(std::ceil(static_cast<double>(dram_bytes) / a.dram.bytes_per_cycle));
-    est.cycles = m.double_buffer ? std::max(pass_cycles, dram_cycles) + static_cast<uint64_t>(a.dram.latency_cycles)
-                                 : pass_cycles + dram_cycles + static_cast<uint64_t>(a.dram.latency_cycles);
-    est.glb_bytes = glb_bytes(l, a, m);
+    });
+    est.cycles = tiled_cycles(a, m, pass_cycles, dram_bytes);
+    est.glb_bytes = tiling_glb_bytes(l, a, m);
     est.energy = compute_energy(c, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;
 }
@@ -463,13 +307,6 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                                                        const EnergyTable& table, Objective obj) const {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    // candidate tile sizes: the block size times powers of two, and the whole extent
-    auto tile_sizes = [](int block, int whole) {
-        std::vector<int> v;
-        for (int k = 1; k * block < whole; k *= 2) v.push_back(k * block);
-        v.push_back(whole);
-        return v;
-    };
     // filters per PE: values that split M evenly or nearly (and the largest legal one)
     auto p_values = [&](int pmax) {
         std::vector<int> v;
@@ -505,7 +342,7 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                     int Ct = 0;
                     for (int c : tile_sizes(q * r, Cg)) {
                         m.Ct = std::min(c, Cg);
-                        if (glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) Ct = m.Ct;
+                        if (tiling_glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) Ct = m.Ct;
                     }
                     if (Ct == 0) {
                         m.Ct = std::min(Cg, q * r);
@@ -519,7 +356,7 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                         int best_et = 0;
                         for (int Et : tile_sizes(e, E)) {
                             m.Et = Et;
-                            if (glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) best_et = Et;
+                            if (tiling_glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) best_et = Et;
                         }
                         if (best_et == 0) break;  // larger Mt fit even less
                         m.Et = best_et;

@@ -10,16 +10,14 @@
 #include <functional>
 
 #include "dataflows/dataflow.h"
+#include "dataflows/tiling.h"
 
 namespace dfsim {
 
-struct RsMapping final : Mapping {
+struct RsMapping final : Mapping, GlbTiling {
     int h = 1, e = 1;   // set height (filter rows) and width (output rows) per pass
     int p = 1, q = 1;   // filters and channels interleaved in each PE
     int r = 1, t = 1;   // chained channel sets per chain, chains (filter sets) on the array
-    int Et = 1, Mt = 1, Ct = 1;  // global-buffer tile: output rows, filters, channels
-    bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
-    bool double_buffer = true;
     std::string summary() const override;
     std::string loop_nest(const Layer& l) const override;
 };
@@ -35,12 +33,7 @@ struct RsPassInfo {
     int r0 = 0, h_eff = 1;       // filter rows
     bool load_filters = true, psum_in = false, final_out = false;
 };
-struct RsStepInfo {
-    int n = 0, g = 0;
-    int E0 = 0, Et = 1, M0 = 0, Mt = 1, C0 = 0, Ct = 1;  // tile origin and size (group-local)
-    int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
-    bool first_c = true, last_c = true;
-};
+using RsStepInfo = TileStep;
 
 class RowStationary final : public Dataflow {
 public:
@@ -57,7 +50,9 @@ public:
 
     // Checks a mapping's legality; returns "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);
-    static uint64_t glb_bytes(const Layer& l, const ArchParams& a, const RsMapping& m);
+    // Visits a tile's passes in execution order.
+    static void for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
+                              const std::function<void(const RsPassInfo&)>& pass);
     // Visits the steps (global-buffer tiles) and their passes in execution order.
     static void for_each_step(const Layer& l, const RsMapping& m,
                               const std::function<void(const RsStepInfo&)>& step,

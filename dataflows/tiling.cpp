@@ -1,0 +1,199 @@
+#include "dataflows/tiling.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "common/config_error.h"
+
+namespace dfsim {
+
+namespace {
+uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64_t>(bits) + 7) / 8; }
+}  // namespace
+
+std::string GlbTiling::summary() const {
+    std::ostringstream os;
+    os << "glb tile Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
+       << (double_buffer ? " double-buffered" : " single-buffered");
+    return os.str();
+}
+
+int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1) * s.U + s.R); }
+
+uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    uint64_t b = bytes_of(static_cast<uint64_t>(t.Ct) * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
+                 bytes_of(static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits) +
+                 bytes_of(static_cast<uint64_t>(t.Mt) * t.Et * s.F(), a.pe.psum_bits);
+    return t.double_buffer ? 2 * b : b;
+}
+
+std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    std::ostringstream os;
+    if (t.Et < 1 || t.Et > s.E()) os << "Et must be in [1, E=" << s.E() << "]";
+    else if (t.Mt < 1 || t.Mt > s.Mg()) os << "Mt must be in [1, M/G=" << s.Mg() << "]";
+    else if (t.Ct < 1 || t.Ct > s.Cg()) os << "Ct must be in [1, C/G=" << s.Cg() << "]";
+    else if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes))
+        os << "tiles need " << tiling_glb_bytes(l, a, t) << " bytes of global buffer, which holds " << a.glb.size_bytes;
+    return os.str();
+}
+
+void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    auto one = [&](int n, int g, int E0, int M0, int C0) {
+        TileStep st;
+        st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
+        st.Et = std::min(t.Et, E - E0);
+        st.Mt = std::min(t.Mt, Mg - M0);
+        st.Ct = std::min(t.Ct, Cg - C0);
+        st.row_lo = std::max(0, E0 * s.U - s.P);
+        st.row_hi = std::min(s.H, (E0 + st.Et - 1) * s.U + s.R - s.P);
+        st.first_c = C0 == 0;
+        st.last_c = C0 + st.Ct >= Cg;
+        visit(st);
+    };
+    for (int n = 0; n < s.N; ++n)
+        for (int g = 0; g < s.G; ++g) {
+            if (t.m_outer) {
+                for (int M0 = 0; M0 < Mg; M0 += t.Mt)
+                    for (int E0 = 0; E0 < E; E0 += t.Et)
+                        for (int C0 = 0; C0 < Cg; C0 += t.Ct) one(n, g, E0, M0, C0);
+            } else {
+                for (int E0 = 0; E0 < E; E0 += t.Et)
+                    for (int M0 = 0; M0 < Mg; M0 += t.Mt)
+                        for (int C0 = 0; C0 < Cg; C0 += t.Ct) one(n, g, E0, M0, C0);
+            }
+        }
+}
+
+hw::Box tile_ifmap_box(const Layer& l, const TileStep& st) {
+    hw::Box b;
+    b.lo = {st.n, st.g * l.shape.Cg() + st.C0, st.row_lo, 0};
+    b.count = {1, st.Ct, st.row_hi - st.row_lo, l.shape.W};
+    return b;
+}
+
+hw::Box tile_filter_box(const Layer& l, const TileStep& st) {
+    hw::Box b;
+    b.lo = {st.g * l.shape.Mg() + st.M0, st.C0, 0, 0};
+    b.count = {st.Mt, st.Ct, l.shape.R, l.shape.S};
+    return b;
+}
+
+bool TileSlots::ensure(const hw::Box& b) {
+    for (int c = 0; c < m_copies; ++c)
+        if (m_valid[c] && m_lo[c] == b.lo && m_count[c] == b.count) {
+            m_cur = c;
+            return false;
+        }
+    m_cur = (m_cur + 1) % m_copies;
+    m_valid[m_cur] = true;
+    m_lo[m_cur] = b.lo;
+    m_count[m_cur] = b.count;
+    return true;
+}
+
+hw::Program build_tiled_program(
+    const Layer& l, const ArchParams& a, const GlbTiling& t,
+    const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes) {
+    const LayerShape& s = l.shape;
+    const int copies = t.double_buffer ? 2 : 1;
+    hw::Program prog;
+    for (int c = 0; c < copies; ++c) {
+        const std::string sfx = copies > 1 ? std::to_string(c) : "";
+        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Ct) * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
+        prog.slots.push_back({DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
+        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(t.Mt) * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
+    }
+    auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
+    TileSlots if_slots(copies), f_slots(copies);
+    int psum_copy = 0, psum_slot = -1;
+    struct StepOps {
+        std::vector<hw::Op> loads, body;
+    };
+    std::vector<StepOps> steps;
+    auto ensure = [&](TileSlots& ts, int kind, hw::DramTensor tensor, const hw::Box& box, std::vector<hw::Op>& out) {
+        if (!ts.ensure(box)) return;
+        hw::Op op;
+        op.kind = hw::Op::Kind::Load;
+        op.slot = slot_of(ts.current(), kind);
+        op.tensor = tensor;
+        op.box = box;
+        out.push_back(op);
+    };
+    for_each_tile(l, t, [&](const TileStep& st) {
+        steps.emplace_back();
+        StepOps& so = steps.back();
+        ensure(if_slots, 0, hw::DramTensor::Ifmap, tile_ifmap_box(l, st), so.loads);
+        ensure(f_slots, 1, hw::DramTensor::Filter, tile_filter_box(l, st), so.loads);
+        if (st.first_c) {
+            psum_copy = (psum_copy + 1) % copies;
+            psum_slot = slot_of(psum_copy, 2);
+            hw::Op op;
+            op.kind = hw::Op::Kind::Shape;
+            op.slot = psum_slot;
+            op.box.count = {1, st.Mt, st.Et, s.F()};
+            so.body.push_back(op);
+        }
+        passes(st, TileSlotIds{slot_of(if_slots.current(), 0), slot_of(f_slots.current(), 1), psum_slot}, so.body);
+        if (st.last_c) {
+            hw::Op store;
+            store.kind = hw::Op::Kind::Store;
+            store.slot = psum_slot;
+            store.tensor = hw::DramTensor::Output;
+            store.box.lo = {st.n, st.g * s.Mg() + st.M0, st.E0, 0};
+            store.box.count = {1, st.Mt, st.Et, s.F()};
+            so.body.push_back(store);
+        }
+    });
+    // Double-buffered, tile k+1 loads into the copies tile k does not use, so its loads can go
+    // ahead of tile k's passes; single-buffered they must follow them.
+    for (size_t k = 0; k < steps.size(); ++k) {
+        if (copies == 1 || k == 0) for (auto& op : steps[k].loads) prog.ops.push_back(op);
+        if (copies == 2 && k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
+        for (auto& op : steps[k].body) prog.ops.push_back(op);
+    }
+    return prog;
+}
+
+void tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t, ActionCounts& c, uint64_t& dram_bytes,
+                    const std::function<void(const TileStep&)>& tile) {
+    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+    TileSlots res_if(t.double_buffer ? 2 : 1), res_f(t.double_buffer ? 2 : 1);
+    auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) {
+        if (!ts.ensure(b)) return;
+        c.acc.at(Level::Dram, d).reads += b.words();
+        c.acc.at(Level::Glb, d).writes += b.words();
+        dram_bytes += bytes_of(b.words(), bits);
+    };
+    for_each_tile(l, t, [&](const TileStep& st) {
+        fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
+        fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
+        if (st.last_c) {
+            const uint64_t w = static_cast<uint64_t>(st.Mt) * st.Et * l.shape.F();
+            c.acc.at(Level::Glb, DataType::Psum).reads += w;
+            c.glb_output_reads += w;
+            c.acc.at(Level::Dram, DataType::Psum).writes += w;
+            dram_bytes += bytes_of(w, out_bits);
+        }
+        tile(st);
+    });
+}
+
+uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes) {
+    const uint64_t dram = static_cast<uint64_t>(std::ceil(static_cast<double>(dram_bytes) / a.dram.bytes_per_cycle));
+    const uint64_t lat = static_cast<uint64_t>(a.dram.latency_cycles);
+    return t.double_buffer ? std::max(pass_cycles, dram) + lat : pass_cycles + dram + lat;
+}
+
+std::vector<int> tile_sizes(int block, int whole) {
+    std::vector<int> v;
+    for (int k = 1; k * block < whole; k *= 2) v.push_back(k * block);
+    v.push_back(whole);
+    return v;
+}
+
+}  // namespace dfsim

@@ -1,0 +1,81 @@
+// Global-buffer tiling shared by the dataflows: the buffer holds tiles of Et output rows x Mt
+// filters x Ct channels (all filter rows and columns, the full output width), visited from DRAM
+// in one of two loop orders, each tensor in one slot or two (double buffering). A tile already
+// resident in a slot is used in place. The dataflow decides what the array does with a tile
+// (its passes); the tile traffic, the program skeleton and its analytical count live here once.
+#pragma once
+#include <array>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/arch.h"
+#include "common/layer.h"
+#include "common/types.h"
+#include "hw/program.h"
+
+namespace dfsim {
+
+struct GlbTiling {
+    int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
+    bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
+    bool double_buffer = true;
+    std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
+};
+
+// One tile (a step of the DRAM loops), group-local filter and channel indices.
+struct TileStep {
+    int n = 0, g = 0;
+    int E0 = 0, Et = 1, M0 = 0, Mt = 1, C0 = 0, Ct = 1;  // tile origin and size
+    int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
+    bool first_c = true, last_c = true;                  // first / last channel tile of its outputs
+};
+
+int tile_ifmap_rows(const LayerShape& s, int Et);
+uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t);
+// "" or the first violated tiling constraint (extents, buffer capacity).
+std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t);
+void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit);
+// The DRAM boxes of a tile's ifmap and filters.
+hw::Box tile_ifmap_box(const Layer& l, const TileStep& st);
+hw::Box tile_filter_box(const Layer& l, const TileStep& st);
+
+// Which copy of a tensor's slot(s) holds which tile: a tile already resident in either copy is
+// used where it is; otherwise it is loaded into the other copy than the one in use.
+class TileSlots {
+public:
+    explicit TileSlots(int copies) : m_copies(copies) {}
+    bool ensure(const hw::Box& b);  // true if `b` must be loaded (into copy current())
+    int current() const { return m_cur; }
+
+private:
+    int m_copies;
+    int m_cur = 0;
+    bool m_valid[2] = {false, false};
+    std::array<int, 4> m_lo[2]{}, m_count[2]{};
+};
+
+// The slots a tiled program uses and the slot indices of a tile's ifmap, filters and psums.
+struct TileSlotIds {
+    int ifmap = -1, filter = -1, psum = -1;
+};
+
+// Builds a program: per tile the loads it needs, a zeroed psum tile at its first channel tile,
+// the passes `passes` emits, and the store of the finished outputs after its last channel
+// tile. Double-buffered, the loads of tile k+1 go before the passes of tile k.
+hw::Program build_tiled_program(
+    const Layer& l, const ArchParams& a, const GlbTiling& t,
+    const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
+
+// Analytical DRAM <-> buffer traffic of a tiling (same residency policy as the program):
+// adds DRAM and buffer counts to `c` and the bytes moved to `dram_bytes`; calls `tile` per tile.
+void tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t, ActionCounts& c, uint64_t& dram_bytes,
+                    const std::function<void(const TileStep&)>& tile);
+
+// Cycles of a tiled run from its pass cycles and DRAM bytes (double-buffered: overlapped).
+uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes);
+
+// Candidate tile sizes for the mappers: the block size times powers of two, and the whole extent.
+std::vector<int> tile_sizes(int block, int whole);
+
+}  // namespace dfsim
