@@ -54,6 +54,11 @@ public:
                               const Mapping& m) const = 0;
 };
 
+// The mappers' choice among scored candidates: the objective's best, then among those within 2%
+// of it the best by the other figure (energy <-> cycles), so that a negligible energy saving
+// never costs a slow mapping. Returns an index into `ests` (which must not be empty).
+size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj);
+
 // The registry of dataflows, by name.
 const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices
 std::vector<const Dataflow*> all_dataflows();

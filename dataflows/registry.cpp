@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <limits>
 
 #include "common/config_error.h"
 #include "dataflows/dataflow.h"
@@ -11,6 +12,32 @@ Objective parse_objective(const std::string& s) {
     if (s == "cycles") return Objective::Cycles;
     if (s == "edp") return Objective::Edp;
     throw ConfigError("command line", "--objective", 0, 0, "expected one of {energy, cycles, edp}, got '" + s + "'");
+}
+
+size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj) {
+    DFSIM_ASSERT(!ests.empty(), "no candidate to pick from");
+    auto primary = [&](const Estimate& e) {
+        switch (obj) {
+            case Objective::Energy: return e.energy;
+            case Objective::Cycles: return static_cast<double>(e.cycles);
+            case Objective::Edp: return e.energy * static_cast<double>(e.cycles);
+        }
+        return e.energy;
+    };
+    auto secondary = [&](const Estimate& e) {
+        return obj == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+    };
+    double best = std::numeric_limits<double>::infinity();
+    for (const Estimate& e : ests) best = std::min(best, primary(e));
+    size_t pick = ests.size();
+    for (size_t i = 0; i < ests.size(); ++i) {
+        const Estimate& e = ests[i];
+        if (primary(e) > best * 1.02) continue;
+        if (pick == ests.size() || secondary(e) < secondary(ests[pick]) ||
+            (secondary(e) == secondary(ests[pick]) && primary(e) < primary(ests[pick])))
+            pick = i;
+    }
+    return pick;
 }
 
 namespace {

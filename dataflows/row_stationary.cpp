@@ -335,36 +335,14 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                     RsMapping m;
                     m.h = h, m.e = e, m.p = p, m.q = q, m.r = r;
                     m.t = std::min((a.rows / (r * h)) * (a.cols / e), ceil_div(Mg, p));
-                    m.double_buffer = a.glb.double_buffer;
                     if (m.t < 1) continue;
-                    // channels per tile: the largest that fits with the smallest Mt and Et
-                    m.Mt = std::min(Mg, p * m.t), m.Et = e;
-                    int Ct = 0;
-                    for (int c : tile_sizes(q * r, Cg)) {
-                        m.Ct = std::min(c, Cg);
-                        if (tiling_glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) Ct = m.Ct;
-                    }
-                    if (Ct == 0) {
-                        m.Ct = std::min(Cg, q * r);
+                    const bool fits = for_each_tiling(l, a, std::min(Mg, p * m.t), q * r, e, [&](const GlbTiling& t) {
+                        static_cast<GlbTiling&>(m) = t;
+                        if (check(l, a, m).empty()) cands.push_back(Cand{m, estimate(l, a, table, m)});
+                    });
+                    if (!fits) {
+                        m.Mt = std::min(Mg, p * m.t), m.Et = e, m.Ct = std::min(Cg, q * r);
                         last_reason = check(l, a, m);
-                        continue;
-                    }
-                    m.Ct = Ct;
-                    // filters per tile, and the most output rows that fit beside them
-                    for (int Mt : tile_sizes(p * m.t, Mg)) {
-                        m.Mt = Mt;
-                        int best_et = 0;
-                        for (int Et : tile_sizes(e, E)) {
-                            m.Et = Et;
-                            if (tiling_glb_bytes(l, a, m) <= static_cast<uint64_t>(a.glb.size_bytes)) best_et = Et;
-                        }
-                        if (best_et == 0) break;  // larger Mt fit even less
-                        m.Et = best_et;
-                        for (int order = 0; order < 2; ++order) {
-                            m.m_outer = order == 1;
-                            if (!check(l, a, m).empty()) continue;
-                            cands.push_back(Cand{m, estimate(l, a, table, m)});
-                        }
                     }
                 }
         }
@@ -372,29 +350,9 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
         throw MappingError("layer " + l.name + ": no row-stationary mapping fits " + a.name + " (" +
                            last_reason + ")");
     }
-    // The objective's best, then among the candidates within 2% of it the best by the other
-    // figure (energy <-> cycles), so that a negligible energy saving never costs a slow mapping.
-    auto primary = [&](const Cand& c) {
-        switch (obj) {
-            case Objective::Energy: return c.est.energy;
-            case Objective::Cycles: return static_cast<double>(c.est.cycles);
-            case Objective::Edp: return c.est.energy * static_cast<double>(c.est.cycles);
-        }
-        return c.est.energy;
-    };
-    auto secondary = [&](const Cand& c) {
-        return obj == Objective::Cycles ? c.est.energy : static_cast<double>(c.est.cycles);
-    };
-    double best = std::numeric_limits<double>::infinity();
-    for (const Cand& c : cands) best = std::min(best, primary(c));
-    const Cand* pick = nullptr;
-    for (const Cand& c : cands) {
-        if (primary(c) > best * 1.02) continue;
-        if (!pick || secondary(c) < secondary(*pick) ||
-            (secondary(c) == secondary(*pick) && primary(c) < primary(*pick)))
-            pick = &c;
-    }
-    return std::make_unique<RsMapping>(pick->m);
+    std::vector<Estimate> ests;
+    for (const Cand& c : cands) ests.push_back(c.est);
+    return std::make_unique<RsMapping>(cands[pick_candidate(ests, obj)].m);
 }
 
 }  // namespace dfsim

@@ -196,4 +196,36 @@ std::vector<int> tile_sizes(int block, int whole) {
     return v;
 }
 
+bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
+                     const std::function<void(const GlbTiling&)>& visit) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
+    GlbTiling t;
+    t.double_buffer = a.glb.double_buffer;
+    t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
+    int Ct = 0;
+    for (int c : tile_sizes(c_block, Cg)) {
+        t.Ct = std::min(c, Cg);
+        if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
+    }
+    if (Ct == 0) return false;
+    t.Ct = Ct;
+    for (int Mt : tile_sizes(m_block, Mg)) {
+        t.Mt = std::min(Mt, Mg);
+        int best_et = 0;
+        for (int Et : tile_sizes(e_block, E)) {
+            t.Et = std::min(Et, E);
+            if (tiling_glb_bytes(l, a, t) <= cap) best_et = t.Et;
+        }
+        if (best_et == 0) break;  // larger filter tiles fit even less
+        t.Et = best_et;
+        for (int order = 0; order < 2; ++order) {
+            t.m_outer = order == 1;
+            visit(t);
+        }
+    }
+    return true;
+}
+
 }  // namespace dfsim

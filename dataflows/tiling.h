@@ -78,4 +78,11 @@ uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cyc
 // Candidate tile sizes for the mappers: the block size times powers of two, and the whole extent.
 std::vector<int> tile_sizes(int block, int whole);
 
+// The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
+// and e_block output rows: channels per tile the most that fit beside the smallest filter and
+// row tiles; then for each filter-tile size, the most output rows that fit; both loop orders.
+// Returns false (and calls nothing) if not even the smallest tile fits.
+bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
+                     const std::function<void(const GlbTiling&)>& visit);
+
 }  // namespace dfsim

@@ -22,6 +22,10 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
                 m_reads[i] = {op.pass.ifmap_slot, op.pass.filter_slot, op.pass.psum_slot};
                 m_writes[i][0] = op.pass.psum_slot;
                 break;
+            case Op::Kind::Grid:
+                m_reads[i] = {op.grid.ifmap_slot, op.grid.filter_slot, op.grid.psum_slot};
+                m_writes[i][0] = op.grid.psum_slot;
+                break;
         }
     }
     SC_METHOD(issue);
@@ -63,8 +67,8 @@ void Accelerator::issue() {
     while (progress) {
         progress = false;
         while (m_next_dma < ops.size() &&
-               (ops[m_next_dma].kind == Op::Kind::Pass)) ++m_next_dma;
-        while (m_next_pass < ops.size() && ops[m_next_pass].kind != Op::Kind::Pass) ++m_next_pass;
+               ops[m_next_dma].on_array()) ++m_next_dma;
+        while (m_next_pass < ops.size() && !ops[m_next_pass].on_array()) ++m_next_pass;
         if (m_next_dma < ops.size() && ready(m_next_dma)) {
             size_t i = m_next_dma++;
             m_state[i] = 1;
@@ -79,7 +83,10 @@ void Accelerator::issue() {
         if (m_next_pass < ops.size() && !m_array->busy() && ready(m_next_pass)) {
             size_t i = m_next_pass++;
             m_state[i] = 1;
-            m_array->start(ops[i].pass, [this, i] { complete(i); });
+            if (ops[i].kind == Op::Kind::Pass)
+                m_array->start(ops[i].pass, [this, i] { complete(i); });
+            else
+                m_array->start(ops[i].grid, [this, i] { complete(i); });
             progress = true;
         }
     }

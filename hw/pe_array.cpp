@@ -37,7 +37,15 @@ PeArray::PeArray(sc_module_name name, const ArchParams& arch, sc_time period, Gl
 
 void PeArray::start(const RowPass& pass, std::function<void()> done) {
     DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
-    uint64_t cycles = execute(pass);
+    launch(execute(pass), std::move(done));
+}
+
+void PeArray::start(const GridPass& pass, std::function<void()> done) {
+    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
+    launch(execute(pass), std::move(done));
+}
+
+void PeArray::launch(uint64_t cycles, std::function<void()> done) {
     m_done_cb = std::move(done);
     m_done_ev.notify(m_period * static_cast<double>(cycles));
 }

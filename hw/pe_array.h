@@ -47,13 +47,16 @@ public:
             GlobalBuffer& glb, ActionCounts& counts);
     // Runs `pass` starting now; `done` runs when its last psum has reached the buffer.
     void start(const RowPass& pass, std::function<void()> done);
+    void start(const GridPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     uint64_t execute(const RowPass& pass);
+    uint64_t execute(const GridPass& pass);  // hw/grid_pass.cpp
 
 private:
     void on_done();  // SC_METHOD
+    void launch(uint64_t cycles, std::function<void()> done);
     Pe& pe(int r, int c) { return m_pes[static_cast<size_t>(r) * m_arch.cols + c]; }
 
     ArchParams m_arch;

@@ -65,13 +65,55 @@ struct RowPass {
     std::vector<RowSet> sets;
 };
 
+// A pass of the array in one of its other modes (the weight-stationary, no-local-reuse and
+// output-stationary dataflows). The pass computes, for filters m in [m0, m0+Mp) and channels c
+// in [c0, c0+Cp) of the tiles (tile-local), filter rows r in [r0, r0+Rp), all S filter columns,
+// output rows e in [e0, e0+Ep) (absolute; row e0 is row psum_e0 of the psum slot) and output
+// columns f in [f0, f0+Fp):  psum[m][e][f] (+)= sum over c, r, s of w[m][c][r][s] * x[c][eU+r][fU+s]
+// (padded coordinates). PE assignment and data movement by mode:
+//  - Reduce: PE row i holds the (channel, filter row) pair (c0 + i / Rp, r0 + i % Rp); PE column
+//    j the filters m0 + j*p .. + p. For each output pixel (row-major) every PE row receives the
+//    S ifmap words of its window over the ifmap bus (multicast along the row). Its products,
+//    summed over s and its p filters, go down the column's psum chain (or adder tree) and the
+//    column foot writes the pixel's p psums to the buffer.
+//      weights_in_rf (weight stationary): a PE loads its p*S weights into its filter RF once
+//        per pass and accumulates its S products in its psum RF;
+//      otherwise (no local reuse, p = 1): no register file: every step (pixel, s) each PE gets
+//        its weight from the buffer (unicast) and its ifmap word from the bus, and the column's
+//        sum is accumulated into the psum slot (read, add, write) at every step.
+//  - Output (output stationary): PE k owns output (m, e, f), filters outermost then pixels
+//    row-major: Mp * Ep * Fp <= rows * cols. Steps run over (c, r, s); per step each distinct
+//    filter word is multicast to its filter's PEs and each distinct ifmap word to its pixel's
+//    PEs; the psum stays in the PE's psum RF for the whole pass. With forward_ifmap (stride 1),
+//    a PE takes the word its right neighbour (next output column) used the step before, so
+//    only the last column of each output row is fed by the bus after the first s.
+struct GridPass {
+    enum class Mode : uint8_t { Reduce, Output };
+    Mode mode = Mode::Output;
+    bool weights_in_rf = true;   // Reduce: weight stationary (true) or no local reuse (false)
+    bool forward_ifmap = false;  // Output: neighbour forwarding of ifmap words (stride 1)
+    int ifmap_slot = -1, filter_slot = -1, psum_slot = -1;
+    int m0 = 0, Mp = 1, c0 = 0, Cp = 1, r0 = 0, Rp = 1;
+    int e0 = 0, Ep = 1, psum_e0 = 0, f0 = 0, Fp = 1;
+    int p = 1;                   // Reduce: filters per PE column
+    int S = 1, U = 1, P = 0;     // filter width, stride, padding
+    int H = 1, W = 1;            // real ifmap height and width
+    int ifmap_row0 = 0;          // real ifmap row held in row 0 of the ifmap slot
+    bool psum_in = false;        // start from the psum slot's values (else from zero)
+    bool final_out = false;      // the output unit requantizes (if enabled) on the way to the slot
+    Requant requant;
+    int ifmap_bits = 8, filter_bits = 8;
+};
+
 struct Op {
-    enum class Kind : uint8_t { Load, Store, Shape, Pass };
+    enum class Kind : uint8_t { Load, Store, Shape, Pass, Grid };
     Kind kind = Kind::Pass;
     int slot = -1;             // Load/Store/Shape
     DramTensor tensor = DramTensor::Ifmap;
     Box box;                   // Load/Store: DRAM region; Shape: the tile's dims (zero-filled)
     RowPass pass;              // Pass
+    GridPass grid;             // Grid
+    bool on_array() const { return kind == Kind::Pass || kind == Kind::Grid; }
 };
 
 struct Program {
