@@ -18,6 +18,8 @@
 
 namespace dfsim {
 
+class YamlMap;
+
 enum class Objective { Energy, Cycles, Edp };
 Objective parse_objective(const std::string& s);  // energy | cycles | edp; throws ConfigError
 
@@ -52,6 +54,10 @@ public:
     virtual hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
     virtual Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
                               const Mapping& m) const = 0;
+    // A mapping pinned by the user: one layer's entry of a mapping file. Throws ConfigError
+    // naming the file, field and line for a bad value, an unknown field or a mapping that
+    // breaks a constraint of the layer or the architecture.
+    virtual std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const = 0;
 };
 
 // The mappers' choice among scored candidates: the objective's best, then among those within 2%

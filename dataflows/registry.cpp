@@ -3,6 +3,7 @@
 
 #include "common/config_error.h"
 #include "dataflows/dataflow.h"
+#include "dataflows/grid_dataflows.h"
 #include "dataflows/row_stationary.h"
 
 namespace dfsim {
@@ -44,6 +45,11 @@ namespace {
 const std::vector<std::unique_ptr<Dataflow>>& registry() {
     static const std::vector<std::unique_ptr<Dataflow>> r = [] {
         std::vector<std::unique_ptr<Dataflow>> v;
+        v.push_back(std::make_unique<GridDataflow>(GridVariant::Ws));
+        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsA));
+        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsB));
+        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsC));
+        v.push_back(std::make_unique<GridDataflow>(GridVariant::Nlr));
         v.push_back(std::make_unique<RowStationary>());
         return v;
     }();

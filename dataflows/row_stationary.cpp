@@ -8,6 +8,7 @@
 
 #include "common/config_error.h"
 #include "common/energy.h"
+#include "common/yaml_reader.h"
 
 namespace dfsim {
 
@@ -353,6 +354,21 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
     std::vector<Estimate> ests;
     for (const Cand& c : cands) ests.push_back(c.est);
     return std::make_unique<RsMapping>(cands[pick_candidate(ests, obj)].m);
+}
+
+std::unique_ptr<Mapping> RowStationary::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {
+    auto m = std::make_unique<RsMapping>();
+    parse_tiling(y, l, a, *m);
+    m->h = static_cast<int>(y.get_int("h", 1, 1 << 20, std::min(l.shape.R, a.rows)));
+    m->e = static_cast<int>(y.get_int("e", 1, 1 << 20));
+    m->p = static_cast<int>(y.get_int("p", 1, 1 << 20, 1));
+    m->q = static_cast<int>(y.get_int("q", 1, 1 << 20, 1));
+    m->r = static_cast<int>(y.get_int("r", 1, 1 << 20, 1));
+    m->t = static_cast<int>(y.get_int("t", 1, 1 << 20, 1));
+    y.check_no_unknown_keys();
+    const std::string bad = check(l, a, *m);
+    if (!bad.empty()) y.fail("", "a legal rs mapping for layer " + l.name + " on " + a.name + ": " + bad);
+    return m;
 }
 
 }  // namespace dfsim

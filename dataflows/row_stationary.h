@@ -47,6 +47,7 @@ public:
     hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
                       const Mapping& m) const override;
+    std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
 
     // Checks a mapping's legality; returns "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/config_error.h"
+#include "common/yaml_reader.h"
 
 namespace dfsim {
 
@@ -17,6 +18,15 @@ std::string GlbTiling::summary() const {
     os << "glb tile Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
        << (double_buffer ? " double-buffered" : " single-buffered");
     return os.str();
+}
+
+void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    t.Et = static_cast<int>(y.get_int("et", 1, s.E(), s.E()));
+    t.Mt = static_cast<int>(y.get_int("mt", 1, s.Mg(), s.Mg()));
+    t.Ct = static_cast<int>(y.get_int("ct", 1, s.Cg(), s.Cg()));
+    t.m_outer = y.get_enum("order", {"e", "m"}, "e") == "m";
+    t.double_buffer = y.get_bool("double_buffer", a.glb.double_buffer);
 }
 
 int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1) * s.U + s.R); }

@@ -16,6 +16,8 @@
 
 namespace dfsim {
 
+class YamlMap;
+
 struct GlbTiling {
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
     bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
@@ -30,6 +32,10 @@ struct TileStep {
     int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
     bool first_c = true, last_c = true;                  // first / last channel tile of its outputs
 };
+
+// Reads a pinned mapping's tiling fields: et, mt, ct (defaults: the whole extent), order
+// (e | m; default e) and double_buffer (default: the architecture's).
+void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
 int tile_ifmap_rows(const LayerShape& s, int Et);
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t);

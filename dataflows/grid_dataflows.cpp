@@ -1,0 +1,439 @@
+#include "dataflows/grid_dataflows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <sstream>
+
+#include "common/config_error.h"
+#include "common/energy.h"
+#include "common/yaml_reader.h"
+
+namespace dfsim {
+
+namespace {
+
+int ceil_div(int a, int b) { return (a + b - 1) / b; }
+uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+bool is_reduce(GridVariant v) { return v == GridVariant::Ws || v == GridVariant::Nlr; }
+
+const char* variant_name(GridVariant v) {
+    switch (v) {
+        case GridVariant::Ws: return "ws";
+        case GridVariant::Nlr: return "nlr";
+        case GridVariant::OsA: return "os-a";
+        case GridVariant::OsB: return "os-b";
+        case GridVariant::OsC: return "os-c";
+    }
+    return "?";
+}
+
+}  // namespace
+
+std::string GridMapping::summary() const {
+    std::ostringstream os;
+    if (is_reduce(variant))
+        os << "cp=" << cp << " rp=" << rp << " mp=" << mp << (variant == GridVariant::Ws ? " p=" + std::to_string(p) : "");
+    else
+        os << "mp=" << mp << " ep=" << ep << " fp=" << fp;
+    os << " | " << GlbTiling::summary();
+    return os.str();
+}
+
+std::string GridMapping::loop_nest(const Layer& l) const {
+    const LayerShape& s = l.shape;
+    std::ostringstream os;
+    auto ind = [&](int d) { return std::string(static_cast<size_t>(2 * d), ' '); };
+    int d = 0;
+    os << ind(d++) << "for n in [0," << s.N << "), g in [0," << s.G << ")        # DRAM\n";
+    if (m_outer) {
+        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
+        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
+    } else {
+        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
+        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
+    }
+    os << ind(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Ct
+       << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Mt << "x" << Et << "x" << s.F() << "\n";
+    if (is_reduce(variant)) {
+        os << ind(d++) << "for m_blk in [0,Mt) step " << mp << ", c_blk in [0,Ct) step " << cp << ", r_blk in [0,"
+           << s.R << ") step " << rp << "   # passes\n";
+        os << ind(d++) << "parallel-for pe_row in [0," << cp * rp << ") = (c, r), pe_col in [0," << ceil_div(mp, p)
+           << ") = filters   # array\n";
+        if (variant == GridVariant::Ws) {
+            os << ind(d++) << "for e in [0,Et), f in [0," << s.F() << ")          # weights stay in the RFs\n";
+            os << ind(d++) << "for m in [0," << p << "), s in [0," << s.S << "): psum += w * x; psums flow down the column\n";
+        } else {
+            os << ind(d++) << "for s in [0," << s.S << "), e in [0,Et), f in [0," << s.F() << ")   # no local reuse\n";
+            os << ind(d++) << "psum(column) = sum of the column's w * x; buffer psum += it\n";
+        }
+    } else {
+        os << ind(d++) << "for m_blk in [0,Mt) step " << mp << ", e_blk in [0,Et) step " << ep << ", f_blk in [0,"
+           << s.F() << ") step " << fp << "   # passes\n";
+        os << ind(d++) << "parallel-for pe in [0," << mp * ep * fp << ") = (m, e, f)   # array: psums stay in the PEs\n";
+        os << ind(d++) << "for c in [0,Ct), r in [0," << s.R << "), s in [0," << s.S << "): psum += w * x\n";
+    }
+    return os.str();
+}
+
+std::string GridDataflow::name() const { return variant_name(m_variant); }
+
+std::string GridDataflow::description() const {
+    switch (m_variant) {
+        case GridVariant::Ws:
+            return "weight stationary: weights kept in the PE register files, ifmaps multicast along PE rows, "
+                   "psums accumulated down the columns";
+        case GridVariant::Nlr:
+            return "no local reuse: no register files, weights unicast from the buffer, ifmaps multicast, "
+                   "psums reduced down the columns and accumulated in the buffer";
+        case GridVariant::OsA:
+            return "output stationary A: one filter, a block of output pixels (ShiDianNao-like, ifmaps "
+                   "shift between neighbours)";
+        case GridVariant::OsB:
+            return "output stationary B: several filters x several output pixels";
+        case GridVariant::OsC:
+            return "output stationary C: many filters, one output pixel (suited to FC layers)";
+    }
+    return "";
+}
+
+std::string GridDataflow::check(const Layer& l, const ArchParams& a, const GridMapping& m) {
+    const LayerShape& s = l.shape;
+    const PeParams& pe = a.pe;
+    std::ostringstream os;
+    if (is_reduce(m.variant)) {
+        const bool ws = m.variant == GridVariant::Ws;
+        if (m.rp < 1 || m.rp > s.R) os << "rp must be in [1, R=" << s.R << "]";
+        else if (m.cp < 1 || m.cp > s.Cg()) os << "cp must be in [1, C/G=" << s.Cg() << "]";
+        else if (m.cp * m.rp > a.rows) os << "cp*rp must be at most the array rows (" << a.rows << ")";
+        else if (!ws && m.p != 1) os << "p must be 1 (no register files)";
+        else if (m.p < 1) os << "p must be at least 1";
+        else if (ws && m.p * s.S > pe.filter_spad_words) os << "p*S exceeds the filter RF (" << pe.filter_spad_words << " words)";
+        else if (ws && m.p > pe.psum_spad_words) os << "p exceeds the psum RF (" << pe.psum_spad_words << " words)";
+        else if (ws && s.S > pe.ifmap_spad_words) os << "S exceeds the ifmap RF (" << pe.ifmap_spad_words << " words)";
+        else if (m.mp < 1 || m.mp > std::min(s.Mg(), a.cols * m.p))
+            os << "mp must be in [1, min(M/G, cols*p)=" << std::min(s.Mg(), a.cols * m.p) << "]";
+    } else {
+        if (pe.ifmap_spad_words < 1 || pe.filter_spad_words < 1 || pe.psum_spad_words < 1)
+            os << "output-stationary PEs need an ifmap, a filter and a psum register (spad words >= 1)";
+        else if (m.mp < 1 || m.mp > s.Mg()) os << "mp must be in [1, M/G=" << s.Mg() << "]";
+        else if (m.ep < 1 || m.ep > s.E()) os << "ep must be in [1, E=" << s.E() << "]";
+        else if (m.fp < 1 || m.fp > s.F()) os << "fp must be in [1, F=" << s.F() << "]";
+        else if (m.variant == GridVariant::OsA && m.mp != 1) os << "os-a works on one filter at a time: mp must be 1";
+        else if (m.variant == GridVariant::OsA && (m.ep > a.rows || m.fp > a.cols))
+            os << "os-a maps output rows to PE rows and columns to PE columns: ep <= rows, fp <= cols";
+        else if (m.variant == GridVariant::OsB && (m.mp > a.rows || m.ep * m.fp > a.cols))
+            os << "os-b maps filters to PE rows and pixels to PE columns: mp <= rows, ep*fp <= cols";
+        else if (m.variant == GridVariant::OsC && (m.ep != 1 || m.fp != 1 || m.mp > a.num_pes()))
+            os << "os-c works on one pixel (ep = fp = 1) with at most one filter per PE";
+    }
+    if (os.str().empty()) os << check_tiling(l, a, m);
+    return os.str();
+}
+
+void GridDataflow::for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
+                                 const std::function<void(const GridPassInfo&)>& pass) {
+    const LayerShape& s = l.shape;
+    if (is_reduce(m.variant)) {
+        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
+            for (int cb0 = 0; cb0 < st.Ct; cb0 += m.cp)
+                for (int r0 = 0; r0 < s.R; r0 += m.rp) {
+                    GridPassInfo pi;
+                    pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
+                    pi.cb0 = cb0, pi.n_c = std::min(m.cp, st.Ct - cb0);
+                    pi.r0 = r0, pi.n_r = std::min(m.rp, s.R - r0);
+                    pi.e0 = st.E0, pi.n_e = st.Et, pi.psum_e0 = 0, pi.f0 = 0, pi.n_f = s.F();
+                    pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
+                    pi.final_out = st.last_c && cb0 + m.cp >= st.Ct && r0 + m.rp >= s.R;
+                    pass(pi);
+                }
+    } else {
+        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
+            for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep)
+                for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
+                    GridPassInfo pi;
+                    pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
+                    pi.cb0 = 0, pi.n_c = st.Ct, pi.r0 = 0, pi.n_r = s.R;
+                    pi.e0 = e0, pi.n_e = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
+                    pi.f0 = f0, pi.n_f = std::min(m.fp, s.F() - f0);
+                    pi.psum_in = !st.first_c;
+                    pi.final_out = st.last_c;
+                    pass(pi);
+                }
+    }
+}
+
+hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, const Mapping& mb) const {
+    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    const std::string bad = check(l, a, m);
+    DFSIM_ASSERT(bad.empty(), "illegal " + name() + " mapping: " + bad);
+    const LayerShape& s = l.shape;
+    return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
+        for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
+            hw::Op op;
+            op.kind = hw::Op::Kind::Grid;
+            hw::GridPass& g = op.grid;
+            g.mode = is_reduce(m.variant) ? hw::GridPass::Mode::Reduce : hw::GridPass::Mode::Output;
+            g.weights_in_rf = m.variant == GridVariant::Ws;
+            g.forward_ifmap = m.variant == GridVariant::OsA && s.U == 1;
+            g.ifmap_slot = ids.ifmap, g.filter_slot = ids.filter, g.psum_slot = ids.psum;
+            g.m0 = pi.mb0, g.Mp = pi.n_m, g.c0 = pi.cb0, g.Cp = pi.n_c, g.r0 = pi.r0, g.Rp = pi.n_r;
+            g.e0 = pi.e0, g.Ep = pi.n_e, g.psum_e0 = pi.psum_e0, g.f0 = pi.f0, g.Fp = pi.n_f;
+            g.p = m.variant == GridVariant::Ws ? m.p : 1;
+            g.S = s.S, g.U = s.U, g.P = s.P, g.H = s.H, g.W = s.W;
+            g.ifmap_row0 = st.row_lo;
+            g.psum_in = pi.psum_in;
+            g.final_out = pi.final_out;
+            g.requant = l.requant;
+            g.ifmap_bits = l.ifmap.bits;
+            g.filter_bits = l.filter.bits;
+            out.push_back(std::move(op));
+        });
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Analytical model: closed-form counts of a pass on data without zeros (other than padding),
+// and a cycle estimate from the busiest resource of each pass.
+
+Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                                const Mapping& mb) const {
+    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    const LayerShape& s = l.shape;
+    const int S = s.S, U = s.U;
+    const bool ws = m.variant == GridVariant::Ws, nlr = m.variant == GridVariant::Nlr;
+    const bool reduce = ws || nlr;
+    const bool fwd = m.variant == GridVariant::OsA && U == 1;
+    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+    const uint64_t ib = static_cast<uint64_t>(l.ifmap.bits), fb = static_cast<uint64_t>(l.filter.bits);
+    const uint64_t pb = static_cast<uint64_t>(a.pe.psum_bits);
+    auto real_row = [&](int prow) { return prow - s.P >= 0 && prow - s.P < s.H; };
+    auto real_col = [&](int pcol) { return pcol - s.P >= 0 && pcol - s.P < s.W; };
+    auto bus_cycles = [](uint64_t bits, int width) { return ceil_div_u(bits, static_cast<uint64_t>(width)); };
+
+    auto pass_counts = [&](const GridPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
+        ActionCounts c;
+        auto& A = c.acc;
+        const uint64_t Mp = static_cast<uint64_t>(pi.n_m), Cp = static_cast<uint64_t>(pi.n_c);
+        const uint64_t Ep = static_cast<uint64_t>(pi.n_e), Fp = static_cast<uint64_t>(pi.n_f);
+        const uint64_t n_rows_per_c = Ep * static_cast<uint64_t>(pi.n_r);
+        uint64_t real_rows_per_c = 0;
+        for (int e = pi.e0; e < pi.e0 + pi.n_e; ++e)
+            for (int r = pi.r0; r < pi.r0 + pi.n_r; ++r) real_rows_per_c += real_row(e * U + r);
+        uint64_t window_real = 0;  // real words in the windows of one row (all output columns)
+        for (int f = pi.f0; f < pi.f0 + pi.n_f; ++f)
+            for (int k = 0; k < S; ++k) window_real += real_col(f * U + k);
+        const uint64_t window_words = Fp * S;
+        uint64_t bus_real = window_real, bus_words = window_words, fwd_words = 0;
+        if (fwd) {
+            bus_real = 0;
+            for (int f = pi.f0; f < pi.f0 + pi.n_f; ++f) bus_real += real_col(f * U);
+            for (int k = 1; k < S; ++k) bus_real += real_col((pi.f0 + pi.n_f - 1) * U + k);
+            bus_words = Fp + S - 1;
+            fwd_words = (Fp - 1) * (S - 1);
+        }
+        const uint64_t rows = Cp * n_rows_per_c, real_rows = Cp * real_rows_per_c;
+        const uint64_t pixels = Ep * Fp;
+        const uint64_t macs = Mp * rows * S * Fp;
+        const uint64_t gated = Mp * (real_rows * (window_words - window_real) + (rows - real_rows) * window_words);
+        const int p = ws ? m.p : 1;
+        const uint64_t n_cols = static_cast<uint64_t>(ceil_div(pi.n_m, p));
+        const uint64_t fanout = reduce ? n_cols : Mp;
+        c.macs = macs;
+        c.gated_macs = gated;
+        if (!nlr) {
+            A.at(Level::Rf, DataType::Ifmap).reads += macs;
+            A.at(Level::Rf, DataType::Filter).reads += macs - gated;
+            A.at(Level::Rf, DataType::Psum).reads += macs - gated;
+            A.at(Level::Rf, DataType::Psum).writes += macs - gated;
+            A.at(Level::Rf, DataType::Ifmap).writes += rows * (bus_words * fanout + fwd_words * Mp);
+        }
+        A.at(Level::Glb, DataType::Ifmap).reads += real_rows * bus_real;
+        A.at(Level::Noc, DataType::Ifmap).writes += rows * (bus_words + fwd_words * Mp);
+        A.at(Level::Noc, DataType::Ifmap).reads += rows * (bus_words * fanout + fwd_words * Mp);
+        const uint64_t fwords = Mp * Cp * static_cast<uint64_t>(pi.n_r) * S;
+        const uint64_t filter_reads = nlr ? macs : fwords;
+        A.at(Level::Glb, DataType::Filter).reads += filter_reads;
+        A.at(Level::Noc, DataType::Filter).writes += filter_reads;
+        const uint64_t filter_deliveries = reduce ? filter_reads : fwords * pixels;
+        A.at(Level::Noc, DataType::Filter).reads += filter_deliveries;
+        if (!nlr) A.at(Level::Rf, DataType::Filter).writes += filter_deliveries;
+        const uint64_t pin = pi.psum_in ? 1 : 0;
+        const uint64_t n = Cp * static_cast<uint64_t>(pi.n_r);  // reduce: chain length
+        const uint64_t outs = Mp * pixels;
+        if (ws) {
+            const uint64_t in = (n - 1 + pin) * outs;
+            c.psum_adds += in;
+            A.at(Level::Rf, DataType::Psum).reads += in + n * outs;
+            A.at(Level::Rf, DataType::Psum).writes += in;
+            A.at(Level::Noc, DataType::Psum).reads += in + outs;
+            A.at(Level::Noc, DataType::Psum).writes += (n + pin) * outs;
+            A.at(Level::Glb, DataType::Psum).writes += outs;
+            A.at(Level::Glb, DataType::Psum).reads += pin * outs;
+        } else if (nlr) {
+            const uint64_t steps = outs * S, rmw = outs * (S - 1 + pin);
+            A.at(Level::Noc, DataType::Psum).writes += n * steps + rmw;
+            A.at(Level::Noc, DataType::Psum).reads += n * steps + rmw;
+            c.psum_adds += (n - 1) * steps + rmw;
+            A.at(Level::Glb, DataType::Psum).reads += rmw;
+            A.at(Level::Glb, DataType::Psum).writes += steps;
+        } else {
+            A.at(Level::Glb, DataType::Psum).reads += pin * outs;
+            A.at(Level::Noc, DataType::Psum).writes += (pin + 1) * outs;
+            A.at(Level::Noc, DataType::Psum).reads += (pin + 1) * outs;
+            A.at(Level::Rf, DataType::Psum).writes += pin * outs;
+            A.at(Level::Rf, DataType::Psum).reads += outs;
+            A.at(Level::Glb, DataType::Psum).writes += outs;
+        }
+        if (pi.final_out) {
+            c.glb_output_writes += outs;
+            if (l.requant.enabled) c.requant_ops += outs;
+        }
+        // cycles: each pass is as slow as its busiest resource, plus fill and drain
+        const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
+        const uint64_t depth = static_cast<uint64_t>(a.pe.pipeline_depth);
+        const uint64_t ob = pi.final_out ? static_cast<uint64_t>(out_bits) : pb;
+        uint64_t cycles = 0;
+        if (ws) {
+            const uint64_t pm = static_cast<uint64_t>(std::min(m.p, pi.n_m));
+            const uint64_t t_filt = bus_cycles(fwords * fb, std::min<int>(a.noc.filter_bus_bits, static_cast<int>(glb_bpc)));
+            const uint64_t hop = pm + bus_cycles(pm * pb, a.noc.psum_link_bits);
+            const uint64_t per_pixel = std::max({pm * S + pm, bus_cycles(n * S * ib, a.noc.ifmap_bus_bits),
+                                                 bus_cycles(Mp * ob, a.noc.psum_out_bus_bits)});
+            cycles = t_filt + pixels * per_pixel + (n - 1) * hop + depth;
+        } else if (nlr) {
+            const uint64_t per_step = std::max({uint64_t{1}, bus_cycles(n * ib, a.noc.ifmap_bus_bits),
+                                                bus_cycles(Mp * n * fb, a.noc.filter_bus_bits),
+                                                bus_cycles(Mp * n * fb + n * ib + 2 * Mp * pb, static_cast<int>(glb_bpc)),
+                                                bus_cycles(Mp * pb, a.noc.psum_out_bus_bits)});
+            cycles = pixels * S * per_step + depth + n;
+        } else {
+            const uint64_t groups = Cp * static_cast<uint64_t>(pi.n_r);
+            const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(Ep * bus_words * ib, a.noc.ifmap_bus_bits),
+                                                 bus_cycles(Mp * S * fb, a.noc.filter_bus_bits),
+                                                 bus_cycles(Ep * bus_real * ib + Mp * S * fb, static_cast<int>(glb_bpc))});
+            cycles = groups * per_group + depth + bus_cycles(outs * ob, a.noc.psum_out_bus_bits) +
+                     (pi.psum_in ? bus_cycles(outs * pb, a.noc.psum_in_bus_bits) : 0);
+        }
+        return {c, cycles};
+    };
+
+    Estimate est;
+    uint64_t pass_cycles = 0, dram_bytes = 0;
+    std::map<std::array<int, 10>, std::pair<ActionCounts, uint64_t>> memo;
+    tiling_traffic(l, a, m, est.counts, dram_bytes, [&](const TileStep& st) {
+        for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
+            // passes that differ only in filter/channel offsets count alike: memoized
+            const std::array<int, 10> key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f,
+                                          pi.psum_in, pi.final_out};
+            auto hit = memo.find(key);
+            if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
+            est.counts += hit->second.first;
+            pass_cycles += hit->second.second;
+        });
+    });
+    est.cycles = tiled_cycles(a, m, pass_cycles, dram_bytes);
+    est.glb_bytes = tiling_glb_bytes(l, a, m);
+    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    return est;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mapper: the variant's spatial parameters x the buffer tilings, scored by the analytical model.
+
+std::unique_ptr<Mapping> GridDataflow::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                                                      Objective obj) const {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), F = s.F(), Mg = s.Mg(), Cg = s.Cg();
+    std::vector<GridMapping> shapes;  // spatial parameters; the tiling comes next
+    GridMapping base;
+    base.variant = m_variant;
+    switch (m_variant) {
+        case GridVariant::Ws:
+        case GridVariant::Nlr: {
+            const bool ws = m_variant == GridVariant::Ws;
+            const int pmax = ws ? std::max(1, std::min({a.pe.filter_spad_words / s.S, a.pe.psum_spad_words,
+                                                        ceil_div(Mg, a.cols)}))
+                                : 1;
+            for (int rp = std::min(s.R, a.rows); rp >= 1; --rp) {
+                // filter rows per channel: all of them, or a divisor-friendly split of R
+                if (rp != std::min(s.R, a.rows) && ceil_div(s.R, rp) == ceil_div(s.R, rp + 1)) continue;
+                const int cp = std::max(1, std::min(Cg, a.rows / rp));
+                for (int p : {1, 2, 4, 8, 16, pmax}) {
+                    if (p > pmax) continue;
+                    GridMapping m = base;
+                    m.rp = rp, m.cp = cp, m.p = p, m.mp = std::min(Mg, a.cols * p);
+                    shapes.push_back(m);
+                }
+            }
+            break;
+        }
+        case GridVariant::OsA: {
+            GridMapping m = base;
+            m.mp = 1, m.fp = std::min(F, a.cols), m.ep = std::min(E, a.rows);
+            shapes.push_back(m);
+            break;
+        }
+        case GridVariant::OsB: {
+            const int mp = std::min(Mg, a.rows);
+            for (int fp : {std::min(F, a.cols), std::min(F, std::max(1, a.cols / 2))}) {
+                GridMapping m = base;
+                m.mp = mp, m.fp = fp, m.ep = std::max(1, std::min(E, a.cols / fp));
+                shapes.push_back(m);
+            }
+            break;
+        }
+        case GridVariant::OsC: {
+            GridMapping m = base;
+            m.mp = std::min(Mg, a.num_pes()), m.ep = 1, m.fp = 1;
+            shapes.push_back(m);
+            break;
+        }
+    }
+    std::vector<GridMapping> cands;
+    std::vector<Estimate> ests;
+    std::string last_reason = "no candidate";
+    for (GridMapping m : shapes) {
+        const bool reduce = is_reduce(m_variant);
+        const int m_block = m.mp, c_block = reduce ? m.cp : 1, e_block = reduce ? 1 : m.ep;
+        const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
+            static_cast<GlbTiling&>(m) = t;
+            const std::string bad = check(l, a, m);
+            if (!bad.empty()) {
+                last_reason = bad;
+                return;
+            }
+            cands.push_back(m);
+            ests.push_back(estimate(l, a, table, m));
+        });
+        if (!fits) {
+            m.Mt = std::min(Mg, m_block), m.Et = std::min(E, e_block), m.Ct = std::min(Cg, c_block);
+            last_reason = check(l, a, m);
+        }
+    }
+    if (cands.empty())
+        throw MappingError("layer " + l.name + ": no " + name() + " mapping fits " + a.name + " (" + last_reason + ")");
+    return std::make_unique<GridMapping>(cands[pick_candidate(ests, obj)]);
+}
+
+std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {
+    auto m = std::make_unique<GridMapping>();
+    m->variant = m_variant;
+    parse_tiling(y, l, a, *m);
+    if (is_reduce(m_variant)) {
+        m->cp = static_cast<int>(y.get_int("cp", 1, 1 << 20));
+        m->rp = static_cast<int>(y.get_int("rp", 1, 1 << 20));
+        m->p = m_variant == GridVariant::Ws ? static_cast<int>(y.get_int("p", 1, 1 << 20, 1)) : 1;
+        m->mp = static_cast<int>(y.get_int("mp", 1, 1 << 20));
+    } else {
+        m->mp = static_cast<int>(y.get_int("mp", 1, 1 << 20, 1));
+        m->ep = static_cast<int>(y.get_int("ep", 1, 1 << 20, 1));
+        m->fp = static_cast<int>(y.get_int("fp", 1, 1 << 20, 1));
+    }
+    y.check_no_unknown_keys();
+    const std::string bad = check(l, a, *m);
+    if (!bad.empty()) y.fail("", "a legal " + name() + " mapping for layer " + l.name + " on " + a.name + ": " + bad);
+    return m;
+}
+
+}  // namespace dfsim
