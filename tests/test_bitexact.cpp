@@ -40,41 +40,47 @@ std::vector<Case> cases() {
     return v;
 }
 
-void expect_exact(const Layer& l, const ArchParams& a) {
+void expect_exact(const Layer& l, const ArchParams& a, const std::string& dataflow) {
     RunOptions opt;
+    opt.dataflow = dataflow;
     LayerResult r = simulate_layer(l, a, table45(), opt, /*keep_output=*/true);
-    EXPECT_EQ(r.output_check, "bit-exact") << l.name << " on " << a.name << ": " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, "bit-exact") << l.name << " on " << a.name << " (" << dataflow << "): " << r.mismatches << " mismatches";
     // the comparison itself, redone here: the kept output against the reference
     LayerData d = make_layer_data(l);
-    EXPECT_TRUE(r.output == reference_conv(l, d.ifmap, d.filter)) << l.name;
+    EXPECT_TRUE(r.output == reference_conv(l, d.ifmap, d.filter)) << l.name << " " << dataflow;
     // MACs: N*M*E*F*(C/G)*R*S, the definition of the layer's work
     const LayerShape& s = l.shape;
     EXPECT_EQ(r.counts.macs, static_cast<uint64_t>(s.N) * s.M * s.E() * s.F() * (s.C / s.G) * s.R * s.S) << l.name;
     EXPECT_EQ(r.counts.psum_saturations, 0u);
 }
 
+void expect_all_exact(const ArchParams& a) {
+    for (const Dataflow* df : all_dataflows())
+        for (const Case& c : cases()) {
+            SCOPED_TRACE(std::string(c.what) + " / " + df->name());
+            expect_exact(c.layer, a, df->name());
+        }
+}
+
 }  // namespace
 
-TEST(BitExact, SmallArrayAllShapes) {
-    for (const Case& c : cases()) {
-        SCOPED_TRACE(c.what);
-        expect_exact(c.layer, small_arch());
-    }
-}
+// every dataflow, every shape
+TEST(BitExact, SmallArrayAllShapes) { expect_all_exact(small_arch()); }
 
-TEST(BitExact, EyerissAllShapes) {
-    for (const Case& c : cases()) {
-        SCOPED_TRACE(c.what);
-        expect_exact(c.layer, eyeriss());
-    }
-}
+TEST(BitExact, EyerissAllShapes) { expect_all_exact(eyeriss()); }
 
 TEST(BitExact, SingleBufferedAndTinyBuffer) {
     ArchParams a = small_arch(3, 4, 2);  // 2 KB: many tiles, psums accumulated across channel tiles
     a.glb.double_buffer = false;
+    expect_all_exact(a);
+}
+
+TEST(BitExact, AdderTreeReduction) {
+    ArchParams a = small_arch();
+    a.noc.reduction = NocParams::Reduction::AdderTree;
     for (const Case& c : cases()) {
         SCOPED_TRACE(c.what);
-        expect_exact(c.layer, a);
+        expect_exact(c.layer, a, "nlr");
     }
 }
 
@@ -82,7 +88,10 @@ TEST(BitExact, AlexNetConv1FullSize) {
     // the real CONV1 shape (stride 4, 11x11, 227x227) on the default config
     Network net = load_network(src("workloads/alexnet.yaml"));
     RunOptions opt;
-    LayerResult r = simulate_layer(net.layers.at(0), eyeriss(), table45(), opt);
-    EXPECT_EQ(r.output_check, "bit-exact");
-    EXPECT_EQ(r.counts.macs, 105415200u);  // 96 * 55 * 55 * 3 * 11 * 11
+    for (const char* df : {"rs", "ws", "os-b"}) {
+        opt.dataflow = df;
+        LayerResult r = simulate_layer(net.layers.at(0), eyeriss(), table45(), opt);
+        EXPECT_EQ(r.output_check, "bit-exact") << df;
+        EXPECT_EQ(r.counts.macs, 105415200u) << df;  // 96 * 55 * 55 * 3 * 11 * 11
+    }
 }
