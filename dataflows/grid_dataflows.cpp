@@ -17,6 +17,13 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 bool is_reduce(GridVariant v) { return v == GridVariant::Ws || v == GridVariant::Nlr; }
 
+// n, n/2, n/4, ..., 1
+std::vector<int> halvings(int n) {
+    std::vector<int> v;
+    for (int k = n; k >= 1; k /= 2) v.push_back(k);
+    return v;
+}
+
 const char* variant_name(GridVariant v) {
     switch (v) {
         case GridVariant::Ws: return "ws";
@@ -359,11 +366,18 @@ std::unique_ptr<Mapping> GridDataflow::choose_mapping(const Layer& l, const Arch
                 // filter rows per channel: all of them, or a divisor-friendly split of R
                 if (rp != std::min(s.R, a.rows) && ceil_div(s.R, rp) == ceil_div(s.R, rp + 1)) continue;
                 const int cp = std::max(1, std::min(Cg, a.rows / rp));
-                for (int p : {1, 2, 4, 8, 16, pmax}) {
-                    if (p > pmax) continue;
-                    GridMapping m = base;
-                    m.rp = rp, m.cp = cp, m.p = p, m.mp = std::min(Mg, a.cols * p);
-                    shapes.push_back(m);
+                std::vector<int> ps{pmax};
+                for (int p : {1, 2, 4, 8, 16})
+                    if (p < pmax) ps.push_back(p);
+                for (int p : ps) {
+                    // all columns busy; with one filter per PE also narrower blocks (smaller tiles)
+                    const std::vector<int> mps = p == 1 ? halvings(std::min(Mg, a.cols))
+                                                        : std::vector<int>{std::min(Mg, a.cols * p)};
+                    for (int mp : mps) {
+                        GridMapping m = base;
+                        m.rp = rp, m.cp = cp, m.p = p, m.mp = mp;
+                        shapes.push_back(m);
+                    }
                 }
             }
             break;
@@ -374,21 +388,21 @@ std::unique_ptr<Mapping> GridDataflow::choose_mapping(const Layer& l, const Arch
             shapes.push_back(m);
             break;
         }
-        case GridVariant::OsB: {
-            const int mp = std::min(Mg, a.rows);
-            for (int fp : {std::min(F, a.cols), std::min(F, std::max(1, a.cols / 2))}) {
+        case GridVariant::OsB:
+            for (int mp : halvings(std::min(Mg, a.rows)))
+                for (int fp : {std::min(F, a.cols), std::min(F, std::max(1, a.cols / 2))}) {
+                    GridMapping m = base;
+                    m.mp = mp, m.fp = fp, m.ep = std::max(1, std::min(E, a.cols / fp));
+                    shapes.push_back(m);
+                }
+            break;
+        case GridVariant::OsC:
+            for (int mp : halvings(std::min(Mg, a.num_pes()))) {
                 GridMapping m = base;
-                m.mp = mp, m.fp = fp, m.ep = std::max(1, std::min(E, a.cols / fp));
+                m.mp = mp, m.ep = 1, m.fp = 1;
                 shapes.push_back(m);
             }
             break;
-        }
-        case GridVariant::OsC: {
-            GridMapping m = base;
-            m.mp = std::min(Mg, a.num_pes()), m.ep = 1, m.fp = 1;
-            shapes.push_back(m);
-            break;
-        }
     }
     std::vector<GridMapping> cands;
     std::vector<Estimate> ests;
@@ -432,7 +446,7 @@ std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Lay
     }
     y.check_no_unknown_keys();
     const std::string bad = check(l, a, *m);
-    if (!bad.empty()) y.fail("", "a legal " + name() + " mapping for layer " + l.name + " on " + a.name + ": " + bad);
+    if (!bad.empty()) y.fail("", "expected a legal " + name() + " mapping for layer " + l.name + " on " + a.name + ": " + bad);
     return m;
 }
 

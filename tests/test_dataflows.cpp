@@ -1,0 +1,252 @@
+// The weight-stationary, output-stationary (A, B, C) and no-local-reuse dataflows: the
+// simulator's counters against their analytical models and hand counts, the directions the
+// dataflow definitions imply, storage limits, and pinned mappings.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "common/config_error.h"
+#include "common/yaml_reader.h"
+#include "dataflows/grid_dataflows.h"
+#include "sim/simulator.h"
+#include "tests/test_util.h"
+
+using namespace dfsim;
+using namespace dfsim::test;
+
+namespace {
+
+const char* kGrid[] = {"ws", "os-a", "os-b", "os-c", "nlr"};
+const char* kAll[] = {"ws", "os-a", "os-b", "os-c", "nlr", "rs"};
+
+void expect_counts_equal(const ActionCounts& sim, const ActionCounts& model, const std::string& what) {
+    for (Level lv : kLevels)
+        for (DataType d : kDataTypes) {
+            EXPECT_EQ(sim.acc.at(lv, d).reads, model.acc.at(lv, d).reads)
+                << what << ": " << to_string(lv) << " " << to_string(d) << " reads";
+            EXPECT_EQ(sim.acc.at(lv, d).writes, model.acc.at(lv, d).writes)
+                << what << ": " << to_string(lv) << " " << to_string(d) << " writes";
+        }
+    EXPECT_EQ(sim.macs, model.macs) << what;
+    EXPECT_EQ(sim.gated_macs, model.gated_macs) << what;
+    EXPECT_EQ(sim.psum_adds, model.psum_adds) << what;
+    EXPECT_EQ(sim.glb_output_writes, model.glb_output_writes) << what;
+    EXPECT_EQ(sim.glb_output_reads, model.glb_output_reads) << what;
+    EXPECT_EQ(sim.requant_ops, model.requant_ops) << what;
+}
+
+LayerResult run_df(const Layer& l, const ArchParams& a, const std::string& df) {
+    RunOptions opt;
+    opt.dataflow = df;
+    return simulate_layer(l, a, table45(), opt);
+}
+
+LayerResult run_pinned(const Layer& l, const ArchParams& a, const GridMapping& m) {
+    EXPECT_EQ(GridDataflow::check(l, a, m), "");
+    GridDataflow df(m.variant);
+    return simulate_mapped(l, a, table45(), df, m, make_layer_data(l), true);
+}
+
+GridMapping tiled(GridVariant v, int Et, int Mt, int Ct, bool dbl = true) {
+    GridMapping m;
+    m.variant = v;
+    m.Et = Et, m.Mt = Mt, m.Ct = Ct, m.double_buffer = dbl;
+    return m;
+}
+
+uint64_t glb_psum_accesses(const LayerResult& r) {
+    const auto& a = r.counts.acc.at(Level::Glb, DataType::Psum);
+    return a.reads + a.writes;
+}
+
+uint64_t rf_accesses(const LayerResult& r) {
+    uint64_t n = 0;
+    for (DataType d : kDataTypes) n += r.counts.acc.at(Level::Rf, d).reads + r.counts.acc.at(Level::Rf, d).writes;
+    return n;
+}
+
+}  // namespace
+
+// The analytical model's counts equal the simulator's on dense data (zeros only from padding),
+// for the mapper's choices on layers with stride, padding, groups, partial blocks and requant.
+TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnDenseData) {
+    std::vector<Layer> layers = {conv("pad", 5, 9, 9, 6, 3, 3, 1, 1), conv("s2", 7, 13, 11, 9, 5, 3, 2, 2),
+                                 conv("grp", 8, 8, 8, 12, 3, 3, 1, 1, 2), conv("pw", 6, 9, 9, 7, 1, 1, 2, 0)};
+    Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
+    rq.requant = Requant{true, 1234567, 27, true, Format{8, true}};
+    layers.push_back(rq);
+    for (const ArchParams& a : {small_arch(), small_arch(3, 4, 2), eyeriss()})
+        for (const Layer& l : layers)
+            for (const char* df : kGrid) {
+                const std::string what = l.name + " / " + df + " / " + a.name;
+                LayerResult r = run_df(l, a, df);
+                ASSERT_EQ(r.output_check, "bit-exact") << what;
+                const Dataflow& d = find_dataflow(df);
+                auto m = d.choose_mapping(l, a, table45(), Objective::Energy);
+                expect_counts_equal(r.counts, d.estimate(l, a, table45(), *m).counts, what);
+            }
+}
+
+// Pinned mappings that split channels over buffer tiles (psums continue from the buffer),
+// fold filter rows, leave partial blocks, single-buffer and order filters outermost.
+TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
+    const Layer l = conv("l", 6, 11, 10, 7, 3, 3, 1, 1);  // E=11, F=10
+    const ArchParams a = small_arch();                     // 4 x 5
+    std::vector<GridMapping> ms;
+    GridMapping ws = tiled(GridVariant::Ws, 4, 7, 3, false);
+    ws.cp = 2, ws.rp = 2, ws.p = 2, ws.mp = 7;  // rows: 2 channels x 2 of 3 filter rows; 4 columns of 2 filters
+    ms.push_back(ws);
+    GridMapping nlr = tiled(GridVariant::Nlr, 11, 5, 4);
+    nlr.cp = 4, nlr.rp = 1, nlr.mp = 5, nlr.m_outer = true;
+    ms.push_back(nlr);
+    GridMapping osa = tiled(GridVariant::OsA, 5, 3, 2);
+    osa.mp = 1, osa.ep = 3, osa.fp = 4;  // partial blocks at the edges
+    ms.push_back(osa);
+    GridMapping osb = tiled(GridVariant::OsB, 6, 7, 6);
+    osb.mp = 3, osb.ep = 2, osb.fp = 2;
+    ms.push_back(osb);
+    GridMapping osc = tiled(GridVariant::OsC, 2, 7, 4, false);
+    osc.mp = 7;
+    ms.push_back(osc);
+    for (const GridMapping& m : ms) {
+        const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
+        LayerResult r = run_pinned(l, a, m);
+        ASSERT_EQ(r.output_check, "bit-exact") << what;
+        expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(l, a, table45(), m).counts, what);
+    }
+}
+
+// Hand counts on a 1-channel 4x4 ifmap, 2 filters of 3x3 -> 2x2 outputs, everything in one
+// pass (72 MACs), from the definitions in hw/program.h.
+TEST(GridDataflows, HandCountTinyLayer) {
+    const Layer l = conv("tiny", 1, 4, 4, 2, 3, 3);
+    const ArchParams a = small_arch();  // 4 x 5
+    {   // ws: rows = 3 filter rows of the channel, 2 columns of 1 filter
+        GridMapping m = tiled(GridVariant::Ws, 2, 2, 1);
+        m.cp = 1, m.rp = 3, m.p = 1, m.mp = 2;
+        LayerResult r = run_pinned(l, a, m);
+        const AccessCounts& c = r.counts.acc;
+        EXPECT_EQ(r.counts.macs, 72u);
+        EXPECT_EQ(c.at(Level::Glb, DataType::Filter).reads, 18u);  // every weight once, into one PE's RF
+        EXPECT_EQ(c.at(Level::Rf, DataType::Filter).writes, 18u);
+        // per pixel (4) each of the 3 rows gets its 3-word window: 36 words on the bus, each to 2 PEs
+        EXPECT_EQ(c.at(Level::Glb, DataType::Ifmap).reads, 36u);
+        EXPECT_EQ(c.at(Level::Noc, DataType::Ifmap).reads, 72u);
+        // per pixel and filter: 3 PEs send down (3 link/out words), 2 arrivals added, 1 write to the buffer
+        EXPECT_EQ(c.at(Level::Noc, DataType::Psum).writes, 24u);
+        EXPECT_EQ(r.counts.psum_adds, 16u);
+        EXPECT_EQ(c.at(Level::Glb, DataType::Psum).writes, 8u);
+        EXPECT_EQ(c.at(Level::Glb, DataType::Psum).reads, 8u);  // only the store's read of the 8 outputs
+    }
+    {   // nlr: same array use; every MAC's weight from the buffer, the column sum accumulated there
+        GridMapping m = tiled(GridVariant::Nlr, 2, 2, 1);
+        m.cp = 1, m.rp = 3, m.mp = 2;
+        LayerResult r = run_pinned(l, a, m);
+        const AccessCounts& c = r.counts.acc;
+        EXPECT_EQ(c.at(Level::Glb, DataType::Filter).reads, 72u);
+        EXPECT_EQ(rf_accesses(r), 0u);
+        // 8 outputs x 3 steps (s) written; read back at s = 1, 2; plus the store's 8 reads
+        EXPECT_EQ(c.at(Level::Glb, DataType::Psum).writes, 24u);
+        EXPECT_EQ(c.at(Level::Glb, DataType::Psum).reads, 16u + 8u);
+        EXPECT_EQ(r.counts.psum_adds, 8u * 3 * 2 + 16u);  // 2 adds down each 3-PE column per step, 16 accumulations
+    }
+    {   // os-a: one filter per pass, 2x2 pixels on 2x2 PEs; stride 1: ifmaps shift left after s = 0
+        GridMapping m = tiled(GridVariant::OsA, 2, 2, 1);
+        m.mp = 1, m.ep = 2, m.fp = 2;
+        LayerResult r = run_pinned(l, a, m);
+        const AccessCounts& c = r.counts.acc;
+        // per filter and (r, output row): 2 words at s = 0, then 1 new per s: 4 bus words; 2 shifted
+        EXPECT_EQ(c.at(Level::Glb, DataType::Ifmap).reads, 2u * 3 * 2 * 4);
+        EXPECT_EQ(c.at(Level::Noc, DataType::Ifmap).reads, 72u);  // one word into every PE each step
+        EXPECT_EQ(c.at(Level::Glb, DataType::Filter).reads, 18u);  // each weight broadcast once
+        EXPECT_EQ(c.at(Level::Noc, DataType::Filter).reads, 72u);
+        EXPECT_EQ(glb_psum_accesses(r), 8u + 8u);                  // written once, read once by the store
+    }
+}
+
+// Directions that follow from the definitions, on a layer with many channels and filters.
+TEST(GridDataflows, EnergyMovesTheWayTheDefinitionsSay) {
+    const Layer l = conv("mid", 32, 15, 15, 48, 3, 3, 1, 1);
+    const ArchParams a = eyeriss();
+    std::map<std::string, LayerResult> r;
+    for (const char* df : kAll) r[df] = run_df(l, a, df);
+    for (const char* df : kAll) {
+        ASSERT_EQ(r[df].output_check, "bit-exact") << df;
+        EXPECT_EQ(r[df].counts.macs, r["rs"].counts.macs) << df;
+    }
+    const auto glb_filter = [&](const std::string& df) { return r[df].counts.acc.at(Level::Glb, DataType::Filter).reads; };
+    // WS reads each weight out of the buffer once per buffer tile; no other dataflow reads fewer
+    for (const char* df : kAll) EXPECT_LE(glb_filter("ws"), glb_filter(df)) << df;
+    // NLR reads a weight for every MAC
+    EXPECT_EQ(glb_filter("nlr"), r["nlr"].counts.macs);
+    // OS keeps each psum in its PE over all channels of a tile: the fewest buffer psum accesses
+    for (const char* os : {"os-a", "os-b", "os-c"})
+        for (const char* df : {"ws", "nlr", "rs"}) EXPECT_LT(glb_psum_accesses(r[os]), glb_psum_accesses(r[df])) << os << " vs " << df;
+    // NLR has no register files
+    EXPECT_EQ(rf_accesses(r["nlr"]), 0u);
+    for (const char* df : {"ws", "os-a", "os-b", "os-c", "rs"}) EXPECT_GT(rf_accesses(r[df]), 0u) << df;
+}
+
+// Storage: every program stays within the buffer, and a pinned mapping that needs more is refused.
+TEST(GridDataflows, StorageNeverExceedsTheBuffer) {
+    const Layer l = conv("l", 16, 14, 14, 24, 3, 3, 1, 1);
+    for (double kb : {2.0, 8.0, 64.0}) {
+        const ArchParams a = small_arch(4, 5, kb);
+        for (const char* df : kAll) {
+            LayerResult r = run_df(l, a, df);
+            EXPECT_LE(r.glb_bytes_used, static_cast<uint64_t>(a.glb.size_bytes)) << df << " " << kb;
+        }
+    }
+    GridMapping m = tiled(GridVariant::OsB, 14, 24, 16);
+    m.mp = 4, m.ep = 1, m.fp = 5;
+    const std::string bad = GridDataflow::check(l, small_arch(4, 5, 2.0), m);
+    EXPECT_NE(bad.find("bytes of global buffer, which holds 2048"), std::string::npos) << bad;
+}
+
+// Pinned mappings from YAML: legal ones run as given, broken ones are refused with the file,
+// the line and the violated constraint.
+TEST(GridDataflows, PinnedMappingsFromYaml) {
+    const Layer l = conv("CONVX", 6, 11, 10, 7, 3, 3, 1, 1);
+    const ArchParams a = small_arch();
+    const std::string ok = "et: 4\nmt: 7\nct: 3\ncp: 2\nrp: 2\np: 2\nmp: 7\ndouble_buffer: false\n";
+    auto m = find_dataflow("ws").parse_mapping(YamlMap::from_string(ok, "pin.yaml"), l, a);
+    const auto& gm = dynamic_cast<const GridMapping&>(*m);
+    EXPECT_EQ(gm.cp, 2);
+    EXPECT_EQ(gm.p, 2);
+    EXPECT_EQ(gm.Et, 4);
+    EXPECT_FALSE(gm.double_buffer);
+    struct Bad {
+        std::string df, yaml, expect;
+    };
+    const std::vector<Bad> bad = {
+        {"ws", "cp: 3\nrp: 3\nmp: 5\n", "pin.yaml:1:1: expected a legal ws mapping for layer CONVX on small: cp*rp must be at most the array rows (4)"},
+        {"ws", "cp: 1\nrp: 1\nmp: 5\np: 99\n", "p*S exceeds the filter RF"},
+        {"os-a", "mp: 2\n", "os-a works on one filter at a time"},
+        {"os-b", "mp: 5\nep: 1\nfp: 5\n", "mp <= rows"},
+        {"nlr", "cp: 1\nrp: 1\nmp: 5\net: 12\n", "field 'et': expected an integer in [1, 11], got 12"},
+        {"os-c", "mp: 7\nbogus: 1\n", "field 'bogus': unknown field"},
+        {"rs", "e: 11\n", "e must be in [1, min(E, cols)]"},
+    };
+    for (const Bad& b : bad) {
+        try {
+            find_dataflow(b.df).parse_mapping(YamlMap::from_string(b.yaml, "pin.yaml"), l, a);
+            ADD_FAILURE() << b.df << ": accepted " << b.yaml;
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find(b.expect), std::string::npos) << e.what();
+        }
+    }
+}
+
+// Cycles: the analytical estimate stays within a stated band of the simulated cycles (the
+// mapper only needs it to rank candidates; the simulator's cycles are the ones reported).
+TEST(GridDataflows, AnalyticalCyclesWithinToleranceOfSimulated) {
+    Network net = load_network(src("workloads/alexnet.yaml"));
+    const Layer conv3 = net.layers.at(2);
+    for (const char* df : kGrid) {
+        LayerResult r = run_df(conv3, eyeriss(), df);
+        const double ratio = static_cast<double>(r.estimated_cycles) / static_cast<double>(r.cycles);
+        EXPECT_GT(ratio, 0.75) << df << " est " << r.estimated_cycles << " sim " << r.cycles;
+        EXPECT_LT(ratio, 1.25) << df << " est " << r.estimated_cycles << " sim " << r.cycles;
+        EXPECT_GE(r.cycles, (r.counts.macs + eyeriss().num_pes() - 1) / eyeriss().num_pes()) << df;
+    }
+}
