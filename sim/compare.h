@@ -1,0 +1,57 @@
+// Dataflow comparison (`dfsim compare`): the same layers, on the same data, run under several
+// dataflows, each on its own equal-area storage (ArchParams::for_dataflow). Reported per layer
+// and in total as energy per MAC by storage level and by data type, DRAM accesses per MAC,
+// cycles, utilization and the ratio to the most energy-efficient dataflow; as a text table,
+// JSON, CSV (fields in docs/report.md) and gnuplot bar charts.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "sim/simulator.h"
+
+namespace dfsim {
+
+struct CompareResult {
+    std::string network, arch, energy_table, energy_unit;  // arch: the base architecture's name
+    std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
+};
+
+// Gnuplot is missing or failed (a user-facing error; the command line maps it to exit code 2).
+class PlotError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// "ws,os-a,rs" -> {"ws", "os-a", "rs"}; throws ConfigError on an empty list or name, a
+// duplicate, or a name that is not registered (find_dataflow's error, naming the choices).
+std::vector<std::string> parse_dataflow_list(const std::string& csv);
+// Checks a list as parse_dataflow_list does.
+void check_dataflow_list(const std::vector<std::string>& dataflows);
+
+// Runs every layer of `net` under each dataflow. The layer's data (and, with
+// opt.check_output, its reference output) is made once per layer and shared by all dataflows.
+// opt.dataflow is ignored. Progress lines (layer, dataflow, wall seconds) go to `progress`.
+// Throws ConfigError for a bad list (before simulating anything), MappingError or
+// hw::CapacityError as simulate_layer does.
+CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
+                          const std::vector<std::string>& dataflows, RunOptions opt,
+                          std::ostream* progress = nullptr);
+
+std::string format_compare_table(const CompareResult& c);
+nlohmann::json compare_to_json(const CompareResult& c);
+std::string compare_to_csv(const CompareResult& c);
+
+// Throws PlotError unless `gnuplot --version` runs.
+void require_gnuplot();
+// Writes into out_dir (created if needed) energy_by_level.{dat,gp,png,svg} and
+// energy_by_type.{dat,gp,png,svg}: stacked bars of energy per MAC, one bar per dataflow, one
+// group per layer plus the total. The .gp scripts re-render from the .dat files when run in
+// out_dir (`gnuplot energy_by_level.gp`). Images are rendered to temporary names and renamed
+// only when gnuplot succeeded; throws PlotError naming the command otherwise.
+void write_compare_plots(const CompareResult& c, const std::string& out_dir);
+
+}  // namespace dfsim
