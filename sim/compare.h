@@ -27,7 +27,7 @@ public:
 };
 
 // "ws,os-a,rs" -> {"ws", "os-a", "rs"}; throws ConfigError on an empty list or name, a
-// duplicate, or a name that is not registered (find_dataflow's error, naming the choices).
+// duplicate, or a name that is not registered (the message names it and the registered ones).
 std::vector<std::string> parse_dataflow_list(const std::string& csv);
 // Checks a list as parse_dataflow_list does.
 void check_dataflow_list(const std::vector<std::string>& dataflows);

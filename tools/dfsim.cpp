@@ -12,6 +12,7 @@
 #include "hw/global_buffer.h"
 #include "sim/atomic_file.h"
 #include "sim/bench.h"
+#include "sim/compare.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
 
@@ -91,6 +92,20 @@ int run_main(int argc, char** argv) {
     Common cb;
     add_common(bench, cb);
     auto* list = app.add_subcommand("list", "list the registered dataflows");
+    auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
+    Common cc;
+    std::string cmp_dataflows, cmp_out, cmp_objective = "energy";
+    for (const Dataflow* d : all_dataflows()) cmp_dataflows += (cmp_dataflows.empty() ? "" : ",") + d->name();
+    uint64_t cmp_seed = 0;
+    bool cmp_no_check = false;
+    add_common(cmp, cc);
+    cmp->remove_option(cmp->get_option("--dataflow"));
+    cmp->add_option("--dataflows", cmp_dataflows, "comma-separated dataflow names (default: all registered)")
+        ->capture_default_str();
+    cmp->add_option("--out", cmp_out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
+    cmp->add_option("--seed", cmp_seed, "offset added to every synthetic data seed");
+    cmp->add_option("--objective", cmp_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    cmp->add_flag("--no-check", cmp_no_check, "skip the comparison with the reference convolution");
 
     try {
         app.parse(argc, argv);
@@ -116,6 +131,37 @@ int run_main(int argc, char** argv) {
             run_bench(net, a, t, cb.dataflow, std::cout);
             return 0;
         }
+        if (cmp->parsed()) {
+            ArchParams a = load_arch(data_path(cc.arch));
+            EnergyTable t = load_energy_table(data_path(cc.energy));
+            Network net = prepare_network(cc, a);
+            const std::vector<std::string> dataflows = parse_dataflow_list(cmp_dataflows);
+            RunOptions opt;
+            opt.objective = parse_objective(cmp_objective);
+            opt.check_output = !cmp_no_check;
+            opt.seed_offset = cmp_seed;
+            if (!cmp_out.empty()) {  // fail before a long simulation, not after it
+                require_gnuplot();
+                std::error_code ec;
+                std::filesystem::create_directories(cmp_out, ec);
+                if (ec)
+                    throw ConfigError("command line", "--out", 0, 0,
+                                      "cannot create directory '" + cmp_out + "': " + ec.message());
+            }
+            CompareResult res = run_compare(net, a, t, dataflows, opt, &std::cerr);
+            const std::string table = format_compare_table(res);
+            std::cout << table;
+            if (!cmp_out.empty()) {
+                write_compare_plots(res, cmp_out);  // first: a gnuplot failure leaves no report
+                const std::filesystem::path dir(cmp_out);
+                write_file_atomic((dir / "compare.json").string(), compare_to_json(res).dump(2) + "\n");
+                write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res));
+                write_file_atomic((dir / "compare.txt").string(), table);
+            }
+            for (const NetworkResult& r : res.runs)
+                if (r.total().output_check == "mismatch") return 1;
+            return 0;
+        }
         ArchParams a = load_arch(data_path(c.arch));
         EnergyTable t = load_energy_table(data_path(c.energy));
         Network net = prepare_network(c, a);
@@ -137,6 +183,8 @@ int run_main(int argc, char** argv) {
     } catch (const MappingError& e) {
         std::cerr << "dfsim: error: " << e.what() << "\n";
     } catch (const hw::CapacityError& e) {
+        std::cerr << "dfsim: error: " << e.what() << "\n";
+    } catch (const PlotError& e) {
         std::cerr << "dfsim: error: " << e.what() << "\n";
     }
     return 2;
