@@ -1,0 +1,437 @@
+// Dataflow comparison (sim/compare.h, `dfsim compare`): the runs share data and reference and
+// match independent runs; every reported figure (energy per MAC, its breakdowns, DRAM accesses
+// per MAC, utilization, ratio to the best) is recomputed here from the raw results; the command
+// line rejects bad dataflow lists and writes its files (plots only when gnuplot works).
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/config_error.h"
+#include "sim/compare.h"
+#include "tests/test_util.h"
+
+using namespace dfsim;
+using namespace dfsim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Two small layers: padded conv with requantization; strided, grouped conv at batch 2 with
+// half of its ifmap zero.
+Network small_network() {
+    Network net;
+    net.name = "cmp";
+    Layer a = conv("A", 3, 11, 11, 8, 3, 3, 1, 1);
+    a.requant.enabled = true;
+    a.requant.shift = 8;
+    a.requant.relu = true;
+    Layer b = conv("B", 8, 11, 11, 6, 3, 3, 2, 0, 2, 2);
+    b.ifmap_data.zero_fraction = 0.5;
+    net.layers = {a, b};
+    return net;
+}
+
+// N*M*E*F*(C/G)*R*S written out from the shapes above
+// A: E = F = (11 + 2 - 3) / 1 + 1 = 11; B: E = F = (11 - 3) / 2 + 1 = 5
+constexpr uint64_t kMacsA = 1ull * 8 * 11 * 11 * 3 * 3 * 3;      // 26136
+constexpr uint64_t kMacsB = 2ull * 6 * 5 * 5 * (8 / 2) * 3 * 3;  // 10800
+
+const CompareResult& rs_compare() {
+    static const CompareResult c = [] {
+        RunOptions opt;
+        return run_compare(small_network(), eyeriss(), table45(), {"rs"}, opt);
+    }();
+    return c;
+}
+
+// The rs run again under a second (fake) name, its energies scaled by `f`: the report
+// back-ends take any names, so the ratio and best-dataflow logic is checked against a known
+// answer that does not depend on the other dataflows' figures.
+CompareResult with_scaled_copy(const std::string& name, double f) {
+    CompareResult c = rs_compare();
+    NetworkResult r = c.runs.front();
+    r.dataflow = name;
+    for (LayerResult& l : r.layers) {
+        for (auto& row : l.energy.by_level_type)
+            for (double& e : row) e *= f;
+        l.energy.alu *= f;
+    }
+    c.runs.push_back(r);
+    return c;
+}
+
+uint64_t dram_words(const LayerResult& l) {
+    uint64_t n = 0;
+    for (DataType d : {DataType::Ifmap, DataType::Filter, DataType::Psum})
+        n += l.counts.acc.at(Level::Dram, d).reads + l.counts.acc.at(Level::Dram, d).writes;
+    return n;
+}
+
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+    std::vector<std::vector<std::string>> rows;
+    std::stringstream ss(text);
+    for (std::string line; std::getline(ss, line);) {
+        std::vector<std::string> cells;
+        std::stringstream ls(line);
+        for (std::string c; std::getline(ls, c, ',');) cells.push_back(c);
+        rows.push_back(cells);
+    }
+    return rows;
+}
+
+size_t column(const std::vector<std::string>& header, const std::string& name) {
+    auto it = std::find(header.begin(), header.end(), name);
+    EXPECT_NE(it, header.end()) << name;
+    return static_cast<size_t>(it - header.begin());
+}
+
+}  // namespace
+
+TEST(Compare, RunsShareDataAndReferenceAndMatchAnIndependentRun) {
+    const CompareResult& c = rs_compare();
+    EXPECT_EQ(c.network, "cmp");
+    EXPECT_EQ(c.arch, "eyeriss");
+    EXPECT_EQ(c.energy_table, "45nm-horowitz");
+    EXPECT_EQ(c.energy_unit, "pJ");
+    ASSERT_EQ(c.runs.size(), 1u);
+    const NetworkResult& r = c.runs.front();
+    EXPECT_EQ(r.dataflow, "rs");
+    EXPECT_EQ(r.network, "cmp");
+    EXPECT_EQ(r.arch, "eyeriss");
+    EXPECT_EQ(r.energy_unit, "pJ");
+    ASSERT_EQ(r.layers.size(), 2u);
+    EXPECT_EQ(r.layers[0].counts.macs, kMacsA);
+    EXPECT_EQ(r.layers[1].counts.macs, kMacsB);
+    // the reference made once per layer is the one the outputs were checked against
+    for (const LayerResult& l : r.layers) {
+        EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+        EXPECT_EQ(l.mismatches, 0u);
+    }
+    EXPECT_GT(r.layers[1].counts.gated_macs, 0u);  // the zeros of the shared data reached the PEs
+
+    // same numbers as simulating the network on its own (own data, own reference)
+    RunOptions opt;
+    const NetworkResult alone = simulate_network(small_network(), eyeriss(), table45(), opt);
+    for (size_t i = 0; i < 2; ++i) {
+        EXPECT_EQ(r.layers[i].counts, alone.layers[i].counts);
+        EXPECT_EQ(r.layers[i].cycles, alone.layers[i].cycles);
+        EXPECT_EQ(r.layers[i].energy.total(), alone.layers[i].energy.total());
+        EXPECT_EQ(r.layers[i].mapping, alone.layers[i].mapping);
+    }
+}
+
+// Whatever is registered (rs alone, or all six): closed-form MACs, bit-exact against the one
+// shared reference, and the lowest energy per MAC is the best with ratio 1.
+TEST(Compare, EveryRegisteredDataflowOnSharedData) {
+    std::vector<std::string> names;
+    for (const Dataflow* d : all_dataflows()) names.push_back(d->name());
+    RunOptions opt;
+    const CompareResult c = run_compare(small_network(), eyeriss(), table45(), names, opt);
+    ASSERT_EQ(c.runs.size(), names.size());
+    for (size_t k = 0; k < names.size(); ++k) {
+        SCOPED_TRACE(names[k]);
+        EXPECT_EQ(c.runs[k].dataflow, names[k]);
+        EXPECT_EQ(c.runs[k].layers[0].counts.macs, kMacsA);
+        EXPECT_EQ(c.runs[k].layers[1].counts.macs, kMacsB);
+        for (const LayerResult& l : c.runs[k].layers) EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+    }
+    const nlohmann::json j = compare_to_json(c);
+    for (size_t i = 0; i <= 2; ++i) {
+        const bool total = i == 2;
+        const nlohmann::json& g = total ? j["total"] : j["layers"][i];
+        size_t best = 0;
+        double lowest = 0;
+        for (size_t k = 0; k < names.size(); ++k) {
+            const LayerResult l = total ? c.runs[k].total() : c.runs[k].layers[i];
+            const double epm = l.energy.total() / static_cast<double>(l.counts.macs);
+            if (k == 0 || epm < lowest) best = k, lowest = epm;
+        }
+        EXPECT_EQ(g["best_dataflow"], names[best]);
+        EXPECT_DOUBLE_EQ(g["results"][best]["energy_ratio_to_best"].get<double>(), 1.0);
+        for (const nlohmann::json& e : g["results"]) {
+            EXPECT_GE(e["energy_ratio_to_best"].get<double>(), 1.0);
+            EXPECT_NEAR(e["energy_ratio_to_best"].get<double>(), e["energy_per_mac_pj"].get<double>() / lowest, 1e-12);
+        }
+    }
+}
+
+TEST(Compare, EachDataflowRunsOnItsEqualAreaStorage) {
+    ArchParams base = small_arch();
+    base.equal_area.enabled = true;
+    base.equal_area.dataflows = {{"rs", 12, 200, 24}};  // 24 fewer filter words per PE go to the GLB
+    Network net = small_network();
+    net.layers.resize(1);
+    RunOptions opt;
+    opt.check_output = false;
+    const CompareResult c = run_compare(net, base, table45(), {"rs"}, opt);
+    const ArchParams rs = base.for_dataflow("rs");
+    ASSERT_GT(rs.glb.size_bytes, base.glb.size_bytes);
+    EXPECT_EQ(c.arch, "small");
+    EXPECT_EQ(c.runs[0].arch, "small/rs");
+    EXPECT_EQ(c.runs[0].arch_params.glb.size_bytes, rs.glb.size_bytes);
+    EXPECT_EQ(c.runs[0].arch_params.pe.filter_spad_words, 200);
+    EXPECT_EQ(c.runs[0].layers[0].output_check, "skipped");
+    EXPECT_EQ(compare_to_json(c)["runs"][0]["arch"]["glb"]["size_bytes"], rs.glb.size_bytes);
+}
+
+TEST(Compare, BadDataflowListsAreConfigErrors) {
+    const Network net = small_network();
+    RunOptions opt;
+    const std::vector<std::vector<std::string>> bad_lists = {{}, {"rs", "rs"}, {"xyz"}, {"rs", ""}};
+    for (const auto& bad : bad_lists) EXPECT_THROW(run_compare(net, eyeriss(), table45(), bad, opt), ConfigError);
+    EXPECT_EQ(parse_dataflow_list("rs"), std::vector<std::string>{"rs"});
+    for (const char* bad : {"", "rs,", ",rs", "rs,,rs", "rs,rs", "rs,xyz"})
+        EXPECT_THROW(parse_dataflow_list(bad), ConfigError) << bad;
+    try {
+        parse_dataflow_list("rs,xyz");
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("'xyz'"), std::string::npos) << e.what();
+    }
+}
+
+TEST(Compare, JsonFiguresRecomputedFromTheRuns) {
+    const CompareResult c = with_scaled_copy("rs3x", 3.0);
+    const NetworkResult& r = c.runs[0];
+    const nlohmann::json j = compare_to_json(c);
+    EXPECT_EQ(j["network"], "cmp");
+    EXPECT_EQ(j["energy_unit"], "pJ");
+    EXPECT_EQ(j["dataflows"], nlohmann::json::array({"rs", "rs3x"}));
+    ASSERT_EQ(j["layers"].size(), 2u);
+    EXPECT_EQ(j["layers"][1]["shape"]["N"], 2);
+    EXPECT_EQ(j["layers"][1]["shape"]["groups"], 2);
+    for (size_t i = 0; i <= 2; ++i) {
+        const bool total = i == 2;
+        const nlohmann::json& g = total ? j["total"] : j["layers"][i];
+        const LayerResult l = total ? r.total() : r.layers[i];
+        SCOPED_TRACE(l.name);
+        EXPECT_EQ(g["name"], total ? "total" : l.name);
+        EXPECT_EQ(g["best_dataflow"], "rs");
+        ASSERT_EQ(g["results"].size(), 2u);
+        const nlohmann::json& e = g["results"][0];
+        const double macs = static_cast<double>(total ? kMacsA + kMacsB : i == 0 ? kMacsA : kMacsB);
+        EXPECT_EQ(e["macs"].get<uint64_t>(), static_cast<uint64_t>(macs));
+        const double pj = l.energy.total();
+        EXPECT_DOUBLE_EQ(e["energy_pj"]["total"].get<double>(), pj);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_pj"].get<double>(), pj / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["dram"].get<double>(), l.energy.level(Level::Dram) / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["noc"].get<double>(), l.energy.level(Level::Noc) / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["alu"].get<double>(), l.energy.alu / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_type_pj"]["psum"].get<double>(), l.energy.type(DataType::Psum) / macs);
+        // the breakdowns add up to the total, each way
+        double by_level = 0, by_type = e["energy_per_mac_by_level_pj"]["alu"].get<double>();
+        for (const char* lv : {"alu", "rf", "noc", "glb", "dram"})
+            by_level += e["energy_per_mac_by_level_pj"][lv].get<double>();
+        for (const char* t : {"ifmap", "filter", "psum"}) by_type += e["energy_per_mac_by_type_pj"][t].get<double>();
+        EXPECT_NEAR(by_level, pj / macs, 1e-9 * pj / macs);
+        EXPECT_NEAR(by_type, pj / macs, 1e-9 * pj / macs);
+        EXPECT_EQ(e["dram_accesses"].get<uint64_t>(), dram_words(l));
+        EXPECT_DOUBLE_EQ(e["dram_accesses_per_mac"].get<double>(), static_cast<double>(dram_words(l)) / macs);
+        EXPECT_EQ(e["cycles"].get<uint64_t>(), l.cycles);
+        EXPECT_DOUBLE_EQ(e["utilization"].get<double>(), macs / (static_cast<double>(l.cycles) * 168));
+        EXPECT_EQ(e["output_check"], "bit-exact");
+        // ratio to the best: 1 for rs, 3 for the copy with three times the energy
+        EXPECT_DOUBLE_EQ(e["energy_ratio_to_best"].get<double>(), 1.0);
+        EXPECT_NEAR(g["results"][1]["energy_ratio_to_best"].get<double>(), 3.0, 1e-12);
+        EXPECT_NEAR(g["results"][1]["energy_per_mac_pj"].get<double>(), 3 * pj / macs, 1e-9 * pj / macs);
+    }
+    // the total's cycles and utilization: layers run one after another
+    EXPECT_EQ(j["total"]["results"][0]["cycles"].get<uint64_t>(), r.layers[0].cycles + r.layers[1].cycles);
+
+    // a cheaper copy becomes the best: it gets 1 and rs gets 1 / 0.5 = 2
+    const nlohmann::json k = compare_to_json(with_scaled_copy("half", 0.5));
+    for (const nlohmann::json& g : {k["layers"][0], k["layers"][1], k["total"]}) {
+        EXPECT_EQ(g["best_dataflow"], "half");
+        EXPECT_NEAR(g["results"][0]["energy_ratio_to_best"].get<double>(), 2.0, 1e-12);
+        EXPECT_DOUBLE_EQ(g["results"][1]["energy_ratio_to_best"].get<double>(), 1.0);
+        for (const nlohmann::json& e : g["results"]) EXPECT_GE(e["energy_ratio_to_best"].get<double>(), 1.0);
+    }
+}
+
+TEST(Compare, CsvHasARowPerLayerAndDataflowPlusTotals) {
+    const CompareResult c = with_scaled_copy("rs3x", 3.0);
+    const auto rows = parse_csv(compare_to_csv(c));
+    ASSERT_EQ(rows.size(), 1u + 2 * 2 + 2);  // header, 2 layers x 2 dataflows, 2 totals
+    const auto& h = rows[0];
+    for (const auto& row : rows) EXPECT_EQ(row.size(), h.size());
+    const size_t layer = column(h, "layer"), df = column(h, "dataflow"), macs = column(h, "macs"),
+                 total = column(h, "energy_total"), per_mac = column(h, "per_mac_total"),
+                 dram = column(h, "dram_accesses"), ratio = column(h, "ratio_to_best"), unit = column(h, "energy_unit");
+    const std::vector<std::pair<std::string, std::string>> expect = {
+        {"A", "rs"}, {"A", "rs3x"}, {"B", "rs"}, {"B", "rs3x"}, {"total", "rs"}, {"total", "rs3x"}};
+    const NetworkResult& r = c.runs[0];
+    for (size_t i = 0; i < expect.size(); ++i) {
+        const auto& row = rows[i + 1];
+        EXPECT_EQ(row[layer], expect[i].first);
+        EXPECT_EQ(row[df], expect[i].second);
+        const LayerResult l = i / 2 == 2 ? r.total() : r.layers[i / 2];
+        const double f = i % 2 ? 3.0 : 1.0;
+        EXPECT_EQ(std::stoull(row[macs]), l.counts.macs);
+        EXPECT_EQ(std::stoull(row[dram]), dram_words(l));
+        EXPECT_NEAR(std::stod(row[total]), f * l.energy.total(), 1e-5 * l.energy.total());  // %.6g
+        EXPECT_NEAR(std::stod(row[per_mac]), f * l.energy.total() / static_cast<double>(l.counts.macs),
+                    1e-5 * l.energy.total() / static_cast<double>(l.counts.macs));
+        EXPECT_NEAR(std::stod(row[ratio]), f, 1e-6);
+        EXPECT_EQ(row[unit], "pJ");
+    }
+}
+
+TEST(Compare, TableShowsEachFigure) {
+    const CompareResult c = with_scaled_copy("rs3x", 3.0);
+    const std::string t = format_compare_table(c);
+    const LayerResult tot = c.runs[0].total();
+    const double macs = static_cast<double>(kMacsA + kMacsB);
+    char want[256];
+    // the total row of rs: energy/MAC, ratio, ALU .. DRAM, ifmap .. psum, DRAM/MAC, cycles, util
+    std::snprintf(want, sizeof want, "%8.3f %7.2f | %7.3f %7.3f %7.3f %7.3f %7.3f | %7.3f %7.3f %7.3f | %9.4f %12llu",
+                  tot.energy.total() / macs, 1.0, tot.energy.alu / macs, tot.energy.level(Level::Rf) / macs,
+                  tot.energy.level(Level::Noc) / macs, tot.energy.level(Level::Glb) / macs,
+                  tot.energy.level(Level::Dram) / macs, tot.energy.type(DataType::Ifmap) / macs,
+                  tot.energy.type(DataType::Filter) / macs, tot.energy.type(DataType::Psum) / macs,
+                  static_cast<double>(dram_words(tot)) / macs, static_cast<unsigned long long>(tot.cycles));
+    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+    std::snprintf(want, sizeof want, "%8.3f %7.2f |", 3 * tot.energy.total() / macs, 3.0);
+    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+    int rows = 0;
+    std::stringstream ss(t);
+    for (std::string line; std::getline(ss, line);)
+        rows += line.rfind("A ", 0) == 0 || line.rfind("B ", 0) == 0 || line.rfind("total ", 0) == 0;
+    EXPECT_EQ(rows, 6);
+    EXPECT_NE(t.find("bit-exact"), std::string::npos);
+    EXPECT_NE(t.find("pJ/MAC"), std::string::npos);
+}
+
+// ------------------------------------------------------------------------------------------
+// Command line
+
+namespace {
+
+struct CmdResult {
+    int code;
+    std::string out, err;
+};
+
+class CompareCli : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = fs::temp_directory_path() / ("dfsim_compare_" + std::to_string(::getpid()) + "_" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        net = (dir / "net.yaml").string();
+        std::ofstream(net) << "name: small\nlayers:\n"
+                              "  - {name: A, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n"
+                              "  - {name: B, C: 4, H: 9, W: 9, M: 6, R: 3, S: 3, stride: 2}\n";
+    }
+    void TearDown() override { fs::remove_all(dir); }
+    static std::string slurp(const fs::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    CmdResult run(const std::string& args, const std::string& env = "") {
+        fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
+        std::string cmd = env + " " + std::string(DFSIM_BINARY) + " compare --arch " +
+                          src("configs/arch/eyeriss.yaml") + " --workload " + net + " --layers all " + args + " >" +
+                          o.string() + " 2>" + e.string();
+        int st = std::system(cmd.c_str());
+        return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
+    }
+    static bool have_gnuplot() { return std::system("gnuplot --version >/dev/null 2>&1") == 0; }
+    fs::path dir;
+    std::string net;
+};
+
+}  // namespace
+
+TEST_F(CompareCli, BadDataflowListsExitTwoNamingTheName) {
+    const std::string out = (dir / "out").string();
+    struct Bad {
+        std::string list, expect;
+    };
+    for (const Bad& b : {Bad{"rs,rs", "dataflow 'rs' is listed twice"}, Bad{"rs,xyz", "unknown dataflow 'xyz'"},
+                         Bad{"xyz", "unknown dataflow 'xyz': expected one of {"}, Bad{"rs,", "empty dataflow name"}}) {
+        SCOPED_TRACE(b.list);
+        CmdResult r = run("--dataflows " + b.list + " --out " + out);
+        EXPECT_EQ(r.code, 2);
+        EXPECT_NE(r.err.find("dfsim: error: command line: field '--dataflows': " + b.expect), std::string::npos)
+            << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_TRUE(r.out.empty());
+        EXPECT_FALSE(fs::exists(out));
+    }
+}
+
+TEST_F(CompareCli, DefaultIsEveryRegisteredDataflowAndBatchApplies) {
+    if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    CmdResult r = run("--batch 2 --no-check --seed 3 --objective cycles --out " + (dir / "o").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(slurp(dir / "o" / "compare.json"));
+    nlohmann::json names = nlohmann::json::array();
+    for (const Dataflow* d : all_dataflows()) names.push_back(d->name());
+    EXPECT_EQ(j["dataflows"], names);
+    // A: 2 x 4 x 9 x 9 x 3 x 3 x 3, B: 2 x 6 x 4 x 4 x 4 x 3 x 3 (E = F = (9 - 3) / 2 + 1 = 4)
+    EXPECT_EQ(j["layers"][0]["results"][0]["macs"].get<uint64_t>(), 2ull * 4 * 9 * 9 * 3 * 3 * 3);
+    EXPECT_EQ(j["layers"][1]["results"][0]["macs"].get<uint64_t>(), 2ull * 6 * 4 * 4 * 4 * 3 * 3);
+    EXPECT_EQ(j["total"]["results"][0]["output_check"], "skipped");
+    // one progress line per layer and dataflow
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), static_cast<long>(2 * names.size())) << r.err;
+}
+
+TEST_F(CompareCli, OutWritesReportsAndPlots) {
+    if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    const fs::path out = dir / "new" / "cmp";
+    CmdResult r = run("--dataflows rs --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(slurp(out / "compare.txt"), r.out);
+    EXPECT_NE(r.out.find("bit-exact"), std::string::npos);
+    const auto j = nlohmann::json::parse(slurp(out / "compare.json"));
+    EXPECT_EQ(j["dataflows"], nlohmann::json::array({"rs"}));
+    EXPECT_EQ(j["layers"].size(), 2u);
+    const std::string csv = slurp(out / "compare.csv");
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);  // header, A, B, total
+    for (const char* base : {"energy_by_level", "energy_by_type"}) {
+        SCOPED_TRACE(base);
+        const std::string png = slurp(out / (std::string(base) + ".png"));
+        ASSERT_GE(png.size(), 8u);
+        EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+        EXPECT_NE(slurp(out / (std::string(base) + ".svg")).find("<svg"), std::string::npos);
+        EXPECT_TRUE(fs::exists(out / (std::string(base) + ".gp")));
+        EXPECT_NE(slurp(out / (std::string(base) + ".dat")).find("\trs\tA\t"), std::string::npos);
+    }
+    for (const auto& e : fs::directory_iterator(out))
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+TEST_F(CompareCli, MissingOrFailingGnuplotExitsTwoWithoutPlotsOrReports) {
+    const fs::path out = dir / "out";
+    // missing: nothing simulated, nothing written
+    CmdResult r = run("--dataflows rs --out " + out.string(), "PATH=" + (dir / "empty").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("'gnuplot --version' failed"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("gnuplot-nox"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+    // failing: a gnuplot that answers --version but fails to plot
+    const fs::path bin = dir / "bin";
+    fs::create_directories(bin);
+    std::ofstream(bin / "gnuplot") << "#!/bin/sh\n[ \"$1\" = --version ] && { echo 'gnuplot 0'; exit 0; }\n"
+                                      "echo 'plot: broken on purpose' >&2\nexit 3\n";
+    fs::permissions(bin / "gnuplot", fs::perms::owner_all);
+    r = run("--dataflows rs --out " + out.string(), "PATH=" + bin.string() + ":/usr/bin:/bin");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("gnuplot failed (exit 3) on the command"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("energy_by_level.gp"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("broken on purpose"), std::string::npos) << r.err;
+    for (const char* f : {"compare.json", "compare.csv", "compare.txt", "energy_by_level.png", "energy_by_level.svg",
+                          "energy_by_type.png"})
+        EXPECT_FALSE(fs::exists(out / f)) << f;
+    for (const auto& e : fs::directory_iterator(out))
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+}
