@@ -72,15 +72,24 @@ struct ActionCounts {
     uint64_t glb_output_writes = 0;
     uint64_t glb_output_reads = 0;
     uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
+    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t).
+    template <typename Fn>
+    void combine(const ActionCounts& o, Fn f) {
+        for (int l = 0; l < kNumLevels; ++l)
+            for (int t = 0; t < kNumDataTypes; ++t) {
+                f(acc.a[l][t].reads, o.acc.a[l][t].reads);
+                f(acc.a[l][t].writes, o.acc.a[l][t].writes);
+            }
+        f(macs, o.macs);
+        f(gated_macs, o.gated_macs);
+        f(psum_adds, o.psum_adds);
+        f(requant_ops, o.requant_ops);
+        f(glb_output_writes, o.glb_output_writes);
+        f(glb_output_reads, o.glb_output_reads);
+        f(psum_saturations, o.psum_saturations);
+    }
     ActionCounts& operator+=(const ActionCounts& o) {
-        acc += o.acc;
-        macs += o.macs;
-        gated_macs += o.gated_macs;
-        psum_adds += o.psum_adds;
-        requant_ops += o.requant_ops;
-        glb_output_writes += o.glb_output_writes;
-        glb_output_reads += o.glb_output_reads;
-        psum_saturations += o.psum_saturations;
+        combine(o, [](uint64_t& x, uint64_t y) { x += y; });
         return *this;
     }
     bool operator==(const ActionCounts&) const = default;

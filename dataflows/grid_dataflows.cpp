@@ -326,20 +326,20 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
     };
 
     Estimate est;
-    uint64_t pass_cycles = 0, dram_bytes = 0;
     std::map<std::array<int, 10>, std::pair<ActionCounts, uint64_t>> memo;
-    tiling_traffic(l, a, m, est.counts, dram_bytes, [&](const TileStep& st) {
+    const TiledTotals tot = tiling_traffic(l, a, m, [&](const TileStep& st, TiledTotals& acc) {
         for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
             // passes that differ only in filter/channel offsets count alike: memoized
             const std::array<int, 10> key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f,
                                           pi.psum_in, pi.final_out};
             auto hit = memo.find(key);
             if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
-            est.counts += hit->second.first;
-            pass_cycles += hit->second.second;
+            acc.counts += hit->second.first;
+            acc.pass_cycles += hit->second.second;
         });
     });
-    est.cycles = tiled_cycles(a, m, pass_cycles, dram_bytes);
+    est.counts = tot.counts;
+    est.cycles = tiled_cycles(a, m, tot.pass_cycles, tot.dram_bytes);
     est.glb_bytes = tiling_glb_bytes(l, a, m);
     est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;

@@ -186,8 +186,6 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
 
     Estimate est;
-    ActionCounts& c = est.counts;
-    uint64_t pass_cycles = 0, dram_bytes = 0;
     const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
     // Closed-form counts and estimated cycles of one pass.
     auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
@@ -284,20 +282,21 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     std::map<std::array<int, 9>, std::pair<ActionCounts, uint64_t>> memo;
 
 
-    tiling_traffic(l, a, m, c, dram_bytes, [&](const TileStep& st) {
+    const TiledTotals tot = tiling_traffic(l, a, m, [&](const TileStep& st, TiledTotals& acc) {
         for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
             // passes that differ only in filter/channel offsets count alike: memoized
             const std::array<int, 9> key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff,
                                          pi.load_filters, pi.psum_in, pi.final_out};
             auto hit = memo.find(key);
             if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
-            est.counts += hit->second.first;
-            pass_cycles += hit->second.second;
+            acc.counts += hit->second.first;
+            acc.pass_cycles += hit->second.second;
         });
     });
-    est.cycles = tiled_cycles(a, m, pass_cycles, dram_bytes);
+    est.counts = tot.counts;
+    est.cycles = tiled_cycles(a, m, tot.pass_cycles, tot.dram_bytes);
     est.glb_bytes = tiling_glb_bytes(l, a, m);
-    est.energy = compute_energy(c, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;
 }
 

@@ -169,28 +169,44 @@ hw::Program build_tiled_program(
     return prog;
 }
 
-void tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t, ActionCounts& c, uint64_t& dram_bytes,
-                    const std::function<void(const TileStep&)>& tile) {
+TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
+                           const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
     TileSlots res_if(t.double_buffer ? 2 : 1), res_f(t.double_buffer ? 2 : 1);
+    TiledTotals tot, first;
     auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) {
         if (!ts.ensure(b)) return;
-        c.acc.at(Level::Dram, d).reads += b.words();
-        c.acc.at(Level::Glb, d).writes += b.words();
-        dram_bytes += bytes_of(b.words(), bits);
+        tot.counts.acc.at(Level::Dram, d).reads += b.words();
+        tot.counts.acc.at(Level::Glb, d).writes += b.words();
+        tot.dram_bytes += bytes_of(b.words(), bits);
     };
-    for_each_tile(l, t, [&](const TileStep& st) {
+    Layer two = l;
+    two.shape.N = std::min(l.shape.N, 2);
+    bool first_done = false;
+    for_each_tile(two, t, [&](const TileStep& st) {
+        if (st.n == 1 && !first_done) {
+            first = tot;
+            first_done = true;
+        }
         fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
         fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
         if (st.last_c) {
             const uint64_t w = static_cast<uint64_t>(st.Mt) * st.Et * l.shape.F();
-            c.acc.at(Level::Glb, DataType::Psum).reads += w;
-            c.glb_output_reads += w;
-            c.acc.at(Level::Dram, DataType::Psum).writes += w;
-            dram_bytes += bytes_of(w, out_bits);
+            tot.counts.acc.at(Level::Glb, DataType::Psum).reads += w;
+            tot.counts.glb_output_reads += w;
+            tot.counts.acc.at(Level::Dram, DataType::Psum).writes += w;
+            tot.dram_bytes += bytes_of(w, out_bits);
         }
-        tile(st);
+        tile(st, tot);
     });
+    if (l.shape.N <= 2) return tot;
+    // tot = first + second; the N-1 images after the first each add second = tot - first
+    const uint64_t k = static_cast<uint64_t>(l.shape.N) - 1;
+    TiledTotals out = first;
+    out.counts.combine(tot.counts, [&](uint64_t& x, uint64_t both) { x += k * (both - x); });
+    out.pass_cycles += k * (tot.pass_cycles - first.pass_cycles);
+    out.dram_bytes += k * (tot.dram_bytes - first.dram_bytes);
+    return out;
 }
 
 uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes) {

@@ -73,10 +73,20 @@ hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
 
-// Analytical DRAM <-> buffer traffic of a tiling (same residency policy as the program):
-// adds DRAM and buffer counts to `c` and the bytes moved to `dram_bytes`; calls `tile` per tile.
-void tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t, ActionCounts& c, uint64_t& dram_bytes,
-                    const std::function<void(const TileStep&)>& tile);
+// What an analytical walk over a tiling adds up.
+struct TiledTotals {
+    ActionCounts counts;
+    uint64_t pass_cycles = 0;  // the passes' estimated cycles, back to back
+    uint64_t dram_bytes = 0;
+};
+
+// The analytical walk of a tiling: the DRAM <-> buffer traffic (same residency policy as the
+// program) plus what `tile` adds for each tile's passes. Only the first two images of the batch
+// are walked: every later image repeats the second exactly (the same tiles in the same order
+// meet the same resident filters), so the rest is that difference times N-2 -- exact, and the
+// mapper's cost does not grow with the batch.
+TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
+                           const std::function<void(const TileStep&, TiledTotals&)>& tile);
 
 // Cycles of a tiled run from its pass cycles and DRAM bytes (double-buffered: overlapped).
 uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes);

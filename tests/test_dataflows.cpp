@@ -75,9 +75,11 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnDenseData) {
     Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
     rq.requant = Requant{true, 1234567, 27, true, Format{8, true}};
     layers.push_back(rq);
+    // batch 5: the model walks two images and extrapolates; the simulator runs all five
+    layers.push_back(conv("batch5", 4, 9, 9, 6, 3, 3, 1, 1, 1, 5));
     for (const ArchParams& a : {small_arch(), small_arch(3, 4, 2), eyeriss()})
         for (const Layer& l : layers)
-            for (const char* df : kGrid) {
+            for (const char* df : kAll) {
                 const std::string what = l.name + " / " + df + " / " + a.name;
                 LayerResult r = run_df(l, a, df);
                 ASSERT_EQ(r.output_check, "bit-exact") << what;
