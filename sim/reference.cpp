@@ -1,34 +1,46 @@
 #include "sim/reference.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common/requantize.h"
 
 namespace dfsim {
 
+// out[n][m][y][x] = sum over c, r, k of ifmap[n][g*C/G + c][y*U + r - P][x*U + k - P] * filter[m][c][r][k]
+// (terms outside the image are zero), in int64. The loops run over (c, r, k) outside and
+// (y, x) inside so the innermost loop walks an ifmap row; the sum is the definition's.
 Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
     const LayerShape& s = l.shape;
     const int E = s.E(), F = s.F(), Cg = s.Cg(), Mg = s.Mg();
     Tensor4 out(s.N, s.M, E, F);
+    std::vector<int64_t> acc(static_cast<size_t>(E) * F);
     for (int n = 0; n < s.N; ++n)
         for (int m = 0; m < s.M; ++m) {
             const int g = m / Mg;
-            for (int y = 0; y < E; ++y)
-                for (int x = 0; x < F; ++x) {
-                    int64_t acc = 0;
-                    for (int c = 0; c < Cg; ++c)
-                        for (int r = 0; r < s.R; ++r) {
+            std::fill(acc.begin(), acc.end(), 0);
+            for (int c = 0; c < Cg; ++c)
+                for (int r = 0; r < s.R; ++r)
+                    for (int k = 0; k < s.S; ++k) {
+                        const int64_t w = filter.at(m, c, r, k);
+                        // output columns whose tap k lands inside the row: 0 <= x*U + k - P < W
+                        if (s.W - 1 + s.P - k < 0) continue;  // the tap never reaches the image
+                        const int x_lo = s.P - k > 0 ? (s.P - k + s.U - 1) / s.U : 0;
+                        const int x_hi = std::min(F - 1, (s.W - 1 + s.P - k) / s.U);
+                        for (int y = 0; y < E; ++y) {
                             const int iy = y * s.U + r - s.P;
                             if (iy < 0 || iy >= s.H) continue;
-                            for (int k = 0; k < s.S; ++k) {
-                                const int ix = x * s.U + k - s.P;
-                                if (ix < 0 || ix >= s.W) continue;
-                                acc += static_cast<int64_t>(ifmap.at(n, g * Cg + c, iy, ix)) * filter.at(m, c, r, k);
-                            }
+                            const int32_t* row = &ifmap.data[ifmap.index(n, g * Cg + c, iy, 0)];
+                            int64_t* a = &acc[static_cast<size_t>(y) * F];
+                            for (int x = x_lo; x <= x_hi; ++x) a[x] += w * row[x * s.U + k - s.P];
                         }
-                    if (acc > INT32_MAX || acc < INT32_MIN)
+                    }
+            for (int y = 0; y < E; ++y)
+                for (int x = 0; x < F; ++x) {
+                    const int64_t v = acc[static_cast<size_t>(y) * F + x];
+                    if (v > INT32_MAX || v < INT32_MIN)
                         throw std::overflow_error("reference: accumulator of layer " + l.name + " exceeds int32");
-                    out.at(n, m, y, x) = l.requant.enabled ? requantize(acc, l.requant) : static_cast<int32_t>(acc);
+                    out.at(n, m, y, x) = l.requant.enabled ? requantize(v, l.requant) : static_cast<int32_t>(v);
                 }
         }
     return out;

@@ -3,6 +3,7 @@
 // filter-row folding, strips, batches, FC layers and requantization.
 #include <gtest/gtest.h>
 
+#include "common/requantize.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
@@ -27,6 +28,7 @@ std::vector<Case> cases() {
     v.push_back({"R > array rows (folded)", conv("tall", 3, 12, 12, 4, 5, 2, 1, 2)});
     v.push_back({"E > array cols (strips)", conv("wide", 2, 20, 9, 3, 3, 3, 1, 0)});
     v.push_back({"1x1 stride 2", conv("pw", 6, 9, 9, 7, 1, 1, 2, 0)});
+    v.push_back({"padding wider than the taps, stride 3", conv("widepad", 2, 3, 4, 3, 2, 2, 3, 3)});
     v.push_back({"batch 2", conv("batch", 3, 8, 8, 4, 3, 3, 1, 1, 1, 2)});
     Layer fc = conv("fc", 16, 3, 3, 10, 3, 3);
     fc.type = "fc";
@@ -54,6 +56,28 @@ void expect_exact(const Layer& l, const ArchParams& a, const std::string& datafl
     EXPECT_EQ(r.counts.psum_saturations, 0u);
 }
 
+// The definition, loop for loop (7 nested loops, bounds tested per term), kept here to check the
+// reference convolution, whose loops are reordered for speed.
+Tensor4 naive_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
+    const LayerShape& s = l.shape;
+    Tensor4 out(s.N, s.M, s.E(), s.F());
+    for (int n = 0; n < s.N; ++n)
+        for (int m = 0; m < s.M; ++m)
+            for (int y = 0; y < s.E(); ++y)
+                for (int x = 0; x < s.F(); ++x) {
+                    int64_t acc = 0;
+                    for (int c = 0; c < s.Cg(); ++c)
+                        for (int r = 0; r < s.R; ++r)
+                            for (int k = 0; k < s.S; ++k) {
+                                const int iy = y * s.U + r - s.P, ix = x * s.U + k - s.P;
+                                if (iy >= 0 && iy < s.H && ix >= 0 && ix < s.W)
+                                    acc += int64_t{ifmap.at(n, (m / s.Mg()) * s.Cg() + c, iy, ix)} * filter.at(m, c, r, k);
+                            }
+                    out.at(n, m, y, x) = l.requant.enabled ? requantize(acc, l.requant) : static_cast<int32_t>(acc);
+                }
+    return out;
+}
+
 void expect_all_exact(const ArchParams& a) {
     for (const Dataflow* df : all_dataflows())
         for (const Case& c : cases()) {
@@ -63,6 +87,13 @@ void expect_all_exact(const ArchParams& a) {
 }
 
 }  // namespace
+
+TEST(BitExact, ReferenceIsTheDefinition) {
+    for (const Case& c : cases()) {
+        LayerData d = make_layer_data(c.layer);
+        EXPECT_TRUE(reference_conv(c.layer, d.ifmap, d.filter) == naive_conv(c.layer, d.ifmap, d.filter)) << c.what;
+    }
+}
 
 // every dataflow, every shape
 TEST(BitExact, SmallArrayAllShapes) { expect_all_exact(small_arch()); }
