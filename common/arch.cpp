@@ -1,5 +1,7 @@
 #include "common/arch.h"
 
+#include <filesystem>
+
 #include "common/yaml_reader.h"
 
 namespace dfsim {
@@ -54,6 +56,13 @@ ArchParams resolve(const YamlMap& root) {
     }
     a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));
     a.batch = static_cast<int>(root.get_int("batch", 0, 4096, 0));
+    if (root.has("energy_table")) {
+        // relative to the architecture file's directory
+        const std::string rel = root.get_string("energy_table");
+        const std::filesystem::path p = std::filesystem::path(a.file).parent_path() / rel;
+        if (!std::filesystem::exists(p)) root.fail("energy_table", "expected an existing energy table file, got '" + rel + "'");
+        a.energy_table = p.lexically_normal().string();
+    }
     if (auto ea = root.opt_child("equal_area")) {
         a.equal_area.enabled = true;
         ea->get_string("source", "");

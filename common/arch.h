@@ -72,6 +72,7 @@ struct ArchParams {
     // their format; only the storage (buffer capacity, bus and DRAM traffic, energy widths) widens.
     int word_bits = 0;
     int batch = 0;  // batch size the comparison runs at; 0: the workload's own
+    std::string energy_table;  // energy table the setup is meant for (path), "" if none
     EqualArea equal_area;
     int num_pes() const { return rows * cols; }
     int rf_bytes_per_pe() const;

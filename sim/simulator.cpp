@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "common/config_error.h"
 #include "hw/accelerator.h"
 #include "sim/reference.h"
 #include "sim/synthetic.h"
@@ -21,6 +22,35 @@ void fresh_systemc_context() {
     }
     sc_core::sc_curr_simcontext = new sc_core::sc_simcontext;
     sc_core::sc_default_global_context = sc_core::sc_curr_simcontext;
+}
+
+const YamlMap* PinnedMappings::find(const std::string& layer) const {
+    for (const auto& [name, y] : layers)
+        if (name == layer) return &y;
+    return nullptr;
+}
+
+PinnedMappings load_pinned_mappings(const std::string& path, const Network& net) {
+    YamlMap root = YamlMap::load_file(path);
+    PinnedMappings p;
+    p.file = path;
+    p.dataflow = root.get_string("dataflow");
+    std::string known;
+    bool registered = false;
+    for (const Dataflow* d : all_dataflows()) {
+        known += (known.empty() ? "" : ", ") + d->name();
+        registered = registered || d->name() == p.dataflow;
+    }
+    if (!registered) root.fail("dataflow", "expected one of {" + known + "}, got '" + p.dataflow + "'");
+    YamlMap layers = root.child("layers");
+    for (const std::string& name : layers.keys()) {
+        bool found = false;
+        for (const Layer& l : net.layers) found = found || l.name == name;
+        if (!found) layers.fail(name, "expected a layer of " + net.file + " (no layer is named '" + name + "')");
+        p.layers.emplace_back(name, layers.child(name));
+    }
+    root.check_no_unknown_keys();
+    return p;
 }
 
 LayerData make_layer_data(const Layer& l, uint64_t seed_offset) {
@@ -84,7 +114,11 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
     const Dataflow& df = find_dataflow(opt.dataflow);
     const ArchParams ad = a.for_dataflow(opt.dataflow);
     const Layer ls = stored_layer(l, ad.word_bits);
-    auto m = df.choose_mapping(ls, ad, t, opt.objective);
+    const YamlMap* pin = opt.pinned ? opt.pinned->find(l.name) : nullptr;
+    if (pin && opt.pinned->dataflow != opt.dataflow)
+        throw ConfigError(opt.pinned->file, "dataflow", 0, 0,
+                          "mappings for '" + opt.pinned->dataflow + "' cannot run on dataflow '" + opt.dataflow + "'");
+    auto m = pin ? df.parse_mapping(*pin, ls, ad) : df.choose_mapping(ls, ad, t, opt.objective);
     if (data) return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference);
     return simulate_mapped(ls, ad, t, df, *m, make_layer_data(l, opt.seed_offset), opt.check_output, keep_output,
                            reference);

@@ -11,15 +11,31 @@
 #include "common/layer.h"
 #include "common/tensor.h"
 #include "common/types.h"
+#include "common/yaml_reader.h"
 #include "dataflows/dataflow.h"
 
 namespace dfsim {
+
+// Mappings pinned by the user, by layer name, from a mapping file:
+//   dataflow: ws            # the dataflow they are for
+//   layers:
+//     CONV1: {cp: 3, rp: 5, mp: 16, et: 8}   # the dataflow's mapping fields (docs/mapping.md)
+// Layers not listed are mapped by the mapper.
+struct PinnedMappings {
+    std::string file, dataflow;
+    std::vector<std::pair<std::string, YamlMap>> layers;
+    const YamlMap* find(const std::string& layer) const;
+};
+// Throws ConfigError (file, field, line) for a bad file, an unknown dataflow or a layer `net`
+// does not have.
+PinnedMappings load_pinned_mappings(const std::string& path, const Network& net);
 
 struct RunOptions {
     std::string dataflow = "rs";
     Objective objective = Objective::Energy;
     bool check_output = true;  // compare with the reference convolution
     uint64_t seed_offset = 0;  // --seed: added to every synthetic source's seed
+    const PinnedMappings* pinned = nullptr;  // used for layers it lists (its dataflow must match)
 };
 
 struct LayerResult {

@@ -157,3 +157,39 @@ TEST_F(Cli, ListNamesTheDataflows) {
     for (std::string line; std::getline(lines, line);) names.push_back(line.substr(0, line.find('\t')));
     EXPECT_EQ(names, (std::vector<std::string>{"ws", "os-a", "os-b", "os-c", "nlr", "rs"})) << r.out;
 }
+
+// A mapping file pins layers' mappings: they run as given (the JSON names them) and the other
+// layers are mapped; a pinned mapping that breaks a constraint, or names a missing layer or
+// another dataflow, is refused with the file, line and reason, exit 2 and no report.
+TEST_F(Cli, PinnedMappingFile) {
+    const std::string net = small_net();
+    const std::string pin = write("pin.yaml", "dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 2, fp: 3, et: 4}\n");
+    const std::string json = (dir / "r.json").string();
+    CmdResult r = run("run --arch " + arch() + " --workload " + net + " --dataflow os-b --mapping " + pin + " --json " + json);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(j["layers"][1]["mapping"].get<std::string>().rfind("mp=3 ep=2 fp=3 | glb tile Et=4 Mt=6 Ct=8", 0), 0u)
+        << j["layers"][1]["mapping"];
+    EXPECT_EQ(j["layers"][1]["output_check"], "bit-exact");
+    EXPECT_EQ(j["layers"][0]["output_check"], "bit-exact");  // mapped by the mapper
+    struct Bad {
+        std::string yaml, expect;
+    };
+    const std::vector<Bad> bad = {
+        {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 1, fp: 8}\n",
+         "pin.yaml:3:6: field 'layers.B': expected a legal os-b mapping for layer B on eyeriss: fp must be in [1, F=7]"},
+        {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 3, fp: 5}\n", "ep*fp <= cols"},
+        {"dataflow: os-b\nlayers:\n  Z: {mp: 1}\n", "pin.yaml:3:6: field 'layers.Z': expected a layer of"},
+        {"dataflow: ws\nlayers:\n  B: {cp: 1, rp: 1, mp: 1}\n", "mappings for 'ws' cannot run on dataflow 'os-b'"},
+        {"dataflow: xx\nlayers: {}\n", "field 'dataflow': expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xx'"},
+    };
+    for (const Bad& b : bad) {
+        SCOPED_TRACE(b.yaml);
+        write("pin.yaml", b.yaml);
+        CmdResult e = run("run --arch " + arch() + " --workload " + net + " --dataflow os-b --mapping " + pin +
+                          " --json " + (dir / "bad.json").string());
+        EXPECT_EQ(e.code, 2);
+        EXPECT_NE(e.err.find(b.expect), std::string::npos) << e.err;
+        EXPECT_FALSE(fs::exists(dir / "bad.json"));
+    }
+}

@@ -54,12 +54,21 @@ struct Common {
     std::string dataflow = "rs";
     std::string layers = "conv";
     int batch = 0;
+    CLI::Option* energy_opt = nullptr;
 };
+
+// The energy table: --energy if given, else the one the architecture file names, else the default.
+EnergyTable energy_table(const Common& c, const ArchParams& a) {
+    if (c.energy_opt->count() == 0 && !a.energy_table.empty()) return load_energy_table(a.energy_table);
+    return load_energy_table(data_path(c.energy));
+}
 
 void add_common(CLI::App* app, Common& c) {
     app->add_option("--arch", c.arch, "architecture YAML")->capture_default_str();
     app->add_option("--workload", c.workload, "network YAML")->capture_default_str();
-    app->add_option("--energy", c.energy, "energy table YAML")->capture_default_str();
+    c.energy_opt = app->add_option("--energy", c.energy,
+                                   "energy table YAML (default: the architecture's energy_table, else this)")
+                       ->capture_default_str();
     app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
@@ -87,6 +96,8 @@ int run_main(int argc, char** argv) {
     run->add_option("--seed", seed, "offset added to every synthetic data seed");
     run->add_option("--objective", objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     run->add_flag("--show-mapping", show_mapping, "print each layer's mapping and loop nest");
+    std::string mapping_file;
+    run->add_option("--mapping", mapping_file, "YAML file of pinned mappings by layer (run as given; others mapped)");
     run->add_flag("--no-check", no_check, "skip the comparison with the reference convolution");
     auto* bench = app.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     Common cb;
@@ -125,7 +136,7 @@ int run_main(int argc, char** argv) {
         }
         if (bench->parsed()) {
             ArchParams a = load_arch(data_path(cb.arch));
-            EnergyTable t = load_energy_table(data_path(cb.energy));
+            EnergyTable t = energy_table(cb, a);
             Network net = prepare_network(cb, a);
             find_dataflow(cb.dataflow);
             run_bench(net, a, t, cb.dataflow, std::cout);
@@ -133,7 +144,7 @@ int run_main(int argc, char** argv) {
         }
         if (cmp->parsed()) {
             ArchParams a = load_arch(data_path(cc.arch));
-            EnergyTable t = load_energy_table(data_path(cc.energy));
+            EnergyTable t = energy_table(cc, a);
             Network net = prepare_network(cc, a);
             const std::vector<std::string> dataflows = parse_dataflow_list(cmp_dataflows);
             RunOptions opt;
@@ -163,7 +174,7 @@ int run_main(int argc, char** argv) {
             return 0;
         }
         ArchParams a = load_arch(data_path(c.arch));
-        EnergyTable t = load_energy_table(data_path(c.energy));
+        EnergyTable t = energy_table(c, a);
         Network net = prepare_network(c, a);
         RunOptions opt;
         opt.dataflow = c.dataflow;
@@ -171,6 +182,11 @@ int run_main(int argc, char** argv) {
         opt.check_output = !no_check;
         opt.seed_offset = seed;
         find_dataflow(opt.dataflow);
+        PinnedMappings pinned;
+        if (!mapping_file.empty()) {
+            pinned = load_pinned_mappings(mapping_file, net);
+            opt.pinned = &pinned;
+        }
         NetworkResult res = simulate_network(net, a, t, opt);
         if (show_mapping)
             for (const auto& l : res.layers) std::cout << l.name << ": " << l.mapping << "\n" << l.loop_nest;
