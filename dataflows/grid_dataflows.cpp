@@ -149,16 +149,19 @@ void GridDataflow::for_each_pass(const Layer& l, const GridMapping& m, const Til
                     pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
                     pi.cb0 = cb0, pi.n_c = std::min(m.cp, st.Ct - cb0);
                     pi.r0 = r0, pi.n_r = std::min(m.rp, s.R - r0);
+                    pi.n0 = 0, pi.n_n = st.Nt;  // weights serve every image of the tile
                     pi.e0 = st.E0, pi.n_e = st.Et, pi.psum_e0 = 0, pi.f0 = 0, pi.n_f = s.F();
                     pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
                     pi.final_out = st.last_c && cb0 + m.cp >= st.Ct && r0 + m.rp >= s.R;
                     pass(pi);
                 }
     } else {
+        for (int img = 0; img < st.Nt; ++img)
         for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
             for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep)
                 for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
                     GridPassInfo pi;
+                    pi.n0 = img, pi.n_n = 1;
                     pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
                     pi.cb0 = 0, pi.n_c = st.Ct, pi.r0 = 0, pi.n_r = s.R;
                     pi.e0 = e0, pi.n_e = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
@@ -185,6 +188,7 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
             g.forward_ifmap = m.variant == GridVariant::OsA && s.U == 1;
             g.ifmap_slot = ids.ifmap, g.filter_slot = ids.filter, g.psum_slot = ids.psum;
             g.m0 = pi.mb0, g.Mp = pi.n_m, g.c0 = pi.cb0, g.Cp = pi.n_c, g.r0 = pi.r0, g.Rp = pi.n_r;
+            g.n0 = pi.n0, g.Np = pi.n_n;
             g.e0 = pi.e0, g.Ep = pi.n_e, g.psum_e0 = pi.psum_e0, g.f0 = pi.f0, g.Fp = pi.n_f;
             g.p = m.variant == GridVariant::Ws ? m.p : 1;
             g.S = s.S, g.U = s.U, g.P = s.P, g.H = s.H, g.W = s.W;
@@ -223,10 +227,11 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         auto& A = c.acc;
         const uint64_t Mp = static_cast<uint64_t>(pi.n_m), Cp = static_cast<uint64_t>(pi.n_c);
         const uint64_t Ep = static_cast<uint64_t>(pi.n_e), Fp = static_cast<uint64_t>(pi.n_f);
-        const uint64_t n_rows_per_c = Ep * static_cast<uint64_t>(pi.n_r);
+        const uint64_t Np = static_cast<uint64_t>(pi.n_n);
+        const uint64_t n_rows_per_c = Np * Ep * static_cast<uint64_t>(pi.n_r);
         uint64_t real_rows_per_c = 0;
         for (int e = pi.e0; e < pi.e0 + pi.n_e; ++e)
-            for (int r = pi.r0; r < pi.r0 + pi.n_r; ++r) real_rows_per_c += real_row(e * U + r);
+            for (int r = pi.r0; r < pi.r0 + pi.n_r; ++r) real_rows_per_c += Np * real_row(e * U + r);
         uint64_t window_real = 0;  // real words in the windows of one row (all output columns)
         for (int f = pi.f0; f < pi.f0 + pi.n_f; ++f)
             for (int k = 0; k < S; ++k) window_real += real_col(f * U + k);
@@ -240,7 +245,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
             fwd_words = (Fp - 1) * (S - 1);
         }
         const uint64_t rows = Cp * n_rows_per_c, real_rows = Cp * real_rows_per_c;
-        const uint64_t pixels = Ep * Fp;
+        const uint64_t pixels = Np * Ep * Fp;
         const uint64_t macs = Mp * rows * S * Fp;
         const uint64_t gated = Mp * (real_rows * (window_words - window_real) + (rows - real_rows) * window_words);
         const int p = ws ? m.p : 1;
@@ -316,9 +321,9 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
             cycles = pixels * S * per_step + depth + n;
         } else {
             const uint64_t groups = Cp * static_cast<uint64_t>(pi.n_r);
-            const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(Ep * bus_words * ib, a.noc.ifmap_bus_bits),
+            const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(Np * Ep * bus_words * ib, a.noc.ifmap_bus_bits),
                                                  bus_cycles(Mp * S * fb, a.noc.filter_bus_bits),
-                                                 bus_cycles(Ep * bus_real * ib + Mp * S * fb, static_cast<int>(glb_bpc))});
+                                                 bus_cycles(Np * Ep * bus_real * ib + Mp * S * fb, static_cast<int>(glb_bpc))});
             cycles = groups * per_group + depth + bus_cycles(outs * ob, a.noc.psum_out_bus_bits) +
                      (pi.psum_in ? bus_cycles(outs * pb, a.noc.psum_in_bus_bits) : 0);
         }
@@ -326,12 +331,12 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
     };
 
     Estimate est;
-    std::map<std::array<int, 10>, std::pair<ActionCounts, uint64_t>> memo;
+    std::map<std::array<int, 11>, std::pair<ActionCounts, uint64_t>> memo;
     const TiledTotals tot = tiling_traffic(l, a, m, [&](const TileStep& st, TiledTotals& acc) {
         for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
             // passes that differ only in filter/channel offsets count alike: memoized
-            const std::array<int, 10> key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f,
-                                          pi.psum_in, pi.final_out};
+            const std::array<int, 11> key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f,
+                                          pi.n_n, pi.psum_in, pi.final_out};
             auto hit = memo.find(key);
             if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
             acc.counts += hit->second.first;

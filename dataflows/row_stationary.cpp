@@ -82,16 +82,17 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
     for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
         for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
             for (int r0 = 0; r0 < s.R; r0 += m.h)
+                for (int img = 0; img < st.Nt; ++img)  // the tile's images share the loaded filters
                 for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
                     RsPassInfo pi;
-                    pi.n = st.n, pi.g = st.g;
+                    pi.n = st.n + img, pi.g = st.g, pi.n_local = img;
                     pi.e_abs0 = e0;
                     pi.e_cnt = std::min(m.e, st.E0 + st.Et - e0);
                     pi.psum_e0 = e0 - st.E0;
                     pi.mb0 = mb0, pi.n_m = std::min(m.p * m.t, st.Mt - mb0);
                     pi.cb0 = cb0, pi.n_c = std::min(m.q * m.r, st.Ct - cb0);
                     pi.r0 = r0, pi.h_eff = std::min(m.h, s.R - r0);
-                    pi.load_filters = k == 0;
+                    pi.load_filters = img == 0 && k == 0;
                     pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
                     pi.final_out = st.last_c && cb0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
                     pass(pi);
@@ -145,6 +146,7 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
             rp.ifmap_slot = ids.ifmap;
             rp.filter_slot = ids.filter;
             rp.psum_slot = ids.psum;
+            rp.n = pi.n_local;
             rp.h = pi.h_eff;
             rp.r0 = pi.r0;
             rp.e = pi.e_cnt;
@@ -366,7 +368,7 @@ std::unique_ptr<Mapping> RowStationary::parse_mapping(const YamlMap& y, const La
     m->t = static_cast<int>(y.get_int("t", 1, 1 << 20, 1));
     y.check_no_unknown_keys();
     const std::string bad = check(l, a, *m);
-    if (!bad.empty()) y.fail("", "a legal rs mapping for layer " + l.name + " on " + a.name + ": " + bad);
+    if (!bad.empty()) y.fail("", "expected a legal rs mapping for layer " + l.name + " on " + a.name + ": " + bad);
     return m;
 }
 

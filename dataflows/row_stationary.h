@@ -26,6 +26,7 @@ struct RsMapping final : Mapping, GlbTiling {
 // analytical model, which count it independently).
 struct RsPassInfo {
     int n = 0, g = 0;
+    int n_local = 0;             // image within the tile
     int e_abs0 = 0, e_cnt = 1;   // output rows
     int psum_e0 = 0;             // row in the psum tile
     int mb0 = 0, n_m = 1;        // filters (tile-local)

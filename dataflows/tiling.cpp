@@ -15,13 +15,16 @@ uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64
 
 std::string GlbTiling::summary() const {
     std::ostringstream os;
-    os << "glb tile Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
+    os << "glb tile ";
+    if (Nt > 1) os << "Nt=" << Nt << " ";
+    os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
        << (double_buffer ? " double-buffered" : " single-buffered");
     return os.str();
 }
 
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t) {
     const LayerShape& s = l.shape;
+    t.Nt = static_cast<int>(y.get_int("nt", 1, s.N, 1));
     t.Et = static_cast<int>(y.get_int("et", 1, s.E(), s.E()));
     t.Mt = static_cast<int>(y.get_int("mt", 1, s.Mg(), s.Mg()));
     t.Ct = static_cast<int>(y.get_int("ct", 1, s.Cg(), s.Cg()));
@@ -33,16 +36,18 @@ int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1)
 
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
-    uint64_t b = bytes_of(static_cast<uint64_t>(t.Ct) * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
+    const uint64_t nt = static_cast<uint64_t>(t.Nt);
+    uint64_t b = bytes_of(nt * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
                  bytes_of(static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits) +
-                 bytes_of(static_cast<uint64_t>(t.Mt) * t.Et * s.F(), a.pe.psum_bits);
+                 bytes_of(nt * t.Mt * t.Et * s.F(), a.pe.psum_bits);
     return t.double_buffer ? 2 * b : b;
 }
 
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    if (t.Et < 1 || t.Et > s.E()) os << "Et must be in [1, E=" << s.E() << "]";
+    if (t.Nt < 1 || t.Nt > s.N) os << "Nt must be in [1, N=" << s.N << "]";
+    else if (t.Et < 1 || t.Et > s.E()) os << "Et must be in [1, E=" << s.E() << "]";
     else if (t.Mt < 1 || t.Mt > s.Mg()) os << "Mt must be in [1, M/G=" << s.Mg() << "]";
     else if (t.Ct < 1 || t.Ct > s.Cg()) os << "Ct must be in [1, C/G=" << s.Cg() << "]";
     else if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes))
@@ -56,6 +61,7 @@ void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(
     auto one = [&](int n, int g, int E0, int M0, int C0) {
         TileStep st;
         st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
+        st.Nt = std::min(t.Nt, s.N - n);
         st.Et = std::min(t.Et, E - E0);
         st.Mt = std::min(t.Mt, Mg - M0);
         st.Ct = std::min(t.Ct, Cg - C0);
@@ -65,7 +71,7 @@ void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(
         st.last_c = C0 + st.Ct >= Cg;
         visit(st);
     };
-    for (int n = 0; n < s.N; ++n)
+    for (int n = 0; n < s.N; n += t.Nt)
         for (int g = 0; g < s.G; ++g) {
             if (t.m_outer) {
                 for (int M0 = 0; M0 < Mg; M0 += t.Mt)
@@ -82,7 +88,7 @@ void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(
 hw::Box tile_ifmap_box(const Layer& l, const TileStep& st) {
     hw::Box b;
     b.lo = {st.n, st.g * l.shape.Cg() + st.C0, st.row_lo, 0};
-    b.count = {1, st.Ct, st.row_hi - st.row_lo, l.shape.W};
+    b.count = {st.Nt, st.Ct, st.row_hi - st.row_lo, l.shape.W};
     return b;
 }
 
@@ -114,9 +120,9 @@ hw::Program build_tiled_program(
     hw::Program prog;
     for (int c = 0; c < copies; ++c) {
         const std::string sfx = copies > 1 ? std::to_string(c) : "";
-        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Ct) * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
+        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
         prog.slots.push_back({DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
-        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(t.Mt) * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
+        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
     }
     auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
     TileSlots if_slots(copies), f_slots(copies);
@@ -145,7 +151,7 @@ hw::Program build_tiled_program(
             hw::Op op;
             op.kind = hw::Op::Kind::Shape;
             op.slot = psum_slot;
-            op.box.count = {1, st.Mt, st.Et, s.F()};
+            op.box.count = {st.Nt, st.Mt, st.Et, s.F()};
             so.body.push_back(op);
         }
         passes(st, TileSlotIds{slot_of(if_slots.current(), 0), slot_of(f_slots.current(), 1), psum_slot}, so.body);
@@ -155,7 +161,7 @@ hw::Program build_tiled_program(
             store.slot = psum_slot;
             store.tensor = hw::DramTensor::Output;
             store.box.lo = {st.n, st.g * s.Mg() + st.M0, st.E0, 0};
-            store.box.count = {1, st.Mt, st.Et, s.F()};
+            store.box.count = {st.Nt, st.Mt, st.Et, s.F()};
             so.body.push_back(store);
         }
     });
@@ -180,18 +186,21 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tot.counts.acc.at(Level::Glb, d).writes += b.words();
         tot.dram_bytes += bytes_of(b.words(), bits);
     };
+    // image tiles: all walked unless there are more than two full ones
+    const int n_tiles = (l.shape.N + t.Nt - 1) / t.Nt;
+    const bool extrapolate = n_tiles > 2 && l.shape.N % t.Nt == 0;
     Layer two = l;
-    two.shape.N = std::min(l.shape.N, 2);
+    if (extrapolate) two.shape.N = 2 * t.Nt;
     bool first_done = false;
     for_each_tile(two, t, [&](const TileStep& st) {
-        if (st.n == 1 && !first_done) {
+        if (st.n == t.Nt && !first_done) {
             first = tot;
             first_done = true;
         }
         fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
         fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
         if (st.last_c) {
-            const uint64_t w = static_cast<uint64_t>(st.Mt) * st.Et * l.shape.F();
+            const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
             tot.counts.acc.at(Level::Glb, DataType::Psum).reads += w;
             tot.counts.glb_output_reads += w;
             tot.counts.acc.at(Level::Dram, DataType::Psum).writes += w;
@@ -199,9 +208,9 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         }
         tile(st, tot);
     });
-    if (l.shape.N <= 2) return tot;
-    // tot = first + second; the N-1 images after the first each add second = tot - first
-    const uint64_t k = static_cast<uint64_t>(l.shape.N) - 1;
+    if (!extrapolate) return tot;
+    // tot = first + second; the image tiles after the first each add second = tot - first
+    const uint64_t k = static_cast<uint64_t>(n_tiles) - 1;
     TiledTotals out = first;
     out.counts.combine(tot.counts, [&](uint64_t& x, uint64_t both) { x += k * (both - x); });
     out.pass_cycles += k * (tot.pass_cycles - first.pass_cycles);
@@ -227,31 +236,39 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
-    GlbTiling t;
-    t.double_buffer = a.glb.double_buffer;
-    t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
-    int Ct = 0;
-    for (int c : tile_sizes(c_block, Cg)) {
-        t.Ct = std::min(c, Cg);
-        if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
-    }
-    if (Ct == 0) return false;
-    t.Ct = Ct;
-    for (int Mt : tile_sizes(m_block, Mg)) {
-        t.Mt = std::min(Mt, Mg);
-        int best_et = 0;
-        for (int Et : tile_sizes(e_block, E)) {
-            t.Et = std::min(Et, E);
-            if (tiling_glb_bytes(l, a, t) <= cap) best_et = t.Et;
+    std::vector<int> nts{1};
+    if (s.N % 4 == 0 && s.N > 4) nts.push_back(4);
+    if (s.N > 1) nts.push_back(s.N);
+    bool any = false;
+    for (int Nt : nts) {
+        GlbTiling t;
+        t.Nt = Nt;
+        t.double_buffer = a.glb.double_buffer;
+        t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
+        int Ct = 0;
+        for (int c : tile_sizes(c_block, Cg)) {
+            t.Ct = std::min(c, Cg);
+            if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
         }
-        if (best_et == 0) break;  // larger filter tiles fit even less
-        t.Et = best_et;
-        for (int order = 0; order < 2; ++order) {
-            t.m_outer = order == 1;
-            visit(t);
+        if (Ct == 0) break;  // more images fit even less
+        any = true;
+        t.Ct = Ct;
+        for (int Mt : tile_sizes(m_block, Mg)) {
+            t.Mt = std::min(Mt, Mg);
+            int best_et = 0;
+            for (int Et : tile_sizes(e_block, E)) {
+                t.Et = std::min(Et, E);
+                if (tiling_glb_bytes(l, a, t) <= cap) best_et = t.Et;
+            }
+            if (best_et == 0) break;  // larger filter tiles fit even less
+            t.Et = best_et;
+            for (int order = 0; order < 2; ++order) {
+                t.m_outer = order == 1;
+                visit(t);
+            }
         }
     }
-    return true;
+    return any;
 }
 
 }  // namespace dfsim

@@ -1,6 +1,7 @@
-// Global-buffer tiling shared by the dataflows: the buffer holds tiles of Et output rows x Mt
-// filters x Ct channels (all filter rows and columns, the full output width), visited from DRAM
-// in one of two loop orders, each tensor in one slot or two (double buffering). A tile already
+// Global-buffer tiling shared by the dataflows: the buffer holds tiles of Nt images x Et output
+// rows x Mt filters x Ct channels (all filter rows and columns, the full output width), visited
+// from DRAM in one of two loop orders, each tensor in one slot or two (double buffering). Images
+// in a tile share its filters: with Nt > 1 a weight fetched from DRAM serves several images. A tile already
 // resident in a slot is used in place. The dataflow decides what the array does with a tile
 // (its passes); the tile traffic, the program skeleton and its analytical count live here once.
 #pragma once
@@ -19,6 +20,7 @@ namespace dfsim {
 class YamlMap;
 
 struct GlbTiling {
+    int Nt = 1;                  // images per tile
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
     bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
     bool double_buffer = true;
@@ -27,13 +29,13 @@ struct GlbTiling {
 
 // One tile (a step of the DRAM loops), group-local filter and channel indices.
 struct TileStep {
-    int n = 0, g = 0;
+    int n = 0, Nt = 1, g = 0;                            // first image, images in the tile
     int E0 = 0, Et = 1, M0 = 0, Mt = 1, C0 = 0, Ct = 1;  // tile origin and size
     int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
     bool first_c = true, last_c = true;                  // first / last channel tile of its outputs
 };
 
-// Reads a pinned mapping's tiling fields: et, mt, ct (defaults: the whole extent), order
+// Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
 // (e | m; default e) and double_buffer (default: the architecture's).
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
@@ -95,8 +97,9 @@ uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cyc
 std::vector<int> tile_sizes(int block, int whole);
 
 // The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
-// and e_block output rows: channels per tile the most that fit beside the smallest filter and
-// row tiles; then for each filter-tile size, the most output rows that fit; both loop orders.
+// and e_block output rows: one image per tile or the whole batch (and 4 if it divides the
+// batch); channels per tile the most that fit beside the smallest filter and row tiles; then for
+// each filter-tile size, the most output rows that fit; both loop orders.
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);

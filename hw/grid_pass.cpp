@@ -20,12 +20,12 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 uint64_t PeArray::execute(const GridPass& g) {
     const PeParams& pp = m_arch.pe;
     const NocParams& noc = m_arch.noc;
-    const int S = g.S, U = g.U, Fp = g.Fp, Ep = g.Ep, Mp = g.Mp, Cp = g.Cp, Rp = g.Rp;
+    const int S = g.S, U = g.U, Fp = g.Fp, Ep = g.Ep, Mp = g.Mp, Cp = g.Cp, Rp = g.Rp, Np = g.Np;
     const bool reduce = g.mode == GridPass::Mode::Reduce;
     const bool ws = reduce && g.weights_in_rf;
     const bool nlr = reduce && !g.weights_in_rf;
     const bool fwd = !reduce && g.forward_ifmap;
-    DFSIM_ASSERT(Mp >= 1 && Cp >= 1 && Rp >= 1 && Ep >= 1 && Fp >= 1 && S >= 1 && U >= 1, "empty grid pass");
+    DFSIM_ASSERT(Mp >= 1 && Cp >= 1 && Rp >= 1 && Np >= 1 && Ep >= 1 && Fp >= 1 && S >= 1 && U >= 1, "empty grid pass");
     const int p = ws ? g.p : 1;
     const int n_chain = Cp * Rp;          // reduce: PEs down a column
     const int n_cols = (Mp + p - 1) / p;  // reduce: columns in use
@@ -37,7 +37,7 @@ uint64_t PeArray::execute(const GridPass& g) {
             DFSIM_ASSERT(p <= pp.psum_spad_words, "psums exceed the psum RF");
         }
     } else {
-        DFSIM_ASSERT(static_cast<int64_t>(Mp) * Ep * Fp <= m_arch.num_pes(), "output pass does not fit the array");
+        DFSIM_ASSERT(static_cast<int64_t>(Mp) * Np * Ep * Fp <= m_arch.num_pes(), "output pass does not fit the array");
         DFSIM_ASSERT(pp.ifmap_spad_words >= 1 && pp.filter_spad_words >= 1 && pp.psum_spad_words >= 1,
                      "output-stationary PEs need an ifmap, a filter and a psum register");
         DFSIM_ASSERT(!fwd || U == 1, "ifmap forwarding needs stride 1");
@@ -48,19 +48,24 @@ uint64_t PeArray::execute(const GridPass& g) {
     DFSIM_ASSERT(ifm.dim[3] == g.W && flt.dim[3] == S, "grid pass tile widths");
     DFSIM_ASSERT(g.m0 + Mp <= flt.dim[0] && g.c0 + Cp <= flt.dim[1] && g.r0 + Rp <= flt.dim[2], "filters outside the tile");
     DFSIM_ASSERT(g.m0 + Mp <= pst.dim[1] && g.psum_e0 + Ep <= pst.dim[2] && g.f0 + Fp <= pst.dim[3], "psums outside the tile");
+    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + Np <= ifm.dim[0] && g.n0 + Np <= pst.dim[0], "images outside the tiles");
 
-    // --- the padded ifmap rows the pass reads, over the block's columns: row (ci, ei, ri)
+    // --- the padded ifmap rows the pass reads, over the block's columns: row (ni, ci, ei, ri)
     const int Wn = (Fp - 1) * U + S;
     const int col0 = g.f0 * U - g.P;  // real column of the block's first padded column
     auto real_col = [&](int w) { return col0 + w >= 0 && col0 + w < g.W; };
-    const size_t n_rows = static_cast<size_t>(Cp) * Ep * Rp;
+    const size_t n_rows = static_cast<size_t>(Np) * Cp * Ep * Rp;
+    auto row_of = [&](int ni, int ci, int ei, int ri) {
+        return ((static_cast<size_t>(ni) * Cp + ci) * Ep + ei) * Rp + ri;
+    };
     std::vector<int32_t> xbuf(n_rows * Wn, 0);
     std::vector<uint8_t> row_real(n_rows, 0);
     uint64_t zero_taps = 0;  // sum over rows and windows of the zero words (padding included)
-    for (int ci = 0; ci < Cp; ++ci)
-        for (int ei = 0; ei < Ep; ++ei)
-            for (int ri = 0; ri < Rp; ++ri) {
-                const size_t k = (static_cast<size_t>(ci) * Ep + ei) * Rp + ri;
+    for (int ni = 0; ni < Np; ++ni)
+        for (int ci = 0; ci < Cp; ++ci)
+            for (int ei = 0; ei < Ep; ++ei)
+                for (int ri = 0; ri < Rp; ++ri) {
+                const size_t k = row_of(ni, ci, ei, ri);
                 int32_t* x = &xbuf[k * Wn];
                 const int hr = (g.e0 + ei) * U + g.r0 + ri - g.P;
                 if (hr >= 0 && hr < g.H) {
@@ -68,7 +73,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     DFSIM_ASSERT(ir >= 0 && ir < ifm.dim[2], "pass needs an ifmap row its tile lacks");
                     row_real[k] = 1;
                     for (int w = 0; w < Wn; ++w)
-                        if (real_col(w)) x[w] = ifm.at(0, g.c0 + ci, ir, col0 + w);
+                        if (real_col(w)) x[w] = ifm.at(g.n0 + ni, g.c0 + ci, ir, col0 + w);
                 }
                 for (int f = 0; f < Fp; ++f)
                     for (int s = 0; s < S; ++s) zero_taps += x[f * U + s] == 0;
@@ -106,13 +111,15 @@ uint64_t PeArray::execute(const GridPass& g) {
     }
 
     // --- values: psum[m][e][f] += sum over (c, r) of the 1-D convolution of the row with w[m][c][r][.]
-    const size_t n_out = static_cast<size_t>(Mp) * Ep * Fp;
+    const size_t n_out = static_cast<size_t>(Mp) * Np * Ep * Fp;
+    auto out_of = [&](int mi, int ni, int ei) { return ((static_cast<size_t>(mi) * Np + ni) * Ep + ei) * Fp; };
     std::vector<int64_t> acc(n_out, 0);
     if (g.psum_in)
         for (int mi = 0; mi < Mp; ++mi)
-            for (int ei = 0; ei < Ep; ++ei)
-                for (int f = 0; f < Fp; ++f)
-                    acc[(static_cast<size_t>(mi) * Ep + ei) * Fp + f] = pst.at(0, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
+            for (int ni = 0; ni < Np; ++ni)
+                for (int ei = 0; ei < Ep; ++ei)
+                    for (int f = 0; f < Fp; ++f)
+                        acc[out_of(mi, ni, ei) + f] = pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
     std::vector<int32_t> partial(static_cast<size_t>(Fp));
     std::vector<int32_t> w(static_cast<size_t>(S));
     for (int mi = 0; mi < Mp; ++mi)
@@ -124,8 +131,9 @@ uint64_t PeArray::execute(const GridPass& g) {
                 } else {   // delivered from the filter slot step by step
                     for (int s = 0; s < S; ++s) w[static_cast<size_t>(s)] = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s);
                 }
+                for (int ni = 0; ni < Np; ++ni)
                 for (int ei = 0; ei < Ep; ++ei) {
-                    const int32_t* xr = &xbuf[((static_cast<size_t>(ci) * Ep + ei) * Rp + ri) * Wn];
+                    const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
                     std::fill(partial.begin(), partial.end(), 0);
                     for (int s = 0; s < S; ++s) {
                         const int32_t wv = w[static_cast<size_t>(s)];
@@ -136,7 +144,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                             for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f * U];
                         }
                     }
-                    int64_t* a = &acc[(static_cast<size_t>(mi) * Ep + ei) * Fp];
+                    int64_t* a = &acc[out_of(mi, ni, ei)];
                     for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
                 }
             }
@@ -146,9 +154,10 @@ uint64_t PeArray::execute(const GridPass& g) {
     const int64_t psum_min = -psum_max - 1;
     ActionCounts& cnt = m_counts;
     for (int mi = 0; mi < Mp; ++mi)
+        for (int ni = 0; ni < Np; ++ni)
         for (int ei = 0; ei < Ep; ++ei)
             for (int f = 0; f < Fp; ++f) {
-                const int64_t v = acc[(static_cast<size_t>(mi) * Ep + ei) * Fp + f];
+                const int64_t v = acc[out_of(mi, ni, ei) + f];
                 int32_t stored;
                 if (g.final_out && g.requant.enabled) {
                     stored = requantize(v, g.requant);
@@ -159,12 +168,12 @@ uint64_t PeArray::execute(const GridPass& g) {
                 } else {
                     stored = static_cast<int32_t>(v);
                 }
-                pst.at(0, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = stored;
+                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = stored;
             }
 
     // --- counts
     auto& A = cnt.acc;
-    const uint64_t pixels = static_cast<uint64_t>(Ep) * Fp;
+    const uint64_t pixels = static_cast<uint64_t>(Np) * Ep * Fp;
     const uint64_t macs = static_cast<uint64_t>(Mp) * Cp * Rp * S * pixels;
     const uint64_t gated = static_cast<uint64_t>(Mp) * zero_taps;
     cnt.macs += macs;
@@ -240,12 +249,11 @@ uint64_t PeArray::execute(const GridPass& g) {
     const uint64_t depth = static_cast<uint64_t>(pp.pipeline_depth);
     const uint64_t ib = static_cast<uint64_t>(g.ifmap_bits), fb = static_cast<uint64_t>(g.filter_bits);
     const uint64_t pb = static_cast<uint64_t>(pp.psum_bits);
-    // real rows per output row of the block (for the buffer reads of one pixel)
+    // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
     std::vector<uint64_t> real_rows_at_e(static_cast<size_t>(Ep), 0);
     for (int ci = 0; ci < Cp; ++ci)
         for (int ei = 0; ei < Ep; ++ei)
-            for (int ri = 0; ri < Rp; ++ri)
-                real_rows_at_e[static_cast<size_t>(ei)] += row_real[(static_cast<size_t>(ci) * Ep + ei) * Rp + ri];
+            for (int ri = 0; ri < Rp; ++ri) real_rows_at_e[static_cast<size_t>(ei)] += row_real[row_of(0, ci, ei, ri)];
     uint64_t end = 0;
     if (ws) {
         const uint64_t bits = fwords * fb;
@@ -255,6 +263,7 @@ uint64_t PeArray::execute(const GridPass& g) {
         const bool double_ifmap = pp.ifmap_spad_words >= 2 * S;
         std::vector<uint64_t> busy(static_cast<size_t>(n_chain), t_filt), send_free(static_cast<size_t>(n_chain), 0);
         uint64_t deliver_ready = 0;
+        for (int ni = 0; ni < Np; ++ni)
         for (int ei = 0; ei < Ep; ++ei)
             for (int f = 0; f < Fp; ++f) {
                 // the pixel's windows, one per PE row, multicast along the rows
@@ -304,6 +313,7 @@ uint64_t PeArray::execute(const GridPass& g) {
         uint64_t issue = 0, ready = 0;
         const int out_w = g.final_out ? out_bits : pp.psum_bits;
         for (int s = 0; s < S; ++s)
+            for (int ni = 0; ni < Np; ++ni)
             for (int ei = 0; ei < Ep; ++ei)
                 for (int f = 0; f < Fp; ++f) {
                     const uint64_t real = real_rows_at_e[static_cast<size_t>(ei)] * real_col(f * U + s);
@@ -312,7 +322,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     const uint64_t t_g = glb_port.place(ready, real * ib + static_cast<uint64_t>(Mp) * n * fb);
                     issue = std::max({issue + 1, t_i, t_w, t_g});
                     uint64_t acc_ready = issue + depth + red_latency;
-                    const size_t px = static_cast<size_t>(ei) * Fp + f;
+                    const size_t px = (static_cast<size_t>(ni) * Ep + ei) * Fp + f;
                     if (s > 0 || g.psum_in) {
                         const uint64_t b = static_cast<uint64_t>(Mp) * pb;
                         const uint64_t rd = std::max(written[px], issue);
@@ -334,10 +344,11 @@ uint64_t PeArray::execute(const GridPass& g) {
         uint64_t group_end = t0, group_start = 0;
         for (int ci = 0; ci < Cp; ++ci)
             for (int ri = 0; ri < Rp; ++ri) {
-                uint64_t words = 0, real = 0;
-                for (int ei = 0; ei < Ep; ++ei)
-                    if (row_real[(static_cast<size_t>(ci) * Ep + ei) * Rp + ri]) real += real_per_row;
-                words = bus_per_row * Ep;
+                uint64_t real = 0;
+                for (int ni = 0; ni < Np; ++ni)
+                    for (int ei = 0; ei < Ep; ++ei)
+                        if (row_real[row_of(ni, ci, ei, ri)]) real += real_per_row;
+                const uint64_t words = bus_per_row * Ep * Np;
                 const uint64_t fbits = static_cast<uint64_t>(Mp) * S * fb;
                 const uint64_t t_i = ifmap_bus.place(group_start, words * ib);
                 const uint64_t t_f = filter_bus.place(group_start, fbits);

@@ -150,7 +150,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             for (int w = 0; w < Wn; ++w) {
                 int col = w - ps.P;
                 if (col >= 0 && col < ps.W) {
-                    rb.data[static_cast<size_t>(w)] = ifm.at(0, rb.c, ir, col);
+                    rb.data[static_cast<size_t>(w)] = ifm.at(ps.n, rb.c, ir, col);
                     rb.real_words++;
                     real_at[static_cast<size_t>(w)]++;
                 }
@@ -216,7 +216,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (ps.psum_in) {
                 for (int k = 0; k < p; ++k)
                     for (int f = 0; f < F; ++f)
-                        acc[static_cast<size_t>(k) * F + f] = pst.at(0, top.m0 + k, ps.psum_e0 + j, f);
+                        acc[static_cast<size_t>(k) * F + f] = pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f);
                 cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
                 cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
             }
@@ -283,7 +283,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
                     } else {
                         stored = static_cast<int32_t>(v);
                     }
-                    pst.at(0, top.m0 + k, ps.psum_e0 + j, f) = stored;
+                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = stored;
                 }
         }
     }

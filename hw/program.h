@@ -49,6 +49,7 @@ struct RowSet {
 
 struct RowPass {
     int ifmap_slot = -1, filter_slot = -1, psum_slot = -1;
+    int n = 0;            // image within the ifmap and psum tiles
     int h = 1;            // filter rows per set (set height)
     int r0 = 0;           // first filter row
     int e = 1;            // output rows per set (set width)
@@ -70,9 +71,10 @@ struct RowPass {
 // in [c0, c0+Cp) of the tiles (tile-local), filter rows r in [r0, r0+Rp), all S filter columns,
 // output rows e in [e0, e0+Ep) (absolute; row e0 is row psum_e0 of the psum slot) and output
 // columns f in [f0, f0+Fp):  psum[m][e][f] (+)= sum over c, r, s of w[m][c][r][s] * x[c][eU+r][fU+s]
-// (padded coordinates). PE assignment and data movement by mode:
+// (padded coordinates), for the images n0 .. n0+Np-1 of the ifmap and psum tiles (for the
+// modes below, an image is one more output dimension). PE assignment and data movement by mode:
 //  - Reduce: PE row i holds the (channel, filter row) pair (c0 + i / Rp, r0 + i % Rp); PE column
-//    j the filters m0 + j*p .. + p. For each output pixel (row-major) every PE row receives the
+//    j the filters m0 + j*p .. + p. For each output pixel (image, row, column) every PE row receives the
 //    S ifmap words of its window over the ifmap bus (multicast along the row). Its products,
 //    summed over s and its p filters, go down the column's psum chain (or adder tree) and the
 //    column foot writes the pixel's p psums to the buffer.
@@ -81,8 +83,8 @@ struct RowPass {
 //      otherwise (no local reuse, p = 1): no register file: every step (pixel, s) each PE gets
 //        its weight from the buffer (unicast) and its ifmap word from the bus, and the column's
 //        sum is accumulated into the psum slot (read, add, write) at every step.
-//  - Output (output stationary): PE k owns output (m, e, f), filters outermost then pixels
-//    row-major: Mp * Ep * Fp <= rows * cols. Steps run over (c, r, s); per step each distinct
+//  - Output (output stationary): PE k owns output (m, n, e, f), filters outermost then pixels
+//    row-major: Mp * Np * Ep * Fp <= rows * cols. Steps run over (c, r, s); per step each distinct
 //    filter word is multicast to its filter's PEs and each distinct ifmap word to its pixel's
 //    PEs; the psum stays in the PE's psum RF for the whole pass. With forward_ifmap (stride 1),
 //    a PE takes the word its right neighbour (next output column) used the step before, so
@@ -94,6 +96,7 @@ struct GridPass {
     bool forward_ifmap = false;  // Output: neighbour forwarding of ifmap words (stride 1)
     int ifmap_slot = -1, filter_slot = -1, psum_slot = -1;
     int m0 = 0, Mp = 1, c0 = 0, Cp = 1, r0 = 0, Rp = 1;
+    int n0 = 0, Np = 1;          // images (indices into the ifmap and psum tiles)
     int e0 = 0, Ep = 1, psum_e0 = 0, f0 = 0, Fp = 1;
     int p = 1;                   // Reduce: filters per PE column
     int S = 1, U = 1, P = 0;     // filter width, stride, padding

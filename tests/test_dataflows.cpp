@@ -116,6 +116,40 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
         ASSERT_EQ(r.output_check, "bit-exact") << what;
         expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(l, a, table45(), m).counts, what);
     }
+    // several images per buffer tile (5 images, tiles of 2: the last one holds 1), every dataflow
+    Layer lb = l;
+    lb.shape.N = 5;
+    const ArchParams big = small_arch(4, 5, 64);
+    for (GridMapping m : ms) {
+        m.Nt = 2;
+        const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
+        LayerResult r = run_pinned(lb, big, m);
+        ASSERT_EQ(r.output_check, "bit-exact") << what;
+        expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(lb, big, table45(), m).counts, what);
+    }
+    auto rs = find_dataflow("rs").parse_mapping(YamlMap::from_string("nt: 2\ne: 5\np: 2\nq: 2\nr: 1\nt: 1\net: 6\nct: 4\n", "rs.yaml"), lb, big);
+    LayerResult r = simulate_mapped(lb, big, table45(), find_dataflow("rs"), *rs, make_layer_data(lb), true);
+    ASSERT_EQ(r.output_check, "bit-exact");
+    expect_counts_equal(r.counts, find_dataflow("rs").estimate(lb, big, table45(), *rs).counts, "rs " + rs->summary());
+}
+
+// With the whole batch in a buffer tile, each weight leaves DRAM once for all the images.
+TEST(GridDataflows, ImagesInATileShareTheFilters) {
+    Layer fc = conv("fc", 64, 4, 4, 32, 4, 4, 1, 0, 1, 8);
+    fc.type = "fc";
+    const ArchParams a = small_arch(4, 5, 40);  // 32 KB of weights do not fit beside the rest
+    for (const char* df : kAll) {
+        // filter tiles of 8 filters (4 of them cycle through the buffer), the dataflow's own fields
+        const std::string own = df == std::string("rs") ? "e: 1\n" : df[0] == 'o' ? "mp: 1\n" : "cp: 1\nrp: 4\nmp: 5\n";
+        auto m1 = find_dataflow(df).parse_mapping(YamlMap::from_string("nt: 1\nmt: 8\n" + own, "p.yaml"), fc, a);
+        auto m8 = find_dataflow(df).parse_mapping(YamlMap::from_string("nt: 8\nmt: 8\n" + own, "p.yaml"), fc, a);
+        LayerResult r1 = simulate_mapped(fc, a, table45(), find_dataflow(df), *m1, make_layer_data(fc), true);
+        LayerResult r8 = simulate_mapped(fc, a, table45(), find_dataflow(df), *m8, make_layer_data(fc), true);
+        ASSERT_EQ(r8.output_check, "bit-exact") << df;
+        // M*C*R*S = 32*64*16 weights: once per image with one image per tile, once in all with eight
+        EXPECT_EQ(r1.counts.acc.at(Level::Dram, DataType::Filter).reads, 8u * 32 * 64 * 16) << df;
+        EXPECT_EQ(r8.counts.acc.at(Level::Dram, DataType::Filter).reads, 32u * 64 * 16) << df;
+    }
 }
 
 // Hand counts on a 1-channel 4x4 ifmap, 2 filters of 3x3 -> 2x2 outputs, everything in one
