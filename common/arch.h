@@ -12,7 +12,7 @@ struct PeParams {
     int filter_spad_words = 224;  // words
     int psum_spad_words = 24;     // words
     int pipeline_depth = 2;       // cycles from MAC issue to result in the psum spad
-    int mac_bits = 8;             // widest operand the multiplier takes (8 or 16)
+    int mac_bits = 8;             // widest operand the multiplier takes (1..16); wider layers are refused
     int psum_bits = 32;           // psum storage width (spad, links, GLB)
 };
 
@@ -23,8 +23,8 @@ struct NocParams {
     int psum_out_bus_bits = 64;   // global output network: array -> GLB
     int psum_link_bits = 32;      // local link between vertically adjacent PEs
     // How a column of PEs without register files (no-local-reuse) sums its products: a chain
-    // through the vertical links (one add per PE, latency = rows) or an adder tree at the
-    // column foot (latency = log2 rows). Both move every product once over the array.
+    // through the vertical links (one add per PE; latency n - 1 for the n PEs in use) or an
+    // adder tree at the column foot (latency ceil(log2 n)). Both move every product once.
     enum class Reduction { Chain, AdderTree };
     Reduction reduction = Reduction::Chain;
 };

@@ -310,7 +310,9 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
             const uint64_t pm = static_cast<uint64_t>(std::min(m.p, pi.n_m));
             const uint64_t t_filt = bus_cycles(fwords * fb, std::min<int>(a.noc.filter_bus_bits, static_cast<int>(glb_bpc)));
             const uint64_t hop = pm + bus_cycles(pm * pb, a.noc.psum_link_bits);
-            const uint64_t per_pixel = std::max({pm * S + pm, bus_cycles(n * S * ib, a.noc.ifmap_bus_bits),
+            // without room for two pixels' psums a PE waits for its send before the next pixel
+            const uint64_t pe_step = pm * S + pm + (a.pe.psum_spad_words < 2 * m.p ? depth - 1 + bus_cycles(pm * pb, a.noc.psum_link_bits) : 0);
+            const uint64_t per_pixel = std::max({pe_step, bus_cycles(n * S * ib, a.noc.ifmap_bus_bits),
                                                  bus_cycles(Mp * ob, a.noc.psum_out_bus_bits)});
             cycles = t_filt + pixels * per_pixel + (n - 1) * hop + depth;
         } else if (nlr) {
@@ -318,7 +320,9 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
                                                 bus_cycles(Mp * n * fb, a.noc.filter_bus_bits),
                                                 bus_cycles(Mp * n * fb + n * ib + 2 * Mp * pb, static_cast<int>(glb_bpc)),
                                                 bus_cycles(Mp * pb, a.noc.psum_out_bus_bits)});
-            cycles = pixels * S * per_step + depth + n;
+            const uint64_t red = a.noc.reduction == NocParams::Reduction::Chain
+                ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
+            cycles = pixels * S * per_step + depth + red + 1;
         } else {
             const uint64_t groups = Cp * static_cast<uint64_t>(pi.n_r);
             const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(Np * Ep * bus_words * ib, a.noc.ifmap_bus_bits),

@@ -262,23 +262,26 @@ uint64_t PeArray::execute(const GridPass& g) {
         const bool double_psum = pp.psum_spad_words >= 2 * p;
         const bool double_ifmap = pp.ifmap_spad_words >= 2 * S;
         std::vector<uint64_t> busy(static_cast<size_t>(n_chain), t_filt), send_free(static_cast<size_t>(n_chain), 0);
-        uint64_t deliver_ready = 0;
+        // when each PE row's ifmap RF can take the next window: while the current one is in use
+        // if the RF holds two windows, else once it is consumed
+        std::vector<uint64_t> ready(static_cast<size_t>(n_chain), 0);
         for (int ni = 0; ni < Np; ++ni)
         for (int ei = 0; ei < Ep; ++ei)
             for (int f = 0; f < Fp; ++f) {
-                // the pixel's windows, one per PE row, multicast along the rows
-                const uint64_t real = real_rows_at_e[static_cast<size_t>(ei)] * real_in_window[static_cast<size_t>(f)];
-                uint64_t t_del = ifmap_bus.place(deliver_ready, static_cast<uint64_t>(n_chain) * S * ib);
-                if (real) t_del = std::max(t_del, glb_port.place(deliver_ready, real * ib));
                 uint64_t t_in = 0;
                 bool have_in = g.psum_in;
-                if (have_in) {
+                if (have_in) {  // the top PEs continue from the buffer's psums
                     const uint64_t b = static_cast<uint64_t>(Mp) * pb;
-                    t_in = std::max(psum_in_bus.place(deliver_ready, b), glb_port.place(deliver_ready, b));
+                    t_in = std::max(psum_in_bus.place(ready[0], b), glb_port.place(ready[0], b));
                 }
-                uint64_t last_start = 0, last_mac = 0;
                 for (int i = 0; i < n_chain; ++i) {
                     const size_t iz = static_cast<size_t>(i);
+                    // the row's window, multicast along the row (its real words from the buffer)
+                    uint64_t t_del = ifmap_bus.place(ready[iz], static_cast<uint64_t>(S) * ib);
+                    if (row_real[row_of(ni, i / Rp, ei, i % Rp)]) {
+                        const uint64_t real = real_in_window[static_cast<size_t>(f)];
+                        if (real) t_del = std::max(t_del, glb_port.place(ready[iz], real * ib));
+                    }
                     const uint64_t start = std::max(busy[iz], t_del);
                     const uint64_t mac_done = start + pm * S + (have_in ? pm : 0);
                     const uint64_t result = mac_done + depth - 1;
@@ -295,13 +298,9 @@ uint64_t PeArray::execute(const GridPass& g) {
                     }
                     send_free[iz] = send_done;
                     busy[iz] = double_psum ? mac_done : send_done;
-                    last_start = std::max(last_start, start);
-                    last_mac = std::max(last_mac, mac_done);
+                    ready[iz] = double_ifmap ? start : mac_done;
                     end = std::max(end, send_done);
                 }
-                // the next pixel's words may arrive while this one computes if the ifmap RF
-                // holds two windows, else once it is consumed
-                deliver_ready = double_ifmap ? last_start : last_mac;
             }
     } else if (nlr) {
         // steps (s outer, pixels inner), one MAC per PE per cycle; the column's sum meets the

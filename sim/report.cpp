@@ -54,7 +54,19 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
 }  // namespace
 
 nlohmann::json arch_to_json(const ArchParams& a) {
+    nlohmann::json storage = nlohmann::json::object();
+    for (const DataflowStorage& st : a.equal_area.dataflows)
+        storage[st.dataflow] = {{"ifmap_spad_words", st.ifmap_spad_words}, {"filter_spad_words", st.filter_spad_words},
+                                {"psum_spad_words", st.psum_spad_words}};
+    nlohmann::json equal_area = nullptr;
+    if (a.equal_area.enabled)
+        equal_area = {{"rf_area_per_byte", a.equal_area.rf_area_per_byte},
+                      {"glb_area_per_byte", a.equal_area.glb_area_per_byte}, {"dataflows", storage}};
     return {{"name", a.name},
+            {"word_bits", a.word_bits},
+            {"batch", a.batch},
+            {"energy_table", a.energy_table},
+            {"equal_area", equal_area},
             {"file", a.file},
             {"clock_mhz", a.clock_mhz},
             {"pe_array", {{"rows", a.rows}, {"cols", a.cols}}},
@@ -63,7 +75,8 @@ nlohmann::json arch_to_json(const ArchParams& a) {
                     {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits}}},
             {"noc", {{"ifmap_bus_bits", a.noc.ifmap_bus_bits}, {"filter_bus_bits", a.noc.filter_bus_bits},
                      {"psum_in_bus_bits", a.noc.psum_in_bus_bits}, {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
-                     {"psum_link_bits", a.noc.psum_link_bits}}},
+                     {"psum_link_bits", a.noc.psum_link_bits},
+                     {"reduction", a.noc.reduction == NocParams::Reduction::Chain ? "chain" : "adder_tree"}}},
             {"glb", {{"size_bytes", a.glb.size_bytes}, {"banks", a.glb.banks}, {"bank_width_bits", a.glb.bank_width_bits},
                      {"double_buffer", a.glb.double_buffer}}},
             {"dram", {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle}, {"latency_cycles", a.dram.latency_cycles}}}};

@@ -43,10 +43,12 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
     }
     if (!registered) root.fail("dataflow", "expected one of {" + known + "}, got '" + p.dataflow + "'");
     YamlMap layers = root.child("layers");
+    std::string run;
+    for (const Layer& l : net.layers) run += (run.empty() ? "" : ", ") + l.name;
     for (const std::string& name : layers.keys()) {
         bool found = false;
         for (const Layer& l : net.layers) found = found || l.name == name;
-        if (!found) layers.fail(name, "expected a layer of " + net.file + " (no layer is named '" + name + "')");
+        if (!found) layers.fail(name, "expected one of the layers being run {" + run + "}, got '" + name + "'");
         p.layers.emplace_back(name, layers.child(name));
     }
     root.check_no_unknown_keys();
@@ -113,6 +115,11 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
                            const Tensor4* reference) {
     const Dataflow& df = find_dataflow(opt.dataflow);
     const ArchParams ad = a.for_dataflow(opt.dataflow);
+    if (std::max(l.ifmap.bits, l.filter.bits) > ad.pe.mac_bits)
+        throw ConfigError(ad.file, "pe.mac_bits", 0, 0,
+                          "expected at least the operand width of layer " + l.name + " (" +
+                              std::to_string(std::max(l.ifmap.bits, l.filter.bits)) + " bits), got " +
+                              std::to_string(ad.pe.mac_bits));
     const Layer ls = stored_layer(l, ad.word_bits);
     const YamlMap* pin = opt.pinned ? opt.pinned->find(l.name) : nullptr;
     if (pin && opt.pinned->dataflow != opt.dataflow)

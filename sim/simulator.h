@@ -19,7 +19,7 @@ namespace dfsim {
 // Mappings pinned by the user, by layer name, from a mapping file:
 //   dataflow: ws            # the dataflow they are for
 //   layers:
-//     CONV1: {cp: 3, rp: 5, mp: 16, et: 8}   # the dataflow's mapping fields (docs/mapping.md)
+//     CONV2: {cp: 12, rp: 1, p: 2, mp: 28, et: 9, mt: 28, ct: 12}   # docs/dataflows.md#pinned-mappings
 // Layers not listed are mapped by the mapper.
 struct PinnedMappings {
     std::string file, dataflow;

@@ -125,6 +125,7 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
     std::string zero = write("zero.yaml", "name: x\nlayers:\n  - {name: A, C: 0, H: 8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string neg = write("neg.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: -8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string arch_text = slurp(arch());
+    std::string narrow_mac = write("narrow.yaml", std::string(arch_text).replace(arch_text.find("mac_bits: 8"), 11, "mac_bits: 4"));
     std::string tiny_glb = write("tiny.yaml", arch_text.replace(arch_text.find("size_kb: 108"), 12, "size_kb: 0.125"));
     std::vector<Bad> cases = {
         {"missing file", "--workload " + (dir / "nope.yaml").string(), "nope.yaml: file not found"},
@@ -134,6 +135,8 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
         {"zero size", "--workload " + zero, "layers[0].C': expected an integer in [1, 1048576], got 0"},
         {"negative size", "--workload " + neg, "got -8"},
         {"does not fit", "--arch " + tiny_glb + " --workload " + net, "no row-stationary mapping fits"},
+        {"operands wider than the MAC", "--arch " + narrow_mac + " --workload " + net,
+         "narrow.yaml: field 'pe.mac_bits': expected at least the operand width of layer A (8 bits), got 4"},
         {"unknown dataflow", "--workload " + net + " --dataflow xyz", "expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xyz'"},
     };
     for (const Bad& b : cases) {
@@ -179,7 +182,7 @@ TEST_F(Cli, PinnedMappingFile) {
         {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 1, fp: 8}\n",
          "pin.yaml:3:6: field 'layers.B': expected a legal os-b mapping for layer B on eyeriss: fp must be in [1, F=7]"},
         {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 3, fp: 5}\n", "ep*fp <= cols"},
-        {"dataflow: os-b\nlayers:\n  Z: {mp: 1}\n", "pin.yaml:3:6: field 'layers.Z': expected a layer of"},
+        {"dataflow: os-b\nlayers:\n  Z: {mp: 1}\n", "pin.yaml:3:6: field 'layers.Z': expected one of the layers being run {A, B}, got 'Z'"},
         {"dataflow: ws\nlayers:\n  B: {cp: 1, rp: 1, mp: 1}\n", "mappings for 'ws' cannot run on dataflow 'os-b'"},
         {"dataflow: xx\nlayers: {}\n", "field 'dataflow': expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xx'"},
     };

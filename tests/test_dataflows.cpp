@@ -277,12 +277,15 @@ TEST(GridDataflows, PinnedMappingsFromYaml) {
 // mapper only needs it to rank candidates; the simulator's cycles are the ones reported).
 TEST(GridDataflows, AnalyticalCyclesWithinToleranceOfSimulated) {
     Network net = load_network(src("workloads/alexnet.yaml"));
-    const Layer conv3 = net.layers.at(2);
-    for (const char* df : kGrid) {
-        LayerResult r = run_df(conv3, eyeriss(), df);
-        const double ratio = static_cast<double>(r.estimated_cycles) / static_cast<double>(r.cycles);
-        EXPECT_GT(ratio, 0.75) << df << " est " << r.estimated_cycles << " sim " << r.cycles;
-        EXPECT_LT(ratio, 1.25) << df << " est " << r.estimated_cycles << " sim " << r.cycles;
-        EXPECT_GE(r.cycles, (r.counts.macs + eyeriss().num_pes() - 1) / eyeriss().num_pes()) << df;
-    }
+    // CONV3 on the default config and CONV2 on the equal-area setup (each dataflow on its storage)
+    const ArchParams isca = load_arch(src("configs/arch/eyeriss-isca16.yaml"));
+    for (const auto& [layer, arch] : {std::pair{net.layers.at(2), eyeriss()}, std::pair{net.layers.at(1), isca}})
+        for (const char* df : kGrid) {
+            LayerResult r = run_df(layer, arch, df);
+            const double ratio = static_cast<double>(r.estimated_cycles) / static_cast<double>(r.cycles);
+            const std::string what = layer.name + " " + df + " est " + std::to_string(r.estimated_cycles) + " sim " + std::to_string(r.cycles);
+            EXPECT_GT(ratio, 0.75) << what;
+            EXPECT_LT(ratio, 1.25) << what;
+            EXPECT_GE(r.cycles, (r.counts.macs + arch.num_pes() - 1) / arch.num_pes()) << what;
+        }
 }
