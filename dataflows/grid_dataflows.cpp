@@ -50,32 +50,22 @@ std::string GridMapping::summary() const {
 std::string GridMapping::loop_nest(const Layer& l) const {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    auto ind = [&](int d) { return std::string(static_cast<size_t>(2 * d), ' '); };
-    int d = 0;
-    os << ind(d++) << "for n in [0," << s.N << "), g in [0," << s.G << ")        # DRAM\n";
-    if (m_outer) {
-        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
-        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
-    } else {
-        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
-        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
-    }
-    os << ind(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Ct
-       << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Mt << "x" << Et << "x" << s.F() << "\n";
+    auto ind = [](int d) { return indent(d); };
+    int d = GlbTiling::loop_nest(l, os);
     if (is_reduce(variant)) {
         os << ind(d++) << "for m_blk in [0,Mt) step " << mp << ", c_blk in [0,Ct) step " << cp << ", r_blk in [0,"
            << s.R << ") step " << rp << "   # passes\n";
         os << ind(d++) << "parallel-for pe_row in [0," << cp * rp << ") = (c, r), pe_col in [0," << ceil_div(mp, p)
            << ") = filters   # array\n";
         if (variant == GridVariant::Ws) {
-            os << ind(d++) << "for e in [0,Et), f in [0," << s.F() << ")          # weights stay in the RFs\n";
+            os << ind(d++) << "for img in [0,Nt), e in [0,Et), f in [0," << s.F() << ")   # weights stay in the RFs\n";
             os << ind(d++) << "for m in [0," << p << "), s in [0," << s.S << "): psum += w * x; psums flow down the column\n";
         } else {
-            os << ind(d++) << "for s in [0," << s.S << "), e in [0,Et), f in [0," << s.F() << ")   # no local reuse\n";
+            os << ind(d++) << "for s in [0," << s.S << "), img in [0,Nt), e in [0,Et), f in [0," << s.F() << ")   # no local reuse\n";
             os << ind(d++) << "psum(column) = sum of the column's w * x; buffer psum += it\n";
         }
     } else {
-        os << ind(d++) << "for m_blk in [0,Mt) step " << mp << ", e_blk in [0,Et) step " << ep << ", f_blk in [0,"
+        os << ind(d++) << "for img in [0,Nt), m_blk in [0,Mt) step " << mp << ", e_blk in [0,Et) step " << ep << ", f_blk in [0,"
            << s.F() << ") step " << fp << "   # passes\n";
         os << ind(d++) << "parallel-for pe in [0," << mp * ep * fp << ") = (m, e, f)   # array: psums stay in the PEs\n";
         os << ind(d++) << "for c in [0,Ct), r in [0," << s.R << "), s in [0," << s.S << "): psum += w * x\n";
@@ -334,24 +324,13 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         return {c, cycles};
     };
 
-    Estimate est;
-    std::map<std::array<int, 11>, std::pair<ActionCounts, uint64_t>> memo;
-    const TiledTotals tot = tiling_traffic(l, a, m, [&](const TileStep& st, TiledTotals& acc) {
-        for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
-            // passes that differ only in filter/channel offsets count alike: memoized
-            const std::array<int, 11> key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f,
-                                          pi.n_n, pi.psum_in, pi.final_out};
-            auto hit = memo.find(key);
-            if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
-            acc.counts += hit->second.first;
-            acc.pass_cycles += hit->second.second;
-        });
-    });
-    est.counts = tot.counts;
-    est.cycles = tiled_cycles(a, m, tot.pass_cycles, tot.dram_bytes);
-    est.glb_bytes = tiling_glb_bytes(l, a, m);
-    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
-    return est;
+    using Key = std::array<int, 11>;
+    return estimate_tiled<Key, GridPassInfo>(
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit); },
+        [](const GridPassInfo& pi) {
+            return Key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f, pi.n_n, pi.psum_in, pi.final_out};
+        },
+        pass_counts);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -29,23 +29,12 @@ std::string RsMapping::summary() const {
 std::string RsMapping::loop_nest(const Layer& l) const {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    auto ind = [&](int d) { return std::string(static_cast<size_t>(2 * d), ' '); };
-    int d = 0;
-    os << ind(d++) << "for n in [0," << s.N << ")                       # DRAM\n";
-    os << ind(d++) << "for g in [0," << s.G << ")\n";
-    if (m_outer) {
-        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
-        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
-    } else {
-        os << ind(d++) << "for e_tile in [0," << s.E() << ") step " << Et << "\n";
-        os << ind(d++) << "for m_tile in [0," << s.Mg() << ") step " << Mt << "\n";
-    }
-    os << ind(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap "
-       << Ct << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Mt << "x" << Et << "x" << s.F() << "\n";
+    auto ind = [](int d) { return indent(d); };
+    int d = GlbTiling::loop_nest(l, os);
     os << ind(d++) << "for m_blk in [0,Mt) step p*t=" << p * t << "                # pass loops\n";
     os << ind(d++) << "for c_blk in [0,Ct) step q*r=" << q * r << "\n";
     os << ind(d++) << "for r_seg in [0," << s.R << ") step h=" << h << "\n";
-    os << ind(d++) << "for strip in [0,Et) step e=" << e << "                  # filters stay in the spads\n";
+    os << ind(d++) << "for img in [0,Nt), strip in [0,Et) step e=" << e << "      # filters stay in the spads\n";
     os << ind(d++) << "parallel-for chain in [0," << t << "), set in [0," << r << "), pe_row in [0," << h
        << "), pe_col in [0," << e << ")   # array\n";
     os << ind(d++) << "for f in [0," << s.F() << ")                       # PE: 1-D row convolution\n";
@@ -187,7 +176,6 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     const uint64_t row_taps = static_cast<uint64_t>(F) * S;
     const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
 
-    Estimate est;
     const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
     // Closed-form counts and estimated cycles of one pass.
     auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
@@ -281,25 +269,13 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
                                              static_cast<uint64_t>(pi.n_m) * e * F * a.pe.psum_bits * (pi.psum_in ? 2 : 1), glb_bpc);
         return {c, t_filt + std::max({compute, ifmap_bus, out_bus, glb_port})};
     };
-    std::map<std::array<int, 9>, std::pair<ActionCounts, uint64_t>> memo;
-
-
-    const TiledTotals tot = tiling_traffic(l, a, m, [&](const TileStep& st, TiledTotals& acc) {
-        for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
-            // passes that differ only in filter/channel offsets count alike: memoized
-            const std::array<int, 9> key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff,
-                                         pi.load_filters, pi.psum_in, pi.final_out};
-            auto hit = memo.find(key);
-            if (hit == memo.end()) hit = memo.emplace(key, pass_counts(pi)).first;
-            acc.counts += hit->second.first;
-            acc.pass_cycles += hit->second.second;
-        });
-    });
-    est.counts = tot.counts;
-    est.cycles = tiled_cycles(a, m, tot.pass_cycles, tot.dram_bytes);
-    est.glb_bytes = tiling_glb_bytes(l, a, m);
-    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
-    return est;
+    using Key = std::array<int, 9>;
+    return estimate_tiled<Key, RsPassInfo>(
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit); },
+        [](const RsPassInfo& pi) {
+            return Key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff, pi.load_filters, pi.psum_in, pi.final_out};
+        },
+        pass_counts);
 }
 
 // ---------------------------------------------------------------------------------------------

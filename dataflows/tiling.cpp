@@ -32,6 +32,19 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
     t.double_buffer = y.get_bool("double_buffer", a.glb.double_buffer);
 }
 
+int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
+    const LayerShape& s = l.shape;
+    int d = 0;
+    os << indent(d++) << "for n_tile in [0," << s.N << ") step " << Nt << ", g in [0," << s.G << ")      # DRAM\n";
+    const std::string e_loop = "for e_tile in [0," + std::to_string(s.E()) + ") step " + std::to_string(Et) + "\n";
+    const std::string m_loop = "for m_tile in [0," + std::to_string(s.Mg()) + ") step " + std::to_string(Mt) + "\n";
+    os << indent(d++) << (m_outer ? m_loop : e_loop);
+    os << indent(d++) << (m_outer ? e_loop : m_loop);
+    os << indent(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Nt << "x" << Ct
+       << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F() << "\n";
+    return d;
+}
+
 int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1) * s.U + s.R); }
 
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t) {

@@ -7,12 +7,16 @@
 #pragma once
 #include <array>
 #include <functional>
+#include <ostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "common/arch.h"
 #include "common/layer.h"
+#include "common/energy.h"
 #include "common/types.h"
+#include "dataflows/dataflow.h"
 #include "hw/program.h"
 
 namespace dfsim {
@@ -25,7 +29,13 @@ struct GlbTiling {
     bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
     bool double_buffer = true;
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
+    // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
+    // the depth of the loops inside a tile.
+    int loop_nest(const Layer& l, std::ostream& os) const;
 };
+
+// Two spaces per loop depth.
+inline std::string indent(int depth) { return std::string(static_cast<size_t>(2 * depth), ' '); }
 
 // One tile (a step of the DRAM loops), group-local filter and channel indices.
 struct TileStep {
@@ -103,5 +113,30 @@ std::vector<int> tile_sizes(int block, int whole);
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
+
+// The analytical estimate of a tiled mapping: the tiling's traffic plus its passes, each counted
+// by `count` (closed form: its counts and cycles). `for_each_pass(tile, visit)` visits a tile's
+// passes; passes with equal `key` (they differ only in filter or channel offsets) count alike
+// and are counted once.
+template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
+Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+                        ForEachPass for_each_pass, KeyFn key, CountFn count) {
+    std::map<Key, std::pair<ActionCounts, uint64_t>> memo;
+    const TiledTotals tot = tiling_traffic(l, a, t, [&](const TileStep& st, TiledTotals& acc) {
+        for_each_pass(st, [&](const PassInfo& pi) {
+            const Key k = key(pi);
+            auto hit = memo.find(k);
+            if (hit == memo.end()) hit = memo.emplace(k, count(pi)).first;
+            acc.counts += hit->second.first;
+            acc.pass_cycles += hit->second.second;
+        });
+    });
+    Estimate est;
+    est.counts = tot.counts;
+    est.cycles = tiled_cycles(a, t, tot.pass_cycles, tot.dram_bytes);
+    est.glb_bytes = tiling_glb_bytes(l, a, t);
+    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    return est;
+}
 
 }  // namespace dfsim

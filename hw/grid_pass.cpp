@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "common/requantize.h"
+#include "hw/output_unit.h"
 #include "hw/calendar.h"
 #include "hw/pe_array.h"
 
@@ -150,25 +150,13 @@ uint64_t PeArray::execute(const GridPass& g) {
             }
     // the output unit: requantize (final) or saturate to the psum width
     const int out_bits = (g.final_out && g.requant.enabled) ? g.requant.out.bits : pp.psum_bits;
-    const int64_t psum_max = (int64_t{1} << (pp.psum_bits - 1)) - 1;
-    const int64_t psum_min = -psum_max - 1;
+    const OutputUnit output_unit(pp.psum_bits, g.final_out, g.requant);
     ActionCounts& cnt = m_counts;
     for (int mi = 0; mi < Mp; ++mi)
         for (int ni = 0; ni < Np; ++ni)
         for (int ei = 0; ei < Ep; ++ei)
             for (int f = 0; f < Fp; ++f) {
-                const int64_t v = acc[out_of(mi, ni, ei) + f];
-                int32_t stored;
-                if (g.final_out && g.requant.enabled) {
-                    stored = requantize(v, g.requant);
-                    cnt.requant_ops++;
-                } else if (v > psum_max || v < psum_min) {
-                    stored = static_cast<int32_t>(std::clamp(v, psum_min, psum_max));
-                    cnt.psum_saturations++;
-                } else {
-                    stored = static_cast<int32_t>(v);
-                }
-                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = stored;
+                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = output_unit(acc[out_of(mi, ni, ei) + f], cnt);
             }
 
     // --- counts

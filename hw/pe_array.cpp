@@ -4,7 +4,7 @@
 #include <map>
 
 #include "hw/calendar.h"
-#include "common/requantize.h"
+#include "hw/output_unit.h"
 
 namespace dfsim::hw {
 
@@ -202,8 +202,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
 
     // --- values: each PE computes its 1-D row convolutions; psums accumulate up each chain
     const int out_bits = (ps.final_out && ps.requant.enabled) ? ps.requant.out.bits : pp.psum_bits;
-    const int64_t psum_max = (int64_t{1} << (pp.psum_bits - 1)) - 1;
-    const int64_t psum_min = -psum_max - 1;
+    const OutputUnit output_unit(pp.psum_bits, ps.final_out, ps.requant);
     ActionCounts& cnt = m_counts;
     std::vector<int64_t> acc;
     std::vector<int32_t> partial(static_cast<size_t>(F));
@@ -272,18 +271,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (ps.final_out) cnt.glb_output_writes += pf;
             for (int k = 0; k < p; ++k)
                 for (int f = 0; f < F; ++f) {
-                    int64_t v = acc[static_cast<size_t>(k) * F + f];
-                    int32_t stored;
-                    if (ps.final_out && ps.requant.enabled) {
-                        stored = requantize(v, ps.requant);
-                        cnt.requant_ops++;
-                    } else if (v > psum_max || v < psum_min) {
-                        stored = static_cast<int32_t>(std::clamp(v, psum_min, psum_max));
-                        cnt.psum_saturations++;
-                    } else {
-                        stored = static_cast<int32_t>(v);
-                    }
-                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = stored;
+                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = output_unit(acc[static_cast<size_t>(k) * F + f], cnt);
                 }
         }
     }

@@ -28,22 +28,6 @@ LayerResult run_pinned(const Layer& l, const ArchParams& a, const RsMapping& m) 
     return simulate_mapped(l, a, table45(), rs, m, make_layer_data(l), true);
 }
 
-void expect_counts_equal(const ActionCounts& sim, const ActionCounts& model, const std::string& what) {
-    for (Level lv : kLevels)
-        for (DataType d : kDataTypes) {
-            EXPECT_EQ(sim.acc.at(lv, d).reads, model.acc.at(lv, d).reads)
-                << what << ": " << to_string(lv) << " " << to_string(d) << " reads";
-            EXPECT_EQ(sim.acc.at(lv, d).writes, model.acc.at(lv, d).writes)
-                << what << ": " << to_string(lv) << " " << to_string(d) << " writes";
-        }
-    EXPECT_EQ(sim.macs, model.macs) << what;
-    EXPECT_EQ(sim.gated_macs, model.gated_macs) << what;
-    EXPECT_EQ(sim.psum_adds, model.psum_adds) << what;
-    EXPECT_EQ(sim.glb_output_writes, model.glb_output_writes) << what;
-    EXPECT_EQ(sim.glb_output_reads, model.glb_output_reads) << what;
-    EXPECT_EQ(sim.requant_ops, model.requant_ops) << what;
-}
-
 }  // namespace
 
 // 1 channel, 1 filter, 4x4 ifmap, 3x3 filter -> 2x2 output; one pass on a 3x2 PE set.

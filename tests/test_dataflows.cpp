@@ -19,22 +19,6 @@ namespace {
 const char* kGrid[] = {"ws", "os-a", "os-b", "os-c", "nlr"};
 const char* kAll[] = {"ws", "os-a", "os-b", "os-c", "nlr", "rs"};
 
-void expect_counts_equal(const ActionCounts& sim, const ActionCounts& model, const std::string& what) {
-    for (Level lv : kLevels)
-        for (DataType d : kDataTypes) {
-            EXPECT_EQ(sim.acc.at(lv, d).reads, model.acc.at(lv, d).reads)
-                << what << ": " << to_string(lv) << " " << to_string(d) << " reads";
-            EXPECT_EQ(sim.acc.at(lv, d).writes, model.acc.at(lv, d).writes)
-                << what << ": " << to_string(lv) << " " << to_string(d) << " writes";
-        }
-    EXPECT_EQ(sim.macs, model.macs) << what;
-    EXPECT_EQ(sim.gated_macs, model.gated_macs) << what;
-    EXPECT_EQ(sim.psum_adds, model.psum_adds) << what;
-    EXPECT_EQ(sim.glb_output_writes, model.glb_output_writes) << what;
-    EXPECT_EQ(sim.glb_output_reads, model.glb_output_reads) << what;
-    EXPECT_EQ(sim.requant_ops, model.requant_ops) << what;
-}
-
 LayerResult run_df(const Layer& l, const ArchParams& a, const std::string& df) {
     RunOptions opt;
     opt.dataflow = df;

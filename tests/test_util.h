@@ -1,10 +1,13 @@
 // Helpers shared by the tests: small architectures and layers built in code.
 #pragma once
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "common/arch.h"
 #include "common/energy_table.h"
 #include "common/layer.h"
+#include "common/types.h"
 
 namespace dfsim::test {
 
@@ -32,6 +35,23 @@ inline Layer conv(const std::string& name, int C, int H, int W, int M, int R, in
     l.filter_data.seed = 202;
     l.filter_data.distribution = "normal";
     return l;
+}
+
+// Every counter of a simulation equals the analytical model's.
+inline void expect_counts_equal(const ActionCounts& sim, const ActionCounts& model, const std::string& what) {
+    for (Level lv : kLevels)
+        for (DataType d : kDataTypes) {
+            EXPECT_EQ(sim.acc.at(lv, d).reads, model.acc.at(lv, d).reads)
+                << what << ": " << to_string(lv) << " " << to_string(d) << " reads";
+            EXPECT_EQ(sim.acc.at(lv, d).writes, model.acc.at(lv, d).writes)
+                << what << ": " << to_string(lv) << " " << to_string(d) << " writes";
+        }
+    EXPECT_EQ(sim.macs, model.macs) << what;
+    EXPECT_EQ(sim.gated_macs, model.gated_macs) << what;
+    EXPECT_EQ(sim.psum_adds, model.psum_adds) << what;
+    EXPECT_EQ(sim.glb_output_writes, model.glb_output_writes) << what;
+    EXPECT_EQ(sim.glb_output_reads, model.glb_output_reads) << what;
+    EXPECT_EQ(sim.requant_ops, model.requant_ops) << what;
 }
 
 }  // namespace dfsim::test

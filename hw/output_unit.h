@@ -1,0 +1,35 @@
+// The output unit on the array's way into the global buffer: a finished output is requantized
+// (if the layer requantizes), a partial sum is saturated to the psum storage width.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "common/layer.h"
+#include "common/requantize.h"
+#include "common/types.h"
+
+namespace dfsim::hw {
+
+class OutputUnit {
+public:
+    OutputUnit(int psum_bits, bool final_out, const Requant& rq)
+        : m_max((int64_t{1} << (psum_bits - 1)) - 1), m_final(final_out), m_rq(rq) {}
+    int32_t operator()(int64_t v, ActionCounts& cnt) const {
+        if (m_final && m_rq.enabled) {
+            cnt.requant_ops++;
+            return requantize(v, m_rq);
+        }
+        if (v > m_max || v < -m_max - 1) {
+            cnt.psum_saturations++;
+            return static_cast<int32_t>(std::clamp(v, -m_max - 1, m_max));
+        }
+        return static_cast<int32_t>(v);
+    }
+
+private:
+    int64_t m_max;
+    bool m_final;
+    Requant m_rq;
+};
+
+}  // namespace dfsim::hw
