@@ -129,7 +129,7 @@ std::string GridDataflow::check(const Layer& l, const ArchParams& a, const GridM
 }
 
 void GridDataflow::for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                                 const std::function<void(const GridPassInfo&)>& pass) {
+                                 const std::function<void(const GridPassInfo&)>& pass, bool collapse_images) {
     const LayerShape& s = l.shape;
     if (is_reduce(m.variant)) {
         for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
@@ -146,12 +146,13 @@ void GridDataflow::for_each_pass(const Layer& l, const GridMapping& m, const Til
                     pass(pi);
                 }
     } else {
-        for (int img = 0; img < st.Nt; ++img)
+        for (int img = 0; img < (collapse_images ? 1 : st.Nt); ++img)
         for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
             for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep)
                 for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
                     GridPassInfo pi;
                     pi.n0 = img, pi.n_n = 1;
+                    pi.repeat = collapse_images ? st.Nt : 1;
                     pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
                     pi.cb0 = 0, pi.n_c = st.Ct, pi.r0 = 0, pi.n_r = s.R;
                     pi.e0 = e0, pi.n_e = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
@@ -326,7 +327,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
 
     using Key = std::array<int, 11>;
     return estimate_tiled<Key, GridPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit); },
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const GridPassInfo& pi) {
             return Key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f, pi.n_n, pi.psum_in, pi.final_out};
         },

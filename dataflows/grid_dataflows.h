@@ -38,6 +38,7 @@ struct GridMapping final : Mapping, GlbTiling {
 struct GridPassInfo {
     int mb0 = 0, n_m = 1, cb0 = 0, n_c = 1, r0 = 0, n_r = 1;
     int n0 = 0, n_n = 1;  // images (within the tile)
+    int repeat = 1;       // collapsed walk: the pass stands for this many images' passes
     int e0 = 0, n_e = 1, psum_e0 = 0, f0 = 0, n_f = 1;
     bool psum_in = false, final_out = false;
 };
@@ -56,8 +57,10 @@ public:
 
     // "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const GridMapping& m);
+    // With collapse_images, output-stationary passes of images after the first are not visited:
+    // the first image's passes carry repeat = Nt (they count alike).
     static void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                              const std::function<void(const GridPassInfo&)>& pass);
+                              const std::function<void(const GridPassInfo&)>& pass, bool collapse_images = false);
 
 private:
     GridVariant m_variant;

@@ -66,15 +66,17 @@ void RowStationary::for_each_step(const Layer& l, const RsMapping& m,
 }
 
 void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
-                                  const std::function<void(const RsPassInfo&)>& pass) {
+                                  const std::function<void(const RsPassInfo&)>& pass, bool collapse_images) {
+    const int images = collapse_images ? std::min(st.Nt, 2) : st.Nt;
     const LayerShape& s = l.shape;
     for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
         for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
             for (int r0 = 0; r0 < s.R; r0 += m.h)
-                for (int img = 0; img < st.Nt; ++img)  // the tile's images share the loaded filters
+                for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
                 for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
                     RsPassInfo pi;
                     pi.n = st.n + img, pi.g = st.g, pi.n_local = img;
+                    pi.repeat = collapse_images && img == 1 ? st.Nt - 1 : 1;
                     pi.e_abs0 = e0;
                     pi.e_cnt = std::min(m.e, st.E0 + st.Et - e0);
                     pi.psum_e0 = e0 - st.E0;
@@ -271,7 +273,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     };
     using Key = std::array<int, 9>;
     return estimate_tiled<Key, RsPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit); },
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const RsPassInfo& pi) {
             return Key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff, pi.load_filters, pi.psum_in, pi.final_out};
         },

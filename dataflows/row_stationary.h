@@ -27,6 +27,7 @@ struct RsMapping final : Mapping, GlbTiling {
 struct RsPassInfo {
     int n = 0, g = 0;
     int n_local = 0;             // image within the tile
+    int repeat = 1;              // collapsed walk: the pass stands for this many images' passes
     int e_abs0 = 0, e_cnt = 1;   // output rows
     int psum_e0 = 0;             // row in the psum tile
     int mb0 = 0, n_m = 1;        // filters (tile-local)
@@ -53,8 +54,10 @@ public:
     // Checks a mapping's legality; returns "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);
     // Visits a tile's passes in execution order.
+    // With collapse_images, the passes of the tile's images after the second are not visited:
+    // the second image's passes carry repeat = Nt - 1 (they count alike).
     static void for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
-                              const std::function<void(const RsPassInfo&)>& pass);
+                              const std::function<void(const RsPassInfo&)>& pass, bool collapse_images = false);
     // Visits the steps (global-buffer tiles) and their passes in execution order.
     static void for_each_step(const Layer& l, const RsMapping& m,
                               const std::function<void(const RsStepInfo&)>& step,

@@ -116,8 +116,8 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
 
 // The analytical estimate of a tiled mapping: the tiling's traffic plus its passes, each counted
 // by `count` (closed form: its counts and cycles). `for_each_pass(tile, visit)` visits a tile's
-// passes; passes with equal `key` (they differ only in filter or channel offsets) count alike
-// and are counted once.
+// passes, each standing for `repeat` alike passes; passes with equal `key` (they differ only in
+// filter, channel or image offsets) count alike and are counted once.
 template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
 Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                         ForEachPass for_each_pass, KeyFn key, CountFn count) {
@@ -127,8 +127,9 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
             const Key k = key(pi);
             auto hit = memo.find(k);
             if (hit == memo.end()) hit = memo.emplace(k, count(pi)).first;
-            acc.counts += hit->second.first;
-            acc.pass_cycles += hit->second.second;
+            const uint64_t r = static_cast<uint64_t>(pi.repeat);
+            acc.counts.combine(hit->second.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
+            acc.pass_cycles += r * hit->second.second;
         });
     });
     Estimate est;

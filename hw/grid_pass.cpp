@@ -122,32 +122,56 @@ uint64_t PeArray::execute(const GridPass& g) {
                         acc[out_of(mi, ni, ei) + f] = pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
     std::vector<int32_t> partial(static_cast<size_t>(Fp));
     std::vector<int32_t> w(static_cast<size_t>(S));
-    for (int mi = 0; mi < Mp; ++mi)
-        for (int ci = 0; ci < Cp; ++ci)
-            for (int ri = 0; ri < Rp; ++ri) {
-                if (ws) {  // from the RF of PE (ci*Rp + ri, mi / p)
-                    const Pe& x = pe(ci * Rp + ri, mi / p);
-                    std::copy_n(&x.filter_spad[static_cast<size_t>(mi % p) * S], S, w.begin());
-                } else {   // delivered from the filter slot step by step
-                    for (int s = 0; s < S; ++s) w[static_cast<size_t>(s)] = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s);
+    if (!ws && Ep == 1 && Fp == 1) {
+        // one output pixel per image (e.g. os-c, FC layers): each PE's psum is the dot product
+        // of its filter's weights with the window, step by step; computed per (channel) run of
+        // Rp*S steps, whose weights are contiguous in the filter slot
+        const size_t run = static_cast<size_t>(Rp) * S;
+        std::vector<int32_t> win(static_cast<size_t>(Cp) * run);
+        for (int ni = 0; ni < Np; ++ni) {
+            for (int ci = 0; ci < Cp; ++ci)
+                for (int ri = 0; ri < Rp; ++ri)
+                    std::copy_n(&xbuf[row_of(ni, ci, 0, ri) * Wn], S, &win[static_cast<size_t>(ci) * run + static_cast<size_t>(ri) * S]);
+            for (int mi = 0; mi < Mp; ++mi) {
+                int64_t sum = 0;
+                for (int ci = 0; ci < Cp; ++ci) {
+                    const int32_t* wp = &flt.data[flt.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
+                    const int32_t* xp = &win[static_cast<size_t>(ci) * run];
+                    int32_t part = 0;
+                    for (size_t k = 0; k < run; ++k) part += wp[k] * xp[k];
+                    sum += part;
                 }
-                for (int ni = 0; ni < Np; ++ni)
-                for (int ei = 0; ei < Ep; ++ei) {
-                    const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
-                    std::fill(partial.begin(), partial.end(), 0);
-                    for (int s = 0; s < S; ++s) {
-                        const int32_t wv = w[static_cast<size_t>(s)];
-                        const int32_t* xs = xr + s;
-                        if (U == 1) {
-                            for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f];
-                        } else {
-                            for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f * U];
-                        }
-                    }
-                    int64_t* a = &acc[out_of(mi, ni, ei)];
-                    for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
-                }
+                acc[out_of(mi, ni, 0)] += sum;
             }
+        }
+    } else {
+        for (int mi = 0; mi < Mp; ++mi)
+            for (int ci = 0; ci < Cp; ++ci)
+                for (int ri = 0; ri < Rp; ++ri) {
+                    if (ws) {  // from the RF of PE (ci*Rp + ri, mi / p)
+                        const Pe& x = pe(ci * Rp + ri, mi / p);
+                        std::copy_n(&x.filter_spad[static_cast<size_t>(mi % p) * S], S, w.begin());
+                    } else {   // delivered from the filter slot step by step
+                        for (int s = 0; s < S; ++s) w[static_cast<size_t>(s)] = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s);
+                    }
+                    for (int ni = 0; ni < Np; ++ni)
+                    for (int ei = 0; ei < Ep; ++ei) {
+                        const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
+                        std::fill(partial.begin(), partial.end(), 0);
+                        for (int s = 0; s < S; ++s) {
+                            const int32_t wv = w[static_cast<size_t>(s)];
+                            const int32_t* xs = xr + s;
+                            if (U == 1) {
+                                for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f];
+                            } else {
+                                for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f * U];
+                            }
+                        }
+                        int64_t* a = &acc[out_of(mi, ni, ei)];
+                        for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
+                    }
+                }
+    }
     // the output unit: requantize (final) or saturate to the psum width
     const int out_bits = (g.final_out && g.requant.enabled) ? g.requant.out.bits : pp.psum_bits;
     const OutputUnit output_unit(pp.psum_bits, g.final_out, g.requant);
