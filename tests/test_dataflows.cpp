@@ -273,3 +273,21 @@ TEST(GridDataflows, AnalyticalCyclesWithinToleranceOfSimulated) {
             EXPECT_GE(r.cycles, (r.counts.macs + arch.num_pes() - 1) / arch.num_pes()) << what;
         }
 }
+
+// The objective steers every mapper: the energy pick is within 2% of the cycles pick's energy or
+// better, the cycles pick within 2% of the energy pick's cycles or better (the pick rule in
+// dataflows/dataflow.h), and for at least one dataflow the two picks differ.
+TEST(GridDataflows, ObjectiveSteersTheMapper) {
+    const Layer l = conv("mid", 32, 15, 15, 48, 3, 3, 1, 1, 1, 4);
+    const ArchParams a = eyeriss();
+    int differ = 0;
+    for (const char* df : kAll) {
+        const Dataflow& d = find_dataflow(df);
+        const Estimate e = d.estimate(l, a, table45(), *d.choose_mapping(l, a, table45(), Objective::Energy));
+        const Estimate c = d.estimate(l, a, table45(), *d.choose_mapping(l, a, table45(), Objective::Cycles));
+        EXPECT_LE(e.energy, 1.02 * c.energy) << df;
+        EXPECT_LE(static_cast<double>(c.cycles), 1.02 * static_cast<double>(e.cycles)) << df;
+        differ += e.cycles != c.cycles || e.energy != c.energy;
+    }
+    EXPECT_GT(differ, 0);
+}
