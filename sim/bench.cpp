@@ -17,18 +17,20 @@ double since(std::chrono::steady_clock::time_point t0) {
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t,
                       const std::string& dataflow, std::ostream& out) {
     const Dataflow& df = find_dataflow(dataflow);
+    const ArchParams ad = a.for_dataflow(dataflow);  // the dataflow's storage, as dfsim run uses
     BenchResult b;
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-8s %13s %11s %9s %9s %9s %12s %12s\n", "layer", "MACs", "cycles", "map s",
                   "sim s", "ref s", "sim MAC/s", "sim cyc/s");
     out << buf;
-    for (const Layer& l : net.layers) {
-        LayerData data = make_layer_data(l);
+    for (const Layer& layer : net.layers) {
+        LayerData data = make_layer_data(layer);
+        const Layer l = stored_layer(layer, ad.word_bits);
         auto t0 = std::chrono::steady_clock::now();
-        auto m = df.choose_mapping(l, a, t, Objective::Energy);
+        auto m = df.choose_mapping(l, ad, t, Objective::Energy);
         double map_s = since(t0);
         t0 = std::chrono::steady_clock::now();
-        LayerResult r = simulate_mapped(l, a, t, df, *m, data, /*check_output=*/false);
+        LayerResult r = simulate_mapped(l, ad, t, df, *m, data, /*check_output=*/false);
         double sim_s = since(t0);
         t0 = std::chrono::steady_clock::now();
         Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
