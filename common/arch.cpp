@@ -85,7 +85,7 @@ ArchParams resolve(const YamlMap& root) {
             const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
                                 static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
             if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
-                dfs.fail(name, "register files that fit the area of the base configuration (they leave no global buffer)");
+                dfs.fail(name, "expected register files that fit in the area of the base configuration (they leave no global buffer)");
         }
         ea->check_no_unknown_keys();
     }

@@ -98,3 +98,33 @@ alu: {mac: 1, add: 1}
     EXPECT_NE(err.find("e.yaml:2:"), std::string::npos) << err;
     EXPECT_NE(err.find("expected one of {pJ, normalized}"), std::string::npos) << err;
 }
+
+// Equal area: each dataflow's buffer is what its register files leave of the base area,
+// computed here by hand from the ISCA 2016 setup's figures (256 PEs, 512 B RF, 128 KB buffer,
+// RF area per byte 2x the buffer's).
+TEST(Config, EqualAreaRebalancesRegisterFilesAgainstTheBuffer) {
+    const ArchParams a = load_arch(src("configs/arch/eyeriss-isca16.yaml"));
+    ASSERT_TRUE(a.equal_area.enabled);
+    EXPECT_EQ(a.num_pes(), 256);
+    EXPECT_EQ(a.rf_bytes_per_pe(), (12 + 224) * 2 + 10 * 4);          // 512 B: 16-bit words, 32-bit psums
+    const int64_t area = 256 * 512 * 2 + 128 * 1024;                   // 393216 buffer-byte equivalents
+    EXPECT_EQ(a.for_dataflow("rs").glb.size_bytes, 128 * 1024);
+    EXPECT_EQ(a.for_dataflow("ws").glb.size_bytes, 128 * 1024);
+    EXPECT_EQ(a.for_dataflow("os-b").glb.size_bytes, area - 256 * (2 * 2 + 4) * 2);  // 8 B of RF a PE
+    EXPECT_EQ(a.for_dataflow("nlr").glb.size_bytes, area);
+    EXPECT_EQ(a.for_dataflow("nlr").pe.filter_spad_words, 0);
+    EXPECT_EQ(a.for_dataflow("nlr").name, "eyeriss-isca16/nlr");
+    EXPECT_EQ(a.word_bits, 16);
+    EXPECT_EQ(a.batch, 16);
+    EXPECT_NE(a.energy_table.find("eyeriss-normalized.yaml"), std::string::npos);
+    // without equal_area every dataflow runs on the file's storage
+    const ArchParams e = eyeriss();
+    EXPECT_EQ(e.for_dataflow("nlr").glb.size_bytes, e.glb.size_bytes);
+    // register files that would take the whole area are refused
+    const std::string big = std::string(kArch) +
+                            "equal_area:\n  rf_area_per_byte: 2\n  glb_area_per_byte: 1\n  dataflows:\n"
+                            "    ws: {ifmap_spad_words: 12, filter_spad_words: 4000, psum_spad_words: 24}\n";
+    EXPECT_NE(error_of([&] { load_arch_from_string(big, "big.yaml"); })
+                  .find("field 'equal_area.dataflows.ws': expected register files that fit in the area"),
+              std::string::npos);
+}
