@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "common/requantize.h"
+#include "common/rng.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
@@ -125,4 +126,46 @@ TEST(BitExact, AlexNetConv1FullSize) {
         EXPECT_EQ(r.output_check, "bit-exact") << df;
         EXPECT_EQ(r.counts.macs, 105415200u) << df;  // 96 * 55 * 55 * 3 * 11 * 11
     }
+}
+
+// Random shapes on random small arrays and buffers (fixed seed, so the same every run): every
+// dataflow that finds a mapping must match the reference (and, on dense data, its analytical
+// model's counts), and mappings must be found for most.
+TEST(BitExact, RandomShapesEveryDataflow) {
+    Rng rng(20261122);
+    auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1)); };
+    int mapped = 0, tried = 0;
+    for (int k = 0; k < 60; ++k) {
+        const int G = pick(1, 2), R = pick(1, 5), S = pick(1, 5), U = pick(1, 3), P = pick(0, 2);
+        const int C = G * pick(1, 6), M = G * pick(1, 7), N = pick(1, 3);
+        const int H = pick(R, 14), W = pick(S, 14);
+        Layer l = conv("rand" + std::to_string(k), C, H, W, M, R, S, U, P, G, N);
+        l.ifmap_data.zero_fraction = 0.1 * pick(0, 5);
+        if (k % 3 == 0) l.requant = Requant{true, 1 + pick(0, 1 << 20), pick(10, 24), k % 2 == 0, Format{8, true}};
+        ArchParams a = small_arch(pick(2, 6), pick(2, 7), 0.5 * pick(2, 32));
+        a.glb.double_buffer = k % 4 != 1;
+        a.noc.reduction = k % 2 ? NocParams::Reduction::AdderTree : NocParams::Reduction::Chain;
+        for (const Dataflow* df : all_dataflows()) {
+            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " " +
+                         std::to_string(a.glb.size_bytes) + " B");
+            ++tried;
+            RunOptions opt;
+            opt.dataflow = df->name();
+            try {
+                LayerResult r = simulate_layer(l, a, table45(), opt);
+                ++mapped;
+                EXPECT_EQ(r.output_check, "bit-exact");
+                EXPECT_EQ(r.counts.macs, l.shape.macs());
+                EXPECT_LE(r.glb_bytes_used, static_cast<uint64_t>(a.glb.size_bytes));
+                if (l.ifmap_data.zero_fraction == 0) {  // dense: the analytical model counts the same
+                    auto m = df->choose_mapping(l, a, table45(), Objective::Energy);
+                    expect_counts_equal(r.counts, df->estimate(l, a, table45(), *m).counts, m->summary());
+                }
+            } catch (const MappingError&) {
+                // a buffer too small for this dataflow's smallest tile: allowed, counted below
+            }
+        }
+    }
+    EXPECT_GT(mapped, tried * 3 / 4) << mapped << " of " << tried;
+    std::printf("random shapes: %d of %d (layer, dataflow) pairs mapped and bit-exact\n", mapped, tried);
 }
