@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
 #include <set>
 #include <sstream>
 
 #include "common/config_error.h"
+#include "common/energy.h"
 #include "sim/atomic_file.h"
 #include "sim/reference.h"
 #include "sim/report.h"
@@ -49,8 +51,96 @@ std::vector<std::string> parse_dataflow_list(const std::string& csv) {
     return out;
 }
 
+namespace {
+
+// The inputs a (layer, dataflow) result depends on.
+nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
+    const LayerShape& s = l.shape;
+    auto source = [](const SyntheticSource& d) {
+        return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
+                              {"scale", d.scale}, {"seed", d.seed}};
+    };
+    nlohmann::json levels = nlohmann::json::array();
+    for (Level lv : kLevels)
+        levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
+    return {{"format", 1},
+            {"arch", arch_to_json(arch)},
+            {"layer",
+             {{"name", l.name}, {"type", l.type},
+              {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
+              {"ifmap", {l.ifmap.bits, l.ifmap.is_signed}}, {"filter", {l.filter.bits, l.filter.is_signed}},
+              {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
+                           l.requant.out.bits, l.requant.out.is_signed}},
+              {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
+            {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
+                              {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
+                              {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add}}},
+            {"dataflow", opt.dataflow},
+            {"seed_offset", opt.seed_offset},
+            {"objective", static_cast<int>(opt.objective)},
+            {"check_output", opt.check_output}};
+}
+
+nlohmann::json counts_to_json(const ActionCounts& c) {
+    nlohmann::json v = nlohmann::json::array();
+    ActionCounts copy = c;
+    copy.combine(c, [&](uint64_t& x, uint64_t) { v.push_back(x); });
+    return v;
+}
+
+ActionCounts counts_from_json(const nlohmann::json& v) {
+    ActionCounts c;
+    size_t i = 0;
+    c.combine(c, [&](uint64_t& x, uint64_t) { x = v.at(i++).get<uint64_t>(); });
+    if (i != v.size()) throw std::runtime_error("counter count");
+    return c;
+}
+
+nlohmann::json result_to_json(const LayerResult& r) {
+    return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles},
+            {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
+            {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
+            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", r.output_check},
+            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}};
+}
+
+// The stored result, if its key matches; energy and widths are recomputed from the counts.
+std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::json& key, const Layer& l,
+                                       const ArchParams& arch, const EnergyTable& t) {
+    std::ifstream in(file);
+    if (!in) return std::nullopt;
+    try {
+        const nlohmann::json j = nlohmann::json::parse(in);
+        if (j.at("key") != key) return std::nullopt;
+        const nlohmann::json& v = j.at("result");
+        const Layer ls = stored_layer(l, arch.word_bits);
+        LayerResult r;
+        r.name = l.name;
+        r.shape = l.shape;
+        r.mapping = v.at("mapping").get<std::string>();
+        r.loop_nest = v.at("loop_nest").get<std::string>();
+        r.cycles = v.at("cycles").get<uint64_t>();
+        r.estimated_cycles = v.at("estimated_cycles").get<uint64_t>();
+        r.estimated_energy = v.at("estimated_energy").get<double>();
+        r.counts = counts_from_json(v.at("counts"));
+        r.glb_bytes_used = v.at("glb_bytes_used").get<uint64_t>();
+        r.dram_busy_cycles = v.at("dram_busy_cycles").get<uint64_t>();
+        r.output_check = v.at("output_check").get<std::string>();
+        r.mismatches = v.at("mismatches").get<uint64_t>();
+        r.wall_seconds = v.at("wall_seconds").get<double>();
+        r.widths = layer_widths(ls, arch);
+        r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(arch.glb.size_bytes));
+        return r;
+    } catch (const std::exception&) {
+        return std::nullopt;  // unreadable or from another version: simulate again
+    }
+}
+
+}  // namespace
+
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
-                          const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress) {
+                          const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress,
+                          const std::string& resume_dir) {
     check_dataflow_list(dataflows);
     CompareResult c;
     c.network = net.name;
@@ -67,19 +157,48 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         r.dataflow = d;
         c.runs.push_back(std::move(r));
     }
+    if (!resume_dir.empty()) fs::create_directories(resume_dir);
     for (const Layer& l : net.layers) {
-        const LayerData data = make_layer_data(l, opt.seed_offset);
+        // results already there from an earlier run with the same inputs
+        std::vector<std::optional<LayerResult>> done(c.runs.size());
+        std::vector<nlohmann::json> keys(c.runs.size());
+        std::vector<fs::path> files(c.runs.size());
+        bool all_done = true;
+        for (size_t i = 0; i < c.runs.size(); ++i) {
+            opt.dataflow = c.runs[i].dataflow;
+            if (resume_dir.empty()) {
+                all_done = false;
+                continue;
+            }
+            keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
+            files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
+            done[i] = load_result(files[i], keys[i], l, c.runs[i].arch_params, t);
+            all_done = all_done && done[i].has_value();
+        }
+        std::optional<LayerData> data;
         std::optional<Tensor4> ref;
-        if (opt.check_output) ref = reference_conv(l, data.ifmap, data.filter);
-        for (NetworkResult& r : c.runs) {
+        if (!all_done) {
+            data = make_layer_data(l, opt.seed_offset);
+            if (opt.check_output) ref = reference_conv(l, data->ifmap, data->filter);
+        }
+        for (size_t i = 0; i < c.runs.size(); ++i) {
+            NetworkResult& r = c.runs[i];
             opt.dataflow = r.dataflow;
             const auto t0 = std::chrono::steady_clock::now();
-            r.layers.push_back(simulate_layer(l, base, t, opt, false, &data, ref ? &*ref : nullptr));
+            if (done[i]) {
+                r.layers.push_back(std::move(*done[i]));
+            } else {
+                r.layers.push_back(simulate_layer(l, base, t, opt, false, &*data, ref ? &*ref : nullptr));
+                if (!resume_dir.empty())
+                    write_file_atomic(files[i].string(),
+                                      nlohmann::json{{"key", keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() + "\n");
+            }
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (progress) {
                 char buf[64];
                 std::snprintf(buf, sizeof buf, "%.3f", s);
-                *progress << "dfsim compare: " << l.name << " " << r.dataflow << " " << buf << " s\n" << std::flush;
+                *progress << "dfsim compare: " << l.name << " " << r.dataflow << " " << buf << " s"
+                          << (done[i] ? " (resumed)" : "") << "\n" << std::flush;
             }
         }
     }

@@ -37,9 +37,15 @@ void check_dataflow_list(const std::vector<std::string>& dataflows);
 // opt.dataflow is ignored. Progress lines (layer, dataflow, wall seconds) go to `progress`.
 // Throws ConfigError for a bad list (before simulating anything), MappingError or
 // hw::CapacityError as simulate_layer does.
+//
+// With `resume_dir`, every finished (layer, dataflow) result is written there atomically, with
+// the inputs it came from (architecture as the dataflow runs on it, layer, energy table,
+// seed, objective, output check); a later run with the same inputs loads it instead of
+// simulating again, so an interrupted comparison resumes where it stopped. A result file that
+// is missing, unreadable or made from other inputs is simulated again (and overwritten).
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt,
-                          std::ostream* progress = nullptr);
+                          std::ostream* progress = nullptr, const std::string& resume_dir = "");
 
 std::string format_compare_table(const CompareResult& c);
 nlohmann::json compare_to_json(const CompareResult& c);

@@ -435,3 +435,51 @@ TEST_F(CompareCli, MissingOrFailingGnuplotExitsTwoWithoutPlotsOrReports) {
     for (const auto& e : fs::directory_iterator(out))
         EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
 }
+
+// An interrupted comparison resumes: results an earlier run left are loaded (not simulated) when
+// their inputs match, and simulated again when a file is damaged or an input (the seed) changed.
+TEST(Compare, RerunResumesFromStoredResults) {
+    const fs::path dir = fs::temp_directory_path() / ("dfsim_resume_" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    const Network net = small_network();
+    const std::vector<std::string> dfs{"ws", "os-b", "rs"};
+    RunOptions opt;
+    auto run = [&](const RunOptions& o, std::string& log) {
+        std::ostringstream progress;
+        CompareResult c = run_compare(net, small_arch(), table45(), dfs, o, &progress, dir.string());
+        log = progress.str();
+        return c;
+    };
+    auto count = [](const std::string& log, const std::string& what) {
+        size_t n = 0;
+        for (size_t p = log.find(what); p != std::string::npos; p = log.find(what, p + 1)) ++n;
+        return n;
+    };
+    std::string log1, log2, log3, log4;
+    const CompareResult first = run(opt, log1);
+    const size_t pairs = net.layers.size() * dfs.size();
+    EXPECT_EQ(count(log1, "(resumed)"), 0u);
+    const CompareResult second = run(opt, log2);
+    EXPECT_EQ(count(log2, "(resumed)"), pairs) << log2;
+    for (size_t i = 0; i < dfs.size(); ++i)
+        for (size_t k = 0; k < net.layers.size(); ++k) {
+            const LayerResult& a = first.runs[i].layers[k];
+            const LayerResult& b = second.runs[i].layers[k];
+            EXPECT_TRUE(a.counts == b.counts);
+            EXPECT_EQ(a.cycles, b.cycles);
+            EXPECT_EQ(a.energy.total(), b.energy.total());  // recomputed from the counts: the same bits
+            EXPECT_EQ(a.mapping, b.mapping);
+            EXPECT_EQ(b.output_check, "bit-exact");
+        }
+    // a damaged file (cut short, as a crash mid-write would leave it without atomic writes)
+    const fs::path victim = dir / (net.layers[0].name + ".os-b.json");
+    ASSERT_TRUE(fs::exists(victim));
+    fs::resize_file(victim, fs::file_size(victim) / 2);
+    run(opt, log3);
+    EXPECT_EQ(count(log3, "(resumed)"), pairs - 1) << log3;
+    // another seed: other data, nothing reused
+    opt.seed_offset = 7;
+    run(opt, log4);
+    EXPECT_EQ(count(log4, "(resumed)"), 0u) << log4;
+    fs::remove_all(dir);
+}

@@ -117,6 +117,9 @@ int run_main(int argc, char** argv) {
     cmp->add_option("--seed", cmp_seed, "offset added to every synthetic data seed");
     cmp->add_option("--objective", cmp_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     cmp->add_flag("--no-check", cmp_no_check, "skip the comparison with the reference convolution");
+    bool cmp_restart = false;
+    cmp->add_flag("--restart", cmp_restart,
+                  "simulate everything again (default: reuse the results an earlier run left in --out/results)");
 
     try {
         app.parse(argc, argv);
@@ -159,7 +162,12 @@ int run_main(int argc, char** argv) {
                     throw ConfigError("command line", "--out", 0, 0,
                                       "cannot create directory '" + cmp_out + "': " + ec.message());
             }
-            CompareResult res = run_compare(net, a, t, dataflows, opt, &std::cerr);
+            std::string resume;
+            if (!cmp_out.empty()) {
+                resume = (std::filesystem::path(cmp_out) / "results").string();
+                if (cmp_restart) std::filesystem::remove_all(resume);
+            }
+            CompareResult res = run_compare(net, a, t, dataflows, opt, &std::cerr, resume);
             const std::string table = format_compare_table(res);
             std::cout << table;
             if (!cmp_out.empty()) {
