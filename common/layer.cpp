@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/scalesim.h"
 #include "common/yaml_reader.h"
 
 namespace dfsim {
@@ -93,6 +94,7 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index) {
 }  // namespace
 
 Network load_network(const std::string& path) {
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
     YamlMap root = YamlMap::load_file(path);
     Network net;
     net.file = path;

@@ -86,7 +86,8 @@ Layer stored_layer(const Layer& l, int word_bits);
 // The network at batch size n (n = 0: unchanged).
 Network with_batch(const Network& net, int n);
 
-// Loads and validates a workload file; throws ConfigError.
+// Loads and validates a workload file (YAML, or a SCALE-Sim topology if it ends in .csv: see
+// common/scalesim.h); throws ConfigError.
 Network load_network(const std::string& path);
 
 }  // namespace dfsim

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/config_error.h"
+#include "common/scalesim.h"
 #include "dataflows/dataflow.h"
 #include "hw/global_buffer.h"
 #include "sim/atomic_file.h"
@@ -103,6 +104,11 @@ int run_main(int argc, char** argv) {
     Common cb;
     add_common(bench, cb);
     auto* list = app.add_subcommand("list", "list the registered dataflows");
+    auto* exp = app.add_subcommand("export", "write a workload in another simulator's format");
+    std::string exp_workload = "workloads/alexnet.yaml", exp_format = "scalesim", exp_out;
+    exp->add_option("--workload", exp_workload, "network YAML (or SCALE-Sim CSV)")->capture_default_str();
+    exp->add_option("--format", exp_format, "scalesim: SCALE-Sim's topology CSV")->capture_default_str();
+    exp->add_option("--out", exp_out, "file to write (atomically); default: stdout");
     auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     Common cc;
     std::string cmp_dataflows, cmp_out, cmp_objective = "energy";
@@ -133,6 +139,16 @@ int run_main(int argc, char** argv) {
     }
 
     try {
+        if (exp->parsed()) {
+            if (exp_format != "scalesim")
+                throw ConfigError("command line", "--format", 0, 0, "expected one of {scalesim}, got '" + exp_format + "'");
+            std::string skipped;
+            const std::string csv = to_scalesim_csv(load_network(data_path(exp_workload)), &skipped);
+            if (!skipped.empty()) std::cerr << "dfsim export: no SCALE-Sim row for non-conv/fc layers: " << skipped << "\n";
+            if (exp_out.empty()) std::cout << csv;
+            else write_file_atomic(exp_out, csv);
+            return 0;
+        }
         if (list->parsed()) {
             for (const Dataflow* d : all_dataflows()) std::cout << d->name() << "\t" << d->description() << "\n";
             return 0;
