@@ -33,13 +33,42 @@ struct Defaults {
     SyntheticSource ifmap_data, filter_data;
 };
 
-Layer read_layer(const YamlMap& m, const Defaults& d, int index) {
+// A pool or add layer (host work): its shape and, for a pool, the window and operation. It has
+// no filters, operand formats, data or requantization, so those fields are unknown here.
+Layer read_host_layer(const YamlMap& m, Layer l) {
+    LayerShape& s = l.shape;
+    const int64_t big = 1 << 20;
+    s.C = static_cast<int>(m.get_int("C", 1, big));
+    s.H = static_cast<int>(m.get_int("H", 1, big));
+    s.W = static_cast<int>(m.get_int("W", 1, big));
+    s.M = s.G = s.C;
+    if (l.type == "pool") {
+        if (!m.has("op")) m.fail("op", "required field is missing (max or avg)");
+        l.pool_op = m.get_enum("op", {"max", "avg"}, "max");
+        s.R = static_cast<int>(m.get_int("R", 1, 64));
+        s.S = static_cast<int>(m.get_int("S", 1, 64));
+        s.U = static_cast<int>(m.get_int("stride", 1, 64));
+        s.P = static_cast<int>(m.get_int("padding", 0, 64, 0));
+        if (2 * s.P > std::min(s.R, s.S))
+            m.fail("padding", "expected at most half the pooling window (" + std::to_string(std::min(s.R, s.S) / 2) +
+                                  "), got " + std::to_string(s.P));
+        if (s.R > s.Hp()) m.fail("R", "expected R <= H + 2*padding (" + std::to_string(s.Hp()) + ")");
+        if (s.S > s.Wp()) m.fail("S", "expected S <= W + 2*padding (" + std::to_string(s.Wp()) + ")");
+    }
+    m.check_no_unknown_keys();
+    return l;
+}
+
+// `index` is the layer's position in the file; `mac_index` counts only the conv and fc layers
+// before it, so that the default seeds do not move when host layers are added.
+Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
     Layer l;
     l.name = m.get_string("name", "layer" + std::to_string(index));
-    l.type = m.get_enum("type", {"conv", "fc"}, "conv");
+    l.type = m.get_enum("type", {"conv", "fc", "pool", "add"}, "conv");
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
     s.N = static_cast<int>(m.get_int("N", 1, 4096, d.batch));
+    if (l.on_host()) return read_host_layer(m, l);
     s.C = static_cast<int>(m.get_int("C", 1, big));
     s.M = static_cast<int>(m.get_int("M", 1, big));
     if (l.type == "fc") {
@@ -72,8 +101,8 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index) {
     l.ifmap_data = d.ifmap_data;
     l.filter_data = d.filter_data;
     // Per-layer seeds differ by default so layers do not see identical data.
-    l.ifmap_data.seed = d.ifmap_data.seed + 1000003ULL * static_cast<uint64_t>(index);
-    l.filter_data.seed = d.filter_data.seed + 1000003ULL * static_cast<uint64_t>(index);
+    l.ifmap_data.seed = d.ifmap_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
+    l.filter_data.seed = d.filter_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
     if (auto dd = m.opt_child("data")) {
         if (auto f = dd->opt_child("ifmap")) l.ifmap_data = read_source(*f, l.ifmap_data);
         if (auto f = dd->opt_child("filter")) l.filter_data = read_source(*f, l.filter_data);
@@ -117,9 +146,20 @@ Network load_network(const std::string& path) {
     }
     auto layers = root.list("layers");
     if (layers.empty()) root.fail("layers", "expected at least one layer");
-    for (size_t i = 0; i < layers.size(); ++i) net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i)));
+    int mac_index = 0;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i), mac_index));
+        mac_index += !net.layers.back().on_host();
+    }
     root.check_no_unknown_keys();
     return net;
+}
+
+uint64_t Layer::host_ops() const {
+    const LayerShape& s = shape;
+    if (type == "pool") return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
+    if (type == "add") return static_cast<uint64_t>(s.N) * s.C * s.H * s.W;
+    return 0;
 }
 
 Layer stored_layer(const Layer& l, int word_bits) {

@@ -1,5 +1,6 @@
 // The shape of a conv/FC layer, its operand formats, output requantization and data source,
-// and a network (list of layers) loaded from a workload YAML file.
+// the pool and residual-add layers that run on the host, and a network (list of layers) loaded
+// from a workload YAML file.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -62,15 +63,24 @@ struct SyntheticSource {
     bool operator==(const SyntheticSource&) const = default;
 };
 
+// A layer. conv and fc layers run on the accelerator. pool and add layers are host work: they
+// are never simulated, only their operations are counted (host_ops). A host layer keeps its
+// per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
+// has an R x S window with stride U and padding P, an add has R = S = 1.
 struct Layer {
     std::string name;
-    std::string type = "conv";  // conv | fc
+    std::string type = "conv";  // conv | fc (accelerator) | pool | add (host)
+    std::string pool_op = "max";  // pool layers: max | avg
     LayerShape shape;
     Format ifmap{8, true};
     Format filter{8, true};
     Requant requant;
     SyntheticSource ifmap_data;
     SyntheticSource filter_data;
+    bool on_host() const { return type == "pool" || type == "add"; }
+    // Operations of a host layer: a pool's N*C*E*F*R*S comparisons (max) or adds (avg), an
+    // add's N*C*H*W adds (two tensors of the layer's shape, element by element); 0 otherwise.
+    uint64_t host_ops() const;
     bool operator==(const Layer&) const = default;
 };
 

@@ -24,6 +24,11 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
                   "sim s", "ref s", "sim MAC/s", "sim cyc/s");
     out << buf;
     for (const Layer& layer : net.layers) {
+        if (layer.on_host()) {  // pool, add: host work, nothing to simulate
+            std::snprintf(buf, sizeof buf, "%-8s host work (%s), not simulated\n", layer.name.c_str(), layer.type.c_str());
+            out << buf;
+            continue;
+        }
         LayerData data = make_layer_data(layer);
         const Layer l = stored_layer(layer, ad.word_bits);
         auto t0 = std::chrono::steady_clock::now();

@@ -1,5 +1,6 @@
 #include "sim/report.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -24,7 +25,9 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     if (l.name != "total") {
         j["shape"] = shape_json(l.shape);
         j["mapping"] = l.mapping;
+        j["executed_on"] = l.executed_on;
     }
+    j["host_ops"] = l.host_ops;
     j["macs"] = l.counts.macs;
     j["gated_macs"] = l.counts.gated_macs;
     j["psum_adds"] = l.counts.psum_adds;
@@ -102,9 +105,10 @@ std::string to_csv(const NetworkResult& r) {
     for (Level lv : kLevels)
         for (DataType d : kDataTypes)
             os << "," << to_string(lv) << "_" << to_string(d) << "_reads," << to_string(lv) << "_" << to_string(d) << "_writes";
-    os << ",energy_dram,energy_glb,energy_noc,energy_rf,energy_alu,energy_total,energy_ifmap,energy_filter,energy_psum,energy_unit,output_check\n";
+    os << ",energy_dram,energy_glb,energy_noc,energy_rf,energy_alu,energy_total,energy_ifmap,energy_filter,energy_psum,energy_unit,output_check";
+    os << ",executed_on,host_ops\n";
     const int pes = r.arch_params.num_pes();
-    auto row = [&](const LayerResult& l) {
+    auto row = [&](const LayerResult& l, bool total) {
         os << l.name << "," << l.counts.macs << "," << l.counts.gated_macs << "," << l.cycles << ","
            << fmt("%.6f", l.utilization(pes));
         for (Level lv : kLevels)
@@ -112,10 +116,11 @@ std::string to_csv(const NetworkResult& r) {
         for (Level lv : kLevels) os << "," << fmt("%.6g", l.energy.level(lv));
         os << "," << fmt("%.6g", l.energy.alu) << "," << fmt("%.6g", l.energy.total());
         for (DataType d : kDataTypes) os << "," << fmt("%.6g", l.energy.type(d));
-        os << "," << r.energy_unit << "," << l.output_check << "\n";
+        os << "," << r.energy_unit << "," << l.output_check;
+        os << "," << (total ? "" : l.executed_on) << "," << l.host_ops << "\n";
     };
-    for (const auto& l : r.layers) row(l);
-    row(r.total());
+    for (const auto& l : r.layers) row(l, false);
+    row(r.total(), true);
     return os.str();
 }
 
@@ -127,17 +132,30 @@ std::string format_table(const NetworkResult& r) {
     os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
        << " PEs, " << r.arch_params.glb.size_bytes / 1024.0 << " KB GLB, " << r.arch_params.clock_mhz
        << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << "\n";
+    // the layer column fits the longest name (at least 8 wide)
+    size_t name_width = 8;
+    for (const auto& l : r.layers) name_width = std::max(name_width, l.name.size());
+    const int lw = static_cast<int>(name_width);
     char buf[512];
-    std::snprintf(buf, sizeof buf, "%-8s %13s %12s %11s %6s | %9s %9s %9s %9s %9s %9s | %9s %9s %9s | %8s %s\n",
-                  "layer", "MACs", "gated MACs", "cycles", "util", ("total " + eu).c_str(), "DRAM", "GLB", "NoC",
+    std::snprintf(buf, sizeof buf, "%-*s %13s %12s %11s %6s | %9s %9s %9s %9s %9s %9s | %9s %9s %9s | %8s %s\n",
+                  lw, "layer", "MACs", "gated MACs", "cycles", "util", ("total " + eu).c_str(), "DRAM", "GLB", "NoC",
                   "RF", "ALU", "ifmap", "filter", "psum", pj ? "pJ/MAC" : "E/MAC", "output");
     os << buf;
     const int pes = r.arch_params.num_pes();
     auto row = [&](const LayerResult& l) {
         const EnergyBreakdown& e = l.energy;
+        if (l.executed_on == "host") {  // not simulated: no cycles or energy, its ops instead of a check
+            std::snprintf(buf, sizeof buf,
+                          "%-*s %13d %12d %11d %6s | %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %8s host, "
+                          "%llu ops\n",
+                          lw, l.name.c_str(), 0, 0, 0, "-", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "-",
+                          static_cast<unsigned long long>(l.host_ops));
+            os << buf;
+            return;
+        }
         std::snprintf(buf, sizeof buf,
-                      "%-8s %13llu %12llu %11llu %5.1f%% | %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %8.3f %s\n",
-                      l.name.c_str(), static_cast<unsigned long long>(l.counts.macs),
+                      "%-*s %13llu %12llu %11llu %5.1f%% | %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %8.3f %s\n",
+                      lw, l.name.c_str(), static_cast<unsigned long long>(l.counts.macs),
                       static_cast<unsigned long long>(l.counts.gated_macs), static_cast<unsigned long long>(l.cycles),
                       100.0 * l.utilization(pes), e.total() * scale, e.level(Level::Dram) * scale,
                       e.level(Level::Glb) * scale, e.level(Level::Noc) * scale, e.level(Level::Rf) * scale, e.alu * scale,
@@ -150,6 +168,12 @@ std::string format_table(const NetworkResult& r) {
     const LayerResult tot = r.total();
     os << "time at " << r.arch_params.clock_mhz << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3)
        << " ms; energy in " << eu << " (" << r.energy_unit << " table); columns: docs/report.md\n";
+    size_t host_layers = 0;
+    for (const auto& l : r.layers) host_layers += l.executed_on == "host";
+    if (host_layers > 0)
+        os << "host: " << host_layers << " pool/add layer" << (host_layers > 1 ? "s are" : " is")
+           << " host work, not simulated (no accelerator cycles or energy); their " << tot.host_ops
+           << " ops (pool N*C*E*F*R*S, add N*C*H*W) are not in the MACs or the total\n";
     return os.str();
 }
 

@@ -46,9 +46,13 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
     std::string run;
     for (const Layer& l : net.layers) run += (run.empty() ? "" : ", ") + l.name;
     for (const std::string& name : layers.keys()) {
-        bool found = false;
-        for (const Layer& l : net.layers) found = found || l.name == name;
+        const Layer* found = nullptr;
+        for (const Layer& l : net.layers)
+            if (l.name == name) found = &l;
         if (!found) layers.fail(name, "expected one of the layers being run {" + run + "}, got '" + name + "'");
+        if (found->on_host())
+            layers.fail(name, "expected an accelerator layer: " + name + " is a " + found->type +
+                                  " layer, which runs on the host and has no mapping");
         p.layers.emplace_back(name, layers.child(name));
     }
     root.check_no_unknown_keys();
@@ -62,9 +66,32 @@ LayerData make_layer_data(const Layer& l, uint64_t seed_offset) {
     return LayerData{make_ifmap(x), make_filter(x)};
 }
 
+namespace {
+
+// A pool or add layer: host work, not simulated.
+LayerResult host_result(const Layer& l) {
+    const LayerShape& s = l.shape;
+    LayerResult r;
+    r.name = l.name;
+    r.shape = s;
+    r.executed_on = "host";
+    r.output_check = "host";
+    r.host_ops = l.host_ops();
+    if (l.type == "pool")
+        r.mapping = "host: " + l.pool_op + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
+                    std::to_string(s.U) + " padding " + std::to_string(s.P);
+    else
+        r.mapping = "host: element-wise add of two " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
+                    std::to_string(s.W) + " tensors";
+    return r;
+}
+
+}  // namespace
+
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
                             bool check_output, bool keep_output, const Tensor4* reference) {
+    DFSIM_ASSERT(!l.on_host(), "host layer " + l.name + " given to the accelerator");
     auto t0 = std::chrono::steady_clock::now();
     const LayerShape& s = l.shape;
     LayerResult r;
@@ -114,6 +141,7 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
                            const RunOptions& opt, bool keep_output, const LayerData* data,
                            const Tensor4* reference) {
     const Dataflow& df = find_dataflow(opt.dataflow);
+    if (l.on_host()) return host_result(l);
     const ArchParams ad = a.for_dataflow(opt.dataflow);
     if (std::max(l.ifmap.bits, l.filter.bits) > ad.pe.mac_bits)
         throw ConfigError(ad.file, "pe.mac_bits", 0, 0,
@@ -135,9 +163,14 @@ LayerResult NetworkResult::total() const {
     LayerResult tot;
     tot.name = "total";
     tot.output_check = "skipped";
-    bool all_exact = !layers.empty();
+    bool all_exact = true, any_accelerator = false;
     bool any_mismatch = false;
     for (const auto& l : layers) {
+        tot.host_ops += l.host_ops;
+        // a host layer (also one compare reloaded, which keeps only its output_check) has no
+        // cycles, counts or energy, and no output to check
+        if (l.executed_on == "host" || l.output_check == "host") continue;
+        any_accelerator = true;
         tot.cycles += l.cycles;
         tot.estimated_cycles += l.estimated_cycles;
         tot.estimated_energy += l.estimated_energy;
@@ -152,7 +185,7 @@ LayerResult NetworkResult::total() const {
         all_exact = all_exact && l.output_check == "bit-exact";
         any_mismatch = any_mismatch || l.output_check == "mismatch";
     }
-    tot.output_check = any_mismatch ? "mismatch" : all_exact ? "bit-exact" : "skipped";
+    tot.output_check = any_mismatch ? "mismatch" : any_accelerator && all_exact ? "bit-exact" : "skipped";
     return tot;
 }
 

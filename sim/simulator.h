@@ -41,7 +41,9 @@ struct RunOptions {
 struct LayerResult {
     std::string name;
     LayerShape shape;
-    std::string mapping;       // one-line summary
+    std::string executed_on = "accelerator";  // accelerator | host (pool, add: not simulated)
+    uint64_t host_ops = 0;     // operations of a host layer (Layer::host_ops); the total sums them
+    std::string mapping;       // one-line summary (a host layer: its operation)
     std::string loop_nest;
     uint64_t cycles = 0;       // simulated
     uint64_t estimated_cycles = 0;  // analytical model
@@ -51,7 +53,7 @@ struct LayerResult {
     Widths widths;
     uint64_t glb_bytes_used = 0;
     uint64_t dram_busy_cycles = 0;
-    std::string output_check = "skipped";  // bit-exact | mismatch | skipped
+    std::string output_check = "skipped";  // bit-exact | mismatch | skipped | host (not simulated)
     uint64_t mismatches = 0;
     double wall_seconds = 0;
     Tensor4 output;  // the simulated output tensor (kept only when asked)
@@ -64,7 +66,8 @@ struct NetworkResult {
     std::string network, arch, energy_table, energy_unit, dataflow;
     ArchParams arch_params;
     std::vector<LayerResult> layers;
-    LayerResult total() const;  // sums (cycles add up: layers run one after another)
+    LayerResult total() const;  // sums (cycles add up: layers run one after another); host
+                                // layers add only their host_ops and do not affect output_check
 };
 
 // Data the layer runs on (synthetic unless given).
@@ -82,7 +85,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
                             const Tensor4* reference = nullptr);
 // Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
-// (made here from the layer's synthetic sources when null).
+// (made here from the layer's synthetic sources when null). A host layer (pool, add) is not
+// simulated: its result has executed_on "host", its host_ops, and no cycles, counts or energy.
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
                            const LayerData* data = nullptr, const Tensor4* reference = nullptr);

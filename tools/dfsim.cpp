@@ -27,7 +27,8 @@ std::string data_path(const std::string& rel) {
     return std::string(DFSIM_SOURCE_DIR) + "/" + rel;
 }
 
-// Keeps the layers named in `sel`: "all", "conv", "fc", or a comma-separated list of names.
+// Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
+// comma-separated list of types and names.
 Network select_layers(const Network& net, const std::string& sel) {
     Network out = net;
     out.layers.clear();
@@ -43,7 +44,7 @@ Network select_layers(const Network& net, const std::string& sel) {
             }
         }
         if (!found) throw ConfigError("command line", "--layers", 0, 0,
-                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc or layer names)");
+                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
     }
     return out;
 }
