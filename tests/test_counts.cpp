@@ -99,9 +99,9 @@ TEST(Counts, SimulatorMatchesAnalyticalModelOnDenseData) {
         expect_counts_equal(r.counts, est.counts, p.l.name);
     }
     // and the mapper's own choices on the real AlexNet CONV2 and CONV3 shapes
-    Network net = load_network(src("workloads/alexnet.yaml"));
+    const std::vector<Layer> alexnet = accelerator_layers(load_network(src("workloads/alexnet.yaml")));
     for (int i : {1, 2}) {
-        const Layer& l = net.layers.at(static_cast<size_t>(i));
+        const Layer& l = alexnet.at(static_cast<size_t>(i));
         RowStationary rs;
         auto m = rs.choose_mapping(l, eyeriss(), table45(), Objective::Energy);
         LayerResult r = simulate_mapped(l, eyeriss(), table45(), rs, *m, make_layer_data(l), false);

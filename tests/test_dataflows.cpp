@@ -260,10 +260,10 @@ TEST(GridDataflows, PinnedMappingsFromYaml) {
 // Cycles: the analytical estimate stays within a stated band of the simulated cycles (the
 // mapper only needs it to rank candidates; the simulator's cycles are the ones reported).
 TEST(GridDataflows, AnalyticalCyclesWithinToleranceOfSimulated) {
-    Network net = load_network(src("workloads/alexnet.yaml"));
+    const std::vector<Layer> alexnet = accelerator_layers(load_network(src("workloads/alexnet.yaml")));
     // CONV3 on the default config and CONV2 on the equal-area setup (each dataflow on its storage)
     const ArchParams isca = load_arch(src("configs/arch/eyeriss-isca16.yaml"));
-    for (const auto& [layer, arch] : {std::pair{net.layers.at(2), eyeriss()}, std::pair{net.layers.at(1), isca}})
+    for (const auto& [layer, arch] : {std::pair{alexnet.at(2), eyeriss()}, std::pair{alexnet.at(1), isca}})
         for (const char* df : kGrid) {
             LayerResult r = run_df(layer, arch, df);
             const double ratio = static_cast<double>(r.estimated_cycles) / static_cast<double>(r.cycles);

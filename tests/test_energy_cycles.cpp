@@ -166,10 +166,10 @@ TEST(Cycles, DoubleBufferingHidesDramTime) {
 TEST(Cycles, AnalyticalEstimateTracksSimulation) {
     // the estimate is for ranking mappings; it stays within 35% of the simulated cycles on
     // AlexNet's layers (measured spread: see the closing note of issue 2)
-    Network net = load_network(src("workloads/alexnet.yaml"));
+    const std::vector<Layer> alexnet = accelerator_layers(load_network(src("workloads/alexnet.yaml")));
     RowStationary rs;
     for (size_t i = 0; i < 5; ++i) {
-        const Layer& l = net.layers[i];
+        const Layer& l = alexnet.at(i);
         auto m = rs.choose_mapping(l, eyeriss(), table45(), Objective::Energy);
         Estimate est = rs.estimate(l, eyeriss(), table45(), *m);
         LayerResult r = simulate_mapped(l, eyeriss(), table45(), rs, *m, make_layer_data(l), false);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/arch.h"
 #include "common/energy_table.h"
@@ -12,6 +13,15 @@
 namespace dfsim::test {
 
 inline std::string src(const std::string& rel) { return std::string(DFSIM_SOURCE_DIR) + "/" + rel; }
+
+// The layers of a network that run on the accelerator (conv, fc), in order: the pool and add
+// layers are host work and are never simulated.
+inline std::vector<Layer> accelerator_layers(const Network& net) {
+    std::vector<Layer> v;
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) v.push_back(l);
+    return v;
+}
 
 inline ArchParams eyeriss() { return load_arch(src("configs/arch/eyeriss.yaml")); }
 inline EnergyTable table45() { return load_energy_table(src("configs/energy/45nm.yaml")); }
