@@ -1,7 +1,9 @@
 #include "common/layer.h"
 
 #include <algorithm>
+#include <sstream>
 
+#include "common/config_error.h"
 #include "common/scalesim.h"
 #include "common/yaml_reader.h"
 
@@ -173,6 +175,26 @@ Network with_batch(const Network& net, int n) {
     Network out = net;
     if (n > 0)
         for (Layer& l : out.layers) l.shape.N = n;
+    return out;
+}
+
+Network select_layers(const Network& net, const std::string& sel) {
+    Network out = net;
+    out.layers.clear();
+    std::vector<std::string> names;
+    std::stringstream ss(sel);
+    for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
+    for (const std::string& n : names) {
+        bool found = false;
+        for (const Layer& l : net.layers) {
+            if (n == "all" || n == l.type || n == l.name) {
+                out.layers.push_back(l);
+                found = true;
+            }
+        }
+        if (!found) throw ConfigError("command line", "--layers", 0, 0,
+                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
+    }
     return out;
 }
 

@@ -96,6 +96,11 @@ Layer stored_layer(const Layer& l, int word_bits);
 // The network at batch size n (n = 0: unchanged).
 Network with_batch(const Network& net, int n);
 
+// Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
+// comma-separated list of types and names (in the network's order per entry). Throws
+// ConfigError (field --layers) for an entry that matches nothing.
+Network select_layers(const Network& net, const std::string& sel);
+
 // Loads and validates a workload file (YAML, or a SCALE-Sim topology if it ends in .csv: see
 // common/scalesim.h); throws ConfigError.
 Network load_network(const std::string& path);

@@ -2,10 +2,14 @@
 #include <CLI/CLI.hpp>
 #include <systemc>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
+#include <thread>
+
+#include <unistd.h>
 
 #include "common/config_error.h"
 #include "common/scalesim.h"
@@ -16,6 +20,7 @@
 #include "sim/compare.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
+#include "sim/sweep.h"
 
 using namespace dfsim;
 
@@ -25,28 +30,6 @@ std::string data_path(const std::string& rel) {
     // Defaults resolve against the working directory first, then the source tree.
     if (std::filesystem::exists(rel)) return rel;
     return std::string(DFSIM_SOURCE_DIR) + "/" + rel;
-}
-
-// Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
-// comma-separated list of types and names.
-Network select_layers(const Network& net, const std::string& sel) {
-    Network out = net;
-    out.layers.clear();
-    std::vector<std::string> names;
-    std::stringstream ss(sel);
-    for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
-    for (const std::string& n : names) {
-        bool found = false;
-        for (const Layer& l : net.layers) {
-            if (n == "all" || n == l.type || n == l.name) {
-                out.layers.push_back(l);
-                found = true;
-            }
-        }
-        if (!found) throw ConfigError("command line", "--layers", 0, 0,
-                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
-    }
-    return out;
 }
 
 struct Common {
@@ -110,6 +93,30 @@ int run_main(int argc, char** argv) {
     exp->add_option("--workload", exp_workload, "network YAML (or SCALE-Sim CSV)")->capture_default_str();
     exp->add_option("--format", exp_format, "scalesim: SCALE-Sim's topology CSV")->capture_default_str();
     exp->add_option("--out", exp_out, "file to write (atomically); default: stdout");
+    auto* swp = app.add_subcommand("sweep", "simulate the cartesian product of dataflows and configuration values");
+    std::string sw_arch = "configs/arch/eyeriss.yaml", sw_workload = "workloads/alexnet.yaml", sw_energy, sw_layers = "conv";
+    std::string sw_dataflows = "ws,os-b,nlr,rs", sw_pe, sw_glb, sw_batch, sw_bits, sw_out, sw_model = "simulation",
+                sw_objective = "energy";
+    std::vector<std::string> sw_sets;
+    int sw_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    uint64_t sw_seed = 0;
+    bool sw_no_check = false;
+    swp->add_option("--arch", sw_arch, "architecture YAML (the base every point changes)")->capture_default_str();
+    swp->add_option("--workload", sw_workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
+    swp->add_option("--energy", sw_energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
+    swp->add_option("--layers", sw_layers, "all, a layer type, or comma-separated layer names")->capture_default_str();
+    swp->add_option("--dataflows", sw_dataflows, "comma-separated dataflows")->capture_default_str();
+    swp->add_option("--pe-array", sw_pe, "array sizes ROWSxCOLS, comma-separated (e.g. 8x8,12x14,16x16)");
+    swp->add_option("--glb-kb", sw_glb, "global buffer sizes in KB, comma-separated");
+    swp->add_option("--batch", sw_batch, "batch sizes, comma-separated");
+    swp->add_option("--bits", sw_bits, "ifmap and filter widths of every layer, comma-separated");
+    swp->add_option("--set", sw_sets, "any architecture field: key=v1,v2 (dotted YAML path; repeatable)");
+    swp->add_option("--jobs", sw_jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
+    swp->add_option("--model", sw_model, "simulation, or analytical (the mappers' model only, for large spaces)")->capture_default_str();
+    swp->add_option("--objective", sw_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    swp->add_option("--seed", sw_seed, "offset added to every synthetic data seed");
+    swp->add_flag("--no-check", sw_no_check, "skip the comparison with the reference convolution");
+    swp->add_option("--out", sw_out, "directory for points/, results.csv and results.json (a rerun resumes)")->required();
     auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     Common cc;
     std::string cmp_dataflows, cmp_out, cmp_objective = "energy";
@@ -160,6 +167,49 @@ int run_main(int argc, char** argv) {
             Network net = prepare_network(cb, a);
             find_dataflow(cb.dataflow);
             run_bench(net, a, t, cb.dataflow, std::cout);
+            return 0;
+        }
+        if (swp->parsed()) {
+            SweepSpec spec;
+            spec.arch_file = data_path(sw_arch);
+            spec.workload_file = data_path(sw_workload);
+            const ArchParams base = load_arch(spec.arch_file);
+            spec.energy_file = !sw_energy.empty() ? data_path(sw_energy)
+                               : !base.energy_table.empty() ? base.energy_table : data_path("configs/energy/45nm.yaml");
+            spec.layers = sw_layers;
+            spec.dataflows = parse_dataflow_list(sw_dataflows);
+            if (!sw_pe.empty()) spec.axes.push_back(parse_axis("--pe-array", sw_pe));
+            if (!sw_glb.empty()) spec.axes.push_back(parse_axis("--glb-kb", sw_glb));
+            if (!sw_batch.empty()) spec.axes.push_back(parse_axis("--batch", sw_batch));
+            if (!sw_bits.empty()) spec.axes.push_back(parse_axis("--bits", sw_bits));
+            for (const std::string& set : sw_sets) spec.axes.push_back(parse_axis("--set", set));
+            if (sw_model != "simulation" && sw_model != "analytical")
+                throw ConfigError("command line", "--model", 0, 0, "expected one of {simulation, analytical}, got '" + sw_model + "'");
+            spec.analytical = sw_model == "analytical";
+            spec.objective = parse_objective(sw_objective);
+            spec.seed_offset = sw_seed;
+            spec.check_output = !sw_no_check;
+            const bool tty = isatty(STDERR_FILENO);
+            const auto t0 = std::chrono::steady_clock::now();
+            int shown = -1;
+            auto progress = [&](int done, int total) {
+                if (done == shown) return;
+                shown = done;
+                const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                char eta[64] = "";
+                if (done > 0 && done < total) std::snprintf(eta, sizeof eta, ", ETA %.0f s", el / done * (total - done));
+                if (tty) {
+                    const int width = 30, fill = total ? width * done / total : width;
+                    std::cerr << "\r[" << std::string(static_cast<size_t>(fill), '#') << std::string(static_cast<size_t>(width - fill), ' ')
+                              << "] " << done << "/" << total << " points" << eta << "   " << std::flush;
+                    if (done == total) std::cerr << "\n";
+                } else {
+                    std::cerr << "dfsim sweep: " << done << "/" << total << " points" << eta << "\n";
+                }
+            };
+            const SweepSummary sum = run_sweep(spec, sw_out, sw_jobs, progress);
+            std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
+                      << " run now) in " << sum.wall_seconds << " s; " << sw_out << "/results.csv, " << sw_out << "/results.json\n";
             return 0;
         }
         if (cmp->parsed()) {

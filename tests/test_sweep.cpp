@@ -1,0 +1,150 @@
+// dfsim sweep: the cartesian product in a fixed order, one row per point whatever the number of
+// worker processes, resumption after an interruption, any architecture field by --set, and the
+// analytical model beside the simulation.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "common/config_error.h"
+#include "sim/sweep.h"
+#include "tests/test_util.h"
+
+using namespace dfsim;
+using namespace dfsim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+class Sweep : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = fs::temp_directory_path() /
+              ("dfsim_sweep_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        std::ofstream(dir / "net.yaml") << R"(name: small
+layers:
+  - {name: A, C: 3, H: 15, W: 15, M: 8, R: 3, S: 3, padding: 1, requant: {multiplier: 1, shift: 8, relu: true}}
+  - {name: B, C: 8, H: 15, W: 15, M: 6, R: 3, S: 3, stride: 2}
+)";
+        spec.arch_file = src("configs/arch/eyeriss.yaml");
+        spec.workload_file = (dir / "net.yaml").string();
+        spec.energy_file = src("configs/energy/45nm.yaml");
+        spec.layers = "all";
+        spec.dataflows = {"ws", "rs"};
+        spec.axes = {parse_axis("--pe-array", "4x5,8x8"), parse_axis("--glb-kb", "16,64")};
+    }
+    void TearDown() override { fs::remove_all(dir); }
+    fs::path dir;
+    SweepSpec spec;
+};
+
+}  // namespace
+
+TEST_F(Sweep, ExpandsTheProductDataflowFirstLastAxisFastest) {
+    spec.axes.push_back(parse_axis("--batch", "1,2,3"));
+    const std::vector<SweepPoint> p = expand(spec);
+    ASSERT_EQ(p.size(), 2u * 2 * 2 * 3);
+    EXPECT_EQ(p[0].label(), "ws pe_array=4x5 glb.size_kb=16 batch=1");
+    EXPECT_EQ(p[1].label(), "ws pe_array=4x5 glb.size_kb=16 batch=2");
+    EXPECT_EQ(p[3].label(), "ws pe_array=4x5 glb.size_kb=64 batch=1");
+    EXPECT_EQ(p[12].label(), "rs pe_array=4x5 glb.size_kb=16 batch=1");
+    for (size_t i = 0; i < p.size(); ++i) EXPECT_EQ(p[i].index, static_cast<int>(i));
+}
+
+TEST_F(Sweep, BadAxesAndSettingsAreClearErrors) {
+    auto err = [](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    EXPECT_NE(err([] { parse_axis("--pe-array", "8x8,12"); }).find("expected ROWSxCOLS values such as 12x14, got '12'"), std::string::npos);
+    EXPECT_NE(err([] { parse_axis("--set", "glb.banks"); }).find("expected key=v1,v2"), std::string::npos);
+    EXPECT_NE(err([] { parse_axis("--batch", "1,,2"); }).find("empty value"), std::string::npos);
+    // a swept value the architecture file would refuse is refused the same way, naming the field
+    spec.axes = {parse_axis("--set", "glb.banks=4,0")};
+    const std::vector<SweepPoint> p = expand(spec);
+    EXPECT_NO_THROW(point_arch(spec, p[0]));
+    const std::string e = err([&] { point_arch(spec, p[1]); });
+    EXPECT_NE(e.find("field 'glb.banks': expected an integer in [1, 4096], got 0"), std::string::npos) << e;
+    EXPECT_NE(e.find("with glb.banks=0"), std::string::npos) << e;
+    // and the sweep refuses to start
+    EXPECT_THROW(run_sweep(spec, (dir / "out").string(), 1), ConfigError);
+}
+
+// The same point alone and inside sweeps run with one or two workers: identical numbers and files.
+TEST_F(Sweep, JobsDoNotChangeResultsAndAPointAloneMatches) {
+    const SweepSummary s1 = run_sweep(spec, (dir / "j1").string(), 1);
+    const SweepSummary s2 = run_sweep(spec, (dir / "j2").string(), 2);
+    EXPECT_EQ(s1.points, 8);
+    EXPECT_EQ(s2.run, 8);
+    EXPECT_EQ(slurp(dir / "j1" / "results.csv"), slurp(dir / "j2" / "results.csv"));
+    EXPECT_EQ(slurp(dir / "j1" / "results.json"), slurp(dir / "j2" / "results.json"));
+    const nlohmann::json rows = nlohmann::json::parse(slurp(dir / "j2" / "results.json"))["rows"];
+    ASSERT_EQ(rows.size(), 8u);
+    const SweepPoint p = expand(spec)[5];
+    EXPECT_EQ(run_point(spec, p), rows[5]);
+    for (const auto& r : rows) {
+        EXPECT_EQ(r["status"], "ok");
+        EXPECT_EQ(r["output_check"], "bit-exact");
+        // N*M*E*F*C*R*S: A 8*15*15*3*9 + B 6*7*7*8*9
+        EXPECT_EQ(r["macs"].get<uint64_t>(), 8u * 15 * 15 * 3 * 9 + 6u * 7 * 7 * 8 * 9);
+    }
+    EXPECT_EQ(rows[1]["pes"], 20);  // ws 4x5, 64 KB
+    EXPECT_EQ(rows[2]["pes"], 64);  // ws 8x8, 16 KB
+    EXPECT_EQ(rows[0]["glb_kb"], 16.0);
+}
+
+// An interrupted sweep (some points missing, one cut short, a stray temporary file) finishes with
+// exactly one row per point, rerunning only what is missing; a changed input reruns everything.
+TEST_F(Sweep, RestartAfterInterruptionGivesOneRowPerPoint) {
+    const std::string out = (dir / "out").string();
+    run_sweep(spec, out, 2);
+    const std::string before = slurp(dir / "out" / "results.csv");
+    fs::remove(dir / "out" / "points" / "2.json");
+    fs::remove(dir / "out" / "points" / "7.json");
+    fs::resize_file(dir / "out" / "points" / "4.json", 10);
+    std::ofstream(dir / "out" / "points" / "5.json.tmp.123") << "{";
+    fs::remove(dir / "out" / "results.csv");
+    const SweepSummary s = run_sweep(spec, out, 2);
+    EXPECT_EQ(s.resumed, 5);
+    EXPECT_EQ(s.run, 3);
+    EXPECT_EQ(slurp(dir / "out" / "results.csv"), before);
+    spec.seed_offset = 3;  // other data: every point is stale
+    EXPECT_EQ(run_sweep(spec, out, 2).run, 8);
+}
+
+// --model analytical: the mappers' model only. On data without zeros its energy equals the
+// simulation's (counts are equal); its cycles are an estimate.
+TEST_F(Sweep, AnalyticalModelBesideTheSimulation) {
+    std::ofstream(dir / "dense.yaml") << "name: dense\nlayers:\n  - {name: A, C: 8, H: 12, W: 12, M: 16, R: 3, S: 3}\n";
+    spec.workload_file = (dir / "dense.yaml").string();
+    spec.axes = {parse_axis("--pe-array", "8x8")};
+    run_sweep(spec, (dir / "sim").string(), 1);
+    spec.analytical = true;
+    run_sweep(spec, (dir / "ana").string(), 1);
+    const auto sim = nlohmann::json::parse(slurp(dir / "sim" / "results.json"))["rows"];
+    const auto ana = nlohmann::json::parse(slurp(dir / "ana" / "results.json"))["rows"];
+    ASSERT_EQ(sim.size(), ana.size());
+    for (size_t i = 0; i < sim.size(); ++i) {
+        EXPECT_EQ(ana[i]["model"], "analytical");
+        EXPECT_EQ(sim[i]["model"], "simulation");
+        EXPECT_DOUBLE_EQ(ana[i]["energy"].get<double>(), sim[i]["energy"].get<double>());
+        const double ratio = ana[i]["cycles"].get<double>() / sim[i]["cycles"].get<double>();
+        EXPECT_GT(ratio, 0.6);
+        EXPECT_LT(ratio, 1.4);
+    }
+}
