@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/gnuplot.h"
 #include "sim/simulator.h"
 
 namespace dfsim {
@@ -18,12 +19,6 @@ namespace dfsim {
 struct CompareResult {
     std::string network, arch, energy_table, energy_unit;  // arch: the base architecture's name
     std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
-};
-
-// Gnuplot is missing or failed (a user-facing error; the command line maps it to exit code 2).
-class PlotError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
 };
 
 // "ws,os-a,rs" -> {"ws", "os-a", "rs"}; throws ConfigError on an empty list or name, a
@@ -51,8 +46,6 @@ std::string format_compare_table(const CompareResult& c);
 nlohmann::json compare_to_json(const CompareResult& c);
 std::string compare_to_csv(const CompareResult& c);
 
-// Throws PlotError unless `gnuplot --version` runs.
-void require_gnuplot();
 // Writes into out_dir (created if needed) energy_by_level.{dat,gp,png,svg} and
 // energy_by_type.{dat,gp,png,svg}: stacked bars of energy per MAC, one bar per dataflow, one
 // group per layer plus the total. The .gp scripts re-render from the .dat files when run in

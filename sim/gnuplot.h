@@ -1,0 +1,27 @@
+// Rendering plots with gnuplot (Debian package gnuplot-nox): scripts that take the output base
+// name in the variable `outbase` and write outbase.png and outbase.svg are run in their
+// directory; images appear under their final names only when gnuplot succeeded.
+#pragma once
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace dfsim {
+
+// Gnuplot is missing or failed (a user-facing error; the command line maps it to exit code 2).
+class PlotError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Throws PlotError unless `gnuplot --version` runs.
+void require_gnuplot();
+// Runs `<base>.gp` in `dir` for each base, rendering `<base>.png` and `<base>.svg` under temporary
+// names first; renames them all only when every script succeeded. Throws PlotError naming the
+// failing command and its output.
+void render_plots(const std::filesystem::path& dir, const std::vector<std::string>& bases);
+// A string literal for a gnuplot script.
+std::string gp_string(const std::string& s);
+
+}  // namespace dfsim
