@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -146,5 +149,42 @@ TEST_F(Sweep, AnalyticalModelBesideTheSimulation) {
         const double ratio = ana[i]["cycles"].get<double>() / sim[i]["cycles"].get<double>();
         EXPECT_GT(ratio, 0.6);
         EXPECT_LT(ratio, 1.4);
+    }
+}
+
+// The plots: PNG and SVG for energy, cycles and utilization against the PE count and the Pareto
+// plot, from the rows; the Pareto front holds exactly the points no other beats in both.
+TEST_F(Sweep, PlotsAndParetoFront) {
+    if (std::system("gnuplot --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const std::string out = (dir / "out").string();
+    run_sweep(spec, out, 2);
+    const nlohmann::json rows = nlohmann::json::parse(slurp(dir / "out" / "results.json"))["rows"];
+    write_sweep_plots(rows, out);
+    for (const char* base : {"energy_vs_pes", "cycles_vs_pes", "utilization_vs_pes", "pareto"}) {
+        EXPECT_EQ(slurp(dir / "out" / (std::string(base) + ".png")).substr(0, 8), "\x89PNG\r\n\x1a\n") << base;
+        EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".svg")).find("<svg"), std::string::npos) << base;
+    }
+    // the front, recomputed here by brute force from the rows
+    std::vector<std::pair<double, double>> pts, front;
+    for (const auto& r : rows) pts.emplace_back(r["latency_ms"].get<double>(), r["energy"].get<double>());
+    for (const auto& p : pts) {
+        bool beaten = false;
+        for (const auto& q : pts) beaten = beaten || (q.first <= p.first && q.second < p.second) || (q.first < p.first && q.second <= p.second);
+        if (!beaten) front.push_back(p);
+    }
+    std::sort(front.begin(), front.end());
+    std::istringstream f(slurp(dir / "out" / "pareto.dat"));
+    std::vector<std::pair<double, double>> written;
+    for (std::string line; std::getline(f, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ls(line);
+        double a = 0, b = 0;
+        ls >> a >> b;
+        written.emplace_back(a, b);
+    }
+    ASSERT_EQ(written.size(), front.size());
+    for (size_t i = 0; i < front.size(); ++i) {
+        EXPECT_NEAR(written[i].first, front[i].first, 1e-6 * front[i].first);
+        EXPECT_NEAR(written[i].second, front[i].second, 1e-6 * front[i].second);
     }
 }

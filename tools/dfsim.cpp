@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -100,7 +101,7 @@ int run_main(int argc, char** argv) {
     std::vector<std::string> sw_sets;
     int sw_jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     uint64_t sw_seed = 0;
-    bool sw_no_check = false;
+    bool sw_no_check = false, sw_no_plots = false;
     swp->add_option("--arch", sw_arch, "architecture YAML (the base every point changes)")->capture_default_str();
     swp->add_option("--workload", sw_workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
     swp->add_option("--energy", sw_energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
@@ -116,6 +117,7 @@ int run_main(int argc, char** argv) {
     swp->add_option("--objective", sw_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     swp->add_option("--seed", sw_seed, "offset added to every synthetic data seed");
     swp->add_flag("--no-check", sw_no_check, "skip the comparison with the reference convolution");
+    swp->add_flag("--no-plots", sw_no_plots, "write results only (no gnuplot needed)");
     swp->add_option("--out", sw_out, "directory for points/, results.csv and results.json (a rerun resumes)")->required();
     auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     Common cc;
@@ -189,6 +191,7 @@ int run_main(int argc, char** argv) {
             spec.objective = parse_objective(sw_objective);
             spec.seed_offset = sw_seed;
             spec.check_output = !sw_no_check;
+            if (!sw_no_plots) require_gnuplot();  // fail before a long sweep, not after it
             const bool tty = isatty(STDERR_FILENO);
             const auto t0 = std::chrono::steady_clock::now();
             int shown = -1;
@@ -208,6 +211,10 @@ int run_main(int argc, char** argv) {
                 }
             };
             const SweepSummary sum = run_sweep(spec, sw_out, sw_jobs, progress);
+            if (!sw_no_plots) {
+                std::ifstream in(std::filesystem::path(sw_out) / "results.json");
+                write_sweep_plots(nlohmann::json::parse(in)["rows"], sw_out);
+            }
             std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
                       << " run now) in " << sum.wall_seconds << " s; " << sw_out << "/results.csv, " << sw_out << "/results.json\n";
             return 0;
