@@ -153,6 +153,18 @@ std::vector<YamlMap> YamlMap::list(const std::string& key) const {
     return out;
 }
 
+std::vector<std::string> YamlMap::get_string_list(const std::string& key) const {
+    YAML::Node n = need(key);
+    if (!n.IsSequence() || n.size() == 0) fail(key, "expected a non-empty list");
+    std::vector<std::string> out;
+    for (size_t i = 0; i < n.size(); ++i) {
+        if (!n[i].IsScalar())
+            throw ConfigError(m_file, path_of(key) + "[" + std::to_string(i) + "]", line_of(n[i]), col_of(n[i]), "expected a value");
+        out.push_back(n[i].as<std::string>());
+    }
+    return out;
+}
+
 std::vector<std::string> YamlMap::keys() const {
     std::vector<std::string> out;
     for (auto it = m_node.begin(); it != m_node.end(); ++it) out.push_back(it->first.as<std::string>());

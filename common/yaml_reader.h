@@ -32,6 +32,8 @@ public:
     // A string that must be one of `choices`.
     std::string get_enum(const std::string& key, const std::vector<std::string>& choices,
                          const std::string& dflt) const;
+    // A required non-empty list of scalars, as strings.
+    std::vector<std::string> get_string_list(const std::string& key) const;
     YamlMap child(const std::string& key) const;  // required mapping
     std::optional<YamlMap> opt_child(const std::string& key) const;
     std::vector<YamlMap> list(const std::string& key) const;  // required sequence of mappings

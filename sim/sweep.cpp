@@ -15,7 +15,9 @@
 
 #include "common/config_error.h"
 #include "common/energy.h"
+#include "common/yaml_reader.h"
 #include "sim/atomic_file.h"
+#include "sim/compare.h"
 #include "sim/gnuplot.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
@@ -118,6 +120,55 @@ std::vector<SweepPoint> expand(const SweepSpec& spec) {
             out.push_back(std::move(p));
         }
     return out;
+}
+
+SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve) {
+    const YamlMap root = YamlMap::load_file(path);
+    SweepFile f;
+    SweepSpec& s = f.spec;
+    s.arch_file = resolve(root.get_string("arch", "configs/arch/eyeriss.yaml"));
+    s.workload_file = resolve(root.get_string("workload", "workloads/alexnet.yaml"));
+    if (root.has("energy")) s.energy_file = resolve(root.get_string("energy"));
+    s.layers = root.get_string("layers", "conv");
+    auto strings = [](const YamlMap& m, const std::string& key) { return m.get_string_list(key); };
+    s.dataflows = strings(root, "dataflows");
+    try {
+        check_dataflow_list(s.dataflows);
+    } catch (const ConfigError& e) {
+        root.fail("dataflows", e.what());
+    }
+    const std::string model = root.get_enum("model", {"simulation", "analytical"}, "simulation");
+    s.analytical = model == "analytical";
+    s.objective = parse_objective(root.get_enum("objective", {"energy", "cycles", "edp"}, "energy"));
+    s.seed_offset = static_cast<uint64_t>(root.get_int("seed", 0, INT64_MAX, 0));
+    s.check_output = root.get_bool("check", true);
+    f.jobs = static_cast<int>(root.get_int("jobs", 1, 1024, 0));
+    f.out = root.get_string("out", "");
+    if (auto ax = root.opt_child("axes")) {
+        auto add = [&](const std::string& key, const std::string& option) {
+            if (!ax->has(key)) return;
+            std::string joined;
+            for (const std::string& v : strings(*ax, key)) joined += (joined.empty() ? "" : ",") + v;
+            try {
+                s.axes.push_back(parse_axis(option, joined));
+            } catch (const ConfigError& e) {
+                ax->fail(key, e.what());
+            }
+        };
+        add("pe_array", "--pe-array");
+        add("glb_kb", "--glb-kb");
+        add("batch", "--batch");
+        add("bits", "--bits");
+        if (auto set = ax->opt_child("set"))
+            for (const std::string& key : set->keys()) {
+                std::string joined;
+                for (const std::string& v : strings(*set, key)) joined += (joined.empty() ? "" : ",") + v;
+                s.axes.push_back(parse_axis("--set", key + "=" + joined));
+            }
+        ax->check_no_unknown_keys();
+    }
+    root.check_no_unknown_keys();
+    return f;
 }
 
 ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {

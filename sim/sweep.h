@@ -44,6 +44,20 @@ struct SweepPoint {
     std::string label() const;                                   // "rs pe_array=12x14 glb.size_kb=108"
 };
 
+// A sweep described in YAML (the command line's options, as fields):
+//   arch: configs/arch/eyeriss.yaml      workload: workloads/alexnet.yaml
+//   energy: ...  layers: conv  dataflows: [ws, rs]  model: simulation  objective: energy
+//   seed: 0  check: true  jobs: 2  out: sweep/
+//   axes: {pe_array: [8x8, 16x16], glb_kb: [54, 108], batch: [1, 4], bits: [8, 4],
+//          set: {pe.psum_spad_words: [16, 32]}}
+// Relative paths resolve against `resolve` (the command line's rule). Throws ConfigError.
+struct SweepFile {
+    SweepSpec spec;
+    int jobs = 0;      // 0: not given
+    std::string out;   // "": not given
+};
+SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve);
+
 // Axes from the command line: "--pe-array 8x8,12x14" (pe_array.rows and .cols together),
 // "--glb-kb 54,108", "--batch 1,4", "--bits 8,4", and "--set key=v1,v2". Throws ConfigError.
 SweepAxis parse_axis(const std::string& option, const std::string& values);

@@ -188,3 +188,36 @@ TEST_F(Sweep, PlotsAndParetoFront) {
         EXPECT_NEAR(written[i].second, front[i].second, 1e-6 * front[i].second);
     }
 }
+
+// A sweep spec in YAML expands to the same points as the command line's options, and its errors
+// name the file, line and field.
+TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
+    std::ofstream(dir / "spec.yaml") << "workload: " << (dir / "net.yaml").string() << "\n"
+                                      << "layers: all\ndataflows: [ws, rs]\njobs: 2\nout: somewhere\n"
+                                      << "axes:\n  pe_array: [4x5, 8x8]\n  glb_kb: [16, 64]\n  set: {pe.psum_spad_words: [16, 32]}\n";
+    auto id = [](const std::string& p) { return p.rfind('/', 0) == 0 ? p : src(p); };
+    const SweepFile f = load_sweep_spec((dir / "spec.yaml").string(), id);
+    EXPECT_EQ(f.jobs, 2);
+    EXPECT_EQ(f.out, "somewhere");
+    spec.axes.push_back(parse_axis("--set", "pe.psum_spad_words=16,32"));
+    std::vector<std::string> a, b;
+    for (const SweepPoint& p : expand(f.spec)) a.push_back(p.label());
+    for (const SweepPoint& p : expand(spec)) b.push_back(p.label());
+    EXPECT_EQ(a, b);
+    EXPECT_EQ(a.size(), 16u);
+    std::ofstream(dir / "bad.yaml") << "dataflows: [ws]\naxes:\n  pe_array: [4x5, 8]\n";
+    try {
+        load_sweep_spec((dir / "bad.yaml").string(), id);
+        ADD_FAILURE() << "accepted a bad pe_array";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.yaml:3:13: field 'axes.pe_array':"), std::string::npos) << e.what();
+    }
+    std::ofstream(dir / "bad2.yaml") << "dataflows: [ws, xx]\n";
+    try {
+        load_sweep_spec((dir / "bad2.yaml").string(), id);
+        ADD_FAILURE() << "accepted an unknown dataflow";
+    } catch (const ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("bad2.yaml:1:12: field 'dataflows':"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("'xx'"), std::string::npos) << e.what();
+    }
+}

@@ -112,13 +112,15 @@ int run_main(int argc, char** argv) {
     swp->add_option("--batch", sw_batch, "batch sizes, comma-separated");
     swp->add_option("--bits", sw_bits, "ifmap and filter widths of every layer, comma-separated");
     swp->add_option("--set", sw_sets, "any architecture field: key=v1,v2 (dotted YAML path; repeatable)");
-    swp->add_option("--jobs", sw_jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
+    auto* sw_jobs_opt = swp->add_option("--jobs", sw_jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
     swp->add_option("--model", sw_model, "simulation, or analytical (the mappers' model only, for large spaces)")->capture_default_str();
     swp->add_option("--objective", sw_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     swp->add_option("--seed", sw_seed, "offset added to every synthetic data seed");
     swp->add_flag("--no-check", sw_no_check, "skip the comparison with the reference convolution");
     swp->add_flag("--no-plots", sw_no_plots, "write results only (no gnuplot needed)");
-    swp->add_option("--out", sw_out, "directory for points/, results.csv and results.json (a rerun resumes)")->required();
+    auto* sw_out_opt = swp->add_option("--out", sw_out, "directory for points/, results.csv and results.json (a rerun resumes)");
+    std::string sw_spec;
+    swp->add_option("--spec", sw_spec, "sweep described in YAML (docs in sim/sweep.h); --jobs and --out override it");
     auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     Common cc;
     std::string cmp_dataflows, cmp_out, cmp_objective = "energy";
@@ -173,24 +175,40 @@ int run_main(int argc, char** argv) {
         }
         if (swp->parsed()) {
             SweepSpec spec;
-            spec.arch_file = data_path(sw_arch);
-            spec.workload_file = data_path(sw_workload);
-            const ArchParams base = load_arch(spec.arch_file);
-            spec.energy_file = !sw_energy.empty() ? data_path(sw_energy)
-                               : !base.energy_table.empty() ? base.energy_table : data_path("configs/energy/45nm.yaml");
-            spec.layers = sw_layers;
-            spec.dataflows = parse_dataflow_list(sw_dataflows);
-            if (!sw_pe.empty()) spec.axes.push_back(parse_axis("--pe-array", sw_pe));
-            if (!sw_glb.empty()) spec.axes.push_back(parse_axis("--glb-kb", sw_glb));
-            if (!sw_batch.empty()) spec.axes.push_back(parse_axis("--batch", sw_batch));
-            if (!sw_bits.empty()) spec.axes.push_back(parse_axis("--bits", sw_bits));
-            for (const std::string& set : sw_sets) spec.axes.push_back(parse_axis("--set", set));
-            if (sw_model != "simulation" && sw_model != "analytical")
-                throw ConfigError("command line", "--model", 0, 0, "expected one of {simulation, analytical}, got '" + sw_model + "'");
-            spec.analytical = sw_model == "analytical";
-            spec.objective = parse_objective(sw_objective);
-            spec.seed_offset = sw_seed;
-            spec.check_output = !sw_no_check;
+            if (!sw_spec.empty()) {
+                for (const char* opt : {"--arch", "--workload", "--energy", "--layers", "--dataflows", "--pe-array", "--glb-kb",
+                                        "--batch", "--bits", "--set", "--model", "--objective", "--seed", "--no-check"})
+                    if (swp->count(opt))
+                        throw ConfigError("command line", opt, 0, 0, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
+                const SweepFile f = load_sweep_spec(sw_spec, data_path);
+                spec = f.spec;
+                if (f.jobs > 0 && sw_jobs_opt->count() == 0) sw_jobs = f.jobs;
+                if (!f.out.empty() && sw_out_opt->count() == 0) sw_out = f.out;
+                if (spec.energy_file.empty()) {
+                    const ArchParams base = load_arch(spec.arch_file);
+                    spec.energy_file = !base.energy_table.empty() ? base.energy_table : data_path("configs/energy/45nm.yaml");
+                }
+            } else {
+                spec.arch_file = data_path(sw_arch);
+                spec.workload_file = data_path(sw_workload);
+                const ArchParams base = load_arch(spec.arch_file);
+                spec.energy_file = !sw_energy.empty() ? data_path(sw_energy)
+                                   : !base.energy_table.empty() ? base.energy_table : data_path("configs/energy/45nm.yaml");
+                spec.layers = sw_layers;
+                spec.dataflows = parse_dataflow_list(sw_dataflows);
+                if (!sw_pe.empty()) spec.axes.push_back(parse_axis("--pe-array", sw_pe));
+                if (!sw_glb.empty()) spec.axes.push_back(parse_axis("--glb-kb", sw_glb));
+                if (!sw_batch.empty()) spec.axes.push_back(parse_axis("--batch", sw_batch));
+                if (!sw_bits.empty()) spec.axes.push_back(parse_axis("--bits", sw_bits));
+                for (const std::string& set : sw_sets) spec.axes.push_back(parse_axis("--set", set));
+                if (sw_model != "simulation" && sw_model != "analytical")
+                    throw ConfigError("command line", "--model", 0, 0, "expected one of {simulation, analytical}, got '" + sw_model + "'");
+                spec.analytical = sw_model == "analytical";
+                spec.objective = parse_objective(sw_objective);
+                spec.seed_offset = sw_seed;
+                spec.check_output = !sw_no_check;
+            }
+            if (sw_out.empty()) throw ConfigError("command line", "--out", 0, 0, "expected an output directory (--out, or out: in the spec)");
             if (!sw_no_plots) require_gnuplot();  // fail before a long sweep, not after it
             const bool tty = isatty(STDERR_FILENO);
             const auto t0 = std::chrono::steady_clock::now();
