@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
 using namespace dfsim::test;
@@ -16,37 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct CmdResult {
-    int code;
-    std::string out, err;
-};
-
-class Cli : public ::testing::Test {
+class Cli : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir = fs::temp_directory_path() / ("dfsim_cli_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    void TearDown() override { fs::remove_all(dir); }
-    std::string write(const std::string& name, const std::string& text) {
-        fs::path p = dir / name;
-        std::ofstream(p) << text;
-        return p.string();
-    }
-    static std::string slurp(const fs::path& p) {
-        std::ifstream in(p);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
-    CmdResult run(const std::string& args) {
-        fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-        std::string cmd = std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
-        int st = std::system(cmd.c_str());
-        return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
-    }
+    CmdResult run(const std::string& args) { return dfsim(args); }
     std::string arch() { return src("configs/arch/eyeriss.yaml"); }
     std::string small_net() {
         return write("net.yaml", R"(name: small
@@ -56,7 +29,6 @@ layers:
      data: {ifmap: {zero_fraction: 0.5}}}
 )");
     }
-    fs::path dir;
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 
 #include "common/config_error.h"
 #include "sim/compare.h"
+#include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;
@@ -312,40 +313,19 @@ TEST(Compare, TableShowsEachFigure) {
 
 namespace {
 
-struct CmdResult {
-    int code;
-    std::string out, err;
-};
-
-class CompareCli : public ::testing::Test {
+class CompareCli : public TempDirTest {
 protected:
     void SetUp() override {
-        dir = fs::temp_directory_path() / ("dfsim_compare_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+        TempDirTest::SetUp();
         net = (dir / "net.yaml").string();
         std::ofstream(net) << "name: small\nlayers:\n"
                               "  - {name: A, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n"
                               "  - {name: B, C: 4, H: 9, W: 9, M: 6, R: 3, S: 3, stride: 2}\n";
     }
-    void TearDown() override { fs::remove_all(dir); }
-    static std::string slurp(const fs::path& p) {
-        std::ifstream in(p, std::ios::binary);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
     CmdResult run(const std::string& args, const std::string& env = "") {
-        fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-        std::string cmd = env + " " + std::string(DFSIM_BINARY) + " compare --arch " +
-                          src("configs/arch/eyeriss.yaml") + " --workload " + net + " --layers all " + args + " >" +
-                          o.string() + " 2>" + e.string();
-        int st = std::system(cmd.c_str());
-        return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
+        return dfsim("compare --arch " + src("configs/arch/eyeriss.yaml") + " --workload " + net + " --layers all " + args, env);
     }
     static bool have_gnuplot() { return std::system("gnuplot --version >/dev/null 2>&1") == 0; }
-    fs::path dir;
     std::string net;
 };
 

@@ -13,6 +13,7 @@
 
 #include "common/config_error.h"
 #include "sim/sweep.h"
+#include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;
@@ -21,20 +22,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-class Sweep : public ::testing::Test {
+class Sweep : public TempDirTest {
 protected:
     void SetUp() override {
-        dir = fs::temp_directory_path() /
-              ("dfsim_sweep_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
+        TempDirTest::SetUp();
         std::ofstream(dir / "net.yaml") << R"(name: small
 layers:
   - {name: A, C: 3, H: 15, W: 15, M: 8, R: 3, S: 3, padding: 1, requant: {multiplier: 1, shift: 8, relu: true}}
@@ -47,8 +38,6 @@ layers:
         spec.dataflows = {"ws", "rs"};
         spec.axes = {parse_axis("--pe-array", "4x5,8x8"), parse_axis("--glb-kb", "16,64")};
     }
-    void TearDown() override { fs::remove_all(dir); }
-    fs::path dir;
     SweepSpec spec;
 };
 

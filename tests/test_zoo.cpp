@@ -13,6 +13,7 @@
 #include "common/config_error.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
+#include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;
@@ -270,33 +271,13 @@ TEST(Zoo, HostLayerOpsByHand) {
 
 namespace {
 
-class ZooCli : public ::testing::Test {
+class ZooCli : public TempDirTest {
 protected:
-    void SetUp() override {
-        dir = fs::temp_directory_path() / ("dfsim_zoo_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-        fs::remove_all(dir);
-        fs::create_directories(dir);
-    }
-    void TearDown() override { fs::remove_all(dir); }
-    std::string write(const std::string& name, const std::string& text) {
-        const fs::path p = dir / name;
-        std::ofstream(p) << text;
-        return p.string();
-    }
-    static std::string slurp(const fs::path& p) {
-        std::ifstream in(p);
-        std::stringstream ss;
-        ss << in.rdbuf();
-        return ss.str();
-    }
     int run(const std::string& args, std::string* out = nullptr, std::string* err = nullptr) {
-        const fs::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-        const std::string cmd = std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
-        const int st = std::system(cmd.c_str());
-        if (out) *out = slurp(o);
-        if (err) *err = slurp(e);
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        const CmdResult r = dfsim(args);
+        if (out) *out = r.out;
+        if (err) *err = r.err;
+        return r.code;
     }
     // The load error of a workload file, "" if it loads.
     std::string load_error(const std::string& yaml) {
@@ -308,7 +289,6 @@ protected:
         }
         return "";
     }
-    fs::path dir;
 };
 
 }  // namespace

@@ -1,0 +1,51 @@
+// A test fixture with a private temporary directory (named after the process and the test, so
+// tests can run in parallel) and a way to run the dfsim binary in it.
+#pragma once
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace dfsim::test {
+
+struct CmdResult {
+    int code;  // exit code (-1 if it did not exit normally)
+    std::string out, err;
+};
+
+class TempDirTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir = std::filesystem::temp_directory_path() /
+              ("dfsim_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+    std::string write(const std::string& name, const std::string& text) {
+        const std::filesystem::path p = dir / name;
+        std::ofstream(p) << text;
+        return p.string();
+    }
+    static std::string slurp(const std::filesystem::path& p) {
+        std::ifstream in(p, std::ios::binary);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        return ss.str();
+    }
+    // Runs `dfsim <args>`, after the shell assignments in `env` if any, capturing its output.
+    CmdResult dfsim(const std::string& args, const std::string& env = "") {
+        const std::filesystem::path o = dir / "stdout.txt", e = dir / "stderr.txt";
+        const std::string cmd = env + " " + std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
+        const int st = std::system(cmd.c_str());
+        return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
+    }
+    std::filesystem::path dir;
+};
+
+}  // namespace dfsim::test
