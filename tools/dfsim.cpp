@@ -19,6 +19,7 @@
 #include "sim/atomic_file.h"
 #include "sim/bench.h"
 #include "sim/compare.h"
+#include "sim/html_report.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
 #include "sim/sweep.h"
@@ -72,13 +73,14 @@ int run_main(int argc, char** argv) {
     CLI::App app{"dfsim: cycle-accurate simulator of DNN accelerator dataflows"};
     app.require_subcommand(1);
     Common c;
-    std::string json_out, csv_out, objective = "energy";
+    std::string json_out, csv_out, html_out, objective = "energy";
     uint64_t seed = 0;
     bool show_mapping = false, no_check = false;
     auto* run = app.add_subcommand("run", "simulate a network and report cycles and energy per layer");
     add_common(run, c);
     run->add_option("--json", json_out, "write the report as JSON (atomically)");
     run->add_option("--csv", csv_out, "write the report as CSV (atomically)");
+    run->add_option("--html", html_out, "write the report as a self-contained HTML page (atomically)");
     run->add_option("--seed", seed, "offset added to every synthetic data seed");
     run->add_option("--objective", objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     run->add_flag("--show-mapping", show_mapping, "print each layer's mapping and loop nest");
@@ -123,7 +125,7 @@ int run_main(int argc, char** argv) {
     swp->add_option("--spec", sw_spec, "sweep described in YAML (docs in sim/sweep.h); --jobs and --out override it");
     auto* cmp = app.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     Common cc;
-    std::string cmp_dataflows, cmp_out, cmp_objective = "energy";
+    std::string cmp_dataflows, cmp_out, cmp_html, cmp_objective = "energy";
     for (const Dataflow* d : all_dataflows()) cmp_dataflows += (cmp_dataflows.empty() ? "" : ",") + d->name();
     uint64_t cmp_seed = 0;
     bool cmp_no_check = false;
@@ -132,6 +134,7 @@ int run_main(int argc, char** argv) {
     cmp->add_option("--dataflows", cmp_dataflows, "comma-separated dataflow names (default: all registered)")
         ->capture_default_str();
     cmp->add_option("--out", cmp_out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
+    cmp->add_option("--html", cmp_html, "write the table and charts as a self-contained HTML page (needs gnuplot)");
     cmp->add_option("--seed", cmp_seed, "offset added to every synthetic data seed");
     cmp->add_option("--objective", cmp_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     cmp->add_flag("--no-check", cmp_no_check, "skip the comparison with the reference convolution");
@@ -246,7 +249,8 @@ int run_main(int argc, char** argv) {
             opt.objective = parse_objective(cmp_objective);
             opt.check_output = !cmp_no_check;
             opt.seed_offset = cmp_seed;
-            if (!cmp_out.empty()) {  // fail before a long simulation, not after it
+            if (!cmp_html.empty()) require_gnuplot();  // fail before a long simulation, not after it
+            if (!cmp_out.empty()) {
                 require_gnuplot();
                 std::error_code ec;
                 std::filesystem::create_directories(cmp_out, ec);
@@ -268,6 +272,26 @@ int run_main(int argc, char** argv) {
                 write_file_atomic((dir / "compare.json").string(), compare_to_json(res).dump(2) + "\n");
                 write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res));
                 write_file_atomic((dir / "compare.txt").string(), table);
+            }
+            if (!cmp_html.empty()) {
+                std::vector<HtmlImage> images;
+                if (!cmp_out.empty()) {
+                    images = load_compare_images(cmp_out);
+                } else {  // render the charts into a private temporary directory, then drop it
+                    const std::filesystem::path tmp = std::filesystem::temp_directory_path() /
+                                                      ("dfsim_html_" + std::to_string(::getpid()));
+                    struct Cleanup {
+                        std::filesystem::path p;
+                        ~Cleanup() {
+                            std::error_code ec;
+                            std::filesystem::remove_all(p, ec);
+                        }
+                    } cleanup{tmp};
+                    std::filesystem::remove_all(tmp);
+                    write_compare_plots(res, tmp.string());
+                    images = load_compare_images(tmp);
+                }
+                write_file_atomic(cmp_html, compare_to_html(res, images));
             }
             for (const NetworkResult& r : res.runs)
                 if (r.total().output_check == "mismatch") return 1;
@@ -293,6 +317,7 @@ int run_main(int argc, char** argv) {
         std::cout << format_table(res);
         if (!json_out.empty()) write_file_atomic(json_out, to_json(res).dump(2) + "\n");
         if (!csv_out.empty()) write_file_atomic(csv_out, to_csv(res));
+        if (!html_out.empty()) write_file_atomic(html_out, run_to_html(res));
         return res.total().output_check == "mismatch" ? 1 : 0;
     } catch (const ConfigError& e) {
         std::cerr << "dfsim: error: " << e.what() << "\n";
