@@ -1,0 +1,249 @@
+// `dfsim run --html` and `dfsim compare --html`: the page's tables hold the numbers of the JSON
+// report of the same run, names are escaped, the charts are inlined PNGs, and (when chromium is
+// installed) a real browser loads the page without errors.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "tests/cli_fixture.h"
+#include "tests/test_util.h"
+
+using namespace dfsim::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Row = std::vector<std::string>;
+using Table = std::vector<Row>;  // the header row first
+
+// Every <table> of the page as rows of cell texts (cells hold escaped text, no markup).
+std::vector<Table> tables(const std::string& html) {
+    std::vector<Table> out;
+    const std::regex cell("<t[hd][^>]*>([^<]*)</t[hd]>");
+    size_t pos = 0;
+    while ((pos = html.find("<table", pos)) != std::string::npos) {
+        const size_t end = html.find("</table>", pos);
+        if (end == std::string::npos) break;
+        Table t;
+        size_t r = pos;
+        while ((r = html.find("<tr", r)) != std::string::npos && r < end) {
+            const size_t re = html.find("</tr>", r);
+            const std::string tr = html.substr(r, re - r);
+            Row row;
+            for (auto it = std::sregex_iterator(tr.begin(), tr.end(), cell); it != std::sregex_iterator(); ++it)
+                row.push_back((*it)[1]);
+            t.push_back(row);
+            r = re;
+        }
+        out.push_back(t);
+        pos = end;
+    }
+    return out;
+}
+
+// The table whose header has every one of `cols`; fails the test if there is none.
+Table find_table(const std::string& html, const std::vector<std::string>& cols) {
+    for (const Table& t : tables(html)) {
+        if (t.empty()) continue;
+        bool all = true;
+        for (const std::string& c : cols) all = all && std::find(t[0].begin(), t[0].end(), c) != t[0].end();
+        if (all) return t;
+    }
+    ADD_FAILURE() << "no table with the asked columns";
+    return {};
+}
+
+size_t col(const Table& t, const std::string& name) {
+    return static_cast<size_t>(std::find(t[0].begin(), t[0].end(), name) - t[0].begin());
+}
+
+std::string base64_decode(const std::string& s) {
+    auto val = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    std::string out;
+    unsigned buf = 0;
+    int bits = 0;
+    for (char c : s) {
+        const int v = val(c);
+        if (v < 0) break;  // '=' padding
+        buf = (buf << 6) | static_cast<unsigned>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((buf >> bits) & 0xff);
+        }
+    }
+    return out;
+}
+
+// The decoded data: URIs of the <img> elements (found by hand: std::regex recurses per
+// character and overflows the stack on a long URI).
+std::vector<std::string> inline_pngs(const std::string& html) {
+    std::vector<std::string> out;
+    const std::string prefix = "src=\"data:image/png;base64,";
+    for (size_t p = 0; (p = html.find("<img ", p)) != std::string::npos; ++p) {
+        const size_t s = html.find(prefix, p), tag_end = html.find('>', p);
+        if (s == std::string::npos || s > tag_end) continue;
+        const size_t b = s + prefix.size(), e = html.find('"', b);
+        out.push_back(base64_decode(html.substr(b, e - b)));
+    }
+    return out;
+}
+
+void expect_close(const std::string& cell, double want, double rel, const std::string& what) {
+    const double got = std::stod(cell);
+    EXPECT_LE(std::fabs(got - want), rel * std::fabs(want) + 1e-12) << what << ": cell " << cell << ", JSON " << want;
+}
+
+class Html : public TempDirTest {
+protected:
+    std::string arch() { return src("configs/arch/eyeriss.yaml"); }
+    // layer names that must be escaped
+    std::string net() {
+        return write("net.yaml", R"(name: small
+layers:
+  - {name: "A<1>&x", C: 3, H: 15, W: 15, M: 8, R: 3, S: 3, padding: 1, requant: {multiplier: 1, shift: 8, relu: true}}
+  - {name: "B&b", C: 8, H: 15, W: 15, M: 6, R: 3, S: 3, stride: 2,
+     data: {ifmap: {zero_fraction: 0.5}}}
+)");
+    }
+    static bool have(const char* cmd) { return std::system((std::string(cmd) + " >/dev/null 2>&1").c_str()) == 0; }
+    const std::vector<std::pair<std::string, std::string>> names{{"A<1>&x", "A&lt;1&gt;&amp;x"}, {"B&b", "B&amp;b"}};
+};
+
+}  // namespace
+
+TEST_F(Html, RunPageHoldsTheJsonNumbers) {
+    const fs::path html = dir / "r.html", json = dir / "r.json";
+    CmdResult r = dfsim("run --arch " + arch() + " --workload " + net() + " --json " + json.string() + " --html " + html.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_TRUE(fs::exists(html));
+    const std::string page = slurp(html);
+    const auto j = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+    EXPECT_EQ(page.find("http"), std::string::npos);  // nothing to fetch
+    for (const auto& [raw, escaped] : names) {
+        EXPECT_NE(page.find(escaped), std::string::npos) << escaped;
+        EXPECT_EQ(page.find(raw), std::string::npos) << raw;
+    }
+    const Table t = find_table(page, {"layer", "MACs", "total (uJ)", "DRAM (uJ)", "pJ/MAC"});
+    ASSERT_EQ(t.size(), 4u);  // header, 2 layers, total
+    std::vector<nlohmann::json> want(j["layers"].begin(), j["layers"].end());
+    want.push_back(j["total"]);
+    for (size_t i = 0; i < want.size(); ++i) {
+        const Row& row = t[i + 1];
+        const std::string name = i < names.size() ? names[i].second : "total";
+        EXPECT_EQ(row[col(t, "layer")], name);
+        EXPECT_EQ(row[col(t, "MACs")], std::to_string(want[i]["macs"].get<uint64_t>())) << name;
+        EXPECT_EQ(row[col(t, "cycles")], std::to_string(want[i]["cycles"].get<uint64_t>())) << name;
+        expect_close(row[col(t, "total (uJ)")], want[i]["energy_pj"]["total"].get<double>() * 1e-6, 1e-5, name + " total");
+        expect_close(row[col(t, "DRAM (uJ)")], want[i]["energy_pj"]["dram"].get<double>() * 1e-6, 1e-5, name + " DRAM");
+        expect_close(row[col(t, "psum (uJ)")], want[i]["energy_by_type_pj"]["psum"].get<double>() * 1e-6, 1e-5, name + " psum");
+        expect_close(row[col(t, "pJ/MAC")], want[i]["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
+        EXPECT_EQ(row.back(), want[i]["output_check"].get<std::string>());
+    }
+    EXPECT_NE(page.find("45nm-horowitz (unit: pJ)"), std::string::npos);
+    EXPECT_NE(page.find("12x14 PEs"), std::string::npos);
+}
+
+TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
+    if (!have("gnuplot --version")) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    const fs::path html = dir / "c.html", out = dir / "out";
+    CmdResult r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --out " + out.string() +
+                        " --html " + html.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_TRUE(fs::exists(html));
+    const std::string page = slurp(html);
+    const auto j = nlohmann::json::parse(slurp(out / "compare.json"));
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+    EXPECT_EQ(page.find("http"), std::string::npos);
+    for (const auto& [raw, escaped] : names) {
+        EXPECT_NE(page.find(escaped), std::string::npos) << escaped;
+        EXPECT_EQ(page.find(raw), std::string::npos) << raw;
+    }
+    const Table t = find_table(page, {"layer", "dataflow", "MACs", "energy (pJ/MAC)", "total energy (pJ)"});
+    ASSERT_EQ(t.size(), 1u + 3 * 2);  // (2 layers + total) x 2 dataflows
+    std::vector<nlohmann::json> groups(j["layers"].begin(), j["layers"].end());
+    groups.push_back(j["total"]);
+    size_t k = 1;
+    for (size_t g = 0; g < groups.size(); ++g)
+        for (const auto& e : groups[g]["results"]) {
+            const Row& row = t[k++];
+            const std::string name = g < names.size() ? names[g].second : "total";
+            EXPECT_EQ(row[col(t, "layer")], name);
+            EXPECT_EQ(row[col(t, "dataflow")], e["dataflow"].get<std::string>());
+            EXPECT_EQ(row[col(t, "MACs")], std::to_string(e["macs"].get<uint64_t>())) << name;
+            EXPECT_EQ(row[col(t, "cycles")], std::to_string(e["cycles"].get<uint64_t>())) << name;
+            expect_close(row[col(t, "total energy (pJ)")], e["energy_pj"]["total"].get<double>(), 1e-5, name + " energy");
+            expect_close(row[col(t, "energy (pJ/MAC)")], e["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
+            expect_close(row[col(t, "DRAM (pJ/MAC)")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-3, name);
+        }
+    const std::vector<std::string> pngs = inline_pngs(page);
+    ASSERT_EQ(pngs.size(), 2u);
+    for (const std::string& png : pngs) {
+        EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+        EXPECT_GT(png.size(), 1000u);
+    }
+    EXPECT_EQ(pngs[0], slurp(out / "energy_by_level.png"));  // --out's images, reused
+
+    // without --out: the charts are rendered to a temporary directory
+    const fs::path html2 = dir / "c2.html";
+    r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --html " + html2.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(inline_pngs(slurp(html2)).size(), 2u);
+    EXPECT_EQ(r.out, slurp(out / "compare.txt"));
+
+    // no gnuplot: exit code 2 before simulating, and no page
+    fs::create_directories(dir / "empty");
+    const fs::path html3 = dir / "c3.html";
+    r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws --html " + html3.string(),
+              "PATH=" + (dir / "empty").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("gnuplot"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(html3));
+}
+
+TEST_F(Html, ChromiumRendersThePages) {
+    if (!have("chromium --version")) GTEST_SKIP() << "chromium is not installed (Debian package chromium)";
+    if (!have("gnuplot --version")) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    const fs::path run_html = dir / "r.html", cmp_html = dir / "c.html";
+    ASSERT_EQ(dfsim("run --arch " + arch() + " --workload " + net() + " --html " + run_html.string()).code, 0);
+    ASSERT_EQ(dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --html " + cmp_html.string()).code, 0);
+    for (const fs::path& page : {run_html, cmp_html}) {
+        const fs::path dom = dir / "dom.txt", err = dir / "chromium.err";
+        // --no-sandbox: needed as root; a private profile so parallel tests do not share one
+        const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+                                "--user-data-dir=" + (dir / "profile").string() + " --dump-dom file://" + page.string() +
+                                " >" + dom.string() + " 2>" + err.string();
+        ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(err);
+        const std::string d = slurp(dom), e = slurp(err);
+        EXPECT_NE(d.find("<table"), std::string::npos) << page;
+        for (const auto& [raw, escaped] : names) EXPECT_NE(d.find("<td>" + escaped + "</td>"), std::string::npos) << escaped;
+        EXPECT_NE(d.find("<td class=\"n\">48600</td>"), std::string::npos);  // A's MACs: 8 x 15 x 15 x 3 x 9
+        EXPECT_NE(d.find("<td>total</td>"), std::string::npos);
+        const bool is_cmp = page == cmp_html;
+        size_t imgs = 0;
+        for (size_t p = 0; (p = d.find("<img ", p)) != std::string::npos; ++p) ++imgs;
+        EXPECT_EQ(imgs, is_cmp ? 2u : 0u) << page;
+        if (is_cmp) {
+            EXPECT_NE(d.find("src=\"data:image/png;base64,"), std::string::npos);
+        }
+        std::istringstream lines(e);
+        for (std::string line; std::getline(lines, line);) {
+            EXPECT_EQ(line.find("CONSOLE"), std::string::npos) << line;
+            EXPECT_EQ(line.find("Uncaught"), std::string::npos) << line;
+        }
+    }
+}
