@@ -17,6 +17,7 @@
 #include "common/config_error.h"
 #include "common/energy.h"
 #include "sim/atomic_file.h"
+#include "sim/format.h"
 #include "sim/gnuplot.h"
 #include "sim/reference.h"
 #include "sim/report.h"
@@ -210,12 +211,6 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
 // Figures: computed here once, shared by the table, JSON, CSV and plots.
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 // One dataflow's result for one layer (or its total).
 struct Entry {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/format.h"
 #include "sim/gnuplot.h"
 #include "sim/report.h"
 
@@ -54,12 +55,6 @@ std::string base64_encode(const std::string& bytes) {
 }
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 std::string num(uint64_t v) { return std::to_string(v); }
 

@@ -4,15 +4,11 @@
 #include <cstdio>
 #include <sstream>
 
+#include "sim/format.h"
+
 namespace dfsim {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 nlohmann::json shape_json(const LayerShape& s) {
     return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
