@@ -358,6 +358,16 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     sum.points = static_cast<int>(points.size());
     sum.resumed = sum.points - static_cast<int>(todo.size());
     sum.run = static_cast<int>(todo.size());
+    jobs = std::max(1, std::min(jobs, static_cast<int>(todo.size())));
+    // a point to run has no file from here on (a stale or damaged one goes now), so while the
+    // workers run, a point is done once its file exists: they write it atomically, complete
+    auto point_file = [&](int i) { return pdir / (std::to_string(i) + ".json"); };
+    for (int i : todo) fs::remove(point_file(i));
+    auto count_done = [&] {
+        int n = sum.resumed;
+        for (int i : todo) n += fs::exists(point_file(i));
+        return n;
+    };
     auto write_point = [&](int i) {
         nlohmann::json row;
         try {
@@ -365,14 +375,8 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
         } catch (const std::exception& e) {
             row = {{"index", i}, {"dataflow", points[static_cast<size_t>(i)].dataflow}, {"status", std::string("error: ") + e.what()}};
         }
-        write_file_atomic((pdir / (std::to_string(i) + ".json")).string(),
+        write_file_atomic(point_file(i).string(),
                           nlohmann::json{{"key", keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
-    };
-    jobs = std::max(1, std::min(jobs, static_cast<int>(todo.size())));
-    auto count_done = [&] {
-        int n = 0;
-        for (size_t i = 0; i < points.size(); ++i) n += point_done(pdir / (std::to_string(i) + ".json"), keys[i]);
-        return n;
     };
     if (!todo.empty()) {
         if (jobs == 1) {
@@ -400,12 +404,12 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
                 }
                 kids.push_back(pid);
             }
-            int alive = jobs, last = -1;
-            while (alive > 0) {
+            int last = -1;
+            while (!kids.empty()) {
                 int status = 0;
-                const pid_t w = waitpid(-1, &status, WNOHANG);
-                if (w > 0) {
-                    --alive;
+                const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
+                if (finished != kids.end()) {
+                    kids.erase(finished);
                     continue;
                 }
                 const int done = count_done();
@@ -422,7 +426,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + kCsvColumns[c];
     csv += "\n";
     for (size_t i = 0; i < points.size(); ++i) {
-        std::ifstream in(pdir / (std::to_string(i) + ".json"));
+        std::ifstream in(point_file(static_cast<int>(i)));
         nlohmann::json row;
         try {
             row = nlohmann::json::parse(in).at("row");
