@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "hw/output_unit.h"
 #include "hw/calendar.h"
+#include "hw/output_unit.h"
 #include "hw/pe_array.h"
+#include "hw/row_conv.h"
 
 namespace dfsim::hw {
 
@@ -158,15 +159,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     for (int ei = 0; ei < Ep; ++ei) {
                         const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
                         std::fill(partial.begin(), partial.end(), 0);
-                        for (int s = 0; s < S; ++s) {
-                            const int32_t wv = w[static_cast<size_t>(s)];
-                            const int32_t* xs = xr + s;
-                            if (U == 1) {
-                                for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f];
-                            } else {
-                                for (int f = 0; f < Fp; ++f) partial[static_cast<size_t>(f)] += wv * xs[f * U];
-                            }
-                        }
+                        row_conv(partial.data(), xr, w.data(), S, U, Fp);
                         int64_t* a = &acc[out_of(mi, ni, ei)];
                         for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
                     }

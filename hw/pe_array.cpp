@@ -5,6 +5,7 @@
 
 #include "hw/calendar.h"
 #include "hw/output_unit.h"
+#include "hw/row_conv.h"
 
 namespace dfsim::hw {
 
@@ -232,15 +233,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
                         for (int jj = 0; jj < s.q; ++jj) {
                             const int32_t* xr = rows[static_cast<size_t>(ridx[jj])].data.data();
                             const int32_t* wr = &x.filter_spad[(static_cast<size_t>(k) * s.q + jj) * S];
-                            for (int t = 0; t < S; ++t) {
-                                const int32_t wv = wr[t];
-                                const int32_t* xs = xr + t;
-                                if (U == 1) {
-                                    for (int f = 0; f < F; ++f) partial[static_cast<size_t>(f)] += wv * xs[f];
-                                } else {
-                                    for (int f = 0; f < F; ++f) partial[static_cast<size_t>(f)] += wv * xs[f * U];
-                                }
-                            }
+                            row_conv(partial.data(), xr, wr, S, U, F);
                         }
                         int64_t* a = &acc[static_cast<size_t>(k) * F];
                         for (int f = 0; f < F; ++f) a[f] += partial[static_cast<size_t>(f)];
