@@ -2,6 +2,9 @@
 
 #include <filesystem>
 
+#include <stdexcept>
+
+#include "common/layer.h"
 #include "common/yaml_reader.h"
 
 namespace dfsim {
@@ -27,6 +30,23 @@ ArchParams resolve(const YamlMap& root) {
         a.pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
         a.pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
         a.pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
+        const std::string gating = m.get_enum("zero_gating", {"ifmap", "weight", "both", "none"}, "ifmap");
+        a.pe.gate_ifmap_zeros = gating == "ifmap" || gating == "both";
+        a.pe.gate_weight_zeros = gating == "weight" || gating == "both";
+        a.pe.zero_skipping = m.get_bool("zero_skipping", false);
+        if (a.pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
+        if (m.has("multipliers")) {
+            a.pe.multipliers = m.get_string_list("multipliers");
+            for (const std::string& k : a.pe.multipliers) {
+                try {
+                    parse_multiplier(k);
+                } catch (const std::invalid_argument& e) {
+                    m.fail("multipliers", e.what());
+                }
+            }
+        }
+        a.pe.lut_max_bits = static_cast<int>(m.get_int("lut_max_bits", 1, 8, 4));
+        a.pe.xnor_bits = static_cast<int>(m.get_int("xnor_bits", 1, 64, 16));
         m.check_no_unknown_keys();
     }
     {
@@ -52,6 +72,7 @@ ArchParams resolve(const YamlMap& root) {
         YamlMap m = root.child("dram");
         a.dram.bytes_per_cycle = m.get_double("bandwidth_bytes_per_cycle", 0.001, 1e6);
         a.dram.latency_cycles = static_cast<int>(m.get_int("latency_cycles", 0, 1000000));
+        a.dram.rlc = m.get_enum("compression", {"none", "rlc"}, "none") == "rlc";
         m.check_no_unknown_keys();
     }
     a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));

@@ -14,6 +14,19 @@ struct PeParams {
     int pipeline_depth = 2;       // cycles from MAC issue to result in the psum spad
     int mac_bits = 8;             // widest operand the multiplier takes (1..16); wider layers are refused
     int psum_bits = 32;           // psum storage width (spad, links, GLB)
+    // Zero gating (BRIEF section 4): a MAC slot with a zero operand reads no filter word, does
+    // no multiply and no psum update; its cycle is spent. Ifmap zeros by default, weight zeros
+    // optionally (a ternary layer always skips its zero weights).
+    bool gate_ifmap_zeros = true;
+    bool gate_weight_zeros = false;
+    // Zero skipping: a gated slot also gives its cycle back where the dataflow can (a PE that
+    // works through its own MACs: rs, ws; a lockstep step only when every PE's slot is zero).
+    bool zero_skipping = false;
+    // Datapaths the PE has (a layer whose multiplier the PE lacks is refused), the widest LUT
+    // operand, and the bits one XNOR-popcount step takes.
+    std::vector<std::string> multipliers{"mac", "lut", "binary", "ternary", "xnor"};
+    int lut_max_bits = 4;
+    int xnor_bits = 16;
 };
 
 struct NocParams {
@@ -40,6 +53,10 @@ struct GlbParams {
 struct DramParams {
     double bytes_per_cycle = 8.0;  // sustained bandwidth, in core cycles
     int latency_cycles = 100;      // first-word latency of a transfer
+    // Run-length compression of feature maps (ifmap loads, output stores) on the DRAM link
+    // (Eyeriss JSSC 2017: 5-bit run, 16-bit level, three pairs per 64-bit word): transfers move
+    // the compressed size of the actual data.
+    bool rlc = false;
 };
 
 // Register-file sizes a dataflow gets under the equal-area rule.

@@ -18,6 +18,25 @@ double EnergyBreakdown::total() const {
     return s;
 }
 
+double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) {
+    const double active = static_cast<double>(c.macs - c.gated_macs);
+    double e = static_cast<double>(c.psum_adds) * t.accumulate(w.psum);
+    switch (w.mult) {
+        case Multiplier::Mac: e += active * t.mac_energy(w.op_filter, w.op_ifmap, w.psum); break;
+        case Multiplier::Lut:
+            e += active * (t.lut_read_energy(w.lut_entries) + t.accumulate(w.psum)) +
+                 static_cast<double>(c.lut_writes) * t.lut_write;
+            break;
+        case Multiplier::Binary:
+        case Multiplier::Ternary: e += active * t.accumulate(w.psum); break;  // pass or negate, then add
+        case Multiplier::Xnor:
+            e += static_cast<double>(c.xnor_bits) / 64.0 * t.xnor_popcount +
+                 static_cast<double>(c.xnor_ops) * t.accumulate(w.psum);
+            break;
+    }
+    return e;
+}
+
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
                                double glb_bytes) {
     EnergyBreakdown e;
@@ -38,11 +57,15 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
             }
             // DRAM psum traffic is the final output only (partial sums never leave the chip)
             const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
-            e.by_level_type[static_cast<int>(l)][static_cast<int>(d)] =
-                static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +
-                static_cast<double>(writes) * t.access(l, true, bits, glb_bytes) + extra;
+            double v = static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +
+                       static_cast<double>(writes) * t.access(l, true, bits, glb_bytes) + extra;
+            // run-length compressed feature maps: the link moves fewer bits than are stored
+            const int di = static_cast<int>(d);
+            if (l == Level::Dram && c.dram_raw_bits[di] > 0 && c.dram_moved_bits[di] != c.dram_raw_bits[di])
+                v *= static_cast<double>(c.dram_moved_bits[di]) / static_cast<double>(c.dram_raw_bits[di]);
+            e.by_level_type[static_cast<int>(l)][di] = v;
         }
-    e.alu = static_cast<double>(c.macs - c.gated_macs) * t.mac + static_cast<double>(c.psum_adds) * t.add;
+    e.alu = alu_energy(c, t, w);
     return e;
 }
 

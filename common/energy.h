@@ -5,14 +5,18 @@
 #include <array>
 
 #include "common/energy_table.h"
+#include "common/layer.h"
 #include "common/types.h"
 
 namespace dfsim {
 
-// Word widths of the data types (bits).
+// Word widths of the data types (bits), and the datapath the ALU energy depends on.
 struct Widths {
     int ifmap = 8, filter = 8, psum = 32;
     int output = 32;  // final outputs (requantized width, or psum width without requantization)
+    Multiplier mult = Multiplier::Mac;
+    int op_ifmap = 8, op_filter = 8;  // operand widths at the multiplier (the values', not the storage's)
+    uint64_t lut_entries = 0;  // LUT multiplier: 2^(filter bits + ifmap bits)
 };
 
 struct EnergyBreakdown {
@@ -24,6 +28,9 @@ struct EnergyBreakdown {
     double total() const;
 };
 
+// ALU energy: per active (non-gated) slot by the layer's multiplier, plus psum accumulations,
+// LUT loads and XNOR-popcount steps.
+double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
                                double glb_bytes);
 
@@ -38,8 +45,12 @@ inline Widths layer_widths(const Layer& l, const ArchParams& a) {
     Widths w;
     w.ifmap = l.ifmap.bits;
     w.filter = l.filter.bits;
-    w.psum = a.pe.psum_bits;
-    w.output = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+    w.psum = l.psum_bits > 0 ? l.psum_bits : a.pe.psum_bits;
+    w.output = l.requant.enabled ? l.requant.out.bits : w.psum;
+    w.mult = l.multiplier;
+    w.op_ifmap = l.ifmap_values().bits;
+    w.op_filter = l.filter_values().bits;
+    if (l.multiplier == Multiplier::Lut) w.lut_entries = uint64_t{1} << (l.ifmap_values().bits + l.filter_values().bits);
     return w;
 }
 }  // namespace dfsim

@@ -15,6 +15,15 @@ double EnergyTable::access(Level l, bool is_write, int bits, double glb_bytes) c
     return e;
 }
 
+double EnergyTable::mac_energy(int wb, int ab, int pb) const {
+    const double mult = multiply < 0 ? mac : multiply;
+    return mult * (static_cast<double>(wb) * ab / 64.0) + (mac - mult) * pb / 32.0;
+}
+
+double EnergyTable::lut_read_energy(uint64_t entries) const {
+    return lut_read * std::pow(static_cast<double>(entries) / lut_reference_entries, lut_size_exponent);
+}
+
 namespace {
 EnergyTable resolve(const YamlMap& root) {
     EnergyTable t;
@@ -38,6 +47,12 @@ EnergyTable resolve(const YamlMap& root) {
     YamlMap alu = root.child("alu");
     t.mac = alu.get_double("mac", 0.0, 1e9);
     t.add = alu.get_double("add", 0.0, 1e9);
+    t.multiply = alu.get_double("multiply", 0.0, t.mac, t.mac);
+    t.lut_read = alu.get_double("lut_read", 0.0, 1e9, -1);
+    t.lut_write = alu.get_double("lut_write", 0.0, 1e9, -1);
+    t.lut_reference_entries = alu.get_double("lut_reference_entries", 1.0, 1e9, 16);
+    t.lut_size_exponent = alu.get_double("lut_size_exponent", 0.0, 4.0, 0.5);
+    t.xnor_popcount = alu.get_double("xnor_popcount", 0.0, 1e9, -1);
     alu.check_no_unknown_keys();
     root.check_no_unknown_keys();
     return t;

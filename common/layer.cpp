@@ -1,7 +1,9 @@
 #include "common/layer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 #include "common/config_error.h"
 #include "common/scalesim.h"
@@ -13,14 +15,53 @@ namespace {
 
 Format read_format(const YamlMap& m, const Format& dflt) {
     Format f = dflt;
-    f.bits = static_cast<int>(m.get_int("bits", 1, 8, dflt.bits));
-    f.is_signed = m.get_bool("signed", dflt.is_signed);
+    f.binary = m.get_bool("binary", false);
+    f.bits = static_cast<int>(m.get_int("bits", 1, 16, f.binary ? 1 : dflt.bits));
+    f.is_signed = m.get_bool("signed", f.binary ? true : dflt.is_signed);
+    if (f.binary && f.bits != 1) m.fail("bits", "expected 1 for a binary format (one bit encodes -1 or +1), got " + std::to_string(f.bits));
+    const int64_t span = int64_t{1} << f.bits;
+    f.zero_point = static_cast<int32_t>(m.get_int("zero_point", f.is_signed ? -span / 2 : 0, f.is_signed ? span / 2 - 1 : span - 1, 0));
+    if (f.binary && f.zero_point != 0) m.fail("zero_point", "expected 0 for a binary format");
     m.check_no_unknown_keys();
     return f;
 }
 
+// Per-layer bit widths: bits: {ifmap: {...}, filter: {...}, psum: {bits: N}}
+void read_bits(const YamlMap& b, Format& ifmap, Format& filter, int& psum_bits) {
+    if (auto f = b.opt_child("ifmap")) ifmap = read_format(*f, ifmap);
+    if (auto f = b.opt_child("filter")) filter = read_format(*f, filter);
+    if (auto f = b.opt_child("psum")) {
+        psum_bits = static_cast<int>(f->get_int("bits", 4, 32));
+        f->check_no_unknown_keys();
+    }
+    b.check_no_unknown_keys();
+}
+
+// The datapath a layer's formats allow (see Multiplier); fails on `field` otherwise.
+void check_multiplier(const YamlMap& m, const std::string& field, Multiplier k, const Format& ifmap, const Format& filter) {
+    const std::string name(to_string(k));
+    if ((k == Multiplier::Binary || k == Multiplier::Xnor) && !filter.binary)
+        m.fail(field, "expected a binary filter format (bits: {filter: {binary: true}}) for multiplier " + name);
+    if (k == Multiplier::Xnor && !ifmap.binary)
+        m.fail(field, "expected a binary ifmap format (bits: {ifmap: {binary: true}}) for multiplier xnor");
+    if (k == Multiplier::Ternary && (filter.binary || !filter.is_signed || filter.bits < 2 || filter.zero_point != 0))
+        m.fail(field, "expected a signed filter format of at least 2 bits without zero point for multiplier ternary "
+                      "(weights -1, 0, +1), got " + to_string(filter));
+    if (k != Multiplier::Xnor && ifmap.binary)
+        m.fail(field, "expected multiplier xnor for a binary ifmap format, got " + name);
+    if ((k == Multiplier::Mac || k == Multiplier::Lut) && filter.binary)
+        m.fail(field, "expected multiplier binary or xnor for a binary filter format, got " + name);
+}
+
 SyntheticSource read_source(const YamlMap& m, const SyntheticSource& dflt) {
     SyntheticSource s = dflt;
+    s.file = m.get_string("file", "");
+    if (!s.file.empty()) {
+        // real data: relative to the workload file; read by load_network (load_tensor_files)
+        const std::filesystem::path p = std::filesystem::path(m.file()).parent_path() / s.file;
+        if (!std::filesystem::exists(p)) m.fail("file", "expected an existing .npy file, got '" + s.file + "'");
+        s.file = p.lexically_normal().string();
+    }
     s.distribution = m.get_enum("distribution", {"uniform", "normal", "laplace"}, dflt.distribution);
     s.zero_fraction = m.get_double("zero_fraction", 0.0, 1.0, dflt.zero_fraction);
     s.scale = m.get_double("scale", 1e-6, 1.0, dflt.scale);
@@ -32,8 +73,14 @@ SyntheticSource read_source(const YamlMap& m, const SyntheticSource& dflt) {
 struct Defaults {
     int batch = 1;
     Format ifmap{8, true}, filter{8, true};
+    int psum_bits = 0;
+    Multiplier multiplier = Multiplier::Mac;
     SyntheticSource ifmap_data, filter_data;
 };
+
+Multiplier read_multiplier(const YamlMap& m, Multiplier dflt) {
+    return parse_multiplier(m.get_enum("multiplier", {"mac", "lut", "binary", "ternary", "xnor"}, std::string(to_string(dflt))));
+}
 
 // A pool or add layer (host work): its shape and, for a pool, the window and operation. It has
 // no filters, operand formats, data or requantization, so those fields are unknown here.
@@ -95,11 +142,10 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
 
     l.ifmap = d.ifmap;
     l.filter = d.filter;
-    if (auto b = m.opt_child("bits")) {
-        if (auto f = b->opt_child("ifmap")) l.ifmap = read_format(*f, d.ifmap);
-        if (auto f = b->opt_child("filter")) l.filter = read_format(*f, d.filter);
-        b->check_no_unknown_keys();
-    }
+    l.psum_bits = d.psum_bits;
+    if (auto b = m.opt_child("bits")) read_bits(*b, l.ifmap, l.filter, l.psum_bits);
+    l.multiplier = read_multiplier(m, d.multiplier);
+    check_multiplier(m, "multiplier", l.multiplier, l.ifmap, l.filter);
     l.ifmap_data = d.ifmap_data;
     l.filter_data = d.filter_data;
     // Per-layer seeds differ by default so layers do not see identical data.
@@ -112,8 +158,11 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
     }
     if (auto r = m.opt_child("requant")) {
         l.requant.enabled = true;
-        l.requant.multiplier = static_cast<int32_t>(r->get_int("multiplier", 1, INT32_MAX));
-        l.requant.shift = static_cast<int>(r->get_int("shift", 0, 62));
+        l.requant.calibrate = r->get_bool("auto", false);
+        if (!l.requant.calibrate) {
+            l.requant.multiplier = static_cast<int32_t>(r->get_int("multiplier", 1, INT32_MAX));
+            l.requant.shift = static_cast<int>(r->get_int("shift", 0, 62));
+        }
         l.requant.relu = r->get_bool("relu", false);
         if (auto o = r->opt_child("out")) l.requant.out = read_format(*o, l.requant.out);
         r->check_no_unknown_keys();
@@ -134,11 +183,8 @@ Network load_network(const std::string& path) {
     Defaults d;
     if (auto dm = root.opt_child("defaults")) {
         d.batch = static_cast<int>(dm->get_int("batch", 1, 4096, 1));
-        if (auto b = dm->opt_child("bits")) {
-            if (auto f = b->opt_child("ifmap")) d.ifmap = read_format(*f, d.ifmap);
-            if (auto f = b->opt_child("filter")) d.filter = read_format(*f, d.filter);
-            b->check_no_unknown_keys();
-        }
+        if (auto b = dm->opt_child("bits")) read_bits(*b, d.ifmap, d.filter, d.psum_bits);
+        d.multiplier = read_multiplier(*dm, d.multiplier);
         if (auto dd = dm->opt_child("data")) {
             if (auto f = dd->opt_child("ifmap")) d.ifmap_data = read_source(*f, d.ifmap_data);
             if (auto f = dd->opt_child("filter")) d.filter_data = read_source(*f, d.filter_data);
@@ -157,6 +203,30 @@ Network load_network(const std::string& path) {
     return net;
 }
 
+std::string to_string(const Format& f) {
+    if (f.binary) return "binary";
+    std::string s = (f.is_signed ? "int" : "uint") + std::to_string(f.bits);
+    if (f.zero_point != 0) s += "-zp" + std::to_string(f.zero_point);
+    return s;
+}
+
+std::string_view to_string(Multiplier m) {
+    switch (m) {
+        case Multiplier::Mac: return "mac";
+        case Multiplier::Lut: return "lut";
+        case Multiplier::Binary: return "binary";
+        case Multiplier::Ternary: return "ternary";
+        case Multiplier::Xnor: return "xnor";
+    }
+    return "?";
+}
+
+Multiplier parse_multiplier(std::string_view name) {
+    for (Multiplier m : {Multiplier::Mac, Multiplier::Lut, Multiplier::Binary, Multiplier::Ternary, Multiplier::Xnor})
+        if (to_string(m) == name) return m;
+    throw std::invalid_argument("unknown multiplier '" + std::string(name) + "' (expected mac, lut, binary, ternary or xnor)");
+}
+
 uint64_t Layer::host_ops() const {
     const LayerShape& s = shape;
     if (type == "pool") return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
@@ -166,6 +236,8 @@ uint64_t Layer::host_ops() const {
 
 Layer stored_layer(const Layer& l, int word_bits) {
     Layer x = l;
+    if (x.ifmap.bits < word_bits && !x.value_bits_ifmap) x.value_bits_ifmap = x.ifmap.bits;
+    if (x.filter.bits < word_bits && !x.value_bits_filter) x.value_bits_filter = x.filter.bits;
     x.ifmap.bits = std::max(x.ifmap.bits, word_bits);
     x.filter.bits = std::max(x.filter.bits, word_bits);
     return x;

@@ -1,7 +1,9 @@
-// Output requantization (the output unit's arithmetic), integer-only so it is bit-exact:
+// Output requantization (the output unit's arithmetic), integer-only so it is bit-exact. For
+// output channel m (multiplier and shift per channel, or the layer's scalar pair):
 //   y = relu ? max(acc, 0) : acc
 //   y = floor((y * multiplier + 2^(shift-1)) / 2^shift)      (round half up; shift 0: y * multiplier)
-//   y = clamp(y, out.min(), out.max())
+//   y = clamp(y, out.min(), out.max())                          (binary out: y >= 0 ? +1 : -1)
+// The layer's bias, if any, is added to `acc` before this (OutputUnit, reference_conv).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -10,13 +12,15 @@
 
 namespace dfsim {
 
-inline int32_t requantize(int64_t acc, const Requant& rq) {
+inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
     __int128 y = rq.relu ? std::max<int64_t>(acc, 0) : acc;
-    y *= rq.multiplier;
-    if (rq.shift > 0) {
-        y += static_cast<__int128>(1) << (rq.shift - 1);
-        y >>= rq.shift;  // arithmetic shift: floor division by 2^shift
+    y *= rq.multiplier_of(m);
+    const int shift = rq.shift_of(m);
+    if (shift > 0) {
+        y += static_cast<__int128>(1) << (shift - 1);
+        y >>= shift;  // arithmetic shift: floor division by 2^shift
     }
+    if (rq.out.binary) return y >= 0 ? 1 : -1;
     const __int128 lo = rq.out.min(), hi = rq.out.max();
     return static_cast<int32_t>(std::clamp(y, lo, hi));
 }

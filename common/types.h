@@ -63,8 +63,16 @@ struct AccessCounts {
 // (utilization, energy, pJ/MAC) are computed when reporting.
 struct ActionCounts {
     AccessCounts acc;
-    uint64_t macs = 0;          // MAC slots issued (including gated ones)
-    uint64_t gated_macs = 0;    // MACs whose ifmap operand was zero: filter read and multiply skipped
+    uint64_t macs = 0;          // MAC slots (operand pairs) issued, including gated ones
+    uint64_t gated_macs = 0;    // slots with a zero operand (as pe.zero_gating says): no filter read, no ALU op, no psum update
+    uint64_t skipped_macs = 0;  // gated slots whose cycle was also saved (pe.zero_skipping, where the dataflow can)
+    uint64_t lut_writes = 0;    // LUT entries written (table loads: entries x PEs, once per layer)
+    uint64_t xnor_ops = 0;      // XNOR-popcount steps (each over up to pe.xnor_bits operand pairs)
+    uint64_t xnor_bits = 0;     // operand pairs those steps covered (padding masked out)
+    // DRAM traffic in bits per data type (reads + writes): as stored (raw) and as moved over the
+    // link (after run-length compression of feature maps; equal to raw without it).
+    std::array<uint64_t, kNumDataTypes> dram_raw_bits{};
+    std::array<uint64_t, kNumDataTypes> dram_moved_bits{};
     uint64_t psum_adds = 0;     // accumulations of incoming partial sums (ALU adds)
     uint64_t requant_ops = 0;   // output values requantized on the way to the buffer
     // Psum words written to the GLB at the final output width (after requantization): these
@@ -82,6 +90,14 @@ struct ActionCounts {
             }
         f(macs, o.macs);
         f(gated_macs, o.gated_macs);
+        f(skipped_macs, o.skipped_macs);
+        f(lut_writes, o.lut_writes);
+        f(xnor_ops, o.xnor_ops);
+        f(xnor_bits, o.xnor_bits);
+        for (int t = 0; t < kNumDataTypes; ++t) {
+            f(dram_raw_bits[t], o.dram_raw_bits[t]);
+            f(dram_moved_bits[t], o.dram_moved_bits[t]);
+        }
         f(psum_adds, o.psum_adds);
         f(requant_ops, o.requant_ops);
         f(glb_output_writes, o.glb_output_writes);

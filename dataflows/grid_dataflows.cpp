@@ -187,6 +187,7 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
             g.psum_in = pi.psum_in;
             g.final_out = pi.final_out;
             g.requant = l.requant;
+            g.m_abs0 = st.g * s.Mg() + st.M0;
             g.ifmap_bits = l.ifmap.bits;
             g.filter_bits = l.filter.bits;
             out.push_back(std::move(op));

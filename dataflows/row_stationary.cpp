@@ -149,6 +149,7 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
             rp.psum_in = pi.psum_in;
             rp.final_out = pi.final_out;
             rp.requant = l.requant;
+            rp.m_abs0 = st.g * s.Mg() + st.M0;
             rp.ifmap_bits = l.ifmap.bits;
             rp.filter_bits = l.filter.bits;
             rp.sets = make_sets(a, m, pi);

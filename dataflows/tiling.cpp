@@ -198,6 +198,9 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tot.counts.acc.at(Level::Dram, d).reads += b.words();
         tot.counts.acc.at(Level::Glb, d).writes += b.words();
         tot.dram_bytes += bytes_of(b.words(), bits);
+        // uncompressed: the analytical model does not see the data (dram.compression moves less)
+        tot.counts.dram_raw_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
+        tot.counts.dram_moved_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
     };
     // image tiles: all walked unless there are more than two full ones
     const int n_tiles = (l.shape.N + t.Nt - 1) / t.Nt;
@@ -218,6 +221,8 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
             tot.counts.glb_output_reads += w;
             tot.counts.acc.at(Level::Dram, DataType::Psum).writes += w;
             tot.dram_bytes += bytes_of(w, out_bits);
+            tot.counts.dram_raw_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
+            tot.counts.dram_moved_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
         }
         tile(st, tot);
     });

@@ -12,6 +12,7 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
       m_writes(program.ops.size(), {-1, -1, -1}) {
     m_dram = std::make_unique<Dram>("dram", arch.dram, m_period, image, m_glb, m_counts);
     m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
+    m_array->set_datapath(program.datapath);
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
         switch (op.kind) {

@@ -139,7 +139,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     const int32_t* wp = &flt.data[flt.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
                     const int32_t* xp = &win[static_cast<size_t>(ci) * run];
                     int32_t part = 0;
-                    for (size_t k = 0; k < run; ++k) part += wp[k] * xp[k];
+                    row_conv(m_dp, &part, xp, wp, static_cast<int>(run), 1, 1);
                     sum += part;
                 }
                 acc[out_of(mi, ni, 0)] += sum;
@@ -159,7 +159,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     for (int ei = 0; ei < Ep; ++ei) {
                         const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
                         std::fill(partial.begin(), partial.end(), 0);
-                        row_conv(partial.data(), xr, w.data(), S, U, Fp);
+                        row_conv(m_dp, partial.data(), xr, w.data(), S, U, Fp);
                         int64_t* a = &acc[out_of(mi, ni, ei)];
                         for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
                     }
@@ -167,20 +167,46 @@ uint64_t PeArray::execute(const GridPass& g) {
     }
     // the output unit: requantize (final) or saturate to the psum width
     const int out_bits = (g.final_out && g.requant.enabled) ? g.requant.out.bits : pp.psum_bits;
-    const OutputUnit output_unit(pp.psum_bits, g.final_out, g.requant);
+    const OutputUnit output_unit(pp.psum_bits, g.final_out, g.requant, m_dp.bias);
     ActionCounts& cnt = m_counts;
     for (int mi = 0; mi < Mp; ++mi)
         for (int ni = 0; ni < Np; ++ni)
         for (int ei = 0; ei < Ep; ++ei)
             for (int f = 0; f < Fp; ++f) {
-                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = output_unit(acc[out_of(mi, ni, ei) + f], cnt);
+                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = output_unit(acc[out_of(mi, ni, ei) + f], g.m_abs0 + g.m0 + mi, cnt);
             }
 
     // --- counts
     auto& A = cnt.acc;
     const uint64_t pixels = static_cast<uint64_t>(Np) * Ep * Fp;
+    const uint64_t pixels_of_pass = pixels;
     const uint64_t macs = static_cast<uint64_t>(Mp) * Cp * Rp * S * pixels;
-    const uint64_t gated = static_cast<uint64_t>(Mp) * zero_taps;
+    const Datapath& dp = m_dp;
+    uint64_t gated = 0;
+    if (dp.gates() && !dp.gate_w) {
+        gated = static_cast<uint64_t>(Mp) * zero_taps;
+    } else if (dp.gates()) {
+        // per (channel, filter row, tap): the pixels whose ifmap word there is zero; a zero weight
+        // gates all the pass's pixels of its filter
+        for (int ci = 0; ci < Cp; ++ci)
+            for (int ri = 0; ri < Rp; ++ri)
+                for (int s = 0; s < S; ++s) {
+                    uint64_t zx = 0;
+                    if (dp.gate_x)
+                        for (int ni = 0; ni < Np; ++ni)
+                            for (int ei = 0; ei < Ep; ++ei) {
+                                const int32_t* x = &xbuf[row_of(ni, ci, ei, ri) * Wn];
+                                for (int f = 0; f < Fp; ++f) zx += x[f * U + s] == 0;
+                            }
+                    for (int mi = 0; mi < Mp; ++mi)
+                        gated += flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s) == 0 ? pixels_of_pass : zx;
+                }
+    }
+    if (dp.kind == Multiplier::Xnor) {  // one popcount step per output, (channel, filter row) and xnor_bits taps
+        cnt.xnor_ops += static_cast<uint64_t>(Mp) * Cp * Rp * pixels_of_pass *
+                        ceil_div(static_cast<uint64_t>(S), static_cast<uint64_t>(dp.xnor_bits));
+        cnt.xnor_bits += macs - static_cast<uint64_t>(Mp) * zero_taps;
+    }
     cnt.macs += macs;
     cnt.gated_macs += gated;
     if (!nlr) {  // the MAC reads its operands and its psum from the PE's register files
@@ -259,6 +285,7 @@ uint64_t PeArray::execute(const GridPass& g) {
     for (int ci = 0; ci < Cp; ++ci)
         for (int ei = 0; ei < Ep; ++ei)
             for (int ri = 0; ri < Rp; ++ri) real_rows_at_e[static_cast<size_t>(ei)] += row_real[row_of(0, ci, ei, ri)];
+    const uint64_t t_lut = load_lut();  // the layer's first pass loads the PEs' LUTs first
     uint64_t end = 0;
     if (ws) {
         const uint64_t bits = fwords * fb;
@@ -364,7 +391,7 @@ uint64_t PeArray::execute(const GridPass& g) {
         const uint64_t b = n_out * static_cast<uint64_t>(out_bits);
         end = std::max(out_bus.place(done, b), glb_port.place(done, b));
     }
-    return end;
+    return t_lut + end;
 }
 
 }  // namespace dfsim::hw

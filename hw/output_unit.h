@@ -1,5 +1,6 @@
 // The output unit on the array's way into the global buffer: a finished output is requantized
-// (if the layer requantizes), a partial sum is saturated to the psum storage width.
+// (if the layer requantizes) after the layer's bias is added, a partial sum is saturated to the
+// psum storage width.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -12,12 +13,14 @@ namespace dfsim::hw {
 
 class OutputUnit {
 public:
-    OutputUnit(int psum_bits, bool final_out, const Requant& rq)
-        : m_max((int64_t{1} << (psum_bits - 1)) - 1), m_final(final_out), m_rq(rq) {}
-    int32_t operator()(int64_t v, ActionCounts& cnt) const {
+    OutputUnit(int psum_bits, bool final_out, const Requant& rq, const std::vector<int32_t>& bias)
+        : m_max((int64_t{1} << (psum_bits - 1)) - 1), m_final(final_out), m_rq(rq), m_bias(bias) {}
+    // `m`: the value's absolute output channel (per-channel scale and bias).
+    int32_t operator()(int64_t v, int m, ActionCounts& cnt) const {
+        if (m_final && !m_bias.empty()) v += m_bias[static_cast<size_t>(m)];
         if (m_final && m_rq.enabled) {
             cnt.requant_ops++;
-            return requantize(v, m_rq);
+            return requantize(v, m_rq, m);
         }
         if (v > m_max || v < -m_max - 1) {
             cnt.psum_saturations++;
@@ -30,6 +33,7 @@ private:
     int64_t m_max;
     bool m_final;
     Requant m_rq;
+    const std::vector<int32_t>& m_bias;
 };
 
 }  // namespace dfsim::hw

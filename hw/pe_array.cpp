@@ -23,6 +23,7 @@ struct RowBuf {
     uint64_t real_words = 0;     // words read from the buffer (the rest are padding zeros)
     uint64_t consumers = 0;      // PEs that take this row
     uint64_t zero_window_taps = 0;  // sum over output columns of the zeros in that column's window
+    std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
 };
 
 }  // namespace
@@ -49,6 +50,15 @@ void PeArray::start(const GridPass& pass, std::function<void()> done) {
 void PeArray::launch(uint64_t cycles, std::function<void()> done) {
     m_done_cb = std::move(done);
     m_done_ev.notify(m_period * static_cast<double>(cycles));
+}
+
+uint64_t PeArray::load_lut() {
+    if (m_dp.kind != Multiplier::Lut || m_lut_loaded) return 0;
+    m_lut_loaded = true;
+    // broadcast over the filter bus into every PE's table
+    const uint64_t entries = m_dp.table.size();
+    m_counts.lut_writes += entries * static_cast<uint64_t>(m_arch.num_pes());
+    return ceil_div(entries * static_cast<uint64_t>(m_dp.lut_entry_bits), static_cast<uint64_t>(m_arch.noc.filter_bus_bits));
 }
 
 void PeArray::on_done() {
@@ -132,7 +142,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
                     if (it == row_index.end()) {
                         idx = static_cast<int>(rows.size());
                         row_index.emplace(key, idx);
-                        rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0});
+                        rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0, {}});
                     } else {
                         idx = it->second;
                     }
@@ -157,8 +167,10 @@ uint64_t PeArray::execute(const RowPass& ps) {
                 }
             }
         }
+        rb.zero_at_tap.assign(static_cast<size_t>(S), 0);
         for (int f = 0; f < F; ++f)
-            for (int s = 0; s < S; ++s) rb.zero_window_taps += rb.data[static_cast<size_t>(f * U + s)] == 0;
+            for (int s = 0; s < S; ++s) rb.zero_at_tap[static_cast<size_t>(s)] += rb.data[static_cast<size_t>(f * U + s)] == 0;
+        for (uint32_t z : rb.zero_at_tap) rb.zero_window_taps += z;
     }
 
     // --- filter load over the filter bus (multicast along each set row)
@@ -203,10 +215,17 @@ uint64_t PeArray::execute(const RowPass& ps) {
 
     // --- values: each PE computes its 1-D row convolutions; psums accumulate up each chain
     const int out_bits = (ps.final_out && ps.requant.enabled) ? ps.requant.out.bits : pp.psum_bits;
-    const OutputUnit output_unit(pp.psum_bits, ps.final_out, ps.requant);
+    const OutputUnit output_unit(pp.psum_bits, ps.final_out, ps.requant, m_dp.bias);
     ActionCounts& cnt = m_counts;
     std::vector<int64_t> acc;
     std::vector<int32_t> partial(static_cast<size_t>(F));
+    const Datapath& dp = m_dp;
+    const bool xnor = dp.kind == Multiplier::Xnor;
+    const uint64_t xnor_steps = ceil_div(static_cast<uint64_t>(S), static_cast<uint64_t>(dp.xnor_bits));
+    // skipped slots per PE and output column (zero skipping: the PE spends no cycle on them)
+    std::vector<uint32_t> skip_at;
+    if (dp.skip) skip_at.assign(static_cast<size_t>(n_sets) * h * e * F, 0);
+    std::vector<uint32_t> wzero(static_cast<size_t>(S));
     for (const auto& chain : chains) {
         const RowSet& top = ps.sets[static_cast<size_t>(chain.back())];
         const int p = top.p;
@@ -225,7 +244,8 @@ uint64_t PeArray::execute(const RowPass& ps) {
                 const RowSet& s = ps.sets[static_cast<size_t>(k_set)];
                 for (int i = h - 1; i >= 0; --i) {
                     const Pe& x = pe(s.pe_row0 + i, s.pe_col0 + j);
-                    const int* ridx = &pe_rows[((static_cast<size_t>(k_set) * h + i) * e + j) * qmax];
+                    const size_t pe_idx = (static_cast<size_t>(k_set) * h + i) * e + j;
+                    const int* ridx = &pe_rows[pe_idx * qmax];
                     uint64_t zero_taps = 0;
                     for (int jj = 0; jj < s.q; ++jj) zero_taps += rows[static_cast<size_t>(ridx[jj])].zero_window_taps;
                     for (int k = 0; k < p; ++k) {
@@ -233,15 +253,57 @@ uint64_t PeArray::execute(const RowPass& ps) {
                         for (int jj = 0; jj < s.q; ++jj) {
                             const int32_t* xr = rows[static_cast<size_t>(ridx[jj])].data.data();
                             const int32_t* wr = &x.filter_spad[(static_cast<size_t>(k) * s.q + jj) * S];
-                            row_conv(partial.data(), xr, wr, S, U, F);
+                            row_conv(dp, partial.data(), xr, wr, S, U, F);
                         }
                         int64_t* a = &acc[static_cast<size_t>(k) * F];
                         for (int f = 0; f < F; ++f) a[f] += partial[static_cast<size_t>(f)];
                     }
                     const uint64_t macs = static_cast<uint64_t>(p) * s.q * S * F;
-                    const uint64_t gated = static_cast<uint64_t>(p) * zero_taps;
+                    // gated slots: a (filter, tap) pair whose weight is zero gates all F columns,
+                    // otherwise the columns whose ifmap word at that tap is zero
+                    uint64_t gated = 0;
+                    if (dp.gates()) {
+                        if (!dp.gate_w) {
+                            gated = static_cast<uint64_t>(p) * zero_taps;
+                        } else {
+                            for (int jj = 0; jj < s.q; ++jj) {
+                                const RowBuf& rb = rows[static_cast<size_t>(ridx[jj])];
+                                std::fill(wzero.begin(), wzero.end(), 0);
+                                for (int k = 0; k < p; ++k)
+                                    for (int t = 0; t < S; ++t)
+                                        wzero[static_cast<size_t>(t)] += x.filter_spad[(static_cast<size_t>(k) * s.q + jj) * S + t] == 0;
+                                for (int t = 0; t < S; ++t) {
+                                    const uint64_t wz = wzero[static_cast<size_t>(t)];
+                                    gated += wz * F + (dp.gate_x ? (p - wz) * rb.zero_at_tap[static_cast<size_t>(t)] : 0);
+                                }
+                                if (dp.skip) {
+                                    uint32_t* sk = &skip_at[pe_idx * F];
+                                    for (int f = 0; f < F; ++f)
+                                        for (int t = 0; t < S; ++t) {
+                                            const bool xz = dp.gate_x && rb.data[static_cast<size_t>(f * U + t)] == 0;
+                                            sk[f] += xz ? static_cast<uint32_t>(p) : wzero[static_cast<size_t>(t)];
+                                        }
+                                }
+                            }
+                        }
+                        if (dp.skip && !dp.gate_w) {  // ifmap zeros only: p slots per zero word
+                            uint32_t* sk = &skip_at[pe_idx * F];
+                            for (int jj = 0; jj < s.q; ++jj) {
+                                const RowBuf& rb = rows[static_cast<size_t>(ridx[jj])];
+                                for (int f = 0; f < F; ++f)
+                                    for (int t = 0; t < S; ++t) sk[f] += rb.data[static_cast<size_t>(f * U + t)] == 0 ? static_cast<uint32_t>(p) : 0;
+                            }
+                        }
+                    }
+                    if (xnor) {  // one popcount step per (filter, channel, column) and xnor_bits taps
+                        uint64_t pad = 0;
+                        for (int jj = 0; jj < s.q; ++jj) pad += rows[static_cast<size_t>(ridx[jj])].zero_window_taps;
+                        cnt.xnor_ops += static_cast<uint64_t>(p) * s.q * F * xnor_steps;
+                        cnt.xnor_bits += macs - static_cast<uint64_t>(p) * pad;
+                    }
                     cnt.macs += macs;
                     cnt.gated_macs += gated;
+                    if (dp.skip) cnt.skipped_macs += gated;
                     cnt.acc.at(Level::Rf, DataType::Ifmap).reads += macs;
                     cnt.acc.at(Level::Rf, DataType::Filter).reads += macs - gated;
                     cnt.acc.at(Level::Rf, DataType::Psum).reads += macs - gated;
@@ -264,7 +326,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (ps.final_out) cnt.glb_output_writes += pf;
             for (int k = 0; k < p; ++k)
                 for (int f = 0; f < F; ++f) {
-                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = output_unit(acc[static_cast<size_t>(k) * F + f], cnt);
+                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = output_unit(acc[static_cast<size_t>(k) * F + f], ps.m_abs0 + top.m0 + k, cnt);
                 }
         }
     }
@@ -293,6 +355,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
     const uint64_t K = rows.size();
     const uint64_t depth = static_cast<uint64_t>(pp.pipeline_depth);
     std::vector<uint64_t> col_done(static_cast<size_t>(F), 0);
+    const uint64_t t_lut = load_lut();  // the layer's first pass loads the PEs' LUTs first
     uint64_t pass_end = t_filt;
     uint64_t bus_free = 0;
 
@@ -305,9 +368,13 @@ uint64_t PeArray::execute(const RowPass& ps) {
                 bool have_in = false;
                 for (size_t ci = 0; ci < chain.size(); ++ci) {
                     const RowSet& s = ps.sets[static_cast<size_t>(chain[ci])];
-                    const uint64_t mac_cycles = static_cast<uint64_t>(p) * s.q * S;
+                    const uint64_t mac_cycles_full = xnor ? static_cast<uint64_t>(p) * s.q * xnor_steps
+                                                          : static_cast<uint64_t>(p) * s.q * S;
                     for (int i = h - 1; i >= 0; --i) {
                         Pe& x = pe(s.pe_row0 + i, s.pe_col0 + j);
+                        const uint64_t mac_cycles = dp.skip
+                            ? mac_cycles_full - skip_at[((static_cast<size_t>(chain[ci]) * h + i) * e + j) * F + f]
+                            : mac_cycles_full;
                         // With psum spad room for two columns, the PE computes column f while
                         // column f-1's psums wait for their partners from below; it cannot run
                         // further ahead than that (column f-2 must have been sent).
@@ -358,7 +425,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (f < F) run_column(f, end);
         }
     }
-    return pass_end;
+    return t_lut + pass_end;
 }
 
 }  // namespace dfsim::hw

@@ -49,6 +49,8 @@ public:
     void start(const RowPass& pass, std::function<void()> done);
     void start(const GridPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
+    // The layer's datapath (multiplier, LUT, gating); its LUT is loaded before the first pass.
+    void set_datapath(const Datapath& dp) { m_dp = dp; m_lut_loaded = false; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     uint64_t execute(const RowPass& pass);
@@ -57,6 +59,8 @@ public:
 private:
     void on_done();  // SC_METHOD
     void launch(uint64_t cycles, std::function<void()> done);
+    // Loads the LUT into every PE the first time (counts its writes); returns the cycles it takes.
+    uint64_t load_lut();
     Pe& pe(int r, int c) { return m_pes[static_cast<size_t>(r) * m_arch.cols + c]; }
 
     ArchParams m_arch;
@@ -64,6 +68,8 @@ private:
     GlobalBuffer& m_glb;
     ActionCounts& m_counts;
     std::vector<Pe> m_pes;
+    Datapath m_dp;
+    bool m_lut_loaded = false;
     sc_core::sc_event m_done_ev;
     std::function<void()> m_done_cb;
 };

@@ -11,6 +11,7 @@
 
 #include "common/layer.h"
 #include "common/types.h"
+#include "hw/row_conv.h"
 
 namespace dfsim::hw {
 
@@ -62,6 +63,7 @@ struct RowPass {
     bool psum_in = false;      // chain bottoms start from the psum slot's values (else from zero)
     bool final_out = false;    // the output unit requantizes (if enabled) on the way to the slot
     Requant requant;
+    int m_abs0 = 0;            // absolute output channel of filter 0 of the filter slot (per-channel requant, bias)
     int ifmap_bits = 8, filter_bits = 8;
     std::vector<RowSet> sets;
 };
@@ -105,6 +107,7 @@ struct GridPass {
     bool psum_in = false;        // start from the psum slot's values (else from zero)
     bool final_out = false;      // the output unit requantizes (if enabled) on the way to the slot
     Requant requant;
+    int m_abs0 = 0;              // absolute output channel of filter 0 of the filter slot
     int ifmap_bits = 8, filter_bits = 8;
 };
 
@@ -122,6 +125,7 @@ struct Op {
 struct Program {
     std::vector<SlotDecl> slots;
     std::vector<Op> ops;
+    Datapath datapath;  // the PEs' arithmetic for this layer (set by the driver, not the dataflow)
     uint64_t glb_bytes() const {
         uint64_t b = 0;
         for (const auto& s : slots) b += (s.words * static_cast<uint64_t>(s.bits) + 7) / 8;

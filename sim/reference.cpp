@@ -11,6 +11,31 @@ namespace dfsim {
 // (terms outside the image are zero), in int64. The loops run over (c, r, k) outside and
 // (y, x) inside so the innermost loop walks an ifmap row; the sum is the definition's.
 Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
+    return reference_output(l, reference_acc(l, ifmap, filter));
+}
+
+Tensor4 reference_output(const Layer& l, const Tensor4& acc) {
+    Tensor4 out = acc;
+    const size_t per_m = static_cast<size_t>(acc.dim[2]) * acc.dim[3];
+    for (int n = 0; n < acc.dim[0]; ++n)
+        for (int m = 0; m < acc.dim[1]; ++m) {
+            int32_t* o = &out.data[out.index(n, m, 0, 0)];
+            const int64_t b = l.bias.empty() ? 0 : l.bias[static_cast<size_t>(m)];
+            for (size_t i = 0; i < per_m; ++i) {
+                const int64_t v = o[i] + b;
+                if (l.requant.enabled) {
+                    o[i] = requantize(v, l.requant, m);
+                } else {
+                    if (v > INT32_MAX || v < INT32_MIN)
+                        throw std::overflow_error("reference: accumulator plus bias of layer " + l.name + " exceeds int32");
+                    o[i] = static_cast<int32_t>(v);
+                }
+            }
+        }
+    return out;
+}
+
+Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
     const LayerShape& s = l.shape;
     const int E = s.E(), F = s.F(), Cg = s.Cg(), Mg = s.Mg();
     Tensor4 out(s.N, s.M, E, F);
@@ -40,7 +65,7 @@ Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filt
                     const int64_t v = acc[static_cast<size_t>(y) * F + x];
                     if (v > INT32_MAX || v < INT32_MIN)
                         throw std::overflow_error("reference: accumulator of layer " + l.name + " exceeds int32");
-                    out.at(n, m, y, x) = l.requant.enabled ? requantize(v, l.requant) : static_cast<int32_t>(v);
+                    out.at(n, m, y, x) = static_cast<int32_t>(v);
                 }
         }
     return out;

@@ -7,7 +7,15 @@
 
 namespace dfsim {
 
-// Output [N][M][E][F]: requantized if the layer requantizes, else the int32 accumulators.
+// Output [N][M][E][F]: requantized if the layer requantizes, else the int32 accumulators
+// (the layer's bias added in both cases). = reference_output(l, reference_acc(l, ...)).
+// The products are plain integer products: the reference of every datapath (a LUT holds the
+// exact products, binary/ternary weights are -1/0/+1, an XNOR-popcount dot product of +-1
+// values is their integer dot product, padding contributes 0).
 Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter);
+// The accumulators sum(w * x) alone (no bias, no requantization); throws if one exceeds int32.
+Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter);
+// The output stage applied to accumulators: + bias[m], then requantize (if enabled).
+Tensor4 reference_output(const Layer& l, const Tensor4& acc);
 
 }  // namespace dfsim

@@ -2,10 +2,13 @@
 
 #include <systemc>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include "common/config_error.h"
 #include "hw/accelerator.h"
+#include "sim/calibrate.h"
 #include "sim/reference.h"
 #include "sim/synthetic.h"
 
@@ -63,7 +66,66 @@ LayerData make_layer_data(const Layer& l, uint64_t seed_offset) {
     Layer x = l;
     x.ifmap_data.seed += seed_offset;
     x.filter_data.seed += seed_offset;
-    return LayerData{make_ifmap(x), make_filter(x)};
+    LayerData d;
+    d.ifmap = make_ifmap(x);
+    d.filter = make_filter(x, &d.filter_scale);
+    return d;
+}
+
+Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
+    if (!l.requant.calibrate) {
+        if (reference) *reference = reference_conv(l, data.ifmap, data.filter);
+        return l;
+    }
+    Layer x = l;
+    const Tensor4 acc = reference_acc(l, data.ifmap, data.filter);
+    calibrate_requant(x, acc, data.filter_scale);
+    if (reference) *reference = reference_output(x, acc);
+    return x;
+}
+
+void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t) {
+    const std::string kind(to_string(l.multiplier));
+    if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), kind) == a.pe.multipliers.end())
+        throw ConfigError(a.file, "pe.multipliers", 0, 0,
+                          "expected the " + kind + " datapath layer " + l.name + " uses; the PE has only the listed ones");
+    const int wb = l.filter_values().bits, ab = l.ifmap_values().bits;
+    if (l.multiplier == Multiplier::Mac && std::max(wb, ab) > a.pe.mac_bits)
+        throw ConfigError(a.file, "pe.mac_bits", 0, 0,
+                          "expected at least the operand width of layer " + l.name + " (" +
+                              std::to_string(std::max(wb, ab)) + " bits), got " + std::to_string(a.pe.mac_bits));
+    if (l.multiplier == Multiplier::Lut && std::max(wb, ab) > a.pe.lut_max_bits)
+        throw ConfigError(a.file, "pe.lut_max_bits", 0, 0,
+                          "expected at least the operand width of LUT layer " + l.name + " (" +
+                              std::to_string(std::max(wb, ab)) + " bits), got " + std::to_string(a.pe.lut_max_bits));
+    if ((l.multiplier == Multiplier::Binary || l.multiplier == Multiplier::Ternary) && ab > a.pe.mac_bits)
+        throw ConfigError(a.file, "pe.mac_bits", 0, 0,
+                          "expected at least the ifmap width of layer " + l.name + " (" + std::to_string(ab) + " bits)");
+    auto need = [&](double v, const std::string& field) {
+        if (v < 0)
+            throw ConfigError(t.file, "alu." + field, 0, 0,
+                              "expected an entry for the " + kind + " datapath of layer " + l.name + " (missing)");
+    };
+    if (l.multiplier == Multiplier::Lut) need(t.lut_read, "lut_read"), need(t.lut_write, "lut_write");
+    if (l.multiplier == Multiplier::Xnor) need(t.xnor_popcount, "xnor_popcount");
+}
+
+void check_layer_data(const Layer& l, const LayerData& data) {
+    auto check = [&](const Tensor4& x, const Format& f, const std::string& what, const SyntheticSource& src) {
+        for (size_t i = 0; i < x.size(); ++i)
+            if (!f.holds(x.data[i]))
+                throw ConfigError(src.file.empty() ? "workload" : src.file, l.name + "." + what, 0, 0,
+                                  "expected values of format " + to_string(f) + " [" + std::to_string(f.min()) + ", " +
+                                      std::to_string(f.max()) + "], got " + std::to_string(x.data[i]) + " at element " +
+                                      std::to_string(i));
+    };
+    check(data.ifmap, l.ifmap_values(), "ifmap", l.ifmap_data);
+    check(data.filter, l.filter_values(), "filter", l.filter_data);
+    if (l.multiplier == Multiplier::Ternary)
+        for (size_t i = 0; i < data.filter.size(); ++i)
+            if (std::abs(data.filter.data[i]) > 1)
+                throw ConfigError(l.filter_data.file.empty() ? "workload" : l.filter_data.file, l.name + ".filter", 0, 0,
+                                  "expected ternary weights -1, 0 or +1, got " + std::to_string(data.filter.data[i]));
 }
 
 namespace {
@@ -105,6 +167,13 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     r.estimated_energy = est.energy;
 
     hw::Program prog = df.build_program(l, a, m);
+    prog.datapath = hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    r.multiplier = std::string(to_string(l.multiplier));
+    auto zero_fraction = [](const Tensor4& x) {
+        return x.size() ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size()) : 0.0;
+    };
+    r.ifmap_zero_fraction = zero_fraction(data.ifmap);
+    r.filter_zero_fraction = zero_fraction(data.filter);
     hw::DramImage image;
     image.ifmap = data.ifmap;
     image.filter = data.filter;
@@ -124,6 +193,19 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     }
     r.glb_bytes_used = prog.glb_bytes();
     r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
+    {
+        // the same run without gating: every gated slot reads its filter word, updates its psum
+        // (in the RF, for dataflows with one) and does its ALU operation
+        ActionCounts u = r.counts;
+        const uint64_t g = u.gated_macs;
+        if (u.acc.at(Level::Rf, DataType::Ifmap).reads > 0) {
+            u.acc.at(Level::Rf, DataType::Filter).reads += g;
+            u.acc.at(Level::Rf, DataType::Psum).reads += g;
+            u.acc.at(Level::Rf, DataType::Psum).writes += g;
+        }
+        u.gated_macs = 0;
+        r.gating_saved_energy = compute_energy(u, t, r.widths, static_cast<double>(a.glb.size_bytes)).total() - r.energy.total();
+    }
     if (check_output) {
         Tensor4 own;
         if (!reference) own = reference_conv(l, data.ifmap, data.filter);
@@ -142,21 +224,27 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
                            const Tensor4* reference) {
     const Dataflow& df = find_dataflow(opt.dataflow);
     if (l.on_host()) return host_result(l);
-    const ArchParams ad = a.for_dataflow(opt.dataflow);
-    if (std::max(l.ifmap.bits, l.filter.bits) > ad.pe.mac_bits)
-        throw ConfigError(ad.file, "pe.mac_bits", 0, 0,
-                          "expected at least the operand width of layer " + l.name + " (" +
-                              std::to_string(std::max(l.ifmap.bits, l.filter.bits)) + " bits), got " +
-                              std::to_string(ad.pe.mac_bits));
-    const Layer ls = stored_layer(l, ad.word_bits);
+    ArchParams ad = a.for_dataflow(opt.dataflow);
+    if (l.psum_bits > 0) ad.pe.psum_bits = l.psum_bits;
+    check_layer_runs(l, ad, t);
+    LayerData own;
+    if (!data) {
+        own = make_layer_data(l, opt.seed_offset);
+        data = &own;
+    }
+    check_layer_data(l, *data);
+    Tensor4 own_ref;
+    Layer ls = stored_layer(l, ad.word_bits);
+    if (l.requant.calibrate) {
+        ls = prepare_layer(ls, *data, opt.check_output ? &own_ref : nullptr);
+        reference = opt.check_output ? &own_ref : nullptr;
+    }
     const YamlMap* pin = opt.pinned ? opt.pinned->find(l.name) : nullptr;
     if (pin && opt.pinned->dataflow != opt.dataflow)
         throw ConfigError(opt.pinned->file, "dataflow", 0, 0,
                           "mappings for '" + opt.pinned->dataflow + "' cannot run on dataflow '" + opt.dataflow + "'");
     auto m = pin ? df.parse_mapping(*pin, ls, ad) : df.choose_mapping(ls, ad, t, opt.objective);
-    if (data) return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference);
-    return simulate_mapped(ls, ad, t, df, *m, make_layer_data(l, opt.seed_offset), opt.check_output, keep_output,
-                           reference);
+    return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference);
 }
 
 LayerResult NetworkResult::total() const {
@@ -189,8 +277,60 @@ LayerResult NetworkResult::total() const {
     return tot;
 }
 
-NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
+Network chain_network(const Network& net) {
+    Network out = net;
+    std::vector<size_t> acc_layers;
+    for (size_t i = 0; i < out.layers.size(); ++i)
+        if (!out.layers[i].on_host()) acc_layers.push_back(i);
+    for (size_t k = 0; k + 1 < acc_layers.size(); ++k) {
+        Layer& l = out.layers[acc_layers[k]];
+        Layer& next = out.layers[acc_layers[k + 1]];
+        if (!l.requant.enabled) {
+            l.requant.enabled = true;
+            l.requant.calibrate = true;
+            l.requant.relu = true;
+        }
+        if (l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
+        l.requant.out = next.ifmap;
+    }
+    return out;
+}
+
+namespace {
+
+// A pool layer on the host, on the values: max, or the average rounded half up (integer).
+Tensor4 host_pool(const Layer& l, const Tensor4& in) {
+    const LayerShape& s = l.shape;
+    Tensor4 out(in.dim[0], s.C, s.E(), s.F());
+    for (int n = 0; n < in.dim[0]; ++n)
+        for (int c = 0; c < s.C; ++c)
+            for (int y = 0; y < s.E(); ++y)
+                for (int x = 0; x < s.F(); ++x) {
+                    int64_t best = INT64_MIN, sum = 0, cnt = 0;
+                    for (int r = 0; r < s.R; ++r)
+                        for (int k = 0; k < s.S; ++k) {
+                            const int iy = y * s.U + r - s.P, ix = x * s.U + k - s.P;
+                            if (iy < 0 || iy >= s.H || ix < 0 || ix >= s.W) continue;
+                            const int64_t v = in.at(n, c, iy, ix);
+                            best = std::max(best, v);
+                            sum += v;
+                            ++cnt;
+                        }
+                    const int64_t avg = cnt ? static_cast<int64_t>(std::floor(static_cast<double>(2 * sum + cnt) / static_cast<double>(2 * cnt))) : 0;
+                    out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == "max" ? best : avg);
+                }
+    return out;
+}
+
+std::string dims(const std::array<int, 4>& d) {
+    return std::to_string(d[1]) + "x" + std::to_string(d[2]) + "x" + std::to_string(d[3]);
+}
+
+}  // namespace
+
+NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt) {
+    const Network net = opt.chained ? chain_network(net_in) : net_in;
     NetworkResult res;
     res.network = net.name;
     res.arch_params = a.for_dataflow(opt.dataflow);
@@ -198,7 +338,44 @@ NetworkResult simulate_network(const Network& net, const ArchParams& a, const En
     res.energy_table = t.name;
     res.energy_unit = t.unit;
     res.dataflow = opt.dataflow;
-    for (const Layer& l : net.layers) res.layers.push_back(simulate_layer(l, a, t, opt));
+    if (!opt.chained) {
+        for (const Layer& l : net.layers) res.layers.push_back(simulate_layer(l, a, t, opt));
+        return res;
+    }
+    Tensor4 carry;  // the previous layer's output, after the host layers since
+    bool have = false;
+    const std::string where = net.file.empty() ? "workload" : net.file;
+    for (const Layer& l : net.layers) {
+        const LayerShape& s = l.shape;
+        if (l.on_host()) {
+            if (have && l.type == "add")
+                throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
+                                                           " has two inputs (residual networks cannot be chained yet)");
+            if (have) {
+                if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)
+                    throw ConfigError(where, l.name, 0, 0, "expected the previous output's shape " + dims(carry.dim) +
+                                                               " as input of " + l.name + " for --chained, got " +
+                                                               std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+                carry = host_pool(l, carry);
+            }
+            res.layers.push_back(simulate_layer(l, a, t, opt));
+            continue;
+        }
+        LayerData data = make_layer_data(l, opt.seed_offset);
+        if (have) {
+            if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
+                throw ConfigError(where, l.name, 0, 0, "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
+                                                           " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
+                                                           std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+            // same element order: an FC layer reads the previous output flattened (C, H, W)
+            data.ifmap.data = std::move(carry.data);
+        }
+        LayerResult r = simulate_layer(l, a, t, opt, true, &data);
+        carry = std::move(r.output);
+        r.output = Tensor4();
+        have = true;
+        res.layers.push_back(std::move(r));
+    }
     return res;
 }
 

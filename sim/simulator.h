@@ -36,6 +36,9 @@ struct RunOptions {
     bool check_output = true;  // compare with the reference convolution
     uint64_t seed_offset = 0;  // --seed: added to every synthetic source's seed
     const PinnedMappings* pinned = nullptr;  // used for layers it lists (its dataflow must match)
+    // Chained mode: each layer's ifmap is the previous layer's requantized output (pool layers
+    // applied on the host in between), not synthetic data; see simulate_network.
+    bool chained = false;
 };
 
 struct LayerResult {
@@ -53,6 +56,11 @@ struct LayerResult {
     Widths widths;
     uint64_t glb_bytes_used = 0;
     uint64_t dram_busy_cycles = 0;
+    std::string multiplier = "mac";  // the layer's datapath (Multiplier)
+    // Measured in the data the layer ran on: fraction of zero words (padding not included).
+    double ifmap_zero_fraction = 0, filter_zero_fraction = 0;
+    // Energy the zero gating saved: the same run with no slot gated, minus this one.
+    double gating_saved_energy = 0;
     std::string output_check = "skipped";  // bit-exact | mismatch | skipped | host (not simulated)
     uint64_t mismatches = 0;
     double wall_seconds = 0;
@@ -73,8 +81,19 @@ struct NetworkResult {
 // Data the layer runs on (synthetic unless given).
 struct LayerData {
     Tensor4 ifmap, filter;
+    std::vector<double> filter_scale;  // per output channel (binary / ternary alpha, real data), or empty
 };
 LayerData make_layer_data(const Layer& l, uint64_t seed_offset = 0);
+
+// The layer ready to run on `data`: with `requant: auto` (Requant::calibrate), its multipliers
+// calibrated on its accumulators (sim/calibrate.h). If `reference` is given, it receives the
+// reference output of the returned layer (computed from the same accumulators).
+Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference = nullptr);
+// Throws ConfigError if the layer cannot run on `a` with table `t`: a multiplier the PE lacks,
+// operands wider than pe.mac_bits or pe.lut_max_bits (LUT), or an energy-table entry it needs.
+void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t);
+// Throws ConfigError (naming the layer and tensor) if a value does not fit the layer's format.
+void check_layer_data(const Layer& l, const LayerData& data);
 
 // Simulates one layer on given data with a given mapping (no mapper). `l` and `a` are taken as
 // they are (see simulate_layer for the dataflow's storage and word width). With check_output,
@@ -90,8 +109,15 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
                            const LayerData* data = nullptr, const Tensor4* reference = nullptr);
+// With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
+// them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
+// (two inputs) cannot be chained. Every accelerator layer but the last that does not requantize
+// gets `requant: auto` with ReLU and the next layer's ifmap format (unsigned: post-ReLU values
+// are never negative) as its output format. Throws ConfigError for shapes that do not chain.
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
+// The network as chained mode runs it (the requantization and formats described above).
+Network chain_network(const Network& net);
 
 // A fresh SystemC simulation context (SystemC 2.3 cannot reset one; see DRAMSys SystemCTest.h).
 void fresh_systemc_context();

@@ -9,8 +9,14 @@ namespace dfsim {
 // zeros at random positions; every other element non-zero, from the distribution.
 void fill_synthetic(Tensor4& t, const Format& fmt, const SyntheticSource& src);
 
-// The layer's ifmap [N][C][H][W] and filter [M][C/G][R][S] tensors.
+// The layer's ifmap [N][C][H][W] and filter [M][C/G][R][S] tensors: the real data if the
+// source has values, else synthetic. A binary format draws signs (never 0).
 Tensor4 make_ifmap(const Layer& l);
-Tensor4 make_filter(const Layer& l);
+// Binary and ternary weights are made as a quantizer makes them from real weights: float
+// weights are drawn from the distribution and converted (binary: sign, alpha = mean|w| per
+// filter, XNOR-Net; ternary: 0 where |w| < 0.7 mean|w| of the filter, else the sign, alpha =
+// mean |w| of the kept ones, Li & Liu 2016), so the zero fraction of ternary weights comes from
+// the distribution. `scale` (if given) receives alpha per filter (binary/ternary), else is cleared.
+Tensor4 make_filter(const Layer& l, std::vector<double>* scale = nullptr);
 
 }  // namespace dfsim

@@ -35,7 +35,7 @@ std::vector<Case> cases() {
     fc.type = "fc";
     v.push_back({"FC", fc});
     Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
-    rq.requant = Requant{true, 1234567, 27, true, Format{8, true}};
+    rq.requant = Requant::scalar(1234567, 27, true, Format{8, true});
     v.push_back({"requant + ReLU", rq});
     Layer sparse = conv("sparse", 4, 9, 9, 5, 3, 3, 2, 1);
     sparse.ifmap_data.zero_fraction = 0.4;
@@ -141,7 +141,7 @@ TEST(BitExact, RandomShapesEveryDataflow) {
         const int H = pick(R, 14), W = pick(S, 14);
         Layer l = conv("rand" + std::to_string(k), C, H, W, M, R, S, U, P, G, N);
         l.ifmap_data.zero_fraction = 0.1 * pick(0, 5);
-        if (k % 3 == 0) l.requant = Requant{true, 1 + pick(0, 1 << 20), pick(10, 24), k % 2 == 0, Format{8, true}};
+        if (k % 3 == 0) l.requant = Requant::scalar(1 + pick(0, 1 << 20), pick(10, 24), k % 2 == 0, Format{8, true});
         ArchParams a = small_arch(pick(2, 6), pick(2, 7), 0.5 * pick(2, 32));
         a.glb.double_buffer = k % 4 != 1;
         a.noc.reduction = k % 2 ? NocParams::Reduction::AdderTree : NocParams::Reduction::Chain;

@@ -93,7 +93,7 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
         std::string what, args, expect;
     };
     std::string unknown = write("unknown.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, strde: 2}\n");
-    std::string bits = write("bits.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3,\n     bits: {ifmap: {bits: 9}}}\n");
+    std::string bits = write("bits.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3,\n     bits: {ifmap: {bits: 17}}}\n");
     std::string zero = write("zero.yaml", "name: x\nlayers:\n  - {name: A, C: 0, H: 8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string neg = write("neg.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: -8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string arch_text = slurp(arch());
@@ -103,7 +103,7 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
         {"missing file", "--workload " + (dir / "nope.yaml").string(), "nope.yaml: file not found"},
         {"unknown key", "--workload " + unknown, "unknown.yaml:3:"},
         {"unknown key field", "--workload " + unknown, "layers[0].strde': unknown field"},
-        {"bit width", "--workload " + bits, "layers[0].bits.ifmap.bits': expected an integer in [1, 8], got 9"},
+        {"bit width", "--workload " + bits, "layers[0].bits.ifmap.bits': expected an integer in [1, 16], got 17"},
         {"zero size", "--workload " + zero, "layers[0].C': expected an integer in [1, 1048576], got 0"},
         {"negative size", "--workload " + neg, "got -8"},
         {"does not fit", "--arch " + tiny_glb + " --workload " + net, "no row-stationary mapping fits"},

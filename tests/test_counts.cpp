@@ -88,7 +88,7 @@ TEST(Counts, SimulatorMatchesAnalyticalModelOnDenseData) {
     // groups and a remainder everywhere
     ps.push_back({conv("groups", 6, 9, 9, 10, 3, 3, 1, 1, 2), a, pin(3, 2, 3, 2, 1, 2, 5, 4, 2, true)});
     Layer rq = conv("requant", 5, 8, 8, 7, 3, 3, 1, 1);
-    rq.requant = Requant{true, 3, 9, true, Format{8, true}};
+    rq.requant = Requant::scalar(3, 9, true, Format{8, true});
     ps.push_back({rq, a, pin(3, 5, 4, 2, 1, 1, 6, 7, 5, true)});
     for (const P& p : ps) {
         SCOPED_TRACE(p.l.name);

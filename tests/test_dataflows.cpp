@@ -57,7 +57,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnDenseData) {
     std::vector<Layer> layers = {conv("pad", 5, 9, 9, 6, 3, 3, 1, 1), conv("s2", 7, 13, 11, 9, 5, 3, 2, 2),
                                  conv("grp", 8, 8, 8, 12, 3, 3, 1, 1, 2), conv("pw", 6, 9, 9, 7, 1, 1, 2, 0)};
     Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
-    rq.requant = Requant{true, 1234567, 27, true, Format{8, true}};
+    rq.requant = Requant::scalar(1234567, 27, true, Format{8, true});
     layers.push_back(rq);
     // batch 5: the model walks two images and extrapolates; the simulator runs all five
     layers.push_back(conv("batch5", 4, 9, 9, 6, 3, 3, 1, 1, 1, 5));

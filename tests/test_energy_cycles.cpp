@@ -16,7 +16,7 @@ namespace {
 
 Layer probe_layer() {
     Layer l = conv("probe", 6, 12, 12, 8, 3, 3, 1, 1);
-    l.requant = Requant{true, 1, 10, true, Format{8, true}};
+    l.requant = Requant::scalar(1, 10, true, Format{8, true});
     return l;
 }
 

@@ -26,14 +26,14 @@ TEST(Calendar, NeverExceedsCapacityAndServesInRequestOrder) {
 }
 
 TEST(Requantize, HandValues) {
-    Requant rq{true, 3, 2, false, Format{8, true}};
+    Requant rq = Requant::scalar(3, 2, false, Format{8, true});
     EXPECT_EQ(requantize(10, rq), 8);     // (30 + 2) >> 2 = 8
     EXPECT_EQ(requantize(-10, rq), -7);   // (-30 + 2) >> 2 = -7 (floor of -7)
     EXPECT_EQ(requantize(1000, rq), 127); // saturates
     EXPECT_EQ(requantize(-1000, rq), -128);
     rq.relu = true;
     EXPECT_EQ(requantize(-10, rq), 0);
-    Requant u{true, 1, 0, false, Format{4, false}};
+    Requant u = Requant::scalar(1, 0, false, Format{4, false});
     EXPECT_EQ(requantize(20, u), 15);
     EXPECT_EQ(requantize(-3, u), 0);
 }

@@ -1,0 +1,25 @@
+// Output-scale calibration (`requant: auto`, and every layer of a chained run that does not
+// requantize by itself): the requantization multipliers are chosen on the layer's own
+// accumulators, so that the largest real output maps to the top of the output format
+// ("max" calibration). The real output of channel m is (acc + bias) x filter_scale[m] x
+// ifmap_scale; only its ratio between channels matters here, so a per-filter scale (XNOR-Net's
+// alpha, per-channel quantized weights) gives per-channel multipliers, no filter scale a scalar one.
+#pragma once
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "common/layer.h"
+#include "common/tensor.h"
+
+namespace dfsim {
+
+// The integer multiplier and shift closest to `real` (> 0): real ~ multiplier / 2^shift, with
+// multiplier in [2^30, 2^31) where the shift range (0..62) allows.
+std::pair<int32_t, int> fixed_multiplier(double real);
+
+// Fills l.requant (kept: enabled, relu, out) from the accumulators [N][M][E][F] (bias not
+// included; l.bias is added here as the output unit will). `filter_scale`: per output channel, or empty.
+void calibrate_requant(Layer& l, const Tensor4& acc, const std::vector<double>& filter_scale);
+
+}  // namespace dfsim
