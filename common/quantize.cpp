@@ -19,9 +19,9 @@ double round_with(double v, Rounding r, Rng* rng) {
 }
 
 void check_fixed_format(int il, int fl) {
-    if (il < 1) bad("fixed point needs il >= 1 (the sign bit is an integer bit), got " + std::to_string(il));
-    if (fl < 0) bad("fixed point needs fl >= 0, got " + std::to_string(fl));
-    if (il + fl > 16) bad("fixed point word il+fl must be at most 16 bits, got " + std::to_string(il + fl));
+    if (il < 1) bad("il must be >= 1 (the sign bit is an integer bit), got " + std::to_string(il));
+    if (fl < 0) bad("fl must be >= 0, got " + std::to_string(fl));
+    if (il + fl > 16) bad("il+fl (the fixed-point word) must be at most 16 bits, got " + std::to_string(il + fl));
 }
 
 // The code of v in <IL,FL> (v * 2^FL rounded, saturated to the signed IL+FL-bit range);
@@ -46,16 +46,18 @@ void check_tensor(const FloatTensor& x) {
         if (!std::isfinite(x.data[i])) bad("element " + std::to_string(i) + " is not finite");
 }
 
-void check_spec(const QuantSpec& s) {
+}  // namespace
+
+void check_quant_spec(const QuantSpec& s) {
     // !(a <= x && x < b) also rejects NaN
     if (!(s.prune >= 0.0 && s.prune < 1.0)) bad("prune must be in [0, 1), got " + std::to_string(s.prune));
     if (s.prune > 0.0 && s.scheme == QuantScheme::Binary)
-        bad("binary codes have no zero, so pruned weights cannot stay pruned (use ternary)");
+        bad("prune cannot be used with binary: its codes have no zero, so pruned weights would not stay pruned (use ternary)");
     switch (s.scheme) {
     case QuantScheme::Linear:
-        if (s.bits < 1 || s.bits > 16) bad("linear bits must be 1..16, got " + std::to_string(s.bits));
+        if (s.bits < 1 || s.bits > 16) bad("bits must be 1..16 for linear, got " + std::to_string(s.bits));
         if (s.bits == 1 && s.is_signed && s.symmetric)
-            bad("signed symmetric linear needs bits >= 2 (1 bit leaves only code 0; use binary)");
+            bad("bits must be >= 2 for signed symmetric linear (1 bit leaves only code 0; use binary)");
         break;
     case QuantScheme::Fixed: check_fixed_format(s.il, s.fl); break;
     case QuantScheme::Ternary:
@@ -65,6 +67,8 @@ void check_spec(const QuantSpec& s) {
     case QuantScheme::Binary: break;
     }
 }
+
+namespace {
 
 // Linear quantization of one channel (or the whole tensor) w into codes (centred).
 void linear_group(const float* w, int32_t* code, size_t n, const QuantSpec& s, Rng& rng, double* scale,
@@ -180,7 +184,7 @@ void prune_by_magnitude(FloatTensor& x, double sparsity) {
 
 Quantized quantize(const FloatTensor& x, const QuantSpec& spec) {
     check_tensor(x);
-    check_spec(spec);
+    check_quant_spec(spec);
     FloatTensor w = x;
     if (spec.prune > 0) prune_by_magnitude(w, spec.prune);
 

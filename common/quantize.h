@@ -59,8 +59,11 @@ struct Quantized {
     size_t saturated = 0;        // elements whose rounded code was outside the format and was clamped
 };
 
+// Throws std::invalid_argument naming the field ("bits", "il", "prune", ...) if a field the
+// scheme reads is out of range, so that a caller can check a spec before loading any data.
+void check_quant_spec(const QuantSpec& spec);
 // Quantizes x (1 to 4 dimensions, every dim >= 1, finite values). Throws std::invalid_argument
-// naming the problem for a bad spec or tensor.
+// naming the problem for a bad spec (as check_quant_spec) or tensor.
 Quantized quantize(const FloatTensor& x, const QuantSpec& spec);
 // real = scale[c] * code, as float. Throws std::invalid_argument if scale does not fit the shape.
 FloatTensor dequantize(const Quantized& q);

@@ -1,16 +1,22 @@
 // The quantizer (common/quantize.h): stochastic and nearest rounding, <IL,FL> fixed point,
 // linear k-bit (symmetric/asymmetric, per tensor/per channel), magnitude pruning, ternary and
-// binary weights. Every expected number is worked out by hand in the comment beside it.
+// binary weights; and the `dfsim quantize` command. Every expected number is worked out by hand
+// in the comment beside it.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <stdexcept>
 #include <vector>
 
 #include "common/quantize.h"
 #include "common/rng.h"
+#include "tests/cli_fixture.h"
 
 using namespace dfsim;
 
@@ -509,6 +515,12 @@ TEST(QuantSpecErrors, BadSpecsAndTensorsThrow) {
     l.is_signed = false;  // unsigned 1 bit is a valid format: codes 0 and 1
     EXPECT_NO_THROW(quantize(x, l));
 
+    // check_quant_spec checks the same without data
+    QuantSpec b;
+    b.bits = 17;
+    EXPECT_THROW(check_quant_spec(b), std::invalid_argument);
+    EXPECT_NO_THROW(check_quant_spec(QuantSpec{}));
+
     EXPECT_THROW(quantize(tensor({2, 1, 1, 1}, {1.0f, NAN}), QuantSpec{}), std::invalid_argument);
     EXPECT_THROW(quantize(tensor({2, 1, 1, 1}, {1.0f, INFINITY}), QuantSpec{}), std::invalid_argument);
     EXPECT_THROW(quantize(tensor({3, 1, 1, 1}, {1.0f, 2.0f}), QuantSpec{}), std::invalid_argument);  // 3 != 2
@@ -527,6 +539,148 @@ TEST(QuantSpecErrors, BadSpecsAndTensorsThrow) {
         quantize(x, s);
         FAIL();
     } catch (const std::invalid_argument& e) {
-        EXPECT_NE(std::string(e.what()).find("bits must be 1..16, got 17"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("bits must be 1..16 for linear, got 17"), std::string::npos) << e.what();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dfsim quantize
+
+namespace {
+
+// A version 1.0 .npy file, written here byte by byte (independently of the command's writer).
+std::string npy_file(const std::string& descr, const std::string& shape, const std::string& payload) {
+    std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+    dict += std::string((64 - (10 + dict.size() + 1) % 64) % 64, ' ') + "\n";
+    std::string s("\x93NUMPY\x01\x00", 8);
+    s += static_cast<char>(dict.size() & 0xFF);
+    s += static_cast<char>(dict.size() >> 8);
+    return s + dict + payload;
+}
+
+std::string float32_npy(const std::string& shape, const std::vector<float>& v) {
+    std::string payload;
+    for (float f : v) {
+        uint32_t u;
+        std::memcpy(&u, &f, 4);
+        for (int i = 0; i < 4; ++i) payload += static_cast<char>((u >> (8 * i)) & 0xFF);
+    }
+    return npy_file("<f4", shape, payload);
+}
+
+// The header dict and the little-endian signed integers of an integer .npy file.
+struct IntNpy {
+    std::string header;
+    std::vector<int32_t> values;
+};
+IntNpy read_int_npy(const std::string& s, int bytes) {
+    IntNpy r;
+    EXPECT_EQ(s.substr(0, 8), std::string("\x93NUMPY\x01\x00", 8));
+    const size_t hlen = static_cast<unsigned char>(s[8]) | static_cast<unsigned char>(s[9]) << 8;
+    EXPECT_EQ((10 + hlen) % 64, 0u);  // data aligned as NumPy does
+    r.header = s.substr(10, hlen);
+    for (size_t p = 10 + hlen; p + bytes <= s.size(); p += bytes) {
+        uint32_t u = 0;
+        for (int i = bytes - 1; i >= 0; --i) u = u << 8 | static_cast<unsigned char>(s[p + i]);
+        const int shift = 32 - 8 * bytes;  // sign-extend from `bytes` bytes
+        r.values.push_back(static_cast<int32_t>(u << shift) >> shift);
+    }
+    return r;
+}
+
+class QuantCli : public dfsim::test::TempDirTest {
+protected:
+    std::string path(const std::string& name) { return (dir / name).string(); }
+    void put(const std::string& name, const std::string& bytes) { std::ofstream(dir / name, std::ios::binary) << bytes; }
+};
+
+}  // namespace
+
+TEST_F(QuantCli, LinearPerChannelCodesByHand) {
+    put("w.npy", float32_npy("(2, 3)", {1.4f, -0.45f, 0.26f, 0.0f, -1.0f, 0.61f}));
+    auto r = dfsim("quantize --in " + path("w.npy") + " --out " + path("codes.npy") + " --bits 4 --per-channel");
+    ASSERT_EQ(r.code, 0) << r.err;
+    // as in QuantLinear.SymmetricSignedPerChannelByHand: scales 0.2 and 1/7, codes 7 -2 1 / 0 -7 4
+    IntNpy c = read_int_npy(slurp(dir / "codes.npy"), 1);
+    EXPECT_NE(c.header.find("'descr': '|i1'"), std::string::npos) << c.header;
+    EXPECT_NE(c.header.find("'shape': (2, 3)"), std::string::npos) << c.header;
+    EXPECT_EQ(c.values, (std::vector<int32_t>{7, -2, 1, 0, -7, 4}));
+    const auto j = nlohmann::json::parse(slurp(dir / "codes.json"));
+    ASSERT_EQ(j["scale"].size(), 2u);
+    EXPECT_NEAR(j["scale"][0].get<double>(), 0.2, 1e-7);
+    EXPECT_NEAR(j["scale"][1].get<double>(), 1.0 / 7, 1e-7);
+    EXPECT_EQ(j["zero_point"], nlohmann::json({0, 0}));
+    EXPECT_EQ(j["bits"], 4);
+    EXPECT_EQ(j["dtype"], "int8");
+    EXPECT_NEAR(j["max_abs_error"].get<double>(), 0.06, 1e-6);  // 0.26 -> 0.2
+    EXPECT_NE(r.out.find("linear, 4-bit signed symmetric, per channel (2 scales)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("scale          0.2 0.142857"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("zero codes     16.67%"), std::string::npos) << r.out;  // 1 of 6
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos);  // no temp left
+}
+
+TEST_F(QuantCli, FixedAndWideCodes) {
+    // <4,4>, 1-D: 0.3 -> 5, 100 -> 127, -100 -> -128, -0.03 -> 0, 1.5 -> 24 (x 16, saturated)
+    put("v.npy", float32_npy("(5,)", {0.3f, 100.0f, -100.0f, -0.03f, 1.5f}));
+    auto r = dfsim("quantize --in " + path("v.npy") + " --out " + path("f.npy") + " --sidecar " + path("f-scales.json") +
+                   " --scheme fixed --il 4 --fl 4");
+    ASSERT_EQ(r.code, 0) << r.err;
+    IntNpy c = read_int_npy(slurp(dir / "f.npy"), 1);
+    EXPECT_NE(c.header.find("'shape': (5,)"), std::string::npos) << c.header;
+    EXPECT_EQ(c.values, (std::vector<int32_t>{5, 127, -128, 0, 24}));
+    EXPECT_EQ(nlohmann::json::parse(slurp(dir / "f-scales.json"))["scale"], nlohmann::json({0.0625}));
+    EXPECT_NE(r.out.find("saturated      2"), std::string::npos) << r.out;
+
+    // 8-bit signed asymmetric of {0, 1, 2, 3}: range [0, 3], scale 3/255, zero point
+    // round(-128 - 0) = -128; centred codes x * 85 = 0, 85, 170, 255: 255 needs int16
+    put("a.npy", float32_npy("(2, 2)", {0.0f, 1.0f, 2.0f, 3.0f}));
+    r = dfsim("quantize --in " + path("a.npy") + " --out " + path("a-codes.npy") + " --asymmetric");
+    ASSERT_EQ(r.code, 0) << r.err;
+    IntNpy w = read_int_npy(slurp(dir / "a-codes.npy"), 2);
+    EXPECT_NE(w.header.find("'descr': '<i2'"), std::string::npos) << w.header;
+    EXPECT_EQ(w.values, (std::vector<int32_t>{0, 85, 170, 255}));
+    const auto j = nlohmann::json::parse(slurp(dir / "a-codes.json"));
+    EXPECT_EQ(j["zero_point"], nlohmann::json({-128}));
+    EXPECT_TRUE(j["sqnr_db"].is_null());  // exact: 1 = 85 * 3/255
+    EXPECT_NE(r.out.find("inf (exact)"), std::string::npos) << r.out;
+}
+
+TEST_F(QuantCli, BadInputExitsTwoAndWritesNothing) {
+    put("w.npy", float32_npy("(2, 3)", {1.4f, -0.45f, 0.26f, 0.0f, -1.0f, 0.61f}));
+    std::string f64;
+    for (int i = 0; i < 6; ++i) f64 += std::string(8, '\0');
+    put("w64.npy", npy_file("<f8", "(2, 3)", f64));
+    put("nan.npy", float32_npy("(2,)", {1.0f, NAN}));
+    put("short.npy", float32_npy("(2, 3)", {1.0f, 2.0f}));
+    const std::string io = " --out " + path("codes.npy");
+    const std::string in = "quantize --in " + path("w.npy") + io;
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {in + " --bits 20", "bits must be 1..16"},
+        {in + " --scheme octal", "'--scheme'"},
+        {in + " --rounding up", "'--rounding'"},
+        {in + " --il 3", "'--il': not used by --scheme linear"},
+        {in + " --scheme fixed --bits 8", "'--bits': not used by --scheme fixed"},
+        {in + " --scheme fixed --il 9 --fl 8", "il+fl"},
+        {in + " --scheme ternary --rounding stochastic", "'--rounding'"},
+        {in + " --scheme binary --prune 0.5", "prune cannot be used with binary"},
+        {in + " --prune 1", "prune must be in [0, 1)"},
+        {"quantize --in " + path("w64.npy") + io, "w64.npy: field 'descr': expected a float32 array"},
+        {"quantize --in " + path("missing.npy") + io, "missing.npy: cannot open"},
+        {"quantize --in " + path("nan.npy") + io, "nan.npy: quantize: element 1 is not finite"},
+        {"quantize --in " + path("short.npy") + io, "short.npy: expected 24 bytes of float32 data"},
+    };
+    for (const auto& [args, message] : cases) {
+        auto r = dfsim(args);
+        EXPECT_EQ(r.code, 2) << args;
+        EXPECT_EQ(r.err.rfind("dfsim: error: ", 0), 0u) << args << "\n" << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+        EXPECT_NE(r.err.find(message), std::string::npos) << args << "\n" << r.err;
+        EXPECT_TRUE(r.out.empty()) << r.out;
+        EXPECT_FALSE(std::filesystem::exists(dir / "codes.npy")) << args;
+        EXPECT_FALSE(std::filesystem::exists(dir / "codes.json")) << args;
+    }
+    // a value CLI11 cannot parse is a command-line error too
+    EXPECT_EQ(dfsim(in + " --bits eight").code, 2);
+    EXPECT_FALSE(std::filesystem::exists(dir / "codes.npy"));
 }
