@@ -20,6 +20,7 @@
 #include "sim/bench.h"
 #include "sim/compare.h"
 #include "sim/html_report.h"
+#include "sim/quantize_cmd.h"
 #include "sim/report.h"
 #include "sim/simulator.h"
 #include "sim/sweep.h"
@@ -141,6 +142,24 @@ int run_main(int argc, char** argv) {
     bool cmp_restart = false;
     cmp->add_flag("--restart", cmp_restart,
                   "simulate everything again (default: reuse the results an earlier run left in --out/results)");
+    auto* qnt = app.add_subcommand("quantize", "quantize a float32 .npy tensor: integer codes (.npy) and scales (JSON)");
+    QuantizeOptions qo;
+    int q_bits = 8, q_il = 4, q_fl = 4;
+    double q_threshold = 0.7;
+    qnt->add_option("--in", qo.in, "float32 .npy tensor (C order, 1-4 dimensions)")->required();
+    qnt->add_option("--out", qo.out, "codes .npy to write (atomically): int8 if they fit, else int16 (int32)")->required();
+    qnt->add_option("--sidecar", qo.sidecar, "scales and zero points JSON (default: --out with .json for .npy)");
+    qnt->add_option("--scheme", qo.scheme, "linear, fixed, ternary or binary")->capture_default_str();
+    auto* q_bits_opt = qnt->add_option("--bits", q_bits, "linear: bits per code, 1-16")->capture_default_str();
+    qnt->add_flag("--asymmetric", qo.asymmetric, "linear: min..max range with a zero point (default: symmetric)");
+    qnt->add_flag("--unsigned", qo.is_unsigned, "linear: unsigned codes (symmetric: negative values clamp to 0)");
+    qnt->add_flag("--per-channel", qo.per_channel, "one scale per index of dimension 0 (linear, ternary, binary)");
+    auto* q_il_opt = qnt->add_option("--il", q_il, "fixed <IL,FL>: integer bits, sign included")->capture_default_str();
+    auto* q_fl_opt = qnt->add_option("--fl", q_fl, "fixed <IL,FL>: fraction bits (step 2^-FL)")->capture_default_str();
+    qnt->add_option("--rounding", qo.rounding, "nearest or stochastic (linear, fixed)")->capture_default_str();
+    qnt->add_option("--seed", qo.seed, "stochastic rounding seed")->capture_default_str();
+    qnt->add_option("--prune", qo.prune, "zero this fraction of smallest magnitudes first, [0, 1)")->capture_default_str();
+    auto* q_thr_opt = qnt->add_option("--threshold", q_threshold, "ternary: delta = threshold x mean|w|")->capture_default_str();
 
     try {
         app.parse(argc, argv);
@@ -163,6 +182,13 @@ int run_main(int argc, char** argv) {
             if (exp_out.empty()) std::cout << csv;
             else write_file_atomic(exp_out, csv);
             return 0;
+        }
+        if (qnt->parsed()) {  // options a scheme does not use are errors, so pass only those given
+            if (q_bits_opt->count()) qo.bits = q_bits;
+            if (q_il_opt->count()) qo.il = q_il;
+            if (q_fl_opt->count()) qo.fl = q_fl;
+            if (q_thr_opt->count()) qo.threshold = q_threshold;
+            return run_quantize(qo, std::cout, std::cerr);
         }
         if (list->parsed()) {
             for (const Dataflow* d : all_dataflows()) std::cout << d->name() << "\t" << d->description() << "\n";
