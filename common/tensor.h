@@ -1,7 +1,7 @@
 // Dense 4-D tensors (row-major, last index fastest): Tensor4 of int32 values, FloatTensor of
 // float values. Operands of any width up to 32 bits are held as int32; their width is metadata
-// of the layer, not of the container. A FloatTensor holds real-valued data before quantization
-// (common/quantize.h); a tensor of fewer dimensions pads its shape with trailing 1s.
+// of the layer, not of the container. A FloatTensor holds real-valued data (a .npy file, a float
+// model's weights) before quantization (common/quantize.h).
 #pragma once
 #include <array>
 #include <cstdint>
