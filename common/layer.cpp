@@ -1,6 +1,7 @@
 #include "common/layer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
@@ -247,6 +248,83 @@ Network with_batch(const Network& net, int n) {
     Network out = net;
     if (n > 0)
         for (Layer& l : out.layers) l.shape.N = n;
+    return out;
+}
+
+Network with_precision(const Network& net, const std::string& preset) {
+    auto bad = [&]() -> ConfigError {
+        return ConfigError("command line", "--precision", 0, 0,
+                           "expected int8, wNaM (e.g. w4a8), lutN, lutwNaM, ternary[aM], binary[aM] or xnor (N, M in 1..16), got '" +
+                               preset + "'");
+    };
+    Multiplier kind = Multiplier::Mac;
+    std::string rest = preset;
+    auto eat = [&](const std::string& p) {
+        if (rest.rfind(p, 0) != 0) return false;
+        rest = rest.substr(p.size());
+        return true;
+    };
+    int wbits = 0, abits = 0;  // 0: unchanged
+    auto number = [&]() {
+        size_t n = 0;
+        while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
+        if (n == 0 || n > 2) throw bad();
+        const int v = std::stoi(rest.substr(0, n));
+        if (v < 1 || v > 16) throw bad();
+        rest = rest.substr(n);
+        return v;
+    };
+    if (preset == "int8") {
+        wbits = abits = 8;
+        rest.clear();
+    } else if (eat("lut")) {
+        kind = Multiplier::Lut;
+        if (eat("w")) {
+            wbits = number();
+            if (!eat("a")) throw bad();
+            abits = number();
+        } else {
+            wbits = abits = number();
+        }
+    } else if (eat("ternary")) {
+        kind = Multiplier::Ternary;
+        wbits = 2;
+        if (eat("a")) abits = number();
+    } else if (eat("binary")) {
+        kind = Multiplier::Binary;
+        if (eat("a")) abits = number();
+    } else if (eat("xnor")) {
+        kind = Multiplier::Xnor;
+    } else if (eat("w")) {
+        wbits = number();
+        if (!eat("a")) throw bad();
+        abits = number();
+    } else {
+        throw bad();
+    }
+    if (!rest.empty()) throw bad();
+    Network out = net;
+    for (Layer& l : out.layers) {
+        if (l.on_host()) continue;
+        l.multiplier = kind;
+        l.filter.zero_point = 0;
+        if (kind == Multiplier::Binary || kind == Multiplier::Xnor) {
+            l.filter = Format{1, true, true, 0};
+        } else {
+            l.filter.binary = false;
+            l.filter.is_signed = true;
+            if (wbits) l.filter.bits = wbits;
+        }
+        if (kind == Multiplier::Xnor) {
+            l.ifmap = Format{1, true, true, 0};
+        } else {
+            if (l.ifmap.binary) l.ifmap = Format{8, true, false, 0};
+            if (abits) l.ifmap.bits = abits, l.ifmap.zero_point = 0;
+        }
+        // synthetic ifmap zeros would be drawn as they are; binary ifmaps have none
+        if (kind == Multiplier::Xnor) l.ifmap_data.zero_fraction = 0;
+        if (l.requant.enabled && !l.requant.calibrate && l.requant.out.bits > 16) l.requant.out.bits = 16;
+    }
     return out;
 }
 

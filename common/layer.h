@@ -154,6 +154,15 @@ Layer stored_layer(const Layer& l, int word_bits);
 // The network at batch size n (n = 0: unchanged).
 Network with_batch(const Network& net, int n);
 
+// Sets the precision of every accelerator layer (host layers untouched) to a preset:
+//   wNaM      multiplier mac, N-bit signed weights, M-bit ifmaps (signedness kept); int8 = w8a8
+//   lutN      multiplier lut, N-bit weights and ifmaps (lutwNaM for different widths)
+//   ternary   multiplier ternary, 2-bit weights (-1, 0, +1); ternaryaM also sets M-bit ifmaps
+//   binary    multiplier binary, binary weights; binaryaM also sets M-bit ifmaps
+//   xnor      multiplier xnor, binary weights and ifmaps
+// Throws ConfigError (field --precision) for anything else.
+Network with_precision(const Network& net, const std::string& preset);
+
 // Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
 // comma-separated list of types and names (in the network's order per entry). Throws
 // ConfigError (field --layers) for an entry that matches nothing.

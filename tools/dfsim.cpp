@@ -42,6 +42,7 @@ struct Common {
     std::string dataflow = "rs";
     std::string layers = "conv";
     int batch = 0;
+    std::string precision;  // with_precision preset ("" = the workload's own)
     CLI::Option* energy_opt = nullptr;
 };
 
@@ -61,12 +62,15 @@ void add_common(CLI::App* app, Common& c) {
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, 4096));
+    app->add_option("--precision", c.precision,
+                    "precision of every layer: int8, wNaM, lutN, ternary, binary, xnor (default: the workload's)");
 }
 
 // The network as run: the selected layers at the batch size of the command line, else of the
 // architecture file, else of the workload.
 Network prepare_network(const Common& c, const ArchParams& a) {
     Network net = select_layers(load_network(data_path(c.workload)), c.layers);
+    if (!c.precision.empty()) net = with_precision(net, c.precision);
     return with_batch(net, c.batch > 0 ? c.batch : a.batch);
 }
 
@@ -76,7 +80,7 @@ int run_main(int argc, char** argv) {
     Common c;
     std::string json_out, csv_out, html_out, objective = "energy";
     uint64_t seed = 0;
-    bool show_mapping = false, no_check = false;
+    bool show_mapping = false, no_check = false, chained = false;
     auto* run = app.add_subcommand("run", "simulate a network and report cycles and energy per layer");
     add_common(run, c);
     run->add_option("--json", json_out, "write the report as JSON (atomically)");
@@ -88,6 +92,8 @@ int run_main(int argc, char** argv) {
     std::string mapping_file;
     run->add_option("--mapping", mapping_file, "YAML file of pinned mappings by layer (run as given; others mapped)");
     run->add_flag("--no-check", no_check, "skip the comparison with the reference convolution");
+    run->add_flag("--chained", chained,
+                  "each layer runs on the previous layer's requantized output (pools on the host), not synthetic data");
     auto* bench = app.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     Common cb;
     add_common(bench, cb);
@@ -330,6 +336,7 @@ int run_main(int argc, char** argv) {
         opt.dataflow = c.dataflow;
         opt.objective = parse_objective(objective);
         opt.check_output = !no_check;
+        opt.chained = chained;
         opt.seed_offset = seed;
         find_dataflow(opt.dataflow);
         PinnedMappings pinned;
