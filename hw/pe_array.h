@@ -31,6 +31,8 @@
 
 namespace dfsim::hw {
 
+class Tracer;
+
 // One processing element: register files (scratchpads) and its timing state.
 struct Pe {
     std::vector<int32_t> filter_spad;  // p*q*S words of the filters it holds, [k][j][s]
@@ -49,6 +51,8 @@ public:
     void start(const RowPass& pass, std::function<void()> done);
     void start(const GridPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
+    // Reports each pass's PE, bus and buffer-port activity to `t` (hw/trace.h); null: no tracing.
+    void set_tracer(Tracer* t) { m_trace = t; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     uint64_t execute(const RowPass& pass);
@@ -66,6 +70,7 @@ private:
     std::vector<Pe> m_pes;
     sc_core::sc_event m_done_ev;
     std::function<void()> m_done_cb;
+    Tracer* m_trace = nullptr;
 };
 
 }  // namespace dfsim::hw
