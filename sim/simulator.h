@@ -16,6 +16,8 @@
 
 namespace dfsim {
 
+class VcdTrace;
+
 // Mappings pinned by the user, by layer name, from a mapping file:
 //   dataflow: ws            # the dataflow they are for
 //   layers:
@@ -36,6 +38,7 @@ struct RunOptions {
     bool check_output = true;  // compare with the reference convolution
     uint64_t seed_offset = 0;  // --seed: added to every synthetic source's seed
     const PinnedMappings* pinned = nullptr;  // used for layers it lists (its dataflow must match)
+    VcdTrace* trace = nullptr;  // --trace: each simulated layer's waveform is appended to it
 };
 
 struct LayerResult {
@@ -82,7 +85,7 @@ LayerData make_layer_data(const Layer& l, uint64_t seed_offset = 0);
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
                             bool check_output, bool keep_output = false,
-                            const Tensor4* reference = nullptr);
+                            const Tensor4* reference = nullptr, VcdTrace* trace = nullptr);
 // Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
 // (made here from the layer's synthetic sources when null). A host layer (pool, add) is not
