@@ -115,6 +115,7 @@ TEST_F(Sweep, RestartAfterInterruptionGivesOneRowPerPoint) {
     EXPECT_EQ(s.resumed, 5);
     EXPECT_EQ(s.run, 3);
     EXPECT_EQ(slurp(dir / "out" / "results.csv"), before);
+    EXPECT_FALSE(fs::exists(dir / "out" / "points" / "5.json.tmp.123"));  // a killed writer's leftover
     spec.seed_offset = 3;  // other data: every point is stale
     EXPECT_EQ(run_sweep(spec, out, 2).run, 8);
 }
