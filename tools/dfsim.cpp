@@ -329,7 +329,11 @@ int run_main(int argc, char** argv) {
                 throw ConfigError("command line", "--trace", 0, 0,
                                   "expected at most " + std::to_string(trace_max_macs) + " MACs in the layers traced (--trace-max-macs), got " +
                                       std::to_string(macs) + ": select fewer or smaller layers with --layers, or raise --trace-max-macs");
-            trace = std::make_unique<VcdTrace>(trace_out);
+            try {
+                trace = std::make_unique<VcdTrace>(trace_out);
+            } catch (const std::exception& e) {
+                throw ConfigError("command line", "--trace", 0, 0, std::string("expected a file that can be written: ") + e.what());
+            }
             opt.trace = trace.get();
         }
         NetworkResult res = simulate_network(net, a, t, opt);
