@@ -5,7 +5,7 @@ namespace dfsim::hw {
 using namespace sc_core;
 
 Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Program& program,
-                         DramImage& image)
+                         DramImage& image, sc_trace_file* trace, uint32_t trace_layer)
     : sc_module(name), m_arch(arch), m_program(program),
       m_period(1e6 / arch.clock_mhz, SC_PS), m_glb(arch.glb, program.slots),
       m_state(program.ops.size(), 0), m_reads(program.ops.size(), {-1, -1, -1}),
@@ -13,6 +13,10 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     m_dram = std::make_unique<Dram>("dram", arch.dram, m_period, image, m_glb, m_counts);
     m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
     m_array->set_datapath(program.datapath);
+    if (trace) {
+        m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
+        m_array->set_tracer(m_tracer.get());
+    }
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
         switch (op.kind) {
@@ -50,6 +54,10 @@ bool Accelerator::conflicts(size_t a, size_t b) const {
 void Accelerator::complete(size_t op) {
     m_state[op] = 2;
     ++m_done_count;
+    if (m_tracer) {
+        m_tracer->op_done();
+        if (m_program.ops[op].on_array()) m_tracer->pass_done();
+    }
     while (m_first_open < m_state.size() && m_state[m_first_open] == 2) ++m_first_open;
     if (finished()) m_end_cycle = now_cycle();
     m_kick.notify(SC_ZERO_TIME);
@@ -73,17 +81,24 @@ void Accelerator::issue() {
         if (m_next_dma < ops.size() && ready(m_next_dma)) {
             size_t i = m_next_dma++;
             m_state[i] = 1;
+            if (m_tracer) m_tracer->op_started();
             if (ops[i].kind == Op::Kind::Shape) {
                 m_glb.shape(ops[i].slot, ops[i].box);
                 complete(i);
             } else {
-                m_dram->request(ops[i], [this, i] { complete(i); });
+                const auto channel = m_dram->request(ops[i], [this, i] { complete(i); });
+                if (m_tracer) m_tracer->dram_transfer(channel.first, channel.second, static_cast<uint32_t>(i));
             }
             progress = true;
         }
         if (m_next_pass < ops.size() && !m_array->busy() && ready(m_next_pass)) {
             size_t i = m_next_pass++;
             m_state[i] = 1;
+            if (m_tracer) {
+                m_tracer->op_started();
+                m_tracer->pass_started(m_passes_started);
+            }
+            ++m_passes_started;
             if (ops[i].kind == Op::Kind::Pass)
                 m_array->start(ops[i].pass, [this, i] { complete(i); });
             else

@@ -14,15 +14,17 @@
 #include "hw/global_buffer.h"
 #include "hw/pe_array.h"
 #include "hw/program.h"
+#include "hw/trace.h"
 
 namespace dfsim::hw {
 
 class Accelerator : public sc_core::sc_module {
 public:
     SC_HAS_PROCESS(Accelerator);
-    // Throws CapacityError if the program's slots do not fit the global buffer.
+    // Throws CapacityError if the program's slots do not fit the global buffer. With a trace
+    // file, the activity is traced into it (hw/trace.h), with ctrl.layer = trace_layer.
     Accelerator(sc_core::sc_module_name name, const ArchParams& arch, const Program& program,
-                DramImage& image);
+                DramImage& image, sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0);
     bool finished() const { return m_done_count == m_program.ops.size(); }
     uint64_t end_cycle() const { return m_end_cycle; }
     const ActionCounts& counts() const { return m_counts; }
@@ -42,6 +44,7 @@ private:
     GlobalBuffer m_glb;
     std::unique_ptr<Dram> m_dram;
     std::unique_ptr<PeArray> m_array;
+    std::unique_ptr<Tracer> m_tracer;  // only when tracing
     sc_core::sc_event m_kick;
     std::vector<uint8_t> m_state;  // 0 waiting, 1 running, 2 done
     std::vector<std::array<int, 3>> m_reads, m_writes;  // slots each op reads / writes
@@ -49,6 +52,7 @@ private:
     size_t m_done_count = 0;
     size_t m_next_pass = 0;   // passes start in program order
     size_t m_next_dma = 0;    // DMA transfers start in program order
+    uint32_t m_passes_started = 0;
     uint64_t m_end_cycle = 0;
 };
 

@@ -36,6 +36,8 @@ public:
         while (m_first_free < m_used.size() && m_used[m_first_free] == m_cap) ++m_first_free;
         return last + 1;
     }
+    // Bits placed in each cycle (index = cycle; entries past the last placement are zero).
+    const std::vector<uint64_t>& usage() const { return m_used; }
     uint64_t busy_bits() const {
         uint64_t s = 0;
         for (uint64_t u : m_used) s += u;

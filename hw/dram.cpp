@@ -34,7 +34,7 @@ Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramIm
 
 uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
 
-void Dram::request(const Op& op, std::function<void()> done) {
+std::pair<uint64_t, uint64_t> Dram::request(const Op& op, std::function<void()> done) {
     DFSIM_ASSERT(op.kind == Op::Kind::Load || op.kind == Op::Kind::Store, "DRAM serves loads and stores");
     uint64_t bytes = (op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor)) + 7) / 8;
     auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
@@ -45,6 +45,7 @@ void Dram::request(const Op& op, std::function<void()> done) {
     uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
     m_pending.push(Pending{done_cycle, m_seq++, op, std::move(done)});
     m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
+    return {start, m_channel_free};
 }
 
 void Dram::copy(const Op& op) {

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <queue>
+#include <utility>
 #include <vector>
 
 #include "common/arch.h"
@@ -30,7 +31,8 @@ public:
     Dram(sc_core::sc_module_name name, const DramParams& params, sc_core::sc_time period,
          DramImage& image, GlobalBuffer& glb, ActionCounts& counts);
     // Starts a Load (DRAM -> slot) or Store (slot -> DRAM) now; `done` runs when the data landed.
-    void request(const Op& op, std::function<void()> done);
+    // Returns the cycles [first, second) in which the channel moves it.
+    std::pair<uint64_t, uint64_t> request(const Op& op, std::function<void()> done);
     uint64_t busy_cycles() const { return m_busy_cycles; }
 
 private:

@@ -11,6 +11,7 @@
 #include "hw/output_unit.h"
 #include "hw/pe_array.h"
 #include "hw/row_conv.h"
+#include "hw/trace.h"
 
 namespace dfsim::hw {
 
@@ -286,6 +287,12 @@ uint64_t PeArray::execute(const GridPass& g) {
         for (int ei = 0; ei < Ep; ++ei)
             for (int ri = 0; ri < Rp; ++ri) real_rows_at_e[static_cast<size_t>(ei)] += row_real[row_of(0, ci, ei, ri)];
     const uint64_t t_lut = load_lut();  // the layer's first pass loads the PEs' LUTs first
+    // trace only: zero words in the window of row (ni, ci, ei, ri) at output column f
+    auto trace_zeros = [&](int ni, int ci, int ei, int ri, int f) {
+        uint64_t z = 0;
+        for (int s = 0; s < S; ++s) z += xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s)] == 0;
+        return z;
+    };
     uint64_t end = 0;
     if (ws) {
         const uint64_t bits = fwords * fb;
@@ -316,6 +323,11 @@ uint64_t PeArray::execute(const GridPass& g) {
                     }
                     const uint64_t start = std::max(busy[iz], t_del);
                     const uint64_t mac_done = start + pm * S + (have_in ? pm : 0);
+                    if (m_trace)
+                        for (int j = 0; j < n_cols; ++j) {
+                            const uint64_t pj = static_cast<uint64_t>(std::min(p, Mp - j * p));
+                            m_trace->pe_busy(i, j, start, start + pj * S + (have_in ? pj : 0), pj * trace_zeros(ni, i / Rp, ei, i % Rp, f));
+                        }
                     const uint64_t result = mac_done + depth - 1;
                     const uint64_t acc_done = have_in ? std::max(result, t_in + pm) : result;
                     const uint64_t send_start = std::max(acc_done, send_free[iz]);
@@ -352,6 +364,11 @@ uint64_t PeArray::execute(const GridPass& g) {
                     const uint64_t t_w = filter_bus.place(ready, static_cast<uint64_t>(Mp) * n * fb);
                     const uint64_t t_g = glb_port.place(ready, real * ib + static_cast<uint64_t>(Mp) * n * fb);
                     issue = std::max({issue + 1, t_i, t_w, t_g});
+                    if (m_trace)
+                        for (int i = 0; i < n_chain; ++i) {
+                            const uint64_t z = xbuf[row_of(ni, i / Rp, ei, i % Rp) * Wn + static_cast<size_t>(f * U + s)] == 0;
+                            for (int j = 0; j < Mp; ++j) m_trace->pe_busy(i, j, issue, issue + 1, z);
+                        }
                     uint64_t acc_ready = issue + depth + red_latency;
                     const size_t px = (static_cast<size_t>(ni) * Ep + ei) * Fp + f;
                     if (s > 0 || g.psum_in) {
@@ -386,11 +403,18 @@ uint64_t PeArray::execute(const GridPass& g) {
                 const uint64_t t_g = glb_port.place(group_start, real * ib + fbits);
                 group_end = std::max({group_end + static_cast<uint64_t>(S), t_i + 1, t_f + 1, t_g + 1});
                 group_start = group_end - static_cast<uint64_t>(S);
+                if (m_trace)  // PE k (row-major over the array) owns output k = ((m * Np + n) * Ep + e) * Fp + f
+                    for (size_t k = 0; k < n_out; ++k) {
+                        const int f = static_cast<int>(k % Fp), ei = static_cast<int>(k / Fp % Ep), ni = static_cast<int>(k / Fp / Ep % Np);
+                        m_trace->pe_busy(static_cast<int>(k) / m_arch.cols, static_cast<int>(k) % m_arch.cols, group_start, group_end,
+                                         trace_zeros(ni, ci, ei, ri, f));
+                    }
             }
         const uint64_t done = group_end + depth - 1;
         const uint64_t b = n_out * static_cast<uint64_t>(out_bits);
         end = std::max(out_bus.place(done, b), glb_port.place(done, b));
     }
+    if (m_trace) m_trace->resources(ifmap_bus, filter_bus, psum_in_bus, out_bus, glb_port);
     return t_lut + end;
 }
 

@@ -6,6 +6,7 @@
 #include "hw/calendar.h"
 #include "hw/output_unit.h"
 #include "hw/row_conv.h"
+#include "hw/trace.h"
 
 namespace dfsim::hw {
 
@@ -360,6 +361,14 @@ uint64_t PeArray::execute(const RowPass& ps) {
     uint64_t bus_free = 0;
 
     auto double_psum = [&](int p) { return pp.psum_spad_words >= 2 * p; };
+    // trace only: gated MACs of PE (set k, row i, column j) in output column f
+    auto trace_gated = [&](int k, int i, int j, int f, int p) {
+        uint64_t z = 0;
+        const int* ridx = &pe_rows[((static_cast<size_t>(k) * h + i) * e + j) * qmax];
+        for (int jj = 0; jj < ps.sets[static_cast<size_t>(k)].q; ++jj)
+            for (int t = 0; t < S; ++t) z += rows[static_cast<size_t>(ridx[jj])].data[static_cast<size_t>(f * U + t)] == 0;
+        return z * static_cast<uint64_t>(p);
+    };
     auto run_column = [&](int f, uint64_t ready) {
         for (const auto& chain : chains) {
             const int p = ps.sets[static_cast<size_t>(chain.back())].p;
@@ -386,6 +395,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
                         }
                         // the adds of incoming psums take p issue slots of the MAC unit
                         const uint64_t mac_done = start + mac_cycles + (have_in ? static_cast<uint64_t>(p) : 0);
+                        if (m_trace) m_trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f, p));
                         const uint64_t result = mac_done + depth - 1;
                         const uint64_t acc_done = have_in ? std::max(result, t_in + static_cast<uint64_t>(p)) : result;
                         const uint64_t send_start = std::max(acc_done, x.send_free);
@@ -425,6 +435,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (f < F) run_column(f, end);
         }
     }
+    if (m_trace) m_trace->resources(ifmap_bus, filter_bus, psum_in_bus, out_bus, glb_port);
     return t_lut + pass_end;
 }
 

@@ -31,6 +31,8 @@
 
 namespace dfsim::hw {
 
+class Tracer;
+
 // One processing element: register files (scratchpads) and its timing state.
 struct Pe {
     std::vector<int32_t> filter_spad;  // p*q*S words of the filters it holds, [k][j][s]
@@ -51,6 +53,8 @@ public:
     bool busy() const { return static_cast<bool>(m_done_cb); }
     // The layer's datapath (multiplier, LUT, gating); its LUT is loaded before the first pass.
     void set_datapath(const Datapath& dp) { m_dp = dp; m_lut_loaded = false; }
+    // Reports each pass's PE, bus and buffer-port activity to `t` (hw/trace.h); null: no tracing.
+    void set_tracer(Tracer* t) { m_trace = t; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     uint64_t execute(const RowPass& pass);
@@ -72,6 +76,7 @@ private:
     bool m_lut_loaded = false;
     sc_core::sc_event m_done_ev;
     std::function<void()> m_done_cb;
+    Tracer* m_trace = nullptr;
 };
 
 }  // namespace dfsim::hw

@@ -16,6 +16,8 @@
 
 namespace dfsim {
 
+class VcdTrace;
+
 // Mappings pinned by the user, by layer name, from a mapping file:
 //   dataflow: ws            # the dataflow they are for
 //   layers:
@@ -39,6 +41,7 @@ struct RunOptions {
     // Chained mode: each layer's ifmap is the previous layer's requantized output (pool layers
     // applied on the host in between), not synthetic data; see simulate_network.
     bool chained = false;
+    VcdTrace* trace = nullptr;  // --trace: each simulated layer's waveform is appended to it
 };
 
 struct LayerResult {
@@ -101,7 +104,7 @@ void check_layer_data(const Layer& l, const LayerData& data);
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
                             bool check_output, bool keep_output = false,
-                            const Tensor4* reference = nullptr);
+                            const Tensor4* reference = nullptr, VcdTrace* trace = nullptr);
 // Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
 // (made here from the layer's synthetic sources when null). A host layer (pool, add) is not

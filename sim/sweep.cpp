@@ -342,6 +342,19 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     const std::vector<SweepPoint> points = expand(spec);
     const fs::path dir(out_dir), pdir = dir / "points";
     fs::create_directories(pdir);
+    // Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
+    // complete only once renamed; any found now were left by a run that was killed (the
+    // directory belongs to one sweep at a time), so they go.
+    for (const fs::path& d : {dir, pdir})
+        for (const auto& entry : fs::directory_iterator(d)) {
+            const std::string name = entry.path().filename().string();
+            const size_t k = name.find(".tmp.");
+            if (k == std::string::npos) continue;
+            const size_t digits = name.find_first_not_of("0123456789", k + 5);
+            if (digits == k + 5 || (digits != std::string::npos && name[digits] != '.')) continue;
+            std::error_code ec;
+            if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
+        }
     // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     std::vector<nlohmann::json> keys;

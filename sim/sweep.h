@@ -76,7 +76,8 @@ struct SweepSummary {
     double wall_seconds = 0;
 };
 // Runs the points missing from out_dir/points/ with `jobs` worker processes, then writes
-// out_dir/results.csv and out_dir/results.json (atomically). `progress(done, total)` is called
+// out_dir/results.csv and out_dir/results.json (atomically). Temporary files an interrupted
+// run left in out_dir or out_dir/points are removed first. `progress(done, total)` is called
 // in the parent as points complete.
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
                        const std::function<void(int, int)>& progress = nullptr);

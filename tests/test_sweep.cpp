@@ -1,11 +1,17 @@
 // dfsim sweep: the cartesian product in a fixed order, one row per point whatever the number of
 // worker processes, resumption after an interruption, any architecture field by --set, and the
 // analytical model beside the simulation.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <set>
+#include <thread>
 
 #include <filesystem>
 #include <fstream>
@@ -115,6 +121,7 @@ TEST_F(Sweep, RestartAfterInterruptionGivesOneRowPerPoint) {
     EXPECT_EQ(s.resumed, 5);
     EXPECT_EQ(s.run, 3);
     EXPECT_EQ(slurp(dir / "out" / "results.csv"), before);
+    EXPECT_FALSE(fs::exists(dir / "out" / "points" / "5.json.tmp.123"));  // a killed writer's leftover
     spec.seed_offset = 3;  // other data: every point is stale
     EXPECT_EQ(run_sweep(spec, out, 2).run, 8);
 }
@@ -209,4 +216,140 @@ TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
         EXPECT_NE(std::string(e.what()).find("bad2.yaml:1:12: field 'dataflows':"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("'xx'"), std::string::npos) << e.what();
     }
+}
+
+namespace {
+
+// The points a sweep has finished: the N.json files of its points directory.
+std::set<int> finished_points(const fs::path& pdir) {
+    std::set<int> s;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(pdir, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string n = it->path().filename().string();
+        if (n.size() > 5 && n.ends_with(".json") && n.find_first_not_of("0123456789") == n.size() - 5)
+            s.insert(std::stoi(n.substr(0, n.size() - 5)));
+    }
+    return s;
+}
+
+// Processes of process group `pgid` that have not yet died (zombies count as dead), from /proc.
+int alive_in_group(pid_t pgid) {
+    int n = 0;
+    std::error_code ec;
+    for (auto it = fs::directory_iterator("/proc", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        const std::string pid = it->path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+        std::ifstream in(it->path() / "stat");
+        std::string stat;
+        if (!std::getline(in, stat)) continue;  // gone meanwhile
+        const size_t close = stat.rfind(')');   // "pid (comm) state ppid pgrp ..."
+        if (close == std::string::npos) continue;
+        std::istringstream f(stat.substr(close + 1));
+        char state = 0;
+        long ppid = 0, pgrp = 0;
+        if (f >> state >> ppid >> pgrp && pgrp == pgid && state != 'Z' && state != 'X') ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+// A sweep killed with SIGKILL (the sweep and its workers at once) after its first point, then
+// run again: it resumes from the points written before the kill, and its results are those of
+// a sweep that was never interrupted, one row per point.
+TEST_F(Sweep, KilledMidwayResumesToTheUninterruptedRows) {
+    using namespace std::chrono_literals;
+    // 3 dataflows x 2 arrays x 2 buffers = 12 points of about 0.15 s each (two 3x3 layers of
+    // 6 and 2 M MACs): the first point is written long before the last
+    std::ofstream(dir / "net2.yaml") << R"(name: medium
+layers:
+  - {name: A, C: 16, H: 32, W: 32, M: 32, R: 3, S: 3, padding: 1, requant: {multiplier: 1, shift: 10, relu: true}}
+  - {name: B, C: 32, H: 28, W: 28, M: 24, R: 3, S: 3, stride: 2}
+)";
+    const int expected = 3 * 2 * 2;
+    auto args = [&](const fs::path& out) {
+        return std::vector<std::string>{"sweep", "--workload", (dir / "net2.yaml").string(), "--layers", "all",
+                                        "--dataflows", "ws,os-b,rs", "--pe-array", "8x8,12x14", "--glb-kb", "32,64",
+                                        "--jobs", "2", "--no-plots", "--out", out.string()};
+    };
+    auto command_line = [](const std::vector<std::string>& a) {
+        std::string c;
+        for (const auto& x : a) c += " '" + x + "'";
+        return c;
+    };
+    const fs::path out = dir / "out", pdir = out / "points", log = dir / "killed.log";
+
+    // start it in a process group of its own (its workers are forked into the same group)
+    std::vector<std::string> a = args(out);
+    std::vector<char*> argv{const_cast<char*>(DFSIM_BINARY)};
+    for (std::string& x : a) argv.push_back(x.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        setpgid(0, 0);
+        const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+        }
+        execv(DFSIM_BINARY, argv.data());
+        _exit(127);
+    }
+    setpgid(pid, pid);  // also here, so the group exists whichever process runs first
+    // kill the group as soon as the first point file appears (polled, with a deadline)
+    bool exited = false;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (finished_points(pdir).empty() && std::chrono::steady_clock::now() < deadline) {
+        if (waitpid(pid, nullptr, WNOHANG) == pid) {
+            exited = true;
+            break;
+        }
+        std::this_thread::sleep_for(2ms);
+    }
+    ::kill(-pid, SIGKILL);
+    if (!exited) waitpid(pid, nullptr, 0);
+    ASSERT_FALSE(exited) << "the sweep ended before it wrote a point:\n" << slurp(log);
+    const auto reaped = std::chrono::steady_clock::now() + 10s;  // the orphaned workers die too
+    while (alive_in_group(pid) > 0 && std::chrono::steady_clock::now() < reaped) std::this_thread::sleep_for(5ms);
+    ASSERT_EQ(alive_in_group(pid), 0) << "workers survived SIGKILL";
+    const std::set<int> written = finished_points(pdir);
+    ASSERT_GE(written.size(), 1u) << "killed before the first point";
+    ASSERT_LT(written.size(), static_cast<size_t>(expected)) << "the sweep finished before the kill: make the points slower";
+    EXPECT_FALSE(fs::exists(out / "results.csv"));
+    std::printf("killed with %zu of %d points written\n", written.size(), expected);
+    // a kill can also land while a file is being written: leave such temporaries behind too
+    std::ofstream(pdir / "11.json.tmp.999999") << "{\"key\": ";
+    std::ofstream(out / "results.csv.tmp.999999") << "index,data";
+
+    // the same command again: it resumes from the points written before the kill
+    CmdResult r = dfsim(command_line(args(out)));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string summary = std::to_string(expected) + " points (" + std::to_string(written.size()) +
+                                " from an earlier run, " + std::to_string(expected - static_cast<int>(written.size())) + " run now)";
+    EXPECT_NE(r.out.find(summary), std::string::npos) << r.out;
+    // one row per point, each point once, and nothing temporary left
+    std::istringstream csv(slurp(out / "results.csv"));
+    std::string line;
+    std::getline(csv, line);
+    EXPECT_EQ(line.rfind("index,dataflow,", 0), 0u) << line;
+    std::multiset<int> rows;
+    while (std::getline(csv, line)) {
+        rows.insert(std::stoi(line.substr(0, line.find(','))));
+        EXPECT_NE(line.find(",ok,"), std::string::npos) << line;
+        EXPECT_NE(line.find(",bit-exact"), std::string::npos) << line;
+    }
+    ASSERT_EQ(rows.size(), static_cast<size_t>(expected));
+    for (int i = 0; i < expected; ++i) EXPECT_EQ(rows.count(i), 1u) << "point " << i;
+    for (const fs::path& d : {out, pdir})
+        for (const auto& e : fs::directory_iterator(d))
+            EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+    EXPECT_EQ(finished_points(pdir).size(), static_cast<size_t>(expected));
+
+    // the same numbers as a sweep that was never interrupted
+    r = dfsim(command_line(args(dir / "whole")));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(slurp(out / "results.csv"), slurp(dir / "whole" / "results.csv"));
+    EXPECT_EQ(nlohmann::json::parse(slurp(out / "results.json"))["rows"],
+              nlohmann::json::parse(slurp(dir / "whole" / "results.json"))["rows"]);
 }

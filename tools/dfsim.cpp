@@ -24,6 +24,7 @@
 #include "sim/report.h"
 #include "sim/simulator.h"
 #include "sim/sweep.h"
+#include "sim/vcd_trace.h"
 
 using namespace dfsim;
 
@@ -94,6 +95,11 @@ int run_main(int argc, char** argv) {
     run->add_flag("--no-check", no_check, "skip the comparison with the reference convolution");
     run->add_flag("--chained", chained,
                   "each layer runs on the previous layer's requantized output (pools on the host), not synthetic data");
+    std::string trace_out;
+    uint64_t trace_max_macs = 20'000'000;
+    run->add_option("--trace", trace_out, "write a VCD waveform of the run (atomically; open it with gtkwave)");
+    run->add_option("--trace-max-macs", trace_max_macs, "refuse --trace when the layers run have more MACs than this")
+        ->capture_default_str()->check(CLI::PositiveNumber);
     auto* bench = app.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     Common cb;
     add_common(bench, cb);
@@ -344,6 +350,25 @@ int run_main(int argc, char** argv) {
             pinned = load_pinned_mappings(mapping_file, net);
             opt.pinned = &pinned;
         }
+        std::unique_ptr<VcdTrace> trace;
+        if (!trace_out.empty()) {  // a trace grows with the work: refuse one that would be huge
+            uint64_t macs = 0;
+            bool any = false;
+            for (const Layer& l : net.layers)
+                if (!l.on_host()) macs += l.shape.macs(), any = true;
+            if (!any)
+                throw ConfigError("command line", "--trace", 0, 0, "expected a conv or fc layer to trace (--layers selects only host layers)");
+            if (macs > trace_max_macs)
+                throw ConfigError("command line", "--trace", 0, 0,
+                                  "expected at most " + std::to_string(trace_max_macs) + " MACs in the layers traced (--trace-max-macs), got " +
+                                      std::to_string(macs) + ": select fewer or smaller layers with --layers, or raise --trace-max-macs");
+            try {
+                trace = std::make_unique<VcdTrace>(trace_out);
+            } catch (const std::exception& e) {
+                throw ConfigError("command line", "--trace", 0, 0, std::string("expected a file that can be written: ") + e.what());
+            }
+            opt.trace = trace.get();
+        }
         NetworkResult res = simulate_network(net, a, t, opt);
         if (show_mapping)
             for (const auto& l : res.layers) std::cout << l.name << ": " << l.mapping << "\n" << l.loop_nest;
@@ -351,6 +376,7 @@ int run_main(int argc, char** argv) {
         if (!json_out.empty()) write_file_atomic(json_out, to_json(res).dump(2) + "\n");
         if (!csv_out.empty()) write_file_atomic(csv_out, to_csv(res));
         if (!html_out.empty()) write_file_atomic(html_out, run_to_html(res));
+        if (trace) trace->commit();
         return res.total().output_check == "mismatch" ? 1 : 0;
     } catch (const ConfigError& e) {
         std::cerr << "dfsim: error: " << e.what() << "\n";
