@@ -174,6 +174,24 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
 
 }  // namespace
 
+Network select_chain(const Network& net, const std::string& sel) {
+    const Network picked = select_layers(net, sel);
+    std::vector<uint8_t> keep(net.layers.size(), 0);
+    size_t first = net.layers.size(), last = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i)
+        for (const Layer& p : picked.layers)
+            if (p.name == net.layers[i].name) {
+                keep[i] = 1;
+                first = std::min(first, i);
+                last = std::max(last, i);
+            }
+    Network out = net;
+    out.layers.clear();
+    for (size_t i = 0; i < net.layers.size(); ++i)
+        if (keep[i] || (net.layers[i].on_host() && i > first && i < last)) out.layers.push_back(net.layers[i]);
+    return out;
+}
+
 Network load_network(const std::string& path) {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
     YamlMap root = YamlMap::load_file(path);

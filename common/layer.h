@@ -86,6 +86,8 @@ struct Requant {
     // `requant: auto`: the multipliers are calibrated on the layer's own accumulators before it
     // runs (sim/calibrate.h): the largest |accumulator| x filter scale maps to the output range.
     bool calibrate = false;
+    // The scales came from a model (ONNX): a chained run keeps them instead of calibrating.
+    bool from_model = false;
     // An enabled scalar requantization.
     static Requant scalar(int32_t multiplier, int shift, bool relu, Format out) {
         Requant r;
@@ -167,6 +169,10 @@ Network with_precision(const Network& net, const std::string& preset);
 // comma-separated list of types and names (in the network's order per entry). Throws
 // ConfigError (field --layers) for an entry that matches nothing.
 Network select_layers(const Network& net, const std::string& sel);
+
+// As select_layers, plus every host layer (pool, add) between the first and the last layer
+// selected, in the network's order: what a chained run needs between its layers.
+Network select_chain(const Network& net, const std::string& sel);
 
 // Loads and validates a workload file (YAML, or a SCALE-Sim topology if it ends in .csv: see
 // common/scalesim.h); throws ConfigError.

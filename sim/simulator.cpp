@@ -290,11 +290,17 @@ Network chain_network(const Network& net) {
         Layer& next = out.layers[acc_layers[k + 1]];
         if (!l.requant.enabled) {
             l.requant.enabled = true;
-            l.requant.calibrate = true;
             l.requant.relu = true;
         }
+        // scales written for independent synthetic data would let the chain's values die out
+        // or saturate: calibrate them on the data, unless a model gave them
+        if (!l.requant.from_model) l.requant.calibrate = true;
         if (l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
         l.requant.out = next.ifmap;
+    }
+    if (!acc_layers.empty()) {
+        Requant& last = out.layers[acc_layers.back()].requant;
+        if (last.enabled && !last.from_model) last.calibrate = true;
     }
     return out;
 }

@@ -69,8 +69,9 @@ void add_common(CLI::App* app, Common& c) {
 
 // The network as run: the selected layers at the batch size of the command line, else of the
 // architecture file, else of the workload.
-Network prepare_network(const Common& c, const ArchParams& a) {
-    Network net = select_layers(load_network(data_path(c.workload)), c.layers);
+Network prepare_network(const Common& c, const ArchParams& a, bool chained = false) {
+    const Network full = load_network(data_path(c.workload));
+    Network net = chained ? select_chain(full, c.layers) : select_layers(full, c.layers);
     if (!c.precision.empty()) net = with_precision(net, c.precision);
     return with_batch(net, c.batch > 0 ? c.batch : a.batch);
 }
@@ -337,7 +338,7 @@ int run_main(int argc, char** argv) {
         }
         ArchParams a = load_arch(data_path(c.arch));
         EnergyTable t = energy_table(c, a);
-        Network net = prepare_network(c, a);
+        Network net = prepare_network(c, a, chained);
         RunOptions opt;
         opt.dataflow = c.dataflow;
         opt.objective = parse_objective(objective);
