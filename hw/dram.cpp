@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/rlc.h"
+
 namespace dfsim::hw {
 
 using namespace sc_core;
@@ -36,7 +38,30 @@ uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.val
 
 std::pair<uint64_t, uint64_t> Dram::request(const Op& op, std::function<void()> done) {
     DFSIM_ASSERT(op.kind == Op::Kind::Load || op.kind == Op::Kind::Store, "DRAM serves loads and stores");
-    uint64_t bytes = (op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor)) + 7) / 8;
+    const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
+    uint64_t moved_bits = raw_bits;
+    const bool fmap = (op.kind == Op::Kind::Load && op.tensor == DramTensor::Ifmap) ||
+                      (op.kind == Op::Kind::Store && op.tensor == DramTensor::Output);
+    if (m_image.rlc && fmap && m_image.bits(op.tensor) <= 16) {
+        // the link moves the run-length code of the transfer's actual values
+        const Box& b = op.box;
+        std::vector<int32_t> v;
+        v.reserve(static_cast<size_t>(b.words()));
+        const Tensor4& src = op.kind == Op::Kind::Load ? m_image.tensor(op.tensor) : m_glb.slot(op.slot);
+        const std::array<int, 4> lo = op.kind == Op::Kind::Load ? b.lo : std::array<int, 4>{0, 0, 0, 0};
+        for (int i0 = 0; i0 < b.count[0]; ++i0)
+            for (int i1 = 0; i1 < b.count[1]; ++i1)
+                for (int i2 = 0; i2 < b.count[2]; ++i2) {
+                    const int32_t* p = &src.data[src.index(lo[0] + i0, lo[1] + i1, lo[2] + i2, lo[3])];
+                    v.insert(v.end(), p, p + b.count[3]);
+                }
+        const RlcParams rp;
+        moved_bits = rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
+    }
+    const int type = op.tensor == DramTensor::Ifmap ? 0 : op.tensor == DramTensor::Filter ? 1 : 2;
+    m_counts.dram_raw_bits[static_cast<size_t>(type)] += raw_bits;
+    m_counts.dram_moved_bits[static_cast<size_t>(type)] += moved_bits;
+    uint64_t bytes = (moved_bits + 7) / 8;
     auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
     uint64_t now = now_cycle();
     uint64_t start = std::max(now, m_channel_free);

@@ -21,6 +21,7 @@ namespace dfsim::hw {
 struct DramImage {
     Tensor4 ifmap, filter, output;
     int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
+    bool rlc = false;  // feature maps (ifmap loads, output stores) cross the link run-length coded
     Tensor4& tensor(DramTensor t);
     int bits(DramTensor t) const;
 };

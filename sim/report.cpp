@@ -47,6 +47,24 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     j["energy_per_mac_pj"] = l.counts.macs ? l.energy.total() / static_cast<double>(l.counts.macs) : 0.0;
     j["output_check"] = l.output_check;
     j["mismatches"] = l.mismatches;
+    // precision and zeros (issue 4): formats, datapath, gating vs skipping, measured zeros,
+    // and DRAM bytes as stored and as moved over the link (run-length coded feature maps)
+    j["skipped_macs"] = l.counts.skipped_macs;
+    j["gating_saved_energy_pj"] = l.gating_saved_energy;
+    uint64_t raw = 0, moved = 0;
+    for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
+    j["dram_bytes_raw"] = (raw + 7) / 8;
+    j["dram_bytes_moved"] = (moved + 7) / 8;
+    j["lut_writes"] = l.counts.lut_writes;
+    j["xnor_ops"] = l.counts.xnor_ops;
+    if (l.name != "total" && l.executed_on != "host") {
+        j["multiplier"] = l.multiplier;
+        j["bits"] = {{"ifmap", l.widths.op_ifmap}, {"filter", l.widths.op_filter}, {"psum", l.widths.psum},
+                     {"output", l.widths.output}, {"ifmap_format", l.ifmap_format}, {"filter_format", l.filter_format},
+                     {"ifmap_storage", l.widths.ifmap}, {"filter_storage", l.widths.filter}};
+        j["ifmap_zero_fraction"] = l.ifmap_zero_fraction;
+        j["filter_zero_fraction"] = l.filter_zero_fraction;
+    }
     return j;
 }
 
@@ -102,7 +120,8 @@ std::string to_csv(const NetworkResult& r) {
         for (DataType d : kDataTypes)
             os << "," << to_string(lv) << "_" << to_string(d) << "_reads," << to_string(lv) << "_" << to_string(d) << "_writes";
     os << ",energy_dram,energy_glb,energy_noc,energy_rf,energy_alu,energy_total,energy_ifmap,energy_filter,energy_psum,energy_unit,output_check";
-    os << ",executed_on,host_ops\n";
+    os << ",executed_on,host_ops,multiplier,ifmap_format,filter_format,psum_bits,skipped_macs,ifmap_zero_fraction,"
+          "filter_zero_fraction,gating_saved_energy,dram_bytes_raw,dram_bytes_moved\n";
     const int pes = r.arch_params.num_pes();
     auto row = [&](const LayerResult& l, bool total) {
         os << l.name << "," << l.counts.macs << "," << l.counts.gated_macs << "," << l.cycles << ","
@@ -113,7 +132,14 @@ std::string to_csv(const NetworkResult& r) {
         os << "," << fmt("%.6g", l.energy.alu) << "," << fmt("%.6g", l.energy.total());
         for (DataType d : kDataTypes) os << "," << fmt("%.6g", l.energy.type(d));
         os << "," << r.energy_unit << "," << l.output_check;
-        os << "," << (total ? "" : l.executed_on) << "," << l.host_ops << "\n";
+        os << "," << (total ? "" : l.executed_on) << "," << l.host_ops;
+        const bool q = !total && l.executed_on != "host";
+        uint64_t raw = 0, moved = 0;
+        for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
+        os << "," << (q ? l.multiplier : "") << "," << (q ? l.ifmap_format : "") << "," << (q ? l.filter_format : "") << ","
+           << (q ? std::to_string(l.widths.psum) : "") << "," << l.counts.skipped_macs << ","
+           << (q ? fmt("%.6f", l.ifmap_zero_fraction) : "") << "," << (q ? fmt("%.6f", l.filter_zero_fraction) : "") << ","
+           << fmt("%.6g", l.gating_saved_energy) << "," << (raw + 7) / 8 << "," << (moved + 7) / 8 << "\n";
     };
     for (const auto& l : r.layers) row(l, false);
     row(r.total(), true);
@@ -164,6 +190,26 @@ std::string format_table(const NetworkResult& r) {
     const LayerResult tot = r.total();
     os << "time at " << r.arch_params.clock_mhz << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3)
        << " ms; energy in " << eu << " (" << r.energy_unit << " table); columns: docs/report.md\n";
+    // precision and zeros
+    std::snprintf(buf, sizeof buf, "%-*s %-10s %-8s %-8s %5s %12s %12s %7s %7s %12s %11s %11s\n", lw, "layer", "multiplier",
+                  "ifmap", "filter", "psum", "gated MACs", "skipped MACs", "0 ifmap", "0 filt", ("gate saved " + (pj ? std::string("uJ") : eu)).c_str(),
+                  "DRAM KB", "moved KB");
+    os << "\n" << buf;
+    auto qrow = [&](const LayerResult& l, bool total) {
+        if (l.executed_on == "host") return;
+        uint64_t raw = 0, moved = 0;
+        for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
+        std::snprintf(buf, sizeof buf, "%-*s %-10s %-8s %-8s %5s %12llu %12llu %7s %7s %12.2f %11.1f %11.1f\n", lw,
+                      l.name.c_str(), total ? "" : l.multiplier.c_str(), total ? "" : l.ifmap_format.c_str(),
+                      total ? "" : l.filter_format.c_str(), total ? "" : std::to_string(l.widths.psum).c_str(),
+                      static_cast<unsigned long long>(l.counts.gated_macs), static_cast<unsigned long long>(l.counts.skipped_macs),
+                      total ? "" : fmt("%.1f%%", 100 * l.ifmap_zero_fraction).c_str(),
+                      total ? "" : fmt("%.1f%%", 100 * l.filter_zero_fraction).c_str(), l.gating_saved_energy * scale,
+                      static_cast<double>(raw) / 8192.0, static_cast<double>(moved) / 8192.0);
+        os << buf;
+    };
+    for (const auto& l : r.layers) qrow(l, false);
+    qrow(r.total(), true);
     size_t host_layers = 0;
     for (const auto& l : r.layers) host_layers += l.executed_on == "host";
     if (host_layers > 0)

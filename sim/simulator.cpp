@@ -170,6 +170,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     hw::Program prog = df.build_program(l, a, m);
     prog.datapath = hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
     r.multiplier = std::string(to_string(l.multiplier));
+    r.ifmap_format = to_string(l.ifmap_values());
+    r.filter_format = to_string(l.filter_values());
     auto zero_fraction = [](const Tensor4& x) {
         return x.size() ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size()) : 0.0;
     };
@@ -182,6 +184,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     image.ifmap_bits = l.ifmap.bits;
     image.filter_bits = l.filter.bits;
     image.output_bits = r.widths.output;
+    image.rlc = a.dram.rlc;
 
     fresh_systemc_context();
     {
@@ -269,6 +272,7 @@ LayerResult NetworkResult::total() const {
         for (int i = 0; i < kNumLevels; ++i)
             for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += l.energy.by_level_type[i][j];
         tot.energy.alu += l.energy.alu;
+        tot.gating_saved_energy += l.gating_saved_energy;
         tot.dram_busy_cycles += l.dram_busy_cycles;
         tot.mismatches += l.mismatches;
         tot.wall_seconds += l.wall_seconds;
