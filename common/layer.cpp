@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "common/config_error.h"
+#include "common/npy.h"
+#include "common/quantize.h"
 #include "common/scalesim.h"
 #include "common/yaml_reader.h"
 
@@ -109,6 +111,55 @@ Layer read_host_layer(const YamlMap& m, Layer l) {
     return l;
 }
 
+// Real data for a tensor of the layer from a .npy file: integer codes (the format's, held
+// centred: code - zero_point), or floats that the quantizer converts to the layer's format
+// (weights: per filter, symmetric -- or binary / ternary for those datapaths, with their alpha
+// as the filter scale; ifmaps: per tensor, symmetric, unsigned if the format is).
+void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
+    SyntheticSource& src = filter ? l.filter_data : l.ifmap_data;
+    if (src.file.empty()) return;
+    const LayerShape& s = l.shape;
+    const std::array<int, 4> want = filter ? std::array<int, 4>{s.M, s.Cg(), s.R, s.S} : std::array<int, 4>{s.N, s.C, s.H, s.W};
+    const Format& f = filter ? l.filter : l.ifmap;
+    const std::string field = std::string("data.") + (filter ? "filter" : "ifmap") + ".file";
+    auto shape_error = [&]() {
+        m.fail(field, "a tensor of shape " + std::to_string(want[0]) + "x" + std::to_string(want[1]) + "x" +
+                          std::to_string(want[2]) + "x" + std::to_string(want[3]) + " (" +
+                          (filter ? "M x C/G x R x S" : "N x C x H x W") + ") in " + src.file);
+    };
+    const NpyArray a = read_npy(src.file);
+    Tensor4 t;
+    if (a.dtype == "f4" || a.dtype == "f8") {
+        FloatTensor x = read_npy_float(src.file);
+        if (x.dim != want) shape_error();
+        QuantSpec q;
+        q.bits = f.binary ? 1 : f.bits;
+        q.is_signed = f.is_signed;
+        q.per_channel = filter;
+        if (filter && l.multiplier == Multiplier::Ternary) q.scheme = QuantScheme::Ternary;
+        if (f.binary) q.scheme = QuantScheme::Binary;
+        Quantized r;
+        try {
+            r = quantize(x, q);
+        } catch (const std::invalid_argument& e) {
+            m.fail(field, std::string("a tensor the quantizer takes: ") + e.what());
+        }
+        t = std::move(r.values);
+        if (filter) l.filter_scale = r.scale;
+        else l.ifmap_scale = r.scale.empty() ? 0.0 : r.scale.front();
+    } else {
+        t = read_npy_int(src.file);
+        if (t.dim != want) shape_error();
+        for (int32_t& v : t.data) v -= f.zero_point;  // codes -> centred values
+    }
+    for (size_t i = 0; i < t.size(); ++i)
+        if (!f.holds(t.data[i]))
+            m.fail(field, "values of format " + to_string(f) + " (codes minus the zero point in [" + std::to_string(f.min()) +
+                              ", " + std::to_string(f.max()) + "]), got " + std::to_string(t.data[i]) + " at element " +
+                              std::to_string(i) + " of " + src.file);
+    src.values = std::make_shared<const Tensor4>(std::move(t));
+}
+
 // `index` is the layer's position in the file; `mac_index` counts only the conv and fc layers
 // before it, so that the default seeds do not move when host layers are added.
 Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
@@ -157,6 +208,8 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
         if (auto f = dd->opt_child("filter")) l.filter_data = read_source(*f, l.filter_data);
         dd->check_no_unknown_keys();
     }
+    load_tensor_file(m, l, false);
+    load_tensor_file(m, l, true);
     if (auto r = m.opt_child("requant")) {
         l.requant.enabled = true;
         l.requant.calibrate = r->get_bool("auto", false);
