@@ -59,24 +59,33 @@ namespace {
 nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
     const LayerShape& s = l.shape;
     auto source = [](const SyntheticSource& d) {
+        // real data: its file (and its values' size and sum, so a changed file is noticed)
+        int64_t sum = 0;
+        if (d.values)
+            for (int32_t v : d.values->data) sum += v;
         return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
-                              {"scale", d.scale}, {"seed", d.seed}};
+                              {"scale", d.scale}, {"seed", d.seed}, {"file", d.file},
+                              {"values", d.values ? nlohmann::json{d.values->size(), sum} : nlohmann::json(nullptr)}};
     };
+    auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels)
         levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 1},
+    return {{"format", 2},
             {"arch", arch_to_json(arch)},
             {"layer",
              {{"name", l.name}, {"type", l.type},
               {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
-              {"ifmap", {l.ifmap.bits, l.ifmap.is_signed}}, {"filter", {l.filter.bits, l.filter.is_signed}},
+              {"ifmap", format(l.ifmap)}, {"filter", format(l.filter)}, {"psum_bits", l.psum_bits},
+              {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},
               {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
-                           l.requant.out.bits, l.requant.out.is_signed}},
+                           format(l.requant.out), l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
               {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
             {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
                               {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
-                              {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add}}},
+                              {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add},
+                              {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
+                              {"xnor_popcount", t.xnor_popcount}}},
             {"dataflow", opt.dataflow},
             {"seed_offset", opt.seed_offset},
             {"objective", static_cast<int>(opt.objective)},
@@ -103,7 +112,10 @@ nlohmann::json result_to_json(const LayerResult& r) {
             {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
             {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
             {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", r.output_check},
-            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}};
+            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", r.multiplier},
+            {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
+            {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
+            {"gating_saved_energy", r.gating_saved_energy}};
 }
 
 // The stored result, if its key matches; energy and widths are recomputed from the counts.
@@ -130,6 +142,12 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.output_check = v.at("output_check").get<std::string>();
         r.mismatches = v.at("mismatches").get<uint64_t>();
         r.wall_seconds = v.at("wall_seconds").get<double>();
+        r.multiplier = v.at("multiplier").get<std::string>();
+        r.ifmap_format = v.at("ifmap_format").get<std::string>();
+        r.filter_format = v.at("filter_format").get<std::string>();
+        r.ifmap_zero_fraction = v.at("ifmap_zero_fraction").get<double>();
+        r.filter_zero_fraction = v.at("filter_zero_fraction").get<double>();
+        r.gating_saved_energy = v.at("gating_saved_energy").get<double>();
         r.widths = layer_widths(ls, arch);
         r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(arch.glb.size_bytes));
         return r;
@@ -317,6 +335,25 @@ nlohmann::json entry_json(const Entry& e, bool is_total) {
 
 // ---------------------------------------------------------------------------------------------
 // Back-ends
+
+CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
+                                     const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,
+                                     const RunOptions& opt, std::ostream* progress, const std::string& resume_dir) {
+    check_dataflow_list(dataflows);
+    std::vector<Network> nets;
+    for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first
+    CompareResult all;
+    for (size_t i = 0; i < precisions.size(); ++i) {
+        const std::string dir = resume_dir.empty() ? "" : (fs::path(resume_dir) / precisions[i]).string();
+        CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir);
+        if (i == 0) all = c, all.runs.clear();
+        for (NetworkResult& r : c.runs) {
+            r.dataflow += "@" + precisions[i];
+            all.runs.push_back(std::move(r));
+        }
+    }
+    return all;
+}
 
 std::string format_compare_table(const CompareResult& c) {
     const std::vector<Group> groups = make_groups(c);

@@ -42,6 +42,15 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
                           const std::vector<std::string>& dataflows, RunOptions opt,
                           std::ostream* progress = nullptr, const std::string& resume_dir = "");
 
+// Precisions compared (`dfsim compare --precisions int8,lut4,binary`): the network under each
+// with_precision preset, run under each dataflow as run_compare does (resume files in
+// resume_dir/<preset>/), the runs labelled "<dataflow>@<preset>", precisions outer. Each preset
+// makes its own data (its formats differ). Throws ConfigError for a bad preset before running.
+CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
+                                     const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,
+                                     const RunOptions& opt, std::ostream* progress = nullptr,
+                                     const std::string& resume_dir = "");
+
 std::string format_compare_table(const CompareResult& c);
 nlohmann::json compare_to_json(const CompareResult& c);
 std::string compare_to_csv(const CompareResult& c);

@@ -89,14 +89,19 @@ nlohmann::json arch_to_json(const ArchParams& a) {
             {"pe_array", {{"rows", a.rows}, {"cols", a.cols}}},
             {"pe", {{"ifmap_spad_words", a.pe.ifmap_spad_words}, {"filter_spad_words", a.pe.filter_spad_words},
                     {"psum_spad_words", a.pe.psum_spad_words}, {"pipeline_depth", a.pe.pipeline_depth},
-                    {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits}}},
+                    {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits},
+                    {"zero_gating", a.pe.gate_ifmap_zeros ? (a.pe.gate_weight_zeros ? "both" : "ifmap")
+                                                          : (a.pe.gate_weight_zeros ? "weight" : "none")},
+                    {"zero_skipping", a.pe.zero_skipping}, {"multipliers", a.pe.multipliers},
+                    {"lut_max_bits", a.pe.lut_max_bits}, {"xnor_bits", a.pe.xnor_bits}}},
             {"noc", {{"ifmap_bus_bits", a.noc.ifmap_bus_bits}, {"filter_bus_bits", a.noc.filter_bus_bits},
                      {"psum_in_bus_bits", a.noc.psum_in_bus_bits}, {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
                      {"psum_link_bits", a.noc.psum_link_bits},
                      {"reduction", a.noc.reduction == NocParams::Reduction::Chain ? "chain" : "adder_tree"}}},
             {"glb", {{"size_bytes", a.glb.size_bytes}, {"banks", a.glb.banks}, {"bank_width_bits", a.glb.bank_width_bits},
                      {"double_buffer", a.glb.double_buffer}}},
-            {"dram", {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle}, {"latency_cycles", a.dram.latency_cycles}}}};
+            {"dram", {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle}, {"latency_cycles", a.dram.latency_cycles},
+                      {"compression", a.dram.rlc ? "rlc" : "none"}}}};
 }
 
 nlohmann::json to_json(const NetworkResult& r) {

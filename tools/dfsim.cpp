@@ -153,6 +153,9 @@ int run_main(int argc, char** argv) {
     cmp->add_option("--objective", cmp_objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     cmp->add_flag("--no-check", cmp_no_check, "skip the comparison with the reference convolution");
     bool cmp_restart = false;
+    std::string cmp_precisions;
+    cmp->add_option("--precisions", cmp_precisions,
+                    "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
     cmp->add_flag("--restart", cmp_restart,
                   "simulate everything again (default: reuse the results an earlier run left in --out/results)");
     auto* qnt = app.add_subcommand("quantize", "quantize a float32 .npy tensor: integer codes (.npy) and scales (JSON)");
@@ -302,7 +305,13 @@ int run_main(int argc, char** argv) {
                 resume = (std::filesystem::path(cmp_out) / "results").string();
                 if (cmp_restart) std::filesystem::remove_all(resume);
             }
-            CompareResult res = run_compare(net, a, t, dataflows, opt, &std::cerr, resume);
+            std::vector<std::string> precisions;
+            {
+                std::stringstream ss(cmp_precisions);
+                for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
+            }
+            CompareResult res = precisions.empty() ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume)
+                                                   : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume);
             const std::string table = format_compare_table(res);
             std::cout << table;
             if (!cmp_out.empty()) {
