@@ -322,7 +322,15 @@ uint64_t PeArray::execute(const GridPass& g) {
                         if (real) t_del = std::max(t_del, glb_port.place(ready[iz], real * ib));
                     }
                     const uint64_t start = std::max(busy[iz], t_del);
-                    const uint64_t mac_done = start + pm * S + (have_in ? pm : 0);
+                    // zero skipping: the row's PEs step through (filter, tap) in lockstep on the
+                    // shared window; a tap whose ifmap word is zero is skipped by the whole row
+                    uint64_t skip_taps = 0;
+                    if (m_dp.skip && m_dp.gate_x) {
+                        const int32_t* xw = &xbuf[row_of(ni, i / Rp, ei, i % Rp) * Wn + static_cast<size_t>(f * U)];
+                        for (int s2 = 0; s2 < S; ++s2) skip_taps += xw[s2] == 0;
+                        cnt.skipped_macs += skip_taps * static_cast<uint64_t>(Mp);
+                    }
+                    const uint64_t mac_done = start + pm * (static_cast<uint64_t>(S) - skip_taps) + (have_in ? pm : 0);
                     if (m_trace)
                         for (int j = 0; j < n_cols; ++j) {
                             const uint64_t pj = static_cast<uint64_t>(std::min(p, Mp - j * p));
@@ -401,7 +409,20 @@ uint64_t PeArray::execute(const GridPass& g) {
                 const uint64_t t_i = ifmap_bus.place(group_start, words * ib);
                 const uint64_t t_f = filter_bus.place(group_start, fbits);
                 const uint64_t t_g = glb_port.place(group_start, real * ib + fbits);
-                group_end = std::max({group_end + static_cast<uint64_t>(S), t_i + 1, t_f + 1, t_g + 1});
+                // zero skipping: a step (tap s) is skipped only when every PE's pair in it is
+                // zero: all the pass's filters have a zero weight there, or all its pixels a zero word
+                uint64_t skipped = 0;
+                if (m_dp.skip)
+                    for (int s2 = 0; s2 < S; ++s2) {
+                        bool all_w = m_dp.gate_w, all_x = m_dp.gate_x;
+                        for (int mi = 0; mi < Mp && all_w; ++mi) all_w = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s2) == 0;
+                        for (int ni = 0; ni < Np && all_x; ++ni)
+                            for (int ei = 0; ei < Ep && all_x; ++ei)
+                                for (int f = 0; f < Fp && all_x; ++f) all_x = xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s2)] == 0;
+                        if (all_w || all_x) ++skipped;
+                    }
+                cnt.skipped_macs += skipped * n_out;
+                group_end = std::max({group_end + static_cast<uint64_t>(S) - skipped, t_i + 1, t_f + 1, t_g + 1});
                 group_start = group_end - static_cast<uint64_t>(S);
                 if (m_trace)  // PE k (row-major over the array) owns output k = ((m * Np + n) * Ep + e) * Fp + f
                     for (size_t k = 0; k < n_out; ++k) {
