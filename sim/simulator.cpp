@@ -299,6 +299,8 @@ Network chain_network(const Network& net) {
         // scales written for independent synthetic data would let the chain's values die out
         // or saturate: calibrate them on the data, unless a model gave them
         if (!l.requant.from_model) l.requant.calibrate = true;
+        // binary activations take the sign of the output (XNOR-Net), which a ReLU would make +1
+        if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
         if (l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
         l.requant.out = next.ifmap;
     }

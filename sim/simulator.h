@@ -117,7 +117,7 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 // them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
 // (two inputs) cannot be chained. Every accelerator layer but the last requantizes to the next
 // layer's ifmap format (unsigned after a ReLU: its values are never negative); one that does not
-// requantize gets ReLU. Scales are calibrated on the data (`requant: auto`) unless a model gave
+// requantize gets ReLU, except before binary activations (their sign replaces the ReLU). Scales are calibrated on the data (`requant: auto`) unless a model gave
 // them (Requant::from_model). Throws ConfigError for shapes that do not chain.
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
