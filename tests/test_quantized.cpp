@@ -19,6 +19,7 @@
 
 #include "common/config_error.h"
 #include "common/requantize.h"
+#include "common/rng.h"
 #include "dataflows/row_stationary.h"
 #include "sim/calibrate.h"
 #include "sim/reference.h"
@@ -442,7 +443,10 @@ int32_t narrow(int32_t v, int bits) {
 }  // namespace
 
 TEST(QuantizedEnergy, LowerBitsNeverIncreaseDataMovementEnergy) {
-    const ArchParams a = arch16();
+  for (bool rlc : {false, true}) {  // with run-length coded feature maps on the DRAM link too
+    SCOPED_TRACE(rlc ? "rlc" : "raw");
+    ArchParams a = arch16();
+    a.dram.rlc = rlc;
     Layer l16 = qlayer("narrow", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(16, true), fmt(16, true));
     l16.bias.clear();
     l16.ifmap_data.distribution = "normal";
@@ -490,6 +494,7 @@ TEST(QuantizedEnergy, LowerBitsNeverIncreaseDataMovementEnergy) {
             EXPECT_LT(last, first);
         }
     }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -579,6 +584,31 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
         EXPECT_EQ(r.counts.macs, 144u);
         EXPECT_EQ(r.counts.gated_macs, 44u);
         EXPECT_NEAR(r.energy.alu, 100 * 0.15 + static_cast<double>(r.counts.psum_adds) * 0.1, 1e-9);
+    }
+}
+
+// The energy the gating saved, by hand: per gated slot, the filter RF read (4 bits: 1 pJ x 4/32),
+// the psum RF read and write (32 bits: 2 x 1 pJ) and the ALU operation (mac 4x4: 0.15 pJ;
+// ternary: the 0.1 pJ add) -- except on nlr, which has no register files (ALU only). The tiny
+// padded layer gates 44 slots (its padding, see above); the ternary one 4 per zero weight.
+TEST(QuantizedEnergy, GatingSavedEnergyByHand) {
+    const ArchParams a = small_arch();
+    Layer p = qlayer("mac4-pad", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(4, true), fmt(4, true));
+    Layer t = qlayer("tern", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
+    const uint64_t zw = count_zeros(make_layer_data(t).filter);
+    ASSERT_GT(zw, 0u);
+    for (const Dataflow* df : all_dataflows()) {
+        SCOPED_TRACE(df->name());
+        const bool rf = df->name() != "nlr";
+        RunOptions opt;
+        opt.dataflow = df->name();
+        LayerResult r = simulate_layer(p, a, table45(), opt);
+        ASSERT_EQ(r.counts.gated_macs, 44u);
+        EXPECT_NEAR(r.gating_saved_energy, 44 * ((rf ? 0.125 + 2.0 : 0.0) + 0.15), 1e-9);
+        LayerResult rt = simulate_layer(t, a, table45(), opt);
+        ASSERT_EQ(rt.counts.gated_macs, 4 * zw);
+        // 2-bit weights: 1 pJ x 2/32 per filter read
+        EXPECT_NEAR(rt.gating_saved_energy, static_cast<double>(4 * zw) * ((rf ? 0.0625 + 2.0 : 0.0) + 0.1), 1e-9);
     }
 }
 
@@ -831,4 +861,120 @@ TEST(QuantizedErrors, BinaryFormatOfTwoBitsInAWorkload) {
         EXPECT_NE(w.find("binary"), std::string::npos) << w;
     }
     std::filesystem::remove(p);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random shapes, datapaths, formats, gating policies and arrays (fixed seed): outputs against the
+// datapath reference, gated slots against the brute-force count, and for xnor the popcount
+// steps and pairs against their definitions (N*M*(C/G)*R*E*F steps of ceil(S / xnor_bits) per
+// filter row and output; pairs = the MAC slots whose ifmap position is not padding).
+TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
+    Rng rng(20260512);
+    auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1)); };
+    int mapped = 0, tried = 0;
+    for (int k = 0; k < 150; ++k) {
+        const int G = pick(1, 2), R = pick(1, 4), S = pick(1, 5), U = pick(1, 3), P = pick(0, 2);
+        const int C = G * pick(1, 4), M = G * pick(1, 5), N = pick(1, 2);
+        const int H = pick(std::max(1, R - 2 * P), 10), W = pick(std::max(1, S - 2 * P), 10);
+        const LayerShape s{N, C, H, W, M, R, S, U, P, G};
+        if (s.E() < 1 || s.F() < 1) continue;
+        const Multiplier kinds[] = {Multiplier::Mac, Multiplier::Lut, Multiplier::Binary, Multiplier::Ternary, Multiplier::Xnor};
+        const Multiplier kind = kinds[k % 5];
+        const int bits = kind == Multiplier::Lut ? pick(1, 4) : pick(2, 12);
+        const bool is_signed = pick(0, 1) == 1;
+        const int span = 1 << bits;
+        const int zp = is_signed ? pick(-span / 2, span / 2 - 1) : pick(0, span - 1);
+        Format fx = kind == Multiplier::Xnor ? binary_fmt() : fmt(bits, is_signed, zp);
+        Format fw = kind == Multiplier::Binary || kind == Multiplier::Xnor ? binary_fmt()
+                    : kind == Multiplier::Ternary                          ? fmt(2, true)
+                    : kind == Multiplier::Lut                              ? fmt(std::max(2, pick(1, 4)), true)
+                                                                           : fmt(bits, true);
+        Layer l = qlayer("rand" + std::to_string(k) + "-" + std::string(to_string(kind)), s, kind, fx, fw);
+        l.ifmap_data.zero_fraction = fx.binary ? 0.0 : 0.1 * pick(0, 6);
+        l.filter_data.zero_fraction = 0.1 * pick(0, 5);
+        l.ifmap_data.seed = 1000 + static_cast<uint64_t>(k);
+        l.filter_data.seed = 2000 + static_cast<uint64_t>(k);
+        if (k % 3 == 0) {
+            l.requant = Requant::scalar(1, 0, k % 2 == 0, fmt(pick(2, 8), true));
+            for (int m = 0; m < M; ++m) {
+                l.requant.multipliers.push_back(1 + pick(0, 1 << 12));
+                l.requant.shifts.push_back(pick(4, 14));
+            }
+        }
+        const LayerData d = make_layer_data(l);
+        const Tensor4 want = datapath_reference(l, d.ifmap, d.filter);
+        ArchParams a = small_arch(pick(2, 6), pick(2, 7), 0.5 * pick(4, 32));
+        a.pe.mac_bits = 16;
+        a.pe.xnor_bits = pick(1, 20);
+        const Gating gating = kGatings[pick(0, 3)];
+        a.pe.gate_ifmap_zeros = gating.x;
+        a.pe.gate_weight_zeros = gating.w;
+        const bool gw = gating.w || kind == Multiplier::Ternary;
+        const uint64_t want_gated = kind == Multiplier::Xnor ? 0 : brute_gated(l, d, gating.x, gw);
+        LayerData ones{Tensor4(N, C, H, W), Tensor4(M, C / G, R, S), {}};  // no zeros: only padding gates
+        std::fill(ones.ifmap.data.begin(), ones.ifmap.data.end(), 1);
+        std::fill(ones.filter.data.begin(), ones.filter.data.end(), 1);
+        const uint64_t padding = brute_gated(l, ones, true, false);
+        for (const Dataflow* df : all_dataflows()) {
+            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " " +
+                         std::to_string(a.glb.size_bytes) + " B, gating " + gating.name + ", xnor_bits " +
+                         std::to_string(a.pe.xnor_bits) + ", " + to_string(fx) + " x " + to_string(fw));
+            ++tried;
+            RunOptions opt;
+            opt.dataflow = df->name();
+            try {
+                LayerResult r = simulate_layer(l, a, table45(), opt, true, &d);
+                ++mapped;
+                EXPECT_EQ(r.output_check, "bit-exact");
+                EXPECT_TRUE(r.output == want);
+                EXPECT_EQ(r.counts.macs, s.macs());
+                EXPECT_EQ(r.counts.gated_macs, want_gated);
+                EXPECT_EQ(r.counts.psum_saturations, 0u);
+                if (kind == Multiplier::Xnor) {
+                    const uint64_t steps = static_cast<uint64_t>(N) * M * (C / G) * R * s.E() * s.F() *
+                                           ((static_cast<uint64_t>(S) + a.pe.xnor_bits - 1) / a.pe.xnor_bits);
+                    EXPECT_EQ(r.counts.xnor_ops, steps);
+                    EXPECT_EQ(r.counts.xnor_bits, s.macs() - padding);
+                } else {
+                    EXPECT_EQ(r.counts.xnor_ops, 0u);
+                }
+                if (kind == Multiplier::Lut) {
+                    EXPECT_EQ(r.counts.lut_writes, (uint64_t{1} << (fx.bits + fw.bits)) * static_cast<uint64_t>(a.num_pes()));
+                } else {
+                    EXPECT_EQ(r.counts.lut_writes, 0u);
+                }
+            } catch (const MappingError&) {
+                // a buffer too small for this dataflow's smallest tile: allowed, counted below
+            }
+        }
+    }
+    EXPECT_GT(mapped, tried * 3 / 4) << mapped << " of " << tried;
+    std::printf("random quantized layers: %d of %d (layer, dataflow) pairs mapped and checked\n", mapped, tried);
+}
+
+// BUG (sim/simulator.cpp, chain_network): a layer feeding an xnor layer is given ReLU (the
+// default for a layer without its own requantization) and requantizes to the next layer's binary
+// ifmap format, which keeps only the sign (y >= 0: +1). After ReLU every value is >= 0, so every
+// activation the next xnor layer sees is +1: the chain's data carries no information. Binary
+// activations need the sign of the pre-activation (BinaryNet / XNOR-Net), not ReLU then sign.
+// Disabled until chain_network leaves relu off (or clears it) when the next ifmap is binary.
+TEST(QuantizedChained, DISABLED_XnorChainKeepsBothSigns) {
+    const Network net = with_precision(chain_net(), "xnor");
+    const Network ch = chain_network(net);
+    const Layer& l1 = ch.layers[0];
+    ASSERT_TRUE(l1.requant.out.binary);
+    EXPECT_FALSE(l1.requant.relu) << "ReLU before a sign binarization makes every activation +1";
+    // layer 1's reference output as the chain computes it, and what layer 2 then sees (pooled)
+    LayerData d1 = make_layer_data(l1);
+    Tensor4 out1;
+    prepare_layer(l1, d1, &out1);
+    const Tensor4 in2 = my_max_pool(out1, 2, 2);
+    const auto minus = std::count(in2.data.begin(), in2.data.end(), -1);
+    const auto plus = std::count(in2.data.begin(), in2.data.end(), 1);
+    EXPECT_EQ(static_cast<size_t>(minus + plus), in2.size());
+    EXPECT_GT(minus, 0) << "layer 2 of a chained xnor network sees +1 everywhere";
+    EXPECT_GT(plus, 0);
+    // the accumulators themselves have both signs, so the sign function would give both
+    const Tensor4 acc1 = reference_acc(l1, d1.ifmap, d1.filter);
+    EXPECT_GT(std::count_if(acc1.data.begin(), acc1.data.end(), [](int32_t v) { return v < 0; }), 0);
 }
