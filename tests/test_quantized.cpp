@@ -577,6 +577,15 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
         EXPECT_NEAR(r.energy.alu, 2.05625, 1e-9);
     }
     {
+        // a 16-bit psum (layer psum_bits): adds cost 0.1 x 16/32 = 0.05; the mac's accumulate too
+        Layer b = qlayer("binary-p16", s, Multiplier::Binary, fmt(8, true), binary_fmt());
+        b.psum_bits = 16;
+        EXPECT_NEAR(run_tiny(b, a).energy.alu, 36 * 0.05 + 8 * 0.05, 1e-9);  // 2.2
+        Layer m = qlayer("mac4-p16", s, Multiplier::Mac, fmt(4, true), fmt(4, true));
+        m.psum_bits = 16;
+        EXPECT_NEAR(run_tiny(m, a).energy.alu, 36 * (0.05 + 0.05) + 8 * 0.05, 1e-9);  // 4.0
+    }
+    {
         // padding 1: 4x4 outputs x 9 taps = 144 slots; per dimension 3 + 4 + 3 = 10 of the 12
         // (output, tap) pairs are inside the image, so 100 slots are active, 44 gated
         Layer p = qlayer("mac4-pad", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(4, true), fmt(4, true));
@@ -632,6 +641,31 @@ TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
         EXPECT_EQ(r.counts.lut_writes, 256u * 20u);
         const double active = static_cast<double>(r.counts.macs - r.counts.gated_macs);
         EXPECT_NEAR(r.energy.alu, active * (0.12 + 0.1) + static_cast<double>(r.counts.psum_adds) * 0.1 + 5120 * 0.25, 1e-6);
+    }
+}
+
+// Loading the LUT costs its bits over the filter bus (64 bits a cycle), once, before the first
+// pass: on the same mapping and data a lut layer takes exactly that many cycles more than the
+// mac layer. Entry widths by hand: 4-bit x 4-bit signed, largest |product| (-8)(-8) = 64 ->
+// 7 bits + sign = 8; 256 x 8 / 64 = 32 cycles. 2-bit x 2-bit: (-2)(-2) = 4 -> 4 bits; 16 x 4 / 64 = 1.
+TEST(QuantizedEnergy, LutLoadCyclesByHand) {
+    const ArchParams a = small_arch();
+    for (int bits : {4, 2}) {
+        Layer mac = qlayer("mac", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(bits, true), fmt(bits, true));
+        mac.ifmap_data.zero_fraction = 0.2;
+        Layer lut = mac;
+        lut.multiplier = Multiplier::Lut;
+        const LayerData d = make_layer_data(mac);
+        for (const Dataflow* df : all_dataflows()) {
+            SCOPED_TRACE(df->name() + " at " + std::to_string(bits) + " bits");
+            auto m = df->choose_mapping(mac, a, table45(), Objective::Energy);
+            LayerResult rm = simulate_mapped(mac, a, table45(), *df, *m, d, true);
+            LayerResult rl = simulate_mapped(lut, a, table45(), *df, *m, d, true);
+            EXPECT_EQ(rl.output_check, "bit-exact");
+            EXPECT_EQ(rl.cycles, rm.cycles + (bits == 4 ? 32u : 1u));
+            // the data-movement counts are the mac layer's (the table load is counted as lut_writes)
+            EXPECT_TRUE(rl.counts.acc == rm.counts.acc);
+        }
     }
 }
 
@@ -1122,4 +1156,67 @@ TEST(QuantizedTrace, DISABLED_GatedSignalFollowsTheDatapathGating) {
             EXPECT_EQ(vcd_any_gated(file), r.counts.gated_macs > 0) << "gated_macs " << r.counts.gated_macs;
         }
     std::filesystem::remove_all(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --precision presets and chain selection.
+
+TEST(QuantizedPresets, WithPrecisionSetsDatapathAndFormats) {
+    Network net = chain_net();
+    net.layers[0].ifmap = fmt(8, false, 128);  // uint8-zp128: the presets with an ifmap width reset it
+    struct Want {
+        const char* preset;
+        Multiplier k;
+        Format ifmap, filter;
+    };
+    const std::vector<Want> wants{
+        {"int8", Multiplier::Mac, fmt(8, false, 0), fmt(8, true)},
+        {"w4a8", Multiplier::Mac, fmt(8, false, 0), fmt(4, true)},
+        {"w2a16", Multiplier::Mac, fmt(16, false, 0), fmt(2, true)},
+        {"lut3", Multiplier::Lut, fmt(3, false, 0), fmt(3, true)},
+        {"lutw2a4", Multiplier::Lut, fmt(4, false, 0), fmt(2, true)},
+        {"ternary", Multiplier::Ternary, fmt(8, false, 128), fmt(2, true)},
+        {"ternarya4", Multiplier::Ternary, fmt(4, false, 0), fmt(2, true)},
+        {"binary", Multiplier::Binary, fmt(8, false, 128), binary_fmt()},
+        {"binarya2", Multiplier::Binary, fmt(2, false, 0), binary_fmt()},
+        {"xnor", Multiplier::Xnor, binary_fmt(), binary_fmt()},
+    };
+    for (const Want& w : wants) {
+        SCOPED_TRACE(w.preset);
+        const Network out = with_precision(net, w.preset);
+        ASSERT_EQ(out.layers.size(), net.layers.size());
+        const Layer& l = out.layers[0];
+        EXPECT_EQ(l.multiplier, w.k);
+        EXPECT_EQ(l.ifmap, w.ifmap) << to_string(l.ifmap);
+        EXPECT_EQ(l.filter, w.filter) << to_string(l.filter);
+        EXPECT_TRUE(out.layers[1] == net.layers[1]) << "a host layer was changed";
+        EXPECT_EQ(out.layers[2].multiplier, w.k);
+        // every preset makes layers that run and match the reference (one dataflow here)
+        RunOptions opt;
+        LayerResult r = simulate_layer(out.layers[2], arch16(), table45(), opt);
+        EXPECT_EQ(r.output_check, "bit-exact");
+    }
+    for (const char* bad : {"int4", "w4", "wa8", "w17a8", "w0a8", "lut", "lutw4", "w4a8x", "ternarya", "xnor2", "", "W4A8"}) {
+        try {
+            with_precision(net, bad);
+            ADD_FAILURE() << "accepted --precision '" << bad << "'";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find("--precision"), std::string::npos) << e.what();
+        }
+    }
+}
+
+TEST(QuantizedPresets, SelectChainKeepsTheHostLayersBetween) {
+    const Network net = chain_net();  // c1, pool, c2, c3
+    auto names = [](const Network& n) {
+        std::string s;
+        for (const Layer& l : n.layers) s += (s.empty() ? "" : ",") + l.name;
+        return s;
+    };
+    EXPECT_EQ(names(select_chain(net, "c1,c3")), "c1,pool,c3");
+    EXPECT_EQ(names(select_chain(net, "c2,c3")), "c2,c3");
+    EXPECT_EQ(names(select_chain(net, "c1")), "c1");
+    EXPECT_EQ(names(select_chain(net, "conv")), "c1,pool,c2,c3");
+    EXPECT_EQ(names(select_layers(net, "conv")), "c1,c2,c3");
+    EXPECT_THROW(select_chain(net, "c9"), ConfigError);
 }
