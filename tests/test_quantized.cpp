@@ -1024,6 +1024,33 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
     std::printf("random quantized layers: %d of %d (layer, dataflow) pairs mapped and checked\n", mapped, tried);
 }
 
+// The same chain under the precision presets whose activations are not binary: every layer
+// bit-exact, and layer 2 fed by layer 1's output after the pool (its zero fraction, computed here).
+TEST(QuantizedChained, PresetsChainBitExact) {
+    for (const char* preset : {"w4a4", "lut4", "lutw2a3", "ternary", "binarya4"}) {
+        SCOPED_TRACE(preset);
+        const Network net = with_precision(chain_net(), preset);
+        const Network ch = chain_network(net);
+        EXPECT_FALSE(ch.layers[2].ifmap.is_signed) << "after ReLU the next ifmap is unsigned";
+        LayerData d1 = make_layer_data(ch.layers[0]);
+        Tensor4 out1;
+        prepare_layer(ch.layers[0], d1, &out1);
+        const Tensor4 in2 = my_max_pool(out1, 2, 2);
+        const double zf2 = zero_fraction(in2);
+        EXPECT_GT(zf2, 0.0);
+        EXPECT_LT(zf2, 1.0);
+        for (const char* df : {"rs", "os-b"}) {
+            RunOptions opt;
+            opt.dataflow = df;
+            opt.chained = true;
+            NetworkResult res = simulate_network(net, small_arch(), table45(), opt);
+            ASSERT_EQ(res.layers.size(), 4u);
+            for (size_t i : {0u, 2u, 3u}) EXPECT_EQ(res.layers[i].output_check, "bit-exact") << df << " layer " << i;
+            EXPECT_DOUBLE_EQ(res.layers[2].ifmap_zero_fraction, zf2) << df;
+        }
+    }
+}
+
 // BUG (sim/simulator.cpp, chain_network): a layer feeding an xnor layer is given ReLU (the
 // default for a layer without its own requantization) and requantizes to the next layer's binary
 // ifmap format, which keeps only the sign (y >= 0: +1). After ReLU every value is >= 0, so every
