@@ -2,7 +2,7 @@
 // output channel m (multiplier and shift per channel, or the layer's scalar pair):
 //   y = relu ? max(acc, 0) : acc
 //   y = floor((y * multiplier + 2^(shift-1)) / 2^shift)      (round half up; shift 0: y * multiplier)
-//   y = clamp(y, out.min(), out.max())                          (binary out: y >= 0 ? +1 : -1)
+//   y = clamp(y, out.min(), out.max())                          (binary out: acc >= 0 ? +1 : -1)
 // The layer's bias, if any, is added to `acc` before this (OutputUnit, reference_conv).
 #pragma once
 #include <algorithm>
@@ -13,6 +13,9 @@
 namespace dfsim {
 
 inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
+    // a binary output keeps the sign of the (scaled) value: the multiplier is positive, so it
+    // is the accumulator's sign (before rounding, which would send small negatives to 0)
+    if (rq.out.binary) return (rq.relu ? std::max<int64_t>(acc, 0) : acc) >= 0 ? 1 : -1;
     __int128 y = rq.relu ? std::max<int64_t>(acc, 0) : acc;
     y *= rq.multiplier_of(m);
     const int shift = rq.shift_of(m);
@@ -20,7 +23,6 @@ inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
         y += static_cast<__int128>(1) << (shift - 1);
         y >>= shift;  // arithmetic shift: floor division by 2^shift
     }
-    if (rq.out.binary) return y >= 0 ? 1 : -1;
     const __int128 lo = rq.out.min(), hi = rq.out.max();
     return static_cast<int32_t>(std::clamp(y, lo, hi));
 }

@@ -287,10 +287,16 @@ uint64_t PeArray::execute(const GridPass& g) {
         for (int ei = 0; ei < Ep; ++ei)
             for (int ri = 0; ri < Rp; ++ri) real_rows_at_e[static_cast<size_t>(ei)] += row_real[row_of(0, ci, ei, ri)];
     const uint64_t t_lut = load_lut();  // the layer's first pass loads the PEs' LUTs first
-    // trace only: zero words in the window of row (ni, ci, ei, ri) at output column f
-    auto trace_zeros = [&](int ni, int ci, int ei, int ri, int f) {
+    // trace only: gated slots of filter mi (pass-local) over the taps s0 .. s1-1 of the window of
+    // row (ni, ci, ei, ri) at output column f, as the datapath gates (ifmap and/or weight zeros)
+    auto trace_gated = [&](int mi, int ni, int ci, int ei, int ri, int f, int s0, int s1) {
         uint64_t z = 0;
-        for (int s = 0; s < S; ++s) z += xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s)] == 0;
+        if (!m_dp.gates()) return z;
+        for (int s = s0; s < s1; ++s) {
+            const bool xz = m_dp.gate_x && xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s)] == 0;
+            const bool wz = m_dp.gate_w && flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s) == 0;
+            z += xz || wz;
+        }
         return z;
     };
     uint64_t end = 0;
@@ -334,7 +340,11 @@ uint64_t PeArray::execute(const GridPass& g) {
                     if (m_trace)
                         for (int j = 0; j < n_cols; ++j) {
                             const uint64_t pj = static_cast<uint64_t>(std::min(p, Mp - j * p));
-                            m_trace->pe_busy(i, j, start, start + pj * S + (have_in ? pj : 0), pj * trace_zeros(ni, i / Rp, ei, i % Rp, f));
+                        {
+                            uint64_t z = 0;
+                            for (int k = 0; k < static_cast<int>(pj); ++k) z += trace_gated(j * p + k, ni, i / Rp, ei, i % Rp, f, 0, S);
+                            m_trace->pe_busy(i, j, start, start + pj * S + (have_in ? pj : 0), z);
+                        }
                         }
                     const uint64_t result = mac_done + depth - 1;
                     const uint64_t acc_done = have_in ? std::max(result, t_in + pm) : result;
@@ -374,8 +384,8 @@ uint64_t PeArray::execute(const GridPass& g) {
                     issue = std::max({issue + 1, t_i, t_w, t_g});
                     if (m_trace)
                         for (int i = 0; i < n_chain; ++i) {
-                            const uint64_t z = xbuf[row_of(ni, i / Rp, ei, i % Rp) * Wn + static_cast<size_t>(f * U + s)] == 0;
-                            for (int j = 0; j < Mp; ++j) m_trace->pe_busy(i, j, issue, issue + 1, z);
+                            for (int j = 0; j < Mp; ++j)
+                                m_trace->pe_busy(i, j, issue, issue + 1, trace_gated(j, ni, i / Rp, ei, i % Rp, f, s, s + 1));
                         }
                     uint64_t acc_ready = issue + depth + red_latency;
                     const size_t px = (static_cast<size_t>(ni) * Ep + ei) * Fp + f;
@@ -428,7 +438,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     for (size_t k = 0; k < n_out; ++k) {
                         const int f = static_cast<int>(k % Fp), ei = static_cast<int>(k / Fp % Ep), ni = static_cast<int>(k / Fp / Ep % Np);
                         m_trace->pe_busy(static_cast<int>(k) / m_arch.cols, static_cast<int>(k) % m_arch.cols, group_start, group_end,
-                                         trace_zeros(ni, ci, ei, ri, f));
+                                         trace_gated(static_cast<int>(k / (static_cast<size_t>(Fp) * Ep * Np)), ni, ci, ei, ri, f, 0, S));
                     }
             }
         const uint64_t done = group_end + depth - 1;

@@ -362,12 +362,21 @@ uint64_t PeArray::execute(const RowPass& ps) {
 
     auto double_psum = [&](int p) { return pp.psum_spad_words >= 2 * p; };
     // trace only: gated MACs of PE (set k, row i, column j) in output column f
+    // (as the datapath gates: ifmap and/or weight zeros)
     auto trace_gated = [&](int k, int i, int j, int f, int p) {
         uint64_t z = 0;
+        if (!m_dp.gates()) return z;
+        const RowSet& st = ps.sets[static_cast<size_t>(k)];
+        const Pe& x = pe(st.pe_row0 + i, st.pe_col0 + j);
         const int* ridx = &pe_rows[((static_cast<size_t>(k) * h + i) * e + j) * qmax];
-        for (int jj = 0; jj < ps.sets[static_cast<size_t>(k)].q; ++jj)
-            for (int t = 0; t < S; ++t) z += rows[static_cast<size_t>(ridx[jj])].data[static_cast<size_t>(f * U + t)] == 0;
-        return z * static_cast<uint64_t>(p);
+        for (int kk = 0; kk < p; ++kk)
+            for (int jj = 0; jj < st.q; ++jj)
+                for (int t = 0; t < S; ++t) {
+                    const bool xz = m_dp.gate_x && rows[static_cast<size_t>(ridx[jj])].data[static_cast<size_t>(f * U + t)] == 0;
+                    const bool wz = m_dp.gate_w && x.filter_spad[(static_cast<size_t>(kk) * st.q + jj) * S + t] == 0;
+                    z += xz || wz;
+                }
+        return z;
     };
     auto run_column = [&](int f, uint64_t ready) {
         for (const auto& chain : chains) {

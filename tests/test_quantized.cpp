@@ -1057,7 +1057,7 @@ TEST(QuantizedChained, PresetsChainBitExact) {
 // activation the next xnor layer sees is +1: the chain's data carries no information. Binary
 // activations need the sign of the pre-activation (BinaryNet / XNOR-Net), not ReLU then sign.
 // Disabled until chain_network leaves relu off (or clears it) when the next ifmap is binary.
-TEST(QuantizedChained, DISABLED_XnorChainKeepsBothSigns) {
+TEST(QuantizedChained, XnorChainKeepsBothSigns) {
     const Network net = with_precision(chain_net(), "xnor");
     const Network ch = chain_network(net);
     const Layer& l1 = ch.layers[0];
@@ -1150,7 +1150,7 @@ TEST(QuantizedTrace, GatedSignalOnMacIfmapGating) {
 // ternary layer's zero weights (and pe.zero_gating weight/both) are never shown, and
 // zero_gating none still shows the ifmap zeros. Disabled until the trace counts what the
 // counters count (Datapath::gate_x / gate_w / gates()).
-TEST(QuantizedTrace, DISABLED_GatedSignalFollowsTheDatapathGating) {
+TEST(QuantizedTrace, GatedSignalFollowsTheDatapathGating) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                       ("dfsim_quantized_trace_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
