@@ -20,7 +20,8 @@ struct PeParams {
     bool gate_ifmap_zeros = true;
     bool gate_weight_zeros = false;
     // Zero skipping: a gated slot also gives its cycle back where the dataflow can (a PE that
-    // works through its own MACs: rs, ws; a lockstep step only when every PE's slot is zero).
+    // works through its own MACs: rs; a ws row's tap whose shared ifmap word is zero; an
+    // output-stationary step only when every PE's slot in it is zero; nlr never).
     bool zero_skipping = false;
     // Datapaths the PE has (a layer whose multiplier the PE lacks is refused), the widest LUT
     // operand, and the bits one XNOR-popcount step takes.
