@@ -293,7 +293,9 @@ Network chain_network(const Network& net) {
             l.requant.calibrate = true;
             l.requant.relu = true;
         }
-        if (l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
+        // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
+        // requantization (an ONNX model's scales) keeps the format it was given
+        if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
         l.requant.out = next.ifmap;
     }
     return out;

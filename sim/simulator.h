@@ -115,8 +115,9 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 // With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
 // them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
 // (two inputs) cannot be chained. Every accelerator layer but the last that does not requantize
-// gets `requant: auto` with ReLU and the next layer's ifmap format (unsigned: post-ReLU values
-// are never negative) as its output format. Throws ConfigError for shapes that do not chain.
+// gets `requant: auto` with ReLU; every calibrated one with ReLU makes the next layer's ifmap
+// unsigned (post-ReLU values are never negative); each takes the next layer's ifmap format as
+// its output format. Throws ConfigError for shapes that do not chain.
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
 // The network as chained mode runs it (the requantization and formats described above).
