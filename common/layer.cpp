@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/config_error.h"
+#include "common/onnx_import.h"
 #include "common/scalesim.h"
 #include "common/yaml_reader.h"
 
@@ -176,6 +177,7 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
 
 Network load_network(const std::string& path) {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_onnx(path);
     YamlMap root = YamlMap::load_file(path);
     Network net;
     net.file = path;
