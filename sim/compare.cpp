@@ -58,9 +58,17 @@ namespace {
 // The inputs a (layer, dataflow) result depends on.
 nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
     const LayerShape& s = l.shape;
-    auto source = [](const SyntheticSource& d) {
+    auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
+        uint64_t h = 14695981039346656037ULL;
+        for (int32_t x : v)
+            for (int b = 0; b < 4; ++b) h = (h ^ ((static_cast<uint32_t>(x) >> (8 * b)) & 0xFF)) * 1099511628211ULL;
+        return h;
+    };
+    auto source = [&](const SyntheticSource& d) {
+        // real data (a .npy file, an ONNX model's weights): its file and a hash of its values
         return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
-                              {"scale", d.scale}, {"seed", d.seed}};
+                              {"scale", d.scale}, {"seed", d.seed}, {"file", d.file},
+                              {"values", d.values ? hash(d.values->data) : 0}};
     };
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels)
@@ -73,6 +81,9 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
               {"ifmap", {l.ifmap.bits, l.ifmap.is_signed}}, {"filter", {l.filter.bits, l.filter.is_signed}},
               {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
                            l.requant.out.bits, l.requant.out.is_signed}},
+              // zero points, per-channel requantization and bias (an ONNX model's quantization)
+              {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.calibrate,
+                         l.requant.multipliers, l.requant.shifts, l.bias}},
               {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
             {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
                               {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},

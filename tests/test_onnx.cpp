@@ -12,12 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/config_error.h"
 #include "common/onnx_import.h"
 #include "common/rng.h"
+#include "sim/compare.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/cli_fixture.h"
@@ -544,4 +546,36 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
     EXPECT_FALSE(std::filesystem::exists(json));
     // a missing file
     EXPECT_NE(error_of([&] { load_network((dir / "none.onnx").string()); }).find("file not found"), std::string::npos);
+}
+
+// A model is binary: a sweep keys its points by the file's hash (not its text), and resumes; a
+// compare resumes only while the weights, zero points and bias are those of the same model.
+TEST_F(Onnx, SweepAndCompareResumeOnModels) {
+    QConvParams q;
+    q.w = codes(4 * 3 * 3 * 3, -127, 127, 7);
+    const std::string path = qlinear_conv_model(q).save(dir / "qconv.onnx");
+    const std::string out = (dir / "sweep").string();
+    const std::string args = "sweep --workload " + path + " --dataflows rs,ws --jobs 1 --no-plots --out " + out;
+    const CmdResult s1 = dfsim(args);
+    ASSERT_EQ(s1.code, 0) << s1.err;
+    EXPECT_NE(s1.out.find("2 points (0 from an earlier run, 2 run now)"), std::string::npos) << s1.out;
+    const CmdResult s2 = dfsim(args);
+    EXPECT_NE(s2.out.find("2 points (2 from an earlier run, 0 run now)"), std::string::npos) << s2.out;
+    EXPECT_NE(slurp(dir / "sweep/results.csv").find("bit-exact"), std::string::npos);
+
+    const std::string resume = (dir / "results").string();
+    auto resumed = [&](const Network& net) {
+        std::ostringstream log;
+        const CompareResult c = run_compare(net, eyeriss(), table45(), {"rs", "ws"}, RunOptions{}, &log, resume);
+        for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, "bit-exact");
+        size_t n = 0;
+        for (size_t p = log.str().find("(resumed)"); p != std::string::npos; p = log.str().find("(resumed)", p + 1)) ++n;
+        return n;
+    };
+    EXPECT_EQ(resumed(load_network(path)), 0u);
+    EXPECT_EQ(resumed(load_network(path)), 2u);
+    q.w[5] = -q.w[5] + 1;  // other weights, same shapes and names
+    EXPECT_EQ(resumed(load_network(qlinear_conv_model(q).save(dir / "qconv.onnx"))), 0u);
+    q.b[1] += 1;  // another bias
+    EXPECT_EQ(resumed(load_network(qlinear_conv_model(q).save(dir / "qconv.onnx"))), 0u);
 }
