@@ -579,3 +579,83 @@ TEST_F(Onnx, SweepAndCompareResumeOnModels) {
     q.b[1] += 1;  // another bias
     EXPECT_EQ(resumed(load_network(qlinear_conv_model(q).save(dir / "qconv.onnx"))), 0u);
 }
+
+// A QDQ model as ONNX Runtime's quantizer writes one: per-channel weights and int32 biases behind
+// DequantizeLinear (bias scale x_scale * w_scale: the codes are taken as they are), a
+// GlobalAveragePool between Q/DQ pairs of the same parameters, Flatten -> Gemm whose weights are
+// a QuantizeLinear of float initializers (folded here), a Constant scale, Identity at the end.
+TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
+    Model md;
+    md.input("x", TensorProto::FLOAT, {1, 3, 8, 8});
+    md.scalar("xs", TensorProto::FLOAT, 0.02f);
+    md.scalar("xz", TensorProto::INT8, -3);
+    md.node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"}, "");
+    md.node("DequantizeLinear", {"xq", "xs", "xz"}, {"xd"}, "");
+    const std::vector<double> ws{0.011, 0.007, 0.013, 0.009, 0.01};
+    md.init("w", TensorProto::INT8, {5, 3, 3, 3}, codes(5 * 27, -127, 127, 31));
+    md.init("ws", TensorProto::FLOAT, {5}, ws);
+    one_int(md.node("DequantizeLinear", {"w", "ws"}, {"wd"}, ""), "axis", 0);
+    const std::vector<double> bcodes{100, -200, 300, -400, 0};
+    std::vector<double> bs;
+    for (double s : ws) bs.push_back(static_cast<float>(0.02f * static_cast<float>(s)));  // as float32, the quantizer's way
+    md.init("b", TensorProto::INT32, {5}, bcodes);
+    md.init("bs", TensorProto::FLOAT, {5}, bs);
+    md.init("bz", TensorProto::INT32, {5}, std::vector<double>(5, 0));
+    one_int(md.node("DequantizeLinear", {"b", "bs", "bz"}, {"bd"}, ""), "axis", 0);
+    ints(md.node("Conv", {"xd", "wd", "bd"}, {"c"}, "conv"), "pads", {1, 1, 1, 1});
+    md.node("Relu", {"c"}, {"r"}, "relu");
+    auto* cs = md.node("Constant", {}, {"ys"}, "ys_const");
+    {
+        auto* a = cs->add_attribute();
+        a->set_name("value");
+        a->set_type(onnx::AttributeProto::TENSOR);
+        a->mutable_t()->set_data_type(TensorProto::FLOAT);
+        a->mutable_t()->add_float_data(0.03f);
+    }
+    md.scalar("yz", TensorProto::UINT8, 0);
+    md.node("QuantizeLinear", {"r", "ys", "yz"}, {"rq"}, "");
+    md.node("DequantizeLinear", {"rq", "ys", "yz"}, {"rd"}, "");
+    md.node("GlobalAveragePool", {"rd"}, {"g"}, "gap");
+    md.node("QuantizeLinear", {"g", "ys", "yz"}, {"gq"}, "");
+    md.node("DequantizeLinear", {"gq", "ys", "yz"}, {"gd"}, "");
+    md.node("Flatten", {"gd"}, {"f"}, "flatten");
+    Rng rng(3);
+    std::vector<double> w2(4 * 5);
+    for (double& v : w2) v = 0.5 * (2 * rng.uniform() - 1);
+    md.init("w2", TensorProto::FLOAT, {4, 5}, w2);
+    md.scalar("w2s", TensorProto::FLOAT, 0.5 / 127);
+    md.scalar("w2z", TensorProto::INT8, 0);
+    md.node("QuantizeLinear", {"w2", "w2s", "w2z"}, {"w2q"}, "");
+    md.node("DequantizeLinear", {"w2q", "w2s", "w2z"}, {"w2d"}, "");
+    one_int(md.node("Gemm", {"f", "w2d"}, {"y"}, "fc"), "transB", 1);
+    md.scalar("os", TensorProto::FLOAT, 0.05f);
+    md.scalar("oz", TensorProto::INT8, 0);
+    md.node("QuantizeLinear", {"y", "os", "oz"}, {"yq"}, "");
+    md.node("DequantizeLinear", {"yq", "os", "oz"}, {"yd"}, "");
+    md.node("Identity", {"yd"}, {"out"}, "");
+    md.output("out", TensorProto::FLOAT, {1, 4});
+    const Network net = load_network(md.save(dir / "ort.onnx"));
+
+    ASSERT_EQ(net.layers.size(), 3u);
+    const Layer& c = net.layers[0];
+    EXPECT_EQ(c.ifmap, (Format{8, true, false, -3}));
+    EXPECT_EQ(c.bias, (std::vector<int32_t>{100, -200, 300, -400, 0}));
+    EXPECT_TRUE(c.requant.relu);
+    EXPECT_EQ(c.requant.out, (Format{8, false}));
+    EXPECT_EQ(net.layers[1].type, "pool");
+    EXPECT_EQ(net.layers[1].pool_op, "avg");
+    EXPECT_EQ(net.layers[1].shape.R, 8);
+    const Layer& fc = net.layers[2];
+    EXPECT_EQ(fc.shape, (LayerShape{1, 5, 1, 1, 4, 1, 1, 1, 0, 1}));
+    EXPECT_EQ(fc.ifmap, (Format{8, false}));
+    EXPECT_EQ(fc.requant.out, (Format{8, true}));
+    EXPECT_TRUE(fc.requant.multipliers.empty());  // per-tensor weight scale
+    for (int m = 0; m < 4; ++m)
+        for (int k = 0; k < 5; ++k)  // QuantizeLinear folded: round half to even of w / scale
+            EXPECT_EQ(fc.filter_data.values->at(m, k, 0, 0),
+                      static_cast<int32_t>(std::nearbyint(double{static_cast<float>(w2[static_cast<size_t>(m * 5 + k)])} / double{static_cast<float>(0.5 / 127)})));
+    EXPECT_TRUE(net.notes.empty());
+    RunOptions opt;
+    opt.chained = true;
+    EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, "bit-exact");
+}
