@@ -9,6 +9,7 @@
 #include "common/config_error.h"
 #include "common/npy.h"
 #include "common/quantize.h"
+#include "common/onnx_import.h"
 #include "common/scalesim.h"
 #include "common/yaml_reader.h"
 
@@ -247,6 +248,7 @@ Network select_chain(const Network& net, const std::string& sel) {
 
 Network load_network(const std::string& path) {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_onnx(path);
     YamlMap root = YamlMap::load_file(path);
     Network net;
     net.file = path;

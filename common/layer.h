@@ -148,6 +148,9 @@ struct Network {
     std::string name;
     std::string file;  // where it was loaded from
     std::vector<Layer> layers;
+    // What the loader assumed or left out (an ONNX model's symbolic batch, a final Softmax, ...),
+    // one sentence each; `dfsim run` prints them on stderr.
+    std::vector<std::string> notes;
 };
 
 // The layer as stored on an architecture whose words are `word_bits` wide (0: unchanged):
@@ -174,8 +177,9 @@ Network select_layers(const Network& net, const std::string& sel);
 // selected, in the network's order: what a chained run needs between its layers.
 Network select_chain(const Network& net, const std::string& sel);
 
-// Loads and validates a workload file (YAML, or a SCALE-Sim topology if it ends in .csv: see
-// common/scalesim.h); throws ConfigError.
+// Loads and validates a workload file (YAML, a SCALE-Sim topology if it ends in .csv: see
+// common/scalesim.h, or an ONNX model if it ends in .onnx: see common/onnx_import.h); throws
+// ConfigError.
 Network load_network(const std::string& path);
 
 }  // namespace dfsim

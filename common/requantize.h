@@ -6,7 +6,9 @@
 // The layer's bias, if any, is added to `acc` before this (OutputUnit, reference_conv).
 #pragma once
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "common/layer.h"
 
@@ -25,6 +27,23 @@ inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
     }
     const __int128 lo = rq.out.min(), hi = rq.out.max();
     return static_cast<int32_t>(std::clamp(y, lo, hi));
+}
+
+// The integer multiplier and shift closest to `real` (> 0): real ~ multiplier / 2^shift, with
+// multiplier in [2^30, 2^31) where the shift range (0..62) allows. (The inverse of the scaling
+// above: calibration and the ONNX importer turn real scales into Requant pairs with it.)
+inline std::pair<int32_t, int> fixed_multiplier(double real) {
+    if (!(real > 0)) return {1, 0};
+    int shift = 0;
+    // scale into [2^30, 2^31) with 0 <= shift <= 62
+    while (real * std::ldexp(1.0, shift) < 1073741824.0 && shift < 62) ++shift;
+    double m = std::round(real * std::ldexp(1.0, shift));
+    while (m >= 2147483648.0 && shift > 0) {
+        --shift;
+        m = std::round(real * std::ldexp(1.0, shift));
+    }
+    m = std::clamp(m, 1.0, 2147483647.0);
+    return {static_cast<int32_t>(m), shift};
 }
 
 }  // namespace dfsim

@@ -5,20 +5,6 @@
 
 namespace dfsim {
 
-std::pair<int32_t, int> fixed_multiplier(double real) {
-    if (!(real > 0)) return {1, 0};
-    int shift = 0;
-    // scale into [2^30, 2^31) with 0 <= shift <= 62
-    while (real * std::ldexp(1.0, shift) < 1073741824.0 && shift < 62) ++shift;
-    double m = std::round(real * std::ldexp(1.0, shift));
-    while (m >= 2147483648.0 && shift > 0) {
-        --shift;
-        m = std::round(real * std::ldexp(1.0, shift));
-    }
-    m = std::clamp(m, 1.0, 2147483647.0);
-    return {static_cast<int32_t>(m), shift};
-}
-
 void calibrate_requant(Layer& l, const Tensor4& acc, const std::vector<double>& filter_scale) {
     Requant& rq = l.requant;
     const int M = acc.dim[1];

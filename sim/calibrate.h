@@ -10,13 +10,10 @@
 #include <vector>
 
 #include "common/layer.h"
+#include "common/requantize.h"  // fixed_multiplier(real): the (multiplier, shift) closest to a real scale
 #include "common/tensor.h"
 
 namespace dfsim {
-
-// The integer multiplier and shift closest to `real` (> 0): real ~ multiplier / 2^shift, with
-// multiplier in [2^30, 2^31) where the shift range (0..62) allows.
-std::pair<int32_t, int> fixed_multiplier(double real);
 
 // Fills l.requant (kept: enabled, relu, out) from the accumulators [N][M][E][F] (bias not
 // included; l.bias is added here as the output unit will). `filter_scale`: per output channel, or empty.

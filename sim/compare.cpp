@@ -58,14 +58,17 @@ namespace {
 // The inputs a (layer, dataflow) result depends on.
 nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
     const LayerShape& s = l.shape;
-    auto source = [](const SyntheticSource& d) {
-        // real data: its file (and its values' size and sum, so a changed file is noticed)
-        int64_t sum = 0;
-        if (d.values)
-            for (int32_t v : d.values->data) sum += v;
+    auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
+        uint64_t h = 14695981039346656037ULL;
+        for (int32_t x : v)
+            for (int b = 0; b < 4; ++b) h = (h ^ ((static_cast<uint32_t>(x) >> (8 * b)) & 0xFF)) * 1099511628211ULL;
+        return h;
+    };
+    auto source = [&](const SyntheticSource& d) {
+        // real data (a .npy file, an ONNX model's weights): its file and a hash of its values
         return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
                               {"scale", d.scale}, {"seed", d.seed}, {"file", d.file},
-                              {"values", d.values ? nlohmann::json{d.values->size(), sum} : nlohmann::json(nullptr)}};
+                              {"values", d.values ? hash(d.values->data) : 0}};
     };
     auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
     nlohmann::json levels = nlohmann::json::array();
@@ -80,6 +83,8 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
               {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},
               {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
                            format(l.requant.out), l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
+              // zero points (an ONNX model's quantization)
+              {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
               {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
             {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
                               {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},

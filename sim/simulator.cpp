@@ -301,7 +301,9 @@ Network chain_network(const Network& net) {
         if (!l.requant.from_model) l.requant.calibrate = true;
         // binary activations take the sign of the output (XNOR-Net), which a ReLU would make +1
         if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
-        if (l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
+        // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
+        // requantization (an ONNX model's scales) keeps the format it was given
+        if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
         l.requant.out = next.ifmap;
     }
     if (!acc_layers.empty()) {

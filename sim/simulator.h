@@ -116,9 +116,10 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 // With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
 // them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
 // (two inputs) cannot be chained. Every accelerator layer but the last requantizes to the next
-// layer's ifmap format (unsigned after a ReLU: its values are never negative); one that does not
-// requantize gets ReLU, except before binary activations (their sign replaces the ReLU). Scales are calibrated on the data (`requant: auto`) unless a model gave
-// them (Requant::from_model). Throws ConfigError for shapes that do not chain.
+// layer's ifmap format; one that does not requantize gets ReLU, except before binary activations
+// (their sign replaces the ReLU). Scales are calibrated on the data (`requant: auto`) unless a
+// model gave them (Requant::from_model); a calibrated output with ReLU makes the next layer's
+// ifmap unsigned (post-ReLU values are never negative). Throws ConfigError for shapes that do not chain.
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
 // The network as chained mode runs it (the requantization and formats described above).

@@ -271,12 +271,24 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
 
 namespace {
 
+// A file's contents as a key: the text itself, or for a binary file (an ONNX model; a JSON
+// string must be UTF-8) its size and FNV-1a hash.
+std::string key_text(const std::string& text) {
+    const bool binary = std::any_of(text.begin(), text.end(), [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
+    if (!binary) return text;
+    uint64_t h = 14695981039346656037ULL;
+    for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "binary %zu bytes, fnv1a64 %016llx", text.size(), static_cast<unsigned long long>(h));
+    return buf;
+}
+
 nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
                          const std::string& workload_text, const std::string& energy_text) {
     nlohmann::json k;
     k["format"] = 1;
     k["arch"] = arch_text;
-    k["workload"] = workload_text;
+    k["workload"] = key_text(workload_text);
     k["energy"] = energy_text;
     k["layers"] = spec.layers;
     k["dataflow"] = p.dataflow;

@@ -326,14 +326,24 @@ TEST_F(ZooCli, LeNetAllLayersReportsHostRows) {
     std::string header, line;
     std::getline(rows, header);
     EXPECT_NE(header.find(",output_check,executed_on,host_ops"), std::string::npos) << header;
-    EXPECT_EQ(std::count(header.begin(), header.end(), ','), 41) << header;  // 42 columns
+    EXPECT_EQ(std::count(header.begin(), header.end(), ','), 51) << header;  // 52 columns (docs/report.md)
     std::vector<std::string> lines;
     while (std::getline(rows, line)) lines.push_back(line);
     ASSERT_EQ(lines.size(), 8u);
     EXPECT_EQ(lines[1].substr(0, 6), "POOL1,");
-    EXPECT_EQ(lines[1].substr(lines[1].size() - 15), ",host,host,4704");
-    EXPECT_EQ(lines[0].substr(lines[0].size() - 24), ",bit-exact,accelerator,0");
-    EXPECT_EQ(lines[7].substr(lines[7].size() - 16), ",bit-exact,,6304") << lines[7];
+    // columns 40-43 (0-based 39..42): output_check, executed_on, host_ops, multiplier
+    auto cols = [](const std::string& l) {
+        std::vector<std::string> v;
+        std::stringstream ss(l);
+        for (std::string c; std::getline(ss, c, ',');) v.push_back(c);
+        if (!l.empty() && l.back() == ',') v.push_back("");
+        return v;
+    };
+    const auto pool = cols(lines[1]), conv1 = cols(lines[0]), tot = cols(lines[7]);
+    ASSERT_EQ(pool.size(), 52u);
+    EXPECT_EQ(pool[39] + "," + pool[40] + "," + pool[41] + "," + pool[42], "host,host,4704,");
+    EXPECT_EQ(conv1[39] + "," + conv1[40] + "," + conv1[41] + "," + conv1[42], "bit-exact,accelerator,0,mac");
+    EXPECT_EQ(tot[39] + "," + tot[40] + "," + tot[41], "bit-exact,,6304") << lines[7];
     // text: host rows and the footer
     EXPECT_NE(out.find("host, 4704 ops"), std::string::npos) << out;
     EXPECT_NE(out.find("host: 2 pool/add layers are host work, not simulated"), std::string::npos) << out;

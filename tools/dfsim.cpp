@@ -70,8 +70,9 @@ void add_common(CLI::App* app, Common& c) {
 // The network as run: the selected layers at the batch size of the command line, else of the
 // architecture file, else of the workload.
 Network prepare_network(const Common& c, const ArchParams& a, bool chained = false) {
-    const Network full = load_network(data_path(c.workload));
-    Network net = chained ? select_chain(full, c.layers) : select_layers(full, c.layers);
+    const Network loaded = load_network(data_path(c.workload));
+    for (const std::string& note : loaded.notes) std::cerr << "dfsim: note: " << note << "\n";
+    Network net = chained ? select_chain(loaded, c.layers) : select_layers(loaded, c.layers);
     if (!c.precision.empty()) net = with_precision(net, c.precision);
     return with_batch(net, c.batch > 0 ? c.batch : a.batch);
 }
