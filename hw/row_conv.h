@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "common/config_error.h"
 #include "common/layer.h"
 
 namespace dfsim::hw {
@@ -75,18 +76,29 @@ inline uint64_t bits_at(const std::vector<uint64_t>& v, int pos, int S) {
 }
 }  // namespace detail
 
+// The other datapaths (out of line, so the MAC loop below stays small enough to inline).
+void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F);
+
 inline void row_conv(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
+    if (dp.kind != Multiplier::Mac) {
+        row_conv_other(dp, partial, x, w, S, U, F);
+        return;
+    }
+    for (int t = 0; t < S; ++t) {
+        const int32_t wv = w[t];
+        const int32_t* xs = x + t;
+        if (U == 1) {
+            for (int f = 0; f < F; ++f) partial[f] += wv * xs[f];
+        } else {
+            for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
+        }
+    }
+}
+
+inline void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
     switch (dp.kind) {
         case Multiplier::Mac:
-            for (int t = 0; t < S; ++t) {
-                const int32_t wv = w[t];
-                const int32_t* xs = x + t;
-                if (U == 1) {
-                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f];
-                } else {
-                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
-                }
-            }
+            DFSIM_ASSERT(false, "row_conv_other is not the MAC datapath");
             return;
         case Multiplier::Lut:
             for (int t = 0; t < S; ++t) {
