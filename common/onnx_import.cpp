@@ -157,6 +157,7 @@ private:
     std::vector<int32_t> bias_input(const NodeProto& n, int i, int M, bool int32_only, double x_scale,
                                     const std::vector<double>& w_scale) const;
     void set_requant(const NodeProto& n, Layer& l, double y_scale, const Format& out) const;
+    void emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat);
     void settle();
     void check_spatial(const NodeProto& n, int R, int S, int U, int P, const std::string& what) const;
     void spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, bool pool) const;
@@ -713,24 +714,7 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     t->data = std::move(w.codes);
     l.filter_data.values = std::move(t);
     l.bias = bias_input(n, qlinear ? 8 : 2, s.M, qlinear, x_scale, l.filter_scale);
-    const int idx = static_cast<int>(net_.layers.size());
-    act_.C = s.M, act_.H = s.E(), act_.W = s.F();
-    act_.raw_input = false;
-    act_.producer = idx;
-    if (qlinear) {
-        const double y_scale = scale_input(n, 6, "y_scale");
-        const Format out = zero_point_input(n, 7, "y_zero_point", kUint8);
-        set_requant(n, l, y_scale, out);
-        act_.kind = Act::Kind::Int;
-        act_.fmt = out;
-        act_.scale = y_scale;
-        act_.known = true;
-        act_.pending = -1;
-    } else {
-        act_.kind = Act::Kind::Float;
-        act_.pending = idx;
-    }
-    push(std::move(l));
+    emit_layer(n, std::move(l), qlinear, false);
 }
 
 // Gemm, MatMul, QLinearMatMul: an fc layer over the flattened C x H x W input.
@@ -788,9 +772,16 @@ void Importer::fc(const NodeProto& n) {
     t->data = std::move(w.codes);
     l.filter_data.values = std::move(t);
     if (op == "Gemm") l.bias = bias_input(n, 2, s.M, false, x_scale, l.filter_scale);
+    emit_layer(n, std::move(l), qlinear, true);
+}
+
+// The activation a conv / fc layer built from node n leaves, then the layer itself: its output
+// (C = M, E x F; flattened after an fc layer), integer with the model's scale for a QLinear node
+// (inputs 6 and 7: y_scale, y_zero_point), else float, quantized where it is used (settle).
+void Importer::emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat) {
     const int idx = static_cast<int>(net_.layers.size());
-    act_.C = s.M, act_.H = act_.W = 1;
-    act_.flat = true;
+    act_.C = l.shape.M, act_.H = l.shape.E(), act_.W = l.shape.F();
+    if (flat) act_.flat = true;
     act_.raw_input = false;
     act_.producer = idx;
     if (qlinear) {

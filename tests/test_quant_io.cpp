@@ -22,6 +22,16 @@ using test::conv;
 using test::small_arch;
 using test::table45;
 
+// A max-pool host layer of this shape (window R x S, stride U).
+Layer max_pool(const std::string& name, const LayerShape& shape) {
+    Layer p;
+    p.name = name;
+    p.type = "pool";
+    p.pool_op = "max";
+    p.shape = shape;
+    return p;
+}
+
 // The values of `box` in tensor t (row-major over the box), as the DMA moves them.
 std::vector<int32_t> box_values(const Tensor4& t, const hw::Box& b, bool from_origin) {
     std::vector<int32_t> v;
@@ -148,10 +158,7 @@ TEST_F(QuantIoFiles, NpyOfTheWrongShapeNamesTheField) {
 TEST(QuantIoPrecision, PresetsSetFormatsAndDatapaths) {
     Network net;
     net.layers.push_back(conv("A", 4, 8, 8, 4, 3, 3));
-    Layer pool;
-    pool.name = "P";
-    pool.type = "pool";
-    net.layers.push_back(pool);
+    net.layers.push_back(max_pool("P", LayerShape{1, 4, 6, 6, 4, 2, 2, 2, 0, 4}));
     struct Case {
         std::string preset;
         Multiplier k;
@@ -180,12 +187,7 @@ TEST(QuantIoChained, ConvPoolFcChainIsBitExact) {
     // conv 4x10x10 -> 6x8x8, max pool 2x2/2 -> 6x4x4, fc over the flattened 96 values
     Network net;
     net.layers.push_back(conv("C1", 4, 10, 10, 6, 3, 3));
-    Layer pool;
-    pool.name = "P1";
-    pool.type = "pool";
-    pool.pool_op = "max";
-    pool.shape = LayerShape{1, 6, 8, 8, 6, 2, 2, 2, 0, 6};
-    net.layers.push_back(pool);
+    net.layers.push_back(max_pool("P1", LayerShape{1, 6, 8, 8, 6, 2, 2, 2, 0, 6}));
     Layer fc = conv("F1", 6, 4, 4, 5, 4, 4);
     fc.type = "fc";
     net.layers.push_back(fc);
