@@ -396,7 +396,6 @@ Network with_precision(const Network& net, const std::string& preset) {
         }
         // synthetic ifmap zeros would be drawn as they are; binary ifmaps have none
         if (kind == Multiplier::Xnor) l.ifmap_data.zero_fraction = 0;
-        if (l.requant.enabled && !l.requant.calibrate && l.requant.out.bits > 16) l.requant.out.bits = 16;
     }
     return out;
 }

@@ -204,7 +204,8 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         std::optional<Tensor4> ref;
         if (!all_done) {
             data = make_layer_data(l, opt.seed_offset);
-            if (opt.check_output) ref = reference_conv(l, data->ifmap, data->filter);
+            // (a calibrated layer's reference comes with its calibration, in simulate_layer)
+            if (opt.check_output && !l.requant.calibrate) ref = reference_conv(l, data->ifmap, data->filter);
         }
         for (size_t i = 0; i < c.runs.size(); ++i) {
             NetworkResult& r = c.runs[i];

@@ -108,7 +108,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
                             const Tensor4* reference = nullptr, VcdTrace* trace = nullptr);
 // Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
-// (made here from the layer's synthetic sources when null). A host layer (pool, add) is not
+// (made here from the layer's synthetic sources when null; a `requant: auto` layer makes its
+// own reference with its calibration, ignoring `reference`). A host layer (pool, add) is not
 // simulated: its result has executed_on "host", its host_ops, and no cycles, counts or energy.
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
