@@ -152,6 +152,7 @@ private:
     std::string layer_name(const NodeProto& n);
     Layer new_layer(const NodeProto& n, const std::string& type);
     Weights weights_dq(const NodeProto& n, const DqConst& d, int m_axis, const std::string& role) const;
+    DqConst qlinear_weight(const NodeProto& n, const std::string& w, int axis) const;
     Weights weights_float(const NodeProto& n, const Const& c, int m_axis, const std::string& role) const;
     Weights weights_input(const NodeProto& n, int i, int m_axis, const std::string& role) const;
     std::vector<int32_t> bias_input(const NodeProto& n, int i, int M, bool int32_only, double x_scale,
@@ -233,6 +234,20 @@ Const Importer::read_tensor(const TensorProto& t, const std::string& what) const
     for (double x : c.v)
         if (!std::isfinite(x)) fail(what + ": expected finite values, got " + num(x));
     return c;
+}
+
+// A QLinear node's weight: its codes, scale and zero point (inputs 3, 4, 5; `w` names them as
+// the operator does: w for QLinearConv, b for QLinearMatMul), quantized along `axis`.
+DqConst Importer::qlinear_weight(const NodeProto& n, const std::string& w, int axis) const {
+    DqConst d;
+    d.code = need_const(n, 3, "weight " + w);
+    d.scale = need_const(n, 4, w + "_scale");
+    if (has_input(n, 5)) d.zp = need_const(n, 5, w + "_zero_point");
+    d.axis = axis;
+    if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
+        fail_node(n, "expected " + w + "_zero_point of " + w + "'s type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+    if (d.scale.dtype != kFloat) fail_node(n, "expected " + w + "_scale as FLOAT, got " + dtype_name(d.scale.dtype));
+    return d;
 }
 
 const Const& Importer::need_const(const NodeProto& n, int i, const std::string& role) const {
@@ -670,15 +685,8 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     Weights w;
     std::vector<int64_t> wd;
     if (qlinear) {
-        DqConst d;
-        d.code = need_const(n, 3, "weight w");
-        d.scale = need_const(n, 4, "w_scale");
-        if (has_input(n, 5)) d.zp = need_const(n, 5, "w_zero_point");
-        d.axis = 0;
-        if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
-            fail_node(n, "expected w_zero_point of w's type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+        const DqConst d = qlinear_weight(n, "w", 0);
         if (d.code.dims.size() != 4) fail_node(n, "expected the weight '" + wname + "' to be 4-D [M, C/group, R, S], got " + list(d.code.dims));
-        if (d.scale.dtype != kFloat) fail_node(n, "expected w_scale as FLOAT, got " + dtype_name(d.scale.dtype));
         wd = d.code.dims;
         w = weights_dq(n, d, 0, "weight '" + wname + "'");
     } else {
@@ -746,15 +754,7 @@ void Importer::fc(const NodeProto& n) {
                          " (K = " + std::to_string(K) + " input features), got " + list(bd));
     Weights w;
     if (qlinear) {
-        DqConst d;
-        d.code = need_const(n, 3, "weight b");
-        d.scale = need_const(n, 4, "b_scale");
-        if (has_input(n, 5)) d.zp = need_const(n, 5, "b_zero_point");
-        d.axis = 1;
-        if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
-            fail_node(n, "expected b_zero_point of b's type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
-        if (d.scale.dtype != kFloat) fail_node(n, "expected b_scale as FLOAT, got " + dtype_name(d.scale.dtype));
-        w = weights_dq(n, d, 1, "weight '" + bname + "'");
+        w = weights_dq(n, qlinear_weight(n, "b", 1), 1, "weight '" + bname + "'");
     } else {
         w = weights_input(n, wi, m_axis, "weight");
     }
