@@ -2,6 +2,8 @@
 // what was expected; the shipped configs load with the figures their sources give.
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include "common/config_error.h"
 #include "tests/test_util.h"
 
@@ -19,14 +21,7 @@ glb: {size_kb: 16, banks: 4, bank_width_bits: 64}
 dram: {bandwidth_bytes_per_cycle: 8, latency_cycles: 100}
 )";
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 std::string replace(std::string s, const std::string& from, const std::string& to) {
     s.replace(s.find(from), from.size(), to);

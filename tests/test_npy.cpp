@@ -3,6 +3,8 @@
 // dtype, every bad file as a ConfigError naming the file, and numpy itself where it is installed.
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include <bit>
 #include <cmath>
 #include <cstdlib>
@@ -52,15 +54,6 @@ std::string dict(const std::string& descr, const std::string& shape, const std::
     return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
 }
 
-// The message of the ConfigError f throws ("" if none).
-std::string config_error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 class Npy : public TempDirTest {
 protected:
@@ -263,31 +256,31 @@ TEST_F(Npy, BadFilesNameTheFileAndWhatWasExpected) {
         const std::string p = put(c.name, c.content);
         for (const auto& reader : std::vector<std::function<void()>>{
                  [&] { read_npy(p); }, [&] { read_npy_int(p); }, [&] { read_npy_float(p); }}) {
-            const std::string err = config_error_of(reader);
+            const std::string err = test::error_of(reader);
             EXPECT_NE(err.find(p), std::string::npos) << c.name << ": " << err;
             EXPECT_NE(err.find(c.expected), std::string::npos) << c.name << ": " << err;
         }
     }
     const std::string missing = (dir / "missing.npy").string();
-    const std::string err = config_error_of([&] { read_npy(missing); });
+    const std::string err = test::error_of([&] { read_npy(missing); });
     EXPECT_NE(err.find(missing + ": cannot open file"), std::string::npos) << err;
 }
 
 TEST_F(Npy, IntegerReaderRejectsFloatsAndValuesOutsideInt32) {
     const std::string f = put("f.npy", npy_raw(1, dict("<f4", "(1,)"), bytes({0, 0, 0x80, 0x3F})));
-    std::string err = config_error_of([&] { read_npy_int(f); });
+    std::string err = test::error_of([&] { read_npy_int(f); });
     EXPECT_NE(err.find(f), std::string::npos) << err;
     EXPECT_NE(err.find("float dtype '<f4' where integers are expected"), std::string::npos) << err;
     EXPECT_EQ(read_npy_float(f).data, (std::vector<float>{1.0f}));  // the float readers take it
 
     // int64 2^31 (second value) and uint32 2^32 - 1: read by read_npy, not by read_npy_int
     const std::string i8 = put("i8.npy", npy_raw(1, dict("<i8", "(2,)"), bytes({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0})));
-    err = config_error_of([&] { read_npy_int(i8); });
+    err = test::error_of([&] { read_npy_int(i8); });
     EXPECT_NE(err.find(i8), std::string::npos) << err;
     EXPECT_NE(err.find("value 2147483648 at index 1 (dtype '<i8') does not fit int32"), std::string::npos) << err;
     EXPECT_EQ(read_npy(i8).values, (std::vector<double>{1, 2147483648.0}));
     const std::string u4 = put("u4.npy", npy_raw(1, dict("<u4", "(1,)"), bytes({0xFF, 0xFF, 0xFF, 0xFF})));
-    err = config_error_of([&] { read_npy_int(u4); });
+    err = test::error_of([&] { read_npy_int(u4); });
     EXPECT_NE(err.find("value 4294967295 at index 0"), std::string::npos) << err;
 }
 
@@ -295,20 +288,20 @@ TEST_F(Npy, WriterRejectsBadDtypesValuesAndShapes) {
     Tensor4 t(1, 1, 2, 3);
     t.data = {1, 2, 3, 4, 5, 200};
     const std::string p = (dir / "w.npy").string();
-    std::string err = config_error_of([&] { write_npy(p, t, "i1"); });
+    std::string err = test::error_of([&] { write_npy(p, t, "i1"); });
     EXPECT_NE(err.find(p), std::string::npos) << err;
     EXPECT_NE(err.find("value 200 at index 5 does not fit dtype 'i1' [-128, 127]"), std::string::npos) << err;
     t.data[5] = -1;
-    err = config_error_of([&] { write_npy(p, t, "u2"); });
+    err = test::error_of([&] { write_npy(p, t, "u2"); });
     EXPECT_NE(err.find("value -1 at index 5 does not fit dtype 'u2'"), std::string::npos) << err;
-    err = config_error_of([&] { write_npy(p, t, "f4"); });
+    err = test::error_of([&] { write_npy(p, t, "f4"); });
     EXPECT_NE(err.find("cannot write integer data as 'f4'"), std::string::npos) << err;
-    err = config_error_of([&] { write_npy(p, t, "i4", {4, 2}); });
+    err = test::error_of([&] { write_npy(p, t, "i4", {4, 2}); });
     EXPECT_NE(err.find("shape (4, 2) has 8 elements; the tensor has 6"), std::string::npos) << err;
-    err = config_error_of([&] { write_npy(p, t, "i4", {1, 1, 1, 2, 3}); });
+    err = test::error_of([&] { write_npy(p, t, "i4", {1, 1, 1, 2, 3}); });
     EXPECT_NE(err.find("expected at most 4"), std::string::npos) << err;
     const std::string nodir = (dir / "no" / "such" / "dir.npy").string();
-    err = config_error_of([&] { write_npy(nodir, FloatTensor(1, 1, 1, 1)); });
+    err = test::error_of([&] { write_npy(nodir, FloatTensor(1, 1, 1, 1)); });
     EXPECT_NE(err.find(nodir + ": cannot write file"), std::string::npos) << err;
     EXPECT_FALSE(std::filesystem::exists(p));
 }
@@ -359,6 +352,6 @@ assert b.dtype == np.float32 and b.shape == (1, 1, 2, 2) and b.ravel().tolist() 
     const NpyArray s = read_npy((dir / "scalar.npy").string());
     EXPECT_TRUE(s.shape.empty());
     EXPECT_EQ(s.values, (std::vector<double>{3.5}));
-    EXPECT_NE(config_error_of([&] { read_npy((dir / "fortran.npy").string()); }).find("Fortran-order"), std::string::npos);
-    EXPECT_NE(config_error_of([&] { read_npy((dir / "big.npy").string()); }).find("big-endian"), std::string::npos);
+    EXPECT_NE(test::error_of([&] { read_npy((dir / "fortran.npy").string()); }).find("Fortran-order"), std::string::npos);
+    EXPECT_NE(test::error_of([&] { read_npy((dir / "big.npy").string()); }).find("big-endian"), std::string::npos);
 }

@@ -4,6 +4,8 @@
 // --chained mode, QDQ and float models, the CLI, and every kind of bad model as a ConfigError
 // naming the node or input.
 #include <gtest/gtest.h>
+
+#include "test_util.h"
 #include <onnx/onnx_pb.h>
 
 #include <algorithm>
@@ -189,14 +191,7 @@ std::vector<int> onnx_qlinear_conv(const QConvParams& q, const std::vector<int>&
     return y;
 }
 
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
+using test::error_of;
 
 class Onnx : public TempDirTest {};
 

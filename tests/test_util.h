@@ -2,15 +2,27 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "common/arch.h"
+#include "common/config_error.h"
 #include "common/energy_table.h"
 #include "common/layer.h"
 #include "common/types.h"
 
 namespace dfsim::test {
+
+// The message of the ConfigError f throws ("" if none).
+inline std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
 
 inline std::string src(const std::string& rel) { return std::string(DFSIM_SOURCE_DIR) + "/" + rel; }
 
