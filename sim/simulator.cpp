@@ -378,8 +378,15 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
             res.layers.push_back(simulate_layer(l, a, t, opt));
             continue;
         }
-        LayerData data = make_layer_data(l, opt.seed_offset);
-        if (have) {
+        LayerData data;
+        if (!have) {
+            data = make_layer_data(l, opt.seed_offset);
+        } else {
+            // only the weights are made: the ifmap is the previous output
+            Layer x = l;
+            x.filter_data.seed += opt.seed_offset;
+            data.filter = make_filter(x, &data.filter_scale);
+            data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
             if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
                 throw ConfigError(where, l.name, 0, 0, "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
                                                            " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
