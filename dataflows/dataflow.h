@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/energy_table.h"
-#include "common/layer.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "base/types.h"
 #include "hw/program.h"
 
 namespace dfsim {

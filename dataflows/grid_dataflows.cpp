@@ -5,9 +5,9 @@
 #include <map>
 #include <sstream>
 
-#include "common/config_error.h"
-#include "common/energy.h"
-#include "common/yaml_reader.h"
+#include "base/error.h"
+#include "energy/energy.h"
+#include "config/yaml_reader.h"
 
 namespace dfsim {
 

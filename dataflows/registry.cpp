@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "common/config_error.h"
+#include "base/error.h"
 #include "dataflows/dataflow.h"
 #include "dataflows/grid_dataflows.h"
 #include "dataflows/row_stationary.h"

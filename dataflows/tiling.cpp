@@ -4,8 +4,8 @@
 #include <cmath>
 #include <sstream>
 
-#include "common/config_error.h"
-#include "common/yaml_reader.h"
+#include "base/error.h"
+#include "config/yaml_reader.h"
 
 namespace dfsim {
 

@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/layer.h"
-#include "common/energy.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "workload/layer.h"
+#include "energy/energy.h"
+#include "base/types.h"
 #include "dataflows/dataflow.h"
 #include "hw/program.h"
 

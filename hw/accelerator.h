@@ -8,8 +8,8 @@
 
 #include <memory>
 
-#include "common/arch.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "base/types.h"
 #include "hw/dram.h"
 #include "hw/global_buffer.h"
 #include "hw/pe_array.h"

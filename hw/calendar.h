@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/config_error.h"
+#include "base/error.h"
 
 namespace dfsim::hw {
 

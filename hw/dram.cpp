@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "common/rlc.h"
+#include "hw/rlc.h"
 
 namespace dfsim::hw {
 

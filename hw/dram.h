@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/tensor.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "base/tensor.h"
+#include "base/types.h"
 #include "hw/global_buffer.h"
 #include "hw/program.h"
 

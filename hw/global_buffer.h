@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/tensor.h"
+#include "config/arch.h"
+#include "base/tensor.h"
 #include "hw/program.h"
 
 namespace dfsim::hw {

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "common/layer.h"
-#include "common/requantize.h"
-#include "common/types.h"
+#include "workload/layer.h"
+#include "quant/requantize.h"
+#include "base/types.h"
 
 namespace dfsim::hw {
 

@@ -24,8 +24,8 @@
 #include <functional>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "base/types.h"
 #include "hw/global_buffer.h"
 #include "hw/program.h"
 

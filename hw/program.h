@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/layer.h"
-#include "common/types.h"
+#include "workload/layer.h"
+#include "base/types.h"
 #include "hw/row_conv.h"
 
 namespace dfsim::hw {

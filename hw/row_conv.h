@@ -15,8 +15,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "common/config_error.h"
-#include "common/layer.h"
+#include "base/error.h"
+#include "workload/layer.h"
 
 namespace dfsim::hw {
 

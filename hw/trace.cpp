@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "common/config_error.h"
+#include "base/error.h"
 
 namespace dfsim::hw {
 

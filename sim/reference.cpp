@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "common/requantize.h"
+#include "quant/requantize.h"
 
 namespace dfsim {
 

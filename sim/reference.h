@@ -2,8 +2,8 @@
 // loops, int64 accumulation (checked to stay within int32), then the layer's requantization.
 // Written independently of the hardware model; shares only the requantization formula.
 #pragma once
-#include "common/layer.h"
-#include "common/tensor.h"
+#include "workload/layer.h"
+#include "base/tensor.h"
 
 namespace dfsim {
 

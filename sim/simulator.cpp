@@ -6,11 +6,11 @@
 #include <chrono>
 #include <cmath>
 
-#include "common/config_error.h"
+#include "base/error.h"
 #include "hw/accelerator.h"
-#include "sim/calibrate.h"
+#include "quant/calibrate.h"
 #include "sim/reference.h"
-#include "sim/synthetic.h"
+#include "workload/synthetic.h"
 #include "sim/vcd_trace.h"
 
 namespace dfsim {
@@ -80,7 +80,7 @@ Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
     }
     Layer x = l;
     const Tensor4 acc = reference_acc(l, data.ifmap, data.filter);
-    calibrate_requant(x, acc, data.filter_scale);
+    calibrate_requant(x.requant, x.bias, acc, data.filter_scale);
     if (reference) *reference = reference_output(x, acc);
     return x;
 }

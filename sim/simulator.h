@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/energy.h"
-#include "common/energy_table.h"
-#include "common/layer.h"
-#include "common/tensor.h"
-#include "common/types.h"
-#include "common/yaml_reader.h"
+#include "config/arch.h"
+#include "energy/energy.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "base/tensor.h"
+#include "base/types.h"
+#include "config/yaml_reader.h"
 #include "dataflows/dataflow.h"
 
 namespace dfsim {
@@ -82,6 +82,12 @@ struct NetworkResult {
                                 // layers add only their host_ops and do not affect output_check
 };
 
+// Runs of the same layers under several dataflows or precisions (dfsim compare).
+struct CompareResult {
+    std::string network, arch, energy_table, energy_unit;  // arch: the base architecture's name
+    std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
+};
+
 // Data the layer runs on (synthetic unless given).
 struct LayerData {
     Tensor4 ifmap, filter;
@@ -90,7 +96,7 @@ struct LayerData {
 LayerData make_layer_data(const Layer& l, uint64_t seed_offset = 0);
 
 // The layer ready to run on `data`: with `requant: auto` (Requant::calibrate), its multipliers
-// calibrated on its accumulators (sim/calibrate.h). If `reference` is given, it receives the
+// calibrated on its accumulators (quant/calibrate.h). If `reference` is given, it receives the
 // reference output of the returned layer (computed from the same accumulators).
 Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference = nullptr);
 // Throws ConfigError if the layer cannot run on `a` with table `t`: a multiplier the PE lacks,

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-#include "common/config_error.h"
+#include "base/error.h"
 
 namespace dfsim {
 

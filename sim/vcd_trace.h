@@ -13,7 +13,7 @@
 #include <fstream>
 #include <string>
 
-#include "common/arch.h"
+#include "config/arch.h"
 
 namespace sc_core {
 class sc_trace_file;

@@ -3,8 +3,8 @@
 // filter-row folding, strips, batches, FC layers and requantization.
 #include <gtest/gtest.h>
 
-#include "common/requantize.h"
-#include "common/rng.h"
+#include "quant/requantize.h"
+#include "base/rng.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"

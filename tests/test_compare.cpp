@@ -1,4 +1,4 @@
-// Dataflow comparison (sim/compare.h, `dfsim compare`): the runs share data and reference and
+// Dataflow comparison (study/compare.h, `dfsim compare`): the runs share data and reference and
 // match independent runs; every reported figure (energy per MAC, its breakdowns, DRAM accesses
 // per MAC, utilization, ratio to the best) is recomputed here from the raw results; the command
 // line rejects bad dataflow lists and writes its files (plots only when gnuplot works).
@@ -13,8 +13,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/config_error.h"
-#include "sim/compare.h"
+#include "base/error.h"
+#include "report/compare_report.h"
+#include "study/compare.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 

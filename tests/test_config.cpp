@@ -4,7 +4,7 @@
 
 #include "test_util.h"
 
-#include "common/config_error.h"
+#include "base/error.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;

@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "common/config_error.h"
-#include "common/yaml_reader.h"
+#include "base/error.h"
+#include "config/yaml_reader.h"
 #include "dataflows/grid_dataflows.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"

@@ -26,6 +26,9 @@ struct GoldenRun {
     std::vector<std::string> files;
 };
 
+// gtest prints a parameter with this (else as raw bytes in the test's CTest name)
+void PrintTo(const GoldenRun& r, std::ostream* os) { *os << r.name; }
+
 std::string trim(const std::string& s) {
     const size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t");
     return a == std::string::npos ? "" : s.substr(a, b - a + 1);

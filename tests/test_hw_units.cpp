@@ -4,11 +4,11 @@
 
 #include <cmath>
 
-#include "common/requantize.h"
+#include "quant/requantize.h"
 #include "hw/calendar.h"
 #include "hw/global_buffer.h"
 #include "sim/reference.h"
-#include "sim/synthetic.h"
+#include "workload/synthetic.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;

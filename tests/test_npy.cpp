@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "common/config_error.h"
-#include "common/npy.h"
+#include "base/error.h"
+#include "workload/formats/npy.h"
 #include "tests/cli_fixture.h"
 
 using namespace dfsim;

@@ -1,4 +1,4 @@
-// ONNX import (common/onnx_import.h): small models built here with the protobuf API (no files
+// ONNX import (workload/formats/onnx.h): small models built here with the protobuf API (no files
 // from elsewhere), loaded into the expected layers, simulated bit-exact against reference_conv,
 // and checked against an independent reference of ONNX's own arithmetic written here; the
 // --chained mode, QDQ and float models, the CLI, and every kind of bad model as a ConfigError
@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "common/config_error.h"
-#include "common/onnx_import.h"
-#include "common/rng.h"
-#include "sim/compare.h"
+#include "base/error.h"
+#include "workload/formats/onnx.h"
+#include "base/rng.h"
+#include "study/compare.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/cli_fixture.h"

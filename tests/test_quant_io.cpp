@@ -6,13 +6,13 @@
 #include <cmath>
 
 #include "cli_fixture.h"
-#include "common/npy.h"
-#include "common/quantize.h"
-#include "common/rlc.h"
+#include "workload/formats/npy.h"
+#include "quant/quantize.h"
+#include "hw/rlc.h"
 #include "dataflows/dataflow.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
-#include "sim/synthetic.h"
+#include "workload/synthetic.h"
 #include "test_util.h"
 
 namespace dfsim {

@@ -1,4 +1,4 @@
-// The quantizer (common/quantize.h): stochastic and nearest rounding, <IL,FL> fixed point,
+// The quantizer (quant/quantize.h): stochastic and nearest rounding, <IL,FL> fixed point,
 // linear k-bit (symmetric/asymmetric, per tensor/per channel), magnitude pruning, ternary and
 // binary weights; and the `dfsim quantize` command. Every expected number is worked out by hand
 // in the comment beside it.
@@ -14,8 +14,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "common/quantize.h"
-#include "common/rng.h"
+#include "quant/quantize.h"
+#include "base/rng.h"
 #include "tests/cli_fixture.h"
 
 using namespace dfsim;

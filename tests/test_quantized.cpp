@@ -18,11 +18,11 @@
 
 #include <unistd.h>
 
-#include "common/config_error.h"
-#include "common/requantize.h"
-#include "common/rng.h"
+#include "base/error.h"
+#include "quant/requantize.h"
+#include "base/rng.h"
 #include "dataflows/row_stationary.h"
-#include "sim/calibrate.h"
+#include "quant/calibrate.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "sim/vcd_trace.h"
@@ -77,7 +77,7 @@ Lut build_lut(const Format& fw, const Format& fx) {
 // The layer's output by the naive 7-loop definition, each term computed as the layer's datapath
 // computes it: mac w*x, lut a table read, binary/ternary a sign select (+x, -x or nothing), xnor
 // an XNOR-popcount over the window's packed bits with the padding positions masked out. Then
-// + bias[m], then the per-channel requantization (common/requantize.h) if the layer has one.
+// + bias[m], then the per-channel requantization (quant/requantize.h) if the layer has one.
 Tensor4 datapath_reference(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
     const LayerShape& s = l.shape;
     const Lut lut = l.multiplier == Multiplier::Lut ? build_lut(l.filter_values(), l.ifmap_values()) : Lut{};
@@ -799,7 +799,7 @@ TEST(QuantizedCalibration, LargestAccumulatorMapsToTheTopByHand) {
         l.requant.calibrate = true;
         Tensor4 acc(1, 1, 2, 2);
         acc.data = {100, -400, 250, 0};
-        calibrate_requant(l, acc, {});
+        calibrate_requant(l.requant, l.bias, acc, {});
         EXPECT_TRUE(l.requant.enabled);
         EXPECT_FALSE(l.requant.calibrate);
         EXPECT_TRUE(l.requant.multipliers.empty());
@@ -821,7 +821,7 @@ TEST(QuantizedCalibration, LargestAccumulatorMapsToTheTopByHand) {
         l.requant.calibrate = true;
         Tensor4 acc(1, 2, 1, 2);
         acc.data = {100, -400, 50, 200};
-        calibrate_requant(l, acc, {1.0, 3.0});
+        calibrate_requant(l.requant, l.bias, acc, {1.0, 3.0});
         ASSERT_EQ(l.requant.multipliers.size(), 2u);
         ASSERT_EQ(l.requant.shifts.size(), 2u);
         EXPECT_NEAR(l.requant.multipliers[0] / std::ldexp(1.0, l.requant.shifts[0]), 127.0 / 540.0, 1e-9);

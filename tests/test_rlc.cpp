@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "common/rlc.h"
-#include "common/rng.h"
+#include "hw/rlc.h"
+#include "base/rng.h"
 
 using namespace dfsim;
 

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "common/config_error.h"
-#include "common/scalesim.h"
+#include "base/error.h"
+#include "workload/formats/scalesim.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
 

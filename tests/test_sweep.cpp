@@ -17,8 +17,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/config_error.h"
-#include "sim/sweep.h"
+#include "base/error.h"
+#include "report/sweep_plots.h"
+#include "study/sweep.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 

@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "common/arch.h"
-#include "common/config_error.h"
-#include "common/energy_table.h"
-#include "common/layer.h"
-#include "common/types.h"
+#include "config/arch.h"
+#include "base/error.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "base/types.h"
 
 namespace dfsim::test {
 

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/config_error.h"
+#include "base/error.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 #include "tests/cli_fixture.h"

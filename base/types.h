@@ -1,0 +1,114 @@
+// Strong enums and the action counters that hardware models fill in. Energy is computed
+// from these counts in one place (energy/energy), never inside a model.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace dfsim {
+
+enum class DataType : uint8_t { Ifmap = 0, Filter = 1, Psum = 2 };
+inline constexpr int kNumDataTypes = 3;
+inline constexpr std::array<DataType, 3> kDataTypes{DataType::Ifmap, DataType::Filter, DataType::Psum};
+
+// Storage levels, nearest the ALU last. Noc = the array's networks (global input buses, local
+// psum links, global output bus).
+enum class Level : uint8_t { Dram = 0, Glb = 1, Noc = 2, Rf = 3 };
+inline constexpr int kNumLevels = 4;
+inline constexpr std::array<Level, 4> kLevels{Level::Dram, Level::Glb, Level::Noc, Level::Rf};
+
+constexpr std::string_view to_string(DataType t) {
+    switch (t) {
+        case DataType::Ifmap: return "ifmap";
+        case DataType::Filter: return "filter";
+        case DataType::Psum: return "psum";
+    }
+    return "?";
+}
+constexpr std::string_view to_string(Level l) {
+    switch (l) {
+        case Level::Dram: return "dram";
+        case Level::Glb: return "glb";
+        case Level::Noc: return "noc";
+        case Level::Rf: return "rf";
+    }
+    return "?";
+}
+
+struct ReadWrite {
+    uint64_t reads = 0;   // words
+    uint64_t writes = 0;  // words
+    bool operator==(const ReadWrite&) const = default;
+};
+
+// Word accesses per level and data type. Words are of the data type's width at that level
+// (ifmap/filter: operand width; psum: psum storage width, or output width once requantized --
+// see `psum_out_bits_*`).
+struct AccessCounts {
+    std::array<std::array<ReadWrite, kNumDataTypes>, kNumLevels> a{};
+    ReadWrite& at(Level l, DataType t) { return a[static_cast<int>(l)][static_cast<int>(t)]; }
+    const ReadWrite& at(Level l, DataType t) const { return a[static_cast<int>(l)][static_cast<int>(t)]; }
+    AccessCounts& operator+=(const AccessCounts& o) {
+        for (int l = 0; l < kNumLevels; ++l)
+            for (int t = 0; t < kNumDataTypes; ++t) {
+                a[l][t].reads += o.a[l][t].reads;
+                a[l][t].writes += o.a[l][t].writes;
+            }
+        return *this;
+    }
+    bool operator==(const AccessCounts&) const = default;
+};
+
+// Everything a layer's simulation counts. All fields are event counts; derived figures
+// (utilization, energy, pJ/MAC) are computed when reporting.
+struct ActionCounts {
+    AccessCounts acc;
+    uint64_t macs = 0;          // MAC slots (operand pairs) issued, including gated ones
+    uint64_t gated_macs = 0;    // slots with a zero operand (as pe.zero_gating says): no filter read, no ALU op, no psum update
+    uint64_t skipped_macs = 0;  // gated slots whose cycle was also saved (pe.zero_skipping, where the dataflow can)
+    uint64_t lut_writes = 0;    // LUT entries written (table loads: entries x PEs, once per layer)
+    uint64_t xnor_ops = 0;      // XNOR-popcount steps (each over up to pe.xnor_bits operand pairs)
+    uint64_t xnor_bits = 0;     // operand pairs those steps covered (padding masked out)
+    // DRAM traffic in bits per data type (reads + writes): as stored (raw) and as moved over the
+    // link (after run-length compression of feature maps; equal to raw without it).
+    std::array<uint64_t, kNumDataTypes> dram_raw_bits{};
+    std::array<uint64_t, kNumDataTypes> dram_moved_bits{};
+    uint64_t psum_adds = 0;     // accumulations of incoming partial sums (ALU adds)
+    uint64_t requant_ops = 0;   // output values requantized on the way to the buffer
+    // Psum words written to the GLB at the final output width (after requantization): these
+    // GLB psum writes and the DRAM psum writes are `out_bits` wide, not `psum_bits` wide.
+    uint64_t glb_output_writes = 0;
+    uint64_t glb_output_reads = 0;
+    uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
+    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t).
+    template <typename Fn>
+    void combine(const ActionCounts& o, Fn f) {
+        for (int l = 0; l < kNumLevels; ++l)
+            for (int t = 0; t < kNumDataTypes; ++t) {
+                f(acc.a[l][t].reads, o.acc.a[l][t].reads);
+                f(acc.a[l][t].writes, o.acc.a[l][t].writes);
+            }
+        f(macs, o.macs);
+        f(gated_macs, o.gated_macs);
+        f(skipped_macs, o.skipped_macs);
+        f(lut_writes, o.lut_writes);
+        f(xnor_ops, o.xnor_ops);
+        f(xnor_bits, o.xnor_bits);
+        for (int t = 0; t < kNumDataTypes; ++t) {
+            f(dram_raw_bits[t], o.dram_raw_bits[t]);
+            f(dram_moved_bits[t], o.dram_moved_bits[t]);
+        }
+        f(psum_adds, o.psum_adds);
+        f(requant_ops, o.requant_ops);
+        f(glb_output_writes, o.glb_output_writes);
+        f(glb_output_reads, o.glb_output_reads);
+        f(psum_saturations, o.psum_saturations);
+    }
+    ActionCounts& operator+=(const ActionCounts& o) {
+        combine(o, [](uint64_t& x, uint64_t y) { x += y; });
+        return *this;
+    }
+    bool operator==(const ActionCounts&) const = default;
+};
+
+}  // namespace dfsim

@@ -1,0 +1,146 @@
+#include "config/arch.h"
+
+#include <filesystem>
+
+#include <stdexcept>
+
+#include "quant/format.h"
+#include "config/yaml_reader.h"
+
+namespace dfsim {
+
+namespace {
+ArchParams resolve(const YamlMap& root) {
+    ArchParams a;
+    a.file = root.file();
+    a.name = root.get_string("name");
+    root.get_string("source", "");
+    a.clock_mhz = root.get_double("clock_mhz", 1.0, 10000.0);
+    {
+        YamlMap m = root.child("pe_array");
+        a.rows = static_cast<int>(m.get_int("rows", 1, 1024));
+        a.cols = static_cast<int>(m.get_int("cols", 1, 1024));
+        m.check_no_unknown_keys();
+    }
+    {
+        YamlMap m = root.child("pe");
+        a.pe.ifmap_spad_words = static_cast<int>(m.get_int("ifmap_spad_words", 1, 1 << 20));
+        a.pe.filter_spad_words = static_cast<int>(m.get_int("filter_spad_words", 1, 1 << 20));
+        a.pe.psum_spad_words = static_cast<int>(m.get_int("psum_spad_words", 1, 1 << 20));
+        a.pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
+        a.pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
+        a.pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
+        const std::string gating = m.get_enum("zero_gating", {"ifmap", "weight", "both", "none"}, "ifmap");
+        a.pe.gate_ifmap_zeros = gating == "ifmap" || gating == "both";
+        a.pe.gate_weight_zeros = gating == "weight" || gating == "both";
+        a.pe.zero_skipping = m.get_bool("zero_skipping", false);
+        if (a.pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
+        if (m.has("multipliers")) {
+            a.pe.multipliers = m.get_string_list("multipliers");
+            for (const std::string& k : a.pe.multipliers) {
+                try {
+                    parse_multiplier(k);
+                } catch (const std::invalid_argument& e) {
+                    m.fail("multipliers", e.what());
+                }
+            }
+        }
+        a.pe.lut_max_bits = static_cast<int>(m.get_int("lut_max_bits", 1, 8, 4));
+        a.pe.xnor_bits = static_cast<int>(m.get_int("xnor_bits", 1, 64, 16));
+        m.check_no_unknown_keys();
+    }
+    {
+        YamlMap m = root.child("noc");
+        a.noc.ifmap_bus_bits = static_cast<int>(m.get_int("ifmap_bus_bits", 8, 4096));
+        a.noc.filter_bus_bits = static_cast<int>(m.get_int("filter_bus_bits", 8, 4096));
+        a.noc.psum_in_bus_bits = static_cast<int>(m.get_int("psum_in_bus_bits", 8, 4096));
+        a.noc.psum_out_bus_bits = static_cast<int>(m.get_int("psum_out_bus_bits", 8, 4096));
+        a.noc.psum_link_bits = static_cast<int>(m.get_int("psum_link_bits", 8, 4096));
+        a.noc.reduction = m.get_enum("reduction", {"chain", "adder_tree"}, "chain") == "chain"
+                              ? NocParams::Reduction::Chain : NocParams::Reduction::AdderTree;
+        m.check_no_unknown_keys();
+    }
+    {
+        YamlMap m = root.child("glb");
+        a.glb.size_bytes = static_cast<int64_t>(m.get_double("size_kb", 0.125, 1 << 20) * 1024.0);
+        a.glb.banks = static_cast<int>(m.get_int("banks", 1, 4096));
+        a.glb.bank_width_bits = static_cast<int>(m.get_int("bank_width_bits", 8, 4096));
+        a.glb.double_buffer = m.get_bool("double_buffer", true);
+        m.check_no_unknown_keys();
+    }
+    {
+        YamlMap m = root.child("dram");
+        a.dram.bytes_per_cycle = m.get_double("bandwidth_bytes_per_cycle", 0.001, 1e6);
+        a.dram.latency_cycles = static_cast<int>(m.get_int("latency_cycles", 0, 1000000));
+        a.dram.rlc = m.get_enum("compression", {"none", "rlc"}, "none") == "rlc";
+        m.check_no_unknown_keys();
+    }
+    a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));
+    a.batch = static_cast<int>(root.get_int("batch", 0, 4096, 0));
+    if (root.has("energy_table")) {
+        // relative to the architecture file's directory
+        const std::string rel = root.get_string("energy_table");
+        const std::filesystem::path p = std::filesystem::path(a.file).parent_path() / rel;
+        if (!std::filesystem::exists(p)) root.fail("energy_table", "expected an existing energy table file, got '" + rel + "'");
+        a.energy_table = p.lexically_normal().string();
+    }
+    if (auto ea = root.opt_child("equal_area")) {
+        a.equal_area.enabled = true;
+        ea->get_string("source", "");
+        a.equal_area.rf_area_per_byte = ea->get_double("rf_area_per_byte", 1e-6, 1e6);
+        a.equal_area.glb_area_per_byte = ea->get_double("glb_area_per_byte", 1e-6, 1e6);
+        YamlMap dfs = ea->child("dataflows");
+        for (const std::string& name : dfs.keys()) {
+            YamlMap d = dfs.child(name);
+            DataflowStorage st;
+            st.dataflow = name;
+            st.ifmap_spad_words = static_cast<int>(d.get_int("ifmap_spad_words", 0, 1 << 20));
+            st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
+            st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));
+            d.check_no_unknown_keys();
+            ArchParams probe = a;
+            probe.pe.ifmap_spad_words = st.ifmap_spad_words;
+            probe.pe.filter_spad_words = st.filter_spad_words;
+            probe.pe.psum_spad_words = st.psum_spad_words;
+            a.equal_area.dataflows.push_back(st);
+            const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
+                                static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
+            if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
+                dfs.fail(name, "expected register files that fit in the area of the base configuration (they leave no global buffer)");
+        }
+        ea->check_no_unknown_keys();
+    }
+    root.check_no_unknown_keys();
+    return a;
+}
+}  // namespace
+
+int ArchParams::rf_bytes_per_pe() const {
+    const int wb = word_bits > 0 ? word_bits : 8;
+    return ((pe.ifmap_spad_words + pe.filter_spad_words) * wb + pe.psum_spad_words * pe.psum_bits + 7) / 8;
+}
+
+ArchParams ArchParams::for_dataflow(const std::string& dataflow) const {
+    if (!equal_area.enabled) return *this;
+    for (const DataflowStorage& st : equal_area.dataflows) {
+        if (st.dataflow != dataflow) continue;
+        const double area = num_pes() * static_cast<double>(rf_bytes_per_pe()) * equal_area.rf_area_per_byte +
+                            static_cast<double>(glb.size_bytes) * equal_area.glb_area_per_byte;
+        ArchParams a = *this;
+        a.pe.ifmap_spad_words = st.ifmap_spad_words;
+        a.pe.filter_spad_words = st.filter_spad_words;
+        a.pe.psum_spad_words = st.psum_spad_words;
+        const double rf_area = num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * equal_area.rf_area_per_byte;
+        a.glb.size_bytes = static_cast<int64_t>((area - rf_area) / equal_area.glb_area_per_byte);
+        a.name = name + "/" + dataflow;
+        return a;
+    }
+    return *this;
+}
+
+ArchParams load_arch(const std::string& path) { return resolve(YamlMap::load_file(path)); }
+ArchParams load_arch_from_string(const std::string& yaml, const std::string& name) {
+    return resolve(YamlMap::from_string(yaml, name));
+}
+
+}  // namespace dfsim

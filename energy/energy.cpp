@@ -1,0 +1,72 @@
+#include "energy/energy.h"
+
+namespace dfsim {
+
+double EnergyBreakdown::level(Level l) const {
+    double s = 0;
+    for (double v : by_level_type[static_cast<int>(l)]) s += v;
+    return s;
+}
+double EnergyBreakdown::type(DataType t) const {
+    double s = 0;
+    for (const auto& row : by_level_type) s += row[static_cast<int>(t)];
+    return s;
+}
+double EnergyBreakdown::total() const {
+    double s = alu;
+    for (Level l : kLevels) s += level(l);
+    return s;
+}
+
+double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) {
+    const double active = static_cast<double>(c.macs - c.gated_macs);
+    double e = static_cast<double>(c.psum_adds) * t.accumulate(w.psum);
+    switch (w.mult) {
+        case Multiplier::Mac: e += active * t.mac_energy(w.op_filter, w.op_ifmap, w.psum); break;
+        case Multiplier::Lut:
+            e += active * (t.lut_read_energy(w.lut_entries) + t.accumulate(w.psum)) +
+                 static_cast<double>(c.lut_writes) * t.lut_write;
+            break;
+        case Multiplier::Binary:
+        case Multiplier::Ternary: e += active * t.accumulate(w.psum); break;  // pass or negate, then add
+        case Multiplier::Xnor:
+            e += static_cast<double>(c.xnor_bits) / 64.0 * t.xnor_popcount +
+                 static_cast<double>(c.xnor_ops) * t.accumulate(w.psum);
+            break;
+    }
+    return e;
+}
+
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
+                               double glb_bytes) {
+    EnergyBreakdown e;
+    auto bits_of = [&](DataType d) {
+        return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;
+    };
+    for (Level l : kLevels)
+        for (DataType d : kDataTypes) {
+            const ReadWrite& rw = c.acc.at(l, d);
+            uint64_t reads = rw.reads, writes = rw.writes;
+            double extra = 0;
+            if (d == DataType::Psum && l == Level::Glb) {
+                // final outputs are written (and read back for the store) at the output width
+                writes -= c.glb_output_writes;
+                reads -= c.glb_output_reads;
+                extra = static_cast<double>(c.glb_output_writes) * t.access(l, true, w.output, glb_bytes) +
+                        static_cast<double>(c.glb_output_reads) * t.access(l, false, w.output, glb_bytes);
+            }
+            // DRAM psum traffic is the final output only (partial sums never leave the chip)
+            const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
+            double v = static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +
+                       static_cast<double>(writes) * t.access(l, true, bits, glb_bytes) + extra;
+            // run-length compressed feature maps: the link moves fewer bits than are stored
+            const int di = static_cast<int>(d);
+            if (l == Level::Dram && c.dram_raw_bits[di] > 0 && c.dram_moved_bits[di] != c.dram_raw_bits[di])
+                v *= static_cast<double>(c.dram_moved_bits[di]) / static_cast<double>(c.dram_raw_bits[di]);
+            e.by_level_type[static_cast<int>(l)][di] = v;
+        }
+    e.alu = alu_energy(c, t, w);
+    return e;
+}
+
+}  // namespace dfsim

@@ -1,0 +1,56 @@
+// The one place where counts become energy: accesses x per-access energy from the table,
+// per level and data type, plus ALU operations. Used by the mappers (to score candidates) and
+// by the reports.
+#pragma once
+#include <array>
+
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "base/types.h"
+
+namespace dfsim {
+
+// Word widths of the data types (bits), and the datapath the ALU energy depends on.
+struct Widths {
+    int ifmap = 8, filter = 8, psum = 32;
+    int output = 32;  // final outputs (requantized width, or psum width without requantization)
+    Multiplier mult = Multiplier::Mac;
+    int op_ifmap = 8, op_filter = 8;  // operand widths at the multiplier (the values', not the storage's)
+    uint64_t lut_entries = 0;  // LUT multiplier: 2^(filter bits + ifmap bits)
+};
+
+struct EnergyBreakdown {
+    // [level][type], table units (pJ or normalized); ALU is separate.
+    std::array<std::array<double, kNumDataTypes>, kNumLevels> by_level_type{};
+    double alu = 0;
+    double level(Level l) const;
+    double type(DataType t) const;  // excludes ALU
+    double total() const;
+};
+
+// ALU energy: per active (non-gated) slot by the layer's multiplier, plus psum accumulations,
+// LUT loads and XNOR-popcount steps.
+double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
+                               double glb_bytes);
+
+}  // namespace dfsim
+
+#include "config/arch.h"
+#include "workload/layer.h"
+
+namespace dfsim {
+// Widths of a layer's data types on an architecture.
+inline Widths layer_widths(const Layer& l, const ArchParams& a) {
+    Widths w;
+    w.ifmap = l.ifmap.bits;
+    w.filter = l.filter.bits;
+    w.psum = l.psum_bits > 0 ? l.psum_bits : a.pe.psum_bits;
+    w.output = l.requant.enabled ? l.requant.out.bits : w.psum;
+    w.mult = l.multiplier;
+    w.op_ifmap = l.ifmap_values().bits;
+    w.op_filter = l.filter_values().bits;
+    if (l.multiplier == Multiplier::Lut) w.lut_entries = uint64_t{1} << (l.ifmap_values().bits + l.filter_values().bits);
+    return w;
+}
+}  // namespace dfsim

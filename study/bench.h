@@ -1,0 +1,21 @@
+// The speed benchmark: simulated MACs and cycles per second of wall time for a network, and
+// the time of a plain reference convolution of the same layers, in the same run.
+#pragma once
+#include <ostream>
+
+#include "config/arch.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "dataflows/dataflow.h"
+
+namespace dfsim {
+
+struct BenchResult {
+    uint64_t macs = 0, cycles = 0;
+    double map_seconds = 0, sim_seconds = 0, ref_seconds = 0;
+};
+
+BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t,
+                      const std::string& dataflow, std::ostream& out);
+
+}  // namespace dfsim

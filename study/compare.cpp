@@ -1,0 +1,254 @@
+#include "study/compare.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "base/error.h"
+#include "energy/energy.h"
+#include "base/atomic_file.h"
+#include "base/fmt.h"
+#include "report/gnuplot.h"
+#include "sim/reference.h"
+#include "report/report.h"
+
+namespace dfsim {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Running
+
+void check_dataflow_list(const std::vector<std::string>& dataflows) {
+    auto error = [](const std::string& what) { return ConfigError("command line", "--dataflows", 0, 0, what); };
+    if (dataflows.empty()) throw error("expected at least one dataflow name");
+    std::string registered;
+    for (const Dataflow* d : all_dataflows()) registered += (registered.empty() ? "" : ", ") + d->name();
+    std::set<std::string> seen;
+    for (const std::string& d : dataflows) {
+        if (d.empty()) throw error("empty dataflow name in the list");
+        if (!seen.insert(d).second) throw error("dataflow '" + d + "' is listed twice");
+        bool known = false;
+        for (const Dataflow* r : all_dataflows()) known = known || r->name() == d;
+        if (!known) throw error("unknown dataflow '" + d + "': expected one of {" + registered + "}");
+    }
+}
+
+std::vector<std::string> parse_dataflow_list(const std::string& csv) {
+    std::vector<std::string> out;
+    std::stringstream ss(csv);
+    for (std::string n; std::getline(ss, n, ',');) out.push_back(n);
+    if (!csv.empty() && csv.back() == ',') out.emplace_back();  // "rs," has an empty name
+    check_dataflow_list(out);
+    return out;
+}
+
+namespace {
+
+// The inputs a (layer, dataflow) result depends on.
+nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
+    const LayerShape& s = l.shape;
+    auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
+        uint64_t h = 14695981039346656037ULL;
+        for (int32_t x : v)
+            for (int b = 0; b < 4; ++b) h = (h ^ ((static_cast<uint32_t>(x) >> (8 * b)) & 0xFF)) * 1099511628211ULL;
+        return h;
+    };
+    auto source = [&](const SyntheticSource& d) {
+        // real data (a .npy file, an ONNX model's weights): its file and a hash of its values
+        return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
+                              {"scale", d.scale}, {"seed", d.seed}, {"file", d.file},
+                              {"values", d.values ? hash(d.values->data) : 0}};
+    };
+    auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
+    nlohmann::json levels = nlohmann::json::array();
+    for (Level lv : kLevels)
+        levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
+    return {{"format", 2},
+            {"arch", arch_to_json(arch)},
+            {"layer",
+             {{"name", l.name}, {"type", l.type},
+              {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
+              {"ifmap", format(l.ifmap)}, {"filter", format(l.filter)}, {"psum_bits", l.psum_bits},
+              {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},
+              {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
+                           format(l.requant.out), l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
+              // zero points (an ONNX model's quantization)
+              {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
+              {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
+            {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
+                              {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
+                              {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add},
+                              {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
+                              {"xnor_popcount", t.xnor_popcount}}},
+            {"dataflow", opt.dataflow},
+            {"seed_offset", opt.seed_offset},
+            {"objective", static_cast<int>(opt.objective)},
+            {"check_output", opt.check_output}};
+}
+
+nlohmann::json counts_to_json(const ActionCounts& c) {
+    nlohmann::json v = nlohmann::json::array();
+    ActionCounts copy = c;
+    copy.combine(c, [&](uint64_t& x, uint64_t) { v.push_back(x); });
+    return v;
+}
+
+ActionCounts counts_from_json(const nlohmann::json& v) {
+    ActionCounts c;
+    size_t i = 0;
+    c.combine(c, [&](uint64_t& x, uint64_t) { x = v.at(i++).get<uint64_t>(); });
+    if (i != v.size()) throw std::runtime_error("counter count");
+    return c;
+}
+
+nlohmann::json result_to_json(const LayerResult& r) {
+    return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles},
+            {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
+            {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
+            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", r.output_check},
+            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", r.multiplier},
+            {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
+            {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
+            {"gating_saved_energy", r.gating_saved_energy}};
+}
+
+// The stored result, if its key matches; energy and widths are recomputed from the counts.
+std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::json& key, const Layer& l,
+                                       const ArchParams& arch, const EnergyTable& t) {
+    std::ifstream in(file);
+    if (!in) return std::nullopt;
+    try {
+        const nlohmann::json j = nlohmann::json::parse(in);
+        if (j.at("key") != key) return std::nullopt;
+        const nlohmann::json& v = j.at("result");
+        const Layer ls = stored_layer(l, arch.word_bits);
+        LayerResult r;
+        r.name = l.name;
+        r.shape = l.shape;
+        r.mapping = v.at("mapping").get<std::string>();
+        r.loop_nest = v.at("loop_nest").get<std::string>();
+        r.cycles = v.at("cycles").get<uint64_t>();
+        r.estimated_cycles = v.at("estimated_cycles").get<uint64_t>();
+        r.estimated_energy = v.at("estimated_energy").get<double>();
+        r.counts = counts_from_json(v.at("counts"));
+        r.glb_bytes_used = v.at("glb_bytes_used").get<uint64_t>();
+        r.dram_busy_cycles = v.at("dram_busy_cycles").get<uint64_t>();
+        r.output_check = v.at("output_check").get<std::string>();
+        r.mismatches = v.at("mismatches").get<uint64_t>();
+        r.wall_seconds = v.at("wall_seconds").get<double>();
+        r.multiplier = v.at("multiplier").get<std::string>();
+        r.ifmap_format = v.at("ifmap_format").get<std::string>();
+        r.filter_format = v.at("filter_format").get<std::string>();
+        r.ifmap_zero_fraction = v.at("ifmap_zero_fraction").get<double>();
+        r.filter_zero_fraction = v.at("filter_zero_fraction").get<double>();
+        r.gating_saved_energy = v.at("gating_saved_energy").get<double>();
+        r.widths = layer_widths(ls, arch);
+        r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(arch.glb.size_bytes));
+        return r;
+    } catch (const std::exception&) {
+        return std::nullopt;  // unreadable or from another version: simulate again
+    }
+}
+
+}  // namespace
+
+CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
+                          const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress,
+                          const std::string& resume_dir) {
+    check_dataflow_list(dataflows);
+    CompareResult c;
+    c.network = net.name;
+    c.arch = base.name;
+    c.energy_table = t.name;
+    c.energy_unit = t.unit;
+    for (const std::string& d : dataflows) {
+        NetworkResult r;
+        r.network = net.name;
+        r.arch_params = base.for_dataflow(d);
+        r.arch = r.arch_params.name;
+        r.energy_table = t.name;
+        r.energy_unit = t.unit;
+        r.dataflow = d;
+        c.runs.push_back(std::move(r));
+    }
+    if (!resume_dir.empty()) fs::create_directories(resume_dir);
+    for (const Layer& l : net.layers) {
+        // results already there from an earlier run with the same inputs
+        std::vector<std::optional<LayerResult>> done(c.runs.size());
+        std::vector<nlohmann::json> keys(c.runs.size());
+        std::vector<fs::path> files(c.runs.size());
+        bool all_done = true;
+        for (size_t i = 0; i < c.runs.size(); ++i) {
+            opt.dataflow = c.runs[i].dataflow;
+            if (resume_dir.empty()) {
+                all_done = false;
+                continue;
+            }
+            keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
+            files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
+            done[i] = load_result(files[i], keys[i], l, c.runs[i].arch_params, t);
+            all_done = all_done && done[i].has_value();
+        }
+        std::optional<LayerData> data;
+        std::optional<Tensor4> ref;
+        if (!all_done) {
+            data = make_layer_data(l, opt.seed_offset);
+            // (a calibrated layer's reference comes with its calibration, in simulate_layer)
+            if (opt.check_output && !l.requant.calibrate) ref = reference_conv(l, data->ifmap, data->filter);
+        }
+        for (size_t i = 0; i < c.runs.size(); ++i) {
+            NetworkResult& r = c.runs[i];
+            opt.dataflow = r.dataflow;
+            const auto t0 = std::chrono::steady_clock::now();
+            if (done[i]) {
+                r.layers.push_back(std::move(*done[i]));
+            } else {
+                r.layers.push_back(simulate_layer(l, base, t, opt, false, &*data, ref ? &*ref : nullptr));
+                if (!resume_dir.empty())
+                    write_file_atomic(files[i].string(),
+                                      nlohmann::json{{"key", keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() + "\n");
+            }
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            if (progress) {
+                char buf[64];
+                std::snprintf(buf, sizeof buf, "%.3f", s);
+                *progress << "dfsim compare: " << l.name << " " << r.dataflow << " " << buf << " s"
+                          << (done[i] ? " (resumed)" : "") << "\n" << std::flush;
+            }
+        }
+    }
+    return c;
+}
+
+
+CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
+                                     const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,
+                                     const RunOptions& opt, std::ostream* progress, const std::string& resume_dir) {
+    check_dataflow_list(dataflows);
+    std::vector<Network> nets;
+    for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first
+    CompareResult all;
+    for (size_t i = 0; i < precisions.size(); ++i) {
+        const std::string dir = resume_dir.empty() ? "" : (fs::path(resume_dir) / precisions[i]).string();
+        CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir);
+        if (i == 0) all = c, all.runs.clear();
+        for (NetworkResult& r : c.runs) {
+            r.dataflow += "@" + precisions[i];
+            all.runs.push_back(std::move(r));
+        }
+    }
+    return all;
+}
+
+}  // namespace dfsim

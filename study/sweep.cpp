@@ -1,0 +1,474 @@
+#include "study/sweep.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "base/error.h"
+#include "energy/energy.h"
+#include "config/yaml_reader.h"
+#include "base/atomic_file.h"
+#include "study/compare.h"
+#include "report/gnuplot.h"
+#include "report/report.h"
+#include "sim/simulator.h"
+
+namespace dfsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& s, char sep) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string v; std::getline(ss, v, sep);) out.push_back(v);
+    if (!s.empty() && s.back() == sep) out.emplace_back();
+    return out;
+}
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// Sets a dotted path of a YAML document to a scalar, creating mappings on the way.
+void set_path(YAML::Node root, const std::string& key, const std::string& value) {
+    const std::vector<std::string> parts = split_list(key, '.');
+    YAML::Node n = root;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        YAML::Node next = n[parts[i]];
+        if (!next.IsDefined() || next.IsNull()) n[parts[i]] = YAML::Node(YAML::NodeType::Map);
+        n.reset(n[parts[i]]);
+    }
+    n[parts.back()] = value;
+}
+
+bool is_run_setting(const std::string& key) { return key == "batch" || key == "bits"; }
+
+}  // namespace
+
+std::string SweepPoint::label() const {
+    std::string s = dataflow;
+    for (const auto& [k, v] : settings) s += " " + k + "=" + v;
+    return s;
+}
+
+SweepAxis parse_axis(const std::string& option, const std::string& values) {
+    auto bad = [&](const std::string& what) { return ConfigError("command line", option, 0, 0, what); };
+    SweepAxis a;
+    std::string list = values;
+    if (option == "--set") {
+        const size_t eq = values.find('=');
+        if (eq == std::string::npos || eq == 0) throw bad("expected key=v1,v2,..., got '" + values + "'");
+        a.key = values.substr(0, eq);
+        list = values.substr(eq + 1);
+    } else if (option == "--pe-array") {
+        a.key = "pe_array";
+    } else if (option == "--glb-kb") {
+        a.key = "glb.size_kb";
+    } else if (option == "--batch") {
+        a.key = "batch";
+    } else if (option == "--bits") {
+        a.key = "bits";
+    } else {
+        throw bad("unknown sweep option");
+    }
+    a.values = split_list(list, ',');
+    if (a.values.empty()) throw bad("expected at least one value");
+    for (const std::string& v : a.values) {
+        if (v.empty()) throw bad("empty value in '" + list + "'");
+        if (a.key == "pe_array") {
+            const size_t x = v.find('x');
+            const bool ok = x != std::string::npos && x > 0 && x + 1 < v.size() &&
+                            v.find_first_not_of("0123456789x") == std::string::npos && v.find('x', x + 1) == std::string::npos;
+            if (!ok) throw bad("expected ROWSxCOLS values such as 12x14, got '" + v + "'");
+        }
+        if (is_run_setting(a.key) && v.find_first_not_of("0123456789") != std::string::npos)
+            throw bad("expected positive integers, got '" + v + "'");
+    }
+    return a;
+}
+
+std::vector<SweepPoint> expand(const SweepSpec& spec) {
+    std::vector<SweepPoint> out;
+    size_t combos = 1;
+    for (const SweepAxis& ax : spec.axes) combos *= ax.values.size();
+    for (const std::string& df : spec.dataflows)
+        for (size_t c = 0; c < combos; ++c) {
+            SweepPoint p;
+            p.index = static_cast<int>(out.size());
+            p.dataflow = df;
+            p.settings.resize(spec.axes.size());
+            size_t rest = c;  // the last axis varies fastest
+            for (size_t k = spec.axes.size(); k-- > 0;) {
+                const SweepAxis& ax = spec.axes[k];
+                p.settings[k] = {ax.key, ax.values[rest % ax.values.size()]};
+                rest /= ax.values.size();
+            }
+            out.push_back(std::move(p));
+        }
+    return out;
+}
+
+SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve) {
+    const YamlMap root = YamlMap::load_file(path);
+    SweepFile f;
+    SweepSpec& s = f.spec;
+    s.arch_file = resolve(root.get_string("arch", "configs/arch/eyeriss.yaml"));
+    s.workload_file = resolve(root.get_string("workload", "workloads/alexnet.yaml"));
+    if (root.has("energy")) s.energy_file = resolve(root.get_string("energy"));
+    s.layers = root.get_string("layers", "conv");
+    auto strings = [](const YamlMap& m, const std::string& key) { return m.get_string_list(key); };
+    s.dataflows = strings(root, "dataflows");
+    try {
+        check_dataflow_list(s.dataflows);
+    } catch (const ConfigError& e) {
+        root.fail("dataflows", e.what());
+    }
+    const std::string model = root.get_enum("model", {"simulation", "analytical"}, "simulation");
+    s.analytical = model == "analytical";
+    s.objective = parse_objective(root.get_enum("objective", {"energy", "cycles", "edp"}, "energy"));
+    s.seed_offset = static_cast<uint64_t>(root.get_int("seed", 0, INT64_MAX, 0));
+    s.check_output = root.get_bool("check", true);
+    f.jobs = static_cast<int>(root.get_int("jobs", 1, 1024, 0));
+    f.out = root.get_string("out", "");
+    if (auto ax = root.opt_child("axes")) {
+        auto add = [&](const std::string& key, const std::string& option) {
+            if (!ax->has(key)) return;
+            std::string joined;
+            for (const std::string& v : strings(*ax, key)) joined += (joined.empty() ? "" : ",") + v;
+            try {
+                s.axes.push_back(parse_axis(option, joined));
+            } catch (const ConfigError& e) {
+                ax->fail(key, e.what());
+            }
+        };
+        add("pe_array", "--pe-array");
+        add("glb_kb", "--glb-kb");
+        add("batch", "--batch");
+        add("bits", "--bits");
+        if (auto set = ax->opt_child("set"))
+            for (const std::string& key : set->keys()) {
+                std::string joined;
+                for (const std::string& v : strings(*set, key)) joined += (joined.empty() ? "" : ",") + v;
+                s.axes.push_back(parse_axis("--set", key + "=" + joined));
+            }
+        ax->check_no_unknown_keys();
+    }
+    root.check_no_unknown_keys();
+    return f;
+}
+
+ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(spec.arch_file);
+    } catch (const YAML::Exception&) {
+        return load_arch(spec.arch_file);  // reports the file's own error
+    }
+    std::string applied;
+    for (const auto& [k, v] : p.settings) {
+        if (is_run_setting(k)) continue;
+        if (k == "pe_array") {
+            set_path(root, "pe_array.rows", v.substr(0, v.find('x')));
+            set_path(root, "pe_array.cols", v.substr(v.find('x') + 1));
+        } else {
+            set_path(root, k, v);
+        }
+        applied += (applied.empty() ? "" : ", ") + k + "=" + v;
+    }
+    YAML::Emitter em;
+    em << root;
+    try {
+        return load_arch_from_string(em.c_str(), spec.arch_file);
+    } catch (const ConfigError& e) {
+        throw ConfigError("sweep point " + p.label(), "", 0, 0, std::string(e.what()) + " (with " + applied + ")");
+    }
+}
+
+Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a) {
+    Network net = select_layers(load_network(spec.workload_file), spec.layers);
+    int batch = a.batch;
+    for (const auto& [k, v] : p.settings) {
+        if (k == "batch") batch = std::stoi(v);
+        if (k == "bits")
+            for (Layer& l : net.layers) l.ifmap.bits = l.filter.bits = std::stoi(v);
+    }
+    return with_batch(net, batch);
+}
+
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
+    nlohmann::json row;
+    row["index"] = p.index;
+    row["dataflow"] = p.dataflow;
+    for (const auto& [k, v] : p.settings) row["settings"][k] = v;
+    row["model"] = spec.analytical ? "analytical" : "simulation";
+    const ArchParams a = point_arch(spec, p);
+    const ArchParams ad = a.for_dataflow(p.dataflow);
+    const EnergyTable t = load_energy_table(spec.energy_file.empty() ? a.energy_table : spec.energy_file);
+    const Network net = point_network(spec, p, a);
+    row["pes"] = ad.num_pes();
+    row["glb_kb"] = static_cast<double>(ad.glb.size_bytes) / 1024.0;
+    row["batch"] = net.layers.empty() ? 0 : net.layers.front().shape.N;
+    row["energy_unit"] = t.unit;
+    LayerResult tot;
+    try {
+        RunOptions opt;
+        opt.dataflow = p.dataflow;
+        opt.objective = spec.objective;
+        opt.seed_offset = spec.seed_offset;
+        opt.check_output = spec.check_output && !spec.analytical;
+        if (spec.analytical) {
+            const Dataflow& df = find_dataflow(p.dataflow);
+            for (const Layer& l : net.layers) {
+                const Layer ls = stored_layer(l, ad.word_bits);
+                const Estimate e = df.estimate(ls, ad, t, *df.choose_mapping(ls, ad, t, spec.objective));
+                tot.counts += e.counts;
+                tot.cycles += e.cycles;
+                const EnergyBreakdown b = compute_energy(e.counts, t, layer_widths(ls, ad), static_cast<double>(ad.glb.size_bytes));
+                for (int i = 0; i < kNumLevels; ++i)
+                    for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += b.by_level_type[i][j];
+                tot.energy.alu += b.alu;
+            }
+            tot.output_check = "skipped";
+        } else {
+            tot = simulate_network(net, a, t, opt).total();
+        }
+        row["status"] = "ok";
+    } catch (const MappingError& e) {
+        row["status"] = std::string("no mapping: ") + e.what();
+        return row;
+    }
+    const double macs = static_cast<double>(tot.counts.macs);
+    uint64_t dram = 0;
+    for (DataType d : kDataTypes) dram += tot.counts.acc.at(Level::Dram, d).reads + tot.counts.acc.at(Level::Dram, d).writes;
+    row["macs"] = tot.counts.macs;
+    row["cycles"] = tot.cycles;
+    row["utilization"] = tot.cycles ? macs / (static_cast<double>(tot.cycles) * ad.num_pes()) : 0.0;
+    row["latency_ms"] = static_cast<double>(tot.cycles) / (ad.clock_mhz * 1e3);
+    row["inferences_per_s"] = tot.cycles ? row["batch"].get<double>() * ad.clock_mhz * 1e6 / static_cast<double>(tot.cycles) : 0.0;
+    row["energy"] = tot.energy.total();
+    row["energy_per_mac"] = macs > 0 ? tot.energy.total() / macs : 0.0;
+    for (Level lv : kLevels) row["energy_per_mac_by_level"][std::string(to_string(lv))] = macs > 0 ? tot.energy.level(lv) / macs : 0.0;
+    row["energy_per_mac_by_level"]["alu"] = macs > 0 ? tot.energy.alu / macs : 0.0;
+    for (DataType d : kDataTypes) row["energy_per_mac_by_type"][std::string(to_string(d))] = macs > 0 ? tot.energy.type(d) / macs : 0.0;
+    row["dram_accesses_per_mac"] = macs > 0 ? static_cast<double>(dram) / macs : 0.0;
+    row["output_check"] = tot.output_check;
+    return row;
+}
+
+namespace {
+
+// A file's contents as a key: the text itself, or for a binary file (an ONNX model; a JSON
+// string must be UTF-8) its size and FNV-1a hash.
+std::string key_text(const std::string& text) {
+    const bool binary = std::any_of(text.begin(), text.end(), [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
+    if (!binary) return text;
+    uint64_t h = 14695981039346656037ULL;
+    for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "binary %zu bytes, fnv1a64 %016llx", text.size(), static_cast<unsigned long long>(h));
+    return buf;
+}
+
+nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
+                         const std::string& workload_text, const std::string& energy_text) {
+    nlohmann::json k;
+    k["format"] = 1;
+    k["arch"] = arch_text;
+    k["workload"] = key_text(workload_text);
+    k["energy"] = energy_text;
+    k["layers"] = spec.layers;
+    k["dataflow"] = p.dataflow;
+    for (const auto& [key, v] : p.settings) k["settings"].push_back({key, v});
+    k["analytical"] = spec.analytical;
+    k["objective"] = static_cast<int>(spec.objective);
+    k["seed_offset"] = spec.seed_offset;
+    k["check_output"] = spec.check_output;
+    return k;
+}
+
+bool point_done(const fs::path& file, const nlohmann::json& key) {
+    std::ifstream in(file);
+    if (!in) return false;
+    try {
+        const nlohmann::json j = nlohmann::json::parse(in);
+        return j.at("key") == key && j.contains("row");
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+const char* const kCsvColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch",
+                                   "macs", "cycles", "utilization", "latency_ms", "inferences_per_s", "energy",
+                                   "energy_unit", "energy_per_mac", "alu", "rf", "noc", "glb", "dram", "ifmap",
+                                   "filter", "psum", "dram_accesses_per_mac", "output_check"};
+
+std::string csv_cell(const nlohmann::json& row, const std::string& col) {
+    auto num = [](const nlohmann::json& v) {
+        if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
+        return std::string(buf);
+    };
+    if (col == "settings") {
+        std::string s;
+        if (row.contains("settings"))
+            for (auto it = row["settings"].begin(); it != row["settings"].end(); ++it)
+                s += (s.empty() ? "" : " ") + it.key() + "=" + it.value().get<std::string>();
+        return s;
+    }
+    for (const char* group : {"energy_per_mac_by_level", "energy_per_mac_by_type"})
+        if (row.contains(group) && row[group].contains(col)) return num(row[group][col]);
+    if (!row.contains(col)) return "";
+    const nlohmann::json& v = row[col];
+    if (v.is_string()) {
+        std::string s = v.get<std::string>();
+        if (s.find_first_of(",\"\n") != std::string::npos) {
+            std::string q = "\"";
+            for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+            return q + "\"";
+        }
+        return s;
+    }
+    return num(v);
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
+                       const std::function<void(int, int)>& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<SweepPoint> points = expand(spec);
+    const fs::path dir(out_dir), pdir = dir / "points";
+    fs::create_directories(pdir);
+    // Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
+    // complete only once renamed; any found now were left by a run that was killed (the
+    // directory belongs to one sweep at a time), so they go.
+    for (const fs::path& d : {dir, pdir})
+        for (const auto& entry : fs::directory_iterator(d)) {
+            const std::string name = entry.path().filename().string();
+            const size_t k = name.find(".tmp.");
+            if (k == std::string::npos) continue;
+            const size_t digits = name.find_first_not_of("0123456789", k + 5);
+            if (digits == k + 5 || (digits != std::string::npos && name[digits] != '.')) continue;
+            std::error_code ec;
+            if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
+        }
+    // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
+    const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
+    std::vector<nlohmann::json> keys;
+    std::vector<int> todo;
+    for (const SweepPoint& p : points) {
+        const ArchParams a = point_arch(spec, p);
+        point_network(spec, p, a);
+        find_dataflow(p.dataflow);
+        const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
+        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy)));
+        if (!point_done(pdir / (std::to_string(p.index) + ".json"), keys.back())) todo.push_back(p.index);
+    }
+    SweepSummary sum;
+    sum.points = static_cast<int>(points.size());
+    sum.resumed = sum.points - static_cast<int>(todo.size());
+    sum.run = static_cast<int>(todo.size());
+    jobs = std::max(1, std::min(jobs, static_cast<int>(todo.size())));
+    // a point to run has no file from here on (a stale or damaged one goes now), so while the
+    // workers run, a point is done once its file exists: they write it atomically, complete
+    auto point_file = [&](int i) { return pdir / (std::to_string(i) + ".json"); };
+    for (int i : todo) fs::remove(point_file(i));
+    auto count_done = [&] {
+        int n = sum.resumed;
+        for (int i : todo) n += fs::exists(point_file(i));
+        return n;
+    };
+    auto write_point = [&](int i) {
+        nlohmann::json row;
+        try {
+            row = run_point(spec, points[static_cast<size_t>(i)]);
+        } catch (const std::exception& e) {
+            row = {{"index", i}, {"dataflow", points[static_cast<size_t>(i)].dataflow}, {"status", std::string("error: ") + e.what()}};
+        }
+        write_file_atomic(point_file(i).string(),
+                          nlohmann::json{{"key", keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
+    };
+    if (!todo.empty()) {
+        if (jobs == 1) {
+            int done = sum.resumed;
+            for (int i : todo) {
+                write_point(i);
+                if (progress) progress(++done, sum.points);
+            }
+        } else {
+            // worker k runs todo[k], todo[k + jobs], ...: one SystemC simulation per process
+            std::vector<pid_t> kids;
+            std::fflush(nullptr);
+            for (int k = 0; k < jobs; ++k) {
+                const pid_t pid = fork();
+                if (pid < 0) throw std::runtime_error("sweep: fork failed");
+                if (pid == 0) {
+                    int rc = 0;
+                    try {
+                        for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
+                    } catch (...) {
+                        rc = 1;
+                    }
+                    std::fflush(nullptr);
+                    _exit(rc);
+                }
+                kids.push_back(pid);
+            }
+            int last = -1;
+            while (!kids.empty()) {
+                int status = 0;
+                const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
+                if (finished != kids.end()) {
+                    kids.erase(finished);
+                    continue;
+                }
+                const int done = count_done();
+                if (progress && done != last) progress(done, sum.points);
+                last = done;
+                std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            }
+            if (progress) progress(count_done(), sum.points);
+        }
+    }
+    // results, one row per point in point order
+    nlohmann::json rows = nlohmann::json::array();
+    std::string csv;
+    for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + kCsvColumns[c];
+    csv += "\n";
+    for (size_t i = 0; i < points.size(); ++i) {
+        std::ifstream in(point_file(static_cast<int>(i)));
+        nlohmann::json row;
+        try {
+            row = nlohmann::json::parse(in).at("row");
+        } catch (const std::exception&) {
+            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
+        }
+        for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + csv_cell(row, kCsvColumns[c]);
+        csv += "\n";
+        rows.push_back(std::move(row));
+    }
+    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
+                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
+                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
+    write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
+    write_file_atomic((dir / "results.csv").string(), csv);
+    sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return sum;
+}
+
+}  // namespace dfsim

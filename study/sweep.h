@@ -1,0 +1,85 @@
+// Design-space sweeps: the cartesian product of dataflows and configuration values, each point
+// a full network simulation (or the analytical model alone), run in parallel worker processes
+// (SystemC keeps one simulation per process). Each finished point is written to its own file
+// atomically, with the inputs it came from, so an interrupted sweep resumes where it stopped
+// and the results hold exactly one row per point, in point order, whatever the number of jobs.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/arch.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+#include "dataflows/dataflow.h"
+
+namespace dfsim {
+
+// One swept setting: `key` is a dotted field of the architecture file (pe_array.rows,
+// glb.size_kb, pe.psum_spad_words, ...) or one of the run settings `batch` and `bits` (the
+// ifmap and filter width of every layer).
+struct SweepAxis {
+    std::string key;
+    std::vector<std::string> values;
+};
+
+struct SweepSpec {
+    std::string arch_file, workload_file, energy_file;  // energy_file "": the arch's energy_table, else 45nm
+    std::string layers = "conv";                        // as --layers
+    std::vector<std::string> dataflows;
+    std::vector<SweepAxis> axes;                        // dataflow is the outermost axis
+    bool analytical = false;                            // the analytical model only (no simulation)
+    Objective objective = Objective::Energy;
+    uint64_t seed_offset = 0;
+    bool check_output = true;
+};
+
+struct SweepPoint {
+    int index = 0;
+    std::string dataflow;
+    std::vector<std::pair<std::string, std::string>> settings;  // key, value (in axis order)
+    std::string label() const;                                   // "rs pe_array=12x14 glb.size_kb=108"
+};
+
+// A sweep described in YAML (the command line's options, as fields):
+//   arch: configs/arch/eyeriss.yaml      workload: workloads/alexnet.yaml
+//   energy: ...  layers: conv  dataflows: [ws, rs]  model: simulation  objective: energy
+//   seed: 0  check: true  jobs: 2  out: sweep/
+//   axes: {pe_array: [8x8, 16x16], glb_kb: [54, 108], batch: [1, 4], bits: [8, 4],
+//          set: {pe.psum_spad_words: [16, 32]}}
+// Relative paths resolve against `resolve` (the command line's rule). Throws ConfigError.
+struct SweepFile {
+    SweepSpec spec;
+    int jobs = 0;      // 0: not given
+    std::string out;   // "": not given
+};
+SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve);
+
+// Axes from the command line: "--pe-array 8x8,12x14" (pe_array.rows and .cols together),
+// "--glb-kb 54,108", "--batch 1,4", "--bits 8,4", and "--set key=v1,v2". Throws ConfigError.
+SweepAxis parse_axis(const std::string& option, const std::string& values);
+std::vector<SweepPoint> expand(const SweepSpec& spec);
+
+// The architecture file with settings applied (every value validated as the file's own), the
+// network as selected, at the point's batch and bit width.
+ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p);
+Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a);
+
+// One point's result row (also what its file holds besides its key).
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p);
+
+struct SweepSummary {
+    int points = 0, resumed = 0, run = 0;
+    double wall_seconds = 0;
+};
+// Runs the points missing from out_dir/points/ with `jobs` worker processes, then writes
+// out_dir/results.csv and out_dir/results.json (atomically). Temporary files an interrupted
+// run left in out_dir or out_dir/points are removed first. `progress(done, total)` is called
+// in the parent as points complete.
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
+                       const std::function<void(int, int)>& progress = nullptr);
+
+}  // namespace dfsim

@@ -1,0 +1,1004 @@
+#include "workload/formats/onnx.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "base/error.h"
+#include "quant/quantize.h"
+#include "quant/requantize.h"
+
+namespace dfsim {
+
+namespace {
+
+using onnx::NodeProto;
+using onnx::TensorProto;
+
+constexpr int kFloat = TensorProto::FLOAT, kDouble = TensorProto::DOUBLE, kInt8 = TensorProto::INT8,
+              kUint8 = TensorProto::UINT8, kInt32 = TensorProto::INT32, kInt64 = TensorProto::INT64;
+
+std::string dtype_name(int t) {
+    return onnx::TensorProto_DataType_IsValid(t) ? onnx::TensorProto_DataType_Name(static_cast<TensorProto::DataType>(t))
+                                                 : "data type " + std::to_string(t);
+}
+
+std::string list(const std::vector<int64_t>& v) {
+    std::string s = "[";
+    for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    return s + "]";
+}
+
+std::string num(double v) {
+    std::ostringstream os;
+    os.precision(9);
+    os << v;
+    return os.str();
+}
+
+// The input scale of a float layer (see onnx_import.h): int8 in [-1, 1], uint8 in [0, 1].
+double assumed_scale(const Format& f) { return f.is_signed ? 1.0 / 127 : 1.0 / 255; }
+
+// A constant: an initializer, a Constant node, or a QuantizeLinear of constants. Values widened
+// to double (exact for every dtype read here but int64 beyond 2^53).
+struct Const {
+    int dtype = 0;
+    std::vector<int64_t> dims;
+    std::vector<double> v;
+};
+
+// A DequantizeLinear of constants: real = scale * (code - zero_point), per tensor (one scale)
+// or per index of dimension `axis`.
+struct DqConst {
+    Const code, scale, zp;  // zp.v empty: zero point 0
+    int axis = 1;
+};
+
+// A layer's weights, [M][rest] row-major, centred, with the real value of a step per channel.
+struct Weights {
+    std::vector<int32_t> codes;
+    std::vector<double> scale;  // M entries
+    bool is_signed = true;
+};
+
+// The tensor flowing down the chain.
+struct Act {
+    enum class Kind { Float, Deq, Int };
+    std::string name;
+    int C = 1, H = 1, W = 1;
+    bool flat = false;      // viewed as [N, C*H*W]
+    Kind kind = Kind::Float;
+    Format fmt{8, true};    // the integer codes' format (Float: the assumed one)
+    bool known = false;     // fmt and scale known (an integer graph input: only once a consumer says)
+    double scale = 0;       // real value of one code step
+    bool raw_input = true;  // the graph input itself, possibly pooled (no layer has run on it)
+    int pending = -1;       // the layer whose float output this is, requantization not fixed yet
+    int producer = -1;      // the layer whose output this is (max pools allowed between): a Relu folds into it
+};
+
+class Importer {
+public:
+    explicit Importer(std::string path) : path_(std::move(path)) {}
+    Network run();
+
+private:
+    // errors
+    [[noreturn]] void fail(const std::string& msg) const { throw ConfigError(path_ + ": " + msg); }
+    std::string desc(const NodeProto& n) const {
+        return (n.name().empty() ? "node #" + std::to_string(index_) : "node '" + n.name() + "'") + " (" + n.op_type() + ")";
+    }
+    [[noreturn]] void fail_node(const NodeProto& n, const std::string& msg) const { fail(desc(n) + ": " + msg); }
+
+    // attributes
+    const onnx::AttributeProto* attr(const NodeProto& n, const std::string& name) const {
+        for (const auto& a : n.attribute())
+            if (a.name() == name) return &a;
+        return nullptr;
+    }
+    int64_t attr_int(const NodeProto& n, const std::string& name, int64_t dflt) const {
+        const auto* a = attr(n, name);
+        if (!a) return dflt;
+        if (a->type() != onnx::AttributeProto::INT) fail_node(n, "expected attribute '" + name + "' to be an integer");
+        return a->i();
+    }
+    double attr_float(const NodeProto& n, const std::string& name, double dflt) const {
+        const auto* a = attr(n, name);
+        if (!a) return dflt;
+        if (a->type() != onnx::AttributeProto::FLOAT) fail_node(n, "expected attribute '" + name + "' to be a float");
+        return a->f();
+    }
+    std::vector<int64_t> attr_ints(const NodeProto& n, const std::string& name) const {
+        const auto* a = attr(n, name);
+        if (!a) return {};
+        if (a->type() != onnx::AttributeProto::INTS) fail_node(n, "expected attribute '" + name + "' to be a list of integers");
+        return {a->ints().begin(), a->ints().end()};
+    }
+    std::string attr_string(const NodeProto& n, const std::string& name, const std::string& dflt) const {
+        const auto* a = attr(n, name);
+        if (!a) return dflt;
+        if (a->type() != onnx::AttributeProto::STRING) fail_node(n, "expected attribute '" + name + "' to be a string");
+        return a->s();
+    }
+
+    // constants
+    Const read_tensor(const TensorProto& t, const std::string& what) const;
+    bool has_input(const NodeProto& n, int i) const { return i < n.input_size() && !n.input(i).empty(); }
+    bool is_const(const std::string& name) const { return consts_.count(name) || inits_.count(name) || dqs_.count(name); }
+    // The constant `name` (an initializer is read when a node first uses it, so that an error in
+    // it names that node too), or null.
+    const Const* lookup(const NodeProto& n, const std::string& name) const {
+        if (auto it = consts_.find(name); it != consts_.end()) return &it->second;
+        auto jt = inits_.find(name);
+        if (jt == inits_.end()) return nullptr;
+        return &(consts_[name] = read_tensor(*jt->second, desc(n) + ": initializer '" + name + "'"));
+    }
+    const Const& need_const(const NodeProto& n, int i, const std::string& role) const;
+    double scale_input(const NodeProto& n, int i, const std::string& role) const;
+    // A zero point (scalar) and its format; absent: `dflt_dtype` and 0.
+    Format zero_point_input(const NodeProto& n, int i, const std::string& role, int dflt_dtype) const;
+    Format int_format(const NodeProto& n, int dtype, const std::string& role) const;
+    void constant_node(const NodeProto& n);
+    void fold_const_node(const NodeProto& n);
+
+    // layers
+    void data_input(const onnx::GraphProto& g);
+    std::string layer_name(const NodeProto& n);
+    Layer new_layer(const NodeProto& n, const std::string& type);
+    Weights weights_dq(const NodeProto& n, const DqConst& d, int m_axis, const std::string& role) const;
+    DqConst qlinear_weight(const NodeProto& n, const std::string& w, int axis) const;
+    Weights weights_float(const NodeProto& n, const Const& c, int m_axis, const std::string& role) const;
+    Weights weights_input(const NodeProto& n, int i, int m_axis, const std::string& role) const;
+    std::vector<int32_t> bias_input(const NodeProto& n, int i, int M, bool int32_only, double x_scale,
+                                    const std::vector<double>& w_scale) const;
+    void set_requant(const NodeProto& n, Layer& l, double y_scale, const Format& out) const;
+    void emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat);
+    void settle();
+    void check_spatial(const NodeProto& n, int R, int S, int U, int P, const std::string& what) const;
+    void spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, bool pool) const;
+    void layer_input(const NodeProto& n, bool qlinear, Format& ifmap, double& x_scale);
+    void conv(const NodeProto& n, bool qlinear);
+    void fc(const NodeProto& n);
+    void pool(const NodeProto& n);
+    void relu(const NodeProto& n);
+    void quantize_linear(const NodeProto& n);
+    void dequantize_linear(const NodeProto& n);
+    void reshape(const NodeProto& n);
+    void push(Layer l) {
+        const bool host = l.on_host();
+        net_.layers.push_back(std::move(l));
+        if (!host) ++mac_index_;
+    }
+
+    std::string path_;
+    int index_ = 0;  // of the node being read
+    std::map<std::string, const TensorProto*> inits_;
+    mutable std::map<std::string, Const> consts_;
+    std::map<std::string, DqConst> dqs_;
+    Act act_;
+    Network net_;
+    int batch_ = 1;
+    int mac_index_ = 0;
+    std::set<std::string> names_;
+    std::string ended_by_;  // the final Softmax
+    std::vector<std::string> calibrated_;  // layers whose float output is calibrated at run time
+};
+
+Const Importer::read_tensor(const TensorProto& t, const std::string& what) const {
+    if (t.data_location() == TensorProto::EXTERNAL)
+        fail(what + ": expected the data inside the model file, got external data (not supported; save the model without external data)");
+    Const c;
+    c.dtype = t.data_type();
+    size_t n = 1;
+    for (int64_t d : t.dims()) {
+        if (d < 0) fail(what + ": expected non-negative dimensions, got " + list({t.dims().begin(), t.dims().end()}));
+        c.dims.push_back(d);
+        n *= static_cast<size_t>(d);
+    }
+    const std::string& raw = t.raw_data();
+    const bool has_raw = t.has_raw_data();
+    auto from_raw = [&](auto tag) {
+        using T = decltype(tag);
+        if (raw.size() != n * sizeof(T))
+            fail(what + ": expected " + std::to_string(n * sizeof(T)) + " bytes of " + dtype_name(c.dtype) + " data for shape " +
+                 list(c.dims) + ", got " + std::to_string(raw.size()));
+        c.v.resize(n);
+        for (size_t i = 0; i < n; ++i) {
+            T x;
+            std::memcpy(&x, raw.data() + i * sizeof(T), sizeof(T));  // little-endian, as stored
+            c.v[i] = static_cast<double>(x);
+        }
+    };
+    auto from_field = [&](const auto& field) { c.v.assign(field.begin(), field.end()); };
+    switch (c.dtype) {
+    case TensorProto::FLOAT: has_raw ? from_raw(float{}) : from_field(t.float_data()); break;
+    case TensorProto::DOUBLE: has_raw ? from_raw(double{}) : from_field(t.double_data()); break;
+    case TensorProto::INT8: has_raw ? from_raw(int8_t{}) : from_field(t.int32_data()); break;
+    case TensorProto::UINT8: has_raw ? from_raw(uint8_t{}) : from_field(t.int32_data()); break;
+    case TensorProto::INT16: has_raw ? from_raw(int16_t{}) : from_field(t.int32_data()); break;
+    case TensorProto::UINT16: has_raw ? from_raw(uint16_t{}) : from_field(t.int32_data()); break;
+    case TensorProto::INT32: has_raw ? from_raw(int32_t{}) : from_field(t.int32_data()); break;
+    case TensorProto::INT64: has_raw ? from_raw(int64_t{}) : from_field(t.int64_data()); break;
+    default:
+        fail(what + ": expected a tensor of FLOAT, DOUBLE, INT8, UINT8, INT16, UINT16, INT32 or INT64, got " + dtype_name(c.dtype) +
+             " (unsupported data type)");
+    }
+    if (c.v.size() != n)
+        fail(what + ": expected " + std::to_string(n) + " values for shape " + list(c.dims) + ", got " + std::to_string(c.v.size()));
+    for (double x : c.v)
+        if (!std::isfinite(x)) fail(what + ": expected finite values, got " + num(x));
+    return c;
+}
+
+// A QLinear node's weight: its codes, scale and zero point (inputs 3, 4, 5; `w` names them as
+// the operator does: w for QLinearConv, b for QLinearMatMul), quantized along `axis`.
+DqConst Importer::qlinear_weight(const NodeProto& n, const std::string& w, int axis) const {
+    DqConst d;
+    d.code = need_const(n, 3, "weight " + w);
+    d.scale = need_const(n, 4, w + "_scale");
+    if (has_input(n, 5)) d.zp = need_const(n, 5, w + "_zero_point");
+    d.axis = axis;
+    if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
+        fail_node(n, "expected " + w + "_zero_point of " + w + "'s type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+    if (d.scale.dtype != kFloat) fail_node(n, "expected " + w + "_scale as FLOAT, got " + dtype_name(d.scale.dtype));
+    return d;
+}
+
+const Const& Importer::need_const(const NodeProto& n, int i, const std::string& role) const {
+    if (!has_input(n, i)) fail_node(n, "expected input " + std::to_string(i) + " (" + role + ")");
+    const std::string& name = n.input(i);
+    const Const* c = lookup(n, name);
+    if (!c) {
+        if (dqs_.count(name)) fail_node(n, "expected " + role + " '" + name + "' as a plain initializer, got a DequantizeLinear output");
+        fail_node(n, "expected " + role + " '" + name + "' as an initializer of the graph (or a Constant); the model has none of that name");
+    }
+    return *c;
+}
+
+double Importer::scale_input(const NodeProto& n, int i, const std::string& role) const {
+    const Const& c = need_const(n, i, role);
+    if (c.dtype != kFloat && c.dtype != kDouble) fail_node(n, "expected " + role + " as FLOAT, got " + dtype_name(c.dtype));
+    if (c.v.size() != 1) fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
+    if (!(c.v[0] > 0)) fail_node(n, "expected " + role + " > 0, got " + num(c.v[0]));
+    return c.v[0];
+}
+
+Format Importer::int_format(const NodeProto& n, int dtype, const std::string& role) const {
+    if (dtype == kUint8) return Format{8, false};
+    if (dtype == kInt8) return Format{8, true};
+    fail_node(n, "expected " + role + " of type UINT8 or INT8, got " + dtype_name(dtype) + " (unsupported data type)");
+}
+
+Format Importer::zero_point_input(const NodeProto& n, int i, const std::string& role, int dflt_dtype) const {
+    if (!has_input(n, i)) return int_format(n, dflt_dtype, role);
+    const Const& c = need_const(n, i, role);
+    Format f = int_format(n, c.dtype, role);
+    if (c.v.size() != 1) fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
+    f.zero_point = static_cast<int32_t>(c.v[0]);
+    return f;
+}
+
+// Constant: its `value` tensor.
+void Importer::constant_node(const NodeProto& n) {
+    const auto* a = attr(n, "value");
+    if (!a || a->type() != onnx::AttributeProto::TENSOR)
+        fail_node(n, "expected a 'value' tensor attribute (value_float, value_ints, ... are not supported)");
+    consts_[n.output(0)] = read_tensor(a->t(), desc(n) + ": value");
+}
+
+// A node whose inputs are all constants: DequantizeLinear (kept as codes and scales),
+// QuantizeLinear (folded to codes) or Identity.
+void Importer::fold_const_node(const NodeProto& n) {
+    const std::string& op = n.op_type();
+    if (n.output_size() < 1) fail_node(n, "expected an output");
+    const std::string& out = n.output(0);
+    if (op == "Identity" || op == "Dropout") {
+        if (!has_input(n, 0)) fail_node(n, "expected an input");
+        if (const Const* c = lookup(n, n.input(0))) consts_[out] = *c;
+        else dqs_[out] = dqs_.at(n.input(0));
+        return;
+    }
+    if (op == "DequantizeLinear") {
+        DqConst d;
+        d.code = need_const(n, 0, "x");
+        d.scale = need_const(n, 1, "x_scale");
+        if (has_input(n, 2)) d.zp = need_const(n, 2, "x_zero_point");
+        const int rank = static_cast<int>(d.code.dims.size());
+        d.axis = static_cast<int>(attr_int(n, "axis", 1));
+        if (d.axis < 0) d.axis += rank;
+        if (d.scale.dtype != kFloat) fail_node(n, "expected x_scale as FLOAT, got " + dtype_name(d.scale.dtype));
+        if (d.scale.v.size() > 1 && (d.axis < 0 || d.axis >= rank || d.code.dims[static_cast<size_t>(d.axis)] != static_cast<int64_t>(d.scale.v.size())))
+            fail_node(n, "expected one scale per index of axis " + std::to_string(d.axis) + " of x " + list(d.code.dims) + ", got " +
+                             std::to_string(d.scale.v.size()));
+        if (!d.zp.v.empty() && d.zp.v.size() != d.scale.v.size())
+            fail_node(n, "expected as many zero points as scales (" + std::to_string(d.scale.v.size()) + "), got " + std::to_string(d.zp.v.size()));
+        if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
+            fail_node(n, "expected x_zero_point of x's type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+        for (double s : d.scale.v)
+            if (!(s > 0)) fail_node(n, "expected scales > 0, got " + num(s));
+        dqs_[out] = std::move(d);
+        return;
+    }
+    if (op == "QuantizeLinear") {  // real weights quantized in the graph: fold, rounding half to even as ONNX does
+        const Const& x = need_const(n, 0, "x");
+        const Const& s = need_const(n, 1, "y_scale");
+        const Format f = zero_point_input(n, 2, "y_zero_point", kUint8);  // per-tensor zero point (checked below)
+        const int rank = static_cast<int>(x.dims.size());
+        int axis = static_cast<int>(attr_int(n, "axis", 1));
+        if (axis < 0) axis += rank;
+        if (s.v.size() > 1 && (axis < 0 || axis >= rank || x.dims[static_cast<size_t>(axis)] != static_cast<int64_t>(s.v.size())))
+            fail_node(n, "expected one scale per index of axis " + std::to_string(axis) + " of x, got " + std::to_string(s.v.size()));
+        Const q;
+        q.dtype = has_input(n, 2) ? lookup(n, n.input(2))->dtype : kUint8;
+        q.dims = x.dims;
+        q.v.resize(x.v.size());
+        size_t inner = 1;
+        for (int k = axis + 1; k < rank; ++k) inner *= static_cast<size_t>(x.dims[static_cast<size_t>(k)]);
+        const double lo = f.is_signed ? -128 : 0, hi = f.is_signed ? 127 : 255;
+        for (size_t i = 0; i < x.v.size(); ++i) {
+            const double sc = s.v.size() > 1 ? s.v[(i / inner) % s.v.size()] : s.v[0];
+            if (!(sc > 0)) fail_node(n, "expected y_scale > 0, got " + num(sc));
+            q.v[i] = std::clamp(std::nearbyint(x.v[i] / sc) + f.zero_point, lo, hi);
+        }
+        consts_[out] = std::move(q);
+        return;
+    }
+    fail_node(n, "expected a constant-folded model: " + n.op_type() +
+                     " on constants is not evaluated (fold it first, e.g. with onnxsim or onnxruntime's optimizer)");
+}
+
+// The graph's one data input (those not also initializers): its type and shape.
+void Importer::data_input(const onnx::GraphProto& g) {
+    std::set<std::string> inits;
+    for (const auto& t : g.initializer()) inits.insert(t.name());
+    std::vector<const onnx::ValueInfoProto*> ins;
+    for (const auto& v : g.input())
+        if (!inits.count(v.name())) ins.push_back(&v);
+    if (ins.size() != 1) {
+        std::string names;
+        for (const auto* v : ins) names += (names.empty() ? "'" : ", '") + v->name() + "'";
+        fail("expected one data input (graph inputs that are not initializers), got " + std::to_string(ins.size()) +
+             (names.empty() ? "" : ": " + names));
+    }
+    const onnx::ValueInfoProto& in = *ins[0];
+    const std::string what = "input '" + in.name() + "'";
+    if (!in.type().has_tensor_type()) fail(what + ": expected a tensor");
+    const auto& tt = in.type().tensor_type();
+    act_.name = in.name();
+    if (tt.elem_type() == kFloat) {
+        act_.kind = Act::Kind::Float;
+        act_.fmt = Format{8, true};
+        act_.scale = assumed_scale(act_.fmt);
+        act_.known = true;
+    } else if (tt.elem_type() == kUint8 || tt.elem_type() == kInt8) {
+        act_.kind = Act::Kind::Int;
+        act_.fmt = Format{8, tt.elem_type() == kInt8};
+        act_.known = false;
+    } else {
+        fail(what + ": expected FLOAT, UINT8 or INT8 data, got " + dtype_name(tt.elem_type()) + " (unsupported data type)");
+    }
+    if (!tt.has_shape()) fail(what + ": expected a shape [N, C, H, W] or [N, K], the input has none (dynamic shape)");
+    const int rank = tt.shape().dim_size();
+    if (rank != 4 && rank != 2) fail(what + ": expected a shape [N, C, H, W] or [N, K], got " + std::to_string(rank) + " dimensions");
+    std::vector<int> dims;
+    for (int k = 0; k < rank; ++k) {
+        const auto& d = tt.shape().dim(k);
+        if (d.has_dim_value() && d.dim_value() >= 1 && d.dim_value() <= (k == 0 ? 4096 : 1 << 20)) {
+            dims.push_back(static_cast<int>(d.dim_value()));
+            continue;
+        }
+        if (k == 0 && !d.has_dim_value()) {  // a symbolic (or unnamed) batch
+            dims.push_back(1);
+            net_.notes.push_back(what + ": symbolic batch dimension" + (d.dim_param().empty() ? "" : " '" + d.dim_param() + "'") +
+                                 " taken as 1 (--batch sets it)");
+            continue;
+        }
+        const std::string got = d.has_dim_value() ? std::to_string(d.dim_value())
+                                : d.has_dim_param() ? "symbolic '" + d.dim_param() + "' (dynamic shape)"
+                                                    : "no size (dynamic shape)";
+        fail(what + ": expected a static size in [1, " + std::to_string(k == 0 ? 4096 : 1 << 20) + "] for dimension " + std::to_string(k) +
+             " of " + (rank == 4 ? "[N, C, H, W]" : "[N, K]") + ", got " + got);
+    }
+    batch_ = dims[0];
+    act_.C = dims[1];
+    if (rank == 4) {
+        act_.H = dims[2];
+        act_.W = dims[3];
+    } else {
+        act_.flat = true;
+    }
+}
+
+std::string Importer::layer_name(const NodeProto& n) {
+    std::string base = n.name().empty() ? n.op_type() + "_" + std::to_string(index_) : n.name();
+    std::string name = base;
+    for (int k = 1; names_.count(name); ++k) name = base + "_" + std::to_string(k);
+    names_.insert(name);
+    return name;
+}
+
+Layer Importer::new_layer(const NodeProto& n, const std::string& type) {
+    if (!ended_by_.empty()) fail_node(n, "expected nothing after the final " + ended_by_ + " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
+    Layer l;
+    l.name = layer_name(n);
+    l.type = type;
+    l.shape.N = batch_;
+    if (!l.on_host()) {
+        // synthetic ifmaps, seeded per layer as a YAML workload's are
+        l.ifmap_data.seed = 1 + 1000003ULL * static_cast<uint64_t>(mac_index_);
+        l.filter_data.file = path_;
+    }
+    return l;
+}
+
+// Codes and scales of a DequantizeLinear (or QLinear*) weight, reordered to [M][rest] when the
+// output channels are axis 1 of a 2-D [K, M] tensor.
+Weights Importer::weights_dq(const NodeProto& n, const DqConst& d, int m_axis, const std::string& role) const {
+    Weights w;
+    const Format f = int_format(n, d.code.dtype, role);
+    w.is_signed = f.is_signed;
+    const size_t rank = d.code.dims.size();
+    const int64_t M = d.code.dims[static_cast<size_t>(m_axis)];
+    if (d.scale.v.size() != 1 && (d.scale.v.size() != static_cast<size_t>(M) || d.axis != m_axis))
+        fail_node(n, "expected the scale of " + role + " per tensor or per output channel (" + std::to_string(M) + " values along axis " +
+                         std::to_string(m_axis) + "), got " + std::to_string(d.scale.v.size()) + " values along axis " + std::to_string(d.axis));
+    for (double z : d.zp.v)
+        if (z != 0)
+            fail_node(n, "expected a zero point of 0 for " + role + ", got " + num(z) +
+                             ": dfsim's PEs multiply centred operands, and a weight zero point would need a correction term "
+                             "(sum of the ifmap window x zero point) that they do not compute; quantize the weights symmetrically");
+    for (double s : d.scale.v)
+        if (!(s > 0)) fail_node(n, "expected scales of " + role + " > 0, got " + num(s));
+    w.scale.assign(static_cast<size_t>(M), d.scale.v[0]);
+    if (d.scale.v.size() > 1) w.scale = d.scale.v;
+    w.codes.resize(d.code.v.size());
+    if (m_axis == 0) {
+        for (size_t i = 0; i < d.code.v.size(); ++i) w.codes[i] = static_cast<int32_t>(d.code.v[i]);
+    } else {  // [K, M] -> [M, K]
+        DFSIM_ASSERT(rank == 2 && m_axis == 1, "weights with output channels on axis 1 are 2-D");
+        const size_t K = static_cast<size_t>(d.code.dims[0]);
+        for (size_t k = 0; k < K; ++k)
+            for (size_t m = 0; m < static_cast<size_t>(M); ++m) w.codes[m * K + k] = static_cast<int32_t>(d.code.v[k * static_cast<size_t>(M) + m]);
+    }
+    return w;
+}
+
+// Float weights: quantized per output channel, symmetric int8.
+Weights Importer::weights_float(const NodeProto& n, const Const& c, int m_axis, const std::string& role) const {
+    if (c.dtype != kFloat && c.dtype != kDouble)
+        fail_node(n, "expected " + role + " as FLOAT (or a DequantizeLinear of integers), got " + dtype_name(c.dtype));
+    const int M = static_cast<int>(c.dims[static_cast<size_t>(m_axis)]);
+    const int rest = static_cast<int>(c.v.size() / static_cast<size_t>(std::max(M, 1)));
+    FloatTensor x(M, rest, 1, 1);
+    for (int m = 0; m < M; ++m)
+        for (int k = 0; k < rest; ++k)
+            x.at(m, k, 0, 0) = static_cast<float>(m_axis == 0 ? c.v[static_cast<size_t>(m) * rest + k] : c.v[static_cast<size_t>(k) * M + m]);
+    QuantSpec spec;
+    spec.bits = 8;
+    spec.per_channel = true;
+    Quantized q;
+    try {
+        q = quantize(x, spec);
+    } catch (const std::invalid_argument& e) {
+        fail_node(n, "cannot quantize " + role + ": " + e.what());
+    }
+    Weights w;
+    w.codes = std::move(q.values.data);
+    w.scale = std::move(q.scale);
+    w.is_signed = true;
+    return w;
+}
+
+Weights Importer::weights_input(const NodeProto& n, int i, int m_axis, const std::string& role) const {
+    if (!has_input(n, i)) fail_node(n, "expected input " + std::to_string(i) + " (" + role + ")");
+    const std::string& name = n.input(i);
+    if (auto it = dqs_.find(name); it != dqs_.end()) return weights_dq(n, it->second, m_axis, role + " '" + name + "'");
+    if (const Const* c = lookup(n, name)) return weights_float(n, *c, m_axis, role + " '" + name + "'");
+    fail_node(n, "expected " + role + " '" + name +
+                     "' as an initializer of the graph (or a DequantizeLinear of one); the model has no initializer or constant of that name");
+}
+
+// Bias per output channel, as int32 in units of x_scale * w_scale[m] (zero point 0).
+std::vector<int32_t> Importer::bias_input(const NodeProto& n, int i, int M, bool int32_only, double x_scale,
+                                          const std::vector<double>& w_scale) const {
+    if (!has_input(n, i)) return {};
+    const std::string& name = n.input(i);
+    const std::string role = "bias '" + name + "'";
+    std::vector<double> real, step(static_cast<size_t>(M));
+    std::vector<int32_t> out(static_cast<size_t>(M));
+    for (int m = 0; m < M; ++m) step[static_cast<size_t>(m)] = x_scale * w_scale[static_cast<size_t>(m)];
+    auto expand = [&](const std::vector<double>& v) {
+        if (v.size() == static_cast<size_t>(M)) return v;
+        if (v.size() == 1) return std::vector<double>(static_cast<size_t>(M), v[0]);
+        fail_node(n, "expected " + role + " to have " + std::to_string(M) + " values (one per output channel), got " + std::to_string(v.size()));
+    };
+    auto to_int = [&](double v, int m) {
+        if (std::abs(v) > 2147483647.0)
+            fail_node(n, "expected " + role + " to fit int32 in units of x_scale * w_scale, got " + num(v) + " for channel " + std::to_string(m));
+        return static_cast<int32_t>(v);
+    };
+    if (const Const* cp = lookup(n, name)) {
+        const Const& c = *cp;
+        if (int32_only) {
+            if (c.dtype != kInt32) fail_node(n, "expected " + role + " as INT32, got " + dtype_name(c.dtype));
+            real = expand(c.v);
+            for (int m = 0; m < M; ++m) out[static_cast<size_t>(m)] = to_int(real[static_cast<size_t>(m)], m);
+            return out;
+        }
+        if (c.dtype != kFloat && c.dtype != kDouble)
+            fail_node(n, "expected " + role + " as FLOAT (or a DequantizeLinear of INT32), got " + dtype_name(c.dtype));
+        real = expand(c.v);
+    } else if (auto jt = dqs_.find(name); jt != dqs_.end() && !int32_only) {
+        const DqConst& d = jt->second;
+        const std::vector<double> code = expand(d.code.v), sc = expand(d.scale.v);
+        const std::vector<double> zp = d.zp.v.empty() ? std::vector<double>(static_cast<size_t>(M), 0.0) : expand(d.zp.v);
+        real.resize(static_cast<size_t>(M));
+        bool same = true;  // already in units of x_scale * w_scale (as quantizers write it): the codes as they are
+        for (size_t m = 0; m < static_cast<size_t>(M); ++m) {
+            real[m] = sc[m] * (code[m] - zp[m]);
+            same = same && zp[m] == 0 && std::abs(sc[m] - step[m]) <= 1e-6 * step[m];
+        }
+        if (same) {
+            for (int m = 0; m < M; ++m) out[static_cast<size_t>(m)] = to_int(code[static_cast<size_t>(m)], m);
+            return out;
+        }
+    } else {
+        fail_node(n, "expected " + role + " as an initializer of the graph" + std::string(int32_only ? "" : " (or a DequantizeLinear of one)") +
+                         "; the model has none of that name");
+    }
+    // as ONNX Runtime's quantizer does: round(b / (x_scale * w_scale)), half to even
+    for (int m = 0; m < M; ++m)
+        out[static_cast<size_t>(m)] = to_int(std::nearbyint(real[static_cast<size_t>(m)] / step[static_cast<size_t>(m)]), m);
+    return out;
+}
+
+// Exact requantization: real multiplier x_scale * w_scale[m] / y_scale per output channel.
+void Importer::set_requant(const NodeProto& n, Layer& l, double y_scale, const Format& out) const {
+    Requant& rq = l.requant;
+    rq.enabled = true;
+    rq.calibrate = false;
+    rq.from_model = true;  // a chained run keeps the model's scales
+    rq.out = out;
+    rq.multipliers.clear();
+    rq.shifts.clear();
+    const int M = l.shape.M;
+    std::vector<int32_t> mul(static_cast<size_t>(M));
+    std::vector<int> sh(static_cast<size_t>(M));
+    for (int m = 0; m < M; ++m) {
+        const double real = l.ifmap_scale * l.filter_scale[static_cast<size_t>(m)] / y_scale;
+        auto [mu, s] = fixed_multiplier(real);
+        const double got = std::ldexp(static_cast<double>(mu), -s);
+        if (!(std::abs(got - real) <= 1e-6 * real))
+            fail_node(n, "expected a requantization scale x_scale * w_scale / y_scale in [2^-32, 2^31) (a 31-bit multiplier and a shift of "
+                         "0..62), got " + num(real) + " for channel " + std::to_string(m));
+        mul[static_cast<size_t>(m)] = mu;
+        sh[static_cast<size_t>(m)] = s;
+    }
+    rq.multiplier = mul[0];
+    rq.shift = sh[0];
+    const bool scalar = std::all_of(mul.begin(), mul.end(), [&](int32_t v) { return v == mul[0]; }) &&
+                        std::all_of(sh.begin(), sh.end(), [&](int v) { return v == sh[0]; });
+    if (!scalar) rq.multipliers = std::move(mul), rq.shifts = std::move(sh);
+}
+
+// A layer's float output is used by a node that does not quantize it: its output scale is
+// calibrated on the data when it runs, into int8 (uint8 after a ReLU).
+void Importer::settle() {
+    if (act_.pending < 0) return;
+    Layer& l = net_.layers[static_cast<size_t>(act_.pending)];
+    Requant& rq = l.requant;
+    rq.enabled = true;
+    rq.calibrate = true;
+    rq.out = Format{8, !rq.relu};
+    act_.fmt = rq.out;
+    act_.scale = assumed_scale(rq.out);
+    act_.known = true;
+    act_.kind = Act::Kind::Float;
+    act_.pending = -1;
+    calibrated_.push_back(l.name);
+}
+
+void Importer::check_spatial(const NodeProto& n, int R, int S, int U, int P, const std::string& what) const {
+    if (R < 1 || S < 1 || R > 64 || S > 64)
+        fail_node(n, "expected a " + what + " of 1..64 x 1..64, got " + std::to_string(R) + "x" + std::to_string(S));
+    if (U < 1 || U > 64) fail_node(n, "expected a stride in 1..64, got " + std::to_string(U));
+    if (P > 64) fail_node(n, "expected a padding in 0..64, got " + std::to_string(P));
+    if (R > act_.H + 2 * P || S > act_.W + 2 * P)
+        fail_node(n, "expected a " + what + " " + std::to_string(R) + "x" + std::to_string(S) + " within the padded input " +
+                         std::to_string(act_.H + 2 * P) + "x" + std::to_string(act_.W + 2 * P));
+}
+
+// strides, pads (symmetric), auto_pad, dilations (1) of a Conv or pool over an R x S window.
+void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, bool pool) const {
+    std::vector<int64_t> strides = attr_ints(n, "strides");
+    if (strides.empty()) strides = {1, 1};
+    if (strides.size() != 2 || strides[0] != strides[1])
+        fail_node(n, "expected one stride for both axes (dfsim has one stride U), got strides " + list(strides));
+    U = static_cast<int>(strides[0]);
+    const std::vector<int64_t> dil = attr_ints(n, "dilations");
+    for (int64_t d : dil)
+        if (d != 1) fail_node(n, "expected dilations of 1 (dfsim has no dilated convolution), got dilations " + list(dil));
+    const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+    std::vector<int64_t> pads = attr_ints(n, "pads");
+    if (auto_pad == "VALID") {
+        pads = {0, 0, 0, 0};
+    } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+        // output size ceil(in / U); total padding split in two (the odd one at the end / start)
+        auto total = [&](int in, int k) { return std::max(0, ((in + U - 1) / U - 1) * U + k - in); };
+        const int th = total(act_.H, R), tw = total(act_.W, S);
+        if (th % 2 || tw % 2 || th != tw)
+            fail_node(n, "expected auto_pad " + auto_pad + " to pad all four sides equally (dfsim has one padding P), got " +
+                             std::to_string(th) + " rows and " + std::to_string(tw) + " columns in total");
+        pads = {th / 2, tw / 2, th / 2, tw / 2};
+    } else if (auto_pad != "NOTSET") {
+        fail_node(n, "expected auto_pad NOTSET, VALID, SAME_UPPER or SAME_LOWER, got '" + auto_pad + "'");
+    }
+    if (pads.empty()) pads = {0, 0, 0, 0};
+    if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [&](int64_t p) { return p != pads[0]; }))
+        fail_node(n, "expected symmetric pads, the same on all four sides (dfsim has one padding P for all sides), got pads " + list(pads));
+    if (pads[0] < 0) fail_node(n, "expected pads >= 0, got pads " + list(pads));
+    P = static_cast<int>(std::min<int64_t>(pads[0], 1000));
+    if (pool) {
+        if (attr_int(n, "ceil_mode", 0) != 0) fail_node(n, "expected ceil_mode 0 (dfsim's output size rounds down)");
+        if (attr_int(n, "count_include_pad", 0) != 0)
+            fail_node(n, "expected count_include_pad 0 (dfsim's average divides by the elements inside the image)");
+        if (attr_int(n, "storage_order", 0) != 0) fail_node(n, "expected storage_order 0");
+        if (2 * P > std::min(R, S))
+            fail_node(n, "expected a padding of at most half the pooling window (" + std::to_string(std::min(R, S) / 2) + "), got " + std::to_string(P));
+    }
+}
+
+// The ifmap format and scale of a layer reading the chain's tensor.
+void Importer::layer_input(const NodeProto& n, bool qlinear, Format& ifmap, double& x_scale) {
+    if (qlinear) {
+        if (act_.kind != Act::Kind::Int)
+            fail_node(n, "expected an integer (UINT8/INT8) input '" + act_.name + "', got a float tensor (QuantizeLinear it first)");
+        x_scale = scale_input(n, 1, "x_scale");
+        ifmap = zero_point_input(n, 2, "x_zero_point", act_.fmt.is_signed ? kInt8 : kUint8);
+        if (ifmap.is_signed != act_.fmt.is_signed)
+            fail_node(n, "expected x_zero_point of the input's type (" + std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
+        if (act_.known && ifmap.zero_point != act_.fmt.zero_point)
+            fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" + act_.name +
+                             "' was written with, got " + std::to_string(ifmap.zero_point) + " (dfsim cannot shift zero points between layers)");
+        return;
+    }
+    settle();
+    if (act_.kind == Act::Kind::Int)
+        fail_node(n, "expected a float input, got the integer tensor '" + act_.name + "' (DequantizeLinear it first)");
+    ifmap = act_.fmt;
+    x_scale = act_.scale;
+}
+
+void Importer::conv(const NodeProto& n, bool qlinear) {
+    if (act_.flat) fail_node(n, "expected a 4-D input [N, C, H, W], got the flattened tensor '" + act_.name + "'");
+    Format ifmap;
+    double x_scale = 0;
+    layer_input(n, qlinear, ifmap, x_scale);
+    const int wi = qlinear ? 3 : 1;
+    const std::string wname = has_input(n, wi) ? n.input(wi) : "";
+    Weights w;
+    std::vector<int64_t> wd;
+    if (qlinear) {
+        const DqConst d = qlinear_weight(n, "w", 0);
+        if (d.code.dims.size() != 4) fail_node(n, "expected the weight '" + wname + "' to be 4-D [M, C/group, R, S], got " + list(d.code.dims));
+        wd = d.code.dims;
+        w = weights_dq(n, d, 0, "weight '" + wname + "'");
+    } else {
+        if (!has_input(n, 1)) fail_node(n, "expected input 1 (weight)");
+        const std::string& name = n.input(1);
+        if (auto it = dqs_.find(name); it != dqs_.end()) wd = it->second.code.dims;
+        else if (const Const* c = lookup(n, name)) wd = c->dims;
+        if (!wd.empty() && wd.size() != 4) fail_node(n, "expected the weight '" + name + "' to be 4-D [M, C/group, R, S], got " + list(wd));
+        w = weights_input(n, 1, 0, "weight");
+    }
+    const int64_t G = attr_int(n, "group", 1);
+    const int64_t M = wd[0], Cg = wd[1], R = wd[2], S = wd[3];
+    if (G < 1 || act_.C % G != 0 || M % G != 0 || Cg * G != act_.C)
+        fail_node(n, "expected group (" + std::to_string(G) + ") to divide C (" + std::to_string(act_.C) + ") and M (" + std::to_string(M) +
+                         ") with weight shape [M, C/group, R, S], got " + list(wd));
+    if (M < 1 || M > (1 << 20)) fail_node(n, "expected 1..1048576 output channels, got " + std::to_string(M));
+    const std::vector<int64_t> ks = attr_ints(n, "kernel_shape");
+    if (!ks.empty() && ks != std::vector<int64_t>{R, S})
+        fail_node(n, "expected kernel_shape " + list({R, S}) + " (the weight's), got " + list(ks));
+    int U = 1, P = 0;
+    spatial_attrs(n, static_cast<int>(R), static_cast<int>(S), U, P, false);
+    check_spatial(n, static_cast<int>(R), static_cast<int>(S), U, P, "kernel");
+
+    Layer l = new_layer(n, "conv");
+    LayerShape& s = l.shape;
+    s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = static_cast<int>(R), s.S = static_cast<int>(S);
+    s.U = U, s.P = P, s.G = static_cast<int>(G);
+    l.ifmap = ifmap;
+    l.ifmap_scale = x_scale;
+    l.filter = Format{8, w.is_signed};
+    l.filter_scale = w.scale;
+    auto t = std::make_shared<Tensor4>(s.M, s.Cg(), s.R, s.S);
+    t->data = std::move(w.codes);
+    l.filter_data.values = std::move(t);
+    l.bias = bias_input(n, qlinear ? 8 : 2, s.M, qlinear, x_scale, l.filter_scale);
+    emit_layer(n, std::move(l), qlinear, false);
+}
+
+// Gemm, MatMul, QLinearMatMul: an fc layer over the flattened C x H x W input.
+void Importer::fc(const NodeProto& n) {
+    const std::string& op = n.op_type();
+    const bool qlinear = op == "QLinearMatMul";
+    if (!act_.flat) fail_node(n, "expected a 2-D input [N, K] (a Flatten or Reshape before " + op + "), got the 4-D tensor '" + act_.name + "'");
+    Format ifmap;
+    double x_scale = 0;
+    layer_input(n, qlinear, ifmap, x_scale);
+    const int64_t K = static_cast<int64_t>(act_.C) * act_.H * act_.W;
+    bool transB = false;
+    if (op == "Gemm") {
+        if (attr_int(n, "transA", 0) != 0) fail_node(n, "expected transA 0");
+        if (attr_float(n, "alpha", 1.0) != 1.0) fail_node(n, "expected alpha 1, got " + num(attr_float(n, "alpha", 1.0)));
+        if (has_input(n, 2) && attr_float(n, "beta", 1.0) != 1.0) fail_node(n, "expected beta 1, got " + num(attr_float(n, "beta", 1.0)));
+        transB = attr_int(n, "transB", 0) != 0;
+    }
+    const int wi = qlinear ? 3 : 1;
+    if (!has_input(n, wi)) fail_node(n, "expected input " + std::to_string(wi) + " (weight B)");
+    const std::string& bname = n.input(wi);
+    std::vector<int64_t> bd;
+    if (auto it = dqs_.find(bname); it != dqs_.end()) bd = it->second.code.dims;
+    else if (const Const* c = lookup(n, bname)) bd = c->dims;
+    const int m_axis = transB ? 0 : 1;
+    const int k_axis = 1 - m_axis;
+    if (!bd.empty() && (bd.size() != 2 || bd[static_cast<size_t>(k_axis)] != K))
+        fail_node(n, "expected the weight '" + bname + "' to be " + (transB ? "[M, " + std::to_string(K) + "]" : "[" + std::to_string(K) + ", M]") +
+                         " (K = " + std::to_string(K) + " input features), got " + list(bd));
+    Weights w;
+    if (qlinear) {
+        w = weights_dq(n, qlinear_weight(n, "b", 1), 1, "weight '" + bname + "'");
+    } else {
+        w = weights_input(n, wi, m_axis, "weight");
+    }
+    const int64_t M = bd[static_cast<size_t>(m_axis)];
+    if (M < 1 || M > (1 << 20)) fail_node(n, "expected 1..1048576 output features, got " + std::to_string(M));
+
+    Layer l = new_layer(n, "fc");
+    LayerShape& s = l.shape;
+    s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = act_.H, s.S = act_.W;
+    l.ifmap = ifmap;
+    l.ifmap_scale = x_scale;
+    l.filter = Format{8, w.is_signed};
+    l.filter_scale = w.scale;
+    auto t = std::make_shared<Tensor4>(s.M, s.C, s.R, s.S);  // [M][K] is [M][C][H][W]: K runs over (c, h, w)
+    t->data = std::move(w.codes);
+    l.filter_data.values = std::move(t);
+    if (op == "Gemm") l.bias = bias_input(n, 2, s.M, false, x_scale, l.filter_scale);
+    emit_layer(n, std::move(l), qlinear, true);
+}
+
+// The activation a conv / fc layer built from node n leaves, then the layer itself: its output
+// (C = M, E x F; flattened after an fc layer), integer with the model's scale for a QLinear node
+// (inputs 6 and 7: y_scale, y_zero_point), else float, quantized where it is used (settle).
+void Importer::emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat) {
+    const int idx = static_cast<int>(net_.layers.size());
+    act_.C = l.shape.M, act_.H = l.shape.E(), act_.W = l.shape.F();
+    if (flat) act_.flat = true;
+    act_.raw_input = false;
+    act_.producer = idx;
+    if (qlinear) {
+        const double y_scale = scale_input(n, 6, "y_scale");
+        const Format out = zero_point_input(n, 7, "y_zero_point", kUint8);
+        set_requant(n, l, y_scale, out);
+        act_.kind = Act::Kind::Int;
+        act_.fmt = out;
+        act_.scale = y_scale;
+        act_.known = true;
+        act_.pending = -1;
+    } else {
+        act_.kind = Act::Kind::Float;
+        act_.pending = idx;
+    }
+    push(std::move(l));
+}
+
+void Importer::pool(const NodeProto& n) {
+    const std::string& op = n.op_type();
+    if (act_.flat) fail_node(n, "expected a 4-D input [N, C, H, W], got the flattened tensor '" + act_.name + "'");
+    const bool global = op.rfind("Global", 0) == 0;
+    const bool is_max = op.find("Max") != std::string::npos;
+    // max commutes with the (monotonic) requantization and with ReLU, so a pending quantization
+    // or a Relu may still follow a max pool; an average pool needs its input's scale now
+    if (!is_max) settle();
+    int R = act_.H, S = act_.W, U = 1, P = 0;
+    if (!global) {
+        const std::vector<int64_t> ks = attr_ints(n, "kernel_shape");
+        if (ks.size() != 2) fail_node(n, "expected kernel_shape [R, S], got " + list(ks));
+        R = static_cast<int>(std::clamp<int64_t>(ks[0], 0, 1000)), S = static_cast<int>(std::clamp<int64_t>(ks[1], 0, 1000));
+        spatial_attrs(n, R, S, U, P, true);
+    }
+    check_spatial(n, R, S, U, P, "pooling window");
+    Layer l = new_layer(n, "pool");
+    l.pool_op = is_max ? "max" : "avg";
+    LayerShape& s = l.shape;
+    s.C = s.M = s.G = act_.C;
+    s.H = act_.H, s.W = act_.W, s.R = R, s.S = S, s.U = U, s.P = P;
+    act_.H = s.E(), act_.W = s.F();
+    if (!is_max) act_.producer = -1;
+    push(std::move(l));
+}
+
+void Importer::relu(const NodeProto& n) {
+    if (act_.pending >= 0) {  // a float layer's output: ReLU before its quantization
+        net_.layers[static_cast<size_t>(act_.pending)].requant.relu = true;
+        return;
+    }
+    if (act_.kind == Act::Kind::Int && act_.producer >= 0) {  // on a QLinear layer's codes, as ONNX defines it
+        if (!act_.fmt.is_signed) return;  // uint8 codes are never below 0: max(code, 0) changes nothing
+        if (act_.fmt.zero_point != 0)
+            fail_node(n, "expected a zero point of 0 for a Relu on INT8 codes, got " + std::to_string(act_.fmt.zero_point) +
+                             " (Relu compares the codes with 0, which is the real 0 only without a zero point)");
+        net_.layers[static_cast<size_t>(act_.producer)].requant.relu = true;
+        return;
+    }
+    fail_node(n, "expected Relu directly after a Conv, Gemm, MatMul, QLinearConv or QLinearMatMul (max pools may be between): "
+                 "it is folded into that layer's requantization");
+}
+
+void Importer::quantize_linear(const NodeProto& n) {
+    const double y_scale = scale_input(n, 1, "y_scale");
+    const Format out = zero_point_input(n, 2, "y_zero_point", kUint8);
+    if (act_.pending >= 0) {  // QDQ: the layer's output quantization
+        Layer& l = net_.layers[static_cast<size_t>(act_.pending)];
+        set_requant(n, l, y_scale, out);
+        act_.producer = act_.pending;
+        act_.pending = -1;
+    } else if (act_.kind == Act::Kind::Float && act_.raw_input) {
+        // the graph's float input, quantized: the first layer's ifmap format
+    } else if (act_.kind == Act::Kind::Deq && out == act_.fmt && std::abs(y_scale - act_.scale) <= 1e-6 * act_.scale) {
+        // DequantizeLinear then QuantizeLinear with the same parameters (around a pool): the same codes
+    } else if (act_.kind == Act::Kind::Int) {
+        fail_node(n, "expected a float input, got the integer tensor '" + act_.name + "'");
+    } else {
+        fail_node(n, "expected the scale and zero point the tensor '" + act_.name + "' already has" +
+                         (act_.kind == Act::Kind::Deq ? " (" + num(act_.scale) + ", " + std::to_string(act_.fmt.zero_point) + ")"
+                                                      : std::string(" (a float layer's output, calibrated at run time)")) +
+                         ", got " + num(y_scale) + ", " + std::to_string(out.zero_point) + ": dfsim does not requantize between layers");
+    }
+    act_.kind = Act::Kind::Int;
+    act_.fmt = out;
+    act_.scale = y_scale;
+    act_.known = true;
+}
+
+void Importer::dequantize_linear(const NodeProto& n) {
+    if (act_.kind != Act::Kind::Int) fail_node(n, "expected an integer (UINT8/INT8) input, got the float tensor '" + act_.name + "'");
+    const double scale = scale_input(n, 1, "x_scale");
+    const Format f = zero_point_input(n, 2, "x_zero_point", act_.fmt.is_signed ? kInt8 : kUint8);
+    if (f.is_signed != act_.fmt.is_signed)
+        fail_node(n, "expected x_zero_point of the input's type (" + std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
+    if (act_.known && f.zero_point != act_.fmt.zero_point)
+        fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" + act_.name + "' was written with, got " +
+                         std::to_string(f.zero_point));
+    act_.kind = Act::Kind::Deq;
+    act_.fmt = f;
+    act_.scale = scale;
+    act_.known = true;
+}
+
+// Flatten (axis 1) or Reshape to [N, C*H*W]: the input of an fc layer.
+void Importer::reshape(const NodeProto& n) {
+    const int64_t K = static_cast<int64_t>(act_.C) * act_.H * act_.W;
+    if (n.op_type() == "Flatten") {
+        const int64_t axis = attr_int(n, "axis", 1);
+        if (axis != 1) fail_node(n, "expected axis 1 (flatten to [N, C*H*W]), got " + std::to_string(axis));
+        act_.flat = true;
+        return;
+    }
+    const Const& shape = need_const(n, 1, "shape");
+    if (shape.dtype != kInt64) fail_node(n, "expected shape as INT64, got " + dtype_name(shape.dtype));
+    std::vector<int64_t> to(shape.v.begin(), shape.v.end());
+    const std::vector<int64_t> from = act_.flat ? std::vector<int64_t>{batch_, K} : std::vector<int64_t>{batch_, act_.C, act_.H, act_.W};
+    const int64_t total = batch_ * K;
+    int64_t known = 1;
+    int infer = -1;
+    for (size_t k = 0; k < to.size(); ++k) {
+        if (to[k] == 0 && k < from.size() && attr_int(n, "allowzero", 0) == 0) to[k] = from[k];
+        if (to[k] == -1 && infer < 0) infer = static_cast<int>(k);
+        else known *= to[k];
+    }
+    if (infer >= 0 && known > 0 && total % known == 0) to[static_cast<size_t>(infer)] = total / known;
+    if (to == from) return;  // no change
+    if (to.size() == 2 && to[0] == batch_ && to[1] == K) {
+        act_.flat = true;
+        return;
+    }
+    fail_node(n, "expected a reshape to [N, C*H*W] = " + list({batch_, K}) + " (a flatten before an FC layer), got " +
+                     list({shape.v.begin(), shape.v.end()}) + " of input " + list(from));
+}
+
+Network Importer::run() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) throw ConfigError(path_, "", 0, 0, "file not found");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    onnx::ModelProto model;
+    if (!model.ParseFromString(ss.str()))
+        fail("expected an ONNX model (a protobuf ModelProto); the file does not parse as one");
+    if (!model.has_graph() || model.graph().node_size() == 0)
+        fail("expected an ONNX model (a protobuf ModelProto with a graph of nodes); the file has " +
+             std::string(model.has_graph() ? "an empty graph" : "no graph"));
+    const onnx::GraphProto& g = model.graph();
+    net_.file = path_;
+    net_.name = std::filesystem::path(path_).stem().string();
+    for (const auto& t : g.initializer()) inits_[t.name()] = &t;
+    data_input(g);
+
+    static const std::set<std::string> kLayerOps = {"QLinearConv", "QLinearMatMul", "Conv", "Gemm", "MatMul"};
+    static const std::set<std::string> kPoolOps = {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"};
+    static const std::set<std::string> kOtherOps = {"Relu", "Flatten", "Reshape", "QuantizeLinear", "DequantizeLinear",
+                                                    "Identity", "Dropout", "Softmax", "LogSoftmax", "Constant"};
+    for (index_ = 0; index_ < g.node_size(); ++index_) {
+        const NodeProto& n = g.node(index_);
+        const std::string& op = n.op_type();
+        if (!n.domain().empty() && n.domain() != "ai.onnx")
+            fail_node(n, "unsupported op " + n.domain() + "." + op + " (only the default ONNX domain is read)");
+        if (!kLayerOps.count(op) && !kPoolOps.count(op) && !kOtherOps.count(op))
+            fail_node(n, "unsupported op '" + op + "'" + (op == "BatchNormalization" ? std::string(" (fold it into the Conv before)") : "") +
+                             ": dfsim imports chains of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with QuantizeLinear/DequantizeLinear, "
+                             "Relu, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout), "
+                             "and a Softmax at the end");
+        if (n.output_size() < 1 || n.output(0).empty()) fail_node(n, "expected an output");
+        if (op == "Constant") {
+            constant_node(n);
+            continue;
+        }
+        bool all_const = n.input_size() > 0;
+        for (const std::string& i : n.input()) all_const = all_const && (i.empty() || is_const(i));
+        if (all_const) {
+            fold_const_node(n);
+            continue;
+        }
+        if (n.input_size() == 0 || n.input(0) != act_.name)
+            fail_node(n, "expected to read '" + act_.name + "' (the output of the node before it in the chain), got " +
+                             (n.input_size() ? "'" + n.input(0) + "'" : std::string("no input")) +
+                             ": dfsim imports one chain of layers (no branches)");
+        if (!ended_by_.empty() && op != "Identity" && op != "Dropout" && op != "QuantizeLinear" && op != "DequantizeLinear" && op != "Softmax" &&
+            op != "LogSoftmax")
+            fail_node(n, "expected nothing after the final " + ended_by_ + " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
+        if (!ended_by_.empty()) {
+            act_.name = n.output(0);
+            continue;
+        }
+        if (op == "QLinearConv" || op == "Conv") conv(n, op == "QLinearConv");
+        else if (kLayerOps.count(op)) fc(n);
+        else if (kPoolOps.count(op)) pool(n);
+        else if (op == "Relu") relu(n);
+        else if (op == "QuantizeLinear") quantize_linear(n);
+        else if (op == "DequantizeLinear") dequantize_linear(n);
+        else if (op == "Flatten" || op == "Reshape") reshape(n);
+        else if (op == "Softmax" || op == "LogSoftmax") {
+            settle();
+            ended_by_ = desc(n);
+            net_.notes.push_back(desc(n) + " at the end of the graph is left out (not simulated)");
+        }
+        // Identity, Dropout: pass-through
+        act_.name = n.output(0);
+    }
+    settle();
+    if (!calibrated_.empty()) {
+        std::string names;
+        for (const std::string& c : calibrated_) names += (names.empty() ? "" : ", ") + c;
+        net_.notes.push_back("float output" + std::string(calibrated_.size() > 1 ? "s" : "") + " of " + names +
+                             " (no QuantizeLinear after): the output scale is calibrated on the data when the layer runs (requant auto); "
+                             "a float layer's input is taken as int8 with scale 1/127, or uint8 with 1/255 after a ReLU");
+    }
+    bool any = false;
+    for (const Layer& l : net_.layers) any = any || !l.on_host();
+    if (!any) fail("expected at least one QLinearConv, QLinearMatMul, Conv, Gemm or MatMul node, got none");
+    return net_;
+}
+
+}  // namespace
+
+Network load_onnx(const std::string& path) { return Importer(path).run(); }
+
+}  // namespace dfsim

@@ -1,0 +1,56 @@
+// ONNX models (onnx.ai; read with the protobuf classes of Debian's libonnx-dev, ONNX 1.12) as
+// dfsim workloads: a single chain of convolutions and fully-connected layers, quantized or float.
+//
+// Supported nodes (default domain only), in one chain from the graph's one data input:
+//   QLinearConv, QLinearMatMul        integer (uint8/int8) layers; their scales and zero points map
+//                                     exactly onto dfsim's formats and requantization (below)
+//   Conv, Gemm, MatMul                float layers; weights/bias from initializers, or from a
+//                                     DequantizeLinear of initializers (QDQ format)
+//   QuantizeLinear, DequantizeLinear  around the layers (QDQ); on initializers they are folded
+//   Relu                              folded into the preceding layer's requantization
+//   MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool
+//                                     dfsim pool layers (host work)
+//   Flatten (axis 1), Reshape to [N, C*H*W]   before an FC layer
+//   Identity, Dropout                 pass-through; Constant: a constant
+//   Softmax, LogSoftmax               only at the end: left out, with a note
+// Anything else (LSTM, Add, Concat, BatchNormalization, ...) is a ConfigError naming the node.
+//
+// Mapping of a quantized layer (QLinearConv, or DequantizeLinear -> Conv -> QuantizeLinear):
+//   ifmap  Format{8, signed iff x is int8, zero_point = x_zero_point}; ifmap_scale = x_scale
+//   filter Format{8, signed iff w is int8, zero_point 0}: w_zero_point must be 0 (the PE
+//          multiplies centred operands, and a weight zero point would need a correction term
+//          sum(x) * w_zp that dfsim does not model); the codes are the filter's values
+//   filter_scale = w_scale per output channel (a per-tensor scale repeated)
+//   bias   = B (int32). A float bias (QDQ) is quantized as ONNX Runtime does:
+//          round_half_even(b / (x_scale * w_scale[m])), zero point 0
+//   requant  multiplier_m / 2^shift_m = x_scale * w_scale[m] / y_scale (fixed_multiplier;
+//          scalar when w_scale is per-tensor), out Format{8, signed iff y is int8, y_zero_point},
+//          relu if a Relu follows the layer
+// Float layers (float initializers, no QuantizeLinear after them): weights are quantized per
+// output channel, symmetric int8 (quant/quantize.h), filter_scale = their scales; the input of
+// every such layer is taken as int8 with scale 1/127 (values in [-1, 1]; uint8 and 1/255 after a
+// ReLU), which is also the scale the bias is quantized with; the output scale is calibrated on
+// the data when the layer runs (requant auto, quant/calibrate.h), out int8 (uint8 after a ReLU).
+//
+// Shapes: the data input is [N, C, H, W] (or [N, K] for an MLP) with static sizes; a symbolic
+// batch dimension (e.g. "N", "batch_size") means batch 1 (with a note; --batch sets it). A
+// symbolic or missing size of any other dimension is an error naming the input.
+// Conv/pool attributes: one stride for both axes, symmetric pads (dfsim has one padding for all
+// four sides), auto_pad NOTSET/VALID (SAME_* only where it is symmetric), dilations 1, pools with
+// ceil_mode 0 and count_include_pad 0 (dfsim's average divides by the in-image elements).
+//
+// Data: the model has no input data, so the first layer's ifmap is synthetic in the model's
+// format (seeds as for a YAML workload); later layers' too, unless run with --chained.
+// Little-endian hosts only (raw_data is read as it is stored).
+#pragma once
+#include <string>
+
+#include "workload/layer.h"
+
+namespace dfsim {
+
+// Loads the model at `path` as a Network (name: the file's stem). Either the whole network, or
+// a ConfigError naming the file, the node (name and op type) or input, and what was expected.
+Network load_onnx(const std::string& path);
+
+}  // namespace dfsim

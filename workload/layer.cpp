@@ -1,0 +1,399 @@
+#include "workload/layer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+#include "base/error.h"
+#include "workload/formats/npy.h"
+#include "quant/quantize.h"
+#include "workload/formats/onnx.h"
+#include "workload/formats/scalesim.h"
+#include "config/yaml_reader.h"
+
+namespace dfsim {
+
+namespace {
+
+Format read_format(const YamlMap& m, const Format& dflt) {
+    Format f = dflt;
+    f.binary = m.get_bool("binary", false);
+    f.bits = static_cast<int>(m.get_int("bits", 1, 16, f.binary ? 1 : dflt.bits));
+    f.is_signed = m.get_bool("signed", f.binary ? true : dflt.is_signed);
+    if (f.binary && f.bits != 1) m.fail("bits", "expected 1 for a binary format (one bit encodes -1 or +1), got " + std::to_string(f.bits));
+    const int64_t span = int64_t{1} << f.bits;
+    f.zero_point = static_cast<int32_t>(m.get_int("zero_point", f.is_signed ? -span / 2 : 0, f.is_signed ? span / 2 - 1 : span - 1, 0));
+    if (f.binary && f.zero_point != 0) m.fail("zero_point", "expected 0 for a binary format");
+    m.check_no_unknown_keys();
+    return f;
+}
+
+// Per-layer bit widths: bits: {ifmap: {...}, filter: {...}, psum: {bits: N}}
+void read_bits(const YamlMap& b, Format& ifmap, Format& filter, int& psum_bits) {
+    if (auto f = b.opt_child("ifmap")) ifmap = read_format(*f, ifmap);
+    if (auto f = b.opt_child("filter")) filter = read_format(*f, filter);
+    if (auto f = b.opt_child("psum")) {
+        psum_bits = static_cast<int>(f->get_int("bits", 4, 32));
+        f->check_no_unknown_keys();
+    }
+    b.check_no_unknown_keys();
+}
+
+// The datapath a layer's formats allow (see Multiplier); fails on `field` otherwise.
+void check_multiplier(const YamlMap& m, const std::string& field, Multiplier k, const Format& ifmap, const Format& filter) {
+    const std::string name(to_string(k));
+    if ((k == Multiplier::Binary || k == Multiplier::Xnor) && !filter.binary)
+        m.fail(field, "expected a binary filter format (bits: {filter: {binary: true}}) for multiplier " + name);
+    if (k == Multiplier::Xnor && !ifmap.binary)
+        m.fail(field, "expected a binary ifmap format (bits: {ifmap: {binary: true}}) for multiplier xnor");
+    if (k == Multiplier::Ternary && (filter.binary || !filter.is_signed || filter.bits < 2 || filter.zero_point != 0))
+        m.fail(field, "expected a signed filter format of at least 2 bits without zero point for multiplier ternary "
+                      "(weights -1, 0, +1), got " + to_string(filter));
+    if (k != Multiplier::Xnor && ifmap.binary)
+        m.fail(field, "expected multiplier xnor for a binary ifmap format, got " + name);
+    if ((k == Multiplier::Mac || k == Multiplier::Lut) && filter.binary)
+        m.fail(field, "expected multiplier binary or xnor for a binary filter format, got " + name);
+}
+
+SyntheticSource read_source(const YamlMap& m, const SyntheticSource& dflt) {
+    SyntheticSource s = dflt;
+    s.file = m.get_string("file", "");
+    if (!s.file.empty()) {
+        // real data: relative to the workload file; read by load_network (load_tensor_files)
+        const std::filesystem::path p = std::filesystem::path(m.file()).parent_path() / s.file;
+        if (!std::filesystem::exists(p)) m.fail("file", "expected an existing .npy file, got '" + s.file + "'");
+        s.file = p.lexically_normal().string();
+    }
+    s.distribution = m.get_enum("distribution", {"uniform", "normal", "laplace"}, dflt.distribution);
+    s.zero_fraction = m.get_double("zero_fraction", 0.0, 1.0, dflt.zero_fraction);
+    s.scale = m.get_double("scale", 1e-6, 1.0, dflt.scale);
+    s.seed = static_cast<uint64_t>(m.get_int("seed", 0, INT64_MAX, static_cast<int64_t>(dflt.seed)));
+    m.check_no_unknown_keys();
+    return s;
+}
+
+struct Defaults {
+    int batch = 1;
+    Format ifmap{8, true}, filter{8, true};
+    int psum_bits = 0;
+    Multiplier multiplier = Multiplier::Mac;
+    SyntheticSource ifmap_data, filter_data;
+};
+
+Multiplier read_multiplier(const YamlMap& m, Multiplier dflt) {
+    return parse_multiplier(m.get_enum("multiplier", {"mac", "lut", "binary", "ternary", "xnor"}, std::string(to_string(dflt))));
+}
+
+// A pool or add layer (host work): its shape and, for a pool, the window and operation. It has
+// no filters, operand formats, data or requantization, so those fields are unknown here.
+Layer read_host_layer(const YamlMap& m, Layer l) {
+    LayerShape& s = l.shape;
+    const int64_t big = 1 << 20;
+    s.C = static_cast<int>(m.get_int("C", 1, big));
+    s.H = static_cast<int>(m.get_int("H", 1, big));
+    s.W = static_cast<int>(m.get_int("W", 1, big));
+    s.M = s.G = s.C;
+    if (l.type == "pool") {
+        if (!m.has("op")) m.fail("op", "required field is missing (max or avg)");
+        l.pool_op = m.get_enum("op", {"max", "avg"}, "max");
+        s.R = static_cast<int>(m.get_int("R", 1, 64));
+        s.S = static_cast<int>(m.get_int("S", 1, 64));
+        s.U = static_cast<int>(m.get_int("stride", 1, 64));
+        s.P = static_cast<int>(m.get_int("padding", 0, 64, 0));
+        if (2 * s.P > std::min(s.R, s.S))
+            m.fail("padding", "expected at most half the pooling window (" + std::to_string(std::min(s.R, s.S) / 2) +
+                                  "), got " + std::to_string(s.P));
+        if (s.R > s.Hp()) m.fail("R", "expected R <= H + 2*padding (" + std::to_string(s.Hp()) + ")");
+        if (s.S > s.Wp()) m.fail("S", "expected S <= W + 2*padding (" + std::to_string(s.Wp()) + ")");
+    }
+    m.check_no_unknown_keys();
+    return l;
+}
+
+// Real data for a tensor of the layer from a .npy file: integer codes (the format's, held
+// centred: code - zero_point), or floats that the quantizer converts to the layer's format
+// (weights: per filter, symmetric -- or binary / ternary for those datapaths, with their alpha
+// as the filter scale; ifmaps: per tensor, symmetric, unsigned if the format is).
+void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
+    SyntheticSource& src = filter ? l.filter_data : l.ifmap_data;
+    if (src.file.empty()) return;
+    const LayerShape& s = l.shape;
+    const std::array<int, 4> want = filter ? std::array<int, 4>{s.M, s.Cg(), s.R, s.S} : std::array<int, 4>{s.N, s.C, s.H, s.W};
+    const Format& f = filter ? l.filter : l.ifmap;
+    const std::string field = std::string("data.") + (filter ? "filter" : "ifmap") + ".file";
+    auto shape_error = [&]() {
+        m.fail(field, "a tensor of shape " + std::to_string(want[0]) + "x" + std::to_string(want[1]) + "x" +
+                          std::to_string(want[2]) + "x" + std::to_string(want[3]) + " (" +
+                          (filter ? "M x C/G x R x S" : "N x C x H x W") + ") in " + src.file);
+    };
+    const NpyArray a = read_npy(src.file);
+    Tensor4 t;
+    if (a.dtype == "f4" || a.dtype == "f8") {
+        FloatTensor x = read_npy_float(src.file);
+        if (x.dim != want) shape_error();
+        QuantSpec q;
+        q.bits = f.binary ? 1 : f.bits;
+        q.is_signed = f.is_signed;
+        q.per_channel = filter;
+        if (filter && l.multiplier == Multiplier::Ternary) q.scheme = QuantScheme::Ternary;
+        if (f.binary) q.scheme = QuantScheme::Binary;
+        Quantized r;
+        try {
+            r = quantize(x, q);
+        } catch (const std::invalid_argument& e) {
+            m.fail(field, std::string("a tensor the quantizer takes: ") + e.what());
+        }
+        t = std::move(r.values);
+        if (filter) l.filter_scale = r.scale;
+        else l.ifmap_scale = r.scale.empty() ? 0.0 : r.scale.front();
+    } else {
+        t = read_npy_int(src.file);
+        if (t.dim != want) shape_error();
+        for (int32_t& v : t.data) v -= f.zero_point;  // codes -> centred values
+    }
+    for (size_t i = 0; i < t.size(); ++i)
+        if (!f.holds(t.data[i]))
+            m.fail(field, "values of format " + to_string(f) + " (codes minus the zero point in [" + std::to_string(f.min()) +
+                              ", " + std::to_string(f.max()) + "]), got " + std::to_string(t.data[i]) + " at element " +
+                              std::to_string(i) + " of " + src.file);
+    src.values = std::make_shared<const Tensor4>(std::move(t));
+}
+
+// `index` is the layer's position in the file; `mac_index` counts only the conv and fc layers
+// before it, so that the default seeds do not move when host layers are added.
+Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
+    Layer l;
+    l.name = m.get_string("name", "layer" + std::to_string(index));
+    l.type = m.get_enum("type", {"conv", "fc", "pool", "add"}, "conv");
+    LayerShape& s = l.shape;
+    const int64_t big = 1 << 20;
+    s.N = static_cast<int>(m.get_int("N", 1, 4096, d.batch));
+    if (l.on_host()) return read_host_layer(m, l);
+    s.C = static_cast<int>(m.get_int("C", 1, big));
+    s.M = static_cast<int>(m.get_int("M", 1, big));
+    if (l.type == "fc") {
+        // An FC layer over a C x H x W input: a conv whose filter covers the whole input.
+        s.H = static_cast<int>(m.get_int("H", 1, big, 1));
+        s.W = static_cast<int>(m.get_int("W", 1, big, 1));
+        s.R = s.H;
+        s.S = s.W;
+    } else {
+        s.H = static_cast<int>(m.get_int("H", 1, big));
+        s.W = static_cast<int>(m.get_int("W", 1, big));
+        s.R = static_cast<int>(m.get_int("R", 1, 64));
+        s.S = static_cast<int>(m.get_int("S", 1, 64));
+        s.U = static_cast<int>(m.get_int("stride", 1, 64, 1));
+        s.P = static_cast<int>(m.get_int("padding", 0, 64, 0));
+        s.G = static_cast<int>(m.get_int("groups", 1, big, 1));
+    }
+    if (s.C % s.G != 0) m.fail("groups", "expected a divisor of C (" + std::to_string(s.C) + ")");
+    if (s.M % s.G != 0) m.fail("groups", "expected a divisor of M (" + std::to_string(s.M) + ")");
+    if (s.R > s.Hp()) m.fail("R", "expected R <= H + 2*padding (" + std::to_string(s.Hp()) + ")");
+    if (s.S > s.Wp()) m.fail("S", "expected S <= W + 2*padding (" + std::to_string(s.Wp()) + ")");
+
+    l.ifmap = d.ifmap;
+    l.filter = d.filter;
+    l.psum_bits = d.psum_bits;
+    if (auto b = m.opt_child("bits")) read_bits(*b, l.ifmap, l.filter, l.psum_bits);
+    l.multiplier = read_multiplier(m, d.multiplier);
+    check_multiplier(m, "multiplier", l.multiplier, l.ifmap, l.filter);
+    l.ifmap_data = d.ifmap_data;
+    l.filter_data = d.filter_data;
+    // Per-layer seeds differ by default so layers do not see identical data.
+    l.ifmap_data.seed = d.ifmap_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
+    l.filter_data.seed = d.filter_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
+    if (auto dd = m.opt_child("data")) {
+        if (auto f = dd->opt_child("ifmap")) l.ifmap_data = read_source(*f, l.ifmap_data);
+        if (auto f = dd->opt_child("filter")) l.filter_data = read_source(*f, l.filter_data);
+        dd->check_no_unknown_keys();
+    }
+    load_tensor_file(m, l, false);
+    load_tensor_file(m, l, true);
+    if (auto r = m.opt_child("requant")) {
+        l.requant.enabled = true;
+        l.requant.calibrate = r->get_bool("auto", false);
+        if (!l.requant.calibrate) {
+            l.requant.multiplier = static_cast<int32_t>(r->get_int("multiplier", 1, INT32_MAX));
+            l.requant.shift = static_cast<int>(r->get_int("shift", 0, 62));
+        }
+        l.requant.relu = r->get_bool("relu", false);
+        if (auto o = r->opt_child("out")) l.requant.out = read_format(*o, l.requant.out);
+        r->check_no_unknown_keys();
+    }
+    m.check_no_unknown_keys();
+    return l;
+}
+
+}  // namespace
+
+Network select_chain(const Network& net, const std::string& sel) {
+    const Network picked = select_layers(net, sel);
+    std::vector<uint8_t> keep(net.layers.size(), 0);
+    size_t first = net.layers.size(), last = 0;
+    for (size_t i = 0; i < net.layers.size(); ++i)
+        for (const Layer& p : picked.layers)
+            if (p.name == net.layers[i].name) {
+                keep[i] = 1;
+                first = std::min(first, i);
+                last = std::max(last, i);
+            }
+    Network out = net;
+    out.layers.clear();
+    for (size_t i = 0; i < net.layers.size(); ++i)
+        if (keep[i] || (net.layers[i].on_host() && i > first && i < last)) out.layers.push_back(net.layers[i]);
+    return out;
+}
+
+Network load_network(const std::string& path) {
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
+    if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_onnx(path);
+    YamlMap root = YamlMap::load_file(path);
+    Network net;
+    net.file = path;
+    net.name = root.get_string("name");
+    root.get_string("source", "");  // free-text provenance, documented in the file
+    Defaults d;
+    if (auto dm = root.opt_child("defaults")) {
+        d.batch = static_cast<int>(dm->get_int("batch", 1, 4096, 1));
+        if (auto b = dm->opt_child("bits")) read_bits(*b, d.ifmap, d.filter, d.psum_bits);
+        d.multiplier = read_multiplier(*dm, d.multiplier);
+        if (auto dd = dm->opt_child("data")) {
+            if (auto f = dd->opt_child("ifmap")) d.ifmap_data = read_source(*f, d.ifmap_data);
+            if (auto f = dd->opt_child("filter")) d.filter_data = read_source(*f, d.filter_data);
+            dd->check_no_unknown_keys();
+        }
+        dm->check_no_unknown_keys();
+    }
+    auto layers = root.list("layers");
+    if (layers.empty()) root.fail("layers", "expected at least one layer");
+    int mac_index = 0;
+    for (size_t i = 0; i < layers.size(); ++i) {
+        net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i), mac_index));
+        mac_index += !net.layers.back().on_host();
+    }
+    root.check_no_unknown_keys();
+    return net;
+}
+
+uint64_t Layer::host_ops() const {
+    const LayerShape& s = shape;
+    if (type == "pool") return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
+    if (type == "add") return static_cast<uint64_t>(s.N) * s.C * s.H * s.W;
+    return 0;
+}
+
+Layer stored_layer(const Layer& l, int word_bits) {
+    Layer x = l;
+    if (x.ifmap.bits < word_bits && !x.value_bits_ifmap) x.value_bits_ifmap = x.ifmap.bits;
+    if (x.filter.bits < word_bits && !x.value_bits_filter) x.value_bits_filter = x.filter.bits;
+    x.ifmap.bits = std::max(x.ifmap.bits, word_bits);
+    x.filter.bits = std::max(x.filter.bits, word_bits);
+    return x;
+}
+
+Network with_batch(const Network& net, int n) {
+    Network out = net;
+    if (n > 0)
+        for (Layer& l : out.layers) l.shape.N = n;
+    return out;
+}
+
+Network with_precision(const Network& net, const std::string& preset) {
+    auto bad = [&]() -> ConfigError {
+        return ConfigError("command line", "--precision", 0, 0,
+                           "expected int8, wNaM (e.g. w4a8), lutN, lutwNaM, ternary[aM], binary[aM] or xnor (N, M in 1..16), got '" +
+                               preset + "'");
+    };
+    Multiplier kind = Multiplier::Mac;
+    std::string rest = preset;
+    auto eat = [&](const std::string& p) {
+        if (rest.rfind(p, 0) != 0) return false;
+        rest = rest.substr(p.size());
+        return true;
+    };
+    int wbits = 0, abits = 0;  // 0: unchanged
+    auto number = [&]() {
+        size_t n = 0;
+        while (n < rest.size() && std::isdigit(static_cast<unsigned char>(rest[n]))) ++n;
+        if (n == 0 || n > 2) throw bad();
+        const int v = std::stoi(rest.substr(0, n));
+        if (v < 1 || v > 16) throw bad();
+        rest = rest.substr(n);
+        return v;
+    };
+    if (preset == "int8") {
+        wbits = abits = 8;
+        rest.clear();
+    } else if (eat("lut")) {
+        kind = Multiplier::Lut;
+        if (eat("w")) {
+            wbits = number();
+            if (!eat("a")) throw bad();
+            abits = number();
+        } else {
+            wbits = abits = number();
+        }
+    } else if (eat("ternary")) {
+        kind = Multiplier::Ternary;
+        wbits = 2;
+        if (eat("a")) abits = number();
+    } else if (eat("binary")) {
+        kind = Multiplier::Binary;
+        if (eat("a")) abits = number();
+    } else if (eat("xnor")) {
+        kind = Multiplier::Xnor;
+    } else if (eat("w")) {
+        wbits = number();
+        if (!eat("a")) throw bad();
+        abits = number();
+    } else {
+        throw bad();
+    }
+    if (!rest.empty()) throw bad();
+    Network out = net;
+    for (Layer& l : out.layers) {
+        if (l.on_host()) continue;
+        l.multiplier = kind;
+        l.filter.zero_point = 0;
+        if (kind == Multiplier::Binary || kind == Multiplier::Xnor) {
+            l.filter = Format{1, true, true, 0};
+        } else {
+            l.filter.binary = false;
+            l.filter.is_signed = true;
+            if (wbits) l.filter.bits = wbits;
+        }
+        if (kind == Multiplier::Xnor) {
+            l.ifmap = Format{1, true, true, 0};
+        } else {
+            if (l.ifmap.binary) l.ifmap = Format{8, true, false, 0};
+            if (abits) l.ifmap.bits = abits, l.ifmap.zero_point = 0;
+        }
+        // synthetic ifmap zeros would be drawn as they are; binary ifmaps have none
+        if (kind == Multiplier::Xnor) l.ifmap_data.zero_fraction = 0;
+    }
+    return out;
+}
+
+Network select_layers(const Network& net, const std::string& sel) {
+    Network out = net;
+    out.layers.clear();
+    std::vector<std::string> names;
+    std::stringstream ss(sel);
+    for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
+    for (const std::string& n : names) {
+        bool found = false;
+        for (const Layer& l : net.layers) {
+            if (n == "all" || n == l.type || n == l.name) {
+                out.layers.push_back(l);
+                found = true;
+            }
+        }
+        if (!found) throw ConfigError("command line", "--layers", 0, 0,
+                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
+    }
+    return out;
+}
+
+}  // namespace dfsim

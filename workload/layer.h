@@ -1,0 +1,123 @@
+// The shape of a conv/FC layer, its operand formats, output requantization and data source,
+// the pool and residual-add layers that run on the host, and a network (list of layers) loaded
+// from a workload YAML file.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/tensor.h"
+#include "quant/format.h"
+
+namespace dfsim {
+
+// Conv layer shape (Sze et al. notation). An FC layer is a conv with R=H, S=W, E=F=1.
+struct LayerShape {
+    int N = 1;        // batch
+    int C = 1;        // input channels (total, over all groups)
+    int H = 1, W = 1; // ifmap height/width (unpadded)
+    int M = 1;        // output channels (filters, total over all groups)
+    int R = 1, S = 1; // filter height/width
+    int U = 1;        // stride
+    int P = 0;        // zero padding on each side (rows and columns)
+    int G = 1;        // groups: each group sees C/G input channels and produces M/G outputs
+
+    int Cg() const { return C / G; }
+    int Mg() const { return M / G; }
+    int Hp() const { return H + 2 * P; }
+    int Wp() const { return W + 2 * P; }
+    int E() const { return (Hp() - R) / U + 1; }  // output height
+    int F() const { return (Wp() - S) / U + 1; }  // output width
+    uint64_t macs() const {
+        return static_cast<uint64_t>(N) * M * E() * F() * Cg() * R * S;
+    }
+    uint64_t filter_words() const { return static_cast<uint64_t>(M) * Cg() * R * S; }
+    bool operator==(const LayerShape&) const = default;
+};
+
+// A synthetic tensor generator. Exactly round(zero_fraction * size) elements are zero
+// (positions chosen at random); the rest are drawn from `distribution` and are never zero.
+// Or, when `values` is set, the tensor itself (read from a .npy file or an ONNX initializer at
+// load time, already in the layer's format and centred); `file` names where it came from.
+struct SyntheticSource {
+    std::string distribution = "uniform";  // uniform | normal | laplace
+    double zero_fraction = 0.0;            // [0, 1]
+    double scale = 0.25;                   // normal/laplace: std-dev as a fraction of the max magnitude
+    uint64_t seed = 1;
+    std::string file;                      // .npy / .onnx the values came from ("" = synthetic)
+    std::shared_ptr<const Tensor4> values; // real data (shape checked against the layer at load)
+    bool operator==(const SyntheticSource&) const = default;
+};
+
+// A layer. conv and fc layers run on the accelerator. pool and add layers are host work: they
+// are never simulated, only their operations are counted (host_ops). A host layer keeps its
+// per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
+// has an R x S window with stride U and padding P, an add has R = S = 1.
+struct Layer {
+    std::string name;
+    std::string type = "conv";  // conv | fc (accelerator) | pool | add (host)
+    std::string pool_op = "max";  // pool layers: max | avg
+    LayerShape shape;
+    Format ifmap{8, true};
+    Format filter{8, true};
+    int psum_bits = 0;  // psum storage width for this layer (0: the architecture's pe.psum_bits)
+    Multiplier multiplier = Multiplier::Mac;
+    Requant requant;
+    SyntheticSource ifmap_data;
+    SyntheticSource filter_data;
+    std::vector<int32_t> bias;          // empty, or one per output channel, added to the accumulator by the output unit
+    std::vector<double> filter_scale;   // real value of one filter step, per output channel (empty: unknown / 1)
+    double ifmap_scale = 0.0;           // real value of one ifmap step (0: unknown)
+    // Set by stored_layer when it widens the storage: the operands' own widths (0: not widened).
+    int value_bits_ifmap = 0, value_bits_filter = 0;
+    // The operand formats of the values (the storage formats narrowed back to the values' widths).
+    Format ifmap_values() const { Format f = ifmap; if (value_bits_ifmap) f.bits = value_bits_ifmap; return f; }
+    Format filter_values() const { Format f = filter; if (value_bits_filter) f.bits = value_bits_filter; return f; }
+    bool on_host() const { return type == "pool" || type == "add"; }
+    // Operations of a host layer: a pool's N*C*E*F*R*S comparisons (max) or adds (avg), an
+    // add's N*C*H*W adds (two tensors of the layer's shape, element by element); 0 otherwise.
+    uint64_t host_ops() const;
+    bool operator==(const Layer&) const = default;
+};
+
+struct Network {
+    std::string name;
+    std::string file;  // where it was loaded from
+    std::vector<Layer> layers;
+    // What the loader assumed or left out (an ONNX model's symbolic batch, a final Softmax, ...),
+    // one sentence each; `dfsim run` prints them on stderr.
+    std::vector<std::string> notes;
+};
+
+// The layer as stored on an architecture whose words are `word_bits` wide (0: unchanged):
+// ifmap and filter storage widens, the values' formats (and so the data) do not change.
+Layer stored_layer(const Layer& l, int word_bits);
+// The network at batch size n (n = 0: unchanged).
+Network with_batch(const Network& net, int n);
+
+// Sets the precision of every accelerator layer (host layers untouched) to a preset:
+//   wNaM      multiplier mac, N-bit signed weights, M-bit ifmaps (signedness kept); int8 = w8a8
+//   lutN      multiplier lut, N-bit weights and ifmaps (lutwNaM for different widths)
+//   ternary   multiplier ternary, 2-bit weights (-1, 0, +1); ternaryaM also sets M-bit ifmaps
+//   binary    multiplier binary, binary weights; binaryaM also sets M-bit ifmaps
+//   xnor      multiplier xnor, binary weights and ifmaps
+// Throws ConfigError (field --precision) for anything else.
+Network with_precision(const Network& net, const std::string& preset);
+
+// Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
+// comma-separated list of types and names (in the network's order per entry). Throws
+// ConfigError (field --layers) for an entry that matches nothing.
+Network select_layers(const Network& net, const std::string& sel);
+
+// As select_layers, plus every host layer (pool, add) between the first and the last layer
+// selected, in the network's order: what a chained run needs between its layers.
+Network select_chain(const Network& net, const std::string& sel);
+
+// Loads and validates a workload file (YAML, a SCALE-Sim topology if it ends in .csv: see
+// workload/formats/scalesim.h, or an ONNX model if it ends in .onnx: see workload/formats/onnx.h); throws
+// ConfigError.
+Network load_network(const std::string& path);
+
+}  // namespace dfsim
