@@ -35,6 +35,12 @@ constexpr std::string_view to_string(Level l) {
     return "?";
 }
 
+// The timing fidelity of a run: pass-level (a pass's duration computed when it starts, from
+// resource calendars: fast) or cycle-level (the array, its networks and the buffer's banks
+// stepped cycle by cycle: stalls emerge from the modelled hardware).
+enum class Timing : uint8_t { Pass, Cycle };
+constexpr std::string_view to_string(Timing t) { return t == Timing::Pass ? "pass" : "cycle"; }
+
 struct ReadWrite {
     uint64_t reads = 0;   // words
     uint64_t writes = 0;  // words

@@ -5,17 +5,22 @@ namespace dfsim::hw {
 using namespace sc_core;
 
 Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Program& program,
-                         DramImage& image, sc_trace_file* trace, uint32_t trace_layer)
+                         DramImage& image, sc_trace_file* trace, uint32_t trace_layer, Timing timing)
     : sc_module(name), m_arch(arch), m_program(program),
       m_period(1e6 / arch.clock_mhz, SC_PS), m_glb(arch.glb, program.slots),
       m_state(program.ops.size(), 0), m_reads(program.ops.size(), {-1, -1, -1}),
       m_writes(program.ops.size(), {-1, -1, -1}) {
     m_dram = std::make_unique<Dram>("dram", arch.dram, m_period, image, m_glb, m_counts);
-    m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
-    m_array->set_datapath(program.datapath);
-    if (trace) {
-        m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
+    if (trace) m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
+    if (timing == Timing::Pass) {
+        m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
+        m_array->set_datapath(program.datapath);
         m_array->set_tracer(m_tracer.get());
+    } else {
+        m_banks = std::make_unique<GlbBanks>(arch.glb, program.slots);
+        m_cycle = std::make_unique<CycleArray>("pe_array", arch, m_period, m_glb, *m_banks, m_counts);
+        m_cycle->set_datapath(program.datapath);
+        m_cycle->set_tracer(m_tracer.get());
     }
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
@@ -35,6 +40,16 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     }
     SC_METHOD(issue);
     sensitive << m_kick;  // initialized: runs once at time zero
+}
+
+void Accelerator::start_pass(const Op& op, std::function<void()> done) {
+    if (m_array) {
+        if (op.kind == Op::Kind::Pass) m_array->start(op.pass, std::move(done));
+        else m_array->start(op.grid, std::move(done));
+    } else {
+        if (op.kind == Op::Kind::Pass) m_cycle->start(op.pass, std::move(done));
+        else m_cycle->start(op.grid, std::move(done));
+    }
 }
 
 uint64_t Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
@@ -91,7 +106,7 @@ void Accelerator::issue() {
             }
             progress = true;
         }
-        if (m_next_pass < ops.size() && !m_array->busy() && ready(m_next_pass)) {
+        if (m_next_pass < ops.size() && !array_busy() && ready(m_next_pass)) {
             size_t i = m_next_pass++;
             m_state[i] = 1;
             if (m_tracer) {
@@ -99,10 +114,7 @@ void Accelerator::issue() {
                 m_tracer->pass_started(m_passes_started);
             }
             ++m_passes_started;
-            if (ops[i].kind == Op::Kind::Pass)
-                m_array->start(ops[i].pass, [this, i] { complete(i); });
-            else
-                m_array->start(ops[i].grid, [this, i] { complete(i); });
+            start_pass(ops[i], [this, i] { complete(i); });
             progress = true;
         }
     }

@@ -10,6 +10,8 @@
 
 #include "config/arch.h"
 #include "base/types.h"
+#include "hw/cycle/cycle_array.h"
+#include "hw/cycle/glb_banks.h"
 #include "hw/dram.h"
 #include "hw/global_buffer.h"
 #include "hw/pe_array.h"
@@ -24,7 +26,8 @@ public:
     // Throws CapacityError if the program's slots do not fit the global buffer. With a trace
     // file, the activity is traced into it (hw/trace.h), with ctrl.layer = trace_layer.
     Accelerator(sc_core::sc_module_name name, const ArchParams& arch, const Program& program,
-                DramImage& image, sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0);
+                DramImage& image, sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0,
+                Timing timing = Timing::Pass);
     bool finished() const { return m_done_count == m_program.ops.size(); }
     uint64_t end_cycle() const { return m_end_cycle; }
     const ActionCounts& counts() const { return m_counts; }
@@ -35,6 +38,8 @@ private:
     void issue();  // SC_METHOD
     void complete(size_t op);
     bool conflicts(size_t a, size_t b) const;
+    bool array_busy() const { return m_array ? m_array->busy() : m_cycle->busy(); }
+    void start_pass(const Op& op, std::function<void()> done);
     uint64_t now_cycle() const;
 
     ArchParams m_arch;
@@ -43,7 +48,9 @@ private:
     ActionCounts m_counts;
     GlobalBuffer m_glb;
     std::unique_ptr<Dram> m_dram;
-    std::unique_ptr<PeArray> m_array;
+    std::unique_ptr<GlbBanks> m_banks;
+    std::unique_ptr<PeArray> m_array;        // Timing::Pass
+    std::unique_ptr<CycleArray> m_cycle;     // Timing::Cycle
     std::unique_ptr<Tracer> m_tracer;  // only when tracing
     sc_core::sc_event m_kick;
     std::vector<uint8_t> m_state;  // 0 waiting, 1 running, 2 done

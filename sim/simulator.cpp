@@ -153,7 +153,8 @@ LayerResult host_result(const Layer& l) {
 
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
-                            bool check_output, bool keep_output, const Tensor4* reference, VcdTrace* trace) {
+                            bool check_output, bool keep_output, const Tensor4* reference, VcdTrace* trace,
+                            Timing timing) {
     DFSIM_ASSERT(!l.on_host(), "host layer " + l.name + " given to the accelerator");
     auto t0 = std::chrono::steady_clock::now();
     const LayerShape& s = l.shape;
@@ -189,10 +190,11 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     fresh_systemc_context();
     {
         sc_core::sc_trace_file* tf = trace ? trace->begin_layer(a) : nullptr;
-        hw::Accelerator acc("accelerator", a, prog, image, tf, trace ? trace->layer_number() : 0);
+        hw::Accelerator acc("accelerator", a, prog, image, tf, trace ? trace->layer_number() : 0, timing);
         sc_core::sc_start();
         DFSIM_ASSERT(acc.finished(), "simulation ended with operations outstanding (deadlock)");
         r.cycles = acc.end_cycle();
+        r.timing = timing;
         r.counts = acc.counts();
         r.dram_busy_cycles = acc.dram_busy_cycles();
         if (trace) trace->end_layer(r.cycles);
@@ -250,7 +252,7 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
         throw ConfigError(opt.pinned->file, "dataflow", 0, 0,
                           "mappings for '" + opt.pinned->dataflow + "' cannot run on dataflow '" + opt.dataflow + "'");
     auto m = pin ? df.parse_mapping(*pin, ls, ad) : df.choose_mapping(ls, ad, t, opt.objective);
-    return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference, opt.trace);
+    return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference, opt.trace, opt.timing);
 }
 
 LayerResult NetworkResult::total() const {

@@ -42,6 +42,7 @@ struct RunOptions {
     // applied on the host in between), not synthetic data; see simulate_network.
     bool chained = false;
     VcdTrace* trace = nullptr;  // --trace: each simulated layer's waveform is appended to it
+    Timing timing = Timing::Pass;  // --timing: pass-level or cycle-level model of the array
 };
 
 struct LayerResult {
@@ -52,6 +53,7 @@ struct LayerResult {
     std::string mapping;       // one-line summary (a host layer: its operation)
     std::string loop_nest;
     uint64_t cycles = 0;       // simulated
+    Timing timing = Timing::Pass;  // the model that produced `cycles`
     uint64_t estimated_cycles = 0;  // analytical model
     double estimated_energy = 0;
     ActionCounts counts;
@@ -111,7 +113,8 @@ void check_layer_data(const Layer& l, const LayerData& data);
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
                             bool check_output, bool keep_output = false,
-                            const Tensor4* reference = nullptr, VcdTrace* trace = nullptr);
+                            const Tensor4* reference = nullptr, VcdTrace* trace = nullptr,
+                            Timing timing = Timing::Pass);
 // Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
 // (made here from the layer's synthetic sources when null; a `requant: auto` layer makes its
