@@ -97,6 +97,9 @@ int run_main(int argc, char** argv) {
     std::string mapping_file;
     run->add_option("--mapping", mapping_file, "YAML file of pinned mappings by layer (run as given; others mapped)");
     run->add_flag("--no-check", no_check, "skip the comparison with the reference convolution");
+    std::string timing = "pass";
+    run->add_option("--timing", timing, "pass (pass-level timing, fast) or cycle (cycle-level engine)")
+        ->capture_default_str()->check(CLI::IsMember({"pass", "cycle"}));
     run->add_flag("--chained", chained,
                   "each layer runs on the previous layer's requantized output (pools on the host), not synthetic data");
     std::string trace_out;
@@ -357,6 +360,7 @@ int run_main(int argc, char** argv) {
         opt.check_output = !no_check;
         opt.chained = chained;
         opt.seed_offset = seed;
+        opt.timing = timing == "cycle" ? Timing::Cycle : Timing::Pass;
         find_dataflow(opt.dataflow);
         PinnedMappings pinned;
         if (!mapping_file.empty()) {
