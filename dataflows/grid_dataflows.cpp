@@ -171,9 +171,7 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
     const LayerShape& s = l.shape;
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
         for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
-            hw::Op op;
-            op.kind = hw::Op::Kind::Grid;
-            hw::GridPass& g = op.grid;
+            hw::GridPass g;
             g.mode = is_reduce(m.variant) ? hw::GridPass::Mode::Reduce : hw::GridPass::Mode::Output;
             g.weights_in_rf = m.variant == GridVariant::Ws;
             g.forward_ifmap = m.variant == GridVariant::OsA && s.U == 1;
@@ -190,7 +188,7 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
             g.m_abs0 = st.g * s.Mg() + st.M0;
             g.ifmap_bits = l.ifmap.bits;
             g.filter_bits = l.filter.bits;
-            out.push_back(std::move(op));
+            out.push_back(hw::Op{g});
         });
     });
 }

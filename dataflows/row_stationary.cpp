@@ -131,9 +131,7 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
     const LayerShape& s = l.shape;
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
         for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
-            hw::Op op;
-            op.kind = hw::Op::Kind::Pass;
-            hw::RowPass& rp = op.pass;
+            hw::RowPass rp;
             rp.ifmap_slot = ids.ifmap;
             rp.filter_slot = ids.filter;
             rp.psum_slot = ids.psum;
@@ -153,7 +151,7 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
             rp.ifmap_bits = l.ifmap.bits;
             rp.filter_bits = l.filter.bits;
             rp.sets = make_sets(a, m, pi);
-            out.push_back(std::move(op));
+            out.push_back(hw::Op{std::move(rp)});
         });
     });
 }

@@ -19,22 +19,20 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     }
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
-        switch (op.kind) {
-            case Op::Kind::Load:
-            case Op::Kind::Shape: m_writes[i][0] = op.slot; break;
-            case Op::Kind::Store: m_reads[i][0] = op.slot; break;
-            case Op::Kind::Pass:
-                m_reads[i] = {op.pass.ifmap_slot, op.pass.filter_slot, op.pass.psum_slot};
-                m_writes[i][0] = op.pass.psum_slot;
-                break;
-            case Op::Kind::Grid:
-                m_reads[i] = {op.grid.ifmap_slot, op.grid.filter_slot, op.grid.psum_slot};
-                m_writes[i][0] = op.grid.psum_slot;
-                break;
-        }
+        if (const Load* ld = op.as<Load>()) m_writes[i][0] = ld->slot;
+        else if (const Shape* sh = op.as<Shape>()) m_writes[i][0] = sh->slot;
+        else if (const Store* st = op.as<Store>()) m_reads[i][0] = st->slot;
+        else if (const RowPass* rp = op.as<RowPass>()) read_write_slots(i, *rp);
+        else if (const GridPass* gp = op.as<GridPass>()) read_write_slots(i, *gp);
     }
     SC_METHOD(issue);
     sensitive << m_kick;  // initialized: runs once at time zero
+}
+
+template <typename Pass>
+void Accelerator::read_write_slots(size_t i, const Pass& p) {
+    m_reads[i] = {p.ifmap_slot, p.filter_slot, p.psum_slot};
+    m_writes[i][0] = p.psum_slot;
 }
 
 uint64_t Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
@@ -82,11 +80,13 @@ void Accelerator::issue() {
             size_t i = m_next_dma++;
             m_state[i] = 1;
             if (m_tracer) m_tracer->op_started();
-            if (ops[i].kind == Op::Kind::Shape) {
-                m_glb.shape(ops[i].slot, ops[i].box);
+            const auto done = [this, i] { complete(i); };
+            if (const Shape* sh = ops[i].as<Shape>()) {
+                m_glb.shape(sh->slot, sh->dims);
                 complete(i);
             } else {
-                const auto channel = m_dram->request(ops[i], [this, i] { complete(i); });
+                const Load* ld = ops[i].as<Load>();
+                const auto channel = ld ? m_dram->request(*ld, done) : m_dram->request(*ops[i].as<Store>(), done);
                 if (m_tracer) m_tracer->dram_transfer(channel.first, channel.second, static_cast<uint32_t>(i));
             }
             progress = true;
@@ -99,10 +99,8 @@ void Accelerator::issue() {
                 m_tracer->pass_started(m_passes_started);
             }
             ++m_passes_started;
-            if (ops[i].kind == Op::Kind::Pass)
-                m_array->start(ops[i].pass, [this, i] { complete(i); });
-            else
-                m_array->start(ops[i].grid, [this, i] { complete(i); });
+            if (const RowPass* rp = ops[i].as<RowPass>()) m_array->start(*rp, [this, i] { complete(i); });
+            else m_array->start(*ops[i].as<GridPass>(), [this, i] { complete(i); });
             progress = true;
         }
     }

@@ -35,6 +35,8 @@ private:
     void issue();  // SC_METHOD
     void complete(size_t op);
     bool conflicts(size_t a, size_t b) const;
+    template <typename Pass>
+    void read_write_slots(size_t i, const Pass& p);
     uint64_t now_cycle() const;
 
     ArchParams m_arch;

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "workload/layer.h"
@@ -111,15 +112,27 @@ struct GridPass {
     int ifmap_bits = 8, filter_bits = 8;
 };
 
-struct Op {
-    enum class Kind : uint8_t { Load, Store, Shape, Pass, Grid };
-    Kind kind = Kind::Pass;
-    int slot = -1;             // Load/Store/Shape
+// A DMA transfer between a box of a DRAM tensor and a buffer slot.
+struct Transfer {
+    int slot = -1;
     DramTensor tensor = DramTensor::Ifmap;
-    Box box;                   // Load/Store: DRAM region; Shape: the tile's dims (zero-filled)
-    RowPass pass;              // Pass
-    GridPass grid;             // Grid
-    bool on_array() const { return kind == Kind::Pass || kind == Kind::Grid; }
+    Box box;  // the DRAM region
+};
+struct Load : Transfer {};   // DRAM -> slot: the slot's tile takes the box's dims
+struct Store : Transfer {};  // slot -> DRAM: the slot's tile has the box's dims
+
+// Gives a slot a zero-filled tile of these dims (a psum tile that starts from zero).
+struct Shape {
+    int slot = -1;
+    std::array<int, 4> dims{1, 1, 1, 1};
+};
+
+// One operation of a program: exactly one of a DMA transfer, a tile shape or an array pass.
+struct Op {
+    std::variant<Load, Store, Shape, RowPass, GridPass> payload;
+    template <typename T>
+    const T* as() const { return std::get_if<T>(&payload); }
+    bool on_array() const { return as<RowPass>() != nullptr || as<GridPass>() != nullptr; }
 };
 
 struct Program {
