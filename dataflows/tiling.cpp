@@ -131,6 +131,7 @@ hw::Program build_tiled_program(
     const LayerShape& s = l.shape;
     const int copies = t.double_buffer ? 2 : 1;
     hw::Program prog;
+    prog.layer = hw::layer_params(l);
     for (int c = 0; c < copies; ++c) {
         const std::string sfx = copies > 1 ? std::to_string(c) : "";
         prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});

@@ -12,7 +12,7 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
       m_writes(program.ops.size(), {-1, -1, -1}) {
     m_dram = std::make_unique<Dram>("dram", arch.dram, m_period, image, m_glb, m_counts);
     m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
-    m_array->set_datapath(program.datapath);
+    m_array->set_layer(program.layer, program.datapath);
     if (trace) {
         m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
         m_array->set_tracer(m_tracer.get());
