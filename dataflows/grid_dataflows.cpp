@@ -132,31 +132,31 @@ void GridDataflow::for_each_pass(const Layer& l, const GridMapping& m, const Til
                                  const std::function<void(const GridPassInfo&)>& pass, bool collapse_images) {
     const LayerShape& s = l.shape;
     if (is_reduce(m.variant)) {
-        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
-            for (int cb0 = 0; cb0 < st.Ct; cb0 += m.cp)
+        for (int m0 = 0; m0 < st.Mt; m0 += m.mp)
+            for (int c0 = 0; c0 < st.Ct; c0 += m.cp)
                 for (int r0 = 0; r0 < s.R; r0 += m.rp) {
                     GridPassInfo pi;
-                    pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
-                    pi.cb0 = cb0, pi.n_c = std::min(m.cp, st.Ct - cb0);
-                    pi.r0 = r0, pi.n_r = std::min(m.rp, s.R - r0);
-                    pi.n0 = 0, pi.n_n = st.Nt;  // weights serve every image of the tile
-                    pi.e0 = st.E0, pi.n_e = st.Et, pi.psum_e0 = 0, pi.f0 = 0, pi.n_f = s.F();
-                    pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
-                    pi.final_out = st.last_c && cb0 + m.cp >= st.Ct && r0 + m.rp >= s.R;
+                    pi.m0 = m0, pi.m_count = std::min(m.mp, st.Mt - m0);
+                    pi.c0 = c0, pi.c_count = std::min(m.cp, st.Ct - c0);
+                    pi.r0 = r0, pi.r_count = std::min(m.rp, s.R - r0);
+                    pi.n0 = 0, pi.n_count = st.Nt;  // weights serve every image of the tile
+                    pi.e0 = st.E0, pi.e_count = st.Et, pi.psum_e0 = 0, pi.f0 = 0, pi.f_count = s.F();
+                    pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
+                    pi.final_out = st.last_c && c0 + m.cp >= st.Ct && r0 + m.rp >= s.R;
                     pass(pi);
                 }
     } else {
         for (int img = 0; img < (collapse_images ? 1 : st.Nt); ++img)
-        for (int mb0 = 0; mb0 < st.Mt; mb0 += m.mp)
+        for (int m0 = 0; m0 < st.Mt; m0 += m.mp)
             for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep)
                 for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
                     GridPassInfo pi;
-                    pi.n0 = img, pi.n_n = 1;
+                    pi.n0 = img, pi.n_count = 1;
                     pi.repeat = collapse_images ? st.Nt : 1;
-                    pi.mb0 = mb0, pi.n_m = std::min(m.mp, st.Mt - mb0);
-                    pi.cb0 = 0, pi.n_c = st.Ct, pi.r0 = 0, pi.n_r = s.R;
-                    pi.e0 = e0, pi.n_e = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
-                    pi.f0 = f0, pi.n_f = std::min(m.fp, s.F() - f0);
+                    pi.m0 = m0, pi.m_count = std::min(m.mp, st.Mt - m0);
+                    pi.c0 = 0, pi.c_count = st.Ct, pi.r0 = 0, pi.r_count = s.R;
+                    pi.e0 = e0, pi.e_count = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
+                    pi.f0 = f0, pi.f_count = std::min(m.fp, s.F() - f0);
                     pi.psum_in = !st.first_c;
                     pi.final_out = st.last_c;
                     pass(pi);
@@ -171,26 +171,33 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
     const LayerShape& s = l.shape;
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
         for_each_pass(l, m, st, [&](const GridPassInfo& pi) {
-            hw::Op op;
-            op.kind = hw::Op::Kind::Grid;
-            hw::GridPass& g = op.grid;
-            g.mode = is_reduce(m.variant) ? hw::GridPass::Mode::Reduce : hw::GridPass::Mode::Output;
-            g.weights_in_rf = m.variant == GridVariant::Ws;
-            g.forward_ifmap = m.variant == GridVariant::OsA && s.U == 1;
+            hw::GridPass g;
             g.ifmap_slot = ids.ifmap, g.filter_slot = ids.filter, g.psum_slot = ids.psum;
-            g.m0 = pi.mb0, g.Mp = pi.n_m, g.c0 = pi.cb0, g.Cp = pi.n_c, g.r0 = pi.r0, g.Rp = pi.n_r;
-            g.n0 = pi.n0, g.Np = pi.n_n;
-            g.e0 = pi.e0, g.Ep = pi.n_e, g.psum_e0 = pi.psum_e0, g.f0 = pi.f0, g.Fp = pi.n_f;
-            g.p = m.variant == GridVariant::Ws ? m.p : 1;
-            g.S = s.S, g.U = s.U, g.P = s.P, g.H = s.H, g.W = s.W;
             g.ifmap_row0 = st.row_lo;
+            g.m_abs0 = st.g * s.Mg() + st.M0;
+            g.n0 = pi.n0, g.n_count = pi.n_count;
+            g.r0 = pi.r0, g.r_count = pi.r_count;
+            g.e0 = pi.e0, g.e_count = pi.e_count, g.psum_e0 = pi.psum_e0;
             g.psum_in = pi.psum_in;
             g.final_out = pi.final_out;
-            g.requant = l.requant;
-            g.m_abs0 = st.g * s.Mg() + st.M0;
-            g.ifmap_bits = l.ifmap.bits;
-            g.filter_bits = l.filter.bits;
-            out.push_back(std::move(op));
+            g.m0 = pi.m0, g.m_count = pi.m_count;
+            g.c0 = pi.c0, g.c_count = pi.c_count;
+            g.f0 = pi.f0, g.f_count = pi.f_count;
+            switch (m.variant) {  // the PE placement: rows and columns from PE (0, 0)
+                case GridVariant::Ws: g.mode = hw::ReduceMode{hw::WeightSource::RegisterFile, m.p}; break;
+                case GridVariant::Nlr: g.mode = hw::ReduceMode{hw::WeightSource::BufferUnicast, 1}; break;
+                case GridVariant::OsA:  // PE rows <- output rows, columns <- output columns
+                    g.mode = hw::OutputMode{s.U == 1 ? hw::IfmapDelivery::NeighbourForward : hw::IfmapDelivery::Bus,
+                                            pi.f_count};
+                    break;
+                case GridVariant::OsB:  // PE rows <- filters, columns <- pixels
+                    g.mode = hw::OutputMode{hw::IfmapDelivery::Bus, pi.e_count * pi.f_count};
+                    break;
+                case GridVariant::OsC:  // one output per PE, row by row over the whole array
+                    g.mode = hw::OutputMode{hw::IfmapDelivery::Bus, a.cols};
+                    break;
+            }
+            out.push_back(hw::Op{g});
         });
     });
 }
@@ -217,22 +224,22 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
     auto pass_counts = [&](const GridPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
         ActionCounts c;
         auto& A = c.acc;
-        const uint64_t Mp = static_cast<uint64_t>(pi.n_m), Cp = static_cast<uint64_t>(pi.n_c);
-        const uint64_t Ep = static_cast<uint64_t>(pi.n_e), Fp = static_cast<uint64_t>(pi.n_f);
-        const uint64_t Np = static_cast<uint64_t>(pi.n_n);
-        const uint64_t n_rows_per_c = Np * Ep * static_cast<uint64_t>(pi.n_r);
+        const uint64_t Mp = static_cast<uint64_t>(pi.m_count), Cp = static_cast<uint64_t>(pi.c_count);
+        const uint64_t Ep = static_cast<uint64_t>(pi.e_count), Fp = static_cast<uint64_t>(pi.f_count);
+        const uint64_t Np = static_cast<uint64_t>(pi.n_count);
+        const uint64_t n_rows_per_c = Np * Ep * static_cast<uint64_t>(pi.r_count);
         uint64_t real_rows_per_c = 0;
-        for (int e = pi.e0; e < pi.e0 + pi.n_e; ++e)
-            for (int r = pi.r0; r < pi.r0 + pi.n_r; ++r) real_rows_per_c += Np * real_row(e * U + r);
+        for (int e = pi.e0; e < pi.e0 + pi.e_count; ++e)
+            for (int r = pi.r0; r < pi.r0 + pi.r_count; ++r) real_rows_per_c += Np * real_row(e * U + r);
         uint64_t window_real = 0;  // real words in the windows of one row (all output columns)
-        for (int f = pi.f0; f < pi.f0 + pi.n_f; ++f)
+        for (int f = pi.f0; f < pi.f0 + pi.f_count; ++f)
             for (int k = 0; k < S; ++k) window_real += real_col(f * U + k);
         const uint64_t window_words = Fp * S;
         uint64_t bus_real = window_real, bus_words = window_words, fwd_words = 0;
         if (fwd) {
             bus_real = 0;
-            for (int f = pi.f0; f < pi.f0 + pi.n_f; ++f) bus_real += real_col(f * U);
-            for (int k = 1; k < S; ++k) bus_real += real_col((pi.f0 + pi.n_f - 1) * U + k);
+            for (int f = pi.f0; f < pi.f0 + pi.f_count; ++f) bus_real += real_col(f * U);
+            for (int k = 1; k < S; ++k) bus_real += real_col((pi.f0 + pi.f_count - 1) * U + k);
             bus_words = Fp + S - 1;
             fwd_words = (Fp - 1) * (S - 1);
         }
@@ -241,7 +248,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         const uint64_t macs = Mp * rows * S * Fp;
         const uint64_t gated = Mp * (real_rows * (window_words - window_real) + (rows - real_rows) * window_words);
         const int p = ws ? m.p : 1;
-        const uint64_t n_cols = static_cast<uint64_t>(ceil_div(pi.n_m, p));
+        const uint64_t n_cols = static_cast<uint64_t>(ceil_div(pi.m_count, p));
         const uint64_t fanout = reduce ? n_cols : Mp;
         c.macs = macs;
         c.gated_macs = gated;
@@ -255,7 +262,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         A.at(Level::Glb, DataType::Ifmap).reads += real_rows * bus_real;
         A.at(Level::Noc, DataType::Ifmap).writes += rows * (bus_words + fwd_words * Mp);
         A.at(Level::Noc, DataType::Ifmap).reads += rows * (bus_words * fanout + fwd_words * Mp);
-        const uint64_t fwords = Mp * Cp * static_cast<uint64_t>(pi.n_r) * S;
+        const uint64_t fwords = Mp * Cp * static_cast<uint64_t>(pi.r_count) * S;
         const uint64_t filter_reads = nlr ? macs : fwords;
         A.at(Level::Glb, DataType::Filter).reads += filter_reads;
         A.at(Level::Noc, DataType::Filter).writes += filter_reads;
@@ -263,7 +270,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         A.at(Level::Noc, DataType::Filter).reads += filter_deliveries;
         if (!nlr) A.at(Level::Rf, DataType::Filter).writes += filter_deliveries;
         const uint64_t pin = pi.psum_in ? 1 : 0;
-        const uint64_t n = Cp * static_cast<uint64_t>(pi.n_r);  // reduce: chain length
+        const uint64_t n = Cp * static_cast<uint64_t>(pi.r_count);  // reduce: chain length
         const uint64_t outs = Mp * pixels;
         if (ws) {
             const uint64_t in = (n - 1 + pin) * outs;
@@ -299,7 +306,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
         const uint64_t ob = pi.final_out ? static_cast<uint64_t>(out_bits) : pb;
         uint64_t cycles = 0;
         if (ws) {
-            const uint64_t pm = static_cast<uint64_t>(std::min(m.p, pi.n_m));
+            const uint64_t pm = static_cast<uint64_t>(std::min(m.p, pi.m_count));
             const uint64_t t_filt = bus_cycles(fwords * fb, std::min<int>(a.noc.filter_bus_bits, static_cast<int>(glb_bpc)));
             const uint64_t hop = pm + bus_cycles(pm * pb, a.noc.psum_link_bits);
             // without room for two pixels' psums a PE waits for its send before the next pixel
@@ -316,7 +323,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
                 ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
             cycles = pixels * S * per_step + depth + red + 1;
         } else {
-            const uint64_t groups = Cp * static_cast<uint64_t>(pi.n_r);
+            const uint64_t groups = Cp * static_cast<uint64_t>(pi.r_count);
             const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(Np * Ep * bus_words * ib, a.noc.ifmap_bus_bits),
                                                  bus_cycles(Mp * S * fb, a.noc.filter_bus_bits),
                                                  bus_cycles(Np * Ep * bus_real * ib + Mp * S * fb, static_cast<int>(glb_bpc))});
@@ -330,7 +337,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
     return estimate_tiled<Key, GridPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const GridPassInfo& pi) {
-            return Key{pi.n_m, pi.n_c, pi.r0, pi.n_r, pi.e0, pi.n_e, pi.f0, pi.n_f, pi.n_n, pi.psum_in, pi.final_out};
+            return Key{pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.e0, pi.e_count, pi.f0, pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
         },
         pass_counts);
 }

@@ -36,10 +36,10 @@ struct GridMapping final : Mapping, GlbTiling {
 
 // One pass as the mapping defines it (shared by the program builder and the analytical model).
 struct GridPassInfo {
-    int mb0 = 0, n_m = 1, cb0 = 0, n_c = 1, r0 = 0, n_r = 1;
-    int n0 = 0, n_n = 1;  // images (within the tile)
+    int m0 = 0, m_count = 1, c0 = 0, c_count = 1, r0 = 0, r_count = 1;
+    int n0 = 0, n_count = 1;  // images (within the tile)
     int repeat = 1;       // collapsed walk: the pass stands for this many images' passes
-    int e0 = 0, n_e = 1, psum_e0 = 0, f0 = 0, n_f = 1;
+    int e0 = 0, e_count = 1, psum_e0 = 0, f0 = 0, f_count = 1;
     bool psum_in = false, final_out = false;
 };
 

@@ -69,23 +69,23 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
                                   const std::function<void(const RsPassInfo&)>& pass, bool collapse_images) {
     const int images = collapse_images ? std::min(st.Nt, 2) : st.Nt;
     const LayerShape& s = l.shape;
-    for (int mb0 = 0; mb0 < st.Mt; mb0 += m.p * m.t)
-        for (int cb0 = 0; cb0 < st.Ct; cb0 += m.q * m.r)
+    for (int m0 = 0; m0 < st.Mt; m0 += m.p * m.t)
+        for (int c0 = 0; c0 < st.Ct; c0 += m.q * m.r)
             for (int r0 = 0; r0 < s.R; r0 += m.h)
                 for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
                 for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
                     RsPassInfo pi;
-                    pi.n = st.n + img, pi.g = st.g, pi.n_local = img;
+                    pi.n0 = img;
                     pi.repeat = collapse_images && img == 1 ? st.Nt - 1 : 1;
-                    pi.e_abs0 = e0;
-                    pi.e_cnt = std::min(m.e, st.E0 + st.Et - e0);
+                    pi.e0 = e0;
+                    pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
                     pi.psum_e0 = e0 - st.E0;
-                    pi.mb0 = mb0, pi.n_m = std::min(m.p * m.t, st.Mt - mb0);
-                    pi.cb0 = cb0, pi.n_c = std::min(m.q * m.r, st.Ct - cb0);
-                    pi.r0 = r0, pi.h_eff = std::min(m.h, s.R - r0);
+                    pi.m0 = m0, pi.m_count = std::min(m.p * m.t, st.Mt - m0);
+                    pi.c0 = c0, pi.c_count = std::min(m.q * m.r, st.Ct - c0);
+                    pi.r0 = r0, pi.r_count = std::min(m.h, s.R - r0);
                     pi.load_filters = img == 0 && k == 0;
-                    pi.psum_in = !(st.first_c && cb0 == 0 && r0 == 0);
-                    pi.final_out = st.last_c && cb0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
+                    pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
+                    pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
                     pass(pi);
                 }
 }
@@ -95,25 +95,25 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
 
 namespace {
 
-// The sets of one pass: chain k (filters mb0 + k*p ...) is made of n_sets sets stacked
-// vertically, set l (channels cb0 + l*q ...) counted from the bottom.
+// The sets of one pass: chain k (filters m0 + k*p ...) is made of n_sets sets stacked
+// vertically, set l (channels c0 + l*q ...) counted from the bottom.
 std::vector<hw::RowSet> make_sets(const ArchParams& a, const RsMapping& m, const RsPassInfo& pi) {
     std::vector<hw::RowSet> sets;
-    const int n_chains = ceil_div(pi.n_m, m.p);
-    const int n_sets = ceil_div(pi.n_c, m.q);
+    const int n_chains = ceil_div(pi.m_count, m.p);
+    const int n_sets = ceil_div(pi.c_count, m.q);
     const int nv = a.rows / (m.r * m.h);
     for (int k = 0; k < n_chains; ++k) {
         const int top = (k % nv) * m.r * m.h;
         const int col = (k / nv) * m.e;
-        const int p = std::min(m.p, pi.n_m - k * m.p);
+        const int p = std::min(m.p, pi.m_count - k * m.p);
         for (int l = 0; l < n_sets; ++l) {
             hw::RowSet s;
-            s.pe_row0 = top + (n_sets - 1 - l) * pi.h_eff;
+            s.pe_row0 = top + (n_sets - 1 - l) * pi.r_count;
             s.pe_col0 = col;
-            s.m0 = pi.mb0 + k * m.p;
+            s.m0 = pi.m0 + k * m.p;
             s.p = p;
-            s.c0 = pi.cb0 + l * m.q;
-            s.q = std::min(m.q, pi.n_c - l * m.q);
+            s.c0 = pi.c0 + l * m.q;
+            s.q = std::min(m.q, pi.c_count - l * m.q);
             s.psum_from = l == 0 ? -1 : static_cast<int>(sets.size()) - 1;
             s.to_glb = l == n_sets - 1;
             sets.push_back(s);
@@ -131,29 +131,18 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
     const LayerShape& s = l.shape;
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
         for_each_pass(l, m, st, [&](const RsPassInfo& pi) {
-            hw::Op op;
-            op.kind = hw::Op::Kind::Pass;
-            hw::RowPass& rp = op.pass;
-            rp.ifmap_slot = ids.ifmap;
-            rp.filter_slot = ids.filter;
-            rp.psum_slot = ids.psum;
-            rp.n = pi.n_local;
-            rp.h = pi.h_eff;
-            rp.r0 = pi.r0;
-            rp.e = pi.e_cnt;
-            rp.e_abs0 = pi.e_abs0;
-            rp.psum_e0 = pi.psum_e0;
-            rp.S = s.S, rp.U = s.U, rp.F = s.F(), rp.P = s.P, rp.H = s.H, rp.W = s.W;
+            hw::RowPass rp;
+            rp.ifmap_slot = ids.ifmap, rp.filter_slot = ids.filter, rp.psum_slot = ids.psum;
             rp.ifmap_row0 = st.row_lo;
-            rp.load_filters = pi.load_filters;
+            rp.m_abs0 = st.g * s.Mg() + st.M0;
+            rp.n0 = pi.n0, rp.n_count = 1;
+            rp.r0 = pi.r0, rp.r_count = pi.r_count;
+            rp.e0 = pi.e0, rp.e_count = pi.e_count, rp.psum_e0 = pi.psum_e0;
             rp.psum_in = pi.psum_in;
             rp.final_out = pi.final_out;
-            rp.requant = l.requant;
-            rp.m_abs0 = st.g * s.Mg() + st.M0;
-            rp.ifmap_bits = l.ifmap.bits;
-            rp.filter_bits = l.filter.bits;
+            rp.load_filters = pi.load_filters;
             rp.sets = make_sets(a, m, pi);
-            out.push_back(std::move(op));
+            out.push_back(hw::Op{std::move(rp)});
         });
     });
 }
@@ -183,16 +172,16 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     // Closed-form counts and estimated cycles of one pass.
     auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
         ActionCounts c;
-        const int h = pi.h_eff, e = pi.e_cnt;
-        const int n_chains = ceil_div(pi.n_m, m.p);
-        const int n_sets = ceil_div(pi.n_c, m.q);
+        const int h = pi.r_count, e = pi.e_count;
+        const int n_chains = ceil_div(pi.m_count, m.p);
+        const int n_sets = ceil_div(pi.c_count, m.q);
         // distinct padded ifmap rows and their padding
         uint64_t rows = 0, real_rows = 0, pe_zero_taps = 0;
         {
-            std::vector<uint8_t> seen(static_cast<size_t>((pi.e_abs0 + e) * U + pi.r0 + h + 1), 0);
+            std::vector<uint8_t> seen(static_cast<size_t>((pi.e0 + e) * U + pi.r0 + h + 1), 0);
             for (int j = 0; j < e; ++j)
                 for (int i = 0; i < h; ++i) {
-                    int prow = (pi.e_abs0 + j) * U + pi.r0 + i;
+                    int prow = (pi.e0 + j) * U + pi.r0 + i;
                     bool real = prow - s.P >= 0 && prow - s.P < s.H;
                     pe_zero_taps += real ? pad_col_taps : row_taps;
                     if (!seen[static_cast<size_t>(prow)]) {
@@ -202,7 +191,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
                     }
                 }
         }
-        const uint64_t nc = static_cast<uint64_t>(pi.n_c);
+        const uint64_t nc = static_cast<uint64_t>(pi.c_count);
         c.acc.at(Level::Glb, DataType::Ifmap).reads += nc * real_rows * real_cols;
         c.acc.at(Level::Noc, DataType::Ifmap).writes += nc * rows * Wn;
         const uint64_t deliveries = static_cast<uint64_t>(n_chains) * nc * h * e * needed;
@@ -212,7 +201,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
         const uint64_t pes_col = static_cast<uint64_t>(n_sets) * h;
         uint64_t max_col_cycles = 0, unique_filter_words = 0;
         for (int k = 0; k < n_chains; ++k) {
-            const uint64_t p = static_cast<uint64_t>(std::min(m.p, pi.n_m - k * m.p));
+            const uint64_t p = static_cast<uint64_t>(std::min(m.p, pi.m_count - k * m.p));
             const uint64_t pf = p * F;
             const uint64_t macs = p * nc * S * F * h * e;  // sum over sets of p*q_l*S*F*h*e
             const uint64_t gated = p * nc * pe_zero_taps;
@@ -238,7 +227,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
                 c.glb_output_writes += pf * e;
                 if (l.requant.enabled) c.requant_ops += pf * e;
             }
-            const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, pi.n_c));
+            const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, pi.c_count));
             uint64_t col = p * qmax * S + p;
             if (a.pe.psum_spad_words < static_cast<int>(2 * p))
                 col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
@@ -260,23 +249,23 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
         const uint64_t t_filt = pi.load_filters
             ? ceil_div_u(unique_filter_words * l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
         // the last column leaves the top of the chain after the psums climbed pes_col PEs
-        const uint64_t p_max = static_cast<uint64_t>(std::min(m.p, pi.n_m));
+        const uint64_t p_max = static_cast<uint64_t>(std::min(m.p, pi.m_count));
         const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
         const uint64_t compute = max_col_cycles * F + (pes_col - 1) * hop +
                                  static_cast<uint64_t>(a.pe.pipeline_depth);
         const uint64_t ifmap_bus = static_cast<uint64_t>(Wn) *
             ceil_div_u(nc * rows * l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
-        const uint64_t out_bus = ceil_div_u(static_cast<uint64_t>(pi.n_m) * e * F * (pi.final_out ? out_bits : a.pe.psum_bits),
+        const uint64_t out_bus = ceil_div_u(static_cast<uint64_t>(pi.m_count) * e * F * (pi.final_out ? out_bits : a.pe.psum_bits),
                                             static_cast<uint64_t>(a.noc.psum_out_bus_bits));
         const uint64_t glb_port = ceil_div_u((nc * real_rows * real_cols) * l.ifmap.bits +
-                                             static_cast<uint64_t>(pi.n_m) * e * F * a.pe.psum_bits * (pi.psum_in ? 2 : 1), glb_bpc);
+                                             static_cast<uint64_t>(pi.m_count) * e * F * a.pe.psum_bits * (pi.psum_in ? 2 : 1), glb_bpc);
         return {c, t_filt + std::max({compute, ifmap_bus, out_bus, glb_port})};
     };
     using Key = std::array<int, 9>;
     return estimate_tiled<Key, RsPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const RsPassInfo& pi) {
-            return Key{pi.e_abs0, pi.e_cnt, pi.n_m, pi.n_c, pi.r0, pi.h_eff, pi.load_filters, pi.psum_in, pi.final_out};
+            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
         },
         pass_counts);
 }

@@ -25,14 +25,13 @@ struct RsMapping final : Mapping, GlbTiling {
 // One pass of the array as the mapping defines it (shared by the program builder and the
 // analytical model, which count it independently).
 struct RsPassInfo {
-    int n = 0, g = 0;
-    int n_local = 0;             // image within the tile
-    int repeat = 1;              // collapsed walk: the pass stands for this many images' passes
-    int e_abs0 = 0, e_cnt = 1;   // output rows
-    int psum_e0 = 0;             // row in the psum tile
-    int mb0 = 0, n_m = 1;        // filters (tile-local)
-    int cb0 = 0, n_c = 1;        // channels (tile-local)
-    int r0 = 0, h_eff = 1;       // filter rows
+    int n0 = 0;               // image within the tile
+    int repeat = 1;           // collapsed walk: the pass stands for this many images' passes
+    int e0 = 0, e_count = 1;  // output rows (absolute)
+    int psum_e0 = 0;          // row in the psum tile
+    int m0 = 0, m_count = 1;  // filters (tile-local)
+    int c0 = 0, c_count = 1;  // channels (tile-local)
+    int r0 = 0, r_count = 1;  // filter rows
     bool load_filters = true, psum_in = false, final_out = false;
 };
 using RsStepInfo = TileStep;

@@ -131,6 +131,7 @@ hw::Program build_tiled_program(
     const LayerShape& s = l.shape;
     const int copies = t.double_buffer ? 2 : 1;
     hw::Program prog;
+    prog.layer = hw::layer_params(l);
     for (int c = 0; c < copies; ++c) {
         const std::string sfx = copies > 1 ? std::to_string(c) : "";
         prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
@@ -145,13 +146,7 @@ hw::Program build_tiled_program(
     };
     std::vector<StepOps> steps;
     auto ensure = [&](TileSlots& ts, int kind, hw::DramTensor tensor, const hw::Box& box, std::vector<hw::Op>& out) {
-        if (!ts.ensure(box)) return;
-        hw::Op op;
-        op.kind = hw::Op::Kind::Load;
-        op.slot = slot_of(ts.current(), kind);
-        op.tensor = tensor;
-        op.box = box;
-        out.push_back(op);
+        if (ts.ensure(box)) out.push_back(hw::Op{hw::Load{{slot_of(ts.current(), kind), tensor, box}}});
     };
     for_each_tile(l, t, [&](const TileStep& st) {
         steps.emplace_back();
@@ -161,21 +156,12 @@ hw::Program build_tiled_program(
         if (st.first_c) {
             psum_copy = (psum_copy + 1) % copies;
             psum_slot = slot_of(psum_copy, 2);
-            hw::Op op;
-            op.kind = hw::Op::Kind::Shape;
-            op.slot = psum_slot;
-            op.box.count = {st.Nt, st.Mt, st.Et, s.F()};
-            so.body.push_back(op);
+            so.body.push_back(hw::Op{hw::Shape{psum_slot, {st.Nt, st.Mt, st.Et, s.F()}}});
         }
         passes(st, TileSlotIds{slot_of(if_slots.current(), 0), slot_of(f_slots.current(), 1), psum_slot}, so.body);
         if (st.last_c) {
-            hw::Op store;
-            store.kind = hw::Op::Kind::Store;
-            store.slot = psum_slot;
-            store.tensor = hw::DramTensor::Output;
-            store.box.lo = {st.n, st.g * s.Mg() + st.M0, st.E0, 0};
-            store.box.count = {st.Nt, st.Mt, st.Et, s.F()};
-            so.body.push_back(store);
+            const hw::Box box{{st.n, st.g * s.Mg() + st.M0, st.E0, 0}, {st.Nt, st.Mt, st.Et, s.F()}};
+            so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Output, box}}});
         }
     });
     // Double-buffered, tile k+1 loads into the copies tile k does not use, so its loads can go

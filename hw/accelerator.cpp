@@ -14,42 +14,41 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     if (trace) m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
     if (timing == Timing::Pass) {
         m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
-        m_array->set_datapath(program.datapath);
+        m_array->set_layer(program.layer, program.datapath);
         m_array->set_tracer(m_tracer.get());
     } else {
         m_banks = std::make_unique<GlbBanks>(arch.glb, program.slots);
         m_cycle = std::make_unique<CycleArray>("pe_array", arch, m_period, m_glb, *m_banks, m_counts);
-        m_cycle->set_datapath(program.datapath);
+        m_cycle->set_layer(program.layer, program.datapath);
         m_cycle->set_tracer(m_tracer.get());
     }
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
-        switch (op.kind) {
-            case Op::Kind::Load:
-            case Op::Kind::Shape: m_writes[i][0] = op.slot; break;
-            case Op::Kind::Store: m_reads[i][0] = op.slot; break;
-            case Op::Kind::Pass:
-                m_reads[i] = {op.pass.ifmap_slot, op.pass.filter_slot, op.pass.psum_slot};
-                m_writes[i][0] = op.pass.psum_slot;
-                break;
-            case Op::Kind::Grid:
-                m_reads[i] = {op.grid.ifmap_slot, op.grid.filter_slot, op.grid.psum_slot};
-                m_writes[i][0] = op.grid.psum_slot;
-                break;
-        }
+        if (const Load* ld = op.as<Load>()) m_writes[i][0] = ld->slot;
+        else if (const Shape* sh = op.as<Shape>()) m_writes[i][0] = sh->slot;
+        else if (const Store* st = op.as<Store>()) m_reads[i][0] = st->slot;
+        else if (const RowPass* rp = op.as<RowPass>()) read_write_slots(i, *rp);
+        else if (const GridPass* gp = op.as<GridPass>()) read_write_slots(i, *gp);
     }
     SC_METHOD(issue);
     sensitive << m_kick;  // initialized: runs once at time zero
 }
 
 void Accelerator::start_pass(const Op& op, std::function<void()> done) {
+    const RowPass* rp = op.as<RowPass>();
     if (m_array) {
-        if (op.kind == Op::Kind::Pass) m_array->start(op.pass, std::move(done));
-        else m_array->start(op.grid, std::move(done));
+        if (rp) m_array->start(*rp, std::move(done));
+        else m_array->start(*op.as<GridPass>(), std::move(done));
     } else {
-        if (op.kind == Op::Kind::Pass) m_cycle->start(op.pass, std::move(done));
-        else m_cycle->start(op.grid, std::move(done));
+        if (rp) m_cycle->start(*rp, std::move(done));
+        else m_cycle->start(*op.as<GridPass>(), std::move(done));
     }
+}
+
+template <typename Pass>
+void Accelerator::read_write_slots(size_t i, const Pass& p) {
+    m_reads[i] = {p.ifmap_slot, p.filter_slot, p.psum_slot};
+    m_writes[i][0] = p.psum_slot;
 }
 
 uint64_t Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
@@ -97,11 +96,13 @@ void Accelerator::issue() {
             size_t i = m_next_dma++;
             m_state[i] = 1;
             if (m_tracer) m_tracer->op_started();
-            if (ops[i].kind == Op::Kind::Shape) {
-                m_glb.shape(ops[i].slot, ops[i].box);
+            const auto done = [this, i] { complete(i); };
+            if (const Shape* sh = ops[i].as<Shape>()) {
+                m_glb.shape(sh->slot, sh->dims);
                 complete(i);
             } else {
-                const auto channel = m_dram->request(ops[i], [this, i] { complete(i); });
+                const Load* ld = ops[i].as<Load>();
+                const auto channel = ld ? m_dram->request(*ld, done) : m_dram->request(*ops[i].as<Store>(), done);
                 if (m_tracer) m_tracer->dram_transfer(channel.first, channel.second, static_cast<uint32_t>(i));
             }
             progress = true;

@@ -40,6 +40,8 @@ private:
     bool conflicts(size_t a, size_t b) const;
     bool array_busy() const { return m_array ? m_array->busy() : m_cycle->busy(); }
     void start_pass(const Op& op, std::function<void()> done);
+    template <typename Pass>
+    void read_write_slots(size_t i, const Pass& p);
     uint64_t now_cycle() const;
 
     ArchParams m_arch;

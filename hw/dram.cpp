@@ -36,51 +36,51 @@ Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramIm
 
 uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
 
-std::pair<uint64_t, uint64_t> Dram::request(const Op& op, std::function<void()> done) {
-    DFSIM_ASSERT(op.kind == Op::Kind::Load || op.kind == Op::Kind::Store, "DRAM serves loads and stores");
+uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const {
+    const bool fmap = (load && op.tensor == DramTensor::Ifmap) || (!load && op.tensor == DramTensor::Output);
+    if (!m_image.rlc || !fmap || m_image.bits(op.tensor) > 16) return raw_bits;
+    // the link moves the run-length code of the transfer's actual values
+    const Box& b = op.box;
+    std::vector<int32_t> v;
+    v.reserve(static_cast<size_t>(b.words()));
+    const Tensor4& src = load ? m_image.tensor(op.tensor) : m_glb.slot(op.slot);
+    const std::array<int, 4> lo = load ? b.lo : std::array<int, 4>{0, 0, 0, 0};
+    for (int i0 = 0; i0 < b.count[0]; ++i0)
+        for (int i1 = 0; i1 < b.count[1]; ++i1)
+            for (int i2 = 0; i2 < b.count[2]; ++i2) {
+                const int32_t* p = &src.data[src.index(lo[0] + i0, lo[1] + i1, lo[2] + i2, lo[3])];
+                v.insert(v.end(), p, p + b.count[3]);
+            }
+    const RlcParams rp;
+    return rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
+}
+
+std::pair<uint64_t, uint64_t> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
     const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
-    uint64_t moved_bits = raw_bits;
-    const bool fmap = (op.kind == Op::Kind::Load && op.tensor == DramTensor::Ifmap) ||
-                      (op.kind == Op::Kind::Store && op.tensor == DramTensor::Output);
-    if (m_image.rlc && fmap && m_image.bits(op.tensor) <= 16) {
-        // the link moves the run-length code of the transfer's actual values
-        const Box& b = op.box;
-        std::vector<int32_t> v;
-        v.reserve(static_cast<size_t>(b.words()));
-        const Tensor4& src = op.kind == Op::Kind::Load ? m_image.tensor(op.tensor) : m_glb.slot(op.slot);
-        const std::array<int, 4> lo = op.kind == Op::Kind::Load ? b.lo : std::array<int, 4>{0, 0, 0, 0};
-        for (int i0 = 0; i0 < b.count[0]; ++i0)
-            for (int i1 = 0; i1 < b.count[1]; ++i1)
-                for (int i2 = 0; i2 < b.count[2]; ++i2) {
-                    const int32_t* p = &src.data[src.index(lo[0] + i0, lo[1] + i1, lo[2] + i2, lo[3])];
-                    v.insert(v.end(), p, p + b.count[3]);
-                }
-        const RlcParams rp;
-        moved_bits = rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
-    }
-    const int type = op.tensor == DramTensor::Ifmap ? 0 : op.tensor == DramTensor::Filter ? 1 : 2;
-    m_counts.dram_raw_bits[static_cast<size_t>(type)] += raw_bits;
-    m_counts.dram_moved_bits[static_cast<size_t>(type)] += moved_bits;
-    uint64_t bytes = (moved_bits + 7) / 8;
+    const uint64_t moved = moved_bits(op, load, raw_bits);
+    const size_t type = static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
+    m_counts.dram_raw_bits[type] += raw_bits;
+    m_counts.dram_moved_bits[type] += moved;
+    uint64_t bytes = (moved + 7) / 8;
     auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
     uint64_t now = now_cycle();
     uint64_t start = std::max(now, m_channel_free);
     m_channel_free = start + busy;
     m_busy_cycles += busy;
     uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
-    m_pending.push(Pending{done_cycle, m_seq++, op, std::move(done)});
+    m_pending.push(Pending{done_cycle, m_seq++, op, load, std::move(done)});
     m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
     return {start, m_channel_free};
 }
 
-void Dram::copy(const Op& op) {
+void Dram::copy(const Transfer& op, bool load) {
     Tensor4& t = m_image.tensor(op.tensor);
     const Box& b = op.box;
     DataType type = op.tensor == DramTensor::Ifmap ? DataType::Ifmap
                     : op.tensor == DramTensor::Filter ? DataType::Filter : DataType::Psum;
     for (int d = 0; d < 4; ++d)
         DFSIM_ASSERT(b.lo[d] >= 0 && b.lo[d] + b.count[d] <= t.dim[d], "DMA box outside the DRAM tensor");
-    if (op.kind == Op::Kind::Load) m_glb.shape(op.slot, b);
+    if (load) m_glb.shape(op.slot, b.count);
     Tensor4& tile = m_glb.slot(op.slot);
     DFSIM_ASSERT(tile.dim == b.count, "store from a slot whose tile does not match the box");
     for (int i0 = 0; i0 < b.count[0]; ++i0)
@@ -88,11 +88,11 @@ void Dram::copy(const Op& op) {
             for (int i2 = 0; i2 < b.count[2]; ++i2) {
                 int32_t* dram = &t.at(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
                 int32_t* glb = &tile.at(i0, i1, i2, 0);
-                if (op.kind == Op::Kind::Load) std::copy(dram, dram + b.count[3], glb);
+                if (load) std::copy(dram, dram + b.count[3], glb);
                 else std::copy(glb, glb + b.count[3], dram);
             }
     uint64_t w = b.words();
-    if (op.kind == Op::Kind::Load) {
+    if (load) {
         m_counts.acc.at(Level::Dram, type).reads += w;
         m_counts.acc.at(Level::Glb, type).writes += w;
     } else {
@@ -107,7 +107,7 @@ void Dram::on_complete() {
     while (!m_pending.empty() && m_pending.top().done_cycle <= now) {
         Pending p = m_pending.top();
         m_pending.pop();
-        copy(p.op);
+        copy(p.op, p.load);
         p.done();
     }
     if (!m_pending.empty()) m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));

@@ -33,21 +33,30 @@ public:
          DramImage& image, GlobalBuffer& glb, ActionCounts& counts);
     // Starts a Load (DRAM -> slot) or Store (slot -> DRAM) now; `done` runs when the data landed.
     // Returns the cycles [first, second) in which the channel moves it.
-    std::pair<uint64_t, uint64_t> request(const Op& op, std::function<void()> done);
+    std::pair<uint64_t, uint64_t> request(const Load& op, std::function<void()> done) {
+        return enqueue(op, true, std::move(done));
+    }
+    std::pair<uint64_t, uint64_t> request(const Store& op, std::function<void()> done) {
+        return enqueue(op, false, std::move(done));
+    }
     uint64_t busy_cycles() const { return m_busy_cycles; }
 
 private:
     struct Pending {
         uint64_t done_cycle;
         uint64_t seq;
-        Op op;
+        Transfer op;
+        bool load;  // DRAM -> slot (else slot -> DRAM)
         std::function<void()> done;
         bool operator>(const Pending& o) const {
             return done_cycle != o.done_cycle ? done_cycle > o.done_cycle : seq > o.seq;
         }
     };
     void on_complete();  // SC_METHOD: finishes every transfer due now
-    void copy(const Op& op);
+    std::pair<uint64_t, uint64_t> enqueue(const Transfer& op, bool load, std::function<void()> done);
+    // Bits the link moves for a transfer of `raw_bits`: its run-length code if feature maps are coded.
+    uint64_t moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const;
+    void copy(const Transfer& op, bool load);
     uint64_t now_cycle() const;
 
     DramParams m_params;

@@ -25,11 +25,11 @@ Tensor4& GlobalBuffer::slot(int i) {
     return m_tiles[static_cast<size_t>(i)];
 }
 
-void GlobalBuffer::shape(int i, const Box& box) {
-    DFSIM_ASSERT(box.words() <= decl(i).words,
-                 "tile of " + std::to_string(box.words()) + " words exceeds slot " + decl(i).name);
+void GlobalBuffer::shape(int i, const std::array<int, 4>& dims) {
+    const uint64_t words = Box{{0, 0, 0, 0}, dims}.words();
+    DFSIM_ASSERT(words <= decl(i).words, "tile of " + std::to_string(words) + " words exceeds slot " + decl(i).name);
     Tensor4& t = slot(i);
-    if (t.dim != box.count) t = Tensor4(box.count[0], box.count[1], box.count[2], box.count[3]);
+    if (t.dim != dims) t = Tensor4(dims[0], dims[1], dims[2], dims[3]);
     else std::fill(t.data.begin(), t.data.end(), 0);
 }
 

@@ -21,8 +21,8 @@ public:
     GlobalBuffer(const GlbParams& params, const std::vector<SlotDecl>& slots);
     Tensor4& slot(int i);
     const SlotDecl& decl(int i) const { return m_decls.at(static_cast<size_t>(i)); }
-    // Gives slot i the tile dims of `box` (zero-filled); asserts it fits the slot.
-    void shape(int i, const Box& box);
+    // Gives slot i a zero-filled tile of these dims; asserts it fits the slot.
+    void shape(int i, const std::array<int, 4>& dims);
     uint64_t used_bytes() const { return m_used_bytes; }
 
 private:

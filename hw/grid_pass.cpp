@@ -22,24 +22,34 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 uint64_t PeArray::execute(const GridPass& g) {
     const PeParams& pp = m_arch.pe;
     const NocParams& noc = m_arch.noc;
-    const int S = g.S, U = g.U, Fp = g.Fp, Ep = g.Ep, Mp = g.Mp, Cp = g.Cp, Rp = g.Rp, Np = g.Np;
-    const bool reduce = g.mode == GridPass::Mode::Reduce;
-    const bool ws = reduce && g.weights_in_rf;
-    const bool nlr = reduce && !g.weights_in_rf;
-    const bool fwd = !reduce && g.forward_ifmap;
+    const LayerParams& L = m_layer;
+    const int S = L.S, U = L.U, Fp = g.f_count, Ep = g.e_count, Mp = g.m_count, Cp = g.c_count, Rp = g.r_count, Np = g.n_count;
+    const ReduceMode* rm = std::get_if<ReduceMode>(&g.mode);
+    const OutputMode* om = std::get_if<OutputMode>(&g.mode);
+    const bool reduce = rm != nullptr;
+    const bool ws = reduce && rm->weights == WeightSource::RegisterFile;
+    const bool nlr = reduce && rm->weights == WeightSource::BufferUnicast;
+    const bool fwd = !reduce && om->ifmap == IfmapDelivery::NeighbourForward;
     DFSIM_ASSERT(Mp >= 1 && Cp >= 1 && Rp >= 1 && Np >= 1 && Ep >= 1 && Fp >= 1 && S >= 1 && U >= 1, "empty grid pass");
-    const int p = ws ? g.p : 1;
+    DFSIM_ASSERT(g.pe_row0 >= 0 && g.pe_col0 >= 0, "grid pass placed outside the array");
+    const int p = ws ? rm->p : 1;
     const int n_chain = Cp * Rp;          // reduce: PEs down a column
     const int n_cols = (Mp + p - 1) / p;  // reduce: columns in use
     if (reduce) {
-        DFSIM_ASSERT(n_chain <= m_arch.rows && n_cols <= m_arch.cols, "reduce pass does not fit the array");
+        DFSIM_ASSERT(nlr || ws, "unknown weight source");
+        DFSIM_ASSERT(p >= 1 && (ws || rm->p == 1), "a reduce pass without register files holds one filter per column");
+        DFSIM_ASSERT(g.pe_row0 + n_chain <= m_arch.rows && g.pe_col0 + n_cols <= m_arch.cols, "reduce pass does not fit the array");
         if (ws) {
             DFSIM_ASSERT(p * S <= pp.filter_spad_words, "weights exceed the filter RF");
             DFSIM_ASSERT(S <= pp.ifmap_spad_words, "an ifmap window exceeds the ifmap RF");
             DFSIM_ASSERT(p <= pp.psum_spad_words, "psums exceed the psum RF");
         }
     } else {
-        DFSIM_ASSERT(static_cast<int64_t>(Mp) * Np * Ep * Fp <= m_arch.num_pes(), "output pass does not fit the array");
+        const int64_t n_out = static_cast<int64_t>(Mp) * Np * Ep * Fp;
+        const int width = om->pe_width;
+        DFSIM_ASSERT(width >= 1 && g.pe_col0 + width <= m_arch.cols && g.pe_row0 + (n_out + width - 1) / width <= m_arch.rows,
+                     "output pass does not fit the array");
+        DFSIM_ASSERT(!fwd || width % Fp == 0, "ifmap forwarding needs each output row's PEs side by side");
         DFSIM_ASSERT(pp.ifmap_spad_words >= 1 && pp.filter_spad_words >= 1 && pp.psum_spad_words >= 1,
                      "output-stationary PEs need an ifmap, a filter and a psum register");
         DFSIM_ASSERT(!fwd || U == 1, "ifmap forwarding needs stride 1");
@@ -47,15 +57,15 @@ uint64_t PeArray::execute(const GridPass& g) {
     Tensor4& ifm = m_glb.slot(g.ifmap_slot);
     Tensor4& flt = m_glb.slot(g.filter_slot);
     Tensor4& pst = m_glb.slot(g.psum_slot);
-    DFSIM_ASSERT(ifm.dim[3] == g.W && flt.dim[3] == S, "grid pass tile widths");
+    DFSIM_ASSERT(ifm.dim[3] == L.W && flt.dim[3] == S, "grid pass tile widths");
     DFSIM_ASSERT(g.m0 + Mp <= flt.dim[0] && g.c0 + Cp <= flt.dim[1] && g.r0 + Rp <= flt.dim[2], "filters outside the tile");
     DFSIM_ASSERT(g.m0 + Mp <= pst.dim[1] && g.psum_e0 + Ep <= pst.dim[2] && g.f0 + Fp <= pst.dim[3], "psums outside the tile");
     DFSIM_ASSERT(g.n0 >= 0 && g.n0 + Np <= ifm.dim[0] && g.n0 + Np <= pst.dim[0], "images outside the tiles");
 
     // --- the padded ifmap rows the pass reads, over the block's columns: row (ni, ci, ei, ri)
     const int Wn = (Fp - 1) * U + S;
-    const int col0 = g.f0 * U - g.P;  // real column of the block's first padded column
-    auto real_col = [&](int w) { return col0 + w >= 0 && col0 + w < g.W; };
+    const int col0 = g.f0 * U - L.P;  // real column of the block's first padded column
+    auto real_col = [&](int w) { return col0 + w >= 0 && col0 + w < L.W; };
     const size_t n_rows = static_cast<size_t>(Np) * Cp * Ep * Rp;
     auto row_of = [&](int ni, int ci, int ei, int ri) {
         return ((static_cast<size_t>(ni) * Cp + ci) * Ep + ei) * Rp + ri;
@@ -69,8 +79,8 @@ uint64_t PeArray::execute(const GridPass& g) {
                 for (int ri = 0; ri < Rp; ++ri) {
                 const size_t k = row_of(ni, ci, ei, ri);
                 int32_t* x = &xbuf[k * Wn];
-                const int hr = (g.e0 + ei) * U + g.r0 + ri - g.P;
-                if (hr >= 0 && hr < g.H) {
+                const int hr = (g.e0 + ei) * U + g.r0 + ri - L.P;
+                if (hr >= 0 && hr < L.H) {
                     const int ir = hr - g.ifmap_row0;
                     DFSIM_ASSERT(ir >= 0 && ir < ifm.dim[2], "pass needs an ifmap row its tile lacks");
                     row_real[k] = 1;
@@ -101,7 +111,7 @@ uint64_t PeArray::execute(const GridPass& g) {
     if (ws) {
         for (int i = 0; i < n_chain; ++i)
             for (int j = 0; j < n_cols; ++j) {
-                Pe& x = pe(i, j);
+                Pe& x = pe(g.pe_row0 + i, g.pe_col0 + j);
                 const int pj = std::min(p, Mp - j * p);
                 x.filter_spad.assign(static_cast<size_t>(pj) * S, 0);
                 for (int k = 0; k < pj; ++k)
@@ -151,7 +161,7 @@ uint64_t PeArray::execute(const GridPass& g) {
             for (int ci = 0; ci < Cp; ++ci)
                 for (int ri = 0; ri < Rp; ++ri) {
                     if (ws) {  // from the RF of PE (ci*Rp + ri, mi / p)
-                        const Pe& x = pe(ci * Rp + ri, mi / p);
+                        const Pe& x = pe(g.pe_row0 + ci * Rp + ri, g.pe_col0 + mi / p);
                         std::copy_n(&x.filter_spad[static_cast<size_t>(mi % p) * S], S, w.begin());
                     } else {   // delivered from the filter slot step by step
                         for (int s = 0; s < S; ++s) w[static_cast<size_t>(s)] = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s);
@@ -167,8 +177,8 @@ uint64_t PeArray::execute(const GridPass& g) {
                 }
     }
     // the output unit: requantize (final) or saturate to the psum width
-    const int out_bits = (g.final_out && g.requant.enabled) ? g.requant.out.bits : pp.psum_bits;
-    const OutputUnit output_unit(pp.psum_bits, g.final_out, g.requant, m_dp.bias);
+    const int out_bits = (g.final_out && L.requant.enabled) ? L.requant.out.bits : pp.psum_bits;
+    const OutputUnit output_unit(pp.psum_bits, g.final_out, L.requant, m_dp.bias);
     ActionCounts& cnt = m_counts;
     for (int mi = 0; mi < Mp; ++mi)
         for (int ni = 0; ni < Np; ++ni)
@@ -279,7 +289,7 @@ uint64_t PeArray::execute(const GridPass& g) {
     Calendar psum_in_bus(static_cast<uint64_t>(noc.psum_in_bus_bits));
     Calendar out_bus(static_cast<uint64_t>(noc.psum_out_bus_bits));
     const uint64_t depth = static_cast<uint64_t>(pp.pipeline_depth);
-    const uint64_t ib = static_cast<uint64_t>(g.ifmap_bits), fb = static_cast<uint64_t>(g.filter_bits);
+    const uint64_t ib = static_cast<uint64_t>(L.ifmap_bits), fb = static_cast<uint64_t>(L.filter_bits);
     const uint64_t pb = static_cast<uint64_t>(pp.psum_bits);
     // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
     std::vector<uint64_t> real_rows_at_e(static_cast<size_t>(Ep), 0);
@@ -343,7 +353,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                         {
                             uint64_t z = 0;
                             for (int k = 0; k < static_cast<int>(pj); ++k) z += trace_gated(j * p + k, ni, i / Rp, ei, i % Rp, f, 0, S);
-                            m_trace->pe_busy(i, j, start, start + pj * S + (have_in ? pj : 0), z);
+                            m_trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, start, start + pj * S + (have_in ? pj : 0), z);
                         }
                         }
                     const uint64_t result = mac_done + depth - 1;
@@ -385,7 +395,7 @@ uint64_t PeArray::execute(const GridPass& g) {
                     if (m_trace)
                         for (int i = 0; i < n_chain; ++i) {
                             for (int j = 0; j < Mp; ++j)
-                                m_trace->pe_busy(i, j, issue, issue + 1, trace_gated(j, ni, i / Rp, ei, i % Rp, f, s, s + 1));
+                                m_trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, issue, issue + 1, trace_gated(j, ni, i / Rp, ei, i % Rp, f, s, s + 1));
                         }
                     uint64_t acc_ready = issue + depth + red_latency;
                     const size_t px = (static_cast<size_t>(ni) * Ep + ei) * Fp + f;
@@ -434,10 +444,11 @@ uint64_t PeArray::execute(const GridPass& g) {
                 cnt.skipped_macs += skipped * n_out;
                 group_end = std::max({group_end + static_cast<uint64_t>(S) - skipped, t_i + 1, t_f + 1, t_g + 1});
                 group_start = group_end - static_cast<uint64_t>(S);
-                if (m_trace)  // PE k (row-major over the array) owns output k = ((m * Np + n) * Ep + e) * Fp + f
+                if (m_trace)  // output k = ((m * Np + n) * Ep + e) * Fp + f, on its PE (OutputMode)
                     for (size_t k = 0; k < n_out; ++k) {
                         const int f = static_cast<int>(k % Fp), ei = static_cast<int>(k / Fp % Ep), ni = static_cast<int>(k / Fp / Ep % Np);
-                        m_trace->pe_busy(static_cast<int>(k) / m_arch.cols, static_cast<int>(k) % m_arch.cols, group_start, group_end,
+                        const int width = om->pe_width;
+                        m_trace->pe_busy(g.pe_row0 + static_cast<int>(k) / width, g.pe_col0 + static_cast<int>(k) % width, group_start, group_end,
                                          trace_gated(static_cast<int>(k / (static_cast<size_t>(Fp) * Ep * Np)), ni, ci, ei, ri, f, 0, S));
                     }
             }

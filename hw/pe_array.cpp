@@ -71,9 +71,11 @@ void PeArray::on_done() {
 uint64_t PeArray::execute(const RowPass& ps) {
     const PeParams& pp = m_arch.pe;
     const NocParams& noc = m_arch.noc;
-    const int h = ps.h, e = ps.e, S = ps.S, U = ps.U, F = ps.F;
+    const LayerParams& L = m_layer;
+    const int h = ps.r_count, e = ps.e_count, S = L.S, U = L.U, F = L.F;
     const int n_sets = static_cast<int>(ps.sets.size());
     DFSIM_ASSERT(n_sets > 0 && h > 0 && e > 0 && F > 0, "empty pass");
+    DFSIM_ASSERT(ps.n_count == 1, "a row pass works on one image");
 
     // --- geometry checks: sets inside the array, disjoint, chains physically adjacent
     std::vector<uint8_t> occupied(m_pes.size(), 0);
@@ -120,7 +122,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
     Tensor4& flt = m_glb.slot(ps.filter_slot);
     Tensor4& pst = m_glb.slot(ps.psum_slot);
     const int tile_rows = ifm.dim[2];
-    DFSIM_ASSERT(ifm.dim[3] == ps.W, "ifmap tile width");
+    DFSIM_ASSERT(ifm.dim[3] == L.W, "ifmap tile width");
     DFSIM_ASSERT(flt.dim[3] == S, "filter tile width");
     DFSIM_ASSERT(pst.dim[3] == F, "psum tile width");
 
@@ -136,7 +138,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
         for (int i = 0; i < h; ++i)
             for (int j = 0; j < e; ++j)
                 for (int jj = 0; jj < s.q; ++jj) {
-                    int prow = (ps.e_abs0 + j) * U + ps.r0 + i;
+                    int prow = (ps.e0 + j) * U + ps.r0 + i;
                     auto key = std::make_pair(s.c0 + jj, prow);
                     auto it = row_index.find(key);
                     int idx;
@@ -154,15 +156,15 @@ uint64_t PeArray::execute(const RowPass& ps) {
     std::vector<uint64_t> real_at(static_cast<size_t>(Wn), 0);
     for (RowBuf& rb : rows) {
         rb.data.assign(static_cast<size_t>(Wn), 0);
-        const int hr = rb.prow - ps.P;  // real image row (outside [0, H): padding)
+        const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
         const int ir = hr - ps.ifmap_row0;
-        const bool real_row = hr >= 0 && hr < ps.H;
+        const bool real_row = hr >= 0 && hr < L.H;
         DFSIM_ASSERT(!real_row || (ir >= 0 && ir < tile_rows), "pass needs an ifmap row its tile lacks");
         if (real_row) {
             for (int w = 0; w < Wn; ++w) {
-                int col = w - ps.P;
-                if (col >= 0 && col < ps.W) {
-                    rb.data[static_cast<size_t>(w)] = ifm.at(ps.n, rb.c, ir, col);
+                int col = w - L.P;
+                if (col >= 0 && col < L.W) {
+                    rb.data[static_cast<size_t>(w)] = ifm.at(ps.n0, rb.c, ir, col);
                     rb.real_words++;
                     real_at[static_cast<size_t>(w)]++;
                 }
@@ -202,7 +204,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
         fa.at(Level::Noc, DataType::Filter).writes += unique_words;
         fa.at(Level::Noc, DataType::Filter).reads += delivered;
         fa.at(Level::Rf, DataType::Filter).writes += delivered;
-        uint64_t bits = unique_words * static_cast<uint64_t>(ps.filter_bits);
+        uint64_t bits = unique_words * static_cast<uint64_t>(L.filter_bits);
         t_filt = std::max(filter_bus.place(0, bits), glb_port.place(0, bits));
     } else {
         for (const RowSet& s : ps.sets)
@@ -215,8 +217,8 @@ uint64_t PeArray::execute(const RowPass& ps) {
     }
 
     // --- values: each PE computes its 1-D row convolutions; psums accumulate up each chain
-    const int out_bits = (ps.final_out && ps.requant.enabled) ? ps.requant.out.bits : pp.psum_bits;
-    const OutputUnit output_unit(pp.psum_bits, ps.final_out, ps.requant, m_dp.bias);
+    const int out_bits = (ps.final_out && L.requant.enabled) ? L.requant.out.bits : pp.psum_bits;
+    const OutputUnit output_unit(pp.psum_bits, ps.final_out, L.requant, m_dp.bias);
     ActionCounts& cnt = m_counts;
     std::vector<int64_t> acc;
     std::vector<int32_t> partial(static_cast<size_t>(F));
@@ -236,7 +238,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (ps.psum_in) {
                 for (int k = 0; k < p; ++k)
                     for (int f = 0; f < F; ++f)
-                        acc[static_cast<size_t>(k) * F + f] = pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f);
+                        acc[static_cast<size_t>(k) * F + f] = pst.at(ps.n0, top.m0 + k, ps.psum_e0 + j, f);
                 cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
                 cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
             }
@@ -327,7 +329,7 @@ uint64_t PeArray::execute(const RowPass& ps) {
             if (ps.final_out) cnt.glb_output_writes += pf;
             for (int k = 0; k < p; ++k)
                 for (int f = 0; f < F; ++f) {
-                    pst.at(ps.n, top.m0 + k, ps.psum_e0 + j, f) = output_unit(acc[static_cast<size_t>(k) * F + f], ps.m_abs0 + top.m0 + k, cnt);
+                    pst.at(ps.n0, top.m0 + k, ps.psum_e0 + j, f) = output_unit(acc[static_cast<size_t>(k) * F + f], ps.m_abs0 + top.m0 + k, cnt);
                 }
         }
     }
@@ -435,9 +437,9 @@ uint64_t PeArray::execute(const RowPass& ps) {
             int fb = std::min((w - window) / U, F - 1);
             start = std::max(start, col_done[static_cast<size_t>(fb)]);
         }
-        uint64_t end = ifmap_bus.place(start, K * static_cast<uint64_t>(ps.ifmap_bits));
+        uint64_t end = ifmap_bus.place(start, K * static_cast<uint64_t>(L.ifmap_bits));
         if (real_at[static_cast<size_t>(w)] > 0)
-            end = std::max(end, glb_port.place(start, real_at[static_cast<size_t>(w)] * static_cast<uint64_t>(ps.ifmap_bits)));
+            end = std::max(end, glb_port.place(start, real_at[static_cast<size_t>(w)] * static_cast<uint64_t>(L.ifmap_bits)));
         bus_free = end;
         if (w + 1 >= S && (w + 1 - S) % U == 0) {
             int f = (w + 1 - S) / U;

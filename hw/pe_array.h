@@ -51,8 +51,12 @@ public:
     void start(const RowPass& pass, std::function<void()> done);
     void start(const GridPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
-    // The layer's datapath (multiplier, LUT, gating); its LUT is loaded before the first pass.
-    void set_datapath(const Datapath& dp) { m_dp = dp; m_lut_loaded = false; }
+    // The layer's constants and datapath (multiplier, LUT, gating); the LUT is loaded before the first pass.
+    void set_layer(const LayerParams& layer, const Datapath& dp) {
+        m_layer = layer;
+        m_dp = dp;
+        m_lut_loaded = false;
+    }
     // Reports each pass's PE, bus and buffer-port activity to `t` (hw/trace.h); null: no tracing.
     void set_tracer(Tracer* t) { m_trace = t; }
 
@@ -72,6 +76,7 @@ private:
     GlobalBuffer& m_glb;
     ActionCounts& m_counts;
     std::vector<Pe> m_pes;
+    LayerParams m_layer;
     Datapath m_dp;
     bool m_lut_loaded = false;
     sc_core::sc_event m_done_ev;

@@ -64,14 +64,15 @@ TEST(QuantIoRlc, LinkMovesTheCodedSizeOfTheActualData) {
         const Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
         uint64_t if_raw = 0, if_moved = 0, out_raw = 0, out_moved = 0, f_raw = 0;
         for (const hw::Op& op : prog.ops) {
-            if (op.kind == hw::Op::Kind::Load && op.tensor == hw::DramTensor::Ifmap) {
-                const auto v = box_values(data.ifmap, op.box, false);
+            const hw::Load* ld = op.as<hw::Load>();
+            if (ld && ld->tensor == hw::DramTensor::Ifmap) {
+                const auto v = box_values(data.ifmap, ld->box, false);
                 if_raw += v.size() * 8;
                 if_moved += rlc_encoded_words(v.data(), v.size()) * 64;
-            } else if (op.kind == hw::Op::Kind::Load && op.tensor == hw::DramTensor::Filter) {
-                f_raw += op.box.words() * 8;
-            } else if (op.kind == hw::Op::Kind::Store) {
-                const auto v = box_values(ref, op.box, false);
+            } else if (ld && ld->tensor == hw::DramTensor::Filter) {
+                f_raw += ld->box.words() * 8;
+            } else if (const hw::Store* st = op.as<hw::Store>()) {
+                const auto v = box_values(ref, st->box, false);
                 out_raw += v.size() * 8;
                 out_moved += rlc_encoded_words(v.data(), v.size()) * 64;
             }

@@ -196,10 +196,10 @@ void check_waveform(const Traced& t, const Layer& l, const ArchParams& a, const 
     // DRAM: the channel is busy exactly the run's DRAM cycles; the first transfer is the
     // program's first load and takes at least ceil(bytes / bandwidth) cycles from cycle 0
     EXPECT_EQ(time_nonzero(v.of("dram.channel"), end) / t.upc, t.r.dram_busy_cycles);
-    const hw::Op& first = t.prog.ops.at(0);
-    ASSERT_EQ(first.kind, hw::Op::Kind::Load);
-    const int bits = first.tensor == hw::DramTensor::Filter ? l.filter.bits : l.ifmap.bits;
-    const uint64_t bytes = (first.box.words() * static_cast<uint64_t>(bits) + 7) / 8;
+    const hw::Load* first = t.prog.ops.at(0).as<hw::Load>();
+    ASSERT_NE(first, nullptr);
+    const int bits = first->tensor == hw::DramTensor::Filter ? l.filter.bits : l.ifmap.bits;
+    const uint64_t bytes = (first->box.words() * static_cast<uint64_t>(bits) + 7) / 8;
     const auto need = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / a.dram.bytes_per_cycle));
     const auto& ch = v.of("dram.channel");
     ASSERT_GE(ch.size(), 2u);

@@ -35,7 +35,7 @@ void CycleArray::start(const RowPass& pass, std::function<void()> done) {
     DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
     m_done_cb = std::move(done);
     const Cycle t0 = now() + load_lut();
-    m_row = std::make_unique<RowCycleEngine>(CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_pes, m_trace}, pass, t0);
+    m_row = std::make_unique<RowCycleEngine>(CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
     m_wake.notify(m_period * static_cast<double>(t0 - now()));
 }
 

@@ -29,7 +29,11 @@ public:
     void start(const RowPass& pass, std::function<void()> done);
     void start(const GridPass& pass, std::function<void()> done);
     bool busy() const { return static_cast<bool>(m_done_cb); }
-    void set_datapath(const Datapath& dp) { m_dp = dp; m_lut_loaded = false; }
+    void set_layer(const LayerParams& layer, const Datapath& dp) {
+        m_layer = layer;
+        m_dp = dp;
+        m_lut_loaded = false;
+    }
     void set_tracer(Tracer* t) { m_trace = t; }
 
 private:
@@ -44,6 +48,7 @@ private:
     GlbBanks& m_banks;
     ActionCounts& m_counts;
     std::vector<Pe> m_pes;
+    LayerParams m_layer;
     Datapath m_dp;
     bool m_lut_loaded = false;
     Tracer* m_trace = nullptr;

@@ -14,16 +14,16 @@ uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 }  // namespace
 
 RowCycleEngine::RowCycleEngine(const CycleContext& ctx, const RowPass& pass, Cycle start)
-    : m_ctx(ctx), m_ps(pass), m_out(ctx.arch.pe.psum_bits, pass.final_out, pass.requant, ctx.dp.bias),
-      m_start(start), m_end(start) {
+    : m_ctx(ctx), m_ps(pass), m_out(ctx.arch.pe.psum_bits, pass.final_out, ctx.layer.requant, ctx.dp.bias),
+      m_L(ctx.layer), m_start(start), m_end(start) {
     const PeParams& pp = ctx.arch.pe;
-    DFSIM_ASSERT(!pass.sets.empty() && pass.h > 0 && pass.e > 0 && pass.F > 0, "empty pass");
-    m_Wn = (pass.F - 1) * pass.U + pass.S;
-    m_out_bits = (pass.final_out && pass.requant.enabled) ? pass.requant.out.bits : pp.psum_bits;
+    DFSIM_ASSERT(!pass.sets.empty() && pass.r_count > 0 && pass.e_count > 0 && ctx.layer.F > 0, "empty pass");
+    m_Wn = (ctx.layer.F - 1) * ctx.layer.U + ctx.layer.S;
+    m_out_bits = (pass.final_out && ctx.layer.requant.enabled) ? ctx.layer.requant.out.bits : pp.psum_bits;
     for (const RowSet& s : pass.sets) m_qmax = std::max(m_qmax, s.q);
     m_window = pp.ifmap_spad_words / m_qmax;
-    DFSIM_ASSERT(m_window >= pass.S, "ifmap spad cannot hold one window");
-    m_xnor_steps = ceil_div(static_cast<uint64_t>(pass.S), static_cast<uint64_t>(ctx.dp.xnor_bits));
+    DFSIM_ASSERT(m_window >= ctx.layer.S, "ifmap spad cannot hold one window");
+    m_xnor_steps = ceil_div(static_cast<uint64_t>(ctx.layer.S), static_cast<uint64_t>(ctx.dp.xnor_bits));
     build_sets(pass);
     build_rows(pass);
     build_filter_transfers(pass);
@@ -32,7 +32,7 @@ RowCycleEngine::RowCycleEngine(const CycleContext& ctx, const RowPass& pass, Cyc
 
 void RowCycleEngine::build_sets(const RowPass& ps) {
     const ArchParams& a = m_ctx.arch;
-    const int h = ps.h, e = ps.e;
+    const int h = ps.r_count, e = ps.e_count;
     for (size_t k = 0; k < ps.sets.size(); ++k) {
         const RowSet& s = ps.sets[k];
         DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + h <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + e <= a.cols,
@@ -66,7 +66,7 @@ void RowCycleEngine::build_sets(const RowPass& ps) {
             m_tops.push_back(prev);
         }
     }
-    m_outputs = m_tops.size() * static_cast<uint64_t>(ps.F);
+    m_outputs = m_tops.size() * static_cast<uint64_t>(m_L.F);
     const PeParams& pp = a.pe;
     for (PeSlot& x : m_slots) {
         x.max_cols = pp.psum_spad_words >= 2 * x.p ? 2 : 1;
@@ -77,14 +77,14 @@ void RowCycleEngine::build_sets(const RowPass& ps) {
 
 void RowCycleEngine::build_rows(const RowPass& ps) {
     Tensor4& ifm = m_ctx.glb.slot(ps.ifmap_slot);
-    DFSIM_ASSERT(ifm.dim[3] == ps.W, "ifmap tile width");
+    DFSIM_ASSERT(ifm.dim[3] == m_L.W, "ifmap tile width");
     std::map<std::pair<int, int>, int> index;
     m_pe_rows.assign(m_slots.size() * static_cast<size_t>(m_qmax), -1);
     for (size_t sl = 0; sl < m_slots.size(); ++sl) {
         const PeSlot& x = m_slots[sl];
         const RowSet& s = ps.sets[static_cast<size_t>(x.set)];
         for (int jj = 0; jj < s.q; ++jj) {
-            const int prow = (ps.e_abs0 + x.j) * ps.U + ps.r0 + x.i;
+            const int prow = (ps.e0 + x.j) * m_L.U + ps.r0 + x.i;
             auto [it, fresh] = index.emplace(std::make_pair(s.c0 + jj, prow), static_cast<int>(m_rows.size()));
             if (fresh) {
                 Row r;
@@ -98,20 +98,20 @@ void RowCycleEngine::build_rows(const RowPass& ps) {
     for (Row& r : m_rows) {
         r.data.assign(static_cast<size_t>(m_Wn), 0);
         r.glb_index.assign(static_cast<size_t>(m_Wn), -1);
-        const int hr = r.prow - ps.P, ir = hr - ps.ifmap_row0;
-        if (hr < 0 || hr >= ps.H) continue;  // a padding row
+        const int hr = r.prow - m_L.P, ir = hr - ps.ifmap_row0;
+        if (hr < 0 || hr >= m_L.H) continue;  // a padding row
         DFSIM_ASSERT(ir >= 0 && ir < ifm.dim[2], "pass needs an ifmap row its tile lacks");
         for (int w = 0; w < m_Wn; ++w) {
-            const int col = w - ps.P;
-            if (col < 0 || col >= ps.W) continue;
-            r.data[static_cast<size_t>(w)] = ifm.at(ps.n, r.c, ir, col);
-            r.glb_index[static_cast<size_t>(w)] = static_cast<int64_t>(ifm.index(ps.n, r.c, ir, col));
+            const int col = w - m_L.P;
+            if (col < 0 || col >= m_L.W) continue;
+            r.data[static_cast<size_t>(w)] = ifm.at(ps.n0, r.c, ir, col);
+            r.glb_index[static_cast<size_t>(w)] = static_cast<int64_t>(ifm.index(ps.n0, r.c, ir, col));
         }
     }
 }
 
 void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
-    const int S = ps.S;
+    const int S = m_L.S;
     if (!ps.load_filters) {
         for (const PeSlot& x : m_slots) {
             const RowSet& s = ps.sets[static_cast<size_t>(x.set)];
@@ -122,7 +122,7 @@ void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
         return;
     }
     const uint64_t per = std::max<uint64_t>(1, static_cast<uint64_t>(m_ctx.arch.noc.filter_bus_bits) /
-                                                   static_cast<uint64_t>(ps.filter_bits));
+                                                   static_cast<uint64_t>(m_L.filter_bits));
     // sets holding the same filters take the same transfers (multicast)
     std::map<std::tuple<int, int, int, int>, std::vector<int>> groups;
     std::vector<std::tuple<int, int, int, int>> order;
@@ -143,14 +143,14 @@ void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
         const std::vector<int>& sets = groups[key];
         const RowSet& s = ps.sets[static_cast<size_t>(sets.front())];
         const int words = s.p * s.q * S;
-        for (int i = 0; i < ps.h; ++i)
+        for (int i = 0; i < ps.r_count; ++i)
             for (int w0 = 0; w0 < words; w0 += static_cast<int>(per)) {
                 FilterTransfer t;
                 t.set = sets.front(), t.i = i, t.w0 = w0, t.words = std::min(static_cast<int>(per), words - w0);
                 t.offset = offset;
                 offset += static_cast<uint64_t>(t.words);
                 for (int k : sets)
-                    for (int j = 0; j < ps.e; ++j) t.slots.push_back((k * ps.h + i) * ps.e + j);
+                    for (int j = 0; j < ps.e_count; ++j) t.slots.push_back((k * ps.r_count + i) * ps.e_count + j);
                 m_filter_xfers.push_back(std::move(t));
             }
     }
@@ -159,12 +159,12 @@ void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
 uint64_t RowCycleEngine::psum_address(const Tensor4& pst, const PeSlot& x, const RowSet& s, int f) const {
     // the psum tile is laid out [image][row][column][filter]: a column's p psums are consecutive
     const uint64_t e = static_cast<uint64_t>(m_ps.psum_e0 + x.j), F = static_cast<uint64_t>(pst.dim[3]);
-    const uint64_t pixel = (static_cast<uint64_t>(m_ps.n) * static_cast<uint64_t>(pst.dim[2]) + e) * F + static_cast<uint64_t>(f);
+    const uint64_t pixel = (static_cast<uint64_t>(m_ps.n0) * static_cast<uint64_t>(pst.dim[2]) + e) * F + static_cast<uint64_t>(f);
     return pixel * static_cast<uint64_t>(pst.dim[1]) + static_cast<uint64_t>(s.m0);
 }
 
 int RowCycleEngine::needed(int a, int b) const {
-    const int U = m_ps.U, S = m_ps.S;
+    const int U = m_L.U, S = m_L.S;
     if (U <= S) return std::max(0, b - a);
     auto below = [&](int x) { return (x / U) * S + std::min(x % U, S); };
     return below(b) - below(a);
@@ -201,7 +201,7 @@ bool RowCycleEngine::issue_filter(Cycle now) {
     const FilterTransfer& t = m_filter_xfers[m_next_filter++];
     const RowSet& s = m_ps.sets[static_cast<size_t>(t.set)];
     const Tensor4& flt = m_ctx.glb.slot(m_ps.filter_slot);
-    const int S = m_ps.S;
+    const int S = m_L.S;
     std::vector<int32_t> vals;
     for (int w = t.w0; w < t.w0 + t.words; ++w) {  // word w = (k * q + jj) * S + tap
         const int k = w / (s.q * S), jj = w / S % s.q, tap = w % S;
@@ -229,7 +229,7 @@ int RowCycleEngine::room(const PeSlot& x, const Row& r) const { return m_window 
 
 bool RowCycleEngine::issue_ifmap(Cycle now) {
     const uint64_t per = std::max<uint64_t>(1, static_cast<uint64_t>(m_ctx.arch.noc.ifmap_bus_bits) /
-                                                   static_cast<uint64_t>(m_ps.ifmap_bits));
+                                                   static_cast<uint64_t>(m_L.ifmap_bits));
     for (size_t tried = 0; tried < m_rows.size(); ++tried) {
         const size_t k = (m_row_cursor + tried) % m_rows.size();
         Row& r = m_rows[k];
@@ -276,7 +276,7 @@ bool RowCycleEngine::issue_psum_in(Cycle now) {
     if (q.words_left > 0) return true;
     Incoming in;
     in.f = q.f, in.at = q.done;
-    for (int k = 0; k < x.p; ++k) in.v.push_back(pst.at(m_ps.n, s.m0 + k, m_ps.psum_e0 + x.j, q.f));
+    for (int k = 0; k < x.p; ++k) in.v.push_back(pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f));
     auto& A = m_ctx.counts.acc;
     A.at(Level::Glb, DataType::Psum).reads += static_cast<uint64_t>(x.p);
     A.at(Level::Noc, DataType::Psum).writes += static_cast<uint64_t>(x.p);
@@ -300,7 +300,7 @@ bool RowCycleEngine::issue_gon(Cycle now) {
     if (q.words_left > 0) return true;
     ActionCounts& cnt = m_ctx.counts;
     for (int k = 0; k < x.p; ++k)
-        pst.at(m_ps.n, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
+        pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
     const uint64_t p = static_cast<uint64_t>(x.p);
     cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
     cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
@@ -324,7 +324,7 @@ void RowCycleEngine::wake(int slot) {
 
 void RowCycleEngine::compute_column(PeSlot& x, Column& col, uint64_t& gated) {
     const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
-    const int S = m_ps.S, fU = col.f * m_ps.U;
+    const int S = m_L.S, fU = col.f * m_L.U;
     const Datapath& dp = m_ctx.dp;
     const int* rows = &m_pe_rows[static_cast<size_t>(&x - m_slots.data()) * static_cast<size_t>(m_qmax)];
     col.v.assign(static_cast<size_t>(x.p), 0);
@@ -349,10 +349,10 @@ void RowCycleEngine::compute_column(PeSlot& x, Column& col, uint64_t& gated) {
 }
 
 bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
-    if (x.f_next >= m_ps.F || x.filters_missing > 0 || x.filters_at > now || x.mac_free > now ||
+    if (x.f_next >= m_L.F || x.filters_missing > 0 || x.filters_at > now || x.mac_free > now ||
         static_cast<int>(x.cols.size()) >= x.max_cols)
         return false;
-    const int need = x.f_next * m_ps.U + m_ps.S;
+    const int need = x.f_next * m_L.U + m_L.S;
     const int* rows = &m_pe_rows[static_cast<size_t>(slot) * static_cast<size_t>(m_qmax)];
     for (int jj = 0; jj < x.q; ++jj)
         if (m_rows[static_cast<size_t>(rows[jj])].avail < need) return false;
@@ -360,7 +360,7 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
     col.f = x.f_next++;
     uint64_t gated = 0;
     compute_column(x, col, gated);
-    const uint64_t slots = static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * static_cast<uint64_t>(m_ps.S);
+    const uint64_t slots = static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * static_cast<uint64_t>(m_L.S);
     const uint64_t full = m_ctx.dp.kind == Multiplier::Xnor ? static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * m_xnor_steps : slots;
     const bool skip = m_ctx.dp.skip;
     col.has_in = x.below >= 0 || x.psum_from_glb;
@@ -454,7 +454,7 @@ void RowCycleEngine::handle(const Event& e, Cycle now) {
             break;
         case Ev::MacDone: {
             PeSlot& x = m_slots[static_cast<size_t>(e.a)];
-            x.lo = (e.b + 1) * m_ps.U;  // the ifmap words no later column uses leave the spad
+            x.lo = (e.b + 1) * m_L.U;  // the ifmap words no later column uses leave the spad
             wake(e.a);
             break;
         }

@@ -50,6 +50,7 @@ struct CycleContext {
     GlbBanks& banks;
     ActionCounts& counts;
     const Datapath& dp;
+    const LayerParams& layer;
     std::vector<Pe>& pes;
     Tracer* trace = nullptr;
 };
@@ -143,6 +144,7 @@ private:
     CycleContext m_ctx;
     RowPass m_ps;
     OutputUnit m_out;
+    LayerParams m_L;
     int m_Wn = 0, m_window = 0, m_qmax = 1;
     int m_out_bits = 32;
     uint64_t m_xnor_steps = 1;
