@@ -1,5 +1,6 @@
 #include "config/arch.h"
 
+#include <cmath>
 #include <filesystem>
 
 #include <stdexcept>
@@ -70,10 +71,26 @@ ArchParams resolve(const YamlMap& root) {
     }
     {
         YamlMap m = root.child("dram");
-        a.dram.bytes_per_cycle = m.get_double("bandwidth_bytes_per_cycle", 0.001, 1e6);
+        if (m.has("link_bits") || m.has("link_clock_mhz")) {
+            if (m.has("bandwidth_bytes_per_cycle"))
+                m.fail("bandwidth_bytes_per_cycle", "expected either bandwidth_bytes_per_cycle or link_bits and link_clock_mhz, not both");
+            a.dram.link_bits = static_cast<int>(m.get_int("link_bits", 1, 4096));
+            a.dram.link_clock_mhz = m.get_double("link_clock_mhz", 0.001, 100000.0);
+            a.dram.bytes_per_cycle = a.dram.link_bits / 8.0 * a.dram.link_clock_mhz / a.clock_mhz;
+        } else {
+            a.dram.bytes_per_cycle = m.get_double("bandwidth_bytes_per_cycle", 0.001, 1e6);
+        }
         a.dram.latency_cycles = static_cast<int>(m.get_int("latency_cycles", 0, 1000000));
         a.dram.rlc = m.get_enum("compression", {"none", "rlc"}, "none") == "rlc";
+        a.dram.rlc_network_input = m.get_bool("compress_network_input", true);
+        if (m.has("compress_network_input") && !a.dram.rlc)
+            m.fail("compress_network_input", "expected only with compression: rlc");
         m.check_no_unknown_keys();
+    }
+    if (auto rc = root.opt_child("reconfig")) {
+        a.reconfig.scan_bits = static_cast<int>(rc->get_int("scan_bits", 0, 1 << 24));
+        a.reconfig.scan_clock_mhz = rc->get_double("scan_clock_mhz", 0.001, 100000.0);
+        rc->check_no_unknown_keys();
     }
     a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));
     a.batch = static_cast<int>(root.get_int("batch", 0, 4096, 0));
@@ -114,6 +131,11 @@ ArchParams resolve(const YamlMap& root) {
     return a;
 }
 }  // namespace
+
+uint64_t ArchParams::reconfig_cycles() const {
+    if (reconfig.scan_bits == 0) return 0;
+    return static_cast<uint64_t>(std::ceil(reconfig.scan_bits * clock_mhz / reconfig.scan_clock_mhz));
+}
 
 int ArchParams::rf_bytes_per_pe() const {
     const int wb = word_bits > 0 ? word_bits : 8;

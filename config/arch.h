@@ -52,12 +52,28 @@ struct GlbParams {
 };
 
 struct DramParams {
-    double bytes_per_cycle = 8.0;  // sustained bandwidth, in core cycles
-    int latency_cycles = 100;      // first-word latency of a transfer
+    double bytes_per_cycle = 8.0;  // sustained bandwidth, in core cycles (derived from the link when given)
+    int latency_cycles = 100;      // first-word latency of a transfer, core cycles
+    // The off-chip link in its own clock domain (Eyeriss JSSC 2017: a 64-bit link at 60 MHz beside
+    // a 200 MHz core, behind an asynchronous interface): a transfer moves link_bits per link cycle
+    // and starts on a link clock edge. 0: no link of its own; the channel moves bytes_per_cycle.
+    int link_bits = 0;
+    double link_clock_mhz = 0;
     // Run-length compression of feature maps (ifmap loads, output stores) on the DRAM link
     // (Eyeriss JSSC 2017: 5-bit run, 16-bit level, three pairs per 64-bit word): transfers move
     // the compressed size of the actual data.
     bool rlc = false;
+    // With rlc: also code the network's input image (the chip does not: it codes "all fmaps
+    // but the first layer's input").
+    bool rlc_network_input = true;
+};
+
+// Per-layer reconfiguration (Eyeriss JSSC 2017: the configuration of a layer is scanned in
+// through a 1794-bit scan chain before it runs): scan_bits at scan_clock_mhz, before the first
+// operation of each layer. 0 bits: none.
+struct ReconfigParams {
+    int scan_bits = 0;
+    double scan_clock_mhz = 0;
 };
 
 // Register-file sizes a dataflow gets under the equal-area rule.
@@ -86,6 +102,9 @@ struct ArchParams {
     NocParams noc;
     GlbParams glb;
     DramParams dram;
+    ReconfigParams reconfig;
+    // Core cycles a layer's reconfiguration takes.
+    uint64_t reconfig_cycles() const;
     // Storage word width for ifmaps and filters (bits); 0: each operand's own width. Values keep
     // their format; only the storage (buffer capacity, bus and DRAM traffic, energy widths) widens.
     int word_bits = 0;

@@ -31,7 +31,10 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
         else if (const GridPass* gp = op.as<GridPass>()) read_write_slots(i, *gp);
     }
     SC_METHOD(issue);
-    sensitive << m_kick;  // initialized: runs once at time zero
+    sensitive << m_kick;
+    dont_initialize();
+    // the layer's configuration is scanned in before its first operation
+    m_kick.notify(m_period * static_cast<double>(arch.reconfig_cycles()));
 }
 
 void Accelerator::start_pass(const Op& op, std::function<void()> done) {

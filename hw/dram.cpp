@@ -38,7 +38,8 @@ uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.val
 
 uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const {
     const bool fmap = (load && op.tensor == DramTensor::Ifmap) || (!load && op.tensor == DramTensor::Output);
-    if (!m_image.rlc || !fmap || m_image.bits(op.tensor) > 16) return raw_bits;
+    const bool coded = load ? m_image.rlc_ifmap : m_image.rlc;
+    if (!coded || !fmap || m_image.bits(op.tensor) > 16) return raw_bits;
     // the link moves the run-length code of the transfer's actual values
     const Box& b = op.box;
     std::vector<int32_t> v;
@@ -55,18 +56,32 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
     return rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
 }
 
+uint64_t Dram::channel_end(uint64_t start, uint64_t bits) const {
+    if (m_params.link_bits == 0) {  // one channel of bytes_per_cycle in the core clock
+        const double bytes = static_cast<double>((bits + 7) / 8);
+        return start + static_cast<uint64_t>(std::ceil(bytes / m_params.bytes_per_cycle));
+    }
+    // the link's own clock: the transfer starts on the first link edge at or after `start` and
+    // moves link_bits a link cycle; it is done at the first core edge after its last beat
+    const double core_mhz = 1e6 / static_cast<double>(m_period.to_seconds() * 1e12);  // period in ps
+    const double ratio = core_mhz / m_params.link_clock_mhz;  // core cycles per link cycle
+    const uint64_t beats = (bits + static_cast<uint64_t>(m_params.link_bits) - 1) / static_cast<uint64_t>(m_params.link_bits);
+    const double eps = 1e-9;
+    const auto first_edge = static_cast<uint64_t>(std::ceil(static_cast<double>(start) / ratio - eps));
+    return static_cast<uint64_t>(std::ceil(static_cast<double>(first_edge + beats) * ratio - eps));
+}
+
 std::pair<uint64_t, uint64_t> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
     const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
     const uint64_t moved = moved_bits(op, load, raw_bits);
     const size_t type = static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
     m_counts.dram_raw_bits[type] += raw_bits;
     m_counts.dram_moved_bits[type] += moved;
-    uint64_t bytes = (moved + 7) / 8;
-    auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
     uint64_t now = now_cycle();
     uint64_t start = std::max(now, m_channel_free);
-    m_channel_free = start + busy;
-    m_busy_cycles += busy;
+    const uint64_t end = channel_end(start, moved);
+    m_busy_cycles += end - start;
+    m_channel_free = end;
     uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
     m_pending.push(Pending{done_cycle, m_seq++, op, load, std::move(done)});
     m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));

@@ -22,6 +22,7 @@ struct DramImage {
     Tensor4 ifmap, filter, output;
     int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
     bool rlc = false;  // feature maps (ifmap loads, output stores) cross the link run-length coded
+    bool rlc_ifmap = false;  // ifmap loads too (false for the network's input when the arch says so)
     Tensor4& tensor(DramTensor t);
     int bits(DramTensor t) const;
 };
@@ -58,6 +59,8 @@ private:
     uint64_t moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const;
     void copy(const Transfer& op, bool load);
     uint64_t now_cycle() const;
+    // The core cycle a channel transfer of `bits` that may start at `start` is done.
+    uint64_t channel_end(uint64_t start, uint64_t bits) const;
 
     DramParams m_params;
     sc_core::sc_time m_period;

@@ -186,6 +186,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     image.filter_bits = l.filter.bits;
     image.output_bits = r.widths.output;
     image.rlc = a.dram.rlc;
+    image.rlc_ifmap = a.dram.rlc && (a.dram.rlc_network_input || !l.network_input);
 
     fresh_systemc_context();
     {

@@ -246,7 +246,22 @@ Network select_chain(const Network& net, const std::string& sel) {
     return out;
 }
 
+namespace {
+Network load_network_file(const std::string& path);
+}  // namespace
+
 Network load_network(const std::string& path) {
+    Network net = load_network_file(path);
+    for (Layer& l : net.layers)  // the first accelerator layer reads the network's input
+        if (!l.on_host()) {
+            l.network_input = true;
+            break;
+        }
+    return net;
+}
+
+namespace {
+Network load_network_file(const std::string& path) {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_onnx(path);
     YamlMap root = YamlMap::load_file(path);
@@ -276,6 +291,7 @@ Network load_network(const std::string& path) {
     root.check_no_unknown_keys();
     return net;
 }
+}  // namespace
 
 uint64_t Layer::host_ops() const {
     const LayerShape& s = shape;

@@ -72,6 +72,9 @@ struct Layer {
     double ifmap_scale = 0.0;           // real value of one ifmap step (0: unknown)
     // Set by stored_layer when it widens the storage: the operands' own widths (0: not widened).
     int value_bits_ifmap = 0, value_bits_filter = 0;
+    // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
+    // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
+    bool network_input = false;
     // The operand formats of the values (the storage formats narrowed back to the values' widths).
     Format ifmap_values() const { Format f = ifmap; if (value_bits_ifmap) f.bits = value_bits_ifmap; return f; }
     Format filter_values() const { Format f = filter; if (value_bits_filter) f.bits = value_bits_filter; return f; }
