@@ -1,32 +1,40 @@
 #include "base/atomic_file.h"
 
-#include <cstdio>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
-#include <stdexcept>
-#include <unistd.h>
+
+#include "base/error.h"
 
 namespace dfsim {
 
 void write_file_atomic(const std::string& path, const std::string& content) {
     namespace fs = std::filesystem;
-    fs::path target(path);
-    if (target.has_parent_path() && !fs::exists(target.parent_path()))
-        fs::create_directories(target.parent_path());
+    const fs::path target(path);
+    std::error_code ec;
+    if (target.has_parent_path() && !fs::exists(target.parent_path(), ec)) {
+        fs::create_directories(target.parent_path(), ec);
+        if (ec) throw IoError(path, "cannot create directory " + target.parent_path().string() + ": " + ec.message());
+    }
     fs::path tmp = target;
     tmp += ".tmp." + std::to_string(::getpid());
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw std::runtime_error("cannot write " + tmp.string());
-        out << content;
+        if (!out) throw IoError(path, "cannot create the temporary file " + tmp.string());
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
         out.flush();
-        if (!out) throw std::runtime_error("error writing " + tmp.string());
+        if (!out) {
+            out.close();
+            fs::remove(tmp, ec);
+            throw IoError(path, "error writing the temporary file " + tmp.string() + " (disk full?)");
+        }
     }
-    std::error_code ec;
     fs::rename(tmp, target, ec);
     if (ec) {
-        fs::remove(tmp);
-        throw std::runtime_error("cannot rename " + tmp.string() + " to " + path + ": " + ec.message());
+        const std::string why = ec.message();
+        fs::remove(tmp, ec);
+        throw IoError(path, "cannot rename " + tmp.string() + " into place: " + why);
     }
 }
 

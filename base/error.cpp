@@ -1,5 +1,7 @@
 #include "base/error.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 namespace dfsim {
@@ -17,13 +19,20 @@ static std::string format_error(const std::string& file, const std::string& fiel
 
 ConfigError::ConfigError(const std::string& file, const std::string& field, int line, int column,
                          const std::string& expected)
-    : std::runtime_error(format_error(file, field, line, column, expected)) {}
+    : UserError(format_error(file, field, line, column, expected)) {}
+
+IoError::IoError(const std::string& path, const std::string& why)
+    : std::runtime_error("cannot write " + path + ": " + why), m_path(path) {}
 
 void assert_fail(const char* expr, const char* file, int line, const std::string& msg) {
     std::ostringstream os;
-    os << "internal error (simulator bug): " << file << ":" << line << ": assertion '" << expr
-       << "' failed: " << msg;
-    throw std::logic_error(os.str());
+    os << file << ":" << line << ": assertion '" << expr << "' failed: " << msg;
+    throw InternalError(os.str());
+}
+
+bool test_fault(const char* fault) {
+    const char* v = std::getenv("DFSIM_TEST_FAULT");
+    return v && std::strcmp(v, fault) == 0;
 }
 
 }  // namespace dfsim

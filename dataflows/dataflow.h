@@ -13,6 +13,7 @@
 #include "config/arch.h"
 #include "config/energy_table.h"
 #include "workload/layer.h"
+#include "base/error.h"
 #include "base/types.h"
 #include "hw/program.h"
 
@@ -23,10 +24,10 @@ class YamlMap;
 enum class Objective { Energy, Cycles, Edp };
 Objective parse_objective(const std::string& s);  // energy | cycles | edp; throws ConfigError
 
-// No legal mapping exists for a layer on an architecture (a user-facing error).
-class MappingError : public std::runtime_error {
+// No legal mapping exists for a layer on an architecture (bad input: exit code 2).
+class MappingError : public UserError {
 public:
-    using std::runtime_error::runtime_error;
+    using UserError::UserError;
 };
 
 class Mapping {

@@ -5,15 +5,17 @@
 #include <stdexcept>
 #include <vector>
 
+#include "base/error.h"
 #include "config/arch.h"
 #include "base/tensor.h"
 #include "hw/program.h"
 
 namespace dfsim::hw {
 
-class CapacityError : public std::runtime_error {
+// The program's slots do not fit the buffer (bad input: exit code 2).
+class CapacityError : public UserError {
 public:
-    using std::runtime_error::runtime_error;
+    using UserError::UserError;
 };
 
 class GlobalBuffer {

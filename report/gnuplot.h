@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+
 namespace dfsim {
 
 // Gnuplot is missing or failed (a user-facing error; the command line maps it to exit code 2).
-class PlotError : public std::runtime_error {
+class PlotError : public UserError {
 public:
-    using std::runtime_error::runtime_error;
+    using UserError::UserError;
 };
 
 // Throws PlotError unless `gnuplot --version` runs.

@@ -1,8 +1,8 @@
 #include "sim/reference.h"
 
 #include <algorithm>
-#include <stdexcept>
 
+#include "base/error.h"
 #include "quant/requantize.h"
 
 namespace dfsim {
@@ -27,7 +27,7 @@ Tensor4 reference_output(const Layer& l, const Tensor4& acc) {
                     o[i] = requantize(v, l.requant, m);
                 } else {
                     if (v > INT32_MAX || v < INT32_MIN)
-                        throw std::overflow_error("reference: accumulator plus bias of layer " + l.name + " exceeds int32");
+                        throw UserError("layer " + l.name + ": an accumulator plus bias exceeds int32 (the reference and the psums are at most 32 bits): narrower operands, fewer channels or a requantization are needed");
                     o[i] = static_cast<int32_t>(v);
                 }
             }
@@ -64,7 +64,7 @@ Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filte
                 for (int x = 0; x < F; ++x) {
                     const int64_t v = acc[static_cast<size_t>(y) * F + x];
                     if (v > INT32_MAX || v < INT32_MIN)
-                        throw std::overflow_error("reference: accumulator of layer " + l.name + " exceeds int32");
+                        throw UserError("layer " + l.name + ": an accumulator exceeds int32 (the reference and the psums are at most 32 bits): narrower operands or fewer channels are needed");
                     out.at(n, m, y, x) = static_cast<int32_t>(v);
                 }
         }

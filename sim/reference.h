@@ -13,7 +13,9 @@ namespace dfsim {
 // exact products, binary/ternary weights are -1/0/+1, an XNOR-popcount dot product of +-1
 // values is their integer dot product, padding contributes 0).
 Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter);
-// The accumulators sum(w * x) alone (no bias, no requantization); throws if one exceeds int32.
+// The accumulators sum(w * x) alone (no bias, no requantization); throws UserError (bad input:
+// the layer cannot run on 32-bit psums) if one exceeds int32, as reference_output does for one
+// plus its bias.
 Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter);
 // The output stage applied to accumulators: + bias[m], then requantize (if enabled).
 Tensor4 reference_output(const Layer& l, const Tensor4& acc);

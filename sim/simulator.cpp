@@ -149,6 +149,23 @@ LayerResult host_result(const Layer& l) {
     return r;
 }
 
+// What a simulated and an estimated layer both report: the layer, its mapping and formats, and
+// the analytical model's figures.
+LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m, const Estimate& est) {
+    LayerResult r;
+    r.name = l.name;
+    r.shape = l.shape;
+    r.mapping = m.summary();
+    r.loop_nest = m.loop_nest(l);
+    r.widths = layer_widths(l, a);
+    r.estimated_cycles = est.cycles;
+    r.estimated_energy = est.energy;
+    r.multiplier = std::string(to_string(l.multiplier));
+    r.ifmap_format = to_string(l.ifmap_values());
+    r.filter_format = to_string(l.filter_values());
+    return r;
+}
+
 }  // namespace
 
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
@@ -158,21 +175,10 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     DFSIM_ASSERT(!l.on_host(), "host layer " + l.name + " given to the accelerator");
     auto t0 = std::chrono::steady_clock::now();
     const LayerShape& s = l.shape;
-    LayerResult r;
-    r.name = l.name;
-    r.shape = s;
-    r.mapping = m.summary();
-    r.loop_nest = m.loop_nest(l);
-    r.widths = layer_widths(l, a);
-    Estimate est = df.estimate(l, a, t, m);
-    r.estimated_cycles = est.cycles;
-    r.estimated_energy = est.energy;
+    LayerResult r = mapped_result(l, a, m, df.estimate(l, a, t, m));
 
     hw::Program prog = df.build_program(l, a, m);
     prog.datapath = hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
-    r.multiplier = std::string(to_string(l.multiplier));
-    r.ifmap_format = to_string(l.ifmap_values());
-    r.filter_format = to_string(l.filter_values());
     auto zero_fraction = [](const Tensor4& x) {
         return x.size() ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size()) : 0.0;
     };
@@ -215,6 +221,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         u.gated_macs = 0;
         r.gating_saved_energy = compute_energy(u, t, r.widths, static_cast<double>(a.glb.size_bytes)).total() - r.energy.total();
     }
+    if (test_fault("mismatch") && image.output.size() > 0) image.output.data[0] ^= 1;  // test only: README
     if (check_output) {
         Tensor4 own;
         if (!reference) own = reference_conv(l, data.ifmap, data.filter);
@@ -228,32 +235,79 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     return r;
 }
 
-LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const RunOptions& opt, bool keep_output, const LayerData* data,
-                           const Tensor4* reference) {
-    const Dataflow& df = find_dataflow(opt.dataflow);
-    if (l.on_host()) return host_result(l);
-    ArchParams ad = a.for_dataflow(opt.dataflow);
-    if (l.psum_bits > 0) ad.pe.psum_bits = l.psum_bits;
-    check_layer_runs(l, ad, t);
-    LayerData own;
-    if (!data) {
-        own = make_layer_data(l, opt.seed_offset);
-        data = &own;
-    }
-    check_layer_data(l, *data);
-    Tensor4 own_ref;
-    Layer ls = stored_layer(l, ad.word_bits);
-    if (l.requant.calibrate) {
-        ls = prepare_layer(ls, *data, opt.check_output ? &own_ref : nullptr);
-        reference = opt.check_output ? &own_ref : nullptr;
-    }
-    const YamlMap* pin = opt.pinned ? opt.pinned->find(l.name) : nullptr;
+namespace {
+
+// Step 5 of prepare(): the pinned mapping for the layer, else the mapper's choice.
+std::unique_ptr<Mapping> choose_or_pin(const Layer& original, const PreparedLayer& p) {
+    const RunOptions& opt = p.opt;
+    const YamlMap* pin = opt.pinned ? opt.pinned->find(original.name) : nullptr;
     if (pin && opt.pinned->dataflow != opt.dataflow)
         throw ConfigError(opt.pinned->file, "dataflow", 0, 0,
                           "mappings for '" + opt.pinned->dataflow + "' cannot run on dataflow '" + opt.dataflow + "'");
-    auto m = pin ? df.parse_mapping(*pin, ls, ad) : df.choose_mapping(ls, ad, t, opt.objective);
-    return simulate_mapped(ls, ad, t, df, *m, *data, opt.check_output, keep_output, reference, opt.trace, opt.timing);
+    return pin ? p.dataflow->parse_mapping(*pin, p.layer, p.arch)
+               : p.dataflow->choose_mapping(p.layer, p.arch, *p.table, opt.objective);
+}
+
+}  // namespace
+
+PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                      std::optional<LayerData> data, std::optional<Tensor4> reference) {
+    PreparedLayer p;
+    p.opt = opt;
+    p.table = &t;
+    p.dataflow = &find_dataflow(opt.dataflow);
+    p.layer = l;
+    if (l.on_host()) {
+        p.on_host = true;
+        return p;
+    }
+    p.arch = a.for_dataflow(opt.dataflow);
+    if (l.psum_bits > 0) p.arch.pe.psum_bits = l.psum_bits;
+    check_layer_runs(l, p.arch, t);
+    const bool simulated = opt.model == RunModel::Simulation;
+    if (simulated) {
+        p.data = data ? std::move(*data) : make_layer_data(l, opt.seed_offset);
+        check_layer_data(l, p.data);
+    }
+    p.layer = stored_layer(l, p.arch.word_bits);
+    if (simulated && l.requant.calibrate) {  // its calibration makes its reference
+        Tensor4 own;
+        p.layer = prepare_layer(p.layer, p.data, opt.check_output ? &own : nullptr);
+        reference.reset();
+        if (opt.check_output) reference = std::move(own);
+    }
+    p.reference = std::move(reference);
+    const auto t0 = std::chrono::steady_clock::now();
+    p.mapping = choose_or_pin(l, p);
+    p.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return p;
+}
+
+LayerResult simulate(const PreparedLayer& p, bool keep_output) {
+    if (p.on_host) return host_result(p.layer);
+    DFSIM_ASSERT(p.opt.model == RunModel::Simulation, "layer " + p.layer.name + " was prepared without data");
+    return simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output,
+                           keep_output, p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
+}
+
+LayerResult estimate(const PreparedLayer& p) {
+    if (p.on_host) return host_result(p.layer);
+    const Estimate est = p.dataflow->estimate(p.layer, p.arch, *p.table, *p.mapping);
+    LayerResult r = mapped_result(p.layer, p.arch, *p.mapping, est);
+    r.cycles = est.cycles;
+    r.counts = est.counts;
+    r.glb_bytes_used = est.glb_bytes;
+    r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
+    r.output_check = "skipped";
+    return r;
+}
+
+LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                           const RunOptions& opt, bool keep_output, const LayerData* data,
+                           const Tensor4* reference) {
+    return simulate(prepare(l, a, t, opt, data ? std::optional<LayerData>(*data) : std::nullopt,
+                            reference ? std::optional<Tensor4>(*reference) : std::nullopt),
+                    keep_output);
 }
 
 LayerResult NetworkResult::total() const {
@@ -346,63 +400,85 @@ std::string dims(const std::array<int, 4>& d) {
     return std::to_string(d[1]) + "x" + std::to_string(d[2]) + "x" + std::to_string(d[3]);
 }
 
-}  // namespace
+// A chained layer's data: the previous output (`carry`, after the host layers since) as its
+// ifmap, its own weights; the first layer of the chain (`carry` empty) makes both.
+LayerData chained_data(const Layer& l, Tensor4& carry, bool first, const std::string& where, uint64_t seed_offset) {
+    if (first) return make_layer_data(l, seed_offset);
+    const LayerShape& s = l.shape;
+    LayerData data;
+    Layer x = l;  // only the weights are made: the ifmap is the previous output
+    x.filter_data.seed += seed_offset;
+    data.filter = make_filter(x, &data.filter_scale);
+    data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
+    if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
+        throw ConfigError(where, l.name, 0, 0, "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
+                                                   " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
+                                                   std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+    // same element order: an FC layer reads the previous output flattened (C, H, W)
+    data.ifmap.data = std::move(carry.data);
+    return data;
+}
 
-NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const EnergyTable& t,
-                               const RunOptions& opt) {
-    const Network net = opt.chained ? chain_network(net_in) : net_in;
-    NetworkResult res;
-    res.network = net.name;
-    res.arch_params = a.for_dataflow(opt.dataflow);
-    res.arch = res.arch_params.name;
-    res.energy_table = t.name;
-    res.energy_unit = t.unit;
-    res.dataflow = opt.dataflow;
-    if (!opt.chained) {
-        for (const Layer& l : net.layers) res.layers.push_back(simulate_layer(l, a, t, opt));
-        return res;
-    }
+// A host layer between chained layers, applied to the carried output (pooling only).
+void chain_through_host(const Layer& l, Tensor4& carry, const std::string& where) {
+    const LayerShape& s = l.shape;
+    if (l.type == "add")
+        throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
+                                                   " has two inputs (residual networks cannot be chained yet)");
+    if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)
+        throw ConfigError(where, l.name, 0, 0, "expected the previous output's shape " + dims(carry.dim) +
+                                                   " as input of " + l.name + " for --chained, got " +
+                                                   std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+    carry = host_pool(l, carry);
+}
+
+void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                    NetworkResult& res) {
     Tensor4 carry;  // the previous layer's output, after the host layers since
     bool have = false;
     const std::string where = net.file.empty() ? "workload" : net.file;
     for (const Layer& l : net.layers) {
-        const LayerShape& s = l.shape;
         if (l.on_host()) {
-            if (have && l.type == "add")
-                throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
-                                                           " has two inputs (residual networks cannot be chained yet)");
-            if (have) {
-                if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)
-                    throw ConfigError(where, l.name, 0, 0, "expected the previous output's shape " + dims(carry.dim) +
-                                                               " as input of " + l.name + " for --chained, got " +
-                                                               std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
-                carry = host_pool(l, carry);
-            }
-            res.layers.push_back(simulate_layer(l, a, t, opt));
+            if (have) chain_through_host(l, carry, where);
+            res.layers.push_back(simulate(prepare(l, a, t, opt)));
             continue;
         }
-        LayerData data;
-        if (!have) {
-            data = make_layer_data(l, opt.seed_offset);
-        } else {
-            // only the weights are made: the ifmap is the previous output
-            Layer x = l;
-            x.filter_data.seed += opt.seed_offset;
-            data.filter = make_filter(x, &data.filter_scale);
-            data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
-            if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
-                throw ConfigError(where, l.name, 0, 0, "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
-                                                           " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
-                                                           std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
-            // same element order: an FC layer reads the previous output flattened (C, H, W)
-            data.ifmap.data = std::move(carry.data);
-        }
-        LayerResult r = simulate_layer(l, a, t, opt, true, &data);
+        LayerResult r = simulate(prepare(l, a, t, opt, chained_data(l, carry, !have, where, opt.seed_offset)), true);
         carry = std::move(r.output);
         r.output = Tensor4();
         have = true;
         res.layers.push_back(std::move(r));
     }
+}
+
+}  // namespace
+
+NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow) {
+    NetworkResult res;
+    res.network = net.name;
+    res.arch_params = a.for_dataflow(dataflow);
+    res.arch = res.arch_params.name;
+    res.energy_table = t.name;
+    res.energy_unit = t.unit;
+    res.dataflow = dataflow;
+    return res;
+}
+
+NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const EnergyTable& t,
+                               const RunOptions& opt) {
+    const Network net = opt.chained ? chain_network(net_in) : net_in;
+    NetworkResult res = network_result(net, a, t, opt.dataflow);
+    if (opt.chained) simulate_chain(net, a, t, opt, res);
+    else
+        for (const Layer& l : net.layers) res.layers.push_back(simulate(prepare(l, a, t, opt)));
+    return res;
+}
+
+NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt) {
+    DFSIM_ASSERT(!opt.chained, "the analytical model has no chained mode");
+    opt.model = RunModel::Analytical;
+    NetworkResult res = network_result(net, a, t, opt.dataflow);
+    for (const Layer& l : net.layers) res.layers.push_back(estimate(prepare(l, a, t, opt)));
     return res;
 }
 

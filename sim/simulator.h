@@ -2,6 +2,8 @@
 // SystemC accelerator on the layer's data in a fresh simulation context, check the output
 // tensor against the reference convolution, and turn the counts into energy.
 #pragma once
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,8 +34,13 @@ struct PinnedMappings {
 // does not have.
 PinnedMappings load_pinned_mappings(const std::string& path, const Network& net);
 
+// Which model produces a layer's figures: the SystemC simulation, or the mapper's analytical model
+// alone (dfsim sweep --model analytical: no data is made, nothing is simulated or checked).
+enum class RunModel { Simulation, Analytical };
+
 struct RunOptions {
     std::string dataflow = "rs";
+    RunModel model = RunModel::Simulation;
     Objective objective = Objective::Energy;
     bool check_output = true;  // compare with the reference convolution
     uint64_t seed_offset = 0;  // --seed: added to every synthetic source's seed
@@ -108,21 +115,56 @@ void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t)
 void check_layer_data(const Layer& l, const LayerData& data);
 
 // Simulates one layer on given data with a given mapping (no mapper). `l` and `a` are taken as
-// they are (see simulate_layer for the dataflow's storage and word width). With check_output,
-// the output is compared with `reference` if given, else with a reference computed here.
+// they are (prepare() makes them the dataflow's). With check_output, the output is compared with
+// `reference` if given, else with a reference computed here.
 LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
                             const Dataflow& df, const Mapping& m, const LayerData& data,
                             bool check_output, bool keep_output = false,
                             const Tensor4* reference = nullptr, VcdTrace* trace = nullptr,
                             Timing timing = Timing::Pass);
-// Chooses the mapping, then simulates: on a.for_dataflow(opt.dataflow), with the layer's
-// storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
-// (made here from the layer's synthetic sources when null; a `requant: auto` layer makes its
-// own reference with its calibration, ignoring `reference`). A host layer (pool, add) is not
-// simulated: its result has executed_on "host", its host_ops, and no cycles, counts or energy.
+
+// A layer made ready to run on a dataflow. prepare() is the one preparation of every run path
+// (dfsim run, compare, sweep in both models, bench), in this order:
+//   1. the dataflow is looked up (ConfigError if unknown); a host layer (pool, add) stops here:
+//      it is neither mapped nor run, and simulate()/estimate() give its host result;
+//   2. the architecture becomes the dataflow's (ArchParams::for_dataflow: its equal-area storage),
+//      with the layer's psum width if it has one; check_layer_runs (ConfigError);
+//   3. Simulation only: the data (given, else the layer's synthetic sources at opt.seed_offset),
+//      checked against the layer's formats (check_layer_data);
+//   4. the layer is stored at the architecture's word width (stored_layer); Simulation only: a
+//      `requant: auto` layer is calibrated on its data and, when the output is checked, makes its
+//      own reference (a given reference is used otherwise);
+//   5. the mapping: the one opt.pinned gives for the layer (ConfigError if it is for another
+//      dataflow or illegal), else the mapper's (MappingError if none fits).
+struct PreparedLayer {
+    Layer layer;                       // as run: stored, calibrated (a host layer: as given)
+    ArchParams arch;                   // the dataflow's architecture
+    const Dataflow* dataflow = nullptr;
+    const EnergyTable* table = nullptr;  // the table prepare() was given (must outlive this)
+    RunOptions opt;
+    bool on_host = false;              // pool, add: nothing below is set
+    LayerData data;                    // Simulation only
+    std::optional<Tensor4> reference;  // given, or the calibrated layer's; none: simulate makes it
+    std::unique_ptr<Mapping> mapping;
+    double map_seconds = 0;            // wall time of step 5
+};
+PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                      std::optional<LayerData> data = std::nullopt, std::optional<Tensor4> reference = std::nullopt);
+// Runs a prepared layer on the accelerator (simulate_mapped with opt.check_output and opt.trace).
+// A host layer's result has executed_on "host", its host_ops, and no cycles, counts or energy.
+LayerResult simulate(const PreparedLayer& p, bool keep_output = false);
+// The analytical model's figures for a prepared layer: the mapping's estimated counts and cycles
+// (as `counts`, `cycles` and their energy; `estimated_*` too), output_check "skipped". A host
+// layer's result is simulate()'s.
+LayerResult estimate(const PreparedLayer& p);
+
+// prepare() then simulate(): `data` and `reference` as prepare() takes them (pointers for the
+// callers that keep their own).
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
                            const LayerData* data = nullptr, const Tensor4* reference = nullptr);
+// A network's result before its layers: names, the dataflow's architecture, the table.
+NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow);
 // With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
 // them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
 // (two inputs) cannot be chained. Every accelerator layer but the last requantizes to the next
@@ -132,6 +174,9 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 // ifmap unsigned (post-ReLU values are never negative). Throws ConfigError for shapes that do not chain.
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt);
+// Every layer of `net` prepared and estimated (opt.model is taken as Analytical; opt.chained must
+// be false): host layers stay host work, exactly as simulate_network counts them.
+NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt);
 // The network as chained mode runs it (the requantization and formats described above).
 Network chain_network(const Network& net);
 

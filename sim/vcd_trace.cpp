@@ -17,11 +17,15 @@ namespace fs = std::filesystem;
 
 VcdTrace::VcdTrace(std::string path) : m_path(std::move(path)) {
     const fs::path target(m_path);
-    if (target.has_parent_path() && !fs::exists(target.parent_path())) fs::create_directories(target.parent_path());
+    std::error_code ec;
+    if (target.has_parent_path() && !fs::exists(target.parent_path(), ec)) {
+        fs::create_directories(target.parent_path(), ec);
+        if (ec) throw IoError(m_path, "cannot create directory " + target.parent_path().string() + ": " + ec.message());
+    }
     m_tmp = m_path + ".tmp." + std::to_string(::getpid());
     m_segment_base = m_path + ".seg." + std::to_string(::getpid());  // SystemC adds ".vcd"
     m_out.open(m_tmp, std::ios::binary | std::ios::trunc);
-    if (!m_out) throw std::runtime_error("cannot write " + m_tmp);
+    if (!m_out) throw IoError(m_path, "cannot create the temporary file " + m_tmp);
 }
 
 VcdTrace::~VcdTrace() {
@@ -66,7 +70,7 @@ void VcdTrace::end_layer(uint64_t cycles) {
 
 void VcdTrace::append_segment(const std::string& segment) {
     std::ifstream in(segment);
-    if (!in) throw std::runtime_error("cannot read the trace segment " + segment);
+    if (!in) throw IoError(m_path, "cannot read back the trace segment " + segment);
     const bool first = m_layers == 1;
     std::string line, decl;
     // header: up to the first $scope (date, version, timescale), then the declarations
@@ -119,16 +123,16 @@ void VcdTrace::append_segment(const std::string& segment) {
             m_out << line << "\n";
         }
     }
-    if (!m_out) throw std::runtime_error("error writing " + m_tmp);
+    if (!m_out) throw IoError(m_path, "error writing the temporary file " + m_tmp + " (disk full?)");
 }
 
 void VcdTrace::commit() {
     DFSIM_ASSERT(!m_file && m_layers > 0, "trace: nothing traced");
     m_out.close();
-    if (!m_out) throw std::runtime_error("error writing " + m_tmp);
+    if (!m_out) throw IoError(m_path, "error writing the temporary file " + m_tmp + " (disk full?)");
     std::error_code ec;
     fs::rename(m_tmp, m_path, ec);
-    if (ec) throw std::runtime_error("cannot rename " + m_tmp + " to " + m_path + ": " + ec.message());
+    if (ec) throw IoError(m_path, "cannot rename " + m_tmp + " into place: " + ec.message());
     m_committed = true;
 }
 

@@ -35,7 +35,8 @@ public:
     // After the layer's simulation (sc_start returned), which took `cycles`: flushes SystemC's
     // last time step, closes the segment and appends it.
     void end_layer(uint64_t cycles);
-    // Renames the waveform into place. Throws std::runtime_error if no layer was traced.
+    // Renames the waveform into place. Throws IoError if the file cannot be written (as does the
+    // constructor), InternalError if no layer was traced.
     void commit();
 
     uint64_t units_per_cycle() const { return m_units_per_cycle; }

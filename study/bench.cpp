@@ -1,5 +1,7 @@
 #include "study/bench.h"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -14,10 +16,49 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 }  // namespace
 
+namespace {
+
+// One accelerator layer: prepared as dfsim run prepares it (data, no check), then timed.
+BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                        std::ostream& out) {
+    const PreparedLayer p = prepare(layer, a, t, opt);
+    BenchResult b;
+    b.map_seconds = p.map_seconds;
+    auto t0 = std::chrono::steady_clock::now();
+    const LayerResult r = simulate(p);
+    b.sim_seconds = since(t0);
+    t0 = std::chrono::steady_clock::now();
+    const Tensor4 ref = reference_conv(p.layer, p.data.ifmap, p.data.filter);
+    b.ref_seconds = since(t0);
+    volatile int32_t sink = ref.data.empty() ? 0 : ref.data[0];
+    (void)sink;
+    b.macs = r.counts.macs;
+    b.cycles = r.cycles;
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12.3g %12.3g\n", p.layer.name.c_str(),
+                  static_cast<unsigned long long>(r.counts.macs), static_cast<unsigned long long>(r.cycles),
+                  b.map_seconds, b.sim_seconds, b.ref_seconds, static_cast<double>(r.counts.macs) / b.sim_seconds,
+                  static_cast<double>(r.cycles) / b.sim_seconds);
+    out << buf;
+    return b;
+}
+
+}  // namespace
+
+// The process's peak resident memory so far.
+static double peak_rss_mib() {
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
+}
+
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t,
-                      const std::string& dataflow, std::ostream& out) {
-    const Dataflow& df = find_dataflow(dataflow);
-    const ArchParams ad = a.for_dataflow(dataflow);  // the dataflow's storage, as dfsim run uses
+                      const std::string& dataflow, std::ostream& out, Timing timing) {
+    RunOptions opt;
+    opt.dataflow = dataflow;
+    opt.timing = timing;
+    opt.objective = Objective::Energy;
+    opt.check_output = false;  // the reference is timed on its own
     BenchResult b;
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-8s %13s %11s %9s %9s %9s %12s %12s\n", "layer", "MACs", "cycles", "map s",
@@ -29,37 +70,21 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
             out << buf;
             continue;
         }
-        LayerData data = make_layer_data(layer);
-        const Layer l = stored_layer(layer, ad.word_bits);
-        auto t0 = std::chrono::steady_clock::now();
-        auto m = df.choose_mapping(l, ad, t, Objective::Energy);
-        double map_s = since(t0);
-        t0 = std::chrono::steady_clock::now();
-        LayerResult r = simulate_mapped(l, ad, t, df, *m, data, /*check_output=*/false);
-        double sim_s = since(t0);
-        t0 = std::chrono::steady_clock::now();
-        Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
-        double ref_s = since(t0);
-        volatile int32_t sink = ref.data.empty() ? 0 : ref.data[0];
-        (void)sink;
-        b.macs += r.counts.macs;
-        b.cycles += r.cycles;
-        b.map_seconds += map_s;
-        b.sim_seconds += sim_s;
-        b.ref_seconds += ref_s;
-        std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12.3g %12.3g\n", l.name.c_str(),
-                      static_cast<unsigned long long>(r.counts.macs), static_cast<unsigned long long>(r.cycles),
-                      map_s, sim_s, ref_s, static_cast<double>(r.counts.macs) / sim_s,
-                      static_cast<double>(r.cycles) / sim_s);
-        out << buf;
+        const BenchResult l = bench_layer(layer, a, t, opt, out);
+        b.macs += l.macs;
+        b.cycles += l.cycles;
+        b.map_seconds += l.map_seconds;
+        b.sim_seconds += l.sim_seconds;
+        b.ref_seconds += l.ref_seconds;
     }
     std::snprintf(buf, sizeof buf,
                   "total: %llu MACs, %llu cycles; mapper %.3f s, simulation %.3f s, reference conv %.3f s\n"
                   "simulated MACs per second: %.3g; simulated cycles per second: %.3g; "
-                  "simulation / reference time: %.2f\n",
+                  "simulation / reference time: %.2f; timing model: %s; peak memory: %.0f MiB\n",
                   static_cast<unsigned long long>(b.macs), static_cast<unsigned long long>(b.cycles), b.map_seconds,
                   b.sim_seconds, b.ref_seconds, static_cast<double>(b.macs) / b.sim_seconds,
-                  static_cast<double>(b.cycles) / b.sim_seconds, b.sim_seconds / b.ref_seconds);
+                  static_cast<double>(b.cycles) / b.sim_seconds, b.sim_seconds / b.ref_seconds,
+                  std::string(to_string(timing)).c_str(), peak_rss_mib());
     out << buf;
     return b;
 }

@@ -163,6 +163,45 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
 
 }  // namespace
 
+namespace {
+
+// One layer's results in a resume directory: the file of each run, its key, and the result if an
+// earlier run left it with the same key.
+struct Resumed {
+    std::vector<std::optional<LayerResult>> done;
+    std::vector<nlohmann::json> keys;
+    std::vector<fs::path> files;
+    bool all_done() const {
+        return std::all_of(done.begin(), done.end(), [](const auto& d) { return d.has_value(); });
+    }
+};
+
+Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& t, RunOptions opt,
+                     const std::string& resume_dir) {
+    Resumed r;
+    r.done.resize(c.runs.size());
+    r.keys.resize(c.runs.size());
+    r.files.resize(c.runs.size());
+    if (resume_dir.empty()) return r;
+    for (size_t i = 0; i < c.runs.size(); ++i) {
+        opt.dataflow = c.runs[i].dataflow;
+        r.keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
+        r.files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
+        r.done[i] = load_result(r.files[i], r.keys[i], l, c.runs[i].arch_params, t);
+    }
+    return r;
+}
+
+void print_progress(std::ostream* progress, const Layer& l, const std::string& dataflow, double seconds, bool resumed) {
+    if (!progress) return;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f", seconds);
+    *progress << "dfsim compare: " << l.name << " " << dataflow << " " << buf << " s" << (resumed ? " (resumed)" : "")
+              << "\n" << std::flush;
+}
+
+}  // namespace
+
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress,
                           const std::string& resume_dir) {
@@ -172,65 +211,35 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
     c.arch = base.name;
     c.energy_table = t.name;
     c.energy_unit = t.unit;
-    for (const std::string& d : dataflows) {
-        NetworkResult r;
-        r.network = net.name;
-        r.arch_params = base.for_dataflow(d);
-        r.arch = r.arch_params.name;
-        r.energy_table = t.name;
-        r.energy_unit = t.unit;
-        r.dataflow = d;
-        c.runs.push_back(std::move(r));
-    }
+    for (const std::string& d : dataflows) c.runs.push_back(network_result(net, base, t, d));
     if (!resume_dir.empty()) fs::create_directories(resume_dir);
     for (const Layer& l : net.layers) {
-        // results already there from an earlier run with the same inputs
-        std::vector<std::optional<LayerResult>> done(c.runs.size());
-        std::vector<nlohmann::json> keys(c.runs.size());
-        std::vector<fs::path> files(c.runs.size());
-        bool all_done = true;
-        for (size_t i = 0; i < c.runs.size(); ++i) {
-            opt.dataflow = c.runs[i].dataflow;
-            if (resume_dir.empty()) {
-                all_done = false;
-                continue;
-            }
-            keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
-            files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
-            done[i] = load_result(files[i], keys[i], l, c.runs[i].arch_params, t);
-            all_done = all_done && done[i].has_value();
-        }
+        Resumed resumed = load_resumed(l, c, t, opt, resume_dir);
         std::optional<LayerData> data;
         std::optional<Tensor4> ref;
-        if (!all_done) {
+        if (!resumed.all_done()) {  // one layer's data and reference, shared by the dataflows
             data = make_layer_data(l, opt.seed_offset);
-            // (a calibrated layer's reference comes with its calibration, in simulate_layer)
+            // (a calibrated layer's reference comes with its calibration, in prepare)
             if (opt.check_output && !l.requant.calibrate) ref = reference_conv(l, data->ifmap, data->filter);
         }
         for (size_t i = 0; i < c.runs.size(); ++i) {
             NetworkResult& r = c.runs[i];
             opt.dataflow = r.dataflow;
             const auto t0 = std::chrono::steady_clock::now();
-            if (done[i]) {
-                r.layers.push_back(std::move(*done[i]));
+            if (resumed.done[i]) {
+                r.layers.push_back(std::move(*resumed.done[i]));
             } else {
-                r.layers.push_back(simulate_layer(l, base, t, opt, false, &*data, ref ? &*ref : nullptr));
+                r.layers.push_back(simulate(prepare(l, base, t, opt, data, ref)));
                 if (!resume_dir.empty())
-                    write_file_atomic(files[i].string(),
-                                      nlohmann::json{{"key", keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() + "\n");
+                    write_file_atomic(resumed.files[i].string(),
+                                      nlohmann::json{{"key", resumed.keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() + "\n");
             }
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            if (progress) {
-                char buf[64];
-                std::snprintf(buf, sizeof buf, "%.3f", s);
-                *progress << "dfsim compare: " << l.name << " " << r.dataflow << " " << buf << " s"
-                          << (done[i] ? " (resumed)" : "") << "\n" << std::flush;
-            }
+            print_progress(progress, l, r.dataflow, s, resumed.done[i].has_value());
         }
     }
     return c;
 }
-
 
 CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
                                      const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,

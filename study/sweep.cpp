@@ -230,22 +230,8 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
         opt.objective = spec.objective;
         opt.seed_offset = spec.seed_offset;
         opt.check_output = spec.check_output && !spec.analytical;
-        if (spec.analytical) {
-            const Dataflow& df = find_dataflow(p.dataflow);
-            for (const Layer& l : net.layers) {
-                const Layer ls = stored_layer(l, ad.word_bits);
-                const Estimate e = df.estimate(ls, ad, t, *df.choose_mapping(ls, ad, t, spec.objective));
-                tot.counts += e.counts;
-                tot.cycles += e.cycles;
-                const EnergyBreakdown b = compute_energy(e.counts, t, layer_widths(ls, ad), static_cast<double>(ad.glb.size_bytes));
-                for (int i = 0; i < kNumLevels; ++i)
-                    for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += b.by_level_type[i][j];
-                tot.energy.alu += b.alu;
-            }
-            tot.output_check = "skipped";
-        } else {
-            tot = simulate_network(net, a, t, opt).total();
-        }
+        // the same preparation either way (sim/simulator.h prepare()): host layers stay host work
+        tot = (spec.analytical ? estimate_network(net, a, t, opt) : simulate_network(net, a, t, opt)).total();
         row["status"] = "ok";
     } catch (const MappingError& e) {
         row["status"] = std::string("no mapping: ") + e.what();

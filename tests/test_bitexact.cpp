@@ -169,3 +169,21 @@ TEST(BitExact, RandomShapesEveryDataflow) {
     EXPECT_GT(mapped, tried * 3 / 4) << mapped << " of " << tried;
     std::printf("random shapes: %d of %d (layer, dataflow) pairs mapped and bit-exact\n", mapped, tried);
 }
+
+// An accumulator beyond int32 is bad input (the layer cannot run on 32-bit psums), not a crash:
+// 4 channels x 3 x 3 taps of 32767 x 32767 = 36 x 1073676289 = 38652346404 > 2^31 - 1.
+TEST(Reference, AccumulatorBeyondInt32IsBadInput) {
+    Layer l = conv("O", 4, 3, 3, 1, 3, 3);
+    l.ifmap.bits = l.filter.bits = 16;
+    Tensor4 x(1, 4, 3, 3), w(1, 4, 3, 3);
+    std::fill(x.data.begin(), x.data.end(), 32767);
+    std::fill(w.data.begin(), w.data.end(), 32767);
+    try {
+        reference_acc(l, x, w);
+        ADD_FAILURE() << "no UserError";
+    } catch (const UserError& e) {
+        EXPECT_NE(std::string(e.what()).find("layer O: an accumulator exceeds int32"), std::string::npos) << e.what();
+    }
+    w.data.assign(w.size(), 1);  // 36 x 32767 fits
+    EXPECT_EQ(reference_acc(l, x, w).data, std::vector<int32_t>{36 * 32767});
+}

@@ -168,3 +168,65 @@ TEST_F(Cli, PinnedMappingFile) {
         EXPECT_FALSE(fs::exists(dir / "bad.json"));
     }
 }
+
+// The exit codes (README, "Exit codes"), each from the case that produces it: 0 success, 1 an
+// output that does not match the reference (the test-only fault DFSIM_TEST_FAULT=mismatch flips
+// one simulated value before the check), 2 bad input, 3 an internal error (DFSIM_TEST_FAULT=assert
+// fails an assertion), 4 a result that cannot be written. Every error is one line on stderr.
+TEST_F(Cli, ExitCodes) {
+    const std::string net = small_net(), base = "run --arch " + arch() + " --workload " + net + " --layers all";
+    CmdResult r = run(base);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(r.err.empty()) << r.err;
+
+    const std::string json = (dir / "mismatch.json").string();
+    r = dfsim(base + " --json " + json, "DFSIM_TEST_FAULT=mismatch");
+    EXPECT_EQ(r.code, 1) << r.err;
+    EXPECT_NE(r.out.find("mismatch"), std::string::npos) << r.out;  // the table is still printed
+    const auto j = nlohmann::json::parse(slurp(json));               // and the report written
+    EXPECT_EQ(j["total"]["output_check"], "mismatch");
+    EXPECT_EQ(j["layers"][0]["mismatches"], 1);
+    EXPECT_EQ(dfsim(base + " --no-check", "DFSIM_TEST_FAULT=mismatch").code, 0);  // nothing checked
+
+    r = run(base + " --dataflow xyz");
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err.rfind("dfsim: error: ", 0), 0u) << r.err;
+
+    r = dfsim("list", "DFSIM_TEST_FAULT=assert");
+    EXPECT_EQ(r.code, 3);
+    EXPECT_EQ(r.err.rfind("dfsim: internal error: ", 0), 0u) << r.err;
+    EXPECT_NE(r.err.find("assertion 'false' failed: DFSIM_TEST_FAULT=assert (test only)"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("this is a bug in dfsim; please report it with the command line and input files"),
+              std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;  // nothing on stdout (SystemC's handler would print there)
+
+    for (const std::string opt : {"--json /proc/dfsim.json", "--csv /proc/dfsim.csv", "--html /proc/no/such/dfsim.html"}) {
+        SCOPED_TRACE(opt);
+        const std::string path = opt.substr(opt.find(' ') + 1);
+        r = run(base + " " + opt);
+        EXPECT_EQ(r.code, 4) << r.err;
+        EXPECT_EQ(r.err.rfind("dfsim: error: cannot write " + path + ": ", 0), 0u) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    }
+}
+
+// An output directory that cannot be made (here: under a regular file) is an I/O error too, for
+// every subcommand that writes one.
+TEST_F(Cli, UnwritableOutputDirectoriesExitFour) {
+    const std::string net = small_net();
+    write("plain.txt", "x");
+    const std::string under = (dir / "plain.txt" / "out").string();
+    std::vector<std::string> cases = {
+        "sweep --arch " + arch() + " --workload " + net + " --dataflows rs --no-plots --jobs 1 --out " + under,
+        "export --workload " + net + " --out " + under + "/net.csv"};
+    if (std::system("gnuplot --version >/dev/null 2>&1") == 0)  // compare --out checks for gnuplot first
+        cases.push_back("compare --arch " + arch() + " --workload " + net + " --dataflows rs --out " + under);
+    for (const std::string& args : cases) {
+        SCOPED_TRACE(args);
+        const CmdResult r = run(args);
+        EXPECT_EQ(r.code, 4) << r.err;
+        EXPECT_EQ(r.err.rfind("dfsim: error: ", 0), 0u) << r.err;
+        EXPECT_NE(r.err.find(under), std::string::npos) << r.err;
+    }
+}

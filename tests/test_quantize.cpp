@@ -668,7 +668,7 @@ TEST_F(QuantCli, BadInputExitsTwoAndWritesNothing) {
         {"quantize --in " + path("w64.npy") + io, "w64.npy: field 'descr': expected a float32 array"},
         {"quantize --in " + path("missing.npy") + io, "missing.npy: cannot open"},
         {"quantize --in " + path("nan.npy") + io, "nan.npy: quantize: element 1 is not finite"},
-        {"quantize --in " + path("short.npy") + io, "short.npy: expected 24 bytes of float32 data"},
+        {"quantize --in " + path("short.npy") + io, "short.npy: truncated data: the header's shape and dtype '<f4' need 24 bytes"},
     };
     for (const auto& [args, message] : cases) {
         auto r = dfsim(args);

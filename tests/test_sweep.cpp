@@ -19,6 +19,7 @@
 
 #include "base/error.h"
 #include "report/sweep_plots.h"
+#include "sim/simulator.h"
 #include "study/sweep.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
@@ -147,6 +148,56 @@ TEST_F(Sweep, AnalyticalModelBesideTheSimulation) {
         EXPECT_GT(ratio, 0.6);
         EXPECT_LT(ratio, 1.4);
     }
+}
+
+// Both models prepare layers the same way (sim/simulator.h prepare()): pool layers are host work
+// in the analytical model too, never mapped or counted as MACs. LeNet-5 (README, "Host layers"):
+// accelerator MACs 117600 + 240000 + 48000 + 10080 + 840 = 416520; host ops of the two 2x2 average
+// pools 6 x 14 x 14 x 4 + 16 x 5 x 5 x 4 = 4704 + 1600 = 6304.
+TEST_F(Sweep, AnalyticalModelCountsHostLayersAsTheSimulationDoes) {
+    const Network net = select_layers(load_network(src("workloads/lenet5.yaml")), "all");
+    for (const std::string df : {"ws", "rs"}) {
+        SCOPED_TRACE(df);
+        RunOptions opt;
+        opt.dataflow = df;
+        const NetworkResult sim = simulate_network(net, eyeriss(), table45(), opt);
+        const NetworkResult ana = estimate_network(net, eyeriss(), table45(), opt);
+        ASSERT_EQ(ana.layers.size(), sim.layers.size());
+        for (size_t i = 0; i < sim.layers.size(); ++i) {
+            const LayerResult &s = sim.layers[i], &e = ana.layers[i];
+            SCOPED_TRACE(s.name);
+            EXPECT_EQ(e.executed_on, s.executed_on);
+            EXPECT_EQ(e.host_ops, s.host_ops);
+            EXPECT_EQ(e.counts.macs, s.counts.macs);
+            if (net.layers[i].on_host()) {
+                EXPECT_EQ(e.executed_on, "host");
+                EXPECT_EQ(e.counts.macs, 0u);
+                EXPECT_EQ(e.cycles, 0u);
+                EXPECT_EQ(e.energy.total(), 0.0);
+            } else {
+                EXPECT_EQ(e.mapping, s.mapping);  // the same mapper choice on the same prepared layer
+                EXPECT_EQ(e.cycles, s.estimated_cycles);
+            }
+        }
+        EXPECT_EQ(ana.total().counts.macs, 416520u);
+        EXPECT_EQ(sim.total().counts.macs, 416520u);
+        EXPECT_EQ(ana.total().host_ops, 6304u);
+        EXPECT_EQ(sim.total().host_ops, 6304u);
+    }
+    // the rows of `dfsim sweep --layers all` in both models
+    spec.workload_file = src("workloads/lenet5.yaml");
+    spec.dataflows = {"rs"};
+    spec.axes = {};
+    run_sweep(spec, (dir / "sim").string(), 1);
+    spec.analytical = true;
+    run_sweep(spec, (dir / "ana").string(), 1);
+    const auto sim = nlohmann::json::parse(slurp(dir / "sim" / "results.json"))["rows"];
+    const auto ana = nlohmann::json::parse(slurp(dir / "ana" / "results.json"))["rows"];
+    ASSERT_EQ(sim.size(), 1u);
+    ASSERT_EQ(ana.size(), 1u);
+    EXPECT_EQ(ana[0]["status"], "ok");
+    EXPECT_EQ(ana[0]["macs"], 416520);
+    EXPECT_EQ(sim[0]["macs"], 416520);
 }
 
 // The plots: PNG and SVG for energy, cycles and utilization against the PE count and the Pareto

@@ -1,152 +1,81 @@
-#include "tools/dfsim/quantize.h"
-
+// `dfsim quantize`: reads a float32 NumPy .npy tensor (workload/formats/npy.h), quantizes it
+// (quant/quantize.h), writes the integer codes as .npy and the scales and zero points as a JSON
+// sidecar, and prints a short report (scheme, scales, zero fraction, SQNR, largest error).
+//
+// The codes are written as the library holds them, centred (real = scale[c] * code, c the index
+// of dimension 0 when there is one scale per channel); the integer of the chosen format is
+// code + zero_point[c]. Their dtype is the smallest of int8, int16, int32 that holds them all.
+// The shape is the input's. Both files are written atomically, and only once everything has
+// been checked and computed: a bad option or input writes nothing (exit code 2); an output that
+// cannot be written is an IoError (exit code 4), and codes whose sidecar failed are removed.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <bit>
 #include <climits>
 #include <cmath>
-#include <cstring>
+#include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <iostream>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
-#include "base/error.h"
-#include "quant/quantize.h"
 #include "base/atomic_file.h"
+#include "base/error.h"
 #include "base/fmt.h"
+#include "quant/quantize.h"
+#include "tools/dfsim/cli.h"
+#include "workload/formats/npy.h"
 
 namespace dfsim {
 
 namespace {
 
-// TODO: use workload/formats/npy.h once merged. Until then, a minimal private NumPy .npy reader (float32)
-// and writer (int8/int16/int32), C order, 1 to 4 dimensions, format versions 1.0 to 3.0 read
-// and 1.0 written. Byte order is handled explicitly, so it does not depend on the host's.
-namespace npy {
-
-const std::string kMagic("\x93" "NUMPY", 6);
-
-struct FloatArray {
-    std::vector<int> shape;  // as in the file, 1 to 4 entries
-    FloatTensor t;           // shape padded with trailing 1s
+// The command line as given. The optional fields are those that only some schemes use: giving
+// one to a scheme that does not use it is an error rather than silently ignored.
+struct QuantizeOptions {
+    std::string in;                    // float32 .npy, C order, 1 to 4 dimensions
+    std::string out;                   // codes .npy
+    std::string sidecar;               // scales JSON; empty: `out` with .npy replaced by .json
+    std::string scheme = "linear";     // linear | fixed | ternary | binary
+    std::optional<int> bits;           // linear [8]
+    bool asymmetric = false;           // linear
+    bool is_unsigned = false;          // linear
+    bool per_channel = false;          // linear, ternary, binary
+    std::optional<int> il, fl;         // fixed [4, 4]
+    std::string rounding = "nearest";  // nearest | stochastic (linear, fixed)
+    uint64_t seed = 1;                 // stochastic rounding
+    double prune = 0.0;                // magnitude pruning to this sparsity first, [0, 1)
+    std::optional<double> threshold;   // ternary: delta = threshold * mean|w| [0.7]
 };
 
-uint32_t load_le(const std::string& s, size_t pos, int bytes) {
-    uint32_t v = 0;
-    for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(s[pos + static_cast<size_t>(i)]);
-    return v;
-}
-
-void store_le(std::string& s, uint32_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
-}
-
-// The text of `key`'s value in the header dict: a quoted string without its quotes, a tuple
-// without its parentheses, or a bare word (True, False).
-std::string dict_value(const std::string& h, const std::string& key, const std::string& path) {
-    std::string norm = h;
-    std::replace(norm.begin(), norm.end(), '"', '\'');
-    const size_t k = norm.find("'" + key + "'");
-    size_t p = k == std::string::npos ? k : norm.find(':', k);
-    if (p == std::string::npos) throw ConfigError(path, key, 0, 0, "missing from the .npy header");
-    p = norm.find_first_not_of(' ', p + 1);
-    if (p == std::string::npos) throw ConfigError(path, key, 0, 0, "has no value in the .npy header");
-    const char open = norm[p];
-    const char close = open == '\'' ? '\'' : open == '(' ? ')' : '\0';
-    if (close != '\0') {
-        const size_t e = norm.find(close, p + 1);
-        if (e == std::string::npos) throw ConfigError(path, key, 0, 0, "is not closed in the .npy header");
-        return norm.substr(p + 1, e - p - 1);
-    }
-    const size_t e = norm.find_first_of(",}", p);
-    std::string v = norm.substr(p, e == std::string::npos ? std::string::npos : e - p);
-    while (!v.empty() && v.back() == ' ') v.pop_back();
-    return v;
-}
-
-std::vector<int> parse_shape(const std::string& tuple, const std::string& path) {
-    std::vector<int> shape;
-    std::stringstream ss(tuple);
-    std::string item;
-    while (std::getline(ss, item, ',')) {
-        item.erase(0, item.find_first_not_of(' '));
-        item.erase(item.find_last_not_of(' ') + 1);
-        if (item.empty()) continue;  // the trailing comma of a 1-tuple
-        if (item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
-            throw ConfigError(path, "shape", 0, 0, "expected a tuple of sizes, got '(" + tuple + ")'");
-        shape.push_back(std::stoi(item));
-    }
-    if (shape.empty() || shape.size() > 4)
-        throw ConfigError(path, "shape", 0, 0, "expected 1 to 4 dimensions, got " + std::to_string(shape.size()));
-    size_t n = 1;
-    for (int d : shape) {
-        if (d == 0) throw ConfigError(path, "shape", 0, 0, "expected a non-empty array, got shape (" + tuple + ")");
-        n *= static_cast<size_t>(d);
-        if (n > static_cast<size_t>(INT_MAX)) throw ConfigError(path, "shape", 0, 0, "array too large (over 2^31 elements)");
-    }
-    return shape;
-}
+// The float32 input: any other dtype, a 0-d or empty array, or one of more than 2^31 values is
+// refused. The shape is padded with trailing 1s (dimension 0 stays the channel dimension).
+struct FloatArray {
+    std::vector<int> shape;  // as in the file, 1 to 4 entries
+    FloatTensor t;
+};
 
 FloatArray read_float32(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(path, "", 0, 0, "cannot open the input file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string s = ss.str();
-    if (s.size() < 10 || s.compare(0, 6, kMagic) != 0)
-        throw ConfigError(path, "", 0, 0, "not a NumPy .npy file (no \\x93NUMPY magic)");
-    const int major = static_cast<unsigned char>(s[6]);
-    if (major < 1 || major > 3) throw ConfigError(path, "", 0, 0, "unsupported .npy format version " + std::to_string(major));
-    const size_t start = major == 1 ? 10 : 12;
-    if (s.size() < start) throw ConfigError(path, "", 0, 0, "truncated .npy header");
-    const size_t hlen = load_le(s, 8, major == 1 ? 2 : 4);
-    if (s.size() < start + hlen) throw ConfigError(path, "", 0, 0, "truncated .npy header");
-    const std::string h = s.substr(start, hlen);
-
-    const std::string descr = dict_value(h, "descr", path);
-    if (descr != "<f4")
+    const NpyArray a = read_npy(path);
+    if (a.dtype != "f4")
         throw ConfigError(path, "descr", 0, 0,
-                          "expected a float32 array ('<f4'), got '" + descr + "' (save it with x.astype(np.float32))");
-    if (dict_value(h, "fortran_order", path) != "False")
-        throw ConfigError(path, "fortran_order", 0, 0, "expected a C-order array (fortran_order False)");
-    FloatArray a;
-    a.shape = parse_shape(dict_value(h, "shape", path), path);
-    a.t.dim = {1, 1, 1, 1};
-    std::copy(a.shape.begin(), a.shape.end(), a.t.dim.begin());
-    const size_t n = static_cast<size_t>(a.t.dim[0]) * a.t.dim[1] * a.t.dim[2] * a.t.dim[3];
-    if (s.size() - start - hlen != 4 * n)
-        throw ConfigError(path, "", 0, 0,
-                          "expected " + std::to_string(4 * n) + " bytes of float32 data for the shape in the header, found " +
-                              std::to_string(s.size() - start - hlen));
-    a.t.data.resize(n);
-    for (size_t i = 0; i < n; ++i) a.t.data[i] = std::bit_cast<float>(load_le(s, start + hlen + 4 * i, 4));
-    return a;
-}
-
-// A version 1.0 .npy file of signed integers `bytes` wide (1, 2 or 4; the values must fit).
-std::string int_array(const std::vector<int>& shape, const std::vector<int32_t>& v, int bytes) {
-    std::string dims;
-    for (size_t i = 0; i < shape.size(); ++i) {
-        if (i) dims += ", ";
-        dims += std::to_string(shape[i]);
+                          "expected a float32 array ('<f4'), got '" + a.dtype + "' (save it with x.astype(np.float32))");
+    if (a.shape.empty())
+        throw ConfigError(path, "shape", 0, 0, "expected 1 to 4 dimensions, got a 0-d array");
+    FloatArray r;
+    r.t.dim = {1, 1, 1, 1};
+    for (size_t i = 0; i < a.shape.size(); ++i) {
+        if (a.shape[i] == 0) throw ConfigError(path, "shape", 0, 0, "expected a non-empty array");
+        if (a.shape[i] > INT_MAX || a.size() > static_cast<size_t>(INT_MAX))
+            throw ConfigError(path, "shape", 0, 0, "array too large (over 2^31 elements)");
+        r.shape.push_back(static_cast<int>(a.shape[i]));
+        r.t.dim[i] = r.shape.back();
     }
-    if (shape.size() == 1) dims += ",";  // a Python 1-tuple
-    const std::string descr = bytes == 1 ? "|i1" : bytes == 2 ? "<i2" : "<i4";
-    std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
-    // magic, version, header length, dict, newline: padded with spaces to a multiple of 64 bytes
-    dict.append((64 - (10 + dict.size() + 1) % 64) % 64, ' ');
-    dict += "\n";
-    std::string s = kMagic + std::string("\x01\x00", 2);
-    store_le(s, static_cast<uint32_t>(dict.size()), 2);
-    s += dict;
-    for (int32_t x : v) store_le(s, static_cast<uint32_t>(x), bytes);
-    return s;
+    r.t.data.assign(a.values.begin(), a.values.end());  // exact: the values are float32
+    return r;
 }
-
-}  // namespace npy
 
 const char* scheme_name(QuantScheme s) {
     switch (s) {
@@ -245,10 +174,9 @@ std::string describe(const QuantSpec& s, const Quantized& q) {
     return "";
 }
 
-int quantize_or_throw(const QuantizeOptions& o, std::ostream& out) {
+// The sidecar's path: --sidecar, else --out with .json for .npy (or .json appended).
+std::string sidecar_path(const QuantizeOptions& o) {
     namespace fs = std::filesystem;
-    if (o.in.empty()) throw option_error("--in", "expected the float32 .npy file to quantize");
-    if (o.out.empty()) throw option_error("--out", "expected the .npy file to write the codes to");
     std::string sidecar = o.sidecar;
     if (sidecar.empty()) {
         fs::path p(o.out);
@@ -256,21 +184,12 @@ int quantize_or_throw(const QuantizeOptions& o, std::ostream& out) {
     }
     if (fs::path(sidecar).lexically_normal() == fs::path(o.out).lexically_normal())
         throw option_error("--sidecar", "expected a file other than --out ('" + o.out + "')");
-    const QuantSpec spec = spec_from(o);
+    return sidecar;
+}
 
-    const npy::FloatArray a = npy::read_float32(o.in);
-    Quantized q;
-    try {
-        q = quantize(a.t, spec);
-    } catch (const std::invalid_argument& e) {  // the spec was checked: this is about the data
-        throw ConfigError(o.in, "", 0, 0, e.what());
-    }
-
-    const auto [lo, hi] = std::minmax_element(q.values.data.begin(), q.values.data.end());
-    const int bytes = *lo >= INT8_MIN && *hi <= INT8_MAX ? 1 : *lo >= INT16_MIN && *hi <= INT16_MAX ? 2 : 4;
-    const char* dtype = bytes == 1 ? "int8" : bytes == 2 ? "int16" : "int32";
-    const bool exact = std::isinf(q.sqnr_db) && q.sqnr_db > 0;
-
+// The scales, zero points and figures of the codes, as the sidecar holds them.
+nlohmann::json sidecar_json(const QuantizeOptions& o, const QuantSpec& spec, const FloatArray& a, const Quantized& q,
+                            const char* dtype, bool exact) {
     nlohmann::json j;
     j["input"] = o.in;
     j["codes"] = o.out;
@@ -299,23 +218,11 @@ int quantize_or_throw(const QuantizeOptions& o, std::ostream& out) {
     j["sqnr_db"] = exact ? nlohmann::json(nullptr) : nlohmann::json(q.sqnr_db);  // null: exact (infinite SQNR)
     j["max_abs_error"] = q.max_abs_error;
     j["saturated"] = q.saturated;
+    return j;
+}
 
-    // Everything is computed: only now write, codes first, each atomically.
-    const std::string codes = npy::int_array(a.shape, q.values.data, bytes);
-    const std::string side = j.dump(2) + "\n";
-    try {
-        write_file_atomic(o.out, codes);
-    } catch (const std::exception& e) {
-        throw option_error("--out", e.what());
-    }
-    try {
-        write_file_atomic(sidecar, side);
-    } catch (const std::exception& e) {
-        std::error_code ec;
-        fs::remove(o.out, ec);  // codes without their scales would be misread
-        throw option_error("--sidecar", e.what());
-    }
-
+void print_report(std::ostream& out, const QuantizeOptions& o, const std::string& sidecar, const QuantSpec& spec,
+                  const FloatArray& a, const Quantized& q, const char* dtype, bool exact) {
     out << "dfsim quantize: " << o.in << " (" << join_shape(a.shape) << " float32) -> " << o.out << " (" << dtype
         << " codes), scales in " << sidecar << "\n";
     out << "scheme         " << describe(spec, q) << "\n";
@@ -326,18 +233,88 @@ int quantize_or_throw(const QuantizeOptions& o, std::ostream& out) {
     out << "saturated      " << q.saturated << "\n";
     out << "SQNR           " << (exact ? std::string("inf (exact)") : fmt("%.2f", q.sqnr_db) + " dB") << "\n";
     out << "max abs error  " << fmt("%.6g", q.max_abs_error) << "\n";
-    return 0;
+}
+
+// Throws ConfigError for a bad option or input, IoError for an output that cannot be written.
+int run(const QuantizeOptions& o) {
+    if (o.in.empty()) throw option_error("--in", "expected the float32 .npy file to quantize");
+    if (o.out.empty()) throw option_error("--out", "expected the .npy file to write the codes to");
+    const std::string sidecar = sidecar_path(o);
+    const QuantSpec spec = spec_from(o);
+    const FloatArray a = read_float32(o.in);
+    Quantized q;
+    try {
+        q = quantize(a.t, spec);
+    } catch (const std::invalid_argument& e) {  // the spec was checked: this is about the data
+        throw ConfigError(o.in, "", 0, 0, e.what());
+    }
+    const auto [lo, hi] = std::minmax_element(q.values.data.begin(), q.values.data.end());
+    const int bytes = *lo >= INT8_MIN && *hi <= INT8_MAX ? 1 : *lo >= INT16_MIN && *hi <= INT16_MAX ? 2 : 4;
+    const char* dtype = bytes == 1 ? "int8" : bytes == 2 ? "int16" : "int32";
+    const bool exact = std::isinf(q.sqnr_db) && q.sqnr_db > 0;
+    const std::string side = sidecar_json(o, spec, a, q, dtype, exact).dump(2) + "\n";
+
+    // Everything is computed: only now write, codes first, each atomically.
+    write_npy(o.out, q.values, bytes == 1 ? "i1" : bytes == 2 ? "i2" : "i4",
+              std::vector<int64_t>(a.shape.begin(), a.shape.end()));
+    try {
+        write_file_atomic(sidecar, side);
+    } catch (const IoError&) {
+        std::error_code ec;
+        std::filesystem::remove(o.out, ec);  // codes without their scales would be misread
+        throw;
+    }
+    print_report(std::cout, o, sidecar, spec, a, q, dtype, exact);
+    return cli::kExitOk;
 }
 
 }  // namespace
 
-int run_quantize(const QuantizeOptions& o, std::ostream& out, std::ostream& err) {
-    try {
-        return quantize_or_throw(o, out);
-    } catch (const ConfigError& e) {
-        err << "dfsim: error: " << e.what() << "\n";
+namespace cli {
+
+namespace {
+
+// The options with defaults shown in --help; passed on only when given, since an option the
+// scheme does not use is an error.
+struct QuantizeCli {
+    QuantizeOptions o;
+    int bits = 8, il = 4, fl = 4;
+    double threshold = 0.7;
+    CLI::Option *bits_opt = nullptr, *il_opt = nullptr, *fl_opt = nullptr, *threshold_opt = nullptr;
+
+    int run_given() {
+        if (bits_opt->count()) o.bits = bits;
+        if (il_opt->count()) o.il = il;
+        if (fl_opt->count()) o.fl = fl;
+        if (threshold_opt->count()) o.threshold = threshold;
+        return run(o);
     }
-    return 2;
+};
+
+}  // namespace
+
+Command add_quantize_command(CLI::App& parent) {
+    auto c = std::make_shared<QuantizeCli>();
+    QuantizeOptions& o = c->o;
+    CLI::App* app = parent.add_subcommand("quantize", "quantize a float32 .npy tensor: integer codes (.npy) and scales (JSON)");
+    app->add_option("--in", o.in, "float32 .npy tensor (C order, 1-4 dimensions)")->required();
+    app->add_option("--out", o.out, "codes .npy to write (atomically): int8 if they fit, else int16 (int32)")->required();
+    app->add_option("--sidecar", o.sidecar, "scales and zero points JSON (default: --out with .json for .npy)");
+    app->add_option("--scheme", o.scheme, "linear, fixed, ternary or binary")->capture_default_str();
+    c->bits_opt = app->add_option("--bits", c->bits, "linear: bits per code, 1-16")->capture_default_str();
+    app->add_flag("--asymmetric", o.asymmetric, "linear: min..max range with a zero point (default: symmetric)");
+    app->add_flag("--unsigned", o.is_unsigned, "linear: unsigned codes (symmetric: negative values clamp to 0)");
+    app->add_flag("--per-channel", o.per_channel, "one scale per index of dimension 0 (linear, ternary, binary)");
+    c->il_opt = app->add_option("--il", c->il, "fixed <IL,FL>: integer bits, sign included")->capture_default_str();
+    c->fl_opt = app->add_option("--fl", c->fl, "fixed <IL,FL>: fraction bits (step 2^-FL)")->capture_default_str();
+    app->add_option("--rounding", o.rounding, "nearest or stochastic (linear, fixed)")->capture_default_str();
+    app->add_option("--seed", o.seed, "stochastic rounding seed")->capture_default_str();
+    app->add_option("--prune", o.prune, "zero this fraction of smallest magnitudes first, [0, 1)")->capture_default_str();
+    c->threshold_opt =
+        app->add_option("--threshold", c->threshold, "ternary: delta = threshold x mean|w|")->capture_default_str();
+    return {app, [c] { return c->run_given(); }};
 }
+
+}  // namespace cli
 
 }  // namespace dfsim

@@ -1,8 +1,5 @@
 #include "workload/formats/npy.h"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <bit>
 #include <climits>
 #include <cstring>
@@ -13,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/atomic_file.h"
 #include "base/error.h"
 
 namespace dfsim {
@@ -297,34 +295,6 @@ std::string shape_text(const std::vector<int64_t>& shape) {
     return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-// Writes bytes to a temporary file in the same directory, then renames it over path, so a
-// reader never sees a half-written file. (base/atomic_file.h does this too, but common must not
-// depend on sim.)
-void write_file_atomic_local(const std::string& path, const std::string& bytes) {
-    namespace fs = std::filesystem;
-    static std::atomic<unsigned> counter{0};
-    const fs::path tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) fail(path, "", "cannot write file (temporary " + tmp.filename().string() + ")");
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            out.close();
-            std::error_code ec;
-            fs::remove(tmp, ec);
-            fail(path, "", "error writing file");
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        fail(path, "", "cannot rename the temporary file into place: " + ec.message());
-    }
-}
-
 // Header and data of a .npy file: version 1.0 (2.0 if the header does not fit 65535 bytes),
 // the dict padded with spaces and ended by '\n' so that the data starts at a multiple of 64.
 std::string npy_bytes(const std::string& descr, const std::vector<int64_t>& shape, const std::string& data) {
@@ -424,7 +394,7 @@ void write_npy(const std::string& path, const Tensor4& t, const std::string& dty
         // the low `size` bytes of the two's complement value are the value in that dtype
         for (int k = 0; k < size; ++k) data.push_back(static_cast<char>((static_cast<uint32_t>(v) >> (8 * k)) & 0xFF));
     }
-    write_file_atomic_local(path, npy_bytes((size == 1 ? "|" : "<") + dtype, s, data));
+    write_file_atomic(path, npy_bytes((size == 1 ? "|" : "<") + dtype, s, data));
 }
 
 void write_npy(const std::string& path, const FloatTensor& t, const std::vector<int64_t>& shape) {
@@ -432,7 +402,7 @@ void write_npy(const std::string& path, const FloatTensor& t, const std::vector<
     std::string data;
     data.reserve(t.size() * 4);
     for (float v : t.data) store_le(data, v);
-    write_file_atomic_local(path, npy_bytes("<f4", s, data));
+    write_file_atomic(path, npy_bytes("<f4", s, data));
 }
 
 }  // namespace dfsim

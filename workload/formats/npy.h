@@ -10,7 +10,8 @@
 // than 4 dimensions, a truncated header or data, trailing bytes, an integer that does not fit
 // int32 where int32 is required.
 // Write: integer tensors as i1/u1/i2/u2/i4 and float tensors as f4, version 1.0 headers (2.0
-// only for a header longer than 65535 bytes), atomically (temporary file + rename).
+// only for a header longer than 65535 bytes), atomically (base/atomic_file.h: missing directories
+// are created; a file that cannot be written is an IoError).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,0 +1,71 @@
+// What the dfsim subcommands share: the exit codes, the options every simulating command takes
+// (--arch, --workload, --energy, --dataflow, --layers, --batch, --precision) and how they become
+// an architecture, an energy table and the network to run. Each subcommand lives in its own file
+// and registers itself with add_<name>_command; main.cpp parses, runs and maps errors to codes.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "config/arch.h"
+#include "config/energy_table.h"
+#include "workload/layer.h"
+
+namespace dfsim::cli {
+
+// The exit codes (README, "Exit codes").
+enum ExitCode : int {
+    kExitOk = 0,        // success
+    kExitMismatch = 1,  // a layer's output did not match the reference (reports still written)
+    kExitBadInput = 2,  // UserError: a config, workload, option or mapping that cannot be run
+    kExitInternal = 3,  // InternalError or any unexpected exception: a bug in dfsim
+    kExitIo = 4,        // IoError: a result could not be written
+};
+
+// A registered subcommand: its CLI11 node and what to run when it was the one given.
+struct Command {
+    CLI::App* app = nullptr;
+    std::function<int()> run;
+};
+
+// A path as given, if it exists in the working directory, else under the source tree: the
+// defaults (configs/, workloads/) work from any directory.
+std::string data_path(const std::string& rel);
+
+// The options of the simulating commands (run, compare, bench).
+struct CommonOptions {
+    std::string arch = "configs/arch/eyeriss.yaml";
+    std::string workload = "workloads/alexnet.yaml";
+    std::string energy = "configs/energy/45nm.yaml";
+    std::string dataflow = "rs";
+    std::string layers = "conv";
+    int batch = 0;          // 0: the architecture's, else the workload's
+    std::string precision;  // with_precision preset ("" = the workload's own)
+    std::string timing = "pass";  // pass | cycle
+    CLI::Option* energy_opt = nullptr;
+    Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
+};
+void add_common_options(CLI::App* app, CommonOptions& c);
+
+// The energy table: --energy if given, else the one the architecture file names, else the default.
+EnergyTable energy_table(const CommonOptions& c, const ArchParams& a);
+
+// The network as run: the selected layers (chained: the chain up to them) at the precision and
+// batch size of the command line, else the architecture file's batch, else the workload's.
+// The workload's import notes go to stderr.
+Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool chained = false);
+
+// "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
+[[noreturn]] void bad_option(const std::string& option, const std::string& expected);
+
+// The subcommands, in the order `dfsim --help` lists them.
+Command add_run_command(CLI::App& app);
+Command add_bench_command(CLI::App& app);
+Command add_list_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
+Command add_quantize_command(CLI::App& app);
+
+}  // namespace dfsim::cli

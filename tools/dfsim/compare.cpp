@@ -1,0 +1,118 @@
+// `dfsim compare`: several dataflows (and precisions) on the same layers and data
+// (study/compare.h), the table, the reports and charts in --out, and an HTML page.
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "report/compare_report.h"
+#include "report/gnuplot.h"
+#include "report/html.h"
+#include "study/compare.h"
+#include "tools/dfsim/cli.h"
+
+namespace dfsim::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CompareCli {
+    CommonOptions common;
+    std::string dataflows, out, html, objective = "energy", precisions;
+    uint64_t seed = 0;
+    bool no_check = false, restart = false;
+};
+
+// Creates --out (gnuplot checked first, so that a missing one fails before a long simulation);
+// returns the directory of the resumable results ("" without --out), emptied by --restart.
+std::string prepare_out_dir(const CompareCli& o) {
+    if (!o.html.empty()) require_gnuplot();
+    if (o.out.empty()) return "";
+    require_gnuplot();
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    if (ec) throw IoError(o.out, "cannot create the directory: " + ec.message());
+    const std::string resume = (fs::path(o.out) / "results").string();
+    if (o.restart) fs::remove_all(resume);
+    return resume;
+}
+
+// The charts for the page: --out's, or rendered in a private temporary directory, then dropped.
+std::vector<HtmlImage> html_images(const CompareResult& res, const CompareCli& o) {
+    if (!o.out.empty()) return load_compare_images(o.out);
+    const fs::path tmp = fs::temp_directory_path() / ("dfsim_html_" + std::to_string(::getpid()));
+    struct Cleanup {
+        fs::path p;
+        ~Cleanup() {
+            std::error_code ec;
+            fs::remove_all(p, ec);
+        }
+    } cleanup{tmp};
+    fs::remove_all(tmp);
+    write_compare_plots(res, tmp.string());
+    return load_compare_images(tmp);
+}
+
+void write_outputs(const CompareResult& res, const std::string& table, const CompareCli& o) {
+    if (!o.out.empty()) {
+        write_compare_plots(res, o.out);  // first: a gnuplot failure leaves no report
+        const fs::path dir(o.out);
+        write_file_atomic((dir / "compare.json").string(), compare_to_json(res).dump(2) + "\n");
+        write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res));
+        write_file_atomic((dir / "compare.txt").string(), table);
+    }
+    if (!o.html.empty()) write_file_atomic(o.html, compare_to_html(res, html_images(res, o)));
+}
+
+int run(const CompareCli& o) {
+    const ArchParams a = load_arch(data_path(o.common.arch));
+    const EnergyTable t = energy_table(o.common, a);
+    const Network net = load_selected_network(o.common, a);
+    const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);
+    RunOptions opt;
+    opt.objective = parse_objective(o.objective);
+    opt.check_output = !o.no_check;
+    opt.seed_offset = o.seed;
+    const std::string resume = prepare_out_dir(o);
+    std::vector<std::string> precisions;
+    std::stringstream ss(o.precisions);
+    for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
+    const CompareResult res = precisions.empty()
+                                  ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume)
+                                  : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume);
+    const std::string table = format_compare_table(res);
+    std::cout << table;
+    write_outputs(res, table, o);
+    for (const NetworkResult& r : res.runs)
+        if (r.total().output_check == "mismatch") return kExitMismatch;
+    return kExitOk;
+}
+
+}  // namespace
+
+Command add_compare_command(CLI::App& parent) {
+    auto o = std::make_shared<CompareCli>();
+    CLI::App* app = parent.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
+    for (const Dataflow* d : all_dataflows()) o->dataflows += (o->dataflows.empty() ? "" : ",") + d->name();
+    add_common_options(app, o->common);
+    app->remove_option(app->get_option("--dataflow"));
+    app->add_option("--dataflows", o->dataflows, "comma-separated dataflow names (default: all registered)")
+        ->capture_default_str();
+    app->add_option("--out", o->out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
+    app->add_option("--html", o->html, "write the table and charts as a self-contained HTML page (needs gnuplot)");
+    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
+    app->add_option("--precisions", o->precisions,
+                    "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
+    app->add_flag("--restart", o->restart,
+                  "simulate everything again (default: reuse the results an earlier run left in --out/results)");
+    return {app, [o] { return run(*o); }};
+}
+
+}  // namespace dfsim::cli

@@ -1,0 +1,92 @@
+// `dfsim run`: simulate a network, print the table, write the reports (README, "Usage").
+#include <iostream>
+#include <memory>
+
+#include "base/atomic_file.h"
+#include "base/error.h"
+#include "report/html.h"
+#include "report/report.h"
+#include "sim/simulator.h"
+#include "sim/vcd_trace.h"
+#include "tools/dfsim/cli.h"
+
+namespace dfsim::cli {
+
+namespace {
+
+struct RunCli {
+    CommonOptions common;
+    std::string json_out, csv_out, html_out, trace_out, mapping_file, objective = "energy";
+    uint64_t seed = 0, trace_max_macs = 20'000'000;
+    bool show_mapping = false, no_check = false, chained = false;
+};
+
+// The trace file for --trace, refused (before anything runs) when it would be huge or empty.
+std::unique_ptr<VcdTrace> open_trace(const RunCli& o, const Network& net) {
+    if (o.trace_out.empty()) return nullptr;
+    uint64_t macs = 0;
+    bool any = false;
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) macs += l.shape.macs(), any = true;
+    if (!any) bad_option("--trace", "expected a conv or fc layer to trace (--layers selects only host layers)");
+    if (macs > o.trace_max_macs)
+        bad_option("--trace", "expected at most " + std::to_string(o.trace_max_macs) +
+                                  " MACs in the layers traced (--trace-max-macs), got " + std::to_string(macs) +
+                                  ": select fewer or smaller layers with --layers, or raise --trace-max-macs");
+    return std::make_unique<VcdTrace>(o.trace_out);  // IoError if it cannot be written
+}
+
+int run(const RunCli& o) {
+    const ArchParams a = load_arch(data_path(o.common.arch));
+    const EnergyTable t = energy_table(o.common, a);
+    const Network net = load_selected_network(o.common, a, o.chained);
+    RunOptions opt;
+    opt.dataflow = o.common.dataflow;
+    opt.objective = parse_objective(o.objective);
+    opt.check_output = !o.no_check;
+    opt.chained = o.chained;
+    opt.seed_offset = o.seed;
+    opt.timing = o.common.timing_model();
+    find_dataflow(opt.dataflow);
+    PinnedMappings pinned;
+    if (!o.mapping_file.empty()) {
+        pinned = load_pinned_mappings(o.mapping_file, net);
+        opt.pinned = &pinned;
+    }
+    const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
+    opt.trace = trace.get();
+    const NetworkResult res = simulate_network(net, a, t, opt);
+    if (o.show_mapping)
+        for (const auto& l : res.layers) std::cout << l.name << ": " << l.mapping << "\n" << l.loop_nest;
+    std::cout << format_table(res);
+    if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res).dump(2) + "\n");
+    if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
+    if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res));
+    if (trace) trace->commit();
+    return res.total().output_check == "mismatch" ? kExitMismatch : kExitOk;
+}
+
+}  // namespace
+
+Command add_run_command(CLI::App& parent) {
+    auto o = std::make_shared<RunCli>();
+    CLI::App* app = parent.add_subcommand("run", "simulate a network and report cycles and energy per layer");
+    add_common_options(app, o->common);
+    app->add_option("--json", o->json_out, "write the report as JSON (atomically)");
+    app->add_option("--csv", o->csv_out, "write the report as CSV (atomically)");
+    app->add_option("--html", o->html_out, "write the report as a self-contained HTML page (atomically)");
+    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
+    app->add_option("--mapping", o->mapping_file, "YAML file of pinned mappings by layer (run as given; others mapped)");
+    app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
+    app->add_flag("--chained", o->chained,
+                  "each layer runs on the previous layer's requantized output (pools on the host), not synthetic data");
+    app->add_option("--trace", o->trace_out, "write a VCD waveform of the run (atomically; open it with gtkwave)");
+    app->add_option("--trace-max-macs", o->trace_max_macs, "refuse --trace when the layers run have more MACs than this")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
+    return {app, [o] { return run(*o); }};
+}
+
+}  // namespace dfsim::cli

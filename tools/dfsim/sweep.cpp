@@ -1,0 +1,137 @@
+// `dfsim sweep`: the cartesian product of dataflows and configuration values (study/sweep.h),
+// with a progress bar and the plots (report/sweep_plots.h).
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "report/gnuplot.h"
+#include "report/sweep_plots.h"
+#include "study/compare.h"
+#include "study/sweep.h"
+#include "tools/dfsim/cli.h"
+
+namespace dfsim::cli {
+
+namespace {
+
+struct SweepCli {
+    std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
+    std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
+    std::string spec;
+    std::vector<std::string> sets;
+    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    uint64_t seed = 0;
+    bool no_check = false, no_plots = false;
+    CLI::App* app = nullptr;
+    CLI::Option *jobs_opt = nullptr, *out_opt = nullptr;
+};
+
+std::string default_energy(const ArchParams& base) {
+    return !base.energy_table.empty() ? base.energy_table : data_path("configs/energy/45nm.yaml");
+}
+
+// The sweep of a --spec file; its jobs and out unless the command line gives them.
+SweepSpec spec_from_file(SweepCli& o) {
+    for (const char* opt : {"--arch", "--workload", "--energy", "--layers", "--dataflows", "--pe-array", "--glb-kb",
+                            "--batch", "--bits", "--set", "--model", "--objective", "--seed", "--no-check"})
+        if (o.app->count(opt)) bad_option(opt, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
+    const SweepFile f = load_sweep_spec(o.spec, data_path);
+    SweepSpec spec = f.spec;
+    if (f.jobs > 0 && o.jobs_opt->count() == 0) o.jobs = f.jobs;
+    if (!f.out.empty() && o.out_opt->count() == 0) o.out = f.out;
+    if (spec.energy_file.empty()) spec.energy_file = default_energy(load_arch(spec.arch_file));
+    return spec;
+}
+
+SweepSpec spec_from_options(const SweepCli& o) {
+    SweepSpec spec;
+    spec.arch_file = data_path(o.arch);
+    spec.workload_file = data_path(o.workload);
+    spec.energy_file = !o.energy.empty() ? data_path(o.energy) : default_energy(load_arch(spec.arch_file));
+    spec.layers = o.layers;
+    spec.dataflows = parse_dataflow_list(o.dataflows);
+    if (!o.pe.empty()) spec.axes.push_back(parse_axis("--pe-array", o.pe));
+    if (!o.glb.empty()) spec.axes.push_back(parse_axis("--glb-kb", o.glb));
+    if (!o.batch.empty()) spec.axes.push_back(parse_axis("--batch", o.batch));
+    if (!o.bits.empty()) spec.axes.push_back(parse_axis("--bits", o.bits));
+    for (const std::string& set : o.sets) spec.axes.push_back(parse_axis("--set", set));
+    if (o.model != "simulation" && o.model != "analytical")
+        bad_option("--model", "expected one of {simulation, analytical}, got '" + o.model + "'");
+    spec.analytical = o.model == "analytical";
+    spec.objective = parse_objective(o.objective);
+    spec.seed_offset = o.seed;
+    spec.check_output = !o.no_check;
+    return spec;
+}
+
+// Progress on stderr: a bar with an ETA on a terminal, else one line per point.
+std::function<void(int, int)> progress_printer() {
+    const bool tty = isatty(STDERR_FILENO);
+    const auto t0 = std::chrono::steady_clock::now();
+    return [tty, t0, shown = -1](int done, int total) mutable {
+        if (done == shown) return;
+        shown = done;
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        char eta[64] = "";
+        if (done > 0 && done < total) std::snprintf(eta, sizeof eta, ", ETA %.0f s", el / done * (total - done));
+        if (!tty) {
+            std::cerr << "dfsim sweep: " << done << "/" << total << " points" << eta << "\n";
+            return;
+        }
+        const int width = 30, fill = total ? width * done / total : width;
+        std::cerr << "\r[" << std::string(static_cast<size_t>(fill), '#') << std::string(static_cast<size_t>(width - fill), ' ')
+                  << "] " << done << "/" << total << " points" << eta << "   " << std::flush;
+        if (done == total) std::cerr << "\n";
+    };
+}
+
+int run(SweepCli& o) {
+    const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
+    if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
+    if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
+    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer());
+    if (!o.no_plots) {
+        std::ifstream in(std::filesystem::path(o.out) / "results.json");
+        write_sweep_plots(nlohmann::json::parse(in)["rows"], o.out);
+    }
+    std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
+              << " run now) in " << sum.wall_seconds << " s; " << o.out << "/results.csv, " << o.out << "/results.json\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+Command add_sweep_command(CLI::App& parent) {
+    auto o = std::make_shared<SweepCli>();
+    CLI::App* app = o->app = parent.add_subcommand("sweep", "simulate the cartesian product of dataflows and configuration values");
+    app->add_option("--arch", o->arch, "architecture YAML (the base every point changes)")->capture_default_str();
+    app->add_option("--workload", o->workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
+    app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
+    app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names")->capture_default_str();
+    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--pe-array", o->pe, "array sizes ROWSxCOLS, comma-separated (e.g. 8x8,12x14,16x16)");
+    app->add_option("--glb-kb", o->glb, "global buffer sizes in KB, comma-separated");
+    app->add_option("--batch", o->batch, "batch sizes, comma-separated");
+    app->add_option("--bits", o->bits, "ifmap and filter widths of every layer, comma-separated");
+    app->add_option("--set", o->sets, "any architecture field: key=v1,v2 (dotted YAML path; repeatable)");
+    o->jobs_opt = app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")
+                      ->capture_default_str()
+                      ->check(CLI::Range(1, 1024));
+    app->add_option("--model", o->model, "simulation, or analytical (the mappers' model only, for large spaces)")
+        ->capture_default_str();
+    app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
+    app->add_flag("--no-plots", o->no_plots, "write results only (no gnuplot needed)");
+    o->out_opt = app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
+    app->add_option("--spec", o->spec, "sweep described in YAML (docs in study/sweep.h); --jobs and --out override it");
+    return {app, [o] { return run(*o); }};
+}
+
+}  // namespace dfsim::cli
