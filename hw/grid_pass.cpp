@@ -15,11 +15,7 @@
 
 namespace dfsim::hw {
 
-namespace {
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-}  // namespace
-
-uint64_t PeArray::execute(const GridPass& g) {
+Cycle PeArray::execute(const GridPass& g) {
     const PeParams& pp = m_arch.pe;
     const NocParams& noc = m_arch.noc;
     const LayerParams& L = m_layer;
