@@ -1,5 +1,6 @@
 #include "hw/pe_array.h"
 
+#include "hw/grid_pass.h"
 #include "hw/row_pass.h"
 
 namespace dfsim::hw {
@@ -32,6 +33,11 @@ void PeArray::launch(Cycle cycles, std::function<void()> done) {
 // The layer's first pass loads the PEs' LUTs first.
 Cycle PeArray::execute(const RowPass& pass) {
     const Cycle t = RowPassEngine(parts(), pass).run();
+    return load_lut() + t;
+}
+
+Cycle PeArray::execute(const GridPass& pass) {
+    const Cycle t = GridPassEngine(parts(), pass).run();
     return load_lut() + t;
 }
 

@@ -39,14 +39,13 @@ public:
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     Cycle execute(const RowPass& pass);
-    Cycle execute(const GridPass& pass);  // hw/grid_pass.cpp
+    Cycle execute(const GridPass& pass);
 
 private:
     void on_done();  // SC_METHOD
     void launch(Cycle cycles, std::function<void()> done);
     // Loads the LUT into every PE the first time (counts its writes); returns the cycles it takes.
     Cycle load_lut();
-    Pe& pe(int r, int c) { return m_pes(r, c); }
     ArrayParts parts() { return ArrayParts{m_arch, m_layer, m_dp, m_pes, m_glb, m_counts, m_trace}; }
 
     ArchParams m_arch;
