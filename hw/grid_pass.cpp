@@ -425,7 +425,7 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
         const Cycle start = std::max(at(m_busy, i), t_del);
         const uint64_t skip_taps = m_hw.dp.skip && m_hw.dp.gate_x ? window_zeros(row, f) : 0;
         const Cycle mac_done = start + pm * (u64(m_S) - skip_taps) + (have_in ? pm : 0);
-        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, have_in);
+        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, u64(m_S) - skip_taps, have_in);
         const Cycle result = mac_done + u64(pp.pipeline_depth) - 1;
         const Cycle send_start = std::max(have_in ? std::max(result, t_in + pm) : result, at(m_send_free, i));
         Cycle send_done;
@@ -513,8 +513,9 @@ Cycle GridPassEngine::time_output() {
             const Cycle t_g = m_res.glb_port.place(group_start, real * ib + fbits);
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
             group_end = std::max({group_end + u64(m_S) - skipped, t_i + 1, t_f + 1, t_g + 1});
-            group_start = group_end - u64(m_S);
-            if (m_hw.trace) trace_output_group(ci, ri, group_start, group_end);
+            // the next group's words are placed S steps before this group ends (not before the pass starts)
+            group_start = group_end - std::min(group_end, u64(m_S));
+            if (m_hw.trace) trace_output_group(ci, ri, group_end - (u64(m_S) - skipped), group_end);
         }
     const Cycle done = group_end + u64(m_hw.arch.pe.pipeline_depth) - 1;
     const uint64_t b = m_n_out * u64(out_bits(m_hw.arch, m_hw.layer, g.final_out));
@@ -536,18 +537,19 @@ uint64_t GridPassEngine::trace_gated(int mi, int ni, int ci, int ei, int ri, int
     return z;
 }
 
-// Trace only: the PEs of PE row i issuing pixel (ni, ei, f) from `start`.
-void GridPassEngine::trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, bool have_in) const {
+// Trace only: the PEs of PE row i issuing pixel (ni, ei, f) from `start`, `taps` taps a filter
+// (the rest skipped).
+void GridPassEngine::trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, uint64_t taps, bool have_in) const {
     const int ci = i / m_g.r_count, ri = i % m_g.r_count;
     for (int j = 0; j < m_cols; ++j) {
         const int pj = std::min(m_p, m_g.m_count - j * m_p);
         uint64_t z = 0;
         for (int k = 0; k < pj; ++k) z += trace_gated(j * m_p + k, ni, ci, ei, ri, f, 0, m_S);
-        m_hw.trace->pe_busy(m_g.pe_row0 + i, m_g.pe_col0 + j, start, start + u64(pj * m_S) + (have_in ? u64(pj) : 0), z);
+        m_hw.trace->pe_busy(m_g.pe_row0 + i, m_g.pe_col0 + j, start, start + u64(pj) * taps + (have_in ? u64(pj) : 0), z);
     }
 }
 
-// Trace only: every PE busy for the S steps of (channel ci, filter row ri); output
+// Trace only: every PE busy for the steps of (channel ci, filter row ri) it does not skip; output
 // k = ((m * n_count + n) * e_count + e) * f_count + f on its PE (OutputMode).
 void GridPassEngine::trace_output_group(int ci, int ri, Cycle start, Cycle end) const {
     const GridPass& g = m_g;

@@ -52,7 +52,7 @@ private:
     Cycle time_reduce_unicast();
     Cycle time_output();
     uint64_t trace_gated(int mi, int ni, int ci, int ei, int ri, int f, int s0, int s1) const;
-    void trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, bool have_in) const;
+    void trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, uint64_t taps, bool have_in) const;
     void trace_output_group(int ci, int ri, Cycle start, Cycle end) const;
 
     // index of the padded row (image, channel, output row, filter row) in the row buffer
