@@ -7,6 +7,8 @@
 
 namespace dfsim {
 
+using Cycle = uint64_t;  // a time or a duration in clock cycles of the accelerator's core
+
 enum class DataType : uint8_t { Ifmap = 0, Filter = 1, Psum = 2 };
 inline constexpr int kNumDataTypes = 3;
 inline constexpr std::array<DataType, 3> kDataTypes{DataType::Ifmap, DataType::Filter, DataType::Psum};

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/types.h"
 
 namespace dfsim::hw {
 
@@ -18,10 +19,10 @@ public:
     }
     // Places `bits` starting no earlier than cycle `ready`; returns the cycle after the last
     // one used (the time the transfer is complete). bits == 0 returns `ready`.
-    uint64_t place(uint64_t ready, uint64_t bits) {
+    Cycle place(Cycle ready, uint64_t bits) {
         if (bits == 0) return ready;
-        uint64_t t = std::max(ready, m_first_free);
-        uint64_t last = t;
+        Cycle t = std::max(ready, m_first_free);
+        Cycle last = t;
         while (bits > 0) {
             if (t >= m_used.size()) m_used.resize(std::max<size_t>(t + 1, m_used.size() * 2), 0);
             uint64_t room = m_cap - m_used[t];
@@ -47,7 +48,7 @@ public:
 private:
     uint64_t m_cap;
     std::vector<uint64_t> m_used;
-    uint64_t m_first_free = 0;
+    Cycle m_first_free = 0;
 };
 
 }  // namespace dfsim::hw

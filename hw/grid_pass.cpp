@@ -1,463 +1,565 @@
-// The PE array's reduce (weight stationary, no local reuse) and output-stationary modes: see
-// GridPass in hw/program.h for the PE assignment and data movement of each. As for row passes,
-// values really flow (weights from the PEs' filter RFs or the filter slot, ifmap words from the
-// padded rows the bus delivers, psums into the psum slot), every word moved is counted where
-// it moves, and the pass's duration comes from the shared resources (buses, the buffer port,
-// psum links, one MAC per PE per cycle) granted first come, first served.
+#include "hw/grid_pass.h"
+
 #include <algorithm>
 #include <cmath>
 
-#include "hw/calendar.h"
 #include "hw/output_unit.h"
-#include "hw/pe_array.h"
-#include "hw/row_conv.h"
 #include "hw/trace.h"
 
 namespace dfsim::hw {
 
 namespace {
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+uint64_t u64(int v) { return static_cast<uint64_t>(v); }
 }  // namespace
 
-uint64_t PeArray::execute(const GridPass& g) {
-    const PeParams& pp = m_arch.pe;
-    const NocParams& noc = m_arch.noc;
-    const LayerParams& L = m_layer;
-    const int S = L.S, U = L.U, Fp = g.f_count, Ep = g.e_count, Mp = g.m_count, Cp = g.c_count, Rp = g.r_count, Np = g.n_count;
-    const ReduceMode* rm = std::get_if<ReduceMode>(&g.mode);
-    const OutputMode* om = std::get_if<OutputMode>(&g.mode);
-    const bool reduce = rm != nullptr;
-    const bool ws = reduce && rm->weights == WeightSource::RegisterFile;
-    const bool nlr = reduce && rm->weights == WeightSource::BufferUnicast;
-    const bool fwd = !reduce && om->ifmap == IfmapDelivery::NeighbourForward;
-    DFSIM_ASSERT(Mp >= 1 && Cp >= 1 && Rp >= 1 && Np >= 1 && Ep >= 1 && Fp >= 1 && S >= 1 && U >= 1, "empty grid pass");
+GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
+    : m_hw(hw), m_g(g), m_ifmap(hw.glb.slot(g.ifmap_slot)), m_filter(hw.glb.slot(g.filter_slot)),
+      m_psum(hw.glb.slot(g.psum_slot)), m_reduce(std::get_if<ReduceMode>(&g.mode)),
+      m_output(std::get_if<OutputMode>(&g.mode)),
+      m_rf_weights(m_reduce && m_reduce->weights == WeightSource::RegisterFile),
+      m_unicast(m_reduce && m_reduce->weights == WeightSource::BufferUnicast), m_S(hw.layer.S), m_U(hw.layer.U),
+      m_p(m_rf_weights ? m_reduce->p : 1), m_chain(g.c_count * g.r_count), m_cols((g.m_count + m_p - 1) / m_p),
+      m_Wn((g.f_count - 1) * m_U + m_S), m_col0(g.f0 * m_U - hw.layer.P),
+      m_pixels(u64(g.n_count) * u64(g.e_count) * u64(g.f_count)), m_n_out(u64(g.m_count) * m_pixels),
+      m_fwords(u64(g.m_count) * u64(m_chain) * u64(m_S)), m_macs(m_fwords * m_pixels), m_res(hw.arch) {}
+
+Cycle GridPassEngine::run() {
+    check_placement();
+    check_tiles();
+    read_rows();
+    count_bus_words();
+    values_and_counts();
+    return timing();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry checks
+
+void GridPassEngine::check_placement() const {
+    const ArchParams& a = m_hw.arch;
+    const PeParams& pp = a.pe;
+    const GridPass& g = m_g;
+    DFSIM_ASSERT(g.m_count >= 1 && g.c_count >= 1 && g.r_count >= 1 && g.n_count >= 1 && g.e_count >= 1 &&
+                     g.f_count >= 1 && m_S >= 1 && m_U >= 1, "empty grid pass");
     DFSIM_ASSERT(g.pe_row0 >= 0 && g.pe_col0 >= 0, "grid pass placed outside the array");
-    const int p = ws ? rm->p : 1;
-    const int n_chain = Cp * Rp;          // reduce: PEs down a column
-    const int n_cols = (Mp + p - 1) / p;  // reduce: columns in use
-    if (reduce) {
-        DFSIM_ASSERT(nlr || ws, "unknown weight source");
-        DFSIM_ASSERT(p >= 1 && (ws || rm->p == 1), "a reduce pass without register files holds one filter per column");
-        DFSIM_ASSERT(g.pe_row0 + n_chain <= m_arch.rows && g.pe_col0 + n_cols <= m_arch.cols, "reduce pass does not fit the array");
-        if (ws) {
-            DFSIM_ASSERT(p * S <= pp.filter_spad_words, "weights exceed the filter RF");
-            DFSIM_ASSERT(S <= pp.ifmap_spad_words, "an ifmap window exceeds the ifmap RF");
-            DFSIM_ASSERT(p <= pp.psum_spad_words, "psums exceed the psum RF");
+    if (m_reduce) {
+        DFSIM_ASSERT(m_p >= 1 && (m_rf_weights || m_reduce->p == 1), "a reduce pass without register files holds one filter per column");
+        DFSIM_ASSERT(g.pe_row0 + m_chain <= a.rows && g.pe_col0 + m_cols <= a.cols, "reduce pass does not fit the array");
+        if (m_rf_weights) {
+            DFSIM_ASSERT(m_p * m_S <= pp.filter_spad_words, "weights exceed the filter RF");
+            DFSIM_ASSERT(m_S <= pp.ifmap_spad_words, "an ifmap window exceeds the ifmap RF");
+            DFSIM_ASSERT(m_p <= pp.psum_spad_words, "psums exceed the psum RF");
         }
-    } else {
-        const int64_t n_out = static_cast<int64_t>(Mp) * Np * Ep * Fp;
-        const int width = om->pe_width;
-        DFSIM_ASSERT(width >= 1 && g.pe_col0 + width <= m_arch.cols && g.pe_row0 + (n_out + width - 1) / width <= m_arch.rows,
-                     "output pass does not fit the array");
-        DFSIM_ASSERT(!fwd || width % Fp == 0, "ifmap forwarding needs each output row's PEs side by side");
-        DFSIM_ASSERT(pp.ifmap_spad_words >= 1 && pp.filter_spad_words >= 1 && pp.psum_spad_words >= 1,
-                     "output-stationary PEs need an ifmap, a filter and a psum register");
-        DFSIM_ASSERT(!fwd || U == 1, "ifmap forwarding needs stride 1");
+        return;
     }
-    Tensor4& ifm = m_glb.slot(g.ifmap_slot);
-    Tensor4& flt = m_glb.slot(g.filter_slot);
-    Tensor4& pst = m_glb.slot(g.psum_slot);
-    DFSIM_ASSERT(ifm.dim[3] == L.W && flt.dim[3] == S, "grid pass tile widths");
-    DFSIM_ASSERT(g.m0 + Mp <= flt.dim[0] && g.c0 + Cp <= flt.dim[1] && g.r0 + Rp <= flt.dim[2], "filters outside the tile");
-    DFSIM_ASSERT(g.m0 + Mp <= pst.dim[1] && g.psum_e0 + Ep <= pst.dim[2] && g.f0 + Fp <= pst.dim[3], "psums outside the tile");
-    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + Np <= ifm.dim[0] && g.n0 + Np <= pst.dim[0], "images outside the tiles");
+    const int width = m_output->pe_width;
+    const uint64_t rows_used = (m_n_out + u64(width) - 1) / u64(width);
+    DFSIM_ASSERT(width >= 1 && g.pe_col0 + width <= a.cols && u64(g.pe_row0) + rows_used <= u64(a.rows),
+                 "output pass does not fit the array");
+    DFSIM_ASSERT(pp.ifmap_spad_words >= 1 && pp.filter_spad_words >= 1 && pp.psum_spad_words >= 1,
+                 "output-stationary PEs need an ifmap, a filter and a psum register");
+    if (m_output->ifmap == IfmapDelivery::NeighbourForward) {
+        DFSIM_ASSERT(m_U == 1, "ifmap forwarding needs stride 1");
+        DFSIM_ASSERT(width % g.f_count == 0, "ifmap forwarding needs each output row's PEs side by side");
+    }
+}
 
-    // --- the padded ifmap rows the pass reads, over the block's columns: row (ni, ci, ei, ri)
-    const int Wn = (Fp - 1) * U + S;
-    const int col0 = g.f0 * U - L.P;  // real column of the block's first padded column
-    auto real_col = [&](int w) { return col0 + w >= 0 && col0 + w < L.W; };
-    const size_t n_rows = static_cast<size_t>(Np) * Cp * Ep * Rp;
-    auto row_of = [&](int ni, int ci, int ei, int ri) {
-        return ((static_cast<size_t>(ni) * Cp + ci) * Ep + ei) * Rp + ri;
-    };
-    std::vector<int32_t> xbuf(n_rows * Wn, 0);
-    std::vector<uint8_t> row_real(n_rows, 0);
-    uint64_t zero_taps = 0;  // sum over rows and windows of the zero words (padding included)
-    for (int ni = 0; ni < Np; ++ni)
-        for (int ci = 0; ci < Cp; ++ci)
-            for (int ei = 0; ei < Ep; ++ei)
-                for (int ri = 0; ri < Rp; ++ri) {
-                const size_t k = row_of(ni, ci, ei, ri);
-                int32_t* x = &xbuf[k * Wn];
-                const int hr = (g.e0 + ei) * U + g.r0 + ri - L.P;
-                if (hr >= 0 && hr < L.H) {
-                    const int ir = hr - g.ifmap_row0;
-                    DFSIM_ASSERT(ir >= 0 && ir < ifm.dim[2], "pass needs an ifmap row its tile lacks");
-                    row_real[k] = 1;
-                    for (int w = 0; w < Wn; ++w)
-                        if (real_col(w)) x[w] = ifm.at(g.n0 + ni, g.c0 + ci, ir, col0 + w);
-                }
-                for (int f = 0; f < Fp; ++f)
-                    for (int s = 0; s < S; ++s) zero_taps += x[f * U + s] == 0;
-            }
-    // real (non-padding) columns among the words the bus carries for one row
-    std::vector<uint64_t> real_in_window(static_cast<size_t>(Fp), 0);  // per output column
+void GridPassEngine::check_tiles() const {
+    const GridPass& g = m_g;
+    const Tensor4 &ifm = m_ifmap, &flt = m_filter, &pst = m_psum;
+    DFSIM_ASSERT(ifm.dim[3] == m_hw.layer.W && flt.dim[3] == m_S, "grid pass tile widths");
+    DFSIM_ASSERT(g.m0 + g.m_count <= flt.dim[0] && g.c0 + g.c_count <= flt.dim[1] && g.r0 + g.r_count <= flt.dim[2],
+                 "filters outside the tile");
+    DFSIM_ASSERT(g.m0 + g.m_count <= pst.dim[1] && g.psum_e0 + g.e_count <= pst.dim[2] && g.f0 + g.f_count <= pst.dim[3],
+                 "psums outside the tile");
+    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + g.n_count <= ifm.dim[0] && g.n0 + g.n_count <= pst.dim[0], "images outside the tiles");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ifmap rows
+
+void GridPassEngine::read_rows() {
+    const GridPass& g = m_g;
+    const size_t n_rows = row_of(g.n_count, 0, 0, 0);
+    m_xbuf.assign(n_rows * static_cast<size_t>(m_Wn), 0);
+    m_row_real.assign(n_rows, 0);
+    for (int ni = 0; ni < g.n_count; ++ni)
+        for (int ci = 0; ci < g.c_count; ++ci)
+            for (int ei = 0; ei < g.e_count; ++ei)
+                for (int ri = 0; ri < g.r_count; ++ri) read_row(ni, ci, ei, ri);
+}
+
+// Row (ni, ci, ei, ri): its real words from the ifmap slot, and the zeros in its windows.
+void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
+    const LayerParams& L = m_hw.layer;
+    const size_t k = row_of(ni, ci, ei, ri);
+    int32_t* x = &m_xbuf[k * static_cast<size_t>(m_Wn)];
+    const int hr = (m_g.e0 + ei) * m_U + m_g.r0 + ri - L.P;
+    if (hr >= 0 && hr < L.H) {
+        const int ir = hr - m_g.ifmap_row0;
+        DFSIM_ASSERT(ir >= 0 && ir < m_ifmap.dim[2], "pass needs an ifmap row its tile lacks");
+        m_row_real[k] = 1;
+        for (int w = 0; w < m_Wn; ++w)
+            if (real_col(w)) x[w] = m_ifmap.at(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w);
+    }
+    for (int f = 0; f < m_g.f_count; ++f)
+        for (int s = 0; s < m_S; ++s) m_zero_taps += x[f * m_U + s] == 0;
+}
+
+// The words the ifmap bus carries for one row, and how many of them are real (from the buffer).
+void GridPassEngine::count_bus_words() {
+    const int Fp = m_g.f_count;
+    m_real_in_window.assign(static_cast<size_t>(Fp), 0);
     for (int f = 0; f < Fp; ++f)
-        for (int s = 0; s < S; ++s) real_in_window[static_cast<size_t>(f)] += real_col(f * U + s);
-    uint64_t real_per_row = 0;  // bus words of one row that come from the buffer
-    uint64_t bus_per_row = 0;   // words of one row the bus carries
-    uint64_t fwd_per_row = 0;   // words of one row (per filter) that move between neighbours
-    if (fwd) {
-        for (int f = 0; f < Fp; ++f) real_per_row += real_col(f * U);
-        for (int s = 1; s < S; ++s) real_per_row += real_col((Fp - 1) * U + s);
-        bus_per_row = static_cast<uint64_t>(Fp) + S - 1;
-        fwd_per_row = static_cast<uint64_t>(Fp - 1) * (S - 1);
+        for (int s = 0; s < m_S; ++s) at(m_real_in_window, f) += real_col(f * m_U + s);
+    if (m_output && m_output->ifmap == IfmapDelivery::NeighbourForward) {
+        for (int f = 0; f < Fp; ++f) m_real_per_row += real_col(f * m_U);
+        for (int s = 1; s < m_S; ++s) m_real_per_row += real_col((Fp - 1) * m_U + s);
+        m_bus_per_row = u64(Fp) + u64(m_S) - 1;
+        m_fwd_per_row = u64(Fp - 1) * u64(m_S - 1);
     } else {
-        for (uint64_t v : real_in_window) real_per_row += v;
-        bus_per_row = static_cast<uint64_t>(Fp) * S;
+        for (uint64_t v : m_real_in_window) m_real_per_row += v;
+        m_bus_per_row = u64(Fp) * u64(m_S);
     }
+}
 
-    // --- weights: a weight-stationary PE loads its p*S weights into its filter RF
-    if (ws) {
-        for (int i = 0; i < n_chain; ++i)
-            for (int j = 0; j < n_cols; ++j) {
-                Pe& x = pe(g.pe_row0 + i, g.pe_col0 + j);
-                const int pj = std::min(p, Mp - j * p);
-                x.filter_spad.assign(static_cast<size_t>(pj) * S, 0);
-                for (int k = 0; k < pj; ++k)
-                    for (int s = 0; s < S; ++s)
-                        x.filter_spad[static_cast<size_t>(k) * S + s] =
-                            flt.at(g.m0 + j * p + k, g.c0 + i / Rp, g.r0 + i % Rp, s);
-                x.f_m0 = g.m0 + j * p, x.f_p = pj, x.f_c0 = g.c0 + i / Rp, x.f_q = 1, x.f_r = g.r0 + i % Rp;
-            }
-    }
+// ---------------------------------------------------------------------------------------------
+// Values and counts
 
-    // --- values: psum[m][e][f] += sum over (c, r) of the 1-D convolution of the row with w[m][c][r][.]
-    const size_t n_out = static_cast<size_t>(Mp) * Np * Ep * Fp;
-    auto out_of = [&](int mi, int ni, int ei) { return ((static_cast<size_t>(mi) * Np + ni) * Ep + ei) * Fp; };
-    std::vector<int64_t> acc(n_out, 0);
+void GridPassEngine::values_and_counts() {
+    if (m_rf_weights) load_weights();
+    m_acc.assign(m_n_out, 0);
+    const GridPass& g = m_g;
     if (g.psum_in)
-        for (int mi = 0; mi < Mp; ++mi)
-            for (int ni = 0; ni < Np; ++ni)
-                for (int ei = 0; ei < Ep; ++ei)
-                    for (int f = 0; f < Fp; ++f)
-                        acc[out_of(mi, ni, ei) + f] = pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
-    std::vector<int32_t> partial(static_cast<size_t>(Fp));
-    std::vector<int32_t> w(static_cast<size_t>(S));
-    if (!ws && Ep == 1 && Fp == 1) {
-        // one output pixel per image (e.g. os-c, FC layers): each PE's psum is the dot product
-        // of its filter's weights with the window, step by step; computed per (channel) run of
-        // Rp*S steps, whose weights are contiguous in the filter slot
-        const size_t run = static_cast<size_t>(Rp) * S;
-        std::vector<int32_t> win(static_cast<size_t>(Cp) * run);
-        for (int ni = 0; ni < Np; ++ni) {
-            for (int ci = 0; ci < Cp; ++ci)
-                for (int ri = 0; ri < Rp; ++ri)
-                    std::copy_n(&xbuf[row_of(ni, ci, 0, ri) * Wn], S, &win[static_cast<size_t>(ci) * run + static_cast<size_t>(ri) * S]);
-            for (int mi = 0; mi < Mp; ++mi) {
-                int64_t sum = 0;
-                for (int ci = 0; ci < Cp; ++ci) {
-                    const int32_t* wp = &flt.data[flt.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
-                    const int32_t* xp = &win[static_cast<size_t>(ci) * run];
-                    int32_t part = 0;
-                    row_conv(m_dp, &part, xp, wp, static_cast<int>(run), 1, 1);
-                    sum += part;
-                }
-                acc[out_of(mi, ni, 0)] += sum;
-            }
+        for (int mi = 0; mi < g.m_count; ++mi)
+            for (int ni = 0; ni < g.n_count; ++ni)
+                for (int ei = 0; ei < g.e_count; ++ei)
+                    for (int f = 0; f < g.f_count; ++f)
+                        m_acc[out_of(mi, ni, ei) + static_cast<size_t>(f)] = m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
+    if (!m_rf_weights && g.e_count == 1 && g.f_count == 1) dot_products();
+    else row_convolutions();
+    write_outputs();
+    count_macs();
+    count_ifmap();
+    count_filters();
+    count_psums();
+    count_skipped();
+}
+
+// A PE with weights in its register file loads its p*S weights: PE row (c, r), column j's filters.
+void GridPassEngine::load_weights() {
+    const GridPass& g = m_g;
+    for (int i = 0; i < m_chain; ++i)
+        for (int j = 0; j < m_cols; ++j) {
+            Pe& x = m_hw.pes(g.pe_row0 + i, g.pe_col0 + j);
+            const int pj = std::min(m_p, g.m_count - j * m_p);
+            const int ci = i / g.r_count, ri = i % g.r_count;
+            x.filter_spad.assign(static_cast<size_t>(pj * m_S), 0);
+            for (int k = 0; k < pj; ++k)
+                for (int s = 0; s < m_S; ++s) at(x.filter_spad, k * m_S + s) = weight(j * m_p + k, ci, ri, s);
+            x.f_m0 = g.m0 + j * m_p, x.f_p = pj, x.f_c0 = g.c0 + ci, x.f_q = 1, x.f_r = g.r0 + ri;
         }
-    } else {
-        for (int mi = 0; mi < Mp; ++mi)
-            for (int ci = 0; ci < Cp; ++ci)
-                for (int ri = 0; ri < Rp; ++ri) {
-                    if (ws) {  // from the RF of PE (ci*Rp + ri, mi / p)
-                        const Pe& x = pe(g.pe_row0 + ci * Rp + ri, g.pe_col0 + mi / p);
-                        std::copy_n(&x.filter_spad[static_cast<size_t>(mi % p) * S], S, w.begin());
-                    } else {   // delivered from the filter slot step by step
-                        for (int s = 0; s < S; ++s) w[static_cast<size_t>(s)] = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s);
-                    }
-                    for (int ni = 0; ni < Np; ++ni)
-                    for (int ei = 0; ei < Ep; ++ei) {
-                        const int32_t* xr = &xbuf[row_of(ni, ci, ei, ri) * Wn];
+}
+
+// One output pixel per image (e.g. os-c, FC layers): each PE's psum is the dot product of its
+// filter's weights with the window, step by step; computed per channel, whose r_count*S weights
+// are contiguous in the filter slot.
+void GridPassEngine::dot_products() {
+    const GridPass& g = m_g;
+    const int run = g.r_count * m_S;
+    std::vector<int32_t> win(static_cast<size_t>(g.c_count * run));
+    for (int ni = 0; ni < g.n_count; ++ni) {
+        for (int ci = 0; ci < g.c_count; ++ci)
+            for (int ri = 0; ri < g.r_count; ++ri)
+                std::copy_n(row_data(row_of(ni, ci, 0, ri)), m_S, &at(win, ci * run + ri * m_S));
+        for (int mi = 0; mi < g.m_count; ++mi) {
+            int64_t sum = 0;
+            for (int ci = 0; ci < g.c_count; ++ci) {
+                const int32_t* wp = &m_filter.data[m_filter.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
+                int32_t part = 0;
+                row_conv(m_hw.dp, &part, &at(win, ci * run), wp, run, 1, 1);
+                sum += part;
+            }
+            m_acc[out_of(mi, ni, 0)] += sum;
+        }
+    }
+}
+
+// psum[m][e][f] += sum over (c, r) of the 1-D convolution of the row with w[m][c][r][.]; the
+// weights from the RF of PE (c*r_count + r, m / p), or delivered from the filter slot.
+void GridPassEngine::row_convolutions() {
+    const GridPass& g = m_g;
+    std::vector<int32_t> partial(static_cast<size_t>(g.f_count));
+    std::vector<int32_t> w(static_cast<size_t>(m_S));
+    for (int mi = 0; mi < g.m_count; ++mi)
+        for (int ci = 0; ci < g.c_count; ++ci)
+            for (int ri = 0; ri < g.r_count; ++ri) {
+                if (m_rf_weights) {
+                    const Pe& x = m_hw.pes(g.pe_row0 + ci * g.r_count + ri, g.pe_col0 + mi / m_p);
+                    std::copy_n(&at(x.filter_spad, (mi % m_p) * m_S), m_S, w.begin());
+                } else {
+                    for (int s = 0; s < m_S; ++s) at(w, s) = weight(mi, ci, ri, s);
+                }
+                for (int ni = 0; ni < g.n_count; ++ni)
+                    for (int ei = 0; ei < g.e_count; ++ei) {
                         std::fill(partial.begin(), partial.end(), 0);
-                        row_conv(m_dp, partial.data(), xr, w.data(), S, U, Fp);
-                        int64_t* a = &acc[out_of(mi, ni, ei)];
-                        for (int f = 0; f < Fp; ++f) a[f] += partial[static_cast<size_t>(f)];
+                        row_conv(m_hw.dp, partial.data(), row_data(row_of(ni, ci, ei, ri)), w.data(), m_S, m_U, g.f_count);
+                        int64_t* a = &m_acc[out_of(mi, ni, ei)];
+                        for (int f = 0; f < g.f_count; ++f) a[f] += at(partial, f);
                     }
-                }
-    }
-    // the output unit: requantize (final) or saturate to the psum width
-    const int out_bits = (g.final_out && L.requant.enabled) ? L.requant.out.bits : pp.psum_bits;
-    const OutputUnit output_unit(pp.psum_bits, g.final_out, L.requant, m_dp.bias);
-    ActionCounts& cnt = m_counts;
-    for (int mi = 0; mi < Mp; ++mi)
-        for (int ni = 0; ni < Np; ++ni)
-        for (int ei = 0; ei < Ep; ++ei)
-            for (int f = 0; f < Fp; ++f) {
-                pst.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) = output_unit(acc[out_of(mi, ni, ei) + f], g.m_abs0 + g.m0 + mi, cnt);
             }
+}
 
-    // --- counts
-    auto& A = cnt.acc;
-    const uint64_t pixels = static_cast<uint64_t>(Np) * Ep * Fp;
-    const uint64_t pixels_of_pass = pixels;
-    const uint64_t macs = static_cast<uint64_t>(Mp) * Cp * Rp * S * pixels;
-    const Datapath& dp = m_dp;
+// The output unit: requantize (final) or saturate to the psum width, into the psum slot.
+void GridPassEngine::write_outputs() {
+    const GridPass& g = m_g;
+    const OutputUnit out(m_hw.arch.pe.psum_bits, g.final_out, m_hw.layer.requant, m_hw.dp.bias);
+    for (int mi = 0; mi < g.m_count; ++mi)
+        for (int ni = 0; ni < g.n_count; ++ni)
+            for (int ei = 0; ei < g.e_count; ++ei)
+                for (int f = 0; f < g.f_count; ++f)
+                    m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) =
+                        out(m_acc[out_of(mi, ni, ei) + static_cast<size_t>(f)], g.m_abs0 + g.m0 + mi, m_hw.counts);
+}
+
+// Gated MAC slots: with weight gating, per (channel, filter row, tap) the pixels whose ifmap word
+// there is zero, and all the pass's pixels of a filter whose weight there is zero.
+uint64_t GridPassEngine::gated_slots() const {
+    const Datapath& dp = m_hw.dp;
+    const GridPass& g = m_g;
+    if (!dp.gates()) return 0;
+    if (!dp.gate_w) return u64(g.m_count) * m_zero_taps;
     uint64_t gated = 0;
-    if (dp.gates() && !dp.gate_w) {
-        gated = static_cast<uint64_t>(Mp) * zero_taps;
-    } else if (dp.gates()) {
-        // per (channel, filter row, tap): the pixels whose ifmap word there is zero; a zero weight
-        // gates all the pass's pixels of its filter
-        for (int ci = 0; ci < Cp; ++ci)
-            for (int ri = 0; ri < Rp; ++ri)
-                for (int s = 0; s < S; ++s) {
-                    uint64_t zx = 0;
-                    if (dp.gate_x)
-                        for (int ni = 0; ni < Np; ++ni)
-                            for (int ei = 0; ei < Ep; ++ei) {
-                                const int32_t* x = &xbuf[row_of(ni, ci, ei, ri) * Wn];
-                                for (int f = 0; f < Fp; ++f) zx += x[f * U + s] == 0;
-                            }
-                    for (int mi = 0; mi < Mp; ++mi)
-                        gated += flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s) == 0 ? pixels_of_pass : zx;
-                }
-    }
-    if (dp.kind == Multiplier::Xnor) {  // one popcount step per output, (channel, filter row) and xnor_bits taps
-        cnt.xnor_ops += static_cast<uint64_t>(Mp) * Cp * Rp * pixels_of_pass *
-                        ceil_div(static_cast<uint64_t>(S), static_cast<uint64_t>(dp.xnor_bits));
-        cnt.xnor_bits += macs - static_cast<uint64_t>(Mp) * zero_taps;
-    }
-    cnt.macs += macs;
-    cnt.gated_macs += gated;
-    if (!nlr) {  // the MAC reads its operands and its psum from the PE's register files
-        A.at(Level::Rf, DataType::Ifmap).reads += macs;
-        A.at(Level::Rf, DataType::Filter).reads += macs - gated;
-        A.at(Level::Rf, DataType::Psum).reads += macs - gated;
-        A.at(Level::Rf, DataType::Psum).writes += macs - gated;
-    }
-    // ifmap words: per row from the buffer (real ones) onto the bus, multicast to the PEs
-    const uint64_t fanout = reduce ? static_cast<uint64_t>(n_cols) : static_cast<uint64_t>(Mp);
-    for (size_t k = 0; k < n_rows; ++k) {
-        if (row_real[k]) A.at(Level::Glb, DataType::Ifmap).reads += real_per_row;
-        A.at(Level::Noc, DataType::Ifmap).writes += bus_per_row + fwd_per_row * Mp;
-        A.at(Level::Noc, DataType::Ifmap).reads += bus_per_row * fanout + fwd_per_row * Mp;
-        if (!nlr) A.at(Level::Rf, DataType::Ifmap).writes += bus_per_row * fanout + fwd_per_row * Mp;
-    }
-    // filter words
-    const uint64_t fwords = static_cast<uint64_t>(Mp) * Cp * Rp * S;  // distinct weights of the pass
-    if (ws) {  // loaded once into the PEs' RFs (each weight goes to one PE)
-        A.at(Level::Glb, DataType::Filter).reads += fwords;
-        A.at(Level::Noc, DataType::Filter).writes += fwords;
-        A.at(Level::Noc, DataType::Filter).reads += fwords;
-        A.at(Level::Rf, DataType::Filter).writes += fwords;
-    } else if (nlr) {  // every MAC's weight comes from the buffer
-        A.at(Level::Glb, DataType::Filter).reads += macs;
-        A.at(Level::Noc, DataType::Filter).writes += macs;
-        A.at(Level::Noc, DataType::Filter).reads += macs;
-    } else {  // per step, each filter's word multicast to its pixels' PEs
-        A.at(Level::Glb, DataType::Filter).reads += fwords;
-        A.at(Level::Noc, DataType::Filter).writes += fwords;
-        A.at(Level::Noc, DataType::Filter).reads += fwords * pixels;
-        A.at(Level::Rf, DataType::Filter).writes += fwords * pixels;
-    }
-    // psums
-    const uint64_t pin = g.psum_in ? 1 : 0;
-    if (ws) {  // per pixel, each column's p psums climb down the chain and leave at its foot
-        const uint64_t n = static_cast<uint64_t>(n_chain);
-        const uint64_t in = (n - 1 + pin) * Mp * pixels;  // psum arrivals at PEs (incl. from the buffer)
-        cnt.psum_adds += in;
-        A.at(Level::Rf, DataType::Psum).reads += in + n * Mp * pixels;
-        A.at(Level::Rf, DataType::Psum).writes += in;
-        A.at(Level::Noc, DataType::Psum).reads += in + Mp * pixels;
-        A.at(Level::Noc, DataType::Psum).writes += n * Mp * pixels + pin * Mp * pixels;
-        A.at(Level::Glb, DataType::Psum).writes += Mp * pixels;
-        A.at(Level::Glb, DataType::Psum).reads += pin * Mp * pixels;
-    } else if (nlr) {  // per step (pixel, s), each column sums its products and accumulates in the buffer
-        const uint64_t n = static_cast<uint64_t>(n_chain);
-        const uint64_t steps = static_cast<uint64_t>(Mp) * pixels * S;
-        const uint64_t rmw = static_cast<uint64_t>(Mp) * pixels * (S - 1 + pin);  // steps with an earlier psum
-        A.at(Level::Noc, DataType::Psum).writes += n * steps + rmw;
-        A.at(Level::Noc, DataType::Psum).reads += n * steps + rmw;
-        cnt.psum_adds += (n - 1) * steps + rmw;
-        A.at(Level::Glb, DataType::Psum).reads += rmw;
-        A.at(Level::Glb, DataType::Psum).writes += steps;
-    } else {  // each PE's psum stays in its RF; it comes from the buffer (if continuing) and goes back once
-        A.at(Level::Glb, DataType::Psum).reads += pin * n_out;
-        A.at(Level::Noc, DataType::Psum).writes += pin * n_out + n_out;
-        A.at(Level::Noc, DataType::Psum).reads += pin * n_out + n_out;
-        A.at(Level::Rf, DataType::Psum).writes += pin * n_out;
-        A.at(Level::Rf, DataType::Psum).reads += n_out;
-        A.at(Level::Glb, DataType::Psum).writes += n_out;
-    }
-    if (g.final_out) cnt.glb_output_writes += n_out;
-
-    // --- timing
-    Calendar glb_port(static_cast<uint64_t>(m_arch.glb.bits_per_cycle()));
-    Calendar ifmap_bus(static_cast<uint64_t>(noc.ifmap_bus_bits));
-    Calendar filter_bus(static_cast<uint64_t>(noc.filter_bus_bits));
-    Calendar psum_in_bus(static_cast<uint64_t>(noc.psum_in_bus_bits));
-    Calendar out_bus(static_cast<uint64_t>(noc.psum_out_bus_bits));
-    const uint64_t depth = static_cast<uint64_t>(pp.pipeline_depth);
-    const uint64_t ib = static_cast<uint64_t>(L.ifmap_bits), fb = static_cast<uint64_t>(L.filter_bits);
-    const uint64_t pb = static_cast<uint64_t>(pp.psum_bits);
-    // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
-    std::vector<uint64_t> real_rows_at_e(static_cast<size_t>(Ep), 0);
-    for (int ci = 0; ci < Cp; ++ci)
-        for (int ei = 0; ei < Ep; ++ei)
-            for (int ri = 0; ri < Rp; ++ri) real_rows_at_e[static_cast<size_t>(ei)] += row_real[row_of(0, ci, ei, ri)];
-    const uint64_t t_lut = load_lut();  // the layer's first pass loads the PEs' LUTs first
-    // trace only: gated slots of filter mi (pass-local) over the taps s0 .. s1-1 of the window of
-    // row (ni, ci, ei, ri) at output column f, as the datapath gates (ifmap and/or weight zeros)
-    auto trace_gated = [&](int mi, int ni, int ci, int ei, int ri, int f, int s0, int s1) {
-        uint64_t z = 0;
-        if (!m_dp.gates()) return z;
-        for (int s = s0; s < s1; ++s) {
-            const bool xz = m_dp.gate_x && xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s)] == 0;
-            const bool wz = m_dp.gate_w && flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s) == 0;
-            z += xz || wz;
-        }
-        return z;
-    };
-    uint64_t end = 0;
-    if (ws) {
-        const uint64_t bits = fwords * fb;
-        const uint64_t t_filt = std::max(filter_bus.place(0, bits), glb_port.place(0, bits));
-        const uint64_t pm = static_cast<uint64_t>(std::min(p, Mp));  // psums per PE (the widest column)
-        const bool double_psum = pp.psum_spad_words >= 2 * p;
-        const bool double_ifmap = pp.ifmap_spad_words >= 2 * S;
-        std::vector<uint64_t> busy(static_cast<size_t>(n_chain), t_filt), send_free(static_cast<size_t>(n_chain), 0);
-        // when each PE row's ifmap RF can take the next window: while the current one is in use
-        // if the RF holds two windows, else once it is consumed
-        std::vector<uint64_t> ready(static_cast<size_t>(n_chain), 0);
-        for (int ni = 0; ni < Np; ++ni)
-        for (int ei = 0; ei < Ep; ++ei)
-            for (int f = 0; f < Fp; ++f) {
-                uint64_t t_in = 0;
-                bool have_in = g.psum_in;
-                if (have_in) {  // the top PEs continue from the buffer's psums
-                    const uint64_t b = static_cast<uint64_t>(Mp) * pb;
-                    t_in = std::max(psum_in_bus.place(ready[0], b), glb_port.place(ready[0], b));
-                }
-                for (int i = 0; i < n_chain; ++i) {
-                    const size_t iz = static_cast<size_t>(i);
-                    // the row's window, multicast along the row (its real words from the buffer)
-                    uint64_t t_del = ifmap_bus.place(ready[iz], static_cast<uint64_t>(S) * ib);
-                    if (row_real[row_of(ni, i / Rp, ei, i % Rp)]) {
-                        const uint64_t real = real_in_window[static_cast<size_t>(f)];
-                        if (real) t_del = std::max(t_del, glb_port.place(ready[iz], real * ib));
+    for (int ci = 0; ci < g.c_count; ++ci)
+        for (int ri = 0; ri < g.r_count; ++ri)
+            for (int s = 0; s < m_S; ++s) {
+                uint64_t zx = 0;
+                for (int ni = 0; dp.gate_x && ni < g.n_count; ++ni)
+                    for (int ei = 0; ei < g.e_count; ++ei) {
+                        const int32_t* x = row_data(row_of(ni, ci, ei, ri));
+                        for (int f = 0; f < g.f_count; ++f) zx += x[f * m_U + s] == 0;
                     }
-                    const uint64_t start = std::max(busy[iz], t_del);
-                    // zero skipping: the row's PEs step through (filter, tap) in lockstep on the
-                    // shared window; a tap whose ifmap word is zero is skipped by the whole row
-                    uint64_t skip_taps = 0;
-                    if (m_dp.skip && m_dp.gate_x) {
-                        const int32_t* xw = &xbuf[row_of(ni, i / Rp, ei, i % Rp) * Wn + static_cast<size_t>(f * U)];
-                        for (int s2 = 0; s2 < S; ++s2) skip_taps += xw[s2] == 0;
-                        cnt.skipped_macs += skip_taps * static_cast<uint64_t>(Mp);
-                    }
-                    const uint64_t mac_done = start + pm * (static_cast<uint64_t>(S) - skip_taps) + (have_in ? pm : 0);
-                    if (m_trace)
-                        for (int j = 0; j < n_cols; ++j) {
-                            const uint64_t pj = static_cast<uint64_t>(std::min(p, Mp - j * p));
-                        {
-                            uint64_t z = 0;
-                            for (int k = 0; k < static_cast<int>(pj); ++k) z += trace_gated(j * p + k, ni, i / Rp, ei, i % Rp, f, 0, S);
-                            m_trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, start, start + pj * S + (have_in ? pj : 0), z);
-                        }
-                        }
-                    const uint64_t result = mac_done + depth - 1;
-                    const uint64_t acc_done = have_in ? std::max(result, t_in + pm) : result;
-                    const uint64_t send_start = std::max(acc_done, send_free[iz]);
-                    uint64_t send_done;
-                    if (i + 1 < n_chain) {
-                        send_done = send_start + ceil_div(pm * pb, static_cast<uint64_t>(noc.psum_link_bits));
-                        t_in = send_done;
-                        have_in = true;
-                    } else {
-                        const uint64_t b = static_cast<uint64_t>(Mp) * (g.final_out ? static_cast<uint64_t>(out_bits) : pb);
-                        send_done = std::max(out_bus.place(send_start, b), glb_port.place(send_start, b));
-                    }
-                    send_free[iz] = send_done;
-                    busy[iz] = double_psum ? mac_done : send_done;
-                    ready[iz] = double_ifmap ? start : mac_done;
-                    end = std::max(end, send_done);
-                }
+                for (int mi = 0; mi < g.m_count; ++mi) gated += weight(mi, ci, ri, s) == 0 ? m_pixels : zx;
             }
-    } else if (nlr) {
-        // steps (s outer, pixels inner), one MAC per PE per cycle; the column's sum meets the
-        // earlier psum of its output from the buffer, which the previous s wrote back
-        const uint64_t n = static_cast<uint64_t>(n_chain);
-        const uint64_t red_latency = noc.reduction == NocParams::Reduction::Chain
-            ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
-        std::vector<uint64_t> written(static_cast<size_t>(pixels), 0);
-        uint64_t issue = 0, ready = 0;
-        const int out_w = g.final_out ? out_bits : pp.psum_bits;
-        for (int s = 0; s < S; ++s)
-            for (int ni = 0; ni < Np; ++ni)
-            for (int ei = 0; ei < Ep; ++ei)
-                for (int f = 0; f < Fp; ++f) {
-                    const uint64_t real = real_rows_at_e[static_cast<size_t>(ei)] * real_col(f * U + s);
-                    const uint64_t t_i = ifmap_bus.place(ready, n * ib);
-                    const uint64_t t_w = filter_bus.place(ready, static_cast<uint64_t>(Mp) * n * fb);
-                    const uint64_t t_g = glb_port.place(ready, real * ib + static_cast<uint64_t>(Mp) * n * fb);
+    return gated;
+}
+
+void GridPassEngine::count_macs() {
+    ActionCounts& cnt = m_hw.counts;
+    const Datapath& dp = m_hw.dp;
+    const uint64_t gated = gated_slots();
+    if (dp.kind == Multiplier::Xnor) {  // one popcount step per output, (channel, filter row) and xnor_bits taps
+        cnt.xnor_ops += m_n_out * u64(m_chain) * ceil_div(u64(m_S), u64(dp.xnor_bits));
+        cnt.xnor_bits += m_macs - u64(m_g.m_count) * m_zero_taps;
+    }
+    cnt.macs += m_macs;
+    cnt.gated_macs += gated;
+    if (!m_unicast) {  // the MAC reads its operands and its psum from the PE's register files
+        AccessCounts& a = cnt.acc;
+        a.at(Level::Rf, DataType::Ifmap).reads += m_macs;
+        a.at(Level::Rf, DataType::Filter).reads += m_macs - gated;
+        a.at(Level::Rf, DataType::Psum).reads += m_macs - gated;
+        a.at(Level::Rf, DataType::Psum).writes += m_macs - gated;
+    }
+}
+
+// Ifmap words: per row from the buffer (the real ones) onto the bus, multicast to the PEs that
+// use them (reduce: the row's columns; output: the filters' PEs), plus the words neighbours forward.
+void GridPassEngine::count_ifmap() {
+    AccessCounts& a = m_hw.counts.acc;
+    const uint64_t fanout = m_reduce ? u64(m_cols) : u64(m_g.m_count);
+    const uint64_t fwd = m_fwd_per_row * u64(m_g.m_count);
+    for (uint8_t real : m_row_real) {
+        if (real) a.at(Level::Glb, DataType::Ifmap).reads += m_real_per_row;
+        a.at(Level::Noc, DataType::Ifmap).writes += m_bus_per_row + fwd;
+        a.at(Level::Noc, DataType::Ifmap).reads += m_bus_per_row * fanout + fwd;
+        if (!m_unicast) a.at(Level::Rf, DataType::Ifmap).writes += m_bus_per_row * fanout + fwd;
+    }
+}
+
+void GridPassEngine::count_filters() {
+    AccessCounts& a = m_hw.counts.acc;
+    if (m_rf_weights) {  // loaded once into the PEs' RFs (each weight goes to one PE)
+        a.at(Level::Glb, DataType::Filter).reads += m_fwords;
+        a.at(Level::Noc, DataType::Filter).writes += m_fwords;
+        a.at(Level::Noc, DataType::Filter).reads += m_fwords;
+        a.at(Level::Rf, DataType::Filter).writes += m_fwords;
+    } else if (m_unicast) {  // every MAC's weight comes from the buffer
+        a.at(Level::Glb, DataType::Filter).reads += m_macs;
+        a.at(Level::Noc, DataType::Filter).writes += m_macs;
+        a.at(Level::Noc, DataType::Filter).reads += m_macs;
+    } else {  // per step, each filter's word multicast to its pixels' PEs
+        a.at(Level::Glb, DataType::Filter).reads += m_fwords;
+        a.at(Level::Noc, DataType::Filter).writes += m_fwords;
+        a.at(Level::Noc, DataType::Filter).reads += m_fwords * m_pixels;
+        a.at(Level::Rf, DataType::Filter).writes += m_fwords * m_pixels;
+    }
+}
+
+void GridPassEngine::count_psums() {
+    ActionCounts& cnt = m_hw.counts;
+    AccessCounts& a = cnt.acc;
+    const uint64_t pin = m_g.psum_in ? 1 : 0, n = u64(m_chain), outs = m_n_out;
+    if (m_rf_weights) {  // per pixel, each column's p psums climb down the chain and leave at its foot
+        const uint64_t in = (n - 1 + pin) * outs;  // psum arrivals at PEs (incl. from the buffer)
+        cnt.psum_adds += in;
+        a.at(Level::Rf, DataType::Psum).reads += in + n * outs;
+        a.at(Level::Rf, DataType::Psum).writes += in;
+        a.at(Level::Noc, DataType::Psum).reads += in + outs;
+        a.at(Level::Noc, DataType::Psum).writes += n * outs + pin * outs;
+        a.at(Level::Glb, DataType::Psum).writes += outs;
+        a.at(Level::Glb, DataType::Psum).reads += pin * outs;
+    } else if (m_unicast) {  // per step (pixel, s), each column sums its products and accumulates in the buffer
+        const uint64_t steps = outs * u64(m_S);
+        const uint64_t rmw = outs * (u64(m_S) - 1 + pin);  // steps with an earlier psum
+        a.at(Level::Noc, DataType::Psum).writes += n * steps + rmw;
+        a.at(Level::Noc, DataType::Psum).reads += n * steps + rmw;
+        cnt.psum_adds += (n - 1) * steps + rmw;
+        a.at(Level::Glb, DataType::Psum).reads += rmw;
+        a.at(Level::Glb, DataType::Psum).writes += steps;
+    } else {  // each PE's psum stays in its RF; it comes from the buffer (if continuing) and goes back once
+        a.at(Level::Glb, DataType::Psum).reads += pin * outs;
+        a.at(Level::Noc, DataType::Psum).writes += pin * outs + outs;
+        a.at(Level::Noc, DataType::Psum).reads += pin * outs + outs;
+        a.at(Level::Rf, DataType::Psum).writes += pin * outs;
+        a.at(Level::Rf, DataType::Psum).reads += outs;
+        a.at(Level::Glb, DataType::Psum).writes += outs;
+    }
+    if (m_g.final_out) cnt.glb_output_writes += outs;
+}
+
+// Zero skipping. Reduce with RF weights: a PE row's PEs step through (filter, tap) in lockstep
+// on the shared window, and a tap whose ifmap word is zero is skipped by the whole row. Output:
+// a step (tap) is skipped only when every PE's pair in it is zero.
+void GridPassEngine::count_skipped() {
+    const Datapath& dp = m_hw.dp;
+    const GridPass& g = m_g;
+    if (!dp.skip) return;
+    uint64_t skipped = 0;
+    if (m_rf_weights && dp.gate_x) {
+        for (int ni = 0; ni < g.n_count; ++ni)
+            for (int ei = 0; ei < g.e_count; ++ei)
+                for (int f = 0; f < g.f_count; ++f)
+                    for (int i = 0; i < m_chain; ++i)
+                        skipped += window_zeros(row_of(ni, i / g.r_count, ei, i % g.r_count), f) * u64(g.m_count);
+    } else if (m_output) {
+        for (int ci = 0; ci < g.c_count; ++ci)
+            for (int ri = 0; ri < g.r_count; ++ri) skipped += skipped_steps(ci, ri) * m_n_out;
+    }
+    m_hw.counts.skipped_macs += skipped;
+}
+
+// The zero words in output column f's window of a row.
+uint64_t GridPassEngine::window_zeros(size_t row, int f) const {
+    const int32_t* xw = row_data(row) + f * m_U;
+    uint64_t z = 0;
+    for (int s = 0; s < m_S; ++s) z += xw[s] == 0;
+    return z;
+}
+
+// Output mode: the taps of (channel, filter row) at which all the pass's filters have a zero
+// weight (weight gating) or all its pixels a zero word (ifmap gating).
+uint64_t GridPassEngine::skipped_steps(int ci, int ri) const {
+    const Datapath& dp = m_hw.dp;
+    const GridPass& g = m_g;
+    uint64_t skipped = 0;
+    for (int s = 0; s < m_S; ++s) {
+        bool all_w = dp.gate_w, all_x = dp.gate_x;
+        for (int mi = 0; mi < g.m_count && all_w; ++mi) all_w = weight(mi, ci, ri, s) == 0;
+        for (int ni = 0; ni < g.n_count && all_x; ++ni)
+            for (int ei = 0; ei < g.e_count && all_x; ++ei) {
+                const int32_t* x = row_data(row_of(ni, ci, ei, ri));
+                for (int f = 0; f < g.f_count && all_x; ++f) all_x = x[f * m_U + s] == 0;
+            }
+        if (all_w || all_x) ++skipped;
+    }
+    return skipped;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+Cycle GridPassEngine::timing() {
+    const Cycle end = m_rf_weights ? time_reduce_rf() : m_unicast ? time_reduce_unicast() : time_output();
+    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    return end;
+}
+
+// Reduce with RF weights: the weights over the filter bus, then pixel by pixel each PE row gets
+// its window and its PEs step through their filters and taps; psums go down the column.
+Cycle GridPassEngine::time_reduce_rf() {
+    const uint64_t bits = m_fwords * u64(m_hw.layer.filter_bits);
+    const Cycle t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
+    const size_t n = static_cast<size_t>(m_chain);
+    m_busy.assign(n, t_filt);
+    m_send_free.assign(n, 0);
+    // when each PE row's ifmap RF can take the next window: while the current one is in use
+    // if the RF holds two windows, else once it is consumed
+    m_ready.assign(n, 0);
+    Cycle end = 0;
+    for (int ni = 0; ni < m_g.n_count; ++ni)
+        for (int ei = 0; ei < m_g.e_count; ++ei)
+            for (int f = 0; f < m_g.f_count; ++f) end = std::max(end, step_reduce_rf(ni, ei, f));
+    return end;
+}
+
+// Pixel (ni, ei, f) down the PE rows; returns when its psums have reached the buffer.
+Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
+    const PeParams& pp = m_hw.arch.pe;
+    const LayerParams& L = m_hw.layer;
+    const uint64_t Mp = u64(m_g.m_count), pb = u64(pp.psum_bits), ib = u64(L.ifmap_bits);
+    const uint64_t pm = u64(std::min(m_p, m_g.m_count));  // psums per PE (the widest column)
+    const bool double_psum = pp.psum_spad_words >= 2 * m_p, double_ifmap = pp.ifmap_spad_words >= 2 * m_S;
+    Cycle t_in = 0, end = 0;
+    bool have_in = m_g.psum_in;
+    if (have_in) {  // the top PEs continue from the buffer's psums
+        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], Mp * pb), m_res.glb_port.place(m_ready[0], Mp * pb));
+    }
+    for (int i = 0; i < m_chain; ++i) {
+        const size_t row = row_of(ni, i / m_g.r_count, ei, i % m_g.r_count);
+        Cycle& ready = at(m_ready, i);
+        // the row's window, multicast along the row (its real words from the buffer)
+        Cycle t_del = m_res.ifmap_bus.place(ready, u64(m_S) * ib);
+        const uint64_t real = at(m_real_in_window, f);
+        if (m_row_real[row] && real) t_del = std::max(t_del, m_res.glb_port.place(ready, real * ib));
+        const Cycle start = std::max(at(m_busy, i), t_del);
+        const uint64_t skip_taps = m_hw.dp.skip && m_hw.dp.gate_x ? window_zeros(row, f) : 0;
+        const Cycle mac_done = start + pm * (u64(m_S) - skip_taps) + (have_in ? pm : 0);
+        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, u64(m_S) - skip_taps, have_in);
+        const Cycle result = mac_done + u64(pp.pipeline_depth) - 1;
+        const Cycle send_start = std::max(have_in ? std::max(result, t_in + pm) : result, at(m_send_free, i));
+        Cycle send_done;
+        if (i + 1 < m_chain) {
+            send_done = send_start + ceil_div(pm * pb, u64(m_hw.arch.noc.psum_link_bits));
+            t_in = send_done;
+            have_in = true;
+        } else {
+            const uint64_t b = Mp * u64(out_bits(m_hw.arch, L, m_g.final_out));
+            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.glb_port.place(send_start, b));
+        }
+        at(m_send_free, i) = send_done;
+        at(m_busy, i) = double_psum ? mac_done : send_done;
+        ready = double_ifmap ? start : mac_done;
+        end = std::max(end, send_done);
+    }
+    return end;
+}
+
+// Reduce with unicast weights: steps (s outer, pixels inner), one MAC per PE per cycle; the
+// column's sum meets the earlier psum of its output from the buffer, which the previous s wrote back.
+Cycle GridPassEngine::time_reduce_unicast() {
+    const ArchParams& a = m_hw.arch;
+    const GridPass& g = m_g;
+    const uint64_t n = u64(m_chain), Mp = u64(g.m_count), pb = u64(a.pe.psum_bits);
+    const uint64_t ib = u64(m_hw.layer.ifmap_bits), fb = u64(m_hw.layer.filter_bits);
+    const uint64_t red_latency = a.noc.reduction == NocParams::Reduction::Chain
+        ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
+    const uint64_t out_w = u64(out_bits(a, m_hw.layer, g.final_out));
+    // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
+    std::vector<uint64_t> real_rows_at_e(static_cast<size_t>(g.e_count), 0);
+    for (int ci = 0; ci < g.c_count; ++ci)
+        for (int ei = 0; ei < g.e_count; ++ei)
+            for (int ri = 0; ri < g.r_count; ++ri) at(real_rows_at_e, ei) += m_row_real[row_of(0, ci, ei, ri)];
+    std::vector<Cycle> written(m_pixels, 0);  // [pixel]: when its psum is back in the buffer
+    Cycle issue = 0, ready = 0, end = 0;
+    for (int s = 0; s < m_S; ++s)
+        for (int ni = 0; ni < g.n_count; ++ni)
+            for (int ei = 0; ei < g.e_count; ++ei)
+                for (int f = 0; f < g.f_count; ++f) {
+                    const uint64_t real = at(real_rows_at_e, ei) * real_col(f * m_U + s);
+                    const Cycle t_i = m_res.ifmap_bus.place(ready, n * ib);
+                    const Cycle t_w = m_res.filter_bus.place(ready, Mp * n * fb);
+                    const Cycle t_g = m_res.glb_port.place(ready, real * ib + Mp * n * fb);
                     issue = std::max({issue + 1, t_i, t_w, t_g});
-                    if (m_trace)
-                        for (int i = 0; i < n_chain; ++i) {
-                            for (int j = 0; j < Mp; ++j)
-                                m_trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, issue, issue + 1, trace_gated(j, ni, i / Rp, ei, i % Rp, f, s, s + 1));
-                        }
-                    uint64_t acc_ready = issue + depth + red_latency;
-                    const size_t px = (static_cast<size_t>(ni) * Ep + ei) * Fp + f;
+                    for (int i = 0; m_hw.trace && i < m_chain; ++i)
+                        for (int j = 0; j < g.m_count; ++j)
+                            m_hw.trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, issue, issue + 1,
+                                                trace_gated(j, ni, i / g.r_count, ei, i % g.r_count, f, s, s + 1));
+                    Cycle acc_ready = issue + u64(a.pe.pipeline_depth) + red_latency;
+                    Cycle& px = written[out_of(0, ni, ei) + static_cast<size_t>(f)];  // the pixel's psums
                     if (s > 0 || g.psum_in) {
-                        const uint64_t b = static_cast<uint64_t>(Mp) * pb;
-                        const uint64_t rd = std::max(written[px], issue);
-                        acc_ready = std::max(acc_ready, std::max(psum_in_bus.place(rd, b), glb_port.place(rd, b))) + 1;
+                        const Cycle rd = std::max(px, issue);
+                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, Mp * pb), m_res.glb_port.place(rd, Mp * pb))) + 1;
                     }
-                    const uint64_t b = static_cast<uint64_t>(Mp) * static_cast<uint64_t>(s + 1 == S ? out_w : pp.psum_bits);
-                    written[px] = std::max(out_bus.place(acc_ready, b), glb_port.place(acc_ready, b));
-                    end = std::max(end, written[px]);
+                    const uint64_t b = Mp * (s + 1 == m_S ? out_w : pb);
+                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.glb_port.place(acc_ready, b));
+                    end = std::max(end, px);
                     ready = issue;  // operands for the next step arrive while this one issues
                 }
-    } else {
-        // steps (c, r, s): per step one MAC in every PE; the bus feeds the step's distinct words
-        // (placed a group of S steps ahead); psums come in at the start and leave at the end
-        uint64_t t0 = 0;
-        if (g.psum_in) {
-            const uint64_t b = n_out * pb;
-            t0 = std::max(psum_in_bus.place(0, b), glb_port.place(0, b));
-        }
-        uint64_t group_end = t0, group_start = 0;
-        for (int ci = 0; ci < Cp; ++ci)
-            for (int ri = 0; ri < Rp; ++ri) {
-                uint64_t real = 0;
-                for (int ni = 0; ni < Np; ++ni)
-                    for (int ei = 0; ei < Ep; ++ei)
-                        if (row_real[row_of(ni, ci, ei, ri)]) real += real_per_row;
-                const uint64_t words = bus_per_row * Ep * Np;
-                const uint64_t fbits = static_cast<uint64_t>(Mp) * S * fb;
-                const uint64_t t_i = ifmap_bus.place(group_start, words * ib);
-                const uint64_t t_f = filter_bus.place(group_start, fbits);
-                const uint64_t t_g = glb_port.place(group_start, real * ib + fbits);
-                // zero skipping: a step (tap s) is skipped only when every PE's pair in it is
-                // zero: all the pass's filters have a zero weight there, or all its pixels a zero word
-                uint64_t skipped = 0;
-                if (m_dp.skip)
-                    for (int s2 = 0; s2 < S; ++s2) {
-                        bool all_w = m_dp.gate_w, all_x = m_dp.gate_x;
-                        for (int mi = 0; mi < Mp && all_w; ++mi) all_w = flt.at(g.m0 + mi, g.c0 + ci, g.r0 + ri, s2) == 0;
-                        for (int ni = 0; ni < Np && all_x; ++ni)
-                            for (int ei = 0; ei < Ep && all_x; ++ei)
-                                for (int f = 0; f < Fp && all_x; ++f) all_x = xbuf[row_of(ni, ci, ei, ri) * Wn + static_cast<size_t>(f * U + s2)] == 0;
-                        if (all_w || all_x) ++skipped;
-                    }
-                cnt.skipped_macs += skipped * n_out;
-                group_end = std::max({group_end + static_cast<uint64_t>(S) - skipped, t_i + 1, t_f + 1, t_g + 1});
-                group_start = group_end - static_cast<uint64_t>(S);
-                if (m_trace)  // output k = ((m * Np + n) * Ep + e) * Fp + f, on its PE (OutputMode)
-                    for (size_t k = 0; k < n_out; ++k) {
-                        const int f = static_cast<int>(k % Fp), ei = static_cast<int>(k / Fp % Ep), ni = static_cast<int>(k / Fp / Ep % Np);
-                        const int width = om->pe_width;
-                        m_trace->pe_busy(g.pe_row0 + static_cast<int>(k) / width, g.pe_col0 + static_cast<int>(k) % width, group_start, group_end,
-                                         trace_gated(static_cast<int>(k / (static_cast<size_t>(Fp) * Ep * Np)), ni, ci, ei, ri, f, 0, S));
-                    }
-            }
-        const uint64_t done = group_end + depth - 1;
-        const uint64_t b = n_out * static_cast<uint64_t>(out_bits);
-        end = std::max(out_bus.place(done, b), glb_port.place(done, b));
+    return end;
+}
+
+// Output: steps (c, r, s), per step one MAC in every PE; the bus feeds the step's distinct words
+// (placed a group of S steps ahead); psums come in at the start and leave at the end.
+Cycle GridPassEngine::time_output() {
+    const GridPass& g = m_g;
+    const uint64_t pb = u64(m_hw.arch.pe.psum_bits);
+    const uint64_t ib = u64(m_hw.layer.ifmap_bits), fb = u64(m_hw.layer.filter_bits);
+    Cycle group_end = 0, group_start = 0;
+    if (g.psum_in) {
+        const uint64_t b = m_n_out * pb;
+        group_end = std::max(m_res.psum_in_bus.place(0, b), m_res.glb_port.place(0, b));
     }
-    if (m_trace) m_trace->resources(ifmap_bus, filter_bus, psum_in_bus, out_bus, glb_port);
-    return t_lut + end;
+    for (int ci = 0; ci < g.c_count; ++ci)
+        for (int ri = 0; ri < g.r_count; ++ri) {
+            uint64_t real = 0;
+            for (int ni = 0; ni < g.n_count; ++ni)
+                for (int ei = 0; ei < g.e_count; ++ei)
+                    if (m_row_real[row_of(ni, ci, ei, ri)]) real += m_real_per_row;
+            const uint64_t words = m_bus_per_row * u64(g.e_count) * u64(g.n_count);
+            const uint64_t fbits = u64(g.m_count) * u64(m_S) * fb;
+            const Cycle t_i = m_res.ifmap_bus.place(group_start, words * ib);
+            const Cycle t_f = m_res.filter_bus.place(group_start, fbits);
+            const Cycle t_g = m_res.glb_port.place(group_start, real * ib + fbits);
+            const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
+            group_end = std::max({group_end + u64(m_S) - skipped, t_i + 1, t_f + 1, t_g + 1});
+            // the next group's words are placed S steps before this group ends (not before the pass starts)
+            group_start = group_end - std::min(group_end, u64(m_S));
+            if (m_hw.trace) trace_output_group(ci, ri, group_end - (u64(m_S) - skipped), group_end);
+        }
+    const Cycle done = group_end + u64(m_hw.arch.pe.pipeline_depth) - 1;
+    const uint64_t b = m_n_out * u64(out_bits(m_hw.arch, m_hw.layer, g.final_out));
+    return std::max(m_res.out_bus.place(done, b), m_res.glb_port.place(done, b));
+}
+
+// Trace only: gated slots of filter mi (pass-local) over the taps s0 .. s1-1 of the window of
+// row (ni, ci, ei, ri) at output column f, as the datapath gates (ifmap and/or weight zeros).
+uint64_t GridPassEngine::trace_gated(int mi, int ni, int ci, int ei, int ri, int f, int s0, int s1) const {
+    const Datapath& dp = m_hw.dp;
+    uint64_t z = 0;
+    if (!dp.gates()) return z;
+    const int32_t* x = row_data(row_of(ni, ci, ei, ri)) + f * m_U;
+    for (int s = s0; s < s1; ++s) {
+        const bool xz = dp.gate_x && x[s] == 0;
+        const bool wz = dp.gate_w && weight(mi, ci, ri, s) == 0;
+        z += xz || wz;
+    }
+    return z;
+}
+
+// Trace only: the PEs of PE row i issuing pixel (ni, ei, f) from `start`, `taps` taps a filter
+// (the rest skipped).
+void GridPassEngine::trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, uint64_t taps, bool have_in) const {
+    const int ci = i / m_g.r_count, ri = i % m_g.r_count;
+    for (int j = 0; j < m_cols; ++j) {
+        const int pj = std::min(m_p, m_g.m_count - j * m_p);
+        uint64_t z = 0;
+        for (int k = 0; k < pj; ++k) z += trace_gated(j * m_p + k, ni, ci, ei, ri, f, 0, m_S);
+        m_hw.trace->pe_busy(m_g.pe_row0 + i, m_g.pe_col0 + j, start, start + u64(pj) * taps + (have_in ? u64(pj) : 0), z);
+    }
+}
+
+// Trace only: every PE busy for the steps of (channel ci, filter row ri) it does not skip; output
+// k = ((m * n_count + n) * e_count + e) * f_count + f on its PE (OutputMode).
+void GridPassEngine::trace_output_group(int ci, int ri, Cycle start, Cycle end) const {
+    const GridPass& g = m_g;
+    const int width = m_output->pe_width;
+    const int n_out = static_cast<int>(m_n_out);
+    for (int k = 0; k < n_out; ++k) {
+        const int f = k % g.f_count, ei = k / g.f_count % g.e_count, ni = k / g.f_count / g.e_count % g.n_count;
+        const int mi = k / (g.f_count * g.e_count * g.n_count);
+        m_hw.trace->pe_busy(g.pe_row0 + k / width, g.pe_col0 + k % width, start, end, trace_gated(mi, ni, ci, ei, ri, f, 0, m_S));
+    }
 }
 
 }  // namespace dfsim::hw

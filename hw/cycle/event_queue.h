@@ -7,9 +7,11 @@
 #include <queue>
 #include <vector>
 
+#include "base/types.h"
+
 namespace dfsim::hw {
 
-using Cycle = uint64_t;
+
 inline constexpr Cycle kNever = ~Cycle{0};
 
 template <typename Payload>

@@ -9,10 +9,6 @@
 
 namespace dfsim::hw {
 
-namespace {
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
-}  // namespace
-
 RowCycleEngine::RowCycleEngine(const CycleContext& ctx, const RowPass& pass, Cycle start)
     : m_ctx(ctx), m_ps(pass), m_out(ctx.arch.pe.psum_bits, pass.final_out, ctx.layer.requant, ctx.dp.bias),
       m_L(ctx.layer), m_start(start), m_end(start) {

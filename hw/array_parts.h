@@ -1,0 +1,82 @@
+// The parts of the PE array a pass engine works on (hw/row_pass.h, hw/grid_pass.h): the PEs as
+// plain structs (no per-PE SystemC process), the array's shared resources during one pass, and
+// what the layer, the global buffer, the counters and the tracer give the engine.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "config/arch.h"
+#include "base/types.h"
+#include "hw/calendar.h"
+#include "hw/global_buffer.h"
+#include "hw/program.h"
+#include "hw/row_conv.h"
+
+namespace dfsim::hw {
+
+class Tracer;
+
+inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
+// v[i] for the array's int indices (PE coordinates, tile-local indices).
+template <typename T>
+T& at(std::vector<T>& v, int i) { return v[static_cast<size_t>(i)]; }
+template <typename T>
+const T& at(const std::vector<T>& v, int i) { return v[static_cast<size_t>(i)]; }
+
+// One processing element: its filter register file (scratchpad) and its timing state. Its ifmap
+// and psum register files hold values only for the duration of a pass (the engines keep them).
+struct Pe {
+    std::vector<int32_t> filter_spad;  // the weights it holds, [k][j][s]: p filters, q channels, S taps
+    int f_m0 = -1, f_p = 0, f_c0 = -1, f_q = 0, f_r = -1;  // which filters are loaded
+    Cycle busy_until = 0;  // cycle at which it can issue its next MAC
+    Cycle send_free = 0;   // cycle at which its last psum send completes
+    Cycle prev_send = 0;   // cycle at which the send before that completed
+};
+
+// The array's rows x cols PEs.
+class PeGrid {
+public:
+    PeGrid(int rows, int cols) : m_cols(cols), m_pes(static_cast<size_t>(rows) * static_cast<size_t>(cols)) {}
+    Pe& operator()(int row, int col) { return m_pes[static_cast<size_t>(row * m_cols + col)]; }
+    const Pe& operator()(int row, int col) const { return m_pes[static_cast<size_t>(row * m_cols + col)]; }
+
+private:
+    int m_cols;
+    std::vector<Pe> m_pes;
+};
+
+// The array's shared resources during one pass, each moving at most its width in bits per cycle
+// and granted first come, first served in the order the engine places requests.
+struct ArrayResources {
+    explicit ArrayResources(const ArchParams& a)
+        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle())),
+          ifmap_bus(static_cast<uint64_t>(a.noc.ifmap_bus_bits)),
+          filter_bus(static_cast<uint64_t>(a.noc.filter_bus_bits)),
+          psum_in_bus(static_cast<uint64_t>(a.noc.psum_in_bus_bits)),
+          out_bus(static_cast<uint64_t>(a.noc.psum_out_bus_bits)) {}
+    Calendar glb_port;     // every GLB access of the array (banks x bank width)
+    Calendar ifmap_bus;    // global input network: ifmap words, multicast by row/column id
+    Calendar filter_bus;   // global input network: filter words
+    Calendar psum_in_bus;  // global input network: earlier psums from the buffer
+    Calendar out_bus;      // global output network: psums and outputs to the buffer
+};
+
+// What a pass engine works with.
+struct ArrayParts {
+    const ArchParams& arch;
+    const LayerParams& layer;
+    const Datapath& dp;
+    PeGrid& pes;
+    GlobalBuffer& glb;
+    ActionCounts& counts;
+    Tracer* trace;  // null: no tracing
+};
+
+// The output unit's word width for a pass's psums on the way out: the requantized width for
+// final outputs of a requantizing layer, else the psum width.
+inline int out_bits(const ArchParams& a, const LayerParams& layer, bool final_out) {
+    return final_out && layer.requant.enabled ? layer.requant.out.bits : a.pe.psum_bits;
+}
+
+}  // namespace dfsim::hw

@@ -1,0 +1,442 @@
+#include "hw/row_pass.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "hw/output_unit.h"
+#include "hw/trace.h"
+
+namespace dfsim::hw {
+
+namespace {
+// offset of filter k, channel jj in a PE's filter spad [k][j][s] of q channels and S taps
+size_t spad_offset(int k, int jj, int q, int S) { return static_cast<size_t>((k * q + jj) * S); }
+}  // namespace
+
+RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass)
+    : m_hw(hw), m_pass(pass), m_ifmap(hw.glb.slot(pass.ifmap_slot)), m_filter(hw.glb.slot(pass.filter_slot)),
+      m_psum(hw.glb.slot(pass.psum_slot)), m_h(pass.r_count), m_e(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
+      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_res(hw.arch) {}
+
+Cycle RowPassEngine::run() {
+    DFSIM_ASSERT(!m_pass.sets.empty() && m_h > 0 && m_e > 0 && m_F > 0, "empty pass");
+    DFSIM_ASSERT(m_pass.n_count == 1, "a row pass works on one image");
+    check_sets();
+    link_chains();
+    check_tiles();
+    collect_rows();
+    read_rows();
+    values_and_counts();
+    return timing();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Geometry checks
+
+void RowPassEngine::check_sets() {
+    const ArchParams& a = m_hw.arch;
+    const PeParams& pp = a.pe;
+    std::vector<uint8_t> occupied(static_cast<size_t>(a.num_pes()), 0);
+    for (const RowSet& s : m_pass.sets) {
+        DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + m_h <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e <= a.cols,
+                     "PE set outside the array");
+        DFSIM_ASSERT(s.p >= 1 && s.q >= 1, "empty PE set");
+        DFSIM_ASSERT(s.p * s.q * m_S <= pp.filter_spad_words, "filters exceed the filter spad");
+        DFSIM_ASSERT(s.q * m_S <= pp.ifmap_spad_words, "ifmap window exceeds the ifmap spad");
+        DFSIM_ASSERT(s.p <= pp.psum_spad_words, "psums exceed the psum spad");
+        for (int i = 0; i < m_h; ++i)
+            for (int j = 0; j < m_e; ++j) {
+                uint8_t& o = at(occupied, (s.pe_row0 + i) * a.cols + s.pe_col0 + j);
+                DFSIM_ASSERT(!o, "two PE sets overlap");
+                o = 1;
+            }
+        m_qmax = std::max(m_qmax, s.q);
+    }
+}
+
+// The psum chains, bottom set first: from each set that writes to the buffer down its psum_from links.
+void RowPassEngine::link_chains() {
+    const int n_sets = static_cast<int>(m_pass.sets.size());
+    std::vector<int> member(m_pass.sets.size(), 0);
+    for (int k = 0; k < n_sets; ++k) {
+        if (!set(k).to_glb) continue;
+        std::vector<int> chain;
+        for (int cur = k; cur >= 0; cur = set(cur).psum_from) {
+            const RowSet& s = set(cur);
+            DFSIM_ASSERT(cur < n_sets && at(member, cur)++ == 0, "a PE set is in two psum chains");
+            if (s.psum_from >= 0) {
+                const RowSet& b = set(s.psum_from);
+                DFSIM_ASSERT(b.pe_row0 == s.pe_row0 + m_h && b.pe_col0 == s.pe_col0,
+                             "chained PE sets must be vertically adjacent");
+                DFSIM_ASSERT(b.m0 == s.m0 && b.p == s.p, "chained PE sets must hold the same filters");
+                DFSIM_ASSERT(!b.to_glb, "a chained set cannot also write to the buffer");
+            }
+            chain.push_back(cur);
+        }
+        std::reverse(chain.begin(), chain.end());
+        m_chains.push_back(std::move(chain));
+    }
+    for (int n : member) DFSIM_ASSERT(n == 1, "PE set in no psum chain");
+}
+
+void RowPassEngine::check_tiles() const {
+    DFSIM_ASSERT(m_ifmap.dim[3] == m_hw.layer.W, "ifmap tile width");
+    DFSIM_ASSERT(m_filter.dim[3] == m_S, "filter tile width");
+    DFSIM_ASSERT(m_psum.dim[3] == m_F, "psum tile width");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ifmap rows
+
+// The distinct (channel, padded row) pairs the PEs take, and which one each PE takes per channel.
+void RowPassEngine::collect_rows() {
+    std::map<std::pair<int, int>, int> index;  // (channel, padded row) -> index into m_rows
+    const int n_sets = static_cast<int>(m_pass.sets.size());
+    m_pe_rows.assign(pe_row_slot(pe_index(n_sets, 0, 0), 0), -1);
+    for (int k = 0; k < n_sets; ++k) {
+        const RowSet& s = set(k);
+        for (int i = 0; i < m_h; ++i)
+            for (int j = 0; j < m_e; ++j)
+                for (int jj = 0; jj < s.q; ++jj) {
+                    const int prow = (m_pass.e0 + j) * m_U + m_pass.r0 + i;
+                    const auto [it, added] = index.try_emplace({s.c0 + jj, prow}, static_cast<int>(m_rows.size()));
+                    if (added) m_rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0, {}});
+                    at(m_rows, it->second).consumers++;
+                    m_pe_rows[pe_row_slot(pe_index(k, i, j), jj)] = it->second;
+                }
+    }
+}
+
+// Each row's words from the ifmap slot (zeros in the padding) and its zeros per window tap.
+void RowPassEngine::read_rows() {
+    const LayerParams& L = m_hw.layer;
+    m_real_at.assign(static_cast<size_t>(m_Wn), 0);
+    for (RowBuf& rb : m_rows) {
+        rb.data.assign(static_cast<size_t>(m_Wn), 0);
+        const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
+        const int ir = hr - m_pass.ifmap_row0;
+        const bool real_row = hr >= 0 && hr < L.H;
+        DFSIM_ASSERT(!real_row || (ir >= 0 && ir < m_ifmap.dim[2]), "pass needs an ifmap row its tile lacks");
+        for (int w = 0; real_row && w < m_Wn; ++w) {
+            const int col = w - L.P;
+            if (col < 0 || col >= L.W) continue;
+            at(rb.data, w) = m_ifmap.at(m_pass.n0, rb.c, ir, col);
+            rb.real_words++;
+            at(m_real_at, w)++;
+        }
+        rb.zero_at_tap.assign(static_cast<size_t>(m_S), 0);
+        for (int f = 0; f < m_F; ++f)
+            for (int t = 0; t < m_S; ++t) at(rb.zero_at_tap, t) += at(rb.data, f * m_U + t) == 0;
+        for (uint32_t z : rb.zero_at_tap) rb.zero_window_taps += z;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filter load
+
+// Every PE of a set row takes the set's p filters x q channels of its filter row.
+void RowPassEngine::load_filters() {
+    std::set<std::tuple<int, int, int, int>> distinct;  // (m0, p, c0, q) of the sets loaded so far
+    uint64_t delivered = 0;
+    for (const RowSet& s : m_pass.sets) {
+        const uint64_t words = static_cast<uint64_t>(s.p * s.q * m_S) * static_cast<uint64_t>(m_h);
+        if (distinct.emplace(s.m0, s.p, s.c0, s.q).second) m_filter_words += words;
+        delivered += words * static_cast<uint64_t>(m_e);
+        for (int i = 0; i < m_h; ++i)
+            for (int j = 0; j < m_e; ++j) {
+                Pe& x = pe(s, i, j);
+                const int r = m_pass.r0 + i;
+                x.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
+                for (int k = 0; k < s.p; ++k)
+                    for (int jj = 0; jj < s.q; ++jj)
+                        for (int t = 0; t < m_S; ++t)
+                            x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] = m_filter.at(s.m0 + k, s.c0 + jj, r, t);
+                x.f_m0 = s.m0, x.f_p = s.p, x.f_c0 = s.c0, x.f_q = s.q, x.f_r = r;
+            }
+    }
+    AccessCounts& a = m_hw.counts.acc;
+    a.at(Level::Glb, DataType::Filter).reads += m_filter_words;
+    a.at(Level::Noc, DataType::Filter).writes += m_filter_words;
+    a.at(Level::Noc, DataType::Filter).reads += delivered;
+    a.at(Level::Rf, DataType::Filter).writes += delivered;
+}
+
+void RowPassEngine::check_kept_filters() const {
+    for (const RowSet& s : m_pass.sets)
+        for (int i = 0; i < m_h; ++i)
+            for (int j = 0; j < m_e; ++j) {
+                const Pe& x = pe(s, i, j);
+                DFSIM_ASSERT(x.f_m0 == s.m0 && x.f_p == s.p && x.f_c0 == s.c0 && x.f_q == s.q &&
+                                 x.f_r == m_pass.r0 + i, "pass reuses filters the PE does not hold");
+            }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values and counts
+
+void RowPassEngine::values_and_counts() {
+    if (m_pass.load_filters) load_filters();
+    else check_kept_filters();
+    const LayerParams& L = m_hw.layer;
+    const OutputUnit out(m_hw.arch.pe.psum_bits, m_pass.final_out, L.requant, m_hw.dp.bias);
+    m_partial.assign(static_cast<size_t>(m_F), 0);
+    m_wzero.assign(static_cast<size_t>(m_S), 0);
+    if (m_hw.dp.skip) m_skip_at.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * static_cast<size_t>(m_F), 0);
+    for (const std::vector<int>& chain : m_chains) compute_chain(chain, out);
+    count_ifmap_delivery();
+}
+
+// Output row by output row: the chain's PEs, bottom up, add their row convolutions to the
+// psums; the chain top sends them over the global output network through the output unit.
+void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUnit& out) {
+    ActionCounts& cnt = m_hw.counts;
+    const RowSet& top = set(chain.back());
+    const int p = top.p;
+    const uint64_t pf = static_cast<uint64_t>(p * m_F);
+    std::vector<int64_t> acc(pf);
+    for (int j = 0; j < m_e; ++j) {
+        const int e = m_pass.psum_e0 + j;  // row in the psum slot
+        std::fill(acc.begin(), acc.end(), 0);
+        if (m_pass.psum_in) {
+            for (int k = 0; k < p; ++k)
+                for (int f = 0; f < m_F; ++f) at(acc, k * m_F + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
+            cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
+            cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
+        }
+        for (size_t ci = 0; ci < chain.size(); ++ci)
+            for (int i = m_h - 1; i >= 0; --i) {
+                compute_pe(chain[ci], i, j, p, acc);
+                count_pe(chain[ci], i, j, p, !(ci == 0 && i == m_h - 1) || m_pass.psum_in);
+            }
+        // chain top -> global output network -> output unit -> psum slot
+        cnt.acc.at(Level::Noc, DataType::Psum).reads += pf;
+        cnt.acc.at(Level::Glb, DataType::Psum).writes += pf;
+        if (m_pass.final_out) cnt.glb_output_writes += pf;
+        for (int k = 0; k < p; ++k)
+            for (int f = 0; f < m_F; ++f)
+                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_F + f), m_pass.m_abs0 + top.m0 + k, cnt);
+    }
+}
+
+// PE (set, i, j): for each of its p filters, the 1-D convolutions of its q channels' rows.
+void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64_t>& acc) {
+    const RowSet& s = set(k_set);
+    const Pe& x = pe(s, i, j);
+    const size_t pe_i = pe_index(k_set, i, j);
+    for (int k = 0; k < p; ++k) {
+        std::fill(m_partial.begin(), m_partial.end(), 0);
+        for (int jj = 0; jj < s.q; ++jj)
+            row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(), &x.filter_spad[spad_offset(k, jj, s.q, m_S)],
+                     m_S, m_U, m_F);
+        int64_t* a = &at(acc, k * m_F);
+        for (int f = 0; f < m_F; ++f) a[f] += at(m_partial, f);
+    }
+}
+
+// Zeros in the windows of the rows PE `pe_i` (pe_index) takes (over its channels and output columns).
+uint64_t RowPassEngine::zero_taps(size_t pe_i, int q) const {
+    uint64_t z = 0;
+    for (int jj = 0; jj < q; ++jj) z += row_of_pe(pe_i, jj).zero_window_taps;
+    return z;
+}
+
+// The gated slots of PE (set, i, j): a (filter, tap) pair whose weight is zero gates all F
+// columns, otherwise the columns whose ifmap word at that tap is zero. With zero skipping, also
+// the slots it skips in each output column.
+uint64_t RowPassEngine::gated_slots(int k_set, int i, int j, int p) {
+    const Datapath& dp = m_hw.dp;
+    if (!dp.gates()) return 0;
+    const RowSet& s = set(k_set);
+    const size_t pe_i = pe_index(k_set, i, j);
+    uint32_t* skip = dp.skip ? &m_skip_at[pe_i * static_cast<size_t>(m_F)] : nullptr;
+    const uint32_t p32 = static_cast<uint32_t>(p);
+    if (!dp.gate_w) {  // ifmap zeros only: p slots per zero word
+        for (int jj = 0; skip && jj < s.q; ++jj)
+            for (int f = 0; f < m_F; ++f)
+                for (int t = 0; t < m_S; ++t) skip[f] += at(row_of_pe(pe_i, jj).data, f * m_U + t) == 0 ? p32 : 0;
+        return p32 * zero_taps(pe_i, s.q);
+    }
+    const Pe& x = pe(s, i, j);
+    uint64_t gated = 0;
+    for (int jj = 0; jj < s.q; ++jj) {
+        const RowBuf& rb = row_of_pe(pe_i, jj);
+        std::fill(m_wzero.begin(), m_wzero.end(), 0);
+        for (int k = 0; k < p; ++k)
+            for (int t = 0; t < m_S; ++t) at(m_wzero, t) += x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] == 0;
+        for (int t = 0; t < m_S; ++t) {
+            const uint64_t wz = at(m_wzero, t);
+            gated += wz * static_cast<uint64_t>(m_F) + (dp.gate_x ? (p32 - wz) * at(rb.zero_at_tap, t) : 0);
+        }
+        for (int f = 0; skip && f < m_F; ++f)
+            for (int t = 0; t < m_S; ++t) {
+                const bool xz = dp.gate_x && at(rb.data, f * m_U + t) == 0;
+                skip[f] += xz ? p32 : at(m_wzero, t);
+            }
+    }
+    return gated;
+}
+
+// What PE (set, i, j) counts for one output row: its MAC slots and their register-file accesses,
+// the psums arriving from below (or from the buffer) that it adds, and the psums it sends up.
+void RowPassEngine::count_pe(int k_set, int i, int j, int p, bool psum_arrives) {
+    const RowSet& s = set(k_set);
+    const Datapath& dp = m_hw.dp;
+    ActionCounts& cnt = m_hw.counts;
+    const uint64_t gated = gated_slots(k_set, i, j, p);
+    const uint64_t pq = static_cast<uint64_t>(p * s.q), pf = static_cast<uint64_t>(p * m_F);
+    const uint64_t macs = pq * static_cast<uint64_t>(m_S * m_F);
+    if (dp.kind == Multiplier::Xnor) {  // one popcount step per (filter, channel, column) and xnor_bits taps
+        cnt.xnor_ops += pq * static_cast<uint64_t>(m_F) * ceil_div(static_cast<uint64_t>(m_S), static_cast<uint64_t>(dp.xnor_bits));
+        cnt.xnor_bits += macs - static_cast<uint64_t>(p) * zero_taps(pe_index(k_set, i, j), s.q);
+    }
+    cnt.macs += macs;
+    cnt.gated_macs += gated;
+    if (dp.skip) cnt.skipped_macs += gated;
+    AccessCounts& a = cnt.acc;
+    a.at(Level::Rf, DataType::Ifmap).reads += macs;
+    a.at(Level::Rf, DataType::Filter).reads += macs - gated;
+    a.at(Level::Rf, DataType::Psum).reads += macs - gated;
+    a.at(Level::Rf, DataType::Psum).writes += macs - gated;
+    if (psum_arrives) {  // add the psums arriving from below (or from the buffer)
+        cnt.psum_adds += pf;
+        a.at(Level::Rf, DataType::Psum).reads += pf;
+        a.at(Level::Rf, DataType::Psum).writes += pf;
+        a.at(Level::Noc, DataType::Psum).reads += pf;
+    }
+    // send the psums up (or out)
+    a.at(Level::Rf, DataType::Psum).reads += pf;
+    a.at(Level::Noc, DataType::Psum).writes += pf;
+}
+
+// The ifmap bus carries every position of each row once; each consumer PE takes the positions
+// its windows need (all of them unless the stride skips some).
+void RowPassEngine::count_ifmap_delivery() {
+    const uint64_t needed = m_U <= m_S ? static_cast<uint64_t>(m_Wn) : static_cast<uint64_t>(m_F * m_S);
+    AccessCounts& a = m_hw.counts.acc;
+    for (const RowBuf& rb : m_rows) {
+        a.at(Level::Glb, DataType::Ifmap).reads += rb.real_words;
+        a.at(Level::Noc, DataType::Ifmap).writes += static_cast<uint64_t>(m_Wn);
+        a.at(Level::Noc, DataType::Ifmap).reads += rb.consumers * needed;
+        a.at(Level::Rf, DataType::Ifmap).writes += rb.consumers * needed;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing
+
+// The filter load first, then per padded position w one ifmap burst (held back while the
+// slowest PE has not freed its window), and after each output column's last position the PEs'
+// step for that column.
+Cycle RowPassEngine::timing() {
+    const LayerParams& L = m_hw.layer;
+    if (m_pass.load_filters) {
+        const uint64_t bits = m_filter_words * static_cast<uint64_t>(L.filter_bits);
+        m_t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
+    }
+    reset_pe_timing();
+    const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
+    DFSIM_ASSERT(window >= m_S, "ifmap spad cannot hold one window");
+    const uint64_t burst_bits = m_rows.size() * static_cast<uint64_t>(L.ifmap_bits);
+    m_col_done.assign(static_cast<size_t>(m_F), 0);
+    m_pass_end = m_t_filt;
+    Cycle bus_free = 0;
+    for (int w = 0; w < m_Wn; ++w) {
+        Cycle start = bus_free;
+        if (w >= window) start = std::max(start, at(m_col_done, std::min((w - window) / m_U, m_F - 1)));
+        Cycle end = m_res.ifmap_bus.place(start, burst_bits);
+        if (at(m_real_at, w) > 0)
+            end = std::max(end, m_res.glb_port.place(start, at(m_real_at, w) * static_cast<uint64_t>(L.ifmap_bits)));
+        bus_free = end;
+        const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
+        if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
+            for (const std::vector<int>& chain : m_chains)
+                for (int j = 0; j < m_e; ++j) step_chain(chain, j, f, end);
+    }
+    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    return m_pass_end;
+}
+
+void RowPassEngine::reset_pe_timing() {
+    for (const RowSet& s : m_pass.sets)
+        for (int i = 0; i < m_h; ++i)
+            for (int j = 0; j < m_e; ++j) {
+                Pe& x = pe(s, i, j);
+                x.busy_until = 0;
+                x.send_free = 0;
+                x.prev_send = 0;
+            }
+}
+
+// Output column f of output row j on one chain, bottom PE first: each PE issues its MACs (and
+// adds the psums from below), then sends its psums up the link, or the top one to the buffer.
+void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f, Cycle ready) {
+    const PeParams& pp = m_hw.arch.pe;
+    const Datapath& dp = m_hw.dp;
+    const uint64_t p = static_cast<uint64_t>(set(chain.back()).p);
+    const bool double_psum = static_cast<uint64_t>(pp.psum_spad_words) >= 2 * p;
+    const uint64_t taps = dp.kind == Multiplier::Xnor
+        ? ceil_div(static_cast<uint64_t>(m_S), static_cast<uint64_t>(dp.xnor_bits)) : static_cast<uint64_t>(m_S);
+    Cycle t_in = 0;       // when the psums the next PE adds have arrived
+    bool have_in = false;
+    for (size_t ci = 0; ci < chain.size(); ++ci) {
+        const RowSet& s = set(chain[ci]);
+        const uint64_t mac_cycles_full = p * static_cast<uint64_t>(s.q) * taps;
+        for (int i = m_h - 1; i >= 0; --i) {
+            Pe& x = pe(s, i, j);
+            const uint64_t mac_cycles = dp.skip
+                ? mac_cycles_full - m_skip_at[pe_index(chain[ci], i, j) * static_cast<size_t>(m_F) + static_cast<size_t>(f)]
+                : mac_cycles_full;
+            // With psum spad room for two columns, the PE computes column f while column f-1's
+            // psums wait for their partners from below; it cannot run further ahead than that
+            // (column f-2 must have been sent).
+            const Cycle start = std::max({x.busy_until, ready, m_t_filt, double_psum ? x.prev_send : 0});
+            if (ci == 0 && i == m_h - 1 && m_pass.psum_in) {
+                const uint64_t bits = p * static_cast<uint64_t>(pp.psum_bits);
+                t_in = std::max(m_res.psum_in_bus.place(start, bits), m_res.glb_port.place(start, bits));
+                have_in = true;
+            }
+            // the adds of incoming psums take p issue slots of the MAC unit
+            const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
+            if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f));
+            const Cycle result = mac_done + static_cast<uint64_t>(pp.pipeline_depth) - 1;
+            const Cycle send_start = std::max(have_in ? std::max(result, t_in + p) : result, x.send_free);
+            Cycle send_done;
+            if (ci + 1 < chain.size() || i > 0) {
+                send_done = send_start + ceil_div(p * static_cast<uint64_t>(pp.psum_bits), static_cast<uint64_t>(m_hw.arch.noc.psum_link_bits));
+                t_in = send_done;
+                have_in = true;
+            } else {
+                const uint64_t bits = p * static_cast<uint64_t>(out_bits(m_hw.arch, m_hw.layer, m_pass.final_out));
+                send_done = std::max(m_res.out_bus.place(send_start, bits), m_res.glb_port.place(send_start, bits));
+            }
+            x.prev_send = x.send_free;
+            x.send_free = send_done;
+            x.busy_until = double_psum ? mac_done : send_done;
+            at(m_col_done, f) = std::max(at(m_col_done, f), mac_done);
+            m_pass_end = std::max(m_pass_end, send_done);
+        }
+    }
+}
+
+// Trace only: the gated MACs of PE (set, i, j) in output column f (as the datapath gates: ifmap
+// and/or weight zeros).
+uint64_t RowPassEngine::trace_gated(int k_set, int i, int j, int f) const {
+    const Datapath& dp = m_hw.dp;
+    if (!dp.gates()) return 0;
+    const RowSet& s = set(k_set);
+    const Pe& x = pe(s, i, j);
+    const size_t pe_i = pe_index(k_set, i, j);
+    uint64_t z = 0;
+    for (int k = 0; k < s.p; ++k)
+        for (int jj = 0; jj < s.q; ++jj)
+            for (int t = 0; t < m_S; ++t) {
+                const bool xz = dp.gate_x && at(row_of_pe(pe_i, jj).data, f * m_U + t) == 0;
+                const bool wz = dp.gate_w && x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] == 0;
+                z += xz || wz;
+            }
+    return z;
+}
+
+}  // namespace dfsim::hw

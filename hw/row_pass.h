@@ -1,0 +1,108 @@
+// The row-stationary pass engine (Eyeriss: Chen/Emer/Sze, ISCA 2016 and JSSC 2017). A RowPass's
+// PE sets each run 1-D row convolutions: PE (i, j) of a set convolves filter row r0+i of its p
+// filters and q channels with the ifmap rows of output row e0+j, and psums climb the set's
+// columns and the chain of sets above it to the psum slot.
+//
+// Values really flow (ifmap rows from the ifmap slot, weights through the PEs' filter RFs, psums
+// up the chains into the psum slot) and every word moved is counted where it moves. Timing is
+// exact for what is modelled, at the granularity of one bus burst per ifmap position and one PE
+// step per output column:
+//  - the ifmap bus delivers, per padded column position w, one word of every ifmap row the pass
+//    needs (multicast to all PEs that use it), ifmap_bus_bits per cycle, and cannot run more than
+//    the ifmap spad's window ahead of the slowest PE (back-pressure);
+//  - filters are loaded over the filter bus before the PEs compute;
+//  - a PE issues one MAC per cycle (gated MACs spend the cycle, skipped ones do not), p*q*S per
+//    output column, plus p adds for the psums arriving from below, and sends its psums up the
+//    local link; with psum spad room for two columns (2p words) it computes the next column
+//    while the previous one waits for its incoming psums and is sent, otherwise it waits for
+//    the send;
+//  - chain tops share the global output network; chain bottoms that continue an accumulation
+//    fetch the earlier psums over the psum-in bus;
+//  - every GLB access of the array shares the GLB port (banks x bank_width bits per cycle).
+// Shared resources are granted first come, first served in the order the engine asks for them.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "hw/array_parts.h"
+
+namespace dfsim::hw {
+
+class OutputUnit;
+
+class RowPassEngine {
+public:
+    RowPassEngine(const ArrayParts& hw, const RowPass& pass);
+    // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
+    // from its start (the layer's LUT load not included).
+    Cycle run();
+
+private:
+    // One ifmap row as the ifmap bus delivers it: Wn padded positions, zeros outside the image.
+    struct RowBuf {
+        int c = 0;                          // tile-local channel
+        int prow = 0;                       // padded row coordinate
+        std::vector<int32_t> data;          // Wn words
+        uint64_t real_words = 0;            // words read from the buffer (the rest are padding zeros)
+        uint64_t consumers = 0;             // PEs that take this row
+        uint64_t zero_window_taps = 0;      // sum over output columns of the zeros in that column's window
+        std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
+    };
+
+    // geometry checks: sets inside the array, disjoint, chains physically adjacent
+    void check_sets();
+    void link_chains();
+    void check_tiles() const;
+    // ifmap rows: the rows the pass needs, which PE takes which, their words
+    void collect_rows();
+    void read_rows();
+    // values and counts: the filter load (or the filters kept), each PE's 1-D row convolutions,
+    // psums accumulated up each chain, every word counted where it moves
+    void values_and_counts();
+    void load_filters();
+    void check_kept_filters() const;
+    void compute_chain(const std::vector<int>& chain, const OutputUnit& out);
+    void compute_pe(int set, int i, int j, int p, std::vector<int64_t>& acc);
+    uint64_t zero_taps(size_t pe_i, int q) const;
+    uint64_t gated_slots(int set, int i, int j, int p);
+    void count_pe(int set, int i, int j, int p, bool psum_arrives);
+    void count_ifmap_delivery();
+    // timing: the filter load, ifmap bursts, per-column PE steps, psum links and output network
+    Cycle timing();
+    void reset_pe_timing();
+    void step_chain(const std::vector<int>& chain, int j, int f, Cycle ready);
+    uint64_t trace_gated(int set, int i, int j, int f) const;
+
+    Pe& pe(const RowSet& s, int i, int j) const { return m_hw.pes(s.pe_row0 + i, s.pe_col0 + j); }
+    const RowSet& set(int k) const { return at(m_pass.sets, k); }
+    // index of PE (set, i, j) in the per-PE tables
+    size_t pe_index(int set, int i, int j) const { return static_cast<size_t>((set * m_h + i) * m_e + j); }
+    // the row PE `pe_i` (pe_index) takes for its channel jj
+    size_t pe_row_slot(size_t pe_i, int jj) const { return pe_i * static_cast<size_t>(m_qmax) + static_cast<size_t>(jj); }
+    const RowBuf& row_of_pe(size_t pe_i, int jj) const { return at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]); }
+
+    const ArrayParts m_hw;
+    const RowPass& m_pass;
+    Tensor4& m_ifmap;
+    Tensor4& m_filter;
+    Tensor4& m_psum;
+    const int m_h, m_e;      // set height (filter rows) and width (output rows)
+    const int m_S, m_U, m_F;
+    const int m_Wn;          // padded positions of an ifmap row: (F - 1) * U + S
+    int m_qmax = 1;          // most channels any set's PEs interleave
+    std::vector<std::vector<int>> m_chains;  // sets, bottom first, of each psum chain
+    std::vector<RowBuf> m_rows;
+    std::vector<int> m_pe_rows;       // [pe_row_slot]: the row a PE takes for one of its channels
+    std::vector<uint64_t> m_real_at;  // [w]: rows whose position w comes from the buffer
+    uint64_t m_filter_words = 0;      // distinct filter words the pass loads
+    std::vector<uint32_t> m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
+    std::vector<int32_t> m_partial;   // [f]: one row convolution's sums
+    std::vector<uint32_t> m_wzero;    // [t]: a PE's zero weights at tap t (over its filters)
+    // timing state
+    ArrayResources m_res;
+    Cycle m_t_filt = 0;               // when the filters are in the PEs
+    Cycle m_pass_end = 0;
+    std::vector<Cycle> m_col_done;    // [f]: when every PE has issued column f
+};
+
+}  // namespace dfsim::hw
