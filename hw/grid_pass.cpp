@@ -24,12 +24,16 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
       m_fwords(u64(g.m_count) * u64(m_chain) * u64(m_S)), m_macs(m_fwords * m_pixels), m_res(hw.arch) {}
 
 Cycle GridPassEngine::run() {
+    compute();
+    return timing();
+}
+
+void GridPassEngine::compute() {
     check_placement();
     check_tiles();
     read_rows();
     count_bus_words();
     values_and_counts();
-    return timing();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,8 +22,12 @@ public:
     // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
     // from its start (the layer's LUT load not included).
     Cycle run();
+    // The pass's values and counts only (checks, rows, values, counts): the cycle-level engine
+    // (hw/cycle/grid_engine.h) times it instead.
+    void compute();
 
 private:
+    friend class GridCycleEngine;  // reads the pass's geometry to time it cycle by cycle
     // geometry checks: the placement fits the array and the PEs' register files, the block the tiles
     void check_placement() const;
     void check_tiles() const;

@@ -9,7 +9,7 @@ using namespace sc_core;
 CycleArray::CycleArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb,
                        GlbBanks& banks, ActionCounts& counts)
     : sc_module(name), m_arch(arch), m_period(period), m_glb(glb), m_banks(banks), m_counts(counts),
-      m_pes(static_cast<size_t>(arch.rows) * static_cast<size_t>(arch.cols)) {
+      m_pes(arch.rows, arch.cols) {
     SC_METHOD(on_wake);
     sensitive << m_wake;
     dont_initialize();
@@ -39,15 +39,21 @@ void CycleArray::start(const RowPass& pass, std::function<void()> done) {
     m_wake.notify(m_period * static_cast<double>(t0 - now()));
 }
 
-void CycleArray::start(const GridPass&, std::function<void()>) {
-    DFSIM_ASSERT(false, "the cycle-level engine does not run grid passes yet");
+void CycleArray::start(const GridPass& pass, std::function<void()> done) {
+    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
+    m_done_cb = std::move(done);
+    const Cycle t0 = now() + load_lut();
+    m_grid = std::make_unique<GridCycleEngine>(CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
+    m_wake.notify(m_period * static_cast<double>(t0 - now()));
 }
 
 void CycleArray::on_wake() {
     const Cycle t = now();
-    const Cycle next = m_row->step(t);
-    if (m_row->done()) {
-        m_done_ev.notify(m_period * static_cast<double>(m_row->end_cycle() - t));
+    const Cycle next = m_row ? m_row->step(t) : m_grid->step(t);
+    const bool done = m_row ? m_row->done() : m_grid->done();
+    if (done) {
+        const Cycle end = m_row ? m_row->end_cycle() : m_grid->end_cycle();
+        m_done_ev.notify(m_period * static_cast<double>(end - t));
         return;
     }
     DFSIM_ASSERT(next != kNever && next > t, "cycle-level pass has no next cycle");
@@ -56,6 +62,7 @@ void CycleArray::on_wake() {
 
 void CycleArray::on_done() {
     m_row.reset();
+    m_grid.reset();
     auto cb = std::move(m_done_cb);
     m_done_cb = nullptr;
     cb();

@@ -1,7 +1,8 @@
 // The PE array at cycle level (`--timing cycle`): the same PEs, networks and passes as
 // hw/pe_array.h, but a pass is not timed when it starts. One SC_METHOD steps the running pass's
-// engine (hw/cycle/row_engine.h) at every cycle in which something can happen, and sleeps over
-// the cycles in which nothing can; the pass completes when its last psum reached the buffer.
+// engine (hw/cycle/row_engine.h, hw/cycle/grid_engine.h) at every cycle in which something can
+// happen, and sleeps over the cycles in which nothing can; the pass completes when its last
+// psum reached the buffer.
 #pragma once
 #include <systemc>
 
@@ -12,6 +13,7 @@
 #include "base/types.h"
 #include "config/arch.h"
 #include "hw/cycle/glb_banks.h"
+#include "hw/cycle/grid_engine.h"
 #include "hw/cycle/row_engine.h"
 #include "hw/global_buffer.h"
 #include "hw/pe_array.h"
@@ -47,12 +49,13 @@ private:
     GlobalBuffer& m_glb;
     GlbBanks& m_banks;
     ActionCounts& m_counts;
-    std::vector<Pe> m_pes;
+    PeGrid m_pes;
     LayerParams m_layer;
     Datapath m_dp;
     bool m_lut_loaded = false;
     Tracer* m_trace = nullptr;
-    std::unique_ptr<RowCycleEngine> m_row;
+    std::unique_ptr<RowCycleEngine> m_row;    // the running pass: one of these two
+    std::unique_ptr<GridCycleEngine> m_grid;
     sc_core::sc_event m_wake, m_done_ev;
     std::function<void()> m_done_cb;
 };

@@ -1,10 +1,10 @@
-// The global buffer's SRAM banks, as the cycle-level engine uses them. Each slot's words are
-// laid out contiguously in lines of `bank_width_bits`; consecutive lines fill one bank
-// (`lines_per_bank` of them) before the next, as on the Eyeriss chip (JSSC 2017, Sec. III-C:
-// 25 banks of 512 x 64 b for ifmaps and psums, each bank holding one data type per layer), so
-// the slots of different tensors sit in different banks. A bank serves one line access (read
-// or write) per cycle; a request for a bank already used in that cycle waits for its next free
-// cycle, so bank conflicts between the array's networks and the DRAM link emerge as stalls.
+// The global buffer's SRAM banks, as the cycle-level engine uses them. Each slot (tile) gets
+// whole banks of its own, in declaration order, as on the Eyeriss chip (JSSC 2017: 25 banks of
+// 512 x 64 b for ifmaps and psums, each bank assigned to one data type per layer); its words are
+// laid out in lines of `bank_width_bits`, consecutive lines in consecutive banks of the slot
+// (interleaved), wrapping around when the slots need more banks than there are. A bank serves
+// one line access (read or write) per cycle; a request for a bank already used in that cycle
+// waits for the bank's next free cycle, so bank conflicts emerge as stalls.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -37,10 +37,11 @@ private:
         std::vector<Cycle> taken;
     };
     Cycle reserve(int bank, Cycle t);
+    int bank_of(int slot, uint64_t line) const;
 
     uint64_t m_lines_per_bank;
     int m_bank_bits;
-    std::vector<uint64_t> m_slot_base;  // first line of each slot
+    std::vector<int> m_slot_bank0, m_slot_banks;  // each slot's first bank and bank count
     std::vector<int> m_slot_bits;
     std::vector<Bank> m_banks;
     uint64_t m_accesses = 0, m_conflict_cycles = 0;

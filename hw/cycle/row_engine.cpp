@@ -37,7 +37,7 @@ void RowCycleEngine::build_sets(const RowPass& ps) {
             for (int j = 0; j < e; ++j) {
                 PeSlot x;
                 x.set = static_cast<int>(k), x.i = i, x.j = j, x.p = s.p, x.q = s.q;
-                x.pe = &m_ctx.pes[static_cast<size_t>(s.pe_row0 + i) * static_cast<size_t>(a.cols) + static_cast<size_t>(s.pe_col0 + j)];
+                x.pe = &m_ctx.pes(s.pe_row0 + i, s.pe_col0 + j);
                 m_slots.push_back(std::move(x));
             }
     }

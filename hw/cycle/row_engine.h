@@ -51,7 +51,7 @@ struct CycleContext {
     ActionCounts& counts;
     const Datapath& dp;
     const LayerParams& layer;
-    std::vector<Pe>& pes;
+    PeGrid& pes;
     Tracer* trace = nullptr;
 };
 
