@@ -34,7 +34,7 @@ Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramIm
     dont_initialize();
 }
 
-uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
+Cycle Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
 
 uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const {
     const bool fmap = (load && op.tensor == DramTensor::Ifmap) || (!load && op.tensor == DramTensor::Output);
@@ -55,19 +55,19 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
     return rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
 }
 
-std::pair<uint64_t, uint64_t> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
+std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
     const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
     const uint64_t moved = moved_bits(op, load, raw_bits);
     const size_t type = static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
     m_counts.dram_raw_bits[type] += raw_bits;
     m_counts.dram_moved_bits[type] += moved;
     uint64_t bytes = (moved + 7) / 8;
-    auto busy = static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
-    uint64_t now = now_cycle();
-    uint64_t start = std::max(now, m_channel_free);
+    const auto busy = static_cast<Cycle>(std::ceil(static_cast<double>(bytes) / m_params.bytes_per_cycle));
+    const Cycle now = now_cycle();
+    const Cycle start = std::max(now, m_channel_free);
     m_channel_free = start + busy;
     m_busy_cycles += busy;
-    uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
+    const Cycle done_cycle = m_channel_free + static_cast<Cycle>(m_params.latency_cycles);
     m_pending.push(Pending{done_cycle, m_seq++, op, load, std::move(done)});
     m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
     return {start, m_channel_free};
@@ -103,7 +103,7 @@ void Dram::copy(const Transfer& op, bool load) {
 }
 
 void Dram::on_complete() {
-    uint64_t now = now_cycle();
+    const Cycle now = now_cycle();
     while (!m_pending.empty() && m_pending.top().done_cycle <= now) {
         Pending p = m_pending.top();
         m_pending.pop();
