@@ -54,7 +54,7 @@ void Accelerator::read_write_slots(size_t i, const Pass& p) {
     m_writes[i][0] = p.psum_slot;
 }
 
-uint64_t Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
+Cycle Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
 
 bool Accelerator::conflicts(size_t a, size_t b) const {
     for (int wa : m_writes[a])

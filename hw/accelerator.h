@@ -29,9 +29,9 @@ public:
                 DramImage& image, sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0,
                 Timing timing = Timing::Pass);
     bool finished() const { return m_done_count == m_program.ops.size(); }
-    uint64_t end_cycle() const { return m_end_cycle; }
+    Cycle end_cycle() const { return m_end_cycle; }
     const ActionCounts& counts() const { return m_counts; }
-    uint64_t dram_busy_cycles() const { return m_dram->busy_cycles(); }
+    Cycle dram_busy_cycles() const { return m_dram->busy_cycles(); }
     sc_core::sc_time period() const { return m_period; }
 
 private:
@@ -42,7 +42,7 @@ private:
     void start_pass(const Op& op, std::function<void()> done);
     template <typename Pass>
     void read_write_slots(size_t i, const Pass& p);
-    uint64_t now_cycle() const;
+    Cycle now_cycle() const;
 
     ArchParams m_arch;
     const Program& m_program;
@@ -62,7 +62,7 @@ private:
     size_t m_next_pass = 0;   // passes start in program order
     size_t m_next_dma = 0;    // DMA transfers start in program order
     uint32_t m_passes_started = 0;
-    uint64_t m_end_cycle = 0;
+    Cycle m_end_cycle = 0;
 };
 
 }  // namespace dfsim::hw

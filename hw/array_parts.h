@@ -18,11 +18,17 @@ class Tracer;
 
 inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
+// An int count, size or index (never negative: the array's coordinates, a pass's extents, the
+// architecture's widths) as the 64-bit unsigned number that counters, cycles and vector sizes use.
+constexpr uint64_t u64(int v) { return static_cast<uint64_t>(v); }
+template <typename T>
+uint64_t u64(T) = delete;  // only ints: a wider or floating-point value is not silently narrowed
+
 // v[i] for the array's int indices (PE coordinates, tile-local indices).
 template <typename T>
-T& at(std::vector<T>& v, int i) { return v[static_cast<size_t>(i)]; }
+T& at(std::vector<T>& v, int i) { return v[u64(i)]; }
 template <typename T>
-const T& at(const std::vector<T>& v, int i) { return v[static_cast<size_t>(i)]; }
+const T& at(const std::vector<T>& v, int i) { return v[u64(i)]; }
 
 // One processing element: its filter register file (scratchpad) and its timing state. Its ifmap
 // and psum register files hold values only for the duration of a pass (the engines keep them).
@@ -37,9 +43,9 @@ struct Pe {
 // The array's rows x cols PEs.
 class PeGrid {
 public:
-    PeGrid(int rows, int cols) : m_cols(cols), m_pes(static_cast<size_t>(rows) * static_cast<size_t>(cols)) {}
-    Pe& operator()(int row, int col) { return m_pes[static_cast<size_t>(row * m_cols + col)]; }
-    const Pe& operator()(int row, int col) const { return m_pes[static_cast<size_t>(row * m_cols + col)]; }
+    PeGrid(int rows, int cols) : m_cols(cols), m_pes(u64(rows) * u64(cols)) {}
+    Pe& operator()(int row, int col) { return at(m_pes, row * m_cols + col); }
+    const Pe& operator()(int row, int col) const { return at(m_pes, row * m_cols + col); }
 
 private:
     int m_cols;
@@ -51,10 +57,10 @@ private:
 struct ArrayResources {
     explicit ArrayResources(const ArchParams& a)
         : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle())),
-          ifmap_bus(static_cast<uint64_t>(a.noc.ifmap_bus_bits)),
-          filter_bus(static_cast<uint64_t>(a.noc.filter_bus_bits)),
-          psum_in_bus(static_cast<uint64_t>(a.noc.psum_in_bus_bits)),
-          out_bus(static_cast<uint64_t>(a.noc.psum_out_bus_bits)) {}
+          ifmap_bus(u64(a.noc.ifmap_bus_bits)),
+          filter_bus(u64(a.noc.filter_bus_bits)),
+          psum_in_bus(u64(a.noc.psum_in_bus_bits)),
+          out_bus(u64(a.noc.psum_out_bus_bits)) {}
     Calendar glb_port;     // every GLB access of the array (banks x bank width)
     Calendar ifmap_bus;    // global input network: ifmap words, multicast by row/column id
     Calendar filter_bus;   // global input network: filter words

@@ -34,7 +34,7 @@ Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramIm
     dont_initialize();
 }
 
-uint64_t Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
+Cycle Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
 
 uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const {
     const bool fmap = (load && op.tensor == DramTensor::Ifmap) || (!load && op.tensor == DramTensor::Output);
@@ -56,7 +56,7 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
     return rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
 }
 
-uint64_t Dram::channel_end(uint64_t start, uint64_t bits) const {
+Cycle Dram::channel_end(Cycle start, uint64_t bits) const {
     if (m_params.link_bits == 0) {  // one channel of bytes_per_cycle in the core clock
         const double bytes = static_cast<double>((bits + 7) / 8);
         return start + static_cast<uint64_t>(std::ceil(bytes / m_params.bytes_per_cycle));
@@ -71,18 +71,18 @@ uint64_t Dram::channel_end(uint64_t start, uint64_t bits) const {
     return static_cast<uint64_t>(std::ceil(static_cast<double>(first_edge + beats) * ratio - eps));
 }
 
-std::pair<uint64_t, uint64_t> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
+std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
     const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
     const uint64_t moved = moved_bits(op, load, raw_bits);
     const size_t type = static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
     m_counts.dram_raw_bits[type] += raw_bits;
     m_counts.dram_moved_bits[type] += moved;
-    uint64_t now = now_cycle();
-    uint64_t start = std::max(now, m_channel_free);
-    const uint64_t end = channel_end(start, moved);
+    const Cycle now = now_cycle();
+    const Cycle start = std::max(now, m_channel_free);
+    const Cycle end = channel_end(start, moved);
     m_busy_cycles += end - start;
     m_channel_free = end;
-    uint64_t done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
+    const Cycle done_cycle = m_channel_free + static_cast<uint64_t>(m_params.latency_cycles);
     m_pending.push(Pending{done_cycle, m_seq++, op, load, std::move(done)});
     m_wake.notify(m_period * static_cast<double>(m_pending.top().done_cycle - now));
     return {start, m_channel_free};
@@ -118,7 +118,7 @@ void Dram::copy(const Transfer& op, bool load) {
 }
 
 void Dram::on_complete() {
-    uint64_t now = now_cycle();
+    const Cycle now = now_cycle();
     while (!m_pending.empty() && m_pending.top().done_cycle <= now) {
         Pending p = m_pending.top();
         m_pending.pop();

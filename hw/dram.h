@@ -34,17 +34,17 @@ public:
          DramImage& image, GlobalBuffer& glb, ActionCounts& counts);
     // Starts a Load (DRAM -> slot) or Store (slot -> DRAM) now; `done` runs when the data landed.
     // Returns the cycles [first, second) in which the channel moves it.
-    std::pair<uint64_t, uint64_t> request(const Load& op, std::function<void()> done) {
+    std::pair<Cycle, Cycle> request(const Load& op, std::function<void()> done) {
         return enqueue(op, true, std::move(done));
     }
-    std::pair<uint64_t, uint64_t> request(const Store& op, std::function<void()> done) {
+    std::pair<Cycle, Cycle> request(const Store& op, std::function<void()> done) {
         return enqueue(op, false, std::move(done));
     }
-    uint64_t busy_cycles() const { return m_busy_cycles; }
+    Cycle busy_cycles() const { return m_busy_cycles; }
 
 private:
     struct Pending {
-        uint64_t done_cycle;
+        Cycle done_cycle;
         uint64_t seq;
         Transfer op;
         bool load;  // DRAM -> slot (else slot -> DRAM)
@@ -54,13 +54,13 @@ private:
         }
     };
     void on_complete();  // SC_METHOD: finishes every transfer due now
-    std::pair<uint64_t, uint64_t> enqueue(const Transfer& op, bool load, std::function<void()> done);
+    std::pair<Cycle, Cycle> enqueue(const Transfer& op, bool load, std::function<void()> done);
     // Bits the link moves for a transfer of `raw_bits`: its run-length code if feature maps are coded.
     uint64_t moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const;
     void copy(const Transfer& op, bool load);
-    uint64_t now_cycle() const;
+    Cycle now_cycle() const;
     // The core cycle a channel transfer of `bits` that may start at `start` is done.
-    uint64_t channel_end(uint64_t start, uint64_t bits) const;
+    Cycle channel_end(Cycle start, uint64_t bits) const;
 
     DramParams m_params;
     sc_core::sc_time m_period;
@@ -69,9 +69,9 @@ private:
     ActionCounts& m_counts;
     std::priority_queue<Pending, std::vector<Pending>, std::greater<>> m_pending;
     sc_core::sc_event m_wake;
-    uint64_t m_channel_free = 0;  // cycle at which the channel can start the next transfer
+    Cycle m_channel_free = 0;  // cycle at which the channel can start the next transfer
     uint64_t m_seq = 0;
-    uint64_t m_busy_cycles = 0;
+    Cycle m_busy_cycles = 0;
 };
 
 }  // namespace dfsim::hw

@@ -8,10 +8,6 @@
 
 namespace dfsim::hw {
 
-namespace {
-uint64_t u64(int v) { return static_cast<uint64_t>(v); }
-}  // namespace
-
 GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
     : m_hw(hw), m_g(g), m_ifmap(hw.glb.slot(g.ifmap_slot)), m_filter(hw.glb.slot(g.filter_slot)),
       m_psum(hw.glb.slot(g.psum_slot)), m_reduce(std::get_if<ReduceMode>(&g.mode)),
@@ -20,8 +16,8 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
       m_unicast(m_reduce && m_reduce->weights == WeightSource::BufferUnicast), m_S(hw.layer.S), m_U(hw.layer.U),
       m_p(m_rf_weights ? m_reduce->p : 1), m_chain(g.c_count * g.r_count), m_cols((g.m_count + m_p - 1) / m_p),
       m_Wn((g.f_count - 1) * m_U + m_S), m_col0(g.f0 * m_U - hw.layer.P),
-      m_pixels(u64(g.n_count) * u64(g.e_count) * u64(g.f_count)), m_n_out(u64(g.m_count) * m_pixels),
-      m_fwords(u64(g.m_count) * u64(m_chain) * u64(m_S)), m_macs(m_fwords * m_pixels), m_res(hw.arch) {}
+      m_pixels(u64(g.n_count) * g.e_count * g.f_count), m_n_out(g.m_count * m_pixels),
+      m_fwords(u64(g.m_count) * m_chain * m_S), m_macs(m_fwords * m_pixels), m_res(hw.arch) {}
 
 Cycle GridPassEngine::run() {
     compute();
@@ -57,7 +53,7 @@ void GridPassEngine::check_placement() const {
         return;
     }
     const int width = m_output->pe_width;
-    const uint64_t rows_used = (m_n_out + u64(width) - 1) / u64(width);
+    const uint64_t rows_used = ceil_div(m_n_out, u64(width));
     DFSIM_ASSERT(width >= 1 && g.pe_col0 + width <= a.cols && u64(g.pe_row0) + rows_used <= u64(a.rows),
                  "output pass does not fit the array");
     DFSIM_ASSERT(pp.ifmap_spad_words >= 1 && pp.filter_spad_words >= 1 && pp.psum_spad_words >= 1,
@@ -85,7 +81,7 @@ void GridPassEngine::check_tiles() const {
 void GridPassEngine::read_rows() {
     const GridPass& g = m_g;
     const size_t n_rows = row_of(g.n_count, 0, 0, 0);
-    m_xbuf.assign(n_rows * static_cast<size_t>(m_Wn), 0);
+    m_xbuf.assign(n_rows * m_Wn, 0);
     m_row_real.assign(n_rows, 0);
     for (int ni = 0; ni < g.n_count; ++ni)
         for (int ci = 0; ci < g.c_count; ++ci)
@@ -97,7 +93,7 @@ void GridPassEngine::read_rows() {
 void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
     const LayerParams& L = m_hw.layer;
     const size_t k = row_of(ni, ci, ei, ri);
-    int32_t* x = &m_xbuf[k * static_cast<size_t>(m_Wn)];
+    int32_t* x = &m_xbuf[k * m_Wn];
     const int hr = (m_g.e0 + ei) * m_U + m_g.r0 + ri - L.P;
     if (hr >= 0 && hr < L.H) {
         const int ir = hr - m_g.ifmap_row0;
@@ -113,17 +109,17 @@ void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
 // The words the ifmap bus carries for one row, and how many of them are real (from the buffer).
 void GridPassEngine::count_bus_words() {
     const int Fp = m_g.f_count;
-    m_real_in_window.assign(static_cast<size_t>(Fp), 0);
+    m_real_in_window.assign(u64(Fp), 0);
     for (int f = 0; f < Fp; ++f)
         for (int s = 0; s < m_S; ++s) at(m_real_in_window, f) += real_col(f * m_U + s);
     if (m_output && m_output->ifmap == IfmapDelivery::NeighbourForward) {
         for (int f = 0; f < Fp; ++f) m_real_per_row += real_col(f * m_U);
         for (int s = 1; s < m_S; ++s) m_real_per_row += real_col((Fp - 1) * m_U + s);
-        m_bus_per_row = u64(Fp) + u64(m_S) - 1;
-        m_fwd_per_row = u64(Fp - 1) * u64(m_S - 1);
+        m_bus_per_row = u64(Fp + m_S - 1);
+        m_fwd_per_row = u64((Fp - 1) * (m_S - 1));
     } else {
         for (uint64_t v : m_real_in_window) m_real_per_row += v;
-        m_bus_per_row = u64(Fp) * u64(m_S);
+        m_bus_per_row = u64(Fp * m_S);
     }
 }
 
@@ -139,7 +135,7 @@ void GridPassEngine::values_and_counts() {
             for (int ni = 0; ni < g.n_count; ++ni)
                 for (int ei = 0; ei < g.e_count; ++ei)
                     for (int f = 0; f < g.f_count; ++f)
-                        m_acc[out_of(mi, ni, ei) + static_cast<size_t>(f)] = m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
+                        at(m_acc, out_of(mi, ni, ei) + f) = m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
     if (!m_rf_weights && g.e_count == 1 && g.f_count == 1) dot_products();
     else row_convolutions();
     write_outputs();
@@ -158,7 +154,7 @@ void GridPassEngine::load_weights() {
             Pe& x = m_hw.pes(g.pe_row0 + i, g.pe_col0 + j);
             const int pj = std::min(m_p, g.m_count - j * m_p);
             const int ci = i / g.r_count, ri = i % g.r_count;
-            x.filter_spad.assign(static_cast<size_t>(pj * m_S), 0);
+            x.filter_spad.assign(u64(pj * m_S), 0);
             for (int k = 0; k < pj; ++k)
                 for (int s = 0; s < m_S; ++s) at(x.filter_spad, k * m_S + s) = weight(j * m_p + k, ci, ri, s);
             x.f_m0 = g.m0 + j * m_p, x.f_p = pj, x.f_c0 = g.c0 + ci, x.f_q = 1, x.f_r = g.r0 + ri;
@@ -171,7 +167,7 @@ void GridPassEngine::load_weights() {
 void GridPassEngine::dot_products() {
     const GridPass& g = m_g;
     const int run = g.r_count * m_S;
-    std::vector<int32_t> win(static_cast<size_t>(g.c_count * run));
+    std::vector<int32_t> win(u64(g.c_count * run));
     for (int ni = 0; ni < g.n_count; ++ni) {
         for (int ci = 0; ci < g.c_count; ++ci)
             for (int ri = 0; ri < g.r_count; ++ri)
@@ -193,8 +189,8 @@ void GridPassEngine::dot_products() {
 // weights from the RF of PE (c*r_count + r, m / p), or delivered from the filter slot.
 void GridPassEngine::row_convolutions() {
     const GridPass& g = m_g;
-    std::vector<int32_t> partial(static_cast<size_t>(g.f_count));
-    std::vector<int32_t> w(static_cast<size_t>(m_S));
+    std::vector<int32_t> partial(u64(g.f_count));
+    std::vector<int32_t> w(u64(m_S));
     for (int mi = 0; mi < g.m_count; ++mi)
         for (int ci = 0; ci < g.c_count; ++ci)
             for (int ri = 0; ri < g.r_count; ++ri) {
@@ -223,7 +219,7 @@ void GridPassEngine::write_outputs() {
             for (int ei = 0; ei < g.e_count; ++ei)
                 for (int f = 0; f < g.f_count; ++f)
                     m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) =
-                        out(m_acc[out_of(mi, ni, ei) + static_cast<size_t>(f)], g.m_abs0 + g.m0 + mi, m_hw.counts);
+                        out(at(m_acc, out_of(mi, ni, ei) + f), g.m_abs0 + g.m0 + mi, m_hw.counts);
 }
 
 // Gated MAC slots: with weight gating, per (channel, filter row, tap) the pixels whose ifmap word
@@ -232,7 +228,7 @@ uint64_t GridPassEngine::gated_slots() const {
     const Datapath& dp = m_hw.dp;
     const GridPass& g = m_g;
     if (!dp.gates()) return 0;
-    if (!dp.gate_w) return u64(g.m_count) * m_zero_taps;
+    if (!dp.gate_w) return g.m_count * m_zero_taps;
     uint64_t gated = 0;
     for (int ci = 0; ci < g.c_count; ++ci)
         for (int ri = 0; ri < g.r_count; ++ri)
@@ -253,8 +249,8 @@ void GridPassEngine::count_macs() {
     const Datapath& dp = m_hw.dp;
     const uint64_t gated = gated_slots();
     if (dp.kind == Multiplier::Xnor) {  // one popcount step per output, (channel, filter row) and xnor_bits taps
-        cnt.xnor_ops += m_n_out * u64(m_chain) * ceil_div(u64(m_S), u64(dp.xnor_bits));
-        cnt.xnor_bits += m_macs - u64(m_g.m_count) * m_zero_taps;
+        cnt.xnor_ops += m_n_out * m_chain * ceil_div(m_S, dp.xnor_bits);
+        cnt.xnor_bits += m_macs - m_g.m_count * m_zero_taps;
     }
     cnt.macs += m_macs;
     cnt.gated_macs += gated;
@@ -271,8 +267,8 @@ void GridPassEngine::count_macs() {
 // use them (reduce: the row's columns; output: the filters' PEs), plus the words neighbours forward.
 void GridPassEngine::count_ifmap() {
     AccessCounts& a = m_hw.counts.acc;
-    const uint64_t fanout = m_reduce ? u64(m_cols) : u64(m_g.m_count);
-    const uint64_t fwd = m_fwd_per_row * u64(m_g.m_count);
+    const uint64_t fanout = m_reduce ? m_cols : m_g.m_count;
+    const uint64_t fwd = m_fwd_per_row * m_g.m_count;
     for (uint8_t real : m_row_real) {
         if (real) a.at(Level::Glb, DataType::Ifmap).reads += m_real_per_row;
         a.at(Level::Noc, DataType::Ifmap).writes += m_bus_per_row + fwd;
@@ -303,7 +299,7 @@ void GridPassEngine::count_filters() {
 void GridPassEngine::count_psums() {
     ActionCounts& cnt = m_hw.counts;
     AccessCounts& a = cnt.acc;
-    const uint64_t pin = m_g.psum_in ? 1 : 0, n = u64(m_chain), outs = m_n_out;
+    const uint64_t pin = m_g.psum_in ? 1 : 0, n = m_chain, outs = m_n_out;
     if (m_rf_weights) {  // per pixel, each column's p psums climb down the chain and leave at its foot
         const uint64_t in = (n - 1 + pin) * outs;  // psum arrivals at PEs (incl. from the buffer)
         cnt.psum_adds += in;
@@ -314,8 +310,8 @@ void GridPassEngine::count_psums() {
         a.at(Level::Glb, DataType::Psum).writes += outs;
         a.at(Level::Glb, DataType::Psum).reads += pin * outs;
     } else if (m_unicast) {  // per step (pixel, s), each column sums its products and accumulates in the buffer
-        const uint64_t steps = outs * u64(m_S);
-        const uint64_t rmw = outs * (u64(m_S) - 1 + pin);  // steps with an earlier psum
+        const uint64_t steps = outs * m_S;
+        const uint64_t rmw = outs * (m_S - 1 + pin);  // steps with an earlier psum
         a.at(Level::Noc, DataType::Psum).writes += n * steps + rmw;
         a.at(Level::Noc, DataType::Psum).reads += n * steps + rmw;
         cnt.psum_adds += (n - 1) * steps + rmw;
@@ -345,7 +341,7 @@ void GridPassEngine::count_skipped() {
             for (int ei = 0; ei < g.e_count; ++ei)
                 for (int f = 0; f < g.f_count; ++f)
                     for (int i = 0; i < m_chain; ++i)
-                        skipped += window_zeros(row_of(ni, i / g.r_count, ei, i % g.r_count), f) * u64(g.m_count);
+                        skipped += window_zeros(row_of(ni, i / g.r_count, ei, i % g.r_count), f) * g.m_count;
     } else if (m_output) {
         for (int ci = 0; ci < g.c_count; ++ci)
             for (int ri = 0; ri < g.r_count; ++ri) skipped += skipped_steps(ci, ri) * m_n_out;
@@ -392,9 +388,9 @@ Cycle GridPassEngine::timing() {
 // Reduce with RF weights: the weights over the filter bus, then pixel by pixel each PE row gets
 // its window and its PEs step through their filters and taps; psums go down the column.
 Cycle GridPassEngine::time_reduce_rf() {
-    const uint64_t bits = m_fwords * u64(m_hw.layer.filter_bits);
+    const uint64_t bits = m_fwords * m_hw.layer.filter_bits;
     const Cycle t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
-    const size_t n = static_cast<size_t>(m_chain);
+    const size_t n = u64(m_chain);
     m_busy.assign(n, t_filt);
     m_send_free.assign(n, 0);
     // when each PE row's ifmap RF can take the next window: while the current one is in use
@@ -411,8 +407,8 @@ Cycle GridPassEngine::time_reduce_rf() {
 Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     const PeParams& pp = m_hw.arch.pe;
     const LayerParams& L = m_hw.layer;
-    const uint64_t Mp = u64(m_g.m_count), pb = u64(pp.psum_bits), ib = u64(L.ifmap_bits);
-    const uint64_t pm = u64(std::min(m_p, m_g.m_count));  // psums per PE (the widest column)
+    const uint64_t Mp = m_g.m_count, pb = pp.psum_bits, ib = L.ifmap_bits;
+    const uint64_t pm = std::min(m_p, m_g.m_count);  // psums per PE (the widest column)
     const bool double_psum = pp.psum_spad_words >= 2 * m_p, double_ifmap = pp.ifmap_spad_words >= 2 * m_S;
     Cycle t_in = 0, end = 0;
     bool have_in = m_g.psum_in;
@@ -423,22 +419,22 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
         const size_t row = row_of(ni, i / m_g.r_count, ei, i % m_g.r_count);
         Cycle& ready = at(m_ready, i);
         // the row's window, multicast along the row (its real words from the buffer)
-        Cycle t_del = m_res.ifmap_bus.place(ready, u64(m_S) * ib);
+        Cycle t_del = m_res.ifmap_bus.place(ready, m_S * ib);
         const uint64_t real = at(m_real_in_window, f);
         if (m_row_real[row] && real) t_del = std::max(t_del, m_res.glb_port.place(ready, real * ib));
         const Cycle start = std::max(at(m_busy, i), t_del);
         const uint64_t skip_taps = m_hw.dp.skip && m_hw.dp.gate_x ? window_zeros(row, f) : 0;
-        const Cycle mac_done = start + pm * (u64(m_S) - skip_taps) + (have_in ? pm : 0);
-        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, u64(m_S) - skip_taps, have_in);
-        const Cycle result = mac_done + u64(pp.pipeline_depth) - 1;
+        const Cycle mac_done = start + pm * (m_S - skip_taps) + (have_in ? pm : 0);
+        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, m_S - skip_taps, have_in);
+        const Cycle result = mac_done + pp.pipeline_depth - 1;
         const Cycle send_start = std::max(have_in ? std::max(result, t_in + pm) : result, at(m_send_free, i));
         Cycle send_done;
         if (i + 1 < m_chain) {
-            send_done = send_start + ceil_div(pm * pb, u64(m_hw.arch.noc.psum_link_bits));
+            send_done = send_start + ceil_div(pm * pb, m_hw.arch.noc.psum_link_bits);
             t_in = send_done;
             have_in = true;
         } else {
-            const uint64_t b = Mp * u64(out_bits(m_hw.arch, L, m_g.final_out));
+            const uint64_t b = Mp * out_bits(m_hw.arch, L, m_g.final_out);
             send_done = std::max(m_res.out_bus.place(send_start, b), m_res.glb_port.place(send_start, b));
         }
         at(m_send_free, i) = send_done;
@@ -454,13 +450,13 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
 Cycle GridPassEngine::time_reduce_unicast() {
     const ArchParams& a = m_hw.arch;
     const GridPass& g = m_g;
-    const uint64_t n = u64(m_chain), Mp = u64(g.m_count), pb = u64(a.pe.psum_bits);
-    const uint64_t ib = u64(m_hw.layer.ifmap_bits), fb = u64(m_hw.layer.filter_bits);
+    const uint64_t n = m_chain, Mp = g.m_count, pb = a.pe.psum_bits;
+    const uint64_t ib = m_hw.layer.ifmap_bits, fb = m_hw.layer.filter_bits;
     const uint64_t red_latency = a.noc.reduction == NocParams::Reduction::Chain
         ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
-    const uint64_t out_w = u64(out_bits(a, m_hw.layer, g.final_out));
+    const uint64_t out_w = out_bits(a, m_hw.layer, g.final_out);
     // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
-    std::vector<uint64_t> real_rows_at_e(static_cast<size_t>(g.e_count), 0);
+    std::vector<uint64_t> real_rows_at_e(u64(g.e_count), 0);
     for (int ci = 0; ci < g.c_count; ++ci)
         for (int ei = 0; ei < g.e_count; ++ei)
             for (int ri = 0; ri < g.r_count; ++ri) at(real_rows_at_e, ei) += m_row_real[row_of(0, ci, ei, ri)];
@@ -479,8 +475,8 @@ Cycle GridPassEngine::time_reduce_unicast() {
                         for (int j = 0; j < g.m_count; ++j)
                             m_hw.trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, issue, issue + 1,
                                                 trace_gated(j, ni, i / g.r_count, ei, i % g.r_count, f, s, s + 1));
-                    Cycle acc_ready = issue + u64(a.pe.pipeline_depth) + red_latency;
-                    Cycle& px = written[out_of(0, ni, ei) + static_cast<size_t>(f)];  // the pixel's psums
+                    Cycle acc_ready = issue + a.pe.pipeline_depth + red_latency;
+                    Cycle& px = at(written, out_of(0, ni, ei) + f);  // the pixel's psums
                     if (s > 0 || g.psum_in) {
                         const Cycle rd = std::max(px, issue);
                         acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, Mp * pb), m_res.glb_port.place(rd, Mp * pb))) + 1;
@@ -497,8 +493,8 @@ Cycle GridPassEngine::time_reduce_unicast() {
 // (placed a group of S steps ahead); psums come in at the start and leave at the end.
 Cycle GridPassEngine::time_output() {
     const GridPass& g = m_g;
-    const uint64_t pb = u64(m_hw.arch.pe.psum_bits);
-    const uint64_t ib = u64(m_hw.layer.ifmap_bits), fb = u64(m_hw.layer.filter_bits);
+    const uint64_t pb = m_hw.arch.pe.psum_bits;
+    const uint64_t ib = m_hw.layer.ifmap_bits, fb = m_hw.layer.filter_bits;
     Cycle group_end = 0, group_start = 0;
     if (g.psum_in) {
         const uint64_t b = m_n_out * pb;
@@ -510,19 +506,19 @@ Cycle GridPassEngine::time_output() {
             for (int ni = 0; ni < g.n_count; ++ni)
                 for (int ei = 0; ei < g.e_count; ++ei)
                     if (m_row_real[row_of(ni, ci, ei, ri)]) real += m_real_per_row;
-            const uint64_t words = m_bus_per_row * u64(g.e_count) * u64(g.n_count);
-            const uint64_t fbits = u64(g.m_count) * u64(m_S) * fb;
+            const uint64_t words = m_bus_per_row * g.e_count * g.n_count;
+            const uint64_t fbits = g.m_count * m_S * fb;
             const Cycle t_i = m_res.ifmap_bus.place(group_start, words * ib);
             const Cycle t_f = m_res.filter_bus.place(group_start, fbits);
             const Cycle t_g = m_res.glb_port.place(group_start, real * ib + fbits);
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
-            group_end = std::max({group_end + u64(m_S) - skipped, t_i + 1, t_f + 1, t_g + 1});
+            group_end = std::max({group_end + m_S - skipped, t_i + 1, t_f + 1, t_g + 1});
             // the next group's words are placed S steps before this group ends (not before the pass starts)
             group_start = group_end - std::min(group_end, u64(m_S));
-            if (m_hw.trace) trace_output_group(ci, ri, group_end - (u64(m_S) - skipped), group_end);
+            if (m_hw.trace) trace_output_group(ci, ri, group_end - (m_S - skipped), group_end);
         }
-    const Cycle done = group_end + u64(m_hw.arch.pe.pipeline_depth) - 1;
-    const uint64_t b = m_n_out * u64(out_bits(m_hw.arch, m_hw.layer, g.final_out));
+    const Cycle done = group_end + m_hw.arch.pe.pipeline_depth - 1;
+    const uint64_t b = m_n_out * out_bits(m_hw.arch, m_hw.layer, g.final_out);
     return std::max(m_res.out_bus.place(done, b), m_res.glb_port.place(done, b));
 }
 
@@ -549,7 +545,7 @@ void GridPassEngine::trace_reduce_rf(int i, int ni, int ei, int f, Cycle start, 
         const int pj = std::min(m_p, m_g.m_count - j * m_p);
         uint64_t z = 0;
         for (int k = 0; k < pj; ++k) z += trace_gated(j * m_p + k, ni, ci, ei, ri, f, 0, m_S);
-        m_hw.trace->pe_busy(m_g.pe_row0 + i, m_g.pe_col0 + j, start, start + u64(pj) * taps + (have_in ? u64(pj) : 0), z);
+        m_hw.trace->pe_busy(m_g.pe_row0 + i, m_g.pe_col0 + j, start, start + pj * taps + (have_in ? u64(pj) : 0), z);
     }
 }
 

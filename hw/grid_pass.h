@@ -61,12 +61,12 @@ private:
 
     // index of the padded row (image, channel, output row, filter row) in the row buffer
     size_t row_of(int ni, int ci, int ei, int ri) const {
-        return static_cast<size_t>(((ni * m_g.c_count + ci) * m_g.e_count + ei) * m_g.r_count + ri);
+        return u64(((ni * m_g.c_count + ci) * m_g.e_count + ei) * m_g.r_count + ri);
     }
-    const int32_t* row_data(size_t row) const { return &m_xbuf[row * static_cast<size_t>(m_Wn)]; }
+    const int32_t* row_data(size_t row) const { return &m_xbuf[row * m_Wn]; }
     // index of the first output column of (filter, image, output row) in the outputs
     size_t out_of(int mi, int ni, int ei) const {
-        return static_cast<size_t>(((mi * m_g.n_count + ni) * m_g.e_count + ei) * m_g.f_count);
+        return u64(((mi * m_g.n_count + ni) * m_g.e_count + ei) * m_g.f_count);
     }
     // a padded column position of the block's rows holds a real (not padding) word
     bool real_col(int w) const { return m_col0 + w >= 0 && m_col0 + w < m_hw.layer.W; }

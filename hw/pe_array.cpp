@@ -46,8 +46,8 @@ Cycle PeArray::load_lut() {
     m_lut_loaded = true;
     // broadcast over the filter bus into every PE's table
     const uint64_t entries = m_dp.table.size();
-    m_counts.lut_writes += entries * static_cast<uint64_t>(m_arch.num_pes());
-    return ceil_div(entries * static_cast<uint64_t>(m_dp.lut_entry_bits), static_cast<uint64_t>(m_arch.noc.filter_bus_bits));
+    m_counts.lut_writes += entries * m_arch.num_pes();
+    return ceil_div(entries * m_dp.lut_entry_bits, m_arch.noc.filter_bus_bits);
 }
 
 void PeArray::on_done() {

@@ -12,7 +12,7 @@ namespace dfsim::hw {
 
 namespace {
 // offset of filter k, channel jj in a PE's filter spad [k][j][s] of q channels and S taps
-size_t spad_offset(int k, int jj, int q, int S) { return static_cast<size_t>((k * q + jj) * S); }
+size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); }
 }  // namespace
 
 RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass)
@@ -38,7 +38,7 @@ Cycle RowPassEngine::run() {
 void RowPassEngine::check_sets() {
     const ArchParams& a = m_hw.arch;
     const PeParams& pp = a.pe;
-    std::vector<uint8_t> occupied(static_cast<size_t>(a.num_pes()), 0);
+    std::vector<uint8_t> occupied(u64(a.num_pes()), 0);
     for (const RowSet& s : m_pass.sets) {
         DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + m_h <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e <= a.cols,
                      "PE set outside the array");
@@ -112,9 +112,9 @@ void RowPassEngine::collect_rows() {
 // Each row's words from the ifmap slot (zeros in the padding) and its zeros per window tap.
 void RowPassEngine::read_rows() {
     const LayerParams& L = m_hw.layer;
-    m_real_at.assign(static_cast<size_t>(m_Wn), 0);
+    m_real_at.assign(u64(m_Wn), 0);
     for (RowBuf& rb : m_rows) {
-        rb.data.assign(static_cast<size_t>(m_Wn), 0);
+        rb.data.assign(u64(m_Wn), 0);
         const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
         const int ir = hr - m_pass.ifmap_row0;
         const bool real_row = hr >= 0 && hr < L.H;
@@ -126,7 +126,7 @@ void RowPassEngine::read_rows() {
             rb.real_words++;
             at(m_real_at, w)++;
         }
-        rb.zero_at_tap.assign(static_cast<size_t>(m_S), 0);
+        rb.zero_at_tap.assign(u64(m_S), 0);
         for (int f = 0; f < m_F; ++f)
             for (int t = 0; t < m_S; ++t) at(rb.zero_at_tap, t) += at(rb.data, f * m_U + t) == 0;
         for (uint32_t z : rb.zero_at_tap) rb.zero_window_taps += z;
@@ -141,9 +141,9 @@ void RowPassEngine::load_filters() {
     std::set<std::tuple<int, int, int, int>> distinct;  // (m0, p, c0, q) of the sets loaded so far
     uint64_t delivered = 0;
     for (const RowSet& s : m_pass.sets) {
-        const uint64_t words = static_cast<uint64_t>(s.p * s.q * m_S) * static_cast<uint64_t>(m_h);
+        const uint64_t words = u64(s.p * s.q * m_S) * m_h;
         if (distinct.emplace(s.m0, s.p, s.c0, s.q).second) m_filter_words += words;
-        delivered += words * static_cast<uint64_t>(m_e);
+        delivered += words * m_e;
         for (int i = 0; i < m_h; ++i)
             for (int j = 0; j < m_e; ++j) {
                 Pe& x = pe(s, i, j);
@@ -152,7 +152,7 @@ void RowPassEngine::load_filters() {
                 for (int k = 0; k < s.p; ++k)
                     for (int jj = 0; jj < s.q; ++jj)
                         for (int t = 0; t < m_S; ++t)
-                            x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] = m_filter.at(s.m0 + k, s.c0 + jj, r, t);
+                            x.filter_spad[spad_offset(k, jj, s.q, m_S) + t] = m_filter.at(s.m0 + k, s.c0 + jj, r, t);
                 x.f_m0 = s.m0, x.f_p = s.p, x.f_c0 = s.c0, x.f_q = s.q, x.f_r = r;
             }
     }
@@ -181,9 +181,9 @@ void RowPassEngine::values_and_counts() {
     else check_kept_filters();
     const LayerParams& L = m_hw.layer;
     const OutputUnit out(m_hw.arch.pe.psum_bits, m_pass.final_out, L.requant, m_hw.dp.bias);
-    m_partial.assign(static_cast<size_t>(m_F), 0);
-    m_wzero.assign(static_cast<size_t>(m_S), 0);
-    if (m_hw.dp.skip) m_skip_at.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * static_cast<size_t>(m_F), 0);
+    m_partial.assign(u64(m_F), 0);
+    m_wzero.assign(u64(m_S), 0);
+    if (m_hw.dp.skip) m_skip_at.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * m_F, 0);
     for (const std::vector<int>& chain : m_chains) compute_chain(chain, out);
     count_ifmap_delivery();
 }
@@ -194,7 +194,7 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
     ActionCounts& cnt = m_hw.counts;
     const RowSet& top = set(chain.back());
     const int p = top.p;
-    const uint64_t pf = static_cast<uint64_t>(p * m_F);
+    const uint64_t pf = u64(p * m_F);
     std::vector<int64_t> acc(pf);
     for (int j = 0; j < m_e; ++j) {
         const int e = m_pass.psum_e0 + j;  // row in the psum slot
@@ -250,7 +250,7 @@ uint64_t RowPassEngine::gated_slots(int k_set, int i, int j, int p) {
     if (!dp.gates()) return 0;
     const RowSet& s = set(k_set);
     const size_t pe_i = pe_index(k_set, i, j);
-    uint32_t* skip = dp.skip ? &m_skip_at[pe_i * static_cast<size_t>(m_F)] : nullptr;
+    uint32_t* skip = dp.skip ? &m_skip_at[pe_i * m_F] : nullptr;
     const uint32_t p32 = static_cast<uint32_t>(p);
     if (!dp.gate_w) {  // ifmap zeros only: p slots per zero word
         for (int jj = 0; skip && jj < s.q; ++jj)
@@ -264,10 +264,10 @@ uint64_t RowPassEngine::gated_slots(int k_set, int i, int j, int p) {
         const RowBuf& rb = row_of_pe(pe_i, jj);
         std::fill(m_wzero.begin(), m_wzero.end(), 0);
         for (int k = 0; k < p; ++k)
-            for (int t = 0; t < m_S; ++t) at(m_wzero, t) += x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] == 0;
+            for (int t = 0; t < m_S; ++t) at(m_wzero, t) += x.filter_spad[spad_offset(k, jj, s.q, m_S) + t] == 0;
         for (int t = 0; t < m_S; ++t) {
             const uint64_t wz = at(m_wzero, t);
-            gated += wz * static_cast<uint64_t>(m_F) + (dp.gate_x ? (p32 - wz) * at(rb.zero_at_tap, t) : 0);
+            gated += wz * m_F + (dp.gate_x ? (p32 - wz) * at(rb.zero_at_tap, t) : 0);
         }
         for (int f = 0; skip && f < m_F; ++f)
             for (int t = 0; t < m_S; ++t) {
@@ -285,11 +285,11 @@ void RowPassEngine::count_pe(int k_set, int i, int j, int p, bool psum_arrives) 
     const Datapath& dp = m_hw.dp;
     ActionCounts& cnt = m_hw.counts;
     const uint64_t gated = gated_slots(k_set, i, j, p);
-    const uint64_t pq = static_cast<uint64_t>(p * s.q), pf = static_cast<uint64_t>(p * m_F);
-    const uint64_t macs = pq * static_cast<uint64_t>(m_S * m_F);
+    const uint64_t pq = u64(p * s.q), pf = u64(p * m_F);
+    const uint64_t macs = pq * m_S * m_F;
     if (dp.kind == Multiplier::Xnor) {  // one popcount step per (filter, channel, column) and xnor_bits taps
-        cnt.xnor_ops += pq * static_cast<uint64_t>(m_F) * ceil_div(static_cast<uint64_t>(m_S), static_cast<uint64_t>(dp.xnor_bits));
-        cnt.xnor_bits += macs - static_cast<uint64_t>(p) * zero_taps(pe_index(k_set, i, j), s.q);
+        cnt.xnor_ops += pq * m_F * ceil_div(m_S, dp.xnor_bits);
+        cnt.xnor_bits += macs - p * zero_taps(pe_index(k_set, i, j), s.q);
     }
     cnt.macs += macs;
     cnt.gated_macs += gated;
@@ -313,11 +313,11 @@ void RowPassEngine::count_pe(int k_set, int i, int j, int p, bool psum_arrives) 
 // The ifmap bus carries every position of each row once; each consumer PE takes the positions
 // its windows need (all of them unless the stride skips some).
 void RowPassEngine::count_ifmap_delivery() {
-    const uint64_t needed = m_U <= m_S ? static_cast<uint64_t>(m_Wn) : static_cast<uint64_t>(m_F * m_S);
+    const uint64_t needed = m_U <= m_S ? u64(m_Wn) : u64(m_F * m_S);
     AccessCounts& a = m_hw.counts.acc;
     for (const RowBuf& rb : m_rows) {
         a.at(Level::Glb, DataType::Ifmap).reads += rb.real_words;
-        a.at(Level::Noc, DataType::Ifmap).writes += static_cast<uint64_t>(m_Wn);
+        a.at(Level::Noc, DataType::Ifmap).writes += m_Wn;
         a.at(Level::Noc, DataType::Ifmap).reads += rb.consumers * needed;
         a.at(Level::Rf, DataType::Ifmap).writes += rb.consumers * needed;
     }
@@ -332,14 +332,14 @@ void RowPassEngine::count_ifmap_delivery() {
 Cycle RowPassEngine::timing() {
     const LayerParams& L = m_hw.layer;
     if (m_pass.load_filters) {
-        const uint64_t bits = m_filter_words * static_cast<uint64_t>(L.filter_bits);
+        const uint64_t bits = m_filter_words * L.filter_bits;
         m_t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
     }
     reset_pe_timing();
     const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
     DFSIM_ASSERT(window >= m_S, "ifmap spad cannot hold one window");
-    const uint64_t burst_bits = m_rows.size() * static_cast<uint64_t>(L.ifmap_bits);
-    m_col_done.assign(static_cast<size_t>(m_F), 0);
+    const uint64_t burst_bits = m_rows.size() * L.ifmap_bits;
+    m_col_done.assign(u64(m_F), 0);
     m_pass_end = m_t_filt;
     Cycle bus_free = 0;
     for (int w = 0; w < m_Wn; ++w) {
@@ -347,7 +347,7 @@ Cycle RowPassEngine::timing() {
         if (w >= window) start = std::max(start, at(m_col_done, std::min((w - window) / m_U, m_F - 1)));
         Cycle end = m_res.ifmap_bus.place(start, burst_bits);
         if (at(m_real_at, w) > 0)
-            end = std::max(end, m_res.glb_port.place(start, at(m_real_at, w) * static_cast<uint64_t>(L.ifmap_bits)));
+            end = std::max(end, m_res.glb_port.place(start, at(m_real_at, w) * L.ifmap_bits));
         bus_free = end;
         const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
         if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
@@ -374,41 +374,41 @@ void RowPassEngine::reset_pe_timing() {
 void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f, Cycle ready) {
     const PeParams& pp = m_hw.arch.pe;
     const Datapath& dp = m_hw.dp;
-    const uint64_t p = static_cast<uint64_t>(set(chain.back()).p);
-    const bool double_psum = static_cast<uint64_t>(pp.psum_spad_words) >= 2 * p;
+    const uint64_t p = set(chain.back()).p;
+    const bool double_psum = u64(pp.psum_spad_words) >= 2 * p;
     const uint64_t taps = dp.kind == Multiplier::Xnor
-        ? ceil_div(static_cast<uint64_t>(m_S), static_cast<uint64_t>(dp.xnor_bits)) : static_cast<uint64_t>(m_S);
+        ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
     Cycle t_in = 0;       // when the psums the next PE adds have arrived
     bool have_in = false;
     for (size_t ci = 0; ci < chain.size(); ++ci) {
         const RowSet& s = set(chain[ci]);
-        const uint64_t mac_cycles_full = p * static_cast<uint64_t>(s.q) * taps;
+        const uint64_t mac_cycles_full = p * s.q * taps;
         for (int i = m_h - 1; i >= 0; --i) {
             Pe& x = pe(s, i, j);
             const uint64_t mac_cycles = dp.skip
-                ? mac_cycles_full - m_skip_at[pe_index(chain[ci], i, j) * static_cast<size_t>(m_F) + static_cast<size_t>(f)]
+                ? mac_cycles_full - m_skip_at[pe_index(chain[ci], i, j) * m_F + f]
                 : mac_cycles_full;
             // With psum spad room for two columns, the PE computes column f while column f-1's
             // psums wait for their partners from below; it cannot run further ahead than that
             // (column f-2 must have been sent).
             const Cycle start = std::max({x.busy_until, ready, m_t_filt, double_psum ? x.prev_send : 0});
             if (ci == 0 && i == m_h - 1 && m_pass.psum_in) {
-                const uint64_t bits = p * static_cast<uint64_t>(pp.psum_bits);
+                const uint64_t bits = p * pp.psum_bits;
                 t_in = std::max(m_res.psum_in_bus.place(start, bits), m_res.glb_port.place(start, bits));
                 have_in = true;
             }
             // the adds of incoming psums take p issue slots of the MAC unit
             const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
             if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f));
-            const Cycle result = mac_done + static_cast<uint64_t>(pp.pipeline_depth) - 1;
+            const Cycle result = mac_done + pp.pipeline_depth - 1;
             const Cycle send_start = std::max(have_in ? std::max(result, t_in + p) : result, x.send_free);
             Cycle send_done;
             if (ci + 1 < chain.size() || i > 0) {
-                send_done = send_start + ceil_div(p * static_cast<uint64_t>(pp.psum_bits), static_cast<uint64_t>(m_hw.arch.noc.psum_link_bits));
+                send_done = send_start + ceil_div(p * pp.psum_bits, m_hw.arch.noc.psum_link_bits);
                 t_in = send_done;
                 have_in = true;
             } else {
-                const uint64_t bits = p * static_cast<uint64_t>(out_bits(m_hw.arch, m_hw.layer, m_pass.final_out));
+                const uint64_t bits = p * out_bits(m_hw.arch, m_hw.layer, m_pass.final_out);
                 send_done = std::max(m_res.out_bus.place(send_start, bits), m_res.glb_port.place(send_start, bits));
             }
             x.prev_send = x.send_free;
@@ -433,7 +433,7 @@ uint64_t RowPassEngine::trace_gated(int k_set, int i, int j, int f) const {
         for (int jj = 0; jj < s.q; ++jj)
             for (int t = 0; t < m_S; ++t) {
                 const bool xz = dp.gate_x && at(row_of_pe(pe_i, jj).data, f * m_U + t) == 0;
-                const bool wz = dp.gate_w && x.filter_spad[spad_offset(k, jj, s.q, m_S) + static_cast<size_t>(t)] == 0;
+                const bool wz = dp.gate_w && x.filter_spad[spad_offset(k, jj, s.q, m_S) + t] == 0;
                 z += xz || wz;
             }
     return z;

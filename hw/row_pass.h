@@ -76,9 +76,9 @@ private:
     Pe& pe(const RowSet& s, int i, int j) const { return m_hw.pes(s.pe_row0 + i, s.pe_col0 + j); }
     const RowSet& set(int k) const { return at(m_pass.sets, k); }
     // index of PE (set, i, j) in the per-PE tables
-    size_t pe_index(int set, int i, int j) const { return static_cast<size_t>((set * m_h + i) * m_e + j); }
+    size_t pe_index(int set, int i, int j) const { return u64((set * m_h + i) * m_e + j); }
     // the row PE `pe_i` (pe_index) takes for its channel jj
-    size_t pe_row_slot(size_t pe_i, int jj) const { return pe_i * static_cast<size_t>(m_qmax) + static_cast<size_t>(jj); }
+    size_t pe_row_slot(size_t pe_i, int jj) const { return pe_i * m_qmax + jj; }
     const RowBuf& row_of_pe(size_t pe_i, int jj) const { return at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]); }
 
     const ArrayParts m_hw;

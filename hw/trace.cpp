@@ -32,9 +32,9 @@ Tracer::Tracer(sc_module_name name, int rows, int cols, sc_time period, sc_trace
     dont_initialize();
 }
 
-uint64_t Tracer::now() const { return sc_time_stamp().value() / m_period.value(); }
+Cycle Tracer::now() const { return sc_time_stamp().value() / m_period.value(); }
 
-void Tracer::set(size_t sig, uint64_t cycle, uint32_t value) {
+void Tracer::set(size_t sig, Cycle cycle, uint32_t value) {
     Signal& s = m_sig[sig];
     auto& q = s.queue;
     DFSIM_ASSERT(q.empty() || cycle >= q.back().first, "trace: a signal's changes arrive out of time order");
@@ -46,7 +46,7 @@ void Tracer::set(size_t sig, uint64_t cycle, uint32_t value) {
     if ((q.empty() ? s.value : q.back().second) == value) return;
     q.emplace_back(cycle, value);
     if (cycle < m_wake_at) {
-        const uint64_t t = now();
+        const Cycle t = now();
         DFSIM_ASSERT(cycle >= t, "trace: a change in the past");
         m_wake_at = cycle;
         m_wake.notify(m_period * static_cast<double>(cycle - t));
@@ -54,8 +54,8 @@ void Tracer::set(size_t sig, uint64_t cycle, uint32_t value) {
 }
 
 void Tracer::replay() {
-    const uint64_t t = now();
-    uint64_t next = UINT64_MAX;
+    const Cycle t = now();
+    Cycle next = UINT64_MAX;
     for (Signal& s : m_sig) {
         while (!s.queue.empty() && s.queue.front().first <= t) {
             s.value = s.queue.front().second;
@@ -68,10 +68,10 @@ void Tracer::replay() {
     if (next != UINT64_MAX) m_wake.notify(m_period * static_cast<double>(next - t));
 }
 
-void Tracer::pe_busy(int row, int col, uint64_t start, uint64_t end, uint64_t gated) {
+void Tracer::pe_busy(int row, int col, Cycle start, Cycle end, uint64_t gated) {
     DFSIM_ASSERT(row >= 0 && row < m_rows && col >= 0 && col < m_cols, "trace: PE outside the array");
     if (end <= start) return;
-    const uint64_t base = now();
+    const Cycle base = now();
     const size_t sig = pe_signal(row, col);
     set(sig, base + start, 1);
     set(sig, base + end, 0);
@@ -81,7 +81,7 @@ void Tracer::pe_busy(int row, int col, uint64_t start, uint64_t end, uint64_t ga
 
 void Tracer::resources(const Calendar& ifmap_bus, const Calendar& filter_bus, const Calendar& psum_in_bus,
                        const Calendar& out_bus, const Calendar& glb_port) {
-    const uint64_t base = now();
+    const Cycle base = now();
     const Calendar* cals[] = {&ifmap_bus, &filter_bus, &psum_in_bus, &out_bus, &glb_port};
     const size_t sigs[] = {kIfmapBus, kFilterBus, kPsumInBus, kOutBus, kGlbPort};
     for (size_t k = 0; k < 5; ++k) {
@@ -96,7 +96,7 @@ void Tracer::resources(const Calendar& ifmap_bus, const Calendar& filter_bus, co
     }
 }
 
-void Tracer::dram_transfer(uint64_t start, uint64_t end, uint32_t op_index) {
+void Tracer::dram_transfer(Cycle start, Cycle end, uint32_t op_index) {
     if (end <= start) return;
     set(kDramChannel, start, 1);
     set(kDramChannel, end, 0);

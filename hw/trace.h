@@ -41,11 +41,11 @@ public:
            sc_core::sc_trace_file* file, uint32_t layer);
 
     // Pass hooks, in cycles from now (the pass start).
-    void pe_busy(int row, int col, uint64_t start, uint64_t end, uint64_t gated);
+    void pe_busy(int row, int col, Cycle start, Cycle end, uint64_t gated);
     void resources(const Calendar& ifmap_bus, const Calendar& filter_bus, const Calendar& psum_in_bus,
                    const Calendar& out_bus, const Calendar& glb_port);
     // Controller hooks, in absolute cycles or at now.
-    void dram_transfer(uint64_t start, uint64_t end, uint32_t op_index);
+    void dram_transfer(Cycle start, Cycle end, uint32_t op_index);
     void pass_started(uint32_t pass_index);
     void pass_done();
     void op_started();
@@ -57,10 +57,10 @@ private:
     struct Signal {
         uint32_t value = 0;  // the traced value (32-bit signals)
         bool bit = false;    // the traced value (1-bit signals)
-        std::deque<std::pair<uint64_t, uint32_t>> queue;  // (cycle, value) changes to come
+        std::deque<std::pair<Cycle, uint32_t>> queue;  // (cycle, value) changes to come
     };
-    uint64_t now() const;
-    void set(size_t sig, uint64_t cycle, uint32_t value);
+    Cycle now() const;
+    void set(size_t sig, Cycle cycle, uint32_t value);
     void replay();  // SC_METHOD: applies the changes due now, wakes at the next one
     size_t pe_signal(int row, int col) const { return kNumFixed + 2 * (static_cast<size_t>(row) * m_cols + col); }
 
@@ -68,7 +68,7 @@ private:
     sc_core::sc_time m_period;
     std::vector<Signal> m_sig;  // never resized after construction (traced by reference)
     sc_core::sc_event m_wake;
-    uint64_t m_wake_at = UINT64_MAX;  // cycle of the pending wake-up
+    Cycle m_wake_at = UINT64_MAX;  // cycle of the pending wake-up
     uint32_t m_started = 0, m_done = 0;
 };
 

@@ -7,10 +7,6 @@
 
 namespace dfsim::hw {
 
-namespace {
-uint64_t u64(int v) { return static_cast<uint64_t>(v); }
-}  // namespace
-
 GridCycleEngine::GridCycleEngine(const CycleContext& ctx, const GridPass& pass, Cycle start)
     : m_ctx(ctx), m_g(pass), m_res(ctx.arch), m_start(start), m_end(start) {
     m_pass = std::make_unique<GridPassEngine>(
