@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/error.h"
 
@@ -138,6 +140,7 @@ bool GridCycleEngine::ws_run(Unit& u, int i, Cycle now) {
     fl.result = now + busy + u64(pp.pipeline_depth) - 1;
     u.req_ok_at = double_ifmap ? now : now + busy;
     u.window_at.pop_front();
+    if (std::getenv("DFSIM_CYCLE_DEBUG")) std::fprintf(stderr, "%llu run row%d k%d busy %llu\n", (unsigned long long)now, i, fl.k, (unsigned long long)busy);
     u.flights.push_back(fl);
     m_events.push(u.mac_free, Event{Ev::Wake, i, 0});
     return true;
@@ -185,8 +188,14 @@ void GridCycleEngine::ws_send(Unit& u, int i, Cycle now) {
 void GridCycleEngine::ws_try(int i, Cycle now) {
     Unit& u = at(m_units, i);
     u.woken = false;
-    if (u.next_req < static_cast<int>(m_pixels) && u.next_req == u.next_run && now >= u.req_ok_at) ws_request(u, i, now);
-    ws_run(u, i, now);
+    for (bool progress = true; progress;) {  // a run that starts lets the next window be requested
+        progress = false;
+        if (u.next_req < static_cast<int>(m_pixels) && u.next_req == u.next_run && now >= u.req_ok_at) {
+            ws_request(u, i, now);
+            progress = true;
+        }
+        progress = ws_run(u, i, now) || progress;
+    }
     ws_settle(u, i, now);
     ws_send(u, i, now);
     if (u.next_req < static_cast<int>(m_pixels) && u.next_req == u.next_run && u.req_ok_at > now)

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <cstdio>
+#include <cstdlib>
 
 #include "base/error.h"
 #include "hw/trace.h"
@@ -183,11 +185,7 @@ std::string RowCycleEngine::state() const {
     return s;
 }
 
-bool RowCycleEngine::ifmap_pending() const {
-    for (const Row& r : m_rows)
-        if (r.sent < m_Wn) return true;
-    return false;
-}
+bool RowCycleEngine::ifmap_pending() const { return m_bus_w < m_Wn; }
 
 // ---------------------------------------------------------------------------------------------
 // The networks: each issues at most one transfer a cycle.
@@ -224,38 +222,47 @@ bool RowCycleEngine::issue_filter(Cycle now) {
 int RowCycleEngine::room(const PeSlot& x, const Row& r) const { return m_window - needed(x.lo, r.sent); }
 
 bool RowCycleEngine::issue_ifmap(Cycle now) {
-    const uint64_t per = std::max<uint64_t>(1, static_cast<uint64_t>(m_ctx.arch.noc.ifmap_bus_bits) /
-                                                   static_cast<uint64_t>(m_L.ifmap_bits));
-    for (size_t tried = 0; tried < m_rows.size(); ++tried) {
-        const size_t k = (m_row_cursor + tried) % m_rows.size();
-        Row& r = m_rows[k];
-        if (r.sent >= m_Wn) continue;
-        int free = m_window;
-        for (int sl : r.consumers) free = std::min(free, room(m_slots[static_cast<size_t>(sl)], r));
-        int n = std::min(static_cast<int>(per), m_Wn - r.sent);
-        while (n > 0 && needed(r.sent, r.sent + n) > free) --n;
-        if (n == 0) continue;  // its consumers' spads are full: another row may go
-        uint64_t real = 0;
-        int64_t first = -1;
-        for (int w = r.sent; w < r.sent + n; ++w)
-            if (r.glb_index[static_cast<size_t>(w)] >= 0) {
-                if (first < 0) first = r.glb_index[static_cast<size_t>(w)];
-                ++real;
-            }
-        Cycle at = now + 1;
-        if (real > 0) at = std::max(at, m_ctx.banks.access(m_ps.ifmap_slot, static_cast<uint64_t>(first), real, now));
-        const uint64_t used = static_cast<uint64_t>(needed(r.sent, r.sent + n)) * r.consumers.size();
-        auto& A = m_ctx.counts.acc;
-        A.at(Level::Glb, DataType::Ifmap).reads += real;
-        A.at(Level::Noc, DataType::Ifmap).writes += static_cast<uint64_t>(n);
-        A.at(Level::Noc, DataType::Ifmap).reads += used;
-        A.at(Level::Rf, DataType::Ifmap).writes += used;
-        r.sent += n;
-        m_events.push(at, Event{Ev::RowArrive, static_cast<int>(k), r.sent});
-        m_row_cursor = k + 1;
-        return true;
+    // position-major: word (w, row) for every row at position w, then w + 1; each word carries its
+    // own tag, so one transfer of ifmap_bus_bits can feed several rows; it stops at the first word
+    // whose consumers have no room for it (the words behind it wait: in order)
+    const int per = std::max(1, m_ctx.arch.noc.ifmap_bus_bits / m_L.ifmap_bits);
+    std::vector<uint64_t> glb_words;
+    std::vector<int> touched;
+    int n = 0;
+    uint64_t real = 0;
+    while (n < per && m_bus_w < m_Wn) {
+        Row& r = m_rows[m_bus_row];
+        if (needed(m_bus_w, m_bus_w + 1) > 0)
+            for (int sl : r.consumers)
+                if (room(m_slots[static_cast<size_t>(sl)], r) <= 0) goto full;
+        if (const int64_t gi = r.glb_index[static_cast<size_t>(m_bus_w)]; gi >= 0) {
+            ++real;
+            // the GIN reads a buffer line once and keeps it while it feeds the row's words from it
+            const int64_t line = gi * m_L.ifmap_bits / m_ctx.arch.glb.bank_width_bits;
+            if (line != r.line) glb_words.push_back(static_cast<uint64_t>(gi));
+            r.line = line;
+        }
+        r.sent = m_bus_w + 1;
+        touched.push_back(static_cast<int>(m_bus_row));
+        ++n;
+        if (++m_bus_row == m_rows.size()) m_bus_row = 0, ++m_bus_w;
     }
-    return false;
+full:
+    if (n == 0) return false;
+    Cycle at = now + 1;
+    if (!glb_words.empty()) at = std::max(at, m_ctx.banks.access_words(m_ps.ifmap_slot, glb_words, now));
+    uint64_t used = 0;
+    for (int k : touched) {
+        const Row& r = m_rows[static_cast<size_t>(k)];
+        used += static_cast<uint64_t>(needed(r.sent - 1, r.sent)) * r.consumers.size();
+        m_events.push(at, Event{Ev::RowArrive, k, r.sent});
+    }
+    auto& A = m_ctx.counts.acc;
+    A.at(Level::Glb, DataType::Ifmap).reads += real;
+    A.at(Level::Noc, DataType::Ifmap).writes += static_cast<uint64_t>(n);
+    A.at(Level::Noc, DataType::Ifmap).reads += used;
+    A.at(Level::Rf, DataType::Ifmap).writes += used;
+    return true;
 }
 
 bool RowCycleEngine::issue_psum_in(Cycle now) {
@@ -381,6 +388,7 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
         m_ctx.trace->pe_busy(s.pe_row0 + x.i, s.pe_col0 + x.j, 0, busy, gated);
     }
     m_events.push(x.mac_free, Event{Ev::MacDone, slot, col.f});
+    if (std::getenv("DFSIM_CYCLE_DEBUG")) std::fprintf(stderr, "%llu start pe%d(set%d %d,%d) f%d busy %llu\n", (unsigned long long)now, slot, x.set, x.i, x.j, col.f, (unsigned long long)busy);
     x.cols.push_back(std::move(col));
     return true;
 }

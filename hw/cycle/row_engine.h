@@ -5,11 +5,11 @@
 //  - filter GIN: one transfer a cycle of up to filter_bus_bits of one set row's weights,
 //    multicast to that row's PEs (row and column tags as on the Eyeriss chip); a PE computes
 //    once all its weights have arrived;
-//  - ifmap GIN: one transfer a cycle of up to ifmap_bus_bits of consecutive words of one ifmap
-//    row, multicast to every PE that uses the row (the diagonal, by tag); a round-robin arbiter
-//    picks the next row whose consumers all have room in their ifmap spads (back-pressure:
-//    ifmap_spad_words / q words a channel; a word leaves a PE's spad when the last output
-//    column using it has been computed);
+//  - ifmap GIN: one transfer a cycle of up to ifmap_bus_bits of words, position by position
+//    over the rows the pass needs, each word multicast to every PE that uses its row (the
+//    diagonal, by its tag); a word waits (and the words behind it) until all those PEs have room
+//    in their ifmap spads (back-pressure: ifmap_spad_words / q words a channel; a word leaves a
+//    PE's spad when the last output column using it has been computed);
 //  - PE: issues one MAC a cycle (gated MACs spend their cycle unless zero skipping gives it back),
 //    p*q*S per output column on the values in its spads, plus p issue slots to add the psums
 //    arriving from below; results after pipeline_depth - 1 cycles; a column occupies p psum
@@ -73,6 +73,7 @@ private:
         std::vector<int> consumers;      // PE slots that take the row
         int sent = 0;                    // positions put on the bus
         int avail = 0;                   // positions arrived at the PEs
+        int64_t line = -1;               // the buffer line the GIN last read for it
     };
     struct Column {  // an output column a PE has started and not yet sent
         int f = 0;
@@ -155,7 +156,8 @@ private:
     int m_chains = 0;
     std::vector<FilterTransfer> m_filter_xfers;
     size_t m_next_filter = 0;
-    size_t m_row_cursor = 0;
+    int m_bus_w = 0;         // the ifmap GIN's next word: position m_bus_w of row m_bus_row
+    size_t m_bus_row = 0;
     std::deque<Request> m_psum_in, m_gon;
     std::vector<int> m_woken;
     EventQueue<Event> m_events;
