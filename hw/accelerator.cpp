@@ -17,7 +17,7 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
         m_array->set_layer(program.layer, program.datapath);
         m_array->set_tracer(m_tracer.get());
     } else {
-        m_banks = std::make_unique<GlbBanks>(arch.glb, program.slots);
+        m_banks = std::make_unique<GlbBanks>(m_glb.bank_map());
         m_cycle = std::make_unique<CycleArray>("pe_array", arch, m_period, m_glb, *m_banks, m_counts);
         m_cycle->set_layer(program.layer, program.datapath);
         m_cycle->set_tracer(m_tracer.get());

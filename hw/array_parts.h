@@ -55,13 +55,14 @@ private:
 // The array's shared resources during one pass, each moving at most its width in bits per cycle
 // and granted first come, first served in the order the engine places requests.
 struct ArrayResources {
-    explicit ArrayResources(const ArchParams& a)
-        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle())),
+    ArrayResources(const ArchParams& a, const BankMap& map)
+        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle())), banks(map),
           ifmap_bus(u64(a.noc.ifmap_bus_bits)),
           filter_bus(u64(a.noc.filter_bus_bits)),
           psum_in_bus(u64(a.noc.psum_in_bus_bits)),
           out_bus(u64(a.noc.psum_out_bus_bits)) {}
-    Calendar glb_port;     // every GLB access of the array (banks x bank width)
+    Calendar glb_port;     // every GLB access of the array, in bits (the waveform's glb.port; timing: banks)
+    BankCalendar banks;    // the buffer's banks, one line access each per cycle
     Calendar ifmap_bus;    // global input network: ifmap words, multicast by row/column id
     Calendar filter_bus;   // global input network: filter words
     Calendar psum_in_bus;  // global input network: earlier psums from the buffer

@@ -5,7 +5,7 @@
 namespace dfsim::hw {
 
 GlobalBuffer::GlobalBuffer(const GlbParams& params, const std::vector<SlotDecl>& slots)
-    : m_params(params), m_decls(slots), m_tiles(slots.size()) {
+    : m_params(params), m_decls(slots), m_tiles(slots.size()), m_bank_map(params, slots) {
     std::ostringstream detail;
     for (const auto& s : slots) {
         uint64_t b = (s.words * static_cast<uint64_t>(s.bits) + 7) / 8;

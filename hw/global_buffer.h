@@ -8,6 +8,7 @@
 #include "base/error.h"
 #include "config/arch.h"
 #include "base/tensor.h"
+#include "hw/bank_map.h"
 #include "hw/program.h"
 
 namespace dfsim::hw {
@@ -26,12 +27,15 @@ public:
     // Gives slot i a zero-filled tile of these dims; asserts it fits the slot.
     void shape(int i, const std::array<int, 4>& dims);
     uint64_t used_bytes() const { return m_used_bytes; }
+    // Which banks hold which slot (both timing models time bank accesses with it).
+    const BankMap& bank_map() const { return m_bank_map; }
 
 private:
     GlbParams m_params;
     std::vector<SlotDecl> m_decls;
     std::vector<Tensor4> m_tiles;
     uint64_t m_used_bytes = 0;
+    BankMap m_bank_map;
 };
 
 }  // namespace dfsim::hw

@@ -18,7 +18,7 @@ size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); 
 RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass)
     : m_hw(hw), m_pass(pass), m_ifmap(hw.glb.slot(pass.ifmap_slot)), m_filter(hw.glb.slot(pass.filter_slot)),
       m_psum(hw.glb.slot(pass.psum_slot)), m_h(pass.r_count), m_e(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
-      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_res(hw.arch) {}
+      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_res(hw.arch, hw.glb.bank_map()) {}
 
 Cycle RowPassEngine::run() {
     DFSIM_ASSERT(!m_pass.sets.empty() && m_h > 0 && m_e > 0 && m_F > 0, "empty pass");

@@ -1,15 +1,13 @@
-// The global buffer's SRAM banks, as the cycle-level engine uses them. Each slot (tile) gets
-// whole banks of its own, in declaration order, as on the Eyeriss chip (JSSC 2017: 25 banks of
-// 512 x 64 b for ifmaps and psums, each bank assigned to one data type per layer); its words are
-// laid out in lines of `bank_width_bits`, consecutive lines in consecutive banks of the slot
-// (interleaved), wrapping around when the slots need more banks than there are. A bank serves
-// one line access (read or write) per cycle; a request for a bank already used in that cycle
-// waits for the bank's next free cycle, so bank conflicts emerge as stalls.
+// The global buffer's banks at cycle level: one line access (read or write) per bank per cycle,
+// slots placed on banks as hw/bank_map.h says. A request for a bank already used in a cycle waits
+// for the bank's next free cycle, so bank conflicts emerge as stalls. Cycles are absolute; the
+// engines make their requests in time order, at most kWindow cycles apart.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "config/arch.h"
+#include "hw/bank_map.h"
 #include "hw/cycle/event_queue.h"
 #include "hw/program.h"
 
@@ -17,7 +15,9 @@ namespace dfsim::hw {
 
 class GlbBanks {
 public:
-    GlbBanks(const GlbParams& params, const std::vector<SlotDecl>& slots);
+    explicit GlbBanks(const BankMap& map) : m_map(map), m_banks(static_cast<size_t>(map.banks())) {
+        for (Bank& b : m_banks) b.taken.assign(kWindow, ~Cycle{0});
+    }
     // Reserves one access of each line holding words [first, first + count) of slot `slot`, each
     // at its bank's first free cycle >= `ready`; returns the cycle after the last access (the
     // data is there), or `ready` for count == 0. Lines of different banks go in parallel.
@@ -37,12 +37,8 @@ private:
         std::vector<Cycle> taken;
     };
     Cycle reserve(int bank, Cycle t);
-    int bank_of(int slot, uint64_t line) const;
 
-    uint64_t m_lines_per_bank;
-    int m_bank_bits;
-    std::vector<int> m_slot_bank0, m_slot_banks;  // each slot's first bank and bank count
-    std::vector<int> m_slot_bits;
+    const BankMap& m_map;
     std::vector<Bank> m_banks;
     uint64_t m_accesses = 0, m_conflict_cycles = 0;
 };

@@ -1,0 +1,50 @@
+#include "hw/bank_map.h"
+
+#include "hw/program.h"
+
+namespace dfsim::hw {
+
+BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
+    : m_banks(std::max(1, params.banks)), m_bank_bits(params.bank_width_bits) {
+    const uint64_t bw = static_cast<uint64_t>(m_bank_bits);
+    const uint64_t lines_per_bank = std::max<uint64_t>(1, static_cast<uint64_t>(params.size_bytes) * 8 / bw / static_cast<uint64_t>(m_banks));
+    int bank = 0;
+    for (const SlotDecl& s : slots) {
+        const uint64_t lines = (s.words * static_cast<uint64_t>(s.bits) + bw - 1) / bw;
+        const int n = static_cast<int>(std::max<uint64_t>(1, (lines + lines_per_bank - 1) / lines_per_bank));
+        m_slot_bank0.push_back(bank);
+        m_slot_banks.push_back(n);
+        m_slot_bits.push_back(s.bits);
+        bank += n;
+    }
+}
+
+Cycle BankCalendar::reserve(int bank, Cycle t) {
+    std::vector<uint64_t>& bits = m_taken[static_cast<size_t>(bank)];
+    for (;; ++t) {
+        const size_t word = static_cast<size_t>(t >> 6);
+        if (word >= bits.size()) bits.resize(std::max(word + 1, bits.size() * 2), 0);
+        const uint64_t free = ~bits[word] & (~uint64_t{0} << (t & 63));
+        if (free == 0) {  // the rest of this word is taken: jump to the next one
+            t = (static_cast<Cycle>(word) + 1) * 64 - 1;
+            continue;
+        }
+        t = static_cast<Cycle>(word) * 64 + static_cast<Cycle>(__builtin_ctzll(free));
+        bits[word] |= uint64_t{1} << (t & 63);
+        return t;
+    }
+}
+
+Cycle BankCalendar::access_line(int slot, uint64_t line, Cycle ready) {
+    return reserve(m_map.bank_of(slot, line), ready) + 1;
+}
+
+Cycle BankCalendar::access(int slot, uint64_t first, uint64_t count, Cycle ready) {
+    if (count == 0) return ready;
+    const uint64_t l0 = m_map.line_of(slot, first), last = m_map.line_of(slot, first + count - 1);
+    Cycle done = ready;
+    for (uint64_t line = l0; line <= last; ++line) done = std::max(done, access_line(slot, line, ready));
+    return done;
+}
+
+}  // namespace dfsim::hw

@@ -1,0 +1,58 @@
+// Where the global buffer keeps each slot (tile): every slot gets whole banks of its own, in
+// declaration order, as on the Eyeriss chip (JSSC 2017: 25 banks of 512 x 64 b for ifmaps and
+// psums, each bank assigned to one data type per layer); its words are laid out in lines of
+// `bank_width_bits`, consecutive lines in consecutive banks of the slot (interleaved), wrapping
+// around when the slots need more banks than there are. A bank serves one line access (read or
+// write) per cycle. The map is shared by both timing models: the pass-level engines reserve bank
+// cycles in a BankCalendar, the cycle-level ones in hw/cycle/glb_banks.h.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "base/types.h"
+#include "config/arch.h"
+
+namespace dfsim::hw {
+
+struct SlotDecl;
+
+class BankMap {
+public:
+    BankMap() = default;
+    BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots);
+    int banks() const { return m_banks; }
+    int bank_bits() const { return m_bank_bits; }
+    // The line of word `word` of slot `slot`, and the bank holding a line of it.
+    uint64_t line_of(int slot, uint64_t word) const {
+        return word * static_cast<uint64_t>(m_slot_bits[static_cast<size_t>(slot)]) / static_cast<uint64_t>(m_bank_bits);
+    }
+    int bank_of(int slot, uint64_t line) const {
+        const size_t s = static_cast<size_t>(slot);
+        const uint64_t b = static_cast<uint64_t>(m_slot_bank0[s]) + line % static_cast<uint64_t>(m_slot_banks[s]);
+        return static_cast<int>(b % static_cast<uint64_t>(m_banks));
+    }
+
+private:
+    int m_banks = 1, m_bank_bits = 64;
+    std::vector<int> m_slot_bank0, m_slot_banks, m_slot_bits;  // each slot's first bank, bank count, word width
+};
+
+// The banks during one pass of the pass-level model: cycles (relative to the pass start) in
+// which each bank is taken, granted first come, first served in the order the engine asks.
+class BankCalendar {
+public:
+    explicit BankCalendar(const BankMap& map) : m_map(map), m_taken(static_cast<size_t>(map.banks())) {}
+    // Reserves one access of each line holding words [first, first + count) of `slot`, each at its
+    // bank's first free cycle >= `ready`; returns the cycle after the last (count 0: `ready`).
+    Cycle access(int slot, uint64_t first, uint64_t count, Cycle ready);
+    // The same for one line of `slot`.
+    Cycle access_line(int slot, uint64_t line, Cycle ready);
+
+private:
+    Cycle reserve(int bank, Cycle t);
+    const BankMap& m_map;
+    std::vector<std::vector<uint64_t>> m_taken;  // per bank, a bit per cycle
+};
+
+}  // namespace dfsim::hw
