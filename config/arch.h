@@ -48,6 +48,11 @@ struct GlbParams {
     int banks = 27;
     int bank_width_bits = 64;     // each bank moves this many bits per cycle
     bool double_buffer = true;    // tiles are double-buffered so DRAM transfers overlap compute
+    // Where the slots' lines go (hw/bank_map.h): spread over every bank (line i of the buffer in
+    // bank i % banks), or each slot on whole banks of its own (Eyeriss JSSC 2017: each bank
+    // holds one data type per layer), its lines interleaved over them.
+    enum class BankLayout { Interleaved, PerSlot };
+    BankLayout bank_layout = BankLayout::Interleaved;
     int64_t bits_per_cycle() const { return static_cast<int64_t>(banks) * bank_width_bits; }
 };
 

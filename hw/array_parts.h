@@ -38,6 +38,7 @@ struct Pe {
     Cycle busy_until = 0;  // cycle at which it can issue its next MAC
     Cycle send_free = 0;   // cycle at which its last psum send completes
     Cycle prev_send = 0;   // cycle at which the send before that completed
+    Cycle in_free = 0;     // cycle at which its psum receiving register is empty again
 };
 
 // The array's rows x cols PEs.

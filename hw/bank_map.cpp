@@ -8,13 +8,19 @@ BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
     : m_banks(std::max(1, params.banks)), m_bank_bits(params.bank_width_bits) {
     const uint64_t bw = static_cast<uint64_t>(m_bank_bits);
     const uint64_t lines_per_bank = std::max<uint64_t>(1, static_cast<uint64_t>(params.size_bytes) * 8 / bw / static_cast<uint64_t>(m_banks));
-    int bank = 0;
+    uint64_t bank = 0;
     for (const SlotDecl& s : slots) {
         const uint64_t lines = (s.words * static_cast<uint64_t>(s.bits) + bw - 1) / bw;
-        const int n = static_cast<int>(std::max<uint64_t>(1, (lines + lines_per_bank - 1) / lines_per_bank));
-        m_slot_bank0.push_back(bank);
-        m_slot_banks.push_back(n);
         m_slot_bits.push_back(s.bits);
+        if (params.bank_layout == GlbParams::BankLayout::Interleaved) {  // the buffer's lines over every bank
+            m_slot_bank0.push_back(static_cast<int>(bank % static_cast<uint64_t>(m_banks)));
+            m_slot_banks.push_back(m_banks);
+            bank += lines;
+            continue;
+        }
+        const uint64_t n = std::max<uint64_t>(1, (lines + lines_per_bank - 1) / lines_per_bank);
+        m_slot_bank0.push_back(static_cast<int>(bank % static_cast<uint64_t>(m_banks)));
+        m_slot_banks.push_back(static_cast<int>(std::min<uint64_t>(n, static_cast<uint64_t>(m_banks))));
         bank += n;
     }
 }

@@ -1,9 +1,10 @@
-// Where the global buffer keeps each slot (tile): every slot gets whole banks of its own, in
-// declaration order, as on the Eyeriss chip (JSSC 2017: 25 banks of 512 x 64 b for ifmaps and
-// psums, each bank assigned to one data type per layer); its words are laid out in lines of
-// `bank_width_bits`, consecutive lines in consecutive banks of the slot (interleaved), wrapping
-// around when the slots need more banks than there are. A bank serves one line access (read or
-// write) per cycle. The map is shared by both timing models: the pass-level engines reserve bank
+// Where the global buffer keeps each slot (tile). Its words are laid out in lines of
+// `bank_width_bits`, in slot declaration order. glb.bank_layout says how lines map to banks:
+//  - interleaved: line i of the buffer is in bank i % banks, so every stream can use every bank;
+//  - per_slot: every slot gets whole banks of its own, as on the Eyeriss chip (JSSC 2017: 25 banks
+//    of 512 x 64 b for ifmaps and psums, each bank assigned to one data type per layer), its lines
+//    interleaved over them, wrapping around when the slots need more banks than there are.
+// A bank serves one line access (read or write) per cycle. The map is shared by both timing models: the pass-level engines reserve bank
 // cycles in a BankCalendar, the cycle-level ones in hw/cycle/glb_banks.h.
 #pragma once
 #include <algorithm>

@@ -377,6 +377,32 @@ uint64_t GridPassEngine::skipped_steps(int ci, int ri) const {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Buffer addresses (hw/bank_map.h: which bank an access takes)
+
+uint64_t GridPassEngine::psum_index(int ni, int ei, int f) const {
+    // the psum tile is laid out [image][row][column][filter]: a pixel's psums are consecutive
+    const Tensor4& pst = m_psum;
+    const uint64_t pixel = (u64(m_g.n0 + ni) * u64(pst.dim[2]) + u64(m_g.psum_e0 + ei)) * u64(pst.dim[3]) + u64(m_g.f0 + f);
+    return pixel * u64(pst.dim[1]) + u64(m_g.m0);
+}
+
+uint64_t GridPassEngine::ifmap_index(size_t row, int w) const {
+    const GridPass& g = m_g;
+    const int ri = static_cast<int>(row % u64(g.r_count)), ei = static_cast<int>(row / u64(g.r_count) % u64(g.e_count));
+    const int ci = static_cast<int>(row / u64(g.r_count * g.e_count) % u64(g.c_count));
+    const int ni = static_cast<int>(row / u64(g.r_count * g.e_count * g.c_count));
+    const int hr = std::max(0, (g.e0 + ei) * m_U + g.r0 + ri - m_hw.layer.P);
+    const int ir = std::clamp(hr - g.ifmap_row0, 0, m_ifmap.dim[2] - 1);
+    const int col = std::clamp(m_col0 + w, 0, m_hw.layer.W - 1);
+    return m_ifmap.index(g.n0 + ni, g.c0 + ci, ir, col);
+}
+
+int GridPassEngine::first_real(int w) const {
+    while (w < m_Wn && !real_col(w)) ++w;
+    return w;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Timing
 
 Cycle GridPassEngine::timing() {
@@ -388,11 +414,18 @@ Cycle GridPassEngine::timing() {
 // Reduce with RF weights: the weights over the filter bus, then pixel by pixel each PE row gets
 // its window and its PEs step through their filters and taps; psums go down the column.
 Cycle GridPassEngine::time_reduce_rf() {
-    const uint64_t bits = m_fwords * m_hw.layer.filter_bits;
-    const Cycle t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
+    // each PE row's weights in turn over the filter bus (the filter tile laid out in that order)
+    const uint64_t words = u64(m_g.m_count) * u64(m_S);
     const size_t n = u64(m_chain);
-    m_busy.assign(n, t_filt);
+    m_busy.assign(n, 0);
+    for (size_t i = 0; i < n; ++i) {
+        m_busy[i] = std::max(m_res.filter_bus.place(0, words * m_hw.layer.filter_bits),
+                             m_res.banks.access(m_g.filter_slot, i * words, words, 0));
+        m_res.glb_port.place(0, words * m_hw.layer.filter_bits);
+    }
     m_send_free.assign(n, 0);
+    m_in_free.assign(n, 0);
+    m_last_line.assign(n, -1);
     // when each PE row's ifmap RF can take the next window: while the current one is in use
     // if the RF holds two windows, else once it is consumed
     m_ready.assign(n, 0);
@@ -403,40 +436,48 @@ Cycle GridPassEngine::time_reduce_rf() {
     return end;
 }
 
-// Pixel (ni, ei, f) down the PE rows; returns when its psums have reached the buffer.
 Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     const PeParams& pp = m_hw.arch.pe;
     const LayerParams& L = m_hw.layer;
-    const uint64_t Mp = m_g.m_count, pb = pp.psum_bits, ib = L.ifmap_bits;
-    const uint64_t pm = std::min(m_p, m_g.m_count);  // psums per PE (the widest column)
+    const uint64_t Mp = u64(m_g.m_count), pb = u64(pp.psum_bits), ib = u64(L.ifmap_bits);
+    const uint64_t pm = u64(std::min(m_p, m_g.m_count));  // psums per PE (the widest column)
     const bool double_psum = pp.psum_spad_words >= 2 * m_p, double_ifmap = pp.ifmap_spad_words >= 2 * m_S;
+    const uint64_t address = psum_index(ni, ei, f);
     Cycle t_in = 0, end = 0;
     bool have_in = m_g.psum_in;
     if (have_in) {  // the top PEs continue from the buffer's psums
-        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], Mp * pb), m_res.glb_port.place(m_ready[0], Mp * pb));
+        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], Mp * pb), m_res.banks.access(m_g.psum_slot, address, Mp, m_ready[0]));
+        m_res.glb_port.place(m_ready[0], Mp * pb);
     }
     for (int i = 0; i < m_chain; ++i) {
         const size_t row = row_of(ni, i / m_g.r_count, ei, i % m_g.r_count);
         Cycle& ready = at(m_ready, i);
         // the row's window, multicast along the row (its real words from the buffer)
-        Cycle t_del = m_res.ifmap_bus.place(ready, m_S * ib);
+        Cycle t_del = m_res.ifmap_bus.place(ready, u64(m_S) * ib);
         const uint64_t real = at(m_real_in_window, f);
-        if (m_row_real[row] && real) t_del = std::max(t_del, m_res.glb_port.place(ready, real * ib));
+        if (m_row_real[row] && real) {
+            t_del = std::max(t_del, window_reads(i, row, f, ready, m_res.banks));
+            m_res.glb_port.place(ready, real * ib);
+        }
         const Cycle start = std::max(at(m_busy, i), t_del);
         const uint64_t skip_taps = m_hw.dp.skip && m_hw.dp.gate_x ? window_zeros(row, f) : 0;
-        const Cycle mac_done = start + pm * (m_S - skip_taps) + (have_in ? pm : 0);
-        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, m_S - skip_taps, have_in);
-        const Cycle result = mac_done + pp.pipeline_depth - 1;
-        const Cycle send_start = std::max(have_in ? std::max(result, t_in + pm) : result, at(m_send_free, i));
+        const Cycle mac_done = start + pm * (u64(m_S) - skip_taps) + (have_in ? pm : 0);
+        if (m_hw.trace) trace_reduce_rf(i, ni, ei, f, start, u64(m_S) - skip_taps, have_in);
+        const Cycle result = mac_done + u64(pp.pipeline_depth) - 1;
+        const Cycle acc = have_in ? std::max(result, t_in + pm) : result;
         Cycle send_done;
-        if (i + 1 < m_chain) {
-            send_done = send_start + ceil_div(pm * pb, m_hw.arch.noc.psum_link_bits);
+        if (i + 1 < m_chain) {  // down the links, once the next row has added the previous pixel
+            const Cycle send_start = std::max({acc, at(m_send_free, i), at(m_in_free, i + 1)});
+            send_done = send_start + ceil_div(pm * pb, u64(m_hw.arch.noc.psum_link_bits));
             t_in = send_done;
             have_in = true;
         } else {
-            const uint64_t b = Mp * out_bits(m_hw.arch, L, m_g.final_out);
-            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.glb_port.place(send_start, b));
+            const Cycle send_start = std::max(acc, at(m_send_free, i));
+            const uint64_t b = Mp * u64(out_bits(m_hw.arch, L, m_g.final_out));
+            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.banks.access(m_g.psum_slot, address, Mp, send_start));
+            m_res.glb_port.place(send_start, b);
         }
+        at(m_in_free, i) = acc;  // its receiving register is empty again
         at(m_send_free, i) = send_done;
         at(m_busy, i) = double_psum ? mac_done : send_done;
         ready = double_ifmap ? start : mac_done;
@@ -445,8 +486,6 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     return end;
 }
 
-// Reduce with unicast weights: steps (s outer, pixels inner), one MAC per PE per cycle; the
-// column's sum meets the earlier psum of its output from the buffer, which the previous s wrote back.
 Cycle GridPassEngine::time_reduce_unicast() {
     const ArchParams& a = m_hw.arch;
     const GridPass& g = m_g;
@@ -462,6 +501,8 @@ Cycle GridPassEngine::time_reduce_unicast() {
             for (int ri = 0; ri < g.r_count; ++ri) at(real_rows_at_e, ei) += m_row_real[row_of(0, ci, ei, ri)];
     std::vector<Cycle> written(m_pixels, 0);  // [pixel]: when its psum is back in the buffer
     Cycle issue = 0, ready = 0, end = 0;
+    bool issue_any = false;
+    uint64_t filter_offset = 0;  // the weights, streamed from the filter tile in step order
     for (int s = 0; s < m_S; ++s)
         for (int ni = 0; ni < g.n_count; ++ni)
             for (int ei = 0; ei < g.e_count; ++ei)
@@ -469,8 +510,12 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     const uint64_t real = at(real_rows_at_e, ei) * real_col(f * m_U + s);
                     const Cycle t_i = m_res.ifmap_bus.place(ready, n * ib);
                     const Cycle t_w = m_res.filter_bus.place(ready, Mp * n * fb);
-                    const Cycle t_g = m_res.glb_port.place(ready, real * ib + Mp * n * fb);
-                    issue = std::max({issue + 1, t_i, t_w, t_g});
+                    m_res.glb_port.place(ready, real * ib + Mp * n * fb);
+                    Cycle t_g = m_res.banks.access(g.filter_slot, filter_offset % std::max<uint64_t>(1, m_fwords), Mp * n, ready);
+                    filter_offset += Mp * n;
+                    if (real > 0) t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real, ready));
+                    issue = issue_any ? std::max({issue + 1, t_i, t_w, t_g}) : std::max({t_i, t_w, t_g});
+                    issue_any = true;
                     for (int i = 0; m_hw.trace && i < m_chain; ++i)
                         for (int j = 0; j < g.m_count; ++j)
                             m_hw.trace->pe_busy(g.pe_row0 + i, g.pe_col0 + j, issue, issue + 1,
@@ -479,10 +524,13 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     Cycle& px = at(written, out_of(0, ni, ei) + f);  // the pixel's psums
                     if (s > 0 || g.psum_in) {
                         const Cycle rd = std::max(px, issue);
-                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, Mp * pb), m_res.glb_port.place(rd, Mp * pb))) + 1;
+                        m_res.glb_port.place(rd, Mp * pb);
+                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, Mp * pb),
+                                                                 m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), Mp, rd))) + 1;
                     }
                     const uint64_t b = Mp * (s + 1 == m_S ? out_w : pb);
-                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.glb_port.place(acc_ready, b));
+                    m_res.glb_port.place(acc_ready, b);
+                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), Mp, acc_ready));
                     end = std::max(end, px);
                     ready = issue;  // operands for the next step arrive while this one issues
                 }
@@ -498,7 +546,8 @@ Cycle GridPassEngine::time_output() {
     Cycle group_end = 0, group_start = 0;
     if (g.psum_in) {
         const uint64_t b = m_n_out * pb;
-        group_end = std::max(m_res.psum_in_bus.place(0, b), m_res.glb_port.place(0, b));
+        m_res.glb_port.place(0, b);
+        group_end = std::max(m_res.psum_in_bus.place(0, b), m_res.banks.access(g.psum_slot, psum_index(0, 0, 0), m_n_out, 0));
     }
     for (int ci = 0; ci < g.c_count; ++ci)
         for (int ri = 0; ri < g.r_count; ++ri) {
@@ -510,7 +559,10 @@ Cycle GridPassEngine::time_output() {
             const uint64_t fbits = g.m_count * m_S * fb;
             const Cycle t_i = m_res.ifmap_bus.place(group_start, words * ib);
             const Cycle t_f = m_res.filter_bus.place(group_start, fbits);
-            const Cycle t_g = m_res.glb_port.place(group_start, real * ib + fbits);
+            m_res.glb_port.place(group_start, real * ib + fbits);
+            const uint64_t fwords = u64(g.m_count) * u64(m_S);  // the filter tile in group order
+            Cycle t_g = m_res.banks.access(g.filter_slot, u64(ci * g.r_count + ri) * fwords, fwords, group_start);
+            if (real > 0) t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, ci, 0, ri), 0), real, group_start));
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
             group_end = std::max({group_end + m_S - skipped, t_i + 1, t_f + 1, t_g + 1});
             // the next group's words are placed S steps before this group ends (not before the pass starts)
@@ -519,7 +571,8 @@ Cycle GridPassEngine::time_output() {
         }
     const Cycle done = group_end + m_hw.arch.pe.pipeline_depth - 1;
     const uint64_t b = m_n_out * out_bits(m_hw.arch, m_hw.layer, g.final_out);
-    return std::max(m_res.out_bus.place(done, b), m_res.glb_port.place(done, b));
+    m_res.glb_port.place(done, b);
+    return std::max(m_res.out_bus.place(done, b), m_res.banks.access(g.psum_slot, psum_index(0, 0, 0), m_n_out, done));
 }
 
 // Trace only: gated slots of filter mi (pass-local) over the taps s0 .. s1-1 of the window of

@@ -49,6 +49,27 @@ private:
     void count_skipped();
     uint64_t window_zeros(size_t row, int f) const;
     uint64_t skipped_steps(int ci, int ri) const;
+    // buffer addresses: the first psum of a pixel [n][e][f][m], an ifmap word of a padded row,
+    // the first real (not padding) position at or after w
+    uint64_t psum_index(int ni, int ei, int f) const;
+    uint64_t ifmap_index(size_t row, int w) const;
+    int first_real(int w) const;
+    // The buffer lines of ws PE row i's window at output column f that the bus has not read yet
+    // (it keeps the row's last line and feeds the next windows from it), read from `banks`
+    // (the pass model's BankCalendar or the cycle engine's GlbBanks); returns when they are in.
+    template <typename Banks>
+    Cycle window_reads(int i, size_t row, int f, Cycle ready, Banks& banks) {
+        const BankMap& map = m_hw.glb.bank_map();
+        const uint64_t first = ifmap_index(row, first_real(f * m_U));
+        const uint64_t l0 = map.line_of(m_g.ifmap_slot, first);
+        const uint64_t l1 = map.line_of(m_g.ifmap_slot, first + at(m_real_in_window, f) - 1);
+        int64_t& last = at(m_last_line, i);
+        Cycle done = ready;
+        for (uint64_t line = l0; line <= l1; ++line)
+            if (static_cast<int64_t>(line) != last) done = std::max(done, banks.access_line(m_g.ifmap_slot, line, ready));
+        last = static_cast<int64_t>(l1);
+        return done;
+    }
     // timing
     Cycle timing();
     Cycle time_reduce_rf();
@@ -103,7 +124,8 @@ private:
     std::vector<int64_t> m_acc;        // [out_of + f]: the psums
     // timing state
     ArrayResources m_res;
-    std::vector<Cycle> m_busy, m_send_free, m_ready;  // reduce with RF weights: per PE row
+    std::vector<Cycle> m_busy, m_send_free, m_ready, m_in_free;  // reduce with RF weights: per PE row
+    std::vector<int64_t> m_last_line;  // per PE row: the ifmap line the bus last read for it
 };
 
 }  // namespace dfsim::hw

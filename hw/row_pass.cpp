@@ -102,8 +102,9 @@ void RowPassEngine::collect_rows() {
                 for (int jj = 0; jj < s.q; ++jj) {
                     const int prow = (m_pass.e0 + j) * m_U + m_pass.r0 + i;
                     const auto [it, added] = index.try_emplace({s.c0 + jj, prow}, static_cast<int>(m_rows.size()));
-                    if (added) m_rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0, {}});
+                    if (added) m_rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0, {}, {}, -1, -1, 0});
                     at(m_rows, it->second).consumers++;
+                    at(m_rows, it->second).pes.push_back(pe_index(k, i, j));
                     m_pe_rows[pe_row_slot(pe_index(k, i, j), jj)] = it->second;
                 }
     }
@@ -119,6 +120,7 @@ void RowPassEngine::read_rows() {
         const int ir = hr - m_pass.ifmap_row0;
         const bool real_row = hr >= 0 && hr < L.H;
         DFSIM_ASSERT(!real_row || (ir >= 0 && ir < m_ifmap.dim[2]), "pass needs an ifmap row its tile lacks");
+        if (real_row) rb.ir = ir;
         for (int w = 0; real_row && w < m_Wn; ++w) {
             const int col = w - L.P;
             if (col < 0 || col >= L.W) continue;
@@ -330,32 +332,79 @@ void RowPassEngine::count_ifmap_delivery() {
 // slowest PE has not freed its window), and after each output column's last position the PEs'
 // step for that column.
 Cycle RowPassEngine::timing() {
-    const LayerParams& L = m_hw.layer;
-    if (m_pass.load_filters) {
-        const uint64_t bits = m_filter_words * L.filter_bits;
-        m_t_filt = std::max(m_res.filter_bus.place(0, bits), m_res.glb_port.place(0, bits));
-    }
+    filter_timing();
     reset_pe_timing();
     const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
     DFSIM_ASSERT(window >= m_S, "ifmap spad cannot hold one window");
-    const uint64_t burst_bits = m_rows.size() * L.ifmap_bits;
-    m_col_done.assign(u64(m_F), 0);
-    m_pass_end = m_t_filt;
-    Cycle bus_free = 0;
+    m_col_done.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * u64(m_F), 0);
+    m_pass_end = 0;
+    for (Cycle t : m_filt_ready) m_pass_end = std::max(m_pass_end, t);
+    Cycle last = 0;  // the cycle of the last word the ifmap bus carried
     for (int w = 0; w < m_Wn; ++w) {
-        Cycle start = bus_free;
-        if (w >= window) start = std::max(start, at(m_col_done, std::min((w - window) / m_U, m_F - 1)));
-        Cycle end = m_res.ifmap_bus.place(start, burst_bits);
-        if (at(m_real_at, w) > 0)
-            end = std::max(end, m_res.glb_port.place(start, at(m_real_at, w) * L.ifmap_bits));
-        bus_free = end;
+        deliver_position(w, window, last);
         const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
         if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
             for (const std::vector<int>& chain : m_chains)
-                for (int j = 0; j < m_e; ++j) step_chain(chain, j, f, end);
+                for (int j = 0; j < m_e; ++j) step_chain(chain, j, f);
     }
     if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
+}
+
+// The filter load, one transfer of up to filter_bus_bits of a set row's words a cycle, sets with
+// the same filters taking the same transfers; the filter tile is laid out in that order.
+void RowPassEngine::filter_timing() {
+    const LayerParams& L = m_hw.layer;
+    m_filt_ready.assign(m_pass.sets.size() * u64(m_h), 0);
+    if (!m_pass.load_filters) return;
+    const int per = std::max(1, m_hw.arch.noc.filter_bus_bits / L.filter_bits);
+    std::vector<int> first_of(m_pass.sets.size(), -1);  // the first set with the same filters
+    for (size_t k = 0; k < m_pass.sets.size(); ++k)
+        for (size_t k0 = 0; k0 <= k && first_of[k] < 0; ++k0) {
+            const RowSet &a = m_pass.sets[k0], &b = m_pass.sets[k];
+            if (a.m0 == b.m0 && a.p == b.p && a.c0 == b.c0 && a.q == b.q) first_of[k] = static_cast<int>(k0);
+        }
+    Cycle t = 0;
+    uint64_t offset = 0;
+    for (size_t k = 0; k < m_pass.sets.size(); ++k) {
+        if (first_of[k] != static_cast<int>(k)) continue;
+        const RowSet& s = m_pass.sets[k];
+        const int words = s.p * s.q * m_S;
+        for (int i = 0; i < m_h; ++i) {
+            Cycle ready = 0;
+            for (int w0 = 0; w0 < words; w0 += per, ++t) {
+                const int n = std::min(per, words - w0);
+                m_res.filter_bus.place(t, u64(n) * L.filter_bits);
+                m_res.glb_port.place(t, u64(n) * L.filter_bits);
+                ready = std::max({ready, t + 1, m_res.banks.access(m_pass.filter_slot, offset, u64(n), t)});
+                offset += u64(n);
+            }
+            for (size_t k2 = 0; k2 < m_pass.sets.size(); ++k2)
+                if (first_of[k2] == static_cast<int>(k)) m_filt_ready[k2 * u64(m_h) + u64(i)] = ready;
+        }
+    }
+}
+
+// Position w of every row, in order: a word waits for its PEs' spad room and for the bus.
+void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
+    const LayerParams& L = m_hw.layer;
+    const bool used = m_U <= m_S || w % m_U < m_S;  // some output column reads position w
+    const int fb = w >= window ? std::min((w - window) / m_U, m_F - 1) : -1;  // the column that frees a spad word
+    const int col = w - L.P;
+    for (RowBuf& rb : m_rows) {
+        Cycle ready = last;
+        if (used && fb >= 0)
+            for (size_t pe_i : rb.pes) ready = std::max(ready, m_col_done[pe_i * u64(m_F) + u64(fb)]);
+        const Cycle end = m_res.ifmap_bus.place(ready, L.ifmap_bits);
+        last = end - 1;
+        rb.arrived = end;
+        if (rb.ir < 0 || col < 0 || col >= L.W) continue;  // padding: made on the bus
+        m_res.glb_port.place(last, L.ifmap_bits);
+        const uint64_t line = m_hw.glb.bank_map().line_of(m_pass.ifmap_slot, m_ifmap.index(m_pass.n0, rb.c, rb.ir, col));
+        if (static_cast<int64_t>(line) != rb.line)  // the bus reads a line once and feeds the row from it
+            rb.arrived = std::max(end, m_res.banks.access_line(m_pass.ifmap_slot, line, last));
+        rb.line = static_cast<int64_t>(line);
+    }
 }
 
 void RowPassEngine::reset_pe_timing() {
@@ -366,57 +415,77 @@ void RowPassEngine::reset_pe_timing() {
                 x.busy_until = 0;
                 x.send_free = 0;
                 x.prev_send = 0;
+                x.in_free = 0;
             }
+}
+
+Cycle RowPassEngine::pe_ready(size_t pe_i, int q) const {
+    Cycle t = 0;
+    for (int jj = 0; jj < q; ++jj) t = std::max(t, row_of_pe(pe_i, jj).arrived);
+    return t;
+}
+
+uint64_t RowPassEngine::psum_address(int j, int f, int m0) const {
+    // the psum tile is laid out [image][row][column][filter]: a column's p psums are consecutive
+    const uint64_t pixel = (u64(m_pass.n0) * u64(m_psum.dim[2]) + u64(m_pass.psum_e0 + j)) * u64(m_psum.dim[3]) + u64(f);
+    return pixel * u64(m_psum.dim[1]) + u64(m0);
 }
 
 // Output column f of output row j on one chain, bottom PE first: each PE issues its MACs (and
 // adds the psums from below), then sends its psums up the link, or the top one to the buffer.
-void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f, Cycle ready) {
+void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
     const PeParams& pp = m_hw.arch.pe;
     const Datapath& dp = m_hw.dp;
-    const uint64_t p = set(chain.back()).p;
+    const RowSet& top = set(chain.back());
+    const uint64_t p = top.p;
     const bool double_psum = u64(pp.psum_spad_words) >= 2 * p;
-    const uint64_t taps = dp.kind == Multiplier::Xnor
-        ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
-    Cycle t_in = 0;       // when the psums the next PE adds have arrived
+    const uint64_t taps = dp.kind == Multiplier::Xnor ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
+    const uint64_t address = psum_address(j, f, top.m0);
+    std::vector<std::pair<int, int>>& order = m_chain_pes;  // (set, i), bottom first
+    order.clear();
+    for (int k : chain)
+        for (int i = m_h - 1; i >= 0; --i) order.emplace_back(k, i);
+    Cycle t_in = 0;  // when the psums the next PE adds have arrived
     bool have_in = false;
-    for (size_t ci = 0; ci < chain.size(); ++ci) {
-        const RowSet& s = set(chain[ci]);
-        const uint64_t mac_cycles_full = p * s.q * taps;
-        for (int i = m_h - 1; i >= 0; --i) {
-            Pe& x = pe(s, i, j);
-            const uint64_t mac_cycles = dp.skip
-                ? mac_cycles_full - m_skip_at[pe_index(chain[ci], i, j) * m_F + f]
-                : mac_cycles_full;
-            // With psum spad room for two columns, the PE computes column f while column f-1's
-            // psums wait for their partners from below; it cannot run further ahead than that
-            // (column f-2 must have been sent).
-            const Cycle start = std::max({x.busy_until, ready, m_t_filt, double_psum ? x.prev_send : 0});
-            if (ci == 0 && i == m_h - 1 && m_pass.psum_in) {
-                const uint64_t bits = p * pp.psum_bits;
-                t_in = std::max(m_res.psum_in_bus.place(start, bits), m_res.glb_port.place(start, bits));
-                have_in = true;
-            }
-            // the adds of incoming psums take p issue slots of the MAC unit
-            const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
-            if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f));
-            const Cycle result = mac_done + pp.pipeline_depth - 1;
-            const Cycle send_start = std::max(have_in ? std::max(result, t_in + p) : result, x.send_free);
-            Cycle send_done;
-            if (ci + 1 < chain.size() || i > 0) {
-                send_done = send_start + ceil_div(p * pp.psum_bits, m_hw.arch.noc.psum_link_bits);
-                t_in = send_done;
-                have_in = true;
-            } else {
-                const uint64_t bits = p * out_bits(m_hw.arch, m_hw.layer, m_pass.final_out);
-                send_done = std::max(m_res.out_bus.place(send_start, bits), m_res.glb_port.place(send_start, bits));
-            }
-            x.prev_send = x.send_free;
-            x.send_free = send_done;
-            x.busy_until = double_psum ? mac_done : send_done;
-            at(m_col_done, f) = std::max(at(m_col_done, f), mac_done);
-            m_pass_end = std::max(m_pass_end, send_done);
+    for (size_t n = 0; n < order.size(); ++n) {
+        const auto [k, i] = order[n];
+        const RowSet& s = set(k);
+        Pe& x = pe(s, i, j);
+        const size_t pe_i = pe_index(k, i, j);
+        const uint64_t mac_cycles = p * s.q * taps - (dp.skip ? m_skip_at[pe_i * m_F + f] : 0);
+        // With psum spad room for two columns, the PE computes column f while column f-1's psums
+        // wait for their partners from below; it cannot run further ahead (f-2 must have been sent).
+        const Cycle start = std::max({x.busy_until, pe_ready(pe_i, s.q), m_filt_ready[u64(k) * u64(m_h) + u64(i)],
+                                      double_psum ? x.prev_send : 0});
+        if (n == 0 && m_pass.psum_in) {  // the chain bottom continues from the buffer's psums
+            t_in = std::max(m_res.psum_in_bus.place(start, p * pp.psum_bits), m_res.banks.access(m_pass.psum_slot, address, p, start));
+            m_res.glb_port.place(start, p * pp.psum_bits);
+            have_in = true;
         }
+        // the adds of incoming psums take p issue slots of the MAC unit
+        const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
+        if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(k, i, j, f));
+        const Cycle result = mac_done + pp.pipeline_depth - 1;
+        const Cycle acc = have_in ? std::max(result, t_in + p) : result;
+        Cycle send_done;
+        if (n + 1 < order.size()) {  // up the link, once the PE above has added the previous column
+            const Pe& up = pe(set(order[n + 1].first), order[n + 1].second, j);
+            const Cycle send_start = std::max({acc, x.send_free, up.in_free});
+            send_done = send_start + ceil_div(p * pp.psum_bits, m_hw.arch.noc.psum_link_bits);
+            t_in = send_done;
+            have_in = true;
+        } else {
+            const Cycle send_start = std::max(acc, x.send_free);
+            const uint64_t bits = p * out_bits(m_hw.arch, m_hw.layer, m_pass.final_out);
+            send_done = std::max(m_res.out_bus.place(send_start, bits), m_res.banks.access(m_pass.psum_slot, address, p, send_start));
+            m_res.glb_port.place(send_start, bits);
+        }
+        x.in_free = acc;  // its receiving register is empty again once it has added them
+        x.prev_send = x.send_free;
+        x.send_free = send_done;
+        x.busy_until = double_psum ? mac_done : send_done;
+        m_col_done[pe_i * u64(m_F) + u64(f)] = mac_done;
+        m_pass_end = std::max(m_pass_end, send_done);
     }
 }
 

@@ -7,19 +7,24 @@
 // up the chains into the psum slot) and every word moved is counted where it moves. Timing is
 // exact for what is modelled, at the granularity of one bus burst per ifmap position and one PE
 // step per output column:
-//  - the ifmap bus delivers, per padded column position w, one word of every ifmap row the pass
-//    needs (multicast to all PEs that use it), ifmap_bus_bits per cycle, and cannot run more than
-//    the ifmap spad's window ahead of the slowest PE (back-pressure);
-//  - filters are loaded over the filter bus before the PEs compute;
+//  - the ifmap bus delivers, position by position, one word of every ifmap row the pass needs
+//    (multicast to all PEs that use it, each word with its own tag), ifmap_bus_bits per cycle, in
+//    order; a word waits until every PE taking it has room in its ifmap spad (it has issued the
+//    column that frees the oldest word of its window); the bus reads a buffer line once per row;
+//  - filters are loaded over the filter bus, one transfer of a set row's words a cycle; a PE
+//    computes once its own filters are in;
 //  - a PE issues one MAC per cycle (gated MACs spend the cycle, skipped ones do not), p*q*S per
 //    output column, plus p adds for the psums arriving from below, and sends its psums up the
 //    local link; with psum spad room for two columns (2p words) it computes the next column
 //    while the previous one waits for its incoming psums and is sent, otherwise it waits for
-//    the send;
+//    the send; a PE sends up only when the PE above has added the previous column's psums (its
+//    receiving register holds one column);
 //  - chain tops share the global output network; chain bottoms that continue an accumulation
 //    fetch the earlier psums over the psum-in bus;
-//  - every GLB access of the array shares the GLB port (banks x bank_width bits per cycle).
+//  - every GLB access takes its bank for a cycle (hw/bank_map.h).
 // Shared resources are granted first come, first served in the order the engine asks for them.
+// These are the rules of the cycle-level engine (hw/cycle/row_engine.h), applied as a list
+// schedule when the pass starts.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -47,6 +52,10 @@ private:
         uint64_t consumers = 0;             // PEs that take this row
         uint64_t zero_window_taps = 0;      // sum over output columns of the zeros in that column's window
         std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
+        std::vector<size_t> pes;            // the PEs that take it (pe_index)
+        int ir = -1;                        // its row in the ifmap tile (-1: a padding row)
+        int64_t line = -1;                  // timing: the buffer line the bus last read for it
+        Cycle arrived = 0;                  // timing: when its latest word reached the PEs
     };
 
     // geometry checks: sets inside the array, disjoint, chains physically adjacent
@@ -69,8 +78,12 @@ private:
     void count_ifmap_delivery();
     // timing: the filter load, ifmap bursts, per-column PE steps, psum links and output network
     Cycle timing();
+    void filter_timing();
     void reset_pe_timing();
-    void step_chain(const std::vector<int>& chain, int j, int f, Cycle ready);
+    void deliver_position(int w, int window, Cycle& last);
+    void step_chain(const std::vector<int>& chain, int j, int f);
+    Cycle pe_ready(size_t pe_i, int q) const;  // its rows' words of the current position are in
+    uint64_t psum_address(int j, int f, int m0) const;  // slot index of the first psum of a column
     uint64_t trace_gated(int set, int i, int j, int f) const;
 
     Pe& pe(const RowSet& s, int i, int j) const { return m_hw.pes(s.pe_row0 + i, s.pe_col0 + j); }
@@ -100,9 +113,10 @@ private:
     std::vector<uint32_t> m_wzero;    // [t]: a PE's zero weights at tap t (over its filters)
     // timing state
     ArrayResources m_res;
-    Cycle m_t_filt = 0;               // when the filters are in the PEs
+    std::vector<Cycle> m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
     Cycle m_pass_end = 0;
-    std::vector<Cycle> m_col_done;    // [f]: when every PE has issued column f
+    std::vector<Cycle> m_col_done;    // [pe_index * F + f]: when the PE has issued column f
+    std::vector<std::pair<int, int>> m_chain_pes;  // step_chain's PEs (set, row), bottom first
 };
 
 }  // namespace dfsim::hw

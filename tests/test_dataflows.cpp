@@ -185,12 +185,14 @@ TEST(GridDataflows, HandCountTinyLayer) {
 }
 
 // Zero skipping on the output-stationary dataflows: a (channel, filter row) whose weights are all
-// zero takes no step, also as a pass's first group on buses that feed it in one cycle.
+// zero takes no step, also as a pass's first group on buses and buffer banks that feed it in
+// one cycle.
 TEST(GridDataflows, ZeroSkippingSkipsAWholeGroup) {
     const Layer l = conv("z", 1, 8, 8, 2, 3, 3, 1, 1);
     ArchParams a = small_arch();
     a.pe.gate_weight_zeros = true;
     a.noc.ifmap_bus_bits = a.noc.filter_bus_bits = 1024;
+    a.glb.bank_width_bits = 1024;  // and buffer lines that hold a group's words
     ArchParams as = a;
     as.pe.zero_skipping = true;
     LayerData d = make_layer_data(l);

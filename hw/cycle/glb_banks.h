@@ -22,6 +22,8 @@ public:
     // at its bank's first free cycle >= `ready`; returns the cycle after the last access (the
     // data is there), or `ready` for count == 0. Lines of different banks go in parallel.
     Cycle access(int slot, uint64_t first, uint64_t count, Cycle ready);
+    // One access of line `line` of slot `slot`; returns the cycle after it.
+    Cycle access_line(int slot, uint64_t line, Cycle ready) { return reserve(m_map.bank_of(slot, line), ready) + 1; }
     // The same for words at arbitrary indices of the slot (each line accessed once).
     Cycle access_words(int slot, const std::vector<uint64_t>& index, Cycle ready);
     // Bank accesses made and the cycles they waited for a busy bank (conflicts).

@@ -38,7 +38,7 @@ GridCycleEngine::GridCycleEngine(const CycleContext& ctx, const GridPass& pass, 
         m_group_end = start;
         if (pass.psum_in)
             m_group_end = std::max(bus(m_res.psum_in_bus, start, m_pass->m_n_out * m_pb),
-                                   bank(pass.psum_slot, psum_index(0, 0, 0), m_pass->m_n_out, start));
+                                   bank(pass.psum_slot, m_pass->psum_index(0, 0, 0), m_pass->m_n_out, start));
         m_events.push(start, Event{Ev::OsGroup, 0, 0});
     }
 }
@@ -49,22 +49,6 @@ Cycle GridCycleEngine::bank(int slot, uint64_t first, uint64_t count, Cycle now)
     return m_ctx.banks.access(slot, first, count, now);
 }
 
-uint64_t GridCycleEngine::psum_index(int ni, int ei, int f) const {
-    const Tensor4& pst = m_pass->m_psum;
-    const uint64_t pixel = (u64(m_g.n0 + ni) * u64(pst.dim[2]) + u64(m_g.psum_e0 + ei)) * u64(pst.dim[3]) + u64(m_g.f0 + f);
-    return pixel * u64(pst.dim[1]) + u64(m_g.m0);
-}
-
-uint64_t GridCycleEngine::ifmap_index(size_t row, int w) const {
-    const GridPass& g = m_g;
-    const int ri = static_cast<int>(row % u64(g.r_count)), ei = static_cast<int>(row / u64(g.r_count) % u64(g.e_count));
-    const int ci = static_cast<int>(row / u64(g.r_count * g.e_count) % u64(g.c_count));
-    const int ni = static_cast<int>(row / u64(g.r_count * g.e_count * g.c_count));
-    const int hr = (g.e0 + ei) * m_ctx.layer.U + g.r0 + ri - m_ctx.layer.P;
-    const int col = std::clamp(m_pass->m_col0 + w, 0, m_ctx.layer.W - 1);
-    return m_pass->m_ifmap.index(g.n0 + ni, g.c0 + ci, hr - g.ifmap_row0, col);
-}
-
 // ---------------------------------------------------------------------------------------------
 // ws: PE rows in lockstep, psums down the columns
 
@@ -72,6 +56,7 @@ void GridCycleEngine::ws_start() {
     const GridPass& g = m_g;
     m_pm = u64(std::min(m_pass->m_p, g.m_count));
     m_units.assign(static_cast<size_t>(m_pass->m_chain), Unit{});
+    m_pass->m_last_line.assign(static_cast<size_t>(m_pass->m_chain), -1);
     uint64_t offset = 0;  // the filter tile, laid out in the order the rows load it
     const uint64_t words = u64(g.m_count) * u64(m_pass->m_S);
     for (Unit& u : m_units) {
@@ -104,20 +89,18 @@ void GridCycleEngine::ws_request(Unit& u, int i, Cycle now) {
     const int k = u.next_req++;
     int f = 0;
     const size_t row = ws_row(i, k, f);
-    const int S = m_pass->m_S, U = m_pass->m_U;
+    const int S = m_pass->m_S;
     Cycle t = bus(m_res.ifmap_bus, now, u64(S) * m_ib);  // the row's window, multicast along the row
     const uint64_t real = m_pass->m_row_real[row] ? at(m_pass->m_real_in_window, f) : 0;
     if (real > 0) {
-        int w0 = f * U;
-        while (!m_pass->real_col(w0)) ++w0;
-        t = std::max(t, bank(g.ifmap_slot, ifmap_index(row, w0), real, now));
+        t = std::max(t, m_pass->window_reads(i, row, f, now, m_ctx.banks));
     }
     u.window_at.push_back(t);
     m_events.push(t, Event{Ev::Wake, i, 0});
     if (i == 0 && g.psum_in) {  // the top row continues from the buffer's psums
         const int ei = k / g.f_count % g.e_count, ni = k / (g.f_count * g.e_count);
         const Cycle pin = std::max(bus(m_res.psum_in_bus, now, u64(g.m_count) * m_pb),
-                                   bank(g.psum_slot, psum_index(ni, ei, f), u64(g.m_count), now));
+                                   bank(g.psum_slot, m_pass->psum_index(ni, ei, f), u64(g.m_count), now));
         u.in.emplace_back(k, pin);
         m_events.push(pin, Event{Ev::Wake, i, 0});
     }
@@ -178,7 +161,7 @@ void GridCycleEngine::ws_send(Unit& u, int i, Cycle now) {
         ws_row(i, k, f);
         const int ei = k / m_g.f_count % m_g.e_count, ni = k / (m_g.f_count * m_g.e_count);
         const uint64_t n = u64(m_g.m_count);
-        const Cycle t = std::max(bus(m_res.out_bus, now, n * m_out_bits), bank(m_g.psum_slot, psum_index(ni, ei, f), n, now));
+        const Cycle t = std::max(bus(m_res.out_bus, now, n * m_out_bits), bank(m_g.psum_slot, m_pass->psum_index(ni, ei, f), n, now));
         m_end = std::max(m_end, t);
         m_events.push(t, Event{Ev::SendDone, i, 1});
     }
@@ -214,7 +197,7 @@ void GridCycleEngine::nlr_operands(int k, Cycle now) {
     Cycle t = std::max(bus(m_res.ifmap_bus, now, n * m_ib), bus(m_res.filter_bus, now, Mp * n * m_fb));
     t = std::max(t, bank(g.filter_slot, m_filter_offset % std::max<uint64_t>(1, m_pass->m_fwords), Mp * n, now));
     m_filter_offset += Mp * n;
-    if (real > 0) t = std::max(t, bank(g.ifmap_slot, ifmap_index(m_pass->row_of(0, 0, ei, 0), f * m_pass->m_U + s), real, now));
+    if (real > 0) t = std::max(t, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, 0, ei, 0), f * m_pass->m_U + s), real, now));
     m_issue = m_issued_any ? std::max(m_issue + 1, t) : t;  // operands of the next step arrive while this one issues
     m_issued_any = true;
     if (u64(k) + 1 < m_steps) m_events.push(m_issue, Event{Ev::NlrOperands, k + 1, 0});
@@ -243,7 +226,7 @@ void GridCycleEngine::nlr_read(int k, Cycle issue, Cycle now) {
     const int px = static_cast<int>(u64(k) % m_pixels);
     const int f = px % g.f_count, ei = px / g.f_count % g.e_count, ni = px / (g.f_count * g.e_count);
     const uint64_t Mp = u64(g.m_count);
-    const Cycle r = std::max(bus(m_res.psum_in_bus, now, Mp * m_pb), bank(g.psum_slot, psum_index(ni, ei, f), Mp, now));
+    const Cycle r = std::max(bus(m_res.psum_in_bus, now, Mp * m_pb), bank(g.psum_slot, m_pass->psum_index(ni, ei, f), Mp, now));
     m_events.push(std::max(issue + nlr_latency(), r) + 1, Event{Ev::NlrWrite, k, 0});
 }
 
@@ -252,7 +235,7 @@ void GridCycleEngine::nlr_write(int k, Cycle now) {
     const int px = static_cast<int>(u64(k) % m_pixels), s = static_cast<int>(u64(k) / m_pixels);
     const int f = px % g.f_count, ei = px / g.f_count % g.e_count, ni = px / (g.f_count * g.e_count);
     const uint64_t Mp = u64(g.m_count), b = Mp * (s + 1 == m_pass->m_S ? m_out_bits : m_pb);
-    const Cycle t = std::max(bus(m_res.out_bus, now, b), bank(g.psum_slot, psum_index(ni, ei, f), Mp, now));
+    const Cycle t = std::max(bus(m_res.out_bus, now, b), bank(g.psum_slot, m_pass->psum_index(ni, ei, f), Mp, now));
     m_end = std::max(m_end, t);
     const size_t p = static_cast<size_t>(px);
     m_written[p] = t;
@@ -278,7 +261,7 @@ void GridCycleEngine::os_group(int gi, Cycle now) {
     const uint64_t words = m_pass->m_bus_per_row * u64(g.e_count) * u64(g.n_count), fwords = u64(g.m_count) * u64(S);
     const Cycle t_i = bus(m_res.ifmap_bus, now, words * m_ib), t_f = bus(m_res.filter_bus, now, fwords * m_fb);
     Cycle t_g = bank(g.filter_slot, u64(gi) * fwords, fwords, now);
-    if (real > 0) t_g = std::max(t_g, bank(g.ifmap_slot, ifmap_index(m_pass->row_of(0, ci, 0, ri), 0), real, now));
+    if (real > 0) t_g = std::max(t_g, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, ci, 0, ri), 0), real, now));
     const uint64_t skipped = m_ctx.dp.skip ? m_pass->skipped_steps(ci, ri) : 0;
     m_group_end = std::max({m_group_end + u64(S) - skipped, t_i + 1, t_f + 1, t_g + 1});
     if (gi + 1 < m_groups) {  // the next group's words are fetched S steps before this one ends
@@ -291,7 +274,7 @@ void GridCycleEngine::os_group(int gi, Cycle now) {
 
 void GridCycleEngine::os_out(Cycle now) {
     const uint64_t n = m_pass->m_n_out;
-    m_end = std::max(bus(m_res.out_bus, now, n * m_out_bits), bank(m_g.psum_slot, psum_index(0, 0, 0), n, now));
+    m_end = std::max(bus(m_res.out_bus, now, n * m_out_bits), bank(m_g.psum_slot, m_pass->psum_index(0, 0, 0), n, now));
     m_done = true;
 }
 

@@ -69,8 +69,6 @@ private:
     // placing requests at `now` (relative calendars, absolute banks); each returns the arrival
     Cycle bus(Calendar& c, Cycle now, uint64_t bits);
     Cycle bank(int slot, uint64_t first, uint64_t count, Cycle now);
-    uint64_t psum_index(int ni, int ei, int f) const;  // psum tile [n][e][f][m]: first of a pixel's m_count psums
-    uint64_t ifmap_index(size_t row, int w) const;    // ifmap slot index of padded position w of a row
 
     std::string state() const;  // for a deadlock report
     // ws
