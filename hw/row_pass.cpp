@@ -442,9 +442,11 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
     const uint64_t taps = dp.kind == Multiplier::Xnor ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
     const uint64_t address = psum_address(j, f, top.m0);
     std::vector<std::pair<int, int>>& order = m_chain_pes;  // (set, i), bottom first
-    order.clear();
-    for (int k : chain)
-        for (int i = m_h - 1; i >= 0; --i) order.emplace_back(k, i);
+    if (order.size() != chain.size() * u64(m_h) || order.front().first != chain.front()) {
+        order.clear();
+        for (int k : chain)
+            for (int i = m_h - 1; i >= 0; --i) order.emplace_back(k, i);
+    }
     Cycle t_in = 0;  // when the psums the next PE adds have arrived
     bool have_in = false;
     for (size_t n = 0; n < order.size(); ++n) {
