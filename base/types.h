@@ -3,6 +3,8 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstddef>
+#include <type_traits>
 #include <string_view>
 
 namespace dfsim {
@@ -60,7 +62,8 @@ struct AccessCounts {
 };
 
 // Everything a layer's simulation counts. All fields are event counts; derived figures
-// (utilization, energy, pJ/MAC) are computed when reporting.
+// (utilization, energy, pJ/MAC) are computed when reporting. A new counter is a member here and
+// one entry in the counters registry (base/stats.cpp), which names, describes and places it.
 struct ActionCounts {
     AccessCounts acc;
     uint64_t macs = 0;          // MAC slots (operand pairs) issued, including gated ones
@@ -80,29 +83,18 @@ struct ActionCounts {
     uint64_t glb_output_writes = 0;
     uint64_t glb_output_reads = 0;
     uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
-    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t).
+    // The counter `offset` bytes into these counts (Counter::offset, base/stats.h).
+    uint64_t& at_offset(size_t offset) { return *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(this) + offset); }
+    uint64_t at_offset(size_t offset) const {
+        return *reinterpret_cast<const uint64_t*>(reinterpret_cast<const char*>(this) + offset);
+    }
+    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t). These counts hold
+    // nothing but uint64_t counters, each one in the registry (tests/test_stats.cpp checks both),
+    // so this goes through them word by word, in memory order, naming none of them again.
     template <typename Fn>
     void combine(const ActionCounts& o, Fn f) {
-        for (int l = 0; l < kNumLevels; ++l)
-            for (int t = 0; t < kNumDataTypes; ++t) {
-                f(acc.a[l][t].reads, o.acc.a[l][t].reads);
-                f(acc.a[l][t].writes, o.acc.a[l][t].writes);
-            }
-        f(macs, o.macs);
-        f(gated_macs, o.gated_macs);
-        f(skipped_macs, o.skipped_macs);
-        f(lut_writes, o.lut_writes);
-        f(xnor_ops, o.xnor_ops);
-        f(xnor_bits, o.xnor_bits);
-        for (int t = 0; t < kNumDataTypes; ++t) {
-            f(dram_raw_bits[t], o.dram_raw_bits[t]);
-            f(dram_moved_bits[t], o.dram_moved_bits[t]);
-        }
-        f(psum_adds, o.psum_adds);
-        f(requant_ops, o.requant_ops);
-        f(glb_output_writes, o.glb_output_writes);
-        f(glb_output_reads, o.glb_output_reads);
-        f(psum_saturations, o.psum_saturations);
+#pragma GCC unroll 64  // a fixed count: unrolled, as fast as naming every field (the mappers call this per pass)
+        for (size_t off = 0; off < sizeof(ActionCounts); off += sizeof(uint64_t)) f(at_offset(off), o.at_offset(off));
     }
     ActionCounts& operator+=(const ActionCounts& o) {
         combine(o, [](uint64_t& x, uint64_t y) { x += y; });
@@ -110,5 +102,7 @@ struct ActionCounts {
     }
     bool operator==(const ActionCounts&) const = default;
 };
+static_assert(sizeof(ActionCounts) % sizeof(uint64_t) == 0 && std::is_trivially_copyable_v<ActionCounts>,
+              "ActionCounts holds only uint64_t counters");
 
 }  // namespace dfsim

@@ -18,6 +18,7 @@
 #include "energy/energy.h"
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/stats.h"
 #include "report/gnuplot.h"
 #include "sim/reference.h"
 #include "report/report.h"
@@ -74,7 +75,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels)
         levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 2},
+    return {{"format", 3},  // 3: counts by name (2: a positional array)
             {"arch", arch_to_json(arch)},
             {"layer",
              {{"name", l.name}, {"type", l.type},
@@ -97,18 +98,18 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
             {"check_output", opt.check_output}};
 }
 
+// The counters by name (base/stats.h); a file missing one, or naming an unknown one, is
+// from another version and is simulated again.
 nlohmann::json counts_to_json(const ActionCounts& c) {
-    nlohmann::json v = nlohmann::json::array();
-    ActionCounts copy = c;
-    copy.combine(c, [&](uint64_t& x, uint64_t) { v.push_back(x); });
+    nlohmann::json v = nlohmann::json::object();
+    for (const Counter& k : counters()) v[k.name] = k.of(c);
     return v;
 }
 
 ActionCounts counts_from_json(const nlohmann::json& v) {
     ActionCounts c;
-    size_t i = 0;
-    c.combine(c, [&](uint64_t& x, uint64_t) { x = v.at(i++).get<uint64_t>(); });
-    if (i != v.size()) throw std::runtime_error("counter count");
+    for (const Counter& k : counters()) k.of(c) = v.at(k.name).get<uint64_t>();
+    if (v.size() != counters().size()) throw std::runtime_error("counters");
     return c;
 }
 
