@@ -1,11 +1,15 @@
-// Strong enums and the action counters that hardware models fill in. Energy is computed
-// from these counts in one place (energy/energy), never inside a model.
+// Strong enums (each with its to_string; parse_enum reads a name back) and the action counters
+// that hardware models fill in. Energy is computed from these counts in one place
+// (energy/energy), never inside a model.
 #pragma once
 #include <array>
-#include <cstdint>
 #include <cstddef>
-#include <type_traits>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace dfsim {
 
@@ -35,6 +39,51 @@ constexpr std::string_view to_string(Level l) {
         case Level::Rf: return "rf";
     }
     return "?";
+}
+
+// The unit of an energy table and of every energy figure computed with it: picojoules, or
+// multiples of one MAC's energy (a normalized table).
+enum class EnergyUnit : uint8_t { Pj, Normalized };
+inline constexpr std::array<EnergyUnit, 2> kEnergyUnits{EnergyUnit::Pj, EnergyUnit::Normalized};
+constexpr std::string_view to_string(EnergyUnit u) { return u == EnergyUnit::Pj ? "pJ" : "normalized"; }
+
+// Where a layer ran: simulated on the accelerator (conv, fc), or host work (pool, add), not simulated.
+enum class ExecutedOn : uint8_t { Accelerator, Host };
+inline constexpr std::array<ExecutedOn, 2> kExecutedOns{ExecutedOn::Accelerator, ExecutedOn::Host};
+constexpr std::string_view to_string(ExecutedOn e) { return e == ExecutedOn::Accelerator ? "accelerator" : "host"; }
+
+// A layer's output against the reference convolution: every value equal, some different, not
+// compared (--no-check), or a host layer (nothing simulated, nothing checked).
+enum class OutputCheck : uint8_t { BitExact, Mismatch, Skipped, Host };
+inline constexpr std::array<OutputCheck, 4> kOutputChecks{OutputCheck::BitExact, OutputCheck::Mismatch,
+                                                          OutputCheck::Skipped, OutputCheck::Host};
+constexpr std::string_view to_string(OutputCheck c) {
+    switch (c) {
+        case OutputCheck::BitExact: return "bit-exact";
+        case OutputCheck::Mismatch: return "mismatch";
+        case OutputCheck::Skipped: return "skipped";
+        case OutputCheck::Host: return "host";
+    }
+    return "?";
+}
+
+// The names of an enum's values (its to_string), e.g. for YamlMap::get_enum's choices.
+template <typename E, size_t N>
+std::vector<std::string> enum_names(const std::array<E, N>& all) {
+    std::vector<std::string> v;
+    for (E e : all) v.emplace_back(to_string(e));
+    return v;
+}
+// The value of `all` whose to_string is `name`; throws std::invalid_argument naming `what` and
+// the names expected.
+template <typename E, size_t N>
+E parse_enum(std::string_view name, const std::array<E, N>& all, const std::string& what) {
+    std::string expected;
+    for (size_t i = 0; i < N; ++i) {
+        if (to_string(all[i]) == name) return all[i];
+        expected += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(to_string(all[i]));
+    }
+    throw std::invalid_argument("unknown " + what + " '" + std::string(name) + "' (expected " + expected + ")");
 }
 
 struct ReadWrite {

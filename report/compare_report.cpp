@@ -81,7 +81,7 @@ std::vector<Group> make_groups(const CompareResult& c) {
 // Levels in the order the breakdowns list them: nearest the ALU first.
 constexpr std::array<Level, 4> kNearFirst{Level::Rf, Level::Noc, Level::Glb, Level::Dram};
 
-std::string unit_per_mac(const CompareResult& c) { return c.energy_unit == "pJ" ? "pJ/MAC" : "E/MAC"; }
+std::string unit_per_mac(const CompareResult& c) { return c.energy_unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC"; }
 
 nlohmann::json shape_json(const LayerShape& s) {
     return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
@@ -119,7 +119,7 @@ nlohmann::json entry_json(const Entry& e, bool is_total) {
     }
     j["energy_per_mac_pj"] = e.energy_per_mac();
     j["energy_ratio_to_best"] = e.ratio;
-    j["output_check"] = l.output_check;
+    j["output_check"] = std::string(to_string(l.output_check));
     j["mismatches"] = l.mismatches;
     return j;
 }
@@ -135,7 +135,7 @@ std::string format_compare_table(const CompareResult& c) {
     const std::string upm = unit_per_mac(c);
     std::ostringstream os;
     os << "dfsim compare: " << c.network << " on " << c.arch << ", energy table " << c.energy_table << " ("
-       << c.energy_unit << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows") << "\n";
+       << to_string(c.energy_unit) << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows") << "\n";
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
         os << "  " << r.dataflow << ": " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, spads "
@@ -167,11 +167,11 @@ std::string format_compare_table(const CompareResult& c) {
                           e.per_mac(en.level(Level::Dram)), e.per_mac(en.type(DataType::Ifmap)),
                           e.per_mac(en.type(DataType::Filter)), e.per_mac(en.type(DataType::Psum)), e.dram_per_mac(),
                           static_cast<unsigned long long>(e.r.cycles), 100.0 * e.utilization(),
-                          e.r.output_check.c_str());
+                          std::string(to_string(e.r.output_check)).c_str());
             os << buf;
         }
     }
-    os << "energy per MAC in " << upm << " (" << c.energy_unit << " table), by level (array = NoC) and by data type "
+    os << "energy per MAC in " << upm << " (" << to_string(c.energy_unit) << " table), by level (array = NoC) and by data type "
        << "(ALU excluded from the types)\n"
        << "vs best: energy per MAC / the layer's lowest; DRAM/MAC: DRAM words read + written per MAC; "
        << "columns: docs/report.md\n";
@@ -183,7 +183,7 @@ nlohmann::json compare_to_json(const CompareResult& c) {
     j["network"] = c.network;
     j["arch"] = c.arch;
     j["energy_table"] = c.energy_table;
-    j["energy_unit"] = c.energy_unit;
+    j["energy_unit"] = std::string(to_string(c.energy_unit));
     j["dataflows"] = nlohmann::json::array();
     j["runs"] = nlohmann::json::array();
     for (const NetworkResult& r : c.runs) {
@@ -228,8 +228,8 @@ std::string compare_to_csv(const CompareResult& c) {
             os << "," << fmt("%.6g", en.total()) << "," << fmt("%.6g", e.per_mac(en.alu));
             for (Level lv : kNearFirst) os << "," << fmt("%.6g", e.per_mac(en.level(lv)));
             for (DataType d : kDataTypes) os << "," << fmt("%.6g", e.per_mac(en.type(d)));
-            os << "," << fmt("%.6g", e.energy_per_mac()) << "," << fmt("%.6f", e.ratio) << "," << c.energy_unit << ","
-               << e.r.output_check << "\n";
+            os << "," << fmt("%.6g", e.energy_per_mac()) << "," << fmt("%.6f", e.ratio) << "," << to_string(c.energy_unit) << ","
+               << to_string(e.r.output_check) << "\n";
         }
     }
     return os.str();
@@ -288,7 +288,7 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
     for (const Group& g : groups)
         for (const Entry& e : g.entries) top = std::max(top, e.energy_per_mac());
     const std::string label_format = top >= 100 ? "%.0f" : top >= 10 ? "%.1f" : "%.2f";
-    const std::string ylabel = c.energy_unit == "pJ" ? "energy per MAC (pJ/MAC)"
+    const std::string ylabel = c.energy_unit == EnergyUnit::Pj ? "energy per MAC (pJ/MAC)"
                                                       : "energy per MAC (MAC-equivalents per MAC)";
     std::ostringstream gp;
     gp << "# " << p.what << ", written by dfsim compare. Run in this directory to re-render:\n"

@@ -21,7 +21,7 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     if (l.name != "total") {
         j["shape"] = shape_json(l.shape);
         j["mapping"] = l.mapping;
-        j["executed_on"] = l.executed_on;
+        j["executed_on"] = std::string(to_string(l.executed_on));
     }
     j["host_ops"] = l.host_ops;
     j["macs"] = l.counts.macs;
@@ -45,7 +45,7 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     e["total"] = l.energy.total();
     for (DataType d : kDataTypes) j["energy_by_type_pj"][std::string(to_string(d))] = l.energy.type(d);
     j["energy_per_mac_pj"] = l.counts.macs ? l.energy.total() / static_cast<double>(l.counts.macs) : 0.0;
-    j["output_check"] = l.output_check;
+    j["output_check"] = std::string(to_string(l.output_check));
     j["mismatches"] = l.mismatches;
     // precision and zeros (issue 4): formats, datapath, gating vs skipping, measured zeros,
     // and DRAM bytes as stored and as moved over the link (run-length coded feature maps)
@@ -57,7 +57,7 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     j["dram_bytes_moved"] = (moved + 7) / 8;
     j["lut_writes"] = l.counts.lut_writes;
     j["xnor_ops"] = l.counts.xnor_ops;
-    if (l.name != "total" && l.executed_on != "host") {
+    if (l.name != "total" && l.executed_on != ExecutedOn::Host) {
         j["multiplier"] = l.multiplier;
         j["bits"] = {{"ifmap", l.widths.op_ifmap}, {"filter", l.widths.op_filter}, {"psum", l.widths.psum},
                      {"output", l.widths.output}, {"ifmap_format", l.ifmap_format}, {"filter_format", l.filter_format},
@@ -110,7 +110,7 @@ nlohmann::json to_json(const NetworkResult& r) {
     j["dataflow"] = r.dataflow;
     j["arch"] = arch_to_json(r.arch_params);
     j["energy_table"] = r.energy_table;
-    j["energy_unit"] = r.energy_unit;
+    j["energy_unit"] = std::string(to_string(r.energy_unit));
     j["layers"] = nlohmann::json::array();
     const int pes = r.arch_params.num_pes();
     for (const auto& l : r.layers) j["layers"].push_back(layer_json(l, pes));
@@ -136,9 +136,9 @@ std::string to_csv(const NetworkResult& r) {
         for (Level lv : kLevels) os << "," << fmt("%.6g", l.energy.level(lv));
         os << "," << fmt("%.6g", l.energy.alu) << "," << fmt("%.6g", l.energy.total());
         for (DataType d : kDataTypes) os << "," << fmt("%.6g", l.energy.type(d));
-        os << "," << r.energy_unit << "," << l.output_check;
-        os << "," << (total ? "" : l.executed_on) << "," << l.host_ops;
-        const bool q = !total && l.executed_on != "host";
+        os << "," << to_string(r.energy_unit) << "," << to_string(l.output_check);
+        os << "," << (total ? "" : to_string(l.executed_on)) << "," << l.host_ops;
+        const bool q = !total && l.executed_on != ExecutedOn::Host;
         uint64_t raw = 0, moved = 0;
         for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
         os << "," << (q ? l.multiplier : "") << "," << (q ? l.ifmap_format : "") << "," << (q ? l.filter_format : "") << ","
@@ -152,7 +152,7 @@ std::string to_csv(const NetworkResult& r) {
 }
 
 std::string format_table(const NetworkResult& r) {
-    const bool pj = r.energy_unit == "pJ";
+    const bool pj = r.energy_unit == EnergyUnit::Pj;
     const double scale = 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
     const std::string eu = pj ? "uJ" : "M x MAC";
     std::ostringstream os;
@@ -171,7 +171,7 @@ std::string format_table(const NetworkResult& r) {
     const int pes = r.arch_params.num_pes();
     auto row = [&](const LayerResult& l) {
         const EnergyBreakdown& e = l.energy;
-        if (l.executed_on == "host") {  // not simulated: no cycles or energy, its ops instead of a check
+        if (l.executed_on == ExecutedOn::Host) {  // not simulated: no cycles or energy, its ops instead of a check
             std::snprintf(buf, sizeof buf,
                           "%-*s %13d %12d %11d %6s | %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f | %9.2f %9.2f %9.2f | %8s host, "
                           "%llu ops\n",
@@ -187,21 +187,21 @@ std::string format_table(const NetworkResult& r) {
                       100.0 * l.utilization(pes), e.total() * scale, e.level(Level::Dram) * scale,
                       e.level(Level::Glb) * scale, e.level(Level::Noc) * scale, e.level(Level::Rf) * scale, e.alu * scale,
                       e.type(DataType::Ifmap) * scale, e.type(DataType::Filter) * scale, e.type(DataType::Psum) * scale,
-                      l.counts.macs ? e.total() / static_cast<double>(l.counts.macs) : 0.0, l.output_check.c_str());
+                      l.counts.macs ? e.total() / static_cast<double>(l.counts.macs) : 0.0, std::string(to_string(l.output_check)).c_str());
         os << buf;
     };
     for (const auto& l : r.layers) row(l);
     row(r.total());
     const LayerResult tot = r.total();
     os << "time at " << r.arch_params.clock_mhz << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3)
-       << " ms; energy in " << eu << " (" << r.energy_unit << " table); columns: docs/report.md\n";
+       << " ms; energy in " << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
     // precision and zeros
     std::snprintf(buf, sizeof buf, "%-*s %-10s %-8s %-8s %5s %12s %12s %7s %7s %12s %11s %11s\n", lw, "layer", "multiplier",
                   "ifmap", "filter", "psum", "gated MACs", "skipped MACs", "0 ifmap", "0 filt", ("gate saved " + (pj ? std::string("uJ") : eu)).c_str(),
                   "DRAM KB", "moved KB");
     os << "\n" << buf;
     auto qrow = [&](const LayerResult& l, bool total) {
-        if (l.executed_on == "host") return;
+        if (l.executed_on == ExecutedOn::Host) return;
         uint64_t raw = 0, moved = 0;
         for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
         std::snprintf(buf, sizeof buf, "%-*s %-10s %-8s %-8s %5s %12llu %12llu %7s %7s %12.2f %11.1f %11.1f\n", lw,
@@ -216,7 +216,7 @@ std::string format_table(const NetworkResult& r) {
     for (const auto& l : r.layers) qrow(l, false);
     qrow(r.total(), true);
     size_t host_layers = 0;
-    for (const auto& l : r.layers) host_layers += l.executed_on == "host";
+    for (const auto& l : r.layers) host_layers += l.executed_on == ExecutedOn::Host;
     if (host_layers > 0)
         os << "host: " << host_layers << " pool/add layer" << (host_layers > 1 ? "s are" : " is")
            << " host work, not simulated (no accelerator cycles or energy); their " << tot.host_ops

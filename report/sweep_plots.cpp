@@ -10,6 +10,7 @@
 
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/types.h"
 #include "report/gnuplot.h"
 
 namespace dfsim {
@@ -26,10 +27,10 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
     };
     std::vector<Series> series;
     std::vector<std::string> dataflows;
-    std::string unit = "pJ";
+    EnergyUnit unit = EnergyUnit::Pj;
     for (const nlohmann::json& r : rows) {
         if (r.value("status", "") != "ok") continue;
-        unit = r.value("energy_unit", unit);
+        unit = parse_enum(r.value("energy_unit", std::string(to_string(unit))), kEnergyUnits, "energy unit");
         std::string title = r["dataflow"].get<std::string>();
         if (r.contains("settings"))
             for (auto it = r["settings"].begin(); it != r["settings"].end(); ++it)
@@ -94,7 +95,7 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         return v;
     };
     const int markers[] = {7, 5, 9, 11, 13};
-    const std::string e_unit = unit == "pJ" ? "pJ" : "MAC-equivalents";
+    const std::string e_unit = unit == EnergyUnit::Pj ? "pJ" : "MAC-equivalents";
     struct Plot {
         std::string base, ylabel, ycol;
         bool logy;
@@ -136,7 +137,7 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         std::ostringstream gp;
         header(gp, "pareto", "energy per inference against latency, every point");
         gp << "set xlabel \"latency of one run (ms at the configured clock)\"\nset ylabel "
-           << gp_string("energy per inference (" + std::string(unit == "pJ" ? "pJ" : "MAC-equivalents") + ")")
+           << gp_string("energy per inference (" + std::string(unit == EnergyUnit::Pj ? "pJ" : "MAC-equivalents") + ")")
            << "\nset logscale x 10\nset logscale y 10\n";
         std::string cmd = "plot \\\n";
         for (size_t k = 0; k < series.size(); ++k)

@@ -137,8 +137,8 @@ LayerResult host_result(const Layer& l) {
     LayerResult r;
     r.name = l.name;
     r.shape = s;
-    r.executed_on = "host";
-    r.output_check = "host";
+    r.executed_on = ExecutedOn::Host;
+    r.output_check = OutputCheck::Host;
     r.host_ops = l.host_ops();
     if (l.type == "pool")
         r.mapping = "host: " + l.pool_op + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
@@ -218,7 +218,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         const Tensor4& ref = reference ? *reference : own;
         DFSIM_ASSERT(ref.size() == image.output.size(), "reference has the wrong shape");
         for (size_t i = 0; i < ref.size(); ++i) r.mismatches += ref.data[i] != image.output.data[i];
-        r.output_check = r.mismatches == 0 ? "bit-exact" : "mismatch";
+        r.output_check = r.mismatches == 0 ? OutputCheck::BitExact : OutputCheck::Mismatch;
     }
     if (keep_output) r.output = std::move(image.output);
     r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -256,14 +256,13 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 LayerResult NetworkResult::total() const {
     LayerResult tot;
     tot.name = "total";
-    tot.output_check = "skipped";
+    tot.output_check = OutputCheck::Skipped;
     bool all_exact = true, any_accelerator = false;
     bool any_mismatch = false;
     for (const auto& l : layers) {
         tot.host_ops += l.host_ops;
-        // a host layer (also one compare reloaded, which keeps only its output_check) has no
-        // cycles, counts or energy, and no output to check
-        if (l.executed_on == "host" || l.output_check == "host") continue;
+        // a host layer has no cycles, counts or energy, and no output to check
+        if (l.executed_on == ExecutedOn::Host || l.output_check == OutputCheck::Host) continue;
         any_accelerator = true;
         tot.cycles += l.cycles;
         tot.estimated_cycles += l.estimated_cycles;
@@ -277,10 +276,12 @@ LayerResult NetworkResult::total() const {
         tot.mismatches += l.mismatches;
         tot.wall_seconds += l.wall_seconds;
         tot.glb_bytes_used = std::max(tot.glb_bytes_used, l.glb_bytes_used);
-        all_exact = all_exact && l.output_check == "bit-exact";
-        any_mismatch = any_mismatch || l.output_check == "mismatch";
+        all_exact = all_exact && l.output_check == OutputCheck::BitExact;
+        any_mismatch = any_mismatch || l.output_check == OutputCheck::Mismatch;
     }
-    tot.output_check = any_mismatch ? "mismatch" : any_accelerator && all_exact ? "bit-exact" : "skipped";
+    tot.output_check = any_mismatch                       ? OutputCheck::Mismatch
+                       : any_accelerator && all_exact ? OutputCheck::BitExact
+                                                      : OutputCheck::Skipped;
     return tot;
 }
 

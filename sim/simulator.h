@@ -47,7 +47,7 @@ struct RunOptions {
 struct LayerResult {
     std::string name;
     LayerShape shape;
-    std::string executed_on = "accelerator";  // accelerator | host (pool, add: not simulated)
+    ExecutedOn executed_on = ExecutedOn::Accelerator;  // host: pool, add (not simulated)
     uint64_t host_ops = 0;     // operations of a host layer (Layer::host_ops); the total sums them
     std::string mapping;       // one-line summary (a host layer: its operation)
     std::string loop_nest;
@@ -65,7 +65,7 @@ struct LayerResult {
     double ifmap_zero_fraction = 0, filter_zero_fraction = 0;
     // Energy the zero gating saved: the same run with no slot gated, minus this one.
     double gating_saved_energy = 0;
-    std::string output_check = "skipped";  // bit-exact | mismatch | skipped | host (not simulated)
+    OutputCheck output_check = OutputCheck::Skipped;
     uint64_t mismatches = 0;
     double wall_seconds = 0;
     Tensor4 output;  // the simulated output tensor (kept only when asked)
@@ -75,7 +75,8 @@ struct LayerResult {
 };
 
 struct NetworkResult {
-    std::string network, arch, energy_table, energy_unit, dataflow;
+    std::string network, arch, energy_table, dataflow;
+    EnergyUnit energy_unit = EnergyUnit::Pj;
     ArchParams arch_params;
     std::vector<LayerResult> layers;
     LayerResult total() const;  // sums (cycles add up: layers run one after another); host
@@ -84,7 +85,8 @@ struct NetworkResult {
 
 // Runs of the same layers under several dataflows or precisions (dfsim compare).
 struct CompareResult {
-    std::string network, arch, energy_table, energy_unit;  // arch: the base architecture's name
+    std::string network, arch, energy_table;  // arch: the base architecture's name
+    EnergyUnit energy_unit = EnergyUnit::Pj;
     std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
 };
 
@@ -116,7 +118,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 // storage widened to the architecture's word width. `data`/`reference` as for simulate_mapped
 // (made here from the layer's synthetic sources when null; a `requant: auto` layer makes its
 // own reference with its calibration, ignoring `reference`). A host layer (pool, add) is not
-// simulated: its result has executed_on "host", its host_ops, and no cycles, counts or energy.
+// simulated: its result has executed_on Host, its host_ops, and no cycles, counts or energy.
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
                            const LayerData* data = nullptr, const Tensor4* reference = nullptr);

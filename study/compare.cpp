@@ -87,7 +87,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
               // zero points (an ONNX model's quantization)
               {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
               {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
-            {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
+            {"energy_table", {{"name", t.name}, {"unit", std::string(to_string(t.unit))}, {"scale_with_width", t.scale_with_width},
                               {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
                               {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add},
                               {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
@@ -117,7 +117,8 @@ nlohmann::json result_to_json(const LayerResult& r) {
     return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles},
             {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
             {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
-            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", r.output_check},
+            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", std::string(to_string(r.output_check))},
+            {"executed_on", std::string(to_string(r.executed_on))}, {"host_ops", r.host_ops},
             {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", r.multiplier},
             {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
             {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
@@ -145,7 +146,9 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.counts = counts_from_json(v.at("counts"));
         r.glb_bytes_used = v.at("glb_bytes_used").get<uint64_t>();
         r.dram_busy_cycles = v.at("dram_busy_cycles").get<uint64_t>();
-        r.output_check = v.at("output_check").get<std::string>();
+        r.output_check = parse_enum(v.at("output_check").get<std::string>(), kOutputChecks, "output check");
+        r.executed_on = parse_enum(v.at("executed_on").get<std::string>(), kExecutedOns, "executed_on");
+        r.host_ops = v.at("host_ops").get<uint64_t>();
         r.mismatches = v.at("mismatches").get<uint64_t>();
         r.wall_seconds = v.at("wall_seconds").get<double>();
         r.multiplier = v.at("multiplier").get<std::string>();

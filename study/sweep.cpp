@@ -222,7 +222,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
     row["pes"] = ad.num_pes();
     row["glb_kb"] = static_cast<double>(ad.glb.size_bytes) / 1024.0;
     row["batch"] = net.layers.empty() ? 0 : net.layers.front().shape.N;
-    row["energy_unit"] = t.unit;
+    row["energy_unit"] = std::string(to_string(t.unit));
     LayerResult tot;
     try {
         RunOptions opt;
@@ -242,7 +242,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
                     for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += b.by_level_type[i][j];
                 tot.energy.alu += b.alu;
             }
-            tot.output_check = "skipped";
+            tot.output_check = OutputCheck::Skipped;
         } else {
             tot = simulate_network(net, a, t, opt).total();
         }
@@ -265,7 +265,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
     row["energy_per_mac_by_level"]["alu"] = macs > 0 ? tot.energy.alu / macs : 0.0;
     for (DataType d : kDataTypes) row["energy_per_mac_by_type"][std::string(to_string(d))] = macs > 0 ? tot.energy.type(d) / macs : 0.0;
     row["dram_accesses_per_mac"] = macs > 0 ? static_cast<double>(dram) / macs : 0.0;
-    row["output_check"] = tot.output_check;
+    row["output_check"] = std::string(to_string(tot.output_check));
     return row;
 }
 

@@ -102,19 +102,19 @@ TEST(Compare, RunsShareDataAndReferenceAndMatchAnIndependentRun) {
     EXPECT_EQ(c.network, "cmp");
     EXPECT_EQ(c.arch, "eyeriss");
     EXPECT_EQ(c.energy_table, "45nm-horowitz");
-    EXPECT_EQ(c.energy_unit, "pJ");
+    EXPECT_EQ(c.energy_unit, EnergyUnit::Pj);
     ASSERT_EQ(c.runs.size(), 1u);
     const NetworkResult& r = c.runs.front();
     EXPECT_EQ(r.dataflow, "rs");
     EXPECT_EQ(r.network, "cmp");
     EXPECT_EQ(r.arch, "eyeriss");
-    EXPECT_EQ(r.energy_unit, "pJ");
+    EXPECT_EQ(r.energy_unit, EnergyUnit::Pj);
     ASSERT_EQ(r.layers.size(), 2u);
     EXPECT_EQ(r.layers[0].counts.macs, kMacsA);
     EXPECT_EQ(r.layers[1].counts.macs, kMacsB);
     // the reference made once per layer is the one the outputs were checked against
     for (const LayerResult& l : r.layers) {
-        EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+        EXPECT_EQ(l.output_check, OutputCheck::BitExact) << l.name;
         EXPECT_EQ(l.mismatches, 0u);
     }
     EXPECT_GT(r.layers[1].counts.gated_macs, 0u);  // the zeros of the shared data reached the PEs
@@ -143,7 +143,7 @@ TEST(Compare, EveryRegisteredDataflowOnSharedData) {
         EXPECT_EQ(c.runs[k].dataflow, names[k]);
         EXPECT_EQ(c.runs[k].layers[0].counts.macs, kMacsA);
         EXPECT_EQ(c.runs[k].layers[1].counts.macs, kMacsB);
-        for (const LayerResult& l : c.runs[k].layers) EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+        for (const LayerResult& l : c.runs[k].layers) EXPECT_EQ(l.output_check, OutputCheck::BitExact) << l.name;
     }
     const nlohmann::json j = compare_to_json(c);
     for (size_t i = 0; i <= 2; ++i) {
@@ -180,7 +180,7 @@ TEST(Compare, EachDataflowRunsOnItsEqualAreaStorage) {
     EXPECT_EQ(c.runs[0].arch, "small/rs");
     EXPECT_EQ(c.runs[0].arch_params.glb.size_bytes, rs.glb.size_bytes);
     EXPECT_EQ(c.runs[0].arch_params.pe.filter_spad_words, 200);
-    EXPECT_EQ(c.runs[0].layers[0].output_check, "skipped");
+    EXPECT_EQ(c.runs[0].layers[0].output_check, OutputCheck::Skipped);
     EXPECT_EQ(compare_to_json(c)["runs"][0]["arch"]["glb"]["size_bytes"], rs.glb.size_bytes);
 }
 
@@ -451,7 +451,7 @@ TEST(Compare, RerunResumesFromStoredResults) {
             EXPECT_EQ(a.cycles, b.cycles);
             EXPECT_EQ(a.energy.total(), b.energy.total());  // recomputed from the counts: the same bits
             EXPECT_EQ(a.mapping, b.mapping);
-            EXPECT_EQ(b.output_check, "bit-exact");
+            EXPECT_EQ(b.output_check, OutputCheck::BitExact);
         }
     // the counts are stored by name, one field per registered counter (base/stats.h)
     const fs::path named = dir / (net.layers[0].name + ".ws.json");

@@ -238,7 +238,7 @@ TEST_F(Onnx, QLinearConvLoadsAndMatchesOnnxArithmetic) {
     const LayerData data = make_layer_data(l);
     RunOptions opt;
     const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, true, &data);
-    EXPECT_EQ(r.output_check, "bit-exact");
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.output, reference_conv(l, data.ifmap, data.filter));
 
     std::vector<int> x;  // the uint8 input codes
@@ -314,8 +314,8 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
     ASSERT_EQ(res.layers.size(), 4u);
     for (const LayerResult& r : res.layers)
-        EXPECT_EQ(r.output_check, r.executed_on == "accelerator" ? "bit-exact" : "host") << r.name;
-    EXPECT_EQ(res.total().output_check, "bit-exact");
+        EXPECT_EQ(r.output_check, r.executed_on == ExecutedOn::Accelerator ? OutputCheck::BitExact : OutputCheck::Host) << r.name;
+    EXPECT_EQ(res.total().output_check, OutputCheck::BitExact);
 }
 
 // QDQ: QuantizeLinear -> DequantizeLinear -> Conv(DequantizeLinear(int8 w, per channel), float
@@ -364,7 +364,7 @@ TEST_F(Onnx, QdqConvLoadsAndRunsBitExact) {
     for (const char* df : {"rs", "ws"}) {
         RunOptions opt;
         opt.dataflow = df;
-        EXPECT_EQ(simulate_layer(l, eyeriss(), table45(), opt).output_check, "bit-exact") << df;
+        EXPECT_EQ(simulate_layer(l, eyeriss(), table45(), opt).output_check, OutputCheck::BitExact) << df;
     }
 }
 
@@ -436,7 +436,7 @@ TEST_F(Onnx, FloatModelQuantizesAndRunsBitExact) {
             opt.dataflow = df;
             opt.chained = chained;
             const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
-            EXPECT_EQ(res.total().output_check, "bit-exact") << df << (chained ? " chained" : "");
+            EXPECT_EQ(res.total().output_check, OutputCheck::BitExact) << df << (chained ? " chained" : "");
         }
 }
 
@@ -562,7 +562,7 @@ TEST_F(Onnx, SweepAndCompareResumeOnModels) {
     auto resumed = [&](const Network& net) {
         std::ostringstream log;
         const CompareResult c = run_compare(net, eyeriss(), table45(), {"rs", "ws"}, RunOptions{}, &log, resume);
-        for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, "bit-exact");
+        for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, OutputCheck::BitExact);
         size_t n = 0;
         for (size_t p = log.str().find("(resumed)"); p != std::string::npos; p = log.str().find("(resumed)", p + 1)) ++n;
         return n;
@@ -652,5 +652,5 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     EXPECT_TRUE(net.notes.empty());
     RunOptions opt;
     opt.chained = true;
-    EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, "bit-exact");
+    EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, OutputCheck::BitExact);
 }

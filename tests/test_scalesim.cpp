@@ -82,6 +82,6 @@ TEST(ScaleSim, RoundTripKeepsMacs) {
     opt.dataflow = "ws";
     const Layer& conv3 = *std::find_if(back.layers.begin(), back.layers.end(), [](const Layer& l) { return l.name == "CONV3"; });
     LayerResult r = simulate_layer(conv3, eyeriss(), table45(), opt);
-    EXPECT_EQ(r.output_check, "bit-exact");
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.counts.macs, 149520384u);
 }

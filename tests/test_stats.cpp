@@ -79,5 +79,20 @@ TEST(Stats, AddingAndCombiningCoverEveryCounter) {
     EXPECT_TRUE(s == b);
 }
 
+// The result enums read back their own names (the JSON/CSV spellings) and refuse others.
+TEST(Enums, NamesReadBack) {
+    for (OutputCheck c : kOutputChecks) EXPECT_EQ(parse_enum(to_string(c), kOutputChecks, "output check"), c);
+    for (ExecutedOn e : kExecutedOns) EXPECT_EQ(parse_enum(to_string(e), kExecutedOns, "executed_on"), e);
+    for (EnergyUnit u : kEnergyUnits) EXPECT_EQ(parse_enum(to_string(u), kEnergyUnits, "energy unit"), u);
+    EXPECT_EQ(enum_names(kOutputChecks), (std::vector<std::string>{"bit-exact", "mismatch", "skipped", "host"}));
+    EXPECT_EQ(enum_names(kEnergyUnits), (std::vector<std::string>{"pJ", "normalized"}));
+    try {
+        parse_enum("nJ", kEnergyUnits, "energy unit");
+        FAIL() << "nJ was accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "unknown energy unit 'nJ' (expected pJ or normalized)");
+    }
+}
+
 }  // namespace
 }  // namespace dfsim

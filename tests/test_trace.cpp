@@ -238,7 +238,7 @@ class TraceFiles : public TempDirTest {};
 TEST_F(TraceFiles, RowStationaryWaveform) {
     const ArchParams a = small_arch();
     const Traced t = run_traced(test_layer(), a, "rs", dir / "rs.vcd");
-    EXPECT_EQ(t.r.output_check, "bit-exact");
+    EXPECT_EQ(t.r.output_check, OutputCheck::BitExact);
     check_waveform(t, test_layer(), a, "rs");
     std::printf("rs: %llu cycles, %zu bytes of VCD\n", static_cast<unsigned long long>(t.r.cycles), t.bytes);
 }
@@ -247,7 +247,7 @@ TEST_F(TraceFiles, GridDataflowsWaveform) {
     const ArchParams a = small_arch();
     for (const char* df : {"ws", "os-a", "os-b", "os-c", "nlr"}) {
         const Traced t = run_traced(test_layer(), a, df, dir / (std::string(df) + ".vcd"));
-        EXPECT_EQ(t.r.output_check, "bit-exact") << df;
+        EXPECT_EQ(t.r.output_check, OutputCheck::BitExact) << df;
         check_waveform(t, test_layer(), a, df);
     }
 }

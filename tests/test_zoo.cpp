@@ -255,8 +255,8 @@ TEST(Zoo, HostLayerOpsByHand) {
         NetworkResult nr;
         for (const Layer& l : {pool1, add2a}) {
             LayerResult r = simulate_layer(l, eyeriss(), table45(), opt);
-            EXPECT_EQ(r.executed_on, "host");
-            EXPECT_EQ(r.output_check, "host");
+            EXPECT_EQ(r.executed_on, ExecutedOn::Host);
+            EXPECT_EQ(r.output_check, OutputCheck::Host);
             EXPECT_EQ(r.host_ops, l.host_ops());
             EXPECT_EQ(r.cycles, 0u);
             EXPECT_EQ(r.counts, ActionCounts{});
@@ -265,7 +265,7 @@ TEST(Zoo, HostLayerOpsByHand) {
         }
         const LayerResult tot = nr.total();
         EXPECT_EQ(tot.host_ops, 629856u + 200704u);
-        EXPECT_EQ(tot.output_check, "skipped");  // nothing was checked
+        EXPECT_EQ(tot.output_check, OutputCheck::Skipped);  // nothing was checked
     }
 }
 
@@ -418,7 +418,7 @@ void expect_bit_exact(const Layer& l, const LayerData& data, const Tensor4& ref,
     RunOptions opt;
     opt.dataflow = dataflow;
     const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, false, &data, &ref);
-    EXPECT_EQ(r.output_check, "bit-exact") << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
     EXPECT_EQ(r.counts.macs, l.shape.macs()) << l.name << " " << dataflow;
     EXPECT_EQ(r.counts.psum_saturations, 0u) << l.name << " " << dataflow;
 }

@@ -345,7 +345,7 @@ int run_main(int argc, char** argv) {
                 write_file_atomic(cmp_html, compare_to_html(res, images));
             }
             for (const NetworkResult& r : res.runs)
-                if (r.total().output_check == "mismatch") return 1;
+                if (r.total().output_check == OutputCheck::Mismatch) return 1;
             return 0;
         }
         ArchParams a = load_arch(data_path(c.arch));
@@ -390,7 +390,7 @@ int run_main(int argc, char** argv) {
         if (!csv_out.empty()) write_file_atomic(csv_out, to_csv(res));
         if (!html_out.empty()) write_file_atomic(html_out, run_to_html(res));
         if (trace) trace->commit();
-        return res.total().output_check == "mismatch" ? 1 : 0;
+        return res.total().output_check == OutputCheck::Mismatch ? 1 : 0;
     } catch (const ConfigError& e) {
         std::cerr << "dfsim: error: " << e.what() << "\n";
     } catch (const MappingError& e) {
