@@ -55,7 +55,7 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
             if (l.name == name) found = &l;
         if (!found) layers.fail(name, "expected one of the layers being run {" + run + "}, got '" + name + "'");
         if (found->on_host())
-            layers.fail(name, "expected an accelerator layer: " + name + " is a " + found->type +
+            layers.fail(name, "expected an accelerator layer: " + name + " is a " + std::string(to_string(found->type)) +
                                   " layer, which runs on the host and has no mapping");
         p.layers.emplace_back(name, layers.child(name));
     }
@@ -140,8 +140,8 @@ LayerResult host_result(const Layer& l) {
     r.executed_on = ExecutedOn::Host;
     r.output_check = OutputCheck::Host;
     r.host_ops = l.host_ops();
-    if (l.type == "pool")
-        r.mapping = "host: " + l.pool_op + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
+    if (l.type == LayerType::Pool)
+        r.mapping = "host: " + std::string(to_string(l.pool_op)) + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
                     std::to_string(s.U) + " padding " + std::to_string(s.P);
     else
         r.mapping = "host: element-wise add of two " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
@@ -335,7 +335,7 @@ Tensor4 host_pool(const Layer& l, const Tensor4& in) {
                             ++cnt;
                         }
                     const int64_t avg = cnt ? static_cast<int64_t>(std::floor(static_cast<double>(2 * sum + cnt) / static_cast<double>(2 * cnt))) : 0;
-                    out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == "max" ? best : avg);
+                    out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == PoolOp::Max ? best : avg);
                 }
     return out;
 }
@@ -366,7 +366,7 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
     for (const Layer& l : net.layers) {
         const LayerShape& s = l.shape;
         if (l.on_host()) {
-            if (have && l.type == "add")
+            if (have && l.type == LayerType::Add)
                 throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
                                                            " has two inputs (residual networks cannot be chained yet)");
             if (have) {

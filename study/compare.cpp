@@ -78,7 +78,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
     return {{"format", 3},  // 3: counts by name (2: a positional array)
             {"arch", arch_to_json(arch)},
             {"layer",
-             {{"name", l.name}, {"type", l.type},
+             {{"name", l.name}, {"type", std::string(to_string(l.type))},
               {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
               {"ifmap", format(l.ifmap)}, {"filter", format(l.filter)}, {"psum_bits", l.psum_bits},
               {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},

@@ -32,7 +32,7 @@ std::vector<Case> cases() {
     v.push_back({"padding wider than the taps, stride 3", conv("widepad", 2, 3, 4, 3, 2, 2, 3, 3)});
     v.push_back({"batch 2", conv("batch", 3, 8, 8, 4, 3, 3, 1, 1, 1, 2)});
     Layer fc = conv("fc", 16, 3, 3, 10, 3, 3);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     v.push_back({"FC", fc});
     Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
     rq.requant = Requant::scalar(1234567, 27, true, Format{8, true});

@@ -120,7 +120,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
 // With the whole batch in a buffer tile, each weight leaves DRAM once for all the images.
 TEST(GridDataflows, ImagesInATileShareTheFilters) {
     Layer fc = conv("fc", 64, 4, 4, 32, 4, 4, 1, 0, 1, 8);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     const ArchParams a = small_arch(4, 5, 40);  // 32 KB of weights do not fit beside the rest
     for (const char* df : kAll) {
         // filter tiles of 8 filters (4 of them cycle through the buffer), the dataflow's own fields

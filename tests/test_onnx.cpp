@@ -209,7 +209,7 @@ TEST_F(Onnx, QLinearConvLoadsAndMatchesOnnxArithmetic) {
     ASSERT_EQ(net.layers.size(), 1u);
     const Layer& l = net.layers[0];
     EXPECT_EQ(l.name, "conv1");
-    EXPECT_EQ(l.type, "conv");
+    EXPECT_EQ(l.type, LayerType::Conv);
     EXPECT_EQ(l.shape, (LayerShape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}));
     EXPECT_EQ(l.ifmap, (Format{8, false, false, 128}));
     EXPECT_EQ(l.filter, (Format{8, true, false, 0}));
@@ -291,12 +291,12 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     ASSERT_EQ(net.layers.size(), 4u);
     EXPECT_EQ(net.layers[0].requant.relu, true);
     EXPECT_EQ(net.layers[0].requant.out, (Format{8, true, false, 0}));
-    EXPECT_EQ(net.layers[1].type, "pool");
+    EXPECT_EQ(net.layers[1].type, LayerType::Pool);
     EXPECT_EQ(net.layers[1].shape.E(), 5);
     EXPECT_EQ(net.layers[2].ifmap, (Format{8, true, false, 0}));
     EXPECT_EQ(net.layers[2].shape.H, 5);
     EXPECT_TRUE(net.layers[2].requant.multipliers.empty());  // per-tensor w_scale: one multiplier
-    EXPECT_EQ(net.layers[3].type, "fc");
+    EXPECT_EQ(net.layers[3].type, LayerType::Fc);
     EXPECT_EQ(net.layers[3].shape, (LayerShape{1, 6, 3, 3, 5, 3, 3, 1, 0, 1}));
     EXPECT_EQ(net.layers[3].ifmap, (Format{8, false, false, 10}));
     EXPECT_EQ(net.layers[3].requant.out, (Format{8, true, false, -5}));
@@ -421,8 +421,8 @@ TEST_F(Onnx, FloatModelQuantizesAndRunsBitExact) {
     EXPECT_TRUE(net.layers[2].bias.empty());
     EXPECT_TRUE(net.layers[2].requant.calibrate);
     EXPECT_EQ(net.layers[2].requant.out, (Format{8, true}));  // no ReLU
-    EXPECT_EQ(net.layers[3].type, "pool");
-    EXPECT_EQ(net.layers[3].pool_op, "avg");
+    EXPECT_EQ(net.layers[3].type, LayerType::Pool);
+    EXPECT_EQ(net.layers[3].pool_op, PoolOp::Avg);
     EXPECT_EQ(net.layers[4].shape, (LayerShape{1, 16, 2, 2, 10, 2, 2, 1, 0, 1}));
     EXPECT_EQ(net.layers[4].ifmap, (Format{8, true}));
     EXPECT_TRUE(net.layers[4].requant.calibrate);
@@ -637,8 +637,8 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     EXPECT_EQ(c.bias, (std::vector<int32_t>{100, -200, 300, -400, 0}));
     EXPECT_TRUE(c.requant.relu);
     EXPECT_EQ(c.requant.out, (Format{8, false}));
-    EXPECT_EQ(net.layers[1].type, "pool");
-    EXPECT_EQ(net.layers[1].pool_op, "avg");
+    EXPECT_EQ(net.layers[1].type, LayerType::Pool);
+    EXPECT_EQ(net.layers[1].pool_op, PoolOp::Avg);
     EXPECT_EQ(net.layers[1].shape.R, 8);
     const Layer& fc = net.layers[2];
     EXPECT_EQ(fc.shape, (LayerShape{1, 5, 1, 1, 4, 1, 1, 1, 0, 1}));

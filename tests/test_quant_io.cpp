@@ -26,8 +26,8 @@ using test::table45;
 Layer max_pool(const std::string& name, const LayerShape& shape) {
     Layer p;
     p.name = name;
-    p.type = "pool";
-    p.pool_op = "max";
+    p.type = LayerType::Pool;
+    p.pool_op = PoolOp::Max;
     p.shape = shape;
     return p;
 }
@@ -189,7 +189,7 @@ TEST(QuantIoChained, ConvPoolFcChainIsBitExact) {
     net.layers.push_back(conv("C1", 4, 10, 10, 6, 3, 3));
     net.layers.push_back(max_pool("P1", LayerShape{1, 6, 8, 8, 6, 2, 2, 2, 0, 6}));
     Layer fc = conv("F1", 6, 4, 4, 5, 4, 4);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     net.layers.push_back(fc);
     RunOptions opt;
     opt.chained = true;

@@ -293,7 +293,7 @@ TEST(QuantizedBitExact, XnorLongWindowsAndOddStepWidth) {
     a.pe.xnor_bits = 5;
     a.pe.ifmap_spad_words = 80;  // room for a 67-tap window (rs, ws)
     Layer fc = qlayer("xnor-fc", LayerShape{1, 2, 9, 9, 3, 9, 9, 1, 0, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     expect_datapath_exact(fc, make_layer_data(fc), a);
     Layer wide = qlayer("xnor-wide", LayerShape{1, 2, 5, 70, 2, 1, 67, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
     expect_datapath_exact(wide, make_layer_data(wide), a);
@@ -710,8 +710,8 @@ Network chain_net() {
     Layer c1 = conv("c1", 3, 10, 10, 4, 3, 3, 1, 1);  // -> 4 x 10 x 10
     Layer pool;
     pool.name = "pool";
-    pool.type = "pool";
-    pool.pool_op = "max";
+    pool.type = LayerType::Pool;
+    pool.pool_op = PoolOp::Max;
     pool.shape = LayerShape{1, 4, 10, 10, 4, 2, 2, 2, 0, 4};  // -> 4 x 5 x 5
     Layer c2 = conv("c2", 4, 5, 5, 6, 3, 3, 1, 1);  // -> 6 x 5 x 5
     c2.ifmap_data.seed = 303, c2.filter_data.seed = 404;
