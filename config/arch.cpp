@@ -36,10 +36,10 @@ ArchParams resolve(const YamlMap& root) {
         a.pe.zero_skipping = m.get_bool("zero_skipping", false);
         if (a.pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
         if (m.has("multipliers")) {
-            a.pe.multipliers = m.get_string_list("multipliers");
-            for (const std::string& k : a.pe.multipliers) {
+            a.pe.multipliers.clear();
+            for (const std::string& k : m.get_string_list("multipliers")) {
                 try {
-                    parse_multiplier(k);
+                    a.pe.multipliers.push_back(parse_multiplier(k));
                 } catch (const std::invalid_argument& e) {
                     m.fail("multipliers", e.what());
                 }

@@ -58,7 +58,7 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
     j["lut_writes"] = l.counts.lut_writes;
     j["xnor_ops"] = l.counts.xnor_ops;
     if (l.name != "total" && l.executed_on != ExecutedOn::Host) {
-        j["multiplier"] = l.multiplier;
+        j["multiplier"] = std::string(to_string(l.multiplier));
         j["bits"] = {{"ifmap", l.widths.op_ifmap}, {"filter", l.widths.op_filter}, {"psum", l.widths.psum},
                      {"output", l.widths.output}, {"ifmap_format", l.ifmap_format}, {"filter_format", l.filter_format},
                      {"ifmap_storage", l.widths.ifmap}, {"filter_storage", l.widths.filter}};
@@ -71,6 +71,8 @@ nlohmann::json layer_json(const LayerResult& l, int pes) {
 }  // namespace
 
 nlohmann::json arch_to_json(const ArchParams& a) {
+    std::vector<std::string> multipliers;
+    for (Multiplier m : a.pe.multipliers) multipliers.emplace_back(to_string(m));
     nlohmann::json storage = nlohmann::json::object();
     for (const DataflowStorage& st : a.equal_area.dataflows)
         storage[st.dataflow] = {{"ifmap_spad_words", st.ifmap_spad_words}, {"filter_spad_words", st.filter_spad_words},
@@ -92,7 +94,7 @@ nlohmann::json arch_to_json(const ArchParams& a) {
                     {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits},
                     {"zero_gating", a.pe.gate_ifmap_zeros ? (a.pe.gate_weight_zeros ? "both" : "ifmap")
                                                           : (a.pe.gate_weight_zeros ? "weight" : "none")},
-                    {"zero_skipping", a.pe.zero_skipping}, {"multipliers", a.pe.multipliers},
+                    {"zero_skipping", a.pe.zero_skipping}, {"multipliers", multipliers},
                     {"lut_max_bits", a.pe.lut_max_bits}, {"xnor_bits", a.pe.xnor_bits}}},
             {"noc", {{"ifmap_bus_bits", a.noc.ifmap_bus_bits}, {"filter_bus_bits", a.noc.filter_bus_bits},
                      {"psum_in_bus_bits", a.noc.psum_in_bus_bits}, {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
@@ -141,7 +143,7 @@ std::string to_csv(const NetworkResult& r) {
         const bool q = !total && l.executed_on != ExecutedOn::Host;
         uint64_t raw = 0, moved = 0;
         for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
-        os << "," << (q ? l.multiplier : "") << "," << (q ? l.ifmap_format : "") << "," << (q ? l.filter_format : "") << ","
+        os << "," << (q ? to_string(l.multiplier) : "") << "," << (q ? l.ifmap_format : "") << "," << (q ? l.filter_format : "") << ","
            << (q ? std::to_string(l.widths.psum) : "") << "," << l.counts.skipped_macs << ","
            << (q ? fmt("%.6f", l.ifmap_zero_fraction) : "") << "," << (q ? fmt("%.6f", l.filter_zero_fraction) : "") << ","
            << fmt("%.6g", l.gating_saved_energy) << "," << (raw + 7) / 8 << "," << (moved + 7) / 8 << "\n";
@@ -205,7 +207,7 @@ std::string format_table(const NetworkResult& r) {
         uint64_t raw = 0, moved = 0;
         for (int d = 0; d < kNumDataTypes; ++d) raw += l.counts.dram_raw_bits[d], moved += l.counts.dram_moved_bits[d];
         std::snprintf(buf, sizeof buf, "%-*s %-10s %-8s %-8s %5s %12llu %12llu %7s %7s %12.2f %11.1f %11.1f\n", lw,
-                      l.name.c_str(), total ? "" : l.multiplier.c_str(), total ? "" : l.ifmap_format.c_str(),
+                      l.name.c_str(), total ? "" : std::string(to_string(l.multiplier)).c_str(), total ? "" : l.ifmap_format.c_str(),
                       total ? "" : l.filter_format.c_str(), total ? "" : std::to_string(l.widths.psum).c_str(),
                       static_cast<unsigned long long>(l.counts.gated_macs), static_cast<unsigned long long>(l.counts.skipped_macs),
                       total ? "" : fmt("%.1f%%", 100 * l.ifmap_zero_fraction).c_str(),

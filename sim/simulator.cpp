@@ -87,7 +87,7 @@ Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
 
 void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t) {
     const std::string kind(to_string(l.multiplier));
-    if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), kind) == a.pe.multipliers.end())
+    if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), l.multiplier) == a.pe.multipliers.end())
         throw ConfigError(a.file, "pe.multipliers", 0, 0,
                           "expected the " + kind + " datapath layer " + l.name + " uses; the PE has only the listed ones");
     const int wb = l.filter_values().bits, ab = l.ifmap_values().bits;
@@ -169,7 +169,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 
     hw::Program prog = df.build_program(l, a, m);
     prog.datapath = hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
-    r.multiplier = std::string(to_string(l.multiplier));
+    r.multiplier = l.multiplier;
     r.ifmap_format = to_string(l.ifmap_values());
     r.filter_format = to_string(l.filter_values());
     auto zero_fraction = [](const Tensor4& x) {

@@ -119,7 +119,7 @@ nlohmann::json result_to_json(const LayerResult& r) {
             {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
             {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", std::string(to_string(r.output_check))},
             {"executed_on", std::string(to_string(r.executed_on))}, {"host_ops", r.host_ops},
-            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", r.multiplier},
+            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", std::string(to_string(r.multiplier))},
             {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
             {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
             {"gating_saved_energy", r.gating_saved_energy}};
@@ -151,7 +151,7 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.host_ops = v.at("host_ops").get<uint64_t>();
         r.mismatches = v.at("mismatches").get<uint64_t>();
         r.wall_seconds = v.at("wall_seconds").get<double>();
-        r.multiplier = v.at("multiplier").get<std::string>();
+        r.multiplier = parse_multiplier(v.at("multiplier").get<std::string>());
         r.ifmap_format = v.at("ifmap_format").get<std::string>();
         r.filter_format = v.at("filter_format").get<std::string>();
         r.ifmap_zero_fraction = v.at("ifmap_zero_fraction").get<double>();

@@ -172,7 +172,7 @@ void expect_datapath_exact(const Layer& l, const LayerData& d, const ArchParams&
         EXPECT_EQ(diff, 0u) << "outputs differing from the datapath reference";
         EXPECT_EQ(r.counts.macs, l.shape.macs());
         EXPECT_EQ(r.counts.psum_saturations, 0u);
-        EXPECT_EQ(r.multiplier, std::string(to_string(l.multiplier)));
+        EXPECT_EQ(r.multiplier, l.multiplier);
     }
 }
 
@@ -865,7 +865,7 @@ TEST(QuantizedErrors, LutWiderThanTheTable) {
 TEST(QuantizedErrors, MultiplierTheProcessingElementLacks) {
     Layer l = qlayer("tern", LayerShape{1, 2, 5, 5, 2, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
     ArchParams a = small_arch();
-    a.pe.multipliers = {"mac", "lut"};
+    a.pe.multipliers = {Multiplier::Mac, Multiplier::Lut};
     try {
         simulate_layer(l, a, table45(), RunOptions{});
         ADD_FAILURE() << "a ternary layer ran on a PE without the ternary datapath";
@@ -873,7 +873,7 @@ TEST(QuantizedErrors, MultiplierTheProcessingElementLacks) {
         EXPECT_NE(std::string(e.what()).find("pe.multipliers"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("ternary"), std::string::npos) << e.what();
     }
-    a.pe.multipliers.push_back("ternary");
+    a.pe.multipliers.push_back(Multiplier::Ternary);
     EXPECT_NO_THROW(check_layer_runs(l, a, table45()));
 }
 
