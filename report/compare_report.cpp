@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "base/fmt.h"
 #include "energy/energy.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/report.h"
 
@@ -19,7 +20,8 @@ namespace dfsim {
 namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------------------------------------
-// Figures: computed here once, shared by the table, JSON, CSV and plots.
+// The runs grouped by layer, with each entry's ratio to the group's best; the table, JSON and CSV
+// show the figures (report/figures.h) of each entry, the plots its energy per MAC.
 
 namespace {
 
@@ -32,16 +34,6 @@ struct Entry {
 
     double per_mac(double e) const { return r.counts.macs ? e / static_cast<double>(r.counts.macs) : 0.0; }
     double energy_per_mac() const { return per_mac(r.energy.total()); }
-    uint64_t dram_accesses() const {
-        uint64_t n = 0;
-        for (DataType d : kDataTypes) {
-            const ReadWrite& rw = r.counts.acc.at(Level::Dram, d);
-            n += rw.reads + rw.writes;
-        }
-        return n;
-    }
-    double dram_per_mac() const { return per_mac(static_cast<double>(dram_accesses())); }
-    double utilization() const { return r.utilization(pes); }
 };
 
 // A layer (or the total) under every dataflow, in the order asked.
@@ -78,50 +70,17 @@ std::vector<Group> make_groups(const CompareResult& c) {
     return groups;
 }
 
-// Levels in the order the breakdowns list them: nearest the ALU first.
-constexpr std::array<Level, 4> kNearFirst{Level::Rf, Level::Noc, Level::Glb, Level::Dram};
-
 std::string unit_per_mac(const CompareResult& c) { return c.energy_unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC"; }
 
-nlohmann::json shape_json(const LayerShape& s) {
-    return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
-            {"stride", s.U}, {"padding", s.P}, {"groups", s.G}, {"E", s.E()}, {"F", s.F()}};
-}
-
-nlohmann::json entry_json(const Entry& e, bool is_total) {
-    const LayerResult& l = e.r;
-    nlohmann::json j;
-    j["dataflow"] = e.dataflow;
-    if (!is_total) j["mapping"] = l.mapping;
-    j["macs"] = l.counts.macs;
-    j["gated_macs"] = l.counts.gated_macs;
-    j["cycles"] = l.cycles;
-    j["utilization"] = e.utilization();
-    j["glb_bytes_used"] = l.glb_bytes_used;
-    for (Level lv : kLevels)
-        for (DataType d : kDataTypes) {
-            const ReadWrite& rw = l.counts.acc.at(lv, d);
-            j["accesses"][std::string(to_string(lv))][std::string(to_string(d))] = {{"reads", rw.reads},
-                                                                                   {"writes", rw.writes}};
-        }
-    j["dram_accesses"] = e.dram_accesses();
-    j["dram_accesses_per_mac"] = e.dram_per_mac();
-    for (Level lv : kLevels) {
-        j["energy_pj"][std::string(to_string(lv))] = l.energy.level(lv);
-        j["energy_per_mac_by_level_pj"][std::string(to_string(lv))] = e.per_mac(l.energy.level(lv));
-    }
-    j["energy_pj"]["alu"] = l.energy.alu;
-    j["energy_pj"]["total"] = l.energy.total();
-    j["energy_per_mac_by_level_pj"]["alu"] = e.per_mac(l.energy.alu);
-    for (DataType d : kDataTypes) {
-        j["energy_by_type_pj"][std::string(to_string(d))] = l.energy.type(d);
-        j["energy_per_mac_by_type_pj"][std::string(to_string(d))] = e.per_mac(l.energy.type(d));
-    }
-    j["energy_per_mac_pj"] = e.energy_per_mac();
-    j["energy_ratio_to_best"] = e.ratio;
-    j["output_check"] = std::string(to_string(l.output_check));
-    j["mismatches"] = l.mismatches;
-    return j;
+// An entry's row for the figures (report/figures.h).
+FigureRow entry_row(const CompareResult& c, const Group& g, const Entry& e) {
+    FigureRow w{e.r};
+    w.pes = e.pes;
+    w.unit = c.energy_unit;
+    w.total = g.is_total;
+    w.dataflow = e.dataflow;
+    w.ratio_to_best = e.ratio;
+    return w;
 }
 
 }  // namespace
@@ -147,28 +106,14 @@ std::string format_compare_table(const CompareResult& c) {
         lw = std::max(lw, g.name.size());
         for (const Entry& e : g.entries) dw = std::max(dw, e.dataflow.size());
     }
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%-*s %-*s | %8s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s | %9s %12s %6s %s\n", static_cast<int>(lw),
-                  "layer", static_cast<int>(dw), "dataflow", upm.c_str(), "vs best", "ALU", "RF", "array", "GLB",
-                  "DRAM", "ifmap", "filter", "psum", "DRAM/MAC", "cycles", "util", "output");
-    os << buf;
+    const std::vector<Column> columns = compare_table_columns(c.energy_unit, static_cast<int>(lw), static_cast<int>(dw));
+    os << text_line(columns, [](const Column& col) { return col.header; });
     for (size_t gi = 0; gi < groups.size(); ++gi) {
         const Group& g = groups[gi];
         if (gi > 0 && (c.runs.size() > 1 || g.is_total)) os << "\n";
         for (const Entry& e : g.entries) {
-            const EnergyBreakdown& en = e.r.energy;
-            std::snprintf(buf, sizeof buf,
-                          "%-*s %-*s | %8.3f %7.2f | %7.3f %7.3f %7.3f %7.3f %7.3f | %7.3f %7.3f %7.3f | %9.4f %12llu "
-                          "%5.1f%% %s\n",
-                          static_cast<int>(lw), g.name.c_str(), static_cast<int>(dw), e.dataflow.c_str(),
-                          e.energy_per_mac(), e.ratio, e.per_mac(en.alu), e.per_mac(en.level(Level::Rf)),
-                          e.per_mac(en.level(Level::Noc)), e.per_mac(en.level(Level::Glb)),
-                          e.per_mac(en.level(Level::Dram)), e.per_mac(en.type(DataType::Ifmap)),
-                          e.per_mac(en.type(DataType::Filter)), e.per_mac(en.type(DataType::Psum)), e.dram_per_mac(),
-                          static_cast<unsigned long long>(e.r.cycles), 100.0 * e.utilization(),
-                          std::string(to_string(e.r.output_check)).c_str());
-            os << buf;
+            const FigureRow w = entry_row(c, g, e);
+            os << text_line(columns, [&](const Column& col) { return col.text(w); });
         }
     }
     os << "energy per MAC in " << upm << " (" << to_string(c.energy_unit) << " table), by level (array = NoC) and by data type "
@@ -191,13 +136,14 @@ nlohmann::json compare_to_json(const CompareResult& c) {
         j["runs"].push_back({{"dataflow", r.dataflow}, {"arch", arch_to_json(r.arch_params)}});
     }
     j["layers"] = nlohmann::json::array();
+    const std::vector<Field> fields = compare_fields();
     for (const Group& g : make_groups(c)) {
         nlohmann::json gj;
         gj["name"] = g.name;
         if (!g.is_total) gj["shape"] = shape_json(g.entries.front().r.shape);
         gj["best_dataflow"] = g.entries[g.best].dataflow;
         gj["results"] = nlohmann::json::array();
-        for (const Entry& e : g.entries) gj["results"].push_back(entry_json(e, g.is_total));
+        for (const Entry& e : g.entries) gj["results"].push_back(fields_json(fields, entry_row(c, g, e)));
         if (g.is_total)
             j["total"] = std::move(gj);
         else
@@ -207,32 +153,11 @@ nlohmann::json compare_to_json(const CompareResult& c) {
 }
 
 std::string compare_to_csv(const CompareResult& c) {
-    std::ostringstream os;
-    os << "layer,dataflow,macs,gated_macs,cycles,utilization,dram_accesses,dram_accesses_per_mac";
-    os << ",energy_alu";
-    for (Level lv : kNearFirst) os << ",energy_" << to_string(lv);
-    for (DataType d : kDataTypes) os << ",energy_" << to_string(d);
-    os << ",energy_total,per_mac_alu";
-    for (Level lv : kNearFirst) os << ",per_mac_" << to_string(lv);
-    for (DataType d : kDataTypes) os << ",per_mac_" << to_string(d);
-    os << ",per_mac_total,ratio_to_best,energy_unit,output_check\n";
-    for (const Group& g : make_groups(c)) {
-        for (const Entry& e : g.entries) {
-            const EnergyBreakdown& en = e.r.energy;
-            os << g.name << "," << e.dataflow << "," << e.r.counts.macs << "," << e.r.counts.gated_macs << ","
-               << e.r.cycles << "," << fmt("%.6f", e.utilization()) << "," << e.dram_accesses() << ","
-               << fmt("%.6g", e.dram_per_mac());
-            os << "," << fmt("%.6g", en.alu);
-            for (Level lv : kNearFirst) os << "," << fmt("%.6g", en.level(lv));
-            for (DataType d : kDataTypes) os << "," << fmt("%.6g", en.type(d));
-            os << "," << fmt("%.6g", en.total()) << "," << fmt("%.6g", e.per_mac(en.alu));
-            for (Level lv : kNearFirst) os << "," << fmt("%.6g", e.per_mac(en.level(lv)));
-            for (DataType d : kDataTypes) os << "," << fmt("%.6g", e.per_mac(en.type(d)));
-            os << "," << fmt("%.6g", e.energy_per_mac()) << "," << fmt("%.6f", e.ratio) << "," << to_string(c.energy_unit) << ","
-               << to_string(e.r.output_check) << "\n";
-        }
-    }
-    return os.str();
+    const std::vector<Field> fields = compare_fields();
+    std::string csv = csv_header(fields);
+    for (const Group& g : make_groups(c))
+        for (const Entry& e : g.entries) csv += csv_row(fields, entry_row(c, g, e));
+    return csv;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -355,22 +280,11 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir) {
     auto lv = [](Level l) { return [l](const Entry& e) { return e.per_mac(e.r.energy.level(l)); }; };
     auto ty = [](DataType d) { return [d](const Entry& e) { return e.per_mac(e.r.energy.type(d)); }; };
     const std::function<double(const Entry&)> alu = [](const Entry& e) { return e.per_mac(e.r.energy.alu); };
-    // Okabe-Ito colours (distinguishable with common colour-vision deficiencies)
-    const std::vector<PlotSpec> plots = {
-        {"energy_by_level",
-         "energy per MAC by storage level",
-         {{"ALU", "#999999", alu},
-          {"RF", "#009E73", lv(Level::Rf)},
-          {"array (NoC)", "#E69F00", lv(Level::Noc)},
-          {"GLB", "#56B4E9", lv(Level::Glb)},
-          {"DRAM", "#D55E00", lv(Level::Dram)}}},
-        {"energy_by_type",
-         "energy per MAC by data type",
-         {{"ALU", "#999999", alu},
-          {"ifmap", "#0072B2", ty(DataType::Ifmap)},
-          {"filter", "#F0E442", ty(DataType::Filter)},
-          {"psum", "#CC79A7", ty(DataType::Psum)}}},
-    };
+    PlotSpec by_level{"energy_by_level", "energy per MAC by storage level", {{"ALU", "#999999", alu}}};
+    for (Level l : levels_near_first()) by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
+    PlotSpec by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}};
+    for (DataType d : kDataTypes) by_type.segments.push_back({std::string(to_string(d)), type_color(d), ty(d)});
+    const std::vector<PlotSpec> plots = {by_level, by_type};
 
     std::vector<std::string> bases;
     for (const PlotSpec& p : plots) {

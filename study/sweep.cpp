@@ -18,6 +18,7 @@
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
 #include "study/compare.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/report.h"
 #include "sim/simulator.h"
@@ -251,21 +252,13 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
         row["status"] = std::string("no mapping: ") + e.what();
         return row;
     }
-    const double macs = static_cast<double>(tot.counts.macs);
-    uint64_t dram = 0;
-    for (DataType d : kDataTypes) dram += tot.counts.acc.at(Level::Dram, d).reads + tot.counts.acc.at(Level::Dram, d).writes;
-    row["macs"] = tot.counts.macs;
-    row["cycles"] = tot.cycles;
-    row["utilization"] = tot.cycles ? macs / (static_cast<double>(tot.cycles) * ad.num_pes()) : 0.0;
-    row["latency_ms"] = static_cast<double>(tot.cycles) / (ad.clock_mhz * 1e3);
-    row["inferences_per_s"] = tot.cycles ? row["batch"].get<double>() * ad.clock_mhz * 1e6 / static_cast<double>(tot.cycles) : 0.0;
-    row["energy"] = tot.energy.total();
-    row["energy_per_mac"] = macs > 0 ? tot.energy.total() / macs : 0.0;
-    for (Level lv : kLevels) row["energy_per_mac_by_level"][std::string(to_string(lv))] = macs > 0 ? tot.energy.level(lv) / macs : 0.0;
-    row["energy_per_mac_by_level"]["alu"] = macs > 0 ? tot.energy.alu / macs : 0.0;
-    for (DataType d : kDataTypes) row["energy_per_mac_by_type"][std::string(to_string(d))] = macs > 0 ? tot.energy.type(d) / macs : 0.0;
-    row["dram_accesses_per_mac"] = macs > 0 ? static_cast<double>(dram) / macs : 0.0;
-    row["output_check"] = std::string(to_string(tot.output_check));
+    FigureRow w{tot};
+    w.pes = ad.num_pes();
+    w.unit = t.unit;
+    w.total = true;
+    w.clock_mhz = ad.clock_mhz;
+    w.batch = row["batch"].get<int>();
+    row.update(fields_json(sweep_fields(), w), /*merge_objects=*/true);
     return row;
 }
 
@@ -311,29 +304,27 @@ bool point_done(const fs::path& file, const nlohmann::json& key) {
     }
 }
 
-const char* const kCsvColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch",
-                                   "macs", "cycles", "utilization", "latency_ms", "inferences_per_s", "energy",
-                                   "energy_unit", "energy_per_mac", "alu", "rf", "noc", "glb", "dram", "ifmap",
-                                   "filter", "psum", "dram_accesses_per_mac", "output_check"};
+// The CSV's columns: the point's own (its JSON row's fields of the same name), then its figures.
+const char* const kPointColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch"};
 
-std::string csv_cell(const nlohmann::json& row, const std::string& col) {
-    auto num = [](const nlohmann::json& v) {
-        if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
-        return std::string(buf);
-    };
-    if (col == "settings") {
+std::vector<Field> csv_fields() {
+    std::vector<Field> f;
+    for (const char* c : kPointColumns) f.push_back({nullptr, c, c, "%.9g", ""});
+    for (const Field& x : sweep_fields()) f.push_back(x);
+    return f;
+}
+
+// A cell from a point's JSON row (rows are read back from the point files): "" where it has no
+// such field (a point without a mapping), a string quoted where it needs it, numbers as %.9g.
+std::string csv_cell(const nlohmann::json& row, const Field& f) {
+    if (f.json == "settings") {
         std::string s;
         if (row.contains("settings"))
             for (auto it = row["settings"].begin(); it != row["settings"].end(); ++it)
                 s += (s.empty() ? "" : " ") + it.key() + "=" + it.value().get<std::string>();
         return s;
     }
-    for (const char* group : {"energy_per_mac_by_level", "energy_per_mac_by_type"})
-        if (row.contains(group) && row[group].contains(col)) return num(row[group][col]);
-    if (!row.contains(col)) return "";
-    const nlohmann::json& v = row[col];
+    const nlohmann::json v = json_path_value(row, f.json);
     if (v.is_string()) {
         std::string s = v.get<std::string>();
         if (s.find_first_of(",\"\n") != std::string::npos) {
@@ -343,7 +334,7 @@ std::string csv_cell(const nlohmann::json& row, const std::string& col) {
         }
         return s;
     }
-    return num(v);
+    return csv_value(v, "%.9g");
 }
 
 }  // namespace
@@ -447,8 +438,9 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     }
     // results, one row per point in point order
     nlohmann::json rows = nlohmann::json::array();
+    const std::vector<Field> columns = csv_fields();
     std::string csv;
-    for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + kCsvColumns[c];
+    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
     csv += "\n";
     for (size_t i = 0; i < points.size(); ++i) {
         std::ifstream in(point_file(static_cast<int>(i)));
@@ -458,7 +450,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
         } catch (const std::exception&) {
             row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
         }
-        for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + csv_cell(row, kCsvColumns[c]);
+        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
         csv += "\n";
         rows.push_back(std::move(row));
     }
