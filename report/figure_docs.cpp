@@ -86,8 +86,19 @@ std::string markdown_counters() {
         if (k.is_access()) access.push_back(k.name);
     const Counter& first = counter(access.front());
     s += "| " + names_cell(access) + " | " + first.unit + " | " + outputs_of(first) + " | " + group_description("accesses") + " |\n";
+    // the others; a run of counters that differ only by data type is one row
+    std::vector<const Counter*> rest;
     for (const Counter& k : counters())
-        if (!k.is_access()) s += "| " + code(k.name) + " | " + k.unit + " | " + outputs_of(k) + " | " + k.description + " |\n";
+        if (!k.is_access()) rest.push_back(&k);
+    for (size_t i = 0; i < rest.size();) {
+        const Counter& k = *rest[i];
+        std::vector<std::string> names{k.name};
+        size_t j = i + 1;
+        for (; j < rest.size() && rest[j]->description == k.description && rest[j]->unit == k.unit; ++j)
+            names.push_back(rest[j]->name);
+        s += "| " + names_cell(names) + " | " + k.unit + " | " + outputs_of(k) + " | " + k.description + " |\n";
+        i = j;
+    }
     return s;
 }
 

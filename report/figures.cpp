@@ -56,7 +56,7 @@ void add_layer_figures(std::vector<Figure>& v) {
                  layers_only([](const FigureRow& w) { return shape_json(w.r.shape); })});
     v.push_back({"mapping", "-",
                  "the chosen mapping (layers only), e.g. `h=5 e=14 p=4 q=2 r=2 t=1 \\| glb tile Et=27 Mt=4 Ct=48 "
-                 "order=e,m,c double-buffered` (see below). A host layer gives its operation instead, e.g. `host: max "
+                 "order=e,m,c double-buffered`. A host layer gives its operation instead, e.g. `host: max "
                  "pool 3x3 stride 2 padding 0`.",
                  layers_only([](const FigureRow& w) { return Json(w.r.mapping); })});
     v.push_back({"executed_on", "-",
@@ -77,14 +77,15 @@ void add_datapath_figures(std::vector<Figure>& v) {
     auto add = [&](const char* name, const char* unit, const char* description, Value f) {
         v.push_back({name, unit, description, accelerator_layers_only(std::move(f))});
     };
-    add("multiplier", "-", "the layer's datapath: `mac`, `lut`, `binary`, `ternary` or `xnor`",
+    add("multiplier", "-", "the layer's datapath: `mac`, `lut`, `binary`, `ternary` or `xnor`; accelerator layers only",
         [](const FigureRow& w) { return Json(std::string(to_string(w.r.multiplier))); });
     add("ifmap_format", "-", "the ifmap values' format (`int8`, `uint4`, `binary`, `uint8-zp128`)",
         [](const FigureRow& w) { return Json(w.r.ifmap_format); });
     add("filter_format", "-", "the filter values' format", [](const FigureRow& w) { return Json(w.r.filter_format); });
     add("ifmap_bits", "bits", "ifmap operand width at the multiplier", [](const FigureRow& w) { return Json(w.r.widths.op_ifmap); });
     add("filter_bits", "bits", "filter operand width at the multiplier", [](const FigureRow& w) { return Json(w.r.widths.op_filter); });
-    add("psum_bits", "bits", "psum width", [](const FigureRow& w) { return Json(w.r.widths.psum); });
+    add("psum_bits", "bits", "the layer's psum width (its own `bits.psum`, or `pe.psum_bits`); accelerator layers only",
+        [](const FigureRow& w) { return Json(w.r.widths.psum); });
     add("output_bits", "bits", "output width (requantized, or the psum width)", [](const FigureRow& w) { return Json(w.r.widths.output); });
     add("ifmap_storage_bits", "bits", "ifmap storage width (wider under `word_bits`)",
         [](const FigureRow& w) { return Json(w.r.widths.ifmap); });
@@ -302,7 +303,7 @@ std::vector<Field> compare_fields() {
         if (k.is_access()) f.push_back(field(k.name, joined(k.json_path()), "", "%.6g", "accesses"));
     f.push_back(field("dram_accesses", "dram_accesses", "dram_accesses"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
-    f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu", "%.6g", "energy_by_level"));
+    f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu"));
     for (Level l : levels_near_first())
         f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
     for (DataType t : kDataTypes)
