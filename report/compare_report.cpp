@@ -176,16 +176,20 @@ struct PlotSpec {
     std::vector<Segment> segments;  // bottom to top
 };
 
-// One plot's data file and gnuplot script, written into dir.
-void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
-                      const fs::path& dir) {
-    const size_t nd = c.runs.size();
-    const double slot = static_cast<double>(nd) + 1.0;  // bars of a group plus one bar's gap
-    // x of the first bar of each group; the total gets an extra half gap, with a dashed line
+// x of the first bar of each group (nd bars a group, one bar's gap between groups); the total
+// gets an extra half gap, with a dashed line.
+std::vector<double> group_x(const std::vector<Group>& groups, size_t nd) {
+    const double slot = static_cast<double>(nd) + 1.0;
     std::vector<double> x0;
     for (size_t g = 0; g < groups.size(); ++g)
         x0.push_back(static_cast<double>(g) * slot + (groups[g].is_total ? 0.5 : 0));
+    return x0;
+}
 
+// A plot's data file: one row per bar (x, dataflow, layer, the segments, the total).
+void write_plot_data(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
+                     const std::vector<double>& x0, const fs::path& dir) {
+    const size_t nd = c.runs.size();
     std::ostringstream dat;
     dat << "# " << p.what << ", " << unit_per_mac(c) << ", written by dfsim compare (" << c.network << " on " << c.arch
         << ", energy table " << c.energy_table << ")\n# x\tdataflow\tlayer";
@@ -199,7 +203,14 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
             dat << "\t" << fmt("%.6g", e.energy_per_mac()) << "\n";
         }
     write_file_atomic((dir / (p.base + ".dat")).string(), dat.str());
+}
 
+// A plot's data file and gnuplot script, written into dir.
+void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
+                      const fs::path& dir) {
+    const size_t nd = c.runs.size();
+    const std::vector<double> x0 = group_x(groups, nd);
+    write_plot_data(c, groups, p, x0, dir);
     const double xmax = x0.back() + static_cast<double>(nd) - 1;
     const int slots = static_cast<int>(groups.size() * (nd + 1));
     // about 40 px a bar, and room for each group's name (about 10 px a character at 12 pt)
@@ -213,8 +224,8 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
     for (const Group& g : groups)
         for (const Entry& e : g.entries) top = std::max(top, e.energy_per_mac());
     const std::string label_format = top >= 100 ? "%.0f" : top >= 10 ? "%.1f" : "%.2f";
-    const std::string ylabel = c.energy_unit == EnergyUnit::Pj ? "energy per MAC (pJ/MAC)"
-                                                      : "energy per MAC (MAC-equivalents per MAC)";
+    const std::string ylabel =
+        c.energy_unit == EnergyUnit::Pj ? "energy per MAC (pJ/MAC)" : "energy per MAC (MAC-equivalents per MAC)";
     std::ostringstream gp;
     gp << "# " << p.what << ", written by dfsim compare. Run in this directory to re-render:\n"
        << "#   gnuplot " << p.base << ".gp    (writes " << p.base << ".png and " << p.base << ".svg)\n"

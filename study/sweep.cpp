@@ -337,17 +337,10 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
     return csv_value(v, "%.9g");
 }
 
-}  // namespace
-
-SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<SweepPoint> points = expand(spec);
-    const fs::path dir(out_dir), pdir = dir / "points";
-    fs::create_directories(pdir);
-    // Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
-    // complete only once renamed; any found now were left by a run that was killed (the
-    // directory belongs to one sweep at a time), so they go.
+// Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
+// complete only once renamed; any found now were left by a run that was killed (the directory
+// belongs to one sweep at a time), so they go.
+void remove_temporaries(const fs::path& dir, const fs::path& pdir) {
     for (const fs::path& d : {dir, pdir})
         for (const auto& entry : fs::directory_iterator(d)) {
             const std::string name = entry.path().filename().string();
@@ -358,6 +351,81 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
             std::error_code ec;
             if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
         }
+}
+
+// Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
+// ...: one SystemC simulation per process), reporting count_done() of `points` as they finish.
+void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
+                    const std::function<int()>& count_done, int points, const std::function<void(int, int)>& progress) {
+    std::vector<pid_t> kids;
+    std::fflush(nullptr);
+    for (int k = 0; k < jobs; ++k) {
+        const pid_t pid = fork();
+        if (pid < 0) throw std::runtime_error("sweep: fork failed");
+        if (pid == 0) {
+            int rc = 0;
+            try {
+                for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
+            } catch (...) {
+                rc = 1;
+            }
+            std::fflush(nullptr);
+            _exit(rc);
+        }
+        kids.push_back(pid);
+    }
+    int last = -1;
+    while (!kids.empty()) {
+        int status = 0;
+        const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
+        if (finished != kids.end()) {
+            kids.erase(finished);
+            continue;
+        }
+        const int done = count_done();
+        if (progress && done != last) progress(done, points);
+        last = done;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (progress) progress(count_done(), points);
+}
+
+// results.json and results.csv: one row per point, in point order, read from the point files.
+void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points, const fs::path& dir,
+                   const std::function<fs::path(int)>& point_file) {
+    nlohmann::json rows = nlohmann::json::array();
+    const std::vector<Field> columns = csv_fields();
+    std::string csv;
+    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
+    csv += "\n";
+    for (size_t i = 0; i < points.size(); ++i) {
+        std::ifstream in(point_file(static_cast<int>(i)));
+        nlohmann::json row;
+        try {
+            row = nlohmann::json::parse(in).at("row");
+        } catch (const std::exception&) {
+            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
+        }
+        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
+        csv += "\n";
+        rows.push_back(std::move(row));
+    }
+    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
+                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
+                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
+    write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
+    write_file_atomic((dir / "results.csv").string(), csv);
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
+                       const std::function<void(int, int)>& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<SweepPoint> points = expand(spec);
+    const fs::path dir(out_dir), pdir = dir / "points";
+    fs::create_directories(pdir);
+    remove_temporaries(dir, pdir);
     // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     std::vector<nlohmann::json> keys;
@@ -402,63 +470,10 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
                 if (progress) progress(++done, sum.points);
             }
         } else {
-            // worker k runs todo[k], todo[k + jobs], ...: one SystemC simulation per process
-            std::vector<pid_t> kids;
-            std::fflush(nullptr);
-            for (int k = 0; k < jobs; ++k) {
-                const pid_t pid = fork();
-                if (pid < 0) throw std::runtime_error("sweep: fork failed");
-                if (pid == 0) {
-                    int rc = 0;
-                    try {
-                        for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
-                    } catch (...) {
-                        rc = 1;
-                    }
-                    std::fflush(nullptr);
-                    _exit(rc);
-                }
-                kids.push_back(pid);
-            }
-            int last = -1;
-            while (!kids.empty()) {
-                int status = 0;
-                const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
-                if (finished != kids.end()) {
-                    kids.erase(finished);
-                    continue;
-                }
-                const int done = count_done();
-                if (progress && done != last) progress(done, sum.points);
-                last = done;
-                std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            }
-            if (progress) progress(count_done(), sum.points);
+            run_in_workers(todo, jobs, write_point, count_done, sum.points, progress);
         }
     }
-    // results, one row per point in point order
-    nlohmann::json rows = nlohmann::json::array();
-    const std::vector<Field> columns = csv_fields();
-    std::string csv;
-    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
-    csv += "\n";
-    for (size_t i = 0; i < points.size(); ++i) {
-        std::ifstream in(point_file(static_cast<int>(i)));
-        nlohmann::json row;
-        try {
-            row = nlohmann::json::parse(in).at("row");
-        } catch (const std::exception&) {
-            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
-        }
-        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
-        csv += "\n";
-        rows.push_back(std::move(row));
-    }
-    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
-                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
-                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
-    write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
-    write_file_atomic((dir / "results.csv").string(), csv);
+    write_results(spec, points, dir, point_file);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
 }
