@@ -1,8 +1,6 @@
 #include "report/compare_report.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>

@@ -1,6 +1,5 @@
 #include "report/html.h"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 

@@ -1,7 +1,6 @@
 #include "report/report.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <sstream>
 
 #include "base/fmt.h"
