@@ -1,9 +1,15 @@
-// Strong enums and the action counters that hardware models fill in. Energy is computed
-// from these counts in one place (energy/energy), never inside a model.
+// Strong enums (each with its to_string; parse_enum reads a name back) and the action counters
+// that hardware models fill in. Energy is computed from these counts in one place
+// (energy/energy), never inside a model.
 #pragma once
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 namespace dfsim {
 
@@ -43,6 +49,51 @@ constexpr std::string_view to_string(Level l) {
 enum class Timing : uint8_t { Pass, Cycle };
 constexpr std::string_view to_string(Timing t) { return t == Timing::Pass ? "pass" : "cycle"; }
 
+// The unit of an energy table and of every energy figure computed with it: picojoules, or
+// multiples of one MAC's energy (a normalized table).
+enum class EnergyUnit : uint8_t { Pj, Normalized };
+inline constexpr std::array<EnergyUnit, 2> kEnergyUnits{EnergyUnit::Pj, EnergyUnit::Normalized};
+constexpr std::string_view to_string(EnergyUnit u) { return u == EnergyUnit::Pj ? "pJ" : "normalized"; }
+
+// Where a layer ran: simulated on the accelerator (conv, fc), or host work (pool, add), not simulated.
+enum class ExecutedOn : uint8_t { Accelerator, Host };
+inline constexpr std::array<ExecutedOn, 2> kExecutedOns{ExecutedOn::Accelerator, ExecutedOn::Host};
+constexpr std::string_view to_string(ExecutedOn e) { return e == ExecutedOn::Accelerator ? "accelerator" : "host"; }
+
+// A layer's output against the reference convolution: every value equal, some different, not
+// compared (--no-check), or a host layer (nothing simulated, nothing checked).
+enum class OutputCheck : uint8_t { BitExact, Mismatch, Skipped, Host };
+inline constexpr std::array<OutputCheck, 4> kOutputChecks{OutputCheck::BitExact, OutputCheck::Mismatch,
+                                                          OutputCheck::Skipped, OutputCheck::Host};
+constexpr std::string_view to_string(OutputCheck c) {
+    switch (c) {
+        case OutputCheck::BitExact: return "bit-exact";
+        case OutputCheck::Mismatch: return "mismatch";
+        case OutputCheck::Skipped: return "skipped";
+        case OutputCheck::Host: return "host";
+    }
+    return "?";
+}
+
+// The names of an enum's values (its to_string), e.g. for YamlMap::get_enum's choices.
+template <typename E, size_t N>
+std::vector<std::string> enum_names(const std::array<E, N>& all) {
+    std::vector<std::string> v;
+    for (E e : all) v.emplace_back(to_string(e));
+    return v;
+}
+// The value of `all` whose to_string is `name`; throws std::invalid_argument naming `what` and
+// the names expected.
+template <typename E, size_t N>
+E parse_enum(std::string_view name, const std::array<E, N>& all, const std::string& what) {
+    std::string expected;
+    for (size_t i = 0; i < N; ++i) {
+        if (to_string(all[i]) == name) return all[i];
+        expected += std::string(i == 0 ? "" : i + 1 == N ? " or " : ", ") + std::string(to_string(all[i]));
+    }
+    throw std::invalid_argument("unknown " + what + " '" + std::string(name) + "' (expected " + expected + ")");
+}
+
 struct ReadWrite {
     uint64_t reads = 0;   // words
     uint64_t writes = 0;  // words
@@ -68,7 +119,8 @@ struct AccessCounts {
 };
 
 // Everything a layer's simulation counts. All fields are event counts; derived figures
-// (utilization, energy, pJ/MAC) are computed when reporting.
+// (utilization, energy, pJ/MAC) are computed when reporting. A new counter is a member here and
+// one entry in the counters registry (base/stats.cpp), which names, describes and places it.
 struct ActionCounts {
     AccessCounts acc;
     uint64_t macs = 0;          // MAC slots (operand pairs) issued, including gated ones
@@ -88,29 +140,18 @@ struct ActionCounts {
     uint64_t glb_output_writes = 0;
     uint64_t glb_output_reads = 0;
     uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
-    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t).
+    // The counter `offset` bytes into these counts (Counter::offset, base/stats.h).
+    uint64_t& at_offset(size_t offset) { return *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(this) + offset); }
+    uint64_t at_offset(size_t offset) const {
+        return *reinterpret_cast<const uint64_t*>(reinterpret_cast<const char*>(this) + offset);
+    }
+    // Applies f(mine, theirs) to every counter (a uint64_t& and a uint64_t). These counts hold
+    // nothing but uint64_t counters, each one in the registry (tests/test_stats.cpp checks both),
+    // so this goes through them word by word, in memory order, naming none of them again.
     template <typename Fn>
     void combine(const ActionCounts& o, Fn f) {
-        for (int l = 0; l < kNumLevels; ++l)
-            for (int t = 0; t < kNumDataTypes; ++t) {
-                f(acc.a[l][t].reads, o.acc.a[l][t].reads);
-                f(acc.a[l][t].writes, o.acc.a[l][t].writes);
-            }
-        f(macs, o.macs);
-        f(gated_macs, o.gated_macs);
-        f(skipped_macs, o.skipped_macs);
-        f(lut_writes, o.lut_writes);
-        f(xnor_ops, o.xnor_ops);
-        f(xnor_bits, o.xnor_bits);
-        for (int t = 0; t < kNumDataTypes; ++t) {
-            f(dram_raw_bits[t], o.dram_raw_bits[t]);
-            f(dram_moved_bits[t], o.dram_moved_bits[t]);
-        }
-        f(psum_adds, o.psum_adds);
-        f(requant_ops, o.requant_ops);
-        f(glb_output_writes, o.glb_output_writes);
-        f(glb_output_reads, o.glb_output_reads);
-        f(psum_saturations, o.psum_saturations);
+#pragma GCC unroll 64  // a fixed count: unrolled, as fast as naming every field (the mappers call this per pass)
+        for (size_t off = 0; off < sizeof(ActionCounts); off += sizeof(uint64_t)) f(at_offset(off), o.at_offset(off));
     }
     ActionCounts& operator+=(const ActionCounts& o) {
         combine(o, [](uint64_t& x, uint64_t y) { x += y; });
@@ -118,5 +159,7 @@ struct ActionCounts {
     }
     bool operator==(const ActionCounts&) const = default;
 };
+static_assert(sizeof(ActionCounts) % sizeof(uint64_t) == 0 && std::is_trivially_copyable_v<ActionCounts>,
+              "ActionCounts holds only uint64_t counters");
 
 }  // namespace dfsim

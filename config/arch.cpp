@@ -11,6 +11,66 @@
 namespace dfsim {
 
 namespace {
+
+// The pe section: spads, datapath widths, zero gating and skipping, and the multipliers the PE has.
+PeParams read_pe(const YamlMap& m) {
+    PeParams pe;
+    pe.ifmap_spad_words = static_cast<int>(m.get_int("ifmap_spad_words", 1, 1 << 20));
+    pe.filter_spad_words = static_cast<int>(m.get_int("filter_spad_words", 1, 1 << 20));
+    pe.psum_spad_words = static_cast<int>(m.get_int("psum_spad_words", 1, 1 << 20));
+    pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
+    pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
+    pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
+    const std::string gating = m.get_enum("zero_gating", {"ifmap", "weight", "both", "none"}, "ifmap");
+    pe.gate_ifmap_zeros = gating == "ifmap" || gating == "both";
+    pe.gate_weight_zeros = gating == "weight" || gating == "both";
+    pe.zero_skipping = m.get_bool("zero_skipping", false);
+    if (pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
+    if (m.has("multipliers")) {
+        pe.multipliers.clear();
+        for (const std::string& k : m.get_string_list("multipliers")) {
+            try {
+                pe.multipliers.push_back(parse_multiplier(k));
+            } catch (const std::invalid_argument& e) {
+                m.fail("multipliers", e.what());
+            }
+        }
+    }
+    pe.lut_max_bits = static_cast<int>(m.get_int("lut_max_bits", 1, 8, 4));
+    pe.xnor_bits = static_cast<int>(m.get_int("xnor_bits", 1, 64, 16));
+    m.check_no_unknown_keys();
+    return pe;
+}
+
+// The equal_area section: every dataflow's register files, each checked to leave a global buffer
+// in the base configuration's area.
+void read_equal_area(const YamlMap& ea, ArchParams& a) {
+    a.equal_area.enabled = true;
+    ea.get_string("source", "");
+    a.equal_area.rf_area_per_byte = ea.get_double("rf_area_per_byte", 1e-6, 1e6);
+    a.equal_area.glb_area_per_byte = ea.get_double("glb_area_per_byte", 1e-6, 1e6);
+    YamlMap dfs = ea.child("dataflows");
+    for (const std::string& name : dfs.keys()) {
+        YamlMap d = dfs.child(name);
+        DataflowStorage st;
+        st.dataflow = name;
+        st.ifmap_spad_words = static_cast<int>(d.get_int("ifmap_spad_words", 0, 1 << 20));
+        st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
+        st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));
+        d.check_no_unknown_keys();
+        ArchParams probe = a;
+        probe.pe.ifmap_spad_words = st.ifmap_spad_words;
+        probe.pe.filter_spad_words = st.filter_spad_words;
+        probe.pe.psum_spad_words = st.psum_spad_words;
+        a.equal_area.dataflows.push_back(st);
+        const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
+                            static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
+        if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
+            dfs.fail(name, "expected register files that fit in the area of the base configuration (they leave no global buffer)");
+    }
+    ea.check_no_unknown_keys();
+}
+
 ArchParams resolve(const YamlMap& root) {
     ArchParams a;
     a.file = root.file();
@@ -23,33 +83,7 @@ ArchParams resolve(const YamlMap& root) {
         a.cols = static_cast<int>(m.get_int("cols", 1, 1024));
         m.check_no_unknown_keys();
     }
-    {
-        YamlMap m = root.child("pe");
-        a.pe.ifmap_spad_words = static_cast<int>(m.get_int("ifmap_spad_words", 1, 1 << 20));
-        a.pe.filter_spad_words = static_cast<int>(m.get_int("filter_spad_words", 1, 1 << 20));
-        a.pe.psum_spad_words = static_cast<int>(m.get_int("psum_spad_words", 1, 1 << 20));
-        a.pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
-        a.pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
-        a.pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
-        const std::string gating = m.get_enum("zero_gating", {"ifmap", "weight", "both", "none"}, "ifmap");
-        a.pe.gate_ifmap_zeros = gating == "ifmap" || gating == "both";
-        a.pe.gate_weight_zeros = gating == "weight" || gating == "both";
-        a.pe.zero_skipping = m.get_bool("zero_skipping", false);
-        if (a.pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
-        if (m.has("multipliers")) {
-            a.pe.multipliers = m.get_string_list("multipliers");
-            for (const std::string& k : a.pe.multipliers) {
-                try {
-                    parse_multiplier(k);
-                } catch (const std::invalid_argument& e) {
-                    m.fail("multipliers", e.what());
-                }
-            }
-        }
-        a.pe.lut_max_bits = static_cast<int>(m.get_int("lut_max_bits", 1, 8, 4));
-        a.pe.xnor_bits = static_cast<int>(m.get_int("xnor_bits", 1, 64, 16));
-        m.check_no_unknown_keys();
-    }
+    a.pe = read_pe(root.child("pe"));
     {
         YamlMap m = root.child("noc");
         a.noc.ifmap_bus_bits = static_cast<int>(m.get_int("ifmap_bus_bits", 8, 4096));
@@ -103,32 +137,7 @@ ArchParams resolve(const YamlMap& root) {
         if (!std::filesystem::exists(p)) root.fail("energy_table", "expected an existing energy table file, got '" + rel + "'");
         a.energy_table = p.lexically_normal().string();
     }
-    if (auto ea = root.opt_child("equal_area")) {
-        a.equal_area.enabled = true;
-        ea->get_string("source", "");
-        a.equal_area.rf_area_per_byte = ea->get_double("rf_area_per_byte", 1e-6, 1e6);
-        a.equal_area.glb_area_per_byte = ea->get_double("glb_area_per_byte", 1e-6, 1e6);
-        YamlMap dfs = ea->child("dataflows");
-        for (const std::string& name : dfs.keys()) {
-            YamlMap d = dfs.child(name);
-            DataflowStorage st;
-            st.dataflow = name;
-            st.ifmap_spad_words = static_cast<int>(d.get_int("ifmap_spad_words", 0, 1 << 20));
-            st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
-            st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));
-            d.check_no_unknown_keys();
-            ArchParams probe = a;
-            probe.pe.ifmap_spad_words = st.ifmap_spad_words;
-            probe.pe.filter_spad_words = st.filter_spad_words;
-            probe.pe.psum_spad_words = st.psum_spad_words;
-            a.equal_area.dataflows.push_back(st);
-            const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
-                                static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
-            if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
-                dfs.fail(name, "expected register files that fit in the area of the base configuration (they leave no global buffer)");
-        }
-        ea->check_no_unknown_keys();
-    }
+    if (auto ea = root.opt_child("equal_area")) read_equal_area(*ea, a);
     root.check_no_unknown_keys();
     return a;
 }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "quant/format.h"
+
 namespace dfsim {
 
 struct PeParams {
@@ -25,7 +27,7 @@ struct PeParams {
     bool zero_skipping = false;
     // Datapaths the PE has (a layer whose multiplier the PE lacks is refused), the widest LUT
     // operand, and the bits one XNOR-popcount step takes.
-    std::vector<std::string> multipliers{"mac", "lut", "binary", "ternary", "xnor"};
+    std::vector<Multiplier> multipliers{kMultipliers.begin(), kMultipliers.end()};
     int lut_max_bits = 4;
     int xnor_bits = 16;
 };

@@ -30,7 +30,7 @@ EnergyTable resolve(const YamlMap& root) {
     t.file = root.file();
     t.name = root.get_string("name");
     root.get_string("source", "");
-    t.unit = root.get_enum("unit", {"pJ", "normalized"}, "pJ");
+    t.unit = parse_enum(root.get_enum("unit", enum_names(kEnergyUnits), "pJ"), kEnergyUnits, "energy unit");
     t.scale_with_width = root.get_enum("width_scaling", {"linear", "none"}, "linear") == "linear";
     for (Level l : kLevels) {
         YamlMap m = root.child(std::string(to_string(l)));

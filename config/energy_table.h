@@ -16,7 +16,7 @@ struct LevelCost {
 struct EnergyTable {
     std::string name;
     std::string file;
-    std::string unit = "pJ";        // pJ | normalized (multiples of one MAC)
+    EnergyUnit unit = EnergyUnit::Pj;  // pJ | normalized (multiples of one MAC)
     bool scale_with_width = true;   // per-access energy x (bits moved / reference_bits)
     LevelCost level[kNumLevels];
     // GLB energy scales with its size as (size / glb_reference_kb)^glb_size_exponent.

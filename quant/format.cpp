@@ -23,9 +23,7 @@ std::string_view to_string(Multiplier m) {
 }
 
 Multiplier parse_multiplier(std::string_view name) {
-    for (Multiplier m : {Multiplier::Mac, Multiplier::Lut, Multiplier::Binary, Multiplier::Ternary, Multiplier::Xnor})
-        if (to_string(m) == name) return m;
-    throw std::invalid_argument("unknown multiplier '" + std::string(name) + "' (expected mac, lut, binary, ternary or xnor)");
+    return parse_enum(name, kMultipliers, "multiplier");
 }
 
 }  // namespace dfsim

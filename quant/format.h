@@ -1,6 +1,7 @@
 // Number formats of operand tensors, the PE datapaths that multiply them, and the output
 // requantization parameters: what a layer's arithmetic is, independent of its shape.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ std::string to_string(const Format& f);  // "int8", "uint4", "binary", "uint8-zp
 //  ternary - weights in {-1,0,+1}: pass, negate or skip (a zero weight is skipped like a zero ifmap)
 //  xnor    - binary weights and activations: XNOR + popcount over packed words
 enum class Multiplier : uint8_t { Mac, Lut, Binary, Ternary, Xnor };
+inline constexpr std::array<Multiplier, 5> kMultipliers{Multiplier::Mac, Multiplier::Lut, Multiplier::Binary,
+                                                        Multiplier::Ternary, Multiplier::Xnor};
 std::string_view to_string(Multiplier m);
 // Throws std::invalid_argument for an unknown name.
 Multiplier parse_multiplier(std::string_view name);

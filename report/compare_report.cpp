@@ -1,8 +1,6 @@
 #include "report/compare_report.h"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +9,7 @@
 #include "base/error.h"
 #include "base/fmt.h"
 #include "energy/energy.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/report.h"
 
@@ -19,7 +18,8 @@ namespace dfsim {
 namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------------------------------------
-// Figures: computed here once, shared by the table, JSON, CSV and plots.
+// The runs grouped by layer, with each entry's ratio to the group's best; the table, JSON and CSV
+// show the figures (report/figures.h) of each entry, the plots its energy per MAC.
 
 namespace {
 
@@ -32,16 +32,6 @@ struct Entry {
 
     double per_mac(double e) const { return r.counts.macs ? e / static_cast<double>(r.counts.macs) : 0.0; }
     double energy_per_mac() const { return per_mac(r.energy.total()); }
-    uint64_t dram_accesses() const {
-        uint64_t n = 0;
-        for (DataType d : kDataTypes) {
-            const ReadWrite& rw = r.counts.acc.at(Level::Dram, d);
-            n += rw.reads + rw.writes;
-        }
-        return n;
-    }
-    double dram_per_mac() const { return per_mac(static_cast<double>(dram_accesses())); }
-    double utilization() const { return r.utilization(pes); }
 };
 
 // A layer (or the total) under every dataflow, in the order asked.
@@ -78,50 +68,17 @@ std::vector<Group> make_groups(const CompareResult& c) {
     return groups;
 }
 
-// Levels in the order the breakdowns list them: nearest the ALU first.
-constexpr std::array<Level, 4> kNearFirst{Level::Rf, Level::Noc, Level::Glb, Level::Dram};
+std::string unit_per_mac(const CompareResult& c) { return c.energy_unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC"; }
 
-std::string unit_per_mac(const CompareResult& c) { return c.energy_unit == "pJ" ? "pJ/MAC" : "E/MAC"; }
-
-nlohmann::json shape_json(const LayerShape& s) {
-    return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
-            {"stride", s.U}, {"padding", s.P}, {"groups", s.G}, {"E", s.E()}, {"F", s.F()}};
-}
-
-nlohmann::json entry_json(const Entry& e, bool is_total) {
-    const LayerResult& l = e.r;
-    nlohmann::json j;
-    j["dataflow"] = e.dataflow;
-    if (!is_total) j["mapping"] = l.mapping;
-    j["macs"] = l.counts.macs;
-    j["gated_macs"] = l.counts.gated_macs;
-    j["cycles"] = l.cycles;
-    j["utilization"] = e.utilization();
-    j["glb_bytes_used"] = l.glb_bytes_used;
-    for (Level lv : kLevels)
-        for (DataType d : kDataTypes) {
-            const ReadWrite& rw = l.counts.acc.at(lv, d);
-            j["accesses"][std::string(to_string(lv))][std::string(to_string(d))] = {{"reads", rw.reads},
-                                                                                   {"writes", rw.writes}};
-        }
-    j["dram_accesses"] = e.dram_accesses();
-    j["dram_accesses_per_mac"] = e.dram_per_mac();
-    for (Level lv : kLevels) {
-        j["energy_pj"][std::string(to_string(lv))] = l.energy.level(lv);
-        j["energy_per_mac_by_level_pj"][std::string(to_string(lv))] = e.per_mac(l.energy.level(lv));
-    }
-    j["energy_pj"]["alu"] = l.energy.alu;
-    j["energy_pj"]["total"] = l.energy.total();
-    j["energy_per_mac_by_level_pj"]["alu"] = e.per_mac(l.energy.alu);
-    for (DataType d : kDataTypes) {
-        j["energy_by_type_pj"][std::string(to_string(d))] = l.energy.type(d);
-        j["energy_per_mac_by_type_pj"][std::string(to_string(d))] = e.per_mac(l.energy.type(d));
-    }
-    j["energy_per_mac_pj"] = e.energy_per_mac();
-    j["energy_ratio_to_best"] = e.ratio;
-    j["output_check"] = l.output_check;
-    j["mismatches"] = l.mismatches;
-    return j;
+// An entry's row for the figures (report/figures.h).
+FigureRow entry_row(const CompareResult& c, const Group& g, const Entry& e) {
+    FigureRow w{e.r};
+    w.pes = e.pes;
+    w.unit = c.energy_unit;
+    w.total = g.is_total;
+    w.dataflow = e.dataflow;
+    w.ratio_to_best = e.ratio;
+    return w;
 }
 
 }  // namespace
@@ -135,7 +92,7 @@ std::string format_compare_table(const CompareResult& c) {
     const std::string upm = unit_per_mac(c);
     std::ostringstream os;
     os << "dfsim compare: " << c.network << " on " << c.arch << ", energy table " << c.energy_table << " ("
-       << c.energy_unit << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows") << "\n";
+       << to_string(c.energy_unit) << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows") << "\n";
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
         os << "  " << r.dataflow << ": " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, spads "
@@ -147,31 +104,17 @@ std::string format_compare_table(const CompareResult& c) {
         lw = std::max(lw, g.name.size());
         for (const Entry& e : g.entries) dw = std::max(dw, e.dataflow.size());
     }
-    char buf[512];
-    std::snprintf(buf, sizeof buf,
-                  "%-*s %-*s | %8s %7s | %7s %7s %7s %7s %7s | %7s %7s %7s | %9s %12s %6s %s\n", static_cast<int>(lw),
-                  "layer", static_cast<int>(dw), "dataflow", upm.c_str(), "vs best", "ALU", "RF", "array", "GLB",
-                  "DRAM", "ifmap", "filter", "psum", "DRAM/MAC", "cycles", "util", "output");
-    os << buf;
+    const std::vector<Column> columns = compare_table_columns(c.energy_unit, static_cast<int>(lw), static_cast<int>(dw));
+    os << text_line(columns, [](const Column& col) { return col.header; });
     for (size_t gi = 0; gi < groups.size(); ++gi) {
         const Group& g = groups[gi];
         if (gi > 0 && (c.runs.size() > 1 || g.is_total)) os << "\n";
         for (const Entry& e : g.entries) {
-            const EnergyBreakdown& en = e.r.energy;
-            std::snprintf(buf, sizeof buf,
-                          "%-*s %-*s | %8.3f %7.2f | %7.3f %7.3f %7.3f %7.3f %7.3f | %7.3f %7.3f %7.3f | %9.4f %12llu "
-                          "%5.1f%% %s\n",
-                          static_cast<int>(lw), g.name.c_str(), static_cast<int>(dw), e.dataflow.c_str(),
-                          e.energy_per_mac(), e.ratio, e.per_mac(en.alu), e.per_mac(en.level(Level::Rf)),
-                          e.per_mac(en.level(Level::Noc)), e.per_mac(en.level(Level::Glb)),
-                          e.per_mac(en.level(Level::Dram)), e.per_mac(en.type(DataType::Ifmap)),
-                          e.per_mac(en.type(DataType::Filter)), e.per_mac(en.type(DataType::Psum)), e.dram_per_mac(),
-                          static_cast<unsigned long long>(e.r.cycles), 100.0 * e.utilization(),
-                          e.r.output_check.c_str());
-            os << buf;
+            const FigureRow w = entry_row(c, g, e);
+            os << text_line(columns, [&](const Column& col) { return col.text(w); });
         }
     }
-    os << "energy per MAC in " << upm << " (" << c.energy_unit << " table), by level (array = NoC) and by data type "
+    os << "energy per MAC in " << upm << " (" << to_string(c.energy_unit) << " table), by level (array = NoC) and by data type "
        << "(ALU excluded from the types)\n"
        << "vs best: energy per MAC / the layer's lowest; DRAM/MAC: DRAM words read + written per MAC; "
        << "columns: docs/report.md\n";
@@ -183,7 +126,7 @@ nlohmann::json compare_to_json(const CompareResult& c) {
     j["network"] = c.network;
     j["arch"] = c.arch;
     j["energy_table"] = c.energy_table;
-    j["energy_unit"] = c.energy_unit;
+    j["energy_unit"] = std::string(to_string(c.energy_unit));
     j["dataflows"] = nlohmann::json::array();
     j["runs"] = nlohmann::json::array();
     for (const NetworkResult& r : c.runs) {
@@ -191,13 +134,14 @@ nlohmann::json compare_to_json(const CompareResult& c) {
         j["runs"].push_back({{"dataflow", r.dataflow}, {"arch", arch_to_json(r.arch_params)}});
     }
     j["layers"] = nlohmann::json::array();
+    const std::vector<Field> fields = compare_fields();
     for (const Group& g : make_groups(c)) {
         nlohmann::json gj;
         gj["name"] = g.name;
         if (!g.is_total) gj["shape"] = shape_json(g.entries.front().r.shape);
         gj["best_dataflow"] = g.entries[g.best].dataflow;
         gj["results"] = nlohmann::json::array();
-        for (const Entry& e : g.entries) gj["results"].push_back(entry_json(e, g.is_total));
+        for (const Entry& e : g.entries) gj["results"].push_back(fields_json(fields, entry_row(c, g, e)));
         if (g.is_total)
             j["total"] = std::move(gj);
         else
@@ -207,32 +151,11 @@ nlohmann::json compare_to_json(const CompareResult& c) {
 }
 
 std::string compare_to_csv(const CompareResult& c) {
-    std::ostringstream os;
-    os << "layer,dataflow,macs,gated_macs,cycles,utilization,dram_accesses,dram_accesses_per_mac";
-    os << ",energy_alu";
-    for (Level lv : kNearFirst) os << ",energy_" << to_string(lv);
-    for (DataType d : kDataTypes) os << ",energy_" << to_string(d);
-    os << ",energy_total,per_mac_alu";
-    for (Level lv : kNearFirst) os << ",per_mac_" << to_string(lv);
-    for (DataType d : kDataTypes) os << ",per_mac_" << to_string(d);
-    os << ",per_mac_total,ratio_to_best,energy_unit,output_check\n";
-    for (const Group& g : make_groups(c)) {
-        for (const Entry& e : g.entries) {
-            const EnergyBreakdown& en = e.r.energy;
-            os << g.name << "," << e.dataflow << "," << e.r.counts.macs << "," << e.r.counts.gated_macs << ","
-               << e.r.cycles << "," << fmt("%.6f", e.utilization()) << "," << e.dram_accesses() << ","
-               << fmt("%.6g", e.dram_per_mac());
-            os << "," << fmt("%.6g", en.alu);
-            for (Level lv : kNearFirst) os << "," << fmt("%.6g", en.level(lv));
-            for (DataType d : kDataTypes) os << "," << fmt("%.6g", en.type(d));
-            os << "," << fmt("%.6g", en.total()) << "," << fmt("%.6g", e.per_mac(en.alu));
-            for (Level lv : kNearFirst) os << "," << fmt("%.6g", e.per_mac(en.level(lv)));
-            for (DataType d : kDataTypes) os << "," << fmt("%.6g", e.per_mac(en.type(d)));
-            os << "," << fmt("%.6g", e.energy_per_mac()) << "," << fmt("%.6f", e.ratio) << "," << c.energy_unit << ","
-               << e.r.output_check << "\n";
-        }
-    }
-    return os.str();
+    const std::vector<Field> fields = compare_fields();
+    std::string csv = csv_header(fields);
+    for (const Group& g : make_groups(c))
+        for (const Entry& e : g.entries) csv += csv_row(fields, entry_row(c, g, e));
+    return csv;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,16 +174,20 @@ struct PlotSpec {
     std::vector<Segment> segments;  // bottom to top
 };
 
-// One plot's data file and gnuplot script, written into dir.
-void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
-                      const fs::path& dir) {
-    const size_t nd = c.runs.size();
-    const double slot = static_cast<double>(nd) + 1.0;  // bars of a group plus one bar's gap
-    // x of the first bar of each group; the total gets an extra half gap, with a dashed line
+// x of the first bar of each group (nd bars a group, one bar's gap between groups); the total
+// gets an extra half gap, with a dashed line.
+std::vector<double> group_x(const std::vector<Group>& groups, size_t nd) {
+    const double slot = static_cast<double>(nd) + 1.0;
     std::vector<double> x0;
     for (size_t g = 0; g < groups.size(); ++g)
         x0.push_back(static_cast<double>(g) * slot + (groups[g].is_total ? 0.5 : 0));
+    return x0;
+}
 
+// A plot's data file: one row per bar (x, dataflow, layer, the segments, the total).
+void write_plot_data(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
+                     const std::vector<double>& x0, const fs::path& dir) {
+    const size_t nd = c.runs.size();
     std::ostringstream dat;
     dat << "# " << p.what << ", " << unit_per_mac(c) << ", written by dfsim compare (" << c.network << " on " << c.arch
         << ", energy table " << c.energy_table << ")\n# x\tdataflow\tlayer";
@@ -274,7 +201,14 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
             dat << "\t" << fmt("%.6g", e.energy_per_mac()) << "\n";
         }
     write_file_atomic((dir / (p.base + ".dat")).string(), dat.str());
+}
 
+// A plot's data file and gnuplot script, written into dir.
+void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, const PlotSpec& p,
+                      const fs::path& dir) {
+    const size_t nd = c.runs.size();
+    const std::vector<double> x0 = group_x(groups, nd);
+    write_plot_data(c, groups, p, x0, dir);
     const double xmax = x0.back() + static_cast<double>(nd) - 1;
     const int slots = static_cast<int>(groups.size() * (nd + 1));
     // about 40 px a bar, and room for each group's name (about 10 px a character at 12 pt)
@@ -288,8 +222,8 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
     for (const Group& g : groups)
         for (const Entry& e : g.entries) top = std::max(top, e.energy_per_mac());
     const std::string label_format = top >= 100 ? "%.0f" : top >= 10 ? "%.1f" : "%.2f";
-    const std::string ylabel = c.energy_unit == "pJ" ? "energy per MAC (pJ/MAC)"
-                                                      : "energy per MAC (MAC-equivalents per MAC)";
+    const std::string ylabel =
+        c.energy_unit == EnergyUnit::Pj ? "energy per MAC (pJ/MAC)" : "energy per MAC (MAC-equivalents per MAC)";
     std::ostringstream gp;
     gp << "# " << p.what << ", written by dfsim compare. Run in this directory to re-render:\n"
        << "#   gnuplot " << p.base << ".gp    (writes " << p.base << ".png and " << p.base << ".svg)\n"
@@ -355,22 +289,11 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir) {
     auto lv = [](Level l) { return [l](const Entry& e) { return e.per_mac(e.r.energy.level(l)); }; };
     auto ty = [](DataType d) { return [d](const Entry& e) { return e.per_mac(e.r.energy.type(d)); }; };
     const std::function<double(const Entry&)> alu = [](const Entry& e) { return e.per_mac(e.r.energy.alu); };
-    // Okabe-Ito colours (distinguishable with common colour-vision deficiencies)
-    const std::vector<PlotSpec> plots = {
-        {"energy_by_level",
-         "energy per MAC by storage level",
-         {{"ALU", "#999999", alu},
-          {"RF", "#009E73", lv(Level::Rf)},
-          {"array (NoC)", "#E69F00", lv(Level::Noc)},
-          {"GLB", "#56B4E9", lv(Level::Glb)},
-          {"DRAM", "#D55E00", lv(Level::Dram)}}},
-        {"energy_by_type",
-         "energy per MAC by data type",
-         {{"ALU", "#999999", alu},
-          {"ifmap", "#0072B2", ty(DataType::Ifmap)},
-          {"filter", "#F0E442", ty(DataType::Filter)},
-          {"psum", "#CC79A7", ty(DataType::Psum)}}},
-    };
+    PlotSpec by_level{"energy_by_level", "energy per MAC by storage level", {{"ALU", "#999999", alu}}};
+    for (Level l : levels_near_first()) by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
+    PlotSpec by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}};
+    for (DataType d : kDataTypes) by_type.segments.push_back({std::string(to_string(d)), type_color(d), ty(d)});
+    const std::vector<PlotSpec> plots = {by_level, by_type};
 
     std::vector<std::string> bases;
     for (const PlotSpec& p : plots) {

@@ -1,10 +1,10 @@
 #include "report/html.h"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "base/fmt.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/report.h"
 
@@ -100,40 +100,25 @@ std::string arch_summary(const ArchParams& a) {
 }  // namespace
 
 std::string run_to_html(const NetworkResult& r) {
-    const bool pj = r.energy_unit == "pJ";
-    const double scale = 1e-6;
-    const std::string eu = pj ? "uJ" : "M x MAC";
+    const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
     std::ostringstream os;
     os << page_start("dfsim run: " + r.network + " on " + r.arch + ", dataflow " + r.dataflow);
     os << "<dl class=\"meta\">\n"
        << meta("network", r.network) << meta("architecture", r.arch + " (" + arch_summary(r.arch_params) + ")")
-       << meta("dataflow", r.dataflow) << meta("energy table", r.energy_table + " (unit: " + r.energy_unit + ")")
+       << meta("dataflow", r.dataflow) << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
        << "</dl>\n";
     os << "<h2>Per layer</h2>\n<table>\n<thead><tr>";
-    for (const std::string& h : {std::string("layer"), std::string("MACs"), std::string("gated MACs"), std::string("cycles"),
-                                 std::string("util (%)"), "total (" + eu + ")", "DRAM (" + eu + ")", "GLB (" + eu + ")",
-                                 "NoC (" + eu + ")", "RF (" + eu + ")", "ALU (" + eu + ")", "ifmap (" + eu + ")",
-                                 "filter (" + eu + ")", "psum (" + eu + ")", std::string(pj ? "pJ/MAC" : "E/MAC"),
-                                 std::string("output")})
-        os << th(h);
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
+    for (const Column& c : columns) os << th(c.html_header);
     os << "</tr></thead>\n<tbody>\n";
-    const int pes = r.arch_params.num_pes();
     auto row = [&](const LayerResult& l, bool total) {
-        os << (total ? "<tr class=\"total\">" : "<tr>") << td(l.name, false);
-        if (l.executed_on == "host") {
-            os << td("0") << td("0") << td("0") << td("-");
-            for (int i = 0; i < 9; ++i) os << td("0");
-            os << td("-") << td("host, " + num(l.host_ops) + " ops", false) << "</tr>\n";
-            return;
-        }
-        const EnergyBreakdown& e = l.energy;
-        os << td(num(l.counts.macs)) << td(num(l.counts.gated_macs)) << td(num(l.cycles))
-           << td(fmt("%.1f", 100.0 * l.utilization(pes)));
-        for (double v : {e.total(), e.level(Level::Dram), e.level(Level::Glb), e.level(Level::Noc), e.level(Level::Rf), e.alu,
-                         e.type(DataType::Ifmap), e.type(DataType::Filter), e.type(DataType::Psum)})
-            os << td(fmt("%.6g", v * scale));
-        os << td(fmt("%.4f", l.counts.macs ? e.total() / static_cast<double>(l.counts.macs) : 0.0))
-           << td(l.output_check, false) << "</tr>\n";
+        FigureRow w{l};
+        w.pes = r.arch_params.num_pes();
+        w.unit = r.energy_unit;
+        w.total = total;
+        os << (total ? "<tr class=\"total\">" : "<tr>");
+        for (const Column& c : columns) os << td(c.html(w), c.width > 0);  // numbers right-aligned
+        os << "</tr>\n";
     };
     for (const auto& l : r.layers) row(l, false);
     const LayerResult tot = r.total();
@@ -141,7 +126,7 @@ std::string run_to_html(const NetworkResult& r) {
     os << "</tbody>\n</table>\n";
     os << "<p class=\"note\">time at " << r.arch_params.clock_mhz << " MHz: "
        << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
-       << html_escape(eu) << " (" << html_escape(r.energy_unit)
+       << html_escape(eu) << " (" << html_escape(std::string(to_string(r.energy_unit)))
        << " table); ifmap + filter + psum + ALU = total; host layers (pool, add) are not simulated and not in the "
           "total; columns: docs/report.md</p>\n";
     os << page_end();
@@ -150,14 +135,14 @@ std::string run_to_html(const NetworkResult& r) {
 
 std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>& images) {
     const nlohmann::json j = compare_to_json(c);  // the same figures as compare.json
-    const std::string upm = c.energy_unit == "pJ" ? "pJ/MAC" : "E/MAC";
+    const std::string upm = c.energy_unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC";
     std::string dataflows;
     for (const NetworkResult& r : c.runs) dataflows += (dataflows.empty() ? "" : ", ") + r.dataflow;
     std::ostringstream os;
     os << page_start("dfsim compare: " + c.network + " on " + c.arch);
     os << "<dl class=\"meta\">\n"
        << meta("network", c.network) << meta("architecture", c.arch) << meta("dataflows", dataflows)
-       << meta("energy table", c.energy_table + " (unit: " + c.energy_unit + ")") << "</dl>\n";
+       << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")") << "</dl>\n";
     os << "<h2>Architecture per dataflow</h2>\n<table>\n<thead><tr>" << th("dataflow") << th("architecture")
        << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)") << th("GLB (KB)")
        << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";
@@ -170,12 +155,14 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     }
     os << "</tbody>\n</table>\n";
     os << "<h2>Per layer and dataflow</h2>\n<table>\n<thead><tr>";
-    for (const std::string& h :
-         {std::string("layer"), std::string("dataflow"), "energy (" + upm + ")", std::string("vs best"), "ALU (" + upm + ")",
-          "RF (" + upm + ")", "array (" + upm + ")", "GLB (" + upm + ")", "DRAM (" + upm + ")", "ifmap (" + upm + ")",
-          "filter (" + upm + ")", "psum (" + upm + ")", std::string("DRAM (words/MAC)"), std::string("MACs"),
-          "total energy (" + c.energy_unit + ")", std::string("cycles"), std::string("util (%)"), std::string("output")})
-        os << th(h);
+    std::vector<std::string> headers{"layer", "dataflow", "energy (" + upm + ")", "vs best", "ALU (" + upm + ")"};
+    for (Level l : levels_near_first()) headers.push_back(level_style(l).compare_label + " (" + upm + ")");
+    for (DataType t : kDataTypes) headers.push_back(std::string(to_string(t)) + " (" + upm + ")");
+    for (const std::string& h : {std::string("DRAM (words/MAC)"), std::string("MACs"),
+                                 "total energy (" + std::string(to_string(c.energy_unit)) + ")", std::string("cycles"),
+                                 std::string("util (%)"), std::string("output")})
+        headers.push_back(h);
+    for (const std::string& h : headers) os << th(h);
     os << "</tr></thead>\n<tbody>\n";
     auto group = [&](const nlohmann::json& g, bool total) {
         for (const nlohmann::json& e : g["results"]) {
@@ -183,9 +170,9 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
             const nlohmann::json& ty = e["energy_per_mac_by_type_pj"];
             os << (total ? "<tr class=\"total\">" : "<tr>") << td(g["name"].get<std::string>(), false)
                << td(e["dataflow"].get<std::string>(), false) << td(fmt("%.4f", e["energy_per_mac_pj"].get<double>()))
-               << td(fmt("%.3f", e["energy_ratio_to_best"].get<double>()));
-            for (const char* k : {"alu", "rf", "noc", "glb", "dram"}) os << td(fmt("%.4f", lv[k].get<double>()));
-            for (const char* k : {"ifmap", "filter", "psum"}) os << td(fmt("%.4f", ty[k].get<double>()));
+               << td(fmt("%.3f", e["energy_ratio_to_best"].get<double>())) << td(fmt("%.4f", lv["alu"].get<double>()));
+            for (Level l : levels_near_first()) os << td(fmt("%.4f", lv[std::string(to_string(l))].get<double>()));
+            for (DataType t : kDataTypes) os << td(fmt("%.4f", ty[std::string(to_string(t))].get<double>()));
             os << td(fmt("%.5f", e["dram_accesses_per_mac"].get<double>())) << td(num(e["macs"].get<uint64_t>()))
                << td(fmt("%.6g", e["energy_pj"]["total"].get<double>())) << td(num(e["cycles"].get<uint64_t>()))
                << td(fmt("%.1f", 100.0 * e["utilization"].get<double>())) << td(e["output_check"].get<std::string>(), false)
@@ -195,7 +182,7 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     for (const nlohmann::json& g : j["layers"]) group(g, false);
     if (j.contains("total")) group(j["total"], true);
     os << "</tbody>\n</table>\n";
-    os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " (" << html_escape(c.energy_unit)
+    os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " (" << html_escape(std::string(to_string(c.energy_unit)))
        << " table), by level (array = NoC) and by data type (ALU excluded from the types); vs best: energy per MAC / "
           "the layer's lowest; DRAM: DRAM words read + written per MAC; total rows sum the layers; columns: "
           "docs/report.md</p>\n";

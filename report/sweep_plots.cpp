@@ -10,26 +10,27 @@
 
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/types.h"
 #include "report/gnuplot.h"
 
 namespace dfsim {
 
 namespace fs = std::filesystem;
 
-void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
-    require_gnuplot();
-    const fs::path dir(out_dir);
-    // series: dataflow plus every setting but the array size, in row order
-    struct Series {
-        std::string title;
-        std::vector<const nlohmann::json*> rows;
-    };
+namespace {
+
+// A line of the plots: a dataflow plus every setting but the array size, its rows by PE count.
+struct Series {
+    std::string title;
+    std::vector<const nlohmann::json*> rows;
+};
+
+// The series of the rows that ran, in row order; `dataflows` in order of appearance, `unit` the rows'.
+std::vector<Series> collect_series(const nlohmann::json& rows, std::vector<std::string>& dataflows, EnergyUnit& unit) {
     std::vector<Series> series;
-    std::vector<std::string> dataflows;
-    std::string unit = "pJ";
     for (const nlohmann::json& r : rows) {
         if (r.value("status", "") != "ok") continue;
-        unit = r.value("energy_unit", unit);
+        unit = parse_enum(r.value("energy_unit", std::string(to_string(unit))), kEnergyUnits, "energy unit");
         std::string title = r["dataflow"].get<std::string>();
         if (r.contains("settings"))
             for (auto it = r["settings"].begin(); it != r["settings"].end(); ++it)
@@ -43,11 +44,15 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         if (std::find(dataflows.begin(), dataflows.end(), r["dataflow"].get<std::string>()) == dataflows.end())
             dataflows.push_back(r["dataflow"].get<std::string>());
     }
-    if (series.empty()) return;
     for (Series& s : series)
         std::stable_sort(s.rows.begin(), s.rows.end(), [](const nlohmann::json* a, const nlohmann::json* b) {
             return (*a)["pes"].get<int>() < (*b)["pes"].get<int>();
         });
+    return series;
+}
+
+// sweep.dat (one block per series) and pareto.dat (the points no other beats in latency and energy).
+void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
     char buf[160];
     std::ostringstream dat;
     dat << "# written by dfsim sweep; one block per series: pes, energy_per_mac, cycles, utilization_percent, "
@@ -80,6 +85,12 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         }
     write_file_atomic((dir / "pareto.dat").string(), front.str());
 
+}
+
+// The plots' gnuplot scripts (energy, cycles and utilization against the PE count, and the
+// Pareto plot); returns their base names.
+std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, const std::vector<std::string>& dataflows,
+                                             EnergyUnit unit, const fs::path& dir) {
     const char* colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442"};
     auto color_of = [&](const std::string& title) {
         const std::string df = title.substr(0, title.find(' '));
@@ -94,7 +105,7 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         return v;
     };
     const int markers[] = {7, 5, 9, 11, 13};
-    const std::string e_unit = unit == "pJ" ? "pJ" : "MAC-equivalents";
+    const std::string e_unit = unit == EnergyUnit::Pj ? "pJ" : "MAC-equivalents";
     struct Plot {
         std::string base, ylabel, ycol;
         bool logy;
@@ -136,7 +147,7 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         std::ostringstream gp;
         header(gp, "pareto", "energy per inference against latency, every point");
         gp << "set xlabel \"latency of one run (ms at the configured clock)\"\nset ylabel "
-           << gp_string("energy per inference (" + std::string(unit == "pJ" ? "pJ" : "MAC-equivalents") + ")")
+           << gp_string("energy per inference (" + std::string(unit == EnergyUnit::Pj ? "pJ" : "MAC-equivalents") + ")")
            << "\nset logscale x 10\nset logscale y 10\n";
         std::string cmd = "plot \\\n";
         for (size_t k = 0; k < series.size(); ++k)
@@ -147,8 +158,22 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
         write_file_atomic((dir / "pareto.gp").string(), gp.str());
         bases.push_back("pareto");
     }
-    render_plots(dir, bases);
+    return bases;
 }
 
+
+
+}  // namespace
+
+void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
+    require_gnuplot();
+    const fs::path dir(out_dir);
+    std::vector<std::string> dataflows;
+    EnergyUnit unit = EnergyUnit::Pj;
+    const std::vector<Series> series = collect_series(rows, dataflows, unit);
+    if (series.empty()) return;
+    write_sweep_data(series, dir);
+    render_plots(dir, write_sweep_scripts(series, dataflows, unit, dir));
+}
 
 }  // namespace dfsim

@@ -55,7 +55,7 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
             if (l.name == name) found = &l;
         if (!found) layers.fail(name, "expected one of the layers being run {" + run + "}, got '" + name + "'");
         if (found->on_host())
-            layers.fail(name, "expected an accelerator layer: " + name + " is a " + found->type +
+            layers.fail(name, "expected an accelerator layer: " + name + " is a " + std::string(to_string(found->type)) +
                                   " layer, which runs on the host and has no mapping");
         p.layers.emplace_back(name, layers.child(name));
     }
@@ -87,7 +87,7 @@ Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
 
 void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t) {
     const std::string kind(to_string(l.multiplier));
-    if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), kind) == a.pe.multipliers.end())
+    if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), l.multiplier) == a.pe.multipliers.end())
         throw ConfigError(a.file, "pe.multipliers", 0, 0,
                           "expected the " + kind + " datapath layer " + l.name + " uses; the PE has only the listed ones");
     const int wb = l.filter_values().bits, ab = l.ifmap_values().bits;
@@ -137,11 +137,11 @@ LayerResult host_result(const Layer& l) {
     LayerResult r;
     r.name = l.name;
     r.shape = s;
-    r.executed_on = "host";
-    r.output_check = "host";
+    r.executed_on = ExecutedOn::Host;
+    r.output_check = OutputCheck::Host;
     r.host_ops = l.host_ops();
-    if (l.type == "pool")
-        r.mapping = "host: " + l.pool_op + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
+    if (l.type == LayerType::Pool)
+        r.mapping = "host: " + std::string(to_string(l.pool_op)) + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
                     std::to_string(s.U) + " padding " + std::to_string(s.P);
     else
         r.mapping = "host: element-wise add of two " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
@@ -160,7 +160,7 @@ LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m,
     r.widths = layer_widths(l, a);
     r.estimated_cycles = est.cycles;
     r.estimated_energy = est.energy;
-    r.multiplier = std::string(to_string(l.multiplier));
+    r.multiplier = l.multiplier;
     r.ifmap_format = to_string(l.ifmap_values());
     r.filter_format = to_string(l.filter_values());
     return r;
@@ -228,7 +228,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         const Tensor4& ref = reference ? *reference : own;
         DFSIM_ASSERT(ref.size() == image.output.size(), "reference has the wrong shape");
         for (size_t i = 0; i < ref.size(); ++i) r.mismatches += ref.data[i] != image.output.data[i];
-        r.output_check = r.mismatches == 0 ? "bit-exact" : "mismatch";
+        r.output_check = r.mismatches == 0 ? OutputCheck::BitExact : OutputCheck::Mismatch;
     }
     if (keep_output) r.output = std::move(image.output);
     r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -298,7 +298,7 @@ LayerResult estimate(const PreparedLayer& p) {
     r.counts = est.counts;
     r.glb_bytes_used = est.glb_bytes;
     r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
-    r.output_check = "skipped";
+    r.output_check = OutputCheck::Skipped;
     return r;
 }
 
@@ -313,14 +313,13 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 LayerResult NetworkResult::total() const {
     LayerResult tot;
     tot.name = "total";
-    tot.output_check = "skipped";
+    tot.output_check = OutputCheck::Skipped;
     bool all_exact = true, any_accelerator = false;
     bool any_mismatch = false;
     for (const auto& l : layers) {
         tot.host_ops += l.host_ops;
-        // a host layer (also one compare reloaded, which keeps only its output_check) has no
-        // cycles, counts or energy, and no output to check
-        if (l.executed_on == "host" || l.output_check == "host") continue;
+        // a host layer has no cycles, counts or energy, and no output to check
+        if (l.executed_on == ExecutedOn::Host || l.output_check == OutputCheck::Host) continue;
         any_accelerator = true;
         tot.cycles += l.cycles;
         tot.estimated_cycles += l.estimated_cycles;
@@ -334,10 +333,12 @@ LayerResult NetworkResult::total() const {
         tot.mismatches += l.mismatches;
         tot.wall_seconds += l.wall_seconds;
         tot.glb_bytes_used = std::max(tot.glb_bytes_used, l.glb_bytes_used);
-        all_exact = all_exact && l.output_check == "bit-exact";
-        any_mismatch = any_mismatch || l.output_check == "mismatch";
+        all_exact = all_exact && l.output_check == OutputCheck::BitExact;
+        any_mismatch = any_mismatch || l.output_check == OutputCheck::Mismatch;
     }
-    tot.output_check = any_mismatch ? "mismatch" : any_accelerator && all_exact ? "bit-exact" : "skipped";
+    tot.output_check = any_mismatch                       ? OutputCheck::Mismatch
+                       : any_accelerator && all_exact ? OutputCheck::BitExact
+                                                      : OutputCheck::Skipped;
     return tot;
 }
 
@@ -391,7 +392,7 @@ Tensor4 host_pool(const Layer& l, const Tensor4& in) {
                             ++cnt;
                         }
                     const int64_t avg = cnt ? static_cast<int64_t>(std::floor(static_cast<double>(2 * sum + cnt) / static_cast<double>(2 * cnt))) : 0;
-                    out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == "max" ? best : avg);
+                    out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == PoolOp::Max ? best : avg);
                 }
     return out;
 }
@@ -422,7 +423,7 @@ LayerData chained_data(const Layer& l, Tensor4& carry, bool first, const std::st
 // A host layer between chained layers, applied to the carried output (pooling only).
 void chain_through_host(const Layer& l, Tensor4& carry, const std::string& where) {
     const LayerShape& s = l.shape;
-    if (l.type == "add")
+    if (l.type == LayerType::Add)
         throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
                                                    " has two inputs (residual networks cannot be chained yet)");
     if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)

@@ -55,7 +55,7 @@ struct RunOptions {
 struct LayerResult {
     std::string name;
     LayerShape shape;
-    std::string executed_on = "accelerator";  // accelerator | host (pool, add: not simulated)
+    ExecutedOn executed_on = ExecutedOn::Accelerator;  // host: pool, add (not simulated)
     uint64_t host_ops = 0;     // operations of a host layer (Layer::host_ops); the total sums them
     std::string mapping;       // one-line summary (a host layer: its operation)
     std::string loop_nest;
@@ -68,13 +68,13 @@ struct LayerResult {
     Widths widths;
     uint64_t glb_bytes_used = 0;
     uint64_t dram_busy_cycles = 0;
-    std::string multiplier = "mac";  // the layer's datapath (Multiplier)
+    Multiplier multiplier = Multiplier::Mac;  // the layer's datapath
     std::string ifmap_format, filter_format;  // the values' formats (to_string(Format)), e.g. uint4, binary
     // Measured in the data the layer ran on: fraction of zero words (padding not included).
     double ifmap_zero_fraction = 0, filter_zero_fraction = 0;
     // Energy the zero gating saved: the same run with no slot gated, minus this one.
     double gating_saved_energy = 0;
-    std::string output_check = "skipped";  // bit-exact | mismatch | skipped | host (not simulated)
+    OutputCheck output_check = OutputCheck::Skipped;
     uint64_t mismatches = 0;
     double wall_seconds = 0;
     Tensor4 output;  // the simulated output tensor (kept only when asked)
@@ -84,7 +84,8 @@ struct LayerResult {
 };
 
 struct NetworkResult {
-    std::string network, arch, energy_table, energy_unit, dataflow;
+    std::string network, arch, energy_table, dataflow;
+    EnergyUnit energy_unit = EnergyUnit::Pj;
     ArchParams arch_params;
     std::vector<LayerResult> layers;
     LayerResult total() const;  // sums (cycles add up: layers run one after another); host
@@ -93,7 +94,8 @@ struct NetworkResult {
 
 // Runs of the same layers under several dataflows or precisions (dfsim compare).
 struct CompareResult {
-    std::string network, arch, energy_table, energy_unit;  // arch: the base architecture's name
+    std::string network, arch, energy_table;  // arch: the base architecture's name
+    EnergyUnit energy_unit = EnergyUnit::Pj;
     std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
 };
 
@@ -151,7 +153,7 @@ struct PreparedLayer {
 PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
                       std::optional<LayerData> data = std::nullopt, std::optional<Tensor4> reference = std::nullopt);
 // Runs a prepared layer on the accelerator (simulate_mapped with opt.check_output and opt.trace).
-// A host layer's result has executed_on "host", its host_ops, and no cycles, counts or energy.
+// A host layer's result has executed_on Host, its host_ops, and no cycles, counts or energy.
 LayerResult simulate(const PreparedLayer& p, bool keep_output = false);
 // The analytical model's figures for a prepared layer: the mapping's estimated counts and cycles
 // (as `counts`, `cycles` and their energy; `estimated_*` too), output_check "skipped". A host

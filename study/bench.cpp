@@ -66,7 +66,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     out << buf;
     for (const Layer& layer : net.layers) {
         if (layer.on_host()) {  // pool, add: host work, nothing to simulate
-            std::snprintf(buf, sizeof buf, "%-8s host work (%s), not simulated\n", layer.name.c_str(), layer.type.c_str());
+            std::snprintf(buf, sizeof buf, "%-8s host work (%s), not simulated\n", layer.name.c_str(), std::string(to_string(layer.type)).c_str());
             out << buf;
             continue;
         }

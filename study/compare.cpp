@@ -18,6 +18,7 @@
 #include "energy/energy.h"
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/stats.h"
 #include "report/gnuplot.h"
 #include "sim/reference.h"
 #include "report/report.h"
@@ -74,10 +75,10 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels)
         levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 2},
+    return {{"format", 3},  // 3: counts by name (2: a positional array)
             {"arch", arch_to_json(arch)},
             {"layer",
-             {{"name", l.name}, {"type", l.type},
+             {{"name", l.name}, {"type", std::string(to_string(l.type))},
               {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
               {"ifmap", format(l.ifmap)}, {"filter", format(l.filter)}, {"psum_bits", l.psum_bits},
               {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},
@@ -86,7 +87,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
               // zero points (an ONNX model's quantization)
               {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
               {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
-            {"energy_table", {{"name", t.name}, {"unit", t.unit}, {"scale_with_width", t.scale_with_width},
+            {"energy_table", {{"name", t.name}, {"unit", std::string(to_string(t.unit))}, {"scale_with_width", t.scale_with_width},
                               {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
                               {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add},
                               {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
@@ -97,18 +98,18 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
             {"check_output", opt.check_output}};
 }
 
+// The counters by name (base/stats.h); a file missing one, or naming an unknown one, is
+// from another version and is simulated again.
 nlohmann::json counts_to_json(const ActionCounts& c) {
-    nlohmann::json v = nlohmann::json::array();
-    ActionCounts copy = c;
-    copy.combine(c, [&](uint64_t& x, uint64_t) { v.push_back(x); });
+    nlohmann::json v = nlohmann::json::object();
+    for (const Counter& k : counters()) v[k.name] = k.of(c);
     return v;
 }
 
 ActionCounts counts_from_json(const nlohmann::json& v) {
     ActionCounts c;
-    size_t i = 0;
-    c.combine(c, [&](uint64_t& x, uint64_t) { x = v.at(i++).get<uint64_t>(); });
-    if (i != v.size()) throw std::runtime_error("counter count");
+    for (const Counter& k : counters()) k.of(c) = v.at(k.name).get<uint64_t>();
+    if (v.size() != counters().size()) throw std::runtime_error("counters");
     return c;
 }
 
@@ -116,8 +117,9 @@ nlohmann::json result_to_json(const LayerResult& r) {
     return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles},
             {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
             {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
-            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", r.output_check},
-            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", r.multiplier},
+            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", std::string(to_string(r.output_check))},
+            {"executed_on", std::string(to_string(r.executed_on))}, {"host_ops", r.host_ops},
+            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", std::string(to_string(r.multiplier))},
             {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
             {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
             {"gating_saved_energy", r.gating_saved_energy}};
@@ -144,10 +146,12 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.counts = counts_from_json(v.at("counts"));
         r.glb_bytes_used = v.at("glb_bytes_used").get<uint64_t>();
         r.dram_busy_cycles = v.at("dram_busy_cycles").get<uint64_t>();
-        r.output_check = v.at("output_check").get<std::string>();
+        r.output_check = parse_enum(v.at("output_check").get<std::string>(), kOutputChecks, "output check");
+        r.executed_on = parse_enum(v.at("executed_on").get<std::string>(), kExecutedOns, "executed_on");
+        r.host_ops = v.at("host_ops").get<uint64_t>();
         r.mismatches = v.at("mismatches").get<uint64_t>();
         r.wall_seconds = v.at("wall_seconds").get<double>();
-        r.multiplier = v.at("multiplier").get<std::string>();
+        r.multiplier = parse_multiplier(v.at("multiplier").get<std::string>());
         r.ifmap_format = v.at("ifmap_format").get<std::string>();
         r.filter_format = v.at("filter_format").get<std::string>();
         r.ifmap_zero_fraction = v.at("ifmap_zero_fraction").get<double>();

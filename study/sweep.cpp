@@ -18,6 +18,7 @@
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
 #include "study/compare.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/report.h"
 #include "sim/simulator.h"
@@ -222,7 +223,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
     row["pes"] = ad.num_pes();
     row["glb_kb"] = static_cast<double>(ad.glb.size_bytes) / 1024.0;
     row["batch"] = net.layers.empty() ? 0 : net.layers.front().shape.N;
-    row["energy_unit"] = t.unit;
+    row["energy_unit"] = std::string(to_string(t.unit));
     LayerResult tot;
     try {
         RunOptions opt;
@@ -237,21 +238,13 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
         row["status"] = std::string("no mapping: ") + e.what();
         return row;
     }
-    const double macs = static_cast<double>(tot.counts.macs);
-    uint64_t dram = 0;
-    for (DataType d : kDataTypes) dram += tot.counts.acc.at(Level::Dram, d).reads + tot.counts.acc.at(Level::Dram, d).writes;
-    row["macs"] = tot.counts.macs;
-    row["cycles"] = tot.cycles;
-    row["utilization"] = tot.cycles ? macs / (static_cast<double>(tot.cycles) * ad.num_pes()) : 0.0;
-    row["latency_ms"] = static_cast<double>(tot.cycles) / (ad.clock_mhz * 1e3);
-    row["inferences_per_s"] = tot.cycles ? row["batch"].get<double>() * ad.clock_mhz * 1e6 / static_cast<double>(tot.cycles) : 0.0;
-    row["energy"] = tot.energy.total();
-    row["energy_per_mac"] = macs > 0 ? tot.energy.total() / macs : 0.0;
-    for (Level lv : kLevels) row["energy_per_mac_by_level"][std::string(to_string(lv))] = macs > 0 ? tot.energy.level(lv) / macs : 0.0;
-    row["energy_per_mac_by_level"]["alu"] = macs > 0 ? tot.energy.alu / macs : 0.0;
-    for (DataType d : kDataTypes) row["energy_per_mac_by_type"][std::string(to_string(d))] = macs > 0 ? tot.energy.type(d) / macs : 0.0;
-    row["dram_accesses_per_mac"] = macs > 0 ? static_cast<double>(dram) / macs : 0.0;
-    row["output_check"] = tot.output_check;
+    FigureRow w{tot};
+    w.pes = ad.num_pes();
+    w.unit = t.unit;
+    w.total = true;
+    w.clock_mhz = ad.clock_mhz;
+    w.batch = row["batch"].get<int>();
+    row.update(fields_json(sweep_fields(), w), /*merge_objects=*/true);
     return row;
 }
 
@@ -297,29 +290,27 @@ bool point_done(const fs::path& file, const nlohmann::json& key) {
     }
 }
 
-const char* const kCsvColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch",
-                                   "macs", "cycles", "utilization", "latency_ms", "inferences_per_s", "energy",
-                                   "energy_unit", "energy_per_mac", "alu", "rf", "noc", "glb", "dram", "ifmap",
-                                   "filter", "psum", "dram_accesses_per_mac", "output_check"};
+// The CSV's columns: the point's own (its JSON row's fields of the same name), then its figures.
+const char* const kPointColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch"};
 
-std::string csv_cell(const nlohmann::json& row, const std::string& col) {
-    auto num = [](const nlohmann::json& v) {
-        if (v.is_number_integer() || v.is_number_unsigned()) return v.dump();
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.9g", v.get<double>());
-        return std::string(buf);
-    };
-    if (col == "settings") {
+std::vector<Field> csv_fields() {
+    std::vector<Field> f;
+    for (const char* c : kPointColumns) f.push_back({nullptr, c, c, "%.9g", ""});
+    for (const Field& x : sweep_fields()) f.push_back(x);
+    return f;
+}
+
+// A cell from a point's JSON row (rows are read back from the point files): "" where it has no
+// such field (a point without a mapping), a string quoted where it needs it, numbers as %.9g.
+std::string csv_cell(const nlohmann::json& row, const Field& f) {
+    if (f.json == "settings") {
         std::string s;
         if (row.contains("settings"))
             for (auto it = row["settings"].begin(); it != row["settings"].end(); ++it)
                 s += (s.empty() ? "" : " ") + it.key() + "=" + it.value().get<std::string>();
         return s;
     }
-    for (const char* group : {"energy_per_mac_by_level", "energy_per_mac_by_type"})
-        if (row.contains(group) && row[group].contains(col)) return num(row[group][col]);
-    if (!row.contains(col)) return "";
-    const nlohmann::json& v = row[col];
+    const nlohmann::json v = json_path_value(row, f.json);
     if (v.is_string()) {
         std::string s = v.get<std::string>();
         if (s.find_first_of(",\"\n") != std::string::npos) {
@@ -329,20 +320,13 @@ std::string csv_cell(const nlohmann::json& row, const std::string& col) {
         }
         return s;
     }
-    return num(v);
+    return csv_value(v, "%.9g");
 }
 
-}  // namespace
-
-SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<SweepPoint> points = expand(spec);
-    const fs::path dir(out_dir), pdir = dir / "points";
-    fs::create_directories(pdir);
-    // Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
-    // complete only once renamed; any found now were left by a run that was killed (the
-    // directory belongs to one sweep at a time), so they go.
+// Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
+// complete only once renamed; any found now were left by a run that was killed (the directory
+// belongs to one sweep at a time), so they go.
+void remove_temporaries(const fs::path& dir, const fs::path& pdir) {
     for (const fs::path& d : {dir, pdir})
         for (const auto& entry : fs::directory_iterator(d)) {
             const std::string name = entry.path().filename().string();
@@ -353,6 +337,81 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
             std::error_code ec;
             if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
         }
+}
+
+// Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
+// ...: one SystemC simulation per process), reporting count_done() of `points` as they finish.
+void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
+                    const std::function<int()>& count_done, int points, const std::function<void(int, int)>& progress) {
+    std::vector<pid_t> kids;
+    std::fflush(nullptr);
+    for (int k = 0; k < jobs; ++k) {
+        const pid_t pid = fork();
+        if (pid < 0) throw std::runtime_error("sweep: fork failed");
+        if (pid == 0) {
+            int rc = 0;
+            try {
+                for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
+            } catch (...) {
+                rc = 1;
+            }
+            std::fflush(nullptr);
+            _exit(rc);
+        }
+        kids.push_back(pid);
+    }
+    int last = -1;
+    while (!kids.empty()) {
+        int status = 0;
+        const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
+        if (finished != kids.end()) {
+            kids.erase(finished);
+            continue;
+        }
+        const int done = count_done();
+        if (progress && done != last) progress(done, points);
+        last = done;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (progress) progress(count_done(), points);
+}
+
+// results.json and results.csv: one row per point, in point order, read from the point files.
+void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points, const fs::path& dir,
+                   const std::function<fs::path(int)>& point_file) {
+    nlohmann::json rows = nlohmann::json::array();
+    const std::vector<Field> columns = csv_fields();
+    std::string csv;
+    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
+    csv += "\n";
+    for (size_t i = 0; i < points.size(); ++i) {
+        std::ifstream in(point_file(static_cast<int>(i)));
+        nlohmann::json row;
+        try {
+            row = nlohmann::json::parse(in).at("row");
+        } catch (const std::exception&) {
+            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
+        }
+        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
+        csv += "\n";
+        rows.push_back(std::move(row));
+    }
+    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
+                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
+                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
+    write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
+    write_file_atomic((dir / "results.csv").string(), csv);
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
+                       const std::function<void(int, int)>& progress) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<SweepPoint> points = expand(spec);
+    const fs::path dir(out_dir), pdir = dir / "points";
+    fs::create_directories(pdir);
+    remove_temporaries(dir, pdir);
     // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     std::vector<nlohmann::json> keys;
@@ -397,62 +456,10 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
                 if (progress) progress(++done, sum.points);
             }
         } else {
-            // worker k runs todo[k], todo[k + jobs], ...: one SystemC simulation per process
-            std::vector<pid_t> kids;
-            std::fflush(nullptr);
-            for (int k = 0; k < jobs; ++k) {
-                const pid_t pid = fork();
-                if (pid < 0) throw std::runtime_error("sweep: fork failed");
-                if (pid == 0) {
-                    int rc = 0;
-                    try {
-                        for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
-                    } catch (...) {
-                        rc = 1;
-                    }
-                    std::fflush(nullptr);
-                    _exit(rc);
-                }
-                kids.push_back(pid);
-            }
-            int last = -1;
-            while (!kids.empty()) {
-                int status = 0;
-                const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
-                if (finished != kids.end()) {
-                    kids.erase(finished);
-                    continue;
-                }
-                const int done = count_done();
-                if (progress && done != last) progress(done, sum.points);
-                last = done;
-                std::this_thread::sleep_for(std::chrono::milliseconds(200));
-            }
-            if (progress) progress(count_done(), sum.points);
+            run_in_workers(todo, jobs, write_point, count_done, sum.points, progress);
         }
     }
-    // results, one row per point in point order
-    nlohmann::json rows = nlohmann::json::array();
-    std::string csv;
-    for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + kCsvColumns[c];
-    csv += "\n";
-    for (size_t i = 0; i < points.size(); ++i) {
-        std::ifstream in(point_file(static_cast<int>(i)));
-        nlohmann::json row;
-        try {
-            row = nlohmann::json::parse(in).at("row");
-        } catch (const std::exception&) {
-            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
-        }
-        for (size_t c = 0; c < std::size(kCsvColumns); ++c) csv += std::string(c ? "," : "") + csv_cell(row, kCsvColumns[c]);
-        csv += "\n";
-        rows.push_back(std::move(row));
-    }
-    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
-                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
-                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
-    write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
-    write_file_atomic((dir / "results.csv").string(), csv);
+    write_results(spec, points, dir, point_file);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
 }

@@ -32,7 +32,7 @@ std::vector<Case> cases() {
     v.push_back({"padding wider than the taps, stride 3", conv("widepad", 2, 3, 4, 3, 2, 2, 3, 3)});
     v.push_back({"batch 2", conv("batch", 3, 8, 8, 4, 3, 3, 1, 1, 1, 2)});
     Layer fc = conv("fc", 16, 3, 3, 10, 3, 3);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     v.push_back({"FC", fc});
     Layer rq = conv("requant", 6, 9, 9, 8, 3, 3, 1, 1);
     rq.requant = Requant::scalar(1234567, 27, true, Format{8, true});
@@ -47,7 +47,7 @@ void expect_exact(const Layer& l, const ArchParams& a, const std::string& datafl
     RunOptions opt;
     opt.dataflow = dataflow;
     LayerResult r = simulate_layer(l, a, table45(), opt, /*keep_output=*/true);
-    EXPECT_EQ(r.output_check, "bit-exact") << l.name << " on " << a.name << " (" << dataflow << "): " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << l.name << " on " << a.name << " (" << dataflow << "): " << r.mismatches << " mismatches";
     // the comparison itself, redone here: the kept output against the reference
     LayerData d = make_layer_data(l);
     EXPECT_TRUE(r.output == reference_conv(l, d.ifmap, d.filter)) << l.name << " " << dataflow;
@@ -123,7 +123,7 @@ TEST(BitExact, AlexNetConv1FullSize) {
     for (const char* df : {"rs", "ws", "os-b"}) {
         opt.dataflow = df;
         LayerResult r = simulate_layer(net.layers.at(0), eyeriss(), table45(), opt);
-        EXPECT_EQ(r.output_check, "bit-exact") << df;
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact) << df;
         EXPECT_EQ(r.counts.macs, 105415200u) << df;  // 96 * 55 * 55 * 3 * 11 * 11
     }
 }
@@ -154,7 +154,7 @@ TEST(BitExact, RandomShapesEveryDataflow) {
             try {
                 LayerResult r = simulate_layer(l, a, table45(), opt);
                 ++mapped;
-                EXPECT_EQ(r.output_check, "bit-exact");
+                EXPECT_EQ(r.output_check, OutputCheck::BitExact);
                 EXPECT_EQ(r.counts.macs, l.shape.macs());
                 EXPECT_LE(r.glb_bytes_used, static_cast<uint64_t>(a.glb.size_bytes));
                 if (l.ifmap_data.zero_fraction == 0) {  // dense: the analytical model counts the same

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/stats.h"
 #include "report/compare_report.h"
 #include "study/compare.h"
 #include "tests/cli_fixture.h"
@@ -101,19 +102,19 @@ TEST(Compare, RunsShareDataAndReferenceAndMatchAnIndependentRun) {
     EXPECT_EQ(c.network, "cmp");
     EXPECT_EQ(c.arch, "eyeriss");
     EXPECT_EQ(c.energy_table, "45nm-horowitz");
-    EXPECT_EQ(c.energy_unit, "pJ");
+    EXPECT_EQ(c.energy_unit, EnergyUnit::Pj);
     ASSERT_EQ(c.runs.size(), 1u);
     const NetworkResult& r = c.runs.front();
     EXPECT_EQ(r.dataflow, "rs");
     EXPECT_EQ(r.network, "cmp");
     EXPECT_EQ(r.arch, "eyeriss");
-    EXPECT_EQ(r.energy_unit, "pJ");
+    EXPECT_EQ(r.energy_unit, EnergyUnit::Pj);
     ASSERT_EQ(r.layers.size(), 2u);
     EXPECT_EQ(r.layers[0].counts.macs, kMacsA);
     EXPECT_EQ(r.layers[1].counts.macs, kMacsB);
     // the reference made once per layer is the one the outputs were checked against
     for (const LayerResult& l : r.layers) {
-        EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+        EXPECT_EQ(l.output_check, OutputCheck::BitExact) << l.name;
         EXPECT_EQ(l.mismatches, 0u);
     }
     EXPECT_GT(r.layers[1].counts.gated_macs, 0u);  // the zeros of the shared data reached the PEs
@@ -142,7 +143,7 @@ TEST(Compare, EveryRegisteredDataflowOnSharedData) {
         EXPECT_EQ(c.runs[k].dataflow, names[k]);
         EXPECT_EQ(c.runs[k].layers[0].counts.macs, kMacsA);
         EXPECT_EQ(c.runs[k].layers[1].counts.macs, kMacsB);
-        for (const LayerResult& l : c.runs[k].layers) EXPECT_EQ(l.output_check, "bit-exact") << l.name;
+        for (const LayerResult& l : c.runs[k].layers) EXPECT_EQ(l.output_check, OutputCheck::BitExact) << l.name;
     }
     const nlohmann::json j = compare_to_json(c);
     for (size_t i = 0; i <= 2; ++i) {
@@ -179,7 +180,7 @@ TEST(Compare, EachDataflowRunsOnItsEqualAreaStorage) {
     EXPECT_EQ(c.runs[0].arch, "small/rs");
     EXPECT_EQ(c.runs[0].arch_params.glb.size_bytes, rs.glb.size_bytes);
     EXPECT_EQ(c.runs[0].arch_params.pe.filter_spad_words, 200);
-    EXPECT_EQ(c.runs[0].layers[0].output_check, "skipped");
+    EXPECT_EQ(c.runs[0].layers[0].output_check, OutputCheck::Skipped);
     EXPECT_EQ(compare_to_json(c)["runs"][0]["arch"]["glb"]["size_bytes"], rs.glb.size_bytes);
 }
 
@@ -450,14 +451,24 @@ TEST(Compare, RerunResumesFromStoredResults) {
             EXPECT_EQ(a.cycles, b.cycles);
             EXPECT_EQ(a.energy.total(), b.energy.total());  // recomputed from the counts: the same bits
             EXPECT_EQ(a.mapping, b.mapping);
-            EXPECT_EQ(b.output_check, "bit-exact");
+            EXPECT_EQ(b.output_check, OutputCheck::BitExact);
         }
+    // the counts are stored by name, one field per registered counter (base/stats.h)
+    const fs::path named = dir / (net.layers[0].name + ".ws.json");
+    nlohmann::json stored = nlohmann::json::parse(std::ifstream(named));
+    const nlohmann::json& counts = stored["result"]["counts"];
+    ASSERT_TRUE(counts.is_object()) << counts;
+    EXPECT_EQ(counts.size(), counters().size());
+    for (const Counter& k : counters()) EXPECT_EQ(counts.at(k.name), k.of(first.runs[0].layers[0].counts)) << k.name;
+    // a file without one of them (written by another version) is simulated again
+    stored["result"]["counts"].erase("psum_adds");
+    std::ofstream(named) << stored.dump();
     // a damaged file (cut short, as a crash mid-write would leave it without atomic writes)
     const fs::path victim = dir / (net.layers[0].name + ".os-b.json");
     ASSERT_TRUE(fs::exists(victim));
     fs::resize_file(victim, fs::file_size(victim) / 2);
     run(opt, log3);
-    EXPECT_EQ(count(log3, "(resumed)"), pairs - 1) << log3;
+    EXPECT_EQ(count(log3, "(resumed)"), pairs - 2) << log3;
     // another seed: other data, nothing reused
     opt.seed_offset = 7;
     run(opt, log4);

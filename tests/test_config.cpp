@@ -40,7 +40,7 @@ TEST(Config, ShippedConfigsLoadWithTheirSourceFigures) {
     EXPECT_EQ(a.glb.size_bytes, 108 * 1024);
     EXPECT_DOUBLE_EQ(a.clock_mhz, 200);
     EnergyTable t = table45();
-    EXPECT_EQ(t.unit, "pJ");
+    EXPECT_EQ(t.unit, EnergyUnit::Pj);
     EXPECT_DOUBLE_EQ(t.access(Level::Dram, false, 32, 0), 640);
     EXPECT_DOUBLE_EQ(t.access(Level::Rf, false, 32, 0), 1);
     EXPECT_DOUBLE_EQ(t.access(Level::Dram, false, 8, 0), 160);  // linear in width
@@ -48,7 +48,7 @@ TEST(Config, ShippedConfigsLoadWithTheirSourceFigures) {
     EXPECT_NEAR(t.access(Level::Glb, false, 64, 32 * 1024), 20, 1e-9);
     EXPECT_NEAR(t.access(Level::Glb, false, 64, 1024 * 1024), 100, 0.1);
     EnergyTable n = load_energy_table(src("configs/energy/eyeriss-normalized.yaml"));
-    EXPECT_EQ(n.unit, "normalized");
+    EXPECT_EQ(n.unit, EnergyUnit::Normalized);
     EXPECT_DOUBLE_EQ(n.access(Level::Dram, false, 8, 0), 200);
     EXPECT_DOUBLE_EQ(n.access(Level::Glb, true, 32, 0), 6);
 }

@@ -36,7 +36,7 @@ TEST(Counts, HandCountTinyLayer) {
     Layer l = conv("tiny", 1, 4, 4, 1, 3, 3);
     RsMapping m = pin(3, 2, 1, 1, 1, 1, 2, 1, 1, false);
     LayerResult r = run_pinned(l, small_arch(), m);
-    ASSERT_EQ(r.output_check, "bit-exact");
+    ASSERT_EQ(r.output_check, OutputCheck::BitExact);
     const AccessCounts& c = r.counts.acc;
     EXPECT_EQ(r.counts.macs, 36u);       // 2x2 outputs x 9 taps
     EXPECT_EQ(r.counts.gated_macs, 0u);  // dense data, no padding
@@ -93,7 +93,7 @@ TEST(Counts, SimulatorMatchesAnalyticalModelOnDenseData) {
     for (const P& p : ps) {
         SCOPED_TRACE(p.l.name);
         LayerResult r = run_pinned(p.l, p.a, p.m);
-        EXPECT_EQ(r.output_check, "bit-exact");
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact);
         RowStationary rs;
         Estimate est = rs.estimate(p.l, p.a, table45(), p.m);
         expect_counts_equal(r.counts, est.counts, p.l.name);
@@ -133,7 +133,7 @@ TEST(Counts, GatedMacsEqualZerosInTheData) {
         for (const ArchParams& a : {small_arch(), eyeriss()}) {
             RunOptions opt;
             LayerResult r = simulate_layer(l, a, table45(), opt);
-            EXPECT_EQ(r.output_check, "bit-exact");
+            EXPECT_EQ(r.output_check, OutputCheck::BitExact);
             EXPECT_EQ(r.counts.gated_macs, expected_gated) << "zero fraction " << zf << " on " << a.name;
             // a gated MAC skips the filter read and the psum update, not the ifmap read
             EXPECT_EQ(r.counts.acc.at(Level::Rf, DataType::Filter).reads, r.counts.macs - expected_gated);

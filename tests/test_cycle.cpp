@@ -47,7 +47,7 @@ TEST(Cycle, EveryDataflowIsBitExactAndCountsAlike) {
     for (const std::string df : {"rs", "ws", "nlr", "os-a", "os-b", "os-c"})
     for (const Layer& l : small_layers()) {
         const Pair p = run_both(l, a, df);
-        EXPECT_EQ(p.cycle.output_check, "bit-exact") << l.name;
+        EXPECT_EQ(p.cycle.output_check, OutputCheck::BitExact) << l.name;
         EXPECT_EQ(p.cycle.timing, Timing::Cycle);
         expect_counts_equal(p.cycle.counts, p.pass.counts, l.name);
         std::printf("%s %s: pass %llu cycle %llu (%.3f)\n", df.c_str(), l.name.c_str(), static_cast<unsigned long long>(p.pass.cycles),

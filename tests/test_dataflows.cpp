@@ -66,7 +66,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnDenseData) {
             for (const char* df : kAll) {
                 const std::string what = l.name + " / " + df + " / " + a.name;
                 LayerResult r = run_df(l, a, df);
-                ASSERT_EQ(r.output_check, "bit-exact") << what;
+                ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
                 const Dataflow& d = find_dataflow(df);
                 auto m = d.choose_mapping(l, a, table45(), Objective::Energy);
                 expect_counts_equal(r.counts, d.estimate(l, a, table45(), *m).counts, what);
@@ -97,7 +97,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
     for (const GridMapping& m : ms) {
         const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
         LayerResult r = run_pinned(l, a, m);
-        ASSERT_EQ(r.output_check, "bit-exact") << what;
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
         expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(l, a, table45(), m).counts, what);
     }
     // several images per buffer tile (5 images, tiles of 2: the last one holds 1), every dataflow
@@ -108,19 +108,19 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
         m.Nt = 2;
         const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
         LayerResult r = run_pinned(lb, big, m);
-        ASSERT_EQ(r.output_check, "bit-exact") << what;
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
         expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(lb, big, table45(), m).counts, what);
     }
     auto rs = find_dataflow("rs").parse_mapping(YamlMap::from_string("nt: 2\ne: 5\np: 2\nq: 2\nr: 1\nt: 1\net: 6\nct: 4\n", "rs.yaml"), lb, big);
     LayerResult r = simulate_mapped(lb, big, table45(), find_dataflow("rs"), *rs, make_layer_data(lb), true);
-    ASSERT_EQ(r.output_check, "bit-exact");
+    ASSERT_EQ(r.output_check, OutputCheck::BitExact);
     expect_counts_equal(r.counts, find_dataflow("rs").estimate(lb, big, table45(), *rs).counts, "rs " + rs->summary());
 }
 
 // With the whole batch in a buffer tile, each weight leaves DRAM once for all the images.
 TEST(GridDataflows, ImagesInATileShareTheFilters) {
     Layer fc = conv("fc", 64, 4, 4, 32, 4, 4, 1, 0, 1, 8);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     const ArchParams a = small_arch(4, 5, 40);  // 32 KB of weights do not fit beside the rest
     for (const char* df : kAll) {
         // filter tiles of 8 filters (4 of them cycle through the buffer), the dataflow's own fields
@@ -129,7 +129,7 @@ TEST(GridDataflows, ImagesInATileShareTheFilters) {
         auto m8 = find_dataflow(df).parse_mapping(YamlMap::from_string("nt: 8\nmt: 8\n" + own, "p.yaml"), fc, a);
         LayerResult r1 = simulate_mapped(fc, a, table45(), find_dataflow(df), *m1, make_layer_data(fc), true);
         LayerResult r8 = simulate_mapped(fc, a, table45(), find_dataflow(df), *m8, make_layer_data(fc), true);
-        ASSERT_EQ(r8.output_check, "bit-exact") << df;
+        ASSERT_EQ(r8.output_check, OutputCheck::BitExact) << df;
         // M*C*R*S = 32*64*16 weights: once per image with one image per tile, once in all with eight
         EXPECT_EQ(r1.counts.acc.at(Level::Dram, DataType::Filter).reads, 8u * 32 * 64 * 16) << df;
         EXPECT_EQ(r8.counts.acc.at(Level::Dram, DataType::Filter).reads, 32u * 64 * 16) << df;
@@ -203,7 +203,7 @@ TEST(GridDataflows, ZeroSkippingSkipsAWholeGroup) {
         const auto m = f.choose_mapping(l, a, table45(), Objective::Energy);
         const LayerResult plain = simulate_mapped(l, a, table45(), f, *m, d, true);
         const LayerResult skip = simulate_mapped(l, as, table45(), f, *m, d, true);
-        ASSERT_EQ(skip.output_check, "bit-exact") << df;
+        ASSERT_EQ(skip.output_check, OutputCheck::BitExact) << df;
         // row 0's taps of every output (2 filters x 8 x 8 pixels x 3 taps) at least
         EXPECT_GE(skip.counts.skipped_macs, 2u * 8 * 8 * 3) << df;
         EXPECT_LT(skip.cycles, plain.cycles) << df;
@@ -217,7 +217,7 @@ TEST(GridDataflows, EnergyMovesTheWayTheDefinitionsSay) {
     std::map<std::string, LayerResult> r;
     for (const char* df : kAll) r[df] = run_df(l, a, df);
     for (const char* df : kAll) {
-        ASSERT_EQ(r[df].output_check, "bit-exact") << df;
+        ASSERT_EQ(r[df].output_check, OutputCheck::BitExact) << df;
         EXPECT_EQ(r[df].counts.macs, r["rs"].counts.macs) << df;
     }
     const auto glb_filter = [&](const std::string& df) { return r[df].counts.acc.at(Level::Glb, DataType::Filter).reads; };

@@ -106,7 +106,7 @@ TEST(Energy, ZeroGatingSavesExactlyTheGatedMacsAndNoCycles) {
     const RsMapping m = best_mapping(dense, a, t);
     LayerResult rd = run_with(dense, a, t, m);
     LayerResult rsp = run_with(sparse, a, t, m);
-    ASSERT_EQ(rsp.output_check, "bit-exact");
+    ASSERT_EQ(rsp.output_check, OutputCheck::BitExact);
     const uint64_t extra = rsp.counts.gated_macs - rd.counts.gated_macs;
     EXPECT_GT(extra, 0u);
     EXPECT_EQ(rsp.cycles, rd.cycles);  // gating spends the cycle

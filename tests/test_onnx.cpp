@@ -209,7 +209,7 @@ TEST_F(Onnx, QLinearConvLoadsAndMatchesOnnxArithmetic) {
     ASSERT_EQ(net.layers.size(), 1u);
     const Layer& l = net.layers[0];
     EXPECT_EQ(l.name, "conv1");
-    EXPECT_EQ(l.type, "conv");
+    EXPECT_EQ(l.type, LayerType::Conv);
     EXPECT_EQ(l.shape, (LayerShape{1, 3, 8, 8, 4, 3, 3, 1, 1, 1}));
     EXPECT_EQ(l.ifmap, (Format{8, false, false, 128}));
     EXPECT_EQ(l.filter, (Format{8, true, false, 0}));
@@ -238,7 +238,7 @@ TEST_F(Onnx, QLinearConvLoadsAndMatchesOnnxArithmetic) {
     const LayerData data = make_layer_data(l);
     RunOptions opt;
     const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, true, &data);
-    EXPECT_EQ(r.output_check, "bit-exact");
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.output, reference_conv(l, data.ifmap, data.filter));
 
     std::vector<int> x;  // the uint8 input codes
@@ -291,12 +291,12 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     ASSERT_EQ(net.layers.size(), 4u);
     EXPECT_EQ(net.layers[0].requant.relu, true);
     EXPECT_EQ(net.layers[0].requant.out, (Format{8, true, false, 0}));
-    EXPECT_EQ(net.layers[1].type, "pool");
+    EXPECT_EQ(net.layers[1].type, LayerType::Pool);
     EXPECT_EQ(net.layers[1].shape.E(), 5);
     EXPECT_EQ(net.layers[2].ifmap, (Format{8, true, false, 0}));
     EXPECT_EQ(net.layers[2].shape.H, 5);
     EXPECT_TRUE(net.layers[2].requant.multipliers.empty());  // per-tensor w_scale: one multiplier
-    EXPECT_EQ(net.layers[3].type, "fc");
+    EXPECT_EQ(net.layers[3].type, LayerType::Fc);
     EXPECT_EQ(net.layers[3].shape, (LayerShape{1, 6, 3, 3, 5, 3, 3, 1, 0, 1}));
     EXPECT_EQ(net.layers[3].ifmap, (Format{8, false, false, 10}));
     EXPECT_EQ(net.layers[3].requant.out, (Format{8, true, false, -5}));
@@ -314,8 +314,8 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
     ASSERT_EQ(res.layers.size(), 4u);
     for (const LayerResult& r : res.layers)
-        EXPECT_EQ(r.output_check, r.executed_on == "accelerator" ? "bit-exact" : "host") << r.name;
-    EXPECT_EQ(res.total().output_check, "bit-exact");
+        EXPECT_EQ(r.output_check, r.executed_on == ExecutedOn::Accelerator ? OutputCheck::BitExact : OutputCheck::Host) << r.name;
+    EXPECT_EQ(res.total().output_check, OutputCheck::BitExact);
 }
 
 // QDQ: QuantizeLinear -> DequantizeLinear -> Conv(DequantizeLinear(int8 w, per channel), float
@@ -364,7 +364,7 @@ TEST_F(Onnx, QdqConvLoadsAndRunsBitExact) {
     for (const char* df : {"rs", "ws"}) {
         RunOptions opt;
         opt.dataflow = df;
-        EXPECT_EQ(simulate_layer(l, eyeriss(), table45(), opt).output_check, "bit-exact") << df;
+        EXPECT_EQ(simulate_layer(l, eyeriss(), table45(), opt).output_check, OutputCheck::BitExact) << df;
     }
 }
 
@@ -421,8 +421,8 @@ TEST_F(Onnx, FloatModelQuantizesAndRunsBitExact) {
     EXPECT_TRUE(net.layers[2].bias.empty());
     EXPECT_TRUE(net.layers[2].requant.calibrate);
     EXPECT_EQ(net.layers[2].requant.out, (Format{8, true}));  // no ReLU
-    EXPECT_EQ(net.layers[3].type, "pool");
-    EXPECT_EQ(net.layers[3].pool_op, "avg");
+    EXPECT_EQ(net.layers[3].type, LayerType::Pool);
+    EXPECT_EQ(net.layers[3].pool_op, PoolOp::Avg);
     EXPECT_EQ(net.layers[4].shape, (LayerShape{1, 16, 2, 2, 10, 2, 2, 1, 0, 1}));
     EXPECT_EQ(net.layers[4].ifmap, (Format{8, true}));
     EXPECT_TRUE(net.layers[4].requant.calibrate);
@@ -436,7 +436,7 @@ TEST_F(Onnx, FloatModelQuantizesAndRunsBitExact) {
             opt.dataflow = df;
             opt.chained = chained;
             const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
-            EXPECT_EQ(res.total().output_check, "bit-exact") << df << (chained ? " chained" : "");
+            EXPECT_EQ(res.total().output_check, OutputCheck::BitExact) << df << (chained ? " chained" : "");
         }
 }
 
@@ -562,7 +562,7 @@ TEST_F(Onnx, SweepAndCompareResumeOnModels) {
     auto resumed = [&](const Network& net) {
         std::ostringstream log;
         const CompareResult c = run_compare(net, eyeriss(), table45(), {"rs", "ws"}, RunOptions{}, &log, resume);
-        for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, "bit-exact");
+        for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, OutputCheck::BitExact);
         size_t n = 0;
         for (size_t p = log.str().find("(resumed)"); p != std::string::npos; p = log.str().find("(resumed)", p + 1)) ++n;
         return n;
@@ -637,8 +637,8 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     EXPECT_EQ(c.bias, (std::vector<int32_t>{100, -200, 300, -400, 0}));
     EXPECT_TRUE(c.requant.relu);
     EXPECT_EQ(c.requant.out, (Format{8, false}));
-    EXPECT_EQ(net.layers[1].type, "pool");
-    EXPECT_EQ(net.layers[1].pool_op, "avg");
+    EXPECT_EQ(net.layers[1].type, LayerType::Pool);
+    EXPECT_EQ(net.layers[1].pool_op, PoolOp::Avg);
     EXPECT_EQ(net.layers[1].shape.R, 8);
     const Layer& fc = net.layers[2];
     EXPECT_EQ(fc.shape, (LayerShape{1, 5, 1, 1, 4, 1, 1, 1, 0, 1}));
@@ -652,5 +652,5 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     EXPECT_TRUE(net.notes.empty());
     RunOptions opt;
     opt.chained = true;
-    EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, "bit-exact");
+    EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, OutputCheck::BitExact);
 }

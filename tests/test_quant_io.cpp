@@ -26,8 +26,8 @@ using test::table45;
 Layer max_pool(const std::string& name, const LayerShape& shape) {
     Layer p;
     p.name = name;
-    p.type = "pool";
-    p.pool_op = "max";
+    p.type = LayerType::Pool;
+    p.pool_op = PoolOp::Max;
     p.shape = shape;
     return p;
 }
@@ -58,7 +58,7 @@ TEST(QuantIoRlc, LinkMovesTheCodedSizeOfTheActualData) {
         const LayerData data = make_layer_data(l);
         const auto m = df->choose_mapping(l, a, t, Objective::Energy);
         const LayerResult r = simulate_mapped(l, a, t, *df, *m, data, true);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         // expected from the program's transfers and the data, coded by the codec directly
         const hw::Program prog = df->build_program(l, a, *m);
         const Tensor4 ref = reference_conv(l, data.ifmap, data.filter);
@@ -137,7 +137,7 @@ TEST_F(QuantIoFiles, NpyTensorsFeedTheLayer) {
         }
     }
     const LayerResult r = simulate_layer(l, small_arch(), table45(), RunOptions{});
-    EXPECT_EQ(r.output_check, "bit-exact");
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.ifmap_format, "uint8-zp128");
 }
 
@@ -190,15 +190,15 @@ TEST(QuantIoChained, ConvPoolFcChainIsBitExact) {
     net.layers.push_back(conv("C1", 4, 10, 10, 6, 3, 3));
     net.layers.push_back(max_pool("P1", LayerShape{1, 6, 8, 8, 6, 2, 2, 2, 0, 6}));
     Layer fc = conv("F1", 6, 4, 4, 5, 4, 4);
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     net.layers.push_back(fc);
     RunOptions opt;
     opt.chained = true;
     const ArchParams a = small_arch();
     const NetworkResult r = simulate_network(net, a, table45(), opt);
     ASSERT_EQ(r.layers.size(), 3u);
-    EXPECT_EQ(r.layers[0].output_check, "bit-exact");
-    EXPECT_EQ(r.layers[2].output_check, "bit-exact");
+    EXPECT_EQ(r.layers[0].output_check, OutputCheck::BitExact);
+    EXPECT_EQ(r.layers[2].output_check, OutputCheck::BitExact);
     // independently: C1's calibrated output, max-pooled by hand, is F1's ifmap; its zeros are
     // what F1 measured (the chain makes C1 requantize with ReLU to F1's unsigned 8-bit format)
     const Network chain = chain_network(net);

@@ -165,14 +165,14 @@ void expect_datapath_exact(const Layer& l, const LayerData& d, const ArchParams&
         RunOptions opt;
         opt.dataflow = df->name();
         LayerResult r = simulate_layer(l, a, table45(), opt, /*keep_output=*/true, &d);
-        EXPECT_EQ(r.output_check, "bit-exact") << r.mismatches << " mismatches";
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact) << r.mismatches << " mismatches";
         uint64_t diff = 0;
         for (size_t i = 0; i < want.size() && i < r.output.size(); ++i) diff += want.data[i] != r.output.data[i];
         EXPECT_EQ(r.output.size(), want.size());
         EXPECT_EQ(diff, 0u) << "outputs differing from the datapath reference";
         EXPECT_EQ(r.counts.macs, l.shape.macs());
         EXPECT_EQ(r.counts.psum_saturations, 0u);
-        EXPECT_EQ(r.multiplier, std::string(to_string(l.multiplier)));
+        EXPECT_EQ(r.multiplier, l.multiplier);
     }
 }
 
@@ -293,7 +293,7 @@ TEST(QuantizedBitExact, XnorLongWindowsAndOddStepWidth) {
     a.pe.xnor_bits = 5;
     a.pe.ifmap_spad_words = 80;  // room for a 67-tap window (rs, ws)
     Layer fc = qlayer("xnor-fc", LayerShape{1, 2, 9, 9, 3, 9, 9, 1, 0, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
-    fc.type = "fc";
+    fc.type = LayerType::Fc;
     expect_datapath_exact(fc, make_layer_data(fc), a);
     Layer wide = qlayer("xnor-wide", LayerShape{1, 2, 5, 70, 2, 1, 67, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
     expect_datapath_exact(wide, make_layer_data(wide), a);
@@ -352,7 +352,7 @@ TEST(QuantizedGating, GatedMacsEqualZeroPairsEveryDataflowEveryPolicy) {
             RunOptions opt;
             opt.dataflow = df->name();
             LayerResult r = simulate_layer(l, a, table45(), opt, false, &d);
-            EXPECT_EQ(r.output_check, "bit-exact");
+            EXPECT_EQ(r.output_check, OutputCheck::BitExact);
             EXPECT_EQ(r.counts.gated_macs, want[i]);
             EXPECT_EQ(r.counts.skipped_macs, 0u) << "no zero skipping configured";
             // measured zero fractions are the data's (padding not included)
@@ -380,10 +380,10 @@ TEST(QuantizedGating, TernaryAlwaysGatesZeroWeightsXnorNever) {
             RunOptions opt;
             opt.dataflow = df->name();
             LayerResult rt = simulate_layer(t, a, table45(), opt, false, &dt);
-            EXPECT_EQ(rt.output_check, "bit-exact");
+            EXPECT_EQ(rt.output_check, OutputCheck::BitExact);
             EXPECT_EQ(rt.counts.gated_macs, brute_gated(t, dt, g.x, true));
             LayerResult rx = simulate_layer(x, a, table45(), opt, false, &dx);
-            EXPECT_EQ(rx.output_check, "bit-exact");
+            EXPECT_EQ(rx.output_check, OutputCheck::BitExact);
             EXPECT_EQ(rx.counts.gated_macs, 0u);
         }
 }
@@ -419,7 +419,7 @@ TEST(QuantizedGating, ZeroSkippingOnRowStationary) {
         EXPECT_EQ(skip.counts.skipped_macs, want);
         EXPECT_EQ(plain.counts.skipped_macs, 0u);
         EXPECT_LT(skip.cycles, plain.cycles);
-        EXPECT_EQ(skip.output_check, "bit-exact");
+        EXPECT_EQ(skip.output_check, OutputCheck::BitExact);
         EXPECT_TRUE(skip.output == plain.output);
         ActionCounts c = skip.counts;
         c.skipped_macs = 0;
@@ -480,7 +480,7 @@ TEST(QuantizedEnergy, LowerBitsNeverIncreaseDataMovementEnergy) {
                 for (int32_t& w : d.filter.data) w = narrow(w, v.bits);
                 ASSERT_EQ(count_zeros(d.ifmap), count_zeros(d16.ifmap));
                 LayerResult r = simulate_mapped(l, a, table45(), *df, *m, d, true);
-                EXPECT_EQ(r.output_check, "bit-exact") << v.what;
+                EXPECT_EQ(r.output_check, OutputCheck::BitExact) << v.what;
                 std::array<double, kNumLevels> lv{};
                 for (Level x : kLevels) lv[static_cast<int>(x)] = r.energy.level(x);
                 e.push_back(lv);
@@ -525,7 +525,7 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
     // exponent 0.5), lut_write 0.25, xnor_popcount 0.1 (64 pairs); psum 32 bits.
     {
         LayerResult r = run_tiny(qlayer("mac4", s, Multiplier::Mac, fmt(4, true), fmt(4, true)), a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_EQ(r.counts.macs, 36u);
         EXPECT_EQ(r.counts.gated_macs, 0u);
         EXPECT_EQ(r.counts.psum_adds, 8u);
@@ -538,21 +538,21 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
     }
     {
         LayerResult r = run_tiny(qlayer("lut4", s, Multiplier::Lut, fmt(4, true), fmt(4, true)), a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_EQ(r.counts.lut_writes, 256u * 20u);  // 2^(4+4) entries into each of 20 PEs
         // 36 x (0.03 x (256/16)^0.5 + 0.1) + 5120 x 0.25 + 8 x 0.1 = 7.92 + 1280 + 0.8
         EXPECT_NEAR(r.energy.alu, 1288.72, 1e-9);
     }
     {
         LayerResult r = run_tiny(qlayer("lut2", s, Multiplier::Lut, fmt(2, false, 1), fmt(2, true)), a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_EQ(r.counts.lut_writes, 16u * 20u);
         // 36 x (0.03 x 1 + 0.1) + 320 x 0.25 + 0.8 = 4.68 + 80 + 0.8
         EXPECT_NEAR(r.energy.alu, 85.48, 1e-9);
     }
     {
         LayerResult r = run_tiny(qlayer("binary", s, Multiplier::Binary, fmt(8, true), binary_fmt()), a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_NEAR(r.energy.alu, 36 * 0.1 + 8 * 0.1, 1e-9);  // 4.4: pass/negate then add
     }
     {
@@ -562,14 +562,14 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
         ASSERT_GT(zw, 0u);
         ASSERT_LT(zw, 9u);
         LayerResult r = run_tiny(t, a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         // each of the 9 weights meets 4 outputs; a zero weight's 4 slots are skipped
         EXPECT_EQ(r.counts.gated_macs, 4 * zw);
         EXPECT_NEAR(r.energy.alu, static_cast<double>(36 - 4 * zw) * 0.1 + 0.8, 1e-9);
     }
     {
         LayerResult r = run_tiny(qlayer("xnor", s, Multiplier::Xnor, binary_fmt(), binary_fmt()), a);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         // one step per (output, filter row): 4 x 3 = 12 steps (3 taps <= xnor_bits 16), 36 pairs
         EXPECT_EQ(r.counts.xnor_ops, 12u);
         EXPECT_EQ(r.counts.xnor_bits, 36u);
@@ -591,7 +591,7 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
         Layer p = qlayer("mac4-pad", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(4, true), fmt(4, true));
         RunOptions opt;
         LayerResult r = simulate_layer(p, a, table45(), opt);
-        ASSERT_EQ(r.output_check, "bit-exact");
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_EQ(r.counts.macs, 144u);
         EXPECT_EQ(r.counts.gated_macs, 44u);
         EXPECT_NEAR(r.energy.alu, 100 * 0.15 + static_cast<double>(r.counts.psum_adds) * 0.1, 1e-9);
@@ -635,7 +635,7 @@ TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
         RunOptions opt;
         opt.dataflow = df->name();
         LayerResult r = simulate_layer(l, a, table45(), opt);
-        EXPECT_EQ(r.output_check, "bit-exact");
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact);
         EXPECT_EQ(r.widths.ifmap, 16);
         EXPECT_EQ(r.widths.filter, 16);
         EXPECT_EQ(r.counts.lut_writes, 256u * 20u);
@@ -661,7 +661,7 @@ TEST(QuantizedEnergy, LutLoadCyclesByHand) {
             auto m = df->choose_mapping(mac, a, table45(), Objective::Energy);
             LayerResult rm = simulate_mapped(mac, a, table45(), *df, *m, d, true);
             LayerResult rl = simulate_mapped(lut, a, table45(), *df, *m, d, true);
-            EXPECT_EQ(rl.output_check, "bit-exact");
+            EXPECT_EQ(rl.output_check, OutputCheck::BitExact);
             EXPECT_EQ(rl.cycles, rm.cycles + (bits == 4 ? 32u : 1u));
             // the data-movement counts are the mac layer's (the table load is counted as lut_writes)
             EXPECT_TRUE(rl.counts.acc == rm.counts.acc);
@@ -677,7 +677,7 @@ TEST(QuantizedEnergy, LutLoadedOncePerLayerOnEveryDataflow) {
         RunOptions opt;
         opt.dataflow = df->name();
         LayerResult r = simulate_layer(l, a, table45(), opt);
-        EXPECT_EQ(r.output_check, "bit-exact") << df->name();
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact) << df->name();
         EXPECT_EQ(r.counts.lut_writes, 128u * 20u) << df->name();  // 2^(4+3) entries x 20 PEs
     }
 }
@@ -710,8 +710,8 @@ Network chain_net() {
     Layer c1 = conv("c1", 3, 10, 10, 4, 3, 3, 1, 1);  // -> 4 x 10 x 10
     Layer pool;
     pool.name = "pool";
-    pool.type = "pool";
-    pool.pool_op = "max";
+    pool.type = LayerType::Pool;
+    pool.pool_op = PoolOp::Max;
     pool.shape = LayerShape{1, 4, 10, 10, 4, 2, 2, 2, 0, 4};  // -> 4 x 5 x 5
     Layer c2 = conv("c2", 4, 5, 5, 6, 3, 3, 1, 1);  // -> 6 x 5 x 5
     c2.ifmap_data.seed = 303, c2.filter_data.seed = 404;
@@ -750,10 +750,10 @@ TEST(QuantizedChained, ThreeLayersBitExactAndFedByTheirPredecessor) {
         opt.chained = true;
         NetworkResult res = simulate_network(net, small_arch(), table45(), opt);
         ASSERT_EQ(res.layers.size(), 4u);
-        EXPECT_EQ(res.layers[0].output_check, "bit-exact");
-        EXPECT_EQ(res.layers[1].output_check, "host");
-        EXPECT_EQ(res.layers[2].output_check, "bit-exact");
-        EXPECT_EQ(res.layers[3].output_check, "bit-exact");
+        EXPECT_EQ(res.layers[0].output_check, OutputCheck::BitExact);
+        EXPECT_EQ(res.layers[1].output_check, OutputCheck::Host);
+        EXPECT_EQ(res.layers[2].output_check, OutputCheck::BitExact);
+        EXPECT_EQ(res.layers[3].output_check, OutputCheck::BitExact);
         EXPECT_DOUBLE_EQ(res.layers[2].ifmap_zero_fraction, zf2);
         EXPECT_DOUBLE_EQ(res.layers[3].ifmap_zero_fraction, zf3);
         // layer 2's gated slots are its ifmap zeros (pooled ReLU outputs) plus its padding
@@ -763,7 +763,7 @@ TEST(QuantizedChained, ThreeLayersBitExactAndFedByTheirPredecessor) {
         opt.chained = false;
         NetworkResult ind = simulate_network(net, small_arch(), table45(), opt);
         ASSERT_EQ(ind.layers.size(), 4u);
-        EXPECT_EQ(ind.layers[2].output_check, "bit-exact");
+        EXPECT_EQ(ind.layers[2].output_check, OutputCheck::BitExact);
         EXPECT_DOUBLE_EQ(ind.layers[2].ifmap_zero_fraction, 0.0);  // synthetic, zero_fraction 0
         EXPECT_NE(ind.layers[2].counts.gated_macs, res.layers[2].counts.gated_macs);
         EXPECT_NE(ind.layers[3].energy.total(), res.layers[3].energy.total());
@@ -865,7 +865,7 @@ TEST(QuantizedErrors, LutWiderThanTheTable) {
 TEST(QuantizedErrors, MultiplierTheProcessingElementLacks) {
     Layer l = qlayer("tern", LayerShape{1, 2, 5, 5, 2, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
     ArchParams a = small_arch();
-    a.pe.multipliers = {"mac", "lut"};
+    a.pe.multipliers = {Multiplier::Mac, Multiplier::Lut};
     try {
         simulate_layer(l, a, table45(), RunOptions{});
         ADD_FAILURE() << "a ternary layer ran on a PE without the ternary datapath";
@@ -873,7 +873,7 @@ TEST(QuantizedErrors, MultiplierTheProcessingElementLacks) {
         EXPECT_NE(std::string(e.what()).find("pe.multipliers"), std::string::npos) << e.what();
         EXPECT_NE(std::string(e.what()).find("ternary"), std::string::npos) << e.what();
     }
-    a.pe.multipliers.push_back("ternary");
+    a.pe.multipliers.push_back(Multiplier::Ternary);
     EXPECT_NO_THROW(check_layer_runs(l, a, table45()));
 }
 
@@ -982,7 +982,7 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
             try {
                 LayerResult r = simulate_layer(l, a, table45(), opt, true, &d);
                 ++mapped;
-                EXPECT_EQ(r.output_check, "bit-exact");
+                EXPECT_EQ(r.output_check, OutputCheck::BitExact);
                 EXPECT_TRUE(r.output == want);
                 EXPECT_EQ(r.counts.macs, s.macs());
                 EXPECT_EQ(r.counts.gated_macs, want_gated);
@@ -1008,7 +1008,7 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
                     auto m = df->choose_mapping(l, a, table45(), Objective::Energy);
                     LayerResult plain = simulate_mapped(l, a, table45(), *df, *m, d, false);
                     LayerResult skip = simulate_mapped(l, as, table45(), *df, *m, d, true, true);
-                    EXPECT_EQ(skip.output_check, "bit-exact");
+                    EXPECT_EQ(skip.output_check, OutputCheck::BitExact);
                     EXPECT_EQ(skip.counts.skipped_macs, want_gated);
                     EXPECT_LE(skip.cycles, plain.cycles);
                     ActionCounts c = skip.counts;
@@ -1045,7 +1045,7 @@ TEST(QuantizedChained, PresetsChainBitExact) {
             opt.chained = true;
             NetworkResult res = simulate_network(net, small_arch(), table45(), opt);
             ASSERT_EQ(res.layers.size(), 4u);
-            for (size_t i : {0u, 2u, 3u}) EXPECT_EQ(res.layers[i].output_check, "bit-exact") << df << " layer " << i;
+            for (size_t i : {0u, 2u, 3u}) EXPECT_EQ(res.layers[i].output_check, OutputCheck::BitExact) << df << " layer " << i;
             EXPECT_DOUBLE_EQ(res.layers[2].ifmap_zero_fraction, zf2) << df;
         }
     }
@@ -1221,7 +1221,7 @@ TEST(QuantizedPresets, WithPrecisionSetsDatapathAndFormats) {
         // every preset makes layers that run and match the reference (one dataflow here)
         RunOptions opt;
         LayerResult r = simulate_layer(out.layers[2], arch16(), table45(), opt);
-        EXPECT_EQ(r.output_check, "bit-exact");
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     }
     for (const char* bad : {"int4", "w4", "wa8", "w17a8", "w0a8", "lut", "lutw4", "w4a8x", "ternarya", "xnor2", "", "W4A8"}) {
         try {

@@ -17,7 +17,7 @@ namespace {
 uint64_t macs(const Network& n, const std::string& type = "") {
     uint64_t m = 0;
     for (const Layer& l : n.layers)
-        if (type.empty() || l.type == type) m += l.shape.macs();
+        if (type.empty() || to_string(l.type) == type) m += l.shape.macs();
     return m;
 }
 
@@ -49,8 +49,8 @@ TEST(ScaleSim, ImportsTopologyRows) {
     EXPECT_EQ((std::array<int, 8>{c1.H, c1.W, c1.R, c1.S, c1.C, c1.M, c1.U, c1.P}),
               (std::array<int, 8>{227, 227, 11, 11, 3, 96, 4, 0}));
     EXPECT_EQ(c1.E(), 55);  // (227 - 11) / 4 + 1
-    EXPECT_EQ(n.layers[0].type, "conv");
-    EXPECT_EQ(n.layers[2].type, "fc");  // the filter covers the whole ifmap
+    EXPECT_EQ(n.layers[0].type, LayerType::Conv);
+    EXPECT_EQ(n.layers[2].type, LayerType::Fc);  // the filter covers the whole ifmap
     // 96*55*55*3*11*11 + 256*27*27*96*5*5 + 4096*256*6*6, counted by hand
     EXPECT_EQ(macs(n), 105415200u + 447897600u + 37748736u);
 }
@@ -82,6 +82,6 @@ TEST(ScaleSim, RoundTripKeepsMacs) {
     opt.dataflow = "ws";
     const Layer& conv3 = *std::find_if(back.layers.begin(), back.layers.end(), [](const Layer& l) { return l.name == "CONV3"; });
     LayerResult r = simulate_layer(conv3, eyeriss(), table45(), opt);
-    EXPECT_EQ(r.output_check, "bit-exact");
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.counts.macs, 149520384u);
 }

@@ -170,7 +170,7 @@ TEST_F(Sweep, AnalyticalModelCountsHostLayersAsTheSimulationDoes) {
             EXPECT_EQ(e.host_ops, s.host_ops);
             EXPECT_EQ(e.counts.macs, s.counts.macs);
             if (net.layers[i].on_host()) {
-                EXPECT_EQ(e.executed_on, "host");
+                EXPECT_EQ(e.executed_on, ExecutedOn::Host);
                 EXPECT_EQ(e.counts.macs, 0u);
                 EXPECT_EQ(e.cycles, 0u);
                 EXPECT_EQ(e.energy.total(), 0.0);

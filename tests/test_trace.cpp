@@ -238,7 +238,7 @@ class TraceFiles : public TempDirTest {};
 TEST_F(TraceFiles, RowStationaryWaveform) {
     const ArchParams a = small_arch();
     const Traced t = run_traced(test_layer(), a, "rs", dir / "rs.vcd");
-    EXPECT_EQ(t.r.output_check, "bit-exact");
+    EXPECT_EQ(t.r.output_check, OutputCheck::BitExact);
     check_waveform(t, test_layer(), a, "rs");
     std::printf("rs: %llu cycles, %zu bytes of VCD\n", static_cast<unsigned long long>(t.r.cycles), t.bytes);
 }
@@ -247,7 +247,7 @@ TEST_F(TraceFiles, GridDataflowsWaveform) {
     const ArchParams a = small_arch();
     for (const char* df : {"ws", "os-a", "os-b", "os-c", "nlr"}) {
         const Traced t = run_traced(test_layer(), a, df, dir / (std::string(df) + ".vcd"));
-        EXPECT_EQ(t.r.output_check, "bit-exact") << df;
+        EXPECT_EQ(t.r.output_check, OutputCheck::BitExact) << df;
         check_waveform(t, test_layer(), a, df);
     }
 }
@@ -262,7 +262,7 @@ TEST_F(TraceFiles, ZeroSkippingWaveform) {
     l.filter_data.zero_fraction = 0.5;
     for (const char* df : {"ws", "os-a", "os-b", "os-c", "nlr", "rs"}) {
         const Traced t = run_traced(l, a, df, dir / (std::string(df) + "-skip.vcd"));
-        EXPECT_EQ(t.r.output_check, "bit-exact") << df;
+        EXPECT_EQ(t.r.output_check, OutputCheck::BitExact) << df;
         EXPECT_EQ(t.r.counts.skipped_macs > 0, std::string(df) != "nlr") << df;  // nlr does not skip
         check_waveform(t, l, a, std::string(df) + " skipping");
     }

@@ -12,6 +12,15 @@
 #include "workload/layer.h"
 #include "base/types.h"
 
+namespace dfsim {
+// The strong enums print by name (their to_string), in gtest's failure messages too.
+template <typename E>
+    requires std::is_enum_v<E> && requires(E e) { to_string(e); }
+std::ostream& operator<<(std::ostream& os, E e) {
+    return os << to_string(e);
+}
+}  // namespace dfsim
+
 namespace dfsim::test {
 
 // The message of the ConfigError f throws ("" if none).

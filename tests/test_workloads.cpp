@@ -40,8 +40,8 @@ TEST(Workloads, AlexNetPoolsLeaveTheConvLayersAlone) {
     const Network net = load_network(src("workloads/alexnet.yaml"));
     std::vector<std::string> conv, pool;
     for (const Layer& l : net.layers) {
-        if (l.type == "conv") conv.push_back(l.name);
-        if (l.type == "pool") pool.push_back(l.name);
+        if (l.type == LayerType::Conv) conv.push_back(l.name);
+        if (l.type == LayerType::Pool) pool.push_back(l.name);
     }
     EXPECT_EQ(conv, (std::vector<std::string>{"CONV1", "CONV2", "CONV3", "CONV4", "CONV5"}));
     EXPECT_EQ(pool, (std::vector<std::string>{"POOL1", "POOL2", "POOL5"}));

@@ -140,7 +140,7 @@ void expect_file_matches_table(const std::string& file, const std::vector<Row>& 
     for (size_t i = 0; i < rows.size(); ++i) {
         const Row& r = rows[i];
         const Layer& l = net.layers[i];
-        EXPECT_EQ(l.type, r.type) << file << " " << l.name;
+        EXPECT_EQ(to_string(l.type), r.type) << file << " " << l.name;
         EXPECT_EQ(l.shape, (LayerShape{1, r.C, r.H, r.H, r.M, r.R, r.R, r.U, r.P, r.G})) << file << " " << l.name;
         EXPECT_EQ(l.host_ops(), ops(r)) << file << " " << l.name;
         if (i == 0) continue;
@@ -150,7 +150,7 @@ void expect_file_matches_table(const std::string& file, const std::vector<Row>& 
         const int pc = shortcut ? prev.C : prev.M, ph = shortcut ? prev.H : prev.E(), pw = shortcut ? prev.W : prev.F();
         EXPECT_EQ(static_cast<int64_t>(in.C) * in.H * in.W, static_cast<int64_t>(pc) * ph * pw)
             << file << " " << l.name << " does not read its predecessor's output";
-        if (l.type != "fc") {
+        if (l.type != LayerType::Fc) {
             EXPECT_EQ(in.C, pc) << file << " " << l.name;
         }
     }
@@ -160,8 +160,8 @@ void expect_file_matches_table(const std::string& file, const std::vector<Row>& 
 Totals file_totals(const std::string& file) {
     Totals t;
     for (const Layer& l : load_network(src(file)).layers) {
-        if (l.type == "conv") t.conv_macs += l.shape.macs(), t.conv_weights += l.shape.filter_words();
-        if (l.type == "fc") t.fc_macs += l.shape.macs(), t.fc_weights += l.shape.filter_words();
+        if (l.type == LayerType::Conv) t.conv_macs += l.shape.macs(), t.conv_weights += l.shape.filter_words();
+        if (l.type == LayerType::Fc) t.fc_macs += l.shape.macs(), t.fc_weights += l.shape.filter_words();
         t.host_ops += l.host_ops();
     }
     return t;
@@ -242,7 +242,7 @@ TEST(Zoo, HostLayerOpsByHand) {
     const Layer add2a = find(res, "ADD2A");  // two 64 x 56 x 56 tensors
     EXPECT_EQ(add2a.host_ops(), 200704u);
     const Layer avg = find(res, "AVGPOOL");  // 7x7 average over 512 x 7 x 7: one output per channel
-    EXPECT_EQ(avg.pool_op, "avg");
+    EXPECT_EQ(avg.pool_op, PoolOp::Avg);
     EXPECT_EQ(avg.host_ops(), 512u * 49);
     // scale with the batch
     EXPECT_EQ(find(with_batch(alex, 4), "POOL1").host_ops(), 4 * 629856u);
@@ -255,8 +255,8 @@ TEST(Zoo, HostLayerOpsByHand) {
         NetworkResult nr;
         for (const Layer& l : {pool1, add2a}) {
             LayerResult r = simulate_layer(l, eyeriss(), table45(), opt);
-            EXPECT_EQ(r.executed_on, "host");
-            EXPECT_EQ(r.output_check, "host");
+            EXPECT_EQ(r.executed_on, ExecutedOn::Host);
+            EXPECT_EQ(r.output_check, OutputCheck::Host);
             EXPECT_EQ(r.host_ops, l.host_ops());
             EXPECT_EQ(r.cycles, 0u);
             EXPECT_EQ(r.counts, ActionCounts{});
@@ -265,7 +265,7 @@ TEST(Zoo, HostLayerOpsByHand) {
         }
         const LayerResult tot = nr.total();
         EXPECT_EQ(tot.host_ops, 629856u + 200704u);
-        EXPECT_EQ(tot.output_check, "skipped");  // nothing was checked
+        EXPECT_EQ(tot.output_check, OutputCheck::Skipped);  // nothing was checked
     }
 }
 
@@ -418,7 +418,7 @@ void expect_bit_exact(const Layer& l, const LayerData& data, const Tensor4& ref,
     RunOptions opt;
     opt.dataflow = dataflow;
     const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, false, &data, &ref);
-    EXPECT_EQ(r.output_check, "bit-exact") << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
     EXPECT_EQ(r.counts.macs, l.shape.macs()) << l.name << " " << dataflow;
     EXPECT_EQ(r.counts.psum_saturations, 0u) << l.name << " " << dataflow;
 }

@@ -95,9 +95,9 @@ Layer read_host_layer(const YamlMap& m, Layer l) {
     s.H = static_cast<int>(m.get_int("H", 1, big));
     s.W = static_cast<int>(m.get_int("W", 1, big));
     s.M = s.G = s.C;
-    if (l.type == "pool") {
+    if (l.type == LayerType::Pool) {
         if (!m.has("op")) m.fail("op", "required field is missing (max or avg)");
-        l.pool_op = m.get_enum("op", {"max", "avg"}, "max");
+        l.pool_op = parse_enum(m.get_enum("op", enum_names(kPoolOps), "max"), kPoolOps, "pool op");
         s.R = static_cast<int>(m.get_int("R", 1, 64));
         s.S = static_cast<int>(m.get_int("S", 1, 64));
         s.U = static_cast<int>(m.get_int("stride", 1, 64));
@@ -166,14 +166,14 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
 Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
     Layer l;
     l.name = m.get_string("name", "layer" + std::to_string(index));
-    l.type = m.get_enum("type", {"conv", "fc", "pool", "add"}, "conv");
+    l.type = parse_enum(m.get_enum("type", enum_names(kLayerTypes), "conv"), kLayerTypes, "layer type");
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
     s.N = static_cast<int>(m.get_int("N", 1, 4096, d.batch));
     if (l.on_host()) return read_host_layer(m, l);
     s.C = static_cast<int>(m.get_int("C", 1, big));
     s.M = static_cast<int>(m.get_int("M", 1, big));
-    if (l.type == "fc") {
+    if (l.type == LayerType::Fc) {
         // An FC layer over a C x H x W input: a conv whose filter covers the whole input.
         s.H = static_cast<int>(m.get_int("H", 1, big, 1));
         s.W = static_cast<int>(m.get_int("W", 1, big, 1));
@@ -295,8 +295,8 @@ Network load_network_file(const std::string& path) {
 
 uint64_t Layer::host_ops() const {
     const LayerShape& s = shape;
-    if (type == "pool") return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
-    if (type == "add") return static_cast<uint64_t>(s.N) * s.C * s.H * s.W;
+    if (type == LayerType::Pool) return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
+    if (type == LayerType::Add) return static_cast<uint64_t>(s.N) * s.C * s.H * s.W;
     return 0;
 }
 
@@ -401,7 +401,7 @@ Network select_layers(const Network& net, const std::string& sel) {
     for (const std::string& n : names) {
         bool found = false;
         for (const Layer& l : net.layers) {
-            if (n == "all" || n == l.type || n == l.name) {
+            if (n == "all" || n == to_string(l.type) || n == l.name) {
                 out.layers.push_back(l);
                 found = true;
             }

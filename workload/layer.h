@@ -2,6 +2,7 @@
 // the pool and residual-add layers that run on the host, and a network (list of layers) loaded
 // from a workload YAML file.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -51,14 +52,33 @@ struct SyntheticSource {
     bool operator==(const SyntheticSource&) const = default;
 };
 
+// A layer's kind: conv and fc run on the accelerator, pool and add are host work. The workload
+// files spell them as to_string does.
+enum class LayerType : uint8_t { Conv, Fc, Pool, Add };
+inline constexpr std::array<LayerType, 4> kLayerTypes{LayerType::Conv, LayerType::Fc, LayerType::Pool, LayerType::Add};
+constexpr std::string_view to_string(LayerType t) {
+    switch (t) {
+        case LayerType::Conv: return "conv";
+        case LayerType::Fc: return "fc";
+        case LayerType::Pool: return "pool";
+        case LayerType::Add: return "add";
+    }
+    return "?";
+}
+
+// A pool layer's operation.
+enum class PoolOp : uint8_t { Max, Avg };
+inline constexpr std::array<PoolOp, 2> kPoolOps{PoolOp::Max, PoolOp::Avg};
+constexpr std::string_view to_string(PoolOp p) { return p == PoolOp::Max ? "max" : "avg"; }
+
 // A layer. conv and fc layers run on the accelerator. pool and add layers are host work: they
 // are never simulated, only their operations are counted (host_ops). A host layer keeps its
 // per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
 // has an R x S window with stride U and padding P, an add has R = S = 1.
 struct Layer {
     std::string name;
-    std::string type = "conv";  // conv | fc (accelerator) | pool | add (host)
-    std::string pool_op = "max";  // pool layers: max | avg
+    LayerType type = LayerType::Conv;
+    PoolOp pool_op = PoolOp::Max;  // pool layers
     LayerShape shape;
     Format ifmap{8, true};
     Format filter{8, true};
@@ -78,7 +98,7 @@ struct Layer {
     // The operand formats of the values (the storage formats narrowed back to the values' widths).
     Format ifmap_values() const { Format f = ifmap; if (value_bits_ifmap) f.bits = value_bits_ifmap; return f; }
     Format filter_values() const { Format f = filter; if (value_bits_filter) f.bits = value_bits_filter; return f; }
-    bool on_host() const { return type == "pool" || type == "add"; }
+    bool on_host() const { return type == LayerType::Pool || type == LayerType::Add; }
     // Operations of a host layer: a pool's N*C*E*F*R*S comparisons (max) or adds (avg), an
     // add's N*C*H*W adds (two tensors of the layer's shape, element by element); 0 otherwise.
     uint64_t host_ops() const;

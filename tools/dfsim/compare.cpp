@@ -89,7 +89,7 @@ int run(const CompareCli& o) {
     std::cout << table;
     write_outputs(res, table, o);
     for (const NetworkResult& r : res.runs)
-        if (r.total().output_check == "mismatch") return kExitMismatch;
+        if (r.total().output_check == OutputCheck::Mismatch) return kExitMismatch;
     return kExitOk;
 }
 

@@ -63,7 +63,7 @@ int run(const RunCli& o) {
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
     if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res));
     if (trace) trace->commit();
-    return res.total().output_check == "mismatch" ? kExitMismatch : kExitOk;
+    return res.total().output_check == OutputCheck::Mismatch ? kExitMismatch : kExitOk;
 }
 
 }  // namespace

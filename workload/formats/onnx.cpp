@@ -150,7 +150,7 @@ private:
     // layers
     void data_input(const onnx::GraphProto& g);
     std::string layer_name(const NodeProto& n);
-    Layer new_layer(const NodeProto& n, const std::string& type);
+    Layer new_layer(const NodeProto& n, LayerType type);
     Weights weights_dq(const NodeProto& n, const DqConst& d, int m_axis, const std::string& role) const;
     DqConst qlinear_weight(const NodeProto& n, const std::string& w, int axis) const;
     Weights weights_float(const NodeProto& n, const Const& c, int m_axis, const std::string& role) const;
@@ -423,7 +423,7 @@ std::string Importer::layer_name(const NodeProto& n) {
     return name;
 }
 
-Layer Importer::new_layer(const NodeProto& n, const std::string& type) {
+Layer Importer::new_layer(const NodeProto& n, LayerType type) {
     if (!ended_by_.empty()) fail_node(n, "expected nothing after the final " + ended_by_ + " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
     Layer l;
     l.name = layer_name(n);
@@ -710,7 +710,7 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     spatial_attrs(n, static_cast<int>(R), static_cast<int>(S), U, P, false);
     check_spatial(n, static_cast<int>(R), static_cast<int>(S), U, P, "kernel");
 
-    Layer l = new_layer(n, "conv");
+    Layer l = new_layer(n, LayerType::Conv);
     LayerShape& s = l.shape;
     s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = static_cast<int>(R), s.S = static_cast<int>(S);
     s.U = U, s.P = P, s.G = static_cast<int>(G);
@@ -761,7 +761,7 @@ void Importer::fc(const NodeProto& n) {
     const int64_t M = bd[static_cast<size_t>(m_axis)];
     if (M < 1 || M > (1 << 20)) fail_node(n, "expected 1..1048576 output features, got " + std::to_string(M));
 
-    Layer l = new_layer(n, "fc");
+    Layer l = new_layer(n, LayerType::Fc);
     LayerShape& s = l.shape;
     s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = act_.H, s.S = act_.W;
     l.ifmap = ifmap;
@@ -816,8 +816,8 @@ void Importer::pool(const NodeProto& n) {
         spatial_attrs(n, R, S, U, P, true);
     }
     check_spatial(n, R, S, U, P, "pooling window");
-    Layer l = new_layer(n, "pool");
-    l.pool_op = is_max ? "max" : "avg";
+    Layer l = new_layer(n, LayerType::Pool);
+    l.pool_op = is_max ? PoolOp::Max : PoolOp::Avg;
     LayerShape& s = l.shape;
     s.C = s.M = s.G = act_.C;
     s.H = act_.H, s.W = act_.W, s.R = R, s.S = S, s.U = U, s.P = P;

@@ -97,7 +97,7 @@ Network load_scalesim_csv_text(const std::string& text, const std::string& name)
         s.H = v[1], s.W = v[2], s.R = v[3], s.S = v[4], s.C = v[5], s.M = v[6], s.U = v[7];
         if (s.R > s.H) throw ConfigError(name, kColumns[3], line_no, fields[3].second, "expected at most the IFMAP Height (" + std::to_string(s.H) + ")");
         if (s.S > s.W) throw ConfigError(name, kColumns[4], line_no, fields[4].second, "expected at most the IFMAP Width (" + std::to_string(s.W) + ")");
-        l.type = (s.R == s.H && s.S == s.W) ? "fc" : "conv";
+        l.type = (s.R == s.H && s.S == s.W) ? LayerType::Fc : LayerType::Conv;
         // the data sources dfsim's own workloads default to, with per-layer seeds
         const uint64_t index = net.layers.size();
         l.ifmap_data.seed = 11 + 1000003ULL * index;
@@ -123,7 +123,7 @@ std::string to_scalesim_csv(const Network& net, std::string* skipped) {
     for (int k = 0; k < kNumColumns; ++k) os << (k ? ", " : "") << kColumns[k];
     os << ",\n";
     for (const Layer& l : net.layers) {
-        if (l.type != "conv" && l.type != "fc") {
+        if (l.on_host()) {
             if (skipped) *skipped += (skipped->empty() ? "" : ", ") + l.name;
             continue;
         }
