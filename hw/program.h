@@ -127,12 +127,14 @@ struct OutputMode {
 // (padded coordinates), for each of its images (for these modes an image is one more output
 // dimension). The dataflow places the work on the PEs (the mode says how, from the origin
 // pe_row0, pe_col0); the hardware checks that the placement fits the array.
+using GridMode = std::variant<ReduceMode, OutputMode>;
+
 struct GridPass : ArrayPass {
     int m0 = 0, m_count = 1;  // filters (tile-local)
     int c0 = 0, c_count = 1;  // channels (tile-local)
     int f0 = 0, f_count = 1;  // output columns
     int pe_row0 = 0, pe_col0 = 0;
-    std::variant<ReduceMode, OutputMode> mode;
+    GridMode mode;
 };
 
 // A DMA transfer between a box of a DRAM tensor and a buffer slot.
