@@ -44,7 +44,9 @@ struct GridPassInfo {
 };
 
 // What the analytical model knows of one pass on data without zeros other than padding: its
-// ifmap rows (image, channel, output row, filter row) and the words the ifmap bus carries.
+// ifmap rows (image, channel, output row, filter row) and the words the ifmap bus carries. The
+// models' formulas write a pass's m_count, c_count, r_count, n_count, e_count, f_count as Mp, Cp,
+// Rp, Np, Ep, Fp, the notation of docs/dataflows.md.
 struct GridPassModel {
     uint64_t rows = 0, real_rows = 0;      // ifmap rows, and those inside the image
     uint64_t window_words = 0;             // words in the windows of one row (f_count * S)

@@ -1,4 +1,4 @@
-// No local reuse (DianNao-like; Sze et al., Proc. IEEE 2017, Sec. V-C): the spatial assignment of
+// No local reuse (DianNao-like; Sze et al., Proc. IEEE 2017, Sec. V): the spatial assignment of
 // weight stationary with one filter per PE column, but no register files: every MAC's weight is
 // unicast from the buffer, ifmaps are multicast along the rows, each column sums its products
 // (chain or adder tree, arch noc.reduction) and the sum is accumulated in the buffer. Runs on

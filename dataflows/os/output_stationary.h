@@ -1,4 +1,4 @@
-// Output stationary (Sze et al., Proc. IEEE 2017, Sec. V-B; Chen/Emer/Sze, ISCA 2016, Sec. VI):
+// Output stationary (Sze et al., Proc. IEEE 2017, Sec. V; Chen/Emer/Sze, ISCA 2016, Sec. VI):
 // each PE keeps one output's psum in its register file for all channels of the buffer tile,
 // while weights and ifmap words are multicast to the PEs that use them. Three variants, which
 // differ in the block of outputs a pass holds and how it sits on the array:

@@ -5,7 +5,7 @@
 // into segments of `h` filter rows; smaller sets are replicated: `r` sets with different channels
 // are chained vertically (their psums add up) and `t` chains work on different filters. Each PE
 // interleaves `p` filters and `q` channels (Eyeriss's p, q, r, t). The global buffer holds tiles
-// of Et output rows x Mt filters x Ct channels.
+// of Nt images x Et output rows x Mt filters x Ct channels (dataflows/tiling.h).
 #pragma once
 #include <functional>
 

@@ -1,4 +1,4 @@
-// Weight stationary (NeuFlow, TPU-like; Sze et al., Proc. IEEE 2017, Sec. V-A): PE rows take
+// Weight stationary (NeuFlow, TPU-like; Sze et al., Proc. IEEE 2017, Sec. V): PE rows take
 // (channel, filter row) pairs, PE columns filters; each PE keeps p filters' rows of S weights in
 // its filter RF for a whole pass over every output pixel of the buffer tile; ifmap windows are
 // multicast along the rows; psums flow down the columns and out to the buffer. Runs on the
