@@ -197,7 +197,8 @@ std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Lay
     parse_block(y, *m);
     y.check_no_unknown_keys();
     const std::string bad = check(l, a, *m);
-    if (!bad.empty()) y.fail("", "expected a legal " + name() + " mapping for layer " + l.name + " on " + a.name + ": " + bad);
+    if (!bad.empty())
+        y.fail("", "expected a legal " + name() + " mapping for layer " + l.name + " on " + a.name + ": " + bad);
     return m;
 }
 
@@ -232,7 +233,8 @@ std::vector<GridMapping> reduce_blocks(const Layer& l, const ArchParams& a, Grid
             if (p < pmax) ps.push_back(p);
         for (int p : ps) {
             // all columns busy; with one filter per PE also narrower blocks (smaller tiles)
-            const std::vector<int> mps = p == 1 ? halvings(std::min(Mg, a.cols)) : std::vector<int>{std::min(Mg, a.cols * p)};
+            const std::vector<int> mps =
+                p == 1 ? halvings(std::min(Mg, a.cols)) : std::vector<int>{std::min(Mg, a.cols * p)};
             for (int mp : mps) {
                 GridMapping m;
                 m.variant = v;

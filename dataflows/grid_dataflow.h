@@ -132,6 +132,8 @@ int reduce_pass_loops(const Layer& l, const GridMapping& m, int depth, std::ostr
 // n, n/2, n/4, ..., 1
 std::vector<int> halvings(int n);
 // Bits moved over a resource `width` bits wide: its cycles.
-inline uint64_t bus_cycles(uint64_t bits, int width) { return (bits + static_cast<uint64_t>(width) - 1) / static_cast<uint64_t>(width); }
+inline uint64_t bus_cycles(uint64_t bits, int width) {
+    return (bits + static_cast<uint64_t>(width) - 1) / static_cast<uint64_t>(width);
+}
 
 }  // namespace dfsim

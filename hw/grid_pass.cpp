@@ -39,8 +39,10 @@ void GridPassEngine::check_placement() const {
                      g.f_count >= 1 && m_S >= 1 && m_U >= 1, "empty grid pass");
     DFSIM_ASSERT(g.pe_row0 >= 0 && g.pe_col0 >= 0, "grid pass placed outside the array");
     if (m_reduce) {
-        DFSIM_ASSERT(m_p >= 1 && (m_rf_weights || m_reduce->p == 1), "a reduce pass without register files holds one filter per column");
-        DFSIM_ASSERT(g.pe_row0 + m_chain <= a.rows && g.pe_col0 + m_cols <= a.cols, "reduce pass does not fit the array");
+        DFSIM_ASSERT(m_p >= 1 && (m_rf_weights || m_reduce->p == 1),
+                     "a reduce pass without register files holds one filter per column");
+        DFSIM_ASSERT(g.pe_row0 + m_chain <= a.rows && g.pe_col0 + m_cols <= a.cols,
+                     "reduce pass does not fit the array");
         if (m_rf_weights) {
             DFSIM_ASSERT(m_p * m_S <= pp.filter_spad_words, "weights exceed the filter RF");
             DFSIM_ASSERT(m_S <= pp.ifmap_spad_words, "an ifmap window exceeds the ifmap RF");
@@ -66,9 +68,10 @@ void GridPassEngine::check_tiles() const {
     DFSIM_ASSERT(ifm.dim[3] == m_hw.layer.W && flt.dim[3] == m_S, "grid pass tile widths");
     DFSIM_ASSERT(g.m0 + g.m_count <= flt.dim[0] && g.c0 + g.c_count <= flt.dim[1] && g.r0 + g.r_count <= flt.dim[2],
                  "filters outside the tile");
-    DFSIM_ASSERT(g.m0 + g.m_count <= pst.dim[1] && g.psum_e0 + g.e_count <= pst.dim[2] && g.f0 + g.f_count <= pst.dim[3],
-                 "psums outside the tile");
-    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + g.n_count <= ifm.dim[0] && g.n0 + g.n_count <= pst.dim[0], "images outside the tiles");
+    DFSIM_ASSERT(g.m0 + g.m_count <= pst.dim[1] && g.psum_e0 + g.e_count <= pst.dim[2] &&
+                     g.f0 + g.f_count <= pst.dim[3], "psums outside the tile");
+    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + g.n_count <= ifm.dim[0] && g.n0 + g.n_count <= pst.dim[0],
+                 "images outside the tiles");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +202,8 @@ void GridPassEngine::row_convolutions() {
                 for (int ni = 0; ni < g.n_count; ++ni)
                     for (int ei = 0; ei < g.e_count; ++ei) {
                         std::fill(partial.begin(), partial.end(), 0);
-                        row_conv(m_hw.dp, partial.data(), row_data(row_of(ni, ci, ei, ri)), w.data(), m_S, m_U, g.f_count);
+                        const int32_t* x = row_data(row_of(ni, ci, ei, ri));
+                        row_conv(m_hw.dp, partial.data(), x, w.data(), m_S, m_U, g.f_count);
                         int64_t* a = &m_acc[out_of(mi, ni, ei)];
                         for (int f = 0; f < g.f_count; ++f) a[f] += at(partial, f);
                     }
@@ -377,7 +381,8 @@ uint64_t GridPassEngine::skipped_steps(int ci, int ri) const {
 
 Cycle GridPassEngine::timing() {
     const Cycle end = m_rf_weights ? time_reduce_rf() : m_unicast ? time_reduce_unicast() : time_output();
-    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    if (m_hw.trace)
+        m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return end;
 }
 
@@ -409,7 +414,8 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     Cycle t_in = 0, end = 0;
     bool have_in = m_g.psum_in;
     if (have_in) {  // the top PEs continue from the buffer's psums
-        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], filters * pb), m_res.glb_port.place(m_ready[0], filters * pb));
+        const uint64_t b = filters * pb;
+        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], b), m_res.glb_port.place(m_ready[0], b));
     }
     for (int i = 0; i < m_chain; ++i) {
         const size_t row = row_of(ni, i / m_g.r_count, ei, i % m_g.r_count);
@@ -473,9 +479,11 @@ Cycle GridPassEngine::time_reduce_unicast() {
                                                 trace_gated(j, ni, i / g.r_count, ei, i % g.r_count, f, s, s + 1));
                     Cycle acc_ready = issue + a.pe.pipeline_depth + red_latency;
                     Cycle& px = at(written, out_of(0, ni, ei) + f);  // the pixel's psums
-                    if (s > 0 || g.psum_in) {
+                    if (s > 0 || g.psum_in) {  // the earlier psum, once the previous s wrote it back
                         const Cycle rd = std::max(px, issue);
-                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, filters * pb), m_res.glb_port.place(rd, filters * pb))) + 1;
+                        const Cycle t_in = std::max(m_res.psum_in_bus.place(rd, filters * pb),
+                                                    m_res.glb_port.place(rd, filters * pb));
+                        acc_ready = std::max(acc_ready, t_in) + 1;
                     }
                     const uint64_t b = filters * (s + 1 == m_S ? out_w : pb);
                     px = std::max(m_res.out_bus.place(acc_ready, b), m_res.glb_port.place(acc_ready, b));
@@ -554,7 +562,8 @@ void GridPassEngine::trace_output_group(int ci, int ri, Cycle start, Cycle end) 
     for (int k = 0; k < n_out; ++k) {
         const int f = k % g.f_count, ei = k / g.f_count % g.e_count, ni = k / g.f_count / g.e_count % g.n_count;
         const int mi = k / (g.f_count * g.e_count * g.n_count);
-        m_hw.trace->pe_busy(g.pe_row0 + k / width, g.pe_col0 + k % width, start, end, trace_gated(mi, ni, ci, ei, ri, f, 0, m_S));
+        const uint64_t gated = trace_gated(mi, ni, ci, ei, ri, f, 0, m_S);
+        m_hw.trace->pe_busy(g.pe_row0 + k / width, g.pe_col0 + k % width, start, end, gated);
     }
 }
 

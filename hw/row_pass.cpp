@@ -227,9 +227,10 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
     const size_t pe_i = pe_index(k_set, i, j);
     for (int k = 0; k < p; ++k) {
         std::fill(m_partial.begin(), m_partial.end(), 0);
-        for (int jj = 0; jj < s.q; ++jj)
-            row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(), &x.filter_spad[spad_offset(k, jj, s.q, m_S)],
-                     m_S, m_U, m_F);
+        for (int jj = 0; jj < s.q; ++jj) {
+            const int32_t* w = &x.filter_spad[spad_offset(k, jj, s.q, m_S)];
+            row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(), w, m_S, m_U, m_F);
+        }
         int64_t* a = &at(acc, k * m_F);
         for (int f = 0; f < m_F; ++f) a[f] += at(m_partial, f);
     }
@@ -354,7 +355,8 @@ Cycle RowPassEngine::timing() {
             for (const std::vector<int>& chain : m_chains)
                 for (int j = 0; j < m_e; ++j) step_chain(chain, j, f, end);
     }
-    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    if (m_hw.trace)
+        m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
 }
 
@@ -399,7 +401,8 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f, Cycl
             }
             // the adds of incoming psums take p issue slots of the MAC unit
             const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
-            if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f));
+            if (m_hw.trace)
+                m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(chain[ci], i, j, f));
             const Cycle result = mac_done + pp.pipeline_depth - 1;
             const Cycle send_start = std::max(have_in ? std::max(result, t_in + p) : result, x.send_free);
             Cycle send_done;

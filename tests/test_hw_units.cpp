@@ -101,7 +101,8 @@ struct GridRig {
     hw::LayerParams layer{4, 4, 3, 1, 0, 2, 8, 8, Requant{}};  // H, W, S, U, P, F, widths, requant
     hw::Datapath dp;
     hw::PeGrid pes{a.rows, a.cols};
-    hw::GlobalBuffer glb{a.glb, {{DataType::Ifmap, 16, 8, "i"}, {DataType::Filter, 18, 8, "f"}, {DataType::Psum, 8, 32, "p"}}};
+    hw::GlobalBuffer glb{a.glb,
+                         {{DataType::Ifmap, 16, 8, "i"}, {DataType::Filter, 18, 8, "f"}, {DataType::Psum, 8, 32, "p"}}};
     ActionCounts counts;
     GridRig() {
         glb.shape(0, {1, 1, 4, 4});
@@ -110,7 +111,9 @@ struct GridRig {
         for (int i = 0; i < 16; ++i) glb.slot(0).data[static_cast<size_t>(i)] = i + 1;
         for (int i = 0; i < 18; ++i) glb.slot(1).data[static_cast<size_t>(i)] = i < 9 ? 1 : 2;
     }
-    Cycle run(const hw::GridPass& g) { return hw::GridPassEngine(hw::ArrayParts{a, layer, dp, pes, glb, counts, nullptr}, g).run(); }
+    Cycle run(const hw::GridPass& g) {
+        return hw::GridPassEngine(hw::ArrayParts{a, layer, dp, pes, glb, counts, nullptr}, g).run();
+    }
 };
 
 // The message of the internal assertion f fails ("" if none).

@@ -9,7 +9,8 @@
 namespace dfsim {
 
 OutputStationary::OutputStationary(GridVariant v) : GridDataflow(v) {
-    DFSIM_ASSERT(v == GridVariant::OsA || v == GridVariant::OsB || v == GridVariant::OsC, "not an output-stationary variant");
+    DFSIM_ASSERT(v == GridVariant::OsA || v == GridVariant::OsB || v == GridVariant::OsC,
+                 "not an output-stationary variant");
 }
 
 std::string OutputStationary::description() const {
@@ -30,7 +31,8 @@ void OutputStationary::pass_loops(const Layer& l, const GridMapping& m, int d, s
     const LayerShape& s = l.shape;
     os << indent(d++) << "for img in [0,Nt), m_blk in [0,Mt) step " << m.mp << ", e_blk in [0,Et) step " << m.ep
        << ", f_blk in [0," << s.F() << ") step " << m.fp << "   # passes\n";
-    os << indent(d++) << "parallel-for pe in [0," << m.mp * m.ep * m.fp << ") = (m, e, f)   # array: psums stay in the PEs\n";
+    os << indent(d++) << "parallel-for pe in [0," << m.mp * m.ep * m.fp
+       << ") = (m, e, f)   # array: psums stay in the PEs\n";
     os << indent(d) << "for c in [0,Ct), r in [0," << s.R << "), s in [0," << s.S << "): psum += w * x\n";
 }
 
@@ -113,9 +115,9 @@ hw::GridMode OutputStationary::pass_mode(const Layer& l, const ArchParams& a, co
                                          const GridPassInfo& pi) const {
     const hw::IfmapDelivery delivery = forwards(l) ? hw::IfmapDelivery::NeighbourForward : hw::IfmapDelivery::Bus;
     switch (variant()) {
-        case GridVariant::OsA: return hw::OutputMode{delivery, pi.f_count};                // rows: output rows; columns: output columns
-        case GridVariant::OsB: return hw::OutputMode{delivery, pi.e_count * pi.f_count};  // rows: filters; columns: pixels
-        default: return hw::OutputMode{delivery, a.cols};                                  // one output per PE over the array
+        case GridVariant::OsA: return hw::OutputMode{delivery, pi.f_count};  // PE rows: output rows, cols: columns
+        case GridVariant::OsB: return hw::OutputMode{delivery, pi.e_count * pi.f_count};  // rows: filters, cols: pixels
+        default: return hw::OutputMode{delivery, a.cols};  // one output per PE, row by row over the array
     }
 }
 
@@ -141,11 +143,14 @@ std::pair<ActionCounts, Cycle> OutputStationary::pass_estimate(const Layer& l, c
     const uint64_t pb = static_cast<uint64_t>(a.pe.psum_bits);
     const uint64_t ob = pi.final_out && l.requant.enabled ? static_cast<uint64_t>(l.requant.out.bits) : pb;
     const uint64_t images_rows = static_cast<uint64_t>(pi.n_count) * static_cast<uint64_t>(pi.e_count);
-    const uint64_t per_group = std::max({static_cast<uint64_t>(S), bus_cycles(images_rows * pass.bus_words * ib, noc.ifmap_bus_bits),
+    const int glb_bits = static_cast<int>(a.glb.bits_per_cycle());
+    const uint64_t per_group = std::max({static_cast<uint64_t>(S),
+                                         bus_cycles(images_rows * pass.bus_words * ib, noc.ifmap_bus_bits),
                                          bus_cycles(Mp * S * fb, noc.filter_bus_bits),
-                                         bus_cycles(images_rows * pass.bus_real * ib + Mp * S * fb, static_cast<int>(a.glb.bits_per_cycle()))});
-    return {c, pass.chain * per_group + static_cast<uint64_t>(a.pe.pipeline_depth) + bus_cycles(outs * ob, noc.psum_out_bus_bits) +
-                   (pi.psum_in ? bus_cycles(outs * pb, noc.psum_in_bus_bits) : 0)};
+                                         bus_cycles(images_rows * pass.bus_real * ib + Mp * S * fb, glb_bits)});
+    const uint64_t psums_out = bus_cycles(outs * ob, noc.psum_out_bus_bits);
+    const uint64_t psums_in = pi.psum_in ? bus_cycles(outs * pb, noc.psum_in_bus_bits) : 0;
+    return {c, pass.chain * per_group + static_cast<uint64_t>(a.pe.pipeline_depth) + psums_out + psums_in};
 }
 
 }  // namespace dfsim

@@ -314,7 +314,8 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     return estimate_tiled<Key, RsPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const RsPassInfo& pi) {
-            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
+            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count,
+                       pi.load_filters, pi.psum_in, pi.final_out};
         },
         RsPassModel(l, a, m));
 }

@@ -20,7 +20,8 @@ std::string WeightStationary::block_summary(const GridMapping& m) const {
 void WeightStationary::pass_loops(const Layer& l, const GridMapping& m, int d, std::ostream& os) const {
     d = reduce_pass_loops(l, m, d, os);
     os << indent(d++) << "for img in [0,Nt), e in [0,Et), f in [0," << l.shape.F() << ")   # weights stay in the RFs\n";
-    os << indent(d) << "for m in [0," << m.p << "), s in [0," << l.shape.S << "): psum += w * x; psums flow down the column\n";
+    os << indent(d) << "for m in [0," << m.p << "), s in [0," << l.shape.S
+       << "): psum += w * x; psums flow down the column\n";
 }
 
 std::string WeightStationary::check_block(const Layer& l, const ArchParams& a, const GridMapping& m) const {
@@ -77,7 +78,8 @@ std::pair<ActionCounts, Cycle> WeightStationary::pass_estimate(const Layer& l, c
     const uint64_t hop = psums + send;
     // without room for two pixels' psums a PE waits for its send before the next pixel
     const uint64_t pe_step = psums * l.shape.S + psums + (a.pe.psum_spad_words < 2 * m.p ? depth - 1 + send : 0);
-    const uint64_t per_pixel = std::max({pe_step, bus_cycles(n * l.shape.S * static_cast<uint64_t>(l.ifmap.bits), noc.ifmap_bus_bits),
+    const uint64_t windows = n * l.shape.S * static_cast<uint64_t>(l.ifmap.bits);  // bits of a pixel's windows
+    const uint64_t per_pixel = std::max({pe_step, bus_cycles(windows, noc.ifmap_bus_bits),
                                          bus_cycles(pi.m_count * ob, noc.psum_out_bus_bits)});
     return {c, t_filt + pass.pixels * per_pixel + (n - 1) * hop + depth};
 }
