@@ -205,11 +205,11 @@ RsPassModel::Rows RsPassModel::pass_rows(const RsPassInfo& pi) const {
 
 // Each distinct row once from the buffer onto the bus, to every PE that takes it.
 void RsPassModel::count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const {
-    const uint64_t nc = static_cast<uint64_t>(pi.c_count);
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count);
     const uint64_t n_chains = static_cast<uint64_t>(ceil_div(pi.m_count, m_m.p));
-    c.acc.at(Level::Glb, DataType::Ifmap).reads += nc * r.real_rows * m_real_cols;
-    c.acc.at(Level::Noc, DataType::Ifmap).writes += nc * r.rows * m_Wn;
-    const uint64_t deliveries = n_chains * nc * pi.r_count * pi.e_count * m_needed;
+    c.acc.at(Level::Glb, DataType::Ifmap).reads += c_count * r.real_rows * m_real_cols;
+    c.acc.at(Level::Noc, DataType::Ifmap).writes += c_count * r.rows * m_Wn;
+    const uint64_t deliveries = n_chains * c_count * pi.r_count * pi.e_count * m_needed;
     c.acc.at(Level::Noc, DataType::Ifmap).reads += deliveries;
     c.acc.at(Level::Rf, DataType::Ifmap).writes += deliveries;
 }
@@ -217,11 +217,11 @@ void RsPassModel::count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows&
 // One chain of p filters: its MACs and the psums up its PE columns (pes_col PEs each); returns
 // the cycles it spends per output column.
 uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const {
-    const uint64_t nc = static_cast<uint64_t>(pi.c_count), e = static_cast<uint64_t>(pi.e_count);
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
     const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
-    const uint64_t pfe = p * m_F * e;  // psums the chain's columns pass on
-    const uint64_t macs = p * nc * m_S * m_F * pi.r_count * e;  // sum over sets of p*q_l*S*F*h*e
-    const uint64_t gated = p * nc * r.pe_zero_taps;
+    const uint64_t pfe = p * m_F * e_count;  // psums the chain's columns pass on
+    const uint64_t macs = p * c_count * m_S * m_F * pi.r_count * e_count;  // sum over sets of p*q_l*S*F*h*e
+    const uint64_t gated = p * c_count * r.pe_zero_taps;
     AccessCounts& A = c.acc;
     c.macs += macs;
     c.gated_macs += gated;
@@ -266,7 +266,7 @@ uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_
 // The filter load, then the slowest of compute, the ifmap bus, the output bus and the buffer port.
 Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const {
     const ArchParams& a = m_a;
-    const uint64_t nc = static_cast<uint64_t>(pi.c_count), e = static_cast<uint64_t>(pi.e_count);
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
     const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
     const uint64_t t_filt = pi.load_filters
         ? ceil_div_u(filter_words * m_l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
@@ -275,11 +275,11 @@ Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col
     const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     const uint64_t compute = col_cycles * m_F + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth);
     const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) *
-        ceil_div_u(nc * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+        ceil_div_u(c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
-    const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e * m_F;
+    const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e_count * m_F;
     const uint64_t out_bus = ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
-    const uint64_t glb_port = ceil_div_u((nc * r.real_rows * m_real_cols) * m_l.ifmap.bits +
+    const uint64_t glb_port = ceil_div_u((c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits +
                                          outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
                                          static_cast<uint64_t>(a.glb.bits_per_cycle()));
     return t_filt + std::max({compute, ifmap_bus, out_bus, glb_port});
@@ -296,11 +296,11 @@ std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) con
         if (pi.load_filters) filter_words += p * pi.c_count * pi.r_count * m_S;
     }
     if (pi.load_filters) {  // each distinct filter word once from the buffer, to the e PEs of its set row
-        const uint64_t e = static_cast<uint64_t>(pi.e_count);
+        const uint64_t e_count = static_cast<uint64_t>(pi.e_count);
         c.acc.at(Level::Glb, DataType::Filter).reads += filter_words;
         c.acc.at(Level::Noc, DataType::Filter).writes += filter_words;
-        c.acc.at(Level::Noc, DataType::Filter).reads += filter_words * e;
-        c.acc.at(Level::Rf, DataType::Filter).writes += filter_words * e;
+        c.acc.at(Level::Noc, DataType::Filter).reads += filter_words * e_count;
+        c.acc.at(Level::Rf, DataType::Filter).writes += filter_words * e_count;
     }
     return {c, pass_cycles(pi, r, col_cycles, filter_words)};
 }
