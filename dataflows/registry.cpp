@@ -1,10 +1,14 @@
 #include <algorithm>
+#include <cstdlib>
 #include <limits>
 
 #include "base/error.h"
 #include "dataflows/dataflow.h"
-#include "dataflows/grid_dataflows.h"
-#include "dataflows/row_stationary.h"
+#include "dataflows/grid_dataflow.h"
+#include "dataflows/nlr/no_local_reuse.h"
+#include "dataflows/os/output_stationary.h"
+#include "dataflows/rs/row_stationary.h"
+#include "dataflows/ws/weight_stationary.h"
 
 namespace dfsim {
 
@@ -42,14 +46,15 @@ size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj) {
 }
 
 namespace {
+// Every dataflow, in the order `dfsim list` and the comparisons show them.
 const std::vector<std::unique_ptr<Dataflow>>& registry() {
     static const std::vector<std::unique_ptr<Dataflow>> r = [] {
         std::vector<std::unique_ptr<Dataflow>> v;
-        v.push_back(std::make_unique<GridDataflow>(GridVariant::Ws));
-        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsA));
-        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsB));
-        v.push_back(std::make_unique<GridDataflow>(GridVariant::OsC));
-        v.push_back(std::make_unique<GridDataflow>(GridVariant::Nlr));
+        v.push_back(std::make_unique<WeightStationary>());
+        v.push_back(std::make_unique<OutputStationary>(GridVariant::OsA));
+        v.push_back(std::make_unique<OutputStationary>(GridVariant::OsB));
+        v.push_back(std::make_unique<OutputStationary>(GridVariant::OsC));
+        v.push_back(std::make_unique<NoLocalReuse>());
         v.push_back(std::make_unique<RowStationary>());
         return v;
     }();
@@ -63,6 +68,13 @@ const Dataflow& find_dataflow(const std::string& name) {
     std::string list;
     for (const auto& d : registry()) list += (list.empty() ? "" : ", ") + d->name();
     throw ConfigError("command line", "--dataflow", 0, 0, "expected one of {" + list + "}, got '" + name + "'");
+}
+
+const GridDataflow& grid_dataflow(GridVariant v) {
+    for (const auto& d : registry())
+        if (const auto* g = dynamic_cast<const GridDataflow*>(d.get()); g && g->variant() == v) return *g;
+    DFSIM_ASSERT(false, "no registered grid dataflow of this variant");
+    std::abort();
 }
 
 std::vector<const Dataflow*> all_dataflows() {

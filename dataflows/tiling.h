@@ -78,9 +78,10 @@ struct TileSlotIds {
     int ifmap = -1, filter = -1, psum = -1;
 };
 
-// Builds a program: per tile the loads it needs, a zeroed psum tile at its first channel tile,
-// the passes `passes` emits, and the store of the finished outputs after its last channel
-// tile. Double-buffered, the loads of tile k+1 go before the passes of tile k.
+// Builds a program: the layer's constants (hw::layer_params), per tile the loads it needs, a
+// zeroed psum tile at its first channel tile, the passes `passes` emits, and the store of the
+// finished outputs after its last channel tile. Double-buffered, the loads of tile k+1 go
+// before the passes of tile k.
 hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);

@@ -2,7 +2,8 @@
 // a Program. The controller is one SC_METHOD woken by completions: it starts every operation
 // whose slot dependences are met (an operation waits for each earlier, unfinished operation that
 // touches one of its slots where either writes) and whose resource is free (passes run on the
-// array one at a time, in program order; DMA transfers queue on the DRAM channel in order).
+// array one at a time, in program order; DMA transfers queue on the DRAM channel in program
+// order, and a Shape, in that same order, zero-fills its slot at once).
 #pragma once
 #include <systemc>
 

@@ -30,8 +30,9 @@ T& at(std::vector<T>& v, int i) { return v[u64(i)]; }
 template <typename T>
 const T& at(const std::vector<T>& v, int i) { return v[u64(i)]; }
 
-// One processing element: its filter register file (scratchpad) and its timing state. Its ifmap
-// and psum register files hold values only for the duration of a pass (the engines keep them).
+// One processing element: its filter register file (scratchpad), which keeps its weights from
+// one pass to the next, and its timing state. The values of its ifmap and psum register files
+// live only during a pass, so the pass engines hold them.
 struct Pe {
     std::vector<int32_t> filter_spad;  // the weights it holds, [k][j][s]: p filters, q channels, S taps
     int f_m0 = -1, f_p = 0, f_c0 = -1, f_q = 0, f_r = -1;  // which filters are loaded

@@ -1,6 +1,7 @@
 // Cacheless global buffer: no tags, no replacement. The program allocates its slots up front;
 // a program whose slots exceed the capacity is refused. Every fill, read and write-back is an
-// explicit operation, and every word moved is counted by the component that moves it.
+// explicit operation, and every word moved is counted by the component that moves it (the DRAM
+// for transfers, the pass engines for the array's reads and writes), not by the buffer.
 #pragma once
 #include <stdexcept>
 #include <vector>

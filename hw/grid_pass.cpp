@@ -108,18 +108,18 @@ void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
 
 // The words the ifmap bus carries for one row, and how many of them are real (from the buffer).
 void GridPassEngine::count_bus_words() {
-    const int Fp = m_g.f_count;
-    m_real_in_window.assign(u64(Fp), 0);
-    for (int f = 0; f < Fp; ++f)
+    const int f_count = m_g.f_count;
+    m_real_in_window.assign(u64(f_count), 0);
+    for (int f = 0; f < f_count; ++f)
         for (int s = 0; s < m_S; ++s) at(m_real_in_window, f) += real_col(f * m_U + s);
     if (m_output && m_output->ifmap == IfmapDelivery::NeighbourForward) {
-        for (int f = 0; f < Fp; ++f) m_real_per_row += real_col(f * m_U);
-        for (int s = 1; s < m_S; ++s) m_real_per_row += real_col((Fp - 1) * m_U + s);
-        m_bus_per_row = u64(Fp + m_S - 1);
-        m_fwd_per_row = u64((Fp - 1) * (m_S - 1));
+        for (int f = 0; f < f_count; ++f) m_real_per_row += real_col(f * m_U);
+        for (int s = 1; s < m_S; ++s) m_real_per_row += real_col((f_count - 1) * m_U + s);
+        m_bus_per_row = u64(f_count + m_S - 1);
+        m_fwd_per_row = u64((f_count - 1) * (m_S - 1));
     } else {
         for (uint64_t v : m_real_in_window) m_real_per_row += v;
-        m_bus_per_row = u64(Fp * m_S);
+        m_bus_per_row = u64(f_count * m_S);
     }
 }
 
@@ -439,15 +439,15 @@ Cycle GridPassEngine::time_reduce_rf() {
 Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     const PeParams& pp = m_hw.arch.pe;
     const LayerParams& L = m_hw.layer;
-    const uint64_t Mp = u64(m_g.m_count), pb = u64(pp.psum_bits), ib = u64(L.ifmap_bits);
+    const uint64_t filters = u64(m_g.m_count), pb = u64(pp.psum_bits), ib = u64(L.ifmap_bits);
     const uint64_t pm = u64(std::min(m_p, m_g.m_count));  // psums per PE (the widest column)
     const bool double_psum = pp.psum_spad_words >= 2 * m_p, double_ifmap = pp.ifmap_spad_words >= 2 * m_S;
     const uint64_t address = psum_index(ni, ei, f);
     Cycle t_in = 0, end = 0;
     bool have_in = m_g.psum_in;
     if (have_in) {  // the top PEs continue from the buffer's psums
-        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], Mp * pb), m_res.banks.access(m_g.psum_slot, address, Mp, m_ready[0]));
-        m_res.glb_port.place(m_ready[0], Mp * pb);
+        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], filters * pb), m_res.banks.access(m_g.psum_slot, address, filters, m_ready[0]));
+        m_res.glb_port.place(m_ready[0], filters * pb);
     }
     for (int i = 0; i < m_chain; ++i) {
         const size_t row = row_of(ni, i / m_g.r_count, ei, i % m_g.r_count);
@@ -473,8 +473,8 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
             have_in = true;
         } else {
             const Cycle send_start = std::max(acc, at(m_send_free, i));
-            const uint64_t b = Mp * u64(out_bits(m_hw.arch, L, m_g.final_out));
-            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.banks.access(m_g.psum_slot, address, Mp, send_start));
+            const uint64_t b = filters * u64(out_bits(m_hw.arch, L, m_g.final_out));
+            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.banks.access(m_g.psum_slot, address, filters, send_start));
             m_res.glb_port.place(send_start, b);
         }
         at(m_in_free, i) = acc;  // its receiving register is empty again
@@ -489,7 +489,7 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
 Cycle GridPassEngine::time_reduce_unicast() {
     const ArchParams& a = m_hw.arch;
     const GridPass& g = m_g;
-    const uint64_t n = m_chain, Mp = g.m_count, pb = a.pe.psum_bits;
+    const uint64_t n = m_chain, filters = g.m_count, pb = a.pe.psum_bits;
     const uint64_t ib = m_hw.layer.ifmap_bits, fb = m_hw.layer.filter_bits;
     const uint64_t red_latency = a.noc.reduction == NocParams::Reduction::Chain
         ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
@@ -509,10 +509,10 @@ Cycle GridPassEngine::time_reduce_unicast() {
                 for (int f = 0; f < g.f_count; ++f) {
                     const uint64_t real = at(real_rows_at_e, ei) * real_col(f * m_U + s);
                     const Cycle t_i = m_res.ifmap_bus.place(ready, n * ib);
-                    const Cycle t_w = m_res.filter_bus.place(ready, Mp * n * fb);
-                    m_res.glb_port.place(ready, real * ib + Mp * n * fb);
-                    Cycle t_g = m_res.banks.access(g.filter_slot, filter_offset % std::max<uint64_t>(1, m_fwords), Mp * n, ready);
-                    filter_offset += Mp * n;
+                    const Cycle t_w = m_res.filter_bus.place(ready, filters * n * fb);
+                    m_res.glb_port.place(ready, real * ib + filters * n * fb);
+                    Cycle t_g = m_res.banks.access(g.filter_slot, filter_offset % std::max<uint64_t>(1, m_fwords), filters * n, ready);
+                    filter_offset += filters * n;
                     if (real > 0) t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real, ready));
                     issue = issue_any ? std::max({issue + 1, t_i, t_w, t_g}) : std::max({t_i, t_w, t_g});
                     issue_any = true;
@@ -524,13 +524,13 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     Cycle& px = at(written, out_of(0, ni, ei) + f);  // the pixel's psums
                     if (s > 0 || g.psum_in) {
                         const Cycle rd = std::max(px, issue);
-                        m_res.glb_port.place(rd, Mp * pb);
-                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, Mp * pb),
-                                                                 m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), Mp, rd))) + 1;
+                        m_res.glb_port.place(rd, filters * pb);
+                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, filters * pb),
+                                                                 m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, rd))) + 1;
                     }
-                    const uint64_t b = Mp * (s + 1 == m_S ? out_w : pb);
+                    const uint64_t b = filters * (s + 1 == m_S ? out_w : pb);
                     m_res.glb_port.place(acc_ready, b);
-                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), Mp, acc_ready));
+                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, acc_ready));
                     end = std::max(end, px);
                     ready = issue;  // operands for the next step arrive while this one issues
                 }

@@ -4,10 +4,11 @@
 // placement and the data movement of each mode.
 //
 // As for row passes, values really flow (weights from the PEs' filter RFs or the filter slot,
-// ifmap words from the padded rows the bus delivers, psums into the psum slot), every word moved
-// is counted (the counts phase adds up the moves the mode makes, from the rows' real words and
-// zeros), and the pass's duration comes from the shared resources (buses, the buffer port, psum
-// links, one MAC per PE per cycle) granted first come, first served.
+// ifmap words from the padded rows the bus delivers, psums into the psum slot) and the pass's
+// duration comes from the shared resources (buses, the buffer port, psum links, one MAC per PE
+// per cycle) granted first come, first served. Unlike row passes, the words moved are counted
+// per pass, from what the mode moves (the rows' real and padding words, the weights, the psums),
+// in a counts phase apart from the values and the timing.
 #pragma once
 #include <cstdint>
 #include <vector>

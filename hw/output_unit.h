@@ -1,6 +1,6 @@
-// The output unit on the array's way into the global buffer: a finished output is requantized
-// (if the layer requantizes) after the layer's bias is added, a partial sum is saturated to the
-// psum storage width.
+// The output unit on the array's way into the global buffer: a finished output gets the layer's
+// bias and is requantized if the layer requantizes; anything else (a partial sum, or a finished
+// output of a layer that does not requantize) is saturated to the psum storage width.
 #pragma once
 #include <algorithm>
 #include <cstdint>

@@ -1,8 +1,11 @@
-// The contract between a dataflow and the hardware: a Program is a list of buffer slots (the
-// cacheless global buffer's explicitly allocated tiles) and of operations -- DMA transfers
-// between DRAM and a slot, and row-convolution passes of the PE array. The hardware runs the
-// operations as soon as their slot dependences and resources allow (a scoreboard), so a
-// double-buffered program overlaps DRAM transfers with compute, a single-buffered one does not.
+// The contract between a dataflow and the hardware: a Program is the layer's constants, a list of
+// buffer slots (the cacheless global buffer's explicitly allocated tiles) and a list of
+// operations, each exactly one of: a DMA transfer between DRAM and a slot (Load, Store), a
+// zero-filled tile (Shape), or a pass of the PE array (RowPass: row stationary; GridPass: the
+// reduce and output-stationary modes). The dataflow decides every operation, including where a
+// pass's work sits on the PEs; the hardware checks that it fits. The hardware runs the operations
+// as soon as their slot dependences and resources allow (a scoreboard), so a double-buffered
+// program overlaps DRAM transfers with compute, a single-buffered one does not.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -99,8 +102,8 @@ enum class IfmapDelivery : uint8_t {
 // Reduce: PE row pe_row0 + ci*r_count + ri holds the (channel, filter row) pair (c0+ci, r0+ri);
 // PE column pe_col0 + j the filters m0 + j*p .. + p. For each output pixel (image, row, column)
 // every PE row receives the S ifmap words of its window over the ifmap bus (multicast along the
-// row). Its products, summed over s and its p filters, go down the column's psum chain (or
-// adder tree) and the column foot writes the pixel's p psums to the buffer.
+// row). Its products, summed over s for each of its p filters, go down the column's psum chain
+// (or adder tree) and the column foot writes the pixel's p psums to the buffer.
 //  - RegisterFile: a PE accumulates its S products in its psum RF;
 //  - BufferUnicast (p = 1): every step (pixel, s) each PE gets its weight from the buffer and its
 //    ifmap word from the bus, and the column's sum is accumulated into the psum slot (read, add,
@@ -127,12 +130,14 @@ struct OutputMode {
 // (padded coordinates), for each of its images (for these modes an image is one more output
 // dimension). The dataflow places the work on the PEs (the mode says how, from the origin
 // pe_row0, pe_col0); the hardware checks that the placement fits the array.
+using GridMode = std::variant<ReduceMode, OutputMode>;
+
 struct GridPass : ArrayPass {
     int m0 = 0, m_count = 1;  // filters (tile-local)
     int c0 = 0, c_count = 1;  // channels (tile-local)
     int f0 = 0, f_count = 1;  // output columns
     int pe_row0 = 0, pe_col0 = 0;
-    std::variant<ReduceMode, OutputMode> mode;
+    GridMode mode;
 };
 
 // A DMA transfer between a box of a DRAM tensor and a buffer slot.
@@ -159,7 +164,7 @@ struct Op {
 };
 
 struct Program {
-    LayerParams layer;  // the layer's constants (set by the dataflow)
+    LayerParams layer;  // the layer's constants (set by the dataflow's program builder)
     std::vector<SlotDecl> slots;
     std::vector<Op> ops;
     Datapath datapath;  // the PEs' arithmetic for this layer (set by the driver, not the dataflow)

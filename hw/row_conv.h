@@ -1,6 +1,7 @@
 // The PE datapath and its 1-D row convolution, shared by the array's pass kinds:
 // partial[f] += sum over t < S of product(w[t], x[f*U + t]), for f < F (x holds the padded row),
-// where the product is what the layer's datapath computes (BRIEF section 4):
+// where the product is what the layer's datapath computes (reduced-precision datapaths: Sze et al.,
+// Proc. IEEE 2017; binary and XNOR-popcount: Rastegari et al., XNOR-Net, ECCV 2016):
 //  mac     - w * x with a multiplier;
 //  lut     - a read of the PE's product table at (w, x);
 //  binary  - x passed (w = +1) or negated (w = -1);

@@ -17,11 +17,11 @@ size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); 
 
 RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass)
     : m_hw(hw), m_pass(pass), m_ifmap(hw.glb.slot(pass.ifmap_slot)), m_filter(hw.glb.slot(pass.filter_slot)),
-      m_psum(hw.glb.slot(pass.psum_slot)), m_h(pass.r_count), m_e(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
+      m_psum(hw.glb.slot(pass.psum_slot)), m_r_count(pass.r_count), m_e_count(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
       m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_res(hw.arch, hw.glb.bank_map()) {}
 
 Cycle RowPassEngine::run() {
-    DFSIM_ASSERT(!m_pass.sets.empty() && m_h > 0 && m_e > 0 && m_F > 0, "empty pass");
+    DFSIM_ASSERT(!m_pass.sets.empty() && m_r_count > 0 && m_e_count > 0 && m_F > 0, "empty pass");
     DFSIM_ASSERT(m_pass.n_count == 1, "a row pass works on one image");
     check_sets();
     link_chains();
@@ -40,14 +40,14 @@ void RowPassEngine::check_sets() {
     const PeParams& pp = a.pe;
     std::vector<uint8_t> occupied(u64(a.num_pes()), 0);
     for (const RowSet& s : m_pass.sets) {
-        DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + m_h <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e <= a.cols,
+        DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + m_r_count <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e_count <= a.cols,
                      "PE set outside the array");
         DFSIM_ASSERT(s.p >= 1 && s.q >= 1, "empty PE set");
         DFSIM_ASSERT(s.p * s.q * m_S <= pp.filter_spad_words, "filters exceed the filter spad");
         DFSIM_ASSERT(s.q * m_S <= pp.ifmap_spad_words, "ifmap window exceeds the ifmap spad");
         DFSIM_ASSERT(s.p <= pp.psum_spad_words, "psums exceed the psum spad");
-        for (int i = 0; i < m_h; ++i)
-            for (int j = 0; j < m_e; ++j) {
+        for (int i = 0; i < m_r_count; ++i)
+            for (int j = 0; j < m_e_count; ++j) {
                 uint8_t& o = at(occupied, (s.pe_row0 + i) * a.cols + s.pe_col0 + j);
                 DFSIM_ASSERT(!o, "two PE sets overlap");
                 o = 1;
@@ -68,7 +68,7 @@ void RowPassEngine::link_chains() {
             DFSIM_ASSERT(cur < n_sets && at(member, cur)++ == 0, "a PE set is in two psum chains");
             if (s.psum_from >= 0) {
                 const RowSet& b = set(s.psum_from);
-                DFSIM_ASSERT(b.pe_row0 == s.pe_row0 + m_h && b.pe_col0 == s.pe_col0,
+                DFSIM_ASSERT(b.pe_row0 == s.pe_row0 + m_r_count && b.pe_col0 == s.pe_col0,
                              "chained PE sets must be vertically adjacent");
                 DFSIM_ASSERT(b.m0 == s.m0 && b.p == s.p, "chained PE sets must hold the same filters");
                 DFSIM_ASSERT(!b.to_glb, "a chained set cannot also write to the buffer");
@@ -97,8 +97,8 @@ void RowPassEngine::collect_rows() {
     m_pe_rows.assign(pe_row_slot(pe_index(n_sets, 0, 0), 0), -1);
     for (int k = 0; k < n_sets; ++k) {
         const RowSet& s = set(k);
-        for (int i = 0; i < m_h; ++i)
-            for (int j = 0; j < m_e; ++j)
+        for (int i = 0; i < m_r_count; ++i)
+            for (int j = 0; j < m_e_count; ++j)
                 for (int jj = 0; jj < s.q; ++jj) {
                     const int prow = (m_pass.e0 + j) * m_U + m_pass.r0 + i;
                     const auto [it, added] = index.try_emplace({s.c0 + jj, prow}, static_cast<int>(m_rows.size()));
@@ -143,11 +143,11 @@ void RowPassEngine::load_filters() {
     std::set<std::tuple<int, int, int, int>> distinct;  // (m0, p, c0, q) of the sets loaded so far
     uint64_t delivered = 0;
     for (const RowSet& s : m_pass.sets) {
-        const uint64_t words = u64(s.p * s.q * m_S) * m_h;
+        const uint64_t words = u64(s.p * s.q * m_S) * m_r_count;
         if (distinct.emplace(s.m0, s.p, s.c0, s.q).second) m_filter_words += words;
-        delivered += words * m_e;
-        for (int i = 0; i < m_h; ++i)
-            for (int j = 0; j < m_e; ++j) {
+        delivered += words * m_e_count;
+        for (int i = 0; i < m_r_count; ++i)
+            for (int j = 0; j < m_e_count; ++j) {
                 Pe& x = pe(s, i, j);
                 const int r = m_pass.r0 + i;
                 x.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
@@ -167,8 +167,8 @@ void RowPassEngine::load_filters() {
 
 void RowPassEngine::check_kept_filters() const {
     for (const RowSet& s : m_pass.sets)
-        for (int i = 0; i < m_h; ++i)
-            for (int j = 0; j < m_e; ++j) {
+        for (int i = 0; i < m_r_count; ++i)
+            for (int j = 0; j < m_e_count; ++j) {
                 const Pe& x = pe(s, i, j);
                 DFSIM_ASSERT(x.f_m0 == s.m0 && x.f_p == s.p && x.f_c0 == s.c0 && x.f_q == s.q &&
                                  x.f_r == m_pass.r0 + i, "pass reuses filters the PE does not hold");
@@ -198,7 +198,7 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
     const int p = top.p;
     const uint64_t pf = u64(p * m_F);
     std::vector<int64_t> acc(pf);
-    for (int j = 0; j < m_e; ++j) {
+    for (int j = 0; j < m_e_count; ++j) {
         const int e = m_pass.psum_e0 + j;  // row in the psum slot
         std::fill(acc.begin(), acc.end(), 0);
         if (m_pass.psum_in) {
@@ -208,9 +208,9 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
             cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
         }
         for (size_t ci = 0; ci < chain.size(); ++ci)
-            for (int i = m_h - 1; i >= 0; --i) {
+            for (int i = m_r_count - 1; i >= 0; --i) {
                 compute_pe(chain[ci], i, j, p, acc);
-                count_pe(chain[ci], i, j, p, !(ci == 0 && i == m_h - 1) || m_pass.psum_in);
+                count_pe(chain[ci], i, j, p, !(ci == 0 && i == m_r_count - 1) || m_pass.psum_in);
             }
         // chain top -> global output network -> output unit -> psum slot
         cnt.acc.at(Level::Noc, DataType::Psum).reads += pf;
@@ -345,7 +345,7 @@ Cycle RowPassEngine::timing() {
         const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
         if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
             for (const std::vector<int>& chain : m_chains)
-                for (int j = 0; j < m_e; ++j) step_chain(chain, j, f);
+                for (int j = 0; j < m_e_count; ++j) step_chain(chain, j, f);
     }
     if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
@@ -355,7 +355,7 @@ Cycle RowPassEngine::timing() {
 // the same filters taking the same transfers; the filter tile is laid out in that order.
 void RowPassEngine::filter_timing() {
     const LayerParams& L = m_hw.layer;
-    m_filt_ready.assign(m_pass.sets.size() * u64(m_h), 0);
+    m_filt_ready.assign(m_pass.sets.size() * u64(m_r_count), 0);
     if (!m_pass.load_filters) return;
     const int per = std::max(1, m_hw.arch.noc.filter_bus_bits / L.filter_bits);
     std::vector<int> first_of(m_pass.sets.size(), -1);  // the first set with the same filters
@@ -370,7 +370,7 @@ void RowPassEngine::filter_timing() {
         if (first_of[k] != static_cast<int>(k)) continue;
         const RowSet& s = m_pass.sets[k];
         const int words = s.p * s.q * m_S;
-        for (int i = 0; i < m_h; ++i) {
+        for (int i = 0; i < m_r_count; ++i) {
             Cycle ready = 0;
             for (int w0 = 0; w0 < words; w0 += per, ++t) {
                 const int n = std::min(per, words - w0);
@@ -380,7 +380,7 @@ void RowPassEngine::filter_timing() {
                 offset += u64(n);
             }
             for (size_t k2 = 0; k2 < m_pass.sets.size(); ++k2)
-                if (first_of[k2] == static_cast<int>(k)) m_filt_ready[k2 * u64(m_h) + u64(i)] = ready;
+                if (first_of[k2] == static_cast<int>(k)) m_filt_ready[k2 * u64(m_r_count) + u64(i)] = ready;
         }
     }
 }
@@ -409,8 +409,8 @@ void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
 
 void RowPassEngine::reset_pe_timing() {
     for (const RowSet& s : m_pass.sets)
-        for (int i = 0; i < m_h; ++i)
-            for (int j = 0; j < m_e; ++j) {
+        for (int i = 0; i < m_r_count; ++i)
+            for (int j = 0; j < m_e_count; ++j) {
                 Pe& x = pe(s, i, j);
                 x.busy_until = 0;
                 x.send_free = 0;
@@ -442,10 +442,10 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
     const uint64_t taps = dp.kind == Multiplier::Xnor ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
     const uint64_t address = psum_address(j, f, top.m0);
     std::vector<std::pair<int, int>>& order = m_chain_pes;  // (set, i), bottom first
-    if (order.size() != chain.size() * u64(m_h) || order.front().first != chain.front()) {
+    if (order.size() != chain.size() * u64(m_r_count) || order.front().first != chain.front()) {
         order.clear();
         for (int k : chain)
-            for (int i = m_h - 1; i >= 0; --i) order.emplace_back(k, i);
+            for (int i = m_r_count - 1; i >= 0; --i) order.emplace_back(k, i);
     }
     Cycle t_in = 0;  // when the psums the next PE adds have arrived
     bool have_in = false;
@@ -457,7 +457,7 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
         const uint64_t mac_cycles = p * s.q * taps - (dp.skip ? m_skip_at[pe_i * m_F + f] : 0);
         // With psum spad room for two columns, the PE computes column f while column f-1's psums
         // wait for their partners from below; it cannot run further ahead (f-2 must have been sent).
-        const Cycle start = std::max({x.busy_until, pe_ready(pe_i, s.q), m_filt_ready[u64(k) * u64(m_h) + u64(i)],
+        const Cycle start = std::max({x.busy_until, pe_ready(pe_i, s.q), m_filt_ready[u64(k) * u64(m_r_count) + u64(i)],
                                       double_psum ? x.prev_send : 0});
         if (n == 0 && m_pass.psum_in) {  // the chain bottom continues from the buffer's psums
             t_in = std::max(m_res.psum_in_bus.place(start, p * pp.psum_bits), m_res.banks.access(m_pass.psum_slot, address, p, start));

@@ -89,7 +89,7 @@ private:
     Pe& pe(const RowSet& s, int i, int j) const { return m_hw.pes(s.pe_row0 + i, s.pe_col0 + j); }
     const RowSet& set(int k) const { return at(m_pass.sets, k); }
     // index of PE (set, i, j) in the per-PE tables
-    size_t pe_index(int set, int i, int j) const { return u64((set * m_h + i) * m_e + j); }
+    size_t pe_index(int set, int i, int j) const { return u64((set * m_r_count + i) * m_e_count + j); }
     // the row PE `pe_i` (pe_index) takes for its channel jj
     size_t pe_row_slot(size_t pe_i, int jj) const { return pe_i * m_qmax + jj; }
     const RowBuf& row_of_pe(size_t pe_i, int jj) const { return at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]); }
@@ -99,7 +99,7 @@ private:
     Tensor4& m_ifmap;
     Tensor4& m_filter;
     Tensor4& m_psum;
-    const int m_h, m_e;      // set height (filter rows) and width (output rows)
+    const int m_r_count, m_e_count;      // set height (filter rows) and width (output rows)
     const int m_S, m_U, m_F;
     const int m_Wn;          // padded positions of an ifmap row: (F - 1) * U + S
     int m_qmax = 1;          // most channels any set's PEs interleave

@@ -9,11 +9,12 @@
 // has, or back to it at the same cycle, is dropped, so back-to-back intervals merge.
 //
 // Signals (names as traced; widths 1 or 32 bits):
-//   pe_R_C.busy    1 while PE (R, C)'s MAC unit issues: MACs (gated ones too) and the psum adds
-//                  that take its issue slots
+//   pe_R_C.busy    1 while PE (R, C)'s MAC unit issues: MACs (gated ones too, skipped ones not)
+//                  and the psum adds that take its issue slots
 //   pe_R_C.gated   during each of the PE's MAC runs (rs: one output column; ws: one pixel;
-//                  os: the S steps of one (channel, filter row); nlr: one cycle), the number of
-//                  its MACs in that run that are gated (zero ifmap operand); 0 between runs
+//                  os: the steps of one (channel, filter row); nlr: one cycle), the number of
+//                  its MACs in that run the datapath gates (a zero ifmap and/or weight operand,
+//                  as pe.zero_gating and the multiplier say); 0 between runs
 //   noc.ifmap_bus, noc.filter_bus, noc.psum_in_bus, noc.out_bus, glb.port
 //                  bits moved in the cycle (the array's GLB port: all its reads and writes)
 //   dram.channel   1 while the DRAM channel transfers; dram.transfer: 1 + the program index of

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "dataflows/row_stationary.h"
+#include "dataflows/rs/row_stationary.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
 

@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "config/yaml_reader.h"
-#include "dataflows/grid_dataflows.h"
+#include "dataflows/grid_dataflow.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
 
@@ -26,8 +26,8 @@ LayerResult run_df(const Layer& l, const ArchParams& a, const std::string& df) {
 }
 
 LayerResult run_pinned(const Layer& l, const ArchParams& a, const GridMapping& m) {
-    EXPECT_EQ(GridDataflow::check(l, a, m), "");
-    GridDataflow df(m.variant);
+    const GridDataflow& df = grid_dataflow(m.variant);
+    EXPECT_EQ(df.check(l, a, m), "");
     return simulate_mapped(l, a, table45(), df, m, make_layer_data(l), true);
 }
 
@@ -95,10 +95,10 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
     osc.mp = 7;
     ms.push_back(osc);
     for (const GridMapping& m : ms) {
-        const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
+        const std::string what = grid_dataflow(m.variant).name() + ": " + m.summary();
         LayerResult r = run_pinned(l, a, m);
         ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
-        expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(l, a, table45(), m).counts, what);
+        expect_counts_equal(r.counts, grid_dataflow(m.variant).estimate(l, a, table45(), m).counts, what);
     }
     // several images per buffer tile (5 images, tiles of 2: the last one holds 1), every dataflow
     Layer lb = l;
@@ -106,10 +106,10 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
     const ArchParams big = small_arch(4, 5, 64);
     for (GridMapping m : ms) {
         m.Nt = 2;
-        const std::string what = GridDataflow(m.variant).name() + ": " + m.summary();
+        const std::string what = grid_dataflow(m.variant).name() + ": " + m.summary();
         LayerResult r = run_pinned(lb, big, m);
         ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
-        expect_counts_equal(r.counts, GridDataflow(m.variant).estimate(lb, big, table45(), m).counts, what);
+        expect_counts_equal(r.counts, grid_dataflow(m.variant).estimate(lb, big, table45(), m).counts, what);
     }
     auto rs = find_dataflow("rs").parse_mapping(YamlMap::from_string("nt: 2\ne: 5\np: 2\nq: 2\nr: 1\nt: 1\net: 6\nct: 4\n", "rs.yaml"), lb, big);
     LayerResult r = simulate_mapped(lb, big, table45(), find_dataflow("rs"), *rs, make_layer_data(lb), true);
@@ -245,7 +245,7 @@ TEST(GridDataflows, StorageNeverExceedsTheBuffer) {
     }
     GridMapping m = tiled(GridVariant::OsB, 14, 24, 16);
     m.mp = 4, m.ep = 1, m.fp = 5;
-    const std::string bad = GridDataflow::check(l, small_arch(4, 5, 2.0), m);
+    const std::string bad = grid_dataflow(GridVariant::OsB).check(l, small_arch(4, 5, 2.0), m);
     EXPECT_NE(bad.find("bytes of global buffer, which holds 2048"), std::string::npos) << bad;
 }
 

@@ -1,12 +1,16 @@
 // Unit tests of building blocks: the bandwidth calendar, requantization, the reference
-// convolution on a hand-computed example, synthetic data, and the buffer's capacity check.
+// convolution on a hand-computed example, synthetic data, the buffer's capacity check, and the
+// grid pass engine's check of the placement a dataflow gives it.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <stdexcept>
 
 #include "quant/requantize.h"
 #include "hw/calendar.h"
 #include "hw/global_buffer.h"
+#include "hw/grid_pass.h"
 #include "sim/reference.h"
 #include "workload/synthetic.h"
 #include "tests/test_util.h"
@@ -86,4 +90,70 @@ TEST(GlobalBuffer, RefusesSlotsThatDoNotFit) {
     EXPECT_NO_THROW(hw::GlobalBuffer(p, ok));
     std::vector<hw::SlotDecl> too_big{{DataType::Ifmap, 512, 8, "a"}, {DataType::Psum, 129, 32, "b"}};
     EXPECT_THROW(hw::GlobalBuffer(p, too_big), hw::CapacityError);
+}
+
+namespace {
+
+// A grid pass engine on a 4x5 array over one 4x4 ifmap (values 1..16), two 3x3 filters (of ones
+// and of twos) and a 2x2 output tile per filter: 8 outputs.
+struct GridRig {
+    ArchParams a = small_arch();
+    hw::LayerParams layer{4, 4, 3, 1, 0, 2, 8, 8, Requant{}};  // H, W, S, U, P, F, widths, requant
+    hw::Datapath dp;
+    hw::PeGrid pes{a.rows, a.cols};
+    hw::GlobalBuffer glb{a.glb,
+                         {{DataType::Ifmap, 16, 8, "i"}, {DataType::Filter, 18, 8, "f"}, {DataType::Psum, 8, 32, "p"}}};
+    ActionCounts counts;
+    GridRig() {
+        glb.shape(0, {1, 1, 4, 4});
+        glb.shape(1, {2, 1, 3, 3});
+        glb.shape(2, {1, 2, 2, 2});
+        for (int i = 0; i < 16; ++i) glb.slot(0).data[static_cast<size_t>(i)] = i + 1;
+        for (int i = 0; i < 18; ++i) glb.slot(1).data[static_cast<size_t>(i)] = i < 9 ? 1 : 2;
+    }
+    Cycle run(const hw::GridPass& g) {
+        return hw::GridPassEngine(hw::ArrayParts{a, layer, dp, pes, glb, counts, nullptr}, g).run();
+    }
+};
+
+// The message of the internal assertion f fails ("" if none).
+std::string assertion_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::logic_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+hw::GridPass whole_layer(hw::GridMode mode) {
+    hw::GridPass g;
+    g.ifmap_slot = 0, g.filter_slot = 1, g.psum_slot = 2;
+    g.m_count = 2, g.r_count = 3, g.e_count = 2, g.f_count = 2;
+    g.mode = mode;
+    return g;
+}
+
+}  // namespace
+
+// The dataflow places a grid pass; the hardware runs a placement that fits and refuses one
+// that does not (outside the array, or forwarding between PEs that are not neighbours).
+TEST(GridPass, ThePlacementMustFitTheArray) {
+    GridRig r;
+    using hw::IfmapDelivery;
+    EXPECT_GT(r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 4})), 0u);  // 2 PE rows of 4
+    EXPECT_EQ(r.glb.slot(2).at(0, 0, 0, 0), 1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11);
+    EXPECT_EQ(r.glb.slot(2).at(0, 1, 1, 1), 2 * (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16));
+    EXPECT_GT(r.run(whole_layer(hw::OutputMode{IfmapDelivery::NeighbourForward, 2})), 0u);  // 4 PE rows of 2
+    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 6})); })
+                  .find("output pass does not fit the array"), std::string::npos);  // 6 columns of 5
+    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 1})); })
+                  .find("output pass does not fit the array"), std::string::npos);  // 8 rows of 4
+    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::NeighbourForward, 3})); })
+                  .find("side by side"), std::string::npos);  // an output row split over two PE rows
+    hw::GridPass reduce = whole_layer(hw::ReduceMode{hw::WeightSource::RegisterFile, 1});
+    EXPECT_GT(r.run(reduce), 0u);  // 3 PE rows (c, r) x 2 columns (filters)
+    EXPECT_EQ(r.glb.slot(2).at(0, 1, 0, 1), 2 * (2 + 3 + 4 + 6 + 7 + 8 + 10 + 11 + 12));
+    reduce.pe_row0 = 2;
+    EXPECT_NE(assertion_of([&] { r.run(reduce); }).find("reduce pass does not fit the array"), std::string::npos);
 }

@@ -21,7 +21,7 @@
 #include "base/error.h"
 #include "quant/requantize.h"
 #include "base/rng.h"
-#include "dataflows/row_stationary.h"
+#include "dataflows/rs/row_stationary.h"
 #include "quant/calibrate.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
@@ -1144,12 +1144,10 @@ TEST(QuantizedTrace, GatedSignalOnMacIfmapGating) {
     std::filesystem::remove_all(dir);
 }
 
-// BUG (hw/pe_array.cpp trace_gated, hw/grid_pass.cpp trace_zeros and the nlr/ws/os trace calls):
-// the traced `gated` value counts the zero ifmap words of each run (padding included) whatever
-// the datapath and gating policy: an xnor layer (gated_macs 0) shows its padding as gated, a
-// ternary layer's zero weights (and pe.zero_gating weight/both) are never shown, and
-// zero_gating none still shows the ifmap zeros. Disabled until the trace counts what the
-// counters count (Datapath::gate_x / gate_w / gates()).
+// The traced `gated` value counts what the datapath gates (Datapath::gate_x / gate_w / gates(),
+// the trace_gated functions of hw/row_pass.cpp and hw/grid_pass.cpp): an xnor layer (gated_macs 0)
+// shows no padding as gated, a ternary layer's zero weights (and pe.zero_gating weight/both) are
+// shown, and zero_gating none shows no ifmap zeros.
 TEST(QuantizedTrace, GatedSignalFollowsTheDatapathGating) {
     const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                       ("dfsim_quantized_trace_" + std::to_string(::getpid()));

@@ -5,7 +5,7 @@
 // into segments of `h` filter rows; smaller sets are replicated: `r` sets with different channels
 // are chained vertically (their psums add up) and `t` chains work on different filters. Each PE
 // interleaves `p` filters and `q` channels (Eyeriss's p, q, r, t). The global buffer holds tiles
-// of Et output rows x Mt filters x Ct channels.
+// of Nt images x Et output rows x Mt filters x Ct channels (dataflows/tiling.h).
 #pragma once
 #include <functional>
 
@@ -34,7 +34,6 @@ struct RsPassInfo {
     int r0 = 0, r_count = 1;  // filter rows
     bool load_filters = true, psum_in = false, final_out = false;
 };
-using RsStepInfo = TileStep;
 
 class RowStationary final : public Dataflow {
 public:
@@ -57,10 +56,6 @@ public:
     // the second image's passes carry repeat = Nt - 1 (they count alike).
     static void for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
                               const std::function<void(const RsPassInfo&)>& pass, bool collapse_images = false);
-    // Visits the steps (global-buffer tiles) and their passes in execution order.
-    static void for_each_step(const Layer& l, const RsMapping& m,
-                              const std::function<void(const RsStepInfo&)>& step,
-                              const std::function<void(const RsStepInfo&, const RsPassInfo&)>& pass);
 };
 
 }  // namespace dfsim

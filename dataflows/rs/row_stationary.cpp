@@ -1,4 +1,4 @@
-#include "dataflows/row_stationary.h"
+#include "dataflows/rs/row_stationary.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,15 +54,6 @@ std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMa
     else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e)) os << "t chains do not fit the array";
     else os << check_tiling(l, a, m);
     return os.str();
-}
-
-void RowStationary::for_each_step(const Layer& l, const RsMapping& m,
-                                  const std::function<void(const RsStepInfo&)>& step,
-                                  const std::function<void(const RsStepInfo&, const RsPassInfo&)>& pass) {
-    for_each_tile(l, m, [&](const TileStep& st) {
-        step(st);
-        for_each_pass(l, m, st, [&](const RsPassInfo& pi) { pass(st, pi); });
-    });
 }
 
 void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
@@ -148,126 +139,185 @@ hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, co
 }
 
 // ---------------------------------------------------------------------------------------------
-// Analytical model: closed-form counts per pass and per step, and a cycle estimate.
+// Analytical model: closed-form counts per pass, and a cycle estimate.
+
+namespace {
+
+// The analytical model of a row-stationary pass on data without zeros other than padding,
+// written apart from the hardware's own counting (hw/row_pass.h).
+class RsPassModel {
+public:
+    RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m);
+    std::pair<ActionCounts, Cycle> operator()(const RsPassInfo& pi) const;
+
+private:
+    struct Rows {
+        uint64_t rows = 0, real_rows = 0;  // distinct padded ifmap rows (per channel), those inside the image
+        uint64_t pe_zero_taps = 0;         // padding zeros in the windows of one PE column's rows
+    };
+    Rows pass_rows(const RsPassInfo& pi) const;
+    void count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const;
+    uint64_t count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const;
+    uint64_t column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const;
+    Cycle pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const;
+
+    const Layer& m_l;
+    const ArchParams& m_a;
+    const RsMapping& m_m;
+    const int m_F, m_S, m_U;
+    const int m_Wn;             // padded positions of an ifmap row
+    const uint64_t m_needed;    // positions of a row each consumer PE takes
+    const int m_real_cols;      // of the Wn positions, those inside the image
+    uint64_t m_pad_col_taps = 0;  // zero taps a window row sees from padding columns alone
+    const uint64_t m_row_taps;  // taps of a row's windows: F * S
+};
+
+RsPassModel::RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m)
+    : m_l(l), m_a(a), m_m(m), m_F(l.shape.F()), m_S(l.shape.S), m_U(l.shape.U), m_Wn((m_F - 1) * m_U + m_S),
+      m_needed(m_U <= m_S ? static_cast<uint64_t>(m_Wn) : static_cast<uint64_t>(m_F) * m_S),
+      m_real_cols(std::max(0, std::min(m_Wn, l.shape.P + l.shape.W) - l.shape.P)),
+      m_row_taps(static_cast<uint64_t>(m_F) * m_S) {
+    const LayerShape& s = l.shape;
+    for (int f = 0; f < m_F; ++f)
+        for (int k = 0; k < m_S; ++k) {
+            const int w = f * m_U + k;
+            m_pad_col_taps += (w < s.P || w >= s.P + s.W);
+        }
+}
+
+RsPassModel::Rows RsPassModel::pass_rows(const RsPassInfo& pi) const {
+    const LayerShape& s = m_l.shape;
+    Rows r;
+    std::vector<uint8_t> seen(static_cast<size_t>((pi.e0 + pi.e_count) * m_U + pi.r0 + pi.r_count + 1), 0);
+    for (int j = 0; j < pi.e_count; ++j)
+        for (int i = 0; i < pi.r_count; ++i) {
+            const int prow = (pi.e0 + j) * m_U + pi.r0 + i;
+            const bool real = prow - s.P >= 0 && prow - s.P < s.H;
+            r.pe_zero_taps += real ? m_pad_col_taps : m_row_taps;
+            if (!seen[static_cast<size_t>(prow)]) {
+                seen[static_cast<size_t>(prow)] = 1;
+                r.rows++;
+                r.real_rows += real;
+            }
+        }
+    return r;
+}
+
+// Each distinct row once from the buffer onto the bus, to every PE that takes it.
+void RsPassModel::count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const {
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count);
+    const uint64_t n_chains = static_cast<uint64_t>(ceil_div(pi.m_count, m_m.p));
+    c.acc.at(Level::Glb, DataType::Ifmap).reads += c_count * r.real_rows * m_real_cols;
+    c.acc.at(Level::Noc, DataType::Ifmap).writes += c_count * r.rows * m_Wn;
+    const uint64_t deliveries = n_chains * c_count * pi.r_count * pi.e_count * m_needed;
+    c.acc.at(Level::Noc, DataType::Ifmap).reads += deliveries;
+    c.acc.at(Level::Rf, DataType::Ifmap).writes += deliveries;
+}
+
+// One chain of p filters: its MACs and the psums up its PE columns (pes_col PEs each); returns
+// the cycles it spends per output column.
+uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
+    const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
+    const uint64_t pfe = p * m_F * e_count;  // psums the chain's columns pass on
+    const uint64_t macs = p * c_count * m_S * m_F * pi.r_count * e_count;  // sum over sets of p*q_l*S*F*h*e
+    const uint64_t gated = p * c_count * r.pe_zero_taps;
+    AccessCounts& A = c.acc;
+    c.macs += macs;
+    c.gated_macs += gated;
+    A.at(Level::Rf, DataType::Ifmap).reads += macs;
+    A.at(Level::Rf, DataType::Filter).reads += macs - gated;
+    A.at(Level::Rf, DataType::Psum).reads += macs - gated;
+    A.at(Level::Rf, DataType::Psum).writes += macs - gated;
+    const uint64_t adds = (pes_col - 1 + (pi.psum_in ? 1 : 0)) * pfe;
+    c.psum_adds += adds;
+    A.at(Level::Rf, DataType::Psum).reads += adds + pes_col * pfe;
+    A.at(Level::Rf, DataType::Psum).writes += adds;
+    A.at(Level::Noc, DataType::Psum).reads += adds + pfe;
+    A.at(Level::Noc, DataType::Psum).writes += pes_col * pfe;
+    A.at(Level::Glb, DataType::Psum).writes += pfe;
+    if (pi.psum_in) {
+        A.at(Level::Glb, DataType::Psum).reads += pfe;
+        A.at(Level::Noc, DataType::Psum).writes += pfe;
+    }
+    if (pi.final_out) {
+        c.glb_output_writes += pfe;
+        if (m_l.requant.enabled) c.requant_ops += pfe;
+    }
+    return column_cycles(pi, r, p);
+}
+
+// A PE's cycles per output column: its MACs and adds, the send when its psum spad holds one
+// column only, and the ifmap bursts its window cannot take ahead.
+uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+    const ArchParams& a = m_a;
+    const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
+    uint64_t col = p * qmax * m_S + p;
+    if (a.pe.psum_spad_words < static_cast<int>(2 * p))
+        col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+    // the ifmap spad holds `window` words a channel: only window - S of the U new
+    // positions a column needs can arrive while it computes; the rest follow it
+    const uint64_t burst = ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+    const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
+    const uint64_t slack = static_cast<uint64_t>(std::clamp(window - m_S, 0, m_U));
+    return std::max(col + (static_cast<uint64_t>(m_U) - slack) * burst, static_cast<uint64_t>(m_U) * burst);
+}
+
+// The filter load, then the slowest of compute, the ifmap bus, the output bus and the buffer port.
+Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const {
+    const ArchParams& a = m_a;
+    const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
+    const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
+    const uint64_t t_filt = pi.load_filters
+        ? ceil_div_u(filter_words * m_l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
+    // the last column leaves the top of the chain after the psums climbed pes_col PEs
+    const uint64_t p_max = static_cast<uint64_t>(std::min(m_m.p, pi.m_count));
+    const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+    const uint64_t compute = col_cycles * m_F + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth);
+    const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) *
+        ceil_div_u(c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+    const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
+    const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e_count * m_F;
+    const uint64_t out_bus = ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
+    const uint64_t glb_port = ceil_div_u((c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits +
+                                         outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
+                                         static_cast<uint64_t>(a.glb.bits_per_cycle()));
+    return t_filt + std::max({compute, ifmap_bus, out_bus, glb_port});
+}
+
+std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) const {
+    ActionCounts c;
+    const Rows r = pass_rows(pi);
+    count_ifmap(c, pi, r);
+    uint64_t col_cycles = 0, filter_words = 0;
+    for (int k = 0; k < ceil_div(pi.m_count, m_m.p); ++k) {  // chain k: filters k*p ...
+        const uint64_t p = static_cast<uint64_t>(std::min(m_m.p, pi.m_count - k * m_m.p));
+        col_cycles = std::max(col_cycles, count_chain(c, pi, r, p));
+        if (pi.load_filters) filter_words += p * pi.c_count * pi.r_count * m_S;
+    }
+    if (pi.load_filters) {  // each distinct filter word once from the buffer, to the e PEs of its set row
+        const uint64_t e_count = static_cast<uint64_t>(pi.e_count);
+        c.acc.at(Level::Glb, DataType::Filter).reads += filter_words;
+        c.acc.at(Level::Noc, DataType::Filter).writes += filter_words;
+        c.acc.at(Level::Noc, DataType::Filter).reads += filter_words * e_count;
+        c.acc.at(Level::Rf, DataType::Filter).writes += filter_words * e_count;
+    }
+    return {c, pass_cycles(pi, r, col_cycles, filter_words)};
+}
+
+}  // namespace
 
 Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                  const Mapping& mb) const {
     const auto& m = dynamic_cast<const RsMapping&>(mb);
-    const LayerShape& s = l.shape;
-    const int F = s.F(), S = s.S, U = s.U;
-    const int Wn = (F - 1) * U + S;
-    const uint64_t needed = U <= S ? static_cast<uint64_t>(Wn) : static_cast<uint64_t>(F) * S;
-    const int real_cols = std::max(0, std::min(Wn, s.P + s.W) - s.P);
-    // zero taps a window row sees from padding columns alone
-    uint64_t pad_col_taps = 0;
-    for (int f = 0; f < F; ++f)
-        for (int k = 0; k < S; ++k) {
-            int w = f * U + k;
-            pad_col_taps += (w < s.P || w >= s.P + s.W);
-        }
-    const uint64_t row_taps = static_cast<uint64_t>(F) * S;
-    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
-
-    const uint64_t glb_bpc = static_cast<uint64_t>(a.glb.bits_per_cycle());
-    // Closed-form counts and estimated cycles of one pass.
-    auto pass_counts = [&](const RsPassInfo& pi) -> std::pair<ActionCounts, uint64_t> {
-        ActionCounts c;
-        const int h = pi.r_count, e = pi.e_count;
-        const int n_chains = ceil_div(pi.m_count, m.p);
-        const int n_sets = ceil_div(pi.c_count, m.q);
-        // distinct padded ifmap rows and their padding
-        uint64_t rows = 0, real_rows = 0, pe_zero_taps = 0;
-        {
-            std::vector<uint8_t> seen(static_cast<size_t>((pi.e0 + e) * U + pi.r0 + h + 1), 0);
-            for (int j = 0; j < e; ++j)
-                for (int i = 0; i < h; ++i) {
-                    int prow = (pi.e0 + j) * U + pi.r0 + i;
-                    bool real = prow - s.P >= 0 && prow - s.P < s.H;
-                    pe_zero_taps += real ? pad_col_taps : row_taps;
-                    if (!seen[static_cast<size_t>(prow)]) {
-                        seen[static_cast<size_t>(prow)] = 1;
-                        rows++;
-                        real_rows += real;
-                    }
-                }
-        }
-        const uint64_t nc = static_cast<uint64_t>(pi.c_count);
-        c.acc.at(Level::Glb, DataType::Ifmap).reads += nc * real_rows * real_cols;
-        c.acc.at(Level::Noc, DataType::Ifmap).writes += nc * rows * Wn;
-        const uint64_t deliveries = static_cast<uint64_t>(n_chains) * nc * h * e * needed;
-        c.acc.at(Level::Noc, DataType::Ifmap).reads += deliveries;
-        c.acc.at(Level::Rf, DataType::Ifmap).writes += deliveries;
-        // filters, MACs and psums, chain by chain
-        const uint64_t pes_col = static_cast<uint64_t>(n_sets) * h;
-        uint64_t max_col_cycles = 0, unique_filter_words = 0;
-        for (int k = 0; k < n_chains; ++k) {
-            const uint64_t p = static_cast<uint64_t>(std::min(m.p, pi.m_count - k * m.p));
-            const uint64_t pf = p * F;
-            const uint64_t macs = p * nc * S * F * h * e;  // sum over sets of p*q_l*S*F*h*e
-            const uint64_t gated = p * nc * pe_zero_taps;
-            c.macs += macs;
-            c.gated_macs += gated;
-            c.acc.at(Level::Rf, DataType::Ifmap).reads += macs;
-            c.acc.at(Level::Rf, DataType::Filter).reads += macs - gated;
-            c.acc.at(Level::Rf, DataType::Psum).reads += macs - gated;
-            c.acc.at(Level::Rf, DataType::Psum).writes += macs - gated;
-            if (pi.load_filters) unique_filter_words += p * nc * h * S;
-            const uint64_t adds = (pes_col - 1 + (pi.psum_in ? 1 : 0)) * pf * e;
-            c.psum_adds += adds;
-            c.acc.at(Level::Rf, DataType::Psum).reads += adds + pes_col * pf * e;
-            c.acc.at(Level::Rf, DataType::Psum).writes += adds;
-            c.acc.at(Level::Noc, DataType::Psum).reads += adds + pf * e;
-            c.acc.at(Level::Noc, DataType::Psum).writes += pes_col * pf * e;
-            c.acc.at(Level::Glb, DataType::Psum).writes += pf * e;
-            if (pi.psum_in) {
-                c.acc.at(Level::Glb, DataType::Psum).reads += pf * e;
-                c.acc.at(Level::Noc, DataType::Psum).writes += pf * e;
-            }
-            if (pi.final_out) {
-                c.glb_output_writes += pf * e;
-                if (l.requant.enabled) c.requant_ops += pf * e;
-            }
-            const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, pi.c_count));
-            uint64_t col = p * qmax * S + p;
-            if (a.pe.psum_spad_words < static_cast<int>(2 * p))
-                col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
-            // the ifmap spad holds `window` words a channel: only window - S of the U new
-            // positions a column needs can arrive while it computes; the rest follow it
-            const uint64_t burst = ceil_div_u(nc * rows * l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
-            const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
-            const uint64_t slack = static_cast<uint64_t>(std::clamp(window - S, 0, U));
-            col = std::max(col + (static_cast<uint64_t>(U) - slack) * burst, static_cast<uint64_t>(U) * burst);
-            max_col_cycles = std::max(max_col_cycles, col);
-        }
-        if (pi.load_filters) {
-            c.acc.at(Level::Glb, DataType::Filter).reads += unique_filter_words;
-            c.acc.at(Level::Noc, DataType::Filter).writes += unique_filter_words;
-            c.acc.at(Level::Noc, DataType::Filter).reads += unique_filter_words * e;
-            c.acc.at(Level::Rf, DataType::Filter).writes += unique_filter_words * e;
-        }
-        // cycles: filter load, then the slowest of compute, ifmap bus and output bus
-        const uint64_t t_filt = pi.load_filters
-            ? ceil_div_u(unique_filter_words * l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
-        // the last column leaves the top of the chain after the psums climbed pes_col PEs
-        const uint64_t p_max = static_cast<uint64_t>(std::min(m.p, pi.m_count));
-        const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
-        const uint64_t compute = max_col_cycles * F + (pes_col - 1) * hop +
-                                 static_cast<uint64_t>(a.pe.pipeline_depth);
-        const uint64_t ifmap_bus = static_cast<uint64_t>(Wn) *
-            ceil_div_u(nc * rows * l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
-        const uint64_t out_bus = ceil_div_u(static_cast<uint64_t>(pi.m_count) * e * F * (pi.final_out ? out_bits : a.pe.psum_bits),
-                                            static_cast<uint64_t>(a.noc.psum_out_bus_bits));
-        const uint64_t glb_port = ceil_div_u((nc * real_rows * real_cols) * l.ifmap.bits +
-                                             static_cast<uint64_t>(pi.m_count) * e * F * a.pe.psum_bits * (pi.psum_in ? 2 : 1), glb_bpc);
-        return {c, t_filt + std::max({compute, ifmap_bus, out_bus, glb_port})};
-    };
-    using Key = std::array<int, 9>;
+    using Key = std::array<int, 9>;  // passes alike in everything but filter, channel and image offsets
     return estimate_tiled<Key, RsPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const RsPassInfo& pi) {
-            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
+            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count,
+                       pi.load_filters, pi.psum_in, pi.final_out};
         },
-        pass_counts);
+        RsPassModel(l, a, m));
 }
 
 // ---------------------------------------------------------------------------------------------
