@@ -132,8 +132,8 @@ std::vector<std::string> count_differences(const ActionCounts& a, const ActionCo
             for (const char* rw : {"reads", "writes"})
                 names.push_back(std::string(to_string(lv)) + "." + std::string(to_string(d)) + "." + rw);
     for (const char* f : {"macs", "gated_macs", "skipped_macs", "lut_writes", "xnor_ops", "xnor_bits"}) names.push_back(f);
-    for (const char* f : {"dram_raw_bits", "dram_moved_bits"})
-        for (DataType d : kDataTypes) names.push_back(std::string(f) + "." + std::string(to_string(d)));
+    for (DataType d : kDataTypes)
+        for (const char* f : {"dram_raw_bits", "dram_moved_bits"}) names.push_back(std::string(f) + "." + std::string(to_string(d)));
     for (const char* f : {"psum_adds", "requant_ops", "glb_output_writes", "glb_output_reads", "psum_saturations"})
         names.push_back(f);
     std::vector<std::string> out;
