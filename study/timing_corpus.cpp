@@ -158,13 +158,13 @@ CaseResult run_case(const CorpusCase& c, const ArchParams& a, const EnergyTable&
         opt.dataflow = c.dataflow;
         opt.objective = obj;
         const PreparedLayer p = prepare(c.layer, a, t, opt);
+        r.mapping = p.mapping->summary();  // also for a case whose simulation fails
         // one reference for both models (a calibrated layer made its own in prepare())
         const Tensor4 ref = p.reference ? *p.reference : reference_conv(p.layer, p.data.ifmap, p.data.filter);
         auto run = [&](Timing timing) {
             return simulate_mapped(p.layer, p.arch, t, *p.dataflow, *p.mapping, p.data, true, false, &ref, nullptr, timing);
         };
         const LayerResult pass = run(Timing::Pass), cycle = run(Timing::Cycle);
-        r.mapping = pass.mapping;
         r.pass_cycles = pass.cycles;
         r.cycle_cycles = cycle.cycles;
         r.estimated_cycles = pass.estimated_cycles;
@@ -396,19 +396,35 @@ std::vector<std::string> in_order(const std::vector<CaseResult>& results, Key ke
 
 }  // namespace
 
-std::vector<CorpusSummary> summarize(const std::vector<CaseResult>& results) {
-    std::vector<std::string> groups = in_order(results, [](const CaseResult& r) { return r.set; });
+namespace {
+
+// Per group (the value of `key`, in the order given; "all": every case) and dataflow.
+std::vector<CorpusSummary> summarize_by(const std::vector<CaseResult>& results, const std::vector<std::string>& groups,
+                                        const std::function<std::string(const CaseResult&)>& key) {
     const std::vector<std::string> dataflows = in_order(results, [](const CaseResult& r) { return r.dataflow; });
-    if (groups.size() > 1) groups.push_back("all");
     std::vector<CorpusSummary> out;
     for (const std::string& g : groups)
         for (const std::string& df : dataflows) {
             std::vector<const CaseResult*> rs;
             for (const CaseResult& r : results)
-                if ((g == "all" || r.set == g) && r.dataflow == df) rs.push_back(&r);
+                if ((g == "all" || key(r) == g) && r.dataflow == df) rs.push_back(&r);
             if (!rs.empty()) out.push_back(summarize_one(g, df, rs));
         }
     return out;
+}
+
+std::string kind_of(const CaseResult& r) { return r.shape.substr(0, r.shape.find(' ')); }
+
+}  // namespace
+
+std::vector<CorpusSummary> summarize(const std::vector<CaseResult>& results) {
+    std::vector<std::string> groups = in_order(results, [](const CaseResult& r) { return r.set; });
+    if (groups.size() > 1) groups.push_back("all");
+    return summarize_by(results, groups, [](const CaseResult& r) { return r.set; });
+}
+
+std::vector<CorpusSummary> summarize_by_kind(const std::vector<CaseResult>& results) {
+    return summarize_by(results, {"conv", "dw", "grouped", "fc"}, kind_of);
 }
 
 std::vector<CaseResult> worst_cases(const std::vector<CaseResult>& results, size_t n, bool estimate) {
@@ -423,9 +439,9 @@ std::vector<CaseResult> worst_cases(const std::vector<CaseResult>& results, size
 
 namespace {
 
-void print_table(std::ostream& out, const std::vector<CorpusSummary>& sums, bool estimate) {
+void print_table(std::ostream& out, const std::vector<CorpusSummary>& sums, bool estimate, const char* group = "group") {
     char line[256];
-    std::snprintf(line, sizeof line, "%-14s %-5s %5s %5s %5s %4s %6s %6s %7s %7s %7s %7s %6s %6s %6s\n", "group", "flow",
+    std::snprintf(line, sizeof line, "%-14s %-5s %5s %5s %5s %4s %6s %6s %7s %7s %7s %7s %6s %6s %6s\n", group, "flow",
                   "cases", "ran", "nomap", "err", "exact", "counts", "min", "max", "mean", "worst", "<=3%", "<=5%", "<=10%");
     out << line;
     for (const CorpusSummary& s : sums) {
@@ -454,6 +470,11 @@ void print_corpus(std::ostream& out, const std::vector<CaseResult>& results, siz
     print_table(out, sums, false);
     out << "\nmapper's estimated / cycle-level cycles:\n";
     print_table(out, sums, true);
+    const std::vector<CorpusSummary> kinds = summarize_by_kind(results);
+    out << "\npass-level / cycle-level cycles by layer kind (every group):\n";
+    print_table(out, kinds, false, "kind");
+    out << "\nmapper's estimated / cycle-level cycles by layer kind (every group):\n";
+    print_table(out, kinds, true, "kind");
     int bad = 0;
     for (const CaseResult& r : results) {
         const bool wrong = r.failed() || (r.ran() && (!r.exact() || !r.count_differences.empty()));
@@ -464,7 +485,8 @@ void print_corpus(std::ostream& out, const std::vector<CaseResult>& results, siz
             what = "pass " + r.pass_check + ", cycle " + r.cycle_check;
             for (const std::string& c : r.count_differences) what += ", " + c + " differs";
         }
-        out << "  " << r.set << " " << r.layer << " " << r.dataflow << ": " << what << "\n      " << r.shape << "\n";
+        out << "  " << r.set << " " << r.layer << " " << r.dataflow << ": " << what << "\n      " << r.shape
+            << (r.mapping.empty() ? "" : " | " + r.mapping) << "\n";
     }
     for (bool estimate : {false, true}) {
         out << "\nthe " << worst << " worst cases by |" << (estimate ? "estimated" : "pass") << "/cycle - 1|:\n";
@@ -484,6 +506,10 @@ nlohmann::json corpus_json(const std::vector<CaseResult>& results) {
                                     {"no_mapping", s.no_mapping}, {"errors", s.errors}, {"exact", s.exact},
                                     {"counts_equal", s.counts_equal}, {"pass_over_cycle", stats(s.pass)},
                                     {"estimate_over_cycle", stats(s.estimate)}});
+    doc["by_kind"] = nlohmann::json::array();
+    for (const CorpusSummary& s : summarize_by_kind(results))
+        doc["by_kind"].push_back({{"kind", s.group}, {"dataflow", s.dataflow}, {"ran", s.ran},
+                                  {"pass_over_cycle", stats(s.pass)}, {"estimate_over_cycle", stats(s.estimate)}});
     doc["cases"] = nlohmann::json::array();
     for (const CaseResult& r : results) doc["cases"].push_back(to_json(r));
     return doc;

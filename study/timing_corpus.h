@@ -92,10 +92,12 @@ struct CorpusSummary {
 };
 // Per group (each set in order of appearance, then "all" if there are several) and dataflow.
 std::vector<CorpusSummary> summarize(const std::vector<CaseResult>& results);
+// Per layer kind (conv, dw, grouped, fc: the first word of shape_summary; every set) and dataflow.
+std::vector<CorpusSummary> summarize_by_kind(const std::vector<CaseResult>& results);
 // The `n` cases that ran with the largest |ratio - 1| (pass / cycle, or estimated / cycle), worst first.
 std::vector<CaseResult> worst_cases(const std::vector<CaseResult>& results, size_t n, bool estimate);
 
-// The tables (pass / cycle, estimated / cycle), the failures and the `worst` worst cases of each.
+// The tables (pass / cycle, estimated / cycle; per group, then per layer kind), the failures and the `worst` worst cases of each.
 void print_corpus(std::ostream& out, const std::vector<CaseResult>& results, size_t worst = 10);
 // Every case and the summaries.
 nlohmann::json corpus_json(const std::vector<CaseResult>& results);

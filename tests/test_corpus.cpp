@@ -216,11 +216,15 @@ TEST_F(CorpusCli, PrintsTheTablesAndWritesEveryCase) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("pass-level / cycle-level cycles"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("random         os-c      3     3"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("pass-level / cycle-level cycles by layer kind"), std::string::npos) << r.out;
     EXPECT_NE(r.err.find("dfsim corpus: 6/6 cases"), std::string::npos) << r.err;
     const nlohmann::json j = nlohmann::json::parse(slurp(json));
     ASSERT_EQ(j.at("cases").size(), 6u);
     EXPECT_EQ(j["cases"][0]["layer"], "r000");
     EXPECT_EQ(j["cases"][1]["dataflow"], "os-c");
     EXPECT_EQ(j["summaries"].size(), 2u);
+    int by_kind = 0;
+    for (const auto& k : j.at("by_kind")) by_kind += k.at("ran").get<int>();
+    EXPECT_EQ(by_kind, 6);
     EXPECT_EQ(dfsim("corpus --dataflows xyz --random 1").code, 2);
 }
