@@ -67,5 +67,6 @@ Command add_export_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
+Command add_corpus_command(CLI::App& app);
 
 }  // namespace dfsim::cli

@@ -1,0 +1,108 @@
+// `dfsim corpus`: the timing corpus (study/timing_corpus.h): random layers and the layers of real
+// networks, each on every dataflow, simulated in both timing models on the same mapping and data;
+// prints the pass/cycle and estimate/cycle tables per dataflow and the worst cases.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "base/atomic_file.h"
+#include "study/compare.h"
+#include "study/timing_corpus.h"
+#include "tools/dfsim/cli.h"
+
+namespace dfsim::cli {
+
+namespace {
+
+struct CorpusCli {
+    std::string arch = "configs/arch/eyeriss.yaml", energy = "configs/energy/45nm.yaml";
+    std::string networks = "alexnet,vgg16,mobilenet_v1", dataflows = "ws,os-a,os-b,os-c,nlr,rs";
+    std::string objective = "energy", json;
+    int random = 200, jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int worst = 10;
+    uint64_t seed = 1;
+    CLI::Option* energy_opt = nullptr;
+};
+
+std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> out;
+    std::stringstream ss(s);
+    for (std::string v; std::getline(ss, v, ',');)
+        if (!v.empty()) out.push_back(v);
+    return out;
+}
+
+// A network by name (workloads/NAME.yaml) or by the path of its workload file.
+std::string network_file(const std::string& name) {
+    const bool path = name.find('/') != std::string::npos || name.find('.') != std::string::npos;
+    return data_path(path ? name : "workloads/" + name + ".yaml");
+}
+
+std::vector<CorpusCase> build_cases(const CorpusCli& o, const std::vector<std::string>& dataflows) {
+    std::vector<CorpusCase> cases = corpus_cases("random", random_layers(o.random, o.seed), dataflows);
+    if (o.networks != "none")
+        for (const std::string& n : split_commas(o.networks)) {
+            const std::string file = network_file(n);
+            const std::string set = load_network(file).name;
+            for (CorpusCase& c : corpus_cases(set, network_layers(file), dataflows)) cases.push_back(std::move(c));
+        }
+    return cases;
+}
+
+// One progress line a case on stderr, with an estimate of the time left.
+std::function<void(int, int)> progress_lines() {
+    const auto t0 = std::chrono::steady_clock::now();
+    return [t0](int done, int total) {
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        char line[128];
+        std::snprintf(line, sizeof line, "dfsim corpus: %d/%d cases, %.0f s, ETA %.0f s\n", done, total, el,
+                      done > 0 ? el / done * (total - done) : 0.0);
+        std::cerr << line << std::flush;
+    };
+}
+
+int run(const CorpusCli& o) {
+    const ArchParams a = load_arch(data_path(o.arch));
+    const EnergyTable t = load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table
+                                                                                                   : data_path(o.energy));
+    const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);
+    const Objective obj = parse_objective(o.objective);
+    const std::vector<CorpusCase> cases = build_cases(o, dataflows);
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::vector<CaseResult> results = run_corpus(cases, a, t, obj, o.jobs, progress_lines());
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::cout << "dfsim corpus: " << cases.size() << " cases (" << o.random << " random layers, seed " << o.seed
+              << "; networks: " << o.networks << ") on " << a.name << ", objective " << o.objective << ", "
+              << o.jobs << " jobs, " << static_cast<long long>(wall + 0.5) << " s\n\n";
+    print_corpus(std::cout, results, static_cast<size_t>(o.worst));
+    if (!o.json.empty()) write_file_atomic(o.json, corpus_json(results).dump(1) + "\n");
+    bool wrong = false;
+    for (const CaseResult& r : results) wrong |= r.failed() || (r.ran() && (!r.exact() || !r.count_differences.empty()));
+    return wrong ? kExitMismatch : kExitOk;
+}
+
+}  // namespace
+
+Command add_corpus_command(CLI::App& parent) {
+    auto o = std::make_shared<CorpusCli>();
+    CLI::App* app = parent.add_subcommand(
+        "corpus", "timing corpus: pass-level and estimated cycles against the cycle-level engine's, per dataflow");
+    app->add_option("--random", o->random, "random layers")->capture_default_str()->check(CLI::Range(0, 100000));
+    app->add_option("--seed", o->seed, "seed of the random layers")->capture_default_str();
+    app->add_option("--networks", o->networks, "networks (workloads/NAME.yaml or a workload file), comma-separated, or none")
+        ->capture_default_str();
+    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--arch", o->arch, "architecture YAML")->capture_default_str();
+    o->energy_opt = app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else this)")
+                        ->capture_default_str();
+    app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
+    app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
+    app->add_option("--worst", o->worst, "worst cases listed")->capture_default_str()->check(CLI::Range(0, 100000));
+    app->add_option("--json", o->json, "write every case and the summaries to this JSON file");
+    return {app, [o] { return run(*o); }};
+}
+
+}  // namespace dfsim::cli
