@@ -25,8 +25,7 @@ GridCycleEngine::GridCycleEngine(const CycleContext& ctx, const GridPass& pass, 
         m_steps = u64(m_pass->m_S) * m_pixels;
         m_written.assign(static_cast<size_t>(m_pixels), m_start);
         m_written_k.assign(static_cast<size_t>(m_pixels), -1);
-        m_pending_k.assign(static_cast<size_t>(m_pixels), -1);
-        m_pending_issue.assign(static_cast<size_t>(m_pixels), 0);
+        m_pending.assign(static_cast<size_t>(m_pixels), {});
         m_real_rows_at_e.assign(static_cast<size_t>(pass.e_count), 0);
         for (int ci = 0; ci < pass.c_count; ++ci)
             for (int ei = 0; ei < pass.e_count; ++ei)
@@ -204,13 +203,12 @@ void GridCycleEngine::nlr_operands(int k, Cycle now) {
     const size_t p = static_cast<size_t>(px);
     if (s == 0 && !g.psum_in) {
         m_events.push(m_issue + nlr_latency(), Event{Ev::NlrWrite, k, 0});
-    } else if (s == 0 || m_written_k[p] == k - static_cast<int64_t>(m_pixels)) {
+    } else if (s == 0 || (m_pending[p].empty() && m_written_k[p] == k - static_cast<int64_t>(m_pixels))) {
         // the pixel's earlier psum comes back from the buffer (after the previous step wrote it)
         const Cycle ready = s == 0 ? m_start : m_written[p];
         m_events.push(std::max(ready, m_issue), Event{Ev::NlrRead, k, static_cast<int64_t>(m_issue)});
     } else {
-        m_pending_k[p] = k;  // nlr_write starts the read once the previous step's psum is written
-        m_pending_issue[p] = m_issue;
+        m_pending[p].emplace_back(k, m_issue);  // nlr_write starts the read once the previous step's psum is written
     }
 }
 
@@ -240,10 +238,11 @@ void GridCycleEngine::nlr_write(int k, Cycle now) {
     const size_t p = static_cast<size_t>(px);
     m_written[p] = t;
     m_written_k[p] = k;
-    if (m_pending_k[p] == k + static_cast<int64_t>(m_pixels)) {  // the pixel's next step waits for this write
-        m_events.push(std::max(t, m_pending_issue[p]), Event{Ev::NlrRead, static_cast<int>(m_pending_k[p]),
-                                                             static_cast<int64_t>(m_pending_issue[p])});
-        m_pending_k[p] = -1;
+    std::deque<std::pair<int, Cycle>>& waiting = m_pending[p];
+    if (!waiting.empty() && waiting.front().first == k + static_cast<int>(m_pixels)) {  // the pixel's next step
+        const auto [next, issue] = waiting.front();
+        waiting.pop_front();
+        m_events.push(std::max(t, issue), Event{Ev::NlrRead, next, static_cast<int64_t>(issue)});
     }
     if (++m_writes_done == m_steps) m_done = true;
 }

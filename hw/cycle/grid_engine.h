@@ -106,8 +106,8 @@ private:
     bool m_issued_any = false;
     std::vector<Cycle> m_written;        // [pixel]: when its latest psum was written back
     std::vector<int64_t> m_written_k;    // [pixel]: the step that wrote it
-    std::vector<int64_t> m_pending_k;    // [pixel]: a step whose read waits for that write, or -1
-    std::vector<Cycle> m_pending_issue;
+    // [pixel]: the steps (k, issue) whose psum reads wait for the pixel's earlier writes, in order
+    std::vector<std::deque<std::pair<int, Cycle>>> m_pending;
     std::vector<uint64_t> m_real_rows_at_e;
     uint64_t m_steps = 0, m_writes_done = 0, m_filter_offset = 0;
     // os

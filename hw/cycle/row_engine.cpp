@@ -227,7 +227,7 @@ bool RowCycleEngine::issue_ifmap(Cycle now) {
     // whose consumers have no room for it (the words behind it wait: in order)
     const int per = std::max(1, m_ctx.arch.noc.ifmap_bus_bits / m_L.ifmap_bits);
     std::vector<uint64_t> glb_words;
-    std::vector<int> touched;
+    std::vector<std::pair<int, int>> touched;  // (row, position): a row can take several words a transfer
     int n = 0;
     uint64_t real = 0;
     while (n < per && m_bus_w < m_Wn) {
@@ -243,7 +243,7 @@ bool RowCycleEngine::issue_ifmap(Cycle now) {
             r.line = line;
         }
         r.sent = m_bus_w + 1;
-        touched.push_back(static_cast<int>(m_bus_row));
+        touched.emplace_back(static_cast<int>(m_bus_row), m_bus_w);
         ++n;
         if (++m_bus_row == m_rows.size()) m_bus_row = 0, ++m_bus_w;
     }
@@ -252,10 +252,10 @@ full:
     Cycle at = now + 1;
     if (!glb_words.empty()) at = std::max(at, m_ctx.banks.access_words(m_ps.ifmap_slot, glb_words, now));
     uint64_t used = 0;
-    for (int k : touched) {
+    for (const auto& [k, w] : touched) {
         const Row& r = m_rows[static_cast<size_t>(k)];
-        used += static_cast<uint64_t>(needed(r.sent - 1, r.sent)) * r.consumers.size();
-        m_events.push(at, Event{Ev::RowArrive, k, r.sent});
+        used += static_cast<uint64_t>(needed(w, w + 1)) * r.consumers.size();
+        if (w + 1 == r.sent) m_events.push(at, Event{Ev::RowArrive, k, r.sent});  // the row's last word of the transfer
     }
     auto& A = m_ctx.counts.acc;
     A.at(Level::Glb, DataType::Ifmap).reads += real;
@@ -265,53 +265,63 @@ full:
     return true;
 }
 
+// One transfer of psum_in_bus_bits a cycle; its words carry their own tags, so one transfer can
+// serve several PEs' requests, in order.
 bool RowCycleEngine::issue_psum_in(Cycle now) {
     if (m_psum_in.empty()) return false;
-    Request& q = m_psum_in.front();
-    const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
-    const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
     const Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
-    const int per = std::max(1, m_ctx.arch.noc.psum_in_bus_bits / m_ctx.arch.pe.psum_bits);
-    const int k0 = x.p - q.words_left, n = std::min(per, q.words_left);
-    q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + static_cast<uint64_t>(k0),
-                                                             static_cast<uint64_t>(n), now)});
-    q.words_left -= n;
-    if (q.words_left > 0) return true;
-    Incoming in;
-    in.f = q.f, in.at = q.done;
-    for (int k = 0; k < x.p; ++k) in.v.push_back(pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f));
-    auto& A = m_ctx.counts.acc;
-    A.at(Level::Glb, DataType::Psum).reads += static_cast<uint64_t>(x.p);
-    A.at(Level::Noc, DataType::Psum).writes += static_cast<uint64_t>(x.p);
-    m_slots[static_cast<size_t>(q.slot)].in.push_back(std::move(in));
-    m_events.push(q.done, Event{Ev::Wake, q.slot, 0});
-    m_psum_in.pop_front();
+    int budget = std::max(1, m_ctx.arch.noc.psum_in_bus_bits / m_ctx.arch.pe.psum_bits);
+    while (budget > 0 && !m_psum_in.empty()) {
+        Request& q = m_psum_in.front();
+        const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
+        const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
+        const int k0 = x.p - q.words_left, n = std::min(budget, q.words_left);
+        q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + u64(k0),
+                                                                 u64(n), now)});
+        q.words_left -= n;
+        budget -= n;
+        if (q.words_left > 0) break;
+        Incoming in;
+        in.f = q.f, in.at = q.done;
+        for (int k = 0; k < x.p; ++k) in.v.push_back(pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f));
+        auto& A = m_ctx.counts.acc;
+        A.at(Level::Glb, DataType::Psum).reads += u64(x.p);
+        A.at(Level::Noc, DataType::Psum).writes += u64(x.p);
+        m_slots[static_cast<size_t>(q.slot)].in.push_back(std::move(in));
+        m_events.push(q.done, Event{Ev::Wake, q.slot, 0});
+        m_psum_in.pop_front();
+    }
     return true;
 }
 
+// One transfer of psum_out_bus_bits a cycle, shared by the top PEs' requests in order (each word
+// tagged), as the ifmap GIN is.
 bool RowCycleEngine::issue_gon(Cycle now) {
     if (m_gon.empty()) return false;
-    Request& q = m_gon.front();
-    const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
-    const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
     Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
-    const int per = std::max(1, m_ctx.arch.noc.psum_out_bus_bits / m_out_bits);
-    const int k0 = x.p - q.words_left, n = std::min(per, q.words_left);
-    q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + static_cast<uint64_t>(k0),
-                                                             static_cast<uint64_t>(n), now)});
-    q.words_left -= n;
-    if (q.words_left > 0) return true;
-    ActionCounts& cnt = m_ctx.counts;
-    for (int k = 0; k < x.p; ++k)
-        pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
-    const uint64_t p = static_cast<uint64_t>(x.p);
-    cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
-    cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
-    if (m_ps.final_out) cnt.glb_output_writes += p;
-    ++m_written;
-    m_end = std::max(m_end, q.done);
-    m_events.push(q.done, Event{Ev::SendDone, q.slot, 0});
-    m_gon.pop_front();
+    int budget = std::max(1, m_ctx.arch.noc.psum_out_bus_bits / m_out_bits);
+    while (budget > 0 && !m_gon.empty()) {
+        Request& q = m_gon.front();
+        const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
+        const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
+        const int k0 = x.p - q.words_left, n = std::min(budget, q.words_left);
+        q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + u64(k0),
+                                                                 u64(n), now)});
+        q.words_left -= n;
+        budget -= n;
+        if (q.words_left > 0) break;
+        ActionCounts& cnt = m_ctx.counts;
+        for (int k = 0; k < x.p; ++k)
+            pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
+        const uint64_t p = u64(x.p);
+        cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
+        cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
+        if (m_ps.final_out) cnt.glb_output_writes += p;
+        ++m_written;
+        m_end = std::max(m_end, q.done);
+        m_events.push(q.done, Event{Ev::SendDone, q.slot, 0});
+        m_gon.pop_front();
+    }
     return true;
 }
 

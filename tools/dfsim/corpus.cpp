@@ -1,6 +1,7 @@
 // `dfsim corpus`: the timing corpus (study/timing_corpus.h): random layers and the layers of real
 // networks, each on every dataflow, simulated in both timing models on the same mapping and data;
 // prints the pass/cycle and estimate/cycle tables per dataflow and the worst cases.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -20,7 +21,7 @@ namespace {
 struct CorpusCli {
     std::string arch = "configs/arch/eyeriss.yaml", energy = "configs/energy/45nm.yaml";
     std::string networks = "alexnet,vgg16,mobilenet_v1", dataflows = "ws,os-a,os-b,os-c,nlr,rs";
-    std::string objective = "energy", json;
+    std::string objective = "energy", json, layers;
     int random = 200, jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int worst = 10;
     uint64_t seed = 1;
@@ -49,7 +50,13 @@ std::vector<CorpusCase> build_cases(const CorpusCli& o, const std::vector<std::s
             const std::string set = load_network(file).name;
             for (CorpusCase& c : corpus_cases(set, network_layers(file), dataflows)) cases.push_back(std::move(c));
         }
-    return cases;
+    if (o.layers.empty()) return cases;
+    const std::vector<std::string> keep = split_commas(o.layers);
+    std::vector<CorpusCase> kept;
+    for (CorpusCase& c : cases)
+        if (std::find(keep.begin(), keep.end(), c.layer.name) != keep.end()) kept.push_back(std::move(c));
+    if (kept.empty()) throw UserError("--layers " + o.layers + ": no case of the corpus has such a layer");
+    return kept;
 }
 
 // One progress line a case on stderr, with an estimate of the time left.
@@ -102,6 +109,7 @@ Command add_corpus_command(CLI::App& parent) {
     app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
     app->add_option("--worst", o->worst, "worst cases listed")->capture_default_str()->check(CLI::Range(0, 100000));
     app->add_option("--json", o->json, "write every case and the summaries to this JSON file");
+    app->add_option("--layers", o->layers, "only the cases of these layers (comma-separated names: r007, CONV3, ...)");
     return {app, [o] { return run(*o); }};
 }
 
