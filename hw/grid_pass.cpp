@@ -478,8 +478,10 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
             m_res.glb_port.place(send_start, b);
         }
         at(m_in_free, i) = acc;  // its receiving register is empty again
+        // with room for two pixels' psums, the next pixel starts once this one's MACs are done and
+        // the previous pixel's psums have left (two in flight at most), else once these have left
+        at(m_busy, i) = double_psum ? std::max(mac_done, at(m_send_free, i)) : send_done;
         at(m_send_free, i) = send_done;
-        at(m_busy, i) = double_psum ? mac_done : send_done;
         ready = double_ifmap ? start : mac_done;
         end = std::max(end, send_done);
     }
