@@ -177,16 +177,20 @@ hw::Program build_tiled_program(
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
-    TileSlots res_if(t.double_buffer ? 2 : 1), res_f(t.double_buffer ? 2 : 1);
+    const int copies = t.double_buffer ? 2 : 1;
+    TileSlots res_if(copies), res_f(copies);
+    int psum_copy = 0;
     TiledTotals tot, first;
-    auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) {
-        if (!ts.ensure(b)) return;
+    auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) -> uint64_t {
+        if (!ts.ensure(b)) return 0;
         tot.counts.acc.at(Level::Dram, d).reads += b.words();
         tot.counts.acc.at(Level::Glb, d).writes += b.words();
-        tot.dram_bytes += bytes_of(b.words(), bits);
+        const uint64_t bytes = bytes_of(b.words(), bits);
+        tot.dram_bytes += bytes;
         // uncompressed: the analytical model does not see the data (dram.compression moves less)
         tot.counts.dram_raw_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
         tot.counts.dram_moved_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
+        return bytes;
     };
     // image tiles: all walked unless there are more than two full ones
     const int n_tiles = (l.shape.N + t.Nt - 1) / t.Nt;
@@ -194,24 +198,35 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     Layer two = l;
     if (extrapolate) two.shape.N = 2 * t.Nt;
     bool first_done = false;
+    size_t first_tiles = 0;
     for_each_tile(two, t, [&](const TileStep& st) {
         if (st.n == t.Nt && !first_done) {
             first = tot;
+            first_tiles = tot.tiles.size();
             first_done = true;
         }
-        fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
-        fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
+        TileTiming tt;
+        tt.ifmap_bytes = fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
+        tt.filter_bytes = fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
+        tt.ifmap_copy = res_if.current(), tt.filter_copy = res_f.current();
+        if (st.first_c) psum_copy = (psum_copy + 1) % copies;
+        tt.psum_copy = psum_copy, tt.first_c = st.first_c;
         if (st.last_c) {
             const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
             tot.counts.acc.at(Level::Glb, DataType::Psum).reads += w;
             tot.counts.glb_output_reads += w;
             tot.counts.acc.at(Level::Dram, DataType::Psum).writes += w;
-            tot.dram_bytes += bytes_of(w, out_bits);
+            tt.out_bytes = bytes_of(w, out_bits);
+            tot.dram_bytes += tt.out_bytes;
             tot.counts.dram_raw_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
             tot.counts.dram_moved_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
         }
+        const uint64_t before = tot.pass_cycles;
         tile(st, tot);
+        tt.pass_cycles = tot.pass_cycles - before;
+        tot.tiles.push_back(tt);
     });
+    tot.cycles = schedule_tiles(a, t.double_buffer, tot.tiles);
     if (!extrapolate) return tot;
     // tot = first + second; the image tiles after the first each add second = tot - first
     const uint64_t k = static_cast<uint64_t>(n_tiles) - 1;
@@ -219,13 +234,61 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     out.counts.combine(tot.counts, [&](uint64_t& x, uint64_t both) { x += k * (both - x); });
     out.pass_cycles += k * (tot.pass_cycles - first.pass_cycles);
     out.dram_bytes += k * (tot.dram_bytes - first.dram_bytes);
+    const std::vector<TileTiming> one(tot.tiles.begin(), tot.tiles.begin() + static_cast<std::ptrdiff_t>(first_tiles));
+    const uint64_t t1 = schedule_tiles(a, t.double_buffer, one);
+    out.cycles = t1 + k * (tot.cycles - std::min(tot.cycles, t1));
+    out.tiles = std::move(tot.tiles);
     return out;
 }
 
-uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes) {
-    const uint64_t dram = static_cast<uint64_t>(std::ceil(static_cast<double>(dram_bytes) / a.dram.bytes_per_cycle));
-    const uint64_t lat = static_cast<uint64_t>(a.dram.latency_cycles);
-    return t.double_buffer ? std::max(pass_cycles, dram) + lat : pass_cycles + dram + lat;
+namespace {
+
+// The state of schedule_tiles: when each resource and slot copy is free or ready.
+struct TileSchedule {
+    const ArchParams& a;
+    uint64_t issue = 0, channel = 0, array = 0, end = 0;  // in-order DMA issue, DRAM channel, array
+    uint64_t if_ready[2] = {0, 0}, f_ready[2] = {0, 0};  // the copy's load is in
+    uint64_t if_used[2] = {0, 0}, f_used[2] = {0, 0}, psum_used[2] = {0, 0};  // its last pass is done
+    uint64_t psum_stored[2] = {0, 0}, psum_zeroed[2] = {0, 0};
+
+    // A transfer issued in order once `dep` is met; returns when its data is there.
+    uint64_t transfer(uint64_t bytes, uint64_t dep) {
+        issue = std::max(issue, dep);
+        const uint64_t start = std::max(issue, channel);
+        channel = start + static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / a.dram.bytes_per_cycle));
+        return channel + static_cast<uint64_t>(a.dram.latency_cycles);
+    }
+    void loads(const TileTiming& t) {
+        if (t.ifmap_bytes) if_ready[t.ifmap_copy] = transfer(t.ifmap_bytes, if_used[t.ifmap_copy]);
+        if (t.filter_bytes) f_ready[t.filter_copy] = transfer(t.filter_bytes, f_used[t.filter_copy]);
+    }
+    void body(const TileTiming& t) {
+        const int pc = t.psum_copy;
+        if (t.first_c) {  // the psum tile is shaped (zeroed) once its copy is stored and unused
+            issue = std::max({issue, psum_stored[pc], psum_used[pc]});
+            psum_zeroed[pc] = issue;
+        }
+        const uint64_t start = std::max({array, if_ready[t.ifmap_copy], f_ready[t.filter_copy], psum_zeroed[pc]});
+        array = start + t.pass_cycles;
+        if_used[t.ifmap_copy] = f_used[t.filter_copy] = psum_used[pc] = array;
+        end = std::max(end, array);
+        if (t.out_bytes) {
+            psum_stored[pc] = transfer(t.out_bytes, array);
+            end = std::max(end, psum_stored[pc]);
+        }
+    }
+};
+
+}  // namespace
+
+uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, const std::vector<TileTiming>& tiles) {
+    TileSchedule s{a};
+    for (size_t k = 0; k < tiles.size(); ++k) {
+        if (!double_buffer || k == 0) s.loads(tiles[k]);
+        if (double_buffer && k + 1 < tiles.size()) s.loads(tiles[k + 1]);
+        s.body(tiles[k]);
+    }
+    return tiles.empty() ? 0 : s.end + a.reconfig_cycles();
 }
 
 std::vector<int> tile_sizes(int block, int whole) {

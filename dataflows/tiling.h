@@ -86,12 +86,30 @@ hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
 
+// One tile of the analytical walk as the controller schedules it: the loads it needs (bytes, 0:
+// resident), the copies of the slots it uses, its passes' estimated cycles and its store.
+struct TileTiming {
+    uint64_t ifmap_bytes = 0, filter_bytes = 0, out_bytes = 0;  // out_bytes: 0 unless the tile stores
+    int ifmap_copy = 0, filter_copy = 0, psum_copy = 0;
+    uint64_t pass_cycles = 0;
+    bool first_c = true;
+};
+
 // What an analytical walk over a tiling adds up.
 struct TiledTotals {
     ActionCounts counts;
     uint64_t pass_cycles = 0;  // the passes' estimated cycles, back to back
     uint64_t dram_bytes = 0;
+    uint64_t cycles = 0;       // the tiles scheduled as the controller runs them (schedule_tiles)
+    std::vector<TileTiming> tiles;  // the tiles walked (the first two image tiles at most)
 };
+
+// The cycles of the tiles' program as the accelerator's controller runs it (hw/accelerator.cpp):
+// transfers in program order on one DRAM channel (bytes_per_cycle, then latency_cycles until the
+// data is there), passes in order on the array, each waiting for its slots' loads; a load waits
+// for the passes that still use its slot copy, a store for its tile's passes; double-buffered,
+// tile k+1's loads go ahead of tile k's passes. Reconfiguration first.
+uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, const std::vector<TileTiming>& tiles);
 
 // The analytical walk of a tiling: the DRAM <-> buffer traffic (same residency policy as the
 // program) plus what `tile` adds for each tile's passes. Only the first two images of the batch
@@ -101,8 +119,6 @@ struct TiledTotals {
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile);
 
-// Cycles of a tiled run from its pass cycles and DRAM bytes (double-buffered: overlapped).
-uint64_t tiled_cycles(const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles, uint64_t dram_bytes);
 
 // Candidate tile sizes for the mappers: the block size times powers of two, and the whole extent.
 std::vector<int> tile_sizes(int block, int whole);
@@ -135,7 +151,7 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
     });
     Estimate est;
     est.counts = tot.counts;
-    est.cycles = tiled_cycles(a, t, tot.pass_cycles, tot.dram_bytes);
+    est.cycles = tot.cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
     est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;

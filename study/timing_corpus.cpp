@@ -1,5 +1,7 @@
 #include "study/timing_corpus.h"
 
+#include "base/stats.h"
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -16,6 +18,7 @@
 #include <stdexcept>
 
 #include "base/rng.h"
+#include "base/stats.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 
@@ -125,24 +128,9 @@ double CaseResult::estimate_ratio() const {
 }
 
 std::vector<std::string> count_differences(const ActionCounts& a, const ActionCounts& b) {
-    // the field names in ActionCounts::combine's order
-    std::vector<std::string> names;
-    for (Level lv : kLevels)
-        for (DataType d : kDataTypes)
-            for (const char* rw : {"reads", "writes"})
-                names.push_back(std::string(to_string(lv)) + "." + std::string(to_string(d)) + "." + rw);
-    for (const char* f : {"macs", "gated_macs", "skipped_macs", "lut_writes", "xnor_ops", "xnor_bits"}) names.push_back(f);
-    for (DataType d : kDataTypes)
-        for (const char* f : {"dram_raw_bits", "dram_moved_bits"}) names.push_back(std::string(f) + "." + std::string(to_string(d)));
-    for (const char* f : {"psum_adds", "requant_ops", "glb_output_writes", "glb_output_reads", "psum_saturations"})
-        names.push_back(f);
-    std::vector<std::string> out;
-    size_t k = 0;
-    ActionCounts mine = a;
-    mine.combine(b, [&](uint64_t& x, uint64_t y) {
-        if (x != y) out.push_back(k < names.size() ? names[k] : "counter #" + std::to_string(k));
-        ++k;
-    });
+    std::vector<std::string> out;  // the counters registry's names (base/stats.h)
+    for (const Counter& c : counters())
+        if (c.of(a) != c.of(b)) out.push_back(c.name);
     return out;
 }
 
