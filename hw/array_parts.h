@@ -57,12 +57,16 @@ private:
 // The array's shared resources during one pass, each moving at most its width in bits per cycle
 // and granted first come, first served in the order the engine places requests.
 struct ArrayResources {
-    ArrayResources(const ArchParams& a, const BankMap& map)
-        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle())), banks(map),
+    // `traced`: the glb_port calendar records (the waveform shows it; the timing does not use it)
+    ArrayResources(const ArchParams& a, const BankMap& map, bool traced)
+        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle()), traced), banks(map),
           ifmap_bus(u64(a.noc.ifmap_bus_bits)),
           filter_bus(u64(a.noc.filter_bus_bits)),
           psum_in_bus(u64(a.noc.psum_in_bus_bits)),
           out_bus(u64(a.noc.psum_out_bus_bits)) {}
+    void reset() {
+        glb_port.reset(), banks.reset(), ifmap_bus.reset(), filter_bus.reset(), psum_in_bus.reset(), out_bus.reset();
+    }
     Calendar glb_port;     // every GLB access of the array, in bits (the waveform's glb.port; timing: banks)
     BankCalendar banks;    // the buffer's banks, one line access each per cycle
     Calendar ifmap_bus;    // global input network: ifmap words, multicast by row/column id

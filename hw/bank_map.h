@@ -47,6 +47,10 @@ public:
     // Reserves one access of each line holding words [first, first + count) of `slot`, each at its
     // bank's first free cycle >= `ready`; returns the cycle after the last (count 0: `ready`).
     Cycle access(int slot, uint64_t first, uint64_t count, Cycle ready);
+    // Every bank free again (keeps its memory).
+    void reset() {
+        for (std::vector<uint64_t>& b : m_taken) std::fill(b.begin(), b.end(), 0);
+    }
     // The same for one line of `slot`.
     Cycle access_line(int slot, uint64_t line, Cycle ready);
 

@@ -14,13 +14,15 @@ namespace dfsim::hw {
 
 class Calendar {
 public:
-    explicit Calendar(uint64_t capacity_bits) : m_cap(capacity_bits) {
+    // A calendar that does not `record` places nothing and returns `ready` (a resource kept for
+    // the waveform only, when there is no waveform).
+    explicit Calendar(uint64_t capacity_bits, bool record = true) : m_cap(capacity_bits), m_record(record) {
         DFSIM_ASSERT(capacity_bits > 0, "a resource must move at least one bit per cycle");
     }
     // Places `bits` starting no earlier than cycle `ready`; returns the cycle after the last
     // one used (the time the transfer is complete). bits == 0 returns `ready`.
     Cycle place(Cycle ready, uint64_t bits) {
-        if (bits == 0) return ready;
+        if (bits == 0 || !m_record) return ready;
         Cycle t = std::max(ready, m_first_free);
         Cycle last = t;
         while (bits > 0) {
@@ -37,6 +39,11 @@ public:
         while (m_first_free < m_used.size() && m_used[m_first_free] == m_cap) ++m_first_free;
         return last + 1;
     }
+    // Empty again (keeps its memory).
+    void reset() {
+        std::fill(m_used.begin(), m_used.end(), 0);
+        m_first_free = 0;
+    }
     // Bits placed in each cycle (index = cycle; entries past the last placement are zero).
     const std::vector<uint64_t>& usage() const { return m_used; }
     uint64_t busy_bits() const {
@@ -47,6 +54,7 @@ public:
 
 private:
     uint64_t m_cap;
+    bool m_record = true;
     std::vector<uint64_t> m_used;
     Cycle m_first_free = 0;
 };

@@ -17,7 +17,7 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
       m_p(m_rf_weights ? m_reduce->p : 1), m_chain(g.c_count * g.r_count), m_cols((g.m_count + m_p - 1) / m_p),
       m_Wn((g.f_count - 1) * m_U + m_S), m_col0(g.f0 * m_U - hw.layer.P),
       m_pixels(u64(g.n_count) * g.e_count * g.f_count), m_n_out(g.m_count * m_pixels),
-      m_fwords(u64(g.m_count) * m_chain * m_S), m_macs(m_fwords * m_pixels), m_res(hw.arch, hw.glb.bank_map()) {}
+      m_fwords(u64(g.m_count) * m_chain * m_S), m_macs(m_fwords * m_pixels), m_res(hw.arch, hw.glb.bank_map(), hw.trace != nullptr) {}
 
 Cycle GridPassEngine::run() {
     compute();

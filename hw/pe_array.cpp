@@ -32,7 +32,7 @@ void PeArray::launch(Cycle cycles, std::function<void()> done) {
 
 // The layer's first pass loads the PEs' LUTs first.
 Cycle PeArray::execute(const RowPass& pass) {
-    const Cycle t = RowPassEngine(parts(), pass).run();
+    const Cycle t = RowPassEngine(parts(), pass, m_row_scratch).run();
     return load_lut() + t;
 }
 

@@ -12,6 +12,7 @@
 #include "config/arch.h"
 #include "base/types.h"
 #include "hw/array_parts.h"
+#include "hw/row_pass.h"
 #include "hw/global_buffer.h"
 #include "hw/program.h"
 
@@ -59,6 +60,7 @@ private:
     sc_core::sc_event m_done_ev;
     std::function<void()> m_done_cb;
     Tracer* m_trace = nullptr;
+    RowPassEngine::Scratch m_row_scratch;  // the row engine's tables, reused pass after pass
 };
 
 }  // namespace dfsim::hw

@@ -1,6 +1,7 @@
 #include "hw/row_pass.h"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 #include <tuple>
@@ -15,10 +16,33 @@ namespace {
 size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); }
 }  // namespace
 
-RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass)
+namespace {
+
+// The scratch's resources for a new pass: made the first time, emptied after.
+ArrayResources& fresh_resources(RowPassEngine::Scratch& s, const ArrayParts& hw) {
+    if (!s.res) s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
+    else s.res->reset();
+    return *s.res;
+}
+
+// The scratch with the tables a pass builds emptied; the rows' buffers are kept in `spare`.
+RowPassEngine::Scratch& emptied(RowPassEngine::Scratch& s) {
+    for (auto& r : s.rows) s.spare.push_back(std::move(r));
+    s.rows.clear();
+    s.chains.clear();
+    s.chain_pes.clear();
+    return s;
+}
+
+}  // namespace
+
+RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch& scratch)
     : m_hw(hw), m_pass(pass), m_ifmap(hw.glb.slot(pass.ifmap_slot)), m_filter(hw.glb.slot(pass.filter_slot)),
       m_psum(hw.glb.slot(pass.psum_slot)), m_r_count(pass.r_count), m_e_count(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
-      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_res(hw.arch, hw.glb.bank_map()) {}
+      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_scratch(emptied(scratch)), m_chains(scratch.chains),
+      m_rows(scratch.rows), m_pe_rows(scratch.pe_rows), m_row_index(scratch.row_index), m_real_at(scratch.real_at),
+      m_skip_at(scratch.skip_at), m_partial(scratch.partial), m_wzero(scratch.wzero), m_res(fresh_resources(scratch, hw)),
+      m_filt_ready(scratch.filt_ready), m_col_done(scratch.col_done), m_chain_pes(scratch.chain_pes) {}
 
 Cycle RowPassEngine::run() {
     DFSIM_ASSERT(!m_pass.sets.empty() && m_r_count > 0 && m_e_count > 0 && m_F > 0, "empty pass");
@@ -76,6 +100,10 @@ void RowPassEngine::link_chains() {
             chain.push_back(cur);
         }
         std::reverse(chain.begin(), chain.end());
+        std::vector<std::pair<int, int>> order;  // its PEs (set, row), bottom first
+        for (int k : chain)
+            for (int i = m_r_count - 1; i >= 0; --i) order.emplace_back(k, i);
+        m_chain_pes.push_back(std::move(order));
         m_chains.push_back(std::move(chain));
     }
     for (int n : member) DFSIM_ASSERT(n == 1, "PE set in no psum chain");
@@ -90,10 +118,28 @@ void RowPassEngine::check_tiles() const {
 // ---------------------------------------------------------------------------------------------
 // Ifmap rows
 
+// A row for channel c, padded row prow: a spare one's buffers if there is one.
+RowPassEngine::RowBuf RowPassEngine::new_row(int c, int prow) {
+    RowBuf rb;
+    if (!m_scratch.spare.empty()) {
+        rb = std::move(m_scratch.spare.back());
+        m_scratch.spare.pop_back();
+        rb.data.clear(), rb.zero_at_tap.clear(), rb.pes.clear();
+    }
+    rb.c = c, rb.prow = prow, rb.real_words = 0, rb.consumers = 0, rb.zero_window_taps = 0;
+    rb.ir = -1, rb.line = -1, rb.arrived = 0;
+    return rb;
+}
+
 // The distinct (channel, padded row) pairs the PEs take, and which one each PE takes per channel.
 void RowPassEngine::collect_rows() {
-    std::map<std::pair<int, int>, int> index;  // (channel, padded row) -> index into m_rows
     const int n_sets = static_cast<int>(m_pass.sets.size());
+    // (channel, padded row) -> index into m_rows, over the box the sets cover
+    int c_lo = m_pass.sets.front().c0, c_hi = c_lo;
+    for (const RowSet& s : m_pass.sets) c_lo = std::min(c_lo, s.c0), c_hi = std::max(c_hi, s.c0 + s.q);
+    const int r_lo = m_pass.e0 * m_U + m_pass.r0, r_span = (m_e_count - 1) * m_U + m_r_count;
+    std::vector<int>& index = m_row_index;
+    index.assign(u64(c_hi - c_lo) * u64(r_span), -1);
     m_pe_rows.assign(pe_row_slot(pe_index(n_sets, 0, 0), 0), -1);
     for (int k = 0; k < n_sets; ++k) {
         const RowSet& s = set(k);
@@ -101,11 +147,15 @@ void RowPassEngine::collect_rows() {
             for (int j = 0; j < m_e_count; ++j)
                 for (int jj = 0; jj < s.q; ++jj) {
                     const int prow = (m_pass.e0 + j) * m_U + m_pass.r0 + i;
-                    const auto [it, added] = index.try_emplace({s.c0 + jj, prow}, static_cast<int>(m_rows.size()));
-                    if (added) m_rows.push_back(RowBuf{s.c0 + jj, prow, {}, 0, 0, 0, {}, {}, -1, -1, 0});
-                    at(m_rows, it->second).consumers++;
-                    at(m_rows, it->second).pes.push_back(pe_index(k, i, j));
-                    m_pe_rows[pe_row_slot(pe_index(k, i, j), jj)] = it->second;
+                    int& row = index[u64(s.c0 + jj - c_lo) * u64(r_span) + u64(prow - r_lo)];
+                    if (row < 0) {
+                        row = static_cast<int>(m_rows.size());
+                        m_rows.push_back(new_row(s.c0 + jj, prow));
+                    }
+                    RowBuf& rb = m_rows[u64(row)];
+                    rb.consumers++;
+                    rb.pes.push_back(pe_index(k, i, j));
+                    m_pe_rows[pe_row_slot(pe_index(k, i, j), jj)] = row;
                 }
     }
 }
@@ -140,11 +190,15 @@ void RowPassEngine::read_rows() {
 
 // Every PE of a set row takes the set's p filters x q channels of its filter row.
 void RowPassEngine::load_filters() {
-    std::set<std::tuple<int, int, int, int>> distinct;  // (m0, p, c0, q) of the sets loaded so far
+    std::vector<std::array<int, 4>> distinct;  // (m0, p, c0, q) of the sets loaded so far (a few)
     uint64_t delivered = 0;
     for (const RowSet& s : m_pass.sets) {
         const uint64_t words = u64(s.p * s.q * m_S) * m_r_count;
-        if (distinct.emplace(s.m0, s.p, s.c0, s.q).second) m_filter_words += words;
+        const std::array<int, 4> key{s.m0, s.p, s.c0, s.q};
+        if (std::find(distinct.begin(), distinct.end(), key) == distinct.end()) {
+            distinct.push_back(key);
+            m_filter_words += words;
+        }
         delivered += words * m_e_count;
         for (int i = 0; i < m_r_count; ++i)
             for (int j = 0; j < m_e_count; ++j) {
@@ -344,8 +398,8 @@ Cycle RowPassEngine::timing() {
         deliver_position(w, window, last);
         const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
         if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
-            for (const std::vector<int>& chain : m_chains)
-                for (int j = 0; j < m_e_count; ++j) step_chain(chain, j, f);
+            for (size_t c = 0; c < m_chains.size(); ++c)
+                for (int j = 0; j < m_e_count; ++j) step_chain(m_chains[c], m_chain_pes[c], j, f);
     }
     if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
@@ -433,7 +487,7 @@ uint64_t RowPassEngine::psum_address(int j, int f, int m0) const {
 
 // Output column f of output row j on one chain, bottom PE first: each PE issues its MACs (and
 // adds the psums from below), then sends its psums up the link, or the top one to the buffer.
-void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
+void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j, int f) {
     const PeParams& pp = m_hw.arch.pe;
     const Datapath& dp = m_hw.dp;
     const RowSet& top = set(chain.back());
@@ -441,12 +495,6 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, int j, int f) {
     const bool double_psum = u64(pp.psum_spad_words) >= 2 * p;
     const uint64_t taps = dp.kind == Multiplier::Xnor ? ceil_div(m_S, dp.xnor_bits) : u64(m_S);
     const uint64_t address = psum_address(j, f, top.m0);
-    std::vector<std::pair<int, int>>& order = m_chain_pes;  // (set, i), bottom first
-    if (order.size() != chain.size() * u64(m_r_count) || order.front().first != chain.front()) {
-        order.clear();
-        for (int k : chain)
-            for (int i = m_r_count - 1; i >= 0; --i) order.emplace_back(k, i);
-    }
     Cycle t_in = 0;  // when the psums the next PE adds have arrived
     bool have_in = false;
     for (size_t n = 0; n < order.size(); ++n) {

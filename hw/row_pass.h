@@ -27,6 +27,7 @@
 // schedule when the pass starts.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hw/array_parts.h"
@@ -37,7 +38,10 @@ class OutputUnit;
 
 class RowPassEngine {
 public:
-    RowPassEngine(const ArrayParts& hw, const RowPass& pass);
+    struct Scratch;
+    // `scratch` holds the engine's tables between passes, so that a pass reuses the memory of
+    // the one before it (their contents do not carry over)
+    RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch& scratch);
     // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
     // from its start (the layer's LUT load not included).
     Cycle run();
@@ -58,12 +62,28 @@ private:
         Cycle arrived = 0;                  // timing: when its latest word reached the PEs
     };
 
+public:
+    struct Scratch {
+        std::vector<RowBuf> rows, spare;  // spare: earlier passes' rows, their buffers kept for reuse
+        std::vector<int> pe_rows, row_index;
+        std::vector<uint64_t> real_at;
+        std::vector<uint32_t> skip_at, wzero;
+        std::vector<int32_t> partial;
+        std::vector<Cycle> filt_ready, col_done;
+        std::vector<std::vector<int>> chains;
+        std::vector<std::vector<std::pair<int, int>>> chain_pes;
+        std::unique_ptr<ArrayResources> res;  // made by the first pass, reset by the others
+    };
+
+private:
+
     // geometry checks: sets inside the array, disjoint, chains physically adjacent
     void check_sets();
     void link_chains();
     void check_tiles() const;
     // ifmap rows: the rows the pass needs, which PE takes which, their words
     void collect_rows();
+    RowBuf new_row(int c, int prow);
     void read_rows();
     // values and counts: the filter load (or the filters kept), each PE's 1-D row convolutions,
     // psums accumulated up each chain, every word counted where it moves
@@ -81,7 +101,7 @@ private:
     void filter_timing();
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);
-    void step_chain(const std::vector<int>& chain, int j, int f);
+    void step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j, int f);
     Cycle pe_ready(size_t pe_i, int q) const;  // its rows' words of the current position are in
     uint64_t psum_address(int j, int f, int m0) const;  // slot index of the first psum of a column
     uint64_t trace_gated(int set, int i, int j, int f) const;
@@ -103,20 +123,22 @@ private:
     const int m_S, m_U, m_F;
     const int m_Wn;          // padded positions of an ifmap row: (F - 1) * U + S
     int m_qmax = 1;          // most channels any set's PEs interleave
-    std::vector<std::vector<int>> m_chains;  // sets, bottom first, of each psum chain
-    std::vector<RowBuf> m_rows;
-    std::vector<int> m_pe_rows;       // [pe_row_slot]: the row a PE takes for one of its channels
-    std::vector<uint64_t> m_real_at;  // [w]: rows whose position w comes from the buffer
+    Scratch& m_scratch;
+    std::vector<std::vector<int>>& m_chains;  // sets, bottom first, of each psum chain
+    std::vector<RowBuf>& m_rows;
+    std::vector<int>& m_pe_rows;       // [pe_row_slot]: the row a PE takes for one of its channels
+    std::vector<int>& m_row_index;     // collect_rows: (channel, padded row) -> m_rows index, or -1
+    std::vector<uint64_t>& m_real_at;  // [w]: rows whose position w comes from the buffer
     uint64_t m_filter_words = 0;      // distinct filter words the pass loads
-    std::vector<uint32_t> m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
-    std::vector<int32_t> m_partial;   // [f]: one row convolution's sums
-    std::vector<uint32_t> m_wzero;    // [t]: a PE's zero weights at tap t (over its filters)
+    std::vector<uint32_t>& m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
+    std::vector<int32_t>& m_partial;   // [f]: one row convolution's sums
+    std::vector<uint32_t>& m_wzero;    // [t]: a PE's zero weights at tap t (over its filters)
     // timing state
-    ArrayResources m_res;
-    std::vector<Cycle> m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
+    ArrayResources& m_res;
+    std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
     Cycle m_pass_end = 0;
-    std::vector<Cycle> m_col_done;    // [pe_index * F + f]: when the PE has issued column f
-    std::vector<std::pair<int, int>> m_chain_pes;  // step_chain's PEs (set, row), bottom first
+    std::vector<Cycle>& m_col_done;    // [pe_index * F + f]: when the PE has issued column f
+    std::vector<std::vector<std::pair<int, int>>>& m_chain_pes;  // [chain]: its PEs (set, row), bottom first
 };
 
 }  // namespace dfsim::hw

@@ -10,7 +10,7 @@
 namespace dfsim::hw {
 
 GridCycleEngine::GridCycleEngine(const CycleContext& ctx, const GridPass& pass, Cycle start)
-    : m_ctx(ctx), m_g(pass), m_res(ctx.arch, ctx.glb.bank_map()), m_start(start), m_end(start) {
+    : m_ctx(ctx), m_g(pass), m_res(ctx.arch, ctx.glb.bank_map(), false), m_start(start), m_end(start) {
     m_pass = std::make_unique<GridPassEngine>(
         ArrayParts{ctx.arch, ctx.layer, ctx.dp, ctx.pes, ctx.glb, ctx.counts, nullptr}, m_g);
     m_pass->compute();
