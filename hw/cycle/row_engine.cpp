@@ -265,22 +265,34 @@ full:
     return true;
 }
 
-// One transfer of psum_in_bus_bits a cycle; its words carry their own tags, so one transfer can
-// serve several PEs' requests, in order.
-bool RowCycleEngine::issue_psum_in(Cycle now) {
-    if (m_psum_in.empty()) return false;
+// One transfer of up to `words` words of the requests at the head of `queue` (each word tagged,
+// so one transfer can serve several PEs' requests, in order), each word taking its bank for a
+// cycle; `finish(request)` for each request whose last word it moved, which leaves the queue.
+template <typename Finish>
+bool RowCycleEngine::transfer_psums(std::deque<Request>& queue, int words, Cycle now, Finish finish) {
+    if (queue.empty()) return false;
     const Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
-    int budget = std::max(1, m_ctx.arch.noc.psum_in_bus_bits / m_ctx.arch.pe.psum_bits);
-    while (budget > 0 && !m_psum_in.empty()) {
-        Request& q = m_psum_in.front();
+    while (words > 0 && !queue.empty()) {
+        Request& q = queue.front();
         const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
         const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
-        const int k0 = x.p - q.words_left, n = std::min(budget, q.words_left);
-        q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + u64(k0),
-                                                                 u64(n), now)});
+        const int k0 = x.p - q.words_left, n = std::min(words, q.words_left);
+        const uint64_t first = psum_address(pst, x, s, q.f) + u64(k0);
+        q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, first, u64(n), now)});
         q.words_left -= n;
-        budget -= n;
+        words -= n;
         if (q.words_left > 0) break;
+        finish(q, x, s);
+        queue.pop_front();
+    }
+    return true;
+}
+
+// The psum-in bus: psum_in_bus_bits a cycle, the earlier psums a chain bottom continues from.
+bool RowCycleEngine::issue_psum_in(Cycle now) {
+    const int words = std::max(1, m_ctx.arch.noc.psum_in_bus_bits / m_ctx.arch.pe.psum_bits);
+    return transfer_psums(m_psum_in, words, now, [&](const Request& q, const PeSlot& x, const RowSet& s) {
+        const Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
         Incoming in;
         in.f = q.f, in.at = q.done;
         for (int k = 0; k < x.p; ++k) in.v.push_back(pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f));
@@ -289,27 +301,15 @@ bool RowCycleEngine::issue_psum_in(Cycle now) {
         A.at(Level::Noc, DataType::Psum).writes += u64(x.p);
         m_slots[static_cast<size_t>(q.slot)].in.push_back(std::move(in));
         m_events.push(q.done, Event{Ev::Wake, q.slot, 0});
-        m_psum_in.pop_front();
-    }
-    return true;
+    });
 }
 
-// One transfer of psum_out_bus_bits a cycle, shared by the top PEs' requests in order (each word
-// tagged), as the ifmap GIN is.
+// The global output network: psum_out_bus_bits a cycle, the chain tops' psums through the output
+// unit into the psum slot.
 bool RowCycleEngine::issue_gon(Cycle now) {
-    if (m_gon.empty()) return false;
-    Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
-    int budget = std::max(1, m_ctx.arch.noc.psum_out_bus_bits / m_out_bits);
-    while (budget > 0 && !m_gon.empty()) {
-        Request& q = m_gon.front();
-        const PeSlot& x = m_slots[static_cast<size_t>(q.slot)];
-        const RowSet& s = m_ps.sets[static_cast<size_t>(x.set)];
-        const int k0 = x.p - q.words_left, n = std::min(budget, q.words_left);
-        q.done = std::max({q.done, now + 1, m_ctx.banks.access(m_ps.psum_slot, psum_address(pst, x, s, q.f) + u64(k0),
-                                                                 u64(n), now)});
-        q.words_left -= n;
-        budget -= n;
-        if (q.words_left > 0) break;
+    const int words = std::max(1, m_ctx.arch.noc.psum_out_bus_bits / m_out_bits);
+    return transfer_psums(m_gon, words, now, [&](const Request& q, const PeSlot& x, const RowSet& s) {
+        Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
         ActionCounts& cnt = m_ctx.counts;
         for (int k = 0; k < x.p; ++k)
             pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
@@ -320,9 +320,7 @@ bool RowCycleEngine::issue_gon(Cycle now) {
         ++m_written;
         m_end = std::max(m_end, q.done);
         m_events.push(q.done, Event{Ev::SendDone, q.slot, 0});
-        m_gon.pop_front();
-    }
-    return true;
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

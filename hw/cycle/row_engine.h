@@ -135,6 +135,8 @@ private:
     bool issue_ifmap(Cycle now);
     bool issue_psum_in(Cycle now);
     bool issue_gon(Cycle now);
+    template <typename Finish>
+    bool transfer_psums(std::deque<Request>& queue, int words, Cycle now, Finish finish);
     bool ifmap_pending() const;
     std::string state() const;  // for a deadlock report
     int needed(int a, int b) const;
