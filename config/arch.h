@@ -16,7 +16,7 @@ struct PeParams {
     int pipeline_depth = 2;       // cycles from MAC issue to result in the psum spad
     int mac_bits = 8;             // widest operand the multiplier takes (1..16); wider layers are refused
     int psum_bits = 32;           // psum storage width (spad, links, GLB)
-    // Zero gating (BRIEF section 4): a MAC slot with a zero operand reads no filter word, does
+    // Zero gating (Chen et al., Eyeriss, JSSC 2017, Sec. IV; Sze et al., Proc. IEEE 2017): a MAC slot with a zero operand reads no filter word, does
     // no multiply and no psum update; its cycle is spent. Ifmap zeros by default, weight zeros
     // optionally (a ternary layer always skips its zero weights).
     bool gate_ifmap_zeros = true;

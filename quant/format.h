@@ -33,7 +33,9 @@ struct Format {
 };
 std::string to_string(const Format& f);  // "int8", "uint4", "binary", "uint8-zp128"
 
-// The PE datapath a layer's products take (BRIEF section 4):
+// The PE datapath a layer's products take (LUT: DoReFa-Net, Zhou et al. 2016; binary and
+// XNOR: BinaryNet, Courbariaux et al. 2016, XNOR-Net, Rastegari et al. ECCV 2016; ternary: Li et
+// al., Ternary Weight Networks 2016):
 //  mac     - a multiplier (int x int) and an accumulator
 //  lut     - the product is read from a 2^(kw+ka)-entry table (k-bit operands, k <= pe.lut_max_bits)
 //  binary  - weights in {-1,+1}: the activation is passed or negated, no multiplier

@@ -1,5 +1,6 @@
 // The quantizer: real-valued (float) tensors to the integer codes the PEs compute with, plus the
-// scales that give the codes their real values (BRIEF section 4). Four schemes:
+// scales that give the codes their real values (fixed point with stochastic rounding: Gupta et al.,
+// ICML 2015; pruning: Han et al., NIPS 2015). Four schemes:
 //   Linear   k-bit uniform: real = scale * code, symmetric (zero point 0) or asymmetric, signed
 //            or unsigned, one scale per tensor or per output filter (index of dimension 0).
 //   Fixed    <IL,FL> fixed point: code = value * 2^FL, saturating; real = 2^-FL * code.
