@@ -419,7 +419,8 @@ TEST_F(CompareCli, MissingOrFailingGnuplotExitsTwoWithoutPlotsOrReports) {
 }
 
 // An interrupted comparison resumes: results an earlier run left are loaded (not simulated) when
-// their inputs match, and simulated again when a file is damaged or an input (the seed) changed.
+// their inputs match, and simulated again when a file is damaged or an input (the seed, the
+// timing model) changed.
 TEST(Compare, RerunResumesFromStoredResults) {
     const fs::path dir = fs::temp_directory_path() / ("dfsim_resume_" + std::to_string(::getpid()));
     fs::remove_all(dir);
@@ -473,5 +474,15 @@ TEST(Compare, RerunResumesFromStoredResults) {
     opt.seed_offset = 7;
     run(opt, log4);
     EXPECT_EQ(count(log4, "(resumed)"), 0u) << log4;
+    // the other timing model: nothing reused; its results say so, also when loaded back
+    opt.timing = Timing::Cycle;
+    std::string log5, log6;
+    const CompareResult cycle = run(opt, log5);
+    EXPECT_EQ(count(log5, "(resumed)"), 0u) << log5;
+    const CompareResult cycle_again = run(opt, log6);
+    EXPECT_EQ(count(log6, "(resumed)"), pairs) << log6;
+    for (const CompareResult* c : {&cycle, &cycle_again})
+        for (const NetworkResult& r : c->runs)
+            for (const LayerResult& l : r.layers) EXPECT_EQ(l.timing, Timing::Cycle) << r.dataflow << " " << l.name;
     fs::remove_all(dir);
 }
