@@ -217,7 +217,10 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
     c.arch = base.name;
     c.energy_table = t.name;
     c.energy_unit = t.unit;
-    for (const std::string& d : dataflows) c.runs.push_back(network_result(net, base, t, d));
+    for (const std::string& d : dataflows) {
+        opt.dataflow = d;
+        c.runs.push_back(network_result(net, base, t, opt));
+    }
     if (!resume_dir.empty()) fs::create_directories(resume_dir);
     for (const Layer& l : net.layers) {
         Resumed resumed = load_resumed(l, c, t, opt, resume_dir);
