@@ -139,7 +139,8 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     os << page_start("dfsim compare: " + c.network + " on " + c.arch);
     os << "<dl class=\"meta\">\n"
        << meta("network", c.network) << meta("architecture", c.arch) << meta("dataflows", dataflows)
-       << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")") << "</dl>\n";
+       << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")")
+       << meta("timing", timing_label(j["timing"].get<std::string>())) << "</dl>\n";
     os << "<h2>Architecture per dataflow</h2>\n<table>\n<thead><tr>" << th("dataflow") << th("architecture")
        << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)") << th("GLB (KB)")
        << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";
