@@ -106,7 +106,7 @@ void add_run_figures(std::vector<Figure>& v) {
     v.push_back({"timing", "-",
                  "what produced the `cycles`: `pass` (the pass-level model, `--timing pass`, the default), `cycle` "
                  "(the cycle-level engine, `--timing cycle`) or `estimate` (the mappers' analytical model, "
-                 "`dfsim sweep --model analytical`); one run's rows all have the same",
+                 "`dfsim sweep --model analytical`); every row of one report has the same",
                  [](const FigureRow& w) { return Json(timing_name(w.model, w.timing)); }});
     v.push_back({"estimated_cycles", "cycles",
                  "the mapper's analytical estimate for the chosen mapping. The simulated `cycles` are authoritative.",
@@ -367,6 +367,7 @@ std::vector<Field> sweep_fields() {
         f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), name_of(t), "%.6g", "per_mac_by_type"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
+    f.push_back(field("timing", "timing", "timing"));
     return f;
 }
 
