@@ -161,6 +161,19 @@ TEST_F(Cli, ReportsNameTheTimingModel) {
     }
 }
 
+// dfsim bench names its timing model in its header line (and its totals line).
+TEST_F(Cli, BenchNamesTheTimingModel) {
+    const std::string net = write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
+    for (const auto& [option, label] : std::vector<std::pair<std::string, std::string>>{
+             {"", "pass (pass-level model)"}, {" --timing cycle", "cycle (cycle-level engine)"}}) {
+        SCOPED_TRACE(option);
+        const CmdResult r = run("bench --arch " + arch() + " --workload " + net + option);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "dfsim bench: one on eyeriss, dataflow rs, timing " + label);
+        EXPECT_NE(r.out.find("; timing model: " + label.substr(0, label.find(' ')) + ";"), std::string::npos) << r.out;
+    }
+}
+
 TEST_F(Cli, ListNamesTheDataflows) {
     CmdResult r = run("list");
     EXPECT_EQ(r.code, 0);
