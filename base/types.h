@@ -47,6 +47,7 @@ constexpr std::string_view to_string(Level l) {
 // resource calendars: fast) or cycle-level (the array, its networks and the buffer's banks
 // stepped cycle by cycle: stalls emerge from the modelled hardware).
 enum class Timing : uint8_t { Pass, Cycle };
+inline constexpr std::array<Timing, 2> kTimings{Timing::Pass, Timing::Cycle};
 constexpr std::string_view to_string(Timing t) { return t == Timing::Pass ? "pass" : "cycle"; }
 
 // The unit of an energy table and of every energy figure computed with it: picojoules, or

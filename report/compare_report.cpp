@@ -28,6 +28,8 @@ struct Entry {
     std::string dataflow;
     LayerResult r;
     int pes = 0;
+    RunModel model = RunModel::Simulation;  // the run's
+    Timing timing = Timing::Pass;
     double ratio = 1;  // energy per MAC / the group's lowest
 
     double per_mac(double e) const { return r.counts.macs ? e / static_cast<double>(r.counts.macs) : 0.0; }
@@ -57,6 +59,8 @@ std::vector<Group> make_groups(const CompareResult& c) {
             e.dataflow = r.dataflow;
             e.r = g.is_total ? r.total() : r.layers[i];
             e.pes = r.arch_params.num_pes();
+            e.model = r.model;
+            e.timing = r.timing;
             g.entries.push_back(std::move(e));
         }
         for (size_t k = 1; k < g.entries.size(); ++k)
@@ -78,6 +82,8 @@ FigureRow entry_row(const CompareResult& c, const Group& g, const Entry& e) {
     w.total = g.is_total;
     w.dataflow = e.dataflow;
     w.ratio_to_best = e.ratio;
+    w.model = e.model;
+    w.timing = e.timing;
     return w;
 }
 
@@ -86,13 +92,23 @@ FigureRow entry_row(const CompareResult& c, const Group& g, const Entry& e) {
 // ---------------------------------------------------------------------------------------------
 // Back-ends
 
+std::string compare_timing(const CompareResult& c) {
+    std::string name = timing_name(RunModel::Simulation, Timing::Pass);  // no runs: the default
+    for (size_t i = 0; i < c.runs.size(); ++i) {
+        const std::string n = timing_name(c.runs[i].model, c.runs[i].timing);
+        DFSIM_ASSERT(i == 0 || n == name, "compare runs of different timing models: " + name + ", " + n);
+        name = n;
+    }
+    return name;
+}
 
 std::string format_compare_table(const CompareResult& c) {
     const std::vector<Group> groups = make_groups(c);
     const std::string upm = unit_per_mac(c);
     std::ostringstream os;
     os << "dfsim compare: " << c.network << " on " << c.arch << ", energy table " << c.energy_table << " ("
-       << to_string(c.energy_unit) << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows") << "\n";
+       << to_string(c.energy_unit) << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows")
+       << ", timing " << timing_label(compare_timing(c)) << "\n";
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
         os << "  " << r.dataflow << ": " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, spads "
@@ -127,6 +143,7 @@ nlohmann::json compare_to_json(const CompareResult& c) {
     j["arch"] = c.arch;
     j["energy_table"] = c.energy_table;
     j["energy_unit"] = std::string(to_string(c.energy_unit));
+    j["timing"] = compare_timing(c);
     j["dataflows"] = nlohmann::json::array();
     j["runs"] = nlohmann::json::array();
     for (const NetworkResult& r : c.runs) {

@@ -13,6 +13,9 @@ namespace dfsim {
 std::string format_compare_table(const CompareResult& c);
 nlohmann::json compare_to_json(const CompareResult& c);
 std::string compare_to_csv(const CompareResult& c);
+// The timing model of the runs, as timing_name() names it (they share one: run_compare gives
+// every run the same options).
+std::string compare_timing(const CompareResult& c);
 
 // Writes into out_dir (created if needed) energy_by_level.{dat,gp,png,svg} and
 // energy_by_type.{dat,gp,png,svg}: stacked bars of energy per MAC, one bar per dataflow, one

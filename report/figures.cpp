@@ -103,6 +103,11 @@ void add_run_figures(std::vector<Figure>& v) {
                  "simulated cycles, from the layer's start until its last operation (the final output store) completed; "
                  "the total sums the layers (they run one after another)",
                  [](const FigureRow& w) { return Json(w.r.cycles); }});
+    v.push_back({"timing", "-",
+                 "what produced the `cycles`: `pass` (the pass-level model, `--timing pass`, the default), `cycle` "
+                 "(the cycle-level engine, `--timing cycle`) or `estimate` (the mappers' analytical model, "
+                 "`dfsim sweep --model analytical`); every row of one report has the same",
+                 [](const FigureRow& w) { return Json(timing_name(w.model, w.timing)); }});
     v.push_back({"estimated_cycles", "cycles",
                  "the mapper's analytical estimate for the chosen mapping. The simulated `cycles` are authoritative.",
                  [](const FigureRow& w) { return Json(w.r.estimated_cycles); }});
@@ -192,6 +197,29 @@ std::vector<Figure> make_figures() {
 }
 
 }  // namespace
+
+std::string timing_name(RunModel model, Timing timing) {
+    return model == RunModel::Analytical ? "estimate" : std::string(to_string(timing));
+}
+
+std::string timing_label(const std::string& name) {
+    if (name == "pass") return name + " (pass-level model)";
+    if (name == "cycle") return name + " (cycle-level engine)";
+    if (name == "estimate") return name + " (analytical model)";
+    return name;
+}
+
+std::string timing_label(RunModel model, Timing timing) { return timing_label(timing_name(model, timing)); }
+
+FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total) {
+    FigureRow w{l};
+    w.pes = r.arch_params.num_pes();
+    w.unit = r.energy_unit;
+    w.total = total;
+    w.model = r.model;
+    w.timing = r.timing;
+    return w;
+}
 
 nlohmann::json shape_json(const LayerShape& s) {
     return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
@@ -283,6 +311,7 @@ std::vector<Field> run_fields() {
     f.push_back(field("gating_saved_energy", "gating_saved_energy_pj", "gating_saved_energy"));
     f.push_back(field("dram_bytes_raw", "dram_bytes_raw", "dram_bytes_raw"));
     f.push_back(field("dram_bytes_moved", "dram_bytes_moved", "dram_bytes_moved"));
+    f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     // the other counters the run report shows: JSON fields, and new CSV columns at the end
     for (const Counter& k : counters())
         if ((k.outputs & (kInJson | kInCsv)) && !placed(f, k.name)) f.push_back(run_counter(k));
@@ -321,6 +350,7 @@ std::vector<Field> compare_fields() {
     f.push_back(field("energy_unit", "", "energy_unit"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("mismatches", "mismatches", ""));
+    f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     return f;
 }
 
@@ -337,6 +367,7 @@ std::vector<Field> sweep_fields() {
         f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), name_of(t), "%.6g", "per_mac_by_type"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
+    f.push_back(field("timing", "timing", "timing"));
     return f;
 }
 

@@ -29,6 +29,8 @@ struct FigureRow {
     double ratio_to_best = 1;
     double clock_mhz = 0;              // sweep: latency and throughput
     int batch = 0;
+    RunModel model = RunModel::Simulation;  // the run's: what produced the cycles (timing_name)
+    Timing timing = Timing::Pass;
     // a layer the accelerator ran (not the total, not a host layer): it has a datapath and formats
     bool accelerator_layer() const { return !total && r.executed_on == ExecutedOn::Accelerator; }
 };
@@ -40,6 +42,17 @@ struct Figure {
     std::string description;  // for docs/report.md (markdown)
     std::function<nlohmann::json(const FigureRow&)> value;  // null: none in this row (no field, an empty cell)
 };
+
+// What produced a run's cycles, as every report names it: `pass` or `cycle` (the simulation in
+// that timing model, --timing) or `estimate` (the mappers' analytical model, nothing simulated).
+std::string timing_name(RunModel model, Timing timing);
+// The name with what it is, for headers and titles: "pass (pass-level model)", "cycle
+// (cycle-level engine)", "estimate (analytical model)"; a name it does not know, as it is.
+std::string timing_label(const std::string& name);
+std::string timing_label(RunModel model, Timing timing);
+
+// A layer's (or the total's) row of a run report: the run's PEs, energy unit, model and timing.
+FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total);
 
 // A layer shape as the reports write it: {N, C, H, W, M, R, S, stride, padding, groups, E, F}.
 nlohmann::json shape_json(const LayerShape& s);

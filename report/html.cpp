@@ -106,16 +106,13 @@ std::string run_to_html(const NetworkResult& r) {
     os << "<dl class=\"meta\">\n"
        << meta("network", r.network) << meta("architecture", r.arch + " (" + arch_summary(r.arch_params) + ")")
        << meta("dataflow", r.dataflow) << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
-       << "</dl>\n";
+       << meta("timing", timing_label(r.model, r.timing)) << "</dl>\n";
     os << "<h2>Per layer</h2>\n<table>\n<thead><tr>";
     const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
     for (const Column& c : columns) os << th(c.html_header);
     os << "</tr></thead>\n<tbody>\n";
     auto row = [&](const LayerResult& l, bool total) {
-        FigureRow w{l};
-        w.pes = r.arch_params.num_pes();
-        w.unit = r.energy_unit;
-        w.total = total;
+        const FigureRow w = run_row(r, l, total);
         os << (total ? "<tr class=\"total\">" : "<tr>");
         for (const Column& c : columns) os << td(c.html(w), c.width > 0);  // numbers right-aligned
         os << "</tr>\n";
@@ -142,7 +139,8 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     os << page_start("dfsim compare: " + c.network + " on " + c.arch);
     os << "<dl class=\"meta\">\n"
        << meta("network", c.network) << meta("architecture", c.arch) << meta("dataflows", dataflows)
-       << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")") << "</dl>\n";
+       << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")")
+       << meta("timing", timing_label(j["timing"].get<std::string>())) << "</dl>\n";
     os << "<h2>Architecture per dataflow</h2>\n<table>\n<thead><tr>" << th("dataflow") << th("architecture")
        << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)") << th("GLB (KB)")
        << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";

@@ -8,19 +8,6 @@
 
 namespace dfsim {
 
-namespace {
-
-// A layer's (or the total's) row of the run report.
-FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total) {
-    FigureRow w{l};
-    w.pes = r.arch_params.num_pes();
-    w.unit = r.energy_unit;
-    w.total = total;
-    return w;
-}
-
-}  // namespace
-
 nlohmann::json arch_to_json(const ArchParams& a) {
     std::vector<std::string> multipliers;
     for (Multiplier m : a.pe.multipliers) multipliers.emplace_back(to_string(m));
@@ -64,10 +51,12 @@ nlohmann::json to_json(const NetworkResult& r) {
     j["arch"] = arch_to_json(r.arch_params);
     j["energy_table"] = r.energy_table;
     j["energy_unit"] = std::string(to_string(r.energy_unit));
+    const LayerResult tot = r.total();
+    j["timing"] = figure("timing").value(run_row(r, tot, true));  // the run's: every row's
     j["layers"] = nlohmann::json::array();
     const std::vector<Field> fields = run_fields();
     for (const auto& l : r.layers) j["layers"].push_back(fields_json(fields, run_row(r, l, false)));
-    j["total"] = fields_json(fields, run_row(r, r.total(), true));
+    j["total"] = fields_json(fields, run_row(r, tot, true));
     return j;
 }
 
@@ -83,7 +72,8 @@ std::string format_table(const NetworkResult& r) {
     std::ostringstream os;
     os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
        << " PEs, " << r.arch_params.glb.size_bytes / 1024.0 << " KB GLB, " << r.arch_params.clock_mhz
-       << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << "\n";
+       << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << ", timing "
+       << timing_label(r.model, r.timing) << "\n";
     // the layer column fits the longest name (at least 8 wide)
     size_t name_width = 8;
     for (const auto& l : r.layers) name_width = std::max(name_width, l.name.size());

@@ -11,6 +11,7 @@
 #include "base/atomic_file.h"
 #include "base/fmt.h"
 #include "base/types.h"
+#include "report/figures.h"
 #include "report/gnuplot.h"
 
 namespace dfsim {
@@ -88,9 +89,9 @@ void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
 }
 
 // The plots' gnuplot scripts (energy, cycles and utilization against the PE count, and the
-// Pareto plot); returns their base names.
+// Pareto plot), their titles naming the points' timing model; returns their base names.
 std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, const std::vector<std::string>& dataflows,
-                                             EnergyUnit unit, const fs::path& dir) {
+                                             EnergyUnit unit, const std::string& timing, const fs::path& dir) {
     const char* colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442"};
     auto color_of = [&](const std::string& title) {
         const std::string df = title.substr(0, title.find(' '));
@@ -118,7 +119,8 @@ std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, 
     auto header = [&](std::ostringstream& gp, const std::string& base, const std::string& title) {
         gp << "# written by dfsim sweep; run `gnuplot " << base << ".gp` here to re-render from the .dat files\n"
            << "if (!exists(\"outbase\")) outbase = " << gp_string(base) << "\n"
-           << "set encoding utf8\nset title " << gp_string(title) << " font \",13\"\n"
+           << "set encoding utf8\nset title " << gp_string(title + (timing.empty() ? "" : ", timing " + timing_label(timing)))
+           << " font \",13\"\n"
            << "set grid back lt 1 lc rgb \"#dcdcdc\"\nset border 3\nset xtics nomirror\nset ytics nomirror\n"
            << "set key outside right top vertical Left reverse samplen 2 spacing 1.2 font \",10\"\n";
     };
@@ -172,8 +174,11 @@ void write_sweep_plots(const nlohmann::json& rows, const std::string& out_dir) {
     EnergyUnit unit = EnergyUnit::Pj;
     const std::vector<Series> series = collect_series(rows, dataflows, unit);
     if (series.empty()) return;
+    std::string timing;  // the points' (the sweep's one), from the first that has it
+    for (const nlohmann::json& r : rows)
+        if (timing.empty() && r.contains("timing")) timing = r["timing"].get<std::string>();
     write_sweep_data(series, dir);
-    render_plots(dir, write_sweep_scripts(series, dataflows, unit, dir));
+    render_plots(dir, write_sweep_scripts(series, dataflows, unit, timing, dir));
 }
 
 }  // namespace dfsim

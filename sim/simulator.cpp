@@ -454,21 +454,23 @@ void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& 
 
 }  // namespace
 
-NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow) {
+NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt) {
     NetworkResult res;
     res.network = net.name;
-    res.arch_params = a.for_dataflow(dataflow);
+    res.arch_params = a.for_dataflow(opt.dataflow);
     res.arch = res.arch_params.name;
     res.energy_table = t.name;
     res.energy_unit = t.unit;
-    res.dataflow = dataflow;
+    res.dataflow = opt.dataflow;
+    res.model = opt.model;
+    res.timing = opt.timing;
     return res;
 }
 
 NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const EnergyTable& t,
                                const RunOptions& opt) {
     const Network net = opt.chained ? chain_network(net_in) : net_in;
-    NetworkResult res = network_result(net, a, t, opt.dataflow);
+    NetworkResult res = network_result(net, a, t, opt);
     if (opt.chained) simulate_chain(net, a, t, opt, res);
     else
         for (const Layer& l : net.layers) res.layers.push_back(simulate(prepare(l, a, t, opt)));
@@ -478,7 +480,7 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
 NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt) {
     DFSIM_ASSERT(!opt.chained, "the analytical model has no chained mode");
     opt.model = RunModel::Analytical;
-    NetworkResult res = network_result(net, a, t, opt.dataflow);
+    NetworkResult res = network_result(net, a, t, opt);
     for (const Layer& l : net.layers) res.layers.push_back(estimate(prepare(l, a, t, opt)));
     return res;
 }

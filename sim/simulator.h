@@ -86,6 +86,9 @@ struct LayerResult {
 struct NetworkResult {
     std::string network, arch, energy_table, dataflow;
     EnergyUnit energy_unit = EnergyUnit::Pj;
+    // What produced the layers' cycles: the simulation in `timing`, or the analytical model alone.
+    RunModel model = RunModel::Simulation;
+    Timing timing = Timing::Pass;
     ArchParams arch_params;
     std::vector<LayerResult> layers;
     LayerResult total() const;  // sums (cycles add up: layers run one after another); host
@@ -165,8 +168,9 @@ LayerResult estimate(const PreparedLayer& p);
 LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const RunOptions& opt, bool keep_output = false,
                            const LayerData* data = nullptr, const Tensor4* reference = nullptr);
-// A network's result before its layers: names, the dataflow's architecture, the table.
-NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow);
+// A network's result before its layers: names, opt's dataflow and its architecture, the table,
+// opt's model and timing.
+NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt);
 // With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
 // them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
 // (two inputs) cannot be chained. Every accelerator layer but the last requantizes to the next

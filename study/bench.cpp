@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "report/figures.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 
@@ -60,6 +61,8 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     opt.objective = Objective::Energy;
     opt.check_output = false;  // the reference is timed on its own
     BenchResult b;
+    out << "dfsim bench: " << net.name << " on " << a.name << ", dataflow " << dataflow << ", timing "
+        << timing_label(RunModel::Simulation, timing) << "\n";
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-8s %13s %11s %9s %9s %9s %12s %12s\n", "layer", "MACs", "cycles", "map s",
                   "sim s", "ref s", "sim MAC/s", "sim cyc/s");

@@ -75,7 +75,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels)
         levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 3},  // 3: counts by name (2: a positional array)
+    return {{"format", 4},  // 4: the timing model (3: counts by name; 2: a positional array)
             {"arch", arch_to_json(arch)},
             {"layer",
              {{"name", l.name}, {"type", std::string(to_string(l.type))},
@@ -93,6 +93,7 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
                               {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
                               {"xnor_popcount", t.xnor_popcount}}},
             {"dataflow", opt.dataflow},
+            {"timing", std::string(to_string(opt.timing))},
             {"seed_offset", opt.seed_offset},
             {"objective", static_cast<int>(opt.objective)},
             {"check_output", opt.check_output}};
@@ -114,7 +115,7 @@ ActionCounts counts_from_json(const nlohmann::json& v) {
 }
 
 nlohmann::json result_to_json(const LayerResult& r) {
-    return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles},
+    return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles}, {"timing", std::string(to_string(r.timing))},
             {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
             {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
             {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", std::string(to_string(r.output_check))},
@@ -141,6 +142,7 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.mapping = v.at("mapping").get<std::string>();
         r.loop_nest = v.at("loop_nest").get<std::string>();
         r.cycles = v.at("cycles").get<uint64_t>();
+        r.timing = parse_enum(v.at("timing").get<std::string>(), kTimings, "timing");
         r.estimated_cycles = v.at("estimated_cycles").get<uint64_t>();
         r.estimated_energy = v.at("estimated_energy").get<double>();
         r.counts = counts_from_json(v.at("counts"));
@@ -215,7 +217,10 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
     c.arch = base.name;
     c.energy_table = t.name;
     c.energy_unit = t.unit;
-    for (const std::string& d : dataflows) c.runs.push_back(network_result(net, base, t, d));
+    for (const std::string& d : dataflows) {
+        opt.dataflow = d;
+        c.runs.push_back(network_result(net, base, t, opt));
+    }
     if (!resume_dir.empty()) fs::create_directories(resume_dir);
     for (const Layer& l : net.layers) {
         Resumed resumed = load_resumed(l, c, t, opt, resume_dir);

@@ -140,6 +140,9 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
     }
     const std::string model = root.get_enum("model", {"simulation", "analytical"}, "simulation");
     s.analytical = model == "analytical";
+    if (s.analytical && root.has("timing"))
+        root.fail("timing", "expected no timing with model: analytical (the analytical model estimates the cycles; it has no timing model)");
+    s.timing = parse_enum(root.get_enum("timing", enum_names(kTimings), "pass"), kTimings, "timing");
     s.objective = parse_objective(root.get_enum("objective", {"energy", "cycles", "edp"}, "energy"));
     s.seed_offset = static_cast<uint64_t>(root.get_int("seed", 0, INT64_MAX, 0));
     s.check_output = root.get_bool("check", true);
@@ -199,6 +202,10 @@ ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
     }
 }
 
+std::string sweep_timing(const SweepSpec& spec) {
+    return timing_name(spec.analytical ? RunModel::Analytical : RunModel::Simulation, spec.timing);
+}
+
 Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a) {
     Network net = select_layers(load_network(spec.workload_file), spec.layers);
     int batch = a.batch;
@@ -231,6 +238,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
         opt.objective = spec.objective;
         opt.seed_offset = spec.seed_offset;
         opt.check_output = spec.check_output && !spec.analytical;
+        opt.timing = spec.timing;
         // the same preparation either way (sim/simulator.h prepare()): host layers stay host work
         tot = (spec.analytical ? estimate_network(net, a, t, opt) : simulate_network(net, a, t, opt)).total();
         row["status"] = "ok";
@@ -244,6 +252,8 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
     w.total = true;
     w.clock_mhz = ad.clock_mhz;
     w.batch = row["batch"].get<int>();
+    w.model = spec.analytical ? RunModel::Analytical : RunModel::Simulation;
+    w.timing = spec.timing;
     row.update(fields_json(sweep_fields(), w), /*merge_objects=*/true);
     return row;
 }
@@ -265,7 +275,7 @@ std::string key_text(const std::string& text) {
 nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
                          const std::string& workload_text, const std::string& energy_text) {
     nlohmann::json k;
-    k["format"] = 1;
+    k["format"] = 2;  // 2: the timing model
     k["arch"] = arch_text;
     k["workload"] = key_text(workload_text);
     k["energy"] = energy_text;
@@ -273,6 +283,7 @@ nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::
     k["dataflow"] = p.dataflow;
     for (const auto& [key, v] : p.settings) k["settings"].push_back({key, v});
     k["analytical"] = spec.analytical;
+    k["timing"] = sweep_timing(spec);
     k["objective"] = static_cast<int>(spec.objective);
     k["seed_offset"] = spec.seed_offset;
     k["check_output"] = spec.check_output;
@@ -398,7 +409,8 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
     }
     nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
                           {"energy_file", spec.energy_file}, {"layers", spec.layers},
-                          {"model", spec.analytical ? "analytical" : "simulation"}, {"rows", rows}};
+                          {"model", spec.analytical ? "analytical" : "simulation"}, {"timing", sweep_timing(spec)},
+                          {"rows", rows}};
     write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
     write_file_atomic((dir / "results.csv").string(), csv);
 }

@@ -32,6 +32,7 @@ struct SweepSpec {
     std::vector<std::string> dataflows;
     std::vector<SweepAxis> axes;                        // dataflow is the outermost axis
     bool analytical = false;                            // the analytical model only (no simulation)
+    Timing timing = Timing::Pass;                       // the simulation's timing model (--timing; unused if analytical)
     Objective objective = Objective::Energy;
     uint64_t seed_offset = 0;
     bool check_output = true;
@@ -46,11 +47,12 @@ struct SweepPoint {
 
 // A sweep described in YAML (the command line's options, as fields):
 //   arch: configs/arch/eyeriss.yaml      workload: workloads/alexnet.yaml
-//   energy: ...  layers: conv  dataflows: [ws, rs]  model: simulation  objective: energy
+//   energy: ...  layers: conv  dataflows: [ws, rs]  model: simulation  timing: pass  objective: energy
 //   seed: 0  check: true  jobs: 2  out: sweep/
 //   axes: {pe_array: [8x8, 16x16], glb_kb: [54, 108], batch: [1, 4], bits: [8, 4],
 //          set: {pe.psum_spad_words: [16, 32]}}
-// Relative paths resolve against `resolve` (the command line's rule). Throws ConfigError.
+// `timing` (pass or cycle) only with model: simulation. Relative paths resolve against `resolve`
+// (the command line's rule). Throws ConfigError.
 struct SweepFile {
     SweepSpec spec;
     int jobs = 0;      // 0: not given
@@ -62,6 +64,9 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
 // "--glb-kb 54,108", "--batch 1,4", "--bits 8,4", and "--set key=v1,v2". Throws ConfigError.
 SweepAxis parse_axis(const std::string& option, const std::string& values);
 std::vector<SweepPoint> expand(const SweepSpec& spec);
+// What produces the points' cycles, as timing_name() names it: `pass` or `cycle`, or `estimate`
+// for the analytical model.
+std::string sweep_timing(const SweepSpec& spec);
 
 // The architecture file with settings applied (every value validated as the file's own), the
 // network as selected, at the point's batch and bit width.

@@ -4,10 +4,13 @@
 #include <nlohmann/json.hpp>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
@@ -120,6 +123,54 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
         EXPECT_NE(r.err.find(b.expect), std::string::npos) << r.err;
         EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
         EXPECT_FALSE(fs::exists(json));
+    }
+}
+
+// Every report of a run names the timing model that produced its cycles: the text header, the
+// HTML header, the JSON's top level and the CSV's `timing` column say `cycle` under --timing
+// cycle, and `pass` by default and under --timing pass.
+TEST_F(Cli, ReportsNameTheTimingModel) {
+    const std::string net = write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
+    const std::vector<std::pair<std::string, std::string>> runs = {
+        {"", "pass (pass-level model)"}, {" --timing cycle", "cycle (cycle-level engine)"}, {" --timing pass", "pass (pass-level model)"}};
+    for (const auto& [option, label] : runs) {
+        SCOPED_TRACE(option);
+        const std::string name = label.substr(0, label.find(' ')), other = name == "pass" ? "cycle" : "pass";
+        const std::string json = (dir / "r.json").string(), csv = (dir / "r.csv").string(), html = (dir / "r.html").string();
+        const CmdResult r = run("run --arch " + arch() + " --workload " + net + " --json " + json + " --csv " + csv +
+                                " --html " + html + option);
+        ASSERT_EQ(r.code, 0) << r.err;
+        const std::string header = r.out.substr(0, r.out.find('\n'));
+        EXPECT_NE(header.find(", timing " + label), std::string::npos) << header;
+        EXPECT_EQ(header.find(other), std::string::npos) << header;
+        const nlohmann::json j = nlohmann::json::parse(slurp(json));
+        EXPECT_EQ(j["timing"], name);
+        EXPECT_FALSE(j["layers"][0].contains("timing"));  // once, at the top level
+        std::istringstream lines(slurp(csv));
+        std::vector<std::vector<std::string>> rows;
+        for (std::string line; std::getline(lines, line);) {
+            rows.emplace_back();
+            std::istringstream cells(line);
+            for (std::string c; std::getline(cells, c, ',');) rows.back().push_back(c);
+        }
+        ASSERT_EQ(rows.size(), 3u);  // header, A, total
+        const auto col = std::find(rows[0].begin(), rows[0].end(), "timing");
+        ASSERT_NE(col, rows[0].end());
+        for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at(static_cast<size_t>(col - rows[0].begin())), name) << i;
+        EXPECT_NE(slurp(html).find("<dt>timing</dt><dd>" + label + "</dd>"), std::string::npos);
+    }
+}
+
+// dfsim bench names its timing model in its header line (and its totals line).
+TEST_F(Cli, BenchNamesTheTimingModel) {
+    const std::string net = write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
+    for (const auto& [option, label] : std::vector<std::pair<std::string, std::string>>{
+             {"", "pass (pass-level model)"}, {" --timing cycle", "cycle (cycle-level engine)"}}) {
+        SCOPED_TRACE(option);
+        const CmdResult r = run("bench --arch " + arch() + " --workload " + net + option);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "dfsim bench: one on eyeriss, dataflow rs, timing " + label);
+        EXPECT_NE(r.out.find("; timing model: " + label.substr(0, label.find(' ')) + ";"), std::string::npos) << r.out;
     }
 }
 

@@ -367,6 +367,32 @@ TEST_F(CompareCli, DefaultIsEveryRegisteredDataflowAndBatchApplies) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), static_cast<long>(2 * names.size())) << r.err;
 }
 
+// dfsim compare names the timing model of its runs: the table's header line (stdout and
+// compare.txt), compare.json's top level, every compare.csv row and the HTML header; `pass`
+// without --timing.
+TEST_F(CompareCli, ReportsNameTheTimingModel) {
+    const CmdResult def = run("--dataflows rs");
+    ASSERT_EQ(def.code, 0) << def.err;
+    const std::string first = def.out.substr(0, def.out.find('\n'));
+    EXPECT_NE(first.find(", timing pass (pass-level model)"), std::string::npos) << first;
+    if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    const fs::path out = dir / "cmp", html = dir / "c.html";
+    const CmdResult r = run("--dataflows ws,rs --timing cycle --out " + out.string() + " --html " + html.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string header =
+        "dfsim compare: small on eyeriss, energy table 45nm-horowitz (pJ), 2 dataflows, timing cycle (cycle-level engine)\n";
+    EXPECT_EQ(r.out.substr(0, header.size()), header);
+    EXPECT_EQ(slurp(out / "compare.txt"), r.out);
+    const auto j = nlohmann::json::parse(slurp(out / "compare.json"));
+    EXPECT_EQ(j["timing"], "cycle");
+    EXPECT_FALSE(j["layers"][0]["results"][0].contains("timing"));  // once, at the top level
+    const auto rows = parse_csv(slurp(out / "compare.csv"));
+    ASSERT_EQ(rows.size(), 7u);  // header, 2 layers x 2 dataflows, 2 totals
+    const size_t col = column(rows[0], "timing");
+    for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at(col), "cycle") << i;
+    EXPECT_NE(slurp(html).find("<dt>timing</dt><dd>cycle (cycle-level engine)</dd>"), std::string::npos);
+}
+
 TEST_F(CompareCli, OutWritesReportsAndPlots) {
     if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
     const fs::path out = dir / "new" / "cmp";
@@ -419,7 +445,8 @@ TEST_F(CompareCli, MissingOrFailingGnuplotExitsTwoWithoutPlotsOrReports) {
 }
 
 // An interrupted comparison resumes: results an earlier run left are loaded (not simulated) when
-// their inputs match, and simulated again when a file is damaged or an input (the seed) changed.
+// their inputs match, and simulated again when a file is damaged or an input (the seed, the
+// timing model) changed.
 TEST(Compare, RerunResumesFromStoredResults) {
     const fs::path dir = fs::temp_directory_path() / ("dfsim_resume_" + std::to_string(::getpid()));
     fs::remove_all(dir);
@@ -473,5 +500,15 @@ TEST(Compare, RerunResumesFromStoredResults) {
     opt.seed_offset = 7;
     run(opt, log4);
     EXPECT_EQ(count(log4, "(resumed)"), 0u) << log4;
+    // the other timing model: nothing reused; its results say so, also when loaded back
+    opt.timing = Timing::Cycle;
+    std::string log5, log6;
+    const CompareResult cycle = run(opt, log5);
+    EXPECT_EQ(count(log5, "(resumed)"), 0u) << log5;
+    const CompareResult cycle_again = run(opt, log6);
+    EXPECT_EQ(count(log6, "(resumed)"), pairs) << log6;
+    for (const CompareResult* c : {&cycle, &cycle_again})
+        for (const NetworkResult& r : c->runs)
+            for (const LayerResult& l : r.layers) EXPECT_EQ(l.timing, Timing::Cycle) << r.dataflow << " " << l.name;
     fs::remove_all(dir);
 }

@@ -211,6 +211,8 @@ TEST_F(Sweep, PlotsAndParetoFront) {
     for (const char* base : {"energy_vs_pes", "cycles_vs_pes", "utilization_vs_pes", "pareto"}) {
         EXPECT_EQ(slurp(dir / "out" / (std::string(base) + ".png")).substr(0, 8), "\x89PNG\r\n\x1a\n") << base;
         EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".svg")).find("<svg"), std::string::npos) << base;
+        EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".gp")).find(", timing pass (pass-level model)\" font"),
+                  std::string::npos) << base;  // the title
     }
     // the front, recomputed here by brute force from the rows
     std::vector<std::pair<double, double>> pts, front;
@@ -237,6 +239,85 @@ TEST_F(Sweep, PlotsAndParetoFront) {
     }
 }
 
+namespace {
+
+// A results.csv column's cells, row by row.
+std::vector<std::string> csv_column(const std::string& csv, const std::string& name) {
+    std::istringstream lines(csv);
+    std::vector<std::vector<std::string>> rows;
+    for (std::string line; std::getline(lines, line);) {
+        rows.emplace_back();
+        std::istringstream cells(line);
+        for (std::string c; std::getline(cells, c, ',');) rows.back().push_back(c);
+    }
+    std::vector<std::string> out;
+    if (rows.empty()) return out;
+    const size_t col = static_cast<size_t>(std::find(rows[0].begin(), rows[0].end(), name) - rows[0].begin());
+    for (size_t i = 1; i < rows.size(); ++i) out.push_back(col < rows[i].size() ? rows[i][col] : "(none)");
+    return out;
+}
+
+}  // namespace
+
+// Every row names what produced its cycles (its `timing` field and CSV column, and the results'
+// top level): `pass` by default, `cycle` under timing cycle, `estimate` for the analytical model.
+// The timing model is an input of each point: a rerun with another reuses no point, one with the
+// same reuses them all; the cycle rows hold the cycle engine's cycles.
+TEST_F(Sweep, RowsNameTheTimingModelAndResumeOnIt) {
+    spec.axes = {parse_axis("--pe-array", "8x8")};  // two points: ws, rs
+    const std::string out = (dir / "out").string();
+    auto check = [&](const std::string& name) -> nlohmann::json {
+        const nlohmann::json j = nlohmann::json::parse(slurp(dir / "out" / "results.json"));
+        EXPECT_EQ(j["timing"], name);
+        EXPECT_EQ(j["rows"].size(), 2u);
+        for (const auto& r : j["rows"]) EXPECT_EQ(r["timing"], name);
+        EXPECT_EQ(csv_column(slurp(dir / "out" / "results.csv"), "timing"), (std::vector<std::string>{name, name}));
+        return j["rows"];
+    };
+    EXPECT_EQ(run_sweep(spec, out, 1).run, 2);
+    check("pass");
+    spec.timing = Timing::Cycle;
+    SweepSummary s = run_sweep(spec, out, 1);
+    EXPECT_EQ(s.resumed, 0);
+    EXPECT_EQ(s.run, 2);
+    const nlohmann::json rows = check("cycle");
+    EXPECT_EQ(run_sweep(spec, out, 1).resumed, 2);
+    for (const SweepPoint& p : expand(spec)) {  // the point simulated here in the cycle engine
+        const ArchParams a = point_arch(spec, p);
+        RunOptions opt;
+        opt.dataflow = p.dataflow;
+        opt.timing = Timing::Cycle;
+        const NetworkResult r = simulate_network(point_network(spec, p, a), a, table45(), opt);
+        EXPECT_EQ(rows[static_cast<size_t>(p.index)]["cycles"].get<uint64_t>(), r.total().cycles) << p.label();
+    }
+    spec.analytical = true;
+    EXPECT_EQ(run_sweep(spec, out, 1).run, 2);
+    check("estimate");
+}
+
+// dfsim sweep --timing: the simulation's timing model, named in the summary line and the rows
+// (`estimate` for --model analytical); refused with --model analytical, which has none, and with
+// --spec, whose file sets it.
+TEST_F(Sweep, CommandLineTiming) {
+    const std::string base = "sweep --arch " + src("configs/arch/eyeriss.yaml") + " --workload " + (dir / "net.yaml").string() +
+                             " --layers all --dataflows rs --pe-array 8x8 --no-plots --jobs 1";
+    CmdResult r = dfsim(base + " --timing cycle --out " + (dir / "c").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(" s, timing cycle (cycle-level engine); "), std::string::npos) << r.out;
+    EXPECT_EQ(nlohmann::json::parse(slurp(dir / "c" / "results.json"))["rows"][0]["timing"], "cycle");
+    r = dfsim(base + " --model analytical --out " + (dir / "a").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find(" s, timing estimate (analytical model); "), std::string::npos) << r.out;
+    r = dfsim(base + " --model analytical --timing pass --out " + (dir / "a2").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("field '--timing': expected no --timing with --model analytical"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(dir / "a2"));
+    std::ofstream(dir / "spec.yaml") << "workload: " << (dir / "net.yaml").string() << "\ndataflows: [rs]\n";
+    r = dfsim("sweep --spec " + (dir / "spec.yaml").string() + " --timing cycle --no-plots --out " + (dir / "s").string());
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("expected no --timing with --spec"), std::string::npos) << r.err;
+}
+
 // A sweep spec in YAML expands to the same points as the command line's options, and its errors
 // name the file, line and field.
 TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
@@ -256,6 +337,15 @@ TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
     std::ofstream(dir / "bad.yaml") << "dataflows: [ws]\naxes:\n  pe_array: [4x5, 8]\n";
     const std::string bad = test::error_of([&] { load_sweep_spec((dir / "bad.yaml").string(), id); });
     EXPECT_NE(bad.find("bad.yaml:3:13: field 'axes.pe_array':"), std::string::npos) << "a bad pe_array: " << bad;
+    EXPECT_EQ(f.spec.timing, Timing::Pass);
+    std::ofstream(dir / "cycle.yaml") << "dataflows: [ws]\ntiming: cycle\n";
+    EXPECT_EQ(load_sweep_spec((dir / "cycle.yaml").string(), id).spec.timing, Timing::Cycle);
+    std::ofstream(dir / "ana.yaml") << "dataflows: [ws]\nmodel: analytical\ntiming: pass\n";
+    const std::string ana = test::error_of([&] { load_sweep_spec((dir / "ana.yaml").string(), id); });
+    EXPECT_NE(ana.find("ana.yaml:3:9: field 'timing': expected no timing with model: analytical"), std::string::npos) << ana;
+    std::ofstream(dir / "bad3.yaml") << "dataflows: [ws]\ntiming: exact\n";
+    const std::string bad3 = test::error_of([&] { load_sweep_spec((dir / "bad3.yaml").string(), id); });
+    EXPECT_NE(bad3.find("bad3.yaml:2:9: field 'timing':"), std::string::npos) << bad3;
     std::ofstream(dir / "bad2.yaml") << "dataflows: [ws, xx]\n";
     const std::string bad2 = test::error_of([&] { load_sweep_spec((dir / "bad2.yaml").string(), id); });
     EXPECT_NE(bad2.find("bad2.yaml:1:12: field 'dataflows':"), std::string::npos) << "an unknown dataflow: " << bad2;

@@ -78,6 +78,7 @@ int run(const CompareCli& o) {
     opt.objective = parse_objective(o.objective);
     opt.check_output = !o.no_check;
     opt.seed_offset = o.seed;
+    opt.timing = o.common.timing_model();
     const std::string resume = prepare_out_dir(o);
     std::vector<std::string> precisions;
     std::stringstream ss(o.precisions);

@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
 #include "study/compare.h"
@@ -23,13 +24,14 @@ namespace {
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
     std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
+    std::string timing = "pass";
     std::string spec;
     std::vector<std::string> sets;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     uint64_t seed = 0;
     bool no_check = false, no_plots = false;
     CLI::App* app = nullptr;
-    CLI::Option *jobs_opt = nullptr, *out_opt = nullptr;
+    CLI::Option *jobs_opt = nullptr, *out_opt = nullptr, *timing_opt = nullptr;
 };
 
 std::string default_energy(const ArchParams& base) {
@@ -39,7 +41,7 @@ std::string default_energy(const ArchParams& base) {
 // The sweep of a --spec file; its jobs and out unless the command line gives them.
 SweepSpec spec_from_file(SweepCli& o) {
     for (const char* opt : {"--arch", "--workload", "--energy", "--layers", "--dataflows", "--pe-array", "--glb-kb",
-                            "--batch", "--bits", "--set", "--model", "--objective", "--seed", "--no-check"})
+                            "--batch", "--bits", "--set", "--model", "--timing", "--objective", "--seed", "--no-check"})
         if (o.app->count(opt)) bad_option(opt, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
     const SweepFile f = load_sweep_spec(o.spec, data_path);
     SweepSpec spec = f.spec;
@@ -64,6 +66,9 @@ SweepSpec spec_from_options(const SweepCli& o) {
     if (o.model != "simulation" && o.model != "analytical")
         bad_option("--model", "expected one of {simulation, analytical}, got '" + o.model + "'");
     spec.analytical = o.model == "analytical";
+    if (spec.analytical && o.timing_opt->count() > 0)
+        bad_option("--timing", "expected no --timing with --model analytical (the analytical model estimates the cycles; it has no timing model)");
+    spec.timing = o.timing == "cycle" ? Timing::Cycle : Timing::Pass;
     spec.objective = parse_objective(o.objective);
     spec.seed_offset = o.seed;
     spec.check_output = !o.no_check;
@@ -101,7 +106,8 @@ int run(SweepCli& o) {
         write_sweep_plots(nlohmann::json::parse(in)["rows"], o.out);
     }
     std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
-              << " run now) in " << sum.wall_seconds << " s; " << o.out << "/results.csv, " << o.out << "/results.json\n";
+              << " run now) in " << sum.wall_seconds << " s, timing " << timing_label(sweep_timing(spec)) << "; " << o.out
+              << "/results.csv, " << o.out << "/results.json\n";
     return kExitOk;
 }
 
@@ -125,6 +131,10 @@ Command add_sweep_command(CLI::App& parent) {
                       ->check(CLI::Range(1, 1024));
     app->add_option("--model", o->model, "simulation, or analytical (the mappers' model only, for large spaces)")
         ->capture_default_str();
+    o->timing_opt = app->add_option("--timing", o->timing,
+                                    "timing model of the simulation: pass (pass-level, fast) or cycle (the cycle-level engine)")
+                        ->capture_default_str()
+                        ->check(CLI::IsMember({"pass", "cycle"}));
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
