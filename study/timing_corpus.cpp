@@ -47,7 +47,7 @@ Layer draw_layer(Rng& rng) {
         s.C = s.G * pick(1, 64 / s.G);
         s.M = s.G * pick(1, 64 / s.G);
     } else {
-        l.type = "fc";
+        l.type = LayerType::Fc;
         s.H = s.W = s.R = s.S = pick(1, 6);
         s.U = 1;
         s.P = 0;
@@ -109,7 +109,7 @@ std::vector<CorpusCase> corpus_cases(const std::string& set, const std::vector<L
 
 std::string shape_summary(const Layer& l) {
     const LayerShape& s = l.shape;
-    const char* kind = l.type == "fc" ? "fc" : s.G == 1 ? "conv" : (s.G == s.C && s.G == s.M) ? "dw" : "grouped";
+    const char* kind = l.type == LayerType::Fc ? "fc" : s.G == 1 ? "conv" : (s.G == s.C && s.G == s.M) ? "dw" : "grouped";
     char buf[160];
     std::snprintf(buf, sizeof buf, "%s N%d C%d M%d H%dxW%d R%dxS%d U%d P%d G%d", kind, s.N, s.C, s.M, s.H, s.W, s.R, s.S,
                   s.U, s.P, s.G);
@@ -168,8 +168,8 @@ CaseResult run_case(const CorpusCase& c, const ArchParams& a, const EnergyTable&
         r.pass_cycles = pass.cycles;
         r.cycle_cycles = cycle.cycles;
         r.estimated_cycles = pass.estimated_cycles;
-        r.pass_check = pass.output_check;
-        r.cycle_check = cycle.output_check;
+        r.pass_check = std::string(to_string(pass.output_check));
+        r.cycle_check = std::string(to_string(cycle.output_check));
         r.count_differences = count_differences(pass.counts, cycle.counts);
         r.pass_seconds = pass.wall_seconds;
         r.cycle_seconds = cycle.wall_seconds;
