@@ -20,9 +20,9 @@ namespace {
 
 struct ChipLayer {
     const char* name;
-    const char* mapping;                  // the pinned mapping as the report prints it
-    double chip_ms, chip_dram_mb, chip_glb_mb;  // JSSC 2017, Table V
-    double ms_ratio, dram_ratio, glb_ratio;     // dfsim / chip, measured (latency ms, DRAM MB, GLB MB)
+    const char* mapping;                        // the pinned mapping as the report prints it
+    double chip_ms, chip_dram_mb, chip_glb_mb;  // JSSC 2017, Table V: latency ms, DRAM MB, GLB MB
+    double ms_ratio, dram_ratio, glb_ratio;     // dfsim / chip, measured
 };
 
 // Measured (dfsim, pass timing): latency 35.287, 48.752, 31.909, 24.347, 18.047 ms; DRAM
