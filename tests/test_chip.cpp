@@ -1,0 +1,85 @@
+// The Eyeriss chip against its own measurements (docs/validation.md): AlexNet CONV1-5 at batch 4
+// (workloads/alexnet_eyeriss_chip.yaml) on configs/arch/eyeriss-chip.yaml with the chip's mapping
+// (configs/mappings/eyeriss-chip-alexnet.yaml), pass-level timing, run through the dfsim binary as
+// a user runs it. The reference is the chip: Y.-H. Chen, T. Krishna, J. Emer, V. Sze, "Eyeriss: An
+// Energy-Efficient Reconfigurable Accelerator for Deep Convolutional Neural Networks", IEEE JSSC
+// 52(1), 2017, Table V (batch 4). The test pins what dfsim reaches today: each layer's ratio to the
+// chip's latency, DRAM and GLB traffic must stay within 3% of the ratio measured on 2026-12-01
+// (branch chip). A change in the engines that moves one of them must update docs/validation.md
+// and these figures together; one that brings a ratio nearer 1 should tighten them.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli_fixture.h"
+#include "tests/test_util.h"
+
+using namespace dfsim::test;
+
+namespace {
+
+struct ChipLayer {
+    const char* name;
+    const char* mapping;                        // the pinned mapping as the report prints it
+    double chip_ms, chip_dram_mb, chip_glb_mb;  // JSSC 2017, Table V: latency ms, DRAM MB, GLB MB
+    double ms_ratio, dram_ratio, glb_ratio;     // dfsim / chip, measured
+};
+
+// Measured (dfsim, pass timing): latency 35.287, 48.752, 31.909, 24.347, 18.047 ms; DRAM
+// 5.294, 4.011, 3.134, 2.242, 1.430 MB; GLB 25.918, 81.503, 75.530, 42.111, 29.112 MB.
+constexpr ChipLayer kLayers[] = {
+    {"CONV1", "h=11 e=7 p=12 q=1 r=1 t=2 | glb tile Et=7 Mt=24 Ct=3 order=e,m,c single-buffered",
+     20.9, 5.0, 18.5, 1.6884, 1.0588, 1.4010},
+    {"CONV2", "h=5 e=14 p=8 q=2 r=1 t=2 | glb tile Nt=2 Et=27 Mt=32 Ct=2 order=e,m,c single-buffered",
+     41.9, 4.0, 77.6, 1.1635, 1.0028, 1.0503},
+    {"CONV3", "h=3 e=13 p=12 q=4 r=1 t=4 | glb tile Nt=4 Et=13 Mt=48 Ct=4 order=e,m,c single-buffered",
+     23.6, 3.0, 50.2, 1.3521, 1.0447, 1.5046},
+    {"CONV4", "h=3 e=13 p=12 q=3 r=2 t=2 | glb tile Nt=4 Et=13 Mt=48 Ct=6 order=e,m,c single-buffered",
+     18.4, 2.1, 37.4, 1.3232, 1.0675, 1.1260},
+    {"CONV5", "h=3 e=13 p=8 q=3 r=2 t=2 | glb tile Nt=4 Et=13 Mt=64 Ct=6 order=e,m,c single-buffered",
+     10.5, 1.3, 24.9, 1.7188, 1.1003, 1.1692},
+};
+constexpr double kBand = 0.03;  // each ratio within measured x (1 -+ 3%)
+
+// GLB traffic in bytes: every access moves one stored word (ifmaps and filters at the
+// architecture's word_bits, psums at pe.psum_bits).
+double glb_bytes(const nlohmann::json& layer, const nlohmann::json& arch) {
+    const nlohmann::json& g = layer["accesses"]["glb"];
+    auto both = [&](const char* type) { return g[type]["reads"].get<double>() + g[type]["writes"].get<double>(); };
+    const double word = arch["word_bits"].get<double>() / 8, psum = arch["pe"]["psum_bits"].get<double>() / 8;
+    return (both("ifmap") + both("filter")) * word + both("psum") * psum;
+}
+
+void expect_near_ratio(const char* layer, const char* what, double value, double chip, double measured) {
+    const double ratio = value / chip;
+    EXPECT_GE(ratio, measured * (1 - kBand)) << layer << " " << what << ": " << value << " (chip " << chip << ")";
+    EXPECT_LE(ratio, measured * (1 + kBand)) << layer << " " << what << ": " << value << " (chip " << chip << ")";
+}
+
+class Chip : public TempDirTest {};
+
+}  // namespace
+
+TEST_F(Chip, AlexNetWithTheChipMappingStaysWhereMeasured) {
+    const std::string json = (dir / "r.json").string();
+    const CmdResult r = dfsim("run --arch " + src("configs/arch/eyeriss-chip.yaml") + " --workload " +
+                              src("workloads/alexnet_eyeriss_chip.yaml") + " --dataflow rs --timing pass --mapping " +
+                              src("configs/mappings/eyeriss-chip-alexnet.yaml") + " --json " + json);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(slurp(json));
+    const nlohmann::json& arch = j["arch"];
+    const double clock_mhz = arch["clock_mhz"].get<double>();
+    ASSERT_EQ(j["layers"].size(), std::size(kLayers));
+    for (size_t i = 0; i < std::size(kLayers); ++i) {
+        const ChipLayer& c = kLayers[i];
+        const nlohmann::json& l = j["layers"][i];
+        ASSERT_EQ(l["name"], c.name);
+        EXPECT_EQ(l["mapping"], c.mapping) << "the pinned mapping was not used";
+        EXPECT_EQ(l["output_check"], "bit-exact") << c.name;
+        EXPECT_EQ(l["shape"]["N"], 4) << c.name;
+        const double ms = l["cycles"].get<double>() / (clock_mhz * 1e3);
+        expect_near_ratio(c.name, "latency ms", ms, c.chip_ms, c.ms_ratio);
+        expect_near_ratio(c.name, "DRAM MB", l["dram_bytes_moved"].get<double>() / 1e6, c.chip_dram_mb, c.dram_ratio);
+        expect_near_ratio(c.name, "GLB MB", glb_bytes(l, arch) / 1e6, c.chip_glb_mb, c.glb_ratio);
+    }
+}
