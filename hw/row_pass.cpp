@@ -397,9 +397,11 @@ Cycle RowPassEngine::timing() {
     for (int w = 0; w < m_Wn; ++w) {
         deliver_position(w, window, last);
         const int f = (w + 1 - m_S) / m_U;  // the output column whose window ends at w, if any
-        if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F)
+        if (w + 1 >= m_S && (w + 1 - m_S) % m_U == 0 && f < m_F) {
             for (size_t c = 0; c < m_chains.size(); ++c)
                 for (int j = 0; j < m_e_count; ++j) step_chain(m_chains[c], m_chain_pes[c], j, f);
+            send_tops();
+        }
     }
     if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
@@ -524,11 +526,11 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
             send_done = send_start + ceil_div(p * pp.psum_bits, m_hw.arch.noc.psum_link_bits);
             t_in = send_done;
             have_in = true;
-        } else {
-            const Cycle send_start = std::max(acc, x.send_free);
-            const uint64_t bits = p * out_bits(m_hw.arch, m_hw.layer, m_pass.final_out);
-            send_done = std::max(m_res.out_bus.place(send_start, bits), m_res.banks.access(m_pass.psum_slot, address, p, send_start));
-            m_res.glb_port.place(send_start, bits);
+        } else {  // the top: onto the output network once every chain has stepped (send_tops)
+            x.in_free = acc;
+            m_col_done[pe_i * u64(m_F) + u64(f)] = mac_done;
+            m_tops.push_back(TopSend{&x, std::max(acc, x.send_free), address, p, mac_done, double_psum});
+            continue;
         }
         x.in_free = acc;  // its receiving register is empty again once it has added them
         x.prev_send = x.send_free;
@@ -537,6 +539,26 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
         m_col_done[pe_i * u64(m_F) + u64(f)] = mac_done;
         m_pass_end = std::max(m_pass_end, send_done);
     }
+}
+
+// The chain tops' psums of one output column over the output network and into the buffer's
+// banks, in the order they are ready (as the network serves requests in order of arrival), so
+// that no chain's tops always wait behind another's.
+void RowPassEngine::send_tops() {
+    std::stable_sort(m_tops.begin(), m_tops.end(), [](const TopSend& a, const TopSend& b) { return a.start < b.start; });
+    const uint64_t bits_per_psum = u64(out_bits(m_hw.arch, m_hw.layer, m_pass.final_out));
+    for (const TopSend& t : m_tops) {
+        const uint64_t bits = t.p * bits_per_psum;
+        const Cycle send_done = std::max(m_res.out_bus.place(t.start, bits),
+                                         m_res.banks.access(m_pass.psum_slot, t.address, t.p, t.start));
+        m_res.glb_port.place(t.start, bits);
+        Pe& x = *t.pe;
+        x.prev_send = x.send_free;
+        x.send_free = send_done;
+        x.busy_until = t.double_psum ? t.mac_done : send_done;
+        m_pass_end = std::max(m_pass_end, send_done);
+    }
+    m_tops.clear();
 }
 
 // Trace only: the gated MACs of PE (set, i, j) in output column f (as the datapath gates: ifmap

@@ -102,6 +102,7 @@ private:
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);
     void step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j, int f);
+    void send_tops();
     Cycle pe_ready(size_t pe_i, int q) const;  // its rows' words of the current position are in
     uint64_t psum_address(int j, int f, int m0) const;  // slot index of the first psum of a column
     uint64_t trace_gated(int set, int i, int j, int f) const;
@@ -138,6 +139,16 @@ private:
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
     Cycle m_pass_end = 0;
     std::vector<Cycle>& m_col_done;    // [pe_index * F + f]: when the PE has issued column f
+    // a chain top's send of one column, placed by send_tops once every chain has stepped
+    struct TopSend {
+        Pe* pe;
+        Cycle start;      // its psums are ready and its previous send is done
+        uint64_t address;  // of its first psum in the psum slot
+        uint64_t p;
+        Cycle mac_done;   // with a two-column psum spad: when it may start its next column
+        bool double_psum;
+    };
+    std::vector<TopSend> m_tops;
     std::vector<std::vector<std::pair<int, int>>>& m_chain_pes;  // [chain]: its PEs (set, row), bottom first
 };
 
