@@ -1,7 +1,7 @@
 // The counters registry: every counter of ActionCounts declared once, with the name the reports
 // use for it (JSON field, CSV column, compare's resume files), its unit, a one-line description,
 // its storage level and data type where it has them, and the run-report outputs that show it.
-// ActionCounts::combine iterates this list, and so does every writer (report/stats.h builds
+// ActionCounts::combine iterates this list, and so does every writer (report/figures.h builds
 // the derived figures and the writers' layouts on it), so a new counter is one entry here.
 #pragma once
 #include <optional>
