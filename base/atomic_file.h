@@ -8,4 +8,4 @@ namespace dfsim {
 // Missing parent directories are created. Throws IoError naming `path` when a directory cannot
 // be created or the file cannot be written or renamed into place (the temporary file is removed).
 void write_file_atomic(const std::string& path, const std::string& content);
-}
+}  // namespace dfsim

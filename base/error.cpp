@@ -6,8 +6,8 @@
 
 namespace dfsim {
 
-static std::string format_error(const std::string& file, const std::string& field, int line,
-                                int column, const std::string& expected) {
+static std::string format_error(const std::string& file, const std::string& field, int line, int column,
+                                const std::string& expected) {
     std::ostringstream os;
     os << file;
     if (line > 0) os << ":" << line << ":" << column;

@@ -22,8 +22,7 @@ public:
 class ConfigError : public UserError {
 public:
     // line and column are 1-based; 0 means unknown.
-    ConfigError(const std::string& file, const std::string& field, int line, int column,
-                const std::string& expected);
+    ConfigError(const std::string& file, const std::string& field, int line, int column, const std::string& expected);
     explicit ConfigError(const std::string& message) : UserError(message) {}
 };
 
@@ -53,7 +52,7 @@ bool test_fault(const char* fault);
 
 }  // namespace dfsim
 
-#define DFSIM_ASSERT(cond, msg)                                                \
-    do {                                                                       \
-        if (!(cond)) ::dfsim::assert_fail(#cond, __FILE__, __LINE__, (msg));   \
+#define DFSIM_ASSERT(cond, msg)                                              \
+    do {                                                                     \
+        if (!(cond)) ::dfsim::assert_fail(#cond, __FILE__, __LINE__, (msg)); \
     } while (0)

@@ -10,30 +10,37 @@ namespace {
 // [level][data type][reads, writes]. p = filters in the PE, F = output row width, Wn = (F − 1)·stride
 // + S padded positions per ifmap row. docs/report.md#access-counts shows this table.
 const char* const kAccessDescriptions[kNumLevels][kNumDataTypes][2] = {
-    {   // dram
+    {
+        // dram
         {"words loaded into GLB ifmap tiles. A tile is loaded only if it is not already resident in one of the "
-         "slot's copies.", "0"},
+         "slot's copies.",
+         "0"},
         {"words loaded into GLB filter tiles (same rule)", "0"},
         {"0 (in the RS schedule, psums never spill to DRAM)", "final output words stored, at the output width"},
     },
-    {   // glb
+    {
+        // glb
         {"real (non-padding) ifmap words the buffer puts on the ifmap bus: per pass, each distinct (channel, row) "
-         "the pass needs, once", "words written by DRAM loads"},
+         "the pass needs, once",
+         "words written by DRAM loads"},
         {"filter words put on the filter bus: per filter-loading pass, each distinct filter word once",
          "words written by DRAM loads"},
         {"earlier psums sent to chain bottoms over the psum-in bus, plus final outputs read for the DRAM store",
          "psums (or final outputs) arriving from the global output network"},
     },
-    {   // noc
+    {
+        // noc
         {"per PE, per ifmap row it uses: Wn words if stride ≤ S, else F·S",
          "per distinct (channel, padded row) of a pass: Wn words. Padding zeros are included, since the bus "
          "generates them and they are not GLB reads."},
         {"filter words received by each PE (a set row's filters are multicast to its e PEs)",
          "distinct filter words put on the filter bus"},
         {"psums received by a PE from below or from the psum-in bus, plus psums taken off the output network by "
-         "the buffer", "psums sent by each PE (p·F per PE per pass), plus psums the buffer puts on the psum-in bus"},
+         "the buffer",
+         "psums sent by each PE (p·F per PE per pass), plus psums the buffer puts on the psum-in bus"},
     },
-    {   // rf
+    {
+        // rf
         {"one per MAC slot, gated ones included (the operand is read to test it for zero)",
          "words received from the ifmap bus (= `noc.ifmap.reads`)"},
         {"one per non-gated MAC", "words received from the filter bus (= `noc.filter.reads`)"},
@@ -68,7 +75,8 @@ void add_access_counters(std::vector<Counter>& v) {
 }
 
 // A counter that is one field of ActionCounts.
-Counter scalar(std::string name, std::string unit, unsigned outputs, uint64_t ActionCounts::*field, std::string description) {
+Counter scalar(std::string name, std::string unit, unsigned outputs, uint64_t ActionCounts::*field,
+               std::string description) {
     Counter c;
     c.name = std::move(name), c.unit = std::move(unit), c.description = std::move(description);
     c.outputs = outputs;
@@ -77,8 +85,8 @@ Counter scalar(std::string name, std::string unit, unsigned outputs, uint64_t Ac
 }
 
 // DRAM traffic per data type in bits (ActionCounts::dram_raw_bits / dram_moved_bits).
-void add_dram_bits(std::vector<Counter>& v, const std::string& kind, std::array<uint64_t, kNumDataTypes> ActionCounts::*field,
-                   const std::string& description) {
+void add_dram_bits(std::vector<Counter>& v, const std::string& kind,
+                   std::array<uint64_t, kNumDataTypes> ActionCounts::*field, const std::string& description) {
     for (DataType t : kDataTypes) {
         Counter c;
         c.name = "dram_" + std::string(to_string(t)) + "_" + kind + "_bits";
@@ -94,12 +102,14 @@ std::vector<Counter> make_counters() {
     std::vector<Counter> v;
     add_access_counters(v);
     const unsigned all = kInJson | kInCsv | kInText;
-    v.push_back(scalar("macs", "MACs", all, &ActionCounts::macs, "MAC slots issued, gated ones included; equals N·M·E·F·(C/G)·R·S"));
-    v.push_back(scalar("gated_macs", "MACs", all, &ActionCounts::gated_macs,
-                       "MAC slots with a zero operand, as `pe.zero_gating` says (ifmap zeros by default, data or padding; "
-                       "zero weights with `weight`/`both` and always for `ternary`), counted from the data. The filter "
-                       "read, the ALU operation and the psum update were skipped, but the cycle was spent. Always 0 for "
-                       "`xnor` (padding is masked inside the popcount)."));
+    v.push_back(scalar("macs", "MACs", all, &ActionCounts::macs,
+                       "MAC slots issued, gated ones included; equals N·M·E·F·(C/G)·R·S"));
+    v.push_back(
+        scalar("gated_macs", "MACs", all, &ActionCounts::gated_macs,
+               "MAC slots with a zero operand, as `pe.zero_gating` says (ifmap zeros by default, data or padding; "
+               "zero weights with `weight`/`both` and always for `ternary`), counted from the data. The filter "
+               "read, the ALU operation and the psum update were skipped, but the cycle was spent. Always 0 for "
+               "`xnor` (padding is masked inside the popcount)."));
     v.push_back(scalar("skipped_macs", "MACs", all, &ActionCounts::skipped_macs,
                        "gated slots whose cycle was also saved (`pe.zero_skipping`; see the README's "
                        "[Quantized networks](../README.md#quantized-networks) for what each dataflow can skip)"));
@@ -108,9 +118,10 @@ std::vector<Counter> make_counters() {
                        "or from the GLB over the psum-in bus)"));
     v.push_back(scalar("requant_ops", "values", kInJson, &ActionCounts::requant_ops,
                        "output values requantized by the output unit (final pass of a layer with `requant`)"));
-    v.push_back(scalar("psum_saturations", "values", kInJson, &ActionCounts::psum_saturations,
-                       "psum values clipped to the `psum_bits` range when written to the GLB. This applies to non-final "
-                       "psums, and to final ones when the layer does not requantize."));
+    v.push_back(
+        scalar("psum_saturations", "values", kInJson, &ActionCounts::psum_saturations,
+               "psum values clipped to the `psum_bits` range when written to the GLB. This applies to non-final "
+               "psums, and to final ones when the layer does not requantize."));
     v.push_back(scalar("lut_writes", "entries", kInJson, &ActionCounts::lut_writes,
                        "LUT entries loaded (entries × PEs, once per layer)"));
     v.push_back(scalar("xnor_ops", "steps", kInJson, &ActionCounts::xnor_ops,
@@ -123,8 +134,9 @@ std::vector<Counter> make_counters() {
                   "feature maps (`dram.compression: rlc`; equal to raw without it)");
     v.push_back(scalar("glb_output_writes", "words", 0, &ActionCounts::glb_output_writes,
                        "of the `glb.psum` writes, those of final outputs (at the output width)"));
-    v.push_back(scalar("glb_output_reads", "words", 0, &ActionCounts::glb_output_reads,
-                       "of the `glb.psum` reads, those of final outputs read for the DRAM store (at the output width)"));
+    v.push_back(
+        scalar("glb_output_reads", "words", 0, &ActionCounts::glb_output_reads,
+               "of the `glb.psum` reads, those of final outputs read for the DRAM store (at the output width)"));
     return v;
 }
 
@@ -132,7 +144,9 @@ std::vector<Counter> make_counters() {
 
 std::vector<std::string> Counter::json_path() const {
     if (!(outputs & kInJson)) return {};
-    if (is_access()) return {"accesses", std::string(to_string(*level)), std::string(to_string(*type)), std::string(to_string(*dir))};
+    if (is_access())
+        return {"accesses", std::string(to_string(*level)), std::string(to_string(*type)),
+                std::string(to_string(*dir))};
     return {name};
 }
 

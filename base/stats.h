@@ -16,7 +16,7 @@ namespace dfsim {
 // The run report's outputs (report/report.cpp), as flags: where a counter appears.
 enum StatOutput : unsigned {
     kInJson = 1,  // a field of every layer entry (top level, or accesses.<level>.<type>.<reads|writes>)
-    kInCsv = 2,   // a column of the run CSV
+    kInCsv = 2,  // a column of the run CSV
     kInText = 4,  // a column of the text table
 };
 
@@ -25,14 +25,14 @@ enum class AccessDir : uint8_t { Reads, Writes };
 constexpr std::string_view to_string(AccessDir d) { return d == AccessDir::Reads ? "reads" : "writes"; }
 
 struct Counter {
-    std::string name;         // in the reports: "macs", "dram_ifmap_reads" (the CSV column)
-    std::string unit;         // "MACs", "words", "bits", ...
+    std::string name;  // in the reports: "macs", "dram_ifmap_reads" (the CSV column)
+    std::string unit;  // "MACs", "words", "bits", ...
     std::string description;  // one sentence, for docs/report.md (its tables are checked against this)
-    std::optional<Level> level;      // an access counter's level, or the level a traffic counter is at
-    std::optional<DataType> type;    // the data type it counts, if one
-    std::optional<AccessDir> dir;    // access counters: reads or writes
-    unsigned outputs = 0;            // StatOutput flags
-    size_t offset = 0;               // where it is in ActionCounts (ActionCounts::at_offset)
+    std::optional<Level> level;  // an access counter's level, or the level a traffic counter is at
+    std::optional<DataType> type;  // the data type it counts, if one
+    std::optional<AccessDir> dir;  // access counters: reads or writes
+    unsigned outputs = 0;  // StatOutput flags
+    size_t offset = 0;  // where it is in ActionCounts (ActionCounts::at_offset)
 
     uint64_t& of(ActionCounts& c) const { return c.at_offset(offset); }
     uint64_t of(const ActionCounts& c) const { return c.at_offset(offset); }

@@ -16,8 +16,7 @@ struct Tensor4 {
     std::vector<int32_t> data;
 
     Tensor4() = default;
-    Tensor4(int d0, int d1, int d2, int d3)
-        : dim{d0, d1, d2, d3}, data(static_cast<size_t>(d0) * d1 * d2 * d3, 0) {}
+    Tensor4(int d0, int d1, int d2, int d3) : dim{d0, d1, d2, d3}, data(static_cast<size_t>(d0) * d1 * d2 * d3, 0) {}
     size_t index(int i0, int i1, int i2, int i3) const {
         return ((static_cast<size_t>(i0) * dim[1] + i1) * dim[2] + i2) * dim[3] + i3;
     }

@@ -27,18 +27,25 @@ inline constexpr std::array<Level, 4> kLevels{Level::Dram, Level::Glb, Level::No
 
 constexpr std::string_view to_string(DataType t) {
     switch (t) {
-        case DataType::Ifmap: return "ifmap";
-        case DataType::Filter: return "filter";
-        case DataType::Psum: return "psum";
+        case DataType::Ifmap:
+            return "ifmap";
+        case DataType::Filter:
+            return "filter";
+        case DataType::Psum:
+            return "psum";
     }
     return "?";
 }
 constexpr std::string_view to_string(Level l) {
     switch (l) {
-        case Level::Dram: return "dram";
-        case Level::Glb: return "glb";
-        case Level::Noc: return "noc";
-        case Level::Rf: return "rf";
+        case Level::Dram:
+            return "dram";
+        case Level::Glb:
+            return "glb";
+        case Level::Noc:
+            return "noc";
+        case Level::Rf:
+            return "rf";
     }
     return "?";
 }
@@ -68,10 +75,14 @@ inline constexpr std::array<OutputCheck, 4> kOutputChecks{OutputCheck::BitExact,
                                                           OutputCheck::Skipped, OutputCheck::Host};
 constexpr std::string_view to_string(OutputCheck c) {
     switch (c) {
-        case OutputCheck::BitExact: return "bit-exact";
-        case OutputCheck::Mismatch: return "mismatch";
-        case OutputCheck::Skipped: return "skipped";
-        case OutputCheck::Host: return "host";
+        case OutputCheck::BitExact:
+            return "bit-exact";
+        case OutputCheck::Mismatch:
+            return "mismatch";
+        case OutputCheck::Skipped:
+            return "skipped";
+        case OutputCheck::Host:
+            return "host";
     }
     return "?";
 }
@@ -96,7 +107,7 @@ E parse_enum(std::string_view name, const std::array<E, N>& all, const std::stri
 }
 
 struct ReadWrite {
-    uint64_t reads = 0;   // words
+    uint64_t reads = 0;  // words
     uint64_t writes = 0;  // words
     bool operator==(const ReadWrite&) const = default;
 };
@@ -124,18 +135,19 @@ struct AccessCounts {
 // one entry in the counters registry (base/stats.cpp), which names, describes and places it.
 struct ActionCounts {
     AccessCounts acc;
-    uint64_t macs = 0;          // MAC slots (operand pairs) issued, including gated ones
-    uint64_t gated_macs = 0;    // slots with a zero operand (as pe.zero_gating says): no filter read, no ALU op, no psum update
+    uint64_t macs = 0;  // MAC slots (operand pairs) issued, including gated ones
+    uint64_t gated_macs =
+        0;  // slots with a zero operand (as pe.zero_gating says): no filter read, no ALU op, no psum update
     uint64_t skipped_macs = 0;  // gated slots whose cycle was also saved (pe.zero_skipping, where the dataflow can)
-    uint64_t lut_writes = 0;    // LUT entries written (table loads: entries x PEs, once per layer)
-    uint64_t xnor_ops = 0;      // XNOR-popcount steps (each over up to pe.xnor_bits operand pairs)
-    uint64_t xnor_bits = 0;     // operand pairs those steps covered (padding masked out)
+    uint64_t lut_writes = 0;  // LUT entries written (table loads: entries x PEs, once per layer)
+    uint64_t xnor_ops = 0;  // XNOR-popcount steps (each over up to pe.xnor_bits operand pairs)
+    uint64_t xnor_bits = 0;  // operand pairs those steps covered (padding masked out)
     // DRAM traffic in bits per data type (reads + writes): as stored (raw) and as moved over the
     // link (after run-length compression of feature maps; equal to raw without it).
     std::array<uint64_t, kNumDataTypes> dram_raw_bits{};
     std::array<uint64_t, kNumDataTypes> dram_moved_bits{};
-    uint64_t psum_adds = 0;     // accumulations of incoming partial sums (ALU adds)
-    uint64_t requant_ops = 0;   // output values requantized on the way to the buffer
+    uint64_t psum_adds = 0;  // accumulations of incoming partial sums (ALU adds)
+    uint64_t requant_ops = 0;  // output values requantized on the way to the buffer
     // Psum words written to the GLB at the final output width (after requantization): these
     // GLB psum writes and the DRAM psum writes are `out_bits` wide, not `psum_bits` wide.
     uint64_t glb_output_writes = 0;

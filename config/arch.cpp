@@ -25,7 +25,8 @@ PeParams read_pe(const YamlMap& m) {
     pe.gate_ifmap_zeros = gating == "ifmap" || gating == "both";
     pe.gate_weight_zeros = gating == "weight" || gating == "both";
     pe.zero_skipping = m.get_bool("zero_skipping", false);
-    if (pe.zero_skipping && gating == "none") m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
+    if (pe.zero_skipping && gating == "none")
+        m.fail("zero_skipping", "expected false when zero_gating is none (only gated slots can be skipped)");
     if (m.has("multipliers")) {
         pe.multipliers.clear();
         for (const std::string& k : m.get_string_list("multipliers")) {
@@ -66,7 +67,9 @@ void read_equal_area(const YamlMap& ea, ArchParams& a) {
         const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
                             static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
         if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
-            dfs.fail(name, "expected register files that fit in the area of the base configuration (they leave no global buffer)");
+            dfs.fail(
+                name,
+                "expected register files that fit in the area of the base configuration (they leave no global buffer)");
     }
     ea.check_no_unknown_keys();
 }
@@ -92,7 +95,8 @@ ArchParams resolve(const YamlMap& root) {
         a.noc.psum_out_bus_bits = static_cast<int>(m.get_int("psum_out_bus_bits", 8, 4096));
         a.noc.psum_link_bits = static_cast<int>(m.get_int("psum_link_bits", 8, 4096));
         a.noc.reduction = m.get_enum("reduction", {"chain", "adder_tree"}, "chain") == "chain"
-                              ? NocParams::Reduction::Chain : NocParams::Reduction::AdderTree;
+                              ? NocParams::Reduction::Chain
+                              : NocParams::Reduction::AdderTree;
         m.check_no_unknown_keys();
     }
     {
@@ -102,14 +106,16 @@ ArchParams resolve(const YamlMap& root) {
         a.glb.bank_width_bits = static_cast<int>(m.get_int("bank_width_bits", 8, 4096));
         a.glb.double_buffer = m.get_bool("double_buffer", true);
         a.glb.bank_layout = m.get_enum("bank_layout", {"interleaved", "per_slot"}, "interleaved") == "interleaved"
-                                ? GlbParams::BankLayout::Interleaved : GlbParams::BankLayout::PerSlot;
+                                ? GlbParams::BankLayout::Interleaved
+                                : GlbParams::BankLayout::PerSlot;
         m.check_no_unknown_keys();
     }
     {
         YamlMap m = root.child("dram");
         if (m.has("link_bits") || m.has("link_clock_mhz")) {
             if (m.has("bandwidth_bytes_per_cycle"))
-                m.fail("bandwidth_bytes_per_cycle", "expected either bandwidth_bytes_per_cycle or link_bits and link_clock_mhz, not both");
+                m.fail("bandwidth_bytes_per_cycle",
+                       "expected either bandwidth_bytes_per_cycle or link_bits and link_clock_mhz, not both");
             a.dram.link_bits = static_cast<int>(m.get_int("link_bits", 1, 4096));
             a.dram.link_clock_mhz = m.get_double("link_clock_mhz", 0.001, 100000.0);
             a.dram.bytes_per_cycle = a.dram.link_bits / 8.0 * a.dram.link_clock_mhz / a.clock_mhz;
@@ -134,7 +140,8 @@ ArchParams resolve(const YamlMap& root) {
         // relative to the architecture file's directory
         const std::string rel = root.get_string("energy_table");
         const std::filesystem::path p = std::filesystem::path(a.file).parent_path() / rel;
-        if (!std::filesystem::exists(p)) root.fail("energy_table", "expected an existing energy table file, got '" + rel + "'");
+        if (!std::filesystem::exists(p))
+            root.fail("energy_table", "expected an existing energy table file, got '" + rel + "'");
         a.energy_table = p.lexically_normal().string();
     }
     if (auto ea = root.opt_child("equal_area")) read_equal_area(*ea, a);

@@ -10,12 +10,12 @@
 namespace dfsim {
 
 struct PeParams {
-    int ifmap_spad_words = 12;    // words
+    int ifmap_spad_words = 12;  // words
     int filter_spad_words = 224;  // words
-    int psum_spad_words = 24;     // words
-    int pipeline_depth = 2;       // cycles from MAC issue to result in the psum spad
-    int mac_bits = 8;             // widest operand the multiplier takes (1..16); wider layers are refused
-    int psum_bits = 32;           // psum storage width (spad, links, GLB)
+    int psum_spad_words = 24;  // words
+    int pipeline_depth = 2;  // cycles from MAC issue to result in the psum spad
+    int mac_bits = 8;  // widest operand the multiplier takes (1..16); wider layers are refused
+    int psum_bits = 32;  // psum storage width (spad, links, GLB)
     // Zero gating (Chen et al., Eyeriss, JSSC 2017, Sec. IV; Sze et al., Proc. IEEE 2017): a MAC slot with a zero operand reads no filter word, does
     // no multiply and no psum update; its cycle is spent. Ifmap zeros by default, weight zeros
     // optionally (a ternary layer always skips its zero weights).
@@ -33,11 +33,11 @@ struct PeParams {
 };
 
 struct NocParams {
-    int ifmap_bus_bits = 64;      // global input network, ifmap bus: bits per cycle
-    int filter_bus_bits = 64;     // global input network, filter bus
-    int psum_in_bus_bits = 64;    // GLB -> array psum bus (accumulating earlier partial sums)
-    int psum_out_bus_bits = 64;   // global output network: array -> GLB
-    int psum_link_bits = 32;      // local link between vertically adjacent PEs
+    int ifmap_bus_bits = 64;  // global input network, ifmap bus: bits per cycle
+    int filter_bus_bits = 64;  // global input network, filter bus
+    int psum_in_bus_bits = 64;  // GLB -> array psum bus (accumulating earlier partial sums)
+    int psum_out_bus_bits = 64;  // global output network: array -> GLB
+    int psum_link_bits = 32;  // local link between vertically adjacent PEs
     // How a column of PEs without register files (no-local-reuse) sums its products: a chain
     // through the vertical links (one add per PE; latency n - 1 for the n PEs in use) or an
     // adder tree at the column foot (latency ceil(log2 n)). Both move every product once.
@@ -48,8 +48,8 @@ struct NocParams {
 struct GlbParams {
     int64_t size_bytes = 108 * 1024;
     int banks = 27;
-    int bank_width_bits = 64;     // each bank moves this many bits per cycle
-    bool double_buffer = true;    // tiles are double-buffered so DRAM transfers overlap compute
+    int bank_width_bits = 64;  // each bank moves this many bits per cycle
+    bool double_buffer = true;  // tiles are double-buffered so DRAM transfers overlap compute
     // Where the slots' lines go (hw/bank_map.h): spread over every bank (line i of the buffer in
     // bank i % banks), or each slot on whole banks of its own (Eyeriss JSSC 2017: each bank
     // holds one data type per layer), its lines interleaved over them.
@@ -60,7 +60,7 @@ struct GlbParams {
 
 struct DramParams {
     double bytes_per_cycle = 8.0;  // sustained bandwidth, in core cycles (derived from the link when given)
-    int latency_cycles = 100;      // first-word latency of a transfer, core cycles
+    int latency_cycles = 100;  // first-word latency of a transfer, core cycles
     // The off-chip link in its own clock domain (Eyeriss JSSC 2017: a 64-bit link at 60 MHz beside
     // a 200 MHz core, behind an asynchronous interface): a transfer moves link_bits per link cycle
     // and starts on a link clock edge. 0: no link of its own; the channel moves bytes_per_cycle.
@@ -94,7 +94,7 @@ struct DataflowStorage {
 // The area is the base configuration's (its pe spads on every PE plus its global buffer).
 struct EqualArea {
     bool enabled = false;
-    double rf_area_per_byte = 1.0;   // relative area of one byte of PE register file
+    double rf_area_per_byte = 1.0;  // relative area of one byte of PE register file
     double glb_area_per_byte = 1.0;  // relative area of one byte of global-buffer SRAM
     std::vector<DataflowStorage> dataflows;
 };

@@ -8,8 +8,8 @@
 namespace dfsim {
 
 struct LevelCost {
-    double read = 0;          // energy per read of `reference_bits` bits (table unit)
-    double write = 0;         // energy per write of `reference_bits` bits
+    double read = 0;  // energy per read of `reference_bits` bits (table unit)
+    double write = 0;  // energy per write of `reference_bits` bits
     int reference_bits = 32;  // access width the figures are quoted for
 };
 
@@ -17,13 +17,13 @@ struct EnergyTable {
     std::string name;
     std::string file;
     EnergyUnit unit = EnergyUnit::Pj;  // pJ | normalized (multiples of one MAC)
-    bool scale_with_width = true;   // per-access energy x (bits moved / reference_bits)
+    bool scale_with_width = true;  // per-access energy x (bits moved / reference_bits)
     LevelCost level[kNumLevels];
     // GLB energy scales with its size as (size / glb_reference_kb)^glb_size_exponent.
     double glb_reference_kb = 32;
     double glb_size_exponent = 0;
-    double mac = 0;   // one MAC at 8 x 8 bits (multiply + 32-bit accumulate)
-    double add = 0;   // one psum accumulation (32-bit add); scales linearly with the psum width
+    double mac = 0;  // one MAC at 8 x 8 bits (multiply + 32-bit accumulate)
+    double add = 0;  // one psum accumulation (32-bit add); scales linearly with the psum width
     // The multiplier's part of `mac`: scales with (weight bits x ifmap bits) / 64 (multiply ~
     // quadratic); the rest of `mac` is the accumulate, linear in psum bits / 32. Default: all of mac.
     double multiply = -1;

@@ -12,8 +12,7 @@ int col_of(const YAML::Node& n) { return n.Mark().column >= 0 ? n.Mark().column 
 }  // namespace
 
 YamlMap YamlMap::load_file(const std::string& path) {
-    if (!std::filesystem::exists(path))
-        throw ConfigError(path, "", 0, 0, "file not found");
+    if (!std::filesystem::exists(path)) throw ConfigError(path, "", 0, 0, "file not found");
     std::ifstream in(path);
     if (!in) throw ConfigError(path, "", 0, 0, "cannot open file for reading");
     std::stringstream ss;
@@ -26,8 +25,7 @@ YamlMap YamlMap::from_string(const std::string& text, const std::string& name) {
     try {
         root = YAML::Load(text);
     } catch (const YAML::ParserException& e) {
-        throw ConfigError(name, "", e.mark.line + 1, e.mark.column + 1,
-                          "YAML syntax error: " + e.msg);
+        throw ConfigError(name, "", e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
     }
     if (!root.IsMap()) throw ConfigError(name, "", 1, 1, "expected a YAML mapping at the top level");
     return YamlMap(root, name, "");
@@ -36,9 +34,7 @@ YamlMap YamlMap::from_string(const std::string& text, const std::string& name) {
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
     : m_node(std::move(node)), m_file(std::move(file)), m_path(std::move(path)) {}
 
-std::string YamlMap::path_of(const std::string& key) const {
-    return m_path.empty() ? key : m_path + "." + key;
-}
+std::string YamlMap::path_of(const std::string& key) const { return m_path.empty() ? key : m_path + "." + key; }
 
 void YamlMap::fail(const std::string& key, const std::string& expected) const {
     YAML::Node n = (!key.empty() && m_node[key]) ? m_node[key] : m_node;
@@ -54,8 +50,7 @@ YAML::Node YamlMap::need(const std::string& key) const {
     m_read.insert(key);
     YAML::Node n = m_node[key];
     if (!n || n.IsNull()) {
-        throw ConfigError(m_file, path_of(key), line_of(m_node), col_of(m_node),
-                          "required field is missing");
+        throw ConfigError(m_file, path_of(key), line_of(m_node), col_of(m_node), "required field is missing");
     }
     return n;
 }
@@ -105,8 +100,7 @@ bool YamlMap::get_bool(const std::string& key, bool dflt) const {
     YAML::Node n = need(key);
     try {
         if (n.IsScalar()) return n.as<bool>();
-    } catch (const YAML::Exception&) {
-    }
+    } catch (const YAML::Exception&) {}
     fail(key, "expected true or false");
 }
 
@@ -159,7 +153,8 @@ std::vector<std::string> YamlMap::get_string_list(const std::string& key) const 
     std::vector<std::string> out;
     for (size_t i = 0; i < n.size(); ++i) {
         if (!n[i].IsScalar())
-            throw ConfigError(m_file, path_of(key) + "[" + std::to_string(i) + "]", line_of(n[i]), col_of(n[i]), "expected a value");
+            throw ConfigError(m_file, path_of(key) + "[" + std::to_string(i) + "]", line_of(n[i]), col_of(n[i]),
+                              "expected a value");
         out.push_back(n[i].as<std::string>());
     }
     return out;
@@ -175,8 +170,7 @@ void YamlMap::check_no_unknown_keys() const {
     for (auto it = m_node.begin(); it != m_node.end(); ++it) {
         std::string k = it->first.as<std::string>();
         if (!m_read.count(k)) {
-            throw ConfigError(m_file, path_of(k), line_of(it->first), col_of(it->first),
-                              "unknown field");
+            throw ConfigError(m_file, path_of(k), line_of(it->first), col_of(it->first), "unknown field");
         }
     }
 }

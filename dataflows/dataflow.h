@@ -33,14 +33,14 @@ public:
 class Mapping {
 public:
     virtual ~Mapping() = default;
-    virtual std::string summary() const = 0;               // one line of parameters
+    virtual std::string summary() const = 0;  // one line of parameters
     virtual std::string loop_nest(const Layer& l) const = 0;  // the loop nest, one loop a line
 };
 
 struct Estimate {
     ActionCounts counts;  // accesses on data with no zeros other than padding
     uint64_t cycles = 0;  // estimated cycles (the simulator's are authoritative)
-    double energy = 0;    // table units
+    double energy = 0;  // table units
     uint64_t glb_bytes = 0;  // global buffer the mapping allocates
 };
 
@@ -50,11 +50,10 @@ public:
     virtual std::string name() const = 0;
     virtual std::string description() const = 0;
     // Best legal mapping for the objective; throws MappingError if none fits.
-    virtual std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a,
-                                                    const EnergyTable& t, Objective obj) const = 0;
+    virtual std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                                    Objective obj) const = 0;
     virtual hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
-    virtual Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                              const Mapping& m) const = 0;
+    virtual Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
     // A mapping pinned by the user: one layer's entry of a mapping file. Throws ConfigError
     // naming the file, field and line for a bad value, an unknown field or a mapping that
     // breaks a constraint of the layer or the architecture.

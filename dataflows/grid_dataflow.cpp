@@ -14,11 +14,16 @@ int ceil_div(int a, int b) { return (a + b - 1) / b; }
 
 const char* variant_name(GridVariant v) {
     switch (v) {
-        case GridVariant::Ws: return "ws";
-        case GridVariant::Nlr: return "nlr";
-        case GridVariant::OsA: return "os-a";
-        case GridVariant::OsB: return "os-b";
-        case GridVariant::OsC: return "os-c";
+        case GridVariant::Ws:
+            return "ws";
+        case GridVariant::Nlr:
+            return "nlr";
+        case GridVariant::OsA:
+            return "os-a";
+        case GridVariant::OsB:
+            return "os-b";
+        case GridVariant::OsC:
+            return "os-c";
     }
     return "?";
 }
@@ -76,8 +81,8 @@ hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, con
     const std::string bad = check(l, a, m);
     DFSIM_ASSERT(bad.empty(), "illegal " + name() + " mapping: " + bad);
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
-        for_each_pass(l, m, st, [&](const GridPassInfo& pi) { out.push_back(hw::Op{make_pass(l, a, m, st, ids, pi)}); },
-                      false);
+        for_each_pass(
+            l, m, st, [&](const GridPassInfo& pi) { out.push_back(hw::Op{make_pass(l, a, m, st, ids, pi)}); }, false);
     });
 }
 
@@ -153,8 +158,8 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
     return estimate_tiled<Key, GridPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const GridPassInfo& pi) {
-            return Key{pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.e0, pi.e_count, pi.f0, pi.f_count, pi.n_count,
-                       pi.psum_in, pi.final_out};
+            return Key{pi.m_count, pi.c_count, pi.r0,      pi.r_count, pi.e0,       pi.e_count,
+                       pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
         },
         [&](const GridPassInfo& pi) { return pass_estimate(l, a, m, pi); });
 }
@@ -208,9 +213,12 @@ std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Lay
 std::string check_reduce_rows(const Layer& l, const ArchParams& a, const GridMapping& m) {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    if (m.rp < 1 || m.rp > s.R) os << "rp must be in [1, R=" << s.R << "]";
-    else if (m.cp < 1 || m.cp > s.Cg()) os << "cp must be in [1, C/G=" << s.Cg() << "]";
-    else if (m.cp * m.rp > a.rows) os << "cp*rp must be at most the array rows (" << a.rows << ")";
+    if (m.rp < 1 || m.rp > s.R)
+        os << "rp must be in [1, R=" << s.R << "]";
+    else if (m.cp < 1 || m.cp > s.Cg())
+        os << "cp must be in [1, C/G=" << s.Cg() << "]";
+    else if (m.cp * m.rp > a.rows)
+        os << "cp*rp must be at most the array rows (" << a.rows << ")";
     return os.str();
 }
 
@@ -267,8 +275,8 @@ void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& 
 int reduce_pass_loops(const Layer& l, const GridMapping& m, int d, std::ostream& os) {
     os << indent(d++) << "for m_blk in [0,Mt) step " << m.mp << ", c_blk in [0,Ct) step " << m.cp << ", r_blk in [0,"
        << l.shape.R << ") step " << m.rp << "   # passes\n";
-    os << indent(d++) << "parallel-for pe_row in [0," << m.cp * m.rp << ") = (c, r), pe_col in [0," << ceil_div(m.mp, m.p)
-       << ") = filters   # array\n";
+    os << indent(d++) << "parallel-for pe_row in [0," << m.cp * m.rp << ") = (c, r), pe_col in [0,"
+       << ceil_div(m.mp, m.p) << ") = filters   # array\n";
     return d;
 }
 

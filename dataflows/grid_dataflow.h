@@ -22,8 +22,8 @@ enum class GridVariant { Ws, Nlr, OsA, OsB, OsC };
 
 struct GridMapping final : Mapping, GlbTiling {
     GridVariant variant = GridVariant::Ws;
-    int mp = 1;          // filters per pass (ws: <= cols*p; nlr: <= cols; os-a: 1; os-b: <= rows; os-c: <= PEs)
-    int p = 1;           // ws: filters per PE
+    int mp = 1;  // filters per pass (ws: <= cols*p; nlr: <= cols; os-a: 1; os-b: <= rows; os-c: <= PEs)
+    int p = 1;  // ws: filters per PE
     int cp = 1, rp = 1;  // ws/nlr: channels and filter rows on the PE rows (cp*rp <= rows)
     int ep = 1, fp = 1;  // os: output rows and columns per pass
     std::string summary() const override;
@@ -36,9 +36,9 @@ struct GridPassInfo {
     int c0 = 0, c_count = 1;  // channels (tile-local)
     int r0 = 0, r_count = 1;  // filter rows
     int n0 = 0, n_count = 1;  // images (within the tile)
-    int repeat = 1;           // collapsed walk: the pass stands for this many images' passes
+    int repeat = 1;  // collapsed walk: the pass stands for this many images' passes
     int e0 = 0, e_count = 1;  // output rows (absolute)
-    int psum_e0 = 0;          // row of e0 in the psum tile
+    int psum_e0 = 0;  // row of e0 in the psum tile
     int f0 = 0, f_count = 1;  // output columns
     bool psum_in = false, final_out = false;
 };
@@ -48,15 +48,15 @@ struct GridPassInfo {
 // models' formulas write a pass's m_count, c_count, r_count, n_count, e_count, f_count as Mp, Cp,
 // Rp, Np, Ep, Fp, the notation of docs/dataflows.md.
 struct GridPassModel {
-    uint64_t rows = 0, real_rows = 0;      // ifmap rows, and those inside the image
-    uint64_t window_words = 0;             // words in the windows of one row (f_count * S)
-    uint64_t window_real = 0;              // of those, real (not padding)
+    uint64_t rows = 0, real_rows = 0;  // ifmap rows, and those inside the image
+    uint64_t window_words = 0;  // words in the windows of one row (f_count * S)
+    uint64_t window_real = 0;  // of those, real (not padding)
     uint64_t bus_words = 0, bus_real = 0;  // words of one row on the ifmap bus, real ones
-    uint64_t fwd_words = 0;                // words of one row a PE takes from its neighbour (per filter)
-    uint64_t pixels = 0, outs = 0;         // outputs per filter, outputs
-    uint64_t macs = 0, gated = 0;          // MAC slots, and those gated by padding zeros
-    uint64_t fwords = 0;                   // distinct weights
-    uint64_t chain = 0;                    // (channel, filter row) pairs: reduce: PEs down a column
+    uint64_t fwd_words = 0;  // words of one row a PE takes from its neighbour (per filter)
+    uint64_t pixels = 0, outs = 0;  // outputs per filter, outputs
+    uint64_t macs = 0, gated = 0;  // MAC slots, and those gated by padding zeros
+    uint64_t fwords = 0;  // distinct weights
+    uint64_t chain = 0;  // (channel, filter row) pairs: reduce: PEs down a column
 };
 GridPassModel model_grid_pass(const Layer& l, const GridPassInfo& pi, bool forward_ifmap);
 
@@ -68,8 +68,7 @@ public:
     std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
                                             Objective obj) const override;
     hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
-    Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                      const Mapping& m) const override;
+    Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
     // "" or the first violated constraint (the block, then the tiling).
     std::string check(const Layer& l, const ArchParams& a, const GridMapping& m) const;

@@ -23,9 +23,12 @@ size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj) {
     DFSIM_ASSERT(!ests.empty(), "no candidate to pick from");
     auto primary = [&](const Estimate& e) {
         switch (obj) {
-            case Objective::Energy: return e.energy;
-            case Objective::Cycles: return static_cast<double>(e.cycles);
-            case Objective::Edp: return e.energy * static_cast<double>(e.cycles);
+            case Objective::Energy:
+                return e.energy;
+            case Objective::Cycles:
+                return static_cast<double>(e.cycles);
+            case Objective::Edp:
+                return e.energy * static_cast<double>(e.cycles);
         }
         return e.energy;
     };

@@ -40,8 +40,9 @@ int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
     const std::string m_loop = "for m_tile in [0," + std::to_string(s.Mg()) + ") step " + std::to_string(Mt) + "\n";
     os << indent(d++) << (m_outer ? m_loop : e_loop);
     os << indent(d++) << (m_outer ? e_loop : m_loop);
-    os << indent(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Nt << "x" << Ct
-       << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F() << "\n";
+    os << indent(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Nt << "x"
+       << Ct << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F()
+       << "\n";
     return d;
 }
 
@@ -59,10 +60,14 @@ uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& 
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    if (t.Nt < 1 || t.Nt > s.N) os << "Nt must be in [1, N=" << s.N << "]";
-    else if (t.Et < 1 || t.Et > s.E()) os << "Et must be in [1, E=" << s.E() << "]";
-    else if (t.Mt < 1 || t.Mt > s.Mg()) os << "Mt must be in [1, M/G=" << s.Mg() << "]";
-    else if (t.Ct < 1 || t.Ct > s.Cg()) os << "Ct must be in [1, C/G=" << s.Cg() << "]";
+    if (t.Nt < 1 || t.Nt > s.N)
+        os << "Nt must be in [1, N=" << s.N << "]";
+    else if (t.Et < 1 || t.Et > s.E())
+        os << "Et must be in [1, E=" << s.E() << "]";
+    else if (t.Mt < 1 || t.Mt > s.Mg())
+        os << "Mt must be in [1, M/G=" << s.Mg() << "]";
+    else if (t.Ct < 1 || t.Ct > s.Cg())
+        os << "Ct must be in [1, C/G=" << s.Cg() << "]";
     else if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes))
         os << "tiles need " << tiling_glb_bytes(l, a, t) << " bytes of global buffer, which holds " << a.glb.size_bytes;
     return os.str();
@@ -134,9 +139,12 @@ hw::Program build_tiled_program(
     prog.layer = hw::layer_params(l);
     for (int c = 0; c < copies; ++c) {
         const std::string sfx = copies > 1 ? std::to_string(c) : "";
-        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits, "ifmap" + sfx});
-        prog.slots.push_back({DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
-        prog.slots.push_back({DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
+        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W,
+                              l.ifmap.bits, "ifmap" + sfx});
+        prog.slots.push_back(
+            {DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
+        prog.slots.push_back(
+            {DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
     }
     auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
     TileSlots if_slots(copies), f_slots(copies);
@@ -167,8 +175,10 @@ hw::Program build_tiled_program(
     // Double-buffered, tile k+1 loads into the copies tile k does not use, so its loads can go
     // ahead of tile k's passes; single-buffered they must follow them.
     for (size_t k = 0; k < steps.size(); ++k) {
-        if (copies == 1 || k == 0) for (auto& op : steps[k].loads) prog.ops.push_back(op);
-        if (copies == 2 && k + 1 < steps.size()) for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
+        if (copies == 1 || k == 0)
+            for (auto& op : steps[k].loads) prog.ops.push_back(op);
+        if (copies == 2 && k + 1 < steps.size())
+            for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
         for (auto& op : steps[k].body) prog.ops.push_back(op);
     }
     return prog;

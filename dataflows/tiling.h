@@ -24,9 +24,9 @@ namespace dfsim {
 class YamlMap;
 
 struct GlbTiling {
-    int Nt = 1;                  // images per tile
+    int Nt = 1;  // images per tile
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
-    bool m_outer = false;        // DRAM loop order: filter tiles outside output-row tiles
+    bool m_outer = false;  // DRAM loop order: filter tiles outside output-row tiles
     bool double_buffer = true;
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
     // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
@@ -39,10 +39,10 @@ inline std::string indent(int depth) { return std::string(static_cast<size_t>(2 
 
 // One tile (a step of the DRAM loops), group-local filter and channel indices.
 struct TileStep {
-    int n = 0, Nt = 1, g = 0;                            // first image, images in the tile
+    int n = 0, Nt = 1, g = 0;  // first image, images in the tile
     int E0 = 0, Et = 1, M0 = 0, Mt = 1, C0 = 0, Ct = 1;  // tile origin and size
-    int row_lo = 0, row_hi = 0;                          // real ifmap rows the tile needs
-    bool first_c = true, last_c = true;                  // first / last channel tile of its outputs
+    int row_lo = 0, row_hi = 0;  // real ifmap rows the tile needs
+    bool first_c = true, last_c = true;  // first / last channel tile of its outputs
 };
 
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
@@ -100,7 +100,7 @@ struct TiledTotals {
     ActionCounts counts;
     uint64_t pass_cycles = 0;  // the passes' estimated cycles, back to back
     uint64_t dram_bytes = 0;
-    uint64_t cycles = 0;       // the tiles scheduled as the controller runs them (schedule_tiles)
+    uint64_t cycles = 0;  // the tiles scheduled as the controller runs them (schedule_tiles)
     std::vector<TileTiming> tiles;  // the tiles walked (the first two image tiles at most)
 };
 
@@ -118,7 +118,6 @@ uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, const std::vect
 // mapper's cost does not grow with the batch.
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile);
-
 
 // Candidate tile sizes for the mappers: the block size times powers of two, and the whole extent.
 std::vector<int> tile_sizes(int block, int whole);

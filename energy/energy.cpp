@@ -22,13 +22,17 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) 
     const double active = static_cast<double>(c.macs - c.gated_macs);
     double e = static_cast<double>(c.psum_adds) * t.accumulate(w.psum);
     switch (w.mult) {
-        case Multiplier::Mac: e += active * t.mac_energy(w.op_filter, w.op_ifmap, w.psum); break;
+        case Multiplier::Mac:
+            e += active * t.mac_energy(w.op_filter, w.op_ifmap, w.psum);
+            break;
         case Multiplier::Lut:
             e += active * (t.lut_read_energy(w.lut_entries) + t.accumulate(w.psum)) +
                  static_cast<double>(c.lut_writes) * t.lut_write;
             break;
         case Multiplier::Binary:
-        case Multiplier::Ternary: e += active * t.accumulate(w.psum); break;  // pass or negate, then add
+        case Multiplier::Ternary:
+            e += active * t.accumulate(w.psum);
+            break;  // pass or negate, then add
         case Multiplier::Xnor:
             e += static_cast<double>(c.xnor_bits) / 64.0 * t.xnor_popcount +
                  static_cast<double>(c.xnor_ops) * t.accumulate(w.psum);
@@ -37,8 +41,7 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) 
     return e;
 }
 
-EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
-                               double glb_bytes) {
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, double glb_bytes) {
     EnergyBreakdown e;
     auto bits_of = [&](DataType d) {
         return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;

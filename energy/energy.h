@@ -31,8 +31,7 @@ struct EnergyBreakdown {
 // ALU energy: per active (non-gated) slot by the layer's multiplier, plus psum accumulations,
 // LUT loads and XNOR-popcount steps.
 double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
-EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w,
-                               double glb_bytes);
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, double glb_bytes);
 
 }  // namespace dfsim
 
@@ -50,7 +49,8 @@ inline Widths layer_widths(const Layer& l, const ArchParams& a) {
     w.mult = l.multiplier;
     w.op_ifmap = l.ifmap_values().bits;
     w.op_filter = l.filter_values().bits;
-    if (l.multiplier == Multiplier::Lut) w.lut_entries = uint64_t{1} << (l.ifmap_values().bits + l.filter_values().bits);
+    if (l.multiplier == Multiplier::Lut)
+        w.lut_entries = uint64_t{1} << (l.ifmap_values().bits + l.filter_values().bits);
     return w;
 }
 }  // namespace dfsim

@@ -4,11 +4,15 @@ namespace dfsim::hw {
 
 using namespace sc_core;
 
-Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Program& program,
-                         DramImage& image, sc_trace_file* trace, uint32_t trace_layer, Timing timing)
-    : sc_module(name), m_arch(arch), m_program(program),
-      m_period(1e6 / arch.clock_mhz, SC_PS), m_glb(arch.glb, program.slots),
-      m_state(program.ops.size(), 0), m_reads(program.ops.size(), {-1, -1, -1}),
+Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Program& program, DramImage& image,
+                         sc_trace_file* trace, uint32_t trace_layer, Timing timing)
+    : sc_module(name),
+      m_arch(arch),
+      m_program(program),
+      m_period(1e6 / arch.clock_mhz, SC_PS),
+      m_glb(arch.glb, program.slots),
+      m_state(program.ops.size(), 0),
+      m_reads(program.ops.size(), {-1, -1, -1}),
       m_writes(program.ops.size(), {-1, -1, -1}) {
     m_dram = std::make_unique<Dram>("dram", arch.dram, m_period, image, m_glb, m_counts);
     if (trace) m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
@@ -24,11 +28,16 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     }
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
-        if (const Load* ld = op.as<Load>()) m_writes[i][0] = ld->slot;
-        else if (const Shape* sh = op.as<Shape>()) m_writes[i][0] = sh->slot;
-        else if (const Store* st = op.as<Store>()) m_reads[i][0] = st->slot;
-        else if (const RowPass* rp = op.as<RowPass>()) read_write_slots(i, *rp);
-        else if (const GridPass* gp = op.as<GridPass>()) read_write_slots(i, *gp);
+        if (const Load* ld = op.as<Load>())
+            m_writes[i][0] = ld->slot;
+        else if (const Shape* sh = op.as<Shape>())
+            m_writes[i][0] = sh->slot;
+        else if (const Store* st = op.as<Store>())
+            m_reads[i][0] = st->slot;
+        else if (const RowPass* rp = op.as<RowPass>())
+            read_write_slots(i, *rp);
+        else if (const GridPass* gp = op.as<GridPass>())
+            read_write_slots(i, *gp);
     }
     SC_METHOD(issue);
     sensitive << m_kick;
@@ -40,11 +49,15 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
 void Accelerator::start_pass(const Op& op, std::function<void()> done) {
     const RowPass* rp = op.as<RowPass>();
     if (m_array) {
-        if (rp) m_array->start(*rp, std::move(done));
-        else m_array->start(*op.as<GridPass>(), std::move(done));
+        if (rp)
+            m_array->start(*rp, std::move(done));
+        else
+            m_array->start(*op.as<GridPass>(), std::move(done));
     } else {
-        if (rp) m_cycle->start(*rp, std::move(done));
-        else m_cycle->start(*op.as<GridPass>(), std::move(done));
+        if (rp)
+            m_cycle->start(*rp, std::move(done));
+        else
+            m_cycle->start(*op.as<GridPass>(), std::move(done));
     }
 }
 
@@ -59,11 +72,14 @@ Cycle Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period
 bool Accelerator::conflicts(size_t a, size_t b) const {
     for (int wa : m_writes[a])
         if (wa >= 0)
-            for (int x : m_reads[b]) if (x == wa) return true;
+            for (int x : m_reads[b])
+                if (x == wa) return true;
     for (int wb : m_writes[b])
         if (wb >= 0) {
-            for (int x : m_reads[a]) if (x == wb) return true;
-            for (int x : m_writes[a]) if (x == wb) return true;
+            for (int x : m_reads[a])
+                if (x == wb) return true;
+            for (int x : m_writes[a])
+                if (x == wb) return true;
         }
     return false;
 }
@@ -92,8 +108,7 @@ void Accelerator::issue() {
     bool progress = true;
     while (progress) {
         progress = false;
-        while (m_next_dma < ops.size() &&
-               ops[m_next_dma].on_array()) ++m_next_dma;
+        while (m_next_dma < ops.size() && ops[m_next_dma].on_array()) ++m_next_dma;
         while (m_next_pass < ops.size() && !ops[m_next_pass].on_array()) ++m_next_pass;
         if (m_next_dma < ops.size() && ready(m_next_dma)) {
             size_t i = m_next_dma++;

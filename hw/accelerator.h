@@ -26,9 +26,8 @@ public:
     SC_HAS_PROCESS(Accelerator);
     // Throws CapacityError if the program's slots do not fit the global buffer. With a trace
     // file, the activity is traced into it (hw/trace.h), with ctrl.layer = trace_layer.
-    Accelerator(sc_core::sc_module_name name, const ArchParams& arch, const Program& program,
-                DramImage& image, sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0,
-                Timing timing = Timing::Pass);
+    Accelerator(sc_core::sc_module_name name, const ArchParams& arch, const Program& program, DramImage& image,
+                sc_core::sc_trace_file* trace = nullptr, uint32_t trace_layer = 0, Timing timing = Timing::Pass);
     bool finished() const { return m_done_count == m_program.ops.size(); }
     Cycle end_cycle() const { return m_end_cycle; }
     const ActionCounts& counts() const { return m_counts; }
@@ -52,16 +51,16 @@ private:
     GlobalBuffer m_glb;
     std::unique_ptr<Dram> m_dram;
     std::unique_ptr<GlbBanks> m_banks;
-    std::unique_ptr<PeArray> m_array;        // Timing::Pass
-    std::unique_ptr<CycleArray> m_cycle;     // Timing::Cycle
+    std::unique_ptr<PeArray> m_array;  // Timing::Pass
+    std::unique_ptr<CycleArray> m_cycle;  // Timing::Cycle
     std::unique_ptr<Tracer> m_tracer;  // only when tracing
     sc_core::sc_event m_kick;
     std::vector<uint8_t> m_state;  // 0 waiting, 1 running, 2 done
     std::vector<std::array<int, 3>> m_reads, m_writes;  // slots each op reads / writes
     size_t m_first_open = 0;  // ops before it are all done
     size_t m_done_count = 0;
-    size_t m_next_pass = 0;   // passes start in program order
-    size_t m_next_dma = 0;    // DMA transfers start in program order
+    size_t m_next_pass = 0;  // passes start in program order
+    size_t m_next_dma = 0;  // DMA transfers start in program order
     uint32_t m_passes_started = 0;
     Cycle m_end_cycle = 0;
 };

@@ -26,9 +26,13 @@ uint64_t u64(T) = delete;  // only ints: a wider or floating-point value is not 
 
 // v[i] for the array's int indices (PE coordinates, tile-local indices).
 template <typename T>
-T& at(std::vector<T>& v, int i) { return v[u64(i)]; }
+T& at(std::vector<T>& v, int i) {
+    return v[u64(i)];
+}
 template <typename T>
-const T& at(const std::vector<T>& v, int i) { return v[u64(i)]; }
+const T& at(const std::vector<T>& v, int i) {
+    return v[u64(i)];
+}
 
 // One processing element: its filter register file (scratchpad), which keeps its weights from
 // one pass to the next, and its timing state. The values of its ifmap and psum register files
@@ -37,9 +41,9 @@ struct Pe {
     std::vector<int32_t> filter_spad;  // the weights it holds, [k][j][s]: p filters, q channels, S taps
     int f_m0 = -1, f_p = 0, f_c0 = -1, f_q = 0, f_r = -1;  // which filters are loaded
     Cycle busy_until = 0;  // cycle at which it can issue its next MAC
-    Cycle send_free = 0;   // cycle at which its last psum send completes
-    Cycle prev_send = 0;   // cycle at which the send before that completed
-    Cycle in_free = 0;     // cycle at which its psum receiving register is empty again
+    Cycle send_free = 0;  // cycle at which its last psum send completes
+    Cycle prev_send = 0;  // cycle at which the send before that completed
+    Cycle in_free = 0;  // cycle at which its psum receiving register is empty again
 };
 
 // The array's rows x cols PEs.
@@ -59,7 +63,8 @@ private:
 struct ArrayResources {
     // `traced`: the glb_port calendar records (the waveform shows it; the timing does not use it)
     ArrayResources(const ArchParams& a, const BankMap& map, bool traced)
-        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle()), traced), banks(map),
+        : glb_port(static_cast<uint64_t>(a.glb.bits_per_cycle()), traced),
+          banks(map),
           ifmap_bus(u64(a.noc.ifmap_bus_bits)),
           filter_bus(u64(a.noc.filter_bus_bits)),
           psum_in_bus(u64(a.noc.psum_in_bus_bits)),
@@ -67,12 +72,12 @@ struct ArrayResources {
     void reset() {
         glb_port.reset(), banks.reset(), ifmap_bus.reset(), filter_bus.reset(), psum_in_bus.reset(), out_bus.reset();
     }
-    Calendar glb_port;     // every GLB access of the array, in bits (the waveform's glb.port; timing: banks)
-    BankCalendar banks;    // the buffer's banks, one line access each per cycle
-    Calendar ifmap_bus;    // global input network: ifmap words, multicast by row/column id
-    Calendar filter_bus;   // global input network: filter words
+    Calendar glb_port;  // every GLB access of the array, in bits (the waveform's glb.port; timing: banks)
+    BankCalendar banks;  // the buffer's banks, one line access each per cycle
+    Calendar ifmap_bus;  // global input network: ifmap words, multicast by row/column id
+    Calendar filter_bus;  // global input network: filter words
     Calendar psum_in_bus;  // global input network: earlier psums from the buffer
-    Calendar out_bus;      // global output network: psums and outputs to the buffer
+    Calendar out_bus;  // global output network: psums and outputs to the buffer
 };
 
 // What a pass engine works with.

@@ -7,7 +7,8 @@ namespace dfsim::hw {
 BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
     : m_banks(std::max(1, params.banks)), m_bank_bits(params.bank_width_bits) {
     const uint64_t bw = static_cast<uint64_t>(m_bank_bits);
-    const uint64_t lines_per_bank = std::max<uint64_t>(1, static_cast<uint64_t>(params.size_bytes) * 8 / bw / static_cast<uint64_t>(m_banks));
+    const uint64_t lines_per_bank =
+        std::max<uint64_t>(1, static_cast<uint64_t>(params.size_bytes) * 8 / bw / static_cast<uint64_t>(m_banks));
     uint64_t bank = 0;
     for (const SlotDecl& s : slots) {
         const uint64_t lines = (s.words * static_cast<uint64_t>(s.bits) + bw - 1) / bw;

@@ -26,7 +26,8 @@ public:
     int bank_bits() const { return m_bank_bits; }
     // The line of word `word` of slot `slot`, and the bank holding a line of it.
     uint64_t line_of(int slot, uint64_t word) const {
-        return word * static_cast<uint64_t>(m_slot_bits[static_cast<size_t>(slot)]) / static_cast<uint64_t>(m_bank_bits);
+        return word * static_cast<uint64_t>(m_slot_bits[static_cast<size_t>(slot)]) /
+               static_cast<uint64_t>(m_bank_bits);
     }
     int bank_of(int slot, uint64_t line) const {
         const size_t s = static_cast<size_t>(slot);

@@ -10,24 +10,30 @@ using namespace sc_core;
 
 Tensor4& DramImage::tensor(DramTensor t) {
     switch (t) {
-        case DramTensor::Ifmap: return ifmap;
-        case DramTensor::Filter: return filter;
-        case DramTensor::Output: return output;
+        case DramTensor::Ifmap:
+            return ifmap;
+        case DramTensor::Filter:
+            return filter;
+        case DramTensor::Output:
+            return output;
     }
     return output;
 }
 
 int DramImage::bits(DramTensor t) const {
     switch (t) {
-        case DramTensor::Ifmap: return ifmap_bits;
-        case DramTensor::Filter: return filter_bits;
-        case DramTensor::Output: return output_bits;
+        case DramTensor::Ifmap:
+            return ifmap_bits;
+        case DramTensor::Filter:
+            return filter_bits;
+        case DramTensor::Output:
+            return output_bits;
     }
     return 32;
 }
 
-Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramImage& image,
-           GlobalBuffer& glb, ActionCounts& counts)
+Dram::Dram(sc_module_name name, const DramParams& params, sc_time period, DramImage& image, GlobalBuffer& glb,
+           ActionCounts& counts)
     : sc_module(name), m_params(params), m_period(period), m_image(image), m_glb(glb), m_counts(counts) {
     SC_METHOD(on_complete);
     sensitive << m_wake;
@@ -65,7 +71,8 @@ Cycle Dram::channel_end(Cycle start, uint64_t bits) const {
     // moves link_bits a link cycle; it is done at the first core edge after its last beat
     const double core_mhz = 1e6 / static_cast<double>(m_period.to_seconds() * 1e12);  // period in ps
     const double ratio = core_mhz / m_params.link_clock_mhz;  // core cycles per link cycle
-    const uint64_t beats = (bits + static_cast<uint64_t>(m_params.link_bits) - 1) / static_cast<uint64_t>(m_params.link_bits);
+    const uint64_t beats =
+        (bits + static_cast<uint64_t>(m_params.link_bits) - 1) / static_cast<uint64_t>(m_params.link_bits);
     const double eps = 1e-9;
     const auto first_edge = static_cast<uint64_t>(std::ceil(static_cast<double>(start) / ratio - eps));
     return static_cast<uint64_t>(std::ceil(static_cast<double>(first_edge + beats) * ratio - eps));
@@ -74,7 +81,8 @@ Cycle Dram::channel_end(Cycle start, uint64_t bits) const {
 std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
     const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
     const uint64_t moved = moved_bits(op, load, raw_bits);
-    const size_t type = static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
+    const size_t type =
+        static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
     m_counts.dram_raw_bits[type] += raw_bits;
     m_counts.dram_moved_bits[type] += moved;
     const Cycle now = now_cycle();
@@ -91,8 +99,9 @@ std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::functi
 void Dram::copy(const Transfer& op, bool load) {
     Tensor4& t = m_image.tensor(op.tensor);
     const Box& b = op.box;
-    DataType type = op.tensor == DramTensor::Ifmap ? DataType::Ifmap
-                    : op.tensor == DramTensor::Filter ? DataType::Filter : DataType::Psum;
+    DataType type = op.tensor == DramTensor::Ifmap    ? DataType::Ifmap
+                    : op.tensor == DramTensor::Filter ? DataType::Filter
+                                                      : DataType::Psum;
     for (int d = 0; d < 4; ++d)
         DFSIM_ASSERT(b.lo[d] >= 0 && b.lo[d] + b.count[d] <= t.dim[d], "DMA box outside the DRAM tensor");
     if (load) m_glb.shape(op.slot, b.count);
@@ -103,8 +112,10 @@ void Dram::copy(const Transfer& op, bool load) {
             for (int i2 = 0; i2 < b.count[2]; ++i2) {
                 int32_t* dram = &t.at(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
                 int32_t* glb = &tile.at(i0, i1, i2, 0);
-                if (load) std::copy(dram, dram + b.count[3], glb);
-                else std::copy(glb, glb + b.count[3], dram);
+                if (load)
+                    std::copy(dram, dram + b.count[3], glb);
+                else
+                    std::copy(glb, glb + b.count[3], dram);
             }
     uint64_t w = b.words();
     if (load) {

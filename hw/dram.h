@@ -30,8 +30,8 @@ struct DramImage {
 class Dram : public sc_core::sc_module {
 public:
     SC_HAS_PROCESS(Dram);
-    Dram(sc_core::sc_module_name name, const DramParams& params, sc_core::sc_time period,
-         DramImage& image, GlobalBuffer& glb, ActionCounts& counts);
+    Dram(sc_core::sc_module_name name, const DramParams& params, sc_core::sc_time period, DramImage& image,
+         GlobalBuffer& glb, ActionCounts& counts);
     // Starts a Load (DRAM -> slot) or Store (slot -> DRAM) now; `done` runs when the data landed.
     // Returns the cycles [first, second) in which the channel moves it.
     std::pair<Cycle, Cycle> request(const Load& op, std::function<void()> done) {

@@ -14,8 +14,8 @@ GlobalBuffer::GlobalBuffer(const GlbParams& params, const std::vector<SlotDecl>&
     }
     if (m_used_bytes > static_cast<uint64_t>(params.size_bytes)) {
         std::ostringstream os;
-        os << "global buffer: the mapping needs " << m_used_bytes << " bytes but the buffer holds "
-           << params.size_bytes << " (slots:" << detail.str() << ")";
+        os << "global buffer: the mapping needs " << m_used_bytes << " bytes but the buffer holds " << params.size_bytes
+           << " (slots:" << detail.str() << ")";
         throw CapacityError(os.str());
     }
 }
@@ -29,8 +29,10 @@ void GlobalBuffer::shape(int i, const std::array<int, 4>& dims) {
     const uint64_t words = Box{{0, 0, 0, 0}, dims}.words();
     DFSIM_ASSERT(words <= decl(i).words, "tile of " + std::to_string(words) + " words exceeds slot " + decl(i).name);
     Tensor4& t = slot(i);
-    if (t.dim != dims) t = Tensor4(dims[0], dims[1], dims[2], dims[3]);
-    else std::fill(t.data.begin(), t.data.end(), 0);
+    if (t.dim != dims)
+        t = Tensor4(dims[0], dims[1], dims[2], dims[3]);
+    else
+        std::fill(t.data.begin(), t.data.end(), 0);
 }
 
 }  // namespace dfsim::hw

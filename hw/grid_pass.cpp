@@ -9,15 +9,27 @@
 namespace dfsim::hw {
 
 GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
-    : m_hw(hw), m_g(g), m_ifmap(hw.glb.slot(g.ifmap_slot)), m_filter(hw.glb.slot(g.filter_slot)),
-      m_psum(hw.glb.slot(g.psum_slot)), m_reduce(std::get_if<ReduceMode>(&g.mode)),
+    : m_hw(hw),
+      m_g(g),
+      m_ifmap(hw.glb.slot(g.ifmap_slot)),
+      m_filter(hw.glb.slot(g.filter_slot)),
+      m_psum(hw.glb.slot(g.psum_slot)),
+      m_reduce(std::get_if<ReduceMode>(&g.mode)),
       m_output(std::get_if<OutputMode>(&g.mode)),
       m_rf_weights(m_reduce && m_reduce->weights == WeightSource::RegisterFile),
-      m_unicast(m_reduce && m_reduce->weights == WeightSource::BufferUnicast), m_S(hw.layer.S), m_U(hw.layer.U),
-      m_p(m_rf_weights ? m_reduce->p : 1), m_chain(g.c_count * g.r_count), m_cols((g.m_count + m_p - 1) / m_p),
-      m_Wn((g.f_count - 1) * m_U + m_S), m_col0(g.f0 * m_U - hw.layer.P),
-      m_pixels(u64(g.n_count) * g.e_count * g.f_count), m_n_out(g.m_count * m_pixels),
-      m_fwords(u64(g.m_count) * m_chain * m_S), m_macs(m_fwords * m_pixels), m_res(hw.arch, hw.glb.bank_map(), hw.trace != nullptr) {}
+      m_unicast(m_reduce && m_reduce->weights == WeightSource::BufferUnicast),
+      m_S(hw.layer.S),
+      m_U(hw.layer.U),
+      m_p(m_rf_weights ? m_reduce->p : 1),
+      m_chain(g.c_count * g.r_count),
+      m_cols((g.m_count + m_p - 1) / m_p),
+      m_Wn((g.f_count - 1) * m_U + m_S),
+      m_col0(g.f0 * m_U - hw.layer.P),
+      m_pixels(u64(g.n_count) * g.e_count * g.f_count),
+      m_n_out(g.m_count * m_pixels),
+      m_fwords(u64(g.m_count) * m_chain * m_S),
+      m_macs(m_fwords * m_pixels),
+      m_res(hw.arch, hw.glb.bank_map(), hw.trace != nullptr) {}
 
 Cycle GridPassEngine::run() {
     compute();
@@ -40,11 +52,14 @@ void GridPassEngine::check_placement() const {
     const PeParams& pp = a.pe;
     const GridPass& g = m_g;
     DFSIM_ASSERT(g.m_count >= 1 && g.c_count >= 1 && g.r_count >= 1 && g.n_count >= 1 && g.e_count >= 1 &&
-                     g.f_count >= 1 && m_S >= 1 && m_U >= 1, "empty grid pass");
+                     g.f_count >= 1 && m_S >= 1 && m_U >= 1,
+                 "empty grid pass");
     DFSIM_ASSERT(g.pe_row0 >= 0 && g.pe_col0 >= 0, "grid pass placed outside the array");
     if (m_reduce) {
-        DFSIM_ASSERT(m_p >= 1 && (m_rf_weights || m_reduce->p == 1), "a reduce pass without register files holds one filter per column");
-        DFSIM_ASSERT(g.pe_row0 + m_chain <= a.rows && g.pe_col0 + m_cols <= a.cols, "reduce pass does not fit the array");
+        DFSIM_ASSERT(m_p >= 1 && (m_rf_weights || m_reduce->p == 1),
+                     "a reduce pass without register files holds one filter per column");
+        DFSIM_ASSERT(g.pe_row0 + m_chain <= a.rows && g.pe_col0 + m_cols <= a.cols,
+                     "reduce pass does not fit the array");
         if (m_rf_weights) {
             DFSIM_ASSERT(m_p * m_S <= pp.filter_spad_words, "weights exceed the filter RF");
             DFSIM_ASSERT(m_S <= pp.ifmap_spad_words, "an ifmap window exceeds the ifmap RF");
@@ -70,9 +85,11 @@ void GridPassEngine::check_tiles() const {
     DFSIM_ASSERT(ifm.dim[3] == m_hw.layer.W && flt.dim[3] == m_S, "grid pass tile widths");
     DFSIM_ASSERT(g.m0 + g.m_count <= flt.dim[0] && g.c0 + g.c_count <= flt.dim[1] && g.r0 + g.r_count <= flt.dim[2],
                  "filters outside the tile");
-    DFSIM_ASSERT(g.m0 + g.m_count <= pst.dim[1] && g.psum_e0 + g.e_count <= pst.dim[2] && g.f0 + g.f_count <= pst.dim[3],
-                 "psums outside the tile");
-    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + g.n_count <= ifm.dim[0] && g.n0 + g.n_count <= pst.dim[0], "images outside the tiles");
+    DFSIM_ASSERT(
+        g.m0 + g.m_count <= pst.dim[1] && g.psum_e0 + g.e_count <= pst.dim[2] && g.f0 + g.f_count <= pst.dim[3],
+        "psums outside the tile");
+    DFSIM_ASSERT(g.n0 >= 0 && g.n0 + g.n_count <= ifm.dim[0] && g.n0 + g.n_count <= pst.dim[0],
+                 "images outside the tiles");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,8 +153,10 @@ void GridPassEngine::values_and_counts() {
                 for (int ei = 0; ei < g.e_count; ++ei)
                     for (int f = 0; f < g.f_count; ++f)
                         at(m_acc, out_of(mi, ni, ei) + f) = m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f);
-    if (!m_rf_weights && g.e_count == 1 && g.f_count == 1) dot_products();
-    else row_convolutions();
+    if (!m_rf_weights && g.e_count == 1 && g.f_count == 1)
+        dot_products();
+    else
+        row_convolutions();
     write_outputs();
     count_macs();
     count_ifmap();
@@ -203,7 +222,8 @@ void GridPassEngine::row_convolutions() {
                 for (int ni = 0; ni < g.n_count; ++ni)
                     for (int ei = 0; ei < g.e_count; ++ei) {
                         std::fill(partial.begin(), partial.end(), 0);
-                        row_conv(m_hw.dp, partial.data(), row_data(row_of(ni, ci, ei, ri)), w.data(), m_S, m_U, g.f_count);
+                        row_conv(m_hw.dp, partial.data(), row_data(row_of(ni, ci, ei, ri)), w.data(), m_S, m_U,
+                                 g.f_count);
                         int64_t* a = &m_acc[out_of(mi, ni, ei)];
                         for (int f = 0; f < g.f_count; ++f) a[f] += at(partial, f);
                     }
@@ -382,7 +402,8 @@ uint64_t GridPassEngine::skipped_steps(int ci, int ri) const {
 uint64_t GridPassEngine::psum_index(int ni, int ei, int f) const {
     // the psum tile is laid out [image][row][column][filter]: a pixel's psums are consecutive
     const Tensor4& pst = m_psum;
-    const uint64_t pixel = (u64(m_g.n0 + ni) * u64(pst.dim[2]) + u64(m_g.psum_e0 + ei)) * u64(pst.dim[3]) + u64(m_g.f0 + f);
+    const uint64_t pixel =
+        (u64(m_g.n0 + ni) * u64(pst.dim[2]) + u64(m_g.psum_e0 + ei)) * u64(pst.dim[3]) + u64(m_g.f0 + f);
     return pixel * u64(pst.dim[1]) + u64(m_g.m0);
 }
 
@@ -407,7 +428,8 @@ int GridPassEngine::first_real(int w) const {
 
 Cycle GridPassEngine::timing() {
     const Cycle end = m_rf_weights ? time_reduce_rf() : m_unicast ? time_reduce_unicast() : time_output();
-    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    if (m_hw.trace)
+        m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return end;
 }
 
@@ -446,7 +468,8 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
     Cycle t_in = 0, end = 0;
     bool have_in = m_g.psum_in;
     if (have_in) {  // the top PEs continue from the buffer's psums
-        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], filters * pb), m_res.banks.access(m_g.psum_slot, address, filters, m_ready[0]));
+        t_in = std::max(m_res.psum_in_bus.place(m_ready[0], filters * pb),
+                        m_res.banks.access(m_g.psum_slot, address, filters, m_ready[0]));
         m_res.glb_port.place(m_ready[0], filters * pb);
     }
     for (int i = 0; i < m_chain; ++i) {
@@ -474,7 +497,8 @@ Cycle GridPassEngine::step_reduce_rf(int ni, int ei, int f) {
         } else {
             const Cycle send_start = std::max(acc, at(m_send_free, i));
             const uint64_t b = filters * u64(out_bits(m_hw.arch, L, m_g.final_out));
-            send_done = std::max(m_res.out_bus.place(send_start, b), m_res.banks.access(m_g.psum_slot, address, filters, send_start));
+            send_done = std::max(m_res.out_bus.place(send_start, b),
+                                 m_res.banks.access(m_g.psum_slot, address, filters, send_start));
             m_res.glb_port.place(send_start, b);
         }
         at(m_in_free, i) = acc;  // its receiving register is empty again
@@ -494,7 +518,8 @@ Cycle GridPassEngine::time_reduce_unicast() {
     const uint64_t n = m_chain, filters = g.m_count, pb = a.pe.psum_bits;
     const uint64_t ib = m_hw.layer.ifmap_bits, fb = m_hw.layer.filter_bits;
     const uint64_t red_latency = a.noc.reduction == NocParams::Reduction::Chain
-        ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
+                                     ? n - 1
+                                     : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
     const uint64_t out_w = out_bits(a, m_hw.layer, g.final_out);
     // real rows per output row of the block (for the buffer reads of one pixel; alike for all images)
     std::vector<uint64_t> real_rows_at_e(u64(g.e_count), 0);
@@ -513,9 +538,13 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     const Cycle t_i = m_res.ifmap_bus.place(ready, n * ib);
                     const Cycle t_w = m_res.filter_bus.place(ready, filters * n * fb);
                     m_res.glb_port.place(ready, real * ib + filters * n * fb);
-                    Cycle t_g = m_res.banks.access(g.filter_slot, filter_offset % std::max<uint64_t>(1, m_fwords), filters * n, ready);
+                    Cycle t_g = m_res.banks.access(g.filter_slot, filter_offset % std::max<uint64_t>(1, m_fwords),
+                                                   filters * n, ready);
                     filter_offset += filters * n;
-                    if (real > 0) t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real, ready));
+                    if (real > 0)
+                        t_g = std::max(
+                            t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real,
+                                                    ready));
                     issue = issue_any ? std::max({issue + 1, t_i, t_w, t_g}) : std::max({t_i, t_w, t_g});
                     issue_any = true;
                     for (int i = 0; m_hw.trace && i < m_chain; ++i)
@@ -527,12 +556,16 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     if (s > 0 || g.psum_in) {
                         const Cycle rd = std::max(px, issue);
                         m_res.glb_port.place(rd, filters * pb);
-                        acc_ready = std::max(acc_ready, std::max(m_res.psum_in_bus.place(rd, filters * pb),
-                                                                 m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, rd))) + 1;
+                        acc_ready =
+                            std::max(acc_ready,
+                                     std::max(m_res.psum_in_bus.place(rd, filters * pb),
+                                              m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, rd))) +
+                            1;
                     }
                     const uint64_t b = filters * (s + 1 == m_S ? out_w : pb);
                     m_res.glb_port.place(acc_ready, b);
-                    px = std::max(m_res.out_bus.place(acc_ready, b), m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, acc_ready));
+                    px = std::max(m_res.out_bus.place(acc_ready, b),
+                                  m_res.banks.access(g.psum_slot, psum_index(ni, ei, f), filters, acc_ready));
                     end = std::max(end, px);
                     ready = issue;  // operands for the next step arrive while this one issues
                 }
@@ -549,7 +582,8 @@ Cycle GridPassEngine::time_output() {
     if (g.psum_in) {
         const uint64_t b = m_n_out * pb;
         m_res.glb_port.place(0, b);
-        group_end = std::max(m_res.psum_in_bus.place(0, b), m_res.banks.access(g.psum_slot, psum_index(0, 0, 0), m_n_out, 0));
+        group_end =
+            std::max(m_res.psum_in_bus.place(0, b), m_res.banks.access(g.psum_slot, psum_index(0, 0, 0), m_n_out, 0));
     }
     for (int ci = 0; ci < g.c_count; ++ci)
         for (int ri = 0; ri < g.r_count; ++ri) {
@@ -564,7 +598,9 @@ Cycle GridPassEngine::time_output() {
             m_res.glb_port.place(group_start, real * ib + fbits);
             const uint64_t fwords = u64(g.m_count) * u64(m_S);  // the filter tile in group order
             Cycle t_g = m_res.banks.access(g.filter_slot, u64(ci * g.r_count + ri) * fwords, fwords, group_start);
-            if (real > 0) t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, ci, 0, ri), 0), real, group_start));
+            if (real > 0)
+                t_g = std::max(
+                    t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, ci, 0, ri), 0), real, group_start));
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
             group_end = std::max({group_end + m_S - skipped, t_i + 1, t_f + 1, t_g + 1});
             // the next group's words are placed S steps before this group ends (not before the pass starts)
@@ -613,7 +649,8 @@ void GridPassEngine::trace_output_group(int ci, int ri, Cycle start, Cycle end) 
     for (int k = 0; k < n_out; ++k) {
         const int f = k % g.f_count, ei = k / g.f_count % g.e_count, ni = k / g.f_count / g.e_count % g.n_count;
         const int mi = k / (g.f_count * g.e_count * g.n_count);
-        m_hw.trace->pe_busy(g.pe_row0 + k / width, g.pe_col0 + k % width, start, end, trace_gated(mi, ni, ci, ei, ri, f, 0, m_S));
+        m_hw.trace->pe_busy(g.pe_row0 + k / width, g.pe_col0 + k % width, start, end,
+                            trace_gated(mi, ni, ci, ei, ri, f, 0, m_S));
     }
 }
 

@@ -67,7 +67,8 @@ private:
         int64_t& last = at(m_last_line, i);
         Cycle done = ready;
         for (uint64_t line = l0; line <= l1; ++line)
-            if (static_cast<int64_t>(line) != last) done = std::max(done, banks.access_line(m_g.ifmap_slot, line, ready));
+            if (static_cast<int64_t>(line) != last)
+                done = std::max(done, banks.access_line(m_g.ifmap_slot, line, ready));
         last = static_cast<int64_t>(l1);
         return done;
     }
@@ -92,7 +93,9 @@ private:
     }
     // a padded column position of the block's rows holds a real (not padding) word
     bool real_col(int w) const { return m_col0 + w >= 0 && m_col0 + w < m_hw.layer.W; }
-    int32_t weight(int mi, int ci, int ri, int s) const { return m_filter.at(m_g.m0 + mi, m_g.c0 + ci, m_g.r0 + ri, s); }
+    int32_t weight(int mi, int ci, int ri, int s) const {
+        return m_filter.at(m_g.m0 + mi, m_g.c0 + ci, m_g.r0 + ri, s);
+    }
 
     const ArrayParts m_hw;
     const GridPass& m_g;
@@ -101,28 +104,28 @@ private:
     Tensor4& m_psum;
     const ReduceMode* m_reduce;  // one of these two is set
     const OutputMode* m_output;
-    const bool m_rf_weights;     // reduce, weights in the PEs' register files
-    const bool m_unicast;        // reduce, every weight unicast from the buffer
+    const bool m_rf_weights;  // reduce, weights in the PEs' register files
+    const bool m_unicast;  // reduce, every weight unicast from the buffer
     const int m_S, m_U;
-    const int m_p;               // reduce: filters per PE column
-    const int m_chain;           // reduce: PEs down a column (c_count * r_count)
-    const int m_cols;            // reduce: PE columns in use
-    const int m_Wn;              // padded positions of a row: (f_count - 1) * U + S
-    const int m_col0;            // real column of the block's first padded column
+    const int m_p;  // reduce: filters per PE column
+    const int m_chain;  // reduce: PEs down a column (c_count * r_count)
+    const int m_cols;  // reduce: PE columns in use
+    const int m_Wn;  // padded positions of a row: (f_count - 1) * U + S
+    const int m_col0;  // real column of the block's first padded column
     // the pass's sizes, 64-bit for the counters
-    const uint64_t m_pixels;     // outputs per filter: n_count * e_count * f_count
-    const uint64_t m_n_out;      // outputs: m_count * pixels
-    const uint64_t m_fwords;     // distinct weights: m_count * c_count * r_count * S
-    const uint64_t m_macs;       // fwords * pixels
+    const uint64_t m_pixels;  // outputs per filter: n_count * e_count * f_count
+    const uint64_t m_n_out;  // outputs: m_count * pixels
+    const uint64_t m_fwords;  // distinct weights: m_count * c_count * r_count * S
+    const uint64_t m_macs;  // fwords * pixels
     // ifmap rows
-    std::vector<int32_t> m_xbuf;       // [row_of * Wn + w]
-    std::vector<uint8_t> m_row_real;   // [row_of]: the row is in the image (else padding)
-    uint64_t m_zero_taps = 0;          // sum over rows and windows of the zero words (padding included)
+    std::vector<int32_t> m_xbuf;  // [row_of * Wn + w]
+    std::vector<uint8_t> m_row_real;  // [row_of]: the row is in the image (else padding)
+    uint64_t m_zero_taps = 0;  // sum over rows and windows of the zero words (padding included)
     std::vector<uint64_t> m_real_in_window;  // [f]: real words in output column f's window of a row
-    uint64_t m_real_per_row = 0;       // bus words of one row that come from the buffer
-    uint64_t m_bus_per_row = 0;        // words of one row the bus carries
-    uint64_t m_fwd_per_row = 0;        // words of one row (per filter) that move between neighbours
-    std::vector<int64_t> m_acc;        // [out_of + f]: the psums
+    uint64_t m_real_per_row = 0;  // bus words of one row that come from the buffer
+    uint64_t m_bus_per_row = 0;  // words of one row the bus carries
+    uint64_t m_fwd_per_row = 0;  // words of one row (per filter) that move between neighbours
+    std::vector<int64_t> m_acc;  // [out_of + f]: the psums
     // timing state
     ArrayResources m_res;
     std::vector<Cycle> m_busy, m_send_free, m_ready, m_in_free;  // reduce with RF weights: per PE row

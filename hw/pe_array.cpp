@@ -7,8 +7,7 @@ namespace dfsim::hw {
 
 using namespace sc_core;
 
-PeArray::PeArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb,
-                 ActionCounts& counts)
+PeArray::PeArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb, ActionCounts& counts)
     : sc_module(name), m_arch(arch), m_period(period), m_glb(glb), m_counts(counts), m_pes(arch.rows, arch.cols) {
     SC_METHOD(on_done);
     sensitive << m_done_ev;

@@ -23,8 +23,8 @@ class Tracer;
 class PeArray : public sc_core::sc_module {
 public:
     SC_HAS_PROCESS(PeArray);
-    PeArray(sc_core::sc_module_name name, const ArchParams& arch, sc_core::sc_time period,
-            GlobalBuffer& glb, ActionCounts& counts);
+    PeArray(sc_core::sc_module_name name, const ArchParams& arch, sc_core::sc_time period, GlobalBuffer& glb,
+            ActionCounts& counts);
     // Runs `pass` starting now; `done` runs when its last psum has reached the buffer.
     void start(const RowPass& pass, std::function<void()> done);
     void start(const GridPass& pass, std::function<void()> done);

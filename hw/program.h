@@ -26,16 +26,14 @@ enum class DramTensor : uint8_t { Ifmap = 0, Filter = 1, Output = 2 };
 struct Box {
     std::array<int, 4> lo{0, 0, 0, 0};
     std::array<int, 4> count{1, 1, 1, 1};
-    uint64_t words() const {
-        return static_cast<uint64_t>(count[0]) * count[1] * count[2] * count[3];
-    }
+    uint64_t words() const { return static_cast<uint64_t>(count[0]) * count[1] * count[2] * count[3]; }
 };
 
 // A region of the global buffer that holds one tile at a time.
 struct SlotDecl {
     DataType type = DataType::Ifmap;
     uint64_t words = 0;  // capacity in words
-    int bits = 8;        // word width
+    int bits = 8;  // word width
     std::string name;
 };
 
@@ -43,9 +41,9 @@ struct SlotDecl {
 // operand widths and the output unit's requantization of final outputs.
 struct LayerParams {
     int H = 1, W = 1;  // real ifmap height and width
-    int S = 1;         // filter width
+    int S = 1;  // filter width
     int U = 1, P = 0;  // stride, padding
-    int F = 1;         // output columns
+    int F = 1;  // output columns
     int ifmap_bits = 8, filter_bits = 8;
     Requant requant;
 };
@@ -59,14 +57,14 @@ inline LayerParams layer_params(const Layer& l) {
 // it computes, and whether its psums start from the buffer and leave it as final outputs.
 struct ArrayPass {
     int ifmap_slot = -1, filter_slot = -1, psum_slot = -1;
-    int ifmap_row0 = 0;       // real ifmap row held in row 0 of the ifmap slot
-    int m_abs0 = 0;           // absolute output channel of filter 0 of the filter slot (per-channel requant, bias)
+    int ifmap_row0 = 0;  // real ifmap row held in row 0 of the ifmap slot
+    int m_abs0 = 0;  // absolute output channel of filter 0 of the filter slot (per-channel requant, bias)
     int n0 = 0, n_count = 1;  // images (indices into the ifmap and psum tiles)
     int r0 = 0, r_count = 1;  // filter rows
     int e0 = 0, e_count = 1;  // output rows (absolute)
-    int psum_e0 = 0;          // row of output row e0 in the psum slot
-    bool psum_in = false;     // start from the psum slot's values (else from zero)
-    bool final_out = false;   // the output unit requantizes (if enabled) on the way to the slot
+    int psum_e0 = 0;  // row of output row e0 in the psum slot
+    bool psum_in = false;  // start from the psum slot's values (else from zero)
+    bool final_out = false;  // the output unit requantizes (if enabled) on the way to the slot
 };
 
 // One PE set of a row-stationary pass: r_count x e_count PEs at (pe_row0, pe_col0); PE (i, j)
@@ -78,8 +76,8 @@ struct RowSet {
     int pe_row0 = 0, pe_col0 = 0;
     int m0 = 0, p = 1;
     int c0 = 0, q = 1;
-    int psum_from = -1;   // index of the set directly below that feeds this set, or -1
-    bool to_glb = true;   // top of a chain: write the psums to the psum slot
+    int psum_from = -1;  // index of the set directly below that feeds this set, or -1
+    bool to_glb = true;  // top of a chain: write the psums to the psum slot
 };
 
 // A row-stationary pass (one image, all F output columns): each PE runs 1-D row convolutions.
@@ -90,12 +88,12 @@ struct RowPass : ArrayPass {
 
 // Where the weights of a reduce pass come from.
 enum class WeightSource : uint8_t {
-    RegisterFile,   // each PE loads its p*S weights into its filter RF once per pass
+    RegisterFile,  // each PE loads its p*S weights into its filter RF once per pass
     BufferUnicast,  // every step each PE gets its weight from the buffer (no register files)
 };
 // How an output-stationary pass's PEs get their ifmap words.
 enum class IfmapDelivery : uint8_t {
-    Bus,               // every word over the ifmap bus
+    Bus,  // every word over the ifmap bus
     NeighbourForward,  // stride 1: a PE takes the word its right neighbour used the step before
 };
 
@@ -146,7 +144,7 @@ struct Transfer {
     DramTensor tensor = DramTensor::Ifmap;
     Box box;  // the DRAM region
 };
-struct Load : Transfer {};   // DRAM -> slot: the slot's tile takes the box's dims
+struct Load : Transfer {};  // DRAM -> slot: the slot's tile takes the box's dims
 struct Store : Transfer {};  // slot -> DRAM: the slot's tile has the box's dims
 
 // Gives a slot a zero-filled tile of these dims (a psum tile that starts from zero).
@@ -159,7 +157,9 @@ struct Shape {
 struct Op {
     std::variant<Load, Store, Shape, RowPass, GridPass> payload;
     template <typename T>
-    const T* as() const { return std::get_if<T>(&payload); }
+    const T* as() const {
+        return std::get_if<T>(&payload);
+    }
     bool on_array() const { return as<RowPass>() != nullptr || as<GridPass>() != nullptr; }
 };
 

@@ -11,12 +11,12 @@ namespace {
 
 // The derived constants of a parameter set.
 struct Layout {
-    int pair_bits;        // run_bits + level_bits
-    uint32_t max_run;     // 2^run_bits - 1
-    uint32_t chunk;       // zeros held by one (max_run, 0) pair: max_run + 1
+    int pair_bits;  // run_bits + level_bits
+    uint32_t max_run;  // 2^run_bits - 1
+    uint32_t chunk;  // zeros held by one (max_run, 0) pair: max_run + 1
     uint64_t run_mask, level_mask, pair_mask;
-    int64_t lo, hi;       // range of a level (signed)
-    uint64_t last_bit;    // the last-word flag
+    int64_t lo, hi;  // range of a level (signed)
+    uint64_t last_bit;  // the last-word flag
 };
 
 Layout layout_of(const RlcParams& p) {
@@ -35,9 +35,9 @@ Layout layout_of(const RlcParams& p) {
 }
 
 [[noreturn]] void throw_range(const char* who, int32_t v, size_t i, const RlcParams& p, const Layout& l) {
-    throw std::invalid_argument(std::string(who) + ": value " + std::to_string(v) + " at index " +
-                                std::to_string(i) + " does not fit a " + std::to_string(p.level_bits) +
-                                "-bit signed level [" + std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
+    throw std::invalid_argument(std::string(who) + ": value " + std::to_string(v) + " at index " + std::to_string(i) +
+                                " does not fit a " + std::to_string(p.level_bits) + "-bit signed level [" +
+                                std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
 }
 
 uint64_t byteswap64(uint64_t x) {
@@ -46,16 +46,15 @@ uint64_t byteswap64(uint64_t x) {
     return r;
 }
 
-[[noreturn]] void throw_stream(const std::string& what) {
-    throw std::invalid_argument("rlc_decode: " + what);
-}
+[[noreturn]] void throw_stream(const std::string& what) { throw std::invalid_argument("rlc_decode: " + what); }
 
 // Appends pairs to words, pairs_per_word to a word, from bit 0 up.
 class PairWriter {
 public:
     PairWriter(const RlcParams& p, const Layout& l, std::vector<uint64_t>& out) : m_p(p), m_l(l), m_out(out) {}
     void put(uint32_t run, int32_t level) {
-        const uint64_t field = run | ((static_cast<uint64_t>(static_cast<uint32_t>(level)) & m_l.level_mask) << m_p.run_bits);
+        const uint64_t field =
+            run | ((static_cast<uint64_t>(static_cast<uint32_t>(level)) & m_l.level_mask) << m_p.run_bits);
         m_word |= field << (m_slot * m_l.pair_bits);
         if (++m_slot == m_p.pairs_per_word) flush();
     }
@@ -83,7 +82,8 @@ private:
 void check_rlc_params(const RlcParams& p) {
     auto bad = [](const std::string& what) { throw std::invalid_argument("RlcParams: " + what); };
     if (p.run_bits < 1 || p.run_bits > 16) bad("run_bits must be in [1, 16], got " + std::to_string(p.run_bits));
-    if (p.level_bits < 2 || p.level_bits > 32) bad("level_bits must be in [2, 32], got " + std::to_string(p.level_bits));
+    if (p.level_bits < 2 || p.level_bits > 32)
+        bad("level_bits must be in [2, 32], got " + std::to_string(p.level_bits));
     if (p.pairs_per_word < 1) bad("pairs_per_word must be >= 1, got " + std::to_string(p.pairs_per_word));
     if (p.word_bits < 2 || p.word_bits > 64) bad("word_bits must be in [2, 64], got " + std::to_string(p.word_bits));
     const int64_t need = int64_t{p.pairs_per_word} * (p.run_bits + p.level_bits) + 1;
@@ -140,7 +140,8 @@ std::vector<int32_t> rlc_decode(const std::vector<uint64_t>& words, size_t n, co
             const uint32_t run = static_cast<uint32_t>(field & l.run_mask);
             const uint64_t raw = (field >> p.run_bits) & l.level_mask;
             // sign-extend the level_bits-bit two's complement level
-            const int64_t level = static_cast<int64_t>(raw) - ((raw >> (p.level_bits - 1)) ? (int64_t{1} << p.level_bits) : 0);
+            const int64_t level =
+                static_cast<int64_t>(raw) - ((raw >> (p.level_bits - 1)) ? (int64_t{1} << p.level_bits) : 0);
             if (out.size() + run + 1 > n)
                 throw_stream("pair (" + std::to_string(run) + ", " + std::to_string(level) + ") in word " +
                              std::to_string(k) + " goes past the " + std::to_string(n) + " values");
@@ -174,14 +175,14 @@ uint64_t rlc_encoded_words(const int32_t* data, size_t n, const RlcParams& p) {
         pairs += static_cast<uint64_t>(std::popcount(nonzero));
         const uint64_t zero = ~nonzero & low_bits(len);
         const int lead = std::countr_one(zero);  // zeros before the first non-zero value
-        if (lead == len) {                       // no non-zero value: the carried run goes on
+        if (lead == len) {  // no non-zero value: the carried run goes on
             run += static_cast<uint64_t>(len);
             return;
         }
         pairs += (run + static_cast<uint64_t>(lead)) / l.chunk;  // ended by the first non-zero value
-        const int trail = std::countl_one(zero << (64 - len));   // zeros after the last non-zero value
+        const int trail = std::countl_one(zero << (64 - len));  // zeros after the last non-zero value
         run = static_cast<uint64_t>(trail);
-        const int first = lead, last = len - 1 - trail;          // first and last non-zero value
+        const int first = lead, last = len - 1 - trail;  // first and last non-zero value
         uint64_t inner = zero & low_bits(last) & ~low_bits(first + 1);
         if (l.chunk > 62) return;  // no run in between can be that long
         uint64_t has_long = inner;  // bit i set iff inner has chunk ones from bit i up

@@ -30,10 +30,10 @@
 namespace dfsim {
 
 struct RlcParams {
-    int run_bits = 5;         // 1..16
-    int level_bits = 16;      // 2..32, signed two's complement
-    int pairs_per_word = 3;   // >= 1
-    int word_bits = 64;       // <= 64; must hold pairs_per_word pairs plus the last-word bit
+    int run_bits = 5;  // 1..16
+    int level_bits = 16;  // 2..32, signed two's complement
+    int pairs_per_word = 3;  // >= 1
+    int word_bits = 64;  // <= 64; must hold pairs_per_word pairs plus the last-word bit
     bool operator==(const RlcParams&) const = default;
 };
 

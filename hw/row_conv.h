@@ -23,10 +23,10 @@ namespace dfsim::hw {
 
 struct Datapath {
     Multiplier kind = Multiplier::Mac;
-    bool gate_x = true;   // a zero ifmap gates the slot
+    bool gate_x = true;  // a zero ifmap gates the slot
     bool gate_w = false;  // a zero weight gates the slot (always, for ternary)
-    bool skip = false;    // gated slots also give back their cycle where the dataflow can
-    int xnor_bits = 16;   // operand pairs per XNOR-popcount step
+    bool skip = false;  // gated slots also give back their cycle where the dataflow can
+    int xnor_bits = 16;  // operand pairs per XNOR-popcount step
     // LUT: the product of filter value w and ifmap value x is
     // table[(w - w_lo) * x_count + (x - x_lo)]; entries = table.size() = 2^(kw + ka).
     int w_lo = 0, x_lo = 0, x_count = 0;
@@ -38,8 +38,7 @@ struct Datapath {
 
 // The datapath of layer `l` on a PE with these parameters: the multiplier the layer names, its
 // LUT filled with the products of every filter and ifmap value of its formats, and the gating.
-inline Datapath make_datapath(const Layer& l, bool gate_ifmap_zeros, bool gate_weight_zeros, bool skip,
-                              int xnor_bits) {
+inline Datapath make_datapath(const Layer& l, bool gate_ifmap_zeros, bool gate_weight_zeros, bool skip, int xnor_bits) {
     Datapath d;
     d.kind = l.multiplier;
     d.gate_x = gate_ifmap_zeros;
@@ -96,7 +95,8 @@ inline void row_conv(const Datapath& dp, int32_t* partial, const int32_t* x, con
     }
 }
 
-inline void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
+inline void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U,
+                           int F) {
     switch (dp.kind) {
         case Multiplier::Mac:
             DFSIM_ASSERT(false, "row_conv_other is not the MAC datapath");

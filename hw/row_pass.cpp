@@ -20,8 +20,10 @@ namespace {
 
 // The scratch's resources for a new pass: made the first time, emptied after.
 ArrayResources& fresh_resources(RowPassEngine::Scratch& s, const ArrayParts& hw) {
-    if (!s.res) s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
-    else s.res->reset();
+    if (!s.res)
+        s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
+    else
+        s.res->reset();
     return *s.res;
 }
 
@@ -37,12 +39,30 @@ RowPassEngine::Scratch& emptied(RowPassEngine::Scratch& s) {
 }  // namespace
 
 RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch& scratch)
-    : m_hw(hw), m_pass(pass), m_ifmap(hw.glb.slot(pass.ifmap_slot)), m_filter(hw.glb.slot(pass.filter_slot)),
-      m_psum(hw.glb.slot(pass.psum_slot)), m_r_count(pass.r_count), m_e_count(pass.e_count), m_S(hw.layer.S), m_U(hw.layer.U),
-      m_F(hw.layer.F), m_Wn((m_F - 1) * m_U + m_S), m_scratch(emptied(scratch)), m_chains(scratch.chains),
-      m_rows(scratch.rows), m_pe_rows(scratch.pe_rows), m_row_index(scratch.row_index), m_real_at(scratch.real_at),
-      m_skip_at(scratch.skip_at), m_partial(scratch.partial), m_wzero(scratch.wzero), m_res(fresh_resources(scratch, hw)),
-      m_filt_ready(scratch.filt_ready), m_col_done(scratch.col_done), m_chain_pes(scratch.chain_pes) {}
+    : m_hw(hw),
+      m_pass(pass),
+      m_ifmap(hw.glb.slot(pass.ifmap_slot)),
+      m_filter(hw.glb.slot(pass.filter_slot)),
+      m_psum(hw.glb.slot(pass.psum_slot)),
+      m_r_count(pass.r_count),
+      m_e_count(pass.e_count),
+      m_S(hw.layer.S),
+      m_U(hw.layer.U),
+      m_F(hw.layer.F),
+      m_Wn((m_F - 1) * m_U + m_S),
+      m_scratch(emptied(scratch)),
+      m_chains(scratch.chains),
+      m_rows(scratch.rows),
+      m_pe_rows(scratch.pe_rows),
+      m_row_index(scratch.row_index),
+      m_real_at(scratch.real_at),
+      m_skip_at(scratch.skip_at),
+      m_partial(scratch.partial),
+      m_wzero(scratch.wzero),
+      m_res(fresh_resources(scratch, hw)),
+      m_filt_ready(scratch.filt_ready),
+      m_col_done(scratch.col_done),
+      m_chain_pes(scratch.chain_pes) {}
 
 Cycle RowPassEngine::run() {
     DFSIM_ASSERT(!m_pass.sets.empty() && m_r_count > 0 && m_e_count > 0 && m_F > 0, "empty pass");
@@ -64,8 +84,9 @@ void RowPassEngine::check_sets() {
     const PeParams& pp = a.pe;
     std::vector<uint8_t> occupied(u64(a.num_pes()), 0);
     for (const RowSet& s : m_pass.sets) {
-        DFSIM_ASSERT(s.pe_row0 >= 0 && s.pe_row0 + m_r_count <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e_count <= a.cols,
-                     "PE set outside the array");
+        DFSIM_ASSERT(
+            s.pe_row0 >= 0 && s.pe_row0 + m_r_count <= a.rows && s.pe_col0 >= 0 && s.pe_col0 + m_e_count <= a.cols,
+            "PE set outside the array");
         DFSIM_ASSERT(s.p >= 1 && s.q >= 1, "empty PE set");
         DFSIM_ASSERT(s.p * s.q * m_S <= pp.filter_spad_words, "filters exceed the filter spad");
         DFSIM_ASSERT(s.q * m_S <= pp.ifmap_spad_words, "ifmap window exceeds the ifmap spad");
@@ -224,8 +245,8 @@ void RowPassEngine::check_kept_filters() const {
         for (int i = 0; i < m_r_count; ++i)
             for (int j = 0; j < m_e_count; ++j) {
                 const Pe& x = pe(s, i, j);
-                DFSIM_ASSERT(x.f_m0 == s.m0 && x.f_p == s.p && x.f_c0 == s.c0 && x.f_q == s.q &&
-                                 x.f_r == m_pass.r0 + i, "pass reuses filters the PE does not hold");
+                DFSIM_ASSERT(x.f_m0 == s.m0 && x.f_p == s.p && x.f_c0 == s.c0 && x.f_q == s.q && x.f_r == m_pass.r0 + i,
+                             "pass reuses filters the PE does not hold");
             }
 }
 
@@ -233,8 +254,10 @@ void RowPassEngine::check_kept_filters() const {
 // Values and counts
 
 void RowPassEngine::values_and_counts() {
-    if (m_pass.load_filters) load_filters();
-    else check_kept_filters();
+    if (m_pass.load_filters)
+        load_filters();
+    else
+        check_kept_filters();
     const LayerParams& L = m_hw.layer;
     const OutputUnit out(m_hw.arch.pe.psum_bits, m_pass.final_out, L.requant, m_hw.dp.bias);
     m_partial.assign(u64(m_F), 0);
@@ -284,8 +307,8 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
     for (int k = 0; k < p; ++k) {
         std::fill(m_partial.begin(), m_partial.end(), 0);
         for (int jj = 0; jj < s.q; ++jj)
-            row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(), &x.filter_spad[spad_offset(k, jj, s.q, m_S)],
-                     m_S, m_U, m_F);
+            row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(),
+                     &x.filter_spad[spad_offset(k, jj, s.q, m_S)], m_S, m_U, m_F);
         int64_t* a = &at(acc, k * m_F);
         for (int f = 0; f < m_F; ++f) a[f] += at(m_partial, f);
     }
@@ -403,7 +426,8 @@ Cycle RowPassEngine::timing() {
             send_tops();
         }
     }
-    if (m_hw.trace) m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
+    if (m_hw.trace)
+        m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
 }
 
@@ -456,7 +480,8 @@ void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
         rb.arrived = end;
         if (rb.ir < 0 || col < 0 || col >= L.W) continue;  // padding: made on the bus
         m_res.glb_port.place(last, L.ifmap_bits);
-        const uint64_t line = m_hw.glb.bank_map().line_of(m_pass.ifmap_slot, m_ifmap.index(m_pass.n0, rb.c, rb.ir, col));
+        const uint64_t line =
+            m_hw.glb.bank_map().line_of(m_pass.ifmap_slot, m_ifmap.index(m_pass.n0, rb.c, rb.ir, col));
         if (static_cast<int64_t>(line) != rb.line)  // the bus reads a line once and feeds the row from it
             rb.arrived = std::max(end, m_res.banks.access_line(m_pass.ifmap_slot, line, last));
         rb.line = static_cast<int64_t>(line);
@@ -483,13 +508,15 @@ Cycle RowPassEngine::pe_ready(size_t pe_i, int q) const {
 
 uint64_t RowPassEngine::psum_address(int j, int f, int m0) const {
     // the psum tile is laid out [image][row][column][filter]: a column's p psums are consecutive
-    const uint64_t pixel = (u64(m_pass.n0) * u64(m_psum.dim[2]) + u64(m_pass.psum_e0 + j)) * u64(m_psum.dim[3]) + u64(f);
+    const uint64_t pixel =
+        (u64(m_pass.n0) * u64(m_psum.dim[2]) + u64(m_pass.psum_e0 + j)) * u64(m_psum.dim[3]) + u64(f);
     return pixel * u64(m_psum.dim[1]) + u64(m0);
 }
 
 // Output column f of output row j on one chain, bottom PE first: each PE issues its MACs (and
 // adds the psums from below), then sends its psums up the link, or the top one to the buffer.
-void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j, int f) {
+void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j,
+                               int f) {
     const PeParams& pp = m_hw.arch.pe;
     const Datapath& dp = m_hw.dp;
     const RowSet& top = set(chain.back());
@@ -510,7 +537,8 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
         const Cycle start = std::max({x.busy_until, pe_ready(pe_i, s.q), m_filt_ready[u64(k) * u64(m_r_count) + u64(i)],
                                       double_psum ? x.prev_send : 0});
         if (n == 0 && m_pass.psum_in) {  // the chain bottom continues from the buffer's psums
-            t_in = std::max(m_res.psum_in_bus.place(start, p * pp.psum_bits), m_res.banks.access(m_pass.psum_slot, address, p, start));
+            t_in = std::max(m_res.psum_in_bus.place(start, p * pp.psum_bits),
+                            m_res.banks.access(m_pass.psum_slot, address, p, start));
             m_res.glb_port.place(start, p * pp.psum_bits);
             have_in = true;
         }
@@ -545,12 +573,13 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
 // banks, in the order they are ready (as the network serves requests in order of arrival), so
 // that no chain's tops always wait behind another's.
 void RowPassEngine::send_tops() {
-    std::stable_sort(m_tops.begin(), m_tops.end(), [](const TopSend& a, const TopSend& b) { return a.start < b.start; });
+    std::stable_sort(m_tops.begin(), m_tops.end(),
+                     [](const TopSend& a, const TopSend& b) { return a.start < b.start; });
     const uint64_t bits_per_psum = u64(out_bits(m_hw.arch, m_hw.layer, m_pass.final_out));
     for (const TopSend& t : m_tops) {
         const uint64_t bits = t.p * bits_per_psum;
-        const Cycle send_done = std::max(m_res.out_bus.place(t.start, bits),
-                                         m_res.banks.access(m_pass.psum_slot, t.address, t.p, t.start));
+        const Cycle send_done =
+            std::max(m_res.out_bus.place(t.start, bits), m_res.banks.access(m_pass.psum_slot, t.address, t.p, t.start));
         m_res.glb_port.place(t.start, bits);
         Pe& x = *t.pe;
         x.prev_send = x.send_free;

@@ -49,17 +49,17 @@ public:
 private:
     // One ifmap row as the ifmap bus delivers it: Wn padded positions, zeros outside the image.
     struct RowBuf {
-        int c = 0;                          // tile-local channel
-        int prow = 0;                       // padded row coordinate
-        std::vector<int32_t> data;          // Wn words
-        uint64_t real_words = 0;            // words read from the buffer (the rest are padding zeros)
-        uint64_t consumers = 0;             // PEs that take this row
-        uint64_t zero_window_taps = 0;      // sum over output columns of the zeros in that column's window
+        int c = 0;  // tile-local channel
+        int prow = 0;  // padded row coordinate
+        std::vector<int32_t> data;  // Wn words
+        uint64_t real_words = 0;  // words read from the buffer (the rest are padding zeros)
+        uint64_t consumers = 0;  // PEs that take this row
+        uint64_t zero_window_taps = 0;  // sum over output columns of the zeros in that column's window
         std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
-        std::vector<size_t> pes;            // the PEs that take it (pe_index)
-        int ir = -1;                        // its row in the ifmap tile (-1: a padding row)
-        int64_t line = -1;                  // timing: the buffer line the bus last read for it
-        Cycle arrived = 0;                  // timing: when its latest word reached the PEs
+        std::vector<size_t> pes;  // the PEs that take it (pe_index)
+        int ir = -1;  // its row in the ifmap tile (-1: a padding row)
+        int64_t line = -1;  // timing: the buffer line the bus last read for it
+        Cycle arrived = 0;  // timing: when its latest word reached the PEs
     };
 
 public:
@@ -76,7 +76,6 @@ public:
     };
 
 private:
-
     // geometry checks: sets inside the array, disjoint, chains physically adjacent
     void check_sets();
     void link_chains();
@@ -120,32 +119,32 @@ private:
     Tensor4& m_ifmap;
     Tensor4& m_filter;
     Tensor4& m_psum;
-    const int m_r_count, m_e_count;      // set height (filter rows) and width (output rows)
+    const int m_r_count, m_e_count;  // set height (filter rows) and width (output rows)
     const int m_S, m_U, m_F;
-    const int m_Wn;          // padded positions of an ifmap row: (F - 1) * U + S
-    int m_qmax = 1;          // most channels any set's PEs interleave
+    const int m_Wn;  // padded positions of an ifmap row: (F - 1) * U + S
+    int m_qmax = 1;  // most channels any set's PEs interleave
     Scratch& m_scratch;
     std::vector<std::vector<int>>& m_chains;  // sets, bottom first, of each psum chain
     std::vector<RowBuf>& m_rows;
-    std::vector<int>& m_pe_rows;       // [pe_row_slot]: the row a PE takes for one of its channels
-    std::vector<int>& m_row_index;     // collect_rows: (channel, padded row) -> m_rows index, or -1
+    std::vector<int>& m_pe_rows;  // [pe_row_slot]: the row a PE takes for one of its channels
+    std::vector<int>& m_row_index;  // collect_rows: (channel, padded row) -> m_rows index, or -1
     std::vector<uint64_t>& m_real_at;  // [w]: rows whose position w comes from the buffer
-    uint64_t m_filter_words = 0;      // distinct filter words the pass loads
+    uint64_t m_filter_words = 0;  // distinct filter words the pass loads
     std::vector<uint32_t>& m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
-    std::vector<int32_t>& m_partial;   // [f]: one row convolution's sums
-    std::vector<uint32_t>& m_wzero;    // [t]: a PE's zero weights at tap t (over its filters)
+    std::vector<int32_t>& m_partial;  // [f]: one row convolution's sums
+    std::vector<uint32_t>& m_wzero;  // [t]: a PE's zero weights at tap t (over its filters)
     // timing state
     ArrayResources& m_res;
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
     Cycle m_pass_end = 0;
-    std::vector<Cycle>& m_col_done;    // [pe_index * F + f]: when the PE has issued column f
+    std::vector<Cycle>& m_col_done;  // [pe_index * F + f]: when the PE has issued column f
     // a chain top's send of one column, placed by send_tops once every chain has stepped
     struct TopSend {
         Pe* pe;
-        Cycle start;      // its psums are ready and its previous send is done
+        Cycle start;  // its psums are ready and its previous send is done
         uint64_t address;  // of its first psum in the psum slot
         uint64_t p;
-        Cycle mac_done;   // with a two-column psum spad: when it may start its next column
+        Cycle mac_done;  // with a two-column psum spad: when it may start its next column
         bool double_psum;
     };
     std::vector<TopSend> m_tops;

@@ -10,15 +10,20 @@ namespace dfsim::hw {
 using namespace sc_core;
 
 Tracer::Tracer(sc_module_name name, int rows, int cols, sc_time period, sc_trace_file* file, uint32_t layer)
-    : sc_module(name), m_rows(rows), m_cols(cols), m_period(period),
+    : sc_module(name),
+      m_rows(rows),
+      m_cols(cols),
+      m_period(period),
       m_sig(kNumFixed + 2 * static_cast<size_t>(rows) * static_cast<size_t>(cols)) {
     DFSIM_ASSERT(file != nullptr, "a tracer needs a trace file");
-    const char* const fixed[kNumFixed] = {"noc.ifmap_bus", "noc.filter_bus", "noc.psum_in_bus", "noc.out_bus",
-                                          "glb.port", "dram.channel", "dram.transfer", "array.pass",
-                                          "ctrl.ops_started", "ctrl.ops_done", "ctrl.layer"};
+    const char* const fixed[kNumFixed] = {"noc.ifmap_bus",    "noc.filter_bus", "noc.psum_in_bus", "noc.out_bus",
+                                          "glb.port",         "dram.channel",   "dram.transfer",   "array.pass",
+                                          "ctrl.ops_started", "ctrl.ops_done",  "ctrl.layer"};
     for (size_t i = 0; i < kNumFixed; ++i) {
-        if (i == kDramChannel) sc_trace(file, m_sig[i].bit, fixed[i]);
-        else sc_trace(file, m_sig[i].value, fixed[i], 32);
+        if (i == kDramChannel)
+            sc_trace(file, m_sig[i].bit, fixed[i]);
+        else
+            sc_trace(file, m_sig[i].value, fixed[i], 32);
     }
     for (int r = 0; r < rows; ++r)
         for (int c = 0; c < cols; ++c) {

@@ -38,8 +38,8 @@ class Tracer : public sc_core::sc_module {
 public:
     SC_HAS_PROCESS(Tracer);
     // Declares the signals of a rows x cols array in `file` (before the simulation starts).
-    Tracer(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time period,
-           sc_core::sc_trace_file* file, uint32_t layer);
+    Tracer(sc_core::sc_module_name name, int rows, int cols, sc_core::sc_time period, sc_core::sc_trace_file* file,
+           uint32_t layer);
 
     // Pass hooks, in cycles from now (the pass start).
     void pe_busy(int row, int col, Cycle start, Cycle end, uint64_t gated);
@@ -53,11 +53,23 @@ public:
     void op_done();
 
 private:
-    enum Fixed : size_t { kIfmapBus, kFilterBus, kPsumInBus, kOutBus, kGlbPort, kDramChannel, kDramTransfer,
-                          kArrayPass, kOpsStarted, kOpsDone, kLayer, kNumFixed };
+    enum Fixed : size_t {
+        kIfmapBus,
+        kFilterBus,
+        kPsumInBus,
+        kOutBus,
+        kGlbPort,
+        kDramChannel,
+        kDramTransfer,
+        kArrayPass,
+        kOpsStarted,
+        kOpsDone,
+        kLayer,
+        kNumFixed
+    };
     struct Signal {
         uint32_t value = 0;  // the traced value (32-bit signals)
-        bool bit = false;    // the traced value (1-bit signals)
+        bool bit = false;  // the traced value (1-bit signals)
         std::deque<std::pair<Cycle, uint32_t>> queue;  // (cycle, value) changes to come
     };
     Cycle now() const;

@@ -13,17 +13,20 @@ std::string to_string(const Format& f) {
 
 std::string_view to_string(Multiplier m) {
     switch (m) {
-        case Multiplier::Mac: return "mac";
-        case Multiplier::Lut: return "lut";
-        case Multiplier::Binary: return "binary";
-        case Multiplier::Ternary: return "ternary";
-        case Multiplier::Xnor: return "xnor";
+        case Multiplier::Mac:
+            return "mac";
+        case Multiplier::Lut:
+            return "lut";
+        case Multiplier::Binary:
+            return "binary";
+        case Multiplier::Ternary:
+            return "ternary";
+        case Multiplier::Xnor:
+            return "xnor";
     }
     return "?";
 }
 
-Multiplier parse_multiplier(std::string_view name) {
-    return parse_enum(name, kMultipliers, "multiplier");
-}
+Multiplier parse_multiplier(std::string_view name) { return parse_enum(name, kMultipliers, "multiplier"); }
 
 }  // namespace dfsim

@@ -57,11 +57,11 @@ Multiplier parse_multiplier(std::string_view name);
 struct Requant {
     bool enabled = false;
     int32_t multiplier = 1;  // 1 .. 2^31-1
-    int shift = 0;           // 0 .. 62
+    int shift = 0;  // 0 .. 62
     bool relu = false;
     Format out{8, true};
     std::vector<int32_t> multipliers;  // empty, or one per output channel
-    std::vector<int> shifts;           // empty, or one per output channel
+    std::vector<int> shifts;  // empty, or one per output channel
     // `requant: auto`: the multipliers are calibrated on the layer's own accumulators before it
     // runs (quant/calibrate.h): the largest |accumulator| x filter scale maps to the output range.
     bool calibrate = false;
@@ -73,7 +73,9 @@ struct Requant {
         r.enabled = true, r.multiplier = multiplier, r.shift = shift, r.relu = relu, r.out = out;
         return r;
     }
-    int32_t multiplier_of(int m) const { return multipliers.empty() ? multiplier : multipliers[static_cast<size_t>(m)]; }
+    int32_t multiplier_of(int m) const {
+        return multipliers.empty() ? multiplier : multipliers[static_cast<size_t>(m)];
+    }
     int shift_of(int m) const { return shifts.empty() ? shift : shifts[static_cast<size_t>(m)]; }
     bool operator==(const Requant&) const = default;
 };

@@ -36,8 +36,9 @@ int32_t fixed_code(double v, int il, int fl, Rounding r, Rng* rng, bool* clamped
 void check_tensor(const FloatTensor& x) {
     size_t n = 1;
     for (int d : x.dim) {
-        if (d < 1) bad("every dimension must be >= 1, got shape [" + std::to_string(x.dim[0]) + "," +
-                       std::to_string(x.dim[1]) + "," + std::to_string(x.dim[2]) + "," + std::to_string(x.dim[3]) + "]");
+        if (d < 1)
+            bad("every dimension must be >= 1, got shape [" + std::to_string(x.dim[0]) + "," +
+                std::to_string(x.dim[1]) + "," + std::to_string(x.dim[2]) + "," + std::to_string(x.dim[3]) + "]");
         n *= static_cast<size_t>(d);
     }
     if (n != x.data.size())
@@ -52,19 +53,23 @@ void check_quant_spec(const QuantSpec& s) {
     // !(a <= x && x < b) also rejects NaN
     if (!(s.prune >= 0.0 && s.prune < 1.0)) bad("prune must be in [0, 1), got " + std::to_string(s.prune));
     if (s.prune > 0.0 && s.scheme == QuantScheme::Binary)
-        bad("prune cannot be used with binary: its codes have no zero, so pruned weights would not stay pruned (use ternary)");
+        bad("prune cannot be used with binary: its codes have no zero, so pruned weights would not stay pruned (use "
+            "ternary)");
     switch (s.scheme) {
-    case QuantScheme::Linear:
-        if (s.bits < 1 || s.bits > 16) bad("bits must be 1..16 for linear, got " + std::to_string(s.bits));
-        if (s.bits == 1 && s.is_signed && s.symmetric)
-            bad("bits must be >= 2 for signed symmetric linear (1 bit leaves only code 0; use binary)");
-        break;
-    case QuantScheme::Fixed: check_fixed_format(s.il, s.fl); break;
-    case QuantScheme::Ternary:
-        if (!(s.ternary_threshold >= 0.0 && std::isfinite(s.ternary_threshold)))
-            bad("ternary_threshold must be a finite value >= 0, got " + std::to_string(s.ternary_threshold));
-        break;
-    case QuantScheme::Binary: break;
+        case QuantScheme::Linear:
+            if (s.bits < 1 || s.bits > 16) bad("bits must be 1..16 for linear, got " + std::to_string(s.bits));
+            if (s.bits == 1 && s.is_signed && s.symmetric)
+                bad("bits must be >= 2 for signed symmetric linear (1 bit leaves only code 0; use binary)");
+            break;
+        case QuantScheme::Fixed:
+            check_fixed_format(s.il, s.fl);
+            break;
+        case QuantScheme::Ternary:
+            if (!(s.ternary_threshold >= 0.0 && std::isfinite(s.ternary_threshold)))
+                bad("ternary_threshold must be a finite value >= 0, got " + std::to_string(s.ternary_threshold));
+            break;
+        case QuantScheme::Binary:
+            break;
     }
 }
 
@@ -200,34 +205,36 @@ Quantized quantize(const FloatTensor& x, const QuantSpec& spec) {
     Rng rng(spec.seed);
 
     switch (spec.scheme) {
-    case QuantScheme::Linear:
-        q.bits = spec.bits;
-        q.is_signed = spec.is_signed;
-        for (size_t c = 0; c < channels; ++c)
-            linear_group(&w.data[c * group], &q.values.data[c * group], group, spec, rng, &q.scale[c],
-                         &q.zero_point[c], &q.saturated);
-        break;
-    case QuantScheme::Fixed:
-        q.bits = spec.il + spec.fl;
-        q.is_signed = true;
-        q.scale[0] = std::ldexp(1.0, -spec.fl);
-        for (size_t i = 0; i < n; ++i) {
-            bool clamped = false;
-            q.values.data[i] = fixed_code(w.data[i], spec.il, spec.fl, spec.rounding, &rng, &clamped);
-            q.saturated += clamped;
-        }
-        break;
-    case QuantScheme::Ternary:
-        q.bits = 2;
-        q.is_signed = true;
-        for (size_t c = 0; c < channels; ++c)
-            ternary_group(&w.data[c * group], &q.values.data[c * group], group, spec.ternary_threshold, &q.scale[c]);
-        break;
-    case QuantScheme::Binary:
-        q.bits = 1;
-        q.is_signed = true;
-        for (size_t c = 0; c < channels; ++c) binary_group(&w.data[c * group], &q.values.data[c * group], group, &q.scale[c]);
-        break;
+        case QuantScheme::Linear:
+            q.bits = spec.bits;
+            q.is_signed = spec.is_signed;
+            for (size_t c = 0; c < channels; ++c)
+                linear_group(&w.data[c * group], &q.values.data[c * group], group, spec, rng, &q.scale[c],
+                             &q.zero_point[c], &q.saturated);
+            break;
+        case QuantScheme::Fixed:
+            q.bits = spec.il + spec.fl;
+            q.is_signed = true;
+            q.scale[0] = std::ldexp(1.0, -spec.fl);
+            for (size_t i = 0; i < n; ++i) {
+                bool clamped = false;
+                q.values.data[i] = fixed_code(w.data[i], spec.il, spec.fl, spec.rounding, &rng, &clamped);
+                q.saturated += clamped;
+            }
+            break;
+        case QuantScheme::Ternary:
+            q.bits = 2;
+            q.is_signed = true;
+            for (size_t c = 0; c < channels; ++c)
+                ternary_group(&w.data[c * group], &q.values.data[c * group], group, spec.ternary_threshold,
+                              &q.scale[c]);
+            break;
+        case QuantScheme::Binary:
+            q.bits = 1;
+            q.is_signed = true;
+            for (size_t c = 0; c < channels; ++c)
+                binary_group(&w.data[c * group], &q.values.data[c * group], group, &q.scale[c]);
+            break;
     }
 
     // Error statistics on exactly what dequantize() returns, against the input as given.
@@ -250,10 +257,12 @@ Quantized quantize(const FloatTensor& x, const QuantSpec& spec) {
 FloatTensor dequantize(const Quantized& q) {
     const size_t n = q.values.data.size();
     const size_t dim0 = q.values.dim[0] > 0 ? static_cast<size_t>(q.values.dim[0]) : 0;
-    if (n == 0 || dim0 == 0 || n % dim0 != 0) throw std::invalid_argument("dequantize: empty or inconsistent code tensor");
+    if (n == 0 || dim0 == 0 || n % dim0 != 0)
+        throw std::invalid_argument("dequantize: empty or inconsistent code tensor");
     if (q.scale.size() != 1 && q.scale.size() != dim0)
-        throw std::invalid_argument("dequantize: " + std::to_string(q.scale.size()) + " scales for dimension 0 of size " + std::to_string(dim0) +
-            " (expected 1 or " + std::to_string(dim0) + ")");
+        throw std::invalid_argument("dequantize: " + std::to_string(q.scale.size()) +
+                                    " scales for dimension 0 of size " + std::to_string(dim0) + " (expected 1 or " +
+                                    std::to_string(dim0) + ")");
     FloatTensor d;
     d.dim = q.values.dim;
     d.data.resize(n);

@@ -29,14 +29,15 @@ enum class Rounding { Nearest, Stochastic };
 // Linear); a field that is read must be in range, or quantize() throws std::invalid_argument.
 struct QuantSpec {
     QuantScheme scheme = QuantScheme::Linear;
-    int bits = 8;               // Linear: k bits (1..16; signed symmetric needs 2..16). Fixed: not read, the word is il+fl
-    bool is_signed = true;      // Linear
-    bool symmetric = true;      // Linear: symmetric (zero point 0) or asymmetric (zero point)
-    bool per_channel = false;   // Linear, Ternary, Binary: one scale per index of dimension 0 (per output filter), else per tensor
-    int il = 4, fl = 4;         // Fixed <IL,FL>: IL >= 1 integer bits (sign included), FL >= 0 fraction bits, IL+FL <= 16
+    int bits = 8;  // Linear: k bits (1..16; signed symmetric needs 2..16). Fixed: not read, the word is il+fl
+    bool is_signed = true;  // Linear
+    bool symmetric = true;  // Linear: symmetric (zero point 0) or asymmetric (zero point)
+    bool per_channel =
+        false;  // Linear, Ternary, Binary: one scale per index of dimension 0 (per output filter), else per tensor
+    int il = 4, fl = 4;  // Fixed <IL,FL>: IL >= 1 integer bits (sign included), FL >= 0 fraction bits, IL+FL <= 16
     Rounding rounding = Rounding::Nearest;  // Linear, Fixed
-    uint64_t seed = 1;          // stochastic rounding: one uniform per element in row-major order from Rng(seed)
-    double prune = 0.0;         // magnitude pruning to this sparsity, [0, 1), before quantizing; not with Binary
+    uint64_t seed = 1;  // stochastic rounding: one uniform per element in row-major order from Rng(seed)
+    double prune = 0.0;  // magnitude pruning to this sparsity, [0, 1), before quantizing; not with Binary
     double ternary_threshold = 0.7;  // Ternary: delta = t * mean|w| (per channel if per_channel), t >= 0
 };
 
@@ -54,10 +55,10 @@ struct Quantized {
     int bits = 0;
     bool is_signed = true;
     // Measured against the input as given (before pruning), on dequantize(q):
-    double sqnr_db = 0;          // 10*log10(sum x^2 / sum (x - dequant)^2); +inf when exact
-    double zero_fraction = 0;    // fraction of zero codes (after centring)
+    double sqnr_db = 0;  // 10*log10(sum x^2 / sum (x - dequant)^2); +inf when exact
+    double zero_fraction = 0;  // fraction of zero codes (after centring)
     double max_abs_error = 0;
-    size_t saturated = 0;        // elements whose rounded code was outside the format and was clamped
+    size_t saturated = 0;  // elements whose rounded code was outside the format and was clamped
 };
 
 // Throws std::invalid_argument naming the field ("bits", "il", "prune", ...) if a field the

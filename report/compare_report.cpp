@@ -112,15 +112,16 @@ std::string format_compare_table(const CompareResult& c) {
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
         os << "  " << r.dataflow << ": " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, spads "
-           << a.pe.ifmap_spad_words << "/" << a.pe.filter_spad_words << "/" << a.pe.psum_spad_words
-           << " words, GLB " << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0) << " KB)\n";
+           << a.pe.ifmap_spad_words << "/" << a.pe.filter_spad_words << "/" << a.pe.psum_spad_words << " words, GLB "
+           << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0) << " KB)\n";
     }
     size_t lw = 5, dw = 8;
     for (const Group& g : groups) {
         lw = std::max(lw, g.name.size());
         for (const Entry& e : g.entries) dw = std::max(dw, e.dataflow.size());
     }
-    const std::vector<Column> columns = compare_table_columns(c.energy_unit, static_cast<int>(lw), static_cast<int>(dw));
+    const std::vector<Column> columns =
+        compare_table_columns(c.energy_unit, static_cast<int>(lw), static_cast<int>(dw));
     os << text_line(columns, [](const Column& col) { return col.header; });
     for (size_t gi = 0; gi < groups.size(); ++gi) {
         const Group& g = groups[gi];
@@ -130,7 +131,8 @@ std::string format_compare_table(const CompareResult& c) {
             os << text_line(columns, [&](const Column& col) { return col.text(w); });
         }
     }
-    os << "energy per MAC in " << upm << " (" << to_string(c.energy_unit) << " table), by level (array = NoC) and by data type "
+    os << "energy per MAC in " << upm << " (" << to_string(c.energy_unit)
+       << " table), by level (array = NoC) and by data type "
        << "(ALU excluded from the types)\n"
        << "vs best: energy per MAC / the layer's lowest; DRAM/MAC: DRAM words read + written per MAC; "
        << "columns: docs/report.md\n";
@@ -186,8 +188,8 @@ struct Segment {
 };
 
 struct PlotSpec {
-    std::string base;      // file name without extension
-    std::string what;      // for the title
+    std::string base;  // file name without extension
+    std::string what;  // for the title
     std::vector<Segment> segments;  // bottom to top
 };
 
@@ -307,7 +309,8 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir) {
     auto ty = [](DataType d) { return [d](const Entry& e) { return e.per_mac(e.r.energy.type(d)); }; };
     const std::function<double(const Entry&)> alu = [](const Entry& e) { return e.per_mac(e.r.energy.alu); };
     PlotSpec by_level{"energy_by_level", "energy per MAC by storage level", {{"ALU", "#999999", alu}}};
-    for (Level l : levels_near_first()) by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
+    for (Level l : levels_near_first())
+        by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
     PlotSpec by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}};
     for (DataType d : kDataTypes) by_type.segments.push_back({std::string(to_string(d)), type_color(d), ty(d)});
     const std::vector<PlotSpec> plots = {by_level, by_type};

@@ -17,10 +17,12 @@ std::string code_list(const std::vector<T>& v, Fn name) {
 }
 
 std::string level_list() {
-    return code_list(std::vector<Level>(kLevels.begin(), kLevels.end()), [](Level l) { return std::string(to_string(l)); });
+    return code_list(std::vector<Level>(kLevels.begin(), kLevels.end()),
+                     [](Level l) { return std::string(to_string(l)); });
 }
 std::string type_list() {
-    return code_list(std::vector<DataType>(kDataTypes.begin(), kDataTypes.end()), [](DataType t) { return std::string(to_string(t)); });
+    return code_list(std::vector<DataType>(kDataTypes.begin(), kDataTypes.end()),
+                     [](DataType t) { return std::string(to_string(t)); });
 }
 
 // What a group of fields (Field::group) means, as one table row.
@@ -29,16 +31,24 @@ std::string group_description(const std::string& group) {
         return "the access counts per level (" + level_list() + ") and data type (" + type_list() +
                "), reads then writes; see [Access counts](#access-counts)";
     if (group == "energy_by_level")
-        return "energy of the accesses at each level, all data types (the compare table and charts call `noc` \"array\")";
+        return "energy of the accesses at each level, all data types (the compare table and charts call `noc` "
+               "\"array\")";
     if (group == "energy_by_type")
-        return "the same access energy split by data type instead of level; ALU excluded, so ifmap + filter + psum + alu = total";
-    if (group == "per_mac_by_level") return "each level's energy, and the ALU's, / macs; they add up to the energy per MAC";
-    if (group == "per_mac_by_type") return "each data type's energy / macs; with the ALU's they add up to the energy per MAC";
-    if (group == "formats") return "the ifmap and filter values' formats (`int8`, `uint4`, `binary`, `uint8-zp128`); accelerator layers only";
+        return "the same access energy split by data type instead of level; ALU excluded, so ifmap + filter + psum + "
+               "alu = total";
+    if (group == "per_mac_by_level")
+        return "each level's energy, and the ALU's, / macs; they add up to the energy per MAC";
+    if (group == "per_mac_by_type")
+        return "each data type's energy / macs; with the ALU's they add up to the energy per MAC";
+    if (group == "formats")
+        return "the ifmap and filter values' formats (`int8`, `uint4`, `binary`, `uint8-zp128`); accelerator layers "
+               "only";
     if (group == "bits")
         return "the operand widths at the multiplier, the output width, and the ifmap and filter storage widths (wider "
                "under `word_bits`); accelerator layers only";
-    if (group == "zeros") return "zero words measured in the layer's ifmap and filter tensors (padding not included); accelerator layers only";
+    if (group == "zeros")
+        return "zero words measured in the layer's ifmap and filter tensors (padding not included); accelerator layers "
+               "only";
     return "";
 }
 
@@ -85,7 +95,8 @@ std::string markdown_counters() {
     for (const Counter& k : counters())
         if (k.is_access()) access.push_back(k.name);
     const Counter& first = counter(access.front());
-    s += "| " + names_cell(access) + " | " + first.unit + " | " + outputs_of(first) + " | " + group_description("accesses") + " |\n";
+    s += "| " + names_cell(access) + " | " + first.unit + " | " + outputs_of(first) + " | " +
+         group_description("accesses") + " |\n";
     // the others; a run of counters that differ only by data type is one row
     std::vector<const Counter*> rest;
     for (const Counter& k : counters())

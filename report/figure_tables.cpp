@@ -11,19 +11,26 @@ namespace dfsim {
 LevelStyle level_style(Level l) {
     // Okabe-Ito colours (distinguishable with common colour-vision deficiencies)
     switch (l) {
-        case Level::Dram: return {"DRAM", "DRAM", "DRAM", "#D55E00"};
-        case Level::Glb: return {"GLB", "GLB", "GLB", "#56B4E9"};
-        case Level::Noc: return {"NoC", "array", "array (NoC)", "#E69F00"};
-        case Level::Rf: return {"RF", "RF", "RF", "#009E73"};
+        case Level::Dram:
+            return {"DRAM", "DRAM", "DRAM", "#D55E00"};
+        case Level::Glb:
+            return {"GLB", "GLB", "GLB", "#56B4E9"};
+        case Level::Noc:
+            return {"NoC", "array", "array (NoC)", "#E69F00"};
+        case Level::Rf:
+            return {"RF", "RF", "RF", "#009E73"};
     }
     return {};
 }
 
 std::string type_color(DataType t) {
     switch (t) {
-        case DataType::Ifmap: return "#0072B2";
-        case DataType::Filter: return "#F0E442";
-        case DataType::Psum: return "#CC79A7";
+        case DataType::Ifmap:
+            return "#0072B2";
+        case DataType::Filter:
+            return "#F0E442";
+        case DataType::Psum:
+            return "#CC79A7";
     }
     return "";
 }
@@ -106,13 +113,16 @@ std::vector<Column> run_table_columns(EnergyUnit unit, int name_width) {
     c.push_back({"util", "util (%)", 6, false, dash_on_host(percent("utilization", "%.1f%%")),
                  dash_on_host(percent("utilization", "%.1f")), "utilization"});
     auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar) {
-        c.push_back({text, html + " (" + eu + ")", 9, bar, printed(name, "%.2f", scale), printed(name, "%.6g", scale), name});
+        c.push_back(
+            {text, html + " (" + eu + ")", 9, bar, printed(name, "%.2f", scale), printed(name, "%.6g", scale), name});
     };
     energy("total " + eu, "total", "energy_total", true);
-    for (Level l : kLevels) energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false);
+    for (Level l : kLevels)
+        energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false);
     energy("ALU", "ALU", "energy_alu", false);
     for (DataType t : kDataTypes)
-        energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)), t == kDataTypes[0]);
+        energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)),
+               t == kDataTypes[0]);
     const std::string per_mac = pj ? "pJ/MAC" : "E/MAC";
     c.push_back({per_mac, per_mac, 8, true, dash_on_host(printed("energy_per_mac", "%.3f")),
                  dash_on_host(printed("energy_per_mac", "%.4f")), "energy_per_mac"});
@@ -133,9 +143,12 @@ std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width) {
     text("psum", 5, "psum_bits");
     c.push_back(count_column("gated MACs", 12, "gated_macs"));
     c.push_back(count_column("skipped MACs", 12, "skipped_macs"));
-    c.push_back({"0 ifmap", "0 ifmap", 7, false, percent("ifmap_zero_fraction", "%.1f%%"), nullptr, "ifmap_zero_fraction"});
-    c.push_back({"0 filt", "0 filt", 7, false, percent("filter_zero_fraction", "%.1f%%"), nullptr, "filter_zero_fraction"});
-    c.push_back({"gate saved " + eu, "", 12, false, printed("gating_saved_energy", "%.2f", 1e-6), nullptr, "gating_saved_energy"});
+    c.push_back(
+        {"0 ifmap", "0 ifmap", 7, false, percent("ifmap_zero_fraction", "%.1f%%"), nullptr, "ifmap_zero_fraction"});
+    c.push_back(
+        {"0 filt", "0 filt", 7, false, percent("filter_zero_fraction", "%.1f%%"), nullptr, "filter_zero_fraction"});
+    c.push_back({"gate saved " + eu, "", 12, false, printed("gating_saved_energy", "%.2f", 1e-6), nullptr,
+                 "gating_saved_energy"});
     c.push_back({"DRAM KB", "", 11, false, dram_kb(false), nullptr, "dram_bytes_raw"});
     c.push_back({"moved KB", "", 11, false, dram_kb(true), nullptr, "dram_bytes_moved"});
     // counters for the text table that neither table shows yet: a column each, at the end
@@ -164,7 +177,8 @@ std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int d
     number(per_mac, 8, true, "energy_per_mac", "%.3f");
     number("vs best", 7, false, "ratio_to_best", "%.2f");
     number("ALU", 7, true, "per_mac_alu", "%.3f");
-    for (Level l : levels_near_first()) number(level_style(l).compare_label, 7, false, "per_mac_" + std::string(to_string(l)), "%.3f");
+    for (Level l : levels_near_first())
+        number(level_style(l).compare_label, 7, false, "per_mac_" + std::string(to_string(l)), "%.3f");
     for (DataType t : kDataTypes)
         number(std::string(to_string(t)), 7, t == kDataTypes[0], "per_mac_" + std::string(to_string(t)), "%.3f");
     number("DRAM/MAC", 9, true, "dram_accesses_per_mac", "%.4f");

@@ -47,13 +47,14 @@ void add_counter_figures(std::vector<Figure>& v) {
 // What a layer is and where it ran.
 void add_layer_figures(std::vector<Figure>& v) {
     v.push_back({"name", "-", "layer name (`total` for the total)", [](const FigureRow& w) { return Json(w.r.name); }});
-    v.push_back({"shape", "-",
-                 "layer shape (layers only): `N` batch, `C` input channels, `H`, `W` ifmap height and width (unpadded), "
-                 "`M` filters, `R`, `S` filter height and width, `stride`, `padding` (zero padding on each side), "
-                 "`groups`, `E`, `F` output height and width. An FC layer appears as a conv with R = H, S = W and E = F "
-                 "= 1. A host layer appears as a per-channel (depthwise) layer, M = groups = C: a pool with its window as "
-                 "R × S, an add with R = S = 1.",
-                 layers_only([](const FigureRow& w) { return shape_json(w.r.shape); })});
+    v.push_back(
+        {"shape", "-",
+         "layer shape (layers only): `N` batch, `C` input channels, `H`, `W` ifmap height and width (unpadded), "
+         "`M` filters, `R`, `S` filter height and width, `stride`, `padding` (zero padding on each side), "
+         "`groups`, `E`, `F` output height and width. An FC layer appears as a conv with R = H, S = W and E = F "
+         "= 1. A host layer appears as a per-channel (depthwise) layer, M = groups = C: a pool with its window as "
+         "R × S, an add with R = S = 1.",
+         layers_only([](const FigureRow& w) { return shape_json(w.r.shape); })});
     v.push_back({"mapping", "-",
                  "the chosen mapping (layers only), e.g. `h=5 e=14 p=4 q=2 r=2 t=1 \\| glb tile Et=27 Mt=4 Ct=48 "
                  "order=e,m,c double-buffered`. A host layer gives its operation instead, e.g. `host: max "
@@ -63,10 +64,11 @@ void add_layer_figures(std::vector<Figure>& v) {
                  "`accelerator` (conv and fc layers: mapped and simulated) or `host` (pool and add layers: not "
                  "simulated, see [Host layers](#host-layers)); layers only (empty in the CSV's `total` row)",
                  layers_only([](const FigureRow& w) { return Json(std::string(to_string(w.r.executed_on))); })});
-    v.push_back({"host_ops", "operations",
-                 "a host layer's operations: a pool's N·C·E·F·R·S comparisons (`max`) or adds (`avg`), an add's N·C·H·W "
-                 "adds; 0 for an accelerator layer. The total sums them.",
-                 [](const FigureRow& w) { return Json(w.r.host_ops); }});
+    v.push_back(
+        {"host_ops", "operations",
+         "a host layer's operations: a pool's N·C·E·F·R·S comparisons (`max`) or adds (`avg`), an add's N·C·H·W "
+         "adds; 0 for an accelerator layer. The total sums them.",
+         [](const FigureRow& w) { return Json(w.r.host_ops); }});
     v.push_back({"dataflow", "-", "dataflow name", [](const FigureRow& w) { return Json(w.dataflow); }});
     v.push_back({"energy_unit", "-", "`pJ` or `normalized`: the energy table's unit",
                  [](const FigureRow& w) { return Json(std::string(to_string(w.unit))); }});
@@ -82,14 +84,18 @@ void add_datapath_figures(std::vector<Figure>& v) {
     add("ifmap_format", "-", "the ifmap values' format (`int8`, `uint4`, `binary`, `uint8-zp128`)",
         [](const FigureRow& w) { return Json(w.r.ifmap_format); });
     add("filter_format", "-", "the filter values' format", [](const FigureRow& w) { return Json(w.r.filter_format); });
-    add("ifmap_bits", "bits", "ifmap operand width at the multiplier", [](const FigureRow& w) { return Json(w.r.widths.op_ifmap); });
-    add("filter_bits", "bits", "filter operand width at the multiplier", [](const FigureRow& w) { return Json(w.r.widths.op_filter); });
+    add("ifmap_bits", "bits", "ifmap operand width at the multiplier",
+        [](const FigureRow& w) { return Json(w.r.widths.op_ifmap); });
+    add("filter_bits", "bits", "filter operand width at the multiplier",
+        [](const FigureRow& w) { return Json(w.r.widths.op_filter); });
     add("psum_bits", "bits", "the layer's psum width (its own `bits.psum`, or `pe.psum_bits`); accelerator layers only",
         [](const FigureRow& w) { return Json(w.r.widths.psum); });
-    add("output_bits", "bits", "output width (requantized, or the psum width)", [](const FigureRow& w) { return Json(w.r.widths.output); });
+    add("output_bits", "bits", "output width (requantized, or the psum width)",
+        [](const FigureRow& w) { return Json(w.r.widths.output); });
     add("ifmap_storage_bits", "bits", "ifmap storage width (wider under `word_bits`)",
         [](const FigureRow& w) { return Json(w.r.widths.ifmap); });
-    add("filter_storage_bits", "bits", "filter storage width", [](const FigureRow& w) { return Json(w.r.widths.filter); });
+    add("filter_storage_bits", "bits", "filter storage width",
+        [](const FigureRow& w) { return Json(w.r.widths.filter); });
     add("ifmap_zero_fraction", "fraction",
         "zero words measured in the layer's ifmap tensor (padding not included); accelerator layers only",
         [](const FigureRow& w) { return Json(w.r.ifmap_zero_fraction); });
@@ -99,10 +105,11 @@ void add_datapath_figures(std::vector<Figure>& v) {
 
 // Time, the check and the buffer.
 void add_run_figures(std::vector<Figure>& v) {
-    v.push_back({"cycles", "cycles",
-                 "simulated cycles, from the layer's start until its last operation (the final output store) completed; "
-                 "the total sums the layers (they run one after another)",
-                 [](const FigureRow& w) { return Json(w.r.cycles); }});
+    v.push_back(
+        {"cycles", "cycles",
+         "simulated cycles, from the layer's start until its last operation (the final output store) completed; "
+         "the total sums the layers (they run one after another)",
+         [](const FigureRow& w) { return Json(w.r.cycles); }});
     v.push_back({"timing", "-",
                  "what produced the `cycles`: `pass` (the pass-level model, `--timing pass`, the default), `cycle` "
                  "(the cycle-level engine, `--timing cycle`) or `estimate` (the mappers' analytical model, "
@@ -115,14 +122,16 @@ void add_run_figures(std::vector<Figure>& v) {
                  [](const FigureRow& w) { return Json(w.r.utilization(w.pes)); }});
     v.push_back({"latency_ms", "ms", "cycles / (`clock_mhz` × 1000)",
                  [](const FigureRow& w) { return Json(static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e3)); }});
-    v.push_back({"inferences_per_s", "1/s", "batch × `clock_mhz` × 10^6 / cycles (0 if no cycles)", [](const FigureRow& w) {
-                     return Json(w.r.cycles ? static_cast<double>(w.batch) * w.clock_mhz * 1e6 / static_cast<double>(w.r.cycles)
-                                            : 0.0);
-                 }});
-    v.push_back({"dram_busy_cycles", "cycles",
-                 "cycles the DRAM channel spent transferring: the sum over transfers of ceil(bytes / bandwidth), latency "
-                 "not included",
-                 [](const FigureRow& w) { return Json(w.r.dram_busy_cycles); }});
+    v.push_back(
+        {"inferences_per_s", "1/s", "batch × `clock_mhz` × 10^6 / cycles (0 if no cycles)", [](const FigureRow& w) {
+             return Json(w.r.cycles ? static_cast<double>(w.batch) * w.clock_mhz * 1e6 / static_cast<double>(w.r.cycles)
+                                    : 0.0);
+         }});
+    v.push_back(
+        {"dram_busy_cycles", "cycles",
+         "cycles the DRAM channel spent transferring: the sum over transfers of ceil(bytes / bandwidth), latency "
+         "not included",
+         [](const FigureRow& w) { return Json(w.r.dram_busy_cycles); }});
     v.push_back({"glb_bytes_used", "bytes",
                  "GLB space allocated by the program's slots (ifmap, filter and psum tiles; both copies when "
                  "double-buffered); the total is the maximum over the layers",
@@ -137,17 +146,18 @@ void add_run_figures(std::vector<Figure>& v) {
 
 // DRAM traffic.
 void add_traffic_figures(std::vector<Figure>& v) {
-    v.push_back({"dram_bytes_raw", "bytes", "DRAM traffic (all types, reads + writes) as stored: the `dram_<type>_raw_bits` / 8, rounded up",
+    v.push_back({"dram_bytes_raw", "bytes",
+                 "DRAM traffic (all types, reads + writes) as stored: the `dram_<type>_raw_bits` / 8, rounded up",
                  [](const FigureRow& w) { return Json((dram_bits(w.r.counts, false) + 7) / 8); }});
-    v.push_back({"dram_bytes_moved", "bytes",
-                 "DRAM traffic as moved over the link after run-length coding of feature maps (`dram.compression: rlc`; "
-                 "equal to `dram_bytes_raw` without it)",
-                 [](const FigureRow& w) { return Json((dram_bits(w.r.counts, true) + 7) / 8); }});
+    v.push_back(
+        {"dram_bytes_moved", "bytes",
+         "DRAM traffic as moved over the link after run-length coding of feature maps (`dram.compression: rlc`; "
+         "equal to `dram_bytes_raw` without it)",
+         [](const FigureRow& w) { return Json((dram_bits(w.r.counts, true) + 7) / 8); }});
     v.push_back({"dram_accesses", "words", "DRAM reads + writes of all three data types (each in its own word width)",
                  [](const FigureRow& w) { return Json(dram_accesses(w.r.counts)); }});
-    v.push_back({"dram_accesses_per_mac", "words/MAC", "`dram_accesses / macs`", [](const FigureRow& w) {
-                     return Json(per_mac(w, static_cast<double>(dram_accesses(w.r.counts))));
-                 }});
+    v.push_back({"dram_accesses_per_mac", "words/MAC", "`dram_accesses / macs`",
+                 [](const FigureRow& w) { return Json(per_mac(w, static_cast<double>(dram_accesses(w.r.counts)))); }});
 }
 
 // Energy: by level (kLevels), ALU, total, by data type, and each per MAC.
@@ -155,11 +165,12 @@ void add_energy_figures(std::vector<Figure>& v) {
     for (Level l : kLevels)
         v.push_back({"energy_" + name_of(l), "table unit", "energy of the " + name_of(l) + " accesses (all data types)",
                      [l](const FigureRow& w) { return Json(w.r.energy.level(l)); }});
-    v.push_back({"energy_alu", "table unit",
-                 "(macs − gated_macs) × the datapath's energy per active slot + psum_adds × `alu.add` × psum bits / 32, "
-                 "plus LUT loads and XNOR-popcount steps (README: [Quantized networks](../README.md#quantized-networks)); "
-                 "for an 8-bit `mac` layer with 32-bit psums, (macs − gated_macs) × `alu.mac` + psum_adds × `alu.add`",
-                 [](const FigureRow& w) { return Json(w.r.energy.alu); }});
+    v.push_back(
+        {"energy_alu", "table unit",
+         "(macs − gated_macs) × the datapath's energy per active slot + psum_adds × `alu.add` × psum bits / 32, "
+         "plus LUT loads and XNOR-popcount steps (README: [Quantized networks](../README.md#quantized-networks)); "
+         "for an 8-bit `mac` layer with 32-bit psums, (macs − gated_macs) × `alu.mac` + psum_adds × `alu.add`",
+         [](const FigureRow& w) { return Json(w.r.energy.alu); }});
     v.push_back({"energy_total", "table unit", "the levels' energy + ALU energy",
                  [](const FigureRow& w) { return Json(w.r.energy.total()); }});
     for (DataType t : kDataTypes)
@@ -175,14 +186,16 @@ void add_energy_figures(std::vector<Figure>& v) {
     for (DataType t : kDataTypes)
         v.push_back({"per_mac_" + name_of(t), "table unit/MAC", "energy of the " + name_of(t) + " accesses / macs",
                      [t](const FigureRow& w) { return Json(per_mac(w, w.r.energy.type(t))); }});
-    v.push_back({"gating_saved_energy", "table unit",
-                 "energy the zero gating saved: the same counts with no slot gated (their filter and psum RF accesses, for "
-                 "dataflows with RFs, and their ALU operations added back) minus this run's",
-                 [](const FigureRow& w) { return Json(w.r.gating_saved_energy); }});
-    v.push_back({"ratio_to_best", "-",
-                 "energy per MAC / the lowest energy per MAC among the dataflows of the same layer (or of the total): 1 "
-                 "for `best_dataflow`, ≥ 1 for the others",
-                 [](const FigureRow& w) { return Json(w.ratio_to_best); }});
+    v.push_back(
+        {"gating_saved_energy", "table unit",
+         "energy the zero gating saved: the same counts with no slot gated (their filter and psum RF accesses, for "
+         "dataflows with RFs, and their ALU operations added back) minus this run's",
+         [](const FigureRow& w) { return Json(w.r.gating_saved_energy); }});
+    v.push_back(
+        {"ratio_to_best", "-",
+         "energy per MAC / the lowest energy per MAC among the dataflows of the same layer (or of the total): 1 "
+         "for `best_dataflow`, ≥ 1 for the others",
+         [](const FigureRow& w) { return Json(w.ratio_to_best); }});
 }
 
 std::vector<Figure> make_figures() {
@@ -222,8 +235,8 @@ FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total) {
 }
 
 nlohmann::json shape_json(const LayerShape& s) {
-    return {{"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"M", s.M}, {"R", s.R}, {"S", s.S},
-            {"stride", s.U}, {"padding", s.P}, {"groups", s.G}, {"E", s.E()}, {"F", s.F()}};
+    return {{"N", s.N}, {"C", s.C},      {"H", s.H},       {"W", s.W},      {"M", s.M},   {"R", s.R},
+            {"S", s.S}, {"stride", s.U}, {"padding", s.P}, {"groups", s.G}, {"E", s.E()}, {"F", s.F()}};
 }
 
 const std::vector<Figure>& figures() {
@@ -242,7 +255,8 @@ const Figure& figure(std::string_view name) {
 
 namespace {
 
-Field field(const std::string& name, std::string json, std::string csv, const char* format = "%.6g", std::string group = "") {
+Field field(const std::string& name, std::string json, std::string csv, const char* format = "%.6g",
+            std::string group = "") {
     return {&figure(name), std::move(json), std::move(csv), format, std::move(group)};
 }
 
@@ -254,7 +268,8 @@ std::string joined(const std::vector<std::string>& path) {
 
 // A counter where the run report puts it (Counter::outputs).
 Field run_counter(const Counter& k) {
-    return field(k.name, joined(k.json_path()), (k.outputs & kInCsv) ? k.name : "", "%.6g", k.is_access() ? "accesses" : "");
+    return field(k.name, joined(k.json_path()), (k.outputs & kInCsv) ? k.name : "", "%.6g",
+                 k.is_access() ? "accesses" : "");
 }
 
 bool placed(const std::vector<Field>& fields, const std::string& name) {
@@ -264,11 +279,13 @@ bool placed(const std::vector<Field>& fields, const std::string& name) {
 // The energy by level (`levels` order), ALU and total, by data type and per MAC, as `json_*` / `csv_*` name them.
 void add_run_energy(std::vector<Field>& f) {
     for (Level l : kLevels)
-        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
+        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g",
+                          "energy_by_level"));
     f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu"));
     f.push_back(field("energy_total", "energy_pj.total", "energy_total"));
     for (DataType t : kDataTypes)
-        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g", "energy_by_type"));
+        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g",
+                          "energy_by_type"));
     f.push_back(field("energy_per_mac", "energy_per_mac_pj", ""));
 }
 
@@ -277,7 +294,8 @@ void add_run_datapath(std::vector<Field>& f) {
     f.push_back(field("ifmap_format", "bits.ifmap_format", "ifmap_format", "%.6g", "formats"));
     f.push_back(field("filter_format", "bits.filter_format", "filter_format", "%.6g", "formats"));
     f.push_back(field("psum_bits", "bits.psum", "psum_bits"));
-    for (const char* b : {"ifmap", "filter", "output"}) f.push_back(field(std::string(b) + "_bits", std::string("bits.") + b, "", "%.6g", "bits"));
+    for (const char* b : {"ifmap", "filter", "output"})
+        f.push_back(field(std::string(b) + "_bits", std::string("bits.") + b, "", "%.6g", "bits"));
     for (const char* b : {"ifmap", "filter"})
         f.push_back(field(std::string(b) + "_storage_bits", std::string("bits.") + b + "_storage", "", "%.6g", "bits"));
 }
@@ -334,17 +352,19 @@ std::vector<Field> compare_fields() {
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu"));
     for (Level l : levels_near_first())
-        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
+        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g",
+                          "energy_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g", "energy_by_type"));
+        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g",
+                          "energy_by_type"));
     f.push_back(field("energy_total", "energy_pj.total", "energy_total"));
     f.push_back(field("per_mac_alu", "energy_per_mac_by_level_pj.alu", "per_mac_alu", "%.6g", "per_mac_by_level"));
     for (Level l : levels_near_first())
-        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level_pj." + name_of(l), "per_mac_" + name_of(l), "%.6g",
-                          "per_mac_by_level"));
+        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level_pj." + name_of(l), "per_mac_" + name_of(l),
+                          "%.6g", "per_mac_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type_pj." + name_of(t), "per_mac_" + name_of(t), "%.6g",
-                          "per_mac_by_type"));
+        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type_pj." + name_of(t), "per_mac_" + name_of(t),
+                          "%.6g", "per_mac_by_type"));
     f.push_back(field("energy_per_mac", "energy_per_mac_pj", "per_mac_total"));
     f.push_back(field("ratio_to_best", "energy_ratio_to_best", "ratio_to_best", "%.6f"));
     f.push_back(field("energy_unit", "", "energy_unit"));
@@ -356,15 +376,18 @@ std::vector<Field> compare_fields() {
 
 std::vector<Field> sweep_fields() {
     std::vector<Field> f;
-    for (const char* name : {"macs", "cycles", "utilization", "latency_ms", "inferences_per_s"}) f.push_back(field(name, name, name));
+    for (const char* name : {"macs", "cycles", "utilization", "latency_ms", "inferences_per_s"})
+        f.push_back(field(name, name, name));
     f.push_back(field("energy_total", "energy", "energy"));
     f.push_back(field("energy_unit", "energy_unit", "energy_unit"));
     f.push_back(field("energy_per_mac", "energy_per_mac", "energy_per_mac"));
     f.push_back(field("per_mac_alu", "energy_per_mac_by_level.alu", "alu", "%.6g", "per_mac_by_level"));
     for (Level l : levels_near_first())
-        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l), name_of(l), "%.6g", "per_mac_by_level"));
+        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l), name_of(l), "%.6g",
+                          "per_mac_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), name_of(t), "%.6g", "per_mac_by_type"));
+        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), name_of(t), "%.6g",
+                          "per_mac_by_type"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("timing", "timing", "timing"));

@@ -22,12 +22,12 @@ namespace dfsim {
 struct FigureRow {
     explicit FigureRow(const LayerResult& result) : r(result) {}
     const LayerResult& r;
-    int pes = 1;                       // PEs of the array it ran on (utilization)
+    int pes = 1;  // PEs of the array it ran on (utilization)
     EnergyUnit unit = EnergyUnit::Pj;  // the energy table's
-    bool total = false;                // the total row: no shape, mapping, datapath or formats
-    std::string dataflow;              // compare: the run's dataflow and its ratio to the best
+    bool total = false;  // the total row: no shape, mapping, datapath or formats
+    std::string dataflow;  // compare: the run's dataflow and its ratio to the best
     double ratio_to_best = 1;
-    double clock_mhz = 0;              // sweep: latency and throughput
+    double clock_mhz = 0;  // sweep: latency and throughput
     int batch = 0;
     RunModel model = RunModel::Simulation;  // the run's: what produced the cycles (timing_name)
     Timing timing = Timing::Pass;
@@ -37,8 +37,8 @@ struct FigureRow {
 
 // A figure: a counter, a field of the result, or a formula over them.
 struct Figure {
-    std::string name;         // "utilization", "energy_dram", "dram_ifmap_reads" (a counter's own name)
-    std::string unit;         // "fraction", "table unit", "MACs", "-" (none)
+    std::string name;  // "utilization", "energy_dram", "dram_ifmap_reads" (a counter's own name)
+    std::string unit;  // "fraction", "table unit", "MACs", "-" (none)
     std::string description;  // for docs/report.md (markdown)
     std::function<nlohmann::json(const FigureRow&)> value;  // null: none in this row (no field, an empty cell)
 };
@@ -64,10 +64,10 @@ const Figure& figure(std::string_view name);  // an internal error if there is n
 // A figure as one writer shows it: its JSON path and CSV column.
 struct Field {
     const Figure* figure = nullptr;
-    std::string json;             // path in the JSON object, dots nest ("energy_pj.dram"); "": not in the JSON
-    std::string csv;              // CSV column; "": not in the CSV
+    std::string json;  // path in the JSON object, dots nest ("energy_pj.dram"); "": not in the JSON
+    std::string csv;  // CSV column; "": not in the CSV
     const char* format = "%.6g";  // CSV: printf format of a real number
-    std::string group;            // docs: consecutive fields of a group share one table row (see field_groups)
+    std::string group;  // docs: consecutive fields of a group share one table row (see field_groups)
 };
 
 // The run report's layer entries (JSON) and CSV columns (in CSV order; the JSON sorts its keys).
@@ -93,12 +93,12 @@ std::string csv_row(const std::vector<Field>& fields, const FigureRow& row);
 
 // A column of a text table and of its HTML twin.
 struct Column {
-    std::string header;       // text header
+    std::string header;  // text header
     std::string html_header;  // HTML header, with its unit
-    int width = 0;            // text: right-aligned in `width` columns; negative: left-aligned; 0: the last, unpadded
-    bool bar = false;         // text: " | " before it (a new group of columns)
+    int width = 0;  // text: right-aligned in `width` columns; negative: left-aligned; 0: the last, unpadded
+    bool bar = false;  // text: " | " before it (a new group of columns)
     std::function<std::string(const FigureRow&)> text, html;  // the cells (the HTML writer escapes them)
-    std::string figure;       // the figure it shows
+    std::string figure;  // the figure it shows
 };
 // `dfsim run`'s table (text and HTML): the layer column `name_width` wide.
 std::vector<Column> run_table_columns(EnergyUnit unit, int name_width);
@@ -112,10 +112,10 @@ std::string text_line(const std::vector<Column>& columns, const std::function<st
 
 // How the reports label and colour the storage levels and data types.
 struct LevelStyle {
-    std::string label;          // run tables: "DRAM", "GLB", "NoC", "RF"
+    std::string label;  // run tables: "DRAM", "GLB", "NoC", "RF"
     std::string compare_label;  // compare tables: "array" for the NoC
-    std::string plot_title;     // compare charts: "array (NoC)"
-    std::string color;          // compare charts
+    std::string plot_title;  // compare charts: "array (NoC)"
+    std::string color;  // compare charts
 };
 LevelStyle level_style(Level l);
 std::string type_color(DataType t);

@@ -15,12 +15,23 @@ std::string html_escape(const std::string& s) {
     o.reserve(s.size());
     for (char ch : s) {
         switch (ch) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            case '\'': o += "&#39;"; break;
-            default: o += ch;
+            case '&':
+                o += "&amp;";
+                break;
+            case '<':
+                o += "&lt;";
+                break;
+            case '>':
+                o += "&gt;";
+                break;
+            case '"':
+                o += "&quot;";
+                break;
+            case '\'':
+                o += "&#39;";
+                break;
+            default:
+                o += ch;
         }
     }
     return o;
@@ -32,8 +43,8 @@ std::string base64_encode(const std::string& bytes) {
     o.reserve((bytes.size() + 2) / 3 * 4);
     size_t i = 0;
     for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                           static_cast<unsigned char>(bytes[i + 2]);
+        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) |
+                           (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
         o += k[(v >> 18) & 63];
         o += k[(v >> 12) & 63];
         o += k[(v >> 6) & 63];
@@ -45,7 +56,8 @@ std::string base64_encode(const std::string& bytes) {
         o += k[(v >> 12) & 63];
         o += "==";
     } else if (i + 2 == bytes.size()) {
-        const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
+        const unsigned v =
+            (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8);
         o += k[(v >> 18) & 63];
         o += k[(v >> 12) & 63];
         o += k[(v >> 6) & 63];
@@ -89,11 +101,10 @@ std::string meta(const std::string& key, const std::string& value) {
 std::string arch_summary(const ArchParams& a) {
     std::ostringstream os;
     os << a.rows << "x" << a.cols << " PEs, spads " << a.pe.ifmap_spad_words << "/" << a.pe.filter_spad_words << "/"
-       << a.pe.psum_spad_words << " words (ifmap/filter/psum), GLB " << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0)
-       << " KB in " << a.glb.banks << " banks, ";
+       << a.pe.psum_spad_words << " words (ifmap/filter/psum), GLB "
+       << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0) << " KB in " << a.glb.banks << " banks, ";
     if (a.word_bits > 0) os << a.word_bits << "-bit words, ";
-    os << a.clock_mhz << " MHz, DRAM "
-       << a.dram.bytes_per_cycle << " B/cycle";
+    os << a.clock_mhz << " MHz, DRAM " << a.dram.bytes_per_cycle << " B/cycle";
     return os.str();
 }
 
@@ -105,7 +116,8 @@ std::string run_to_html(const NetworkResult& r) {
     os << page_start("dfsim run: " + r.network + " on " + r.arch + ", dataflow " + r.dataflow);
     os << "<dl class=\"meta\">\n"
        << meta("network", r.network) << meta("architecture", r.arch + " (" + arch_summary(r.arch_params) + ")")
-       << meta("dataflow", r.dataflow) << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
+       << meta("dataflow", r.dataflow)
+       << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
        << meta("timing", timing_label(r.model, r.timing)) << "</dl>\n";
     os << "<h2>Per layer</h2>\n<table>\n<thead><tr>";
     const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
@@ -121,8 +133,8 @@ std::string run_to_html(const NetworkResult& r) {
     const LayerResult tot = r.total();
     row(tot, true);
     os << "</tbody>\n</table>\n";
-    os << "<p class=\"note\">time at " << r.arch_params.clock_mhz << " MHz: "
-       << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
+    os << "<p class=\"note\">time at " << r.arch_params.clock_mhz
+       << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
        << html_escape(eu) << " (" << html_escape(std::string(to_string(r.energy_unit)))
        << " table); ifmap + filter + psum + ALU = total; host layers (pool, add) are not simulated and not in the "
           "total; columns: docs/report.md</p>\n";
@@ -142,14 +154,15 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
        << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")")
        << meta("timing", timing_label(j["timing"].get<std::string>())) << "</dl>\n";
     os << "<h2>Architecture per dataflow</h2>\n<table>\n<thead><tr>" << th("dataflow") << th("architecture")
-       << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)") << th("GLB (KB)")
-       << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";
+       << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)")
+       << th("GLB (KB)") << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
-        os << "<tr>" << td(r.dataflow, false) << td(r.arch, false) << td(std::to_string(a.rows) + "x" + std::to_string(a.cols))
-           << td(std::to_string(a.pe.ifmap_spad_words)) << td(std::to_string(a.pe.filter_spad_words))
-           << td(std::to_string(a.pe.psum_spad_words)) << td(fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0))
-           << td(fmt("%g", a.clock_mhz)) << "</tr>\n";
+        os << "<tr>" << td(r.dataflow, false) << td(r.arch, false)
+           << td(std::to_string(a.rows) + "x" + std::to_string(a.cols)) << td(std::to_string(a.pe.ifmap_spad_words))
+           << td(std::to_string(a.pe.filter_spad_words)) << td(std::to_string(a.pe.psum_spad_words))
+           << td(fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0)) << td(fmt("%g", a.clock_mhz))
+           << "</tr>\n";
     }
     os << "</tbody>\n</table>\n";
     os << "<h2>Per layer and dataflow</h2>\n<table>\n<thead><tr>";
@@ -173,14 +186,15 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
             for (DataType t : kDataTypes) os << td(fmt("%.4f", ty[std::string(to_string(t))].get<double>()));
             os << td(fmt("%.5f", e["dram_accesses_per_mac"].get<double>())) << td(num(e["macs"].get<uint64_t>()))
                << td(fmt("%.6g", e["energy_pj"]["total"].get<double>())) << td(num(e["cycles"].get<uint64_t>()))
-               << td(fmt("%.1f", 100.0 * e["utilization"].get<double>())) << td(e["output_check"].get<std::string>(), false)
-               << "</tr>\n";
+               << td(fmt("%.1f", 100.0 * e["utilization"].get<double>()))
+               << td(e["output_check"].get<std::string>(), false) << "</tr>\n";
         }
     };
     for (const nlohmann::json& g : j["layers"]) group(g, false);
     if (j.contains("total")) group(j["total"], true);
     os << "</tbody>\n</table>\n";
-    os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " (" << html_escape(std::string(to_string(c.energy_unit)))
+    os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " ("
+       << html_escape(std::string(to_string(c.energy_unit)))
        << " table), by level (array = NoC) and by data type (ALU excluded from the types); vs best: energy per MAC / "
           "the layer's lowest; DRAM: DRAM words read + written per MAC; total rows sum the layers; columns: "
           "docs/report.md</p>\n";
@@ -194,8 +208,9 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
 
 std::vector<HtmlImage> load_compare_images(const std::filesystem::path& dir) {
     std::vector<HtmlImage> out;
-    for (const auto& [base, caption] : {std::pair<const char*, const char*>{"energy_by_level", "energy per MAC by storage level"},
-                                        {"energy_by_type", "energy per MAC by data type"}}) {
+    for (const auto& [base, caption] :
+         {std::pair<const char*, const char*>{"energy_by_level", "energy per MAC by storage level"},
+          {"energy_by_type", "energy per MAC by data type"}}) {
         const std::filesystem::path p = dir / (std::string(base) + ".png");
         std::ifstream in(p, std::ios::binary);
         std::stringstream ss;

@@ -13,12 +13,14 @@ nlohmann::json arch_to_json(const ArchParams& a) {
     for (Multiplier m : a.pe.multipliers) multipliers.emplace_back(to_string(m));
     nlohmann::json storage = nlohmann::json::object();
     for (const DataflowStorage& st : a.equal_area.dataflows)
-        storage[st.dataflow] = {{"ifmap_spad_words", st.ifmap_spad_words}, {"filter_spad_words", st.filter_spad_words},
+        storage[st.dataflow] = {{"ifmap_spad_words", st.ifmap_spad_words},
+                                {"filter_spad_words", st.filter_spad_words},
                                 {"psum_spad_words", st.psum_spad_words}};
     nlohmann::json equal_area = nullptr;
     if (a.equal_area.enabled)
         equal_area = {{"rf_area_per_byte", a.equal_area.rf_area_per_byte},
-                      {"glb_area_per_byte", a.equal_area.glb_area_per_byte}, {"dataflows", storage}};
+                      {"glb_area_per_byte", a.equal_area.glb_area_per_byte},
+                      {"dataflows", storage}};
     return {{"name", a.name},
             {"word_bits", a.word_bits},
             {"batch", a.batch},
@@ -27,21 +29,35 @@ nlohmann::json arch_to_json(const ArchParams& a) {
             {"file", a.file},
             {"clock_mhz", a.clock_mhz},
             {"pe_array", {{"rows", a.rows}, {"cols", a.cols}}},
-            {"pe", {{"ifmap_spad_words", a.pe.ifmap_spad_words}, {"filter_spad_words", a.pe.filter_spad_words},
-                    {"psum_spad_words", a.pe.psum_spad_words}, {"pipeline_depth", a.pe.pipeline_depth},
-                    {"mac_bits", a.pe.mac_bits}, {"psum_bits", a.pe.psum_bits},
-                    {"zero_gating", a.pe.gate_ifmap_zeros ? (a.pe.gate_weight_zeros ? "both" : "ifmap")
-                                                          : (a.pe.gate_weight_zeros ? "weight" : "none")},
-                    {"zero_skipping", a.pe.zero_skipping}, {"multipliers", multipliers},
-                    {"lut_max_bits", a.pe.lut_max_bits}, {"xnor_bits", a.pe.xnor_bits}}},
-            {"noc", {{"ifmap_bus_bits", a.noc.ifmap_bus_bits}, {"filter_bus_bits", a.noc.filter_bus_bits},
-                     {"psum_in_bus_bits", a.noc.psum_in_bus_bits}, {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
-                     {"psum_link_bits", a.noc.psum_link_bits},
-                     {"reduction", a.noc.reduction == NocParams::Reduction::Chain ? "chain" : "adder_tree"}}},
-            {"glb", {{"size_bytes", a.glb.size_bytes}, {"banks", a.glb.banks}, {"bank_width_bits", a.glb.bank_width_bits},
-                     {"double_buffer", a.glb.double_buffer}}},
-            {"dram", {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle}, {"latency_cycles", a.dram.latency_cycles},
-                      {"compression", a.dram.rlc ? "rlc" : "none"}}}};
+            {"pe",
+             {{"ifmap_spad_words", a.pe.ifmap_spad_words},
+              {"filter_spad_words", a.pe.filter_spad_words},
+              {"psum_spad_words", a.pe.psum_spad_words},
+              {"pipeline_depth", a.pe.pipeline_depth},
+              {"mac_bits", a.pe.mac_bits},
+              {"psum_bits", a.pe.psum_bits},
+              {"zero_gating", a.pe.gate_ifmap_zeros ? (a.pe.gate_weight_zeros ? "both" : "ifmap")
+                                                    : (a.pe.gate_weight_zeros ? "weight" : "none")},
+              {"zero_skipping", a.pe.zero_skipping},
+              {"multipliers", multipliers},
+              {"lut_max_bits", a.pe.lut_max_bits},
+              {"xnor_bits", a.pe.xnor_bits}}},
+            {"noc",
+             {{"ifmap_bus_bits", a.noc.ifmap_bus_bits},
+              {"filter_bus_bits", a.noc.filter_bus_bits},
+              {"psum_in_bus_bits", a.noc.psum_in_bus_bits},
+              {"psum_out_bus_bits", a.noc.psum_out_bus_bits},
+              {"psum_link_bits", a.noc.psum_link_bits},
+              {"reduction", a.noc.reduction == NocParams::Reduction::Chain ? "chain" : "adder_tree"}}},
+            {"glb",
+             {{"size_bytes", a.glb.size_bytes},
+              {"banks", a.glb.banks},
+              {"bank_width_bits", a.glb.bank_width_bits},
+              {"double_buffer", a.glb.double_buffer}}},
+            {"dram",
+             {{"bandwidth_bytes_per_cycle", a.dram.bytes_per_cycle},
+              {"latency_cycles", a.dram.latency_cycles},
+              {"compression", a.dram.rlc ? "rlc" : "none"}}}};
 }
 
 nlohmann::json to_json(const NetworkResult& r) {
@@ -86,8 +102,9 @@ std::string format_table(const NetworkResult& r) {
         os << text_line(columns, [&](const Column& c) { return c.text(run_row(r, tot, true)); });
     };
     table(run_table_columns(r.energy_unit, static_cast<int>(name_width)), true);
-    os << "time at " << r.arch_params.clock_mhz << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3)
-       << " ms; energy in " << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
+    os << "time at " << r.arch_params.clock_mhz
+       << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
+       << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
     os << "\n";  // precision and zeros
     table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);
     size_t host_layers = 0;

@@ -62,7 +62,8 @@ void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
         dat << (k ? "\n\n" : "") << "# " << series[k].title << "\n";
         for (const nlohmann::json* r : series[k].rows) {
             std::snprintf(buf, sizeof buf, "%d\t%.9g\t%llu\t%.6g\t%.9g\t%.9g\n", (*r)["pes"].get<int>(),
-                          (*r)["energy_per_mac"].get<double>(), static_cast<unsigned long long>((*r)["cycles"].get<uint64_t>()),
+                          (*r)["energy_per_mac"].get<double>(),
+                          static_cast<unsigned long long>((*r)["cycles"].get<uint64_t>()),
                           100.0 * (*r)["utilization"].get<double>(), (*r)["latency_ms"].get<double>(),
                           (*r)["energy"].get<double>() / std::max(1, (*r)["batch"].get<int>()));
             dat << buf;
@@ -73,7 +74,8 @@ void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
     std::vector<std::pair<double, double>> pts;
     for (const Series& s : series)
         for (const nlohmann::json* r : s.rows)
-            pts.emplace_back((*r)["latency_ms"].get<double>(), (*r)["energy"].get<double>() / std::max(1, (*r)["batch"].get<int>()));
+            pts.emplace_back((*r)["latency_ms"].get<double>(),
+                             (*r)["energy"].get<double>() / std::max(1, (*r)["batch"].get<int>()));
     std::sort(pts.begin(), pts.end());
     std::ostringstream front;
     front << "# latency_ms, energy_per_inference of the points no other point beats in both\n";
@@ -85,13 +87,13 @@ void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
             front << buf;
         }
     write_file_atomic((dir / "pareto.dat").string(), front.str());
-
 }
 
 // The plots' gnuplot scripts (energy, cycles and utilization against the PE count, and the
 // Pareto plot), their titles naming the points' timing model; returns their base names.
-std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, const std::vector<std::string>& dataflows,
-                                             EnergyUnit unit, const std::string& timing, const fs::path& dir) {
+std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series,
+                                             const std::vector<std::string>& dataflows, EnergyUnit unit,
+                                             const std::string& timing, const fs::path& dir) {
     const char* colors[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442"};
     auto color_of = [&](const std::string& title) {
         const std::string df = title.substr(0, title.find(' '));
@@ -119,8 +121,8 @@ std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, 
     auto header = [&](std::ostringstream& gp, const std::string& base, const std::string& title) {
         gp << "# written by dfsim sweep; run `gnuplot " << base << ".gp` here to re-render from the .dat files\n"
            << "if (!exists(\"outbase\")) outbase = " << gp_string(base) << "\n"
-           << "set encoding utf8\nset title " << gp_string(title + (timing.empty() ? "" : ", timing " + timing_label(timing)))
-           << " font \",13\"\n"
+           << "set encoding utf8\nset title "
+           << gp_string(title + (timing.empty() ? "" : ", timing " + timing_label(timing))) << " font \",13\"\n"
            << "set grid back lt 1 lc rgb \"#dcdcdc\"\nset border 3\nset xtics nomirror\nset ytics nomirror\n"
            << "set key outside right top vertical Left reverse samplen 2 spacing 1.2 font \",10\"\n";
     };
@@ -138,9 +140,10 @@ std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, 
            << (p.logy ? "set logscale y 10\n" : "set yrange [0:*]\n");
         std::string cmd = "plot \\\n";
         for (size_t k = 0; k < series.size(); ++k)
-            cmd += "    \"sweep.dat\" index " + std::to_string(k) + " using 1:" + p.ycol + " with linespoints pt " + std::to_string(markers[variant_of(k) % 5]) + " ps 1.1 lw 2 lc rgb " +
-                   gp_string(color_of(series[k].title)) + " dt " + std::to_string(1 + variant_of(k) % 5) +
-                   " title " + gp_string(series[k].title) + (k + 1 < series.size() ? ", \\\n" : "\n");
+            cmd += "    \"sweep.dat\" index " + std::to_string(k) + " using 1:" + p.ycol + " with linespoints pt " +
+                   std::to_string(markers[variant_of(k) % 5]) + " ps 1.1 lw 2 lc rgb " +
+                   gp_string(color_of(series[k].title)) + " dt " + std::to_string(1 + variant_of(k) % 5) + " title " +
+                   gp_string(series[k].title) + (k + 1 < series.size() ? ", \\\n" : "\n");
         footer(gp, cmd);
         write_file_atomic((dir / (p.base + ".gp")).string(), gp.str());
         bases.push_back(p.base);
@@ -153,17 +156,18 @@ std::vector<std::string> write_sweep_scripts(const std::vector<Series>& series, 
            << "\nset logscale x 10\nset logscale y 10\n";
         std::string cmd = "plot \\\n";
         for (size_t k = 0; k < series.size(); ++k)
-            cmd += "    \"sweep.dat\" index " + std::to_string(k) + " using 5:6 with points pt " + std::to_string(markers[variant_of(k) % 5]) + " ps 1.3 lc rgb " +
+            cmd += "    \"sweep.dat\" index " + std::to_string(k) + " using 5:6 with points pt " +
+                   std::to_string(markers[variant_of(k) % 5]) + " ps 1.3 lc rgb " +
                    gp_string(color_of(series[k].title)) + " title " + gp_string(series[k].title) + ", \\\n";
-        cmd += "    \"pareto.dat\" using 1:2 with linespoints pt 6 ps 2.4 lw 2 dt 2 lc rgb \"#404040\" title \"Pareto front\"\n";
+        cmd +=
+            "    \"pareto.dat\" using 1:2 with linespoints pt 6 ps 2.4 lw 2 dt 2 lc rgb \"#404040\" title \"Pareto "
+            "front\"\n";
         footer(gp, cmd);
         write_file_atomic((dir / "pareto.gp").string(), gp.str());
         bases.push_back("pareto");
     }
     return bases;
 }
-
-
 
 }  // namespace
 

@@ -27,7 +27,10 @@ Tensor4 reference_output(const Layer& l, const Tensor4& acc) {
                     o[i] = requantize(v, l.requant, m);
                 } else {
                     if (v > INT32_MAX || v < INT32_MIN)
-                        throw UserError("layer " + l.name + ": an accumulator plus bias exceeds int32 (the reference and the psums are at most 32 bits): narrower operands, fewer channels or a requantization are needed");
+                        throw UserError(
+                            "layer " + l.name +
+                            ": an accumulator plus bias exceeds int32 (the reference and the psums are at most 32 "
+                            "bits): narrower operands, fewer channels or a requantization are needed");
                     o[i] = static_cast<int32_t>(v);
                 }
             }
@@ -64,7 +67,9 @@ Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filte
                 for (int x = 0; x < F; ++x) {
                     const int64_t v = acc[static_cast<size_t>(y) * F + x];
                     if (v > INT32_MAX || v < INT32_MIN)
-                        throw UserError("layer " + l.name + ": an accumulator exceeds int32 (the reference and the psums are at most 32 bits): narrower operands or fewer channels are needed");
+                        throw UserError("layer " + l.name +
+                                        ": an accumulator exceeds int32 (the reference and the psums are at most 32 "
+                                        "bits): narrower operands or fewer channels are needed");
                     out.at(n, m, y, x) = static_cast<int32_t>(v);
                 }
         }

@@ -55,7 +55,8 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
             if (l.name == name) found = &l;
         if (!found) layers.fail(name, "expected one of the layers being run {" + run + "}, got '" + name + "'");
         if (found->on_host())
-            layers.fail(name, "expected an accelerator layer: " + name + " is a " + std::string(to_string(found->type)) +
+            layers.fail(name, "expected an accelerator layer: " + name + " is a " +
+                                  std::string(to_string(found->type)) +
                                   " layer, which runs on the host and has no mapping");
         p.layers.emplace_back(name, layers.child(name));
     }
@@ -88,8 +89,9 @@ Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
 void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t) {
     const std::string kind(to_string(l.multiplier));
     if (std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), l.multiplier) == a.pe.multipliers.end())
-        throw ConfigError(a.file, "pe.multipliers", 0, 0,
-                          "expected the " + kind + " datapath layer " + l.name + " uses; the PE has only the listed ones");
+        throw ConfigError(
+            a.file, "pe.multipliers", 0, 0,
+            "expected the " + kind + " datapath layer " + l.name + " uses; the PE has only the listed ones");
     const int wb = l.filter_values().bits, ab = l.ifmap_values().bits;
     if (l.multiplier == Multiplier::Mac && std::max(wb, ab) > a.pe.mac_bits)
         throw ConfigError(a.file, "pe.mac_bits", 0, 0,
@@ -100,8 +102,9 @@ void check_layer_runs(const Layer& l, const ArchParams& a, const EnergyTable& t)
                           "expected at least the operand width of LUT layer " + l.name + " (" +
                               std::to_string(std::max(wb, ab)) + " bits), got " + std::to_string(a.pe.lut_max_bits));
     if ((l.multiplier == Multiplier::Binary || l.multiplier == Multiplier::Ternary) && ab > a.pe.mac_bits)
-        throw ConfigError(a.file, "pe.mac_bits", 0, 0,
-                          "expected at least the ifmap width of layer " + l.name + " (" + std::to_string(ab) + " bits)");
+        throw ConfigError(
+            a.file, "pe.mac_bits", 0, 0,
+            "expected at least the ifmap width of layer " + l.name + " (" + std::to_string(ab) + " bits)");
     auto need = [&](double v, const std::string& field) {
         if (v < 0)
             throw ConfigError(t.file, "alu." + field, 0, 0,
@@ -125,7 +128,8 @@ void check_layer_data(const Layer& l, const LayerData& data) {
     if (l.multiplier == Multiplier::Ternary)
         for (size_t i = 0; i < data.filter.size(); ++i)
             if (std::abs(data.filter.data[i]) > 1)
-                throw ConfigError(l.filter_data.file.empty() ? "workload" : l.filter_data.file, l.name + ".filter", 0, 0,
+                throw ConfigError(l.filter_data.file.empty() ? "workload" : l.filter_data.file, l.name + ".filter", 0,
+                                  0,
                                   "expected ternary weights -1, 0 or +1, got " + std::to_string(data.filter.data[i]));
 }
 
@@ -141,8 +145,8 @@ LayerResult host_result(const Layer& l) {
     r.output_check = OutputCheck::Host;
     r.host_ops = l.host_ops();
     if (l.type == LayerType::Pool)
-        r.mapping = "host: " + std::string(to_string(l.pool_op)) + " pool " + std::to_string(s.R) + "x" + std::to_string(s.S) + " stride " +
-                    std::to_string(s.U) + " padding " + std::to_string(s.P);
+        r.mapping = "host: " + std::string(to_string(l.pool_op)) + " pool " + std::to_string(s.R) + "x" +
+                    std::to_string(s.S) + " stride " + std::to_string(s.U) + " padding " + std::to_string(s.P);
     else
         r.mapping = "host: element-wise add of two " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
                     std::to_string(s.W) + " tensors";
@@ -168,19 +172,21 @@ LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m,
 
 }  // namespace
 
-LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                            const Dataflow& df, const Mapping& m, const LayerData& data,
-                            bool check_output, bool keep_output, const Tensor4* reference, VcdTrace* trace,
-                            Timing timing) {
+LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t, const Dataflow& df,
+                            const Mapping& m, const LayerData& data, bool check_output, bool keep_output,
+                            const Tensor4* reference, VcdTrace* trace, Timing timing) {
     DFSIM_ASSERT(!l.on_host(), "host layer " + l.name + " given to the accelerator");
     auto t0 = std::chrono::steady_clock::now();
     const LayerShape& s = l.shape;
     LayerResult r = mapped_result(l, a, m, df.estimate(l, a, t, m));
 
     hw::Program prog = df.build_program(l, a, m);
-    prog.datapath = hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    prog.datapath =
+        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
     auto zero_fraction = [](const Tensor4& x) {
-        return x.size() ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size()) : 0.0;
+        return x.size()
+                   ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size())
+                   : 0.0;
     };
     r.ifmap_zero_fraction = zero_fraction(data.ifmap);
     r.filter_zero_fraction = zero_fraction(data.filter);
@@ -219,7 +225,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
             u.acc.at(Level::Rf, DataType::Psum).writes += g;
         }
         u.gated_macs = 0;
-        r.gating_saved_energy = compute_energy(u, t, r.widths, static_cast<double>(a.glb.size_bytes)).total() - r.energy.total();
+        r.gating_saved_energy =
+            compute_energy(u, t, r.widths, static_cast<double>(a.glb.size_bytes)).total() - r.energy.total();
     }
     if (test_fault("mismatch") && image.output.size() > 0) image.output.data[0] ^= 1;  // test only: README
     if (check_output) {
@@ -286,8 +293,8 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
 LayerResult simulate(const PreparedLayer& p, bool keep_output) {
     if (p.on_host) return host_result(p.layer);
     DFSIM_ASSERT(p.opt.model == RunModel::Simulation, "layer " + p.layer.name + " was prepared without data");
-    return simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output,
-                           keep_output, p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
+    return simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output, keep_output,
+                           p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
 }
 
 LayerResult estimate(const PreparedLayer& p) {
@@ -302,9 +309,8 @@ LayerResult estimate(const PreparedLayer& p) {
     return r;
 }
 
-LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const RunOptions& opt, bool keep_output, const LayerData* data,
-                           const Tensor4* reference) {
+LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                           bool keep_output, const LayerData* data, const Tensor4* reference) {
     return simulate(prepare(l, a, t, opt, data ? std::optional<LayerData>(*data) : std::nullopt,
                             reference ? std::optional<Tensor4>(*reference) : std::nullopt),
                     keep_output);
@@ -336,7 +342,7 @@ LayerResult NetworkResult::total() const {
         all_exact = all_exact && l.output_check == OutputCheck::BitExact;
         any_mismatch = any_mismatch || l.output_check == OutputCheck::Mismatch;
     }
-    tot.output_check = any_mismatch                       ? OutputCheck::Mismatch
+    tot.output_check = any_mismatch                   ? OutputCheck::Mismatch
                        : any_accelerator && all_exact ? OutputCheck::BitExact
                                                       : OutputCheck::Skipped;
     return tot;
@@ -361,7 +367,8 @@ Network chain_network(const Network& net) {
         if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
         // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
         // requantization (an ONNX model's scales) keeps the format it was given
-        if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0) next.ifmap.is_signed = false;
+        if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0)
+            next.ifmap.is_signed = false;
         l.requant.out = next.ifmap;
     }
     if (!acc_layers.empty()) {
@@ -391,7 +398,9 @@ Tensor4 host_pool(const Layer& l, const Tensor4& in) {
                             sum += v;
                             ++cnt;
                         }
-                    const int64_t avg = cnt ? static_cast<int64_t>(std::floor(static_cast<double>(2 * sum + cnt) / static_cast<double>(2 * cnt))) : 0;
+                    const int64_t avg = cnt ? static_cast<int64_t>(std::floor(static_cast<double>(2 * sum + cnt) /
+                                                                              static_cast<double>(2 * cnt)))
+                                            : 0;
                     out.at(n, c, y, x) = static_cast<int32_t>(l.pool_op == PoolOp::Max ? best : avg);
                 }
     return out;
@@ -412,9 +421,11 @@ LayerData chained_data(const Layer& l, Tensor4& carry, bool first, const std::st
     data.filter = make_filter(x, &data.filter_scale);
     data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
     if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
-        throw ConfigError(where, l.name, 0, 0, "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
-                                                   " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
-                                                   std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+        throw ConfigError(where, l.name, 0, 0,
+                          "expected an input of " +
+                              std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
+                              " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
+                              std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
     // same element order: an FC layer reads the previous output flattened (C, H, W)
     data.ifmap.data = std::move(carry.data);
     return data;
@@ -424,12 +435,14 @@ LayerData chained_data(const Layer& l, Tensor4& carry, bool first, const std::st
 void chain_through_host(const Layer& l, Tensor4& carry, const std::string& where) {
     const LayerShape& s = l.shape;
     if (l.type == LayerType::Add)
-        throw ConfigError(where, l.name, 0, 0, "expected a chain of layers for --chained: add layer " + l.name +
-                                                   " has two inputs (residual networks cannot be chained yet)");
+        throw ConfigError(where, l.name, 0, 0,
+                          "expected a chain of layers for --chained: add layer " + l.name +
+                              " has two inputs (residual networks cannot be chained yet)");
     if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)
-        throw ConfigError(where, l.name, 0, 0, "expected the previous output's shape " + dims(carry.dim) +
-                                                   " as input of " + l.name + " for --chained, got " +
-                                                   std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+        throw ConfigError(where, l.name, 0, 0,
+                          "expected the previous output's shape " + dims(carry.dim) + " as input of " + l.name +
+                              " for --chained, got " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
+                              std::to_string(s.W));
     carry = host_pool(l, carry);
 }
 
@@ -471,7 +484,8 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
                                const RunOptions& opt) {
     const Network net = opt.chained ? chain_network(net_in) : net_in;
     NetworkResult res = network_result(net, a, t, opt);
-    if (opt.chained) simulate_chain(net, a, t, opt, res);
+    if (opt.chained)
+        simulate_chain(net, a, t, opt, res);
     else
         for (const Layer& l : net.layers) res.layers.push_back(simulate(prepare(l, a, t, opt)));
     return res;

@@ -56,10 +56,10 @@ struct LayerResult {
     std::string name;
     LayerShape shape;
     ExecutedOn executed_on = ExecutedOn::Accelerator;  // host: pool, add (not simulated)
-    uint64_t host_ops = 0;     // operations of a host layer (Layer::host_ops); the total sums them
-    std::string mapping;       // one-line summary (a host layer: its operation)
+    uint64_t host_ops = 0;  // operations of a host layer (Layer::host_ops); the total sums them
+    std::string mapping;  // one-line summary (a host layer: its operation)
     std::string loop_nest;
-    uint64_t cycles = 0;       // simulated
+    uint64_t cycles = 0;  // simulated
     Timing timing = Timing::Pass;  // the model that produced `cycles`
     uint64_t estimated_cycles = 0;  // analytical model
     double estimated_energy = 0;
@@ -92,7 +92,7 @@ struct NetworkResult {
     ArchParams arch_params;
     std::vector<LayerResult> layers;
     LayerResult total() const;  // sums (cycles add up: layers run one after another); host
-                                // layers add only their host_ops and do not affect output_check
+        // layers add only their host_ops and do not affect output_check
 };
 
 // Runs of the same layers under several dataflows or precisions (dfsim compare).
@@ -122,9 +122,8 @@ void check_layer_data(const Layer& l, const LayerData& data);
 // Simulates one layer on given data with a given mapping (no mapper). `l` and `a` are taken as
 // they are (prepare() makes them the dataflow's). With check_output, the output is compared with
 // `reference` if given, else with a reference computed here.
-LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                            const Dataflow& df, const Mapping& m, const LayerData& data,
-                            bool check_output, bool keep_output = false,
+LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTable& t, const Dataflow& df,
+                            const Mapping& m, const LayerData& data, bool check_output, bool keep_output = false,
                             const Tensor4* reference = nullptr, VcdTrace* trace = nullptr,
                             Timing timing = Timing::Pass);
 
@@ -142,16 +141,16 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 //   5. the mapping: the one opt.pinned gives for the layer (ConfigError if it is for another
 //      dataflow or illegal), else the mapper's (MappingError if none fits).
 struct PreparedLayer {
-    Layer layer;                       // as run: stored, calibrated (a host layer: as given)
-    ArchParams arch;                   // the dataflow's architecture
+    Layer layer;  // as run: stored, calibrated (a host layer: as given)
+    ArchParams arch;  // the dataflow's architecture
     const Dataflow* dataflow = nullptr;
     const EnergyTable* table = nullptr;  // the table prepare() was given (must outlive this)
     RunOptions opt;
-    bool on_host = false;              // pool, add: nothing below is set
-    LayerData data;                    // Simulation only
+    bool on_host = false;  // pool, add: nothing below is set
+    LayerData data;  // Simulation only
     std::optional<Tensor4> reference;  // given, or the calibrated layer's; none: simulate makes it
     std::unique_ptr<Mapping> mapping;
-    double map_seconds = 0;            // wall time of step 5
+    double map_seconds = 0;  // wall time of step 5
 };
 PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
                       std::optional<LayerData> data = std::nullopt, std::optional<Tensor4> reference = std::nullopt);
@@ -165,9 +164,9 @@ LayerResult estimate(const PreparedLayer& p);
 
 // prepare() then simulate(): `data` and `reference` as prepare() takes them (pointers for the
 // callers that keep their own).
-LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const RunOptions& opt, bool keep_output = false,
-                           const LayerData* data = nullptr, const Tensor4* reference = nullptr);
+LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                           bool keep_output = false, const LayerData* data = nullptr,
+                           const Tensor4* reference = nullptr);
 // A network's result before its layers: names, opt's dataflow and its architecture, the table,
 // opt's model and timing.
 NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt);
@@ -178,8 +177,7 @@ NetworkResult network_result(const Network& net, const ArchParams& a, const Ener
 // (their sign replaces the ReLU). Scales are calibrated on the data (`requant: auto`) unless a
 // model gave them (Requant::from_model); a calibrated output with ReLU makes the next layer's
 // ifmap unsigned (post-ReLU values are never negative). Throws ConfigError for shapes that do not chain.
-NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t,
-                               const RunOptions& opt);
+NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt);
 // Every layer of `net` prepared and estimated (opt.model is taken as Analytical; opt.chained must
 // be false): host layers stay host work, exactly as simulate_network counts them.
 NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt);

@@ -49,10 +49,10 @@ private:
     sc_core::sc_trace_file* m_file = nullptr;  // the open segment
     uint32_t m_layers = 0;
     uint64_t m_period_ps = 0, m_unit_ps = 0, m_units_per_cycle = 0;
-    uint64_t m_offset = 0;           // time (in units) at which the next segment starts
-    uint64_t m_last_time = 0;        // last time stamp written
+    uint64_t m_offset = 0;  // time (in units) at which the next segment starts
+    uint64_t m_last_time = 0;  // last time stamp written
     bool m_any_time = false;
-    std::string m_header;            // the first segment's declarations (others must match)
+    std::string m_header;  // the first segment's declarations (others must match)
     bool m_committed = false;
 };
 

@@ -53,8 +53,8 @@ static double peak_rss_mib() {
     return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
-BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t,
-                      const std::string& dataflow, std::ostream& out, Timing timing) {
+BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
+                      std::ostream& out, Timing timing) {
     RunOptions opt;
     opt.dataflow = dataflow;
     opt.timing = timing;
@@ -69,7 +69,8 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     out << buf;
     for (const Layer& layer : net.layers) {
         if (layer.on_host()) {  // pool, add: host work, nothing to simulate
-            std::snprintf(buf, sizeof buf, "%-8s host work (%s), not simulated\n", layer.name.c_str(), std::string(to_string(layer.type)).c_str());
+            std::snprintf(buf, sizeof buf, "%-8s host work (%s), not simulated\n", layer.name.c_str(),
+                          std::string(to_string(layer.type)).c_str());
             out << buf;
             continue;
         }

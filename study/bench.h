@@ -18,7 +18,7 @@ struct BenchResult {
 // Each accelerator layer prepared as `dfsim run` prepares it (sim/simulator.h prepare(): the
 // dataflow's storage, word width, calibration; synthetic data at seed 0, the energy objective),
 // then simulated without the check, and its reference convolution timed separately.
-BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t,
-                      const std::string& dataflow, std::ostream& out, Timing timing = Timing::Pass);
+BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
+                      std::ostream& out, Timing timing = Timing::Pass);
 
 }  // namespace dfsim

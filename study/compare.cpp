@@ -67,31 +67,47 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
     };
     auto source = [&](const SyntheticSource& d) {
         // real data (a .npy file, an ONNX model's weights): its file and a hash of its values
-        return nlohmann::json{{"distribution", d.distribution}, {"zero_fraction", d.zero_fraction},
-                              {"scale", d.scale}, {"seed", d.seed}, {"file", d.file},
+        return nlohmann::json{{"distribution", d.distribution},
+                              {"zero_fraction", d.zero_fraction},
+                              {"scale", d.scale},
+                              {"seed", d.seed},
+                              {"file", d.file},
                               {"values", d.values ? hash(d.values->data) : 0}};
     };
     auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
     nlohmann::json levels = nlohmann::json::array();
-    for (Level lv : kLevels)
-        levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
+    for (Level lv : kLevels) levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
     return {{"format", 4},  // 4: the timing model (3: counts by name; 2: a positional array)
             {"arch", arch_to_json(arch)},
             {"layer",
-             {{"name", l.name}, {"type", std::string(to_string(l.type))},
+             {{"name", l.name},
+              {"type", std::string(to_string(l.type))},
               {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
-              {"ifmap", format(l.ifmap)}, {"filter", format(l.filter)}, {"psum_bits", l.psum_bits},
-              {"multiplier", std::string(to_string(l.multiplier))}, {"bias", l.bias}, {"filter_scale", l.filter_scale},
-              {"requant", {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu,
-                           format(l.requant.out), l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
+              {"ifmap", format(l.ifmap)},
+              {"filter", format(l.filter)},
+              {"psum_bits", l.psum_bits},
+              {"multiplier", std::string(to_string(l.multiplier))},
+              {"bias", l.bias},
+              {"filter_scale", l.filter_scale},
+              {"requant",
+               {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu, format(l.requant.out),
+                l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
               // zero points (an ONNX model's quantization)
               {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
-              {"ifmap_data", source(l.ifmap_data)}, {"filter_data", source(l.filter_data)}}},
-            {"energy_table", {{"name", t.name}, {"unit", std::string(to_string(t.unit))}, {"scale_with_width", t.scale_with_width},
-                              {"levels", levels}, {"glb_reference_kb", t.glb_reference_kb},
-                              {"glb_size_exponent", t.glb_size_exponent}, {"mac", t.mac}, {"add", t.add},
-                              {"multiply", t.multiply}, {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
-                              {"xnor_popcount", t.xnor_popcount}}},
+              {"ifmap_data", source(l.ifmap_data)},
+              {"filter_data", source(l.filter_data)}}},
+            {"energy_table",
+             {{"name", t.name},
+              {"unit", std::string(to_string(t.unit))},
+              {"scale_with_width", t.scale_with_width},
+              {"levels", levels},
+              {"glb_reference_kb", t.glb_reference_kb},
+              {"glb_size_exponent", t.glb_size_exponent},
+              {"mac", t.mac},
+              {"add", t.add},
+              {"multiply", t.multiply},
+              {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
+              {"xnor_popcount", t.xnor_popcount}}},
             {"dataflow", opt.dataflow},
             {"timing", std::string(to_string(opt.timing))},
             {"seed_offset", opt.seed_offset},
@@ -115,14 +131,25 @@ ActionCounts counts_from_json(const nlohmann::json& v) {
 }
 
 nlohmann::json result_to_json(const LayerResult& r) {
-    return {{"mapping", r.mapping}, {"loop_nest", r.loop_nest}, {"cycles", r.cycles}, {"timing", std::string(to_string(r.timing))},
-            {"estimated_cycles", r.estimated_cycles}, {"estimated_energy", r.estimated_energy},
-            {"counts", counts_to_json(r.counts)}, {"glb_bytes_used", r.glb_bytes_used},
-            {"dram_busy_cycles", r.dram_busy_cycles}, {"output_check", std::string(to_string(r.output_check))},
-            {"executed_on", std::string(to_string(r.executed_on))}, {"host_ops", r.host_ops},
-            {"mismatches", r.mismatches}, {"wall_seconds", r.wall_seconds}, {"multiplier", std::string(to_string(r.multiplier))},
-            {"ifmap_format", r.ifmap_format}, {"filter_format", r.filter_format},
-            {"ifmap_zero_fraction", r.ifmap_zero_fraction}, {"filter_zero_fraction", r.filter_zero_fraction},
+    return {{"mapping", r.mapping},
+            {"loop_nest", r.loop_nest},
+            {"cycles", r.cycles},
+            {"timing", std::string(to_string(r.timing))},
+            {"estimated_cycles", r.estimated_cycles},
+            {"estimated_energy", r.estimated_energy},
+            {"counts", counts_to_json(r.counts)},
+            {"glb_bytes_used", r.glb_bytes_used},
+            {"dram_busy_cycles", r.dram_busy_cycles},
+            {"output_check", std::string(to_string(r.output_check))},
+            {"executed_on", std::string(to_string(r.executed_on))},
+            {"host_ops", r.host_ops},
+            {"mismatches", r.mismatches},
+            {"wall_seconds", r.wall_seconds},
+            {"multiplier", std::string(to_string(r.multiplier))},
+            {"ifmap_format", r.ifmap_format},
+            {"filter_format", r.filter_format},
+            {"ifmap_zero_fraction", r.ifmap_zero_fraction},
+            {"filter_zero_fraction", r.filter_zero_fraction},
             {"gating_saved_energy", r.gating_saved_energy}};
 }
 
@@ -203,7 +230,8 @@ void print_progress(std::ostream* progress, const Layer& l, const std::string& d
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.3f", seconds);
     *progress << "dfsim compare: " << l.name << " " << dataflow << " " << buf << " s" << (resumed ? " (resumed)" : "")
-              << "\n" << std::flush;
+              << "\n"
+              << std::flush;
 }
 
 }  // namespace
@@ -240,8 +268,10 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
             } else {
                 r.layers.push_back(simulate(prepare(l, base, t, opt, data, ref)));
                 if (!resume_dir.empty())
-                    write_file_atomic(resumed.files[i].string(),
-                                      nlohmann::json{{"key", resumed.keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() + "\n");
+                    write_file_atomic(
+                        resumed.files[i].string(),
+                        nlohmann::json{{"key", resumed.keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() +
+                            "\n");
             }
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             print_progress(progress, l, r.dataflow, s, resumed.done[i].has_value());
@@ -251,8 +281,9 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
 }
 
 CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
-                                     const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,
-                                     const RunOptions& opt, std::ostream* progress, const std::string& resume_dir) {
+                                     const std::vector<std::string>& dataflows,
+                                     const std::vector<std::string>& precisions, const RunOptions& opt,
+                                     std::ostream* progress, const std::string& resume_dir) {
     check_dataflow_list(dataflows);
     std::vector<Network> nets;
     for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first

@@ -15,7 +15,6 @@
 
 namespace dfsim {
 
-
 // "ws,os-a,rs" -> {"ws", "os-a", "rs"}; throws ConfigError on an empty list or name, a
 // duplicate, or a name that is not registered (the message names it and the registered ones).
 std::vector<std::string> parse_dataflow_list(const std::string& csv);
@@ -34,16 +33,16 @@ void check_dataflow_list(const std::vector<std::string>& dataflows);
 // simulating again, so an interrupted comparison resumes where it stopped. A result file that
 // is missing, unreadable or made from other inputs is simulated again (and overwritten).
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
-                          const std::vector<std::string>& dataflows, RunOptions opt,
-                          std::ostream* progress = nullptr, const std::string& resume_dir = "");
+                          const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress = nullptr,
+                          const std::string& resume_dir = "");
 
 // Precisions compared (`dfsim compare --precisions int8,lut4,binary`): the network under each
 // with_precision preset, run under each dataflow as run_compare does (resume files in
 // resume_dir/<preset>/), the runs labelled "<dataflow>@<preset>", precisions outer. Each preset
 // makes its own data (its formats differ). Throws ConfigError for a bad preset before running.
 CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
-                                     const std::vector<std::string>& dataflows, const std::vector<std::string>& precisions,
-                                     const RunOptions& opt, std::ostream* progress = nullptr,
-                                     const std::string& resume_dir = "");
+                                     const std::vector<std::string>& dataflows,
+                                     const std::vector<std::string>& precisions, const RunOptions& opt,
+                                     std::ostream* progress = nullptr, const std::string& resume_dir = "");
 
 }  // namespace dfsim

@@ -93,7 +93,8 @@ SweepAxis parse_axis(const std::string& option, const std::string& values) {
         if (a.key == "pe_array") {
             const size_t x = v.find('x');
             const bool ok = x != std::string::npos && x > 0 && x + 1 < v.size() &&
-                            v.find_first_not_of("0123456789x") == std::string::npos && v.find('x', x + 1) == std::string::npos;
+                            v.find_first_not_of("0123456789x") == std::string::npos &&
+                            v.find('x', x + 1) == std::string::npos;
             if (!ok) throw bad("expected ROWSxCOLS values such as 12x14, got '" + v + "'");
         }
         if (is_run_setting(a.key) && v.find_first_not_of("0123456789") != std::string::npos)
@@ -141,7 +142,9 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
     const std::string model = root.get_enum("model", {"simulation", "analytical"}, "simulation");
     s.analytical = model == "analytical";
     if (s.analytical && root.has("timing"))
-        root.fail("timing", "expected no timing with model: analytical (the analytical model estimates the cycles; it has no timing model)");
+        root.fail("timing",
+                  "expected no timing with model: analytical (the analytical model estimates the cycles; it has no "
+                  "timing model)");
     s.timing = parse_enum(root.get_enum("timing", enum_names(kTimings), "pass"), kTimings, "timing");
     s.objective = parse_objective(root.get_enum("objective", {"energy", "cycles", "edp"}, "energy"));
     s.seed_offset = static_cast<uint64_t>(root.get_int("seed", 0, INT64_MAX, 0));
@@ -263,12 +266,14 @@ namespace {
 // A file's contents as a key: the text itself, or for a binary file (an ONNX model; a JSON
 // string must be UTF-8) its size and FNV-1a hash.
 std::string key_text(const std::string& text) {
-    const bool binary = std::any_of(text.begin(), text.end(), [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
+    const bool binary = std::any_of(text.begin(), text.end(),
+                                    [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
     if (!binary) return text;
     uint64_t h = 14695981039346656037ULL;
     for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     char buf[64];
-    std::snprintf(buf, sizeof buf, "binary %zu bytes, fnv1a64 %016llx", text.size(), static_cast<unsigned long long>(h));
+    std::snprintf(buf, sizeof buf, "binary %zu bytes, fnv1a64 %016llx", text.size(),
+                  static_cast<unsigned long long>(h));
     return buf;
 }
 
@@ -362,7 +367,8 @@ void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<
         if (pid == 0) {
             int rc = 0;
             try {
-                for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
+                for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs))
+                    write_point(todo[j]);
             } catch (...) {
                 rc = 1;
             }
@@ -374,7 +380,8 @@ void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<
     int last = -1;
     while (!kids.empty()) {
         int status = 0;
-        const auto finished = std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
+        const auto finished =
+            std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
         if (finished != kids.end()) {
             kids.erase(finished);
             continue;
@@ -407,9 +414,12 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
         csv += "\n";
         rows.push_back(std::move(row));
     }
-    nlohmann::json doc = {{"arch_file", spec.arch_file}, {"workload_file", spec.workload_file},
-                          {"energy_file", spec.energy_file}, {"layers", spec.layers},
-                          {"model", spec.analytical ? "analytical" : "simulation"}, {"timing", sweep_timing(spec)},
+    nlohmann::json doc = {{"arch_file", spec.arch_file},
+                          {"workload_file", spec.workload_file},
+                          {"energy_file", spec.energy_file},
+                          {"layers", spec.layers},
+                          {"model", spec.analytical ? "analytical" : "simulation"},
+                          {"timing", sweep_timing(spec)},
                           {"rows", rows}};
     write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
     write_file_atomic((dir / "results.csv").string(), csv);
@@ -455,7 +465,9 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
         try {
             row = run_point(spec, points[static_cast<size_t>(i)]);
         } catch (const std::exception& e) {
-            row = {{"index", i}, {"dataflow", points[static_cast<size_t>(i)].dataflow}, {"status", std::string("error: ") + e.what()}};
+            row = {{"index", i},
+                   {"dataflow", points[static_cast<size_t>(i)].dataflow},
+                   {"status", std::string("error: ") + e.what()}};
         }
         write_file_atomic(point_file(i).string(),
                           nlohmann::json{{"key", keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");

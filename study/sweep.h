@@ -28,11 +28,11 @@ struct SweepAxis {
 
 struct SweepSpec {
     std::string arch_file, workload_file, energy_file;  // energy_file "": the arch's energy_table, else 45nm
-    std::string layers = "conv";                        // as --layers
+    std::string layers = "conv";  // as --layers
     std::vector<std::string> dataflows;
-    std::vector<SweepAxis> axes;                        // dataflow is the outermost axis
-    bool analytical = false;                            // the analytical model only (no simulation)
-    Timing timing = Timing::Pass;                       // the simulation's timing model (--timing; unused if analytical)
+    std::vector<SweepAxis> axes;  // dataflow is the outermost axis
+    bool analytical = false;  // the analytical model only (no simulation)
+    Timing timing = Timing::Pass;  // the simulation's timing model (--timing; unused if analytical)
     Objective objective = Objective::Energy;
     uint64_t seed_offset = 0;
     bool check_output = true;
@@ -42,7 +42,7 @@ struct SweepPoint {
     int index = 0;
     std::string dataflow;
     std::vector<std::pair<std::string, std::string>> settings;  // key, value (in axis order)
-    std::string label() const;                                   // "rs pe_array=12x14 glb.size_kb=108"
+    std::string label() const;  // "rs pe_array=12x14 glb.size_kb=108"
 };
 
 // A sweep described in YAML (the command line's options, as fields):
@@ -55,8 +55,8 @@ struct SweepPoint {
 // (the command line's rule). Throws ConfigError.
 struct SweepFile {
     SweepSpec spec;
-    int jobs = 0;      // 0: not given
-    std::string out;   // "": not given
+    int jobs = 0;  // 0: not given
+    std::string out;  // "": not given
 };
 SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve);
 

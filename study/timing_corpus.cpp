@@ -112,10 +112,13 @@ std::vector<CorpusCase> corpus_cases(const std::string& set, const std::vector<L
 
 std::string shape_summary(const Layer& l) {
     const LayerShape& s = l.shape;
-    const char* kind = l.type == LayerType::Fc ? "fc" : s.G == 1 ? "conv" : (s.G == s.C && s.G == s.M) ? "dw" : "grouped";
+    const char* kind = l.type == LayerType::Fc      ? "fc"
+                       : s.G == 1                   ? "conv"
+                       : (s.G == s.C && s.G == s.M) ? "dw"
+                                                    : "grouped";
     char buf[160];
-    std::snprintf(buf, sizeof buf, "%s N%d C%d M%d H%dxW%d R%dxS%d U%d P%d G%d", kind, s.N, s.C, s.M, s.H, s.W, s.R, s.S,
-                  s.U, s.P, s.G);
+    std::snprintf(buf, sizeof buf, "%s N%d C%d M%d H%dxW%d R%dxS%d U%d P%d G%d", kind, s.N, s.C, s.M, s.H, s.W, s.R,
+                  s.S, s.U, s.P, s.G);
     return buf;
 }
 
@@ -150,7 +153,8 @@ CaseResult run_case(const CorpusCase& c, const ArchParams& a, const EnergyTable&
         // one reference for both models (a calibrated layer made its own in prepare())
         const Tensor4 ref = p.reference ? *p.reference : reference_conv(p.layer, p.data.ifmap, p.data.filter);
         auto run = [&](Timing timing) {
-            return simulate_mapped(p.layer, p.arch, t, *p.dataflow, *p.mapping, p.data, true, false, &ref, nullptr, timing);
+            return simulate_mapped(p.layer, p.arch, t, *p.dataflow, *p.mapping, p.data, true, false, &ref, nullptr,
+                                   timing);
         };
         const LayerResult pass = run(Timing::Pass), cycle = run(Timing::Cycle);
         r.pass_cycles = pass.cycles;
@@ -235,7 +239,8 @@ void write_all(int fd, const std::string& s) {
 // A worker: takes the next case from the shared counter until none is left, and writes each
 // result as one JSON line to `fd`.
 [[noreturn]] void corpus_worker(const std::vector<CorpusCase>& cases, const std::vector<size_t>& order,
-                                std::atomic<size_t>* next, int fd, const ArchParams& a, const EnergyTable& t, Objective obj) {
+                                std::atomic<size_t>* next, int fd, const ArchParams& a, const EnergyTable& t,
+                                Objective obj) {
     for (size_t k; (k = next->fetch_add(1)) < order.size();) {
         CaseResult r = run_case(cases[order[k]], a, t, obj);
         r.index = static_cast<int>(order[k]);
@@ -293,7 +298,8 @@ std::vector<CaseResult> run_corpus(const std::vector<CorpusCase>& cases, const A
         }
     } else {
         // the workers share one counter of cases taken: the next case goes to the first one free
-        void* shared = mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        void* shared =
+            mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (shared == MAP_FAILED) throw std::runtime_error("corpus: mmap failed");
         auto* next = new (shared) std::atomic<size_t>(0);
         std::vector<int> fds;
@@ -319,7 +325,8 @@ std::vector<CaseResult> run_corpus(const std::vector<CorpusCase>& cases, const A
     }
     for (size_t i = 0; i < cases.size(); ++i) {
         if (!have[i]) {  // its worker died while running it
-            results[i].set = cases[i].set, results[i].layer = cases[i].layer.name, results[i].dataflow = cases[i].dataflow;
+            results[i].set = cases[i].set, results[i].layer = cases[i].layer.name,
+            results[i].dataflow = cases[i].dataflow;
             results[i].shape = shape_summary(cases[i].layer);
             results[i].status = "error: missing (the worker running it died)";
         }
@@ -353,7 +360,8 @@ RatioStats ratio_stats(const std::vector<double>& ratios) {
 
 namespace {
 
-CorpusSummary summarize_one(const std::string& group, const std::string& dataflow, const std::vector<const CaseResult*>& rs) {
+CorpusSummary summarize_one(const std::string& group, const std::string& dataflow,
+                            const std::vector<const CaseResult*>& rs) {
     CorpusSummary s;
     s.group = group;
     s.dataflow = dataflow;
@@ -419,7 +427,9 @@ std::vector<CaseResult> worst_cases(const std::vector<CaseResult>& results, size
     std::vector<CaseResult> ran;
     for (const CaseResult& r : results)
         if (r.ran()) ran.push_back(r);
-    auto off = [estimate](const CaseResult& r) { return std::fabs((estimate ? r.estimate_ratio() : r.pass_ratio()) - 1.0); };
+    auto off = [estimate](const CaseResult& r) {
+        return std::fabs((estimate ? r.estimate_ratio() : r.pass_ratio()) - 1.0);
+    };
     std::stable_sort(ran.begin(), ran.end(), [&](const CaseResult& x, const CaseResult& y) { return off(x) > off(y); });
     if (ran.size() > n) ran.resize(n);
     return ran;
@@ -427,23 +437,27 @@ std::vector<CaseResult> worst_cases(const std::vector<CaseResult>& results, size
 
 namespace {
 
-void print_table(std::ostream& out, const std::vector<CorpusSummary>& sums, bool estimate, const char* group = "group") {
+void print_table(std::ostream& out, const std::vector<CorpusSummary>& sums, bool estimate,
+                 const char* group = "group") {
     char line[256];
     std::snprintf(line, sizeof line, "%-14s %-5s %5s %5s %5s %4s %6s %6s %7s %7s %7s %7s %6s %6s %6s\n", group, "flow",
-                  "cases", "ran", "nomap", "err", "exact", "counts", "min", "max", "mean", "worst", "<=3%", "<=5%", "<=10%");
+                  "cases", "ran", "nomap", "err", "exact", "counts", "min", "max", "mean", "worst", "<=3%", "<=5%",
+                  "<=10%");
     out << line;
     for (const CorpusSummary& s : sums) {
         const RatioStats& r = estimate ? s.estimate : s.pass;
-        std::snprintf(line, sizeof line, "%-14s %-5s %5d %5d %5d %4d %6d %6d %7.3f %7.3f %7.3f %6.1f%% %5.0f%% %5.0f%% %5.0f%%\n",
-                      s.group.c_str(), s.dataflow.c_str(), s.cases, s.ran, s.no_mapping, s.errors, s.exact, s.counts_equal, r.min,
-                      r.max, r.mean, 100 * r.worst, 100 * r.within3, 100 * r.within5, 100 * r.within10);
+        std::snprintf(
+            line, sizeof line, "%-14s %-5s %5d %5d %5d %4d %6d %6d %7.3f %7.3f %7.3f %6.1f%% %5.0f%% %5.0f%% %5.0f%%\n",
+            s.group.c_str(), s.dataflow.c_str(), s.cases, s.ran, s.no_mapping, s.errors, s.exact, s.counts_equal, r.min,
+            r.max, r.mean, 100 * r.worst, 100 * r.within3, 100 * r.within5, 100 * r.within10);
         out << line;
     }
 }
 
 void print_case(std::ostream& out, const CaseResult& r) {
     char line[256];
-    std::snprintf(line, sizeof line, "  %-13s %-8s %-5s pass %10llu  cycle %10llu  est %10llu  pass/cycle %6.3f  est/cycle %6.3f\n",
+    std::snprintf(line, sizeof line,
+                  "  %-13s %-8s %-5s pass %10llu  cycle %10llu  est %10llu  pass/cycle %6.3f  est/cycle %6.3f\n",
                   r.set.c_str(), r.layer.c_str(), r.dataflow.c_str(), static_cast<unsigned long long>(r.pass_cycles),
                   static_cast<unsigned long long>(r.cycle_cycles), static_cast<unsigned long long>(r.estimated_cycles),
                   r.pass_ratio(), r.estimate_ratio());
@@ -485,19 +499,29 @@ void print_corpus(std::ostream& out, const std::vector<CaseResult>& results, siz
 nlohmann::json corpus_json(const std::vector<CaseResult>& results) {
     nlohmann::json doc;
     auto stats = [](const RatioStats& r) {
-        return nlohmann::json{{"n", r.n}, {"min", r.min}, {"max", r.max}, {"mean", r.mean}, {"worst", r.worst},
-                              {"within3", r.within3}, {"within5", r.within5}, {"within10", r.within10}};
+        return nlohmann::json{
+            {"n", r.n},         {"min", r.min},         {"max", r.max},         {"mean", r.mean},
+            {"worst", r.worst}, {"within3", r.within3}, {"within5", r.within5}, {"within10", r.within10}};
     };
     doc["summaries"] = nlohmann::json::array();
     for (const CorpusSummary& s : summarize(results))
-        doc["summaries"].push_back({{"group", s.group}, {"dataflow", s.dataflow}, {"cases", s.cases}, {"ran", s.ran},
-                                    {"no_mapping", s.no_mapping}, {"errors", s.errors}, {"exact", s.exact},
-                                    {"counts_equal", s.counts_equal}, {"pass_over_cycle", stats(s.pass)},
+        doc["summaries"].push_back({{"group", s.group},
+                                    {"dataflow", s.dataflow},
+                                    {"cases", s.cases},
+                                    {"ran", s.ran},
+                                    {"no_mapping", s.no_mapping},
+                                    {"errors", s.errors},
+                                    {"exact", s.exact},
+                                    {"counts_equal", s.counts_equal},
+                                    {"pass_over_cycle", stats(s.pass)},
                                     {"estimate_over_cycle", stats(s.estimate)}});
     doc["by_kind"] = nlohmann::json::array();
     for (const CorpusSummary& s : summarize_by_kind(results))
-        doc["by_kind"].push_back({{"kind", s.group}, {"dataflow", s.dataflow}, {"ran", s.ran},
-                                  {"pass_over_cycle", stats(s.pass)}, {"estimate_over_cycle", stats(s.estimate)}});
+        doc["by_kind"].push_back({{"kind", s.group},
+                                  {"dataflow", s.dataflow},
+                                  {"ran", s.ran},
+                                  {"pass_over_cycle", stats(s.pass)},
+                                  {"estimate_over_cycle", stats(s.estimate)}});
     doc["cases"] = nlohmann::json::array();
     for (const CaseResult& r : results) doc["cases"].push_back(to_json(r));
     return doc;

@@ -59,7 +59,7 @@ struct CaseResult {
     bool no_mapping() const { return status.rfind("no mapping", 0) == 0; }
     bool failed() const { return !ran() && !no_mapping(); }  // an error: a bug, never an outcome
     bool exact() const { return pass_check == "bit-exact" && cycle_check == "bit-exact"; }
-    double pass_ratio() const;      // pass / cycle cycles
+    double pass_ratio() const;  // pass / cycle cycles
     double estimate_ratio() const;  // estimated / cycle cycles
 };
 
@@ -88,7 +88,7 @@ struct CorpusSummary {
     std::string group, dataflow;
     int cases = 0, ran = 0, no_mapping = 0, errors = 0;
     int exact = 0, counts_equal = 0;  // of the cases that ran
-    RatioStats pass, estimate;        // pass / cycle, estimated / cycle
+    RatioStats pass, estimate;  // pass / cycle, estimated / cycle
 };
 // Per group (each set in order of appearance, then "all" if there are several) and dataflow.
 std::vector<CorpusSummary> summarize(const std::vector<CaseResult>& results);

@@ -21,8 +21,9 @@ struct CmdResult {
 class TempDirTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        dir = std::filesystem::temp_directory_path() /
-              ("dfsim_" + std::to_string(::getpid()) + "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        dir =
+            std::filesystem::temp_directory_path() / ("dfsim_" + std::to_string(::getpid()) + "_" +
+                                                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
         std::filesystem::remove_all(dir);
         std::filesystem::create_directories(dir);
     }
@@ -41,7 +42,8 @@ protected:
     // Runs `dfsim <args>`, after the shell assignments in `env` if any, capturing its output.
     CmdResult dfsim(const std::string& args, const std::string& env = "") {
         const std::filesystem::path o = dir / "stdout.txt", e = dir / "stderr.txt";
-        const std::string cmd = env + " " + std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
+        const std::string cmd =
+            env + " " + std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
         const int st = std::system(cmd.c_str());
         return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
     }

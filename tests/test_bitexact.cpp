@@ -47,7 +47,8 @@ void expect_exact(const Layer& l, const ArchParams& a, const std::string& datafl
     RunOptions opt;
     opt.dataflow = dataflow;
     LayerResult r = simulate_layer(l, a, table45(), opt, /*keep_output=*/true);
-    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << l.name << " on " << a.name << " (" << dataflow << "): " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact)
+        << l.name << " on " << a.name << " (" << dataflow << "): " << r.mismatches << " mismatches";
     // the comparison itself, redone here: the kept output against the reference
     LayerData d = make_layer_data(l);
     EXPECT_TRUE(r.output == reference_conv(l, d.ifmap, d.filter)) << l.name << " " << dataflow;
@@ -72,7 +73,8 @@ Tensor4 naive_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) 
                             for (int k = 0; k < s.S; ++k) {
                                 const int iy = y * s.U + r - s.P, ix = x * s.U + k - s.P;
                                 if (iy >= 0 && iy < s.H && ix >= 0 && ix < s.W)
-                                    acc += int64_t{ifmap.at(n, (m / s.Mg()) * s.Cg() + c, iy, ix)} * filter.at(m, c, r, k);
+                                    acc +=
+                                        int64_t{ifmap.at(n, (m / s.Mg()) * s.Cg() + c, iy, ix)} * filter.at(m, c, r, k);
                             }
                     out.at(n, m, y, x) = l.requant.enabled ? requantize(acc, l.requant) : static_cast<int32_t>(acc);
                 }
@@ -133,7 +135,9 @@ TEST(BitExact, AlexNetConv1FullSize) {
 // model's counts), and mappings must be found for most.
 TEST(BitExact, RandomShapesEveryDataflow) {
     Rng rng(20261122);
-    auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1)); };
+    auto pick = [&](int lo, int hi) {
+        return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1));
+    };
     int mapped = 0, tried = 0;
     for (int k = 0; k < 60; ++k) {
         const int G = pick(1, 2), R = pick(1, 5), S = pick(1, 5), U = pick(1, 3), P = pick(0, 2);
@@ -146,8 +150,8 @@ TEST(BitExact, RandomShapesEveryDataflow) {
         a.glb.double_buffer = k % 4 != 1;
         a.noc.reduction = k % 2 ? NocParams::Reduction::AdderTree : NocParams::Reduction::Chain;
         for (const Dataflow* df : all_dataflows()) {
-            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " " +
-                         std::to_string(a.glb.size_bytes) + " B");
+            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) +
+                         " " + std::to_string(a.glb.size_bytes) + " B");
             ++tried;
             RunOptions opt;
             opt.dataflow = df->name();

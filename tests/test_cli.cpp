@@ -38,7 +38,8 @@ layers:
 
 TEST_F(Cli, GoodRunWritesTheReportContract) {
     std::string json = (dir / "out/report.json").string(), csv = (dir / "out/report.csv").string();
-    CmdResult r = run("run --arch " + arch() + " --workload " + small_net() + " --layers all --json " + json + " --csv " + csv);
+    CmdResult r =
+        run("run --arch " + arch() + " --workload " + small_net() + " --layers all --json " + json + " --csv " + csv);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("bit-exact"), std::string::npos);
     auto j = nlohmann::json::parse(slurp(json));
@@ -49,7 +50,8 @@ TEST_F(Cli, GoodRunWritesTheReportContract) {
     uint64_t macs = 0, dram_if_reads = 0;
     double total_pj = 0;
     for (const auto& l : j["layers"]) {
-        for (const char* k : {"name", "shape", "macs", "gated_macs", "cycles", "utilization", "accesses", "energy_pj", "output_check"})
+        for (const char* k :
+             {"name", "shape", "macs", "gated_macs", "cycles", "utilization", "accesses", "energy_pj", "output_check"})
             EXPECT_TRUE(l.contains(k)) << k;
         for (const char* lv : {"dram", "glb", "noc", "rf"})
             for (const char* t : {"ifmap", "filter", "psum"})
@@ -81,7 +83,9 @@ TEST_F(Cli, GoodRunWritesTheReportContract) {
     for (int seed : {5, 6, 7}) {
         std::string js = (dir / ("seed" + std::to_string(seed) + ".json")).string();
         ASSERT_EQ(run("run --arch " + arch() + " --workload " + small_net() + " --layers all --seed " +
-                      std::to_string(seed) + " --json " + js).code, 0);
+                      std::to_string(seed) + " --json " + js)
+                      .code,
+                  0);
         auto js_j = nlohmann::json::parse(slurp(js));
         EXPECT_EQ(js_j["total"]["output_check"], "bit-exact");
         EXPECT_EQ(js_j["total"]["macs"], j["total"]["macs"]);
@@ -95,12 +99,16 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
     struct Bad {
         std::string what, args, expect;
     };
-    std::string unknown = write("unknown.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, strde: 2}\n");
-    std::string bits = write("bits.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3,\n     bits: {ifmap: {bits: 17}}}\n");
+    std::string unknown =
+        write("unknown.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, strde: 2}\n");
+    std::string bits =
+        write("bits.yaml",
+              "name: x\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3,\n     bits: {ifmap: {bits: 17}}}\n");
     std::string zero = write("zero.yaml", "name: x\nlayers:\n  - {name: A, C: 0, H: 8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string neg = write("neg.yaml", "name: x\nlayers:\n  - {name: A, C: 3, H: -8, W: 8, M: 4, R: 3, S: 3}\n");
     std::string arch_text = slurp(arch());
-    std::string narrow_mac = write("narrow.yaml", std::string(arch_text).replace(arch_text.find("mac_bits: 8"), 11, "mac_bits: 4"));
+    std::string narrow_mac =
+        write("narrow.yaml", std::string(arch_text).replace(arch_text.find("mac_bits: 8"), 11, "mac_bits: 4"));
     std::string tiny_glb = write("tiny.yaml", arch_text.replace(arch_text.find("size_kb: 108"), 12, "size_kb: 0.125"));
     std::vector<Bad> cases = {
         {"missing file", "--workload " + (dir / "nope.yaml").string(), "nope.yaml: file not found"},
@@ -112,7 +120,8 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
         {"does not fit", "--arch " + tiny_glb + " --workload " + net, "no row-stationary mapping fits"},
         {"operands wider than the MAC", "--arch " + narrow_mac + " --workload " + net,
          "narrow.yaml: field 'pe.mac_bits': expected at least the operand width of layer A (8 bits), got 4"},
-        {"unknown dataflow", "--workload " + net + " --dataflow xyz", "expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xyz'"},
+        {"unknown dataflow", "--workload " + net + " --dataflow xyz",
+         "expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xyz'"},
     };
     for (const Bad& b : cases) {
         SCOPED_TRACE(b.what);
@@ -130,13 +139,16 @@ TEST_F(Cli, BadInputsGiveOneClearLineExitTwoAndNoReport) {
 // HTML header, the JSON's top level and the CSV's `timing` column say `cycle` under --timing
 // cycle, and `pass` by default and under --timing pass.
 TEST_F(Cli, ReportsNameTheTimingModel) {
-    const std::string net = write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
-    const std::vector<std::pair<std::string, std::string>> runs = {
-        {"", "pass (pass-level model)"}, {" --timing cycle", "cycle (cycle-level engine)"}, {" --timing pass", "pass (pass-level model)"}};
+    const std::string net =
+        write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
+    const std::vector<std::pair<std::string, std::string>> runs = {{"", "pass (pass-level model)"},
+                                                                   {" --timing cycle", "cycle (cycle-level engine)"},
+                                                                   {" --timing pass", "pass (pass-level model)"}};
     for (const auto& [option, label] : runs) {
         SCOPED_TRACE(option);
         const std::string name = label.substr(0, label.find(' ')), other = name == "pass" ? "cycle" : "pass";
-        const std::string json = (dir / "r.json").string(), csv = (dir / "r.csv").string(), html = (dir / "r.html").string();
+        const std::string json = (dir / "r.json").string(), csv = (dir / "r.csv").string(),
+                          html = (dir / "r.html").string();
         const CmdResult r = run("run --arch " + arch() + " --workload " + net + " --json " + json + " --csv " + csv +
                                 " --html " + html + option);
         ASSERT_EQ(r.code, 0) << r.err;
@@ -156,14 +168,16 @@ TEST_F(Cli, ReportsNameTheTimingModel) {
         ASSERT_EQ(rows.size(), 3u);  // header, A, total
         const auto col = std::find(rows[0].begin(), rows[0].end(), "timing");
         ASSERT_NE(col, rows[0].end());
-        for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at(static_cast<size_t>(col - rows[0].begin())), name) << i;
+        for (size_t i = 1; i < rows.size(); ++i)
+            EXPECT_EQ(rows[i].at(static_cast<size_t>(col - rows[0].begin())), name) << i;
         EXPECT_NE(slurp(html).find("<dt>timing</dt><dd>" + label + "</dd>"), std::string::npos);
     }
 }
 
 // dfsim bench names its timing model in its header line (and its totals line).
 TEST_F(Cli, BenchNamesTheTimingModel) {
-    const std::string net = write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
+    const std::string net =
+        write("one.yaml", "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n");
     for (const auto& [option, label] : std::vector<std::pair<std::string, std::string>>{
              {"", "pass (pass-level model)"}, {" --timing cycle", "cycle (cycle-level engine)"}}) {
         SCOPED_TRACE(option);
@@ -191,7 +205,8 @@ TEST_F(Cli, PinnedMappingFile) {
     const std::string net = small_net();
     const std::string pin = write("pin.yaml", "dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 2, fp: 3, et: 4}\n");
     const std::string json = (dir / "r.json").string();
-    CmdResult r = run("run --arch " + arch() + " --workload " + net + " --dataflow os-b --mapping " + pin + " --json " + json);
+    CmdResult r =
+        run("run --arch " + arch() + " --workload " + net + " --dataflow os-b --mapping " + pin + " --json " + json);
     ASSERT_EQ(r.code, 0) << r.err;
     const nlohmann::json j = nlohmann::json::parse(slurp(json));
     EXPECT_EQ(j["layers"][1]["mapping"].get<std::string>().rfind("mp=3 ep=2 fp=3 | glb tile Et=4 Mt=6 Ct=8", 0), 0u)
@@ -203,9 +218,11 @@ TEST_F(Cli, PinnedMappingFile) {
     };
     const std::vector<Bad> bad = {
         {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 1, fp: 8}\n",
-         "pin.yaml:3:6: field 'layers.B': expected a legal os-b mapping for layer B on eyeriss: fp must be in [1, F=7]"},
+         "pin.yaml:3:6: field 'layers.B': expected a legal os-b mapping for layer B on eyeriss: fp must be in [1, "
+         "F=7]"},
         {"dataflow: os-b\nlayers:\n  B: {mp: 3, ep: 3, fp: 5}\n", "ep*fp <= cols"},
-        {"dataflow: os-b\nlayers:\n  Z: {mp: 1}\n", "pin.yaml:3:6: field 'layers.Z': expected one of the layers being run {A, B}, got 'Z'"},
+        {"dataflow: os-b\nlayers:\n  Z: {mp: 1}\n",
+         "pin.yaml:3:6: field 'layers.Z': expected one of the layers being run {A, B}, got 'Z'"},
         {"dataflow: ws\nlayers:\n  B: {cp: 1, rp: 1, mp: 1}\n", "mappings for 'ws' cannot run on dataflow 'os-b'"},
         {"dataflow: xx\nlayers: {}\n", "field 'dataflow': expected one of {ws, os-a, os-b, os-c, nlr, rs}, got 'xx'"},
     };
@@ -234,7 +251,7 @@ TEST_F(Cli, ExitCodes) {
     r = dfsim(base + " --json " + json, "DFSIM_TEST_FAULT=mismatch");
     EXPECT_EQ(r.code, 1) << r.err;
     EXPECT_NE(r.out.find("mismatch"), std::string::npos) << r.out;  // the table is still printed
-    const auto j = nlohmann::json::parse(slurp(json));               // and the report written
+    const auto j = nlohmann::json::parse(slurp(json));  // and the report written
     EXPECT_EQ(j["total"]["output_check"], "mismatch");
     EXPECT_EQ(j["layers"][0]["mismatches"], 1);
     EXPECT_EQ(dfsim(base + " --no-check", "DFSIM_TEST_FAULT=mismatch").code, 0);  // nothing checked
@@ -248,11 +265,13 @@ TEST_F(Cli, ExitCodes) {
     EXPECT_EQ(r.err.rfind("dfsim: internal error: ", 0), 0u) << r.err;
     EXPECT_NE(r.err.find("assertion 'false' failed: DFSIM_TEST_FAULT=assert (test only)"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("this is a bug in dfsim; please report it with the command line and input files"),
-              std::string::npos) << r.err;
+              std::string::npos)
+        << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;  // nothing on stdout (SystemC's handler would print there)
 
-    for (const std::string opt : {"--json /proc/dfsim.json", "--csv /proc/dfsim.csv", "--html /proc/no/such/dfsim.html"}) {
+    for (const std::string opt :
+         {"--json /proc/dfsim.json", "--csv /proc/dfsim.csv", "--html /proc/no/such/dfsim.html"}) {
         SCOPED_TRACE(opt);
         const std::string path = opt.substr(opt.find(' ') + 1);
         r = run(base + " " + opt);

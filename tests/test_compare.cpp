@@ -43,7 +43,7 @@ Network small_network() {
 
 // N*M*E*F*(C/G)*R*S written out from the shapes above
 // A: E = F = (11 + 2 - 3) / 1 + 1 = 11; B: E = F = (11 - 3) / 2 + 1 = 5
-constexpr uint64_t kMacsA = 1ull * 8 * 11 * 11 * 3 * 3 * 3;      // 26136
+constexpr uint64_t kMacsA = 1ull * 8 * 11 * 11 * 3 * 3 * 3;  // 26136
 constexpr uint64_t kMacsB = 2ull * 6 * 5 * 5 * (8 / 2) * 3 * 3;  // 10800
 
 const CompareResult& rs_compare() {
@@ -266,8 +266,8 @@ TEST(Compare, CsvHasARowPerLayerAndDataflowPlusTotals) {
     const size_t layer = column(h, "layer"), df = column(h, "dataflow"), macs = column(h, "macs"),
                  total = column(h, "energy_total"), per_mac = column(h, "per_mac_total"),
                  dram = column(h, "dram_accesses"), ratio = column(h, "ratio_to_best"), unit = column(h, "energy_unit");
-    const std::vector<std::pair<std::string, std::string>> expect = {
-        {"A", "rs"}, {"A", "rs3x"}, {"B", "rs"}, {"B", "rs3x"}, {"total", "rs"}, {"total", "rs3x"}};
+    const std::vector<std::pair<std::string, std::string>> expect = {{"A", "rs"},   {"A", "rs3x"},   {"B", "rs"},
+                                                                     {"B", "rs3x"}, {"total", "rs"}, {"total", "rs3x"}};
     const NetworkResult& r = c.runs[0];
     for (size_t i = 0; i < expect.size(); ++i) {
         const auto& row = rows[i + 1];
@@ -325,7 +325,8 @@ protected:
                               "  - {name: B, C: 4, H: 9, W: 9, M: 6, R: 3, S: 3, stride: 2}\n";
     }
     CmdResult run(const std::string& args, const std::string& env = "") {
-        return dfsim("compare --arch " + src("configs/arch/eyeriss.yaml") + " --workload " + net + " --layers all " + args, env);
+        return dfsim(
+            "compare --arch " + src("configs/arch/eyeriss.yaml") + " --workload " + net + " --layers all " + args, env);
     }
     static bool have_gnuplot() { return std::system("gnuplot --version >/dev/null 2>&1") == 0; }
     std::string net;
@@ -380,7 +381,8 @@ TEST_F(CompareCli, ReportsNameTheTimingModel) {
     const CmdResult r = run("--dataflows ws,rs --timing cycle --out " + out.string() + " --html " + html.string());
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string header =
-        "dfsim compare: small on eyeriss, energy table 45nm-horowitz (pJ), 2 dataflows, timing cycle (cycle-level engine)\n";
+        "dfsim compare: small on eyeriss, energy table 45nm-horowitz (pJ), 2 dataflows, timing cycle (cycle-level "
+        "engine)\n";
     EXPECT_EQ(r.out.substr(0, header.size()), header);
     EXPECT_EQ(slurp(out / "compare.txt"), r.out);
     const auto j = nlohmann::json::parse(slurp(out / "compare.json"));

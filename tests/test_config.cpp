@@ -68,7 +68,8 @@ TEST(Config, ZeroNegativeAndMissingSizes) {
     EXPECT_NE(err.find("expected an integer in [1, 1024]"), std::string::npos) << err;
     err = error_of([&] { load_arch_from_string(replace(kArch, "size_kb: 16", "size_kb: -4"), "a.yaml"); });
     EXPECT_NE(err.find("glb.size_kb"), std::string::npos) << err;
-    err = error_of([&] { load_arch_from_string(replace(kArch, "latency_cycles: 100", "latency_cycles: soon"), "a.yaml"); });
+    err = error_of(
+        [&] { load_arch_from_string(replace(kArch, "latency_cycles: 100", "latency_cycles: soon"), "a.yaml"); });
     EXPECT_NE(err.find("dram.latency_cycles"), std::string::npos) << err;
     EXPECT_NE(err.find("got 'soon'"), std::string::npos) << err;
     err = error_of([&] { load_arch_from_string(replace(kArch, "clock_mhz: 200\n", ""), "a.yaml"); });
@@ -101,8 +102,8 @@ TEST(Config, EqualAreaRebalancesRegisterFilesAgainstTheBuffer) {
     const ArchParams a = load_arch(src("configs/arch/eyeriss-isca16.yaml"));
     ASSERT_TRUE(a.equal_area.enabled);
     EXPECT_EQ(a.num_pes(), 256);
-    EXPECT_EQ(a.rf_bytes_per_pe(), (12 + 224) * 2 + 10 * 4);          // 512 B: 16-bit words, 32-bit psums
-    const int64_t area = 256 * 512 * 2 + 128 * 1024;                   // 393216 buffer-byte equivalents
+    EXPECT_EQ(a.rf_bytes_per_pe(), (12 + 224) * 2 + 10 * 4);  // 512 B: 16-bit words, 32-bit psums
+    const int64_t area = 256 * 512 * 2 + 128 * 1024;  // 393216 buffer-byte equivalents
     EXPECT_EQ(a.for_dataflow("rs").glb.size_bytes, 128 * 1024);
     EXPECT_EQ(a.for_dataflow("ws").glb.size_bytes, 128 * 1024);
     EXPECT_EQ(a.for_dataflow("os-b").glb.size_bytes, area - 256 * (2 * 2 + 4) * 2);  // 8 B of RF a PE
@@ -119,7 +120,8 @@ TEST(Config, EqualAreaRebalancesRegisterFilesAgainstTheBuffer) {
     const std::string big = std::string(kArch) +
                             "equal_area:\n  rf_area_per_byte: 2\n  glb_area_per_byte: 1\n  dataflows:\n"
                             "    ws: {ifmap_spad_words: 12, filter_spad_words: 4000, psum_spad_words: 24}\n";
-    EXPECT_NE(error_of([&] { load_arch_from_string(big, "big.yaml"); })
-                  .find("field 'equal_area.dataflows.ws': expected register files that fit in the area"),
+    EXPECT_NE(error_of([&] {
+                  load_arch_from_string(big, "big.yaml");
+              }).find("field 'equal_area.dataflows.ws': expected register files that fit in the area"),
               std::string::npos);
 }

@@ -29,16 +29,16 @@ namespace {
 struct Bound {
     const char* dataflow;
     double pass_min, pass_max, pass_within10;  // pass / cycle cycles
-    double est_min, est_max, est_within10;     // the mapper's estimated / cycle cycles
+    double est_min, est_max, est_within10;  // the mapper's estimated / cycle cycles
 };
 constexpr Bound kBounds[] = {
     // dataflow  pass/cycle: min, max, within10   estimate/cycle: min, max, within10
-    {"ws", 0.999, 1.001, 1.00, 0.883, 1.355, 0.79},    // 1.000 .. 1.000, 100%; 0.893 .. 1.345, 84%
+    {"ws", 0.999, 1.001, 1.00, 0.883, 1.355, 0.79},  // 1.000 .. 1.000, 100%; 0.893 .. 1.345, 84%
     {"os-a", 0.999, 1.001, 1.00, 0.950, 1.116, 0.93},  // 1.000 .. 1.000, 100%; 0.960 .. 1.106, 98%
     {"os-b", 0.999, 1.001, 1.00, 0.938, 1.100, 0.95},  // 1.000 .. 1.000, 100%; 0.948 .. 1.090, 100%
     {"os-c", 0.999, 1.001, 1.00, 0.983, 1.175, 0.83},  // 1.000 .. 1.000, 100%; 0.993 .. 1.165, 88%
-    {"nlr", 0.999, 1.050, 0.95, 0.788, 1.015, 0.81},   // 1.000 .. 1.040, 100%; 0.798 .. 1.005, 86%
-    {"rs", 0.978, 1.079, 0.95, 0.726, 1.210, 0.62},    // 0.988 .. 1.069, 100%; 0.736 .. 1.200, 67%
+    {"nlr", 0.999, 1.050, 0.95, 0.788, 1.015, 0.81},  // 1.000 .. 1.040, 100%; 0.798 .. 1.005, 86%
+    {"rs", 0.978, 1.079, 0.95, 0.726, 1.210, 0.62},  // 0.988 .. 1.069, 100%; 0.736 .. 1.200, 67%
 };
 
 // Cases of the CI corpus the cycle-level engine gets wrong today (hw/cycle, reported with the
@@ -107,8 +107,8 @@ TEST(TimingCorpus, CountDifferencesNameTheCounters) {
     b.acc.at(Level::Glb, DataType::Psum).reads = 3;
     b.dram_moved_bits[1] = 8;
     b.psum_saturations = 1;
-    EXPECT_EQ(count_differences(a, b),
-              (std::vector<std::string>{"glb_psum_reads", "psum_saturations", "dram_filter_moved_bits"}));  // registry order
+    EXPECT_EQ(count_differences(a, b), (std::vector<std::string>{"glb_psum_reads", "psum_saturations",
+                                                                 "dram_filter_moved_bits"}));  // registry order
     // every counter ActionCounts::combine visits has a name of its own
     const ActionCounts zero;
     size_t n = 0;
@@ -192,8 +192,10 @@ TEST(TimingCorpus, CiCorpusIsExactAndHoldsTheBounds) {
             if (r.dataflow == b.dataflow && r.ran()) pass.push_back(r.pass_ratio()), est.push_back(r.estimate_ratio());
         const RatioStats p = ratio_stats(pass), e = ratio_stats(est);
         ASSERT_GE(p.n, 40) << b.dataflow;
-        std::printf("measured %-5s pass/cycle %.3f .. %.3f, %.0f%% within 10%%; estimate/cycle %.3f .. %.3f, %.0f%% within 10%%\n",
-                    b.dataflow, p.min, p.max, 100 * p.within10, e.min, e.max, 100 * e.within10);
+        std::printf(
+            "measured %-5s pass/cycle %.3f .. %.3f, %.0f%% within 10%%; estimate/cycle %.3f .. %.3f, %.0f%% within "
+            "10%%\n",
+            b.dataflow, p.min, p.max, 100 * p.within10, e.min, e.max, 100 * e.within10);
         EXPECT_GE(p.min, b.pass_min) << b.dataflow << " pass/cycle";
         EXPECT_LE(p.max, b.pass_max) << b.dataflow << " pass/cycle";
         EXPECT_GE(p.within10, b.pass_within10) << b.dataflow << " pass/cycle";

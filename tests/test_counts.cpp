@@ -38,7 +38,7 @@ TEST(Counts, HandCountTinyLayer) {
     LayerResult r = run_pinned(l, small_arch(), m);
     ASSERT_EQ(r.output_check, OutputCheck::BitExact);
     const AccessCounts& c = r.counts.acc;
-    EXPECT_EQ(r.counts.macs, 36u);       // 2x2 outputs x 9 taps
+    EXPECT_EQ(r.counts.macs, 36u);  // 2x2 outputs x 9 taps
     EXPECT_EQ(r.counts.gated_macs, 0u);  // dense data, no padding
     // DRAM: the 16 ifmap words and 9 weights in once, the 4 outputs out once
     EXPECT_EQ(c.at(Level::Dram, DataType::Ifmap).reads, 16u);

@@ -33,10 +33,8 @@ Pair run_both(const Layer& l, const ArchParams& a, const std::string& dataflow) 
 namespace {
 std::vector<Layer> small_layers() {
     return {
-        conv("A", 3, 15, 15, 8, 3, 3, 1, 1),
-        conv("B", 8, 15, 15, 6, 3, 3, 2, 0),
-        conv("C", 16, 13, 13, 32, 3, 3, 1, 1),
-        conv("D", 3, 31, 31, 16, 11, 11, 4, 0),
+        conv("A", 3, 15, 15, 8, 3, 3, 1, 1),   conv("B", 8, 15, 15, 6, 3, 3, 2, 0),
+        conv("C", 16, 13, 13, 32, 3, 3, 1, 1), conv("D", 3, 31, 31, 16, 11, 11, 4, 0),
         conv("E", 32, 9, 9, 24, 1, 1, 1, 0),
     };
 }
@@ -45,13 +43,13 @@ std::vector<Layer> small_layers() {
 TEST(Cycle, EveryDataflowIsBitExactAndCountsAlike) {
     const ArchParams a = eyeriss();
     for (const std::string df : {"rs", "ws", "nlr", "os-a", "os-b", "os-c"})
-    for (const Layer& l : small_layers()) {
-        const Pair p = run_both(l, a, df);
-        EXPECT_EQ(p.cycle.output_check, OutputCheck::BitExact) << l.name;
-        EXPECT_EQ(p.cycle.timing, Timing::Cycle);
-        expect_counts_equal(p.cycle.counts, p.pass.counts, l.name);
-        std::printf("%s %s: pass %llu cycle %llu (%.3f)\n", df.c_str(), l.name.c_str(), static_cast<unsigned long long>(p.pass.cycles),
-                    static_cast<unsigned long long>(p.cycle.cycles),
-                    static_cast<double>(p.pass.cycles) / static_cast<double>(p.cycle.cycles));
-    }
+        for (const Layer& l : small_layers()) {
+            const Pair p = run_both(l, a, df);
+            EXPECT_EQ(p.cycle.output_check, OutputCheck::BitExact) << l.name;
+            EXPECT_EQ(p.cycle.timing, Timing::Cycle);
+            expect_counts_equal(p.cycle.counts, p.pass.counts, l.name);
+            std::printf("%s %s: pass %llu cycle %llu (%.3f)\n", df.c_str(), l.name.c_str(),
+                        static_cast<unsigned long long>(p.pass.cycles), static_cast<unsigned long long>(p.cycle.cycles),
+                        static_cast<double>(p.pass.cycles) / static_cast<double>(p.cycle.cycles));
+        }
 }

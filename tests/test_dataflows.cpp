@@ -77,7 +77,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnDenseData) {
 // fold filter rows, leave partial blocks, single-buffer and order filters outermost.
 TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
     const Layer l = conv("l", 6, 11, 10, 7, 3, 3, 1, 1);  // E=11, F=10
-    const ArchParams a = small_arch();                     // 4 x 5
+    const ArchParams a = small_arch();  // 4 x 5
     std::vector<GridMapping> ms;
     GridMapping ws = tiled(GridVariant::Ws, 4, 7, 3, false);
     ws.cp = 2, ws.rp = 2, ws.p = 2, ws.mp = 7;  // rows: 2 channels x 2 of 3 filter rows; 4 columns of 2 filters
@@ -111,7 +111,8 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
         ASSERT_EQ(r.output_check, OutputCheck::BitExact) << what;
         expect_counts_equal(r.counts, grid_dataflow(m.variant).estimate(lb, big, table45(), m).counts, what);
     }
-    auto rs = find_dataflow("rs").parse_mapping(YamlMap::from_string("nt: 2\ne: 5\np: 2\nq: 2\nr: 1\nt: 1\net: 6\nct: 4\n", "rs.yaml"), lb, big);
+    auto rs = find_dataflow("rs").parse_mapping(
+        YamlMap::from_string("nt: 2\ne: 5\np: 2\nq: 2\nr: 1\nt: 1\net: 6\nct: 4\n", "rs.yaml"), lb, big);
     LayerResult r = simulate_mapped(lb, big, table45(), find_dataflow("rs"), *rs, make_layer_data(lb), true);
     ASSERT_EQ(r.output_check, OutputCheck::BitExact);
     expect_counts_equal(r.counts, find_dataflow("rs").estimate(lb, big, table45(), *rs).counts, "rs " + rs->summary());
@@ -141,7 +142,7 @@ TEST(GridDataflows, ImagesInATileShareTheFilters) {
 TEST(GridDataflows, HandCountTinyLayer) {
     const Layer l = conv("tiny", 1, 4, 4, 2, 3, 3);
     const ArchParams a = small_arch();  // 4 x 5
-    {   // ws: rows = 3 filter rows of the channel, 2 columns of 1 filter
+    {  // ws: rows = 3 filter rows of the channel, 2 columns of 1 filter
         GridMapping m = tiled(GridVariant::Ws, 2, 2, 1);
         m.cp = 1, m.rp = 3, m.p = 1, m.mp = 2;
         LayerResult r = run_pinned(l, a, m);
@@ -158,7 +159,7 @@ TEST(GridDataflows, HandCountTinyLayer) {
         EXPECT_EQ(c.at(Level::Glb, DataType::Psum).writes, 8u);
         EXPECT_EQ(c.at(Level::Glb, DataType::Psum).reads, 8u);  // only the store's read of the 8 outputs
     }
-    {   // nlr: same array use; every MAC's weight from the buffer, the column sum accumulated there
+    {  // nlr: same array use; every MAC's weight from the buffer, the column sum accumulated there
         GridMapping m = tiled(GridVariant::Nlr, 2, 2, 1);
         m.cp = 1, m.rp = 3, m.mp = 2;
         LayerResult r = run_pinned(l, a, m);
@@ -170,7 +171,7 @@ TEST(GridDataflows, HandCountTinyLayer) {
         EXPECT_EQ(c.at(Level::Glb, DataType::Psum).reads, 16u + 8u);
         EXPECT_EQ(r.counts.psum_adds, 8u * 3 * 2 + 16u);  // 2 adds down each 3-PE column per step, 16 accumulations
     }
-    {   // os-a: one filter per pass, 2x2 pixels on 2x2 PEs; stride 1: ifmaps shift left after s = 0
+    {  // os-a: one filter per pass, 2x2 pixels on 2x2 PEs; stride 1: ifmaps shift left after s = 0
         GridMapping m = tiled(GridVariant::OsA, 2, 2, 1);
         m.mp = 1, m.ep = 2, m.fp = 2;
         LayerResult r = run_pinned(l, a, m);
@@ -180,7 +181,7 @@ TEST(GridDataflows, HandCountTinyLayer) {
         EXPECT_EQ(c.at(Level::Noc, DataType::Ifmap).reads, 72u);  // one word into every PE each step
         EXPECT_EQ(c.at(Level::Glb, DataType::Filter).reads, 18u);  // each weight broadcast once
         EXPECT_EQ(c.at(Level::Noc, DataType::Filter).reads, 72u);
-        EXPECT_EQ(glb_psum_accesses(r), 8u + 8u);                  // written once, read once by the store
+        EXPECT_EQ(glb_psum_accesses(r), 8u + 8u);  // written once, read once by the store
     }
 }
 
@@ -220,14 +221,17 @@ TEST(GridDataflows, EnergyMovesTheWayTheDefinitionsSay) {
         ASSERT_EQ(r[df].output_check, OutputCheck::BitExact) << df;
         EXPECT_EQ(r[df].counts.macs, r["rs"].counts.macs) << df;
     }
-    const auto glb_filter = [&](const std::string& df) { return r[df].counts.acc.at(Level::Glb, DataType::Filter).reads; };
+    const auto glb_filter = [&](const std::string& df) {
+        return r[df].counts.acc.at(Level::Glb, DataType::Filter).reads;
+    };
     // WS reads each weight out of the buffer once per buffer tile; no other dataflow reads fewer
     for (const char* df : kAll) EXPECT_LE(glb_filter("ws"), glb_filter(df)) << df;
     // NLR reads a weight for every MAC
     EXPECT_EQ(glb_filter("nlr"), r["nlr"].counts.macs);
     // OS keeps each psum in its PE over all channels of a tile: the fewest buffer psum accesses
     for (const char* os : {"os-a", "os-b", "os-c"})
-        for (const char* df : {"ws", "nlr", "rs"}) EXPECT_LT(glb_psum_accesses(r[os]), glb_psum_accesses(r[df])) << os << " vs " << df;
+        for (const char* df : {"ws", "nlr", "rs"})
+            EXPECT_LT(glb_psum_accesses(r[os]), glb_psum_accesses(r[df])) << os << " vs " << df;
     // NLR has no register files
     EXPECT_EQ(rf_accesses(r["nlr"]), 0u);
     for (const char* df : {"ws", "os-a", "os-b", "os-c", "rs"}) EXPECT_GT(rf_accesses(r[df]), 0u) << df;
@@ -265,7 +269,9 @@ TEST(GridDataflows, PinnedMappingsFromYaml) {
         std::string df, yaml, expect;
     };
     const std::vector<Bad> bad = {
-        {"ws", "cp: 3\nrp: 3\nmp: 5\n", "pin.yaml:1:1: expected a legal ws mapping for layer CONVX on small: cp*rp must be at most the array rows (4)"},
+        {"ws", "cp: 3\nrp: 3\nmp: 5\n",
+         "pin.yaml:1:1: expected a legal ws mapping for layer CONVX on small: cp*rp must be at most the array rows "
+         "(4)"},
         {"ws", "cp: 1\nrp: 1\nmp: 5\np: 99\n", "p*S exceeds the filter RF"},
         {"os-a", "mp: 2\n", "os-a works on one filter at a time"},
         {"os-b", "mp: 5\nep: 1\nfp: 5\n", "mp <= rows"},
@@ -293,7 +299,8 @@ TEST(GridDataflows, AnalyticalCyclesWithinToleranceOfSimulated) {
         for (const char* df : kGrid) {
             LayerResult r = run_df(layer, arch, df);
             const double ratio = static_cast<double>(r.estimated_cycles) / static_cast<double>(r.cycles);
-            const std::string what = layer.name + " " + df + " est " + std::to_string(r.estimated_cycles) + " sim " + std::to_string(r.cycles);
+            const std::string what = layer.name + " " + df + " est " + std::to_string(r.estimated_cycles) + " sim " +
+                                     std::to_string(r.cycles);
             EXPECT_GT(ratio, 0.75) << what;
             EXPECT_LT(ratio, 1.25) << what;
             EXPECT_GE(r.cycles, (r.counts.macs + arch.num_pes() - 1) / arch.num_pes()) << what;

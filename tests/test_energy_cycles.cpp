@@ -50,9 +50,11 @@ TEST(Energy, ChangingOneTableEntryMovesExactlyItsTerm) {
     EnergyTable t = base;
     t.at(Level::Dram).read += 1000;
     LayerResult r1 = run_with(l, a, t, m);
-    double expect = 1000.0 * (c.acc.at(Level::Dram, DataType::Ifmap).reads * 8 +
-                              c.acc.at(Level::Dram, DataType::Filter).reads * 8 +
-                              c.acc.at(Level::Dram, DataType::Psum).reads * 8) / 32.0;
+    double expect =
+        1000.0 *
+        (c.acc.at(Level::Dram, DataType::Ifmap).reads * 8 + c.acc.at(Level::Dram, DataType::Filter).reads * 8 +
+         c.acc.at(Level::Dram, DataType::Psum).reads * 8) /
+        32.0;
     EXPECT_GT(expect, 0);
     EXPECT_LT(rel_diff(r1.energy.total() - r0.energy.total(), expect), 1e-9);
     EXPECT_LT(rel_diff(r1.energy.level(Level::Dram) - r0.energy.level(Level::Dram), expect), 1e-9);
@@ -63,8 +65,10 @@ TEST(Energy, ChangingOneTableEntryMovesExactlyItsTerm) {
     t = base;
     t.at(Level::Rf).write += 2;
     LayerResult r2 = run_with(l, a, t, m);
-    expect = 2.0 * (c.acc.at(Level::Rf, DataType::Ifmap).writes * 8 + c.acc.at(Level::Rf, DataType::Filter).writes * 8 +
-                    c.acc.at(Level::Rf, DataType::Psum).writes * 32) / 32.0;
+    expect = 2.0 *
+             (c.acc.at(Level::Rf, DataType::Ifmap).writes * 8 + c.acc.at(Level::Rf, DataType::Filter).writes * 8 +
+              c.acc.at(Level::Rf, DataType::Psum).writes * 32) /
+             32.0;
     EXPECT_LT(rel_diff(r2.energy.total() - r0.energy.total(), expect), 1e-9);
     for (Level lv : {Level::Dram, Level::Glb, Level::Noc}) EXPECT_EQ(r2.energy.level(lv), r0.energy.level(lv));
 
@@ -111,8 +115,8 @@ TEST(Energy, ZeroGatingSavesExactlyTheGatedMacsAndNoCycles) {
     EXPECT_GT(extra, 0u);
     EXPECT_EQ(rsp.cycles, rd.cycles);  // gating spends the cycle
     // each gated MAC skips an 8-bit filter RF read, a 32-bit psum RF read and write, the MAC
-    const double per_gated = t.access(Level::Rf, false, 8, 0) + t.access(Level::Rf, false, 32, 0) +
-                             t.access(Level::Rf, true, 32, 0) + t.mac;
+    const double per_gated =
+        t.access(Level::Rf, false, 8, 0) + t.access(Level::Rf, false, 32, 0) + t.access(Level::Rf, true, 32, 0) + t.mac;
     EXPECT_LT(rel_diff(rd.energy.total() - rsp.energy.total(), per_gated * static_cast<double>(extra)), 1e-9);
 }
 
@@ -129,7 +133,8 @@ TEST(Cycles, NeverBelowMacsPerPeAndRespondToBandwidth) {
     LayerResult r1 = run_with(l, slow_dram, t, m);
     EXPECT_GT(r1.cycles, base.cycles);
     // with 0.25 B/cycle the DRAM transfers alone take bytes / 0.25 cycles
-    uint64_t bytes = r1.counts.acc.at(Level::Dram, DataType::Ifmap).reads + r1.counts.acc.at(Level::Dram, DataType::Filter).reads +
+    uint64_t bytes = r1.counts.acc.at(Level::Dram, DataType::Ifmap).reads +
+                     r1.counts.acc.at(Level::Dram, DataType::Filter).reads +
                      r1.counts.acc.at(Level::Dram, DataType::Psum).writes;  // all 8-bit words
     EXPECT_GE(r1.cycles, bytes * 4);
 

@@ -108,8 +108,8 @@ TEST(Figures, EveryLevelAndTypeIsInEveryLayout) {
 
 // The run CSV keeps its columns; a CSV or JSON name appears once per layout.
 TEST(Figures, LayoutsNameEachFieldOnce) {
-    for (const auto& [what, fields] : {std::pair{"run", run_fields()}, std::pair{"compare", compare_fields()},
-                                       std::pair{"sweep", sweep_fields()}}) {
+    for (const auto& [what, fields] :
+         {std::pair{"run", run_fields()}, std::pair{"compare", compare_fields()}, std::pair{"sweep", sweep_fields()}}) {
         std::set<std::string> json, csv;
         for (const Field& f : fields) {
             ASSERT_NE(f.figure, nullptr) << what;
@@ -149,8 +149,10 @@ TEST(Figures, DocsHoldTheRenderedTables) {
         ASSERT_NE(b, std::string::npos) << name;
         const size_t from = a + open.size();
         const std::string block = "\n" + table + "\n";  // blank lines around the table
-        if (update) doc.replace(from, b - from, block);
-        else EXPECT_EQ(doc.substr(from, b - from), block) << name << ": run with DFSIM_UPDATE_DOCS=1 to render it";
+        if (update)
+            doc.replace(from, b - from, block);
+        else
+            EXPECT_EQ(doc.substr(from, b - from), block) << name << ": run with DFSIM_UPDATE_DOCS=1 to render it";
     }
     // the CSV column counts the text gives
     const size_t run_columns = split(csv_header(run_fields()), ',').size();

@@ -51,7 +51,8 @@ std::vector<GoldenRun> golden_runs() {
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
     if (from.empty()) return;
-    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
+    for (size_t p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+        s.replace(p, from.size(), to);
 }
 
 // The first line where a and b differ, for the failure message.
@@ -62,7 +63,8 @@ std::string first_difference(const std::string& a, const std::string& b) {
         const bool ga = static_cast<bool>(std::getline(x, la)), gb = static_cast<bool>(std::getline(y, lb));
         if (!ga && !gb) return "same lines, different bytes";
         if (!ga || !gb || la != lb)
-            return "line " + std::to_string(n) + ":\n  pinned: " + (gb ? lb : "<end>") + "\n  now:    " + (ga ? la : "<end>");
+            return "line " + std::to_string(n) + ":\n  pinned: " + (gb ? lb : "<end>") +
+                   "\n  now:    " + (ga ? la : "<end>");
     }
 }
 
@@ -75,8 +77,8 @@ TEST_P(Golden, ReproducesPinnedOutputs) {
     const std::string src = DFSIM_SOURCE_DIR;
     std::string args = run.args;
     replace_all(args, "@OUT@", dir.string());
-    const std::string cmd = "cd " + src + " && " + std::string(DFSIM_BINARY) + " " + args + " >" + (dir / "stdout.txt").string() +
-                            " 2>" + (dir / "stderr.txt").string();
+    const std::string cmd = "cd " + src + " && " + std::string(DFSIM_BINARY) + " " + args + " >" +
+                            (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
     const int st = std::system(cmd.c_str());
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << cmd << "\n" << slurp(dir / "stderr.txt");
     const bool update = std::getenv("DFSIM_UPDATE_GOLDEN") != nullptr;

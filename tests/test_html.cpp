@@ -131,7 +131,8 @@ layers:
 
 TEST_F(Html, RunPageHoldsTheJsonNumbers) {
     const fs::path html = dir / "r.html", json = dir / "r.json";
-    CmdResult r = dfsim("run --arch " + arch() + " --workload " + net() + " --json " + json.string() + " --html " + html.string());
+    CmdResult r = dfsim("run --arch " + arch() + " --workload " + net() + " --json " + json.string() + " --html " +
+                        html.string());
     ASSERT_EQ(r.code, 0) << r.err;
     ASSERT_TRUE(fs::exists(html));
     const std::string page = slurp(html);
@@ -153,9 +154,11 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         EXPECT_EQ(row[col(t, "layer")], name);
         EXPECT_EQ(row[col(t, "MACs")], std::to_string(want[i]["macs"].get<uint64_t>())) << name;
         EXPECT_EQ(row[col(t, "cycles")], std::to_string(want[i]["cycles"].get<uint64_t>())) << name;
-        expect_close(row[col(t, "total (uJ)")], want[i]["energy_pj"]["total"].get<double>() * 1e-6, 1e-5, name + " total");
+        expect_close(row[col(t, "total (uJ)")], want[i]["energy_pj"]["total"].get<double>() * 1e-6, 1e-5,
+                     name + " total");
         expect_close(row[col(t, "DRAM (uJ)")], want[i]["energy_pj"]["dram"].get<double>() * 1e-6, 1e-5, name + " DRAM");
-        expect_close(row[col(t, "psum (uJ)")], want[i]["energy_by_type_pj"]["psum"].get<double>() * 1e-6, 1e-5, name + " psum");
+        expect_close(row[col(t, "psum (uJ)")], want[i]["energy_by_type_pj"]["psum"].get<double>() * 1e-6, 1e-5,
+                     name + " psum");
         expect_close(row[col(t, "pJ/MAC")], want[i]["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
         EXPECT_EQ(row.back(), want[i]["output_check"].get<std::string>());
     }
@@ -166,8 +169,8 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
 TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
     if (!have("gnuplot --version")) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
     const fs::path html = dir / "c.html", out = dir / "out";
-    CmdResult r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --out " + out.string() +
-                        " --html " + html.string());
+    CmdResult r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --out " +
+                        out.string() + " --html " + html.string());
     ASSERT_EQ(r.code, 0) << r.err;
     ASSERT_TRUE(fs::exists(html));
     const std::string page = slurp(html);
@@ -191,9 +194,11 @@ TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
             EXPECT_EQ(row[col(t, "dataflow")], e["dataflow"].get<std::string>());
             EXPECT_EQ(row[col(t, "MACs")], std::to_string(e["macs"].get<uint64_t>())) << name;
             EXPECT_EQ(row[col(t, "cycles")], std::to_string(e["cycles"].get<uint64_t>())) << name;
-            expect_close(row[col(t, "total energy (pJ)")], e["energy_pj"]["total"].get<double>(), 1e-5, name + " energy");
+            expect_close(row[col(t, "total energy (pJ)")], e["energy_pj"]["total"].get<double>(), 1e-5,
+                         name + " energy");
             expect_close(row[col(t, "energy (pJ/MAC)")], e["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
-            expect_close(row[col(t, "DRAM (pJ/MAC)")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-3, name);
+            expect_close(row[col(t, "DRAM (pJ/MAC)")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-3,
+                         name);
         }
     const std::vector<std::string> pngs = inline_pngs(page);
     ASSERT_EQ(pngs.size(), 2u);
@@ -225,17 +230,23 @@ TEST_F(Html, ChromiumRendersThePages) {
     if (!have("gnuplot --version")) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
     const fs::path run_html = dir / "r.html", cmp_html = dir / "c.html";
     ASSERT_EQ(dfsim("run --arch " + arch() + " --workload " + net() + " --html " + run_html.string()).code, 0);
-    ASSERT_EQ(dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --html " + cmp_html.string()).code, 0);
+    ASSERT_EQ(
+        dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --html " + cmp_html.string())
+            .code,
+        0);
     for (const fs::path& page : {run_html, cmp_html}) {
         const fs::path dom = dir / "dom.txt", err = dir / "chromium.err";
         // --no-sandbox: needed as root; a private profile so parallel tests do not share one
-        const std::string cmd = "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
-                                "--user-data-dir=" + (dir / "profile").string() + " --dump-dom file://" + page.string() +
-                                " >" + dom.string() + " 2>" + err.string();
+        const std::string cmd =
+            "timeout 120 chromium --headless --no-sandbox --disable-gpu --enable-logging=stderr --v=0 "
+            "--user-data-dir=" +
+            (dir / "profile").string() + " --dump-dom file://" + page.string() + " >" + dom.string() + " 2>" +
+            err.string();
         ASSERT_EQ(std::system(cmd.c_str()), 0) << slurp(err);
         const std::string d = slurp(dom), e = slurp(err);
         EXPECT_NE(d.find("<table"), std::string::npos) << page;
-        for (const auto& [raw, escaped] : names) EXPECT_NE(d.find("<td>" + escaped + "</td>"), std::string::npos) << escaped;
+        for (const auto& [raw, escaped] : names)
+            EXPECT_NE(d.find("<td>" + escaped + "</td>"), std::string::npos) << escaped;
         EXPECT_NE(d.find("<td class=\"n\">48600</td>"), std::string::npos);  // A's MACs: 8 x 15 x 15 x 3 x 9
         EXPECT_NE(d.find("<td>total</td>"), std::string::npos);
         const bool is_cmp = page == cmp_html;

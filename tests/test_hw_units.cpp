@@ -20,20 +20,20 @@ using namespace dfsim::test;
 
 TEST(Calendar, NeverExceedsCapacityAndServesInRequestOrder) {
     hw::Calendar bus(64);
-    EXPECT_EQ(bus.place(0, 64), 1u);    // one full cycle
-    EXPECT_EQ(bus.place(0, 32), 2u);    // cycle 0 is full: lands in cycle 1
-    EXPECT_EQ(bus.place(0, 64), 3u);    // 32 bits left in cycle 1, 32 in cycle 2
-    EXPECT_EQ(bus.place(10, 128), 12u); // cycles 10 and 11
-    EXPECT_EQ(bus.place(2, 32), 3u);    // the hole left in cycle 2
+    EXPECT_EQ(bus.place(0, 64), 1u);  // one full cycle
+    EXPECT_EQ(bus.place(0, 32), 2u);  // cycle 0 is full: lands in cycle 1
+    EXPECT_EQ(bus.place(0, 64), 3u);  // 32 bits left in cycle 1, 32 in cycle 2
+    EXPECT_EQ(bus.place(10, 128), 12u);  // cycles 10 and 11
+    EXPECT_EQ(bus.place(2, 32), 3u);  // the hole left in cycle 2
     EXPECT_EQ(bus.place(5, 0), 5u);
     EXPECT_EQ(bus.busy_bits(), 64u + 32 + 64 + 128 + 32);
 }
 
 TEST(Requantize, HandValues) {
     Requant rq = Requant::scalar(3, 2, false, Format{8, true});
-    EXPECT_EQ(requantize(10, rq), 8);     // (30 + 2) >> 2 = 8
-    EXPECT_EQ(requantize(-10, rq), -7);   // (-30 + 2) >> 2 = -7 (floor of -7)
-    EXPECT_EQ(requantize(1000, rq), 127); // saturates
+    EXPECT_EQ(requantize(10, rq), 8);  // (30 + 2) >> 2 = 8
+    EXPECT_EQ(requantize(-10, rq), -7);  // (-30 + 2) >> 2 = -7 (floor of -7)
+    EXPECT_EQ(requantize(1000, rq), 127);  // saturates
     EXPECT_EQ(requantize(-1000, rq), -128);
     rq.relu = true;
     EXPECT_EQ(requantize(-10, rq), 0);
@@ -50,8 +50,8 @@ TEST(Reference, HandComputedConvolution) {
     w.data = {1, -1, 2, 0};
     Tensor4 y = reference_conv(l, x, w);
     // y[i][j] = sum_{r,s} x[i+r-1][j+s-1] * w[r][s]
-    std::vector<int32_t> expect = {0, 2, 4, 6,      //
-                                   -1, 7, 9, 15,    //
+    std::vector<int32_t> expect = {0,  2,  4,  6,  //
+                                   -1, 7,  9,  15,  //
                                    -4, 13, 15, 24,  //
                                    -7, -1, -1, 9};
     EXPECT_EQ(y.data, expect);
@@ -145,12 +145,18 @@ TEST(GridPass, ThePlacementMustFitTheArray) {
     EXPECT_EQ(r.glb.slot(2).at(0, 0, 0, 0), 1 + 2 + 3 + 5 + 6 + 7 + 9 + 10 + 11);
     EXPECT_EQ(r.glb.slot(2).at(0, 1, 1, 1), 2 * (6 + 7 + 8 + 10 + 11 + 12 + 14 + 15 + 16));
     EXPECT_GT(r.run(whole_layer(hw::OutputMode{IfmapDelivery::NeighbourForward, 2})), 0u);  // 4 PE rows of 2
-    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 6})); })
-                  .find("output pass does not fit the array"), std::string::npos);  // 6 columns of 5
-    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 1})); })
-                  .find("output pass does not fit the array"), std::string::npos);  // 8 rows of 4
-    EXPECT_NE(assertion_of([&] { r.run(whole_layer(hw::OutputMode{IfmapDelivery::NeighbourForward, 3})); })
-                  .find("side by side"), std::string::npos);  // an output row split over two PE rows
+    EXPECT_NE(assertion_of([&] {
+                  r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 6}));
+              }).find("output pass does not fit the array"),
+              std::string::npos);  // 6 columns of 5
+    EXPECT_NE(assertion_of([&] {
+                  r.run(whole_layer(hw::OutputMode{IfmapDelivery::Bus, 1}));
+              }).find("output pass does not fit the array"),
+              std::string::npos);  // 8 rows of 4
+    EXPECT_NE(assertion_of([&] {
+                  r.run(whole_layer(hw::OutputMode{IfmapDelivery::NeighbourForward, 3}));
+              }).find("side by side"),
+              std::string::npos);  // an output row split over two PE rows
     hw::GridPass reduce = whole_layer(hw::ReduceMode{hw::WeightSource::RegisterFile, 1});
     EXPECT_GT(r.run(reduce), 0u);  // 3 PE rows (c, r) x 2 columns (filters)
     EXPECT_EQ(r.glb.slot(2).at(0, 1, 0, 1), 2 * (2 + 3 + 4 + 6 + 7 + 8 + 10 + 11 + 12));

@@ -54,7 +54,6 @@ std::string dict(const std::string& descr, const std::string& shape, const std::
     return "{'descr': '" + descr + "', 'fortran_order': " + fortran + ", 'shape': " + shape + ", }";
 }
 
-
 class Npy : public TempDirTest {
 protected:
     std::string put(const std::string& name, const std::string& content) {
@@ -87,7 +86,8 @@ TEST_F(Npy, ReadsHandWrittenFilesOfEveryVersion) {
     // version 2.0 (4-byte header length), float64, double quotes, keys in another order, no padding
     // 1.5 = 0x3FF8000000000000, -0.25 = 0xBFD0000000000000, 2^-1074 = 0x0000000000000001
     const std::string f8 = bytes({0, 0, 0, 0, 0, 0, 0xF8, 0x3F, 0, 0, 0, 0, 0, 0, 0xD0, 0xBF, 1, 0, 0, 0, 0, 0, 0, 0});
-    const std::string p2 = put("f8.npy", npy_raw(2, "{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<f8\"}", f8, false));
+    const std::string p2 =
+        put("f8.npy", npy_raw(2, "{\"shape\": (3,), \"fortran_order\": False, \"descr\": \"<f8\"}", f8, false));
     a = read_npy(p2);
     EXPECT_EQ(a.dtype, "f8");
     EXPECT_EQ(a.shape, (std::vector<int64_t>{3}));
@@ -107,8 +107,9 @@ TEST_F(Npy, ReadsHandWrittenFilesOfEveryVersion) {
     EXPECT_EQ(t.data, (std::vector<int32_t>{200}));
 
     // float32 1.0 = 0x3F800000, -0.0 = 0x80000000, +inf = 0x7F800000, -3.5 = 0xC0600000
-    const std::string p4 = put("f4.npy", npy_raw(1, dict("<f4", "(2, 2)"),
-                                                 bytes({0, 0, 0x80, 0x3F, 0, 0, 0, 0x80, 0, 0, 0x80, 0x7F, 0, 0, 0x60, 0xC0})));
+    const std::string p4 =
+        put("f4.npy", npy_raw(1, dict("<f4", "(2, 2)"),
+                              bytes({0, 0, 0x80, 0x3F, 0, 0, 0, 0x80, 0, 0, 0x80, 0x7F, 0, 0, 0x60, 0xC0})));
     ft = read_npy_float(p4);
     EXPECT_EQ(ft.dim, (std::array<int, 4>{1, 1, 2, 2}));
     ASSERT_EQ(ft.size(), 4u);
@@ -154,8 +155,11 @@ TEST_F(Npy, WriterBytesFollowTheSpec) {
 }
 
 TEST_F(Npy, RoundTripsEveryIntegerDtype) {
-    const std::vector<std::pair<std::string, std::pair<int32_t, int32_t>>> dtypes = {
-        {"i1", {-128, 127}}, {"u1", {0, 255}}, {"i2", {-32768, 32767}}, {"u2", {0, 65535}}, {"i4", {INT32_MIN, INT32_MAX}}};
+    const std::vector<std::pair<std::string, std::pair<int32_t, int32_t>>> dtypes = {{"i1", {-128, 127}},
+                                                                                     {"u1", {0, 255}},
+                                                                                     {"i2", {-32768, 32767}},
+                                                                                     {"u2", {0, 65535}},
+                                                                                     {"i4", {INT32_MIN, INT32_MAX}}};
     for (const auto& [dtype, range] : dtypes) {
         Tensor4 t(2, 3, 4, 5);
         for (size_t i = 0; i < t.size(); ++i) {
@@ -177,7 +181,9 @@ TEST_F(Npy, RoundTripsEveryIntegerDtype) {
 
 TEST_F(Npy, RoundTripsFloat32BitForBit) {
     FloatTensor t(1, 2, 3, 4);
-    for (size_t i = 0; i < t.size(); ++i) t.data[i] = static_cast<float>(std::sin(static_cast<double>(i)) * std::pow(10.0, static_cast<double>(i % 9) - 4));
+    for (size_t i = 0; i < t.size(); ++i)
+        t.data[i] =
+            static_cast<float>(std::sin(static_cast<double>(i)) * std::pow(10.0, static_cast<double>(i % 9) - 4));
     t.data[0] = -0.0f;
     t.data[1] = std::numeric_limits<float>::denorm_min();
     t.data[2] = -std::numeric_limits<float>::infinity();
@@ -233,7 +239,12 @@ TEST_F(Npy, BadFilesNameTheFileAndWhatWasExpected) {
         {"text.npy", "name: not numpy\n", "expected the magic string"},
         {"magic.npy", "\x93NUMPZ" + npy_raw(1, dict("<i4", "(3,)"), i4x3).substr(6), "expected the magic string"},
         {"short.npy", std::string("\x93NUMPY", 6), "no format version"},
-        {"version.npy", [&] { std::string s = npy_raw(1, dict("<i4", "(3,)"), i4x3); s[6] = 4; return s; }(),
+        {"version.npy",
+         [&] {
+             std::string s = npy_raw(1, dict("<i4", "(3,)"), i4x3);
+             s[6] = 4;
+             return s;
+         }(),
          "unsupported .npy format version 4.0"},
         {"big_endian.npy", npy_raw(1, dict(">f4", "(3,)"), i4x3), "big-endian dtype '>f4'"},
         {"complex.npy", npy_raw(1, dict("<c8", "(3,)"), i4x3 + i4x3), "unsupported dtype '<c8' (complex)"},
@@ -254,8 +265,8 @@ TEST_F(Npy, BadFilesNameTheFileAndWhatWasExpected) {
     };
     for (const Case& c : cases) {
         const std::string p = put(c.name, c.content);
-        for (const auto& reader : std::vector<std::function<void()>>{
-                 [&] { read_npy(p); }, [&] { read_npy_int(p); }, [&] { read_npy_float(p); }}) {
+        for (const auto& reader : std::vector<std::function<void()>>{[&] { read_npy(p); }, [&] { read_npy_int(p); },
+                                                                     [&] { read_npy_float(p); }}) {
             const std::string err = test::error_of(reader);
             EXPECT_NE(err.find(p), std::string::npos) << c.name << ": " << err;
             EXPECT_NE(err.find(c.expected), std::string::npos) << c.name << ": " << err;
@@ -274,7 +285,8 @@ TEST_F(Npy, IntegerReaderRejectsFloatsAndValuesOutsideInt32) {
     EXPECT_EQ(read_npy_float(f).data, (std::vector<float>{1.0f}));  // the float readers take it
 
     // int64 2^31 (second value) and uint32 2^32 - 1: read by read_npy, not by read_npy_int
-    const std::string i8 = put("i8.npy", npy_raw(1, dict("<i8", "(2,)"), bytes({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0})));
+    const std::string i8 =
+        put("i8.npy", npy_raw(1, dict("<i8", "(2,)"), bytes({1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0})));
     err = test::error_of([&] { read_npy_int(i8); });
     EXPECT_NE(err.find(i8), std::string::npos) << err;
     EXPECT_NE(err.find("value 2147483648 at index 1 (dtype '<i8') does not fit int32"), std::string::npos) << err;
@@ -314,7 +326,8 @@ TEST_F(Npy, WriterRejectsBadDtypesValuesAndShapes) {
 
 // numpy writes, we read; we write, numpy reads. Skipped where python3 has no numpy.
 TEST_F(Npy, AgreesWithNumpy) {
-    if (std::system("python3 -c 'import numpy' >/dev/null 2>&1") != 0) GTEST_SKIP() << "python3 with numpy is not installed";
+    if (std::system("python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+        GTEST_SKIP() << "python3 with numpy is not installed";
     Tensor4 i2(1, 1, 2, 3);
     i2.data = {-32768, -1, 0, 1, 2, 32767};
     write_npy((dir / "ours_i2.npy").string(), i2, "i2", {2, 3});
@@ -358,6 +371,7 @@ assert b.dtype == np.float32 and b.shape == (1, 1, 2, 2) and b.ravel().tolist() 
     const NpyArray s = read_npy((dir / "scalar.npy").string());
     EXPECT_TRUE(s.shape.empty());
     EXPECT_EQ(s.values, (std::vector<double>{3.5}));
-    EXPECT_NE(test::error_of([&] { read_npy((dir / "fortran.npy").string()); }).find("Fortran-order"), std::string::npos);
+    EXPECT_NE(test::error_of([&] { read_npy((dir / "fortran.npy").string()); }).find("Fortran-order"),
+              std::string::npos);
     EXPECT_NE(test::error_of([&] { read_npy((dir / "big.npy").string()); }).find("big-endian"), std::string::npos);
 }

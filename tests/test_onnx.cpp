@@ -55,8 +55,10 @@ struct Model {
         auto* s = t->mutable_shape();
         for (int64_t d : dims) {
             auto* dim = s->add_dim();
-            if (d < 0) dim->set_dim_param(sym);
-            else dim->set_dim_value(d);
+            if (d < 0)
+                dim->set_dim_param(sym);
+            else
+                dim->set_dim_value(d);
         }
     }
     void output(const std::string& name, int dtype, const std::vector<int64_t>& dims) {
@@ -65,8 +67,10 @@ struct Model {
         auto* t = v->mutable_type()->mutable_tensor_type();
         t->set_elem_type(dtype);
         for (int64_t d : dims) {
-            if (d < 0) t->mutable_shape()->add_dim()->set_dim_param("N");
-            else t->mutable_shape()->add_dim()->set_dim_value(d);
+            if (d < 0)
+                t->mutable_shape()->add_dim()->set_dim_param("N");
+            else
+                t->mutable_shape()->add_dim()->set_dim_value(d);
         }
     }
     // An initializer: FLOAT/INT8/UINT8/INT64 in raw_data (little-endian), INT32 in int32_data
@@ -80,19 +84,30 @@ struct Model {
         auto put = [&](auto x) { raw.append(reinterpret_cast<const char*>(&x), sizeof x); };
         for (double x : v) {
             switch (dtype) {
-            case TensorProto::FLOAT: put(static_cast<float>(x)); break;
-            case TensorProto::INT8: put(static_cast<int8_t>(x)); break;
-            case TensorProto::UINT8: put(static_cast<uint8_t>(x)); break;
-            case TensorProto::INT64: put(static_cast<int64_t>(x)); break;
-            case TensorProto::INT32: t->add_int32_data(static_cast<int32_t>(x)); break;
-            default: ADD_FAILURE() << "dtype " << dtype;
+                case TensorProto::FLOAT:
+                    put(static_cast<float>(x));
+                    break;
+                case TensorProto::INT8:
+                    put(static_cast<int8_t>(x));
+                    break;
+                case TensorProto::UINT8:
+                    put(static_cast<uint8_t>(x));
+                    break;
+                case TensorProto::INT64:
+                    put(static_cast<int64_t>(x));
+                    break;
+                case TensorProto::INT32:
+                    t->add_int32_data(static_cast<int32_t>(x));
+                    break;
+                default:
+                    ADD_FAILURE() << "dtype " << dtype;
             }
         }
         if (dtype != TensorProto::INT32) t->set_raw_data(raw);
     }
     void scalar(const std::string& name, int dtype, double v) { init(name, dtype, {}, {v}); }
-    onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& ins, const std::vector<std::string>& outs,
-                          const std::string& name) {
+    onnx::NodeProto* node(const std::string& op, const std::vector<std::string>& ins,
+                          const std::vector<std::string>& outs, const std::string& name) {
         auto* n = g()->add_node();
         n->set_op_type(op);
         n->set_name(name);
@@ -138,9 +153,10 @@ struct QConvParams {
 };
 
 // A QLinearConv node `name` reading `x` into `y`, with its initializers (prefix p).
-void add_qlinear_conv(Model& md, const std::string& name, const std::string& x, const std::string& y, const std::string& p, int C, int M,
-                      int R, int pad, float xs, int xzp, int xdt, const std::vector<float>& ws, const std::vector<double>& w,
-                      const std::vector<double>& b, float ys, int yzp, int ydt) {
+void add_qlinear_conv(Model& md, const std::string& name, const std::string& x, const std::string& y,
+                      const std::string& p, int C, int M, int R, int pad, float xs, int xzp, int xdt,
+                      const std::vector<float>& ws, const std::vector<double>& w, const std::vector<double>& b,
+                      float ys, int yzp, int ydt) {
     md.scalar(p + "x_scale", TensorProto::FLOAT, xs);
     md.scalar(p + "x_zp", xdt, xzp);
     md.init(p + "w", TensorProto::INT8, {M, C, R, R}, w);
@@ -148,7 +164,8 @@ void add_qlinear_conv(Model& md, const std::string& name, const std::string& x, 
     md.init(p + "w_zp", TensorProto::INT8, {static_cast<int64_t>(ws.size())}, std::vector<double>(ws.size(), 0.0));
     md.scalar(p + "y_scale", TensorProto::FLOAT, ys);
     md.scalar(p + "y_zp", ydt, yzp);
-    std::vector<std::string> ins{x, p + "x_scale", p + "x_zp", p + "w", p + "w_scale", p + "w_zp", p + "y_scale", p + "y_zp"};
+    std::vector<std::string> ins{x,          p + "x_scale", p + "x_zp", p + "w", p + "w_scale",
+                                 p + "w_zp", p + "y_scale", p + "y_zp"};
     if (!b.empty()) {
         md.init(p + "b", TensorProto::INT32, {M}, b);
         ins.push_back(p + "b");
@@ -162,8 +179,8 @@ void add_qlinear_conv(Model& md, const std::string& name, const std::string& x, 
 Model qlinear_conv_model(const QConvParams& q) {
     Model md;
     md.input("x", TensorProto::UINT8, {1, 3, 8, 8});
-    add_qlinear_conv(md, "conv1", "x", "y", "", 3, 4, 3, 1, q.x_scale, q.x_zp, TensorProto::UINT8, q.w_scale, q.w, q.b, q.y_scale, q.y_zp,
-                     TensorProto::UINT8);
+    add_qlinear_conv(md, "conv1", "x", "y", "", 3, 4, 3, 1, q.x_scale, q.x_zp, TensorProto::UINT8, q.w_scale, q.w, q.b,
+                     q.y_scale, q.y_zp, TensorProto::UINT8);
     md.output("y", TensorProto::UINT8, {1, 4, 8, 8});
     return md;
 }
@@ -171,7 +188,8 @@ Model qlinear_conv_model(const QConvParams& q) {
 // ONNX's QLinearConv in plain float arithmetic, from uint8 input codes (padding is the input
 // zero point, i.e. real 0): y = clamp(round_half_even((sum (x - x_zp) * w + B) * x_scale *
 // w_scale / y_scale) + y_zp, 0, 255). Independent of dfsim's requantization.
-std::vector<int> onnx_qlinear_conv(const QConvParams& q, const std::vector<int>& x, int C, int H, int W, int M, int R, int P) {
+std::vector<int> onnx_qlinear_conv(const QConvParams& q, const std::vector<int>& x, int C, int H, int W, int M, int R,
+                                   int P) {
     std::vector<int> y;
     for (int m = 0; m < M; ++m)
         for (int oy = 0; oy < H + 2 * P - R + 1; ++oy)
@@ -181,8 +199,11 @@ std::vector<int> onnx_qlinear_conv(const QConvParams& q, const std::vector<int>&
                     for (int r = 0; r < R; ++r)
                         for (int s = 0; s < R; ++s) {
                             const int iy = oy + r - P, ix = ox + s - P;
-                            const int xv = (iy < 0 || iy >= H || ix < 0 || ix >= W) ? q.x_zp : x[static_cast<size_t>((c * H + iy) * W + ix)];
-                            acc += static_cast<int64_t>(xv - q.x_zp) * static_cast<int64_t>(q.w[static_cast<size_t>(((m * C + c) * R + r) * R + s)]);
+                            const int xv = (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                               ? q.x_zp
+                                               : x[static_cast<size_t>((c * H + iy) * W + ix)];
+                            acc += static_cast<int64_t>(xv - q.x_zp) *
+                                   static_cast<int64_t>(q.w[static_cast<size_t>(((m * C + c) * R + r) * R + s)]);
                         }
                 const double real = static_cast<double>(acc + static_cast<int64_t>(q.b[static_cast<size_t>(m)])) *
                                     (double{q.x_scale} * double{q.w_scale[static_cast<size_t>(m)]} / double{q.y_scale});
@@ -229,7 +250,8 @@ TEST_F(Onnx, QLinearConvLoadsAndMatchesOnnxArithmetic) {
     ASSERT_EQ(rq.shifts.size(), 4u);
     for (int m = 0; m < 4; ++m) {
         const double want = double{q.x_scale} * double{q.w_scale[static_cast<size_t>(m)]} / double{q.y_scale};
-        const double got = std::ldexp(static_cast<double>(rq.multipliers[static_cast<size_t>(m)]), -rq.shifts[static_cast<size_t>(m)]);
+        const double got =
+            std::ldexp(static_cast<double>(rq.multipliers[static_cast<size_t>(m)]), -rq.shifts[static_cast<size_t>(m)]);
         EXPECT_NEAR(got / want, 1.0, 1e-6) << "channel " << m;
         EXPECT_FLOAT_EQ(static_cast<float>(l.filter_scale[static_cast<size_t>(m)]), q.w_scale[static_cast<size_t>(m)]);
     }
@@ -268,14 +290,14 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     Model md;
     md.input("x", TensorProto::UINT8, {-1, 3, 10, 10});
     add_qlinear_conv(md, "conv1", "x", "c1", "c1_", 3, 8, 3, 1, 0.02f, 128, TensorProto::UINT8,
-                     {0.004f, 0.005f, 0.006f, 0.007f, 0.003f, 0.0045f, 0.0052f, 0.0061f}, codes(8 * 3 * 9, -127, 127, 11),
-                     codes(8, -3000, 3000, 12), 0.03f, 0, TensorProto::INT8);
+                     {0.004f, 0.005f, 0.006f, 0.007f, 0.003f, 0.0045f, 0.0052f, 0.0061f},
+                     codes(8 * 3 * 9, -127, 127, 11), codes(8, -3000, 3000, 12), 0.03f, 0, TensorProto::INT8);
     md.node("Relu", {"c1"}, {"r1"}, "relu1");
     auto* mp = md.node("MaxPool", {"r1"}, {"p1"}, "pool1");
     ints(mp, "kernel_shape", {2, 2});
     ints(mp, "strides", {2, 2});
-    add_qlinear_conv(md, "conv2", "p1", "c2", "c2_", 8, 6, 3, 0, 0.03f, 0, TensorProto::INT8, {0.01f}, codes(6 * 8 * 9, -127, 127, 13),
-                     codes(6, -500, 500, 14), 0.04f, 10, TensorProto::UINT8);
+    add_qlinear_conv(md, "conv2", "p1", "c2", "c2_", 8, 6, 3, 0, 0.03f, 0, TensorProto::INT8, {0.01f},
+                     codes(6 * 8 * 9, -127, 127, 13), codes(6, -500, 500, 14), 0.04f, 10, TensorProto::UINT8);
     md.node("Flatten", {"c2"}, {"f"}, "flatten");
     md.scalar("a_scale", TensorProto::FLOAT, 0.04f);
     md.scalar("a_zp", TensorProto::UINT8, 10);
@@ -300,7 +322,8 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     EXPECT_EQ(net.layers[3].shape, (LayerShape{1, 6, 3, 3, 5, 3, 3, 1, 0, 1}));
     EXPECT_EQ(net.layers[3].ifmap, (Format{8, false, false, 10}));
     EXPECT_EQ(net.layers[3].requant.out, (Format{8, true, false, -5}));
-    EXPECT_EQ(net.layers[3].filter_data.values->at(2, 0, 0, 1), static_cast<int32_t>(codes(54 * 5, -127, 127, 15)[1 * 5 + 2]));
+    EXPECT_EQ(net.layers[3].filter_data.values->at(2, 0, 0, 1),
+              static_cast<int32_t>(codes(54 * 5, -127, 127, 15)[1 * 5 + 2]));
     ASSERT_EQ(net.notes.size(), 1u);  // the symbolic batch
     EXPECT_NE(net.notes[0].find("symbolic batch dimension 'N' taken as 1"), std::string::npos) << net.notes[0];
 
@@ -314,7 +337,8 @@ TEST_F(Onnx, QLinearChainRunsChainedBitExact) {
     const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
     ASSERT_EQ(res.layers.size(), 4u);
     for (const LayerResult& r : res.layers)
-        EXPECT_EQ(r.output_check, r.executed_on == ExecutedOn::Accelerator ? OutputCheck::BitExact : OutputCheck::Host) << r.name;
+        EXPECT_EQ(r.output_check, r.executed_on == ExecutedOn::Accelerator ? OutputCheck::BitExact : OutputCheck::Host)
+            << r.name;
     EXPECT_EQ(res.total().output_check, OutputCheck::BitExact);
 }
 
@@ -427,7 +451,8 @@ TEST_F(Onnx, FloatModelQuantizesAndRunsBitExact) {
     EXPECT_EQ(net.layers[4].ifmap, (Format{8, true}));
     EXPECT_TRUE(net.layers[4].requant.calibrate);
     bool softmax_note = false;
-    for (const std::string& n : net.notes) softmax_note = softmax_note || n.find("node 'softmax' (Softmax)") != std::string::npos;
+    for (const std::string& n : net.notes)
+        softmax_note = softmax_note || n.find("node 'softmax' (Softmax)") != std::string::npos;
     EXPECT_TRUE(softmax_note);
 
     for (const char* df : {"rs", "ws"})
@@ -463,7 +488,7 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
     struct Case {
         std::string name;
         std::function<void(Model&)> edit;  // applied to the QLinearConv model
-        std::vector<std::string> expect;   // substrings of the message
+        std::vector<std::string> expect;  // substrings of the message
     };
     auto conv_node = [](Model& md) { return md.g()->mutable_node(0); };
     auto set_ints = [](onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& v) {
@@ -477,19 +502,33 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
     };
     const std::vector<Case> cases = {
         {"lstm",
-         [](Model& md) { md.node("LSTM", {"y", "W", "R"}, {"h"}, "lstm1"); },
+         [](Model& md) {
+             md.node("LSTM", {"y", "W", "R"}, {"h"}, "lstm1");
+         },
          {"node 'lstm1' (LSTM)", "unsupported op 'LSTM'"}},
         {"dynamic",
-         [](Model& md) { md.g()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(2)->set_dim_param("height"); },
+         [](Model& md) {
+             md.g()
+                 ->mutable_input(0)
+                 ->mutable_type()
+                 ->mutable_tensor_type()
+                 ->mutable_shape()
+                 ->mutable_dim(2)
+                 ->set_dim_param("height");
+         },
          {"input 'x'", "dimension 2", "symbolic 'height' (dynamic shape)"}},
         {"missing",
          [&](Model& md) { conv_node(md)->set_input(3, "w_missing"); },
          {"node 'conv1' (QLinearConv)", "'w_missing'", "initializer"}},
         {"pads",
-         [&](Model& md) { set_ints(conv_node(md), "pads", {0, 0, 1, 1}); },
+         [&](Model& md) {
+             set_ints(conv_node(md), "pads", {0, 0, 1, 1});
+         },
          {"node 'conv1' (QLinearConv)", "symmetric pads", "[0, 0, 1, 1]"}},
         {"dilation",
-         [&](Model& md) { set_ints(conv_node(md), "dilations", {2, 2}); },
+         [&](Model& md) {
+             set_ints(conv_node(md), "dilations", {2, 2});
+         },
          {"node 'conv1' (QLinearConv)", "dilations of 1"}},
         {"w_zp",
          [&](Model& md) {
@@ -519,7 +558,8 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
         const std::string path = md.save(dir / (c.name + ".onnx"));
         const std::string err = error_of([&] { load_network(path); });
         EXPECT_NE(err.find(path + ": "), std::string::npos) << c.name << ": " << err;
-        for (const std::string& e : c.expect) EXPECT_NE(err.find(e), std::string::npos) << c.name << ": '" << e << "' not in: " << err;
+        for (const std::string& e : c.expect)
+            EXPECT_NE(err.find(e), std::string::npos) << c.name << ": '" << e << "' not in: " << err;
         const std::string json = (dir / (c.name + ".json")).string();
         const CmdResult r = dfsim("run --workload " + path + " --json " + json);
         EXPECT_EQ(r.code, 2) << c.name << ": " << r.err;
@@ -564,7 +604,8 @@ TEST_F(Onnx, SweepAndCompareResumeOnModels) {
         const CompareResult c = run_compare(net, eyeriss(), table45(), {"rs", "ws"}, RunOptions{}, &log, resume);
         for (const NetworkResult& r : c.runs) EXPECT_EQ(r.total().output_check, OutputCheck::BitExact);
         size_t n = 0;
-        for (size_t p = log.str().find("(resumed)"); p != std::string::npos; p = log.str().find("(resumed)", p + 1)) ++n;
+        for (size_t p = log.str().find("(resumed)"); p != std::string::npos; p = log.str().find("(resumed)", p + 1))
+            ++n;
         return n;
     };
     EXPECT_EQ(resumed(load_network(path)), 0u);
@@ -592,7 +633,8 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     one_int(md.node("DequantizeLinear", {"w", "ws"}, {"wd"}, ""), "axis", 0);
     const std::vector<double> bcodes{100, -200, 300, -400, 0};
     std::vector<double> bs;
-    for (double s : ws) bs.push_back(static_cast<float>(0.02f * static_cast<float>(s)));  // as float32, the quantizer's way
+    for (double s : ws)
+        bs.push_back(static_cast<float>(0.02f * static_cast<float>(s)));  // as float32, the quantizer's way
     md.init("b", TensorProto::INT32, {5}, bcodes);
     md.init("bs", TensorProto::FLOAT, {5}, bs);
     md.init("bz", TensorProto::INT32, {5}, std::vector<double>(5, 0));
@@ -647,8 +689,10 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     EXPECT_TRUE(fc.requant.multipliers.empty());  // per-tensor weight scale
     for (int m = 0; m < 4; ++m)
         for (int k = 0; k < 5; ++k)  // QuantizeLinear folded: round half to even of w / scale
-            EXPECT_EQ(fc.filter_data.values->at(m, k, 0, 0),
-                      static_cast<int32_t>(std::nearbyint(double{static_cast<float>(w2[static_cast<size_t>(m * 5 + k)])} / double{static_cast<float>(0.5 / 127)})));
+            EXPECT_EQ(
+                fc.filter_data.values->at(m, k, 0, 0),
+                static_cast<int32_t>(std::nearbyint(double{static_cast<float>(w2[static_cast<size_t>(m * 5 + k)])} /
+                                                    double{static_cast<float>(0.5 / 127)})));
     EXPECT_TRUE(net.notes.empty());
     RunOptions opt;
     opt.chained = true;

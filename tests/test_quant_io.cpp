@@ -114,7 +114,8 @@ TEST_F(QuantIoFiles, NpyTensorsFeedTheLayer) {
     for (size_t i = 0; i < x.size(); ++i) x.data[i] = static_cast<int32_t>((i * 37) % 256);  // uint8 codes
     write_npy((dir / "x.npy").string(), x, "u1");
     FloatTensor w(3, 2, 3, 3);
-    for (size_t i = 0; i < w.size(); ++i) w.data[i] = std::sin(static_cast<float>(i)) * (1.0f + static_cast<float>(i / 18));
+    for (size_t i = 0; i < w.size(); ++i)
+        w.data[i] = std::sin(static_cast<float>(i)) * (1.0f + static_cast<float>(i / 18));
     write_npy((dir / "w.npy").string(), w);
     const std::string yaml = write("net.yaml",
                                    "name: npy\nlayers:\n"
@@ -166,10 +167,11 @@ TEST(QuantIoPrecision, PresetsSetFormatsAndDatapaths) {
         int wbits, abits;
         bool wbin, abin;
     };
-    for (const Case& c : {Case{"int8", Multiplier::Mac, 8, 8, false, false}, Case{"w4a6", Multiplier::Mac, 4, 6, false, false},
-                          Case{"lut3", Multiplier::Lut, 3, 3, false, false}, Case{"lutw2a4", Multiplier::Lut, 2, 4, false, false},
-                          Case{"ternary", Multiplier::Ternary, 2, 8, false, false},
-                          Case{"binarya4", Multiplier::Binary, 1, 4, true, false}, Case{"xnor", Multiplier::Xnor, 1, 1, true, true}}) {
+    for (const Case& c :
+         {Case{"int8", Multiplier::Mac, 8, 8, false, false}, Case{"w4a6", Multiplier::Mac, 4, 6, false, false},
+          Case{"lut3", Multiplier::Lut, 3, 3, false, false}, Case{"lutw2a4", Multiplier::Lut, 2, 4, false, false},
+          Case{"ternary", Multiplier::Ternary, 2, 8, false, false},
+          Case{"binarya4", Multiplier::Binary, 1, 4, true, false}, Case{"xnor", Multiplier::Xnor, 1, 1, true, true}}) {
         SCOPED_TRACE(c.preset);
         const Network p = with_precision(net, c.preset);
         const Layer& l = p.layers[0];
@@ -221,13 +223,16 @@ TEST(QuantIoChained, ConvPoolFcChainIsBitExact) {
 class QuantIoCli : public test::TempDirTest {};
 
 TEST_F(QuantIoCli, ComparePrecisionsSideBySide) {
-    const std::string yaml = write("net.yaml", "name: tiny\nlayers:\n  - {name: L, C: 4, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
-    const test::CmdResult r = dfsim("compare --workload " + yaml + " --layers all --dataflows rs,ws --precisions int8,lut4,binary");
+    const std::string yaml =
+        write("net.yaml", "name: tiny\nlayers:\n  - {name: L, C: 4, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
+    const test::CmdResult r =
+        dfsim("compare --workload " + yaml + " --layers all --dataflows rs,ws --precisions int8,lut4,binary");
     ASSERT_EQ(r.code, 0) << r.err;
     for (const char* label : {"rs@int8", "ws@int8", "rs@lut4", "ws@lut4", "rs@binary", "ws@binary"})
         EXPECT_NE(r.out.find(label), std::string::npos) << label << "\n" << r.out;
     EXPECT_EQ(r.out.find("mismatch"), std::string::npos) << r.out;
-    const test::CmdResult bad = dfsim("run --workload " + yaml + " --layers all --precision w4a20 --json " + (dir / "r.json").string());
+    const test::CmdResult bad =
+        dfsim("run --workload " + yaml + " --layers all --precision w4a20 --json " + (dir / "r.json").string());
     EXPECT_EQ(bad.code, 2);
     EXPECT_NE(bad.err.find("--precision"), std::string::npos) << bad.err;
     EXPECT_FALSE(std::filesystem::exists(dir / "r.json"));

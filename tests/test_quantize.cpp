@@ -100,9 +100,9 @@ TEST(QuantFixed, StepRangeAndSaturation) {
     EXPECT_EQ(to_fixed(-100.0, 4, 4, Rounding::Nearest, nullptr), -8.0);
     EXPECT_EQ(to_fixed(7.9375, 4, 4, Rounding::Nearest, nullptr), 7.9375);
     EXPECT_EQ(to_fixed(-8.0, 4, 4, Rounding::Nearest, nullptr), -8.0);
-    EXPECT_EQ(to_fixed(0.3, 4, 4, Rounding::Nearest, nullptr), 0.3125);    // 0.3*16 = 4.8 -> 5
+    EXPECT_EQ(to_fixed(0.3, 4, 4, Rounding::Nearest, nullptr), 0.3125);  // 0.3*16 = 4.8 -> 5
     EXPECT_EQ(to_fixed(-0.3, 4, 4, Rounding::Nearest, nullptr), -0.3125);  // symmetric
-    EXPECT_EQ(to_fixed(0.03, 4, 4, Rounding::Nearest, nullptr), 0.0);      // 0.48 -> 0
+    EXPECT_EQ(to_fixed(0.03, 4, 4, Rounding::Nearest, nullptr), 0.0);  // 0.48 -> 0
     EXPECT_EQ(to_fixed(std::numeric_limits<double>::infinity(), 4, 4, Rounding::Nearest, nullptr), 7.9375);
     // <8,8>: step 1/256; max 128 - 1/256 = 127.99609375; min -128
     EXPECT_EQ(to_fixed(1000.0, 8, 8, Rounding::Nearest, nullptr), 127.99609375);
@@ -159,7 +159,7 @@ TEST(QuantFixed, QuantizeGivesCodesTimesTwoToTheFl) {
     EXPECT_EQ(q.bits, 8);
     EXPECT_TRUE(q.is_signed);
     EXPECT_EQ(q.saturated, 2u);
-    EXPECT_DOUBLE_EQ(q.zero_fraction, 0.2);   // one zero code of 5
+    EXPECT_DOUBLE_EQ(q.zero_fraction, 0.2);  // one zero code of 5
     // dequantized 0.3125, 7.9375, -8, 0, 1.5: errors .0125, 92.0625, 92, .03, 0
     EXPECT_NEAR(q.max_abs_error, 92.0625, 1e-9);
 }
@@ -265,7 +265,8 @@ TEST(QuantLinear, ErrorAtMostHalfAStep) {
                 for (size_t i = 0; i < x.size(); ++i) {
                     const double step = q.scale[i / group];
                     // scale/2, plus float rounding of the dequantized value
-                    ASSERT_LE(std::fabs(double{x.data[i]} - d.data[i]), step / 2 * (1 + 1e-6) + 1e-6 * std::fabs(x.data[i]))
+                    ASSERT_LE(std::fabs(double{x.data[i]} - d.data[i]),
+                              step / 2 * (1 + 1e-6) + 1e-6 * std::fabs(x.data[i]))
                         << "sym " << sym << " per_channel " << pc << " bits " << bits << " i " << i;
                 }
                 EXPECT_EQ(q.saturated, 0u);
@@ -499,11 +500,37 @@ TEST(QuantSpecErrors, BadSpecsAndTensorsThrow) {
     throws([](QuantSpec& s) { s.prune = 1.0; }, "prune 1");
     throws([](QuantSpec& s) { s.prune = -0.1; }, "prune < 0");
     throws([](QuantSpec& s) { s.prune = std::nan(""); }, "prune NaN");
-    throws([](QuantSpec& s) { s.scheme = QuantScheme::Fixed; s.il = 10; s.fl = 7; }, "il+fl 17");
-    throws([](QuantSpec& s) { s.scheme = QuantScheme::Fixed; s.il = 0; }, "il 0");
-    throws([](QuantSpec& s) { s.scheme = QuantScheme::Fixed; s.fl = -1; }, "fl -1");
-    throws([](QuantSpec& s) { s.scheme = QuantScheme::Ternary; s.ternary_threshold = -0.5; }, "threshold < 0");
-    throws([](QuantSpec& s) { s.scheme = QuantScheme::Binary; s.prune = 0.5; }, "binary + prune");
+    throws(
+        [](QuantSpec& s) {
+            s.scheme = QuantScheme::Fixed;
+            s.il = 10;
+            s.fl = 7;
+        },
+        "il+fl 17");
+    throws(
+        [](QuantSpec& s) {
+            s.scheme = QuantScheme::Fixed;
+            s.il = 0;
+        },
+        "il 0");
+    throws(
+        [](QuantSpec& s) {
+            s.scheme = QuantScheme::Fixed;
+            s.fl = -1;
+        },
+        "fl -1");
+    throws(
+        [](QuantSpec& s) {
+            s.scheme = QuantScheme::Ternary;
+            s.ternary_threshold = -0.5;
+        },
+        "threshold < 0");
+    throws(
+        [](QuantSpec& s) {
+            s.scheme = QuantScheme::Binary;
+            s.prune = 0.5;
+        },
+        "binary + prune");
     // fields a scheme does not use are not read: bits 0 is fine for fixed, il 0 for linear
     QuantSpec f;
     f.scheme = QuantScheme::Fixed;
@@ -524,7 +551,7 @@ TEST(QuantSpecErrors, BadSpecsAndTensorsThrow) {
     EXPECT_THROW(quantize(tensor({2, 1, 1, 1}, {1.0f, NAN}), QuantSpec{}), std::invalid_argument);
     EXPECT_THROW(quantize(tensor({2, 1, 1, 1}, {1.0f, INFINITY}), QuantSpec{}), std::invalid_argument);
     EXPECT_THROW(quantize(tensor({3, 1, 1, 1}, {1.0f, 2.0f}), QuantSpec{}), std::invalid_argument);  // 3 != 2
-    EXPECT_THROW(quantize(FloatTensor{}, QuantSpec{}), std::invalid_argument);                       // empty
+    EXPECT_THROW(quantize(FloatTensor{}, QuantSpec{}), std::invalid_argument);  // empty
     EXPECT_THROW(to_fixed(1.0, 4, 4, Rounding::Stochastic, nullptr), std::invalid_argument);
     EXPECT_THROW(to_fixed(std::nan(""), 4, 4, Rounding::Nearest, nullptr), std::invalid_argument);
     FloatTensor p = x;
@@ -591,7 +618,9 @@ IntNpy read_int_npy(const std::string& s, int bytes) {
 class QuantCli : public dfsim::test::TempDirTest {
 protected:
     std::string path(const std::string& name) { return (dir / name).string(); }
-    void put(const std::string& name, const std::string& bytes) { std::ofstream(dir / name, std::ios::binary) << bytes; }
+    void put(const std::string& name, const std::string& bytes) {
+        std::ofstream(dir / name, std::ios::binary) << bytes;
+    }
 };
 
 }  // namespace
@@ -623,8 +652,8 @@ TEST_F(QuantCli, LinearPerChannelCodesByHand) {
 TEST_F(QuantCli, FixedAndWideCodes) {
     // <4,4>, 1-D: 0.3 -> 5, 100 -> 127, -100 -> -128, -0.03 -> 0, 1.5 -> 24 (x 16, saturated)
     put("v.npy", float32_npy("(5,)", {0.3f, 100.0f, -100.0f, -0.03f, 1.5f}));
-    auto r = dfsim("quantize --in " + path("v.npy") + " --out " + path("f.npy") + " --sidecar " + path("f-scales.json") +
-                   " --scheme fixed --il 4 --fl 4");
+    auto r = dfsim("quantize --in " + path("v.npy") + " --out " + path("f.npy") + " --sidecar " +
+                   path("f-scales.json") + " --scheme fixed --il 4 --fl 4");
     ASSERT_EQ(r.code, 0) << r.err;
     IntNpy c = read_int_npy(slurp(dir / "f.npy"), 1);
     EXPECT_NE(c.header.find("'shape': (5,)"), std::string::npos) << c.header;
@@ -668,7 +697,8 @@ TEST_F(QuantCli, BadInputExitsTwoAndWritesNothing) {
         {"quantize --in " + path("w64.npy") + io, "w64.npy: field 'descr': expected a float32 array"},
         {"quantize --in " + path("missing.npy") + io, "missing.npy: cannot open"},
         {"quantize --in " + path("nan.npy") + io, "nan.npy: quantize: element 1 is not finite"},
-        {"quantize --in " + path("short.npy") + io, "short.npy: truncated data: the header's shape and dtype '<f4' need 24 bytes"},
+        {"quantize --in " + path("short.npy") + io,
+         "short.npy: truncated data: the header's shape and dtype '<f4' need 24 bytes"},
     };
     for (const auto& [args, message] : cases) {
         auto r = dfsim(args);

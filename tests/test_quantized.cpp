@@ -101,10 +101,16 @@ Tensor4 datapath_reference(const Layer& l, const Tensor4& ifmap, const Tensor4& 
                                 const int64_t xv = ifmap.at(n, (m / s.Mg()) * s.Cg() + c, iy, ix);
                                 const int64_t wv = filter.at(m, c, r, k);
                                 switch (l.multiplier) {
-                                    case Multiplier::Mac: acc += wv * xv; break;
-                                    case Multiplier::Lut: acc += lut.at(wv, xv); break;
+                                    case Multiplier::Mac:
+                                        acc += wv * xv;
+                                        break;
+                                    case Multiplier::Lut:
+                                        acc += lut.at(wv, xv);
+                                        break;
                                     case Multiplier::Binary:
-                                    case Multiplier::Ternary: acc += wv > 0 ? xv : wv < 0 ? -xv : 0; break;
+                                    case Multiplier::Ternary:
+                                        acc += wv > 0 ? xv : wv < 0 ? -xv : 0;
+                                        break;
                                     case Multiplier::Xnor: {
                                         const uint64_t b = uint64_t{1} << (bit % 64);
                                         mask[bit / 64] |= b;
@@ -182,8 +188,8 @@ struct DpCase {
     Format ifmap, filter;
     std::string dist = "uniform";  // ifmap distribution
     double ifmap_scale = 0.25, filter_scale = 0.25;
-    bool alpha_requant = false;     // per-channel requantization from the binary alpha
-    bool requant8 = false;          // a per-channel requantization to int8 with ReLU
+    bool alpha_requant = false;  // per-channel requantization from the binary alpha
+    bool requant8 = false;  // a per-channel requantization to int8 with ReLU
 };
 
 std::vector<DpCase> dp_cases() {
@@ -191,7 +197,8 @@ std::vector<DpCase> dp_cases() {
     for (int b : {2, 4, 8, 12}) v.push_back({"mac" + std::to_string(b), Multiplier::Mac, fmt(b, true), fmt(b, true)});
     // 16 bits: normal data of small spread, so that sums of 16x16-bit products stay within int32
     v.push_back({"mac16", Multiplier::Mac, fmt(16, true), fmt(16, true), "normal", 0.02, 0.05});
-    v.push_back({"mac8-uint4zp3-requant", Multiplier::Mac, fmt(4, false, 3), fmt(8, true), "uniform", 0.25, 0.25, false, true});
+    v.push_back(
+        {"mac8-uint4zp3-requant", Multiplier::Mac, fmt(4, false, 3), fmt(8, true), "uniform", 0.25, 0.25, false, true});
     v.push_back({"lut2-signed", Multiplier::Lut, fmt(2, true), fmt(2, true)});
     v.push_back({"lut2-unsigned-zp1", Multiplier::Lut, fmt(2, false, 1), fmt(2, true)});
     v.push_back({"lut4-signed", Multiplier::Lut, fmt(4, true), fmt(4, true)});
@@ -243,7 +250,8 @@ void run_dp_cases(const LayerShape& s, const std::string& shape_name) {
         // the data covers the format: its extremes (or both signs) occur
         if (c.ifmap.bits <= 4 && !c.ifmap.binary && c.dist == "uniform") {
             EXPECT_EQ(*std::min_element(d.ifmap.data.begin(), d.ifmap.data.end()), lo_of(c.ifmap));
-            EXPECT_EQ(*std::max_element(d.ifmap.data.begin(), d.ifmap.data.end()), lo_of(c.ifmap) + count_of(c.ifmap) - 1);
+            EXPECT_EQ(*std::max_element(d.ifmap.data.begin(), d.ifmap.data.end()),
+                      lo_of(c.ifmap) + count_of(c.ifmap) - 1);
         }
         if (c.k == Multiplier::Ternary) {
             EXPECT_GT(count_zeros(d.filter), 0u);
@@ -281,10 +289,14 @@ TEST(QuantizedBitExact, DatapathReferenceAgreesWithPlainProducts) {
 }
 
 // Padding 1, stride 2 (padding inside windows, strided rows and columns).
-TEST(QuantizedBitExact, EveryDatapathEveryDataflowStride2Padding1) { run_dp_cases(LayerShape{1, 3, 7, 7, 4, 3, 3, 2, 1, 1}, "A"); }
+TEST(QuantizedBitExact, EveryDatapathEveryDataflowStride2Padding1) {
+    run_dp_cases(LayerShape{1, 3, 7, 7, 4, 3, 3, 2, 1, 1}, "A");
+}
 
 // Groups, R != S, W != H, two images.
-TEST(QuantizedBitExact, EveryDatapathEveryDataflowGroupsBatch) { run_dp_cases(LayerShape{2, 4, 5, 6, 4, 2, 3, 1, 1, 2}, "B"); }
+TEST(QuantizedBitExact, EveryDatapathEveryDataflowGroupsBatch) {
+    run_dp_cases(LayerShape{2, 4, 5, 6, 4, 2, 3, 1, 1, 2}, "B");
+}
 
 // An XNOR window longer than one 64-bit word and than pe.xnor_bits (FC: R x S = 9 x 9 = 81 taps
 // per channel), and xnor_bits 5 (steps that do not divide the window).
@@ -292,10 +304,12 @@ TEST(QuantizedBitExact, XnorLongWindowsAndOddStepWidth) {
     ArchParams a = small_arch();
     a.pe.xnor_bits = 5;
     a.pe.ifmap_spad_words = 80;  // room for a 67-tap window (rs, ws)
-    Layer fc = qlayer("xnor-fc", LayerShape{1, 2, 9, 9, 3, 9, 9, 1, 0, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
+    Layer fc =
+        qlayer("xnor-fc", LayerShape{1, 2, 9, 9, 3, 9, 9, 1, 0, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
     fc.type = LayerType::Fc;
     expect_datapath_exact(fc, make_layer_data(fc), a);
-    Layer wide = qlayer("xnor-wide", LayerShape{1, 2, 5, 70, 2, 1, 67, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
+    Layer wide =
+        qlayer("xnor-wide", LayerShape{1, 2, 5, 70, 2, 1, 67, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
     expect_datapath_exact(wide, make_layer_data(wide), a);
 }
 
@@ -329,7 +343,8 @@ struct Gating {
     const char* name;
     bool x, w;
 };
-constexpr Gating kGatings[] = {{"ifmap", true, false}, {"weight", false, true}, {"both", true, true}, {"none", false, false}};
+constexpr Gating kGatings[] = {
+    {"ifmap", true, false}, {"weight", false, true}, {"both", true, true}, {"none", false, false}};
 
 }  // namespace
 
@@ -342,7 +357,8 @@ TEST(QuantizedGating, GatedMacsEqualZeroPairsEveryDataflowEveryPolicy) {
     std::vector<uint64_t> want;
     for (const Gating& g : kGatings) want.push_back(brute_gated(l, d, g.x, g.w));
     EXPECT_EQ(want[3], 0u);
-    EXPECT_TRUE(want[0] != want[1] && want[0] < want[2] && want[1] < want[2] && want[1] > 0) << want[0] << " " << want[1] << " " << want[2];
+    EXPECT_TRUE(want[0] != want[1] && want[0] < want[2] && want[1] < want[2] && want[1] > 0)
+        << want[0] << " " << want[1] << " " << want[2];
     for (const Dataflow* df : all_dataflows())
         for (size_t i = 0; i < 4; ++i) {
             SCOPED_TRACE(df->name() + std::string(" gating ") + kGatings[i].name);
@@ -356,8 +372,10 @@ TEST(QuantizedGating, GatedMacsEqualZeroPairsEveryDataflowEveryPolicy) {
             EXPECT_EQ(r.counts.gated_macs, want[i]);
             EXPECT_EQ(r.counts.skipped_macs, 0u) << "no zero skipping configured";
             // measured zero fractions are the data's (padding not included)
-            EXPECT_DOUBLE_EQ(r.ifmap_zero_fraction, static_cast<double>(count_zeros(d.ifmap)) / static_cast<double>(d.ifmap.size()));
-            EXPECT_DOUBLE_EQ(r.filter_zero_fraction, static_cast<double>(count_zeros(d.filter)) / static_cast<double>(d.filter.size()));
+            EXPECT_DOUBLE_EQ(r.ifmap_zero_fraction,
+                             static_cast<double>(count_zeros(d.ifmap)) / static_cast<double>(d.ifmap.size()));
+            EXPECT_DOUBLE_EQ(r.filter_zero_fraction,
+                             static_cast<double>(count_zeros(d.filter)) / static_cast<double>(d.filter.size()));
         }
 }
 
@@ -394,7 +412,8 @@ TEST(QuantizedGating, ZeroSkippingOnRowStationary) {
     Layer l = qlayer("skip", LayerShape{1, 4, 8, 8, 8, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
     l.ifmap_data.zero_fraction = 0.5;
     l.filter_data.zero_fraction = 0.5;
-    Layer t = qlayer("skip-tern", LayerShape{1, 4, 8, 8, 8, 3, 3, 1, 1, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
+    Layer t =
+        qlayer("skip-tern", LayerShape{1, 4, 8, 8, 8, 3, 3, 1, 1, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
     t.filter_data.distribution = "uniform";
     const RowStationary rs;
     struct Run {
@@ -445,58 +464,63 @@ int32_t narrow(int32_t v, int bits) {
 }  // namespace
 
 TEST(QuantizedEnergy, LowerBitsNeverIncreaseDataMovementEnergy) {
-  for (bool rlc : {false, true}) {  // with run-length coded feature maps on the DRAM link too
-    SCOPED_TRACE(rlc ? "rlc" : "raw");
-    ArchParams a = arch16();
-    a.dram.rlc = rlc;
-    Layer l16 = qlayer("narrow", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(16, true), fmt(16, true));
-    l16.bias.clear();
-    l16.ifmap_data.distribution = "normal";
-    l16.ifmap_data.scale = 0.02;
-    l16.filter_data.scale = 0.05;
-    l16.ifmap_data.zero_fraction = 0.2;
-    const LayerData d16 = make_layer_data(l16);
-    struct Variant {
-        std::string what;
-        Multiplier k;
-        int bits;
-    };
-    // two chains, each ordered by falling width
-    const std::vector<std::vector<Variant>> chains{
-        {{"mac16", Multiplier::Mac, 16}, {"mac8", Multiplier::Mac, 8}, {"mac4", Multiplier::Mac, 4}, {"mac2", Multiplier::Mac, 2}},
-        {{"mac8", Multiplier::Mac, 8}, {"lut4", Multiplier::Lut, 4}, {"lut2", Multiplier::Lut, 2}}};
-    for (const Dataflow* df : all_dataflows()) {
-        SCOPED_TRACE(df->name());
-        auto m = df->choose_mapping(l16, a, table45(), Objective::Energy);  // pinned for every width
-        for (const auto& chain : chains) {
-            std::vector<std::array<double, kNumLevels>> e;
-            for (const Variant& v : chain) {
-                Layer l = l16;
-                l.multiplier = v.k;
-                l.ifmap = fmt(v.bits, true);
-                l.filter = fmt(v.bits, true);
-                LayerData d = d16;
-                for (int32_t& x : d.ifmap.data) x = narrow(x, v.bits);
-                for (int32_t& w : d.filter.data) w = narrow(w, v.bits);
-                ASSERT_EQ(count_zeros(d.ifmap), count_zeros(d16.ifmap));
-                LayerResult r = simulate_mapped(l, a, table45(), *df, *m, d, true);
-                EXPECT_EQ(r.output_check, OutputCheck::BitExact) << v.what;
-                std::array<double, kNumLevels> lv{};
-                for (Level x : kLevels) lv[static_cast<int>(x)] = r.energy.level(x);
-                e.push_back(lv);
-            }
-            for (size_t i = 1; i < chain.size(); ++i)
-                for (Level x : kLevels) {
-                    const int k = static_cast<int>(x);
-                    EXPECT_LE(e[i][k], e[i - 1][k] * (1 + 1e-12)) << to_string(x) << ": " << chain[i].what << " > " << chain[i - 1].what;
+    for (bool rlc : {false, true}) {  // with run-length coded feature maps on the DRAM link too
+        SCOPED_TRACE(rlc ? "rlc" : "raw");
+        ArchParams a = arch16();
+        a.dram.rlc = rlc;
+        Layer l16 =
+            qlayer("narrow", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(16, true), fmt(16, true));
+        l16.bias.clear();
+        l16.ifmap_data.distribution = "normal";
+        l16.ifmap_data.scale = 0.02;
+        l16.filter_data.scale = 0.05;
+        l16.ifmap_data.zero_fraction = 0.2;
+        const LayerData d16 = make_layer_data(l16);
+        struct Variant {
+            std::string what;
+            Multiplier k;
+            int bits;
+        };
+        // two chains, each ordered by falling width
+        const std::vector<std::vector<Variant>> chains{
+            {{"mac16", Multiplier::Mac, 16},
+             {"mac8", Multiplier::Mac, 8},
+             {"mac4", Multiplier::Mac, 4},
+             {"mac2", Multiplier::Mac, 2}},
+            {{"mac8", Multiplier::Mac, 8}, {"lut4", Multiplier::Lut, 4}, {"lut2", Multiplier::Lut, 2}}};
+        for (const Dataflow* df : all_dataflows()) {
+            SCOPED_TRACE(df->name());
+            auto m = df->choose_mapping(l16, a, table45(), Objective::Energy);  // pinned for every width
+            for (const auto& chain : chains) {
+                std::vector<std::array<double, kNumLevels>> e;
+                for (const Variant& v : chain) {
+                    Layer l = l16;
+                    l.multiplier = v.k;
+                    l.ifmap = fmt(v.bits, true);
+                    l.filter = fmt(v.bits, true);
+                    LayerData d = d16;
+                    for (int32_t& x : d.ifmap.data) x = narrow(x, v.bits);
+                    for (int32_t& w : d.filter.data) w = narrow(w, v.bits);
+                    ASSERT_EQ(count_zeros(d.ifmap), count_zeros(d16.ifmap));
+                    LayerResult r = simulate_mapped(l, a, table45(), *df, *m, d, true);
+                    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << v.what;
+                    std::array<double, kNumLevels> lv{};
+                    for (Level x : kLevels) lv[static_cast<int>(x)] = r.energy.level(x);
+                    e.push_back(lv);
                 }
-            // and the narrowest moves strictly less than the widest in total
-            double first = 0, last = 0;
-            for (int k = 0; k < kNumLevels; ++k) first += e.front()[k], last += e.back()[k];
-            EXPECT_LT(last, first);
+                for (size_t i = 1; i < chain.size(); ++i)
+                    for (Level x : kLevels) {
+                        const int k = static_cast<int>(x);
+                        EXPECT_LE(e[i][k], e[i - 1][k] * (1 + 1e-12))
+                            << to_string(x) << ": " << chain[i].what << " > " << chain[i - 1].what;
+                    }
+                // and the narrowest moves strictly less than the widest in total
+                double first = 0, last = 0;
+                for (int k = 0; k < kNumLevels; ++k) first += e.front()[k], last += e.back()[k];
+                EXPECT_LT(last, first);
+            }
         }
     }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -588,7 +612,8 @@ TEST(QuantizedEnergy, AluEnergyByDatapathByHand) {
     {
         // padding 1: 4x4 outputs x 9 taps = 144 slots; per dimension 3 + 4 + 3 = 10 of the 12
         // (output, tap) pairs are inside the image, so 100 slots are active, 44 gated
-        Layer p = qlayer("mac4-pad", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(4, true), fmt(4, true));
+        Layer p =
+            qlayer("mac4-pad", LayerShape{1, 1, 4, 4, 1, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(4, true), fmt(4, true));
         RunOptions opt;
         LayerResult r = simulate_layer(p, a, table45(), opt);
         ASSERT_EQ(r.output_check, OutputCheck::BitExact);
@@ -628,7 +653,8 @@ TEST(QuantizedEnergy, GatingSavedEnergyByHand) {
 TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
     ArchParams a = small_arch();
     a.word_bits = 16;
-    Layer l = qlayer("lut4-w16", LayerShape{1, 3, 7, 7, 4, 3, 3, 2, 1, 1}, Multiplier::Lut, fmt(4, false, 5), fmt(4, true));
+    Layer l =
+        qlayer("lut4-w16", LayerShape{1, 3, 7, 7, 4, 3, 3, 2, 1, 1}, Multiplier::Lut, fmt(4, false, 5), fmt(4, true));
     l.ifmap_data.zero_fraction = 0.2;
     for (const Dataflow* df : all_dataflows()) {
         SCOPED_TRACE(df->name());
@@ -640,7 +666,8 @@ TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
         EXPECT_EQ(r.widths.filter, 16);
         EXPECT_EQ(r.counts.lut_writes, 256u * 20u);
         const double active = static_cast<double>(r.counts.macs - r.counts.gated_macs);
-        EXPECT_NEAR(r.energy.alu, active * (0.12 + 0.1) + static_cast<double>(r.counts.psum_adds) * 0.1 + 5120 * 0.25, 1e-6);
+        EXPECT_NEAR(r.energy.alu, active * (0.12 + 0.1) + static_cast<double>(r.counts.psum_adds) * 0.1 + 5120 * 0.25,
+                    1e-6);
     }
 }
 
@@ -651,7 +678,8 @@ TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
 TEST(QuantizedEnergy, LutLoadCyclesByHand) {
     const ArchParams a = small_arch();
     for (int bits : {4, 2}) {
-        Layer mac = qlayer("mac", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(bits, true), fmt(bits, true));
+        Layer mac =
+            qlayer("mac", LayerShape{1, 4, 8, 8, 6, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(bits, true), fmt(bits, true));
         mac.ifmap_data.zero_fraction = 0.2;
         Layer lut = mac;
         lut.multiplier = Multiplier::Lut;
@@ -672,7 +700,8 @@ TEST(QuantizedEnergy, LutLoadCyclesByHand) {
 // The LUT is loaded once per layer into every PE, whatever the dataflow and however many passes.
 TEST(QuantizedEnergy, LutLoadedOncePerLayerOnEveryDataflow) {
     const ArchParams a = small_arch();
-    Layer l = qlayer("lut-load", LayerShape{1, 6, 9, 9, 7, 3, 3, 1, 1, 1}, Multiplier::Lut, fmt(3, false, 2), fmt(4, true));
+    Layer l =
+        qlayer("lut-load", LayerShape{1, 6, 9, 9, 7, 3, 3, 1, 1, 1}, Multiplier::Lut, fmt(3, false, 2), fmt(4, true));
     for (const Dataflow* df : all_dataflows()) {
         RunOptions opt;
         opt.dataflow = df->name();
@@ -879,7 +908,8 @@ TEST(QuantizedErrors, MultiplierTheProcessingElementLacks) {
 
 TEST(QuantizedErrors, TernaryWeightOfTwo) {
     // int4 storage holds 2, so only the ternary check can refuse it
-    Layer l = qlayer("tern2", LayerShape{1, 2, 5, 5, 2, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(4, true));
+    Layer l =
+        qlayer("tern2", LayerShape{1, 2, 5, 5, 2, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(4, true));
     LayerData d = make_layer_data(l);
     EXPECT_NO_THROW(check_layer_data(l, d));
     d.filter.data[5] = 2;
@@ -895,8 +925,8 @@ TEST(QuantizedErrors, TernaryWeightOfTwo) {
 }
 
 TEST(QuantizedErrors, BinaryFormatOfTwoBitsInAWorkload) {
-    const std::filesystem::path p = std::filesystem::temp_directory_path() /
-                                    ("dfsim_quantized_" + std::to_string(::getpid()) + ".yaml");
+    const std::filesystem::path p =
+        std::filesystem::temp_directory_path() / ("dfsim_quantized_" + std::to_string(::getpid()) + ".yaml");
     {
         std::ofstream f(p);
         f << "name: bad-binary\n"
@@ -914,7 +944,7 @@ TEST(QuantizedErrors, BinaryFormatOfTwoBitsInAWorkload) {
         const std::string w = e.what();
         EXPECT_NE(w.find(p.string()), std::string::npos) << w;
         EXPECT_NE(w.find("filter.bits"), std::string::npos) << w;  // the field
-        EXPECT_NE(w.find(":12:"), std::string::npos) << w;         // its line
+        EXPECT_NE(w.find(":12:"), std::string::npos) << w;  // its line
         EXPECT_NE(w.find("binary"), std::string::npos) << w;
     }
     std::filesystem::remove(p);
@@ -927,7 +957,9 @@ TEST(QuantizedErrors, BinaryFormatOfTwoBitsInAWorkload) {
 // filter row and output; pairs = the MAC slots whose ifmap position is not padding).
 TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
     Rng rng(20260512);
-    auto pick = [&](int lo, int hi) { return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1)); };
+    auto pick = [&](int lo, int hi) {
+        return lo + static_cast<int>(rng.next_u64() % static_cast<uint64_t>(hi - lo + 1));
+    };
     int mapped = 0, tried = 0;
     for (int k = 0; k < 150; ++k) {
         const int G = pick(1, 2), R = pick(1, 4), S = pick(1, 5), U = pick(1, 3), P = pick(0, 2);
@@ -935,7 +967,8 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
         const int H = pick(std::max(1, R - 2 * P), 10), W = pick(std::max(1, S - 2 * P), 10);
         const LayerShape s{N, C, H, W, M, R, S, U, P, G};
         if (s.E() < 1 || s.F() < 1) continue;
-        const Multiplier kinds[] = {Multiplier::Mac, Multiplier::Lut, Multiplier::Binary, Multiplier::Ternary, Multiplier::Xnor};
+        const Multiplier kinds[] = {Multiplier::Mac, Multiplier::Lut, Multiplier::Binary, Multiplier::Ternary,
+                                    Multiplier::Xnor};
         const Multiplier kind = kinds[k % 5];
         const int bits = kind == Multiplier::Lut ? pick(1, 4) : pick(2, 12);
         const bool is_signed = pick(0, 1) == 1;
@@ -973,8 +1006,8 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
         std::fill(ones.filter.data.begin(), ones.filter.data.end(), 1);
         const uint64_t padding = brute_gated(l, ones, true, false);
         for (const Dataflow* df : all_dataflows()) {
-            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " " +
-                         std::to_string(a.glb.size_bytes) + " B, gating " + gating.name + ", xnor_bits " +
+            SCOPED_TRACE(l.name + " / " + df->name() + " / " + std::to_string(a.rows) + "x" + std::to_string(a.cols) +
+                         " " + std::to_string(a.glb.size_bytes) + " B, gating " + gating.name + ", xnor_bits " +
                          std::to_string(a.pe.xnor_bits) + ", " + to_string(fx) + " x " + to_string(fw));
             ++tried;
             RunOptions opt;
@@ -996,7 +1029,8 @@ TEST(QuantizedRandom, ShapesDatapathsPoliciesEveryDataflow) {
                     EXPECT_EQ(r.counts.xnor_ops, 0u);
                 }
                 if (kind == Multiplier::Lut) {
-                    EXPECT_EQ(r.counts.lut_writes, (uint64_t{1} << (fx.bits + fw.bits)) * static_cast<uint64_t>(a.num_pes()));
+                    EXPECT_EQ(r.counts.lut_writes,
+                              (uint64_t{1} << (fx.bits + fw.bits)) * static_cast<uint64_t>(a.num_pes()));
                 } else {
                     EXPECT_EQ(r.counts.lut_writes, 0u);
                 }
@@ -1045,7 +1079,8 @@ TEST(QuantizedChained, PresetsChainBitExact) {
             opt.chained = true;
             NetworkResult res = simulate_network(net, small_arch(), table45(), opt);
             ASSERT_EQ(res.layers.size(), 4u);
-            for (size_t i : {0u, 2u, 3u}) EXPECT_EQ(res.layers[i].output_check, OutputCheck::BitExact) << df << " layer " << i;
+            for (size_t i : {0u, 2u, 3u})
+                EXPECT_EQ(res.layers[i].output_check, OutputCheck::BitExact) << df << " layer " << i;
             EXPECT_DOUBLE_EQ(res.layers[2].ifmap_zero_fraction, zf2) << df;
         }
     }
@@ -1117,10 +1152,11 @@ bool vcd_any_gated(const std::string& path) {
 // The reader above on the case the trace was written for (mac, ifmap gating): the signal is
 // non-zero when there are zero ifmap words, and zero on dense data without padding.
 TEST(QuantizedTrace, GatedSignalOnMacIfmapGating) {
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                      ("dfsim_quantized_trace_mac_" + std::to_string(::getpid()));
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("dfsim_quantized_trace_mac_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    Layer sparse = qlayer("sparse", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 0, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
+    Layer sparse =
+        qlayer("sparse", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 0, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
     sparse.ifmap_data.zero_fraction = 0.3;
     Layer dense = sparse;
     dense.name = "dense";
@@ -1149,8 +1185,8 @@ TEST(QuantizedTrace, GatedSignalOnMacIfmapGating) {
 // shows no padding as gated, a ternary layer's zero weights (and pe.zero_gating weight/both) are
 // shown, and zero_gating none shows no ifmap zeros.
 TEST(QuantizedTrace, GatedSignalFollowsTheDatapathGating) {
-    const std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                      ("dfsim_quantized_trace_" + std::to_string(::getpid()));
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("dfsim_quantized_trace_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     struct Case {
         Layer l;
@@ -1158,7 +1194,8 @@ TEST(QuantizedTrace, GatedSignalFollowsTheDatapathGating) {
     };
     // xnor with padding (no gated slot); ternary, dense ifmap, no padding (only zero weights gate);
     // mac with ifmap zeros under zero_gating none (no gated slot)
-    Layer x = qlayer("xnor-pad", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
+    Layer x =
+        qlayer("xnor-pad", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 1, 1}, Multiplier::Xnor, binary_fmt(), binary_fmt());
     Layer t = qlayer("tern", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 0, 1}, Multiplier::Ternary, fmt(8, true), fmt(2, true));
     Layer m = qlayer("mac-none", LayerShape{1, 2, 6, 6, 2, 3, 3, 1, 0, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
     m.ifmap_data.zero_fraction = 0.5;
@@ -1221,7 +1258,8 @@ TEST(QuantizedPresets, WithPrecisionSetsDatapathAndFormats) {
         LayerResult r = simulate_layer(out.layers[2], arch16(), table45(), opt);
         EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     }
-    for (const char* bad : {"int4", "w4", "wa8", "w17a8", "w0a8", "lut", "lutw4", "w4a8x", "ternarya", "xnor2", "", "W4A8"}) {
+    for (const char* bad :
+         {"int4", "w4", "wa8", "w17a8", "w0a8", "lut", "lutw4", "w4a8x", "ternarya", "xnor2", "", "W4A8"}) {
         try {
             with_precision(net, bad);
             ADD_FAILURE() << "accepted --precision '" << bad << "'";

@@ -33,7 +33,9 @@ std::vector<int32_t> sparse_values(size_t n, double zero_fraction, uint64_t seed
     return v;
 }
 
-size_t words_of(const std::vector<int32_t>& v, const RlcParams& p = {}) { return rlc_encode(v.data(), v.size(), p).size(); }
+size_t words_of(const std::vector<int32_t>& v, const RlcParams& p = {}) {
+    return rlc_encode(v.data(), v.size(), p).size();
+}
 
 // Encodes, decodes, and checks that rlc_encoded_words agrees with the stream's size.
 void expect_round_trip(const std::vector<int32_t>& v, const std::string& what, const RlcParams& p = {}) {
@@ -93,7 +95,9 @@ TEST(RlcRoundTrip, EdgeCases) {
 TEST(RlcSize, CountMatchesEncodeOnRandomRuns) {
     Rng rng(42);
     for (int trial = 0; trial < 600; ++trial) {
-        const RlcParams p = trial % 3 == 0 ? RlcParams{} : trial % 3 == 1 ? RlcParams{3, 16, 3, 64} : RlcParams{7, 16, 2, 64};
+        const RlcParams p = trial % 3 == 0   ? RlcParams{}
+                            : trial % 3 == 1 ? RlcParams{3, 16, 3, 64}
+                                             : RlcParams{7, 16, 2, 64};
         std::vector<int32_t> v;
         const size_t n = static_cast<size_t>(rng.uniform_int(0, 700));
         const int64_t max_run = rng.uniform_int(0, 3) == 0 ? 300 : 40;
@@ -110,14 +114,14 @@ TEST(RlcSize, CountMatchesEncodeOnRandomRuns) {
 // The sizes below are counted by hand from the convention in rlc.h: a pair (r, l) is r zeros
 // then l; (31, 0) is 32 zeros; k trailing zeros (k <= 32) are one pair (k - 1, 0); 3 pairs a word.
 TEST(RlcSize, HandCountedTinyInputs) {
-    EXPECT_EQ(words_of({}), 0u);   // no pairs, no words
+    EXPECT_EQ(words_of({}), 0u);  // no pairs, no words
     EXPECT_EQ(words_of({0}), 1u);  // (0,0)
-    EXPECT_EQ(words_of({5, 7, 9}), 1u);      // (0,5) (0,7) (0,9)
-    EXPECT_EQ(words_of({5, 7, 9, 1}), 2u);   // 4 pairs
-    EXPECT_EQ(words_of(zeros(32)), 1u);      // (31,0)
-    EXPECT_EQ(words_of(zeros(33)), 1u);      // (31,0) (0,0)
-    EXPECT_EQ(words_of(zeros(96)), 1u);      // (31,0) x 3
-    EXPECT_EQ(words_of(zeros(97)), 2u);      // (31,0) x 3, (0,0)
+    EXPECT_EQ(words_of({5, 7, 9}), 1u);  // (0,5) (0,7) (0,9)
+    EXPECT_EQ(words_of({5, 7, 9, 1}), 2u);  // 4 pairs
+    EXPECT_EQ(words_of(zeros(32)), 1u);  // (31,0)
+    EXPECT_EQ(words_of(zeros(33)), 1u);  // (31,0) (0,0)
+    EXPECT_EQ(words_of(zeros(96)), 1u);  // (31,0) x 3
+    EXPECT_EQ(words_of(zeros(97)), 2u);  // (31,0) x 3, (0,0)
     // 5, 0, 0, 7, then 34 zeros, then 9:
     //   (0,5)   5
     //   (2,7)   0 0 7
@@ -138,7 +142,8 @@ TEST(RlcSize, WordLayoutOfThePapersExample) {
     const std::vector<int32_t> v = {0, 0, 12, 0, 0, 0, 0, 53, 0, 0, 22};
     const std::vector<uint64_t> words = rlc_encode(v.data(), v.size());
     ASSERT_EQ(words.size(), 1u);
-    const uint64_t expected = (2 | 12u << 5) | uint64_t(4 | 53u << 5) << 21 | uint64_t(2 | 22u << 5) << 42 | uint64_t{1} << 63;
+    const uint64_t expected =
+        (2 | 12u << 5) | uint64_t(4 | 53u << 5) << 21 | uint64_t(2 | 22u << 5) << 42 | uint64_t{1} << 63;
     EXPECT_EQ(words[0], expected);
     // a negative level is 16-bit two's complement; unused slots of the last word are zero
     const std::vector<int32_t> neg = {-1};
@@ -196,9 +201,13 @@ TEST(RlcErrors, MalformedStreams) {
     EXPECT_NE(invalid_argument_of([&] { rlc_decode(words, v.size() + 3); }).find("holds 41 values, expected 42"),
               std::string::npos);
     EXPECT_NE(invalid_argument_of([&] { rlc_decode(words, v.size() - 1); }).find("goes past"), std::string::npos);
-    EXPECT_NE(invalid_argument_of([&] { rlc_decode({words[0] | last, words[1]}, v.size()); }).find("before the end"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_decode({words[0] | last, words[1]}, v.size());
+              }).find("before the end"),
               std::string::npos);
-    EXPECT_NE(invalid_argument_of([&] { rlc_decode({words[0], words[1] & ~last}, v.size()); }).find("no last-word flag"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_decode({words[0], words[1] & ~last}, v.size());
+              }).find("no last-word flag"),
               std::string::npos);
     // 3 x 21 bits fill bits 0..62; with 5 pairs of 4+8 bits, bits 60..62 are spare and must be 0
     const RlcParams p5{4, 8, 5, 64};
@@ -206,8 +215,9 @@ TEST(RlcErrors, MalformedStreams) {
     w5.back() |= uint64_t{1} << 62;
     EXPECT_NE(invalid_argument_of([&] { rlc_decode(w5, v.size(), p5); }).find("outside its pairs"), std::string::npos);
     // the second word holds one pair; a second pair in it is not part of the stream
-    EXPECT_NE(invalid_argument_of([&] { rlc_decode({words[0], words[1] | uint64_t{1} << 21}, v.size()); })
-                  .find("non-zero pair after"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_decode({words[0], words[1] | uint64_t{1} << 21}, v.size());
+              }).find("non-zero pair after"),
               std::string::npos);
     // a stream of 3 full words decoded as 6 values: the third word is too many
     const std::vector<int32_t> d = {1, 2, 3, 4, 5, 6, 7, 8, 9};
@@ -224,12 +234,20 @@ TEST(RlcErrors, MalformedStreams) {
 
 TEST(RlcErrors, ParamsThatDoNotFitAWord) {
     const std::vector<int32_t> v = {1};
-    EXPECT_NE(invalid_argument_of([&] { rlc_encode(v.data(), 1, RlcParams{5, 16, 3, 63}); }).find("need 64 bits"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_encode(v.data(), 1, RlcParams{5, 16, 3, 63});
+              }).find("need 64 bits"),
               std::string::npos);
-    EXPECT_NE(invalid_argument_of([&] { rlc_encoded_words(v.data(), 1, RlcParams{0, 16, 3, 64}); }).find("run_bits"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_encoded_words(v.data(), 1, RlcParams{0, 16, 3, 64});
+              }).find("run_bits"),
               std::string::npos);
-    EXPECT_NE(invalid_argument_of([&] { rlc_decode({}, 0, RlcParams{5, 33, 1, 64}); }).find("level_bits"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_decode({}, 0, RlcParams{5, 33, 1, 64});
+              }).find("level_bits"),
               std::string::npos);
-    EXPECT_NE(invalid_argument_of([&] { check_rlc_params(RlcParams{5, 16, 0, 64}); }).find("pairs_per_word"),
+    EXPECT_NE(invalid_argument_of([&] {
+                  check_rlc_params(RlcParams{5, 16, 0, 64});
+              }).find("pairs_per_word"),
               std::string::npos);
 }

@@ -30,7 +30,8 @@ std::string error_of(const std::string& text) {
     return "";
 }
 
-const char* kHeader = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
+const char* kHeader =
+    "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n";
 
 }  // namespace
 
@@ -56,7 +57,8 @@ TEST(ScaleSim, ImportsTopologyRows) {
 }
 
 TEST(ScaleSim, BadRowsNameFileLineColumnAndField) {
-    EXPECT_EQ(error_of("Layer name, H\n"), "topo.csv:1:13: field 'header': expected the SCALE-Sim topology header, column 2 'IFMAP Height'");
+    EXPECT_EQ(error_of("Layer name, H\n"),
+              "topo.csv:1:13: field 'header': expected the SCALE-Sim topology header, column 2 'IFMAP Height'");
     EXPECT_EQ(error_of(std::string(kHeader) + "c1, 8, 8, 3, x, 4, 4, 1,\n"),
               "topo.csv:2:14: field 'Filter Width': expected an integer in [1, 1048576], got 'x'");
     EXPECT_EQ(error_of(std::string(kHeader) + "c1, 8, 8, 3, 3, 4, 0, 1,\n"),
@@ -80,7 +82,8 @@ TEST(ScaleSim, RoundTripKeepsMacs) {
     // an imported layer runs like any other
     RunOptions opt;
     opt.dataflow = "ws";
-    const Layer& conv3 = *std::find_if(back.layers.begin(), back.layers.end(), [](const Layer& l) { return l.name == "CONV3"; });
+    const Layer& conv3 =
+        *std::find_if(back.layers.begin(), back.layers.end(), [](const Layer& l) { return l.name == "CONV3"; });
     LayerResult r = simulate_layer(conv3, eyeriss(), table45(), opt);
     EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.counts.macs, 149520384u);

@@ -54,7 +54,7 @@ TEST(Stats, CountersAreNamedDescribedAndPlaced) {
                 ASSERT_TRUE(k.is_access());
                 EXPECT_EQ(k.name, std::string(to_string(l)) + "_" + std::string(to_string(t)) + "_" + d);
                 EXPECT_EQ(k.json_path(), (std::vector<std::string>{"accesses", std::string(to_string(l)),
-                                                                    std::string(to_string(t)), d}));
+                                                                   std::string(to_string(t)), d}));
             }
     EXPECT_EQ(counter("dram_filter_writes").of(ActionCounts{}), 0u);
     EXPECT_EQ(counter("macs").json_path(), std::vector<std::string>{"macs"});

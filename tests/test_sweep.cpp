@@ -71,7 +71,8 @@ TEST_F(Sweep, BadAxesAndSettingsAreClearErrors) {
         }
         return std::string();
     };
-    EXPECT_NE(err([] { parse_axis("--pe-array", "8x8,12"); }).find("expected ROWSxCOLS values such as 12x14, got '12'"), std::string::npos);
+    EXPECT_NE(err([] { parse_axis("--pe-array", "8x8,12"); }).find("expected ROWSxCOLS values such as 12x14, got '12'"),
+              std::string::npos);
     EXPECT_NE(err([] { parse_axis("--set", "glb.banks"); }).find("expected key=v1,v2"), std::string::npos);
     EXPECT_NE(err([] { parse_axis("--batch", "1,,2"); }).find("empty value"), std::string::npos);
     // a swept value the architecture file would refuse is refused the same way, naming the field
@@ -212,14 +213,17 @@ TEST_F(Sweep, PlotsAndParetoFront) {
         EXPECT_EQ(slurp(dir / "out" / (std::string(base) + ".png")).substr(0, 8), "\x89PNG\r\n\x1a\n") << base;
         EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".svg")).find("<svg"), std::string::npos) << base;
         EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".gp")).find(", timing pass (pass-level model)\" font"),
-                  std::string::npos) << base;  // the title
+                  std::string::npos)
+            << base;  // the title
     }
     // the front, recomputed here by brute force from the rows
     std::vector<std::pair<double, double>> pts, front;
     for (const auto& r : rows) pts.emplace_back(r["latency_ms"].get<double>(), r["energy"].get<double>());
     for (const auto& p : pts) {
         bool beaten = false;
-        for (const auto& q : pts) beaten = beaten || (q.first <= p.first && q.second < p.second) || (q.first < p.first && q.second <= p.second);
+        for (const auto& q : pts)
+            beaten =
+                beaten || (q.first <= p.first && q.second < p.second) || (q.first < p.first && q.second <= p.second);
         if (!beaten) front.push_back(p);
     }
     std::sort(front.begin(), front.end());
@@ -299,7 +303,8 @@ TEST_F(Sweep, RowsNameTheTimingModelAndResumeOnIt) {
 // (`estimate` for --model analytical); refused with --model analytical, which has none, and with
 // --spec, whose file sets it.
 TEST_F(Sweep, CommandLineTiming) {
-    const std::string base = "sweep --arch " + src("configs/arch/eyeriss.yaml") + " --workload " + (dir / "net.yaml").string() +
+    const std::string base = "sweep --arch " + src("configs/arch/eyeriss.yaml") + " --workload " +
+                             (dir / "net.yaml").string() +
                              " --layers all --dataflows rs --pe-array 8x8 --no-plots --jobs 1";
     CmdResult r = dfsim(base + " --timing cycle --out " + (dir / "c").string());
     ASSERT_EQ(r.code, 0) << r.err;
@@ -313,7 +318,8 @@ TEST_F(Sweep, CommandLineTiming) {
     EXPECT_NE(r.err.find("field '--timing': expected no --timing with --model analytical"), std::string::npos) << r.err;
     EXPECT_FALSE(fs::exists(dir / "a2"));
     std::ofstream(dir / "spec.yaml") << "workload: " << (dir / "net.yaml").string() << "\ndataflows: [rs]\n";
-    r = dfsim("sweep --spec " + (dir / "spec.yaml").string() + " --timing cycle --no-plots --out " + (dir / "s").string());
+    r = dfsim("sweep --spec " + (dir / "spec.yaml").string() + " --timing cycle --no-plots --out " +
+              (dir / "s").string());
     EXPECT_EQ(r.code, 2);
     EXPECT_NE(r.err.find("expected no --timing with --spec"), std::string::npos) << r.err;
 }
@@ -321,9 +327,10 @@ TEST_F(Sweep, CommandLineTiming) {
 // A sweep spec in YAML expands to the same points as the command line's options, and its errors
 // name the file, line and field.
 TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
-    std::ofstream(dir / "spec.yaml") << "workload: " << (dir / "net.yaml").string() << "\n"
-                                      << "layers: all\ndataflows: [ws, rs]\njobs: 2\nout: somewhere\n"
-                                      << "axes:\n  pe_array: [4x5, 8x8]\n  glb_kb: [16, 64]\n  set: {pe.psum_spad_words: [16, 32]}\n";
+    std::ofstream(dir / "spec.yaml")
+        << "workload: " << (dir / "net.yaml").string() << "\n"
+        << "layers: all\ndataflows: [ws, rs]\njobs: 2\nout: somewhere\n"
+        << "axes:\n  pe_array: [4x5, 8x8]\n  glb_kb: [16, 64]\n  set: {pe.psum_spad_words: [16, 32]}\n";
     auto id = [](const std::string& p) { return p.rfind('/', 0) == 0 ? p : src(p); };
     const SweepFile f = load_sweep_spec((dir / "spec.yaml").string(), id);
     EXPECT_EQ(f.jobs, 2);
@@ -342,7 +349,8 @@ TEST_F(Sweep, SpecFileMatchesTheCommandLine) {
     EXPECT_EQ(load_sweep_spec((dir / "cycle.yaml").string(), id).spec.timing, Timing::Cycle);
     std::ofstream(dir / "ana.yaml") << "dataflows: [ws]\nmodel: analytical\ntiming: pass\n";
     const std::string ana = test::error_of([&] { load_sweep_spec((dir / "ana.yaml").string(), id); });
-    EXPECT_NE(ana.find("ana.yaml:3:9: field 'timing': expected no timing with model: analytical"), std::string::npos) << ana;
+    EXPECT_NE(ana.find("ana.yaml:3:9: field 'timing': expected no timing with model: analytical"), std::string::npos)
+        << ana;
     std::ofstream(dir / "bad3.yaml") << "dataflows: [ws]\ntiming: exact\n";
     const std::string bad3 = test::error_of([&] { load_sweep_spec((dir / "bad3.yaml").string(), id); });
     EXPECT_NE(bad3.find("bad3.yaml:2:9: field 'timing':"), std::string::npos) << bad3;
@@ -376,7 +384,7 @@ int alive_in_group(pid_t pgid) {
         std::ifstream in(it->path() / "stat");
         std::string stat;
         if (!std::getline(in, stat)) continue;  // gone meanwhile
-        const size_t close = stat.rfind(')');   // "pid (comm) state ppid pgrp ..."
+        const size_t close = stat.rfind(')');  // "pid (comm) state ppid pgrp ..."
         if (close == std::string::npos) continue;
         std::istringstream f(stat.substr(close + 1));
         char state = 0;
@@ -402,9 +410,12 @@ layers:
 )";
     const int expected = 3 * 2 * 2;
     auto args = [&](const fs::path& out) {
-        return std::vector<std::string>{"sweep", "--workload", (dir / "net2.yaml").string(), "--layers", "all",
-                                        "--dataflows", "ws,os-b,rs", "--pe-array", "8x8,12x14", "--glb-kb", "32,64",
-                                        "--jobs", "2", "--no-plots", "--out", out.string()};
+        return std::vector<std::string>{"sweep",      "--workload", (dir / "net2.yaml").string(),
+                                        "--layers",   "all",        "--dataflows",
+                                        "ws,os-b,rs", "--pe-array", "8x8,12x14",
+                                        "--glb-kb",   "32,64",      "--jobs",
+                                        "2",          "--no-plots", "--out",
+                                        out.string()};
     };
     auto command_line = [](const std::vector<std::string>& a) {
         std::string c;
@@ -449,7 +460,8 @@ layers:
     ASSERT_EQ(alive_in_group(pid), 0) << "workers survived SIGKILL";
     const std::set<int> written = finished_points(pdir);
     ASSERT_GE(written.size(), 1u) << "killed before the first point";
-    ASSERT_LT(written.size(), static_cast<size_t>(expected)) << "the sweep finished before the kill: make the points slower";
+    ASSERT_LT(written.size(), static_cast<size_t>(expected))
+        << "the sweep finished before the kill: make the points slower";
     EXPECT_FALSE(fs::exists(out / "results.csv"));
     std::printf("killed with %zu of %d points written\n", written.size(), expected);
     // a kill can also land while a file is being written: leave such temporaries behind too
@@ -460,7 +472,8 @@ layers:
     CmdResult r = dfsim(command_line(args(out)));
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string summary = std::to_string(expected) + " points (" + std::to_string(written.size()) +
-                                " from an earlier run, " + std::to_string(expected - static_cast<int>(written.size())) + " run now)";
+                                " from an earlier run, " + std::to_string(expected - static_cast<int>(written.size())) +
+                                " run now)";
     EXPECT_NE(r.out.find(summary), std::string::npos) << r.out;
     // one row per point, each point once, and nothing temporary left
     std::istringstream csv(slurp(out / "results.csv"));

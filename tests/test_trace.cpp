@@ -25,13 +25,15 @@ namespace {
 
 // A VCD file: declarations by hierarchical name, and each signal's changes in time order.
 struct Vcd {
-    double unit_ps = 0;                                   // the $timescale in ps
-    std::map<std::string, std::string> id;                // "pe_0_1.busy" -> identifier
-    std::map<std::string, int> width;                     // by identifier
+    double unit_ps = 0;  // the $timescale in ps
+    std::map<std::string, std::string> id;  // "pe_0_1.busy" -> identifier
+    std::map<std::string, int> width;  // by identifier
     std::map<std::string, std::vector<std::pair<uint64_t, uint64_t>>> changes;  // by identifier: (time, value)
-    std::vector<uint64_t> stamps;                         // every #time, in file order
+    std::vector<uint64_t> stamps;  // every #time, in file order
     bool has(const std::string& name) const { return id.count(name) > 0; }
-    const std::vector<std::pair<uint64_t, uint64_t>>& of(const std::string& name) const { return changes.at(id.at(name)); }
+    const std::vector<std::pair<uint64_t, uint64_t>>& of(const std::string& name) const {
+        return changes.at(id.at(name));
+    }
 };
 
 Vcd parse_vcd(const std::string& text) {
@@ -53,7 +55,8 @@ Vcd parse_vcd(const std::string& text) {
             const size_t k = s.find_first_not_of("0123456789");
             const double n = std::stod(s.substr(0, k));
             const std::string u = s.substr(k);
-            const std::map<std::string, double> ps = {{"fs", 1e-3}, {"ps", 1}, {"ns", 1e3}, {"us", 1e6}, {"ms", 1e9}, {"s", 1e12}};
+            const std::map<std::string, double> ps = {{"fs", 1e-3}, {"ps", 1},   {"ns", 1e3},
+                                                      {"us", 1e6},  {"ms", 1e9}, {"s", 1e12}};
             v.unit_ps = n * ps.at(u);
         } else if (tok == "$scope") {
             const auto t = until_end();
@@ -115,8 +118,8 @@ struct Traced {
     LayerResult r;
     hw::Program prog;
     Vcd vcd;
-    uint64_t upc = 0;   // VCD units per clock cycle
-    size_t bytes = 0;   // file size
+    uint64_t upc = 0;  // VCD units per clock cycle
+    size_t bytes = 0;  // file size
 };
 
 Traced run_traced(const Layer& l, const ArchParams& a, const std::string& dataflow, const fs::path& file) {
@@ -151,8 +154,9 @@ void check_waveform(const Traced& t, const Layer& l, const ArchParams& a, const 
     SCOPED_TRACE(what);
     const Vcd& v = t.vcd;
     // declared: the fixed signals, and two per PE of the configured array, no more
-    for (const char* s : {"noc.ifmap_bus", "noc.filter_bus", "noc.psum_in_bus", "noc.out_bus", "glb.port",
-                          "dram.channel", "dram.transfer", "array.pass", "ctrl.ops_started", "ctrl.ops_done", "ctrl.layer"})
+    for (const char* s :
+         {"noc.ifmap_bus", "noc.filter_bus", "noc.psum_in_bus", "noc.out_bus", "glb.port", "dram.channel",
+          "dram.transfer", "array.pass", "ctrl.ops_started", "ctrl.ops_done", "ctrl.layer"})
         EXPECT_TRUE(v.has(s)) << s;
     int pe_signals = 0;
     for (const auto& [name, id] : v.id) pe_signals += name.rfind("pe_", 0) == 0;
@@ -217,11 +221,14 @@ void check_waveform(const Traced& t, const Layer& l, const ArchParams& a, const 
     EXPECT_EQ(value_at(v.of("ctrl.ops_done"), end), t.prog.ops.size());
     EXPECT_EQ(value_at(v.of("ctrl.layer"), 0), 1u);
     // buses and the GLB port: active, and never over their width
-    const std::pair<const char*, int64_t> caps[] = {{"noc.ifmap_bus", a.noc.ifmap_bus_bits}, {"noc.filter_bus", a.noc.filter_bus_bits},
-                                                    {"noc.psum_in_bus", a.noc.psum_in_bus_bits}, {"noc.out_bus", a.noc.psum_out_bus_bits},
+    const std::pair<const char*, int64_t> caps[] = {{"noc.ifmap_bus", a.noc.ifmap_bus_bits},
+                                                    {"noc.filter_bus", a.noc.filter_bus_bits},
+                                                    {"noc.psum_in_bus", a.noc.psum_in_bus_bits},
+                                                    {"noc.out_bus", a.noc.psum_out_bus_bits},
                                                     {"glb.port", a.glb.bits_per_cycle()}};
     for (const auto& [name, cap] : caps)
-        for (const auto& [when, bits_now] : v.of(name)) ASSERT_LE(bits_now, static_cast<uint64_t>(cap)) << name << " at " << when;
+        for (const auto& [when, bits_now] : v.of(name))
+            ASSERT_LE(bits_now, static_cast<uint64_t>(cap)) << name << " at " << when;
     EXPECT_GT(time_nonzero(v.of("noc.ifmap_bus"), end), 0u);
     EXPECT_GT(time_nonzero(v.of("noc.out_bus"), end), 0u);
     EXPECT_GT(time_nonzero(v.of("glb.port"), end), 0u);
@@ -340,5 +347,7 @@ TEST_F(TraceFiles, CommandLine) {
     EXPECT_EQ(r.err.rfind("dfsim: error: cannot write " + unwritable + ": ", 0), 0u) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;
     for (const auto& e : fs::directory_iterator(dir))
-        EXPECT_TRUE(e.path().filename().string().find(".tmp.") == std::string::npos && e.path().filename().string().find(".seg.") == std::string::npos) << e.path();
+        EXPECT_TRUE(e.path().filename().string().find(".tmp.") == std::string::npos &&
+                    e.path().filename().string().find(".seg.") == std::string::npos)
+            << e.path();
 }

@@ -15,10 +15,8 @@
 namespace dfsim {
 // The strong enums print by name (their to_string), in gtest's failure messages too.
 template <typename E>
-    requires std::is_enum_v<E> && requires(E e) { to_string(e); }
-std::ostream& operator<<(std::ostream& os, E e) {
-    return os << to_string(e);
-}
+requires std::is_enum_v<E> && requires(E e) { to_string(e); }
+std::ostream& operator<<(std::ostream& os, E e) { return os << to_string(e); }
 }  // namespace dfsim
 
 namespace dfsim::test {
@@ -57,8 +55,8 @@ inline ArchParams small_arch(int rows = 4, int cols = 5, double glb_kb = 16) {
     return a;
 }
 
-inline Layer conv(const std::string& name, int C, int H, int W, int M, int R, int S, int U = 1, int P = 0,
-                  int G = 1, int N = 1) {
+inline Layer conv(const std::string& name, int C, int H, int W, int M, int R, int S, int U = 1, int P = 0, int G = 1,
+                  int N = 1) {
     Layer l;
     l.name = name;
     l.shape = LayerShape{N, C, H, W, M, R, S, U, P, G};

@@ -29,7 +29,7 @@ struct Row {
 };
 Row cv(int C, int H, int M, int R, int U = 1, int P = 0, int G = 1) { return {"conv", C, H, M, R, U, P, G}; }
 Row dw(int C, int H, int U) { return cv(C, H, C, 3, U, 1, C); }  // depthwise 3x3, padding 1
-Row pw(int C, int H, int M) { return cv(C, H, M, 1); }           // pointwise 1x1
+Row pw(int C, int H, int M) { return cv(C, H, M, 1); }  // pointwise 1x1
 Row fc(int C, int M, int H = 1) { return {"fc", C, H, M, H, 1, 0, 1}; }
 Row pool(int C, int H, int R, int U, int P = 0) { return {"pool", C, H, C, R, U, P, C}; }
 Row add(int C, int H) { return {"add", C, H, C, 1, 1, 0, C}; }
@@ -50,10 +50,17 @@ uint64_t ops(const Row& r) {
 
 // AlexNet as Eyeriss runs it (227 x 227, CONV2/4/5 in two groups), with its overlapping max pools.
 std::vector<Row> alexnet() {
-    return {cv(3, 227, 96, 11, 4),        pool(96, 55, 3, 2),     cv(96, 27, 256, 5, 1, 2, 2),
-            pool(256, 27, 3, 2),          cv(256, 13, 384, 3, 1, 1), cv(384, 13, 384, 3, 1, 1, 2),
-            cv(384, 13, 256, 3, 1, 1, 2), pool(256, 13, 3, 2),    fc(256, 4096, 6),
-            fc(4096, 4096),               fc(4096, 1000)};
+    return {cv(3, 227, 96, 11, 4),
+            pool(96, 55, 3, 2),
+            cv(96, 27, 256, 5, 1, 2, 2),
+            pool(256, 27, 3, 2),
+            cv(256, 13, 384, 3, 1, 1),
+            cv(384, 13, 384, 3, 1, 1, 2),
+            cv(384, 13, 256, 3, 1, 1, 2),
+            pool(256, 13, 3, 2),
+            fc(256, 4096, 6),
+            fc(4096, 4096),
+            fc(4096, 1000)};
 }
 
 // VGG-16, Simonyan & Zisserman Table 1 column D: five stages of 3x3 CONVs, each closed by a 2x2/2
@@ -94,19 +101,15 @@ std::vector<Row> resnet18() {
 
 // MobileNet-v1 1.0-224, Howard et al. Table 1, row by row (the last depthwise at stride 1).
 std::vector<Row> mobilenet_v1() {
-    std::vector<Row> v = {cv(3, 224, 32, 3, 2, 1),
-                          dw(32, 112, 1),  pw(32, 112, 64),
-                          dw(64, 112, 2),  pw(64, 56, 128),
-                          dw(128, 56, 1),  pw(128, 56, 128),
-                          dw(128, 56, 2),  pw(128, 28, 256),
-                          dw(256, 28, 1),  pw(256, 28, 256),
-                          dw(256, 28, 2),  pw(256, 14, 512)};
+    std::vector<Row> v = {cv(3, 224, 32, 3, 2, 1), dw(32, 112, 1),   pw(32, 112, 64), dw(64, 112, 2),   pw(64, 56, 128),
+                          dw(128, 56, 1),          pw(128, 56, 128), dw(128, 56, 2),  pw(128, 28, 256), dw(256, 28, 1),
+                          pw(256, 28, 256),        dw(256, 28, 2),   pw(256, 14, 512)};
     for (int i = 0; i < 5; ++i) {
         v.push_back(dw(512, 14, 1));
         v.push_back(pw(512, 14, 512));
     }
-    for (Row r : {dw(512, 14, 2), pw(512, 7, 1024), dw(1024, 7, 1), pw(1024, 7, 1024), pool(1024, 7, 7, 1),
-                  fc(1024, 1000)})
+    for (Row r :
+         {dw(512, 14, 2), pw(512, 7, 1024), dw(1024, 7, 1), pw(1024, 7, 1024), pool(1024, 7, 7, 1), fc(1024, 1000)})
         v.push_back(r);
     return v;
 }
@@ -381,7 +384,8 @@ TEST_F(ZooCli, BadPoolAndAddFieldsNameFileLineAndField) {
          "field 'layers[1].op': required field is missing (max or avg)"},
         {"{name: P, type: pool, op: min, C: 4, H: 8, W: 8, R: 2, S: 2, stride: 2}",
          "field 'layers[1].op': expected one of {max, avg}, got 'min'"},
-        {"{name: P, type: pool, op: max, C: 4, H: 8, W: 8, R: 2, S: 2}", "field 'layers[1].stride': required field is missing"},
+        {"{name: P, type: pool, op: max, C: 4, H: 8, W: 8, R: 2, S: 2}",
+         "field 'layers[1].stride': required field is missing"},
         {"{name: P, type: pool, op: max, C: 4, H: 8, W: 8, M: 4, R: 2, S: 2, stride: 2}",
          "field 'layers[1].M': unknown field"},
         {"{name: P, type: pool, op: max, C: 4, H: 8, W: 8, R: 3, S: 3, stride: 1, padding: 2}",
@@ -402,9 +406,10 @@ TEST_F(ZooCli, BadPoolAndAddFieldsNameFileLineAndField) {
         EXPECT_NE(e.find(c.want), std::string::npos) << c.layer << " -> " << e;
     }
     // and a good one loads
-    EXPECT_EQ(load_error(head + "  - {name: P, type: pool, op: max, C: 4, H: 8, W: 8, R: 3, S: 3, stride: 2, padding: 1}\n"
-                                "  - {name: S, type: add, C: 4, H: 4, W: 4}\n"),
-              "");
+    EXPECT_EQ(
+        load_error(head + "  - {name: P, type: pool, op: max, C: 4, H: 8, W: 8, R: 3, S: 3, stride: 2, padding: 1}\n"
+                          "  - {name: S, type: add, C: 4, H: 4, W: 4}\n"),
+        "");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,7 +424,8 @@ void expect_bit_exact(const Layer& l, const LayerData& data, const Tensor4& ref,
     RunOptions opt;
     opt.dataflow = dataflow;
     const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, false, &data, &ref);
-    EXPECT_EQ(r.output_check, OutputCheck::BitExact) << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
+    EXPECT_EQ(r.output_check, OutputCheck::BitExact)
+        << l.name << " " << dataflow << ": " << r.mismatches << " mismatches";
     EXPECT_EQ(r.counts.macs, l.shape.macs()) << l.name << " " << dataflow;
     EXPECT_EQ(r.counts.psum_saturations, 0u) << l.name << " " << dataflow;
 }

@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages dfsim needs, if any is missing (needs root or sudo).
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev
-      libcli11-dev libgtest-dev libboost-dev libonnx-dev libprotobuf-dev gnuplot-nox chromium)
+      libcli11-dev libgtest-dev libboost-dev libonnx-dev libprotobuf-dev gnuplot-nox chromium
+      clang-format)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -22,9 +22,11 @@ Format read_format(const YamlMap& m, const Format& dflt) {
     f.binary = m.get_bool("binary", false);
     f.bits = static_cast<int>(m.get_int("bits", 1, 16, f.binary ? 1 : dflt.bits));
     f.is_signed = m.get_bool("signed", f.binary ? true : dflt.is_signed);
-    if (f.binary && f.bits != 1) m.fail("bits", "expected 1 for a binary format (one bit encodes -1 or +1), got " + std::to_string(f.bits));
+    if (f.binary && f.bits != 1)
+        m.fail("bits", "expected 1 for a binary format (one bit encodes -1 or +1), got " + std::to_string(f.bits));
     const int64_t span = int64_t{1} << f.bits;
-    f.zero_point = static_cast<int32_t>(m.get_int("zero_point", f.is_signed ? -span / 2 : 0, f.is_signed ? span / 2 - 1 : span - 1, 0));
+    f.zero_point = static_cast<int32_t>(
+        m.get_int("zero_point", f.is_signed ? -span / 2 : 0, f.is_signed ? span / 2 - 1 : span - 1, 0));
     if (f.binary && f.zero_point != 0) m.fail("zero_point", "expected 0 for a binary format");
     m.check_no_unknown_keys();
     return f;
@@ -42,15 +44,18 @@ void read_bits(const YamlMap& b, Format& ifmap, Format& filter, int& psum_bits) 
 }
 
 // The datapath a layer's formats allow (see Multiplier); fails on `field` otherwise.
-void check_multiplier(const YamlMap& m, const std::string& field, Multiplier k, const Format& ifmap, const Format& filter) {
+void check_multiplier(const YamlMap& m, const std::string& field, Multiplier k, const Format& ifmap,
+                      const Format& filter) {
     const std::string name(to_string(k));
     if ((k == Multiplier::Binary || k == Multiplier::Xnor) && !filter.binary)
         m.fail(field, "expected a binary filter format (bits: {filter: {binary: true}}) for multiplier " + name);
     if (k == Multiplier::Xnor && !ifmap.binary)
         m.fail(field, "expected a binary ifmap format (bits: {ifmap: {binary: true}}) for multiplier xnor");
     if (k == Multiplier::Ternary && (filter.binary || !filter.is_signed || filter.bits < 2 || filter.zero_point != 0))
-        m.fail(field, "expected a signed filter format of at least 2 bits without zero point for multiplier ternary "
-                      "(weights -1, 0, +1), got " + to_string(filter));
+        m.fail(field,
+               "expected a signed filter format of at least 2 bits without zero point for multiplier ternary "
+               "(weights -1, 0, +1), got " +
+                   to_string(filter));
     if (k != Multiplier::Xnor && ifmap.binary)
         m.fail(field, "expected multiplier xnor for a binary ifmap format, got " + name);
     if ((k == Multiplier::Mac || k == Multiplier::Lut) && filter.binary)
@@ -83,7 +88,8 @@ struct Defaults {
 };
 
 Multiplier read_multiplier(const YamlMap& m, Multiplier dflt) {
-    return parse_multiplier(m.get_enum("multiplier", {"mac", "lut", "binary", "ternary", "xnor"}, std::string(to_string(dflt))));
+    return parse_multiplier(
+        m.get_enum("multiplier", {"mac", "lut", "binary", "ternary", "xnor"}, std::string(to_string(dflt))));
 }
 
 // A pool or add layer (host work): its shape and, for a pool, the window and operation. It has
@@ -120,7 +126,8 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
     SyntheticSource& src = filter ? l.filter_data : l.ifmap_data;
     if (src.file.empty()) return;
     const LayerShape& s = l.shape;
-    const std::array<int, 4> want = filter ? std::array<int, 4>{s.M, s.Cg(), s.R, s.S} : std::array<int, 4>{s.N, s.C, s.H, s.W};
+    const std::array<int, 4> want =
+        filter ? std::array<int, 4>{s.M, s.Cg(), s.R, s.S} : std::array<int, 4>{s.N, s.C, s.H, s.W};
     const Format& f = filter ? l.filter : l.ifmap;
     const std::string field = std::string("data.") + (filter ? "filter" : "ifmap") + ".file";
     auto shape_error = [&]() {
@@ -146,8 +153,10 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
             m.fail(field, std::string("a tensor the quantizer takes: ") + e.what());
         }
         t = std::move(r.values);
-        if (filter) l.filter_scale = r.scale;
-        else l.ifmap_scale = r.scale.empty() ? 0.0 : r.scale.front();
+        if (filter)
+            l.filter_scale = r.scale;
+        else
+            l.ifmap_scale = r.scale.empty() ? 0.0 : r.scale.front();
     } else {
         t = read_npy_int(src.file);
         if (t.dim != want) shape_error();
@@ -155,9 +164,9 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
     }
     for (size_t i = 0; i < t.size(); ++i)
         if (!f.holds(t.data[i]))
-            m.fail(field, "values of format " + to_string(f) + " (codes minus the zero point in [" + std::to_string(f.min()) +
-                              ", " + std::to_string(f.max()) + "]), got " + std::to_string(t.data[i]) + " at element " +
-                              std::to_string(i) + " of " + src.file);
+            m.fail(field, "values of format " + to_string(f) + " (codes minus the zero point in [" +
+                              std::to_string(f.min()) + ", " + std::to_string(f.max()) + "]), got " +
+                              std::to_string(t.data[i]) + " at element " + std::to_string(i) + " of " + src.file);
     src.values = std::make_shared<const Tensor4>(std::move(t));
 }
 
@@ -318,9 +327,10 @@ Network with_batch(const Network& net, int n) {
 
 Network with_precision(const Network& net, const std::string& preset) {
     auto bad = [&]() -> ConfigError {
-        return ConfigError("command line", "--precision", 0, 0,
-                           "expected int8, wNaM (e.g. w4a8), lutN, lutwNaM, ternary[aM], binary[aM] or xnor (N, M in 1..16), got '" +
-                               preset + "'");
+        return ConfigError(
+            "command line", "--precision", 0, 0,
+            "expected int8, wNaM (e.g. w4a8), lutN, lutwNaM, ternary[aM], binary[aM] or xnor (N, M in 1..16), got '" +
+                preset + "'");
     };
     Multiplier kind = Multiplier::Mac;
     std::string rest = preset;
@@ -406,8 +416,10 @@ Network select_layers(const Network& net, const std::string& sel) {
                 found = true;
             }
         }
-        if (!found) throw ConfigError("command line", "--layers", 0, 0,
-                                      "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
+        if (!found)
+            throw ConfigError(
+                "command line", "--layers", 0, 0,
+                "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
     }
     return out;
 }

@@ -16,14 +16,14 @@ namespace dfsim {
 
 // Conv layer shape (Sze et al. notation). An FC layer is a conv with R=H, S=W, E=F=1.
 struct LayerShape {
-    int N = 1;        // batch
-    int C = 1;        // input channels (total, over all groups)
-    int H = 1, W = 1; // ifmap height/width (unpadded)
-    int M = 1;        // output channels (filters, total over all groups)
-    int R = 1, S = 1; // filter height/width
-    int U = 1;        // stride
-    int P = 0;        // zero padding on each side (rows and columns)
-    int G = 1;        // groups: each group sees C/G input channels and produces M/G outputs
+    int N = 1;  // batch
+    int C = 1;  // input channels (total, over all groups)
+    int H = 1, W = 1;  // ifmap height/width (unpadded)
+    int M = 1;  // output channels (filters, total over all groups)
+    int R = 1, S = 1;  // filter height/width
+    int U = 1;  // stride
+    int P = 0;  // zero padding on each side (rows and columns)
+    int G = 1;  // groups: each group sees C/G input channels and produces M/G outputs
 
     int Cg() const { return C / G; }
     int Mg() const { return M / G; }
@@ -31,9 +31,7 @@ struct LayerShape {
     int Wp() const { return W + 2 * P; }
     int E() const { return (Hp() - R) / U + 1; }  // output height
     int F() const { return (Wp() - S) / U + 1; }  // output width
-    uint64_t macs() const {
-        return static_cast<uint64_t>(N) * M * E() * F() * Cg() * R * S;
-    }
+    uint64_t macs() const { return static_cast<uint64_t>(N) * M * E() * F() * Cg() * R * S; }
     uint64_t filter_words() const { return static_cast<uint64_t>(M) * Cg() * R * S; }
     bool operator==(const LayerShape&) const = default;
 };
@@ -44,11 +42,11 @@ struct LayerShape {
 // load time, already in the layer's format and centred); `file` names where it came from.
 struct SyntheticSource {
     std::string distribution = "uniform";  // uniform | normal | laplace
-    double zero_fraction = 0.0;            // [0, 1]
-    double scale = 0.25;                   // normal/laplace: std-dev as a fraction of the max magnitude
+    double zero_fraction = 0.0;  // [0, 1]
+    double scale = 0.25;  // normal/laplace: std-dev as a fraction of the max magnitude
     uint64_t seed = 1;
-    std::string file;                      // .npy / .onnx the values came from ("" = synthetic)
-    std::shared_ptr<const Tensor4> values; // real data (shape checked against the layer at load)
+    std::string file;  // .npy / .onnx the values came from ("" = synthetic)
+    std::shared_ptr<const Tensor4> values;  // real data (shape checked against the layer at load)
     bool operator==(const SyntheticSource&) const = default;
 };
 
@@ -58,10 +56,14 @@ enum class LayerType : uint8_t { Conv, Fc, Pool, Add };
 inline constexpr std::array<LayerType, 4> kLayerTypes{LayerType::Conv, LayerType::Fc, LayerType::Pool, LayerType::Add};
 constexpr std::string_view to_string(LayerType t) {
     switch (t) {
-        case LayerType::Conv: return "conv";
-        case LayerType::Fc: return "fc";
-        case LayerType::Pool: return "pool";
-        case LayerType::Add: return "add";
+        case LayerType::Conv:
+            return "conv";
+        case LayerType::Fc:
+            return "fc";
+        case LayerType::Pool:
+            return "pool";
+        case LayerType::Add:
+            return "add";
     }
     return "?";
 }
@@ -87,17 +89,25 @@ struct Layer {
     Requant requant;
     SyntheticSource ifmap_data;
     SyntheticSource filter_data;
-    std::vector<int32_t> bias;          // empty, or one per output channel, added to the accumulator by the output unit
-    std::vector<double> filter_scale;   // real value of one filter step, per output channel (empty: unknown / 1)
-    double ifmap_scale = 0.0;           // real value of one ifmap step (0: unknown)
+    std::vector<int32_t> bias;  // empty, or one per output channel, added to the accumulator by the output unit
+    std::vector<double> filter_scale;  // real value of one filter step, per output channel (empty: unknown / 1)
+    double ifmap_scale = 0.0;  // real value of one ifmap step (0: unknown)
     // Set by stored_layer when it widens the storage: the operands' own widths (0: not widened).
     int value_bits_ifmap = 0, value_bits_filter = 0;
     // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
     // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
     bool network_input = false;
     // The operand formats of the values (the storage formats narrowed back to the values' widths).
-    Format ifmap_values() const { Format f = ifmap; if (value_bits_ifmap) f.bits = value_bits_ifmap; return f; }
-    Format filter_values() const { Format f = filter; if (value_bits_filter) f.bits = value_bits_filter; return f; }
+    Format ifmap_values() const {
+        Format f = ifmap;
+        if (value_bits_ifmap) f.bits = value_bits_ifmap;
+        return f;
+    }
+    Format filter_values() const {
+        Format f = filter;
+        if (value_bits_filter) f.bits = value_bits_filter;
+        return f;
+    }
     bool on_host() const { return type == LayerType::Pool || type == LayerType::Add; }
     // Operations of a host layer: a pool's N*C*E*F*R*S comparisons (max) or adds (avg), an
     // add's N*C*H*W adds (two tensors of the layer's shape, element by element); 0 otherwise.

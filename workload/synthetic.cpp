@@ -65,8 +65,9 @@ Tensor4 make_filter(const Layer& l, std::vector<double>* scale) {
     const SyntheticSource& src = l.filter_data;
     std::vector<double> w(t.size());
     for (double& v : w)
-        v = src.distribution == "uniform" ? 2.0 * rng.uniform() - 1.0
-            : src.distribution == "normal" ? rng.normal() : rng.laplace();
+        v = src.distribution == "uniform"  ? 2.0 * rng.uniform() - 1.0
+            : src.distribution == "normal" ? rng.normal()
+                                           : rng.laplace();
     const size_t per = t.size() / static_cast<size_t>(s.M);
     std::vector<double> alpha(static_cast<size_t>(s.M));
     for (int m = 0; m < s.M; ++m) {

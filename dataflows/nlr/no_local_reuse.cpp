@@ -56,12 +56,12 @@ std::pair<ActionCounts, Cycle> NoLocalReuse::pass_estimate(const Layer& l, const
     const uint64_t Mp = static_cast<uint64_t>(pi.m_count), pb = static_cast<uint64_t>(a.pe.psum_bits);
     const uint64_t ib = static_cast<uint64_t>(l.ifmap.bits), fb = static_cast<uint64_t>(l.filter.bits);
     const int glb_bits = static_cast<int>(a.glb.bits_per_cycle());
-    const uint64_t per_step = std::max({uint64_t{1}, bus_cycles(n * ib, noc.ifmap_bus_bits),
-                                        bus_cycles(Mp * n * fb, noc.filter_bus_bits),
-                                        bus_cycles(Mp * n * fb + n * ib + 2 * Mp * pb, glb_bits),
-                                        bus_cycles(Mp * pb, noc.psum_out_bus_bits)});
+    const uint64_t per_step = std::max(
+        {uint64_t{1}, bus_cycles(n * ib, noc.ifmap_bus_bits), bus_cycles(Mp * n * fb, noc.filter_bus_bits),
+         bus_cycles(Mp * n * fb + n * ib + 2 * Mp * pb, glb_bits), bus_cycles(Mp * pb, noc.psum_out_bus_bits)});
     const uint64_t red = noc.reduction == NocParams::Reduction::Chain
-        ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
+                             ? n - 1
+                             : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
     return {c, pass.pixels * l.shape.S * per_step + static_cast<uint64_t>(a.pe.pipeline_depth) + red + 1};
 }
 

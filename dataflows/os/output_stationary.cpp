@@ -18,8 +18,10 @@ std::string OutputStationary::description() const {
         case GridVariant::OsA:
             return "output stationary A: one filter, a block of output pixels (ShiDianNao-like, ifmaps "
                    "shift between neighbours)";
-        case GridVariant::OsB: return "output stationary B: several filters x several output pixels";
-        default: return "output stationary C: many filters, one output pixel (suited to FC layers)";
+        case GridVariant::OsB:
+            return "output stationary B: several filters x several output pixels";
+        default:
+            return "output stationary C: many filters, one output pixel (suited to FC layers)";
     }
 }
 
@@ -43,10 +45,14 @@ std::string OutputStationary::check_block(const Layer& l, const ArchParams& a, c
     std::ostringstream os;
     if (pe.ifmap_spad_words < 1 || pe.filter_spad_words < 1 || pe.psum_spad_words < 1)
         os << "output-stationary PEs need an ifmap, a filter and a psum register (spad words >= 1)";
-    else if (m.mp < 1 || m.mp > s.Mg()) os << "mp must be in [1, M/G=" << s.Mg() << "]";
-    else if (m.ep < 1 || m.ep > s.E()) os << "ep must be in [1, E=" << s.E() << "]";
-    else if (m.fp < 1 || m.fp > s.F()) os << "fp must be in [1, F=" << s.F() << "]";
-    else if (v == GridVariant::OsA && m.mp != 1) os << "os-a works on one filter at a time: mp must be 1";
+    else if (m.mp < 1 || m.mp > s.Mg())
+        os << "mp must be in [1, M/G=" << s.Mg() << "]";
+    else if (m.ep < 1 || m.ep > s.E())
+        os << "ep must be in [1, E=" << s.E() << "]";
+    else if (m.fp < 1 || m.fp > s.F())
+        os << "fp must be in [1, F=" << s.F() << "]";
+    else if (v == GridVariant::OsA && m.mp != 1)
+        os << "os-a works on one filter at a time: mp must be 1";
     else if (v == GridVariant::OsA && (m.ep > a.rows || m.fp > a.cols))
         os << "os-a maps output rows to PE rows and columns to PE columns: ep <= rows, fp <= cols";
     else if (v == GridVariant::OsB && (m.mp > a.rows || m.ep * m.fp > a.cols))
@@ -115,9 +121,12 @@ hw::GridMode OutputStationary::pass_mode(const Layer& l, const ArchParams& a, co
                                          const GridPassInfo& pi) const {
     const hw::IfmapDelivery delivery = forwards(l) ? hw::IfmapDelivery::NeighbourForward : hw::IfmapDelivery::Bus;
     switch (variant()) {
-        case GridVariant::OsA: return hw::OutputMode{delivery, pi.f_count};  // PE rows: output rows, cols: columns
-        case GridVariant::OsB: return hw::OutputMode{delivery, pi.e_count * pi.f_count};  // rows: filters, cols: pixels
-        default: return hw::OutputMode{delivery, a.cols};  // one output per PE, row by row over the array
+        case GridVariant::OsA:
+            return hw::OutputMode{delivery, pi.f_count};  // PE rows: output rows, cols: columns
+        case GridVariant::OsB:
+            return hw::OutputMode{delivery, pi.e_count * pi.f_count};  // rows: filters, cols: pixels
+        default:
+            return hw::OutputMode{delivery, a.cols};  // one output per PE, row by row over the array
     }
 }
 
@@ -144,10 +153,10 @@ std::pair<ActionCounts, Cycle> OutputStationary::pass_estimate(const Layer& l, c
     const uint64_t ob = pi.final_out && l.requant.enabled ? static_cast<uint64_t>(l.requant.out.bits) : pb;
     const uint64_t images_rows = static_cast<uint64_t>(pi.n_count) * static_cast<uint64_t>(pi.e_count);
     const int glb_bits = static_cast<int>(a.glb.bits_per_cycle());
-    const uint64_t per_group = std::max({static_cast<uint64_t>(S),
-                                         bus_cycles(images_rows * pass.bus_words * ib, noc.ifmap_bus_bits),
-                                         bus_cycles(Mp * S * fb, noc.filter_bus_bits),
-                                         bus_cycles(images_rows * pass.bus_real * ib + Mp * S * fb, glb_bits)});
+    const uint64_t per_group =
+        std::max({static_cast<uint64_t>(S), bus_cycles(images_rows * pass.bus_words * ib, noc.ifmap_bus_bits),
+                  bus_cycles(Mp * S * fb, noc.filter_bus_bits),
+                  bus_cycles(images_rows * pass.bus_real * ib + Mp * S * fb, glb_bits)});
     const uint64_t psums_out = bus_cycles(outs * ob, noc.psum_out_bus_bits);
     const uint64_t psums_in = pi.psum_in ? bus_cycles(outs * pb, noc.psum_in_bus_bits) : 0;
     return {c, pass.chain * per_group + static_cast<uint64_t>(a.pe.pipeline_depth) + psums_out + psums_in};

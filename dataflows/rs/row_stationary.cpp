@@ -45,14 +45,22 @@ std::string RsMapping::loop_nest(const Layer& l) const {
 std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMapping& m) {
     const LayerShape& s = l.shape;
     std::ostringstream os;
-    if (m.h < 1 || m.h > std::min(s.R, a.rows)) os << "h must be in [1, min(R, rows)]";
-    else if (m.e < 1 || m.e > std::min(s.E(), a.cols)) os << "e must be in [1, min(E, cols)]";
-    else if (m.p < 1 || m.p > a.pe.psum_spad_words) os << "p exceeds the psum spad (" << a.pe.psum_spad_words << " words)";
-    else if (m.q < 1 || m.q * s.S > a.pe.ifmap_spad_words) os << "q*S exceeds the ifmap spad (" << a.pe.ifmap_spad_words << " words)";
-    else if (m.p * m.q * s.S > a.pe.filter_spad_words) os << "p*q*S exceeds the filter spad (" << a.pe.filter_spad_words << " words)";
-    else if (m.r < 1 || m.r * m.h > a.rows) os << "r*h exceeds the array rows";
-    else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e)) os << "t chains do not fit the array";
-    else os << check_tiling(l, a, m);
+    if (m.h < 1 || m.h > std::min(s.R, a.rows))
+        os << "h must be in [1, min(R, rows)]";
+    else if (m.e < 1 || m.e > std::min(s.E(), a.cols))
+        os << "e must be in [1, min(E, cols)]";
+    else if (m.p < 1 || m.p > a.pe.psum_spad_words)
+        os << "p exceeds the psum spad (" << a.pe.psum_spad_words << " words)";
+    else if (m.q < 1 || m.q * s.S > a.pe.ifmap_spad_words)
+        os << "q*S exceeds the ifmap spad (" << a.pe.ifmap_spad_words << " words)";
+    else if (m.p * m.q * s.S > a.pe.filter_spad_words)
+        os << "p*q*S exceeds the filter spad (" << a.pe.filter_spad_words << " words)";
+    else if (m.r < 1 || m.r * m.h > a.rows)
+        os << "r*h exceeds the array rows";
+    else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e))
+        os << "t chains do not fit the array";
+    else
+        os << check_tiling(l, a, m);
     return os.str();
 }
 
@@ -64,21 +72,21 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
         for (int c0 = 0; c0 < st.Ct; c0 += m.q * m.r)
             for (int r0 = 0; r0 < s.R; r0 += m.h)
                 for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
-                for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
-                    RsPassInfo pi;
-                    pi.n0 = img;
-                    pi.repeat = collapse_images && img == 1 ? st.Nt - 1 : 1;
-                    pi.e0 = e0;
-                    pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
-                    pi.psum_e0 = e0 - st.E0;
-                    pi.m0 = m0, pi.m_count = std::min(m.p * m.t, st.Mt - m0);
-                    pi.c0 = c0, pi.c_count = std::min(m.q * m.r, st.Ct - c0);
-                    pi.r0 = r0, pi.r_count = std::min(m.h, s.R - r0);
-                    pi.load_filters = img == 0 && k == 0;
-                    pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
-                    pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
-                    pass(pi);
-                }
+                    for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
+                        RsPassInfo pi;
+                        pi.n0 = img;
+                        pi.repeat = collapse_images && img == 1 ? st.Nt - 1 : 1;
+                        pi.e0 = e0;
+                        pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
+                        pi.psum_e0 = e0 - st.E0;
+                        pi.m0 = m0, pi.m_count = std::min(m.p * m.t, st.Mt - m0);
+                        pi.c0 = c0, pi.c_count = std::min(m.q * m.r, st.Ct - c0);
+                        pi.r0 = r0, pi.r_count = std::min(m.h, s.R - r0);
+                        pi.load_filters = img == 0 && k == 0;
+                        pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
+                        pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
+                        pass(pi);
+                    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -153,7 +161,7 @@ public:
 private:
     struct Rows {
         uint64_t rows = 0, real_rows = 0;  // distinct padded ifmap rows (per channel), those inside the image
-        uint64_t pe_zero_taps = 0;         // padding zeros in the windows of one PE column's rows
+        uint64_t pe_zero_taps = 0;  // padding zeros in the windows of one PE column's rows
     };
     Rows pass_rows(const RsPassInfo& pi) const;
     void count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const;
@@ -165,15 +173,21 @@ private:
     const ArchParams& m_a;
     const RsMapping& m_m;
     const int m_F, m_S, m_U;
-    const int m_Wn;             // padded positions of an ifmap row
-    const uint64_t m_needed;    // positions of a row each consumer PE takes
-    const int m_real_cols;      // of the Wn positions, those inside the image
+    const int m_Wn;  // padded positions of an ifmap row
+    const uint64_t m_needed;  // positions of a row each consumer PE takes
+    const int m_real_cols;  // of the Wn positions, those inside the image
     uint64_t m_pad_col_taps = 0;  // zero taps a window row sees from padding columns alone
     const uint64_t m_row_taps;  // taps of a row's windows: F * S
 };
 
 RsPassModel::RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m)
-    : m_l(l), m_a(a), m_m(m), m_F(l.shape.F()), m_S(l.shape.S), m_U(l.shape.U), m_Wn((m_F - 1) * m_U + m_S),
+    : m_l(l),
+      m_a(a),
+      m_m(m),
+      m_F(l.shape.F()),
+      m_S(l.shape.S),
+      m_U(l.shape.U),
+      m_Wn((m_F - 1) * m_U + m_S),
       m_needed(m_U <= m_S ? static_cast<uint64_t>(m_Wn) : static_cast<uint64_t>(m_F) * m_S),
       m_real_cols(std::max(0, std::min(m_Wn, l.shape.P + l.shape.W) - l.shape.P)),
       m_row_taps(static_cast<uint64_t>(m_F) * m_S) {
@@ -257,7 +271,8 @@ uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     // the ifmap spad holds `window` words a channel: only window - S of the U new
     // positions a column needs can arrive while it computes; the rest follow it
-    const uint64_t burst = ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+    const uint64_t burst =
+        ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
     const uint64_t slack = static_cast<uint64_t>(std::clamp(window - m_S, 0, m_U));
     return std::max(col + (static_cast<uint64_t>(m_U) - slack) * burst, static_cast<uint64_t>(m_U) * burst);
@@ -268,20 +283,20 @@ Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col
     const ArchParams& a = m_a;
     const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
     const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
-    const uint64_t t_filt = pi.load_filters
-        ? ceil_div_u(filter_words * m_l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
+    const uint64_t t_filt =
+        pi.load_filters ? ceil_div_u(filter_words * m_l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
     // the last column leaves the top of the chain after the psums climbed pes_col PEs
     const uint64_t p_max = static_cast<uint64_t>(std::min(m_m.p, pi.m_count));
     const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     const uint64_t compute = col_cycles * m_F + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth);
-    const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) *
-        ceil_div_u(c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+    const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) * ceil_div_u(c_count * r.rows * m_l.ifmap.bits,
+                                                                        static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
     const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e_count * m_F;
     const uint64_t out_bus = ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
-    const uint64_t glb_port = ceil_div_u((c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits +
-                                         outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
-                                         static_cast<uint64_t>(a.glb.bits_per_cycle()));
+    const uint64_t glb_port = ceil_div_u(
+        (c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits + outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
+        static_cast<uint64_t>(a.glb.bits_per_cycle()));
     return t_filt + std::max({compute, ifmap_bus, out_bus, glb_port});
 }
 
@@ -314,8 +329,8 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
     return estimate_tiled<Key, RsPassInfo>(
         l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
         [](const RsPassInfo& pi) {
-            return Key{pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count,
-                       pi.load_filters, pi.psum_in, pi.final_out};
+            return Key{pi.e0,      pi.e_count,      pi.m_count, pi.c_count,  pi.r0,
+                       pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
         },
         RsPassModel(l, a, m));
 }
@@ -323,8 +338,8 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
 // ---------------------------------------------------------------------------------------------
 // Mapper
 
-std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const ArchParams& a,
-                                                       const EnergyTable& table, Objective obj) const {
+std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                                                       Objective obj) const {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     // filters per PE: values that split M evenly or nearly (and the largest legal one)
@@ -367,8 +382,7 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                 }
         }
     if (cands.empty()) {
-        throw MappingError("layer " + l.name + ": no row-stationary mapping fits " + a.name + " (" +
-                           last_reason + ")");
+        throw MappingError("layer " + l.name + ": no row-stationary mapping fits " + a.name + " (" + last_reason + ")");
     }
     std::vector<Estimate> ests;
     for (const Cand& c : cands) ests.push_back(c.est);

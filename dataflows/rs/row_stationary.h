@@ -15,9 +15,9 @@
 namespace dfsim {
 
 struct RsMapping final : Mapping, GlbTiling {
-    int h = 1, e = 1;   // set height (filter rows) and width (output rows) per pass
-    int p = 1, q = 1;   // filters and channels interleaved in each PE
-    int r = 1, t = 1;   // chained channel sets per chain, chains (filter sets) on the array
+    int h = 1, e = 1;  // set height (filter rows) and width (output rows) per pass
+    int p = 1, q = 1;  // filters and channels interleaved in each PE
+    int r = 1, t = 1;  // chained channel sets per chain, chains (filter sets) on the array
     std::string summary() const override;
     std::string loop_nest(const Layer& l) const override;
 };
@@ -25,10 +25,10 @@ struct RsMapping final : Mapping, GlbTiling {
 // One pass of the array as the mapping defines it (shared by the program builder and the
 // analytical model, which count it independently).
 struct RsPassInfo {
-    int n0 = 0;               // image within the tile
-    int repeat = 1;           // collapsed walk: the pass stands for this many images' passes
+    int n0 = 0;  // image within the tile
+    int repeat = 1;  // collapsed walk: the pass stands for this many images' passes
     int e0 = 0, e_count = 1;  // output rows (absolute)
-    int psum_e0 = 0;          // row in the psum tile
+    int psum_e0 = 0;  // row in the psum tile
     int m0 = 0, m_count = 1;  // filters (tile-local)
     int c0 = 0, c_count = 1;  // channels (tile-local)
     int r0 = 0, r_count = 1;  // filter rows
@@ -45,8 +45,7 @@ public:
     std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
                                             Objective obj) const override;
     hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
-    Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                      const Mapping& m) const override;
+    Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
 
     // Checks a mapping's legality; returns "" or the first violated constraint.

@@ -29,11 +29,16 @@ std::string WeightStationary::check_block(const Layer& l, const ArchParams& a, c
     const PeParams& pe = a.pe;
     std::ostringstream os;
     if (const std::string bad = check_reduce_rows(l, a, m); !bad.empty()) return bad;
-    if (m.p < 1) os << "p must be at least 1";
-    else if (m.p * S > pe.filter_spad_words) os << "p*S exceeds the filter RF (" << pe.filter_spad_words << " words)";
-    else if (m.p > pe.psum_spad_words) os << "p exceeds the psum RF (" << pe.psum_spad_words << " words)";
-    else if (S > pe.ifmap_spad_words) os << "S exceeds the ifmap RF (" << pe.ifmap_spad_words << " words)";
-    else return check_reduce_columns(l, a, m);
+    if (m.p < 1)
+        os << "p must be at least 1";
+    else if (m.p * S > pe.filter_spad_words)
+        os << "p*S exceeds the filter RF (" << pe.filter_spad_words << " words)";
+    else if (m.p > pe.psum_spad_words)
+        os << "p exceeds the psum RF (" << pe.psum_spad_words << " words)";
+    else if (S > pe.ifmap_spad_words)
+        os << "S exceeds the ifmap RF (" << pe.ifmap_spad_words << " words)";
+    else
+        return check_reduce_columns(l, a, m);
     return os.str();
 }
 
@@ -52,8 +57,8 @@ void WeightStationary::parse_block(const YamlMap& y, GridMapping& m) const {
 
 // Per pixel, each column's p psums climb down the chain and leave at its foot; the pass is as
 // slow as its busiest resource per pixel, after the weights are in and before the chain drains.
-std::pair<ActionCounts, Cycle> WeightStationary::pass_estimate(const Layer& l, const ArchParams& a, const GridMapping& m,
-                                                               const GridPassInfo& pi) const {
+std::pair<ActionCounts, Cycle> WeightStationary::pass_estimate(const Layer& l, const ArchParams& a,
+                                                               const GridMapping& m, const GridPassInfo& pi) const {
     const GridPassModel pass = model_grid_pass(l, pi, false);
     const uint64_t n_cols = static_cast<uint64_t>((pi.m_count + m.p - 1) / m.p);
     ActionCounts c = count_pass(l, pi, pass, n_cols, true, pass.fwords, pass.fwords);
@@ -79,8 +84,8 @@ std::pair<ActionCounts, Cycle> WeightStationary::pass_estimate(const Layer& l, c
     // without room for two pixels' psums a PE waits for its send before the next pixel
     const uint64_t pe_step = psums * l.shape.S + psums + (a.pe.psum_spad_words < 2 * m.p ? depth - 1 + send : 0);
     const uint64_t windows = n * l.shape.S * static_cast<uint64_t>(l.ifmap.bits);  // bits of a pixel's windows
-    const uint64_t per_pixel = std::max({pe_step, bus_cycles(windows, noc.ifmap_bus_bits),
-                                         bus_cycles(pi.m_count * ob, noc.psum_out_bus_bits)});
+    const uint64_t per_pixel = std::max(
+        {pe_step, bus_cycles(windows, noc.ifmap_bus_bits), bus_cycles(pi.m_count * ob, noc.psum_out_bus_bits)});
     return {c, t_filt + pass.pixels * per_pixel + (n - 1) * hop + depth};
 }
 

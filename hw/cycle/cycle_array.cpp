@@ -6,9 +6,14 @@ namespace dfsim::hw {
 
 using namespace sc_core;
 
-CycleArray::CycleArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb,
-                       GlbBanks& banks, ActionCounts& counts)
-    : sc_module(name), m_arch(arch), m_period(period), m_glb(glb), m_banks(banks), m_counts(counts),
+CycleArray::CycleArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb, GlbBanks& banks,
+                       ActionCounts& counts)
+    : sc_module(name),
+      m_arch(arch),
+      m_period(period),
+      m_glb(glb),
+      m_banks(banks),
+      m_counts(counts),
       m_pes(arch.rows, arch.cols) {
     SC_METHOD(on_wake);
     sensitive << m_wake;
@@ -35,7 +40,8 @@ void CycleArray::start(const RowPass& pass, std::function<void()> done) {
     DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
     m_done_cb = std::move(done);
     const Cycle t0 = now() + load_lut();
-    m_row = std::make_unique<RowCycleEngine>(CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
+    m_row = std::make_unique<RowCycleEngine>(
+        CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
     m_wake.notify(m_period * static_cast<double>(t0 - now()));
 }
 
@@ -43,7 +49,8 @@ void CycleArray::start(const GridPass& pass, std::function<void()> done) {
     DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
     m_done_cb = std::move(done);
     const Cycle t0 = now() + load_lut();
-    m_grid = std::make_unique<GridCycleEngine>(CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
+    m_grid = std::make_unique<GridCycleEngine>(
+        CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
     m_wake.notify(m_period * static_cast<double>(t0 - now()));
 }
 

@@ -54,7 +54,7 @@ private:
     Datapath m_dp;
     bool m_lut_loaded = false;
     Tracer* m_trace = nullptr;
-    std::unique_ptr<RowCycleEngine> m_row;    // the running pass: one of these two
+    std::unique_ptr<RowCycleEngine> m_row;  // the running pass: one of these two
     std::unique_ptr<GridCycleEngine> m_grid;
     sc_core::sc_event m_wake, m_done_ev;
     std::function<void()> m_done_cb;

@@ -11,7 +11,6 @@
 
 namespace dfsim::hw {
 
-
 inline constexpr Cycle kNever = ~Cycle{0};
 
 template <typename Payload>

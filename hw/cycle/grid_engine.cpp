@@ -59,7 +59,8 @@ void GridCycleEngine::ws_start() {
     uint64_t offset = 0;  // the filter tile, laid out in the order the rows load it
     const uint64_t words = u64(g.m_count) * u64(m_pass->m_S);
     for (Unit& u : m_units) {
-        u.weights_at = std::max(bus(m_res.filter_bus, m_start, words * m_fb), bank(g.filter_slot, offset, words, m_start));
+        u.weights_at =
+            std::max(bus(m_res.filter_bus, m_start, words * m_fb), bank(g.filter_slot, offset, words, m_start));
         offset += words;
         u.req_ok_at = m_start;
     }
@@ -107,7 +108,8 @@ void GridCycleEngine::ws_request(Unit& u, int i, Cycle now) {
 
 bool GridCycleEngine::ws_run(Unit& u, int i, Cycle now) {
     const PeParams& pp = m_ctx.arch.pe;
-    const bool double_psum = pp.psum_spad_words >= 2 * m_pass->m_p, double_ifmap = pp.ifmap_spad_words >= 2 * m_pass->m_S;
+    const bool double_psum = pp.psum_spad_words >= 2 * m_pass->m_p,
+               double_ifmap = pp.ifmap_spad_words >= 2 * m_pass->m_S;
     if (u.next_run >= u.next_req || u.window_at.front() > now || u.weights_at > now || u.mac_free > now ||
         u.flights.size() >= (double_psum ? 2u : 1u))
         return false;
@@ -122,7 +124,9 @@ bool GridCycleEngine::ws_run(Unit& u, int i, Cycle now) {
     fl.result = now + busy + u64(pp.pipeline_depth) - 1;
     u.req_ok_at = double_ifmap ? now : now + busy;
     u.window_at.pop_front();
-    if (std::getenv("DFSIM_CYCLE_DEBUG")) std::fprintf(stderr, "%llu run row%d k%d busy %llu\n", (unsigned long long)now, i, fl.k, (unsigned long long)busy);
+    if (std::getenv("DFSIM_CYCLE_DEBUG"))
+        std::fprintf(stderr, "%llu run row%d k%d busy %llu\n", (unsigned long long)now, i, fl.k,
+                     (unsigned long long)busy);
     u.flights.push_back(fl);
     m_events.push(u.mac_free, Event{Ev::Wake, i, 0});
     return true;
@@ -160,7 +164,8 @@ void GridCycleEngine::ws_send(Unit& u, int i, Cycle now) {
         ws_row(i, k, f);
         const int ei = k / m_g.f_count % m_g.e_count, ni = k / (m_g.f_count * m_g.e_count);
         const uint64_t n = u64(m_g.m_count);
-        const Cycle t = std::max(bus(m_res.out_bus, now, n * m_out_bits), bank(m_g.psum_slot, m_pass->psum_index(ni, ei, f), n, now));
+        const Cycle t = std::max(bus(m_res.out_bus, now, n * m_out_bits),
+                                 bank(m_g.psum_slot, m_pass->psum_index(ni, ei, f), n, now));
         m_end = std::max(m_end, t);
         m_events.push(t, Event{Ev::SendDone, i, 1});
     }
@@ -196,7 +201,9 @@ void GridCycleEngine::nlr_operands(int k, Cycle now) {
     Cycle t = std::max(bus(m_res.ifmap_bus, now, n * m_ib), bus(m_res.filter_bus, now, Mp * n * m_fb));
     t = std::max(t, bank(g.filter_slot, m_filter_offset % std::max<uint64_t>(1, m_pass->m_fwords), Mp * n, now));
     m_filter_offset += Mp * n;
-    if (real > 0) t = std::max(t, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, 0, ei, 0), f * m_pass->m_U + s), real, now));
+    if (real > 0)
+        t = std::max(
+            t, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, 0, ei, 0), f * m_pass->m_U + s), real, now));
     m_issue = m_issued_any ? std::max(m_issue + 1, t) : t;  // operands of the next step arrive while this one issues
     m_issued_any = true;
     if (u64(k) + 1 < m_steps) m_events.push(m_issue, Event{Ev::NlrOperands, k + 1, 0});
@@ -215,7 +222,8 @@ void GridCycleEngine::nlr_operands(int k, Cycle now) {
 uint64_t GridCycleEngine::nlr_latency() const {
     const uint64_t n = u64(m_pass->m_chain);
     const uint64_t red = m_ctx.arch.noc.reduction == NocParams::Reduction::Chain
-                             ? n - 1 : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
+                             ? n - 1
+                             : static_cast<uint64_t>(std::ceil(std::log2(static_cast<double>(n))));
     return u64(m_ctx.arch.pe.pipeline_depth) + red;
 }
 
@@ -224,7 +232,8 @@ void GridCycleEngine::nlr_read(int k, Cycle issue, Cycle now) {
     const int px = static_cast<int>(u64(k) % m_pixels);
     const int f = px % g.f_count, ei = px / g.f_count % g.e_count, ni = px / (g.f_count * g.e_count);
     const uint64_t Mp = u64(g.m_count);
-    const Cycle r = std::max(bus(m_res.psum_in_bus, now, Mp * m_pb), bank(g.psum_slot, m_pass->psum_index(ni, ei, f), Mp, now));
+    const Cycle r =
+        std::max(bus(m_res.psum_in_bus, now, Mp * m_pb), bank(g.psum_slot, m_pass->psum_index(ni, ei, f), Mp, now));
     m_events.push(std::max(issue + nlr_latency(), r) + 1, Event{Ev::NlrWrite, k, 0});
 }
 
@@ -260,7 +269,8 @@ void GridCycleEngine::os_group(int gi, Cycle now) {
     const uint64_t words = m_pass->m_bus_per_row * u64(g.e_count) * u64(g.n_count), fwords = u64(g.m_count) * u64(S);
     const Cycle t_i = bus(m_res.ifmap_bus, now, words * m_ib), t_f = bus(m_res.filter_bus, now, fwords * m_fb);
     Cycle t_g = bank(g.filter_slot, u64(gi) * fwords, fwords, now);
-    if (real > 0) t_g = std::max(t_g, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, ci, 0, ri), 0), real, now));
+    if (real > 0)
+        t_g = std::max(t_g, bank(g.ifmap_slot, m_pass->ifmap_index(m_pass->row_of(0, ci, 0, ri), 0), real, now));
     const uint64_t skipped = m_ctx.dp.skip ? m_pass->skipped_steps(ci, ri) : 0;
     m_group_end = std::max({m_group_end + u64(S) - skipped, t_i + 1, t_f + 1, t_g + 1});
     if (gi + 1 < m_groups) {  // the next group's words are fetched S steps before this one ends
@@ -295,7 +305,9 @@ Cycle GridCycleEngine::step(Cycle now) {
     while (m_events.next() == now) {
         const Event e = m_events.pop();
         switch (e.kind) {
-            case Ev::Wake: ws_wake(e.a); break;
+            case Ev::Wake:
+                ws_wake(e.a);
+                break;
             case Ev::SendDone: {
                 Unit& u = at(m_units, e.a);
                 u.sending = false;
@@ -304,11 +316,21 @@ Cycle GridCycleEngine::step(Cycle now) {
                 ws_wake(e.a);
                 break;
             }
-            case Ev::NlrOperands: nlr_operands(e.a, now); break;
-            case Ev::NlrRead: nlr_read(e.a, static_cast<Cycle>(e.b), now); break;
-            case Ev::NlrWrite: nlr_write(e.a, now); break;
-            case Ev::OsGroup: os_group(e.a, now); break;
-            case Ev::OsOut: os_out(now); break;
+            case Ev::NlrOperands:
+                nlr_operands(e.a, now);
+                break;
+            case Ev::NlrRead:
+                nlr_read(e.a, static_cast<Cycle>(e.b), now);
+                break;
+            case Ev::NlrWrite:
+                nlr_write(e.a, now);
+                break;
+            case Ev::OsGroup:
+                os_group(e.a, now);
+                break;
+            case Ev::OsOut:
+                os_out(now);
+                break;
         }
     }
     for (size_t i = 0; i < m_woken.size(); ++i) ws_try(m_woken[i], now);

@@ -92,7 +92,7 @@ private:
     CycleContext m_ctx;
     GridPass m_g;
     std::unique_ptr<GridPassEngine> m_pass;  // geometry, values and counts
-    ArrayResources m_res;                    // the networks, cycle by cycle (relative to m_start)
+    ArrayResources m_res;  // the networks, cycle by cycle (relative to m_start)
     Cycle m_start, m_end;
     bool m_done = false;
     EventQueue<Event> m_events;
@@ -104,8 +104,8 @@ private:
     // nlr
     Cycle m_issue = 0;
     bool m_issued_any = false;
-    std::vector<Cycle> m_written;        // [pixel]: when its latest psum was written back
-    std::vector<int64_t> m_written_k;    // [pixel]: the step that wrote it
+    std::vector<Cycle> m_written;  // [pixel]: when its latest psum was written back
+    std::vector<int64_t> m_written_k;  // [pixel]: the step that wrote it
     // [pixel]: the steps (k, issue) whose psum reads wait for the pixel's earlier writes, in order
     std::vector<std::deque<std::pair<int, Cycle>>> m_pending;
     std::vector<uint64_t> m_real_rows_at_e;

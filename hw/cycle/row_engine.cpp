@@ -12,8 +12,12 @@
 namespace dfsim::hw {
 
 RowCycleEngine::RowCycleEngine(const CycleContext& ctx, const RowPass& pass, Cycle start)
-    : m_ctx(ctx), m_ps(pass), m_out(ctx.arch.pe.psum_bits, pass.final_out, ctx.layer.requant, ctx.dp.bias),
-      m_L(ctx.layer), m_start(start), m_end(start) {
+    : m_ctx(ctx),
+      m_ps(pass),
+      m_out(ctx.arch.pe.psum_bits, pass.final_out, ctx.layer.requant, ctx.dp.bias),
+      m_L(ctx.layer),
+      m_start(start),
+      m_end(start) {
     const PeParams& pp = ctx.arch.pe;
     DFSIM_ASSERT(!pass.sets.empty() && pass.r_count > 0 && pass.e_count > 0 && ctx.layer.F > 0, "empty pass");
     m_Wn = (ctx.layer.F - 1) * ctx.layer.U + ctx.layer.S;
@@ -48,7 +52,8 @@ void RowCycleEngine::build_sets(const RowPass& ps) {
     for (size_t k = 0; k < ps.sets.size(); ++k) {
         if (!ps.sets[k].to_glb) continue;
         std::vector<int> chain;  // sets, top first
-        for (int cur = static_cast<int>(k); cur >= 0; cur = ps.sets[static_cast<size_t>(cur)].psum_from) chain.push_back(cur);
+        for (int cur = static_cast<int>(k); cur >= 0; cur = ps.sets[static_cast<size_t>(cur)].psum_from)
+            chain.push_back(cur);
         ++m_chains;
         for (int j = 0; j < e; ++j) {
             int prev = -1;  // the PE below the current one
@@ -119,8 +124,8 @@ void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
         }
         return;
     }
-    const uint64_t per = std::max<uint64_t>(1, static_cast<uint64_t>(m_ctx.arch.noc.filter_bus_bits) /
-                                                   static_cast<uint64_t>(m_L.filter_bits));
+    const uint64_t per = std::max<uint64_t>(
+        1, static_cast<uint64_t>(m_ctx.arch.noc.filter_bus_bits) / static_cast<uint64_t>(m_L.filter_bits));
     // sets holding the same filters take the same transfers (multicast)
     std::map<std::tuple<int, int, int, int>, std::vector<int>> groups;
     std::vector<std::tuple<int, int, int, int>> order;
@@ -157,7 +162,8 @@ void RowCycleEngine::build_filter_transfers(const RowPass& ps) {
 uint64_t RowCycleEngine::psum_address(const Tensor4& pst, const PeSlot& x, const RowSet& s, int f) const {
     // the psum tile is laid out [image][row][column][filter]: a column's p psums are consecutive
     const uint64_t e = static_cast<uint64_t>(m_ps.psum_e0 + x.j), F = static_cast<uint64_t>(pst.dim[3]);
-    const uint64_t pixel = (static_cast<uint64_t>(m_ps.n0) * static_cast<uint64_t>(pst.dim[2]) + e) * F + static_cast<uint64_t>(f);
+    const uint64_t pixel =
+        (static_cast<uint64_t>(m_ps.n0) * static_cast<uint64_t>(pst.dim[2]) + e) * F + static_cast<uint64_t>(f);
     return pixel * static_cast<uint64_t>(pst.dim[1]) + static_cast<uint64_t>(s.m0);
 }
 
@@ -178,8 +184,9 @@ std::string RowCycleEngine::state() const {
         s += " pe" + std::to_string(i) + "(set " + std::to_string(x.set) + " " + std::to_string(x.i) + "," +
              std::to_string(x.j) + ") f " + std::to_string(x.f_next) + " lo " + std::to_string(x.lo) + " cols " +
              std::to_string(x.cols.size()) + " in " + std::to_string(x.in.size()) + " fmiss " +
-             std::to_string(x.filters_missing) + " fat " + std::to_string(x.filters_at) + " mfree " + std::to_string(x.mac_free) +
-             " avail " + std::to_string(m_rows[static_cast<size_t>(m_pe_rows[i * static_cast<size_t>(m_qmax)])].avail) +
+             std::to_string(x.filters_missing) + " fat " + std::to_string(x.filters_at) + " mfree " +
+             std::to_string(x.mac_free) + " avail " +
+             std::to_string(m_rows[static_cast<size_t>(m_pe_rows[i * static_cast<size_t>(m_qmax)])].avail) +
              (x.sending ? " sending" : "") + ";";
     }
     return s;
@@ -202,7 +209,8 @@ bool RowCycleEngine::issue_filter(Cycle now) {
         vals.push_back(flt.at(s.m0 + k, s.c0 + jj, m_ps.r0 + t.i, tap));
     }
     // the filter tile is laid out in the order the filter GIN streams it
-    const Cycle at = std::max(now + 1, m_ctx.banks.access(m_ps.filter_slot, t.offset, static_cast<uint64_t>(t.words), now));
+    const Cycle at =
+        std::max(now + 1, m_ctx.banks.access(m_ps.filter_slot, t.offset, static_cast<uint64_t>(t.words), now));
     for (int sl : t.slots) {
         PeSlot& x = m_slots[static_cast<size_t>(sl)];
         std::copy(vals.begin(), vals.end(), x.pe->filter_spad.begin() + t.w0);
@@ -312,7 +320,8 @@ bool RowCycleEngine::issue_gon(Cycle now) {
         Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
         ActionCounts& cnt = m_ctx.counts;
         for (int k = 0; k < x.p; ++k)
-            pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) = m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
+            pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) =
+                m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
         const uint64_t p = u64(x.p);
         cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
         cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
@@ -344,7 +353,9 @@ void RowCycleEngine::compute_column(PeSlot& x, Column& col, uint64_t& gated) {
     for (int jj = 0; jj < s.q; ++jj) {
         const int32_t* xr = m_rows[static_cast<size_t>(rows[jj])].data.data() + fU;
         for (int k = 0; k < x.p; ++k) {
-            const int32_t* wr = &x.pe->filter_spad[(static_cast<size_t>(k) * static_cast<size_t>(s.q) + static_cast<size_t>(jj)) * static_cast<size_t>(S)];
+            const int32_t* wr =
+                &x.pe->filter_spad[(static_cast<size_t>(k) * static_cast<size_t>(s.q) + static_cast<size_t>(jj)) *
+                                   static_cast<size_t>(S)];
             int32_t part = 0;
             row_conv(dp, &part, xr, wr, S, 1, 1);
             col.v[static_cast<size_t>(k)] += part;
@@ -372,7 +383,9 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
     uint64_t gated = 0;
     compute_column(x, col, gated);
     const uint64_t slots = static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * static_cast<uint64_t>(m_L.S);
-    const uint64_t full = m_ctx.dp.kind == Multiplier::Xnor ? static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * m_xnor_steps : slots;
+    const uint64_t full = m_ctx.dp.kind == Multiplier::Xnor
+                              ? static_cast<uint64_t>(x.p) * static_cast<uint64_t>(x.q) * m_xnor_steps
+                              : slots;
     const bool skip = m_ctx.dp.skip;
     col.has_in = x.below >= 0 || x.psum_from_glb;
     const uint64_t busy = (skip ? full - gated : full) + (col.has_in ? static_cast<uint64_t>(x.p) : 0);
@@ -396,7 +409,9 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
         m_ctx.trace->pe_busy(s.pe_row0 + x.i, s.pe_col0 + x.j, 0, busy, gated);
     }
     m_events.push(x.mac_free, Event{Ev::MacDone, slot, col.f});
-    if (std::getenv("DFSIM_CYCLE_DEBUG")) std::fprintf(stderr, "%llu start pe%d(set%d %d,%d) f%d busy %llu\n", (unsigned long long)now, slot, x.set, x.i, x.j, col.f, (unsigned long long)busy);
+    if (std::getenv("DFSIM_CYCLE_DEBUG"))
+        std::fprintf(stderr, "%llu start pe%d(set%d %d,%d) f%d busy %llu\n", (unsigned long long)now, slot, x.set, x.i,
+                     x.j, col.f, (unsigned long long)busy);
     x.cols.push_back(std::move(col));
     return true;
 }

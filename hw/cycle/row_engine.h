@@ -68,17 +68,17 @@ public:
 private:
     struct Row {  // one ifmap row the pass needs, as the ifmap GIN delivers it
         int c = 0, prow = 0;
-        std::vector<int32_t> data;       // Wn padded positions (zeros outside the image)
+        std::vector<int32_t> data;  // Wn padded positions (zeros outside the image)
         std::vector<int64_t> glb_index;  // slot index of each real position, -1 for padding
-        std::vector<int> consumers;      // PE slots that take the row
-        int sent = 0;                    // positions put on the bus
-        int avail = 0;                   // positions arrived at the PEs
-        int64_t line = -1;               // the buffer line the GIN last read for it
+        std::vector<int> consumers;  // PE slots that take the row
+        int sent = 0;  // positions put on the bus
+        int avail = 0;  // positions arrived at the PEs
+        int64_t line = -1;  // the buffer line the GIN last read for it
     };
     struct Column {  // an output column a PE has started and not yet sent
         int f = 0;
-        std::vector<int64_t> v;   // p psums
-        Cycle result = 0;         // its own products accumulated
+        std::vector<int64_t> v;  // p psums
+        Cycle result = 0;  // its own products accumulated
         Cycle acc_done = kNever;  // incoming psums added too (known once they arrived)
         bool has_in = false;
     };
@@ -92,15 +92,15 @@ private:
         Pe* pe = nullptr;
         int below = -1, above = -1;  // neighbours in its psum chain (above -1: the chain top)
         bool psum_from_glb = false;  // chain bottom continuing an accumulation
-        int max_cols = 1;            // output columns its psum spad holds
-        uint64_t link_cycles = 1;    // cycles to send one column up its link
+        int max_cols = 1;  // output columns its psum spad holds
+        uint64_t link_cycles = 1;  // cycles to send one column up its link
         int filters_missing = 0;
         Cycle filters_at = 0;
-        int f_next = 0, lo = 0;      // next column to start; ifmap positions before lo are gone
+        int f_next = 0, lo = 0;  // next column to start; ifmap positions before lo are gone
         Cycle mac_free = 0;
         std::deque<Column> cols;
         bool sending = false;
-        Cycle in_free_at = 0;        // its receiving register empties
+        Cycle in_free_at = 0;  // its receiving register empties
         std::deque<Incoming> in;
         bool woken = false;
     };
@@ -141,7 +141,8 @@ private:
     std::string state() const;  // for a deadlock report
     int needed(int a, int b) const;
     // Slot index of psum (f, first filter of s) of PE x's output row, in the psum tile's layout.
-    uint64_t psum_address(const Tensor4& pst, const PeSlot& x, const RowSet& s, int f) const;  // ifmap positions in [a, b) that some output column uses
+    uint64_t psum_address(const Tensor4& pst, const PeSlot& x, const RowSet& s,
+                          int f) const;  // ifmap positions in [a, b) that some output column uses
     int room(const PeSlot& x, const Row& r) const;  // free words of x's spad window for row r
 
     CycleContext m_ctx;
@@ -154,11 +155,11 @@ private:
     std::vector<PeSlot> m_slots;
     std::vector<int> m_pe_rows;  // per PE slot, its q row indices
     std::vector<Row> m_rows;
-    std::vector<int> m_tops;     // chain tops, one per chain and set column
+    std::vector<int> m_tops;  // chain tops, one per chain and set column
     int m_chains = 0;
     std::vector<FilterTransfer> m_filter_xfers;
     size_t m_next_filter = 0;
-    int m_bus_w = 0;         // the ifmap GIN's next word: position m_bus_w of row m_bus_row
+    int m_bus_w = 0;  // the ifmap GIN's next word: position m_bus_w of row m_bus_row
     size_t m_bus_row = 0;
     std::deque<Request> m_psum_in, m_gon;
     std::vector<int> m_woken;

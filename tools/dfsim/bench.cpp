@@ -9,7 +9,8 @@ namespace dfsim::cli {
 
 Command add_bench_command(CLI::App& parent) {
     auto o = std::make_shared<CommonOptions>();
-    CLI::App* app = parent.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
+    CLI::App* app =
+        parent.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     add_common_options(app, *o);
     return {app, [o] {
                 const ArchParams a = load_arch(data_path(o->arch));

@@ -16,11 +16,11 @@ namespace dfsim::cli {
 
 // The exit codes (README, "Exit codes").
 enum ExitCode : int {
-    kExitOk = 0,        // success
+    kExitOk = 0,  // success
     kExitMismatch = 1,  // a layer's output did not match the reference (reports still written)
     kExitBadInput = 2,  // UserError: a config, workload, option or mapping that cannot be run
     kExitInternal = 3,  // InternalError or any unexpected exception: a bug in dfsim
-    kExitIo = 4,        // IoError: a result could not be written
+    kExitIo = 4,  // IoError: a result could not be written
 };
 
 // A registered subcommand: its CLI11 node and what to run when it was the one given.
@@ -40,7 +40,7 @@ struct CommonOptions {
     std::string energy = "configs/energy/45nm.yaml";
     std::string dataflow = "rs";
     std::string layers = "conv";
-    int batch = 0;          // 0: the architecture's, else the workload's
+    int batch = 0;  // 0: the architecture's, else the workload's
     std::string precision;  // with_precision preset ("" = the workload's own)
     std::string timing = "pass";  // pass | cycle
     CLI::Option* energy_opt = nullptr;

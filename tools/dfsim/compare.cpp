@@ -98,7 +98,8 @@ int run(const CompareCli& o) {
 
 Command add_compare_command(CLI::App& parent) {
     auto o = std::make_shared<CompareCli>();
-    CLI::App* app = parent.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
+    CLI::App* app =
+        parent.add_subcommand("compare", "run several dataflows on the same layers and data, and compare them");
     for (const Dataflow* d : all_dataflows()) o->dataflows += (o->dataflows.empty() ? "" : ",") + d->name();
     add_common_options(app, o->common);
     app->remove_option(app->get_option("--dataflow"));
@@ -109,8 +110,9 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
-    app->add_option("--precisions", o->precisions,
-                    "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
+    app->add_option(
+        "--precisions", o->precisions,
+        "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
     app->add_flag("--restart", o->restart,
                   "simulate everything again (default: reuse the results an earlier run left in --out/results)");
     return {app, [o] { return run(*o); }};

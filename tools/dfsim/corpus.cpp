@@ -73,8 +73,8 @@ std::function<void(int, int)> progress_lines() {
 
 int run(const CorpusCli& o) {
     const ArchParams a = load_arch(data_path(o.arch));
-    const EnergyTable t = load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table
-                                                                                                   : data_path(o.energy));
+    const EnergyTable t =
+        load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(o.energy));
     const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);
     const Objective obj = parse_objective(o.objective);
     const std::vector<CorpusCase> cases = build_cases(o, dataflows);
@@ -82,12 +82,13 @@ int run(const CorpusCli& o) {
     const std::vector<CaseResult> results = run_corpus(cases, a, t, obj, o.jobs, progress_lines());
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "dfsim corpus: " << cases.size() << " cases (" << o.random << " random layers, seed " << o.seed
-              << "; networks: " << o.networks << ") on " << a.name << ", objective " << o.objective << ", "
-              << o.jobs << " jobs, " << static_cast<long long>(wall + 0.5) << " s\n\n";
+              << "; networks: " << o.networks << ") on " << a.name << ", objective " << o.objective << ", " << o.jobs
+              << " jobs, " << static_cast<long long>(wall + 0.5) << " s\n\n";
     print_corpus(std::cout, results, static_cast<size_t>(o.worst));
     if (!o.json.empty()) write_file_atomic(o.json, corpus_json(results).dump(1) + "\n");
     bool wrong = false;
-    for (const CaseResult& r : results) wrong |= r.failed() || (r.ran() && (!r.exact() || !r.count_differences.empty()));
+    for (const CaseResult& r : results)
+        wrong |= r.failed() || (r.ran() && (!r.exact() || !r.count_differences.empty()));
     return wrong ? kExitMismatch : kExitOk;
 }
 
@@ -99,14 +100,18 @@ Command add_corpus_command(CLI::App& parent) {
         "corpus", "timing corpus: pass-level and estimated cycles against the cycle-level engine's, per dataflow");
     app->add_option("--random", o->random, "random layers")->capture_default_str()->check(CLI::Range(0, 100000));
     app->add_option("--seed", o->seed, "seed of the random layers")->capture_default_str();
-    app->add_option("--networks", o->networks, "networks (workloads/NAME.yaml or a workload file), comma-separated, or none")
+    app->add_option("--networks", o->networks,
+                    "networks (workloads/NAME.yaml or a workload file), comma-separated, or none")
         ->capture_default_str();
     app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
     app->add_option("--arch", o->arch, "architecture YAML")->capture_default_str();
-    o->energy_opt = app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else this)")
+    o->energy_opt = app->add_option("--energy", o->energy,
+                                    "energy table YAML (default: the architecture's energy_table, else this)")
                         ->capture_default_str();
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
-    app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")->capture_default_str()->check(CLI::Range(1, 1024));
+    app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1024));
     app->add_option("--worst", o->worst, "worst cases listed")->capture_default_str()->check(CLI::Range(0, 100000));
     app->add_option("--json", o->json, "write every case and the summaries to this JSON file");
     app->add_option("--layers", o->layers, "only the cases of these layers (comma-separated names: r007, CONV3, ...)");

@@ -19,8 +19,10 @@ int run(const ExportCli& o) {
     std::string skipped;
     const std::string csv = to_scalesim_csv(load_network(data_path(o.workload)), &skipped);
     if (!skipped.empty()) std::cerr << "dfsim export: no SCALE-Sim row for non-conv/fc layers: " << skipped << "\n";
-    if (o.out.empty()) std::cout << csv;
-    else write_file_atomic(o.out, csv);
+    if (o.out.empty())
+        std::cout << csv;
+    else
+        write_file_atomic(o.out, csv);
     return kExitOk;
 }
 

@@ -21,8 +21,8 @@ namespace {
 int parse_and_run(int argc, char** argv) {
     CLI::App app{"dfsim: cycle-accurate simulator of DNN accelerator dataflows"};
     app.require_subcommand(1);
-    const std::vector<Command> commands = {add_run_command(app),      add_bench_command(app),  add_list_command(app),
-                                           add_export_command(app),   add_sweep_command(app),  add_compare_command(app),
+    const std::vector<Command> commands = {add_run_command(app),      add_bench_command(app), add_list_command(app),
+                                           add_export_command(app),   add_sweep_command(app), add_compare_command(app),
                                            add_quantize_command(app), add_corpus_command(app)};
     try {
         app.parse(argc, argv);

@@ -35,19 +35,19 @@ namespace {
 // The command line as given. The optional fields are those that only some schemes use: giving
 // one to a scheme that does not use it is an error rather than silently ignored.
 struct QuantizeOptions {
-    std::string in;                    // float32 .npy, C order, 1 to 4 dimensions
-    std::string out;                   // codes .npy
-    std::string sidecar;               // scales JSON; empty: `out` with .npy replaced by .json
-    std::string scheme = "linear";     // linear | fixed | ternary | binary
-    std::optional<int> bits;           // linear [8]
-    bool asymmetric = false;           // linear
-    bool is_unsigned = false;          // linear
-    bool per_channel = false;          // linear, ternary, binary
-    std::optional<int> il, fl;         // fixed [4, 4]
+    std::string in;  // float32 .npy, C order, 1 to 4 dimensions
+    std::string out;  // codes .npy
+    std::string sidecar;  // scales JSON; empty: `out` with .npy replaced by .json
+    std::string scheme = "linear";  // linear | fixed | ternary | binary
+    std::optional<int> bits;  // linear [8]
+    bool asymmetric = false;  // linear
+    bool is_unsigned = false;  // linear
+    bool per_channel = false;  // linear, ternary, binary
+    std::optional<int> il, fl;  // fixed [4, 4]
     std::string rounding = "nearest";  // nearest | stochastic (linear, fixed)
-    uint64_t seed = 1;                 // stochastic rounding
-    double prune = 0.0;                // magnitude pruning to this sparsity first, [0, 1)
-    std::optional<double> threshold;   // ternary: delta = threshold * mean|w| [0.7]
+    uint64_t seed = 1;  // stochastic rounding
+    double prune = 0.0;  // magnitude pruning to this sparsity first, [0, 1)
+    std::optional<double> threshold;  // ternary: delta = threshold * mean|w| [0.7]
 };
 
 // The float32 input: any other dtype, a 0-d or empty array, or one of more than 2^31 values is
@@ -60,10 +60,10 @@ struct FloatArray {
 FloatArray read_float32(const std::string& path) {
     const NpyArray a = read_npy(path);
     if (a.dtype != "f4")
-        throw ConfigError(path, "descr", 0, 0,
-                          "expected a float32 array ('<f4'), got '" + a.dtype + "' (save it with x.astype(np.float32))");
-    if (a.shape.empty())
-        throw ConfigError(path, "shape", 0, 0, "expected 1 to 4 dimensions, got a 0-d array");
+        throw ConfigError(
+            path, "descr", 0, 0,
+            "expected a float32 array ('<f4'), got '" + a.dtype + "' (save it with x.astype(np.float32))");
+    if (a.shape.empty()) throw ConfigError(path, "shape", 0, 0, "expected 1 to 4 dimensions, got a 0-d array");
     FloatArray r;
     r.t.dim = {1, 1, 1, 1};
     for (size_t i = 0; i < a.shape.size(); ++i) {
@@ -79,10 +79,14 @@ FloatArray read_float32(const std::string& path) {
 
 const char* scheme_name(QuantScheme s) {
     switch (s) {
-    case QuantScheme::Linear: return "linear";
-    case QuantScheme::Fixed: return "fixed";
-    case QuantScheme::Ternary: return "ternary";
-    case QuantScheme::Binary: return "binary";
+        case QuantScheme::Linear:
+            return "linear";
+        case QuantScheme::Fixed:
+            return "fixed";
+        case QuantScheme::Ternary:
+            return "ternary";
+        case QuantScheme::Binary:
+            return "binary";
     }
     return "?";
 }
@@ -95,20 +99,29 @@ ConfigError option_error(const std::string& option, const std::string& expected)
 // does not use or a value out of range.
 QuantSpec spec_from(const QuantizeOptions& o) {
     QuantSpec s;
-    if (o.scheme == "linear") s.scheme = QuantScheme::Linear;
-    else if (o.scheme == "fixed") s.scheme = QuantScheme::Fixed;
-    else if (o.scheme == "ternary") s.scheme = QuantScheme::Ternary;
-    else if (o.scheme == "binary") s.scheme = QuantScheme::Binary;
-    else throw option_error("--scheme", "expected one of {linear, fixed, ternary, binary}, got '" + o.scheme + "'");
-    if (o.rounding == "nearest") s.rounding = Rounding::Nearest;
-    else if (o.rounding == "stochastic") s.rounding = Rounding::Stochastic;
-    else throw option_error("--rounding", "expected one of {nearest, stochastic}, got '" + o.rounding + "'");
+    if (o.scheme == "linear")
+        s.scheme = QuantScheme::Linear;
+    else if (o.scheme == "fixed")
+        s.scheme = QuantScheme::Fixed;
+    else if (o.scheme == "ternary")
+        s.scheme = QuantScheme::Ternary;
+    else if (o.scheme == "binary")
+        s.scheme = QuantScheme::Binary;
+    else
+        throw option_error("--scheme", "expected one of {linear, fixed, ternary, binary}, got '" + o.scheme + "'");
+    if (o.rounding == "nearest")
+        s.rounding = Rounding::Nearest;
+    else if (o.rounding == "stochastic")
+        s.rounding = Rounding::Stochastic;
+    else
+        throw option_error("--rounding", "expected one of {nearest, stochastic}, got '" + o.rounding + "'");
 
     const bool linear = s.scheme == QuantScheme::Linear, fixed = s.scheme == QuantScheme::Fixed;
     auto only = [&](bool given, bool applies, const char* option, const std::string& why) {
         if (given && !applies) throw option_error(option, "not used by --scheme " + o.scheme + ": " + why);
     };
-    only(o.bits.has_value(), linear, "--bits", "it applies to linear (fixed: the word is --il + --fl; ternary 2 bits, binary 1)");
+    only(o.bits.has_value(), linear, "--bits",
+         "it applies to linear (fixed: the word is --il + --fl; ternary 2 bits, binary 1)");
     only(o.asymmetric, linear, "--asymmetric", "it applies to linear");
     only(o.is_unsigned, linear, "--unsigned", "it applies to linear");
     only(o.il.has_value() || o.fl.has_value(), fixed, o.il ? "--il" : "--fl", "it applies to fixed");
@@ -157,19 +170,23 @@ std::string first_few(const std::vector<T>& v) {
 }
 
 std::string describe(const QuantSpec& s, const Quantized& q) {
-    const std::string where = s.per_channel ? "per channel (" + std::to_string(q.scale.size()) + " scales)" : "per tensor";
-    const std::string rounding = s.rounding == Rounding::Nearest ? "nearest rounding" : "stochastic rounding, seed " + std::to_string(s.seed);
+    const std::string where =
+        s.per_channel ? "per channel (" + std::to_string(q.scale.size()) + " scales)" : "per tensor";
+    const std::string rounding =
+        s.rounding == Rounding::Nearest ? "nearest rounding" : "stochastic rounding, seed " + std::to_string(s.seed);
     switch (s.scheme) {
-    case QuantScheme::Linear:
-        return "linear, " + std::to_string(s.bits) + "-bit " + (s.is_signed ? "signed " : "unsigned ") +
-               (s.symmetric ? "symmetric, " : "asymmetric, ") + where + ", " + rounding;
-    case QuantScheme::Fixed:
-        return "fixed <" + std::to_string(s.il) + "," + std::to_string(s.fl) + ">, " + std::to_string(s.il + s.fl) +
-               "-bit signed, step 2^-" + std::to_string(s.fl) + ", range [" + fmt("%.8g", -std::ldexp(1.0, s.il - 1)) + ", " +
-               fmt("%.8g", std::ldexp(1.0, s.il - 1) - std::ldexp(1.0, -s.fl)) + "], " + rounding;
-    case QuantScheme::Ternary:
-        return "ternary {-1,0,+1} x alpha, threshold " + fmt("%g", s.ternary_threshold) + " x mean|w|, " + where;
-    case QuantScheme::Binary: return "binary {-1,+1} x alpha (alpha = mean|w|, 0 -> +1), " + where;
+        case QuantScheme::Linear:
+            return "linear, " + std::to_string(s.bits) + "-bit " + (s.is_signed ? "signed " : "unsigned ") +
+                   (s.symmetric ? "symmetric, " : "asymmetric, ") + where + ", " + rounding;
+        case QuantScheme::Fixed:
+            return "fixed <" + std::to_string(s.il) + "," + std::to_string(s.fl) + ">, " + std::to_string(s.il + s.fl) +
+                   "-bit signed, step 2^-" + std::to_string(s.fl) + ", range [" +
+                   fmt("%.8g", -std::ldexp(1.0, s.il - 1)) + ", " +
+                   fmt("%.8g", std::ldexp(1.0, s.il - 1) - std::ldexp(1.0, -s.fl)) + "], " + rounding;
+        case QuantScheme::Ternary:
+            return "ternary {-1,0,+1} x alpha, threshold " + fmt("%g", s.ternary_threshold) + " x mean|w|, " + where;
+        case QuantScheme::Binary:
+            return "binary {-1,+1} x alpha (alpha = mean|w|, 0 -> +1), " + where;
     }
     return "";
 }
@@ -195,8 +212,9 @@ nlohmann::json sidecar_json(const QuantizeOptions& o, const QuantSpec& spec, con
     j["codes"] = o.out;
     j["shape"] = a.shape;
     j["dtype"] = dtype;
-    j["meaning"] = "real = scale[c] * code, c = index along dimension 0 if there is one scale per channel, else 0; "
-                   "the integer of the format is code + zero_point[c]";
+    j["meaning"] =
+        "real = scale[c] * code, c = index along dimension 0 if there is one scale per channel, else 0; "
+        "the integer of the format is code + zero_point[c]";
     j["scheme"] = scheme_name(spec.scheme);
     j["bits"] = q.bits;
     j["signed"] = q.is_signed;
@@ -227,8 +245,10 @@ void print_report(std::ostream& out, const QuantizeOptions& o, const std::string
         << " codes), scales in " << sidecar << "\n";
     out << "scheme         " << describe(spec, q) << "\n";
     out << "scale          " << first_few(q.scale) << "\n";
-    if (spec.scheme == QuantScheme::Linear && !spec.symmetric) out << "zero point     " << first_few(q.zero_point) << "\n";
-    if (spec.prune > 0) out << "pruned         " << fmt("%.1f", 100 * spec.prune) << "% of the values by magnitude first\n";
+    if (spec.scheme == QuantScheme::Linear && !spec.symmetric)
+        out << "zero point     " << first_few(q.zero_point) << "\n";
+    if (spec.prune > 0)
+        out << "pruned         " << fmt("%.1f", 100 * spec.prune) << "% of the values by magnitude first\n";
     out << "zero codes     " << fmt("%.2f", 100 * q.zero_fraction) << "%\n";
     out << "saturated      " << q.saturated << "\n";
     out << "SQNR           " << (exact ? std::string("inf (exact)") : fmt("%.2f", q.sqnr_db) + " dB") << "\n";
@@ -255,7 +275,10 @@ int run(const QuantizeOptions& o) {
     const std::string side = sidecar_json(o, spec, a, q, dtype, exact).dump(2) + "\n";
 
     // Everything is computed: only now write, codes first, each atomically.
-    write_npy(o.out, q.values, bytes == 1 ? "i1" : bytes == 2 ? "i2" : "i4",
+    write_npy(o.out, q.values,
+              bytes == 1   ? "i1"
+              : bytes == 2 ? "i2"
+                           : "i4",
               std::vector<int64_t>(a.shape.begin(), a.shape.end()));
     try {
         write_file_atomic(sidecar, side);
@@ -296,9 +319,11 @@ struct QuantizeCli {
 Command add_quantize_command(CLI::App& parent) {
     auto c = std::make_shared<QuantizeCli>();
     QuantizeOptions& o = c->o;
-    CLI::App* app = parent.add_subcommand("quantize", "quantize a float32 .npy tensor: integer codes (.npy) and scales (JSON)");
+    CLI::App* app =
+        parent.add_subcommand("quantize", "quantize a float32 .npy tensor: integer codes (.npy) and scales (JSON)");
     app->add_option("--in", o.in, "float32 .npy tensor (C order, 1-4 dimensions)")->required();
-    app->add_option("--out", o.out, "codes .npy to write (atomically): int8 if they fit, else int16 (int32)")->required();
+    app->add_option("--out", o.out, "codes .npy to write (atomically): int8 if they fit, else int16 (int32)")
+        ->required();
     app->add_option("--sidecar", o.sidecar, "scales and zero points JSON (default: --out with .json for .npy)");
     app->add_option("--scheme", o.scheme, "linear, fixed, ternary or binary")->capture_default_str();
     c->bits_opt = app->add_option("--bits", c->bits, "linear: bits per code, 1-16")->capture_default_str();
@@ -309,7 +334,8 @@ Command add_quantize_command(CLI::App& parent) {
     c->fl_opt = app->add_option("--fl", c->fl, "fixed <IL,FL>: fraction bits (step 2^-FL)")->capture_default_str();
     app->add_option("--rounding", o.rounding, "nearest or stochastic (linear, fixed)")->capture_default_str();
     app->add_option("--seed", o.seed, "stochastic rounding seed")->capture_default_str();
-    app->add_option("--prune", o.prune, "zero this fraction of smallest magnitudes first, [0, 1)")->capture_default_str();
+    app->add_option("--prune", o.prune, "zero this fraction of smallest magnitudes first, [0, 1)")
+        ->capture_default_str();
     c->threshold_opt =
         app->add_option("--threshold", c->threshold, "ternary: delta = threshold x mean|w|")->capture_default_str();
     return {app, [c] { return c->run_given(); }};

@@ -78,12 +78,14 @@ Command add_run_command(CLI::App& parent) {
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
-    app->add_option("--mapping", o->mapping_file, "YAML file of pinned mappings by layer (run as given; others mapped)");
+    app->add_option("--mapping", o->mapping_file,
+                    "YAML file of pinned mappings by layer (run as given; others mapped)");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--chained", o->chained,
                   "each layer runs on the previous layer's requantized output (pools on the host), not synthetic data");
     app->add_option("--trace", o->trace_out, "write a VCD waveform of the run (atomically; open it with gtkwave)");
-    app->add_option("--trace-max-macs", o->trace_max_macs, "refuse --trace when the layers run have more MACs than this")
+    app->add_option("--trace-max-macs", o->trace_max_macs,
+                    "refuse --trace when the layers run have more MACs than this")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
     return {app, [o] { return run(*o); }};

@@ -42,7 +42,8 @@ std::string default_energy(const ArchParams& base) {
 SweepSpec spec_from_file(SweepCli& o) {
     for (const char* opt : {"--arch", "--workload", "--energy", "--layers", "--dataflows", "--pe-array", "--glb-kb",
                             "--batch", "--bits", "--set", "--model", "--timing", "--objective", "--seed", "--no-check"})
-        if (o.app->count(opt)) bad_option(opt, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
+        if (o.app->count(opt))
+            bad_option(opt, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
     const SweepFile f = load_sweep_spec(o.spec, data_path);
     SweepSpec spec = f.spec;
     if (f.jobs > 0 && o.jobs_opt->count() == 0) o.jobs = f.jobs;
@@ -67,7 +68,9 @@ SweepSpec spec_from_options(const SweepCli& o) {
         bad_option("--model", "expected one of {simulation, analytical}, got '" + o.model + "'");
     spec.analytical = o.model == "analytical";
     if (spec.analytical && o.timing_opt->count() > 0)
-        bad_option("--timing", "expected no --timing with --model analytical (the analytical model estimates the cycles; it has no timing model)");
+        bad_option("--timing",
+                   "expected no --timing with --model analytical (the analytical model estimates the cycles; it has no "
+                   "timing model)");
     spec.timing = o.timing == "cycle" ? Timing::Cycle : Timing::Pass;
     spec.objective = parse_objective(o.objective);
     spec.seed_offset = o.seed;
@@ -90,8 +93,9 @@ std::function<void(int, int)> progress_printer() {
             return;
         }
         const int width = 30, fill = total ? width * done / total : width;
-        std::cerr << "\r[" << std::string(static_cast<size_t>(fill), '#') << std::string(static_cast<size_t>(width - fill), ' ')
-                  << "] " << done << "/" << total << " points" << eta << "   " << std::flush;
+        std::cerr << "\r[" << std::string(static_cast<size_t>(fill), '#')
+                  << std::string(static_cast<size_t>(width - fill), ' ') << "] " << done << "/" << total << " points"
+                  << eta << "   " << std::flush;
         if (done == total) std::cerr << "\n";
     };
 }
@@ -106,8 +110,8 @@ int run(SweepCli& o) {
         write_sweep_plots(nlohmann::json::parse(in)["rows"], o.out);
     }
     std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
-              << " run now) in " << sum.wall_seconds << " s, timing " << timing_label(sweep_timing(spec)) << "; " << o.out
-              << "/results.csv, " << o.out << "/results.json\n";
+              << " run now) in " << sum.wall_seconds << " s, timing " << timing_label(sweep_timing(spec)) << "; "
+              << o.out << "/results.csv, " << o.out << "/results.json\n";
     return kExitOk;
 }
 
@@ -115,7 +119,8 @@ int run(SweepCli& o) {
 
 Command add_sweep_command(CLI::App& parent) {
     auto o = std::make_shared<SweepCli>();
-    CLI::App* app = o->app = parent.add_subcommand("sweep", "simulate the cartesian product of dataflows and configuration values");
+    CLI::App* app = o->app =
+        parent.add_subcommand("sweep", "simulate the cartesian product of dataflows and configuration values");
     app->add_option("--arch", o->arch, "architecture YAML (the base every point changes)")->capture_default_str();
     app->add_option("--workload", o->workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
     app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
@@ -131,15 +136,17 @@ Command add_sweep_command(CLI::App& parent) {
                       ->check(CLI::Range(1, 1024));
     app->add_option("--model", o->model, "simulation, or analytical (the mappers' model only, for large spaces)")
         ->capture_default_str();
-    o->timing_opt = app->add_option("--timing", o->timing,
-                                    "timing model of the simulation: pass (pass-level, fast) or cycle (the cycle-level engine)")
-                        ->capture_default_str()
-                        ->check(CLI::IsMember({"pass", "cycle"}));
+    o->timing_opt =
+        app->add_option("--timing", o->timing,
+                        "timing model of the simulation: pass (pass-level, fast) or cycle (the cycle-level engine)")
+            ->capture_default_str()
+            ->check(CLI::IsMember({"pass", "cycle"}));
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--no-plots", o->no_plots, "write results only (no gnuplot needed)");
-    o->out_opt = app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
+    o->out_opt =
+        app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
     app->add_option("--spec", o->spec, "sweep described in YAML (docs in study/sweep.h); --jobs and --out override it");
     return {app, [o] { return run(*o); }};
 }

@@ -24,8 +24,8 @@ const char* kSupported = "<f4 <f8 |i1 |u1 <i2 <u2 <i4 <u4 <i8 <u8 |b1";
 
 struct Dtype {
     const char* name;  // without byte order
-    int size;          // bytes
-    char kind;         // f (float), i (signed), u (unsigned), b (bool)
+    int size;  // bytes
+    char kind;  // f (float), i (signed), u (unsigned), b (bool)
 };
 constexpr Dtype kDtypes[] = {{"f4", 4, 'f'}, {"f8", 8, 'f'}, {"i1", 1, 'i'}, {"u1", 1, 'u'},
                              {"i2", 2, 'i'}, {"u2", 2, 'u'}, {"i4", 4, 'i'}, {"u4", 4, 'u'},
@@ -41,7 +41,7 @@ struct Npy {
     Dtype dtype{};
     std::string descr;  // as in the file, e.g. '<f4'
     std::vector<int64_t> shape;
-    size_t count = 0;   // number of values
+    size_t count = 0;  // number of values
     std::string bytes;  // the whole file
     size_t data_offset = 0;
 };
@@ -65,7 +65,10 @@ public:
             expect(':');
             skip_ws();
             if (key == "descr") {
-                if (peek() == '[') fail(m_path, "descr", "structured dtypes (record arrays) are not supported; expected one of " + std::string(kSupported));
+                if (peek() == '[')
+                    fail(m_path, "descr",
+                         "structured dtypes (record arrays) are not supported; expected one of " +
+                             std::string(kSupported));
                 descr = parse_string();
                 have_descr = true;
             } else if (key == "fortran_order") {
@@ -78,11 +81,17 @@ public:
                 malformed("unknown key '" + key + "' (expected descr, fortran_order, shape)");
             }
             skip_ws();
-            if (peek() == ',') ++m_i;
-            else if (peek() != '}') malformed("expected ',' or '}'");
+            if (peek() == ',')
+                ++m_i;
+            else if (peek() != '}')
+                malformed("expected ',' or '}'");
         }
         if (!have_descr || !have_fortran || !have_shape)
-            malformed(std::string("missing key '") + (!have_descr ? "descr" : !have_fortran ? "fortran_order" : "shape") + "'");
+            malformed(std::string("missing key '") +
+                      (!have_descr     ? "descr"
+                       : !have_fortran ? "fortran_order"
+                                       : "shape") +
+                      "'");
     }
 
 private:
@@ -95,8 +104,9 @@ private:
         while (!text.empty() && (text.back() == ' ' || text.back() == '\n')) text.pop_back();
         for (char& c : text)
             if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) c = '?';
-        fail(m_path, "", "malformed .npy header: " + what + " at character " + std::to_string(m_i + 1) +
-                             " of the header \"" + text + (m_s.size() > 120 ? "..." : "") + "\"");
+        fail(m_path, "",
+             "malformed .npy header: " + what + " at character " + std::to_string(m_i + 1) + " of the header \"" +
+                 text + (m_s.size() > 120 ? "..." : "") + "\"");
     }
     void expect(char c) {
         if (peek() != c) malformed(std::string("expected '") + c + "'");
@@ -137,8 +147,10 @@ private:
             if (peek() == 'L') ++m_i;
             shape.push_back(v);
             skip_ws();
-            if (peek() == ',') ++m_i;
-            else if (peek() != ')') malformed("expected ',' or ')' in the shape");
+            if (peek() == ',')
+                ++m_i;
+            else if (peek() != ')')
+                malformed("expected ',' or ')' in the shape");
         }
         ++m_i;
         return shape;
@@ -162,19 +174,39 @@ Dtype parse_descr(const std::string& path, const std::string& descr) {
         if (d.size == 1) return d;  // byte order is meaningless for one byte
         if (order == '<' || (order == '=' && std::endian::native == std::endian::little)) return d;
         if (order == '>' || order == '=')
-            fail(path, "descr", "big-endian dtype '" + descr + "' is not supported; expected little-endian '<" + code + "'");
+            fail(path, "descr",
+                 "big-endian dtype '" + descr + "' is not supported; expected little-endian '<" + code + "'");
         fail(path, "descr", "dtype '" + descr + "' has no byte order" + expected);
     }
     std::string what;
     switch (code[0]) {
-        case 'c': what = " (complex)"; break;
-        case 'O': what = " (Python objects)"; break;
-        case 'U': case 'S': case 'a': what = " (strings)"; break;
-        case 'V': what = " (raw bytes or records)"; break;
-        case 'M': case 'm': what = " (dates or times)"; break;
-        case 'f': what = " (this float width)"; break;
-        case 'i': case 'u': what = " (this integer width)"; break;
-        default: break;
+        case 'c':
+            what = " (complex)";
+            break;
+        case 'O':
+            what = " (Python objects)";
+            break;
+        case 'U':
+        case 'S':
+        case 'a':
+            what = " (strings)";
+            break;
+        case 'V':
+            what = " (raw bytes or records)";
+            break;
+        case 'M':
+        case 'm':
+            what = " (dates or times)";
+            break;
+        case 'f':
+            what = " (this float width)";
+            break;
+        case 'i':
+        case 'u':
+            what = " (this integer width)";
+            break;
+        default:
+            break;
     }
     fail(path, "descr", "unsupported dtype '" + descr + "'" + what + expected);
 }
@@ -197,24 +229,27 @@ Npy parse_file(const std::string& path) {
     if (b.size() < kMagicLen + 2) fail(path, "", "truncated .npy file: no format version after the magic string");
     const int major = byte(6), minor = byte(7);
     if (major < 1 || major > 3 || minor != 0)
-        fail(path, "", "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
-                           "; expected 1.0, 2.0 or 3.0");
+        fail(path, "",
+             "unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor) +
+                 "; expected 1.0, 2.0 or 3.0");
     const size_t len_bytes = major == 1 ? 2 : 4;  // header length: uint16 in 1.0, uint32 since 2.0
     const size_t header_start = kMagicLen + 2 + len_bytes;
     if (b.size() < header_start) fail(path, "", "truncated .npy file: no header length");
     size_t header_len = 0;
     for (size_t i = 0; i < len_bytes; ++i) header_len |= size_t{byte(kMagicLen + 2 + i)} << (8 * i);
     if (b.size() - header_start < header_len)
-        fail(path, "", "truncated .npy header: " + std::to_string(header_len) + " bytes announced, " +
-                           std::to_string(b.size() - header_start) + " in the file");
+        fail(path, "",
+             "truncated .npy header: " + std::to_string(header_len) + " bytes announced, " +
+                 std::to_string(b.size() - header_start) + " in the file");
     a.data_offset = header_start + header_len;
 
     bool fortran = false;
     HeaderParser(path, b.substr(header_start, header_len)).parse(a.descr, fortran, a.shape);
     a.dtype = parse_descr(path, a.descr);
     if (fortran)
-        fail(path, "fortran_order", "Fortran-order (column-major) arrays are not supported; expected C order "
-                                    "(save np.ascontiguousarray(a))");
+        fail(path, "fortran_order",
+             "Fortran-order (column-major) arrays are not supported; expected C order "
+             "(save np.ascontiguousarray(a))");
     if (a.shape.size() > 4)
         fail(path, "shape", "array has " + std::to_string(a.shape.size()) + " dimensions; expected at most 4");
     // count = product of the dimensions, checked against overflow and against the file size
@@ -226,12 +261,14 @@ Npy parse_file(const std::string& path) {
     }
     const size_t have = b.size() - a.data_offset;
     if (overflow || count > have / static_cast<size_t>(a.dtype.size))
-        fail(path, "", "truncated data: the header's shape and dtype '" + a.descr + "' need " +
-                           (overflow ? std::string("more") : std::to_string(count * a.dtype.size)) +
-                           " bytes, the file has " + std::to_string(have) + " after the header");
+        fail(path, "",
+             "truncated data: the header's shape and dtype '" + a.descr + "' need " +
+                 (overflow ? std::string("more") : std::to_string(count * a.dtype.size)) + " bytes, the file has " +
+                 std::to_string(have) + " after the header");
     if (have != count * a.dtype.size)
-        fail(path, "", "the file has " + std::to_string(have - count * a.dtype.size) +
-                           " bytes after the data its header describes; expected none");
+        fail(path, "",
+             "the file has " + std::to_string(have - count * a.dtype.size) +
+                 " bytes after the data its header describes; expected none");
     a.count = count;
     return a;
 }
@@ -239,8 +276,9 @@ Npy parse_file(const std::string& path) {
 // Little-endian load of a T (integer or float) from unaligned bytes, on any host.
 template <class T>
 T load_le(const unsigned char* p) {
-    using U = std::conditional_t<sizeof(T) == 1, uint8_t,
-              std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
+    using U = std::conditional_t<
+        sizeof(T) == 1, uint8_t,
+        std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
     U u = 0;
     for (size_t i = 0; i < sizeof(T); ++i) u |= static_cast<U>(static_cast<U>(p[i]) << (8 * i));
     return std::bit_cast<T>(u);
@@ -248,8 +286,9 @@ T load_le(const unsigned char* p) {
 
 template <class T>
 void store_le(std::string& out, T v) {
-    using U = std::conditional_t<sizeof(T) == 1, uint8_t,
-              std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
+    using U = std::conditional_t<
+        sizeof(T) == 1, uint8_t,
+        std::conditional_t<sizeof(T) == 2, uint16_t, std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>>>;
     const U u = std::bit_cast<U>(v);
     for (size_t i = 0; i < sizeof(T); ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xFF));
 }
@@ -262,19 +301,30 @@ void for_each_value(const Npy& a, F&& f) {
     const auto each = [&]<class T>(T*) {
         for (size_t i = 0; i < a.count; ++i) f(i, load_le<T>(p + i * sizeof(T)));
     };
-    if (name == "f4") each(static_cast<float*>(nullptr));
-    else if (name == "f8") each(static_cast<double*>(nullptr));
-    else if (name == "i1") each(static_cast<int8_t*>(nullptr));
-    else if (name == "u1") each(static_cast<uint8_t*>(nullptr));
-    else if (name == "i2") each(static_cast<int16_t*>(nullptr));
-    else if (name == "u2") each(static_cast<uint16_t*>(nullptr));
-    else if (name == "i4") each(static_cast<int32_t*>(nullptr));
-    else if (name == "u4") each(static_cast<uint32_t*>(nullptr));
-    else if (name == "i8") each(static_cast<int64_t*>(nullptr));
-    else if (name == "u8") each(static_cast<uint64_t*>(nullptr));
+    if (name == "f4")
+        each(static_cast<float*>(nullptr));
+    else if (name == "f8")
+        each(static_cast<double*>(nullptr));
+    else if (name == "i1")
+        each(static_cast<int8_t*>(nullptr));
+    else if (name == "u1")
+        each(static_cast<uint8_t*>(nullptr));
+    else if (name == "i2")
+        each(static_cast<int16_t*>(nullptr));
+    else if (name == "u2")
+        each(static_cast<uint16_t*>(nullptr));
+    else if (name == "i4")
+        each(static_cast<int32_t*>(nullptr));
+    else if (name == "u4")
+        each(static_cast<uint32_t*>(nullptr));
+    else if (name == "i8")
+        each(static_cast<int64_t*>(nullptr));
+    else if (name == "u8")
+        each(static_cast<uint64_t*>(nullptr));
     else if (name == "b1")
         for (size_t i = 0; i < a.count; ++i) f(i, static_cast<uint8_t>(p[i] != 0));
-    else DFSIM_ASSERT(false, "unhandled dtype " + name);
+    else
+        DFSIM_ASSERT(false, "unhandled dtype " + name);
 }
 
 // The shape left-padded with 1s to 4 dimensions, each of which must fit an int.
@@ -283,7 +333,8 @@ std::array<int, 4> dims4(const Npy& a) {
     const size_t pad = 4 - a.shape.size();
     for (size_t i = 0; i < a.shape.size(); ++i) {
         if (a.shape[i] > INT_MAX)
-            fail(a.path, "shape", "dimension " + std::to_string(a.shape[i]) + " is larger than " + std::to_string(INT_MAX));
+            fail(a.path, "shape",
+                 "dimension " + std::to_string(a.shape[i]) + " is larger than " + std::to_string(INT_MAX));
         dim[pad + i] = static_cast<int>(a.shape[i]);
     }
     return dim;
@@ -321,16 +372,19 @@ std::vector<int64_t> shape_to_write(const std::string& path, const std::array<in
                                     const std::vector<int64_t>& shape) {
     if (shape.empty()) return {dim[0], dim[1], dim[2], dim[3]};
     if (shape.size() > 4)
-        fail(path, "shape", "shape " + shape_text(shape) + " has " + std::to_string(shape.size()) + " dimensions; expected at most 4");
+        fail(path, "shape",
+             "shape " + shape_text(shape) + " has " + std::to_string(shape.size()) + " dimensions; expected at most 4");
     int64_t n = 1;
     for (int64_t d : shape) {
         if (d < 0) fail(path, "shape", "shape " + shape_text(shape) + " has a negative dimension");
-        if (d != 0 && n > std::numeric_limits<int64_t>::max() / d) fail(path, "shape", "shape " + shape_text(shape) + " is too large");
+        if (d != 0 && n > std::numeric_limits<int64_t>::max() / d)
+            fail(path, "shape", "shape " + shape_text(shape) + " is too large");
         n *= d;
     }
     if (static_cast<size_t>(n) != size)
-        fail(path, "shape", "shape " + shape_text(shape) + " has " + std::to_string(n) + " elements; the tensor has " +
-                                std::to_string(size));
+        fail(path, "shape",
+             "shape " + shape_text(shape) + " has " + std::to_string(n) + " elements; the tensor has " +
+                 std::to_string(size));
     return shape;
 }
 
@@ -358,16 +412,19 @@ FloatTensor read_npy_float(const std::string& path) {
 Tensor4 read_npy_int(const std::string& path) {
     const Npy a = parse_file(path);
     if (a.dtype.kind == 'f')
-        fail(path, "descr", "float dtype '" + a.descr + "' where integers are expected (i1, u1, i2, u2, i4; u4, i8, u8 "
-                            "if every value fits int32)");
+        fail(path, "descr",
+             "float dtype '" + a.descr +
+                 "' where integers are expected (i1, u1, i2, u2, i4; u4, i8, u8 "
+                 "if every value fits int32)");
     Tensor4 t;
     t.dim = dims4(a);
     t.data.resize(a.count);
     for_each_value(a, [&]<class T>(size_t i, T v) {
         if constexpr (std::is_integral_v<T>) {
             if (!std::in_range<int32_t>(v))
-                fail(path, "", "value " + std::to_string(v) + " at index " + std::to_string(i) + " (dtype '" + a.descr +
-                                   "') does not fit int32");
+                fail(path, "",
+                     "value " + std::to_string(v) + " at index " + std::to_string(i) + " (dtype '" + a.descr +
+                         "') does not fit int32");
             t.data[i] = static_cast<int32_t>(v);
         }
     });
@@ -378,19 +435,26 @@ void write_npy(const std::string& path, const Tensor4& t, const std::string& dty
     const std::vector<int64_t> s = shape_to_write(path, t.dim, t.size(), shape);
     int64_t lo = 0, hi = 0;
     int size = 0;
-    if (dtype == "i1") lo = INT8_MIN, hi = INT8_MAX, size = 1;
-    else if (dtype == "u1") lo = 0, hi = UINT8_MAX, size = 1;
-    else if (dtype == "i2") lo = INT16_MIN, hi = INT16_MAX, size = 2;
-    else if (dtype == "u2") lo = 0, hi = UINT16_MAX, size = 2;
-    else if (dtype == "i4") lo = INT32_MIN, hi = INT32_MAX, size = 4;
-    else fail(path, "dtype", "cannot write integer data as '" + dtype + "'; expected i1, u1, i2, u2 or i4");
+    if (dtype == "i1")
+        lo = INT8_MIN, hi = INT8_MAX, size = 1;
+    else if (dtype == "u1")
+        lo = 0, hi = UINT8_MAX, size = 1;
+    else if (dtype == "i2")
+        lo = INT16_MIN, hi = INT16_MAX, size = 2;
+    else if (dtype == "u2")
+        lo = 0, hi = UINT16_MAX, size = 2;
+    else if (dtype == "i4")
+        lo = INT32_MIN, hi = INT32_MAX, size = 4;
+    else
+        fail(path, "dtype", "cannot write integer data as '" + dtype + "'; expected i1, u1, i2, u2 or i4");
     std::string data;
     data.reserve(t.size() * size);
     for (size_t i = 0; i < t.size(); ++i) {
         const int32_t v = t.data[i];
         if (v < lo || v > hi)
-            fail(path, "dtype", "value " + std::to_string(v) + " at index " + std::to_string(i) + " does not fit dtype '" +
-                                    dtype + "' [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+            fail(path, "dtype",
+                 "value " + std::to_string(v) + " at index " + std::to_string(i) + " does not fit dtype '" + dtype +
+                     "' [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
         // the low `size` bytes of the two's complement value are the value in that dtype
         for (int k = 0; k < size; ++k) data.push_back(static_cast<char>((static_cast<uint32_t>(v) >> (8 * k)) & 0xFF));
     }

@@ -24,9 +24,9 @@ namespace dfsim {
 // Any supported array, values widened to double (exact for every supported dtype except i8/u8
 // values beyond 2^53).
 struct NpyArray {
-    std::string dtype;            // f4 f8 i1 u1 i2 u2 i4 u4 i8 u8 b1
-    std::vector<int64_t> shape;   // 0 to 4 dimensions, as in the file
-    std::vector<double> values;   // row-major
+    std::string dtype;  // f4 f8 i1 u1 i2 u2 i4 u4 i8 u8 b1
+    std::vector<int64_t> shape;  // 0 to 4 dimensions, as in the file
+    std::vector<double> values;  // row-major
     size_t size() const { return values.size(); }
 };
 

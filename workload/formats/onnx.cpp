@@ -26,8 +26,9 @@ constexpr int kFloat = TensorProto::FLOAT, kDouble = TensorProto::DOUBLE, kInt8 
               kUint8 = TensorProto::UINT8, kInt32 = TensorProto::INT32, kInt64 = TensorProto::INT64;
 
 std::string dtype_name(int t) {
-    return onnx::TensorProto_DataType_IsValid(t) ? onnx::TensorProto_DataType_Name(static_cast<TensorProto::DataType>(t))
-                                                 : "data type " + std::to_string(t);
+    return onnx::TensorProto_DataType_IsValid(t)
+               ? onnx::TensorProto_DataType_Name(static_cast<TensorProto::DataType>(t))
+               : "data type " + std::to_string(t);
 }
 
 std::string list(const std::vector<int64_t>& v) {
@@ -73,14 +74,14 @@ struct Act {
     enum class Kind { Float, Deq, Int };
     std::string name;
     int C = 1, H = 1, W = 1;
-    bool flat = false;      // viewed as [N, C*H*W]
+    bool flat = false;  // viewed as [N, C*H*W]
     Kind kind = Kind::Float;
-    Format fmt{8, true};    // the integer codes' format (Float: the assumed one)
-    bool known = false;     // fmt and scale known (an integer graph input: only once a consumer says)
-    double scale = 0;       // real value of one code step
+    Format fmt{8, true};  // the integer codes' format (Float: the assumed one)
+    bool known = false;  // fmt and scale known (an integer graph input: only once a consumer says)
+    double scale = 0;  // real value of one code step
     bool raw_input = true;  // the graph input itself, possibly pooled (no layer has run on it)
-    int pending = -1;       // the layer whose float output this is, requantization not fixed yet
-    int producer = -1;      // the layer whose output this is (max pools allowed between): a Relu folds into it
+    int pending = -1;  // the layer whose float output this is, requantization not fixed yet
+    int producer = -1;  // the layer whose output this is (max pools allowed between): a Relu folds into it
 };
 
 class Importer {
@@ -92,7 +93,8 @@ private:
     // errors
     [[noreturn]] void fail(const std::string& msg) const { throw ConfigError(path_ + ": " + msg); }
     std::string desc(const NodeProto& n) const {
-        return (n.name().empty() ? "node #" + std::to_string(index_) : "node '" + n.name() + "'") + " (" + n.op_type() + ")";
+        return (n.name().empty() ? "node #" + std::to_string(index_) : "node '" + n.name() + "'") + " (" + n.op_type() +
+               ")";
     }
     [[noreturn]] void fail_node(const NodeProto& n, const std::string& msg) const { fail(desc(n) + ": " + msg); }
 
@@ -117,7 +119,8 @@ private:
     std::vector<int64_t> attr_ints(const NodeProto& n, const std::string& name) const {
         const auto* a = attr(n, name);
         if (!a) return {};
-        if (a->type() != onnx::AttributeProto::INTS) fail_node(n, "expected attribute '" + name + "' to be a list of integers");
+        if (a->type() != onnx::AttributeProto::INTS)
+            fail_node(n, "expected attribute '" + name + "' to be a list of integers");
         return {a->ints().begin(), a->ints().end()};
     }
     std::string attr_string(const NodeProto& n, const std::string& name, const std::string& dflt) const {
@@ -130,7 +133,9 @@ private:
     // constants
     Const read_tensor(const TensorProto& t, const std::string& what) const;
     bool has_input(const NodeProto& n, int i) const { return i < n.input_size() && !n.input(i).empty(); }
-    bool is_const(const std::string& name) const { return consts_.count(name) || inits_.count(name) || dqs_.count(name); }
+    bool is_const(const std::string& name) const {
+        return consts_.count(name) || inits_.count(name) || dqs_.count(name);
+    }
     // The constant `name` (an initializer is read when a node first uses it, so that an error in
     // it names that node too), or null.
     const Const* lookup(const NodeProto& n, const std::string& name) const {
@@ -192,7 +197,9 @@ private:
 
 Const Importer::read_tensor(const TensorProto& t, const std::string& what) const {
     if (t.data_location() == TensorProto::EXTERNAL)
-        fail(what + ": expected the data inside the model file, got external data (not supported; save the model without external data)");
+        fail(what +
+             ": expected the data inside the model file, got external data (not supported; save the model without "
+             "external data)");
     Const c;
     c.dtype = t.data_type();
     size_t n = 1;
@@ -206,8 +213,8 @@ Const Importer::read_tensor(const TensorProto& t, const std::string& what) const
     auto from_raw = [&](auto tag) {
         using T = decltype(tag);
         if (raw.size() != n * sizeof(T))
-            fail(what + ": expected " + std::to_string(n * sizeof(T)) + " bytes of " + dtype_name(c.dtype) + " data for shape " +
-                 list(c.dims) + ", got " + std::to_string(raw.size()));
+            fail(what + ": expected " + std::to_string(n * sizeof(T)) + " bytes of " + dtype_name(c.dtype) +
+                 " data for shape " + list(c.dims) + ", got " + std::to_string(raw.size()));
         c.v.resize(n);
         for (size_t i = 0; i < n; ++i) {
             T x;
@@ -217,20 +224,37 @@ Const Importer::read_tensor(const TensorProto& t, const std::string& what) const
     };
     auto from_field = [&](const auto& field) { c.v.assign(field.begin(), field.end()); };
     switch (c.dtype) {
-    case TensorProto::FLOAT: has_raw ? from_raw(float{}) : from_field(t.float_data()); break;
-    case TensorProto::DOUBLE: has_raw ? from_raw(double{}) : from_field(t.double_data()); break;
-    case TensorProto::INT8: has_raw ? from_raw(int8_t{}) : from_field(t.int32_data()); break;
-    case TensorProto::UINT8: has_raw ? from_raw(uint8_t{}) : from_field(t.int32_data()); break;
-    case TensorProto::INT16: has_raw ? from_raw(int16_t{}) : from_field(t.int32_data()); break;
-    case TensorProto::UINT16: has_raw ? from_raw(uint16_t{}) : from_field(t.int32_data()); break;
-    case TensorProto::INT32: has_raw ? from_raw(int32_t{}) : from_field(t.int32_data()); break;
-    case TensorProto::INT64: has_raw ? from_raw(int64_t{}) : from_field(t.int64_data()); break;
-    default:
-        fail(what + ": expected a tensor of FLOAT, DOUBLE, INT8, UINT8, INT16, UINT16, INT32 or INT64, got " + dtype_name(c.dtype) +
-             " (unsupported data type)");
+        case TensorProto::FLOAT:
+            has_raw ? from_raw(float{}) : from_field(t.float_data());
+            break;
+        case TensorProto::DOUBLE:
+            has_raw ? from_raw(double{}) : from_field(t.double_data());
+            break;
+        case TensorProto::INT8:
+            has_raw ? from_raw(int8_t{}) : from_field(t.int32_data());
+            break;
+        case TensorProto::UINT8:
+            has_raw ? from_raw(uint8_t{}) : from_field(t.int32_data());
+            break;
+        case TensorProto::INT16:
+            has_raw ? from_raw(int16_t{}) : from_field(t.int32_data());
+            break;
+        case TensorProto::UINT16:
+            has_raw ? from_raw(uint16_t{}) : from_field(t.int32_data());
+            break;
+        case TensorProto::INT32:
+            has_raw ? from_raw(int32_t{}) : from_field(t.int32_data());
+            break;
+        case TensorProto::INT64:
+            has_raw ? from_raw(int64_t{}) : from_field(t.int64_data());
+            break;
+        default:
+            fail(what + ": expected a tensor of FLOAT, DOUBLE, INT8, UINT8, INT16, UINT16, INT32 or INT64, got " +
+                 dtype_name(c.dtype) + " (unsupported data type)");
     }
     if (c.v.size() != n)
-        fail(what + ": expected " + std::to_string(n) + " values for shape " + list(c.dims) + ", got " + std::to_string(c.v.size()));
+        fail(what + ": expected " + std::to_string(n) + " values for shape " + list(c.dims) + ", got " +
+             std::to_string(c.v.size()));
     for (double x : c.v)
         if (!std::isfinite(x)) fail(what + ": expected finite values, got " + num(x));
     return c;
@@ -245,7 +269,8 @@ DqConst Importer::qlinear_weight(const NodeProto& n, const std::string& w, int a
     if (has_input(n, 5)) d.zp = need_const(n, 5, w + "_zero_point");
     d.axis = axis;
     if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
-        fail_node(n, "expected " + w + "_zero_point of " + w + "'s type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+        fail_node(n, "expected " + w + "_zero_point of " + w + "'s type " + dtype_name(d.code.dtype) + ", got " +
+                         dtype_name(d.zp.dtype));
     if (d.scale.dtype != kFloat) fail_node(n, "expected " + w + "_scale as FLOAT, got " + dtype_name(d.scale.dtype));
     return d;
 }
@@ -255,16 +280,20 @@ const Const& Importer::need_const(const NodeProto& n, int i, const std::string& 
     const std::string& name = n.input(i);
     const Const* c = lookup(n, name);
     if (!c) {
-        if (dqs_.count(name)) fail_node(n, "expected " + role + " '" + name + "' as a plain initializer, got a DequantizeLinear output");
-        fail_node(n, "expected " + role + " '" + name + "' as an initializer of the graph (or a Constant); the model has none of that name");
+        if (dqs_.count(name))
+            fail_node(n, "expected " + role + " '" + name + "' as a plain initializer, got a DequantizeLinear output");
+        fail_node(n, "expected " + role + " '" + name +
+                         "' as an initializer of the graph (or a Constant); the model has none of that name");
     }
     return *c;
 }
 
 double Importer::scale_input(const NodeProto& n, int i, const std::string& role) const {
     const Const& c = need_const(n, i, role);
-    if (c.dtype != kFloat && c.dtype != kDouble) fail_node(n, "expected " + role + " as FLOAT, got " + dtype_name(c.dtype));
-    if (c.v.size() != 1) fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
+    if (c.dtype != kFloat && c.dtype != kDouble)
+        fail_node(n, "expected " + role + " as FLOAT, got " + dtype_name(c.dtype));
+    if (c.v.size() != 1)
+        fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
     if (!(c.v[0] > 0)) fail_node(n, "expected " + role + " > 0, got " + num(c.v[0]));
     return c.v[0];
 }
@@ -279,7 +308,8 @@ Format Importer::zero_point_input(const NodeProto& n, int i, const std::string& 
     if (!has_input(n, i)) return int_format(n, dflt_dtype, role);
     const Const& c = need_const(n, i, role);
     Format f = int_format(n, c.dtype, role);
-    if (c.v.size() != 1) fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
+    if (c.v.size() != 1)
+        fail_node(n, "expected " + role + " to be one value (per-tensor), got " + std::to_string(c.v.size()));
     f.zero_point = static_cast<int32_t>(c.v[0]);
     return f;
 }
@@ -300,8 +330,10 @@ void Importer::fold_const_node(const NodeProto& n) {
     const std::string& out = n.output(0);
     if (op == "Identity" || op == "Dropout") {
         if (!has_input(n, 0)) fail_node(n, "expected an input");
-        if (const Const* c = lookup(n, n.input(0))) consts_[out] = *c;
-        else dqs_[out] = dqs_.at(n.input(0));
+        if (const Const* c = lookup(n, n.input(0)))
+            consts_[out] = *c;
+        else
+            dqs_[out] = dqs_.at(n.input(0));
         return;
     }
     if (op == "DequantizeLinear") {
@@ -313,13 +345,17 @@ void Importer::fold_const_node(const NodeProto& n) {
         d.axis = static_cast<int>(attr_int(n, "axis", 1));
         if (d.axis < 0) d.axis += rank;
         if (d.scale.dtype != kFloat) fail_node(n, "expected x_scale as FLOAT, got " + dtype_name(d.scale.dtype));
-        if (d.scale.v.size() > 1 && (d.axis < 0 || d.axis >= rank || d.code.dims[static_cast<size_t>(d.axis)] != static_cast<int64_t>(d.scale.v.size())))
-            fail_node(n, "expected one scale per index of axis " + std::to_string(d.axis) + " of x " + list(d.code.dims) + ", got " +
-                             std::to_string(d.scale.v.size()));
+        if (d.scale.v.size() > 1 &&
+            (d.axis < 0 || d.axis >= rank ||
+             d.code.dims[static_cast<size_t>(d.axis)] != static_cast<int64_t>(d.scale.v.size())))
+            fail_node(n, "expected one scale per index of axis " + std::to_string(d.axis) + " of x " +
+                             list(d.code.dims) + ", got " + std::to_string(d.scale.v.size()));
         if (!d.zp.v.empty() && d.zp.v.size() != d.scale.v.size())
-            fail_node(n, "expected as many zero points as scales (" + std::to_string(d.scale.v.size()) + "), got " + std::to_string(d.zp.v.size()));
+            fail_node(n, "expected as many zero points as scales (" + std::to_string(d.scale.v.size()) + "), got " +
+                             std::to_string(d.zp.v.size()));
         if (!d.zp.v.empty() && d.zp.dtype != d.code.dtype)
-            fail_node(n, "expected x_zero_point of x's type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
+            fail_node(
+                n, "expected x_zero_point of x's type " + dtype_name(d.code.dtype) + ", got " + dtype_name(d.zp.dtype));
         for (double s : d.scale.v)
             if (!(s > 0)) fail_node(n, "expected scales > 0, got " + num(s));
         dqs_[out] = std::move(d);
@@ -332,8 +368,10 @@ void Importer::fold_const_node(const NodeProto& n) {
         const int rank = static_cast<int>(x.dims.size());
         int axis = static_cast<int>(attr_int(n, "axis", 1));
         if (axis < 0) axis += rank;
-        if (s.v.size() > 1 && (axis < 0 || axis >= rank || x.dims[static_cast<size_t>(axis)] != static_cast<int64_t>(s.v.size())))
-            fail_node(n, "expected one scale per index of axis " + std::to_string(axis) + " of x, got " + std::to_string(s.v.size()));
+        if (s.v.size() > 1 &&
+            (axis < 0 || axis >= rank || x.dims[static_cast<size_t>(axis)] != static_cast<int64_t>(s.v.size())))
+            fail_node(n, "expected one scale per index of axis " + std::to_string(axis) + " of x, got " +
+                             std::to_string(s.v.size()));
         Const q;
         q.dtype = has_input(n, 2) ? lookup(n, n.input(2))->dtype : kUint8;
         q.dims = x.dims;
@@ -381,11 +419,13 @@ void Importer::data_input(const onnx::GraphProto& g) {
         act_.fmt = Format{8, tt.elem_type() == kInt8};
         act_.known = false;
     } else {
-        fail(what + ": expected FLOAT, UINT8 or INT8 data, got " + dtype_name(tt.elem_type()) + " (unsupported data type)");
+        fail(what + ": expected FLOAT, UINT8 or INT8 data, got " + dtype_name(tt.elem_type()) +
+             " (unsupported data type)");
     }
     if (!tt.has_shape()) fail(what + ": expected a shape [N, C, H, W] or [N, K], the input has none (dynamic shape)");
     const int rank = tt.shape().dim_size();
-    if (rank != 4 && rank != 2) fail(what + ": expected a shape [N, C, H, W] or [N, K], got " + std::to_string(rank) + " dimensions");
+    if (rank != 4 && rank != 2)
+        fail(what + ": expected a shape [N, C, H, W] or [N, K], got " + std::to_string(rank) + " dimensions");
     std::vector<int> dims;
     for (int k = 0; k < rank; ++k) {
         const auto& d = tt.shape().dim(k);
@@ -395,15 +435,16 @@ void Importer::data_input(const onnx::GraphProto& g) {
         }
         if (k == 0 && !d.has_dim_value()) {  // a symbolic (or unnamed) batch
             dims.push_back(1);
-            net_.notes.push_back(what + ": symbolic batch dimension" + (d.dim_param().empty() ? "" : " '" + d.dim_param() + "'") +
+            net_.notes.push_back(what + ": symbolic batch dimension" +
+                                 (d.dim_param().empty() ? "" : " '" + d.dim_param() + "'") +
                                  " taken as 1 (--batch sets it)");
             continue;
         }
-        const std::string got = d.has_dim_value() ? std::to_string(d.dim_value())
+        const std::string got = d.has_dim_value()   ? std::to_string(d.dim_value())
                                 : d.has_dim_param() ? "symbolic '" + d.dim_param() + "' (dynamic shape)"
                                                     : "no size (dynamic shape)";
-        fail(what + ": expected a static size in [1, " + std::to_string(k == 0 ? 4096 : 1 << 20) + "] for dimension " + std::to_string(k) +
-             " of " + (rank == 4 ? "[N, C, H, W]" : "[N, K]") + ", got " + got);
+        fail(what + ": expected a static size in [1, " + std::to_string(k == 0 ? 4096 : 1 << 20) + "] for dimension " +
+             std::to_string(k) + " of " + (rank == 4 ? "[N, C, H, W]" : "[N, K]") + ", got " + got);
     }
     batch_ = dims[0];
     act_.C = dims[1];
@@ -424,7 +465,9 @@ std::string Importer::layer_name(const NodeProto& n) {
 }
 
 Layer Importer::new_layer(const NodeProto& n, LayerType type) {
-    if (!ended_by_.empty()) fail_node(n, "expected nothing after the final " + ended_by_ + " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
+    if (!ended_by_.empty())
+        fail_node(n, "expected nothing after the final " + ended_by_ +
+                         " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
     Layer l;
     l.name = layer_name(n);
     l.type = type;
@@ -446,13 +489,16 @@ Weights Importer::weights_dq(const NodeProto& n, const DqConst& d, int m_axis, c
     const size_t rank = d.code.dims.size();
     const int64_t M = d.code.dims[static_cast<size_t>(m_axis)];
     if (d.scale.v.size() != 1 && (d.scale.v.size() != static_cast<size_t>(M) || d.axis != m_axis))
-        fail_node(n, "expected the scale of " + role + " per tensor or per output channel (" + std::to_string(M) + " values along axis " +
-                         std::to_string(m_axis) + "), got " + std::to_string(d.scale.v.size()) + " values along axis " + std::to_string(d.axis));
+        fail_node(n, "expected the scale of " + role + " per tensor or per output channel (" + std::to_string(M) +
+                         " values along axis " + std::to_string(m_axis) + "), got " + std::to_string(d.scale.v.size()) +
+                         " values along axis " + std::to_string(d.axis));
     for (double z : d.zp.v)
         if (z != 0)
-            fail_node(n, "expected a zero point of 0 for " + role + ", got " + num(z) +
-                             ": dfsim's PEs multiply centred operands, and a weight zero point would need a correction term "
-                             "(sum of the ifmap window x zero point) that they do not compute; quantize the weights symmetrically");
+            fail_node(
+                n, "expected a zero point of 0 for " + role + ", got " + num(z) +
+                       ": dfsim's PEs multiply centred operands, and a weight zero point would need a correction term "
+                       "(sum of the ifmap window x zero point) that they do not compute; quantize the weights "
+                       "symmetrically");
     for (double s : d.scale.v)
         if (!(s > 0)) fail_node(n, "expected scales of " + role + " > 0, got " + num(s));
     w.scale.assign(static_cast<size_t>(M), d.scale.v[0]);
@@ -464,7 +510,8 @@ Weights Importer::weights_dq(const NodeProto& n, const DqConst& d, int m_axis, c
         DFSIM_ASSERT(rank == 2 && m_axis == 1, "weights with output channels on axis 1 are 2-D");
         const size_t K = static_cast<size_t>(d.code.dims[0]);
         for (size_t k = 0; k < K; ++k)
-            for (size_t m = 0; m < static_cast<size_t>(M); ++m) w.codes[m * K + k] = static_cast<int32_t>(d.code.v[k * static_cast<size_t>(M) + m]);
+            for (size_t m = 0; m < static_cast<size_t>(M); ++m)
+                w.codes[m * K + k] = static_cast<int32_t>(d.code.v[k * static_cast<size_t>(M) + m]);
     }
     return w;
 }
@@ -478,7 +525,8 @@ Weights Importer::weights_float(const NodeProto& n, const Const& c, int m_axis, 
     FloatTensor x(M, rest, 1, 1);
     for (int m = 0; m < M; ++m)
         for (int k = 0; k < rest; ++k)
-            x.at(m, k, 0, 0) = static_cast<float>(m_axis == 0 ? c.v[static_cast<size_t>(m) * rest + k] : c.v[static_cast<size_t>(k) * M + m]);
+            x.at(m, k, 0, 0) = static_cast<float>(m_axis == 0 ? c.v[static_cast<size_t>(m) * rest + k]
+                                                              : c.v[static_cast<size_t>(k) * M + m]);
     QuantSpec spec;
     spec.bits = 8;
     spec.per_channel = true;
@@ -501,7 +549,8 @@ Weights Importer::weights_input(const NodeProto& n, int i, int m_axis, const std
     if (auto it = dqs_.find(name); it != dqs_.end()) return weights_dq(n, it->second, m_axis, role + " '" + name + "'");
     if (const Const* c = lookup(n, name)) return weights_float(n, *c, m_axis, role + " '" + name + "'");
     fail_node(n, "expected " + role + " '" + name +
-                     "' as an initializer of the graph (or a DequantizeLinear of one); the model has no initializer or constant of that name");
+                     "' as an initializer of the graph (or a DequantizeLinear of one); the model has no initializer or "
+                     "constant of that name");
 }
 
 // Bias per output channel, as int32 in units of x_scale * w_scale[m] (zero point 0).
@@ -516,11 +565,13 @@ std::vector<int32_t> Importer::bias_input(const NodeProto& n, int i, int M, bool
     auto expand = [&](const std::vector<double>& v) {
         if (v.size() == static_cast<size_t>(M)) return v;
         if (v.size() == 1) return std::vector<double>(static_cast<size_t>(M), v[0]);
-        fail_node(n, "expected " + role + " to have " + std::to_string(M) + " values (one per output channel), got " + std::to_string(v.size()));
+        fail_node(n, "expected " + role + " to have " + std::to_string(M) + " values (one per output channel), got " +
+                         std::to_string(v.size()));
     };
     auto to_int = [&](double v, int m) {
         if (std::abs(v) > 2147483647.0)
-            fail_node(n, "expected " + role + " to fit int32 in units of x_scale * w_scale, got " + num(v) + " for channel " + std::to_string(m));
+            fail_node(n, "expected " + role + " to fit int32 in units of x_scale * w_scale, got " + num(v) +
+                             " for channel " + std::to_string(m));
         return static_cast<int32_t>(v);
     };
     if (const Const* cp = lookup(n, name)) {
@@ -537,7 +588,8 @@ std::vector<int32_t> Importer::bias_input(const NodeProto& n, int i, int M, bool
     } else if (auto jt = dqs_.find(name); jt != dqs_.end() && !int32_only) {
         const DqConst& d = jt->second;
         const std::vector<double> code = expand(d.code.v), sc = expand(d.scale.v);
-        const std::vector<double> zp = d.zp.v.empty() ? std::vector<double>(static_cast<size_t>(M), 0.0) : expand(d.zp.v);
+        const std::vector<double> zp =
+            d.zp.v.empty() ? std::vector<double>(static_cast<size_t>(M), 0.0) : expand(d.zp.v);
         real.resize(static_cast<size_t>(M));
         bool same = true;  // already in units of x_scale * w_scale (as quantizers write it): the codes as they are
         for (size_t m = 0; m < static_cast<size_t>(M); ++m) {
@@ -549,12 +601,14 @@ std::vector<int32_t> Importer::bias_input(const NodeProto& n, int i, int M, bool
             return out;
         }
     } else {
-        fail_node(n, "expected " + role + " as an initializer of the graph" + std::string(int32_only ? "" : " (or a DequantizeLinear of one)") +
+        fail_node(n, "expected " + role + " as an initializer of the graph" +
+                         std::string(int32_only ? "" : " (or a DequantizeLinear of one)") +
                          "; the model has none of that name");
     }
     // as ONNX Runtime's quantizer does: round(b / (x_scale * w_scale)), half to even
     for (int m = 0; m < M; ++m)
-        out[static_cast<size_t>(m)] = to_int(std::nearbyint(real[static_cast<size_t>(m)] / step[static_cast<size_t>(m)]), m);
+        out[static_cast<size_t>(m)] =
+            to_int(std::nearbyint(real[static_cast<size_t>(m)] / step[static_cast<size_t>(m)]), m);
     return out;
 }
 
@@ -575,8 +629,11 @@ void Importer::set_requant(const NodeProto& n, Layer& l, double y_scale, const F
         auto [mu, s] = fixed_multiplier(real);
         const double got = std::ldexp(static_cast<double>(mu), -s);
         if (!(std::abs(got - real) <= 1e-6 * real))
-            fail_node(n, "expected a requantization scale x_scale * w_scale / y_scale in [2^-32, 2^31) (a 31-bit multiplier and a shift of "
-                         "0..62), got " + num(real) + " for channel " + std::to_string(m));
+            fail_node(n,
+                      "expected a requantization scale x_scale * w_scale / y_scale in [2^-32, 2^31) (a 31-bit "
+                      "multiplier and a shift of "
+                      "0..62), got " +
+                          num(real) + " for channel " + std::to_string(m));
         mul[static_cast<size_t>(m)] = mu;
         sh[static_cast<size_t>(m)] = s;
     }
@@ -610,8 +667,9 @@ void Importer::check_spatial(const NodeProto& n, int R, int S, int U, int P, con
     if (U < 1 || U > 64) fail_node(n, "expected a stride in 1..64, got " + std::to_string(U));
     if (P > 64) fail_node(n, "expected a padding in 0..64, got " + std::to_string(P));
     if (R > act_.H + 2 * P || S > act_.W + 2 * P)
-        fail_node(n, "expected a " + what + " " + std::to_string(R) + "x" + std::to_string(S) + " within the padded input " +
-                         std::to_string(act_.H + 2 * P) + "x" + std::to_string(act_.W + 2 * P));
+        fail_node(n, "expected a " + what + " " + std::to_string(R) + "x" + std::to_string(S) +
+                         " within the padded input " + std::to_string(act_.H + 2 * P) + "x" +
+                         std::to_string(act_.W + 2 * P));
 }
 
 // strides, pads (symmetric), auto_pad, dilations (1) of a Conv or pool over an R x S window.
@@ -623,7 +681,8 @@ void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, b
     U = static_cast<int>(strides[0]);
     const std::vector<int64_t> dil = attr_ints(n, "dilations");
     for (int64_t d : dil)
-        if (d != 1) fail_node(n, "expected dilations of 1 (dfsim has no dilated convolution), got dilations " + list(dil));
+        if (d != 1)
+            fail_node(n, "expected dilations of 1 (dfsim has no dilated convolution), got dilations " + list(dil));
     const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
     std::vector<int64_t> pads = attr_ints(n, "pads");
     if (auto_pad == "VALID") {
@@ -633,15 +692,19 @@ void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, b
         auto total = [&](int in, int k) { return std::max(0, ((in + U - 1) / U - 1) * U + k - in); };
         const int th = total(act_.H, R), tw = total(act_.W, S);
         if (th % 2 || tw % 2 || th != tw)
-            fail_node(n, "expected auto_pad " + auto_pad + " to pad all four sides equally (dfsim has one padding P), got " +
-                             std::to_string(th) + " rows and " + std::to_string(tw) + " columns in total");
+            fail_node(n, "expected auto_pad " + auto_pad +
+                             " to pad all four sides equally (dfsim has one padding P), got " + std::to_string(th) +
+                             " rows and " + std::to_string(tw) + " columns in total");
         pads = {th / 2, tw / 2, th / 2, tw / 2};
     } else if (auto_pad != "NOTSET") {
         fail_node(n, "expected auto_pad NOTSET, VALID, SAME_UPPER or SAME_LOWER, got '" + auto_pad + "'");
     }
     if (pads.empty()) pads = {0, 0, 0, 0};
     if (pads.size() != 4 || std::any_of(pads.begin(), pads.end(), [&](int64_t p) { return p != pads[0]; }))
-        fail_node(n, "expected symmetric pads, the same on all four sides (dfsim has one padding P for all sides), got pads " + list(pads));
+        fail_node(
+            n,
+            "expected symmetric pads, the same on all four sides (dfsim has one padding P for all sides), got pads " +
+                list(pads));
     if (pads[0] < 0) fail_node(n, "expected pads >= 0, got pads " + list(pads));
     P = static_cast<int>(std::min<int64_t>(pads[0], 1000));
     if (pool) {
@@ -650,7 +713,8 @@ void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, b
             fail_node(n, "expected count_include_pad 0 (dfsim's average divides by the elements inside the image)");
         if (attr_int(n, "storage_order", 0) != 0) fail_node(n, "expected storage_order 0");
         if (2 * P > std::min(R, S))
-            fail_node(n, "expected a padding of at most half the pooling window (" + std::to_string(std::min(R, S) / 2) + "), got " + std::to_string(P));
+            fail_node(n, "expected a padding of at most half the pooling window (" +
+                             std::to_string(std::min(R, S) / 2) + "), got " + std::to_string(P));
     }
 }
 
@@ -658,14 +722,17 @@ void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, b
 void Importer::layer_input(const NodeProto& n, bool qlinear, Format& ifmap, double& x_scale) {
     if (qlinear) {
         if (act_.kind != Act::Kind::Int)
-            fail_node(n, "expected an integer (UINT8/INT8) input '" + act_.name + "', got a float tensor (QuantizeLinear it first)");
+            fail_node(n, "expected an integer (UINT8/INT8) input '" + act_.name +
+                             "', got a float tensor (QuantizeLinear it first)");
         x_scale = scale_input(n, 1, "x_scale");
         ifmap = zero_point_input(n, 2, "x_zero_point", act_.fmt.is_signed ? kInt8 : kUint8);
         if (ifmap.is_signed != act_.fmt.is_signed)
-            fail_node(n, "expected x_zero_point of the input's type (" + std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
+            fail_node(n, "expected x_zero_point of the input's type (" +
+                             std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
         if (act_.known && ifmap.zero_point != act_.fmt.zero_point)
-            fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" + act_.name +
-                             "' was written with, got " + std::to_string(ifmap.zero_point) + " (dfsim cannot shift zero points between layers)");
+            fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" +
+                             act_.name + "' was written with, got " + std::to_string(ifmap.zero_point) +
+                             " (dfsim cannot shift zero points between layers)");
         return;
     }
     settle();
@@ -686,22 +753,26 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     std::vector<int64_t> wd;
     if (qlinear) {
         const DqConst d = qlinear_weight(n, "w", 0);
-        if (d.code.dims.size() != 4) fail_node(n, "expected the weight '" + wname + "' to be 4-D [M, C/group, R, S], got " + list(d.code.dims));
+        if (d.code.dims.size() != 4)
+            fail_node(n, "expected the weight '" + wname + "' to be 4-D [M, C/group, R, S], got " + list(d.code.dims));
         wd = d.code.dims;
         w = weights_dq(n, d, 0, "weight '" + wname + "'");
     } else {
         if (!has_input(n, 1)) fail_node(n, "expected input 1 (weight)");
         const std::string& name = n.input(1);
-        if (auto it = dqs_.find(name); it != dqs_.end()) wd = it->second.code.dims;
-        else if (const Const* c = lookup(n, name)) wd = c->dims;
-        if (!wd.empty() && wd.size() != 4) fail_node(n, "expected the weight '" + name + "' to be 4-D [M, C/group, R, S], got " + list(wd));
+        if (auto it = dqs_.find(name); it != dqs_.end())
+            wd = it->second.code.dims;
+        else if (const Const* c = lookup(n, name))
+            wd = c->dims;
+        if (!wd.empty() && wd.size() != 4)
+            fail_node(n, "expected the weight '" + name + "' to be 4-D [M, C/group, R, S], got " + list(wd));
         w = weights_input(n, 1, 0, "weight");
     }
     const int64_t G = attr_int(n, "group", 1);
     const int64_t M = wd[0], Cg = wd[1], R = wd[2], S = wd[3];
     if (G < 1 || act_.C % G != 0 || M % G != 0 || Cg * G != act_.C)
-        fail_node(n, "expected group (" + std::to_string(G) + ") to divide C (" + std::to_string(act_.C) + ") and M (" + std::to_string(M) +
-                         ") with weight shape [M, C/group, R, S], got " + list(wd));
+        fail_node(n, "expected group (" + std::to_string(G) + ") to divide C (" + std::to_string(act_.C) + ") and M (" +
+                         std::to_string(M) + ") with weight shape [M, C/group, R, S], got " + list(wd));
     if (M < 1 || M > (1 << 20)) fail_node(n, "expected 1..1048576 output channels, got " + std::to_string(M));
     const std::vector<int64_t> ks = attr_ints(n, "kernel_shape");
     if (!ks.empty() && ks != std::vector<int64_t>{R, S})
@@ -712,7 +783,8 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
 
     Layer l = new_layer(n, LayerType::Conv);
     LayerShape& s = l.shape;
-    s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = static_cast<int>(R), s.S = static_cast<int>(S);
+    s.C = act_.C, s.H = act_.H, s.W = act_.W, s.M = static_cast<int>(M), s.R = static_cast<int>(R),
+    s.S = static_cast<int>(S);
     s.U = U, s.P = P, s.G = static_cast<int>(G);
     l.ifmap = ifmap;
     l.ifmap_scale = x_scale;
@@ -729,7 +801,9 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
 void Importer::fc(const NodeProto& n) {
     const std::string& op = n.op_type();
     const bool qlinear = op == "QLinearMatMul";
-    if (!act_.flat) fail_node(n, "expected a 2-D input [N, K] (a Flatten or Reshape before " + op + "), got the 4-D tensor '" + act_.name + "'");
+    if (!act_.flat)
+        fail_node(n, "expected a 2-D input [N, K] (a Flatten or Reshape before " + op + "), got the 4-D tensor '" +
+                         act_.name + "'");
     Format ifmap;
     double x_scale = 0;
     layer_input(n, qlinear, ifmap, x_scale);
@@ -737,20 +811,25 @@ void Importer::fc(const NodeProto& n) {
     bool transB = false;
     if (op == "Gemm") {
         if (attr_int(n, "transA", 0) != 0) fail_node(n, "expected transA 0");
-        if (attr_float(n, "alpha", 1.0) != 1.0) fail_node(n, "expected alpha 1, got " + num(attr_float(n, "alpha", 1.0)));
-        if (has_input(n, 2) && attr_float(n, "beta", 1.0) != 1.0) fail_node(n, "expected beta 1, got " + num(attr_float(n, "beta", 1.0)));
+        if (attr_float(n, "alpha", 1.0) != 1.0)
+            fail_node(n, "expected alpha 1, got " + num(attr_float(n, "alpha", 1.0)));
+        if (has_input(n, 2) && attr_float(n, "beta", 1.0) != 1.0)
+            fail_node(n, "expected beta 1, got " + num(attr_float(n, "beta", 1.0)));
         transB = attr_int(n, "transB", 0) != 0;
     }
     const int wi = qlinear ? 3 : 1;
     if (!has_input(n, wi)) fail_node(n, "expected input " + std::to_string(wi) + " (weight B)");
     const std::string& bname = n.input(wi);
     std::vector<int64_t> bd;
-    if (auto it = dqs_.find(bname); it != dqs_.end()) bd = it->second.code.dims;
-    else if (const Const* c = lookup(n, bname)) bd = c->dims;
+    if (auto it = dqs_.find(bname); it != dqs_.end())
+        bd = it->second.code.dims;
+    else if (const Const* c = lookup(n, bname))
+        bd = c->dims;
     const int m_axis = transB ? 0 : 1;
     const int k_axis = 1 - m_axis;
     if (!bd.empty() && (bd.size() != 2 || bd[static_cast<size_t>(k_axis)] != K))
-        fail_node(n, "expected the weight '" + bname + "' to be " + (transB ? "[M, " + std::to_string(K) + "]" : "[" + std::to_string(K) + ", M]") +
+        fail_node(n, "expected the weight '" + bname + "' to be " +
+                         (transB ? "[M, " + std::to_string(K) + "]" : "[" + std::to_string(K) + ", M]") +
                          " (K = " + std::to_string(K) + " input features), got " + list(bd));
     Weights w;
     if (qlinear) {
@@ -812,7 +891,8 @@ void Importer::pool(const NodeProto& n) {
     if (!global) {
         const std::vector<int64_t> ks = attr_ints(n, "kernel_shape");
         if (ks.size() != 2) fail_node(n, "expected kernel_shape [R, S], got " + list(ks));
-        R = static_cast<int>(std::clamp<int64_t>(ks[0], 0, 1000)), S = static_cast<int>(std::clamp<int64_t>(ks[1], 0, 1000));
+        R = static_cast<int>(std::clamp<int64_t>(ks[0], 0, 1000)),
+        S = static_cast<int>(std::clamp<int64_t>(ks[1], 0, 1000));
         spatial_attrs(n, R, S, U, P, true);
     }
     check_spatial(n, R, S, U, P, "pooling window");
@@ -834,13 +914,16 @@ void Importer::relu(const NodeProto& n) {
     if (act_.kind == Act::Kind::Int && act_.producer >= 0) {  // on a QLinear layer's codes, as ONNX defines it
         if (!act_.fmt.is_signed) return;  // uint8 codes are never below 0: max(code, 0) changes nothing
         if (act_.fmt.zero_point != 0)
-            fail_node(n, "expected a zero point of 0 for a Relu on INT8 codes, got " + std::to_string(act_.fmt.zero_point) +
+            fail_node(n, "expected a zero point of 0 for a Relu on INT8 codes, got " +
+                             std::to_string(act_.fmt.zero_point) +
                              " (Relu compares the codes with 0, which is the real 0 only without a zero point)");
         net_.layers[static_cast<size_t>(act_.producer)].requant.relu = true;
         return;
     }
-    fail_node(n, "expected Relu directly after a Conv, Gemm, MatMul, QLinearConv or QLinearMatMul (max pools may be between): "
-                 "it is folded into that layer's requantization");
+    fail_node(
+        n,
+        "expected Relu directly after a Conv, Gemm, MatMul, QLinearConv or QLinearMatMul (max pools may be between): "
+        "it is folded into that layer's requantization");
 }
 
 void Importer::quantize_linear(const NodeProto& n) {
@@ -859,9 +942,11 @@ void Importer::quantize_linear(const NodeProto& n) {
         fail_node(n, "expected a float input, got the integer tensor '" + act_.name + "'");
     } else {
         fail_node(n, "expected the scale and zero point the tensor '" + act_.name + "' already has" +
-                         (act_.kind == Act::Kind::Deq ? " (" + num(act_.scale) + ", " + std::to_string(act_.fmt.zero_point) + ")"
-                                                      : std::string(" (a float layer's output, calibrated at run time)")) +
-                         ", got " + num(y_scale) + ", " + std::to_string(out.zero_point) + ": dfsim does not requantize between layers");
+                         (act_.kind == Act::Kind::Deq
+                              ? " (" + num(act_.scale) + ", " + std::to_string(act_.fmt.zero_point) + ")"
+                              : std::string(" (a float layer's output, calibrated at run time)")) +
+                         ", got " + num(y_scale) + ", " + std::to_string(out.zero_point) +
+                         ": dfsim does not requantize between layers");
     }
     act_.kind = Act::Kind::Int;
     act_.fmt = out;
@@ -870,14 +955,16 @@ void Importer::quantize_linear(const NodeProto& n) {
 }
 
 void Importer::dequantize_linear(const NodeProto& n) {
-    if (act_.kind != Act::Kind::Int) fail_node(n, "expected an integer (UINT8/INT8) input, got the float tensor '" + act_.name + "'");
+    if (act_.kind != Act::Kind::Int)
+        fail_node(n, "expected an integer (UINT8/INT8) input, got the float tensor '" + act_.name + "'");
     const double scale = scale_input(n, 1, "x_scale");
     const Format f = zero_point_input(n, 2, "x_zero_point", act_.fmt.is_signed ? kInt8 : kUint8);
     if (f.is_signed != act_.fmt.is_signed)
-        fail_node(n, "expected x_zero_point of the input's type (" + std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
+        fail_node(n, "expected x_zero_point of the input's type (" +
+                         std::string(act_.fmt.is_signed ? "INT8" : "UINT8") + ")");
     if (act_.known && f.zero_point != act_.fmt.zero_point)
-        fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" + act_.name + "' was written with, got " +
-                         std::to_string(f.zero_point));
+        fail_node(n, "expected x_zero_point " + std::to_string(act_.fmt.zero_point) + ", the zero point '" + act_.name +
+                         "' was written with, got " + std::to_string(f.zero_point));
     act_.kind = Act::Kind::Deq;
     act_.fmt = f;
     act_.scale = scale;
@@ -896,14 +983,17 @@ void Importer::reshape(const NodeProto& n) {
     const Const& shape = need_const(n, 1, "shape");
     if (shape.dtype != kInt64) fail_node(n, "expected shape as INT64, got " + dtype_name(shape.dtype));
     std::vector<int64_t> to(shape.v.begin(), shape.v.end());
-    const std::vector<int64_t> from = act_.flat ? std::vector<int64_t>{batch_, K} : std::vector<int64_t>{batch_, act_.C, act_.H, act_.W};
+    const std::vector<int64_t> from =
+        act_.flat ? std::vector<int64_t>{batch_, K} : std::vector<int64_t>{batch_, act_.C, act_.H, act_.W};
     const int64_t total = batch_ * K;
     int64_t known = 1;
     int infer = -1;
     for (size_t k = 0; k < to.size(); ++k) {
         if (to[k] == 0 && k < from.size() && attr_int(n, "allowzero", 0) == 0) to[k] = from[k];
-        if (to[k] == -1 && infer < 0) infer = static_cast<int>(k);
-        else known *= to[k];
+        if (to[k] == -1 && infer < 0)
+            infer = static_cast<int>(k);
+        else
+            known *= to[k];
     }
     if (infer >= 0 && known > 0 && total % known == 0) to[static_cast<size_t>(infer)] = total / known;
     if (to == from) return;  // no change
@@ -934,17 +1024,21 @@ Network Importer::run() {
 
     static const std::set<std::string> kLayerOps = {"QLinearConv", "QLinearMatMul", "Conv", "Gemm", "MatMul"};
     static const std::set<std::string> kPoolOps = {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"};
-    static const std::set<std::string> kOtherOps = {"Relu", "Flatten", "Reshape", "QuantizeLinear", "DequantizeLinear",
-                                                    "Identity", "Dropout", "Softmax", "LogSoftmax", "Constant"};
+    static const std::set<std::string> kOtherOps = {
+        "Relu",     "Flatten", "Reshape", "QuantizeLinear", "DequantizeLinear",
+        "Identity", "Dropout", "Softmax", "LogSoftmax",     "Constant"};
     for (index_ = 0; index_ < g.node_size(); ++index_) {
         const NodeProto& n = g.node(index_);
         const std::string& op = n.op_type();
         if (!n.domain().empty() && n.domain() != "ai.onnx")
             fail_node(n, "unsupported op " + n.domain() + "." + op + " (only the default ONNX domain is read)");
         if (!kLayerOps.count(op) && !kPoolOps.count(op) && !kOtherOps.count(op))
-            fail_node(n, "unsupported op '" + op + "'" + (op == "BatchNormalization" ? std::string(" (fold it into the Conv before)") : "") +
-                             ": dfsim imports chains of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with QuantizeLinear/DequantizeLinear, "
-                             "Relu, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Flatten, Reshape, Identity, Dropout), "
+            fail_node(n, "unsupported op '" + op + "'" +
+                             (op == "BatchNormalization" ? std::string(" (fold it into the Conv before)") : "") +
+                             ": dfsim imports chains of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with "
+                             "QuantizeLinear/DequantizeLinear, "
+                             "Relu, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Flatten, Reshape, "
+                             "Identity, Dropout), "
                              "and a Softmax at the end");
         if (n.output_size() < 1 || n.output(0).empty()) fail_node(n, "expected an output");
         if (op == "Constant") {
@@ -961,20 +1055,28 @@ Network Importer::run() {
             fail_node(n, "expected to read '" + act_.name + "' (the output of the node before it in the chain), got " +
                              (n.input_size() ? "'" + n.input(0) + "'" : std::string("no input")) +
                              ": dfsim imports one chain of layers (no branches)");
-        if (!ended_by_.empty() && op != "Identity" && op != "Dropout" && op != "QuantizeLinear" && op != "DequantizeLinear" && op != "Softmax" &&
-            op != "LogSoftmax")
-            fail_node(n, "expected nothing after the final " + ended_by_ + " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
+        if (!ended_by_.empty() && op != "Identity" && op != "Dropout" && op != "QuantizeLinear" &&
+            op != "DequantizeLinear" && op != "Softmax" && op != "LogSoftmax")
+            fail_node(n, "expected nothing after the final " + ended_by_ +
+                             " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
         if (!ended_by_.empty()) {
             act_.name = n.output(0);
             continue;
         }
-        if (op == "QLinearConv" || op == "Conv") conv(n, op == "QLinearConv");
-        else if (kLayerOps.count(op)) fc(n);
-        else if (kPoolOps.count(op)) pool(n);
-        else if (op == "Relu") relu(n);
-        else if (op == "QuantizeLinear") quantize_linear(n);
-        else if (op == "DequantizeLinear") dequantize_linear(n);
-        else if (op == "Flatten" || op == "Reshape") reshape(n);
+        if (op == "QLinearConv" || op == "Conv")
+            conv(n, op == "QLinearConv");
+        else if (kLayerOps.count(op))
+            fc(n);
+        else if (kPoolOps.count(op))
+            pool(n);
+        else if (op == "Relu")
+            relu(n);
+        else if (op == "QuantizeLinear")
+            quantize_linear(n);
+        else if (op == "DequantizeLinear")
+            dequantize_linear(n);
+        else if (op == "Flatten" || op == "Reshape")
+            reshape(n);
         else if (op == "Softmax" || op == "LogSoftmax") {
             settle();
             ended_by_ = desc(n);
@@ -987,9 +1089,11 @@ Network Importer::run() {
     if (!calibrated_.empty()) {
         std::string names;
         for (const std::string& c : calibrated_) names += (names.empty() ? "" : ", ") + c;
-        net_.notes.push_back("float output" + std::string(calibrated_.size() > 1 ? "s" : "") + " of " + names +
-                             " (no QuantizeLinear after): the output scale is calibrated on the data when the layer runs (requant auto); "
-                             "a float layer's input is taken as int8 with scale 1/127, or uint8 with 1/255 after a ReLU");
+        net_.notes.push_back(
+            "float output" + std::string(calibrated_.size() > 1 ? "s" : "") + " of " + names +
+            " (no QuantizeLinear after): the output scale is calibrated on the data when the layer runs (requant "
+            "auto); "
+            "a float layer's input is taken as int8 with scale 1/127, or uint8 with 1/255 after a ReLU");
     }
     bool any = false;
     for (const Layer& l : net_.layers) any = any || !l.on_host();

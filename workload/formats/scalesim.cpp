@@ -12,8 +12,8 @@ namespace dfsim {
 
 namespace {
 
-const char* const kColumns[] = {"Layer name", "IFMAP Height", "IFMAP Width", "Filter Height",
-                                "Filter Width", "Channels", "Num Filter", "Strides"};
+const char* const kColumns[] = {"Layer name",   "IFMAP Height", "IFMAP Width", "Filter Height",
+                                "Filter Width", "Channels",     "Num Filter",  "Strides"};
 constexpr int kNumColumns = 8;
 
 std::string trim(const std::string& s) {
@@ -62,11 +62,13 @@ Network load_scalesim_csv_text(const std::string& text, const std::string& name)
         const auto fields = split(line);
         if (!header) {
             for (int k = 0; k < kNumColumns; ++k) {
-                const bool ok = k < static_cast<int>(fields.size()) && lower(fields[static_cast<size_t>(k)].first) == lower(kColumns[k]);
+                const bool ok = k < static_cast<int>(fields.size()) &&
+                                lower(fields[static_cast<size_t>(k)].first) == lower(kColumns[k]);
                 if (!ok)
-                    throw ConfigError(name, "header", line_no, k < static_cast<int>(fields.size()) ? fields[static_cast<size_t>(k)].second : 1,
-                                      std::string("expected the SCALE-Sim topology header, column ") + std::to_string(k + 1) +
-                                          " '" + kColumns[k] + "'");
+                    throw ConfigError(name, "header", line_no,
+                                      k < static_cast<int>(fields.size()) ? fields[static_cast<size_t>(k)].second : 1,
+                                      std::string("expected the SCALE-Sim topology header, column ") +
+                                          std::to_string(k + 1) + " '" + kColumns[k] + "'");
             }
             if (fields.size() != kNumColumns)
                 throw ConfigError(name, "header", line_no, fields[kNumColumns].second,
@@ -88,15 +90,20 @@ Network load_scalesim_csv_text(const std::string& text, const std::string& name)
                 used = 0;
             }
             if (f.empty() || used != f.size() || x < 1 || x > (1 << 20))
-                throw ConfigError(name, kColumns[k], line_no, col, "expected an integer in [1, 1048576], got '" + f + "'");
+                throw ConfigError(name, kColumns[k], line_no, col,
+                                  "expected an integer in [1, 1048576], got '" + f + "'");
             v[k] = static_cast<int>(x);
         }
         Layer l;
         l.name = fields[0].first.empty() ? "layer" + std::to_string(net.layers.size()) : fields[0].first;
         LayerShape& s = l.shape;
         s.H = v[1], s.W = v[2], s.R = v[3], s.S = v[4], s.C = v[5], s.M = v[6], s.U = v[7];
-        if (s.R > s.H) throw ConfigError(name, kColumns[3], line_no, fields[3].second, "expected at most the IFMAP Height (" + std::to_string(s.H) + ")");
-        if (s.S > s.W) throw ConfigError(name, kColumns[4], line_no, fields[4].second, "expected at most the IFMAP Width (" + std::to_string(s.W) + ")");
+        if (s.R > s.H)
+            throw ConfigError(name, kColumns[3], line_no, fields[3].second,
+                              "expected at most the IFMAP Height (" + std::to_string(s.H) + ")");
+        if (s.S > s.W)
+            throw ConfigError(name, kColumns[4], line_no, fields[4].second,
+                              "expected at most the IFMAP Width (" + std::to_string(s.W) + ")");
         l.type = (s.R == s.H && s.S == s.W) ? LayerType::Fc : LayerType::Conv;
         // the data sources dfsim's own workloads default to, with per-layer seeds
         const uint64_t index = net.layers.size();
