@@ -300,3 +300,18 @@ TEST_F(Cli, UnwritableOutputDirectoriesExitFour) {
         EXPECT_NE(r.err.find(under), std::string::npos) << r.err;
     }
 }
+
+// A relative --mapping path is looked up like --arch and --workload: in the working directory,
+// else in the source tree (here the working directory is an empty temporary one). The file is
+// found and read: it names layers that are not run, which is refused with the file's own path.
+TEST_F(Cli, MappingFileIsFoundInTheSourceTreeLikeTheConfigs) {
+    const CmdResult r = dfsim(
+        "run --arch configs/arch/eyeriss-chip.yaml --workload workloads/alexnet_eyeriss_chip.yaml --dataflow rs "
+        "--layers CONV5 --mapping configs/mappings/eyeriss-chip-alexnet.yaml",
+        "cd " + dir.string() + " &&");
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find(std::string(DFSIM_SOURCE_DIR) + "/configs/mappings/eyeriss-chip-alexnet.yaml:"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("expected one of the layers being run"), std::string::npos) << r.err;
+}

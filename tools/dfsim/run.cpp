@@ -50,7 +50,7 @@ int run(const RunCli& o) {
     find_dataflow(opt.dataflow);
     PinnedMappings pinned;
     if (!o.mapping_file.empty()) {
-        pinned = load_pinned_mappings(o.mapping_file, net);
+        pinned = load_pinned_mappings(data_path(o.mapping_file), net);
         opt.pinned = &pinned;
     }
     const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
