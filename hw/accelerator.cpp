@@ -18,14 +18,12 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     if (trace) m_tracer = std::make_unique<Tracer>("trace", arch.rows, arch.cols, m_period, trace, trace_layer);
     if (timing == Timing::Pass) {
         m_array = std::make_unique<PeArray>("pe_array", arch, m_period, m_glb, m_counts);
-        m_array->set_layer(program.layer, program.datapath);
-        m_array->set_tracer(m_tracer.get());
     } else {
         m_banks = std::make_unique<GlbBanks>(m_glb.bank_map());
-        m_cycle = std::make_unique<CycleArray>("pe_array", arch, m_period, m_glb, *m_banks, m_counts);
-        m_cycle->set_layer(program.layer, program.datapath);
-        m_cycle->set_tracer(m_tracer.get());
+        m_array = std::make_unique<CycleArray>("pe_array", arch, m_period, m_glb, *m_banks, m_counts);
     }
+    m_array->set_layer(program.layer, program.datapath);
+    m_array->set_tracer(m_tracer.get());
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const Op& op = program.ops[i];
         if (const Load* ld = op.as<Load>())
@@ -47,18 +45,10 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
 }
 
 void Accelerator::start_pass(const Op& op, std::function<void()> done) {
-    const RowPass* rp = op.as<RowPass>();
-    if (m_array) {
-        if (rp)
-            m_array->start(*rp, std::move(done));
-        else
-            m_array->start(*op.as<GridPass>(), std::move(done));
-    } else {
-        if (rp)
-            m_cycle->start(*rp, std::move(done));
-        else
-            m_cycle->start(*op.as<GridPass>(), std::move(done));
-    }
+    if (const RowPass* rp = op.as<RowPass>())
+        m_array->start(*rp, std::move(done));
+    else
+        m_array->start(*op.as<GridPass>(), std::move(done));
 }
 
 template <typename Pass>

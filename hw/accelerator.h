@@ -38,7 +38,7 @@ private:
     void issue();  // SC_METHOD
     void complete(size_t op);
     bool conflicts(size_t a, size_t b) const;
-    bool array_busy() const { return m_array ? m_array->busy() : m_cycle->busy(); }
+    bool array_busy() const { return m_array->busy(); }
     void start_pass(const Op& op, std::function<void()> done);
     template <typename Pass>
     void read_write_slots(size_t i, const Pass& p);
@@ -51,8 +51,7 @@ private:
     GlobalBuffer m_glb;
     std::unique_ptr<Dram> m_dram;
     std::unique_ptr<GlbBanks> m_banks;
-    std::unique_ptr<PeArray> m_array;  // Timing::Pass
-    std::unique_ptr<CycleArray> m_cycle;  // Timing::Cycle
+    std::unique_ptr<ArrayModel> m_array;  // a PeArray (Timing::Pass) or a CycleArray (Timing::Cycle)
     std::unique_ptr<Tracer> m_tracer;  // only when tracing
     sc_core::sc_event m_kick;
     std::vector<uint8_t> m_state;  // 0 waiting, 1 running, 2 done

@@ -11,6 +11,7 @@
 
 #include "config/arch.h"
 #include "base/types.h"
+#include "hw/array_model.h"
 #include "hw/array_parts.h"
 #include "hw/row_pass.h"
 #include "hw/global_buffer.h"
@@ -20,23 +21,21 @@ namespace dfsim::hw {
 
 class Tracer;
 
-class PeArray : public sc_core::sc_module {
+class PeArray : public sc_core::sc_module, public ArrayModel {
 public:
     SC_HAS_PROCESS(PeArray);
     PeArray(sc_core::sc_module_name name, const ArchParams& arch, sc_core::sc_time period, GlobalBuffer& glb,
             ActionCounts& counts);
-    // Runs `pass` starting now; `done` runs when its last psum has reached the buffer.
-    void start(const RowPass& pass, std::function<void()> done);
-    void start(const GridPass& pass, std::function<void()> done);
-    bool busy() const { return static_cast<bool>(m_done_cb); }
-    // The layer's constants and datapath (multiplier, LUT, gating); the LUT is loaded before the first pass.
-    void set_layer(const LayerParams& layer, const Datapath& dp) {
+    void start(const RowPass& pass, std::function<void()> done) override;
+    void start(const GridPass& pass, std::function<void()> done) override;
+    bool busy() const override { return static_cast<bool>(m_done_cb); }
+    void set_layer(const LayerParams& layer, const Datapath& dp) override {
         m_layer = layer;
         m_dp = dp;
         m_lut_loaded = false;
     }
-    // Reports each pass's PE, bus and buffer-port activity to `t` (hw/trace.h); null: no tracing.
-    void set_tracer(Tracer* t) { m_trace = t; }
+    // Reports each pass's PE, bus and buffer-port activity (hw/trace.h).
+    void set_tracer(Tracer* t) override { m_trace = t; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     Cycle execute(const RowPass& pass);

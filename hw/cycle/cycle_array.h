@@ -12,6 +12,7 @@
 
 #include "base/types.h"
 #include "config/arch.h"
+#include "hw/array_model.h"
 #include "hw/cycle/glb_banks.h"
 #include "hw/cycle/grid_engine.h"
 #include "hw/cycle/row_engine.h"
@@ -23,20 +24,20 @@ namespace dfsim::hw {
 
 class Tracer;
 
-class CycleArray : public sc_core::sc_module {
+class CycleArray : public sc_core::sc_module, public ArrayModel {
 public:
     SC_HAS_PROCESS(CycleArray);
     CycleArray(sc_core::sc_module_name name, const ArchParams& arch, sc_core::sc_time period, GlobalBuffer& glb,
                GlbBanks& banks, ActionCounts& counts);
-    void start(const RowPass& pass, std::function<void()> done);
-    void start(const GridPass& pass, std::function<void()> done);
-    bool busy() const { return static_cast<bool>(m_done_cb); }
-    void set_layer(const LayerParams& layer, const Datapath& dp) {
+    void start(const RowPass& pass, std::function<void()> done) override;
+    void start(const GridPass& pass, std::function<void()> done) override;
+    bool busy() const override { return static_cast<bool>(m_done_cb); }
+    void set_layer(const LayerParams& layer, const Datapath& dp) override {
         m_layer = layer;
         m_dp = dp;
         m_lut_loaded = false;
     }
-    void set_tracer(Tracer* t) { m_trace = t; }
+    void set_tracer(Tracer* t) override { m_trace = t; }
 
 private:
     void on_wake();  // SC_METHOD: one cycle of the running pass
