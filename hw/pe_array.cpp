@@ -8,24 +8,18 @@ namespace dfsim::hw {
 using namespace sc_core;
 
 PeArray::PeArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb, ActionCounts& counts)
-    : sc_module(name), m_arch(arch), m_period(period), m_glb(glb), m_counts(counts), m_pes(arch.rows, arch.cols) {
+    : sc_module(name), ArrayModel(arch, counts), m_period(period), m_glb(glb), m_pes(arch.rows, arch.cols) {
     SC_METHOD(on_done);
     sensitive << m_done_ev;
     dont_initialize();
 }
 
-void PeArray::start(const RowPass& pass, std::function<void()> done) {
-    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
-    launch(execute(pass), std::move(done));
-}
+void PeArray::start(const RowPass& pass, std::function<void()> done) { launch(execute(pass), std::move(done)); }
 
-void PeArray::start(const GridPass& pass, std::function<void()> done) {
-    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
-    launch(execute(pass), std::move(done));
-}
+void PeArray::start(const GridPass& pass, std::function<void()> done) { launch(execute(pass), std::move(done)); }
 
 void PeArray::launch(Cycle cycles, std::function<void()> done) {
-    m_done_cb = std::move(done);
+    begin(std::move(done));
     m_done_ev.notify(m_period * static_cast<double>(cycles));
 }
 
@@ -40,19 +34,6 @@ Cycle PeArray::execute(const GridPass& pass) {
     return load_lut() + t;
 }
 
-Cycle PeArray::load_lut() {
-    if (m_dp.kind != Multiplier::Lut || m_lut_loaded) return 0;
-    m_lut_loaded = true;
-    // broadcast over the filter bus into every PE's table
-    const uint64_t entries = m_dp.table.size();
-    m_counts.lut_writes += entries * m_arch.num_pes();
-    return ceil_div(entries * m_dp.lut_entry_bits, m_arch.noc.filter_bus_bits);
-}
-
-void PeArray::on_done() {
-    auto cb = std::move(m_done_cb);
-    m_done_cb = nullptr;
-    cb();
-}
+void PeArray::on_done() { finish(); }
 
 }  // namespace dfsim::hw

@@ -28,14 +28,6 @@ public:
             ActionCounts& counts);
     void start(const RowPass& pass, std::function<void()> done) override;
     void start(const GridPass& pass, std::function<void()> done) override;
-    bool busy() const override { return static_cast<bool>(m_done_cb); }
-    void set_layer(const LayerParams& layer, const Datapath& dp) override {
-        m_layer = layer;
-        m_dp = dp;
-        m_lut_loaded = false;
-    }
-    // Reports each pass's PE, bus and buffer-port activity (hw/trace.h).
-    void set_tracer(Tracer* t) override { m_trace = t; }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     Cycle execute(const RowPass& pass);
@@ -44,21 +36,12 @@ public:
 private:
     void on_done();  // SC_METHOD
     void launch(Cycle cycles, std::function<void()> done);
-    // Loads the LUT into every PE the first time (counts its writes); returns the cycles it takes.
-    Cycle load_lut();
     ArrayParts parts() { return ArrayParts{m_arch, m_layer, m_dp, m_pes, m_glb, m_counts, m_trace}; }
 
-    ArchParams m_arch;
     sc_core::sc_time m_period;
     GlobalBuffer& m_glb;
-    ActionCounts& m_counts;
     PeGrid m_pes;
-    LayerParams m_layer;
-    Datapath m_dp;
-    bool m_lut_loaded = false;
     sc_core::sc_event m_done_ev;
-    std::function<void()> m_done_cb;
-    Tracer* m_trace = nullptr;
     RowPassEngine::Scratch m_row_scratch;  // the row engine's tables, reused pass after pass
 };
 

@@ -9,11 +9,10 @@ using namespace sc_core;
 CycleArray::CycleArray(sc_module_name name, const ArchParams& arch, sc_time period, GlobalBuffer& glb, GlbBanks& banks,
                        ActionCounts& counts)
     : sc_module(name),
-      m_arch(arch),
+      ArrayModel(arch, counts),
       m_period(period),
       m_glb(glb),
       m_banks(banks),
-      m_counts(counts),
       m_pes(arch.rows, arch.cols) {
     SC_METHOD(on_wake);
     sensitive << m_wake;
@@ -25,33 +24,25 @@ CycleArray::CycleArray(sc_module_name name, const ArchParams& arch, sc_time peri
 
 Cycle CycleArray::now() const { return sc_time_stamp().value() / m_period.value(); }
 
-uint64_t CycleArray::load_lut() {
-    if (m_dp.kind != Multiplier::Lut || m_lut_loaded) return 0;
-    m_lut_loaded = true;
-    // broadcast over the filter bus into every PE's table, before the layer's first pass
-    const uint64_t entries = m_dp.table.size();
-    m_counts.lut_writes += entries * static_cast<uint64_t>(m_arch.num_pes());
-    const uint64_t bits = entries * static_cast<uint64_t>(m_dp.lut_entry_bits);
-    const uint64_t bus = static_cast<uint64_t>(m_arch.noc.filter_bus_bits);
-    return (bits + bus - 1) / bus;
+Cycle CycleArray::begin_pass(std::function<void()> done) {
+    begin(std::move(done));
+    const Cycle t0 = now() + load_lut();
+    m_wake.notify(m_period * static_cast<double>(t0 - now()));
+    return t0;
+}
+
+CycleContext CycleArray::context() {
+    return CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace};
 }
 
 void CycleArray::start(const RowPass& pass, std::function<void()> done) {
-    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
-    m_done_cb = std::move(done);
-    const Cycle t0 = now() + load_lut();
-    m_row = std::make_unique<RowCycleEngine>(
-        CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
-    m_wake.notify(m_period * static_cast<double>(t0 - now()));
+    const Cycle t0 = begin_pass(std::move(done));
+    m_row = std::make_unique<RowCycleEngine>(context(), pass, t0);
 }
 
 void CycleArray::start(const GridPass& pass, std::function<void()> done) {
-    DFSIM_ASSERT(!m_done_cb, "PE array started while busy");
-    m_done_cb = std::move(done);
-    const Cycle t0 = now() + load_lut();
-    m_grid = std::make_unique<GridCycleEngine>(
-        CycleContext{m_arch, m_glb, m_banks, m_counts, m_dp, m_layer, m_pes, m_trace}, pass, t0);
-    m_wake.notify(m_period * static_cast<double>(t0 - now()));
+    const Cycle t0 = begin_pass(std::move(done));
+    m_grid = std::make_unique<GridCycleEngine>(context(), pass, t0);
 }
 
 void CycleArray::on_wake() {
@@ -70,9 +61,7 @@ void CycleArray::on_wake() {
 void CycleArray::on_done() {
     m_row.reset();
     m_grid.reset();
-    auto cb = std::move(m_done_cb);
-    m_done_cb = nullptr;
-    cb();
+    finish();
 }
 
 }  // namespace dfsim::hw

@@ -31,34 +31,21 @@ public:
                GlbBanks& banks, ActionCounts& counts);
     void start(const RowPass& pass, std::function<void()> done) override;
     void start(const GridPass& pass, std::function<void()> done) override;
-    bool busy() const override { return static_cast<bool>(m_done_cb); }
-    void set_layer(const LayerParams& layer, const Datapath& dp) override {
-        m_layer = layer;
-        m_dp = dp;
-        m_lut_loaded = false;
-    }
-    void set_tracer(Tracer* t) override { m_trace = t; }
 
 private:
     void on_wake();  // SC_METHOD: one cycle of the running pass
     void on_done();  // SC_METHOD: the pass is over
     Cycle now() const;
-    uint64_t load_lut();
+    Cycle begin_pass(std::function<void()> done);  // begin(); the cycle the pass starts (after any LUT load)
 
-    ArchParams m_arch;
+    CycleContext context();
     sc_core::sc_time m_period;
     GlobalBuffer& m_glb;
     GlbBanks& m_banks;
-    ActionCounts& m_counts;
     PeGrid m_pes;
-    LayerParams m_layer;
-    Datapath m_dp;
-    bool m_lut_loaded = false;
-    Tracer* m_trace = nullptr;
     std::unique_ptr<RowCycleEngine> m_row;  // the running pass: one of these two
     std::unique_ptr<GridCycleEngine> m_grid;
     sc_core::sc_event m_wake, m_done_ev;
-    std::function<void()> m_done_cb;
 };
 
 }  // namespace dfsim::hw
