@@ -208,11 +208,12 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     Layer two = l;
     if (extrapolate) two.shape.N = 2 * t.Nt;
     bool first_done = false;
+    std::vector<TileTiming> tiles;  // the tiles walked, in order
     size_t first_tiles = 0;
     for_each_tile(two, t, [&](const TileStep& st) {
         if (st.n == t.Nt && !first_done) {
             first = tot;
-            first_tiles = tot.tiles.size();
+            first_tiles = tiles.size();
             first_done = true;
         }
         TileTiming tt;
@@ -234,9 +235,9 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         const uint64_t before = tot.pass_cycles;
         tile(st, tot);
         tt.pass_cycles = tot.pass_cycles - before;
-        tot.tiles.push_back(tt);
+        tiles.push_back(tt);
     });
-    tot.cycles = schedule_tiles(a, t.double_buffer, tot.tiles);
+    tot.cycles = schedule_tiles(a, t.double_buffer, tiles);
     if (!extrapolate) return tot;
     // tot = first + second; the image tiles after the first each add second = tot - first
     const uint64_t k = static_cast<uint64_t>(n_tiles) - 1;
@@ -244,10 +245,8 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     out.counts.combine(tot.counts, [&](uint64_t& x, uint64_t both) { x += k * (both - x); });
     out.pass_cycles += k * (tot.pass_cycles - first.pass_cycles);
     out.dram_bytes += k * (tot.dram_bytes - first.dram_bytes);
-    const std::vector<TileTiming> one(tot.tiles.begin(), tot.tiles.begin() + static_cast<std::ptrdiff_t>(first_tiles));
-    const uint64_t t1 = schedule_tiles(a, t.double_buffer, one);
+    const uint64_t t1 = schedule_tiles(a, t.double_buffer, std::span<const TileTiming>(tiles).first(first_tiles));
     out.cycles = t1 + k * (tot.cycles - std::min(tot.cycles, t1));
-    out.tiles = std::move(tot.tiles);
     return out;
 }
 
@@ -291,7 +290,7 @@ struct TileSchedule {
 
 }  // namespace
 
-uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, const std::vector<TileTiming>& tiles) {
+uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, std::span<const TileTiming> tiles) {
     TileSchedule s{a};
     for (size_t k = 0; k < tiles.size(); ++k) {
         if (!double_buffer || k == 0) s.loads(tiles[k]);

@@ -9,6 +9,7 @@
 #include <functional>
 #include <ostream>
 #include <map>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -101,7 +102,6 @@ struct TiledTotals {
     uint64_t pass_cycles = 0;  // the passes' estimated cycles, back to back
     uint64_t dram_bytes = 0;
     uint64_t cycles = 0;  // the tiles scheduled as the controller runs them (schedule_tiles)
-    std::vector<TileTiming> tiles;  // the tiles walked (the first two image tiles at most)
 };
 
 // The cycles of the tiles' program as the accelerator's controller runs it (hw/accelerator.cpp):
@@ -109,7 +109,7 @@ struct TiledTotals {
 // data is there), passes in order on the array, each waiting for its slots' loads; a load waits
 // for the passes that still use its slot copy, a store for its tile's passes; double-buffered,
 // tile k+1's loads go ahead of tile k's passes. Reconfiguration first.
-uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, const std::vector<TileTiming>& tiles);
+uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, std::span<const TileTiming> tiles);
 
 // The analytical walk of a tiling: the DRAM <-> buffer traffic (same residency policy as the
 // program) plus what `tile` adds for each tile's passes. Only the first two images of the batch
