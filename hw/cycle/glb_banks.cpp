@@ -26,8 +26,8 @@ Cycle GlbBanks::access(int slot, uint64_t first, uint64_t count, Cycle ready) {
 }
 
 Cycle GlbBanks::access_words(int slot, const std::vector<uint64_t>& index, Cycle ready) {
-    std::vector<uint64_t> lines;
-    lines.reserve(index.size());
+    std::vector<uint64_t>& lines = m_lines;
+    lines.clear();
     for (uint64_t i : index) lines.push_back(m_map.line_of(slot, i));
     std::sort(lines.begin(), lines.end());
     lines.erase(std::unique(lines.begin(), lines.end()), lines.end());

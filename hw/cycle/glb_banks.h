@@ -41,6 +41,7 @@ private:
     Cycle reserve(int bank, Cycle t);
 
     const BankMap& m_map;
+    std::vector<uint64_t> m_lines;  // access_words' scratch, kept between calls
     std::vector<Bank> m_banks;
     uint64_t m_accesses = 0, m_conflict_cycles = 0;
 };

@@ -234,8 +234,9 @@ bool RowCycleEngine::issue_ifmap(Cycle now) {
     // own tag, so one transfer of ifmap_bus_bits can feed several rows; it stops at the first word
     // whose consumers have no room for it (the words behind it wait: in order)
     const int per = std::max(1, m_ctx.arch.noc.ifmap_bus_bits / m_L.ifmap_bits);
-    std::vector<uint64_t> glb_words;
-    std::vector<std::pair<int, int>> touched;  // (row, position): a row can take several words a transfer
+    std::vector<uint64_t>& glb_words = m_glb_words;
+    std::vector<std::pair<int, int>>& touched = m_touched;
+    glb_words.clear(), touched.clear();
     int n = 0;
     uint64_t real = 0;
     while (n < per && m_bus_w < m_Wn) {

@@ -162,6 +162,10 @@ private:
     int m_bus_w = 0;  // the ifmap GIN's next word: position m_bus_w of row m_bus_row
     size_t m_bus_row = 0;
     std::deque<Request> m_psum_in, m_gon;
+    // issue_ifmap's scratch, kept between cycles: the buffer words a transfer reads, and its
+    // words as (row, position) (a row can take several words a transfer)
+    std::vector<uint64_t> m_glb_words;
+    std::vector<std::pair<int, int>> m_touched;
     std::vector<int> m_woken;
     EventQueue<Event> m_events;
     uint64_t m_outputs = 0, m_written = 0;
