@@ -2,9 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
-#include <set>
-#include <tuple>
 
 #include "hw/output_unit.h"
 #include "hw/trace.h"
