@@ -47,6 +47,7 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_U(hw.layer.U),
       m_F(hw.layer.F),
       m_Wn((m_F - 1) * m_U + m_S),
+      m_taps_freed(std::min(m_U, m_S)),
       m_scratch(emptied(scratch)),
       m_chains(scratch.chains),
       m_rows(scratch.rows),
@@ -54,11 +55,13 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_row_index(scratch.row_index),
       m_real_at(scratch.real_at),
       m_skip_at(scratch.skip_at),
+      m_skip_tap(scratch.skip_tap),
       m_partial(scratch.partial),
       m_wzero(scratch.wzero),
       m_res(fresh_resources(scratch, hw)),
       m_filt_ready(scratch.filt_ready),
-      m_col_done(scratch.col_done),
+      m_col_start(scratch.col_start),
+      m_pe_qp(scratch.pe_qp),
       m_chain_pes(scratch.chain_pes) {}
 
 Cycle RowPassEngine::run() {
@@ -259,7 +262,10 @@ void RowPassEngine::values_and_counts() {
     const OutputUnit out(m_hw.arch.pe.psum_bits, m_pass.final_out, L.requant, m_hw.dp.bias);
     m_partial.assign(u64(m_F), 0);
     m_wzero.assign(u64(m_S), 0);
-    if (m_hw.dp.skip) m_skip_at.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * m_F, 0);
+    if (m_hw.dp.skip) {
+        m_skip_at.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * m_F, 0);
+        m_skip_tap.assign(m_skip_at.size() * u64(m_taps_freed), 0);
+    }
     for (const std::vector<int>& chain : m_chains) compute_chain(chain, out);
     count_ifmap_delivery();
 }
@@ -327,11 +333,16 @@ uint64_t RowPassEngine::gated_slots(int k_set, int i, int j, int p) {
     const RowSet& s = set(k_set);
     const size_t pe_i = pe_index(k_set, i, j);
     uint32_t* skip = dp.skip ? &m_skip_at[pe_i * m_F] : nullptr;
+    uint32_t* skip_tap = dp.skip ? &m_skip_tap[pe_i * m_F * u64(m_taps_freed)] : nullptr;
     const uint32_t p32 = static_cast<uint32_t>(p);
+    auto skips = [&](int f, int t, uint32_t n) {
+        skip[f] += n;
+        if (t < m_taps_freed) skip_tap[f * m_taps_freed + t] += n;
+    };
     if (!dp.gate_w) {  // ifmap zeros only: p slots per zero word
         for (int jj = 0; skip && jj < s.q; ++jj)
             for (int f = 0; f < m_F; ++f)
-                for (int t = 0; t < m_S; ++t) skip[f] += at(row_of_pe(pe_i, jj).data, f * m_U + t) == 0 ? p32 : 0;
+                for (int t = 0; t < m_S; ++t) skips(f, t, at(row_of_pe(pe_i, jj).data, f * m_U + t) == 0 ? p32 : 0);
         return p32 * zero_taps(pe_i, s.q);
     }
     const Pe& x = pe(s, i, j);
@@ -348,7 +359,7 @@ uint64_t RowPassEngine::gated_slots(int k_set, int i, int j, int p) {
         for (int f = 0; skip && f < m_F; ++f)
             for (int t = 0; t < m_S; ++t) {
                 const bool xz = dp.gate_x && at(rb.data, f * m_U + t) == 0;
-                skip[f] += xz ? p32 : at(m_wzero, t);
+                skips(f, t, xz ? p32 : at(m_wzero, t));
             }
     }
     return gated;
@@ -410,7 +421,13 @@ Cycle RowPassEngine::timing() {
     reset_pe_timing();
     const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
     DFSIM_ASSERT(window >= m_S, "ifmap spad cannot hold one window");
-    m_col_done.assign(pe_index(static_cast<int>(m_pass.sets.size()), 0, 0) * u64(m_F), 0);
+    const size_t n_pes = pe_index(static_cast<int>(m_pass.sets.size()), 0, 0);
+    m_col_start.assign(n_pes * u64(m_F), 0);
+    m_pe_qp.resize(n_pes);
+    for (size_t pe_i = 0; pe_i < n_pes; ++pe_i) {
+        const RowSet& s = set(static_cast<int>(pe_i / u64(m_r_count * m_e_count)));
+        m_pe_qp[pe_i] = u64(s.q) * u64(s.p);
+    }
     m_pass_end = 0;
     for (Cycle t : m_filt_ready) m_pass_end = std::max(m_pass_end, t);
     Cycle last = 0;  // the cycle of the last word the ifmap bus carried
@@ -462,16 +479,40 @@ void RowPassEngine::filter_timing() {
     }
 }
 
-// Position w of every row, in order: a word waits for its PEs' spad room and for the bus.
+// The PE issues a column's MACs tap by tap (the q channels and p filters of tap t, then t + 1): its
+// word at tap t < U, which no later column uses, leaves the spad (t + 1)·q·p slots after the
+// column's start, less the slots zero skipping gave back (an XNOR step covers xnor_bits taps),
+// and at least a cycle after it.
+Cycle RowPassEngine::word_free(size_t pe_i, int f, int t) const {
+    const Datapath& dp = m_hw.dp;
+    const uint64_t qp = m_pe_qp[pe_i];
+    uint64_t through;
+    if (dp.kind == Multiplier::Xnor) {
+        through = (u64(t / dp.xnor_bits) + 1) * qp;
+    } else {
+        through = (u64(t) + 1) * qp;
+        if (dp.skip) {
+            const uint32_t* skipped = &m_skip_tap[(pe_i * u64(m_F) + u64(f)) * u64(m_taps_freed)];
+            for (int tt = 0; tt <= t; ++tt) through -= skipped[tt];
+        }
+    }
+    return m_col_start[pe_i * u64(m_F) + u64(f)] + std::max<uint64_t>(1, through);
+}
+
+// Position w of every row, in order: a word waits for its PEs' spad room and for the bus. The
+// spad holds `window` words a channel of the positions some column uses; w takes the place of the
+// used position `window` places before it, at tap tb of column fb (the last column that uses it).
 void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
     const LayerParams& L = m_hw.layer;
     const bool used = m_U <= m_S || w % m_U < m_S;  // some output column reads position w
-    const int fb = w >= window ? std::min((w - window) / m_U, m_F - 1) : -1;  // the column that frees a spad word
+    const int k = m_U <= m_S ? w : (w / m_U) * m_S + w % m_U;  // its index among the used positions
+    const int kv = k - window, tap_period = std::min(m_U, m_S);
+    const int fb = used && kv >= 0 ? kv / tap_period : -1, tb = kv - fb * tap_period;
     const int col = w - L.P;
     for (RowBuf& rb : m_rows) {
         Cycle ready = last;
-        if (used && fb >= 0)
-            for (size_t pe_i : rb.pes) ready = std::max(ready, m_col_done[pe_i * u64(m_F) + u64(fb)]);
+        if (fb >= 0)
+            for (size_t pe_i : rb.pes) ready = std::max(ready, word_free(pe_i, fb, tb));
         const Cycle end = m_res.ifmap_bus.place(ready, L.ifmap_bits);
         last = end - 1;
         rb.arrived = end;
@@ -553,7 +594,7 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
             have_in = true;
         } else {  // the top: onto the output network once every chain has stepped (send_tops)
             x.in_free = acc;
-            m_col_done[pe_i * u64(m_F) + u64(f)] = mac_done;
+            m_col_start[pe_i * u64(m_F) + u64(f)] = start;
             m_tops.push_back(TopSend{&x, std::max(acc, x.send_free), address, p, mac_done, double_psum});
             continue;
         }
@@ -561,7 +602,7 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
         x.prev_send = x.send_free;
         x.send_free = send_done;
         x.busy_until = double_psum ? mac_done : send_done;
-        m_col_done[pe_i * u64(m_F) + u64(f)] = mac_done;
+        m_col_start[pe_i * u64(m_F) + u64(f)] = start;
         m_pass_end = std::max(m_pass_end, send_done);
     }
 }

@@ -9,12 +9,15 @@
 // step per output column:
 //  - the ifmap bus delivers, position by position, one word of every ifmap row the pass needs
 //    (multicast to all PEs that use it, each word with its own tag), ifmap_bus_bits per cycle, in
-//    order; a word waits until every PE taking it has room in its ifmap spad (it has issued the
-//    column that frees the oldest word of its window); the bus reads a buffer line once per row;
+//    order; a word waits until every PE taking it has room in its ifmap spad, a sliding window
+//    (the PE has issued the last MACs of the oldest word of its window); the bus reads a buffer
+//    line once per row;
 //  - filters are loaded over the filter bus, one transfer of a set row's words a cycle; a PE
 //    computes once its own filters are in;
 //  - a PE issues one MAC per cycle (gated MACs spend the cycle, skipped ones do not), p*q*S per
-//    output column, plus p adds for the psums arriving from below, and sends its psums up the
+//    output column tap by tap (each ifmap word meets its q*p weights in consecutive slots, so a
+//    word no later column uses leaves the spad after its tap, not at the end of the column),
+//    plus p adds for the psums arriving from below, and sends its psums up the
 //    local link; with psum spad room for two columns (2p words) it computes the next column
 //    while the previous one waits for its incoming psums and is sent, otherwise it waits for
 //    the send; a PE sends up only when the PE above has added the previous column's psums (its
@@ -67,9 +70,10 @@ public:
         std::vector<RowBuf> rows, spare;  // spare: earlier passes' rows, their buffers kept for reuse
         std::vector<int> pe_rows, row_index;
         std::vector<uint64_t> real_at;
-        std::vector<uint32_t> skip_at, wzero;
+        std::vector<uint32_t> skip_at, skip_tap, wzero;
         std::vector<int32_t> partial;
-        std::vector<Cycle> filt_ready, col_done;
+        std::vector<Cycle> filt_ready, col_start;
+        std::vector<uint64_t> pe_qp;
         std::vector<std::vector<int>> chains;
         std::vector<std::vector<std::pair<int, int>>> chain_pes;
         std::unique_ptr<ArrayResources> res;  // made by the first pass, reset by the others
@@ -100,6 +104,7 @@ private:
     void filter_timing();
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);
+    Cycle word_free(size_t pe_i, int f, int t) const;  // when PE pe_i's word at tap t of column f leaves its spad
     void step_chain(const std::vector<int>& chain, const std::vector<std::pair<int, int>>& order, int j, int f);
     void send_tops();
     Cycle pe_ready(size_t pe_i, int q) const;  // its rows' words of the current position are in
@@ -122,6 +127,7 @@ private:
     const int m_r_count, m_e_count;  // set height (filter rows) and width (output rows)
     const int m_S, m_U, m_F;
     const int m_Wn;  // padded positions of an ifmap row: (F - 1) * U + S
+    const int m_taps_freed;  // min(U, S): the taps of a column whose words no later column uses
     int m_qmax = 1;  // most channels any set's PEs interleave
     Scratch& m_scratch;
     std::vector<std::vector<int>>& m_chains;  // sets, bottom first, of each psum chain
@@ -131,13 +137,15 @@ private:
     std::vector<uint64_t>& m_real_at;  // [w]: rows whose position w comes from the buffer
     uint64_t m_filter_words = 0;  // distinct filter words the pass loads
     std::vector<uint32_t>& m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
+    std::vector<uint32_t>& m_skip_tap;  // [(pe_index * F + f) * taps_freed + t]: of those, at tap t
     std::vector<int32_t>& m_partial;  // [f]: one row convolution's sums
     std::vector<uint32_t>& m_wzero;  // [t]: a PE's zero weights at tap t (over its filters)
     // timing state
     ArrayResources& m_res;
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
     Cycle m_pass_end = 0;
-    std::vector<Cycle>& m_col_done;  // [pe_index * F + f]: when the PE has issued column f
+    std::vector<Cycle>& m_col_start;  // [pe_index * F + f]: when the PE started column f
+    std::vector<uint64_t>& m_pe_qp;  // [pe_index]: q * p, the slots of one tap
     // a chain top's send of one column, placed by send_tops once every chain has stepped
     struct TopSend {
         Pe* pe;

@@ -21,7 +21,7 @@ namespace {
 
 // The bounds the CI corpus holds, per dataflow: every case's ratio within [min, max], and at
 // least `within10` of the cases within 10% (over the 43 cases of a dataflow). Measured on
-// 2026-11-30 (the test prints the figures) with a margin of 0.01 on each ratio and 5 points on the
+// 2026-11-30, rs on 2026-12-01 (the test prints the figures) with a margin of 0.01 on each ratio and 5 points on the
 // fraction; the figures measured are in the comments (min .. max, fraction within 10%). The pass
 // model follows the cycle engine exactly on the grid dataflows; rs and nlr differ where the two
 // place the same requests on the banks and buses in another order (the pass model a pass's
@@ -38,7 +38,7 @@ constexpr Bound kBounds[] = {
     {"os-b", 0.999, 1.001, 1.00, 0.938, 1.100, 0.95},  // 1.000 .. 1.000, 100%; 0.948 .. 1.090, 100%
     {"os-c", 0.999, 1.001, 1.00, 0.983, 1.175, 0.83},  // 1.000 .. 1.000, 100%; 0.993 .. 1.165, 88%
     {"nlr", 0.999, 1.050, 0.95, 0.788, 1.015, 0.81},  // 1.000 .. 1.040, 100%; 0.798 .. 1.005, 86%
-    {"rs", 0.978, 1.079, 0.95, 0.726, 1.210, 0.62},  // 0.988 .. 1.069, 100%; 0.736 .. 1.200, 67%
+    {"rs", 0.980, 1.021, 0.95, 0.726, 1.174, 0.65},  // 0.990 .. 1.011, 100%; 0.736 .. 1.164, 70%
 };
 
 // Cases of the CI corpus the cycle-level engine gets wrong today (hw/cycle, reported with the

@@ -262,20 +262,27 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
 }
 
 // A PE's cycles per output column: its MACs and adds, the send when its psum spad holds one
-// column only, and the ifmap bursts its window cannot take ahead.
+// column only, or the ifmap bursts of the next column's window if they take longer.
 uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
     const ArchParams& a = m_a;
     const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
     uint64_t col = p * qmax * m_S + p;
     if (a.pe.psum_spad_words < static_cast<int>(2 * p))
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
-    // the ifmap spad holds `window` words a channel: only window - S of the U new
-    // positions a column needs can arrive while it computes; the rest follow it
+    // the ifmap spad holds `window` words a channel: window - S of the next column's new words
+    // arrive early; each of the other n waits for a word of this column to leave the spad, the
+    // word of tap t once the column has issued tap t's q*p slots (the PE goes tap by tap), and
+    // the bus delivers them in order, a burst each: the last is in at max over t < n of
+    // (t + 1)*q*p + (n - t)*burst, at an end of the range (linear in t)
     const uint64_t burst =
         ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
-    const uint64_t slack = static_cast<uint64_t>(std::clamp(window - m_S, 0, m_U));
-    return std::max(col + (static_cast<uint64_t>(m_U) - slack) * burst, static_cast<uint64_t>(m_U) * burst);
+    const int taps_freed = std::min(m_U, m_S);
+    const uint64_t n = static_cast<uint64_t>(taps_freed - std::clamp(window - m_S, 0, taps_freed));
+    const uint64_t qp = p * qmax;
+    uint64_t ready = static_cast<uint64_t>(m_U) * burst;  // the bus carries U positions a column
+    if (n > 0) ready = std::max({ready, qp + n * burst, n * qp + burst});
+    return std::max(col, ready);
 }
 
 // The filter load, then the slowest of compute, the ifmap bus, the output bus and the buffer port.

@@ -351,6 +351,8 @@ void RowCycleEngine::compute_column(PeSlot& x, Column& col, uint64_t& gated) {
     col.v.assign(static_cast<size_t>(x.p), 0);
     gated = 0;
     uint64_t pad_zeros = 0;
+    const int taps_freed = std::min(m_L.U, S);  // the taps whose words no later column uses
+    m_tap_skipped.assign(static_cast<size_t>(taps_freed), 0);
     for (int jj = 0; jj < s.q; ++jj) {
         const int32_t* xr = m_rows[static_cast<size_t>(rows[jj])].data.data() + fU;
         for (int k = 0; k < x.p; ++k) {
@@ -361,7 +363,11 @@ void RowCycleEngine::compute_column(PeSlot& x, Column& col, uint64_t& gated) {
             row_conv(dp, &part, xr, wr, S, 1, 1);
             col.v[static_cast<size_t>(k)] += part;
             if (dp.gates())
-                for (int t = 0; t < S; ++t) gated += (dp.gate_x && xr[t] == 0) || (dp.gate_w && wr[t] == 0);
+                for (int t = 0; t < S; ++t) {
+                    const bool g = (dp.gate_x && xr[t] == 0) || (dp.gate_w && wr[t] == 0);
+                    gated += g;
+                    if (dp.skip && t < taps_freed) m_tap_skipped[static_cast<size_t>(t)] += g;
+                }
         }
         for (int t = 0; t < S; ++t) pad_zeros += xr[t] == 0;
     }
@@ -410,11 +416,32 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
         m_ctx.trace->pe_busy(s.pe_row0 + x.i, s.pe_col0 + x.j, 0, busy, gated);
     }
     m_events.push(x.mac_free, Event{Ev::MacDone, slot, col.f});
+    free_words(x, slot, col, now);
     if (std::getenv("DFSIM_CYCLE_DEBUG"))
         std::fprintf(stderr, "%llu start pe%d(set%d %d,%d) f%d busy %llu\n", (unsigned long long)now, slot, x.set, x.i,
                      x.j, col.f, (unsigned long long)busy);
     x.cols.push_back(std::move(col));
     return true;
+}
+
+// The PE issues a column's MACs tap by tap (all q channels and p filters of tap t, then t + 1):
+// the word at tap t < U is used by no later column and leaves the spad once its last MAC has
+// issued, (t + 1)·q·p slots after the start less the slots zero skipping gave back (an XNOR step
+// covers xnor_bits taps). At least a cycle after the start: the spad is read in the issue cycle.
+void RowCycleEngine::free_words(const PeSlot& x, int slot, const Column& col, Cycle now) {
+    const int taps_freed = std::min(m_L.U, m_L.S);
+    const uint64_t qp = static_cast<uint64_t>(x.q) * static_cast<uint64_t>(x.p);
+    uint64_t skipped = 0;
+    for (int t = 0; t < taps_freed; ++t) {
+        uint64_t through;
+        if (m_ctx.dp.kind == Multiplier::Xnor) {
+            through = (static_cast<uint64_t>(t / m_ctx.dp.xnor_bits) + 1) * qp;
+        } else {
+            if (m_ctx.dp.skip) skipped += m_tap_skipped[static_cast<size_t>(t)];
+            through = (static_cast<uint64_t>(t) + 1) * qp - skipped;
+        }
+        m_events.push(now + std::max<uint64_t>(1, through), Event{Ev::Free, slot, col.f * m_L.U + t + 1});
+    }
 }
 
 void RowCycleEngine::settle(PeSlot& x, int slot, Cycle now) {
@@ -482,8 +509,13 @@ void RowCycleEngine::handle(const Event& e, Cycle now) {
             break;
         case Ev::MacDone: {
             PeSlot& x = m_slots[static_cast<size_t>(e.a)];
-            x.lo = (e.b + 1) * m_L.U;  // the ifmap words no later column uses leave the spad
+            x.lo = std::max(x.lo, (e.b + 1) * m_L.U);  // every word no later column uses has left the spad
             wake(e.a);
+            break;
+        }
+        case Ev::Free: {  // ifmap words before position b leave the spad
+            PeSlot& x = m_slots[static_cast<size_t>(e.a)];
+            x.lo = std::max(x.lo, e.b);
             break;
         }
         case Ev::RowArrive: {

@@ -8,10 +8,13 @@
 //  - ifmap GIN: one transfer a cycle of up to ifmap_bus_bits of words, position by position
 //    over the rows the pass needs, each word multicast to every PE that uses its row (the
 //    diagonal, by its tag); a word waits (and the words behind it) until all those PEs have room
-//    in their ifmap spads (back-pressure: ifmap_spad_words / q words a channel; a word leaves a
-//    PE's spad when the last output column using it has been computed);
+//    in their ifmap spads (back-pressure: ifmap_spad_words / q words a channel; the spad is a
+//    sliding window: a word leaves it once the last output column using it has issued that
+//    word's MACs, see below);
 //  - PE: issues one MAC a cycle (gated MACs spend their cycle unless zero skipping gives it back),
-//    p*q*S per output column on the values in its spads, plus p issue slots to add the psums
+//    p*q*S per output column on the values in its spads, tap by tap (each ifmap word meets its
+//    q*p weights in consecutive slots, so the window's oldest words are done first and leave the
+//    spad while the column goes on), plus p issue slots to add the psums
 //    arriving from below; results after pipeline_depth - 1 cycles; a column occupies p psum
 //    spad words until sent, so a PE holds one column or, with psum_spad_words >= 2p, two;
 //  - local psum link: one column's p psums to the PE above, ceil(p*psum_bits / psum_link_bits)
@@ -115,7 +118,7 @@ private:
         int set = 0, i = 0, w0 = 0, words = 0;
         uint64_t offset = 0;  // of its first word in the filter slot (laid out in streaming order)
     };
-    enum class Ev : uint8_t { Wake, MacDone, RowArrive, SendDone };
+    enum class Ev : uint8_t { Wake, MacDone, RowArrive, SendDone, Free };
     struct Event {
         Ev kind;
         int a = 0, b = 0;
@@ -129,6 +132,8 @@ private:
     void try_pe(int slot, Cycle now);
     bool try_start(PeSlot& x, int slot, Cycle now);
     void compute_column(PeSlot& x, Column& col, uint64_t& gated);
+    // Events freeing the window words column `col` uses last, as its taps' MACs issue from `now`.
+    void free_words(const PeSlot& x, int slot, const Column& col, Cycle now);
     void settle(PeSlot& x, int slot, Cycle now);
     void try_send(PeSlot& x, int slot, Cycle now);
     bool issue_filter(Cycle now);
@@ -167,6 +172,7 @@ private:
     std::vector<uint64_t> m_glb_words;
     std::vector<std::pair<int, int>> m_touched;
     std::vector<int> m_woken;
+    std::vector<uint64_t> m_tap_skipped;  // per tap t < min(U, S) of the column computed last: slots it skips
     EventQueue<Event> m_events;
     uint64_t m_outputs = 0, m_written = 0;
     Cycle m_start = 0, m_end = 0;
