@@ -19,6 +19,7 @@ PeParams read_pe(const YamlMap& m) {
     pe.filter_spad_words = static_cast<int>(m.get_int("filter_spad_words", 1, 1 << 20));
     pe.psum_spad_words = static_cast<int>(m.get_int("psum_spad_words", 1, 1 << 20));
     pe.pipeline_depth = static_cast<int>(m.get_int("pipeline_depth", 1, 64));
+    pe.psum_add_in_mac_slots = m.get_bool("psum_add_in_mac_slots", true);
     pe.mac_bits = static_cast<int>(m.get_int("mac_bits", 1, 16, 8));
     pe.psum_bits = static_cast<int>(m.get_int("psum_bits", 16, 32));
     const std::string gating = m.get_enum("zero_gating", {"ifmap", "weight", "both", "none"}, "ifmap");

@@ -14,6 +14,9 @@ struct PeParams {
     int filter_spad_words = 224;  // words
     int psum_spad_words = 24;  // words
     int pipeline_depth = 2;  // cycles from MAC issue to result in the psum spad
+    // Row stationary: adding the p psums a column receives from the PE below (or the buffer)
+    // takes p issue slots of the MAC unit (true), or a separate adder does it (false).
+    bool psum_add_in_mac_slots = true;
     int mac_bits = 8;  // widest operand the multiplier takes (1..16); wider layers are refused
     int psum_bits = 32;  // psum storage width (spad, links, GLB)
     // Zero gating (Chen et al., Eyeriss, JSSC 2017, Sec. IV; Sze et al., Proc. IEEE 2017): a MAC slot with a zero operand reads no filter word, does

@@ -580,8 +580,8 @@ void RowPassEngine::step_chain(const std::vector<int>& chain, const std::vector<
             m_res.glb_port.place(start, p * pp.psum_bits);
             have_in = true;
         }
-        // the adds of incoming psums take p issue slots of the MAC unit
-        const Cycle mac_done = start + mac_cycles + (have_in ? p : 0);
+        // the adds of incoming psums take p issue slots of the MAC unit (or a separate adder)
+        const Cycle mac_done = start + mac_cycles + (have_in && pp.psum_add_in_mac_slots ? p : 0);
         if (m_hw.trace) m_hw.trace->pe_busy(s.pe_row0 + i, s.pe_col0 + j, start, mac_done, trace_gated(k, i, j, f));
         const Cycle result = mac_done + pp.pipeline_depth - 1;
         const Cycle acc = have_in ? std::max(result, t_in + p) : result;

@@ -17,7 +17,8 @@
 //  - a PE issues one MAC per cycle (gated MACs spend the cycle, skipped ones do not), p*q*S per
 //    output column tap by tap (each ifmap word meets its q*p weights in consecutive slots, so a
 //    word no later column uses leaves the spad after its tap, not at the end of the column),
-//    plus p adds for the psums arriving from below, and sends its psums up the
+//    plus p adds for the psums arriving from below (in MAC issue slots unless
+//    pe.psum_add_in_mac_slots is false), and sends its psums up the
 //    local link; with psum spad room for two columns (2p words) it computes the next column
 //    while the previous one waits for its incoming psums and is sent, otherwise it waits for
 //    the send; a PE sends up only when the PE above has added the previous column's psums (its

@@ -34,6 +34,7 @@ nlohmann::json arch_to_json(const ArchParams& a) {
               {"filter_spad_words", a.pe.filter_spad_words},
               {"psum_spad_words", a.pe.psum_spad_words},
               {"pipeline_depth", a.pe.pipeline_depth},
+              {"psum_add_in_mac_slots", a.pe.psum_add_in_mac_slots},
               {"mac_bits", a.pe.mac_bits},
               {"psum_bits", a.pe.psum_bits},
               {"zero_gating", a.pe.gate_ifmap_zeros ? (a.pe.gate_weight_zeros ? "both" : "ifmap")

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "dataflows/rs/row_stationary.h"
 #include "sim/simulator.h"
 #include "tests/test_util.h"
 
@@ -52,4 +53,41 @@ TEST(Cycle, EveryDataflowIsBitExactAndCountsAlike) {
                         static_cast<unsigned long long>(p.pass.cycles), static_cast<unsigned long long>(p.cycle.cycles),
                         static_cast<double>(p.pass.cycles) / static_cast<double>(p.cycle.cycles));
         }
+}
+
+// pe.psum_add_in_mac_slots: a row-stationary PE that adds the p psums arriving from below in its
+// MAC issue slots spends p·q·S + p cycles per output column, one with a separate adder p·q·S.
+// The layer is MAC-bound (one channel, 16 filters of 3x3 on a 3 x 4 set, p = 16: 48 MACs a
+// column against 6 ifmap words a column on a 64-bit bus), so each of its 4 passes (one per 4
+// output rows) should take F·p = 16·16 cycles more with the slots, to within one column's adds
+// (the first column's adds overlap the pipeline fill and the psum climb). Both timing models
+// follow, to the cycle; the counts do not change.
+TEST(Cycle, RsPsumAddsInMacSlotsCostPCyclesAColumn) {
+    const Layer l = conv("adds", 1, 18, 18, 16, 3, 3);  // E = F = 16
+    RsMapping m;
+    m.h = 3, m.e = 4, m.p = 16, m.q = 1, m.r = 1, m.t = 1;
+    m.Et = 16, m.Mt = 16, m.Ct = 1;
+    m.double_buffer = false;
+    ArchParams a = small_arch(4, 5, 32);
+    const RowStationary rs;
+    const LayerData data = make_layer_data(l);
+    Cycle cycles[2][2];  // [adds in MAC slots][cycle timing]
+    ActionCounts counts[2];
+    for (int slots = 0; slots < 2; ++slots) {
+        a.pe.psum_add_in_mac_slots = slots == 1;
+        ASSERT_EQ(RowStationary::check(l, a, m), "");
+        for (int cyc = 0; cyc < 2; ++cyc) {
+            const LayerResult r = simulate_mapped(l, a, table45(), rs, m, data, true, false, nullptr, nullptr,
+                                                  cyc ? Timing::Cycle : Timing::Pass);
+            ASSERT_EQ(r.output_check, OutputCheck::BitExact);
+            cycles[slots][cyc] = r.cycles;
+            counts[slots] = r.counts;
+        }
+        EXPECT_EQ(cycles[slots][0], cycles[slots][1]) << "pass vs cycle, adds in MAC slots: " << slots;
+    }
+    expect_counts_equal(counts[0], counts[1], "adds in MAC slots or not");
+    const Cycle per_pass = 16 * 16, passes = 4;
+    const Cycle diff = cycles[1][0] - cycles[0][0];
+    EXPECT_GE(diff, passes * (per_pass - 16)) << cycles[1][0] << " vs " << cycles[0][0];
+    EXPECT_LE(diff, passes * per_pass) << cycles[1][0] << " vs " << cycles[0][0];
 }

@@ -266,7 +266,7 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
 uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
     const ArchParams& a = m_a;
     const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
-    uint64_t col = p * qmax * m_S + p;
+    uint64_t col = p * qmax * m_S + (a.pe.psum_add_in_mac_slots ? p : 0);
     if (a.pe.psum_spad_words < static_cast<int>(2 * p))
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     // the ifmap spad holds `window` words a channel: window - S of the next column's new words

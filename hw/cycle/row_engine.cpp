@@ -395,7 +395,8 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
                               : slots;
     const bool skip = m_ctx.dp.skip;
     col.has_in = x.below >= 0 || x.psum_from_glb;
-    const uint64_t busy = (skip ? full - gated : full) + (col.has_in ? static_cast<uint64_t>(x.p) : 0);
+    const bool add_slots = col.has_in && m_ctx.arch.pe.psum_add_in_mac_slots;  // else a separate adder
+    const uint64_t busy = (skip ? full - gated : full) + (add_slots ? static_cast<uint64_t>(x.p) : 0);
     x.mac_free = now + busy;
     col.result = now + busy + static_cast<uint64_t>(m_ctx.arch.pe.pipeline_depth) - 1;
     if (x.psum_from_glb) {

@@ -14,7 +14,8 @@
 //  - PE: issues one MAC a cycle (gated MACs spend their cycle unless zero skipping gives it back),
 //    p*q*S per output column on the values in its spads, tap by tap (each ifmap word meets its
 //    q*p weights in consecutive slots, so the window's oldest words are done first and leave the
-//    spad while the column goes on), plus p issue slots to add the psums
+//    spad while the column goes on), plus p issue slots to add the psums (unless
+//    pe.psum_add_in_mac_slots is false: a separate adder)
 //    arriving from below; results after pipeline_depth - 1 cycles; a column occupies p psum
 //    spad words until sent, so a PE holds one column or, with psum_spad_words >= 2p, two;
 //  - local psum link: one column's p psums to the PE above, ceil(p*psum_bits / psum_link_bits)
