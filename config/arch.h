@@ -53,6 +53,10 @@ struct GlbParams {
     int banks = 27;
     int bank_width_bits = 64;  // each bank moves this many bits per cycle
     bool double_buffer = true;  // tiles are double-buffered so DRAM transfers overlap compute
+    // Single-buffered tiles, but the filter tiles in two copies: the next tile's filters are loaded
+    // while the current tile computes, as a chip with a filter buffer preloads them (Eyeriss JSSC
+    // 2017); ifmap and psum transfers still stall the array. No effect when double_buffer is set.
+    bool prefetch_filters = false;
     // Where the slots' lines go (hw/bank_map.h): spread over every bank (line i of the buffer in
     // bank i % banks), or each slot on whole banks of its own (Eyeriss JSSC 2017: each bank
     // holds one data type per layer), its lines interleaved over them.

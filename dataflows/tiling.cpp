@@ -18,7 +18,9 @@ std::string GlbTiling::summary() const {
     os << "glb tile ";
     if (Nt > 1) os << "Nt=" << Nt << " ";
     os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
-       << (double_buffer ? " double-buffered" : " single-buffered");
+       << (double_buffer      ? " double-buffered"
+           : prefetch_filters ? " single-buffered, filters prefetched"
+                              : " single-buffered");
     return os.str();
 }
 
@@ -30,6 +32,7 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
     t.Ct = static_cast<int>(y.get_int("ct", 1, s.Cg(), s.Cg()));
     t.m_outer = y.get_enum("order", {"e", "m"}, "e") == "m";
     t.double_buffer = y.get_bool("double_buffer", a.glb.double_buffer);
+    t.prefetch_filters = y.get_bool("prefetch_filters", a.glb.prefetch_filters);
 }
 
 int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
@@ -51,10 +54,10 @@ int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1)
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
     const uint64_t nt = static_cast<uint64_t>(t.Nt);
-    uint64_t b = bytes_of(nt * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
-                 bytes_of(static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits) +
-                 bytes_of(nt * t.Mt * t.Et * s.F(), a.pe.psum_bits);
-    return t.double_buffer ? 2 * b : b;
+    const uint64_t fmaps = bytes_of(nt * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
+                           bytes_of(nt * t.Mt * t.Et * s.F(), a.pe.psum_bits);
+    const uint64_t filters = bytes_of(static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits);
+    return static_cast<uint64_t>(t.fmap_copies()) * fmaps + static_cast<uint64_t>(t.filter_copies()) * filters;
 }
 
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
@@ -134,52 +137,68 @@ hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes) {
     const LayerShape& s = l.shape;
-    const int copies = t.double_buffer ? 2 : 1;
+    const int copies = t.fmap_copies(), f_copies = t.filter_copies();
     hw::Program prog;
     prog.layer = hw::layer_params(l);
-    for (int c = 0; c < copies; ++c) {
-        const std::string sfx = copies > 1 ? std::to_string(c) : "";
-        prog.slots.push_back({DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W,
-                              l.ifmap.bits, "ifmap" + sfx});
-        prog.slots.push_back(
-            {DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits, "filter" + sfx});
-        prog.slots.push_back(
-            {DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits, "psum" + sfx});
+    int if_slot[2] = {-1, -1}, f_slot[2] = {-1, -1}, p_slot[2] = {-1, -1};
+    auto add_slot = [&](DataType d, uint64_t words, int bits, const std::string& name) {
+        prog.slots.push_back({d, words, bits, name});
+        return static_cast<int>(prog.slots.size()) - 1;
+    };
+    for (int c = 0; c < std::max(copies, f_copies); ++c) {
+        if (c < copies)
+            if_slot[c] = add_slot(DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W,
+                                  l.ifmap.bits, "ifmap" + std::string(copies > 1 ? std::to_string(c) : ""));
+        if (c < f_copies)
+            f_slot[c] = add_slot(DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits,
+                                 "filter" + std::string(f_copies > 1 ? std::to_string(c) : ""));
+        if (c < copies)
+            p_slot[c] = add_slot(DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits,
+                                 "psum" + std::string(copies > 1 ? std::to_string(c) : ""));
     }
-    auto slot_of = [&](int copy, int kind) { return copy * 3 + kind; };
-    TileSlots if_slots(copies), f_slots(copies);
+    TileSlots if_slots(copies), f_slots(f_copies);
     int psum_copy = 0, psum_slot = -1;
     struct StepOps {
-        std::vector<hw::Op> loads, body;
+        std::vector<hw::Op> if_loads, f_loads, body;
     };
     std::vector<StepOps> steps;
-    auto ensure = [&](TileSlots& ts, int kind, hw::DramTensor tensor, const hw::Box& box, std::vector<hw::Op>& out) {
-        if (ts.ensure(box)) out.push_back(hw::Op{hw::Load{{slot_of(ts.current(), kind), tensor, box}}});
-    };
     for_each_tile(l, t, [&](const TileStep& st) {
         steps.emplace_back();
         StepOps& so = steps.back();
-        ensure(if_slots, 0, hw::DramTensor::Ifmap, tile_ifmap_box(l, st), so.loads);
-        ensure(f_slots, 1, hw::DramTensor::Filter, tile_filter_box(l, st), so.loads);
+        if (if_slots.ensure(tile_ifmap_box(l, st)))
+            so.if_loads.push_back(
+                hw::Op{hw::Load{{if_slot[if_slots.current()], hw::DramTensor::Ifmap, tile_ifmap_box(l, st)}}});
+        if (f_slots.ensure(tile_filter_box(l, st)))
+            so.f_loads.push_back(
+                hw::Op{hw::Load{{f_slot[f_slots.current()], hw::DramTensor::Filter, tile_filter_box(l, st)}}});
         if (st.first_c) {
             psum_copy = (psum_copy + 1) % copies;
-            psum_slot = slot_of(psum_copy, 2);
+            psum_slot = p_slot[psum_copy];
             so.body.push_back(hw::Op{hw::Shape{psum_slot, {st.Nt, st.Mt, st.Et, s.F()}}});
         }
-        passes(st, TileSlotIds{slot_of(if_slots.current(), 0), slot_of(f_slots.current(), 1), psum_slot}, so.body);
+        passes(st, TileSlotIds{if_slot[if_slots.current()], f_slot[f_slots.current()], psum_slot}, so.body);
         if (st.last_c) {
             const hw::Box box{{st.n, st.g * s.Mg() + st.M0, st.E0, 0}, {st.Nt, st.Mt, st.Et, s.F()}};
             so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Output, box}}});
         }
     });
     // Double-buffered, tile k+1 loads into the copies tile k does not use, so its loads can go
-    // ahead of tile k's passes; single-buffered they must follow them.
+    // ahead of tile k's passes; single-buffered they must follow them, except the filter load
+    // when the filters are prefetched (it goes into the other filter copy).
+    auto append = [&](std::vector<hw::Op>& ops) {
+        for (auto& op : ops) prog.ops.push_back(op);
+    };
     for (size_t k = 0; k < steps.size(); ++k) {
-        if (copies == 1 || k == 0)
-            for (auto& op : steps[k].loads) prog.ops.push_back(op);
-        if (copies == 2 && k + 1 < steps.size())
-            for (auto& op : steps[k + 1].loads) prog.ops.push_back(op);
-        for (auto& op : steps[k].body) prog.ops.push_back(op);
+        const bool next = k + 1 < steps.size();
+        if (copies == 2) {
+            if (k == 0) append(steps[k].if_loads), append(steps[k].f_loads);
+            if (next) append(steps[k + 1].if_loads), append(steps[k + 1].f_loads);
+        } else {
+            append(steps[k].if_loads);
+            if (f_copies == 1 || k == 0) append(steps[k].f_loads);
+            if (f_copies == 2 && next) append(steps[k + 1].f_loads);
+        }
+        append(steps[k].body);
     }
     return prog;
 }
@@ -187,8 +206,8 @@ hw::Program build_tiled_program(
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
-    const int copies = t.double_buffer ? 2 : 1;
-    TileSlots res_if(copies), res_f(copies);
+    const int copies = t.fmap_copies();
+    TileSlots res_if(copies), res_f(t.filter_copies());
     int psum_copy = 0;
     TiledTotals tot, first;
     auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) -> uint64_t {
@@ -237,7 +256,7 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tt.pass_cycles = tot.pass_cycles - before;
         tiles.push_back(tt);
     });
-    tot.cycles = schedule_tiles(a, t.double_buffer, tiles);
+    tot.cycles = schedule_tiles(a, t, tiles);
     if (!extrapolate) return tot;
     // tot = first + second; the image tiles after the first each add second = tot - first
     const uint64_t k = static_cast<uint64_t>(n_tiles) - 1;
@@ -245,7 +264,7 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     out.counts.combine(tot.counts, [&](uint64_t& x, uint64_t both) { x += k * (both - x); });
     out.pass_cycles += k * (tot.pass_cycles - first.pass_cycles);
     out.dram_bytes += k * (tot.dram_bytes - first.dram_bytes);
-    const uint64_t t1 = schedule_tiles(a, t.double_buffer, std::span<const TileTiming>(tiles).first(first_tiles));
+    const uint64_t t1 = schedule_tiles(a, t, std::span<const TileTiming>(tiles).first(first_tiles));
     out.cycles = t1 + k * (tot.cycles - std::min(tot.cycles, t1));
     return out;
 }
@@ -267,10 +286,13 @@ struct TileSchedule {
         channel = start + static_cast<uint64_t>(std::ceil(static_cast<double>(bytes) / a.dram.bytes_per_cycle));
         return channel + static_cast<uint64_t>(a.dram.latency_cycles);
     }
-    void loads(const TileTiming& t) {
+    void load_ifmap(const TileTiming& t) {
         if (t.ifmap_bytes) if_ready[t.ifmap_copy] = transfer(t.ifmap_bytes, if_used[t.ifmap_copy]);
+    }
+    void load_filter(const TileTiming& t) {
         if (t.filter_bytes) f_ready[t.filter_copy] = transfer(t.filter_bytes, f_used[t.filter_copy]);
     }
+    void loads(const TileTiming& t) { load_ifmap(t), load_filter(t); }
     void body(const TileTiming& t) {
         const int pc = t.psum_copy;
         if (t.first_c) {  // the psum tile is shaped (zeroed) once its copy is stored and unused
@@ -290,11 +312,19 @@ struct TileSchedule {
 
 }  // namespace
 
-uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, std::span<const TileTiming> tiles) {
+uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const TileTiming> tiles) {
     TileSchedule s{a};
-    for (size_t k = 0; k < tiles.size(); ++k) {
-        if (!double_buffer || k == 0) s.loads(tiles[k]);
-        if (double_buffer && k + 1 < tiles.size()) s.loads(tiles[k + 1]);
+    const bool prefetch = t.filter_copies() == 2;
+    for (size_t k = 0; k < tiles.size(); ++k) {  // in the order build_tiled_program places the operations
+        const bool next = k + 1 < tiles.size();
+        if (t.double_buffer) {
+            if (k == 0) s.loads(tiles[k]);
+            if (next) s.loads(tiles[k + 1]);
+        } else {
+            s.load_ifmap(tiles[k]);
+            if (!prefetch || k == 0) s.load_filter(tiles[k]);
+            if (prefetch && next) s.load_filter(tiles[k + 1]);
+        }
         s.body(tiles[k]);
     }
     return tiles.empty() ? 0 : s.end + a.reconfig_cycles();
@@ -320,6 +350,7 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
         GlbTiling t;
         t.Nt = Nt;
         t.double_buffer = a.glb.double_buffer;
+        t.prefetch_filters = a.glb.prefetch_filters;
         t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
         int Ct = 0;
         for (int c : tile_sizes(c_block, Cg)) {

@@ -29,6 +29,9 @@ struct GlbTiling {
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
     bool m_outer = false;  // DRAM loop order: filter tiles outside output-row tiles
     bool double_buffer = true;
+    bool prefetch_filters = false;  // single-buffered, but two filter copies: the next tile's filters load early
+    int fmap_copies() const { return double_buffer ? 2 : 1; }  // copies of the ifmap and psum slots
+    int filter_copies() const { return double_buffer || prefetch_filters ? 2 : 1; }
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
     // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
     // the depth of the loops inside a tile.
@@ -47,7 +50,7 @@ struct TileStep {
 };
 
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
-// (e | m; default e) and double_buffer (default: the architecture's).
+// (e | m; default e), double_buffer and prefetch_filters (defaults: the architecture's).
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
 int tile_ifmap_rows(const LayerShape& s, int Et);
@@ -82,7 +85,7 @@ struct TileSlotIds {
 // Builds a program: the layer's constants (hw::layer_params), per tile the loads it needs, a
 // zeroed psum tile at its first channel tile, the passes `passes` emits, and the store of the
 // finished outputs after its last channel tile. Double-buffered, the loads of tile k+1 go
-// before the passes of tile k.
+// before the passes of tile k; with prefetch_filters, only its filter load does.
 hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
@@ -108,8 +111,9 @@ struct TiledTotals {
 // transfers in program order on one DRAM channel (bytes_per_cycle, then latency_cycles until the
 // data is there), passes in order on the array, each waiting for its slots' loads; a load waits
 // for the passes that still use its slot copy, a store for its tile's passes; double-buffered,
-// tile k+1's loads go ahead of tile k's passes. Reconfiguration first.
-uint64_t schedule_tiles(const ArchParams& a, bool double_buffer, std::span<const TileTiming> tiles);
+// tile k+1's loads go ahead of tile k's passes (with prefetch_filters its filter load only).
+// Reconfiguration first.
+uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const TileTiming> tiles);
 
 // The analytical walk of a tiling: the DRAM <-> buffer traffic (same residency policy as the
 // program) plus what `tile` adds for each tile's passes. Only the first two images of the batch

@@ -3,6 +3,8 @@
 // accesses; their cycles are compared with a stated bound.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "dataflows/rs/row_stationary.h"
@@ -90,4 +92,51 @@ TEST(Cycle, RsPsumAddsInMacSlotsCostPCyclesAColumn) {
     const Cycle diff = cycles[1][0] - cycles[0][0];
     EXPECT_GE(diff, passes * (per_pass - 16)) << cycles[1][0] << " vs " << cycles[0][0];
     EXPECT_LE(diff, passes * per_pass) << cycles[1][0] << " vs " << cycles[0][0];
+}
+
+// glb.prefetch_filters: single-buffered tiles whose filter tiles load one tile ahead into a second
+// filter copy (as the Eyeriss chip's filter buffer preloads the next filters). One ifmap tile and
+// four filter tiles (Mt = 8 of 32): the program places tile k+1's filter load before tile k's
+// passes; the counts do not change; both timing models agree to the cycle; and the run is shorter
+// by the three later filter loads the array no longer waits for, each its bytes over the DRAM
+// bandwidth plus at most the first-word latency (closed form).
+TEST(Cycle, PrefetchedFiltersHideTheirLoads) {
+    const Layer l = conv("pf", 16, 15, 15, 32, 3, 3, 1, 1);
+    RsMapping m;
+    m.h = 3, m.e = 5, m.p = 8, m.q = 4, m.r = 1, m.t = 1;
+    m.Et = 15, m.Mt = 8, m.Ct = 16;
+    m.double_buffer = false;
+    const ArchParams a = small_arch(4, 5, 32);
+    const RowStationary rs;
+    const LayerData data = make_layer_data(l);
+    Cycle cycles[2][2];  // [prefetch][cycle timing]
+    ActionCounts counts[2];
+    for (int pf = 0; pf < 2; ++pf) {
+        m.prefetch_filters = pf == 1;
+        ASSERT_EQ(RowStationary::check(l, a, m), "");
+        const hw::Program prog = rs.build_program(l, a, m);
+        size_t first_pass = prog.ops.size(), filter_loads_before = 0;
+        for (size_t i = 0; i < prog.ops.size(); ++i) {
+            if (prog.ops[i].on_array()) {
+                first_pass = std::min(first_pass, i);
+            } else if (const hw::Load* ld = prog.ops[i].as<hw::Load>()) {
+                if (ld->tensor == hw::DramTensor::Filter && i < first_pass) ++filter_loads_before;
+            }
+        }
+        EXPECT_EQ(filter_loads_before, pf ? 2u : 1u) << "filter loads before the first pass, prefetch " << pf;
+        for (int cyc = 0; cyc < 2; ++cyc) {
+            const LayerResult r = simulate_mapped(l, a, table45(), rs, m, data, true, false, nullptr, nullptr,
+                                                  cyc ? Timing::Cycle : Timing::Pass);
+            ASSERT_EQ(r.output_check, OutputCheck::BitExact);
+            cycles[pf][cyc] = r.cycles;
+            counts[pf] = r.counts;
+        }
+        EXPECT_EQ(cycles[pf][0], cycles[pf][1]) << "pass vs cycle, prefetch " << pf;
+    }
+    expect_counts_equal(counts[0], counts[1], "prefetched filters or not");
+    const Cycle transfer = static_cast<Cycle>(std::ceil(8.0 * 16 * 9 / a.dram.bytes_per_cycle));  // int8 weights
+    const Cycle diff = cycles[0][0] - cycles[1][0];
+    EXPECT_GE(diff, 3 * transfer) << cycles[0][0] << " vs " << cycles[1][0];
+    EXPECT_LE(diff, 3 * (transfer + static_cast<Cycle>(a.dram.latency_cycles)))
+        << cycles[0][0] << " vs " << cycles[1][0];
 }
