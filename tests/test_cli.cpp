@@ -315,3 +315,29 @@ TEST_F(Cli, MappingFileIsFoundInTheSourceTreeLikeTheConfigs) {
         << r.err;
     EXPECT_NE(r.err.find("expected one of the layers being run"), std::string::npos) << r.err;
 }
+
+// Where the pass-level model is known to run ahead of its bound (nlr on depthwise layers, up to 7%
+// above the cycle-level engine in docs/timing_corpus.md), run and compare say so on stderr, and
+// only there: not for another dataflow, a non-depthwise layer or --timing cycle.
+TEST_F(Cli, PassModelLimitsAreNoted) {
+    const std::string dw = write(
+        "dw.yaml", "name: dw\nlayers:\n  - {name: D, C: 4, H: 6, W: 6, M: 4, R: 3, S: 3, padding: 1, groups: 4}\n");
+    const std::string conv =
+        write("conv.yaml", "name: conv\nlayers:\n  - {name: A, C: 4, H: 6, W: 6, M: 4, R: 3, S: 3, padding: 1}\n");
+    const std::string note = "dfsim: note: nlr on depthwise layers (D, ...)";
+    struct Case {
+        std::string args;
+        bool noted;
+    };
+    const std::vector<Case> cases = {{"run --dataflow nlr --workload " + dw, true},
+                                     {"compare --dataflows rs,nlr --workload " + dw, true},
+                                     {"run --dataflow rs --workload " + dw, false},
+                                     {"run --dataflow nlr --timing cycle --workload " + dw, false},
+                                     {"run --dataflow nlr --workload " + conv, false}};
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.args);
+        const CmdResult r = run(c.args + " --arch " + arch());
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.err.find(note) != std::string::npos, c.noted) << r.err;
+    }
+}

@@ -1,5 +1,6 @@
 #include "tools/dfsim/cli.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -42,6 +43,17 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
     Network net = chained ? select_chain(loaded, c.layers) : select_layers(loaded, c.layers);
     if (!c.precision.empty()) net = with_precision(net, c.precision);
     return with_batch(net, c.batch > 0 ? c.batch : a.batch);
+}
+
+void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing) {
+    if (timing != Timing::Pass || std::find(dataflows.begin(), dataflows.end(), "nlr") == dataflows.end()) return;
+    for (const Layer& l : net.layers)
+        if (l.type == LayerType::Conv && l.shape.G > 1 && l.shape.G == l.shape.C && l.shape.G == l.shape.M) {
+            std::cerr << "dfsim: note: nlr on depthwise layers (" << l.name
+                      << ", ...): the pass-level model's cycles can exceed the cycle-level engine's by up to 7% "
+                         "(docs/timing_corpus.md); --timing cycle gives the reference\n";
+            return;
+        }
 }
 
 void bad_option(const std::string& option, const std::string& expected) {

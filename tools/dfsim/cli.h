@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "config/arch.h"
 #include "config/energy_table.h"
@@ -55,6 +56,9 @@ EnergyTable energy_table(const CommonOptions& c, const ArchParams& a);
 // batch size of the command line, else the architecture file's batch, else the workload's.
 // The workload's import notes go to stderr.
 Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool chained = false);
+// A note on stderr where the pass-level model is known not to follow the cycle-level engine
+// closely (docs/timing_corpus.md): nlr on depthwise layers.
+void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing);
 
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);

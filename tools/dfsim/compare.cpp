@@ -74,6 +74,7 @@ int run(const CompareCli& o) {
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a);
     const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);
+    note_timing_limits(net, dataflows, o.common.timing_model());
     RunOptions opt;
     opt.objective = parse_objective(o.objective);
     opt.check_output = !o.no_check;

@@ -48,6 +48,7 @@ int run(const RunCli& o) {
     opt.seed_offset = o.seed;
     opt.timing = o.common.timing_model();
     find_dataflow(opt.dataflow);
+    note_timing_limits(net, {opt.dataflow}, opt.timing);
     PinnedMappings pinned;
     if (!o.mapping_file.empty()) {
         pinned = load_pinned_mappings(data_path(o.mapping_file), net);
