@@ -182,6 +182,8 @@ void RowPassEngine::collect_rows() {
 void RowPassEngine::read_rows() {
     const LayerParams& L = m_hw.layer;
     m_real_at.assign(u64(m_Wn), 0);
+    // the positions [w_lo, w_hi) of a real row that hold image columns (w - P)
+    const int w_lo = std::min(L.P, m_Wn), w_hi = std::max(w_lo, std::min(L.P + L.W, m_Wn));
     for (RowBuf& rb : m_rows) {
         rb.data.assign(u64(m_Wn), 0);
         const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
@@ -189,18 +191,34 @@ void RowPassEngine::read_rows() {
         const bool real_row = hr >= 0 && hr < L.H;
         DFSIM_ASSERT(!real_row || (ir >= 0 && ir < m_ifmap.dim[2]), "pass needs an ifmap row its tile lacks");
         if (real_row) rb.ir = ir;
-        for (int w = 0; real_row && w < m_Wn; ++w) {
-            const int col = w - L.P;
-            if (col < 0 || col >= L.W) continue;
-            at(rb.data, w) = m_ifmap.at(m_pass.n0, rb.c, ir, col);
-            rb.real_words++;
-            at(m_real_at, w)++;
+        if (real_row && w_hi > w_lo) {
+            const int32_t* src = &m_ifmap.data[m_ifmap.index(m_pass.n0, rb.c, ir, w_lo - L.P)];
+            std::copy(src, src + (w_hi - w_lo), rb.data.begin() + w_lo);
+            rb.real_words = u64(w_hi - w_lo);
+            for (int w = w_lo; w < w_hi; ++w) m_real_at[u64(w)]++;
         }
         rb.zero_at_tap.assign(u64(m_S), 0);
-        for (int f = 0; f < m_F; ++f)
-            for (int t = 0; t < m_S; ++t) at(rb.zero_at_tap, t) += at(rb.data, f * m_U + t) == 0;
-        for (uint32_t z : rb.zero_at_tap) rb.zero_window_taps += z;
+        const int32_t* d = rb.data.data();
+        for (int t = 0; t < m_S; ++t) {
+            uint32_t z = 0;
+            for (int f = 0; f < m_F; ++f) z += d[f * m_U + t] == 0;
+            rb.zero_at_tap[u64(t)] = z;
+            rb.zero_window_taps += z;
+        }
     }
+    if (m_hw.dp.kind == Multiplier::Mac) phase_rows();
+}
+
+// The rows split by phase for the MAC kernel (hw/mac_rows.h).
+void RowPassEngine::phase_rows() {
+    const int len = mac_phase_len(m_S, m_U, m_F);
+    const size_t row_words = u64(m_U * len);
+    m_scratch.phased.resize(m_rows.size() * row_words);
+    for (size_t r = 0; r < m_rows.size(); ++r)
+        mac_phase_row(m_rows[r].data.data(), m_Wn, m_U, len, &m_scratch.phased[r * row_words]);
+    m_scratch.tap_off.resize(u64(m_S));
+    for (int t = 0; t < m_S; ++t) m_scratch.tap_off[u64(t)] = t % m_U * len + t / m_U;
+    m_mac = MacRows{m_scratch.phased.data(), row_words, m_scratch.tap_off.data(), m_S, m_F};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,17 +236,23 @@ void RowPassEngine::load_filters() {
             m_filter_words += words;
         }
         delivered += words * m_e_count;
-        for (int i = 0; i < m_r_count; ++i)
+        for (int i = 0; i < m_r_count; ++i) {
+            // the set row's spad contents, copied into the row's other PEs
+            Pe& first = pe(s, i, 0);
+            const int r = m_pass.r0 + i;
+            first.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
+            for (int k = 0; k < s.p; ++k)
+                for (int jj = 0; jj < s.q; ++jj) {
+                    const int32_t* src = &m_filter.data[m_filter.index(s.m0 + k, s.c0 + jj, r, 0)];
+                    std::copy(src, src + m_S,
+                              first.filter_spad.begin() + static_cast<ptrdiff_t>(spad_offset(k, jj, s.q, m_S)));
+                }
             for (int j = 0; j < m_e_count; ++j) {
                 Pe& x = pe(s, i, j);
-                const int r = m_pass.r0 + i;
-                x.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
-                for (int k = 0; k < s.p; ++k)
-                    for (int jj = 0; jj < s.q; ++jj)
-                        for (int t = 0; t < m_S; ++t)
-                            x.filter_spad[spad_offset(k, jj, s.q, m_S) + t] = m_filter.at(s.m0 + k, s.c0 + jj, r, t);
+                if (j > 0) x.filter_spad = first.filter_spad;
                 x.f_m0 = s.m0, x.f_p = s.p, x.f_c0 = s.c0, x.f_q = s.q, x.f_r = r;
             }
+        }
     }
     AccessCounts& a = m_hw.counts.acc;
     a.at(Level::Glb, DataType::Filter).reads += m_filter_words;
@@ -301,6 +325,10 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
     const RowSet& s = set(k_set);
     const Pe& x = pe(s, i, j);
     const size_t pe_i = pe_index(k_set, i, j);
+    if (m_hw.dp.kind == Multiplier::Mac) {
+        mac_rows(acc.data(), m_mac, &m_pe_rows[pe_row_slot(pe_i, 0)], x.filter_spad.data(), p, s.q);
+        return;
+    }
     for (int k = 0; k < p; ++k) {
         std::fill(m_partial.begin(), m_partial.end(), 0);
         for (int jj = 0; jj < s.q; ++jj)

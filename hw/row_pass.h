@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "hw/array_parts.h"
+#include "hw/mac_rows.h"
 
 namespace dfsim::hw {
 
@@ -69,6 +70,8 @@ public:
         std::vector<uint64_t> real_at;
         std::vector<uint32_t> skip_at, wzero;
         std::vector<int32_t> partial;
+        std::vector<int32_t> phased;  // the MAC kernel's phase-split rows (hw/mac_rows.h)
+        std::vector<int> tap_off;
         std::vector<Cycle> filt_ready, col_done;
         std::vector<std::vector<int>> chains;
         std::vector<std::vector<std::pair<int, int>>> chain_pes;
@@ -84,6 +87,7 @@ private:
     void collect_rows();
     RowBuf new_row(int c, int prow);
     void read_rows();
+    void phase_rows();
     // values and counts: the filter load (or the filters kept), each PE's 1-D row convolutions,
     // psums accumulated up each chain, every word counted where it moves
     void values_and_counts();
@@ -133,6 +137,7 @@ private:
     std::vector<uint32_t>& m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
     std::vector<int32_t>& m_partial;  // [f]: one row convolution's sums
     std::vector<uint32_t>& m_wzero;  // [t]: a PE's zero weights at tap t (over its filters)
+    MacRows m_mac;  // the MAC datapath's view of the rows (read_rows)
     // timing state
     ArrayResources& m_res;
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
