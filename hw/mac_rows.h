@@ -11,23 +11,21 @@ namespace dfsim::hw {
 // Output columns a MAC vector covers (the kernel computes F rounded up to this many).
 inline constexpr int kMacLanes = 8;
 
-// The phase-split rows of a pass and the taps' offsets into them. Row `r` holds words
-// x[r * row_words + u * len + m] = row r's padded position m * U + u (0 past its end), for u < U.
-struct MacRows {
-    const int32_t* x = nullptr;
-    size_t row_words = 0;  // U * len
-    const int* off = nullptr;  // [t]: offset of tap t's run: (t % U) * len + t / U
-    int S = 0, F = 0;
-};
+// Psums a filter's row of output columns takes in the kernel's accumulator: F rounded up to whole
+// vectors (the columns past F hold nothing of use).
+inline int mac_stride(int F) { return (F + kMacLanes - 1) / kMacLanes * kMacLanes; }
 
-// The length of one phase of a row: room for tap (S - 1) / U plus F rounded up to whole vectors.
-inline int mac_phase_len(int S, int U, int F) { return (S - 1) / U + (F + kMacLanes - 1) / kMacLanes * kMacLanes; }
+// The length of one phase of a split row: room for tap (S - 1) / U plus mac_stride(F) columns. A
+// split row holds words [u * len + m] = the padded row's position m * U + u (0 past its end), for
+// u < U, so that tap t's run of columns starts at (t % U) * len + t / U.
+inline int mac_phase_len(int S, int U, int F) { return (S - 1) / U + mac_stride(F); }
 
-// Splits the Wn words of padded row `x` by phase into `out` (U * len words, zeros past the row).
+// Splits the Wn words of padded row `x` by phase into `out` (U * len words).
 void mac_phase_row(const int32_t* x, int Wn, int U, int len, int32_t* out);
 
-// For k < p and f < F: acc[k * F + f] += the int32 sum over jj < q, t < S of
-// w[(k * q + jj) * S + t] * x(rows[jj], off[t] + f), the sum formed in int32 like row_conv's.
-void mac_rows(int64_t* acc, const MacRows& xr, const int* rows, const int32_t* w, int p, int q);
+// For k < p and f < mac_stride(F): acc[k * mac_stride(F) + f] += the int32 sum over i < n of
+// w[k * n + i] * x[xoff[i] + f], the sum formed in int32 like row_conv's. A PE's n = q * S
+// (channel, tap) pairs: xoff[jj * S + t] = the start of its channel jj's split row + tap t's offset.
+void mac_rows(int64_t* acc, const int32_t* x, const int* xoff, const int32_t* w, int p, int n, int F);
 
 }  // namespace dfsim::hw

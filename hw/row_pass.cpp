@@ -56,6 +56,7 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_skip_at(scratch.skip_at),
       m_partial(scratch.partial),
       m_wzero(scratch.wzero),
+      m_ld(mac_stride(m_F)),
       m_res(fresh_resources(scratch, hw)),
       m_filt_ready(scratch.filt_ready),
       m_col_done(scratch.col_done),
@@ -198,11 +199,16 @@ void RowPassEngine::read_rows() {
             for (int w = w_lo; w < w_hi; ++w) m_real_at[u64(w)]++;
         }
         rb.zero_at_tap.assign(u64(m_S), 0);
+        // tap t reads positions t + f * U (f < F): tap t + U's window is tap t's slid by one
         const int32_t* d = rb.data.data();
+        uint32_t* zt = rb.zero_at_tap.data();
         for (int t = 0; t < m_S; ++t) {
             uint32_t z = 0;
-            for (int f = 0; f < m_F; ++f) z += d[f * m_U + t] == 0;
-            rb.zero_at_tap[u64(t)] = z;
+            if (t < m_U)
+                for (int f = 0; f < m_F; ++f) z += d[f * m_U + t] == 0;
+            else
+                z = zt[t - m_U] - (d[t - m_U] == 0) + (d[t + (m_F - 1) * m_U] == 0);
+            zt[t] = z;
             rb.zero_window_taps += z;
         }
     }
@@ -212,13 +218,14 @@ void RowPassEngine::read_rows() {
 // The rows split by phase for the MAC kernel (hw/mac_rows.h).
 void RowPassEngine::phase_rows() {
     const int len = mac_phase_len(m_S, m_U, m_F);
-    const size_t row_words = u64(m_U * len);
-    m_scratch.phased.resize(m_rows.size() * row_words);
+    m_phased_words = u64(m_U * len);
+    m_scratch.phased.resize(m_rows.size() * m_phased_words);
+    DFSIM_ASSERT(m_scratch.phased.size() <= u64(INT32_MAX), "split rows exceed the kernel's int offsets");
     for (size_t r = 0; r < m_rows.size(); ++r)
-        mac_phase_row(m_rows[r].data.data(), m_Wn, m_U, len, &m_scratch.phased[r * row_words]);
+        mac_phase_row(m_rows[r].data.data(), m_Wn, m_U, len, &m_scratch.phased[r * m_phased_words]);
     m_scratch.tap_off.resize(u64(m_S));
     for (int t = 0; t < m_S; ++t) m_scratch.tap_off[u64(t)] = t % m_U * len + t / m_U;
-    m_mac = MacRows{m_scratch.phased.data(), row_words, m_scratch.tap_off.data(), m_S, m_F};
+    m_scratch.xoff.resize(u64(m_qmax * m_S));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -295,13 +302,13 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
     const RowSet& top = set(chain.back());
     const int p = top.p;
     const uint64_t pf = u64(p * m_F);
-    std::vector<int64_t> acc(pf);
+    std::vector<int64_t> acc(u64(p * m_ld));  // [k * m_ld + f]
     for (int j = 0; j < m_e_count; ++j) {
         const int e = m_pass.psum_e0 + j;  // row in the psum slot
         std::fill(acc.begin(), acc.end(), 0);
         if (m_pass.psum_in) {
             for (int k = 0; k < p; ++k)
-                for (int f = 0; f < m_F; ++f) at(acc, k * m_F + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
+                for (int f = 0; f < m_F; ++f) at(acc, k * m_ld + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
             cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
             cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
         }
@@ -316,7 +323,7 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
         if (m_pass.final_out) cnt.glb_output_writes += pf;
         for (int k = 0; k < p; ++k)
             for (int f = 0; f < m_F; ++f)
-                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_F + f), m_pass.m_abs0 + top.m0 + k, cnt);
+                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_ld + f), m_pass.m_abs0 + top.m0 + k, cnt);
     }
 }
 
@@ -326,7 +333,14 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
     const Pe& x = pe(s, i, j);
     const size_t pe_i = pe_index(k_set, i, j);
     if (m_hw.dp.kind == Multiplier::Mac) {
-        mac_rows(acc.data(), m_mac, &m_pe_rows[pe_row_slot(pe_i, 0)], x.filter_spad.data(), p, s.q);
+        // each (channel, tap) pair's run in the split rows
+        int* xoff = m_scratch.xoff.data();
+        for (int jj = 0; jj < s.q; ++jj) {
+            const int row = m_pe_rows[pe_row_slot(pe_i, jj)];
+            for (int t = 0; t < m_S; ++t)
+                xoff[jj * m_S + t] = static_cast<int>(u64(row) * m_phased_words) + m_scratch.tap_off[u64(t)];
+        }
+        mac_rows(acc.data(), m_scratch.phased.data(), xoff, x.filter_spad.data(), p, s.q * m_S, m_F);
         return;
     }
     for (int k = 0; k < p; ++k) {
@@ -334,7 +348,7 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
         for (int jj = 0; jj < s.q; ++jj)
             row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(),
                      &x.filter_spad[spad_offset(k, jj, s.q, m_S)], m_S, m_U, m_F);
-        int64_t* a = &at(acc, k * m_F);
+        int64_t* a = &at(acc, k * m_ld);
         for (int f = 0; f < m_F; ++f) a[f] += at(m_partial, f);
     }
 }

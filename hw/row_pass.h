@@ -71,7 +71,7 @@ public:
         std::vector<uint32_t> skip_at, wzero;
         std::vector<int32_t> partial;
         std::vector<int32_t> phased;  // the MAC kernel's phase-split rows (hw/mac_rows.h)
-        std::vector<int> tap_off;
+        std::vector<int> tap_off, xoff;
         std::vector<Cycle> filt_ready, col_done;
         std::vector<std::vector<int>> chains;
         std::vector<std::vector<std::pair<int, int>>> chain_pes;
@@ -137,7 +137,8 @@ private:
     std::vector<uint32_t>& m_skip_at;  // [pe_index * F + f]: slots the PE skips in column f (zero skipping)
     std::vector<int32_t>& m_partial;  // [f]: one row convolution's sums
     std::vector<uint32_t>& m_wzero;  // [t]: a PE's zero weights at tap t (over its filters)
-    MacRows m_mac;  // the MAC datapath's view of the rows (read_rows)
+    const int m_ld;  // psums per filter in a chain's accumulator (mac_stride(F))
+    size_t m_phased_words = 0;  // words of one split row (hw/mac_rows.h)
     // timing state
     ArrayResources& m_res;
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
