@@ -58,6 +58,7 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_skip_tap(scratch.skip_tap),
       m_partial(scratch.partial),
       m_wzero(scratch.wzero),
+      m_ld(mac_stride(m_F)),
       m_res(fresh_resources(scratch, hw)),
       m_filt_ready(scratch.filt_ready),
       m_col_start(scratch.col_start),
@@ -185,6 +186,8 @@ void RowPassEngine::collect_rows() {
 void RowPassEngine::read_rows() {
     const LayerParams& L = m_hw.layer;
     m_real_at.assign(u64(m_Wn), 0);
+    // the positions [w_lo, w_hi) of a real row that hold image columns (w - P)
+    const int w_lo = std::min(L.P, m_Wn), w_hi = std::max(w_lo, std::min(L.P + L.W, m_Wn));
     for (RowBuf& rb : m_rows) {
         rb.data.assign(u64(m_Wn), 0);
         const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
@@ -192,18 +195,40 @@ void RowPassEngine::read_rows() {
         const bool real_row = hr >= 0 && hr < L.H;
         DFSIM_ASSERT(!real_row || (ir >= 0 && ir < m_ifmap.dim[2]), "pass needs an ifmap row its tile lacks");
         if (real_row) rb.ir = ir;
-        for (int w = 0; real_row && w < m_Wn; ++w) {
-            const int col = w - L.P;
-            if (col < 0 || col >= L.W) continue;
-            at(rb.data, w) = m_ifmap.at(m_pass.n0, rb.c, ir, col);
-            rb.real_words++;
-            at(m_real_at, w)++;
+        if (real_row && w_hi > w_lo) {
+            const int32_t* src = &m_ifmap.data[m_ifmap.index(m_pass.n0, rb.c, ir, w_lo - L.P)];
+            std::copy(src, src + (w_hi - w_lo), rb.data.begin() + w_lo);
+            rb.real_words = u64(w_hi - w_lo);
+            for (int w = w_lo; w < w_hi; ++w) m_real_at[u64(w)]++;
         }
         rb.zero_at_tap.assign(u64(m_S), 0);
-        for (int f = 0; f < m_F; ++f)
-            for (int t = 0; t < m_S; ++t) at(rb.zero_at_tap, t) += at(rb.data, f * m_U + t) == 0;
-        for (uint32_t z : rb.zero_at_tap) rb.zero_window_taps += z;
+        // tap t reads positions t + f * U (f < F): tap t + U's window is tap t's slid by one
+        const int32_t* d = rb.data.data();
+        uint32_t* zt = rb.zero_at_tap.data();
+        for (int t = 0; t < m_S; ++t) {
+            uint32_t z = 0;
+            if (t < m_U)
+                for (int f = 0; f < m_F; ++f) z += d[f * m_U + t] == 0;
+            else
+                z = zt[t - m_U] - (d[t - m_U] == 0) + (d[t + (m_F - 1) * m_U] == 0);
+            zt[t] = z;
+            rb.zero_window_taps += z;
+        }
     }
+    if (m_hw.dp.kind == Multiplier::Mac) phase_rows();
+}
+
+// The rows split by phase for the MAC kernel (hw/mac_rows.h).
+void RowPassEngine::phase_rows() {
+    const int len = mac_phase_len(m_S, m_U, m_F);
+    m_phased_words = u64(m_U * len);
+    m_scratch.phased.resize(m_rows.size() * m_phased_words);
+    DFSIM_ASSERT(m_scratch.phased.size() <= u64(INT32_MAX), "split rows exceed the kernel's int offsets");
+    for (size_t r = 0; r < m_rows.size(); ++r)
+        mac_phase_row(m_rows[r].data.data(), m_Wn, m_U, len, &m_scratch.phased[r * m_phased_words]);
+    m_scratch.tap_off.resize(u64(m_S));
+    for (int t = 0; t < m_S; ++t) m_scratch.tap_off[u64(t)] = t % m_U * len + t / m_U;
+    m_scratch.xoff.resize(u64(m_qmax * m_S));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,17 +246,23 @@ void RowPassEngine::load_filters() {
             m_filter_words += words;
         }
         delivered += words * m_e_count;
-        for (int i = 0; i < m_r_count; ++i)
+        for (int i = 0; i < m_r_count; ++i) {
+            // the set row's spad contents, copied into the row's other PEs
+            Pe& first = pe(s, i, 0);
+            const int r = m_pass.r0 + i;
+            first.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
+            for (int k = 0; k < s.p; ++k)
+                for (int jj = 0; jj < s.q; ++jj) {
+                    const int32_t* src = &m_filter.data[m_filter.index(s.m0 + k, s.c0 + jj, r, 0)];
+                    std::copy(src, src + m_S,
+                              first.filter_spad.begin() + static_cast<ptrdiff_t>(spad_offset(k, jj, s.q, m_S)));
+                }
             for (int j = 0; j < m_e_count; ++j) {
                 Pe& x = pe(s, i, j);
-                const int r = m_pass.r0 + i;
-                x.filter_spad.resize(spad_offset(s.p, 0, s.q, m_S));
-                for (int k = 0; k < s.p; ++k)
-                    for (int jj = 0; jj < s.q; ++jj)
-                        for (int t = 0; t < m_S; ++t)
-                            x.filter_spad[spad_offset(k, jj, s.q, m_S) + t] = m_filter.at(s.m0 + k, s.c0 + jj, r, t);
+                if (j > 0) x.filter_spad = first.filter_spad;
                 x.f_m0 = s.m0, x.f_p = s.p, x.f_c0 = s.c0, x.f_q = s.q, x.f_r = r;
             }
+        }
     }
     AccessCounts& a = m_hw.counts.acc;
     a.at(Level::Glb, DataType::Filter).reads += m_filter_words;
@@ -277,13 +308,13 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
     const RowSet& top = set(chain.back());
     const int p = top.p;
     const uint64_t pf = u64(p * m_F);
-    std::vector<int64_t> acc(pf);
+    std::vector<int64_t> acc(u64(p * m_ld));  // [k * m_ld + f]
     for (int j = 0; j < m_e_count; ++j) {
         const int e = m_pass.psum_e0 + j;  // row in the psum slot
         std::fill(acc.begin(), acc.end(), 0);
         if (m_pass.psum_in) {
             for (int k = 0; k < p; ++k)
-                for (int f = 0; f < m_F; ++f) at(acc, k * m_F + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
+                for (int f = 0; f < m_F; ++f) at(acc, k * m_ld + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
             cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
             cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
         }
@@ -298,7 +329,7 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
         if (m_pass.final_out) cnt.glb_output_writes += pf;
         for (int k = 0; k < p; ++k)
             for (int f = 0; f < m_F; ++f)
-                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_F + f), m_pass.m_abs0 + top.m0 + k, cnt);
+                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_ld + f), m_pass.m_abs0 + top.m0 + k, cnt);
     }
 }
 
@@ -307,12 +338,23 @@ void RowPassEngine::compute_pe(int k_set, int i, int j, int p, std::vector<int64
     const RowSet& s = set(k_set);
     const Pe& x = pe(s, i, j);
     const size_t pe_i = pe_index(k_set, i, j);
+    if (m_hw.dp.kind == Multiplier::Mac) {
+        // each (channel, tap) pair's run in the split rows
+        int* xoff = m_scratch.xoff.data();
+        for (int jj = 0; jj < s.q; ++jj) {
+            const int row = m_pe_rows[pe_row_slot(pe_i, jj)];
+            for (int t = 0; t < m_S; ++t)
+                xoff[jj * m_S + t] = static_cast<int>(u64(row) * m_phased_words) + m_scratch.tap_off[u64(t)];
+        }
+        mac_rows(acc.data(), m_scratch.phased.data(), xoff, x.filter_spad.data(), p, s.q * m_S, m_F);
+        return;
+    }
     for (int k = 0; k < p; ++k) {
         std::fill(m_partial.begin(), m_partial.end(), 0);
         for (int jj = 0; jj < s.q; ++jj)
             row_conv(m_hw.dp, m_partial.data(), row_of_pe(pe_i, jj).data.data(),
                      &x.filter_spad[spad_offset(k, jj, s.q, m_S)], m_S, m_U, m_F);
-        int64_t* a = &at(acc, k * m_F);
+        int64_t* a = &at(acc, k * m_ld);
         for (int f = 0; f < m_F; ++f) a[f] += at(m_partial, f);
     }
 }

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "hw/array_parts.h"
+#include "hw/mac_rows.h"
 
 namespace dfsim::hw {
 
@@ -73,6 +74,8 @@ public:
         std::vector<uint64_t> real_at;
         std::vector<uint32_t> skip_at, skip_tap, wzero;
         std::vector<int32_t> partial;
+        std::vector<int32_t> phased;  // the MAC kernel's phase-split rows (hw/mac_rows.h)
+        std::vector<int> tap_off, xoff;
         std::vector<Cycle> filt_ready, col_start;
         std::vector<uint64_t> pe_qp;
         std::vector<std::vector<int>> chains;
@@ -89,6 +92,7 @@ private:
     void collect_rows();
     RowBuf new_row(int c, int prow);
     void read_rows();
+    void phase_rows();
     // values and counts: the filter load (or the filters kept), each PE's 1-D row convolutions,
     // psums accumulated up each chain, every word counted where it moves
     void values_and_counts();
@@ -141,6 +145,8 @@ private:
     std::vector<uint32_t>& m_skip_tap;  // [(pe_index * F + f) * taps_freed + t]: of those, at tap t
     std::vector<int32_t>& m_partial;  // [f]: one row convolution's sums
     std::vector<uint32_t>& m_wzero;  // [t]: a PE's zero weights at tap t (over its filters)
+    const int m_ld;  // psums per filter in a chain's accumulator (mac_stride(F))
+    size_t m_phased_words = 0;  // words of one split row (hw/mac_rows.h)
     // timing state
     ArrayResources& m_res;
     std::vector<Cycle>& m_filt_ready;  // [set * h + i]: when that set row's filters are in its PEs
