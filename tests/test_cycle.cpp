@@ -57,6 +57,26 @@ TEST(Cycle, EveryDataflowIsBitExactAndCountsAlike) {
         }
 }
 
+namespace {
+// A pinned rs mapping run in both timing models on the same data: bit-exact in both, the same
+// cycles in both (returned), the counts of the pass-level run in `counts`.
+Cycle run_pinned_both(const Layer& l, const ArchParams& a, const RsMapping& m, const LayerData& data,
+                      ActionCounts& counts, const std::string& what) {
+    const RowStationary rs;
+    Cycle cycles[2] = {0, 0};
+    for (int cyc = 0; cyc < 2; ++cyc) {
+        const LayerResult r = simulate_mapped(l, a, table45(), rs, m, data, true, false, nullptr, nullptr,
+                                              cyc ? Timing::Cycle : Timing::Pass);
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact) << what;
+        cycles[cyc] = r.cycles;
+        if (cyc == 0) counts = r.counts;
+    }
+    EXPECT_EQ(cycles[0], cycles[1]) << "pass vs cycle, " << what;
+    return cycles[0];
+}
+
+}  // namespace
+
 // pe.psum_add_in_mac_slots: a row-stationary PE that adds the p psums arriving from below in its
 // MAC issue slots spends p·q·S + p cycles per output column, one with a separate adder p·q·S.
 // The layer is MAC-bound (one channel, 16 filters of 3x3 on a 3 x 4 set, p = 16: 48 MACs a
@@ -71,27 +91,19 @@ TEST(Cycle, RsPsumAddsInMacSlotsCostPCyclesAColumn) {
     m.Et = 16, m.Mt = 16, m.Ct = 1;
     m.double_buffer = false;
     ArchParams a = small_arch(4, 5, 32);
-    const RowStationary rs;
     const LayerData data = make_layer_data(l);
-    Cycle cycles[2][2];  // [adds in MAC slots][cycle timing]
+    Cycle cycles[2];  // [adds in MAC slots]
     ActionCounts counts[2];
     for (int slots = 0; slots < 2; ++slots) {
         a.pe.psum_add_in_mac_slots = slots == 1;
         ASSERT_EQ(RowStationary::check(l, a, m), "");
-        for (int cyc = 0; cyc < 2; ++cyc) {
-            const LayerResult r = simulate_mapped(l, a, table45(), rs, m, data, true, false, nullptr, nullptr,
-                                                  cyc ? Timing::Cycle : Timing::Pass);
-            ASSERT_EQ(r.output_check, OutputCheck::BitExact);
-            cycles[slots][cyc] = r.cycles;
-            counts[slots] = r.counts;
-        }
-        EXPECT_EQ(cycles[slots][0], cycles[slots][1]) << "pass vs cycle, adds in MAC slots: " << slots;
+        cycles[slots] = run_pinned_both(l, a, m, data, counts[slots], "adds in MAC slots " + std::to_string(slots));
     }
     expect_counts_equal(counts[0], counts[1], "adds in MAC slots or not");
     const Cycle per_pass = 16 * 16, passes = 4;
-    const Cycle diff = cycles[1][0] - cycles[0][0];
-    EXPECT_GE(diff, passes * (per_pass - 16)) << cycles[1][0] << " vs " << cycles[0][0];
-    EXPECT_LE(diff, passes * per_pass) << cycles[1][0] << " vs " << cycles[0][0];
+    const Cycle diff = cycles[1] - cycles[0];
+    EXPECT_GE(diff, passes * (per_pass - 16)) << cycles[1] << " vs " << cycles[0];
+    EXPECT_LE(diff, passes * per_pass) << cycles[1] << " vs " << cycles[0];
 }
 
 // glb.prefetch_filters: single-buffered tiles whose filter tiles load one tile ahead into a second
@@ -109,7 +121,7 @@ TEST(Cycle, PrefetchedFiltersHideTheirLoads) {
     const ArchParams a = small_arch(4, 5, 32);
     const RowStationary rs;
     const LayerData data = make_layer_data(l);
-    Cycle cycles[2][2];  // [prefetch][cycle timing]
+    Cycle cycles[2];  // [prefetch]
     ActionCounts counts[2];
     for (int pf = 0; pf < 2; ++pf) {
         m.prefetch_filters = pf == 1;
@@ -124,19 +136,11 @@ TEST(Cycle, PrefetchedFiltersHideTheirLoads) {
             }
         }
         EXPECT_EQ(filter_loads_before, pf ? 2u : 1u) << "filter loads before the first pass, prefetch " << pf;
-        for (int cyc = 0; cyc < 2; ++cyc) {
-            const LayerResult r = simulate_mapped(l, a, table45(), rs, m, data, true, false, nullptr, nullptr,
-                                                  cyc ? Timing::Cycle : Timing::Pass);
-            ASSERT_EQ(r.output_check, OutputCheck::BitExact);
-            cycles[pf][cyc] = r.cycles;
-            counts[pf] = r.counts;
-        }
-        EXPECT_EQ(cycles[pf][0], cycles[pf][1]) << "pass vs cycle, prefetch " << pf;
+        cycles[pf] = run_pinned_both(l, a, m, data, counts[pf], "prefetch " + std::to_string(pf));
     }
     expect_counts_equal(counts[0], counts[1], "prefetched filters or not");
     const Cycle transfer = static_cast<Cycle>(std::ceil(8.0 * 16 * 9 / a.dram.bytes_per_cycle));  // int8 weights
-    const Cycle diff = cycles[0][0] - cycles[1][0];
-    EXPECT_GE(diff, 3 * transfer) << cycles[0][0] << " vs " << cycles[1][0];
-    EXPECT_LE(diff, 3 * (transfer + static_cast<Cycle>(a.dram.latency_cycles)))
-        << cycles[0][0] << " vs " << cycles[1][0];
+    const Cycle diff = cycles[0] - cycles[1];
+    EXPECT_GE(diff, 3 * transfer) << cycles[0] << " vs " << cycles[1];
+    EXPECT_LE(diff, 3 * (transfer + static_cast<Cycle>(a.dram.latency_cycles))) << cycles[0] << " vs " << cycles[1];
 }
