@@ -10,6 +10,27 @@
 namespace dfsim {
 
 namespace {
+// The order in which the program places each tile's loads and passes (build_tiled_program; the
+// controller runs them in it, and schedule_tiles follows it): double-buffered, tile k+1's loads go
+// ahead of tile k's passes; single-buffered they follow tile k-1's passes, except, with prefetched
+// filters, tile k+1's filter load (it goes into the other filter copy).
+template <typename IfmapLoads, typename FilterLoads, typename Body>
+void in_program_order(size_t tiles, const GlbTiling& t, IfmapLoads ifmap_loads, FilterLoads filter_loads, Body body) {
+    const bool prefetch = t.filter_copies() == 2;
+    for (size_t k = 0; k < tiles; ++k) {
+        const bool next = k + 1 < tiles;
+        if (t.double_buffer) {
+            if (k == 0) ifmap_loads(k), filter_loads(k);
+            if (next) ifmap_loads(k + 1), filter_loads(k + 1);
+        } else {
+            ifmap_loads(k);
+            if (!prefetch || k == 0) filter_loads(k);
+            if (prefetch && next) filter_loads(k + 1);
+        }
+        body(k);
+    }
+}
+
 uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64_t>(bits) + 7) / 8; }
 }  // namespace
 
@@ -182,24 +203,12 @@ hw::Program build_tiled_program(
             so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Output, box}}});
         }
     });
-    // Double-buffered, tile k+1 loads into the copies tile k does not use, so its loads can go
-    // ahead of tile k's passes; single-buffered they must follow them, except the filter load
-    // when the filters are prefetched (it goes into the other filter copy).
     auto append = [&](std::vector<hw::Op>& ops) {
         for (auto& op : ops) prog.ops.push_back(op);
     };
-    for (size_t k = 0; k < steps.size(); ++k) {
-        const bool next = k + 1 < steps.size();
-        if (copies == 2) {
-            if (k == 0) append(steps[k].if_loads), append(steps[k].f_loads);
-            if (next) append(steps[k + 1].if_loads), append(steps[k + 1].f_loads);
-        } else {
-            append(steps[k].if_loads);
-            if (f_copies == 1 || k == 0) append(steps[k].f_loads);
-            if (f_copies == 2 && next) append(steps[k + 1].f_loads);
-        }
-        append(steps[k].body);
-    }
+    in_program_order(
+        steps.size(), t, [&](size_t k) { append(steps[k].if_loads); }, [&](size_t k) { append(steps[k].f_loads); },
+        [&](size_t k) { append(steps[k].body); });
     return prog;
 }
 
@@ -292,7 +301,6 @@ struct TileSchedule {
     void load_filter(const TileTiming& t) {
         if (t.filter_bytes) f_ready[t.filter_copy] = transfer(t.filter_bytes, f_used[t.filter_copy]);
     }
-    void loads(const TileTiming& t) { load_ifmap(t), load_filter(t); }
     void body(const TileTiming& t) {
         const int pc = t.psum_copy;
         if (t.first_c) {  // the psum tile is shaped (zeroed) once its copy is stored and unused
@@ -314,19 +322,9 @@ struct TileSchedule {
 
 uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const TileTiming> tiles) {
     TileSchedule s{a};
-    const bool prefetch = t.filter_copies() == 2;
-    for (size_t k = 0; k < tiles.size(); ++k) {  // in the order build_tiled_program places the operations
-        const bool next = k + 1 < tiles.size();
-        if (t.double_buffer) {
-            if (k == 0) s.loads(tiles[k]);
-            if (next) s.loads(tiles[k + 1]);
-        } else {
-            s.load_ifmap(tiles[k]);
-            if (!prefetch || k == 0) s.load_filter(tiles[k]);
-            if (prefetch && next) s.load_filter(tiles[k + 1]);
-        }
-        s.body(tiles[k]);
-    }
+    in_program_order(
+        tiles.size(), t, [&](size_t k) { s.load_ifmap(tiles[k]); }, [&](size_t k) { s.load_filter(tiles[k]); },
+        [&](size_t k) { s.body(tiles[k]); });
     return tiles.empty() ? 0 : s.end + a.reconfig_cycles();
 }
 

@@ -36,6 +36,17 @@ struct Datapath {
     bool gates() const { return kind != Multiplier::Xnor && (gate_x || gate_w); }
 };
 
+// A row-stationary PE issues an output column's MACs tap by tap, the q*p slots of tap t (its q
+// channels and p filters) before those of tap t + 1; an XNOR step covers xnor_bits taps. The
+// slots issued through tap t, less `skipped` (the slots zero skipping gave back up to and
+// including tap t), and at least one: the spad word of tap t is read in its last slot's cycle
+// and is free from the next. Both row-stationary timing models free ifmap spad words by it.
+inline uint64_t slots_through_tap(const Datapath& dp, int t, uint64_t qp, uint64_t skipped) {
+    const uint64_t taps =
+        dp.kind == Multiplier::Xnor ? static_cast<uint64_t>(t / dp.xnor_bits) + 1 : static_cast<uint64_t>(t) + 1;
+    return std::max<uint64_t>(1, taps * qp - skipped);
+}
+
 // The datapath of layer `l` on a PE with these parameters: the multiplier the layer names, its
 // LUT filled with the products of every filter and ifmap value of its formats, and the gating.
 inline Datapath make_datapath(const Layer& l, bool gate_ifmap_zeros, bool gate_weight_zeros, bool skip, int xnor_bits) {

@@ -521,24 +521,15 @@ void RowPassEngine::filter_timing() {
     }
 }
 
-// The PE issues a column's MACs tap by tap (the q channels and p filters of tap t, then t + 1): its
-// word at tap t < U, which no later column uses, leaves the spad (t + 1)·q·p slots after the
-// column's start, less the slots zero skipping gave back (an XNOR step covers xnor_bits taps),
-// and at least a cycle after it.
+// The PE's word at tap t < U of column f, which no later column uses, leaves the spad once the
+// tap's last MAC has issued (slots_through_tap, hw/row_conv.h).
 Cycle RowPassEngine::word_free(size_t pe_i, int f, int t) const {
-    const Datapath& dp = m_hw.dp;
-    const uint64_t qp = m_pe_qp[pe_i];
-    uint64_t through;
-    if (dp.kind == Multiplier::Xnor) {
-        through = (u64(t / dp.xnor_bits) + 1) * qp;
-    } else {
-        through = (u64(t) + 1) * qp;
-        if (dp.skip) {
-            const uint32_t* skipped = &m_skip_tap[(pe_i * u64(m_F) + u64(f)) * u64(m_taps_freed)];
-            for (int tt = 0; tt <= t; ++tt) through -= skipped[tt];
-        }
+    uint64_t skipped = 0;  // through tap t (zero skipping)
+    if (m_hw.dp.skip) {
+        const uint32_t* at_tap = &m_skip_tap[(pe_i * u64(m_F) + u64(f)) * u64(m_taps_freed)];
+        for (int tt = 0; tt <= t; ++tt) skipped += at_tap[tt];
     }
-    return m_col_start[pe_i * u64(m_F) + u64(f)] + std::max<uint64_t>(1, through);
+    return m_col_start[pe_i * u64(m_F) + u64(f)] + slots_through_tap(m_hw.dp, t, m_pe_qp[pe_i], skipped);
 }
 
 // Position w of every row, in order: a word waits for its PEs' spad room and for the bus. The
@@ -548,8 +539,8 @@ void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
     const LayerParams& L = m_hw.layer;
     const bool used = m_U <= m_S || w % m_U < m_S;  // some output column reads position w
     const int k = m_U <= m_S ? w : (w / m_U) * m_S + w % m_U;  // its index among the used positions
-    const int kv = k - window, tap_period = std::min(m_U, m_S);
-    const int fb = used && kv >= 0 ? kv / tap_period : -1, tb = kv - fb * tap_period;
+    const int kv = k - window;  // the used position it replaces: tap tb of column fb (m_taps_freed used a column)
+    const int fb = used && kv >= 0 ? kv / m_taps_freed : -1, tb = kv - fb * m_taps_freed;
     const int col = w - L.P;
     for (RowBuf& rb : m_rows) {
         Cycle ready = last;

@@ -112,10 +112,7 @@ std::vector<CorpusCase> corpus_cases(const std::string& set, const std::vector<L
 
 std::string shape_summary(const Layer& l) {
     const LayerShape& s = l.shape;
-    const char* kind = l.type == LayerType::Fc      ? "fc"
-                       : s.G == 1                   ? "conv"
-                       : (s.G == s.C && s.G == s.M) ? "dw"
-                                                    : "grouped";
+    const char* kind = l.type == LayerType::Fc ? "fc" : s.G == 1 ? "conv" : s.depthwise() ? "dw" : "grouped";
     char buf[160];
     std::snprintf(buf, sizeof buf, "%s N%d C%d M%d H%dxW%d R%dxS%d U%d P%d G%d", kind, s.N, s.C, s.M, s.H, s.W, s.R,
                   s.S, s.U, s.P, s.G);

@@ -33,6 +33,7 @@ struct LayerShape {
     int F() const { return (Wp() - S) / U + 1; }  // output width
     uint64_t macs() const { return static_cast<uint64_t>(N) * M * E() * F() * Cg() * R * S; }
     uint64_t filter_words() const { return static_cast<uint64_t>(M) * Cg() * R * S; }
+    bool depthwise() const { return G > 1 && G == C && G == M; }  // one channel in, one out, per group
     bool operator==(const LayerShape&) const = default;
 };
 

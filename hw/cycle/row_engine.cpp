@@ -425,23 +425,15 @@ bool RowCycleEngine::try_start(PeSlot& x, int slot, Cycle now) {
     return true;
 }
 
-// The PE issues a column's MACs tap by tap (all q channels and p filters of tap t, then t + 1):
-// the word at tap t < U is used by no later column and leaves the spad once its last MAC has
-// issued, (t + 1)·q·p slots after the start less the slots zero skipping gave back (an XNOR step
-// covers xnor_bits taps). At least a cycle after the start: the spad is read in the issue cycle.
+// The word at tap t < U of a column is used by no later column: it leaves the spad once the tap's
+// last MAC has issued (slots_through_tap, hw/row_conv.h).
 void RowCycleEngine::free_words(const PeSlot& x, int slot, const Column& col, Cycle now) {
     const int taps_freed = std::min(m_L.U, m_L.S);
     const uint64_t qp = static_cast<uint64_t>(x.q) * static_cast<uint64_t>(x.p);
-    uint64_t skipped = 0;
+    uint64_t skipped = 0;  // through tap t (zero skipping; never with XNOR, which gates nothing)
     for (int t = 0; t < taps_freed; ++t) {
-        uint64_t through;
-        if (m_ctx.dp.kind == Multiplier::Xnor) {
-            through = (static_cast<uint64_t>(t / m_ctx.dp.xnor_bits) + 1) * qp;
-        } else {
-            if (m_ctx.dp.skip) skipped += m_tap_skipped[static_cast<size_t>(t)];
-            through = (static_cast<uint64_t>(t) + 1) * qp - skipped;
-        }
-        m_events.push(now + std::max<uint64_t>(1, through), Event{Ev::Free, slot, col.f * m_L.U + t + 1});
+        if (m_ctx.dp.skip) skipped += m_tap_skipped[static_cast<size_t>(t)];
+        m_events.push(now + slots_through_tap(m_ctx.dp, t, qp, skipped), Event{Ev::Free, slot, col.f * m_L.U + t + 1});
     }
 }
 

@@ -48,7 +48,7 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
 void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing) {
     if (timing != Timing::Pass || std::find(dataflows.begin(), dataflows.end(), "nlr") == dataflows.end()) return;
     for (const Layer& l : net.layers)
-        if (l.type == LayerType::Conv && l.shape.G > 1 && l.shape.G == l.shape.C && l.shape.G == l.shape.M) {
+        if (l.type == LayerType::Conv && l.shape.depthwise()) {
             std::cerr << "dfsim: note: nlr on depthwise layers (" << l.name
                       << ", ...): the pass-level model's cycles can exceed the cycle-level engine's by up to 7% "
                          "(docs/timing_corpus.md); --timing cycle gives the reference\n";
