@@ -302,6 +302,19 @@ std::string GridCycleEngine::state() const {
 }
 
 Cycle GridCycleEngine::step(Cycle now) {
+    // A ws pixel whose every slot zero skipping gave back (and with no psums to add) takes no issue
+    // cycle: its wake-up falls in the cycle it ran, and the rows act on it in this cycle too.
+    do {
+        step_events(now);
+        for (size_t i = 0; i < m_woken.size(); ++i) ws_try(m_woken[i], now);
+        m_woken.clear();
+    } while (m_events.next() == now);
+    const Cycle next = m_events.next();
+    DFSIM_ASSERT(m_done || next != kNever, "cycle-level grid pass stalled with work left (deadlock): " + state());
+    return next;
+}
+
+void GridCycleEngine::step_events(Cycle now) {
     while (m_events.next() == now) {
         const Event e = m_events.pop();
         switch (e.kind) {
@@ -333,11 +346,6 @@ Cycle GridCycleEngine::step(Cycle now) {
                 break;
         }
     }
-    for (size_t i = 0; i < m_woken.size(); ++i) ws_try(m_woken[i], now);
-    m_woken.clear();
-    const Cycle next = m_events.next();
-    DFSIM_ASSERT(m_done || next != kNever, "cycle-level grid pass stalled with work left (deadlock): " + state());
-    return next;
 }
 
 }  // namespace dfsim::hw

@@ -75,6 +75,7 @@ private:
     void ws_start();
     void ws_wake(int i);
     void ws_try(int i, Cycle now);
+    void step_events(Cycle now);  // every event due at `now`
     void ws_request(Unit& u, int i, Cycle now);
     bool ws_run(Unit& u, int i, Cycle now);
     void ws_settle(Unit& u, int i, Cycle now);

@@ -529,9 +529,13 @@ void RowCycleEngine::handle(const Event& e, Cycle now) {
 }
 
 Cycle RowCycleEngine::step(Cycle now) {
-    while (m_events.next() == now) handle(m_events.pop(), now);
-    for (size_t i = 0; i < m_woken.size(); ++i) try_pe(m_woken[i], now);  // may wake more
-    m_woken.clear();
+    // A column whose every slot zero skipping gave back (and with no psums to add) takes no issue
+    // cycle: its MacDone falls in the cycle it started, and the PEs act on it in this cycle too.
+    do {
+        while (m_events.next() == now) handle(m_events.pop(), now);
+        for (size_t i = 0; i < m_woken.size(); ++i) try_pe(m_woken[i], now);  // may wake more
+        m_woken.clear();
+    } while (m_events.next() == now);
     bool busy = issue_filter(now);
     busy = issue_ifmap(now) || busy;
     busy = issue_psum_in(now) || busy;
