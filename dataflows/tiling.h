@@ -49,6 +49,10 @@ struct TileStep {
     bool first_c = true, last_c = true;  // first / last channel tile of its outputs
 };
 
+// What a tile's passes may depend on (estimate_tiled counts alike tiles once).
+using TileKey = std::array<int, 7>;
+inline TileKey tile_key(const TileStep& st) { return {st.Nt, st.E0, st.Et, st.Mt, st.Ct, st.first_c, st.last_c}; }
+
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
 // (e | m; default e), double_buffer and prefetch_filters (defaults: the architecture's).
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
@@ -137,20 +141,30 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
 // The analytical estimate of a tiled mapping: the tiling's traffic plus its passes, each counted
 // by `count` (closed form: its counts and cycles). `for_each_pass(tile, visit)` visits a tile's
 // passes, each standing for `repeat` alike passes; passes with equal `key` (they differ only in
-// filter, channel or image offsets) count alike and are counted once.
+// filter, channel or image offsets) count alike and are counted once. A tile's passes may depend
+// on its TileKey fields only (its extents, its output rows and whether it is a first or last
+// channel tile, never its filter, channel or image origin), so alike tiles are counted once too.
 template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
 Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                         ForEachPass for_each_pass, KeyFn key, CountFn count) {
     std::map<Key, std::pair<ActionCounts, uint64_t>> memo;
+    std::map<TileKey, std::pair<ActionCounts, uint64_t>> tile_memo;
     const TiledTotals tot = tiling_traffic(l, a, t, [&](const TileStep& st, TiledTotals& acc) {
-        for_each_pass(st, [&](const PassInfo& pi) {
-            const Key k = key(pi);
-            auto hit = memo.find(k);
-            if (hit == memo.end()) hit = memo.emplace(k, count(pi)).first;
-            const uint64_t r = static_cast<uint64_t>(pi.repeat);
-            acc.counts.combine(hit->second.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
-            acc.pass_cycles += r * hit->second.second;
-        });
+        auto tile_hit = tile_memo.find(tile_key(st));
+        if (tile_hit == tile_memo.end()) {
+            std::pair<ActionCounts, uint64_t> sum{};
+            for_each_pass(st, [&](const PassInfo& pi) {
+                const Key k = key(pi);
+                auto hit = memo.find(k);
+                if (hit == memo.end()) hit = memo.emplace(k, count(pi)).first;
+                const uint64_t r = static_cast<uint64_t>(pi.repeat);
+                sum.first.combine(hit->second.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
+                sum.second += r * hit->second.second;
+            });
+            tile_hit = tile_memo.emplace(tile_key(st), sum).first;
+        }
+        acc.counts += tile_hit->second.first;
+        acc.pass_cycles += tile_hit->second.second;
     });
     Estimate est;
     est.counts = tot.counts;
