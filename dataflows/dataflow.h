@@ -5,6 +5,7 @@
 // counts and an estimate of cycles, written separately from the hardware's own counting).
 // Dataflows are registered by name (see registry.cpp); `dfsim list` prints them.
 #pragma once
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -35,13 +36,37 @@ public:
     virtual ~Mapping() = default;
     virtual std::string summary() const = 0;  // one line of parameters
     virtual std::string loop_nest(const Layer& l) const = 0;  // the loop nest, one loop a line
+    // The mapping as one layer's entry of a mapping file (a YAML flow map that parse_mapping
+    // reads back), e.g. "{h: 3, e: 13, ..., order: e, double_buffer: true, prefetch_filters: false}".
+    virtual std::string to_yaml() const = 0;
 };
 
 struct Estimate {
     ActionCounts counts;  // accesses on data with no zeros other than padding
     uint64_t cycles = 0;  // estimated cycles (the simulator's are authoritative)
+    bool cycles_exact = true;  // false: `cycles` is only a lower bound (Dataflow::bound)
     double energy = 0;  // table units
     uint64_t glb_bytes = 0;  // global buffer the mapping allocates
+};
+
+// How the mapper searches: for which objective, on how many threads (the choice is the same for
+// any number).
+struct MapperOptions {
+    Objective objective = Objective::Energy;
+    int jobs = 1;
+};
+
+// What a mapper's searches did (summed over the layers they mapped).
+struct MapperStats {
+    uint64_t layers = 0;  // layers mapped (by a search or from the cache)
+    uint64_t space = 0;  // candidates in the map spaces searched
+    uint64_t invalid = 0;  // of those, mappings that break a constraint
+    uint64_t bounded = 0;  // legal ones scored by the cheap first look (Dataflow::bound)
+    uint64_t evaluated = 0;  // of those, estimated in full (tiles walked for their cycles)
+    uint64_t pruned = 0;  // legal ones never estimated in full: their bound cannot win
+    uint64_t cache_hits = 0;  // layers whose mapping came from the mapping cache
+    double seconds = 0;  // wall time in the mapper
+    MapperStats& operator+=(const MapperStats& o);
 };
 
 class Dataflow {
@@ -49,11 +74,30 @@ public:
     virtual ~Dataflow() = default;
     virtual std::string name() const = 0;
     virtual std::string description() const = 0;
-    // Best legal mapping for the objective; throws MappingError if none fits.
-    virtual std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                                                    Objective obj) const = 0;
+    // Best legal mapping for the objective (search_mappings, dataflows/mapper.h); throws
+    // MappingError if none fits.
+    std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                            Objective obj) const;
+    std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                            const MapperOptions& opt, MapperStats* stats) const;
     virtual hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
     virtual Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
+    // The estimate's counts and energy exactly, its cycles only as a lower bound (cycles_exact
+    // false), without walking the tiles: what the mapper looks at first.
+    virtual Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
+    // bound() of each mapping, into out[i]: a dataflow may share work between mappings alike
+    // (for_each_candidate visits the tilings of a block one after another).
+    virtual void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                           const std::vector<const Mapping*>& ms, Estimate* out) const {
+        for (size_t i = 0; i < ms.size(); ++i) out[i] = bound(l, a, t, *ms[i]);
+    }
+    // The map space: visits every candidate the mapper considers for the layer, legal or not.
+    virtual void for_each_candidate(const Layer& l, const ArchParams& a,
+                                    const std::function<void(std::unique_ptr<Mapping>)>& visit) const = 0;
+    // "" or the first constraint of the layer or the architecture the mapping breaks.
+    virtual std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
+    // The dataflow as the mapper's messages name it ("ws", "row-stationary").
+    virtual std::string mapper_name() const { return name(); }
     // A mapping pinned by the user: one layer's entry of a mapping file. Throws ConfigError
     // naming the file, field and line for a bad value, an unknown field or a mapping that
     // breaks a constraint of the layer or the architecture.

@@ -40,6 +40,26 @@ std::string GridMapping::summary() const {
     return grid_dataflow(variant).block_summary(*this) + " | " + GlbTiling::summary();
 }
 
+std::string GridMapping::to_yaml() const {
+    std::ostringstream os;
+    os << "{";
+    switch (variant) {
+        case GridVariant::Ws:
+            os << "cp: " << cp << ", rp: " << rp << ", p: " << p << ", mp: " << mp;
+            break;
+        case GridVariant::Nlr:
+            os << "cp: " << cp << ", rp: " << rp << ", mp: " << mp;
+            break;
+        case GridVariant::OsA:
+        case GridVariant::OsB:
+        case GridVariant::OsC:
+            os << "mp: " << mp << ", ep: " << ep << ", fp: " << fp;
+            break;
+    }
+    os << ", " << yaml_fields() << "}";
+    return os.str();
+}
+
 std::string GridMapping::loop_nest(const Layer& l) const {
     std::ostringstream os;
     const int d = GlbTiling::loop_nest(l, os);
@@ -151,48 +171,70 @@ ActionCounts GridDataflow::count_pass(const Layer& l, const GridPassInfo& pi, co
     return c;
 }
 
+namespace {
+using GridKey = std::array<int, 11>;  // passes alike in everything but filter, channel and image offsets
+GridKey grid_key(const GridPassInfo& pi) {
+    return {pi.m_count, pi.c_count, pi.r0,      pi.r_count, pi.e0,       pi.e_count,
+            pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
+}
+bool same_block(const GridMapping& x, const GridMapping& y) {
+    return x.mp == y.mp && x.p == y.p && x.cp == y.cp && x.rp == y.rp && x.ep == y.ep && x.fp == y.fp;
+}
+}  // namespace
+
+// A mapping's passes counted once per distinct tile and pass (depends on the block, not the tiling).
+auto GridDataflow::passes(const Layer& l, const ArchParams& a, const GridMapping& m) const {
+    auto each = [this, &l, &m](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); };
+    auto count = [this, &l, &a, &m](const GridPassInfo& pi) { return pass_estimate(l, a, m, pi); };
+    return TilePasses<GridKey, GridPassInfo, decltype(each), GridKey (*)(const GridPassInfo&), decltype(count)>(
+        each, grid_key, count);
+}
+
 Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                 const Mapping& mb) const {
     const auto& m = dynamic_cast<const GridMapping&>(mb);
-    using Key = std::array<int, 11>;  // passes alike in everything but filter, channel and image offsets
-    return estimate_tiled<Key, GridPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
-        [](const GridPassInfo& pi) {
-            return Key{pi.m_count, pi.c_count, pi.r0,      pi.r_count, pi.e0,       pi.e_count,
-                       pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
-        },
+    return estimate_tiled<GridKey, GridPassInfo>(
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); }, grid_key,
         [&](const GridPassInfo& pi) { return pass_estimate(l, a, m, pi); });
+}
+
+Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
+    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    auto p = passes(l, a, m);
+    return bound_tiled(l, a, m, table, p);
+}
+
+void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                             const std::vector<const Mapping*>& ms, Estimate* out) const {
+    for (size_t i = 0; i < ms.size();) {
+        const auto& first = dynamic_cast<const GridMapping&>(*ms[i]);
+        auto p = passes(l, a, first);  // shared by the block's tilings
+        for (; i < ms.size() && same_block(first, dynamic_cast<const GridMapping&>(*ms[i])); ++i)
+            out[i] = bound_tiled(l, a, dynamic_cast<const GridMapping&>(*ms[i]), table, p);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Mapper: the dataflow's blocks x the buffer tilings, scored by the analytical model.
 
-std::unique_ptr<Mapping> GridDataflow::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                                                      Objective obj) const {
+void GridDataflow::for_each_candidate(const Layer& l, const ArchParams& a,
+                                      const std::function<void(std::unique_ptr<Mapping>)>& visit) const {
     const LayerShape& s = l.shape;
-    std::vector<GridMapping> cands;
-    std::vector<Estimate> ests;
-    std::string last_reason = "no candidate";
     for (GridMapping m : candidate_blocks(l, a)) {
         const auto [m_block, c_block, e_block] = tile_blocks(m);
         const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
             static_cast<GlbTiling&>(m) = t;
-            const std::string bad = check(l, a, m);
-            if (!bad.empty()) {
-                last_reason = bad;
-                return;
-            }
-            cands.push_back(m);
-            ests.push_back(estimate(l, a, table, m));
+            visit(std::make_unique<GridMapping>(m));
         });
-        if (!fits) {
+        if (!fits) {  // the smallest tiles, which the check refuses, say why
             m.Mt = std::min(s.Mg(), m_block), m.Et = std::min(s.E(), e_block), m.Ct = std::min(s.Cg(), c_block);
-            last_reason = check(l, a, m);
+            visit(std::make_unique<GridMapping>(m));
         }
     }
-    if (cands.empty())
-        throw MappingError("layer " + l.name + ": no " + name() + " mapping fits " + a.name + " (" + last_reason + ")");
-    return std::make_unique<GridMapping>(cands[pick_candidate(ests, obj)]);
+}
+
+std::string GridDataflow::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {
+    return check(l, a, dynamic_cast<const GridMapping&>(m));
 }
 
 std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {

@@ -28,6 +28,7 @@ struct GridMapping final : Mapping, GlbTiling {
     int ep = 1, fp = 1;  // os: output rows and columns per pass
     std::string summary() const override;
     std::string loop_nest(const Layer& l) const override;
+    std::string to_yaml() const override;
 };
 
 // One pass as the mapping defines it (shared by the program builder and the analytical model).
@@ -65,10 +66,14 @@ public:
     explicit GridDataflow(GridVariant v) : m_variant(v) {}
     GridVariant variant() const { return m_variant; }
     std::string name() const override;
-    std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                                            Objective obj) const override;
     hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t, const std::vector<const Mapping*>& ms,
+                   Estimate* out) const override;
+    void for_each_candidate(const Layer& l, const ArchParams& a,
+                            const std::function<void(std::unique_ptr<Mapping>)>& visit) const override;
+    std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
     // "" or the first violated constraint (the block, then the tiling).
     std::string check(const Layer& l, const ArchParams& a, const GridMapping& m) const;
@@ -104,6 +109,8 @@ protected:
                                    bool register_files, uint64_t filter_reads, uint64_t filter_deliveries);
 
 private:
+    // The passes of a mapping, each distinct tile and pass counted once (estimate_tiled, bound_tiled).
+    auto passes(const Layer& l, const ArchParams& a, const GridMapping& m) const;
     hw::GridPass make_pass(const Layer& l, const ArchParams& a, const GridMapping& m, const TileStep& st,
                            const TileSlotIds& ids, const GridPassInfo& pi) const;
     GridVariant m_variant;

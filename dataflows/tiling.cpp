@@ -45,6 +45,14 @@ std::string GlbTiling::summary() const {
     return os.str();
 }
 
+std::string GlbTiling::yaml_fields() const {
+    std::ostringstream os;
+    os << "nt: " << Nt << ", et: " << Et << ", mt: " << Mt << ", ct: " << Ct << ", order: " << (m_outer ? "m" : "e")
+       << ", double_buffer: " << (double_buffer ? "true" : "false")
+       << ", prefetch_filters: " << (prefetch_filters ? "true" : "false");
+    return os.str();
+}
+
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t) {
     const LayerShape& s = l.shape;
     t.Nt = static_cast<int>(y.get_int("nt", 1, s.N, 1));
@@ -97,22 +105,28 @@ std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t
     return os.str();
 }
 
+namespace {
+// The tile at (n, g, E0, M0, C0) of the layer's tiling.
+TileStep make_step(const Layer& l, const GlbTiling& t, int n, int g, int E0, int M0, int C0) {
+    const LayerShape& s = l.shape;
+    TileStep st;
+    st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
+    st.Nt = std::min(t.Nt, s.N - n);
+    st.Et = std::min(t.Et, s.E() - E0);
+    st.Mt = std::min(t.Mt, s.Mg() - M0);
+    st.Ct = std::min(t.Ct, s.Cg() - C0);
+    st.row_lo = std::max(0, E0 * s.U - s.P);
+    st.row_hi = std::min(s.H, (E0 + st.Et - 1) * s.U + s.R - s.P);
+    st.first_c = C0 == 0;
+    st.last_c = C0 + st.Ct >= s.Cg();
+    return st;
+}
+}  // namespace
+
 void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit) {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    auto one = [&](int n, int g, int E0, int M0, int C0) {
-        TileStep st;
-        st.n = n, st.g = g, st.E0 = E0, st.M0 = M0, st.C0 = C0;
-        st.Nt = std::min(t.Nt, s.N - n);
-        st.Et = std::min(t.Et, E - E0);
-        st.Mt = std::min(t.Mt, Mg - M0);
-        st.Ct = std::min(t.Ct, Cg - C0);
-        st.row_lo = std::max(0, E0 * s.U - s.P);
-        st.row_hi = std::min(s.H, (E0 + st.Et - 1) * s.U + s.R - s.P);
-        st.first_c = C0 == 0;
-        st.last_c = C0 + st.Ct >= Cg;
-        visit(st);
-    };
+    auto one = [&](int n, int g, int E0, int M0, int C0) { visit(make_step(l, t, n, g, E0, M0, C0)); };
     for (int n = 0; n < s.N; n += t.Nt)
         for (int g = 0; g < s.G; ++g) {
             if (t.m_outer) {
@@ -276,6 +290,149 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
     const uint64_t t1 = schedule_tiles(a, t, std::span<const TileTiming>(tiles).first(first_tiles));
     out.cycles = t1 + k * (tot.cycles - std::min(tot.cycles, t1));
     return out;
+}
+
+namespace {
+
+int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
+
+// Words loaded into a tensor's slots over `reps` alike iterations of `iteration(load)`, which
+// calls load(box) for each tile box in order: the first two iterations are run, and each later
+// one adds what the second added (from then on the slots hold the same boxes at each start).
+template <typename Iteration>
+uint64_t repeated_fills(TileSlots& slots, int reps, Iteration iteration) {
+    uint64_t words[2] = {0, 0};
+    for (int k = 0; k < std::min(reps, 2); ++k)
+        iteration([&](const hw::Box& b) {
+            if (slots.ensure(b)) words[k] += b.words();
+        });
+    return words[0] + (reps > 1 ? static_cast<uint64_t>(reps - 1) * words[1] : 0);
+}
+
+// The image tiles' first images, and how many image tiles each stands for (traffic_counts walks
+// two full image tiles and extrapolates, as tiling_traffic does).
+std::vector<std::pair<int, int>> image_tiles(const LayerShape& s, const GlbTiling& t) {
+    const int n_tiles = count_tiles(s.N, t.Nt);
+    if (n_tiles > 2 && s.N % t.Nt == 0) return {{0, 1}, {t.Nt, n_tiles - 1}};
+    std::vector<std::pair<int, int>> v;
+    for (int n = 0; n < s.N; n += t.Nt) v.push_back({n, 1});
+    return v;
+}
+
+uint64_t ifmap_fills(const Layer& l, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    TileSlots slots(t.fmap_copies());
+    uint64_t words = 0;
+    for (const auto& [n, times] : image_tiles(s, t)) {
+        uint64_t tile_words = 0;
+        for (int g = 0; g < s.G; ++g) {
+            auto c_loop = [&](int E0, const auto& load) {
+                for (int C0 = 0; C0 < Cg; C0 += t.Ct) load(tile_ifmap_box(l, make_step(l, t, n, g, E0, 0, C0)));
+            };
+            if (t.m_outer) {  // for M0: for E0: for C0
+                tile_words += repeated_fills(slots, count_tiles(Mg, t.Mt), [&](const auto& load) {
+                    for (int E0 = 0; E0 < E; E0 += t.Et) c_loop(E0, load);
+                });
+            } else {  // for E0: for M0: for C0
+                for (int E0 = 0; E0 < E; E0 += t.Et)
+                    tile_words +=
+                        repeated_fills(slots, count_tiles(Mg, t.Mt), [&](const auto& load) { c_loop(E0, load); });
+            }
+        }
+        words += static_cast<uint64_t>(times) * tile_words;
+    }
+    return words;
+}
+
+uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    TileSlots slots(t.filter_copies());
+    auto c_loop = [&](int g, int M0, const auto& load) {
+        for (int C0 = 0; C0 < Cg; C0 += t.Ct) load(tile_filter_box(l, make_step(l, t, 0, g, 0, M0, C0)));
+    };
+    auto image_tile = [&](const auto& load_all) {  // one image tile's filter boxes, in order
+        for (int g = 0; g < s.G; ++g) {
+            if (t.m_outer) {  // for M0: for E0: for C0
+                for (int M0 = 0; M0 < Mg; M0 += t.Mt)
+                    load_all(count_tiles(E, t.Et), [&](const auto& load) { c_loop(g, M0, load); });
+            } else {  // for E0: for M0: for C0
+                load_all(count_tiles(E, t.Et), [&](const auto& load) {
+                    for (int M0 = 0; M0 < Mg; M0 += t.Mt) c_loop(g, M0, load);
+                });
+            }
+        }
+    };
+    // the filter boxes do not depend on the image: every image tile is alike
+    uint64_t words[2] = {0, 0};
+    const int n_tiles = count_tiles(s.N, t.Nt);
+    for (int k = 0; k < std::min(n_tiles, 2); ++k)
+        image_tile([&](int reps, const auto& iteration) { words[k] += repeated_fills(slots, reps, iteration); });
+    return words[0] + (n_tiles > 1 ? static_cast<uint64_t>(n_tiles - 1) * words[1] : 0);
+}
+
+}  // namespace
+
+ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    ActionCounts c;
+    auto fills = [&](DataType d, uint64_t words, int bits) {
+        c.acc.at(Level::Dram, d).reads += words;
+        c.acc.at(Level::Glb, d).writes += words;
+        c.dram_raw_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
+        c.dram_moved_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
+    };
+    fills(DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
+    fills(DataType::Filter, filter_fills(l, t), l.filter.bits);
+    const uint64_t outs = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();  // every output stored once
+    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+    c.acc.at(Level::Glb, DataType::Psum).reads += outs;
+    c.glb_output_reads += outs;
+    c.acc.at(Level::Dram, DataType::Psum).writes += outs;
+    c.dram_raw_bits[static_cast<int>(DataType::Psum)] += outs * static_cast<uint64_t>(out_bits);
+    c.dram_moved_bits[static_cast<int>(DataType::Psum)] += outs * static_cast<uint64_t>(out_bits);
+    return c;
+}
+
+void for_each_tile_class(const Layer& l, const GlbTiling& t,
+                         const std::function<void(const TileStep&, uint64_t)>& visit) {
+    const LayerShape& s = l.shape;
+    // the sizes of a dimension's tiles: the full ones and the remainder
+    auto sizes = [](int whole, int step) {
+        std::vector<std::pair<int, uint64_t>> v{{0, static_cast<uint64_t>(whole / step)}};
+        if (whole % step) v.push_back({whole - whole % step, 1});
+        if (v[0].second == 0) v.erase(v.begin());
+        return v;
+    };
+    // channel tiles: first, middle and last ones differ (first_c, last_c, the remainder)
+    std::map<std::array<int, 3>, std::pair<int, uint64_t>> c_classes;  // (Ct, first, last) -> (C0, count)
+    for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) {
+        const TileStep st = make_step(l, t, 0, 0, 0, 0, C0);
+        auto& cls = c_classes.try_emplace({st.Ct, st.first_c, st.last_c}, C0, 0).first->second;
+        ++cls.second;
+    }
+    for (const auto& [n, n_count] : sizes(s.N, t.Nt))
+        for (int E0 = 0; E0 < s.E(); E0 += t.Et)
+            for (const auto& [M0, m_count] : sizes(s.Mg(), t.Mt))
+                for (const auto& [key, cls] : c_classes)
+                    visit(make_step(l, t, n, 0, E0, M0, cls.first),
+                          n_count * static_cast<uint64_t>(s.G) * m_count * cls.second);
+}
+
+uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles,
+                                  const ActionCounts& traffic) {
+    uint64_t bits = 0;
+    for (uint64_t b : traffic.dram_moved_bits) bits += b;
+    uint64_t channel = static_cast<uint64_t>(static_cast<double>(bits) / 8.0 / a.dram.bytes_per_cycle);
+    const uint64_t n_tiles = static_cast<uint64_t>(count_tiles(l.shape.N, t.Nt));
+    if (n_tiles > 2 && l.shape.N % t.Nt == 0) {
+        // tiling_traffic extrapolates from the first image tile's schedule, which holds at least
+        // its share of the passes and of the traffic (its filter loads are the most)
+        pass_cycles /= n_tiles;
+        channel /= n_tiles;
+    }
+    return std::max(pass_cycles, channel) + a.reconfig_cycles();
 }
 
 namespace {

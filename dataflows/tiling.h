@@ -16,6 +16,7 @@
 #include "config/arch.h"
 #include "workload/layer.h"
 #include "energy/energy.h"
+#include "base/flat_map.h"
 #include "base/types.h"
 #include "dataflows/dataflow.h"
 #include "hw/program.h"
@@ -33,6 +34,8 @@ struct GlbTiling {
     int fmap_copies() const { return double_buffer ? 2 : 1; }  // copies of the ifmap and psum slots
     int filter_copies() const { return double_buffer || prefetch_filters ? 2 : 1; }
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
+    std::string yaml_fields()
+        const;  // "nt: .., et: .., mt: .., ct: .., order: .., double_buffer: .., prefetch_filters: .."
     // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
     // the depth of the loops inside a tile.
     int loop_nest(const Layer& l, std::ostream& os) const;
@@ -138,37 +141,88 @@ std::vector<int> tile_sizes(int block, int whole);
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
 
-// The analytical estimate of a tiled mapping: the tiling's traffic plus its passes, each counted
-// by `count` (closed form: its counts and cycles). `for_each_pass(tile, visit)` visits a tile's
-// passes, each standing for `repeat` alike passes; passes with equal `key` (they differ only in
-// filter, channel or image offsets) count alike and are counted once. A tile's passes may depend
-// on its TileKey fields only (its extents, its output rows and whether it is a first or last
-// channel tile, never its filter, channel or image origin), so alike tiles are counted once too.
+// The DRAM <-> buffer traffic of a tiling over the whole layer, exactly as tiling_traffic counts
+// it (the same residency policy), without walking every tile: a run of alike inner iterations (the
+// filter tiles of an output-row tile, the output-row tiles of an image tile, the image tiles) adds
+// what its second iteration adds, since the slots then hold the same boxes at each iteration's start.
+ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t);
+
+// Visits one tile of each TileKey class of the layer's tiles (all images) with the class's size.
+void for_each_tile_class(const Layer& l, const GlbTiling& t,
+                         const std::function<void(const TileStep&, uint64_t)>& visit);
+
+// A lower bound on tiling_traffic(..).cycles from the passes' cycles (back to back, all images) and
+// the traffic (`traffic`'s DRAM bits over the channel's bandwidth): the array and the DRAM channel
+// each do that much work one thing at a time.
+uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles,
+                                  const ActionCounts& traffic);
+
+// The counts and cycles of a tile's passes, each distinct pass (by `key`) counted once by `count`
+// and each distinct tile (by TileKey) once: a tile's passes may depend on its TileKey fields only
+// (its extents, its output rows and whether it is a first or last channel tile, never its filter,
+// channel or image origin). `for_each_pass(tile, visit)` visits a tile's passes, each standing
+// for `repeat` alike passes.
+template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
+class TilePasses {
+public:
+    TilePasses(ForEachPass f, KeyFn k, CountFn c) : m_for_each_pass(f), m_key(k), m_count(c) {}
+    const std::pair<ActionCounts, uint64_t>& operator()(const TileStep& st) {
+        return m_tiles.get_or_make(tile_key(st), [&] {
+            std::pair<ActionCounts, uint64_t> sum{};
+            m_for_each_pass(st, [&](const PassInfo& pi) {
+                const auto& pass = m_passes.get_or_make(m_key(pi), [&] { return m_count(pi); });
+                const uint64_t r = static_cast<uint64_t>(pi.repeat);
+                sum.first.combine(pass.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
+                sum.second += r * pass.second;
+            });
+            return sum;
+        });
+    }
+
+private:
+    ForEachPass m_for_each_pass;
+    KeyFn m_key;
+    CountFn m_count;
+    FlatMap<std::tuple_size_v<Key>, std::pair<ActionCounts, uint64_t>> m_passes;
+    FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
+};
+
+// The analytical estimate of a tiled mapping: the tiling's traffic plus its passes (TilePasses).
 template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
 Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                         ForEachPass for_each_pass, KeyFn key, CountFn count) {
-    std::map<Key, std::pair<ActionCounts, uint64_t>> memo;
-    std::map<TileKey, std::pair<ActionCounts, uint64_t>> tile_memo;
+    TilePasses<Key, PassInfo, ForEachPass, KeyFn, CountFn> passes(for_each_pass, key, count);
     const TiledTotals tot = tiling_traffic(l, a, t, [&](const TileStep& st, TiledTotals& acc) {
-        auto tile_hit = tile_memo.find(tile_key(st));
-        if (tile_hit == tile_memo.end()) {
-            std::pair<ActionCounts, uint64_t> sum{};
-            for_each_pass(st, [&](const PassInfo& pi) {
-                const Key k = key(pi);
-                auto hit = memo.find(k);
-                if (hit == memo.end()) hit = memo.emplace(k, count(pi)).first;
-                const uint64_t r = static_cast<uint64_t>(pi.repeat);
-                sum.first.combine(hit->second.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
-                sum.second += r * hit->second.second;
-            });
-            tile_hit = tile_memo.emplace(tile_key(st), sum).first;
-        }
-        acc.counts += tile_hit->second.first;
-        acc.pass_cycles += tile_hit->second.second;
+        const auto& [counts, cycles] = passes(st);
+        acc.counts += counts;
+        acc.pass_cycles += cycles;
     });
     Estimate est;
     est.counts = tot.counts;
     est.cycles = tot.cycles;
+    est.glb_bytes = tiling_glb_bytes(l, a, t);
+    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    return est;
+}
+
+// The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
+// (traffic_counts plus each tile class's passes times its size), but for cycles only
+// tiled_cycles_lower_bound (cycles_exact false). No tile is walked. `passes` (a TilePasses) may
+// be shared by mappings whose passes are alike (the same block, any tiling).
+template <typename Passes>
+Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+                     Passes& passes) {
+    Estimate est;
+    est.counts = traffic_counts(l, a, t);
+    const ActionCounts traffic = est.counts;
+    uint64_t pass_cycles = 0;
+    for_each_tile_class(l, t, [&](const TileStep& st, uint64_t n) {
+        const auto& [counts, cycles] = passes(st);
+        est.counts.combine(counts, [n](uint64_t& x, uint64_t y) { x += n * y; });
+        pass_cycles += n * cycles;
+    });
+    est.cycles = tiled_cycles_lower_bound(l, a, t, pass_cycles, traffic);
+    est.cycles_exact = false;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
     est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;

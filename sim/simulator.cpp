@@ -245,14 +245,15 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 namespace {
 
 // Step 5 of prepare(): the pinned mapping for the layer, else the mapper's choice.
-std::unique_ptr<Mapping> choose_or_pin(const Layer& original, const PreparedLayer& p) {
+std::unique_ptr<Mapping> choose_or_pin(const Layer& original, PreparedLayer& p) {
     const RunOptions& opt = p.opt;
     const YamlMap* pin = opt.pinned ? opt.pinned->find(original.name) : nullptr;
     if (pin && opt.pinned->dataflow != opt.dataflow)
         throw ConfigError(opt.pinned->file, "dataflow", 0, 0,
                           "mappings for '" + opt.pinned->dataflow + "' cannot run on dataflow '" + opt.dataflow + "'");
     return pin ? p.dataflow->parse_mapping(*pin, p.layer, p.arch)
-               : p.dataflow->choose_mapping(p.layer, p.arch, *p.table, opt.objective);
+               : cached_mapping(opt.mapping_cache, *p.dataflow, p.layer, p.arch, *p.table,
+                                MapperOptions{opt.objective, opt.mapper_jobs}, p.map_stats);
 }
 
 }  // namespace
@@ -293,8 +294,10 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
 LayerResult simulate(const PreparedLayer& p, bool keep_output) {
     if (p.on_host) return host_result(p.layer);
     DFSIM_ASSERT(p.opt.model == RunModel::Simulation, "layer " + p.layer.name + " was prepared without data");
-    return simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output, keep_output,
-                           p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
+    LayerResult r = simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output,
+                                    keep_output, p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
+    r.mapper = p.map_stats;
+    return r;
 }
 
 LayerResult estimate(const PreparedLayer& p) {
@@ -306,6 +309,7 @@ LayerResult estimate(const PreparedLayer& p) {
     r.glb_bytes_used = est.glb_bytes;
     r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
     r.output_check = OutputCheck::Skipped;
+    r.mapper = p.map_stats;
     return r;
 }
 
@@ -324,6 +328,7 @@ LayerResult NetworkResult::total() const {
     bool any_mismatch = false;
     for (const auto& l : layers) {
         tot.host_ops += l.host_ops;
+        tot.mapper += l.mapper;
         // a host layer has no cycles, counts or energy, and no output to check
         if (l.executed_on == ExecutedOn::Host || l.output_check == OutputCheck::Host) continue;
         any_accelerator = true;
@@ -481,7 +486,10 @@ NetworkResult network_result(const Network& net, const ArchParams& a, const Ener
 }
 
 NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const EnergyTable& t,
-                               const RunOptions& opt) {
+                               const RunOptions& run_opt) {
+    MappingCache own;  // identical layers are mapped once
+    RunOptions opt = run_opt;
+    if (!opt.mapping_cache) opt.mapping_cache = &own;
     const Network net = opt.chained ? chain_network(net_in) : net_in;
     NetworkResult res = network_result(net, a, t, opt);
     if (opt.chained)
@@ -494,6 +502,8 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
 NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt) {
     DFSIM_ASSERT(!opt.chained, "the analytical model has no chained mode");
     opt.model = RunModel::Analytical;
+    MappingCache own;  // identical layers are mapped once
+    if (!opt.mapping_cache) opt.mapping_cache = &own;
     NetworkResult res = network_result(net, a, t, opt);
     for (const Layer& l : net.layers) res.layers.push_back(estimate(prepare(l, a, t, opt)));
     return res;

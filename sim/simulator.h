@@ -15,6 +15,7 @@
 #include "base/types.h"
 #include "config/yaml_reader.h"
 #include "dataflows/dataflow.h"
+#include "dataflows/mapping_cache.h"
 
 namespace dfsim {
 
@@ -50,6 +51,10 @@ struct RunOptions {
     bool chained = false;
     VcdTrace* trace = nullptr;  // --trace: each simulated layer's waveform is appended to it
     Timing timing = Timing::Pass;  // --timing: pass-level or cycle-level model of the array
+    int mapper_jobs = 1;  // --jobs: threads the mapper scores candidates on (same choice for any number)
+    // Where the mapper's choices are kept (identical layers are searched once); null: a cache of
+    // the run's own (simulate_network, estimate_network), or none for a lone prepare().
+    MappingCache* mapping_cache = nullptr;
 };
 
 struct LayerResult {
@@ -77,6 +82,7 @@ struct LayerResult {
     OutputCheck output_check = OutputCheck::Skipped;
     uint64_t mismatches = 0;
     double wall_seconds = 0;
+    MapperStats mapper;  // what the mapper did for this layer (nothing for a pinned mapping or a host layer)
     Tensor4 output;  // the simulated output tensor (kept only when asked)
     double utilization(int pes) const {
         return cycles ? static_cast<double>(counts.macs) / (static_cast<double>(cycles) * pes) : 0.0;
@@ -151,6 +157,7 @@ struct PreparedLayer {
     std::optional<Tensor4> reference;  // given, or the calibrated layer's; none: simulate makes it
     std::unique_ptr<Mapping> mapping;
     double map_seconds = 0;  // wall time of step 5
+    MapperStats map_stats;  // what the mapper did in step 5
 };
 PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
                       std::optional<LayerData> data = std::nullopt, std::optional<Tensor4> reference = std::nullopt);

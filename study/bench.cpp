@@ -60,6 +60,8 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     opt.timing = timing;
     opt.objective = Objective::Energy;
     opt.check_output = false;  // the reference is timed on its own
+    MappingCache cache;  // as dfsim run: identical layers are mapped once
+    opt.mapping_cache = &cache;
     BenchResult b;
     out << "dfsim bench: " << net.name << " on " << a.name << ", dataflow " << dataflow << ", timing "
         << timing_label(RunModel::Simulation, timing) << "\n";

@@ -240,6 +240,8 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress,
                           const std::string& resume_dir) {
     check_dataflow_list(dataflows);
+    MappingCache own;  // identical layers are mapped once
+    if (!opt.mapping_cache) opt.mapping_cache = &own;
     CompareResult c;
     c.network = net.name;
     c.arch = base.name;

@@ -19,6 +19,13 @@ uint64_t ceil_div_u(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
+std::string RsMapping::to_yaml() const {
+    std::ostringstream os;
+    os << "{h: " << h << ", e: " << e << ", p: " << p << ", q: " << q << ", r: " << r << ", t: " << t << ", "
+       << yaml_fields() << "}";
+    return os.str();
+}
+
 std::string RsMapping::summary() const {
     std::ostringstream os;
     os << "h=" << h << " e=" << e << " p=" << p << " q=" << q << " r=" << r << " t=" << t << " | "
@@ -64,18 +71,36 @@ std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMa
     return os.str();
 }
 
+namespace {
+// A tile's blocks of `size` along an extent of `whole`: (first offset, how many) of each class of
+// blocks alike for the analytical model: the first, the middle ones and the last. Walked, every
+// block is its own class.
+std::vector<std::pair<int, int>> block_classes(int whole, int size, bool collapse) {
+    std::vector<std::pair<int, int>> v;
+    const int n = (whole + size - 1) / size;
+    if (!collapse) {
+        for (int k = 0; k < n; ++k) v.push_back({k * size, 1});
+        return v;
+    }
+    v.push_back({0, 1});
+    if (n > 2) v.push_back({size, n - 2});
+    if (n > 1) v.push_back({(n - 1) * size, 1});
+    return v;
+}
+}  // namespace
+
 void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
                                   const std::function<void(const RsPassInfo&)>& pass, bool collapse_images) {
     const int images = collapse_images ? std::min(st.Nt, 2) : st.Nt;
     const LayerShape& s = l.shape;
-    for (int m0 = 0; m0 < st.Mt; m0 += m.p * m.t)
-        for (int c0 = 0; c0 < st.Ct; c0 += m.q * m.r)
+    for (const auto& [m0, m_alike] : block_classes(st.Mt, m.p * m.t, collapse_images))
+        for (const auto& [c0, c_alike] : block_classes(st.Ct, m.q * m.r, collapse_images))
             for (int r0 = 0; r0 < s.R; r0 += m.h)
                 for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
                     for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
                         RsPassInfo pi;
                         pi.n0 = img;
-                        pi.repeat = collapse_images && img == 1 ? st.Nt - 1 : 1;
+                        pi.repeat = (collapse_images && img == 1 ? st.Nt - 1 : 1) * m_alike * c_alike;
                         pi.e0 = e0;
                         pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
                         pi.psum_e0 = e0 - st.E0;
@@ -329,24 +354,53 @@ std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) con
 
 }  // namespace
 
+namespace {
+using RsKey = std::array<int, 9>;  // passes alike in everything but filter, channel and image offsets
+RsKey rs_key(const RsPassInfo& pi) {
+    return {pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
+}
+// A mapping's passes counted once per distinct tile and pass (depends on the block, not the tiling).
+auto rs_passes(const Layer& l, const ArchParams& a, const RsMapping& m) {
+    auto each = [&l, &m](const TileStep& st, const auto& visit) {
+        RowStationary::for_each_pass(l, m, st, visit, true);
+    };
+    return TilePasses<RsKey, RsPassInfo, decltype(each), RsKey (*)(const RsPassInfo&), RsPassModel>(
+        each, rs_key, RsPassModel(l, a, m));
+}
+bool same_block(const RsMapping& x, const RsMapping& y) {
+    return x.h == y.h && x.e == y.e && x.p == y.p && x.q == y.q && x.r == y.r && x.t == y.t;
+}
+}  // namespace
+
 Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                  const Mapping& mb) const {
     const auto& m = dynamic_cast<const RsMapping&>(mb);
-    using Key = std::array<int, 9>;  // passes alike in everything but filter, channel and image offsets
-    return estimate_tiled<Key, RsPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); },
-        [](const RsPassInfo& pi) {
-            return Key{pi.e0,      pi.e_count,      pi.m_count, pi.c_count,  pi.r0,
-                       pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
-        },
+    return estimate_tiled<RsKey, RsPassInfo>(
+        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); }, rs_key,
         RsPassModel(l, a, m));
+}
+
+Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
+    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    auto passes = rs_passes(l, a, m);
+    return bound_tiled(l, a, m, table, passes);
+}
+
+void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                              const std::vector<const Mapping*>& ms, Estimate* out) const {
+    for (size_t i = 0; i < ms.size();) {
+        const auto& first = dynamic_cast<const RsMapping&>(*ms[i]);
+        auto passes = rs_passes(l, a, first);  // shared by the block's tilings
+        for (; i < ms.size() && same_block(first, dynamic_cast<const RsMapping&>(*ms[i])); ++i)
+            out[i] = bound_tiled(l, a, dynamic_cast<const RsMapping&>(*ms[i]), table, passes);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Mapper
 
-std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                                                       Objective obj) const {
+void RowStationary::for_each_candidate(const Layer& l, const ArchParams& a,
+                                       const std::function<void(std::unique_ptr<Mapping>)>& visit) const {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     // filters per PE: values that split M evenly or nearly (and the largest legal one)
@@ -361,12 +415,6 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
         v.erase(std::unique(v.begin(), v.end()), v.end());
         return v;
     };
-    struct Cand {
-        RsMapping m;
-        Estimate est;
-    };
-    std::vector<Cand> cands;
-    std::string last_reason = "no candidate";
     const int h = std::min(s.R, a.rows);
     for (int e = std::min(E, a.cols); e >= 1; --e)
         for (int q = std::min(Cg, a.pe.ifmap_spad_words / s.S); q >= 1; --q) {
@@ -380,20 +428,18 @@ std::unique_ptr<Mapping> RowStationary::choose_mapping(const Layer& l, const Arc
                     if (m.t < 1) continue;
                     const bool fits = for_each_tiling(l, a, std::min(Mg, p * m.t), q * r, e, [&](const GlbTiling& t) {
                         static_cast<GlbTiling&>(m) = t;
-                        if (check(l, a, m).empty()) cands.push_back(Cand{m, estimate(l, a, table, m)});
+                        visit(std::make_unique<RsMapping>(m));
                     });
-                    if (!fits) {
+                    if (!fits) {  // the smallest tiles, which the check refuses, say why
                         m.Mt = std::min(Mg, p * m.t), m.Et = e, m.Ct = std::min(Cg, q * r);
-                        last_reason = check(l, a, m);
+                        visit(std::make_unique<RsMapping>(m));
                     }
                 }
         }
-    if (cands.empty()) {
-        throw MappingError("layer " + l.name + ": no row-stationary mapping fits " + a.name + " (" + last_reason + ")");
-    }
-    std::vector<Estimate> ests;
-    for (const Cand& c : cands) ests.push_back(c.est);
-    return std::make_unique<RsMapping>(cands[pick_candidate(ests, obj)].m);
+}
+
+std::string RowStationary::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {
+    return check(l, a, dynamic_cast<const RsMapping&>(m));
 }
 
 std::unique_ptr<Mapping> RowStationary::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {

@@ -20,6 +20,7 @@ struct RsMapping final : Mapping, GlbTiling {
     int r = 1, t = 1;  // chained channel sets per chain, chains (filter sets) on the array
     std::string summary() const override;
     std::string loop_nest(const Layer& l) const override;
+    std::string to_yaml() const override;
 };
 
 // One pass of the array as the mapping defines it (shared by the program builder and the
@@ -42,17 +43,24 @@ public:
         return "row stationary (Eyeriss): 1-D row convolutions per PE, filter rows reused "
                "horizontally, ifmap rows diagonally, psums accumulated vertically";
     }
-    std::unique_ptr<Mapping> choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                                            Objective obj) const override;
+    std::string mapper_name() const override { return "row-stationary"; }
     hw::Program build_program(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t, const std::vector<const Mapping*>& ms,
+                   Estimate* out) const override;
+    void for_each_candidate(const Layer& l, const ArchParams& a,
+                            const std::function<void(std::unique_ptr<Mapping>)>& visit) const override;
+    std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
 
     // Checks a mapping's legality; returns "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);
     // Visits a tile's passes in execution order.
-    // With collapse_images, the passes of the tile's images after the second are not visited:
-    // the second image's passes carry repeat = Nt - 1 (they count alike).
+    // With collapse_images (the analytical model's walk), the passes of the tile's images after
+    // the second are not visited: the second image's passes carry repeat = Nt - 1 (they count
+    // alike); and of the filter and channel blocks only the first, one middle and the last are,
+    // the middle one's passes standing for every middle block.
     static void for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
                               const std::function<void(const RsPassInfo&)>& pass, bool collapse_images = false);
 };

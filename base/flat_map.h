@@ -1,0 +1,57 @@
+// A small open-addressing hash map from fixed-size integer arrays to values, for the mapper's
+// memos (many small maps built and dropped per candidate, where std::map's node allocations
+// dominated). Insert and find only; never erases.
+#pragma once
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace dfsim {
+
+template <size_t N, typename Value>
+class FlatMap {
+public:
+    using Key = std::array<int, N>;
+    // The value stored under `key`, made by make() if there is none yet. The reference is good
+    // until the next insertion.
+    template <typename Make>
+    Value& get_or_make(const Key& key, Make make) {
+        if ((m_values.size() + 1) * 2 > m_slots.size()) grow();
+        Slot& s = m_slots[slot(key)];
+        if (s.index < 0) {
+            Value v = make();  // may use other maps, never this one
+            s.key = key;
+            s.index = static_cast<int32_t>(m_values.size());
+            m_values.push_back(std::move(v));
+        }
+        return m_values[static_cast<size_t>(s.index)];
+    }
+
+private:
+    struct Slot {
+        Key key{};
+        int32_t index = -1;  // into m_values; -1: empty
+    };
+    static uint64_t hash(const Key& k) {
+        uint64_t h = 1469598103934665603ull;
+        for (int x : k) h = (h ^ static_cast<uint32_t>(x)) * 1099511628211ull;
+        return h ^ (h >> 29);
+    }
+    size_t slot(const Key& k) const {
+        const size_t mask = m_slots.size() - 1;
+        for (size_t i = hash(k) & mask;; i = (i + 1) & mask)
+            if (m_slots[i].index < 0 || m_slots[i].key == k) return i;
+    }
+    void grow() {
+        std::vector<Slot> old = std::move(m_slots);
+        m_slots.assign(old.empty() ? 16 : old.size() * 2, Slot{});
+        for (const Slot& s : old)
+            if (s.index >= 0) m_slots[slot(s.key)] = s;
+    }
+    std::vector<Slot> m_slots;
+    std::vector<Value> m_values;
+};
+
+}  // namespace dfsim

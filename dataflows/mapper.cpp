@@ -1,0 +1,144 @@
+#include "dataflows/mapper.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <numeric>
+
+#include "base/error.h"
+#include "base/parallel.h"
+
+namespace dfsim {
+
+namespace {
+
+// What pick_candidate ranks first; with a bound's lower-bound cycles, a lower bound on it.
+double primary(const Estimate& e, Objective obj) {
+    switch (obj) {
+        case Objective::Energy:
+            return e.energy;
+        case Objective::Cycles:
+            return static_cast<double>(e.cycles);
+        case Objective::Edp:
+            return e.energy * static_cast<double>(e.cycles);
+    }
+    return e.energy;
+}
+
+// pick_candidate's window: candidates whose primary figure is more than this times the best's
+// are never picked.
+constexpr double kWindow = 1.02;
+// Candidates estimated in full per round: fixed, so that what is pruned does not depend on jobs.
+constexpr size_t kRound = 16;
+// Candidates bounded per task.
+constexpr size_t kChunk = 256;
+
+struct Legal {
+    std::vector<std::unique_ptr<Mapping>> mappings;
+    std::string last_reason = "no candidate";
+};
+
+Legal legal_candidates(const Dataflow& df, const Layer& l, const ArchParams& a, MapperStats& stats) {
+    Legal legal;
+    df.for_each_candidate(l, a, [&](std::unique_ptr<Mapping> m) {
+        ++stats.space;
+        std::string bad = df.check_mapping(l, a, *m);
+        if (!bad.empty()) {
+            ++stats.invalid;
+            legal.last_reason = std::move(bad);
+            return;
+        }
+        legal.mappings.push_back(std::move(m));
+    });
+    if (legal.mappings.empty())
+        throw MappingError("layer " + l.name + ": no " + df.mapper_name() + " mapping fits " + a.name + " (" +
+                           legal.last_reason + ")");
+    return legal;
+}
+
+// pick_candidate over the candidates estimated in full (in their order in the map space).
+std::unique_ptr<Mapping> pick(Legal& legal, const std::vector<Estimate>& ests, const std::vector<bool>& full,
+                              Objective obj) {
+    std::vector<Estimate> scored;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < ests.size(); ++i)
+        if (full[i]) scored.push_back(ests[i]), index.push_back(i);
+    return std::move(legal.mappings[index[pick_candidate(scored, obj)]]);
+}
+
+}  // namespace
+
+MapperStats& MapperStats::operator+=(const MapperStats& o) {
+    layers += o.layers, space += o.space, invalid += o.invalid, bounded += o.bounded;
+    evaluated += o.evaluated, pruned += o.pruned, cache_hits += o.cache_hits, seconds += o.seconds;
+    return *this;
+}
+
+std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                         const MapperOptions& opt, MapperStats& stats) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Legal legal = legal_candidates(df, l, a, stats);
+    const size_t n = legal.mappings.size();
+    std::vector<Estimate> ests(n);
+    // the bounds in chunks of consecutive candidates (a block's tilings share their passes' counts)
+    const size_t chunks = (n + kChunk - 1) / kChunk;
+    parallel_for(chunks, opt.jobs, [&](size_t c) {
+        std::vector<const Mapping*> ms;
+        for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) ms.push_back(legal.mappings[i].get());
+        df.bound_all(l, a, t, ms, &ests[c * kChunk]);
+    });
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+        return primary(ests[x], opt.objective) < primary(ests[y], opt.objective);
+    });
+    std::vector<bool> full(n, false);
+    double best = std::numeric_limits<double>::infinity();
+    size_t k = 0;
+    while (k < n && primary(ests[order[k]], opt.objective) <= best * kWindow) {
+        size_t end = k;
+        while (end < n && end - k < kRound && primary(ests[order[end]], opt.objective) <= best * kWindow) ++end;
+        parallel_for(end - k, opt.jobs, [&](size_t j) {
+            const size_t i = order[k + j];
+            const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
+            DFSIM_ASSERT(e.counts == ests[i].counts && e.energy == ests[i].energy && e.cycles >= ests[i].cycles,
+                         "the mapper's bound disagrees with its estimate for layer " + l.name + ", " +
+                             legal.mappings[i]->summary());
+            ests[i] = e;
+        });
+        for (; k < end; ++k) {
+            full[order[k]] = true;
+            best = std::min(best, primary(ests[order[k]], opt.objective));
+        }
+    }
+    stats.layers += 1;
+    stats.bounded += n;
+    stats.evaluated += k;
+    stats.pruned += n - k;
+    auto chosen = pick(legal, ests, full, opt.objective);
+    stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return chosen;
+}
+
+std::unique_ptr<Mapping> exhaustive_search(const Dataflow& df, const Layer& l, const ArchParams& a,
+                                           const EnergyTable& t, Objective obj) {
+    MapperStats stats;
+    Legal legal = legal_candidates(df, l, a, stats);
+    std::vector<Estimate> ests;
+    for (const auto& m : legal.mappings) ests.push_back(df.estimate(l, a, t, *m));
+    return std::move(legal.mappings[pick_candidate(ests, obj)]);
+}
+
+std::unique_ptr<Mapping> Dataflow::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                                  Objective obj) const {
+    MapperStats stats;
+    return search_mappings(*this, l, a, t, MapperOptions{obj, 1}, stats);
+}
+
+std::unique_ptr<Mapping> Dataflow::choose_mapping(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                                                  const MapperOptions& opt, MapperStats* stats) const {
+    MapperStats own;
+    return search_mappings(*this, l, a, t, opt, stats ? *stats : own);
+}
+
+}  // namespace dfsim
