@@ -1,5 +1,7 @@
 #include "base/atomic_file.h"
 
+#include <atomic>
+
 #include <unistd.h>
 
 #include <filesystem>
@@ -18,7 +20,8 @@ void write_file_atomic(const std::string& path, const std::string& content) {
         if (ec) throw IoError(path, "cannot create directory " + target.parent_path().string() + ": " + ec.message());
     }
     fs::path tmp = target;
-    tmp += ".tmp." + std::to_string(::getpid());
+    static std::atomic<unsigned> serial{0};  // writers on several threads of one process
+    tmp += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(serial++);
     {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out) throw IoError(path, "cannot create the temporary file " + tmp.string());

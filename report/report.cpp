@@ -75,7 +75,7 @@ nlohmann::json to_json(const NetworkResult& r) {
     const std::vector<Field> fields = run_fields();
     for (const auto& l : r.layers) j["layers"].push_back(fields_json(fields, run_row(r, l, false)));
     j["total"] = fields_json(fields, run_row(r, tot, true));
-    j["mapper"] = {{"layers_searched", tot.mapper.layers}, {"candidates", tot.mapper.space},
+    j["mapper"] = {{"layers_mapped", tot.mapper.layers},   {"candidates", tot.mapper.space},
                    {"invalid", tot.mapper.invalid},        {"estimated_in_full", tot.mapper.evaluated},
                    {"pruned_by_bound", tot.mapper.pruned}, {"cache_hits", tot.mapper.cache_hits}};
     return j;
@@ -111,9 +111,10 @@ std::string format_table(const NetworkResult& r) {
        << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
        << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
     if (tot.mapper.layers > 0)
-        os << "mapper: " << tot.mapper.layers << " layer" << (tot.mapper.layers > 1 ? "s" : "") << " searched, "
-           << tot.mapper.space << " candidate mappings (" << tot.mapper.invalid << " illegal), " << tot.mapper.evaluated
-           << " estimated in full, " << tot.mapper.pruned << " pruned by their bound\n";
+        os << "mapper: " << tot.mapper.layers << " layer" << (tot.mapper.layers > 1 ? "s" : "") << " mapped ("
+           << tot.mapper.cache_hits << " from the mapping cache), " << tot.mapper.space << " candidate mappings ("
+           << tot.mapper.invalid << " illegal), " << tot.mapper.evaluated << " estimated in full, " << tot.mapper.pruned
+           << " pruned by their bound\n";
     os << "\n";  // precision and zeros
     table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);
     size_t host_layers = 0;

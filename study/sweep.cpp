@@ -220,7 +220,7 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
     return with_batch(net, batch);
 }
 
-nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache) {
     nlohmann::json row;
     row["index"] = p.index;
     row["dataflow"] = p.dataflow;
@@ -242,6 +242,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p) {
         opt.seed_offset = spec.seed_offset;
         opt.check_output = spec.check_output && !spec.analytical;
         opt.timing = spec.timing;
+        opt.mapping_cache = cache;
         // the same preparation either way (sim/simulator.h prepare()): host layers stay host work
         tot = (spec.analytical ? estimate_network(net, a, t, opt) : simulate_network(net, a, t, opt)).total();
         row["status"] = "ok";
@@ -433,6 +434,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     const std::vector<SweepPoint> points = expand(spec);
     const fs::path dir(out_dir), pdir = dir / "points";
     fs::create_directories(pdir);
+    MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
     remove_temporaries(dir, pdir);
     // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
@@ -463,7 +465,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     auto write_point = [&](int i) {
         nlohmann::json row;
         try {
-            row = run_point(spec, points[static_cast<size_t>(i)]);
+            row = run_point(spec, points[static_cast<size_t>(i)], &cache);
         } catch (const std::exception& e) {
             row = {{"index", i},
                    {"dataflow", points[static_cast<size_t>(i)].dataflow},

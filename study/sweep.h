@@ -15,6 +15,7 @@
 #include "config/energy_table.h"
 #include "workload/layer.h"
 #include "dataflows/dataflow.h"
+#include "dataflows/mapping_cache.h"
 
 namespace dfsim {
 
@@ -74,7 +75,7 @@ ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p);
 Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a);
 
 // One point's result row (also what its file holds besides its key).
-nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p);
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache = nullptr);
 
 struct SweepSummary {
     int points = 0, resumed = 0, run = 0;

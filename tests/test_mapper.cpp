@@ -5,7 +5,14 @@
 // objective and any number of threads: pruning never changes the mapping.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
 #include "dataflows/mapper.h"
+#include "dataflows/mapping_cache.h"
+#include "sim/simulator.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;
@@ -101,4 +108,149 @@ TEST(Mapper, PrunesMostOfAlexNetConv3) {
     search_mappings(find_dataflow("rs"), l, eyeriss().for_dataflow("rs"), table45(), MapperOptions{}, s);
     EXPECT_GT(s.bounded, 1000u);
     EXPECT_LT(s.evaluated * 20, s.bounded);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mapping cache
+
+namespace {
+
+Network mobilenet_pw7_to_11() {
+    return select_layers(load_network(src("workloads/mobilenet_v1.yaml")), "PW7,PW8,PW9,PW10,PW11");
+}
+
+// A fresh scratch folder under the build tree.
+std::string scratch(const std::string& name) {
+    const std::string dir = std::string(DFSIM_BINARY) + ".scratch/" + name;
+    std::filesystem::remove_all(dir);
+    return dir;
+}
+
+}  // namespace
+
+// MobileNet's PW7-PW11 have one shape: the run searches the first and takes the other four from
+// its cache, with the mapping a search of each alone picks.
+TEST(MappingCache, IdenticalLayersAreMappedOnce) {
+    const Network net = mobilenet_pw7_to_11();
+    ASSERT_EQ(net.layers.size(), 5u);
+    const ArchParams a = eyeriss();
+    RunOptions opt;
+    const NetworkResult res = estimate_network(net, a, table45(), opt);
+    const LayerResult tot = res.total();
+    EXPECT_EQ(tot.mapper.layers, 5u);
+    EXPECT_EQ(tot.mapper.cache_hits, 4u);
+    const std::string alone = find_dataflow("rs")
+                                  .choose_mapping(net.layers[4], a.for_dataflow("rs"), table45(), Objective::Energy)
+                                  ->summary();
+    for (const LayerResult& l : res.layers) EXPECT_EQ(l.mapping, alone) << l.name;
+}
+
+// On disk: a second run (a new process's cache) finds every mapping and gives the same figures;
+// an entry whose key text differs (a hash collision, or an edited file) or whose mapping no
+// longer reads is searched again; a different architecture is a different key.
+TEST(MappingCache, PersistsOnDiskAndMissesOnAnyChange) {
+    const std::string dir = scratch("mapping-cache");
+    const Network net = select_layers(load_network(src("workloads/alexnet.yaml")), "CONV1,CONV2,CONV3");
+    const ArchParams a = eyeriss();
+    auto run = [&](const ArchParams& arch) {
+        MappingCache cache(dir);
+        RunOptions opt;
+        opt.mapping_cache = &cache;
+        return estimate_network(net, arch, table45(), opt);
+    };
+    const NetworkResult first = run(a);
+    EXPECT_EQ(first.total().mapper.cache_hits, 0u);
+    std::vector<std::filesystem::path> files;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+    ASSERT_EQ(files.size(), 3u);
+    const NetworkResult second = run(a);
+    EXPECT_EQ(second.total().mapper.cache_hits, 3u);
+    EXPECT_EQ(second.total().mapper.space, 0u);
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(second.layers[i].mapping, first.layers[i].mapping);
+        EXPECT_EQ(second.layers[i].cycles, first.layers[i].cycles);
+        EXPECT_EQ(second.layers[i].energy.total(), first.layers[i].energy.total());
+    }
+    // damage two entries: one's key line, the other's mapping
+    auto rewrite = [](const std::filesystem::path& f, const std::string& from, const std::string& to) {
+        std::ifstream in(f);
+        std::stringstream ss;
+        ss << in.rdbuf();
+        std::string text = ss.str();
+        const size_t at = text.find(from);
+        ASSERT_NE(at, std::string::npos) << f;
+        text.replace(at, from.size(), to);
+        std::ofstream(f) << text;
+    };
+    rewrite(files[0], "# arch 200", "# arch 201");
+    rewrite(files[1], "mapping: {", "mapping: {bogus: 1, ");
+    EXPECT_EQ(run(a).total().mapper.cache_hits, 1u);
+    ArchParams bigger = a;
+    bigger.glb.size_bytes *= 2;
+    EXPECT_EQ(run(bigger).total().mapper.cache_hits, 0u);
+}
+
+// Every input that decides a mapping changes the key.
+TEST(MappingCache, KeyCoversWhatDecidesAMapping) {
+    const Layer l = conv("k", 16, 13, 13, 32, 3, 3, 1, 1);
+    const ArchParams a = eyeriss();
+    const EnergyTable t = table45();
+    const std::string base = mapping_key("rs", Objective::Energy, l, a, t);
+    std::vector<std::string> keys{mapping_key("ws", Objective::Energy, l, a, t),
+                                  mapping_key("rs", Objective::Cycles, l, a, t)};
+    auto with_arch = [&](auto change) {
+        ArchParams b = a;
+        change(b);
+        keys.push_back(mapping_key("rs", Objective::Energy, l, b, t));
+    };
+    with_arch([](ArchParams& b) { b.rows = 8; });
+    with_arch([](ArchParams& b) { b.glb.size_bytes += 1; });
+    with_arch([](ArchParams& b) { b.glb.double_buffer = false; });
+    with_arch([](ArchParams& b) { b.pe.psum_spad_words = 16; });
+    with_arch([](ArchParams& b) { b.noc.ifmap_bus_bits = 32; });
+    with_arch([](ArchParams& b) { b.dram.bytes_per_cycle = 8.5; });
+    with_arch([](ArchParams& b) { b.dram.latency_cycles = 50; });
+    with_arch([](ArchParams& b) { b.word_bits = 16; });
+    auto with_layer = [&](auto change) {
+        Layer m = l;
+        change(m);
+        keys.push_back(mapping_key("rs", Objective::Energy, m, a, t));
+    };
+    with_layer([](Layer& m) { m.shape.N = 2; });
+    with_layer([](Layer& m) { m.shape.P = 0; });
+    with_layer([](Layer& m) { m.ifmap.bits = 4; });
+    with_layer([](Layer& m) { m.requant.enabled = true; });
+    EnergyTable u = t;
+    u.at(Level::Dram).read *= 2;
+    keys.push_back(mapping_key("rs", Objective::Energy, l, a, u));
+    u = t;
+    u.mac *= 1.0000001;
+    keys.push_back(mapping_key("rs", Objective::Energy, l, a, u));
+    for (size_t i = 0; i < keys.size(); ++i) EXPECT_NE(keys[i], base) << i;
+    Layer renamed = l;
+    renamed.name = "other";
+    renamed.ifmap_data.seed = 99;  // the name and the data do not decide a mapping
+    EXPECT_EQ(mapping_key("rs", Objective::Energy, renamed, a, t), base);
+}
+
+// Writers on threads (or processes) at once leave whole entries: every file reads back.
+TEST(MappingCache, ConcurrentWritersLeaveWholeEntries) {
+    const std::string dir = scratch("mapping-cache-concurrent");
+    const ArchParams a = eyeriss().for_dataflow("rs");
+    const Layer l = conv("c", 16, 13, 13, 32, 3, 3, 1, 1);
+    const auto m = find_dataflow("rs").choose_mapping(l, a, table45(), Objective::Energy);
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 4; ++w)
+        writers.emplace_back([&] {
+            MappingCache cache(dir);  // each its own, as separate processes would be
+            for (int k = 0; k < 50; ++k) cache.store(mapping_key("rs", Objective::Energy, l, a, table45()), *m);
+        });
+    for (auto& w : writers) w.join();
+    MappingCache reader(dir);
+    const auto back = reader.find(mapping_key("rs", Objective::Energy, l, a, table45()), find_dataflow("rs"), l, a);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->summary(), m->summary());
+    size_t files = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.path().extension() == ".yaml";
+    EXPECT_EQ(files, 1u);  // no temporary left behind
 }

@@ -23,8 +23,9 @@ namespace fs = std::filesystem;
 
 struct CompareCli {
     CommonOptions common;
-    std::string dataflows, out, html, objective = "energy", precisions;
+    std::string dataflows, out, html, objective = "energy", precisions, mapping_cache;
     uint64_t seed = 0;
+    int jobs = 1;
     bool no_check = false, restart = false;
 };
 
@@ -80,6 +81,9 @@ int run(const CompareCli& o) {
     opt.check_output = !o.no_check;
     opt.seed_offset = o.seed;
     opt.timing = o.common.timing_model();
+    opt.mapper_jobs = o.jobs;
+    MappingCache cache(o.mapping_cache);
+    opt.mapping_cache = &cache;
     const std::string resume = prepare_out_dir(o);
     std::vector<std::string> precisions;
     std::stringstream ss(o.precisions);
@@ -111,6 +115,11 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
+    app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    app->add_option("--mapping-cache", o->mapping_cache,
+                    "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
     app->add_option(
         "--precisions", o->precisions,
         "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");

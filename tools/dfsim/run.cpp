@@ -16,7 +16,8 @@ namespace {
 
 struct RunCli {
     CommonOptions common;
-    std::string json_out, csv_out, html_out, trace_out, mapping_file, objective = "energy";
+    std::string json_out, csv_out, html_out, trace_out, mapping_file, mapping_cache, objective = "energy";
+    int jobs = 1;
     uint64_t seed = 0, trace_max_macs = 20'000'000;
     bool show_mapping = false, no_check = false, chained = false;
 };
@@ -47,6 +48,9 @@ int run(const RunCli& o) {
     opt.chained = o.chained;
     opt.seed_offset = o.seed;
     opt.timing = o.common.timing_model();
+    opt.mapper_jobs = o.jobs;
+    MappingCache cache(o.mapping_cache);
+    opt.mapping_cache = &cache;
     find_dataflow(opt.dataflow);
     note_timing_limits(net, {opt.dataflow}, opt.timing);
     PinnedMappings pinned;
@@ -79,6 +83,11 @@ Command add_run_command(CLI::App& parent) {
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
+    app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    app->add_option("--mapping-cache", o->mapping_cache,
+                    "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
     app->add_option("--mapping", o->mapping_file,
                     "YAML file of pinned mappings by layer (run as given; others mapped)");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
