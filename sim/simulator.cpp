@@ -161,6 +161,7 @@ LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m,
     r.shape = l.shape;
     r.mapping = m.summary();
     r.loop_nest = m.loop_nest(l);
+    r.mapping_yaml = m.to_yaml();
     r.widths = layer_widths(l, a);
     r.estimated_cycles = est.cycles;
     r.estimated_energy = est.energy;

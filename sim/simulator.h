@@ -64,6 +64,7 @@ struct LayerResult {
     uint64_t host_ops = 0;  // operations of a host layer (Layer::host_ops); the total sums them
     std::string mapping;  // one-line summary (a host layer: its operation)
     std::string loop_nest;
+    std::string mapping_yaml;  // the mapping as a mapping file's entry (Mapping::to_yaml); "" for a host layer
     uint64_t cycles = 0;  // simulated
     Timing timing = Timing::Pass;  // the model that produced `cycles`
     uint64_t estimated_cycles = 0;  // analytical model

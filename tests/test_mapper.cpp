@@ -4,6 +4,7 @@
 // choice against the exhaustive one's (every legal candidate estimated in full), for each
 // objective and any number of threads: pruning never changes the mapping.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "dataflows/mapper.h"
 #include "dataflows/mapping_cache.h"
 #include "sim/simulator.h"
+#include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
 using namespace dfsim;
@@ -253,4 +255,41 @@ TEST(MappingCache, ConcurrentWritersLeaveWholeEntries) {
     size_t files = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir)) files += e.path().extension() == ".yaml";
     EXPECT_EQ(files, 1u);  // no temporary left behind
+}
+
+// ---------------------------------------------------------------------------------------------
+// --show-mapping
+
+namespace {
+class ShowMapping : public TempDirTest {};
+}  // namespace
+
+// Each "mapping file entry" that --show-mapping prints, put in a mapping file and pinned with
+// --mapping, runs the same mappings: the reports' figures are the mapper's run's.
+TEST_F(ShowMapping, EntriesPinTheSameMappings) {
+    const std::string first = (dir / "first.json").string(), pinned = (dir / "pinned.json").string();
+    const CmdResult shown = dfsim("run --layers CONV1,CONV3 --dataflow ws --show-mapping --json " + first);
+    ASSERT_EQ(shown.code, 0) << shown.err;
+    std::string file = "dataflow: ws\nlayers:\n";
+    std::istringstream lines(shown.out);
+    int entries = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string tag = "  mapping file entry: ";
+        if (line.rfind(tag, 0) == 0) file += "  " + line.substr(tag.size()) + "\n", ++entries;
+    }
+    ASSERT_EQ(entries, 2) << shown.out;
+    const CmdResult again =
+        dfsim("run --layers CONV1,CONV3 --dataflow ws --mapping " + write("pins.yaml", file) + " --json " + pinned);
+    ASSERT_EQ(again.code, 0) << again.err;
+    const auto a = nlohmann::json::parse(slurp(first)), b = nlohmann::json::parse(slurp(pinned));
+    EXPECT_EQ(a["total"], b["total"]);
+    EXPECT_EQ(b["mapper"]["layers_mapped"], 0);  // both were pinned
+}
+
+// compare --show-mapping prints every dataflow's mappings.
+TEST_F(ShowMapping, CompareShowsEveryDataflow) {
+    const CmdResult r = dfsim("compare --layers CONV3 --dataflows ws,os-c,rs --no-check --show-mapping");
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* df : {"ws", "os-c", "rs"})
+        EXPECT_NE(r.out.find(std::string("dataflow ") + df + ":\nCONV3: "), std::string::npos) << df << "\n" << r.out;
 }

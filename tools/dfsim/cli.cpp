@@ -56,6 +56,14 @@ void note_timing_limits(const Network& net, const std::vector<std::string>& data
         }
 }
 
+void print_mappings(const NetworkResult& r, std::ostream& os) {
+    for (const auto& l : r.layers) {
+        os << l.name << ": " << l.mapping << "\n";
+        if (!l.mapping_yaml.empty()) os << "  mapping file entry: " << l.name << ": " << l.mapping_yaml << "\n";
+        os << l.loop_nest;
+    }
+}
+
 void bad_option(const std::string& option, const std::string& expected) {
     throw ConfigError("command line", option, 0, 0, expected);
 }

@@ -6,11 +6,13 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
 #include "config/arch.h"
 #include "config/energy_table.h"
+#include "sim/simulator.h"
 #include "workload/layer.h"
 
 namespace dfsim::cli {
@@ -59,6 +61,10 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
 // A note on stderr where the pass-level model is known not to follow the cycle-level engine
 // closely (docs/timing_corpus.md): nlr on depthwise layers.
 void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing);
+
+// --show-mapping: each accelerator layer's mapping, its entry for a mapping file (--mapping) and
+// its loop nest.
+void print_mappings(const NetworkResult& r, std::ostream& os);
 
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);

@@ -26,7 +26,7 @@ struct CompareCli {
     std::string dataflows, out, html, objective = "energy", precisions, mapping_cache;
     uint64_t seed = 0;
     int jobs = 1;
-    bool no_check = false, restart = false;
+    bool no_check = false, restart = false, show_mapping = false;
 };
 
 // Creates --out (gnuplot checked first, so that a missing one fails before a long simulation);
@@ -91,6 +91,11 @@ int run(const CompareCli& o) {
     const CompareResult res = precisions.empty()
                                   ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume)
                                   : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume);
+    if (o.show_mapping)
+        for (const NetworkResult& r : res.runs) {
+            std::cout << "dataflow " << r.dataflow << ":\n";
+            print_mappings(r, std::cout);
+        }
     const std::string table = format_compare_table(res);
     std::cout << table;
     write_outputs(res, table, o);
@@ -115,6 +120,7 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
+    app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");
     app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")
         ->capture_default_str()
         ->check(CLI::Range(1, 256));

@@ -61,8 +61,7 @@ int run(const RunCli& o) {
     const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
     opt.trace = trace.get();
     const NetworkResult res = simulate_network(net, a, t, opt);
-    if (o.show_mapping)
-        for (const auto& l : res.layers) std::cout << l.name << ": " << l.mapping << "\n" << l.loop_nest;
+    if (o.show_mapping) print_mappings(res, std::cout);
     std::cout << format_table(res);
     if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res).dump(2) + "\n");
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
