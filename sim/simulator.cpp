@@ -13,6 +13,7 @@
 #include "hw/accelerator.h"
 #include "quant/calibrate.h"
 #include "sim/reference.h"
+#include "sim/self_check.h"
 #include "workload/synthetic.h"
 #include "sim/vcd_trace.h"
 
@@ -340,6 +341,7 @@ LayerResult simulate(const PreparedLayer& p, bool keep_output) {
     DFSIM_ASSERT(p.opt.model == RunModel::Simulation, "layer " + p.layer.name + " was prepared without data");
     LayerResult r = simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output,
                                     keep_output, p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
+    check_result_identities(r, p.arch, *p.table, true);
     return r;
 }
 
@@ -352,6 +354,7 @@ LayerResult estimate(const PreparedLayer& p) {
     r.glb_bytes_used = est.glb_bytes;
     r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
     r.output_check = OutputCheck::Skipped;
+    check_result_identities(r, p.arch, *p.table, false);
     return r;
 }
 
