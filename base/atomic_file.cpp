@@ -2,7 +2,11 @@
 
 #include <atomic>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <fstream>
@@ -11,8 +15,53 @@
 
 namespace dfsim {
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Creates and removes a probe file in `dir`: whether files can be made there at all (/proc
+// cannot have any, whatever the permissions say).
+void probe_directory(const std::string& path, const fs::path& dir) {
+    const fs::path probe = dir / (".dfsim-probe." + std::to_string(::getpid()));
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) throw IoError(path, "cannot create a file in " + dir.string() + ": " + std::strerror(errno));
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
+}  // namespace
+
+void check_output_file(const std::string& path) {
+    const fs::path target(path);
+    const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::error_code ec;
+    const fs::file_status ds = fs::status(dir, ec);
+    if (ds.type() == fs::file_type::not_found || ds.type() == fs::file_type::none)
+        throw IoError(path, "the directory " + dir.string() + " does not exist (make it first)");
+    if (ds.type() != fs::file_type::directory) throw IoError(path, dir.string() + " is not a directory");
+    const fs::file_status ts = fs::status(target, ec);
+    if (ts.type() == fs::file_type::directory) throw IoError(path, "it is a directory");
+    if (fs::exists(ts) && ts.type() != fs::file_type::regular)
+        throw IoError(path, "it is not a regular file (a device, pipe or socket)");
+    probe_directory(path, dir);
+}
+
+void check_output_dir(const std::string& path) {
+    std::error_code ec;
+    fs::path p(path);
+    const fs::file_status st = fs::status(p, ec);
+    if (fs::exists(st)) {
+        if (st.type() != fs::file_type::directory) throw IoError(path, "it exists and is not a directory");
+        return probe_directory(path, p);
+    }
+    fs::path up = p.parent_path();  // the nearest ancestor that exists ("/" always does)
+    while (!up.empty() && !fs::exists(up, ec)) up = up.parent_path();
+    if (up.empty()) up = ".";
+    if (!fs::is_directory(up, ec)) throw IoError(path, up.string() + " is not a directory");
+    probe_directory(path, up);
+}
+
 void write_file_atomic(const std::string& path, const std::string& content) {
-    namespace fs = std::filesystem;
     const fs::path target(path);
     std::error_code ec;
     if (target.has_parent_path() && !fs::exists(target.parent_path(), ec)) {

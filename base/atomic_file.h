@@ -5,6 +5,14 @@
 #include <string>
 
 namespace dfsim {
+// Checks, before anything runs, that `path` can be written as an output file: its directory
+// exists and is a directory (it is not created), the path is not a directory or a device, and
+// a file can be created there (a probe file is created and removed). Throws IoError naming it.
+void check_output_file(const std::string& path);
+// The same for an output directory that dfsim creates with its missing parents: the path is a
+// directory if it exists, and its nearest existing ancestor is a directory one can write in.
+void check_output_dir(const std::string& path);
+
 // Missing parent directories are created. Throws IoError naming `path` when a directory cannot
 // be created or the file cannot be written or renamed into place (the temporary file is removed).
 void write_file_atomic(const std::string& path, const std::string& content);

@@ -26,6 +26,13 @@ public:
     explicit ConfigError(const std::string& message) : UserError(message) {}
 };
 
+// A job too large for the limits it runs under (--max-memory, the sweep's point limit): the
+// message gives the estimate, the limit and the option that lifts it. Exit 2, as bad input.
+class ResourceError : public UserError {
+public:
+    using UserError::UserError;
+};
+
 // An output file or directory could not be written. The message is "cannot write PATH: why".
 class IoError : public std::runtime_error {
 public:

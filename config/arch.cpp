@@ -56,6 +56,8 @@ void read_equal_area(const YamlMap& ea, ArchParams& a) {
         YamlMap d = dfs.child(name);
         DataflowStorage st;
         st.dataflow = name;
+        st.line = d.line();
+        st.column = d.column();
         st.ifmap_spad_words = static_cast<int>(d.get_int("ifmap_spad_words", 0, 1 << 20));
         st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
         st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));

@@ -94,6 +94,7 @@ struct ReconfigParams {
 struct DataflowStorage {
     std::string dataflow;
     int ifmap_spad_words = 0, filter_spad_words = 0, psum_spad_words = 0;
+    int line = 0, column = 0;  // of the entry in the architecture file (for errors)
 };
 
 // Equal-area storage (Chen/Emer/Sze ISCA 2016, Sec. VI): every dataflow gets the same PE count

@@ -1,24 +1,63 @@
 #include "config/yaml_reader.h"
 
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <sstream>
+
+#include "base/input_file.h"
+#include "base/text.h"
 
 namespace dfsim {
 
 namespace {
 int line_of(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 int col_of(const YAML::Node& n) { return n.Mark().column >= 0 ? n.Mark().column + 1 : 0; }
+
+[[noreturn]] void fail_at(const std::string& file, const std::string& path, const YAML::Node& n,
+                          const std::string& expected) {
+    throw ConfigError(file, path, line_of(n), col_of(n), expected);
+}
+
+// A scalar's text: valid UTF-8 without control characters (tab and line breaks allowed).
+void check_scalar(const std::string& file, const std::string& path, const YAML::Node& n) {
+    const std::string why = text_problem(n.Scalar(), true);
+    if (!why.empty()) fail_at(file, path, n, "expected UTF-8 text without control characters, got " + why);
+}
+
+// What yaml-cpp accepts without a word, refused with its position: a key that is not a scalar
+// (`{batch, {}}`), a key given twice in one mapping (yaml-cpp keeps both; lookups would see only
+// one), and text that is not UTF-8 or holds control characters.
+void check_node(const YAML::Node& n, const std::string& file, const std::string& path) {
+    if (n.IsScalar()) return check_scalar(file, path, n);
+    if (n.IsSequence()) {
+        for (size_t i = 0; i < n.size(); ++i) check_node(n[i], file, path + "[" + std::to_string(i) + "]");
+        return;
+    }
+    if (!n.IsMap()) return;
+    std::map<std::string, YAML::Mark> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+        const YAML::Node& key = it->first;
+        if (!key.IsScalar()) fail_at(file, path, key, "expected a plain key (a name), got a list or mapping as a key");
+        const std::string k = key.Scalar(), kp = path.empty() ? k : path + "." + k;
+        check_scalar(file, kp, key);
+        if (const auto first = seen.find(k); first != seen.end())
+            fail_at(file, kp, key,
+                    "duplicate key (first given at line " + std::to_string(first->second.line + 1) + ", column " +
+                        std::to_string(first->second.column + 1) + ")");
+        seen.emplace(k, key.Mark());
+        check_node(it->second, file, kp);
+    }
+}
+
+// A number as YAML writes it in decimal: no 0x / 0o / 0b prefix and no leading zero (which
+// yaml-cpp would read as hexadecimal, octal or decimal, depending on the form).
+bool decimal_number(const std::string& s) {
+    const size_t i = !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    if (i + 1 < s.size() && s[i] == '0' && s[i + 1] != '.' && s[i + 1] != 'e' && s[i + 1] != 'E') return false;
+    return true;
+}
 }  // namespace
 
-YamlMap YamlMap::load_file(const std::string& path) {
-    if (!std::filesystem::exists(path)) throw ConfigError(path, "", 0, 0, "file not found");
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path, "", 0, 0, "cannot open file for reading");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return from_string(ss.str(), path);
-}
+YamlMap YamlMap::load_file(const std::string& path) { return from_string(read_input_file(path), path); }
 
 YamlMap YamlMap::from_string(const std::string& text, const std::string& name) {
     YAML::Node root;
@@ -28,11 +67,15 @@ YamlMap YamlMap::from_string(const std::string& text, const std::string& name) {
         throw ConfigError(name, "", e.mark.line + 1, e.mark.column + 1, "YAML syntax error: " + e.msg);
     }
     if (!root.IsMap()) throw ConfigError(name, "", 1, 1, "expected a YAML mapping at the top level");
+    check_node(root, name, "");
     return YamlMap(root, name, "");
 }
 
 YamlMap::YamlMap(YAML::Node node, std::string file, std::string path)
     : m_node(std::move(node)), m_file(std::move(file)), m_path(std::move(path)) {}
+
+int YamlMap::line() const { return line_of(m_node); }
+int YamlMap::column() const { return col_of(m_node); }
 
 std::string YamlMap::path_of(const std::string& key) const { return m_path.empty() ? key : m_path + "." + key; }
 
@@ -60,7 +103,7 @@ template <typename T>
 T YamlMap::get_number(const std::string& key, T lo, T hi, const char* what) const {
     YAML::Node n = need(key);
     T v{};
-    bool ok = n.IsScalar();
+    bool ok = n.IsScalar() && decimal_number(n.Scalar());
     if (ok) {
         try {
             v = n.as<T>();
@@ -70,6 +113,8 @@ T YamlMap::get_number(const std::string& key, T lo, T hi, const char* what) cons
     }
     std::ostringstream exp;
     exp << "expected " << what << " in [" << lo << ", " << hi << "]";
+    if (n.IsScalar() && !decimal_number(n.Scalar()))
+        fail(key, exp.str() + " written in decimal (no 0x or 0o prefix, no leading zero), got '" + n.Scalar() + "'");
     if (!ok) fail(key, exp.str() + ", got '" + (n.IsScalar() ? n.Scalar() : "a non-scalar") + "'");
     if (!(v >= lo && v <= hi)) {
         std::ostringstream got;

@@ -45,6 +45,8 @@ public:
     [[noreturn]] void fail(const std::string& key, const std::string& expected) const;
     const std::string& file() const { return m_file; }
     std::string path_of(const std::string& key) const;
+    int line() const;  // of this mapping in the file, 1-based (0: unknown)
+    int column() const;
 
 private:
     YAML::Node need(const std::string& key) const;

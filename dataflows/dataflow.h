@@ -112,5 +112,8 @@ size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj);
 // The registry of dataflows, by name.
 const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices
 std::vector<const Dataflow*> all_dataflows();
+// ConfigError (the architecture file, its line) for an equal_area entry that names no
+// registered dataflow (the config room, below this one, cannot know them).
+void check_equal_area(const ArchParams& a);
 
 }  // namespace dfsim

@@ -73,6 +73,20 @@ const Dataflow& find_dataflow(const std::string& name) {
     throw ConfigError("command line", "--dataflow", 0, 0, "expected one of {" + list + "}, got '" + name + "'");
 }
 
+void check_equal_area(const ArchParams& a) {
+    for (const DataflowStorage& st : a.equal_area.dataflows) {
+        bool known = false;
+        std::string list;
+        for (const auto& d : registry()) {
+            known = known || d->name() == st.dataflow;
+            list += (list.empty() ? "" : ", ") + d->name();
+        }
+        if (!known)
+            throw ConfigError(a.file, "equal_area.dataflows." + st.dataflow, st.line, st.column,
+                              "expected a registered dataflow {" + list + "}, got '" + st.dataflow + "'");
+    }
+}
+
 const GridDataflow& grid_dataflow(GridVariant v) {
     for (const auto& d : registry())
         if (const auto* g = dynamic_cast<const GridDataflow*>(d.get()); g && g->variant() == v) return *g;

@@ -1,15 +1,19 @@
 #include "sim/simulator.h"
 
+#include <unistd.h>
+
 #include <systemc>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "base/error.h"
 #include "hw/accelerator.h"
 #include "quant/calibrate.h"
 #include "sim/reference.h"
+#include "sim/self_check.h"
 #include "workload/synthetic.h"
 #include "sim/vcd_trace.h"
 
@@ -243,6 +247,46 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     return r;
 }
 
+uint64_t estimate_layer_memory(const Layer& l, const ArchParams& a, RunModel model) {
+    if (l.on_host()) return 0;
+    const uint64_t glb = static_cast<uint64_t>(std::max<int64_t>(a.glb.size_bytes, 0));
+    if (model == RunModel::Analytical) return glb;
+    const LayerShape& s = l.shape;  // counts checked at load (check_layer_counts): no overflow
+    const uint64_t ifmap = static_cast<uint64_t>(s.N) * s.C * s.H * s.W, filter = s.filter_words(),
+                   output = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();
+    return sizeof(int32_t) * (2 * ifmap + 2 * filter + 3 * output) + glb;
+}
+
+uint64_t default_max_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return uint64_t{8} << 30;  // unknown: 8 GiB
+    return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) / 2;
+}
+
+namespace {
+
+std::string gib(uint64_t bytes) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f GiB", static_cast<double>(bytes) / (1u << 30));
+    return buf;
+}
+
+// The check of one layer (prepare() calls it too, so that every path refuses the same).
+void check_layer_memory(const Layer& l, const ArchParams& a, const RunOptions& opt) {
+    if (opt.max_memory == 0) return;
+    const uint64_t need = estimate_layer_memory(l, a, opt.model);
+    if (need <= opt.max_memory) return;
+    throw ResourceError("layer " + l.name + " would need about " + gib(need) + " of memory (batch " +
+                        std::to_string(l.shape.N) + "), more than --max-memory " + gib(opt.max_memory) +
+                        ": lower --batch, select fewer or smaller layers with --layers, or raise --max-memory");
+}
+
+}  // namespace
+
+void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt) {
+    for (const Layer& l : net.layers) check_layer_memory(l, a.for_dataflow(opt.dataflow), opt);
+}
+
 namespace {
 
 // Step 5 of prepare(): the pinned mapping for the layer, else the mapper's choice.
@@ -270,9 +314,11 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
         p.on_host = true;
         return p;
     }
+    check_equal_area(a);
     p.arch = a.for_dataflow(opt.dataflow);
     if (l.psum_bits > 0) p.arch.pe.psum_bits = l.psum_bits;
     check_layer_runs(l, p.arch, t);
+    check_layer_memory(l, p.arch, opt);
     const bool simulated = opt.model == RunModel::Simulation;
     if (simulated) {
         p.data = data ? std::move(*data) : make_layer_data(l, opt.seed_offset);
@@ -298,6 +344,7 @@ LayerResult simulate(const PreparedLayer& p, bool keep_output) {
     LayerResult r = simulate_mapped(p.layer, p.arch, *p.table, *p.dataflow, *p.mapping, p.data, p.opt.check_output,
                                     keep_output, p.reference ? &*p.reference : nullptr, p.opt.trace, p.opt.timing);
     r.mapper = p.map_stats;
+    check_result_identities(r, p.arch, *p.table, true);
     return r;
 }
 
@@ -311,6 +358,7 @@ LayerResult estimate(const PreparedLayer& p) {
     r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
     r.output_check = OutputCheck::Skipped;
     r.mapper = p.map_stats;
+    check_result_identities(r, p.arch, *p.table, false);
     return r;
 }
 

@@ -55,7 +55,21 @@ struct RunOptions {
     // Where the mapper's choices are kept (identical layers are searched once); null: a cache of
     // the run's own (simulate_network, estimate_network), or none for a lone prepare().
     MappingCache* mapping_cache = nullptr;
+    // --max-memory: a simulated layer whose estimated memory (estimate_layer_memory) exceeds
+    // this is refused before its data is made (bytes; 0: no limit).
+    uint64_t max_memory = 0;
 };
+
+// Memory a simulated layer needs, estimated before anything is made (bytes): its ifmap and
+// filter (the data and the accelerator's DRAM image of them), its output three times (the
+// simulated one, the reference and the accumulators a calibration or check computes), and the
+// global buffer. The analytical model makes no data: only the buffer. A host layer: none.
+uint64_t estimate_layer_memory(const Layer& l, const ArchParams& a, RunModel model);
+// The default of --max-memory: half of this machine's physical memory (bytes).
+uint64_t default_max_memory();
+// ResourceError naming the layer, its estimate and opt.max_memory (and how to lift it) if the
+// largest layer of `net` would not fit; nothing if opt.max_memory is 0.
+void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt);
 
 struct LayerResult {
     std::string name;

@@ -44,8 +44,29 @@ std::string slurp(const std::string& path) {
     return ss.str();
 }
 
-// Sets a dotted path of a YAML document to a scalar, creating mappings on the way.
+// Why a dotted path cannot be set in the document (it goes through a value that is not a
+// mapping: clock_mhz.x), or "".
+std::string path_problem(const YAML::Node& root, const std::string& key) {
+    const std::vector<std::string> parts = split_list(key, '.');
+    YAML::Node n = YAML::Clone(root);
+    std::string done;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+        done += (i ? "." : "") + parts[i];
+        const YAML::Node next = n[parts[i]];
+        if (!next.IsDefined() || next.IsNull()) return "";  // made as a mapping
+        if (!next.IsMap())
+            return "expected a field of a mapping, got '" + key + "': '" + done +
+                   "' is a value, not a mapping with fields";
+        n.reset(next);
+    }
+    return "";
+}
+
+// Sets a dotted path of a YAML document to a scalar, creating mappings on the way; a path
+// through a value that is not a mapping is a ConfigError naming --set.
 void set_path(YAML::Node root, const std::string& key, const std::string& value) {
+    if (const std::string why = path_problem(root, key); !why.empty())
+        throw ConfigError("command line", "--set", 0, 0, why);
     const std::vector<std::string> parts = split_list(key, '.');
     YAML::Node n = root;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -97,8 +118,9 @@ SweepAxis parse_axis(const std::string& option, const std::string& values) {
                             v.find('x', x + 1) == std::string::npos;
             if (!ok) throw bad("expected ROWSxCOLS values such as 12x14, got '" + v + "'");
         }
-        if (is_run_setting(a.key) && v.find_first_not_of("0123456789") != std::string::npos)
-            throw bad("expected positive integers, got '" + v + "'");
+        // the ranges `run` checks (workload/layer.h), in the words of this option
+        if (a.key == "batch") parse_int_in(v, 1, kMaxBatch, "command line", option, "batch sizes");
+        if (a.key == "bits") parse_int_in(v, 1, kMaxBits, "command line", option, "bit widths");
     }
     return a;
 }
@@ -171,6 +193,13 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
                 std::string joined;
                 for (const std::string& v : strings(*set, key)) joined += (joined.empty() ? "" : ",") + v;
                 s.axes.push_back(parse_axis("--set", key + "=" + joined));
+                YAML::Node arch;
+                try {
+                    arch = YAML::LoadFile(s.arch_file);
+                } catch (const YAML::Exception&) {
+                    continue;  // the architecture's own error comes when it is loaded
+                }
+                if (const std::string why = path_problem(arch, key); !why.empty()) set->fail(key, why);
             }
         ax->check_no_unknown_keys();
     }
@@ -243,6 +272,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
         opt.check_output = spec.check_output && !spec.analytical;
         opt.timing = spec.timing;
         opt.mapping_cache = cache;
+        opt.max_memory = default_max_memory();
         // the same preparation either way (sim/simulator.h prepare()): host layers stay host work
         tot = (spec.analytical ? estimate_network(net, a, t, opt) : simulate_network(net, a, t, opt)).total();
         row["status"] = "ok";
@@ -433,10 +463,8 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<SweepPoint> points = expand(spec);
     const fs::path dir(out_dir), pdir = dir / "points";
-    fs::create_directories(pdir);
-    MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
-    remove_temporaries(dir, pdir);
-    // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
+    // every point's inputs, checked before anything runs or is made (a bad value fails the whole
+    // sweep and leaves no directory behind)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     std::vector<nlohmann::json> keys;
     std::vector<int> todo;
@@ -448,6 +476,9 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
         keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy)));
         if (!point_done(pdir / (std::to_string(p.index) + ".json"), keys.back())) todo.push_back(p.index);
     }
+    fs::create_directories(pdir);
+    remove_temporaries(dir, pdir);
+    MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
     SweepSummary sum;
     sum.points = static_cast<int>(points.size());
     sum.resumed = sum.points - static_cast<int>(todo.size());

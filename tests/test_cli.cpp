@@ -38,6 +38,7 @@ layers:
 
 TEST_F(Cli, GoodRunWritesTheReportContract) {
     std::string json = (dir / "out/report.json").string(), csv = (dir / "out/report.csv").string();
+    fs::create_directories(dir / "out");  // a report's folder must exist (it is not created)
     CmdResult r =
         run("run --arch " + arch() + " --workload " + small_net() + " --layers all --json " + json + " --csv " + csv);
     ASSERT_EQ(r.code, 0) << r.err;

@@ -583,6 +583,73 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
     EXPECT_NE(error_of([&] { load_network((dir / "none.onnx").string()); }).find("file not found"), std::string::npos);
 }
 
+// Models found by fuzzing or built to be hostile: each is a ConfigError naming the file and the
+// node (exit code 2), never a crash, undefined behaviour or a huge allocation. A scalar weight
+// (dims []) of a Conv or QLinearMatMul, a weight whose element count wraps to 0 in 64 bits, a
+// Reshape whose target sizes' product overflows int64.
+TEST_F(Onnx, HostileModelsAreRefusedNotCrashes) {
+    auto float_conv = [](const std::vector<int64_t>& wdims, const std::vector<double>& w) {
+        Model md;
+        md.input("x", TensorProto::FLOAT, {1, 3, 8, 8});
+        md.init("w", TensorProto::FLOAT, wdims, w);
+        md.node("Conv", {"x", "w"}, {"y"}, "conv1");
+        md.output("y", TensorProto::FLOAT, {1, 4, 6, 6});
+        return md;
+    };
+    auto qlinear_matmul = [](const std::vector<int64_t>& bdims, const std::vector<double>& b) {
+        Model md;
+        md.input("x", TensorProto::UINT8, {1, 4});
+        md.scalar("xs", TensorProto::FLOAT, 0.02);
+        md.scalar("xz", TensorProto::UINT8, 128);
+        md.init("b", TensorProto::INT8, bdims, b);
+        md.scalar("bs", TensorProto::FLOAT, 0.01);
+        md.scalar("bz", TensorProto::INT8, 0);
+        md.scalar("ys", TensorProto::FLOAT, 0.05);
+        md.scalar("yz", TensorProto::UINT8, 100);
+        md.node("QLinearMatMul", {"x", "xs", "xz", "b", "bs", "bz", "ys", "yz"}, {"y"}, "mm1");
+        md.output("y", TensorProto::UINT8, {1, 2});
+        return md;
+    };
+    struct Case {
+        std::string name;
+        Model model;
+        std::vector<std::string> expect;
+    };
+    std::vector<Case> cases;
+    cases.push_back({"conv_scalar_w", float_conv({}, {0.5}), {"node 'conv1' (Conv)", "4-D", "got []"}});
+    {
+        QConvParams q;
+        q.w = codes(4 * 3 * 3 * 3, -127, 127, 7);
+        Model md = qlinear_conv_model(q);
+        for (auto& t : *md.g()->mutable_initializer())
+            if (t.name() == "w") t.clear_dims(), t.set_raw_data(std::string(1, '\1'));
+        cases.push_back({"qconv_scalar_w", md, {"node 'conv1' (QLinearConv)", "4-D", "got []"}});
+    }
+    cases.push_back({"matmul_scalar_b", qlinear_matmul({}, {3}), {"node 'mm1' (QLinearMatMul)", "got []"}});
+    // 2^32 x 2^32 elements: 2^64, which wraps to 0 in 64 bits (and the empty data would match it)
+    cases.push_back({"wrapping_count",
+                     float_conv({int64_t{1} << 32, int64_t{1} << 32, 1, 1}, {}),
+                     {"node 'conv1' (Conv)", "initializer 'w'", "expected at most 4294967296 elements"}});
+    {
+        Model md = float_conv({4, 3, 3, 3}, std::vector<double>(4 * 27, 0.25));
+        md.g()->mutable_output()->Clear();
+        md.init("shape", TensorProto::INT64, {3}, {static_cast<double>(int64_t{1} << 62), 4, -1});
+        md.node("Reshape", {"y", "shape"}, {"f"}, "flat");
+        md.output("f", TensorProto::FLOAT, {1, 144});
+        cases.push_back({"reshape_overflow", md, {"node 'flat' (Reshape)", "expected a reshape to [N, C*H*W]"}});
+    }
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.name);
+        const std::string path = c.model.save(dir / (c.name + ".onnx"));
+        const std::string err = error_of([&] { load_network(path); });
+        EXPECT_EQ(err.rfind(path + ": ", 0), 0u) << err;
+        for (const std::string& e : c.expect) EXPECT_NE(err.find(e), std::string::npos) << "'" << e << "' in " << err;
+        const CmdResult r = dfsim("run --workload " + path + " --layers all");
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(r.err.rfind("dfsim: error: " + path + ": ", 0), 0u) << r.err;
+    }
+}
+
 // A model is binary: a sweep keys its points by the file's hash (not its text), and resumes; a
 // compare resumes only while the weights, zero points and bias are those of the same model.
 TEST_F(Onnx, SweepAndCompareResumeOnModels) {

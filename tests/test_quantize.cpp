@@ -695,7 +695,7 @@ TEST_F(QuantCli, BadInputExitsTwoAndWritesNothing) {
         {in + " --scheme binary --prune 0.5", "prune cannot be used with binary"},
         {in + " --prune 1", "prune must be in [0, 1)"},
         {"quantize --in " + path("w64.npy") + io, "w64.npy: field 'descr': expected a float32 array"},
-        {"quantize --in " + path("missing.npy") + io, "missing.npy: cannot open"},
+        {"quantize --in " + path("missing.npy") + io, "missing.npy: file not found"},
         {"quantize --in " + path("nan.npy") + io, "nan.npy: quantize: element 1 is not finite"},
         {"quantize --in " + path("short.npy") + io,
          "short.npy: truncated data: the header's shape and dtype '<f4' need 24 bytes"},

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <initializer_list>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
 #include "base/error.h"
+#include "base/text.h"
 #include "workload/formats/npy.h"
 #include "quant/quantize.h"
 #include "workload/formats/onnx.h"
@@ -20,7 +23,7 @@ namespace {
 Format read_format(const YamlMap& m, const Format& dflt) {
     Format f = dflt;
     f.binary = m.get_bool("binary", false);
-    f.bits = static_cast<int>(m.get_int("bits", 1, 16, f.binary ? 1 : dflt.bits));
+    f.bits = static_cast<int>(m.get_int("bits", 1, kMaxBits, f.binary ? 1 : dflt.bits));
     f.is_signed = m.get_bool("signed", f.binary ? true : dflt.is_signed);
     if (f.binary && f.bits != 1)
         m.fail("bits", "expected 1 for a binary format (one bit encodes -1 or +1), got " + std::to_string(f.bits));
@@ -178,7 +181,7 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
     l.type = parse_enum(m.get_enum("type", enum_names(kLayerTypes), "conv"), kLayerTypes, "layer type");
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
-    s.N = static_cast<int>(m.get_int("N", 1, 4096, d.batch));
+    s.N = static_cast<int>(m.get_int("N", 1, kMaxBatch, d.batch));
     if (l.on_host()) return read_host_layer(m, l);
     s.C = static_cast<int>(m.get_int("C", 1, big));
     s.M = static_cast<int>(m.get_int("M", 1, big));
@@ -266,7 +269,99 @@ Network load_network(const std::string& path) {
             l.network_input = true;
             break;
         }
+    check_network(net, "");
     return net;
+}
+
+namespace {
+
+// a * b * ... exactly (128 bits: every factor here is below 2^32).
+unsigned __int128 product(std::initializer_list<uint64_t> f) {
+    unsigned __int128 p = 1;
+    for (uint64_t x : f) {
+        p *= x;
+        if (p > (static_cast<unsigned __int128>(1) << 96)) return p;  // far beyond every limit; no wrap
+    }
+    return p;
+}
+
+std::string count_text(unsigned __int128 v) {
+    if (v > UINT64_MAX) return "more than 2^64";
+    return std::to_string(static_cast<uint64_t>(v));
+}
+
+}  // namespace
+
+void check_layer_counts(const Layer& l, const std::string& file, const std::string& field) {
+    const LayerShape& s = l.shape;
+    const auto fail = [&](const std::string& what, unsigned __int128 v, uint64_t limit) {
+        throw ConfigError(file, field.empty() ? "layer " + l.name : field, 0, 0,
+                          "expected at most " + std::to_string(limit) + " " + what + " in layer " + l.name + ", got " +
+                              count_text(v));
+    };
+    const auto u = [](int x) { return static_cast<uint64_t>(std::max(x, 0)); };
+    const unsigned __int128 macs = product({u(s.N), u(s.M), u(s.E()), u(s.F()), u(s.Cg()), u(s.R), u(s.S)});
+    if (macs > kMaxLayerMacs) fail("MACs (N*M*E*F*C/G*R*S)", macs, kMaxLayerMacs);
+    const std::pair<const char*, unsigned __int128> tensors[] = {
+        {"ifmap elements (N*C*(H+2P)*(W+2P))", product({u(s.N), u(s.C), u(s.Hp()), u(s.Wp())})},
+        {"filter elements (M*C/G*R*S)", product({u(s.M), u(s.Cg()), u(s.R), u(s.S)})},
+        {"output elements (N*M*E*F)", product({u(s.N), u(s.M), u(s.E()), u(s.F())})}};
+    for (const auto& [what, n] : tensors)
+        if (n > kMaxTensorElements) fail(what, n, kMaxTensorElements);
+}
+
+namespace {
+
+// check_layer_counts for every layer, and the network's MACs in all.
+void check_counts(const Network& net, const std::string& file, const std::string& field) {
+    uint64_t total = 0;
+    for (const Layer& l : net.layers) {
+        check_layer_counts(l, file, field);
+        total += l.on_host() ? l.host_ops() : l.shape.macs();  // each at most 2^53: no wrap
+        if (total > kMaxNetworkMacs)
+            throw ConfigError(file, field, 0, 0,
+                              "expected at most " + std::to_string(kMaxNetworkMacs) +
+                                  " MACs and host operations in all layers, got more by layer " + l.name);
+    }
+}
+
+}  // namespace
+
+void check_network(const Network& net, const std::string& field) {
+    const std::string file = net.file.empty() ? "workload" : net.file;
+    std::set<std::string> names;
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const std::string& name = net.layers[i].name;
+        const std::string at = "layers[" + std::to_string(i) + "].name";
+        const std::string why = text_problem(name, false);
+        if (!why.empty())
+            throw ConfigError(file, at, 0, 0, "expected UTF-8 text without control characters, got " + why);
+        if (!names.insert(name).second)
+            throw ConfigError(file, at, 0, 0, "expected a name no other layer has, got '" + name + "' again");
+    }
+    check_counts(net, file, field);
+}
+
+void check_int_range(int64_t v, int64_t lo, int64_t hi, const std::string& file, const std::string& field,
+                     const std::string& what) {
+    if (v < lo || v > hi)
+        throw ConfigError(file, field, 0, 0,
+                          "expected " + what + " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+                              std::to_string(v));
+}
+
+int64_t parse_int_in(const std::string& text, int64_t lo, int64_t hi, const std::string& file, const std::string& field,
+                     const std::string& what) {
+    const std::string expected = "expected " + what + " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+    const bool digits =
+        !text.empty() && text.find_first_not_of("0123456789") == std::string::npos && (text == "0" || text[0] != '0');
+    if (!digits)
+        throw ConfigError(file, field, 0, 0, expected + " written in decimal digits, got '" + printable(text) + "'");
+    if (text.size() > 19 || (text.size() == 19 && text > "9223372036854775807"))  // beyond int64
+        throw ConfigError(file, field, 0, 0, expected + ", got " + text);
+    const int64_t v = std::stoll(text);
+    check_int_range(v, lo, hi, file, field, what);
+    return v;
 }
 
 namespace {
@@ -280,7 +375,7 @@ Network load_network_file(const std::string& path) {
     root.get_string("source", "");  // free-text provenance, documented in the file
     Defaults d;
     if (auto dm = root.opt_child("defaults")) {
-        d.batch = static_cast<int>(dm->get_int("batch", 1, 4096, 1));
+        d.batch = static_cast<int>(dm->get_int("batch", 1, kMaxBatch, 1));
         if (auto b = dm->opt_child("bits")) read_bits(*b, d.ifmap, d.filter, d.psum_bits);
         d.multiplier = read_multiplier(*dm, d.multiplier);
         if (auto dd = dm->opt_child("data")) {
@@ -293,8 +388,11 @@ Network load_network_file(const std::string& path) {
     auto layers = root.list("layers");
     if (layers.empty()) root.fail("layers", "expected at least one layer");
     int mac_index = 0;
+    std::set<std::string> names;
     for (size_t i = 0; i < layers.size(); ++i) {
         net.layers.push_back(read_layer(layers[i], d, static_cast<int>(i), mac_index));
+        if (!names.insert(net.layers.back().name).second)
+            layers[i].fail("name", "expected a name no other layer has, got '" + net.layers.back().name + "' again");
         mac_index += !net.layers.back().on_host();
     }
     root.check_no_unknown_keys();
@@ -318,10 +416,13 @@ Layer stored_layer(const Layer& l, int word_bits) {
     return x;
 }
 
-Network with_batch(const Network& net, int n) {
+Network with_batch(const Network& net, int n, const std::string& field) {
+    check_int_range(n, 0, kMaxBatch, "command line", field, "a batch size");
     Network out = net;
-    if (n > 0)
+    if (n > 0) {
         for (Layer& l : out.layers) l.shape.N = n;
+        check_counts(out, net.file.empty() ? "workload" : net.file, field);
+    }
     return out;
 }
 
@@ -408,7 +509,13 @@ Network select_layers(const Network& net, const std::string& sel) {
     std::vector<std::string> names;
     std::stringstream ss(sel);
     for (std::string n; std::getline(ss, n, ',');) names.push_back(n);
+    if (names.empty() || sel.back() == ',') names.emplace_back();
     for (const std::string& n : names) {
+        if (n.empty())
+            throw ConfigError("command line", "--layers", 0, 0,
+                              "expected all, conv, fc, pool, add or layer names, comma-separated, got an empty entry "
+                              "in '" +
+                                  printable(sel) + "'");
         bool found = false;
         for (const Layer& l : net.layers) {
             if (n == "all" || n == to_string(l.type) || n == l.name) {

@@ -125,11 +125,36 @@ struct Network {
     std::vector<std::string> notes;
 };
 
+// The limits every path checks (workload files, the command line, sweep axes and spec files,
+// ONNX and SCALE-Sim imports), in one place.
+inline constexpr int kMaxBatch = 4096;  // batch size N: 1..kMaxBatch
+inline constexpr int kMaxBits = 16;  // operand width in bits: 1..kMaxBits
+// Derived counts: a layer's MACs (a host layer's operations), and each of its tensors' elements,
+// are refused above these (exact in a double, so every report holds them exactly), and so are a
+// network's MACs in all (so that totals never wrap).
+inline constexpr uint64_t kMaxLayerMacs = uint64_t{1} << 53;
+inline constexpr uint64_t kMaxTensorElements = uint64_t{1} << 40;
+inline constexpr uint64_t kMaxNetworkMacs = uint64_t{1} << 62;
+
+// ConfigError(file, field) "expected WHAT in [lo, hi], got v" unless lo <= v <= hi.
+void check_int_range(int64_t v, int64_t lo, int64_t hi, const std::string& file, const std::string& field,
+                     const std::string& what);
+// A decimal integer (digits only, no sign, no leading zero) in [lo, hi]; ConfigError otherwise.
+int64_t parse_int_in(const std::string& text, int64_t lo, int64_t hi, const std::string& file, const std::string& field,
+                     const std::string& what);
+// ConfigError(file, field or "layer NAME") if a derived count of the layer exceeds the limits
+// above (computed exactly, before anything is allocated).
+void check_layer_counts(const Layer& l, const std::string& file, const std::string& field);
+// Every layer's name (UTF-8 without control characters, unique) and counts, and the network's
+// MACs in all; ConfigError naming net.file and the layer.
+void check_network(const Network& net, const std::string& field);
+
 // The layer as stored on an architecture whose words are `word_bits` wide (0: unchanged):
 // ifmap and filter storage widens, the values' formats (and so the data) do not change.
 Layer stored_layer(const Layer& l, int word_bits);
-// The network at batch size n (n = 0: unchanged).
-Network with_batch(const Network& net, int n);
+// The network at batch size n (n = 0: unchanged); n outside [0, kMaxBatch], or a count it makes
+// too large (check_network), is a ConfigError naming `field`.
+Network with_batch(const Network& net, int n, const std::string& field = "--batch");
 
 // Sets the precision of every accelerator layer (host layers untouched) to a preset:
 //   wNaM      multiplier mac, N-bit signed weights, M-bit ifmaps (signedness kept); int8 = w8a8

@@ -4,14 +4,45 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/text.h"
+#include "sim/simulator.h"
 
 namespace dfsim::cli {
 
 std::string data_path(const std::string& rel) {
+    const std::string why = text_problem(rel, false);
+    if (!why.empty()) throw ConfigError(printable(rel), "", 0, 0, "expected a file name in UTF-8 text, got " + why);
     std::error_code ec;
-    if (std::filesystem::exists(rel, ec)) return rel;
-    return std::string(DFSIM_SOURCE_DIR) + "/" + rel;
+    if (std::filesystem::exists(rel, ec) || rel.empty() || rel[0] == '/') return rel;
+    const std::string in_tree = std::string(DFSIM_SOURCE_DIR) + "/" + rel;
+    return std::filesystem::exists(in_tree, ec) ? in_tree : rel;  // a file in neither: named as given
+}
+
+void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help) {
+    app->add_option_function<std::string>(
+        "--seed",
+        [&seed](const std::string& text) {
+            seed = static_cast<uint64_t>(parse_int_in(text, 0, INT64_MAX, "command line", "--seed", "a seed"));
+        },
+        help);
+}
+
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
+    namespace fs = std::filesystem;
+    std::vector<std::pair<std::string, fs::path>> seen;
+    for (const auto& [option, path] : outputs) {
+        if (path.empty()) continue;
+        std::error_code ec;
+        fs::path same = fs::weakly_canonical(path, ec);
+        if (ec) same = fs::absolute(path, ec).lexically_normal();
+        for (const auto& [other, p] : seen)
+            if (p == same)
+                bad_option(option, "expected a file other than " + other + "'s ('" + path + "' would overwrite it)");
+        seen.emplace_back(option, same);
+        check_output_file(path);
+    }
 }
 
 void add_common_options(CLI::App* app, CommonOptions& c) {
@@ -23,13 +54,30 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
-        ->check(CLI::Range(1, 4096));
+        ->check(CLI::Range(1, kMaxBatch));
     app->add_option("--precision", c.precision,
                     "precision of every layer: int8, wNaM, lutN, ternary, binary, xnor (default: the workload's)");
     app->add_option("--timing", c.timing,
                     "timing model: pass (pass-level, fast) or cycle (the array stepped cycle by cycle)")
         ->capture_default_str()
         ->check(CLI::IsMember({"pass", "cycle"}));
+    app->add_option("--max-memory", c.max_memory,
+                    "refuse a layer whose estimated memory exceeds this: bytes, or with K, M, G, T (default: half "
+                    "the RAM)");
+}
+
+uint64_t max_memory_bytes(const CommonOptions& c) {
+    if (c.max_memory.empty()) return default_max_memory();
+    std::string digits = c.max_memory;
+    int shift = 0;
+    const std::string suffixes = "KMGT";
+    if (const size_t k = suffixes.find(digits.back()); k != std::string::npos) {
+        shift = 10 * static_cast<int>(k + 1);
+        digits.pop_back();
+    }
+    const int64_t v = parse_int_in(digits, 1, INT64_MAX >> shift, "command line", "--max-memory",
+                                   "a size (bytes, or a number with K, M, G or T)");
+    return static_cast<uint64_t>(v) << shift;
 }
 
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {

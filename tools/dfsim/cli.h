@@ -8,6 +8,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config/arch.h"
@@ -46,10 +47,14 @@ struct CommonOptions {
     int batch = 0;  // 0: the architecture's, else the workload's
     std::string precision;  // with_precision preset ("" = the workload's own)
     std::string timing = "pass";  // pass | cycle
+    std::string max_memory;  // --max-memory SIZE ("": default_max_memory())
     CLI::Option* energy_opt = nullptr;
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
 void add_common_options(CLI::App* app, CommonOptions& c);
+// --max-memory in bytes: a number of bytes with an optional binary suffix K, M, G or T (8G), or
+// by default half of the machine's RAM (sim/simulator.h default_max_memory).
+uint64_t max_memory_bytes(const CommonOptions& c);
 
 // The energy table: --energy if given, else the one the architecture file names, else the default.
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a);
@@ -65,6 +70,14 @@ void note_timing_limits(const Network& net, const std::vector<std::string>& data
 // --show-mapping: each accelerator layer's mapping, its entry for a mapping file (--mapping) and
 // its loop nest.
 void print_mappings(const NetworkResult& r, std::ostream& os);
+// --seed N: a decimal integer in [0, 2^63 - 1] (what a spec file's seed takes), else a
+// ConfigError naming --seed.
+void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help);
+
+// Output files (option, path; "" for one not given), checked before anything runs: two options
+// naming the same file are a ConfigError (exit code 2), a path that cannot be written an IoError
+// (exit code 4; base/atomic_file.h check_output_file).
+void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);

@@ -71,6 +71,8 @@ void write_outputs(const CompareResult& res, const std::string& table, const Com
 }
 
 int run(const CompareCli& o) {
+    check_outputs({{"--html", o.html}});
+    if (!o.out.empty()) check_output_dir(o.out);
     const ArchParams a = load_arch(data_path(o.common.arch));
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a);
@@ -84,6 +86,11 @@ int run(const CompareCli& o) {
     opt.mapper_jobs = o.jobs;
     MappingCache cache(o.mapping_cache);
     opt.mapping_cache = &cache;
+    opt.max_memory = max_memory_bytes(o.common);
+    for (const std::string& df : dataflows) {
+        opt.dataflow = df;
+        check_network_memory(net, a, opt);
+    }
     const std::string resume = prepare_out_dir(o);
     std::vector<std::string> precisions;
     std::stringstream ss(o.precisions);
@@ -117,7 +124,7 @@ Command add_compare_command(CLI::App& parent) {
         ->capture_default_str();
     app->add_option("--out", o->out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
     app->add_option("--html", o->html, "write the table and charts as a self-contained HTML page (needs gnuplot)");
-    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");

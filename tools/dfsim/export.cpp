@@ -16,6 +16,7 @@ struct ExportCli {
 
 int run(const ExportCli& o) {
     if (o.format != "scalesim") bad_option("--format", "expected one of {scalesim}, got '" + o.format + "'");
+    check_outputs({{"--out", o.out}});
     std::string skipped;
     const std::string csv = to_scalesim_csv(load_network(data_path(o.workload)), &skipped);
     if (!skipped.empty()) std::cerr << "dfsim export: no SCALE-Sim row for non-conv/fc layers: " << skipped << "\n";

@@ -30,8 +30,8 @@ int parse_and_run(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        app.exit(e);
+    } catch (const CLI::ParseError& e) {  // one line, as every other error
+        std::cerr << "dfsim: error: command line: " << e.what() << " (dfsim --help lists the options)\n";
         return kExitBadInput;
     }
     if (test_fault("assert")) DFSIM_ASSERT(false, "DFSIM_TEST_FAULT=assert (test only)");

@@ -38,6 +38,7 @@ std::unique_ptr<VcdTrace> open_trace(const RunCli& o, const Network& net) {
 }
 
 int run(const RunCli& o) {
+    check_outputs({{"--json", o.json_out}, {"--csv", o.csv_out}, {"--html", o.html_out}, {"--trace", o.trace_out}});
     const ArchParams a = load_arch(data_path(o.common.arch));
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a, o.chained);
@@ -51,7 +52,9 @@ int run(const RunCli& o) {
     opt.mapper_jobs = o.jobs;
     MappingCache cache(o.mapping_cache);
     opt.mapping_cache = &cache;
+    opt.max_memory = max_memory_bytes(o.common);
     find_dataflow(opt.dataflow);
+    check_network_memory(net, a, opt);
     note_timing_limits(net, {opt.dataflow}, opt.timing);
     PinnedMappings pinned;
     if (!o.mapping_file.empty()) {
@@ -79,7 +82,7 @@ Command add_run_command(CLI::App& parent) {
     app->add_option("--json", o->json_out, "write the report as JSON (atomically)");
     app->add_option("--csv", o->csv_out, "write the report as CSV (atomically)");
     app->add_option("--html", o->html_out, "write the report as a self-contained HTML page (atomically)");
-    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
     app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")

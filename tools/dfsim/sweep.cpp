@@ -10,6 +10,8 @@
 #include <memory>
 #include <thread>
 
+#include "base/atomic_file.h"
+#include "base/error.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
@@ -21,6 +23,8 @@ namespace dfsim::cli {
 
 namespace {
 
+constexpr uint64_t kMaxSweepPoints = 100000;  // more need --yes (README, dfsim sweep)
+
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
     std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
@@ -29,7 +33,7 @@ struct SweepCli {
     std::vector<std::string> sets;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     uint64_t seed = 0;
-    bool no_check = false, no_plots = false;
+    bool no_check = false, no_plots = false, yes = false;
     CLI::App* app = nullptr;
     CLI::Option *jobs_opt = nullptr, *out_opt = nullptr, *timing_opt = nullptr;
 };
@@ -100,9 +104,40 @@ std::function<void(int, int)> progress_printer() {
     };
 }
 
+// The sweep's size and a rough time (simulated MACs at the pass-level or cycle-level model's
+// speed, README "Exit codes"; the analytical model at about 2 ms a layer), on stderr before it
+// starts; more than kMaxSweepPoints points are refused without --yes.
+void announce(const SweepSpec& spec, int jobs, bool yes) {
+    double points = static_cast<double>(spec.dataflows.size()), batch = 1;
+    for (const SweepAxis& ax : spec.axes) {
+        points *= static_cast<double>(ax.values.size());
+        if (ax.key != "batch") continue;
+        double sum = 0;
+        for (const std::string& v : ax.values) sum += std::stod(v);  // checked by parse_axis
+        batch = sum / static_cast<double>(ax.values.size());
+    }
+    const Network net = select_layers(load_network(spec.workload_file), spec.layers);
+    double macs = 0;
+    for (const Layer& l : net.layers) macs += static_cast<double>(l.shape.macs()) / std::max(1, l.shape.N) * batch;
+    const double per_point = spec.analytical ? 0.002 * static_cast<double>(net.layers.size())
+                                             : macs / (spec.timing == Timing::Cycle ? 5e7 : 1e9);
+    const double seconds = points * per_point / std::max(1, jobs);
+    char line[160];
+    std::snprintf(line, sizeof line, "dfsim sweep: %.0f points, roughly %.0f s with %d job%s\n", points, seconds, jobs,
+                  jobs == 1 ? "" : "s");
+    std::cerr << line;
+    if (points > static_cast<double>(kMaxSweepPoints) && !yes)
+        throw ResourceError("command line: the sweep has " + std::to_string(static_cast<uint64_t>(points)) +
+                            " points, more than " + std::to_string(kMaxSweepPoints) + " (roughly " +
+                            std::to_string(static_cast<uint64_t>(seconds)) +
+                            " s): give --yes to run it anyway, or sweep fewer values");
+}
+
 int run(SweepCli& o) {
     const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
     if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
+    check_output_dir(o.out);
+    announce(spec, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
     const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer());
     if (!o.no_plots) {
@@ -142,9 +177,10 @@ Command add_sweep_command(CLI::App& parent) {
             ->capture_default_str()
             ->check(CLI::IsMember({"pass", "cycle"}));
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
-    app->add_option("--seed", o->seed, "offset added to every synthetic data seed");
+    add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--no-plots", o->no_plots, "write results only (no gnuplot needed)");
+    app->add_flag("--yes", o->yes, "run a sweep of more than 100000 points");
     o->out_opt =
         app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
     app->add_option("--spec", o->spec, "sweep described in YAML (docs in study/sweep.h); --jobs and --out override it");

@@ -1,5 +1,6 @@
 #include "workload/formats/npy.h"
 
+#include <algorithm>
 #include <bit>
 #include <climits>
 #include <cstring>
@@ -12,6 +13,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/input_file.h"
 
 namespace dfsim {
 
@@ -214,14 +216,19 @@ Dtype parse_descr(const std::string& path, const std::string& descr) {
 Npy parse_file(const std::string& path) {
     Npy a;
     a.path = path;
-    {
-        std::ifstream in(path, std::ios::binary);
-        if (!in) fail(path, "", "cannot open file for reading");
-        std::ostringstream ss;
-        ss << in.rdbuf();
-        if (in.bad()) fail(path, "", "error reading file");
-        a.bytes = ss.str();
-    }
+    // sizes come from the header and are checked against the file's size before the data is read
+    const uint64_t fsize = check_input_file(path);  // a regular file: not /dev/zero, not a pipe
+    std::ifstream in(path, std::ios::binary);
+    if (!in) fail(path, "", "cannot open file for reading");
+    const auto read_to = [&](uint64_t n) {  // a.bytes: the file's first min(n, fsize) bytes
+        n = std::min(n, fsize);
+        const size_t old = a.bytes.size();
+        if (old >= n) return;
+        a.bytes.resize(static_cast<size_t>(n));
+        in.read(a.bytes.data() + old, static_cast<std::streamsize>(n - old));
+        if (static_cast<uint64_t>(in.gcount()) != n - old) fail(path, "", "error reading file (did it change?)");
+    };
+    read_to(kMagicLen + 2 + 4);  // magic, version, header length
     const std::string& b = a.bytes;
     const auto byte = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
     if (b.size() < kMagicLen || b.compare(0, kMagicLen, kMagic, kMagicLen) != 0)
@@ -237,11 +244,12 @@ Npy parse_file(const std::string& path) {
     if (b.size() < header_start) fail(path, "", "truncated .npy file: no header length");
     size_t header_len = 0;
     for (size_t i = 0; i < len_bytes; ++i) header_len |= size_t{byte(kMagicLen + 2 + i)} << (8 * i);
-    if (b.size() - header_start < header_len)
+    if (fsize - header_start < header_len)
         fail(path, "",
              "truncated .npy header: " + std::to_string(header_len) + " bytes announced, " +
-                 std::to_string(b.size() - header_start) + " in the file");
+                 std::to_string(fsize - header_start) + " in the file");
     a.data_offset = header_start + header_len;
+    read_to(a.data_offset);
 
     bool fortran = false;
     HeaderParser(path, b.substr(header_start, header_len)).parse(a.descr, fortran, a.shape);
@@ -259,7 +267,7 @@ Npy parse_file(const std::string& path) {
         if (d != 0 && count > std::numeric_limits<size_t>::max() / static_cast<uint64_t>(d)) overflow = true;
         count *= static_cast<size_t>(d);
     }
-    const size_t have = b.size() - a.data_offset;
+    const size_t have = static_cast<size_t>(fsize) - a.data_offset;
     if (overflow || count > have / static_cast<size_t>(a.dtype.size))
         fail(path, "",
              "truncated data: the header's shape and dtype '" + a.descr + "' need " +
@@ -270,6 +278,7 @@ Npy parse_file(const std::string& path) {
              "the file has " + std::to_string(have - count * a.dtype.size) +
                  " bytes after the data its header describes; expected none");
     a.count = count;
+    read_to(fsize);
     return a;
 }
 

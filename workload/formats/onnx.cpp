@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/input_file.h"
 #include "quant/quantize.h"
 #include "quant/requantize.h"
 
@@ -21,6 +22,10 @@ namespace {
 
 using onnx::NodeProto;
 using onnx::TensorProto;
+
+// The most elements a constant (a weight) may have: 2^32 (16 GiB of floats); larger products are
+// refused before their size is multiplied out or anything is allocated.
+constexpr size_t kMaxConstElements = size_t{1} << 32;
 
 constexpr int kFloat = TensorProto::FLOAT, kDouble = TensorProto::DOUBLE, kInt8 = TensorProto::INT8,
               kUint8 = TensorProto::UINT8, kInt32 = TensorProto::INT32, kInt64 = TensorProto::INT64;
@@ -175,6 +180,7 @@ private:
     void quantize_linear(const NodeProto& n);
     void dequantize_linear(const NodeProto& n);
     void reshape(const NodeProto& n);
+    void chain_node(const NodeProto& n, bool layer, bool pool_op);
     void push(Layer l) {
         const bool host = l.on_host();
         net_.layers.push_back(std::move(l));
@@ -202,12 +208,18 @@ Const Importer::read_tensor(const TensorProto& t, const std::string& what) const
              "external data)");
     Const c;
     c.dtype = t.data_type();
+    // the element count, checked before anything is allocated (a product that wraps could pass as 0)
     size_t n = 1;
+    bool huge = false;
     for (int64_t d : t.dims()) {
         if (d < 0) fail(what + ": expected non-negative dimensions, got " + list({t.dims().begin(), t.dims().end()}));
         c.dims.push_back(d);
+        huge = huge || (d > 0 && n > kMaxConstElements / static_cast<size_t>(d));
         n *= static_cast<size_t>(d);
     }
+    if (huge || n > kMaxConstElements)
+        fail(what + ": expected at most " + std::to_string(kMaxConstElements) + " elements, got shape " + list(c.dims) +
+             " (its element count overflows or exceeds the limit)");
     const std::string& raw = t.raw_data();
     const bool has_raw = t.has_raw_data();
     auto from_raw = [&](auto tag) {
@@ -487,6 +499,9 @@ Weights Importer::weights_dq(const NodeProto& n, const DqConst& d, int m_axis, c
     const Format f = int_format(n, d.code.dtype, role);
     w.is_signed = f.is_signed;
     const size_t rank = d.code.dims.size();
+    if (static_cast<size_t>(m_axis) >= rank)
+        fail_node(n, "expected " + role + " with an output-channel axis " + std::to_string(m_axis) + ", got shape " +
+                         list(d.code.dims));
     const int64_t M = d.code.dims[static_cast<size_t>(m_axis)];
     if (d.scale.v.size() != 1 && (d.scale.v.size() != static_cast<size_t>(M) || d.axis != m_axis))
         fail_node(n, "expected the scale of " + role + " per tensor or per output channel (" + std::to_string(M) +
@@ -520,6 +535,9 @@ Weights Importer::weights_dq(const NodeProto& n, const DqConst& d, int m_axis, c
 Weights Importer::weights_float(const NodeProto& n, const Const& c, int m_axis, const std::string& role) const {
     if (c.dtype != kFloat && c.dtype != kDouble)
         fail_node(n, "expected " + role + " as FLOAT (or a DequantizeLinear of integers), got " + dtype_name(c.dtype));
+    if (static_cast<size_t>(m_axis) >= c.dims.size() || c.dims[static_cast<size_t>(m_axis)] > (1 << 20))
+        fail_node(n, "expected " + role + " with 1..1048576 output channels on axis " + std::to_string(m_axis) +
+                         ", got shape " + list(c.dims));
     const int M = static_cast<int>(c.dims[static_cast<size_t>(m_axis)]);
     const int rest = static_cast<int>(c.v.size() / static_cast<size_t>(std::max(M, 1)));
     FloatTensor x(M, rest, 1, 1);
@@ -678,7 +696,7 @@ void Importer::spatial_attrs(const NodeProto& n, int R, int S, int& U, int& P, b
     if (strides.empty()) strides = {1, 1};
     if (strides.size() != 2 || strides[0] != strides[1])
         fail_node(n, "expected one stride for both axes (dfsim has one stride U), got strides " + list(strides));
-    U = static_cast<int>(strides[0]);
+    U = static_cast<int>(std::clamp<int64_t>(strides[0], 0, 1000));  // check_spatial says what it must be
     const std::vector<int64_t> dil = attr_ints(n, "dilations");
     for (int64_t d : dil)
         if (d != 1)
@@ -760,11 +778,14 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     } else {
         if (!has_input(n, 1)) fail_node(n, "expected input 1 (weight)");
         const std::string& name = n.input(1);
+        bool found = true;
         if (auto it = dqs_.find(name); it != dqs_.end())
             wd = it->second.code.dims;
         else if (const Const* c = lookup(n, name))
             wd = c->dims;
-        if (!wd.empty() && wd.size() != 4)
+        else
+            found = false;  // weights_input says what is missing
+        if (found && wd.size() != 4)
             fail_node(n, "expected the weight '" + name + "' to be 4-D [M, C/group, R, S], got " + list(wd));
         w = weights_input(n, 1, 0, "weight");
     }
@@ -778,8 +799,10 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     if (!ks.empty() && ks != std::vector<int64_t>{R, S})
         fail_node(n, "expected kernel_shape " + list({R, S}) + " (the weight's), got " + list(ks));
     int U = 1, P = 0;
-    spatial_attrs(n, static_cast<int>(R), static_cast<int>(S), U, P, false);
-    check_spatial(n, static_cast<int>(R), static_cast<int>(S), U, P, "kernel");
+    const int r = static_cast<int>(std::clamp<int64_t>(R, 0, 1000)),
+              c = static_cast<int>(std::clamp<int64_t>(S, 0, 1000));  // check_spatial refuses what is clamped
+    spatial_attrs(n, r, c, U, P, false);
+    check_spatial(n, r, c, U, P, "kernel");
 
     Layer l = new_layer(n, LayerType::Conv);
     LayerShape& s = l.shape;
@@ -821,13 +844,18 @@ void Importer::fc(const NodeProto& n) {
     if (!has_input(n, wi)) fail_node(n, "expected input " + std::to_string(wi) + " (weight B)");
     const std::string& bname = n.input(wi);
     std::vector<int64_t> bd;
+    bool found = true;
     if (auto it = dqs_.find(bname); it != dqs_.end())
         bd = it->second.code.dims;
     else if (const Const* c = lookup(n, bname))
         bd = c->dims;
+    else if (qlinear)
+        bd = need_const(n, wi, "weight b").dims;  // says what is missing, else gives the dims
+    else
+        found = false;  // weights_input says what is missing
     const int m_axis = transB ? 0 : 1;
     const int k_axis = 1 - m_axis;
-    if (!bd.empty() && (bd.size() != 2 || bd[static_cast<size_t>(k_axis)] != K))
+    if (found && (bd.size() != 2 || bd[static_cast<size_t>(k_axis)] != K))
         fail_node(n, "expected the weight '" + bname + "' to be " +
                          (transB ? "[M, " + std::to_string(K) + "]" : "[" + std::to_string(K) + ", M]") +
                          " (K = " + std::to_string(K) + " input features), got " + list(bd));
@@ -982,36 +1010,63 @@ void Importer::reshape(const NodeProto& n) {
     }
     const Const& shape = need_const(n, 1, "shape");
     if (shape.dtype != kInt64) fail_node(n, "expected shape as INT64, got " + dtype_name(shape.dtype));
-    std::vector<int64_t> to(shape.v.begin(), shape.v.end());
+    std::vector<int64_t> to;  // sizes near 2^63 come back from double as 2^63: held at the int64 limits
+    for (double v : shape.v) to.push_back(v >= 0x1p63 ? INT64_MAX : v < -0x1p63 ? INT64_MIN : static_cast<int64_t>(v));
+    const std::vector<int64_t> given = to;
     const std::vector<int64_t> from =
         act_.flat ? std::vector<int64_t>{batch_, K} : std::vector<int64_t>{batch_, act_.C, act_.H, act_.W};
-    const int64_t total = batch_ * K;
+    int64_t total = 0;
+    if (__builtin_mul_overflow(static_cast<int64_t>(batch_), K, &total))
+        fail_node(n, "expected an input of fewer than 2^63 elements, got " + list(from));
     int64_t known = 1;
+    bool overflow = false;  // a product of the target's sizes beyond int64: no shape dfsim takes
     int infer = -1;
     for (size_t k = 0; k < to.size(); ++k) {
         if (to[k] == 0 && k < from.size() && attr_int(n, "allowzero", 0) == 0) to[k] = from[k];
         if (to[k] == -1 && infer < 0)
             infer = static_cast<int>(k);
         else
-            known *= to[k];
+            overflow = __builtin_mul_overflow(known, to[k], &known) || overflow;
     }
-    if (infer >= 0 && known > 0 && total % known == 0) to[static_cast<size_t>(infer)] = total / known;
+    if (!overflow && infer >= 0 && known > 0 && total % known == 0) to[static_cast<size_t>(infer)] = total / known;
     if (to == from) return;  // no change
     if (to.size() == 2 && to[0] == batch_ && to[1] == K) {
         act_.flat = true;
         return;
     }
     fail_node(n, "expected a reshape to [N, C*H*W] = " + list({batch_, K}) + " (a flatten before an FC layer), got " +
-                     list({shape.v.begin(), shape.v.end()}) + " of input " + list(from));
+                     list(given) + " of input " + list(from));
+}
+
+// A node of the chain by its op: a layer, a pool, or what changes the activation.
+void Importer::chain_node(const NodeProto& n, bool layer, bool pool_op) {
+    const std::string& op = n.op_type();
+    if (op == "QLinearConv" || op == "Conv")
+        conv(n, op == "QLinearConv");
+    else if (layer)
+        fc(n);
+    else if (pool_op)
+        pool(n);
+    else if (op == "Relu")
+        relu(n);
+    else if (op == "QuantizeLinear")
+        quantize_linear(n);
+    else if (op == "DequantizeLinear")
+        dequantize_linear(n);
+    else if (op == "Flatten" || op == "Reshape")
+        reshape(n);
+    else if (op == "Softmax" || op == "LogSoftmax") {
+        settle();
+        ended_by_ = desc(n);
+        net_.notes.push_back(desc(n) + " at the end of the graph is left out (not simulated)");
+    }
+    // Identity, Dropout: pass-through
 }
 
 Network Importer::run() {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) throw ConfigError(path_, "", 0, 0, "file not found");
-    std::stringstream ss;
-    ss << in.rdbuf();
+    const std::string bytes = read_input_file(path_);
     onnx::ModelProto model;
-    if (!model.ParseFromString(ss.str()))
+    if (!model.ParseFromString(bytes))
         fail("expected an ONNX model (a protobuf ModelProto); the file does not parse as one");
     if (!model.has_graph() || model.graph().node_size() == 0)
         fail("expected an ONNX model (a protobuf ModelProto with a graph of nodes); the file has " +
@@ -1063,26 +1118,7 @@ Network Importer::run() {
             act_.name = n.output(0);
             continue;
         }
-        if (op == "QLinearConv" || op == "Conv")
-            conv(n, op == "QLinearConv");
-        else if (kLayerOps.count(op))
-            fc(n);
-        else if (kPoolOps.count(op))
-            pool(n);
-        else if (op == "Relu")
-            relu(n);
-        else if (op == "QuantizeLinear")
-            quantize_linear(n);
-        else if (op == "DequantizeLinear")
-            dequantize_linear(n);
-        else if (op == "Flatten" || op == "Reshape")
-            reshape(n);
-        else if (op == "Softmax" || op == "LogSoftmax") {
-            settle();
-            ended_by_ = desc(n);
-            net_.notes.push_back(desc(n) + " at the end of the graph is left out (not simulated)");
-        }
-        // Identity, Dropout: pass-through
+        chain_node(n, kLayerOps.count(op) > 0, kPoolOps.count(op) > 0);
         act_.name = n.output(0);
     }
     settle();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/error.h"
+#include "base/input_file.h"
 
 namespace dfsim {
 
@@ -117,13 +118,7 @@ Network load_scalesim_csv_text(const std::string& text, const std::string& name)
     return net;
 }
 
-Network load_scalesim_csv(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path, "", 0, 0, "file not found");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return load_scalesim_csv_text(ss.str(), path);
-}
+Network load_scalesim_csv(const std::string& path) { return load_scalesim_csv_text(read_input_file(path), path); }
 
 std::string to_scalesim_csv(const Network& net, std::string* skipped) {
     std::ostringstream os;
