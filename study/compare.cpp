@@ -19,6 +19,7 @@
 #include "base/atomic_file.h"
 #include "base/fmt.h"
 #include "base/stats.h"
+#include "base/version.h"
 #include "report/gnuplot.h"
 #include "sim/reference.h"
 #include "report/report.h"
@@ -54,10 +55,7 @@ std::vector<std::string> parse_dataflow_list(const std::string& csv) {
     return out;
 }
 
-namespace {
-
-// The inputs a (layer, dataflow) result depends on.
-nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
+nlohmann::json layer_key(const Layer& l) {
     const LayerShape& s = l.shape;
     auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
         uint64_t h = 14695981039346656037ULL;
@@ -75,27 +73,34 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
                               {"values", d.values ? hash(d.values->data) : 0}};
     };
     auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
+    return {{"name", l.name},
+            {"type", std::string(to_string(l.type))},
+            {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
+            {"ifmap", format(l.ifmap)},
+            {"filter", format(l.filter)},
+            {"psum_bits", l.psum_bits},
+            {"multiplier", std::string(to_string(l.multiplier))},
+            {"bias", l.bias},
+            {"filter_scale", l.filter_scale},
+            {"requant",
+             {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu, format(l.requant.out),
+              l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
+            // zero points (an ONNX model's quantization)
+            {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
+            {"ifmap_data", source(l.ifmap_data)},
+            {"filter_data", source(l.filter_data)}};
+}
+
+namespace {
+
+// The inputs a (layer, dataflow) result depends on.
+nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels) levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 4},  // 4: the timing model (3: counts by name; 2: a positional array)
+    return {{"format", 5},  // 5: the version; 4: the timing model (3: counts by name; 2: a positional array)
+            {"version", dfsim_version()},
             {"arch", arch_to_json(arch)},
-            {"layer",
-             {{"name", l.name},
-              {"type", std::string(to_string(l.type))},
-              {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
-              {"ifmap", format(l.ifmap)},
-              {"filter", format(l.filter)},
-              {"psum_bits", l.psum_bits},
-              {"multiplier", std::string(to_string(l.multiplier))},
-              {"bias", l.bias},
-              {"filter_scale", l.filter_scale},
-              {"requant",
-               {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu, format(l.requant.out),
-                l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
-              // zero points (an ONNX model's quantization)
-              {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
-              {"ifmap_data", source(l.ifmap_data)},
-              {"filter_data", source(l.filter_data)}}},
+            {"layer", layer_key(l)},
             {"energy_table",
              {{"name", t.name},
               {"unit", std::string(to_string(t.unit))},
@@ -249,7 +254,10 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         opt.dataflow = d;
         c.runs.push_back(network_result(net, base, t, opt));
     }
-    if (!resume_dir.empty()) fs::create_directories(resume_dir);
+    if (!resume_dir.empty()) {
+        fs::create_directories(resume_dir);
+        remove_stale_temporaries(resume_dir);  // left by a killed run (the caller holds the directory)
+    }
     for (const Layer& l : net.layers) {
         Resumed resumed = load_resumed(l, c, t, opt, resume_dir);
         std::optional<LayerData> data;

@@ -17,6 +17,7 @@
 #include "energy/energy.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
+#include "base/version.h"
 #include "study/compare.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
@@ -277,12 +278,18 @@ std::string key_text(const std::string& text) {
     return buf;
 }
 
+// Every input that decides a point's row: the dfsim version, the files' contents, the network
+// as the point runs it (the data of .npy files and ONNX weights by a hash of their values), the
+// point's dataflow and settings, and the run's options.
 nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
-                         const std::string& workload_text, const std::string& energy_text) {
+                         const std::string& workload_text, const std::string& energy_text, const Network& net) {
     nlohmann::json k;
-    k["format"] = 2;  // 2: the timing model
+    k["format"] = 3;  // 3: the version and the network; 2: the timing model
+    k["version"] = dfsim_version();
     k["arch"] = arch_text;
     k["workload"] = key_text(workload_text);
+    k["network"] = nlohmann::json::array();
+    for (const Layer& l : net.layers) k["network"].push_back(layer_key(l));
     k["energy"] = energy_text;
     k["layers"] = spec.layers;
     k["dataflow"] = p.dataflow;
@@ -337,22 +344,6 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
         return s;
     }
     return csv_value(v, "%.9g");
-}
-
-// Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
-// complete only once renamed; any found now were left by a run that was killed (the directory
-// belongs to one sweep at a time), so they go.
-void remove_temporaries(const fs::path& dir, const fs::path& pdir) {
-    for (const fs::path& d : {dir, pdir})
-        for (const auto& entry : fs::directory_iterator(d)) {
-            const std::string name = entry.path().filename().string();
-            const size_t k = name.find(".tmp.");
-            if (k == std::string::npos) continue;
-            const size_t digits = name.find_first_not_of("0123456789", k + 5);
-            if (digits == k + 5 || (digits != std::string::npos && name[digits] != '.')) continue;
-            std::error_code ec;
-            if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
-        }
 }
 
 // Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
@@ -433,17 +424,18 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     const std::vector<SweepPoint> points = expand(spec);
     const fs::path dir(out_dir), pdir = dir / "points";
     fs::create_directories(pdir);
-    remove_temporaries(dir, pdir);
+    remove_stale_temporaries(dir.string());
+    remove_stale_temporaries(pdir.string());
     // every point's inputs, checked before anything runs (a bad value fails the whole sweep)
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     std::vector<nlohmann::json> keys;
     std::vector<int> todo;
     for (const SweepPoint& p : points) {
         const ArchParams a = point_arch(spec, p);
-        point_network(spec, p, a);
+        const Network net = point_network(spec, p, a);
         find_dataflow(p.dataflow);
         const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
-        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy)));
+        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
         if (!point_done(pdir / (std::to_string(p.index) + ".json"), keys.back())) todo.push_back(p.index);
     }
     SweepSummary sum;

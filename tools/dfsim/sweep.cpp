@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "base/out_lock.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
@@ -104,6 +105,7 @@ int run(SweepCli& o) {
     const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
     if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
+    const OutputLock lock(o.out);  // held until the plots are written
     const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer());
     if (!o.no_plots) {
         std::ifstream in(std::filesystem::path(o.out) / "results.json");
