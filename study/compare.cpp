@@ -18,6 +18,7 @@
 #include "energy/energy.h"
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/safe_name.h"
 #include "base/stats.h"
 #include "base/version.h"
 #include "report/gnuplot.h"
@@ -215,7 +216,7 @@ struct Resumed {
 };
 
 Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& t, RunOptions opt,
-                     const std::string& resume_dir) {
+                     const std::string& resume_dir, SafeNames& names) {
     Resumed r;
     r.done.resize(c.runs.size());
     r.keys.resize(c.runs.size());
@@ -224,7 +225,8 @@ Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& 
     for (size_t i = 0; i < c.runs.size(); ++i) {
         opt.dataflow = c.runs[i].dataflow;
         r.keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
-        r.files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
+        // the layer's name is untrusted (a workload file's, an ONNX model's): one file name inside resume_dir
+        r.files[i] = fs::path(resume_dir) / (names.file_name(l.name) + "." + c.runs[i].dataflow + ".json");
         r.done[i] = load_result(r.files[i], r.keys[i], l, c.runs[i].arch_params, t);
     }
     return r;
@@ -258,8 +260,9 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         fs::create_directories(resume_dir);
         remove_stale_temporaries(resume_dir);  // left by a killed run (the caller holds the directory)
     }
+    SafeNames names;
     for (const Layer& l : net.layers) {
-        Resumed resumed = load_resumed(l, c, t, opt, resume_dir);
+        Resumed resumed = load_resumed(l, c, t, opt, resume_dir, names);
         std::optional<LayerData> data;
         std::optional<Tensor4> ref;
         if (!resumed.all_done()) {  // one layer's data and reference, shared by the dataflows
@@ -297,7 +300,8 @@ CompareResult run_compare_precisions(const Network& net, const ArchParams& base,
     for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first
     CompareResult all;
     for (size_t i = 0; i < precisions.size(); ++i) {
-        const std::string dir = resume_dir.empty() ? "" : (fs::path(resume_dir) / precisions[i]).string();
+        const std::string dir =
+            resume_dir.empty() ? "" : (fs::path(resume_dir) / safe_file_name(precisions[i])).string();
         CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir);
         if (i == 0) all = c, all.runs.clear();
         for (NetworkResult& r : c.runs) {

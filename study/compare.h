@@ -35,7 +35,8 @@ nlohmann::json layer_key(const Layer& l);
 // the inputs it came from (dfsim version, architecture as the dataflow runs on it, layer (its
 // data's values too), energy table, timing model, seed, objective, output check); a later run with the same inputs loads it instead of
 // simulating again, so an interrupted comparison resumes where it stopped. A result file that
-// is missing, unreadable or made from other inputs is simulated again (and overwritten). The caller holds resume_dir
+// is missing, unreadable or made from other inputs is simulated again (and overwritten). The files are named
+// LAYER.DATAFLOW.json, LAYER made by safe_file_name (base/safe_name.h). The caller holds resume_dir
 // (base/out_lock.h): temporary files a killed run left there are removed.
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress = nullptr,
