@@ -17,6 +17,7 @@
 #include "energy/energy.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
+#include "base/csv.h"
 #include "base/version.h"
 #include "study/compare.h"
 #include "report/figures.h"
@@ -323,8 +324,8 @@ std::vector<Field> csv_fields() {
     return f;
 }
 
-// A cell from a point's JSON row (rows are read back from the point files): "" where it has no
-// such field (a point without a mapping), a string quoted where it needs it, numbers as %.9g.
+// A cell from a point's JSON row (rows are read back from the point files), before quoting: ""
+// where it has no such field (a point without a mapping), numbers as %.9g.
 std::string csv_cell(const nlohmann::json& row, const Field& f) {
     if (f.json == "settings") {
         std::string s;
@@ -333,17 +334,7 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
                 s += (s.empty() ? "" : " ") + it.key() + "=" + it.value().get<std::string>();
         return s;
     }
-    const nlohmann::json v = json_path_value(row, f.json);
-    if (v.is_string()) {
-        std::string s = v.get<std::string>();
-        if (s.find_first_of(",\"\n") != std::string::npos) {
-            std::string q = "\"";
-            for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-            return q + "\"";
-        }
-        return s;
-    }
-    return csv_value(v, "%.9g");
+    return csv_value(json_path_value(row, f.json), "%.9g");
 }
 
 // Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
@@ -390,9 +381,9 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
                    const std::function<fs::path(int)>& point_file) {
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
-    std::string csv;
-    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
-    csv += "\n";
+    std::vector<std::string> cells;
+    for (const Field& f : columns) cells.push_back(f.csv);
+    std::string csv = csv_line(cells);
     for (size_t i = 0; i < points.size(); ++i) {
         std::ifstream in(point_file(static_cast<int>(i)));
         nlohmann::json row;
@@ -401,8 +392,9 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
         } catch (const std::exception&) {
             row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
         }
-        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
-        csv += "\n";
+        cells.clear();
+        for (const Field& f : columns) cells.push_back(csv_cell(row, f));
+        csv += csv_line(cells);
         rows.push_back(std::move(row));
     }
     nlohmann::json doc = {{"arch_file", spec.arch_file},
