@@ -90,4 +90,18 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     }
 }
 
+void remove_stale_temporaries(const std::string& dir) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        const size_t k = name.find(".tmp.");
+        if (k == std::string::npos) continue;
+        const size_t digits = name.find_first_not_of("0123456789", k + 5);
+        if (digits == k + 5 || (digits != std::string::npos && name[digits] != '.')) continue;
+        std::error_code e;
+        if (entry.is_regular_file(e)) fs::remove(entry.path(), e);
+    }
+}
+
 }  // namespace dfsim

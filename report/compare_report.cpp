@@ -208,14 +208,15 @@ void write_plot_data(const CompareResult& c, const std::vector<Group>& groups, c
                      const std::vector<double>& x0, const fs::path& dir) {
     const size_t nd = c.runs.size();
     std::ostringstream dat;
-    dat << "# " << p.what << ", " << unit_per_mac(c) << ", written by dfsim compare (" << c.network << " on " << c.arch
-        << ", energy table " << c.energy_table << ")\n# x\tdataflow\tlayer";
+    dat << "# " << p.what << ", " << unit_per_mac(c) << ", written by dfsim compare ("
+        << plot_label(c.network + " on " + c.arch + ", energy table " + c.energy_table) << ")\n# x\tdataflow\tlayer";
     for (const Segment& s : p.segments) dat << "\t" << s.title;
     dat << "\ttotal\n";
     for (size_t g = 0; g < groups.size(); ++g)
         for (size_t d = 0; d < nd; ++d) {
             const Entry& e = groups[g].entries[d];
-            dat << fmt("%g", x0[g] + static_cast<double>(d)) << "\t" << e.dataflow << "\t" << groups[g].name;
+            dat << fmt("%g", x0[g] + static_cast<double>(d)) << "\t" << plot_label(e.dataflow) << "\t"
+                << plot_label(groups[g].name);
             for (const Segment& s : p.segments) dat << "\t" << fmt("%.6g", s.value(e));
             dat << "\t" << fmt("%.6g", e.energy_per_mac()) << "\n";
         }

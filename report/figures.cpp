@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/csv.h"
 #include "base/error.h"
 #include "base/fmt.h"
 
@@ -436,25 +437,17 @@ std::string csv_value(const nlohmann::json& v, const char* format) {
 }
 
 std::string csv_header(const std::vector<Field>& fields) {
-    std::string s;
-    for (const Field& f : fields) {
-        if (f.csv.empty()) continue;
-        if (!s.empty()) s += ',';
-        s += f.csv;
-    }
-    return s + "\n";
+    std::vector<std::string> names;
+    for (const Field& f : fields)
+        if (!f.csv.empty()) names.push_back(f.csv);
+    return csv_line(names);
 }
 
 std::string csv_row(const std::vector<Field>& fields, const FigureRow& row) {
-    std::string s;
-    bool first = true;
-    for (const Field& f : fields) {
-        if (f.csv.empty()) continue;
-        if (!first) s += ',';
-        s += csv_value(f.figure->value(row), f.format);
-        first = false;
-    }
-    return s + "\n";
+    std::vector<std::string> cells;
+    for (const Field& f : fields)
+        if (!f.csv.empty()) cells.push_back(csv_value(f.figure->value(row), f.format));
+    return csv_line(cells);
 }
 
 }  // namespace dfsim

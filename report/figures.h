@@ -85,9 +85,11 @@ nlohmann::json fields_json(const std::vector<Field>& fields, const FigureRow& ro
 void set_json_path(nlohmann::json& j, const std::string& path, nlohmann::json v);
 // The value at a dotted path, or null.
 nlohmann::json json_path_value(const nlohmann::json& j, const std::string& path);
-// A CSV cell: a string as it is, an integer in full, a real number with `format`, null empty.
+// A CSV cell's text, before quoting: a string as it is, an integer in full, a real number with
+// `format`, null empty.
 std::string csv_value(const nlohmann::json& v, const char* format);
-// The header line and one row of the CSV columns among `fields` (each with its newline).
+// The header line and one row of the CSV columns among `fields` (each with its newline), every
+// cell quoted where RFC 4180 needs it (base/csv.h).
 std::string csv_header(const std::vector<Field>& fields);
 std::string csv_row(const std::vector<Field>& fields, const FigureRow& row);
 

@@ -47,11 +47,18 @@ std::string one_line(std::string s) {
 // A string literal for a gnuplot script (double-quoted: backslash escapes apply).
 std::string gp_string(const std::string& s) {
     std::string q = "\"";
-    for (char ch : s) {
+    for (char ch : plot_label(s)) {
         if (ch == '"' || ch == '\\') q += '\\';
         q += ch;
     }
     return q + "\"";
+}
+
+std::string plot_label(const std::string& s) {
+    std::string out = s;
+    for (char& ch : out)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+    return out;
 }
 
 void require_gnuplot() {

@@ -23,7 +23,11 @@ void require_gnuplot();
 // names first; renames them all only when every script succeeded. Throws PlotError naming the
 // failing command and its output.
 void render_plots(const std::filesystem::path& dir, const std::vector<std::string>& bases);
-// A string literal for a gnuplot script.
+// A string literal for a gnuplot script, on one line whatever `s` holds (names are untrusted: a
+// newline would end the literal and start a command).
 std::string gp_string(const std::string& s);
+// A name as one field of a plot's data file or one line of its comments: control characters
+// (tab, newline, ...) become '?'.
+std::string plot_label(const std::string& s);
 
 }  // namespace dfsim

@@ -59,7 +59,7 @@ void write_sweep_data(const std::vector<Series>& series, const fs::path& dir) {
     dat << "# written by dfsim sweep; one block per series: pes, energy_per_mac, cycles, utilization_percent, "
            "latency_ms, energy_per_inference\n";
     for (size_t k = 0; k < series.size(); ++k) {
-        dat << (k ? "\n\n" : "") << "# " << series[k].title << "\n";
+        dat << (k ? "\n\n" : "") << "# " << plot_label(series[k].title) << "\n";
         for (const nlohmann::json* r : series[k].rows) {
             std::snprintf(buf, sizeof buf, "%d\t%.9g\t%llu\t%.6g\t%.9g\t%.9g\n", (*r)["pes"].get<int>(),
                           (*r)["energy_per_mac"].get<double>(),

@@ -18,7 +18,9 @@
 #include "energy/energy.h"
 #include "base/atomic_file.h"
 #include "base/fmt.h"
+#include "base/safe_name.h"
 #include "base/stats.h"
+#include "base/version.h"
 #include "report/gnuplot.h"
 #include "sim/reference.h"
 #include "report/report.h"
@@ -54,10 +56,7 @@ std::vector<std::string> parse_dataflow_list(const std::string& csv) {
     return out;
 }
 
-namespace {
-
-// The inputs a (layer, dataflow) result depends on.
-nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
+nlohmann::json layer_key(const Layer& l) {
     const LayerShape& s = l.shape;
     auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
         uint64_t h = 14695981039346656037ULL;
@@ -75,27 +74,34 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
                               {"values", d.values ? hash(d.values->data) : 0}};
     };
     auto format = [](const Format& f) { return nlohmann::json{f.bits, f.is_signed, f.binary, f.zero_point}; };
+    return {{"name", l.name},
+            {"type", std::string(to_string(l.type))},
+            {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
+            {"ifmap", format(l.ifmap)},
+            {"filter", format(l.filter)},
+            {"psum_bits", l.psum_bits},
+            {"multiplier", std::string(to_string(l.multiplier))},
+            {"bias", l.bias},
+            {"filter_scale", l.filter_scale},
+            {"requant",
+             {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu, format(l.requant.out),
+              l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
+            // zero points (an ONNX model's quantization)
+            {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
+            {"ifmap_data", source(l.ifmap_data)},
+            {"filter_data", source(l.filter_data)}};
+}
+
+namespace {
+
+// The inputs a (layer, dataflow) result depends on.
+nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTable& t, const RunOptions& opt) {
     nlohmann::json levels = nlohmann::json::array();
     for (Level lv : kLevels) levels.push_back({t.at(lv).read, t.at(lv).write, t.at(lv).reference_bits});
-    return {{"format", 4},  // 4: the timing model (3: counts by name; 2: a positional array)
+    return {{"format", 5},  // 5: the version; 4: the timing model (3: counts by name; 2: a positional array)
+            {"version", dfsim_version()},
             {"arch", arch_to_json(arch)},
-            {"layer",
-             {{"name", l.name},
-              {"type", std::string(to_string(l.type))},
-              {"shape", {s.N, s.C, s.H, s.W, s.M, s.R, s.S, s.U, s.P, s.G}},
-              {"ifmap", format(l.ifmap)},
-              {"filter", format(l.filter)},
-              {"psum_bits", l.psum_bits},
-              {"multiplier", std::string(to_string(l.multiplier))},
-              {"bias", l.bias},
-              {"filter_scale", l.filter_scale},
-              {"requant",
-               {l.requant.enabled, l.requant.multiplier, l.requant.shift, l.requant.relu, format(l.requant.out),
-                l.requant.multipliers, l.requant.shifts, l.requant.calibrate}},
-              // zero points (an ONNX model's quantization)
-              {"quant", {l.ifmap.zero_point, l.filter.zero_point, l.requant.out.zero_point, l.requant.from_model}},
-              {"ifmap_data", source(l.ifmap_data)},
-              {"filter_data", source(l.filter_data)}}},
+            {"layer", layer_key(l)},
             {"energy_table",
              {{"name", t.name},
               {"unit", std::string(to_string(t.unit))},
@@ -210,7 +216,7 @@ struct Resumed {
 };
 
 Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& t, RunOptions opt,
-                     const std::string& resume_dir) {
+                     const std::string& resume_dir, SafeNames& names) {
     Resumed r;
     r.done.resize(c.runs.size());
     r.keys.resize(c.runs.size());
@@ -219,7 +225,8 @@ Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& 
     for (size_t i = 0; i < c.runs.size(); ++i) {
         opt.dataflow = c.runs[i].dataflow;
         r.keys[i] = result_key(l, c.runs[i].arch_params, t, opt);
-        r.files[i] = fs::path(resume_dir) / (l.name + "." + c.runs[i].dataflow + ".json");
+        // the layer's name is untrusted (a workload file's, an ONNX model's): one file name inside resume_dir
+        r.files[i] = fs::path(resume_dir) / (names.file_name(l.name) + "." + c.runs[i].dataflow + ".json");
         r.done[i] = load_result(r.files[i], r.keys[i], l, c.runs[i].arch_params, t);
     }
     return r;
@@ -251,9 +258,13 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         opt.dataflow = d;
         c.runs.push_back(network_result(net, base, t, opt));
     }
-    if (!resume_dir.empty()) fs::create_directories(resume_dir);
+    if (!resume_dir.empty()) {
+        fs::create_directories(resume_dir);
+        remove_stale_temporaries(resume_dir);  // left by a killed run (the caller holds the directory)
+    }
+    SafeNames names;
     for (const Layer& l : net.layers) {
-        Resumed resumed = load_resumed(l, c, t, opt, resume_dir);
+        Resumed resumed = load_resumed(l, c, t, opt, resume_dir, names);
         std::optional<LayerData> data;
         std::optional<Tensor4> ref;
         if (!resumed.all_done()) {  // one layer's data and reference, shared by the dataflows
@@ -291,7 +302,8 @@ CompareResult run_compare_precisions(const Network& net, const ArchParams& base,
     for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first
     CompareResult all;
     for (size_t i = 0; i < precisions.size(); ++i) {
-        const std::string dir = resume_dir.empty() ? "" : (fs::path(resume_dir) / precisions[i]).string();
+        const std::string dir =
+            resume_dir.empty() ? "" : (fs::path(resume_dir) / safe_file_name(precisions[i])).string();
         CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir);
         if (i == 0) all = c, all.runs.clear();
         for (NetworkResult& r : c.runs) {

@@ -21,6 +21,10 @@ std::vector<std::string> parse_dataflow_list(const std::string& csv);
 // Checks a list as parse_dataflow_list does.
 void check_dataflow_list(const std::vector<std::string>& dataflows);
 
+// Everything about a layer that decides its results: name, kind, shape, formats, requantization
+// and its data's source (a hash of the values for real data). Part of the keys of stored results.
+nlohmann::json layer_key(const Layer& l);
+
 // Runs every layer of `net` under each dataflow. The layer's data (and, with
 // opt.check_output, its reference output) is made once per layer and shared by all dataflows.
 // opt.dataflow is ignored. Progress lines (layer, dataflow, wall seconds) go to `progress`.
@@ -28,10 +32,12 @@ void check_dataflow_list(const std::vector<std::string>& dataflows);
 // hw::CapacityError as simulate_layer does.
 //
 // With `resume_dir`, every finished (layer, dataflow) result is written there atomically, with
-// the inputs it came from (architecture as the dataflow runs on it, layer, energy table,
-// seed, objective, output check); a later run with the same inputs loads it instead of
+// the inputs it came from (dfsim version, architecture as the dataflow runs on it, layer (its
+// data's values too), energy table, timing model, seed, objective, output check); a later run with the same inputs loads it instead of
 // simulating again, so an interrupted comparison resumes where it stopped. A result file that
-// is missing, unreadable or made from other inputs is simulated again (and overwritten).
+// is missing, unreadable or made from other inputs is simulated again (and overwritten). The files are named
+// LAYER.DATAFLOW.json, LAYER made by safe_file_name (base/safe_name.h). The caller holds resume_dir
+// (base/out_lock.h): temporary files a killed run left there are removed.
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress = nullptr,
                           const std::string& resume_dir = "");

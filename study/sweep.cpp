@@ -17,6 +17,8 @@
 #include "energy/energy.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
+#include "base/csv.h"
+#include "base/version.h"
 #include "study/compare.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
@@ -308,12 +310,18 @@ std::string key_text(const std::string& text) {
     return buf;
 }
 
+// Every input that decides a point's row: the dfsim version, the files' contents, the network
+// as the point runs it (the data of .npy files and ONNX weights by a hash of their values), the
+// point's dataflow and settings, and the run's options.
 nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
-                         const std::string& workload_text, const std::string& energy_text) {
+                         const std::string& workload_text, const std::string& energy_text, const Network& net) {
     nlohmann::json k;
-    k["format"] = 2;  // 2: the timing model
+    k["format"] = 3;  // 3: the version and the network; 2: the timing model
+    k["version"] = dfsim_version();
     k["arch"] = arch_text;
     k["workload"] = key_text(workload_text);
+    k["network"] = nlohmann::json::array();
+    for (const Layer& l : net.layers) k["network"].push_back(layer_key(l));
     k["energy"] = energy_text;
     k["layers"] = spec.layers;
     k["dataflow"] = p.dataflow;
@@ -347,8 +355,8 @@ std::vector<Field> csv_fields() {
     return f;
 }
 
-// A cell from a point's JSON row (rows are read back from the point files): "" where it has no
-// such field (a point without a mapping), a string quoted where it needs it, numbers as %.9g.
+// A cell from a point's JSON row (rows are read back from the point files), before quoting: ""
+// where it has no such field (a point without a mapping), numbers as %.9g.
 std::string csv_cell(const nlohmann::json& row, const Field& f) {
     if (f.json == "settings") {
         std::string s;
@@ -357,33 +365,7 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
                 s += (s.empty() ? "" : " ") + it.key() + "=" + it.value().get<std::string>();
         return s;
     }
-    const nlohmann::json v = json_path_value(row, f.json);
-    if (v.is_string()) {
-        std::string s = v.get<std::string>();
-        if (s.find_first_of(",\"\n") != std::string::npos) {
-            std::string q = "\"";
-            for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-            return q + "\"";
-        }
-        return s;
-    }
-    return csv_value(v, "%.9g");
-}
-
-// Temporary files (NAME.tmp.PID, NAME.tmp.PID.EXT: write_file_atomic's and the plots') are
-// complete only once renamed; any found now were left by a run that was killed (the directory
-// belongs to one sweep at a time), so they go.
-void remove_temporaries(const fs::path& dir, const fs::path& pdir) {
-    for (const fs::path& d : {dir, pdir})
-        for (const auto& entry : fs::directory_iterator(d)) {
-            const std::string name = entry.path().filename().string();
-            const size_t k = name.find(".tmp.");
-            if (k == std::string::npos) continue;
-            const size_t digits = name.find_first_not_of("0123456789", k + 5);
-            if (digits == k + 5 || (digits != std::string::npos && name[digits] != '.')) continue;
-            std::error_code ec;
-            if (entry.is_regular_file(ec)) fs::remove(entry.path(), ec);
-        }
+    return csv_value(json_path_value(row, f.json), "%.9g");
 }
 
 // Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
@@ -430,9 +412,9 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
                    const std::function<fs::path(int)>& point_file) {
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
-    std::string csv;
-    for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + columns[c].csv;
-    csv += "\n";
+    std::vector<std::string> cells;
+    for (const Field& f : columns) cells.push_back(f.csv);
+    std::string csv = csv_line(cells);
     for (size_t i = 0; i < points.size(); ++i) {
         std::ifstream in(point_file(static_cast<int>(i)));
         nlohmann::json row;
@@ -441,8 +423,9 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
         } catch (const std::exception&) {
             row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
         }
-        for (size_t c = 0; c < columns.size(); ++c) csv += std::string(c ? "," : "") + csv_cell(row, columns[c]);
-        csv += "\n";
+        cells.clear();
+        for (const Field& f : columns) cells.push_back(csv_cell(row, f));
+        csv += csv_line(cells);
         rows.push_back(std::move(row));
     }
     nlohmann::json doc = {{"arch_file", spec.arch_file},
@@ -459,7 +442,7 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
 }  // namespace
 
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress) {
+                       const std::function<void(int, int)>& progress, const std::function<void()>& validated) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<SweepPoint> points = expand(spec);
     const fs::path dir(out_dir), pdir = dir / "points";
@@ -470,14 +453,16 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     std::vector<int> todo;
     for (const SweepPoint& p : points) {
         const ArchParams a = point_arch(spec, p);
-        point_network(spec, p, a);
+        const Network net = point_network(spec, p, a);
         find_dataflow(p.dataflow);
         const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
-        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy)));
+        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
         if (!point_done(pdir / (std::to_string(p.index) + ".json"), keys.back())) todo.push_back(p.index);
     }
+    if (validated) validated();
     fs::create_directories(pdir);
-    remove_temporaries(dir, pdir);
+    remove_stale_temporaries(dir.string());
+    remove_stale_temporaries(pdir.string());
     MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
     SweepSummary sum;
     sum.points = static_cast<int>(points.size());

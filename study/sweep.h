@@ -82,10 +82,15 @@ struct SweepSummary {
     double wall_seconds = 0;
 };
 // Runs the points missing from out_dir/points/ with `jobs` worker processes, then writes
-// out_dir/results.csv and out_dir/results.json (atomically). Temporary files an interrupted
-// run left in out_dir or out_dir/points are removed first. `progress(done, total)` is called
-// in the parent as points complete.
+// out_dir/results.csv and out_dir/results.json (atomically). A point file is reused only when
+// its key holds the same inputs (dfsim version, the arch, workload and energy files' contents,
+// the point's network with its data, dataflow, settings, model, timing, objective, seed, output
+// check). Every point's inputs are checked before anything is written; then `validated()` is
+// called, where the caller takes out_dir's lock (base/out_lock.h), so that a refused sweep
+// leaves nothing behind. Temporary files an interrupted run left in out_dir or out_dir/points
+// are removed first. `progress(done, total)` is called in the parent as points complete.
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress = nullptr);
+                       const std::function<void(int, int)>& progress = nullptr,
+                       const std::function<void()>& validated = nullptr);
 
 }  // namespace dfsim

@@ -5,10 +5,12 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/out_lock.h"
 #include "report/compare_report.h"
 #include "report/gnuplot.h"
 #include "report/html.h"
@@ -29,17 +31,17 @@ struct CompareCli {
     bool no_check = false, restart = false, show_mapping = false;
 };
 
-// Creates --out (gnuplot checked first, so that a missing one fails before a long simulation);
-// returns the directory of the resumable results ("" without --out), emptied by --restart.
-std::string prepare_out_dir(const CompareCli& o) {
+// Creates and locks --out (gnuplot checked first, so that a missing one fails before a long
+// simulation); returns the directory of the resumable results ("" without --out), emptied by
+// --restart, without the temporary files a killed run left there.
+std::string prepare_out_dir(const CompareCli& o, std::optional<OutputLock>& lock) {
     if (!o.html.empty()) require_gnuplot();
     if (o.out.empty()) return "";
     require_gnuplot();
-    std::error_code ec;
-    fs::create_directories(o.out, ec);
-    if (ec) throw IoError(o.out, "cannot create the directory: " + ec.message());
+    lock.emplace(o.out);
     const std::string resume = (fs::path(o.out) / "results").string();
     if (o.restart) fs::remove_all(resume);
+    remove_stale_temporaries(o.out);  // run_compare clears the results' own
     return resume;
 }
 
@@ -91,7 +93,8 @@ int run(const CompareCli& o) {
         opt.dataflow = df;
         check_network_memory(net, a, opt);
     }
-    const std::string resume = prepare_out_dir(o);
+    std::optional<OutputLock> lock;  // held until the reports are written
+    const std::string resume = prepare_out_dir(o, lock);
     std::vector<std::string> precisions;
     std::stringstream ss(o.precisions);
     for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);

@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/out_lock.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
@@ -106,8 +108,8 @@ std::function<void(int, int)> progress_printer() {
 
 // The sweep's size and a rough time (simulated MACs at the pass-level or cycle-level model's
 // speed, README "Exit codes"; the analytical model at about 2 ms a layer), on stderr before it
-// starts; more than kMaxSweepPoints points are refused without --yes.
-void announce(const SweepSpec& spec, int jobs, bool yes) {
+// starts (the line is returned); more than kMaxSweepPoints points are refused without --yes.
+std::string announce(const SweepSpec& spec, int jobs, bool yes) {
     double points = static_cast<double>(spec.dataflows.size()), batch = 1;
     for (const SweepAxis& ax : spec.axes) {
         points *= static_cast<double>(ax.values.size());
@@ -125,21 +127,25 @@ void announce(const SweepSpec& spec, int jobs, bool yes) {
     char line[160];
     std::snprintf(line, sizeof line, "dfsim sweep: %.0f points, roughly %.0f s with %d job%s\n", points, seconds, jobs,
                   jobs == 1 ? "" : "s");
-    std::cerr << line;
     if (points > static_cast<double>(kMaxSweepPoints) && !yes)
         throw ResourceError("command line: the sweep has " + std::to_string(static_cast<uint64_t>(points)) +
                             " points, more than " + std::to_string(kMaxSweepPoints) + " (roughly " +
                             std::to_string(static_cast<uint64_t>(seconds)) +
                             " s): give --yes to run it anyway, or sweep fewer values");
+    return line;
 }
 
 int run(SweepCli& o) {
     const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
     if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
     check_output_dir(o.out);
-    announce(spec, o.jobs, o.yes);
+    const std::string size = announce(spec, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
-    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer());
+    std::optional<OutputLock> lock;  // taken once every point's inputs are checked; held until the plots are written
+    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer(), [&] {
+        lock.emplace(o.out);
+        std::cerr << size;
+    });
     if (!o.no_plots) {
         std::ifstream in(std::filesystem::path(o.out) / "results.json");
         write_sweep_plots(nlohmann::json::parse(in)["rows"], o.out);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <vector>
 
+#include "base/csv.h"
 #include "base/error.h"
 #include "base/input_file.h"
 
@@ -129,6 +130,9 @@ std::string to_scalesim_csv(const Network& net, std::string* skipped) {
             if (skipped) *skipped += (skipped->empty() ? "" : ", ") + l.name;
             continue;
         }
+        if (csv_needs_quotes(l.name))  // SCALE-Sim's reader (and ours) splits at commas and takes no quotes
+            throw UserError("layer '" + l.name + "' of " + net.file +
+                            ": a SCALE-Sim topology cannot hold a name with a comma, a double quote or a line break");
         const LayerShape& s = l.shape;
         for (int g = 0; g < s.G; ++g)
             os << (s.G > 1 ? l.name + "_g" + std::to_string(g) : l.name) << ", " << s.Hp() << ", " << s.Wp() << ", "

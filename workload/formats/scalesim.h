@@ -19,6 +19,8 @@ Network load_scalesim_csv_text(const std::string& text, const std::string& name)
 // The conv and fc layers of `net` as a topology CSV: padding folded into the IFMAP size, a
 // grouped layer as one row per group ("<name>_g<k>", its channels and filters), batch dropped
 // (SCALE-Sim simulates one image). Other layer types have no row; their names go to `skipped`.
+// Throws UserError for a layer name with a comma, a double quote or a line break: SCALE-Sim's
+// readers split at commas and take no quotes, so such a name has no faithful row.
 std::string to_scalesim_csv(const Network& net, std::string* skipped = nullptr);
 
 }  // namespace dfsim
