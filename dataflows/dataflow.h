@@ -108,6 +108,8 @@ public:
 // of it the best by the other figure (energy <-> cycles), so that a negligible energy saving
 // never costs a slow mapping. Returns an index into `ests` (which must not be empty).
 size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj);
+// What pick_candidate ranks first: energy, cycles or their product.
+double objective_figure(const Estimate& e, Objective obj);
 
 // The registry of dataflows, by name.
 const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices

@@ -206,12 +206,8 @@ Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTa
 
 void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
                              const std::vector<const Mapping*>& ms, Estimate* out) const {
-    for (size_t i = 0; i < ms.size();) {
-        const auto& first = dynamic_cast<const GridMapping&>(*ms[i]);
-        auto p = passes(l, a, first);  // shared by the block's tilings
-        for (; i < ms.size() && same_block(first, dynamic_cast<const GridMapping&>(*ms[i])); ++i)
-            out[i] = bound_tiled(l, a, dynamic_cast<const GridMapping&>(*ms[i]), table, p);
-    }
+    bound_by_block<GridMapping>(
+        l, a, table, ms, out, [&](const GridMapping& m) { return passes(l, a, m); }, same_block);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,17 +13,7 @@ namespace dfsim {
 namespace {
 
 // What pick_candidate ranks first; with a bound's lower-bound cycles, a lower bound on it.
-double primary(const Estimate& e, Objective obj) {
-    switch (obj) {
-        case Objective::Energy:
-            return e.energy;
-        case Objective::Cycles:
-            return static_cast<double>(e.cycles);
-        case Objective::Edp:
-            return e.energy * static_cast<double>(e.cycles);
-    }
-    return e.energy;
-}
+double primary(const Estimate& e, Objective obj) { return objective_figure(e, obj); }
 
 // pick_candidate's window: candidates whose primary figure is more than this times the best's
 // are never picked.

@@ -19,19 +19,21 @@ Objective parse_objective(const std::string& s) {
     throw ConfigError("command line", "--objective", 0, 0, "expected one of {energy, cycles, edp}, got '" + s + "'");
 }
 
+double objective_figure(const Estimate& e, Objective obj) {
+    switch (obj) {
+        case Objective::Energy:
+            return e.energy;
+        case Objective::Cycles:
+            return static_cast<double>(e.cycles);
+        case Objective::Edp:
+            return e.energy * static_cast<double>(e.cycles);
+    }
+    return e.energy;
+}
+
 size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj) {
     DFSIM_ASSERT(!ests.empty(), "no candidate to pick from");
-    auto primary = [&](const Estimate& e) {
-        switch (obj) {
-            case Objective::Energy:
-                return e.energy;
-            case Objective::Cycles:
-                return static_cast<double>(e.cycles);
-            case Objective::Edp:
-                return e.energy * static_cast<double>(e.cycles);
-        }
-        return e.energy;
-    };
+    auto primary = [&](const Estimate& e) { return objective_figure(e, obj); };
     auto secondary = [&](const Estimate& e) {
         return obj == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
     };

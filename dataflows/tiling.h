@@ -228,4 +228,18 @@ Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, co
     return est;
 }
 
+// bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
+// run of mappings with the same block (same_block): what Dataflow::bound_all does for a dataflow.
+template <typename M, typename MakePasses, typename SameBlock>
+void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                    const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes,
+                    SameBlock same_block) {
+    for (size_t i = 0; i < ms.size();) {
+        const auto& first = dynamic_cast<const M&>(*ms[i]);
+        auto passes = make_passes(first);
+        for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i)
+            out[i] = bound_tiled(l, a, dynamic_cast<const M&>(*ms[i]), table, passes);
+    }
+}
+
 }  // namespace dfsim

@@ -388,12 +388,8 @@ Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyT
 
 void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
                               const std::vector<const Mapping*>& ms, Estimate* out) const {
-    for (size_t i = 0; i < ms.size();) {
-        const auto& first = dynamic_cast<const RsMapping&>(*ms[i]);
-        auto passes = rs_passes(l, a, first);  // shared by the block's tilings
-        for (; i < ms.size() && same_block(first, dynamic_cast<const RsMapping&>(*ms[i])); ++i)
-            out[i] = bound_tiled(l, a, dynamic_cast<const RsMapping&>(*ms[i]), table, passes);
-    }
+    bound_by_block<RsMapping>(
+        l, a, table, ms, out, [&](const RsMapping& m) { return rs_passes(l, a, m); }, same_block);
 }
 
 // ---------------------------------------------------------------------------------------------

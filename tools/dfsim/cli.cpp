@@ -104,6 +104,14 @@ void note_timing_limits(const Network& net, const std::vector<std::string>& data
         }
 }
 
+void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache) {
+    app->add_option("--jobs", jobs, "threads for the mapper's search (the same mappings for any number)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
+    app->add_option("--mapping-cache", mapping_cache,
+                    "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
+}
+
 void print_mappings(const NetworkResult& r, std::ostream& os) {
     for (const auto& l : r.layers) {
         os << l.name << ": " << l.mapping << "\n";

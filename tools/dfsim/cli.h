@@ -67,6 +67,9 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
 // closely (docs/timing_corpus.md): nlr on depthwise layers.
 void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing);
 
+// --jobs (the mapper's threads) and --mapping-cache DIR, as run and compare take them.
+void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache);
+
 // --show-mapping: each accelerator layer's mapping, its entry for a mapping file (--mapping) and
 // its loop nest.
 void print_mappings(const NetworkResult& r, std::ostream& os);

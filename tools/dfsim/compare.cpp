@@ -131,11 +131,7 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");
-    app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 256));
-    app->add_option("--mapping-cache", o->mapping_cache,
-                    "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
+    add_mapper_options(app, o->jobs, o->mapping_cache);
     app->add_option(
         "--precisions", o->precisions,
         "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");

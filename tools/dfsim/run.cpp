@@ -85,11 +85,7 @@ Command add_run_command(CLI::App& parent) {
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
-    app->add_option("--jobs", o->jobs, "threads for the mapper's search (the same mappings for any number)")
-        ->capture_default_str()
-        ->check(CLI::Range(1, 256));
-    app->add_option("--mapping-cache", o->mapping_cache,
-                    "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
+    add_mapper_options(app, o->jobs, o->mapping_cache);
     app->add_option("--mapping", o->mapping_file,
                     "YAML file of pinned mappings by layer (run as given; others mapped)");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
