@@ -25,6 +25,7 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
     const PreparedLayer p = prepare(layer, a, t, opt);
     BenchResult b;
     b.map_seconds = p.map_seconds;
+    b.mapper = p.map_stats;
     auto t0 = std::chrono::steady_clock::now();
     const LayerResult r = simulate(p);
     b.sim_seconds = since(t0);
@@ -80,6 +81,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
         b.macs += l.macs;
         b.cycles += l.cycles;
         b.map_seconds += l.map_seconds;
+        b.mapper += l.mapper;
         b.sim_seconds += l.sim_seconds;
         b.ref_seconds += l.ref_seconds;
     }
@@ -92,6 +94,9 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
                   static_cast<double>(b.cycles) / b.sim_seconds, b.sim_seconds / b.ref_seconds,
                   std::string(to_string(timing)).c_str(), peak_rss_mib());
     out << buf;
+    out << "mapper: " << b.mapper.layers << " layers mapped (" << b.mapper.cache_hits << " from the mapping cache), "
+        << b.mapper.space << " candidate mappings, " << b.mapper.evaluated << " estimated in full, " << b.mapper.pruned
+        << " pruned by their bound\n";
     return b;
 }
 

@@ -13,6 +13,7 @@ namespace dfsim {
 struct BenchResult {
     uint64_t macs = 0, cycles = 0;
     double map_seconds = 0, sim_seconds = 0, ref_seconds = 0;
+    MapperStats mapper;  // what the mapper's searches did
 };
 
 // Each accelerator layer prepared as `dfsim run` prepares it (sim/simulator.h prepare(): the
