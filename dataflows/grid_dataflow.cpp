@@ -193,9 +193,8 @@ auto GridDataflow::passes(const Layer& l, const ArchParams& a, const GridMapping
 Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                 const Mapping& mb) const {
     const auto& m = dynamic_cast<const GridMapping&>(mb);
-    return estimate_tiled<GridKey, GridPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); }, grid_key,
-        [&](const GridPassInfo& pi) { return pass_estimate(l, a, m, pi); });
+    auto p = passes(l, a, m);
+    return estimate_tiled(l, a, m, table, p);
 }
 
 Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {

@@ -12,11 +12,9 @@ namespace dfsim {
 
 namespace {
 
-// What pick_candidate ranks first; with a bound's lower-bound cycles, a lower bound on it.
-double primary(const Estimate& e, Objective obj) { return objective_figure(e, obj); }
-
 // pick_candidate's window: candidates whose primary figure is more than this times the best's
 // are never picked.
+// (objective_figure of a bound, whose cycles are a lower bound, is a lower bound on the figure.)
 constexpr double kWindow = 1.02;
 // Candidates estimated in full per round: fixed, so that what is pruned does not depend on jobs.
 constexpr size_t kRound = 16;
@@ -80,14 +78,15 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-        return primary(ests[x], opt.objective) < primary(ests[y], opt.objective);
+        return objective_figure(ests[x], opt.objective) < objective_figure(ests[y], opt.objective);
     });
     std::vector<bool> full(n, false);
     double best = std::numeric_limits<double>::infinity();
     size_t k = 0;
-    while (k < n && primary(ests[order[k]], opt.objective) <= best * kWindow) {
+    while (k < n && objective_figure(ests[order[k]], opt.objective) <= best * kWindow) {
         size_t end = k;
-        while (end < n && end - k < kRound && primary(ests[order[end]], opt.objective) <= best * kWindow) ++end;
+        while (end < n && end - k < kRound && objective_figure(ests[order[end]], opt.objective) <= best * kWindow)
+            ++end;
         parallel_for(end - k, opt.jobs, [&](size_t j) {
             const size_t i = order[k + j];
             const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
@@ -98,7 +97,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         });
         for (; k < end; ++k) {
             full[order[k]] = true;
-            best = std::min(best, primary(ests[order[k]], opt.objective));
+            best = std::min(best, objective_figure(ests[order[k]], opt.objective));
         }
     }
     stats.layers += 1;

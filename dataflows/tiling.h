@@ -187,22 +187,29 @@ private:
     FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
 };
 
-// The analytical estimate of a tiled mapping: the tiling's traffic plus its passes (TilePasses).
-template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
+// An estimate made of `counts` and `cycles`: the buffer the tiling allocates and the energy of the
+// counts (what estimate_tiled and bound_tiled both finish with).
+inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+                               const ActionCounts& counts, uint64_t cycles) {
+    Estimate est;
+    est.counts = counts;
+    est.cycles = cycles;
+    est.glb_bytes = tiling_glb_bytes(l, a, t);
+    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    return est;
+}
+
+// The analytical estimate of a tiled mapping: the tiling's traffic (tiling_traffic walks every
+// tile and schedules them) plus its passes, counted by `passes` (a TilePasses).
+template <typename Passes>
 Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
-                        ForEachPass for_each_pass, KeyFn key, CountFn count) {
-    TilePasses<Key, PassInfo, ForEachPass, KeyFn, CountFn> passes(for_each_pass, key, count);
+                        Passes& passes) {
     const TiledTotals tot = tiling_traffic(l, a, t, [&](const TileStep& st, TiledTotals& acc) {
         const auto& [counts, cycles] = passes(st);
         acc.counts += counts;
         acc.pass_cycles += cycles;
     });
-    Estimate est;
-    est.counts = tot.counts;
-    est.cycles = tot.cycles;
-    est.glb_bytes = tiling_glb_bytes(l, a, t);
-    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
-    return est;
+    return tiled_estimate(l, a, t, table, tot.counts, tot.cycles);
 }
 
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
@@ -212,19 +219,16 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
 template <typename Passes>
 Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                      Passes& passes) {
-    Estimate est;
-    est.counts = traffic_counts(l, a, t);
-    const ActionCounts traffic = est.counts;
+    const ActionCounts traffic = traffic_counts(l, a, t);
+    ActionCounts counts = traffic;
     uint64_t pass_cycles = 0;
     for_each_tile_class(l, t, [&](const TileStep& st, uint64_t n) {
-        const auto& [counts, cycles] = passes(st);
-        est.counts.combine(counts, [n](uint64_t& x, uint64_t y) { x += n * y; });
+        const auto& [tile_counts, cycles] = passes(st);
+        counts.combine(tile_counts, [n](uint64_t& x, uint64_t y) { x += n * y; });
         pass_cycles += n * cycles;
     });
-    est.cycles = tiled_cycles_lower_bound(l, a, t, pass_cycles, traffic);
+    Estimate est = tiled_estimate(l, a, t, table, counts, tiled_cycles_lower_bound(l, a, t, pass_cycles, traffic));
     est.cycles_exact = false;
-    est.glb_bytes = tiling_glb_bytes(l, a, t);
-    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
     return est;
 }
 

@@ -375,9 +375,8 @@ bool same_block(const RsMapping& x, const RsMapping& y) {
 Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                  const Mapping& mb) const {
     const auto& m = dynamic_cast<const RsMapping&>(mb);
-    return estimate_tiled<RsKey, RsPassInfo>(
-        l, a, m, table, [&](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); }, rs_key,
-        RsPassModel(l, a, m));
+    auto passes = rs_passes(l, a, m);
+    return estimate_tiled(l, a, m, table, passes);
 }
 
 Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
