@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/hash.h"
+
 namespace dfsim {
 
 template <size_t N, typename Value>
@@ -35,9 +37,9 @@ private:
         int32_t index = -1;  // into m_values; -1: empty
     };
     static uint64_t hash(const Key& k) {
-        uint64_t h = 1469598103934665603ull;
-        for (int x : k) h = (h ^ static_cast<uint32_t>(x)) * 1099511628211ull;
-        return h ^ (h >> 29);
+        Fnv1a64 f;
+        for (int x : k) f.word(static_cast<uint32_t>(x));
+        return f.h ^ (f.h >> 29);
     }
     size_t slot(const Key& k) const {
         const size_t mask = m_slots.size() - 1;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "base/error.h"
+#include "base/hash.h"
 
 namespace dfsim {
 
@@ -23,12 +24,6 @@ bool looks_encoded(const std::string& s) {
     for (size_t i = s.size() - kHashChars; i < s.size(); ++i)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return false;
     return true;
-}
-
-uint64_t fnv1a64(const std::string& s) {
-    uint64_t h = 14695981039346656037ULL;
-    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    return h;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/hash.h"
 #include "config/yaml_reader.h"
 #include "dataflows/mapper.h"
 
@@ -72,11 +73,12 @@ void put_table(std::ostringstream& os, const EnergyTable& t) {
     os << "\n";
 }
 
-// FNV-1a, 64 bits: the key's file name.
-uint64_t fnv1a(const std::string& s) {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    return h;
+// The key as the comment lines that open its file: "# " before each line.
+std::string commented(const std::string& key) {
+    std::string text;
+    std::istringstream lines(key);
+    for (std::string line; std::getline(lines, line);) text += "# " + line + "\n";
+    return text;
 }
 
 }  // namespace
@@ -93,7 +95,7 @@ std::string mapping_key(const std::string& dataflow, Objective obj, const Layer&
 
 std::string MappingCache::file_of(const std::string& key) const {
     char name[32];
-    std::snprintf(name, sizeof name, "%016llx.yaml", static_cast<unsigned long long>(fnv1a(key)));
+    std::snprintf(name, sizeof name, "%016llx.yaml", static_cast<unsigned long long>(fnv1a64(key)));
     return m_dir + "/" + name;
 }
 
@@ -109,12 +111,9 @@ std::unique_ptr<Mapping> MappingCache::find(const std::string& key, const Datafl
         std::ifstream in(file_of(key));
         std::ostringstream text;
         text << in.rdbuf();
-        const std::string body = text.str();
-        std::string commented;
-        std::istringstream kl(key);
-        for (std::string line; std::getline(kl, line);) commented += "# " + line + "\n";
-        if (in && body.compare(0, commented.size(), commented) == 0) {
-            const size_t at = body.find("mapping: ", commented.size());
+        const std::string body = text.str(), head = commented(key);
+        if (in && body.compare(0, head.size(), head) == 0) {
+            const size_t at = body.find("mapping: ", head.size());
             if (at != std::string::npos) yaml = body.substr(at + 9, body.find('\n', at) - at - 9);
         }
     }
@@ -136,10 +135,7 @@ void MappingCache::store(const std::string& key, const Mapping& m) {
         m_entries[key] = yaml;
     }
     if (m_dir.empty()) return;
-    std::string text;
-    std::istringstream kl(key);
-    for (std::string line; std::getline(kl, line);) text += "# " + line + "\n";
-    write_file_atomic(file_of(key), text + "mapping: " + yaml + "\n");
+    write_file_atomic(file_of(key), commented(key) + "mapping: " + yaml + "\n");
 }
 
 std::unique_ptr<Mapping> cached_mapping(MappingCache* cache, const Dataflow& df, const Layer& l, const ArchParams& a,

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "base/error.h"
+#include "base/hash.h"
 #include "energy/energy.h"
 #include "base/atomic_file.h"
 #include "base/fmt.h"
@@ -58,11 +59,10 @@ std::vector<std::string> parse_dataflow_list(const std::string& csv) {
 
 nlohmann::json layer_key(const Layer& l) {
     const LayerShape& s = l.shape;
-    auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values
-        uint64_t h = 14695981039346656037ULL;
-        for (int32_t x : v)
-            for (int b = 0; b < 4; ++b) h = (h ^ ((static_cast<uint32_t>(x) >> (8 * b)) & 0xFF)) * 1099511628211ULL;
-        return h;
+    auto hash = [](const std::vector<int32_t>& v) {  // FNV-1a over the values' bytes
+        Fnv1a64 f;
+        for (int32_t x : v) f.u32_le(static_cast<uint32_t>(x));
+        return f.h;
     };
     auto source = [&](const SyntheticSource& d) {
         // real data (a .npy file, an ONNX model's weights): its file and a hash of its values

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/hash.h"
 #include "energy/energy.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
@@ -302,8 +303,7 @@ std::string key_text(const std::string& text) {
     const bool binary = std::any_of(text.begin(), text.end(),
                                     [](char c) { return c == '\0' || static_cast<unsigned char>(c) >= 0x80; });
     if (!binary) return text;
-    uint64_t h = 14695981039346656037ULL;
-    for (char c : text) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    const uint64_t h = fnv1a64(text);
     char buf[64];
     std::snprintf(buf, sizeof buf, "binary %zu bytes, fnv1a64 %016llx", text.size(),
                   static_cast<unsigned long long>(h));
