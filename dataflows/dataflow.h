@@ -65,7 +65,6 @@ struct MapperStats {
     uint64_t evaluated = 0;  // of those, estimated in full (tiles walked for their cycles)
     uint64_t pruned = 0;  // legal ones never estimated in full: their bound cannot win
     uint64_t cache_hits = 0;  // layers whose mapping came from the mapping cache
-    double seconds = 0;  // wall time in the mapper
     MapperStats& operator+=(const MapperStats& o);
 };
 

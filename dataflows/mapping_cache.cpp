@@ -1,6 +1,5 @@
 #include "dataflows/mapping_cache.h"
 
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -141,12 +140,10 @@ void MappingCache::store(const std::string& key, const Mapping& m) {
 std::unique_ptr<Mapping> cached_mapping(MappingCache* cache, const Dataflow& df, const Layer& l, const ArchParams& a,
                                         const EnergyTable& t, const MapperOptions& opt, MapperStats& stats) {
     if (!cache) return search_mappings(df, l, a, t, opt, stats);
-    const auto t0 = std::chrono::steady_clock::now();
     const std::string key = mapping_key(df.name(), opt.objective, l, a, t);
     if (auto m = cache->find(key, df, l, a)) {
         stats.layers += 1;
         stats.cache_hits += 1;
-        stats.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         return m;
     }
     auto m = search_mappings(df, l, a, t, opt, stats);

@@ -32,6 +32,28 @@ void in_program_order(size_t tiles, const GlbTiling& t, IfmapLoads ifmap_loads, 
 }
 
 uint64_t bytes_of(uint64_t words, int bits) { return (words * static_cast<uint64_t>(bits) + 7) / 8; }
+
+// The counts of `words` of tensor d, `bits` wide, loaded from DRAM into the buffer (uncompressed:
+// the analytical model does not see the data; dram.compression moves less).
+void count_fill(ActionCounts& c, DataType d, uint64_t words, int bits) {
+    c.acc.at(Level::Dram, d).reads += words;
+    c.acc.at(Level::Glb, d).writes += words;
+    c.dram_raw_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
+    c.dram_moved_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
+}
+
+// The counts of `words` finished outputs, `out_bits` wide, read from the buffer and stored to DRAM.
+void count_store(ActionCounts& c, uint64_t words, int out_bits) {
+    constexpr int psum = static_cast<int>(DataType::Psum);
+    c.acc.at(Level::Glb, DataType::Psum).reads += words;
+    c.glb_output_reads += words;
+    c.acc.at(Level::Dram, DataType::Psum).writes += words;
+    c.dram_raw_bits[psum] += words * static_cast<uint64_t>(out_bits);
+    c.dram_moved_bits[psum] += words * static_cast<uint64_t>(out_bits);
+}
+
+// The width of a layer's final outputs: requantized, or psums.
+int output_bits(const Layer& l, const ArchParams& a) { return l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits; }
 }  // namespace
 
 std::string GlbTiling::summary() const {
@@ -228,20 +250,16 @@ hw::Program build_tiled_program(
 
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
-    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
+    const int out_bits = output_bits(l, a);
     const int copies = t.fmap_copies();
     TileSlots res_if(copies), res_f(t.filter_copies());
     int psum_copy = 0;
     TiledTotals tot, first;
     auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) -> uint64_t {
         if (!ts.ensure(b)) return 0;
-        tot.counts.acc.at(Level::Dram, d).reads += b.words();
-        tot.counts.acc.at(Level::Glb, d).writes += b.words();
+        count_fill(tot.counts, d, b.words(), bits);
         const uint64_t bytes = bytes_of(b.words(), bits);
         tot.dram_bytes += bytes;
-        // uncompressed: the analytical model does not see the data (dram.compression moves less)
-        tot.counts.dram_raw_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
-        tot.counts.dram_moved_bits[static_cast<int>(d)] += b.words() * static_cast<uint64_t>(bits);
         return bytes;
     };
     // image tiles: all walked unless there are more than two full ones
@@ -266,13 +284,9 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tt.psum_copy = psum_copy, tt.first_c = st.first_c;
         if (st.last_c) {
             const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
-            tot.counts.acc.at(Level::Glb, DataType::Psum).reads += w;
-            tot.counts.glb_output_reads += w;
-            tot.counts.acc.at(Level::Dram, DataType::Psum).writes += w;
+            count_store(tot.counts, w, out_bits);
             tt.out_bytes = bytes_of(w, out_bits);
             tot.dram_bytes += tt.out_bytes;
-            tot.counts.dram_raw_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
-            tot.counts.dram_moved_bits[static_cast<int>(DataType::Psum)] += w * static_cast<uint64_t>(out_bits);
         }
         const uint64_t before = tot.pass_cycles;
         tile(st, tot);
@@ -377,21 +391,9 @@ uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
 ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
     ActionCounts c;
-    auto fills = [&](DataType d, uint64_t words, int bits) {
-        c.acc.at(Level::Dram, d).reads += words;
-        c.acc.at(Level::Glb, d).writes += words;
-        c.dram_raw_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
-        c.dram_moved_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
-    };
-    fills(DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
-    fills(DataType::Filter, filter_fills(l, t), l.filter.bits);
-    const uint64_t outs = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();  // every output stored once
-    const int out_bits = l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
-    c.acc.at(Level::Glb, DataType::Psum).reads += outs;
-    c.glb_output_reads += outs;
-    c.acc.at(Level::Dram, DataType::Psum).writes += outs;
-    c.dram_raw_bits[static_cast<int>(DataType::Psum)] += outs * static_cast<uint64_t>(out_bits);
-    c.dram_moved_bits[static_cast<int>(DataType::Psum)] += outs * static_cast<uint64_t>(out_bits);
+    count_fill(c, DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
+    count_fill(c, DataType::Filter, filter_fills(l, t), l.filter.bits);
+    count_store(c, static_cast<uint64_t>(s.N) * s.M * s.E() * s.F(), output_bits(l, a));  // every output once
     return c;
 }
 
