@@ -88,6 +88,14 @@ std::string to_csv(const NetworkResult& r) {
     return csv + csv_row(fields, run_row(r, r.total(), true));
 }
 
+std::string mapper_line(const MapperStats& m) {
+    std::ostringstream os;
+    os << "mapper: " << m.layers << " layer" << (m.layers == 1 ? "" : "s") << " mapped (" << m.cache_hits
+       << " from the mapping cache), " << m.space << " candidate mappings (" << m.invalid << " illegal), "
+       << m.evaluated << " estimated in full, " << m.pruned << " pruned by their bound";
+    return os.str();
+}
+
 std::string format_table(const NetworkResult& r) {
     const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
     std::ostringstream os;
@@ -110,11 +118,7 @@ std::string format_table(const NetworkResult& r) {
     os << "time at " << r.arch_params.clock_mhz
        << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
        << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
-    if (tot.mapper.layers > 0)
-        os << "mapper: " << tot.mapper.layers << " layer" << (tot.mapper.layers > 1 ? "s" : "") << " mapped ("
-           << tot.mapper.cache_hits << " from the mapping cache), " << tot.mapper.space << " candidate mappings ("
-           << tot.mapper.invalid << " illegal), " << tot.mapper.evaluated << " estimated in full, " << tot.mapper.pruned
-           << " pruned by their bound\n";
+    if (tot.mapper.layers > 0) os << mapper_line(tot.mapper) << "\n";
     os << "\n";  // precision and zeros
     table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);
     size_t host_layers = 0;

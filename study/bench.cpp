@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "report/figures.h"
+#include "report/report.h"
 #include "sim/reference.h"
 #include "sim/simulator.h"
 
@@ -94,9 +95,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
                   static_cast<double>(b.cycles) / b.sim_seconds, b.sim_seconds / b.ref_seconds,
                   std::string(to_string(timing)).c_str(), peak_rss_mib());
     out << buf;
-    out << "mapper: " << b.mapper.layers << " layers mapped (" << b.mapper.cache_hits << " from the mapping cache), "
-        << b.mapper.space << " candidate mappings, " << b.mapper.evaluated << " estimated in full, " << b.mapper.pruned
-        << " pruned by their bound\n";
+    out << mapper_line(b.mapper) << "\n";
     return b;
 }
 
