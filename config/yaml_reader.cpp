@@ -35,7 +35,8 @@ void check_node(const YAML::Node& n, const std::string& file, const std::string&
     if (!n.IsMap()) return;
     std::map<std::string, YAML::Mark> seen;
     for (auto it = n.begin(); it != n.end(); ++it) {
-        const YAML::Node& key = it->first;
+        // copies: `it->` yields a temporary pair, so a reference to its member would dangle
+        const YAML::Node key = it->first, value = it->second;
         if (!key.IsScalar()) fail_at(file, path, key, "expected a plain key (a name), got a list or mapping as a key");
         const std::string k = key.Scalar(), kp = path.empty() ? k : path + "." + k;
         check_scalar(file, kp, key);
@@ -44,7 +45,7 @@ void check_node(const YAML::Node& n, const std::string& file, const std::string&
                     "duplicate key (first given at line " + std::to_string(first->second.line + 1) + ", column " +
                         std::to_string(first->second.column + 1) + ")");
         seen.emplace(k, key.Mark());
-        check_node(it->second, file, kp);
+        check_node(value, file, kp);
     }
 }
 

@@ -13,6 +13,13 @@
 
 namespace dfsim::test {
 
+// The dfsim binary the tests run: DFSIM_TEST_BINARY if set (tools/test.sh points it at the
+// AddressSanitizer build's, build-sanitize/dfsim), else the one built beside the tests.
+inline const char* dfsim_binary() {
+    const char* e = std::getenv("DFSIM_TEST_BINARY");
+    return e && *e ? e : DFSIM_BINARY;
+}
+
 struct CmdResult {
     int code;  // exit code (-1 if it did not exit normally)
     std::string out, err;
@@ -43,7 +50,7 @@ protected:
     CmdResult dfsim(const std::string& args, const std::string& env = "") {
         const std::filesystem::path o = dir / "stdout.txt", e = dir / "stderr.txt";
         const std::string cmd =
-            env + " " + std::string(DFSIM_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
+            env + " " + std::string(dfsim_binary()) + " " + args + " >" + o.string() + " 2>" + e.string();
         const int st = std::system(cmd.c_str());
         return CmdResult{WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(o), slurp(e)};
     }

@@ -77,7 +77,7 @@ TEST_P(Golden, ReproducesPinnedOutputs) {
     const std::string src = DFSIM_SOURCE_DIR;
     std::string args = run.args;
     replace_all(args, "@OUT@", dir.string());
-    const std::string cmd = "cd " + src + " && " + std::string(DFSIM_BINARY) + " " + args + " >" +
+    const std::string cmd = "cd " + src + " && " + std::string(dfsim::test::dfsim_binary()) + " " + args + " >" +
                             (dir / "stdout.txt").string() + " 2>" + (dir / "stderr.txt").string();
     const int st = std::system(cmd.c_str());
     ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0) << cmd << "\n" << slurp(dir / "stderr.txt");

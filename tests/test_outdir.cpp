@@ -179,7 +179,7 @@ layers:
     };
     const fs::path out = dir / "killed", results = out / "results", log = dir / "killed.log";
     std::vector<std::string> a = args(out);
-    std::vector<char*> argv{const_cast<char*>(DFSIM_BINARY)};
+    std::vector<char*> argv{const_cast<char*>(dfsim_binary())};
     for (std::string& x : a) argv.push_back(x.data());
     argv.push_back(nullptr);
     const pid_t pid = fork();
@@ -187,7 +187,7 @@ layers:
     if (pid == 0) {
         const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (fd >= 0) dup2(fd, STDERR_FILENO), dup2(fd, STDOUT_FILENO);
-        execv(DFSIM_BINARY, argv.data());
+        execv(dfsim_binary(), argv.data());
         _exit(127);
     }
     auto stored = [&] {

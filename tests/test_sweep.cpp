@@ -426,7 +426,7 @@ layers:
 
     // start it in a process group of its own (its workers are forked into the same group)
     std::vector<std::string> a = args(out);
-    std::vector<char*> argv{const_cast<char*>(DFSIM_BINARY)};
+    std::vector<char*> argv{const_cast<char*>(dfsim_binary())};
     for (std::string& x : a) argv.push_back(x.data());
     argv.push_back(nullptr);
     const pid_t pid = fork();
@@ -438,7 +438,7 @@ layers:
             dup2(fd, STDOUT_FILENO);
             dup2(fd, STDERR_FILENO);
         }
-        execv(DFSIM_BINARY, argv.data());
+        execv(dfsim_binary(), argv.data());
         _exit(127);
     }
     setpgid(pid, pid);  // also here, so the group exists whichever process runs first
