@@ -5,8 +5,9 @@
 # Files listed in tests/fuzz_regressions/known_failing.txt are findings not yet fixed: they are
 # run and reported, and the test fails once one of them passes (remove it from the list then).
 #   tests/fuzz_replay.sh DFSIM_BINARY SOURCE_DIR
+# DFSIM_TEST_BINARY, if set, replaces DFSIM_BINARY (tools/test.sh's sanitizer step).
 set -uo pipefail
-dfsim=$1 src=$2
+dfsim=${DFSIM_TEST_BINARY:-$1} src=$2
 corpus="$src/tests/fuzz_regressions"
 known="$corpus/known_failing.txt"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dfsim_replay.XXXXXX")
