@@ -248,13 +248,24 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 }
 
 uint64_t estimate_layer_memory(const Layer& l, const ArchParams& a, RunModel model) {
-    if (l.on_host()) return 0;
+    if (l.on_host()) return kProcessBaseBytes;
     const uint64_t glb = static_cast<uint64_t>(std::max<int64_t>(a.glb.size_bytes, 0));
-    if (model == RunModel::Analytical) return glb;
+    if (model == RunModel::Analytical) return kProcessBaseBytes + glb;
     const LayerShape& s = l.shape;  // counts checked at load (check_layer_counts): no overflow
     const uint64_t ifmap = static_cast<uint64_t>(s.N) * s.C * s.H * s.W, filter = s.filter_words(),
                    output = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();
-    return sizeof(int32_t) * (2 * ifmap + 2 * filter + 3 * output) + glb;
+    return kProcessBaseBytes + sizeof(int32_t) * (2 * ifmap + 2 * filter + 4 * output) + glb;
+}
+
+double rough_simulation_seconds(const Network& net, RunModel model, Timing timing) {
+    double macs = 0, layers = 0;
+    for (const Layer& l : net.layers) {
+        if (l.on_host()) continue;
+        macs += static_cast<double>(l.shape.macs());
+        layers += 1;
+    }
+    if (model == RunModel::Analytical) return 0.002 * layers;
+    return macs / (timing == Timing::Cycle ? 3e7 : 1e9);
 }
 
 uint64_t default_max_memory() {

@@ -61,10 +61,24 @@ struct RunOptions {
 };
 
 // Memory a simulated layer needs, estimated before anything is made (bytes): its ifmap and
-// filter (the data and the accelerator's DRAM image of them), its output three times (the
-// simulated one, the reference and the accumulators a calibration or check computes), and the
-// global buffer. The analytical model makes no data: only the buffer. A host layer: none.
+// filter twice (the data and the accelerator's DRAM image of them), its output four times (the
+// simulated one, the reference and the accumulators a calibration or check computes, and the
+// copies the run keeps: fitted to the peak RSS of 1x1 layers whose tensors dominate, where the
+// run takes about 22 bytes per ifmap and output word pair, 14 with --no-check), the global
+// buffer, and kProcessBaseBytes for the process itself. The analytical model makes no
+// data: the buffer and the base. A host layer: the base. Left out as too small to matter
+// (measured, docs/robustness.md "Resource guards"): the cycle-level engine's state (4 MB more on
+// AlexNet CONV1 at batch 4) and --trace, whose waveform is streamed to its file pass by pass.
 uint64_t estimate_layer_memory(const Layer& l, const ArchParams& a, RunModel model);
+// What a run takes before any layer: the binary, SystemC's kernel and the loaded inputs (the
+// default job's peak RSS is 22 MiB).
+inline constexpr uint64_t kProcessBaseBytes = uint64_t{32} << 20;
+// A rough wall time for simulating `net` on one core (seconds), before anything runs: its MACs
+// at the pass-level model's speed (about 1e9 MACs/s, the output check included) or the
+// cycle-level engine's (about 3e7 MACs/s), measured with dfsim bench on the reference machine
+// (2 cores, README "Performance"); the analytical model at about 2 ms a layer. Host layers are
+// not counted.
+double rough_simulation_seconds(const Network& net, RunModel model, Timing timing);
 // The default of --max-memory: half of this machine's physical memory (bytes).
 uint64_t default_max_memory();
 // ResourceError naming the layer, its estimate and opt.max_memory (and how to lift it) if the

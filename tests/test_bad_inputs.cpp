@@ -7,7 +7,10 @@
 // run, within a stated time.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
+#include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "config/arch.h"
+#include "sim/simulator.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
@@ -585,6 +590,7 @@ TEST_F(BadInputs, EveryCaseIsAClearErrorWithItsExitCodeAndLeavesNothing) {
 // a tiny layer. Both finish, each within 20 s; the peak memory of the largest child is printed
 // (getrusage: the maximum over the children so far).
 TEST_F(BadInputs, ExtremeButLegalInputsRun) {
+    const double slack = std::getenv("DFSIM_TEST_BINARY") ? 5 : 1;  // the sanitizer step's -O0 ASan binary
     std::string net = "name: many\nlayers:\n";
     for (int i = 0; i < 5000; ++i)
         net += "  - {name: L" + std::to_string(i) + ", C: 2, H: 4, W: 4, M: 2, R: 3, S: 3}\n";
@@ -607,10 +613,76 @@ TEST_F(BadInputs, ExtremeButLegalInputsRun) {
         const CmdResult r = dfsim(c.args);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         EXPECT_EQ(r.code, 0) << r.err;
-        EXPECT_LT(s, 20.0);
+        EXPECT_LT(s, 20.0 * slack);
         rusage ru{};
         getrusage(RUSAGE_CHILDREN, &ru);
         std::cout << "extreme input: " << c.what << ": " << s << " s, peak RSS of the children so far "
                   << ru.ru_maxrss / 1024 << " MiB\n";
+        EXPECT_LT(ru.ru_maxrss / 1024, 512 * slack);
     }
+}
+
+// The memory guard's estimate (sim/simulator.h estimate_layer_memory), by hand: a layer of N=1,
+// C=2, 5x5, M=3, 3x3 has 50 ifmap, 54 filter and 27 output words; 4 bytes each, ifmap and filter
+// twice, output four times: 4 * (100 + 108 + 108) = 1264 bytes, plus the GLB and the base.
+TEST(ResourceGuards, MemoryEstimateIsTheTensorsCountedByHand) {
+    dfsim::Layer l;
+    l.name = "L";
+    l.shape = dfsim::LayerShape{1, 2, 5, 5, 3, 3, 3};
+    dfsim::ArchParams a;
+    a.glb.size_bytes = 1000;
+    EXPECT_EQ(dfsim::estimate_layer_memory(l, a, dfsim::RunModel::Simulation), 1264 + 1000 + dfsim::kProcessBaseBytes);
+    EXPECT_EQ(dfsim::estimate_layer_memory(l, a, dfsim::RunModel::Analytical), 1000 + dfsim::kProcessBaseBytes);
+}
+
+// The rough time, by hand: 2 * 3 * 3x3 * 3x3 * 1 = 486 MACs a layer (E=F=3); two conv layers
+// and one pool (not counted): 972 MACs at 1e9 MACs/s (pass) or 3e7 (cycle); analytical 2 ms a layer.
+TEST(ResourceGuards, RoughTimeIsTheMacsAtTheModelsSpeed) {
+    dfsim::Network net;
+    dfsim::Layer c;
+    c.shape = dfsim::LayerShape{1, 2, 5, 5, 3, 3, 3};
+    dfsim::Layer p = c;
+    p.type = dfsim::LayerType::Pool;
+    net.layers = {c, p, c};
+    EXPECT_DOUBLE_EQ(dfsim::rough_simulation_seconds(net, dfsim::RunModel::Simulation, dfsim::Timing::Pass), 972 / 1e9);
+    EXPECT_DOUBLE_EQ(dfsim::rough_simulation_seconds(net, dfsim::RunModel::Simulation, dfsim::Timing::Cycle),
+                     972 / 3e7);
+    EXPECT_DOUBLE_EQ(dfsim::rough_simulation_seconds(net, dfsim::RunModel::Analytical, dfsim::Timing::Pass), 0.004);
+}
+
+// The guard's estimate holds above what a run takes: a 1x1 layer whose tensors dominate (64 x
+// 256 x 256 ifmap and output, 4.2 M words each) is run alone and its peak RSS (wait4) is compared
+// with the estimate, and --max-memory just below the estimate refuses it (exit 2) before it runs.
+TEST_F(BadInputs, MemoryEstimateCoversThePeakOfARun) {
+    const std::string w =
+        write("big.yaml", "name: big\nlayers:\n  - {name: B, C: 64, H: 256, W: 256, M: 64, R: 1, S: 1}\n");
+    dfsim::Layer l;
+    l.shape = dfsim::LayerShape{1, 64, 256, 256, 64, 1, 1};
+    const dfsim::ArchParams a = dfsim::load_arch(src("configs/arch/eyeriss.yaml"));
+    const uint64_t estimate = dfsim::estimate_layer_memory(l, a, dfsim::RunModel::Simulation);
+    std::vector<std::string> args = {dfsim_binary(), "run", "--workload", w, "--layers", "all"};
+    std::vector<char*> argv;
+    for (std::string& x : args) argv.push_back(x.data());
+    argv.push_back(nullptr);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+        const int fd = ::open("/dev/null", O_WRONLY);
+        if (fd >= 0) dup2(fd, STDOUT_FILENO), dup2(fd, STDERR_FILENO);
+        execv(argv[0], argv.data());
+        _exit(127);
+    }
+    int status = 0;
+    rusage ru{};
+    ASSERT_EQ(wait4(pid, &status, 0, &ru), pid);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    const uint64_t peak = static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+    std::cout << "1x1 layer, 4.2 M-word tensors: peak RSS " << (peak >> 20) << " MiB, estimate " << (estimate >> 20)
+              << " MiB\n";
+    if (!std::getenv("DFSIM_TEST_BINARY")) {  // ASan's shadow memory is not estimated
+        EXPECT_LE(peak, estimate);
+    }
+    const CmdResult r = dfsim("run --workload " + w + " --layers all --max-memory " + std::to_string(estimate - 1));
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("layer B would need about"), std::string::npos) << r.err;
 }

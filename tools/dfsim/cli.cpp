@@ -1,6 +1,7 @@
 #include "tools/dfsim/cli.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
@@ -102,6 +103,20 @@ void note_timing_limits(const Network& net, const std::vector<std::string>& data
                          "(docs/timing_corpus.md); --timing cycle gives the reference\n";
             return;
         }
+}
+
+void note_long_run(const Network& net, int runs, Timing timing) {
+    const double seconds = runs * rough_simulation_seconds(net, RunModel::Simulation, timing);
+    if (seconds <= kLongRunSeconds) return;
+    double macs = 0;
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) macs += static_cast<double>(l.shape.macs());
+    char line[200];
+    const std::string what = runs > 1 ? std::to_string(runs) + " runs of " : "";
+    std::snprintf(line, sizeof line, "%s%.3g MACs to simulate: roughly %.0f %s on one core", what.c_str(), macs,
+                  seconds >= 120 ? seconds / 60 : seconds, seconds >= 120 ? "min" : "s");
+    std::cerr << "dfsim: note: " << line << " (--layers and --batch make it smaller"
+              << (timing == Timing::Cycle ? "; --timing pass is about 30x faster" : "") << ")\n";
 }
 
 void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache) {

@@ -66,6 +66,10 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
 // A note on stderr where the pass-level model is known not to follow the cycle-level engine
 // closely (docs/timing_corpus.md): nlr on depthwise layers.
 void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing);
+// A note on stderr before a long simulation: the MACs of `runs` simulations of `net` and their
+// rough time (sim/simulator.h rough_simulation_seconds), when that is over kLongRunSeconds.
+inline constexpr double kLongRunSeconds = 30;
+void note_long_run(const Network& net, int runs, Timing timing);
 
 // --jobs (the mapper's threads) and --mapping-cache DIR, as run and compare take them.
 void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache);

@@ -2,6 +2,7 @@
 // (study/compare.h), the table, the reports and charts in --out, and an HTML page.
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -98,6 +99,7 @@ int run(const CompareCli& o) {
     std::vector<std::string> precisions;
     std::stringstream ss(o.precisions);
     for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
+    note_long_run(net, static_cast<int>(dataflows.size() * std::max<size_t>(1, precisions.size())), opt.timing);
     const CompareResult res = precisions.empty()
                                   ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume)
                                   : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume);

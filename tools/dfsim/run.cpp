@@ -56,6 +56,7 @@ int run(const RunCli& o) {
     find_dataflow(opt.dataflow);
     check_network_memory(net, a, opt);
     note_timing_limits(net, {opt.dataflow}, opt.timing);
+    note_long_run(net, 1, opt.timing);
     PinnedMappings pinned;
     if (!o.mapping_file.empty()) {
         pinned = load_pinned_mappings(data_path(o.mapping_file), net);

@@ -106,11 +106,11 @@ std::function<void(int, int)> progress_printer() {
     };
 }
 
-// The sweep's size and a rough time (simulated MACs at the pass-level or cycle-level model's
-// speed, README "Exit codes"; the analytical model at about 2 ms a layer), on stderr before it
-// starts (the line is returned); more than kMaxSweepPoints points are refused without --yes.
+// The sweep's size and a rough time (rough_simulation_seconds of a point, at the batch axis's
+// mean batch if it has one), on stderr before it starts (the line is returned); more than
+// kMaxSweepPoints points are refused without --yes.
 std::string announce(const SweepSpec& spec, int jobs, bool yes) {
-    double points = static_cast<double>(spec.dataflows.size()), batch = 1;
+    double points = static_cast<double>(spec.dataflows.size()), batch = 0;
     for (const SweepAxis& ax : spec.axes) {
         points *= static_cast<double>(ax.values.size());
         if (ax.key != "batch") continue;
@@ -119,10 +119,10 @@ std::string announce(const SweepSpec& spec, int jobs, bool yes) {
         batch = sum / static_cast<double>(ax.values.size());
     }
     const Network net = select_layers(load_network(spec.workload_file), spec.layers);
-    double macs = 0;
-    for (const Layer& l : net.layers) macs += static_cast<double>(l.shape.macs()) / std::max(1, l.shape.N) * batch;
-    const double per_point = spec.analytical ? 0.002 * static_cast<double>(net.layers.size())
-                                             : macs / (spec.timing == Timing::Cycle ? 5e7 : 1e9);
+    const double at_workload_batch = rough_simulation_seconds(
+                     net, spec.analytical ? RunModel::Analytical : RunModel::Simulation, spec.timing),
+                 images = std::max(1, net.layers.empty() ? 1 : net.layers.front().shape.N);
+    const double per_point = spec.analytical || batch == 0 ? at_workload_batch : at_workload_batch / images * batch;
     const double seconds = points * per_point / std::max(1, jobs);
     char line[160];
     std::snprintf(line, sizeof line, "dfsim sweep: %.0f points, roughly %.0f s with %d job%s\n", points, seconds, jobs,
