@@ -338,7 +338,8 @@ uint64_t ifmap_fills(const Layer& l, const GlbTiling& t) {
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     TileSlots slots(t.fmap_copies());
     uint64_t words = 0;
-    for (const auto& [n, times] : image_tiles(s, t)) {
+    for (const auto& [n0, times] : image_tiles(s, t)) {
+        const int n = n0;  // a copy: clang 14 (the fuzz build) cannot capture a structured binding
         uint64_t tile_words = 0;
         for (int g = 0; g < s.G; ++g) {
             auto c_loop = [&](int E0, const auto& load) {
