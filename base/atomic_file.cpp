@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <filesystem>
@@ -102,6 +103,18 @@ void remove_stale_temporaries(const std::string& dir) {
         std::error_code e;
         if (entry.is_regular_file(e)) fs::remove(entry.path(), e);
     }
+}
+
+TempDir::TempDir(const std::string& prefix) {
+    std::string name = (std::filesystem::temp_directory_path() / (prefix + ".XXXXXX")).string();
+    if (!mkdtemp(name.data()))
+        throw IoError(name, std::string("cannot create a temporary folder: ") + std::strerror(errno));
+    m_path = name;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(m_path, ec);
 }
 
 }  // namespace dfsim

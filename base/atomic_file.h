@@ -21,4 +21,18 @@ void write_file_atomic(const std::string& path, const std::string& content);
 // the caller holds (base/out_lock.h), since another writer's temporaries look the same. A
 // missing directory is no error.
 void remove_stale_temporaries(const std::string& dir);
+
+// A private folder under the system's temporary directory (mkdtemp: PREFIX.XXXXXX), removed with
+// its contents when the object goes (a forked child that _exits leaves it to its parent).
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix);
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return m_path; }
+
+private:
+    std::string m_path;
+};
 }  // namespace dfsim

@@ -1,10 +1,12 @@
 #include "study/compare.h"
 
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -156,7 +158,11 @@ nlohmann::json result_to_json(const LayerResult& r) {
             {"filter_format", r.filter_format},
             {"ifmap_zero_fraction", r.ifmap_zero_fraction},
             {"filter_zero_fraction", r.filter_zero_fraction},
-            {"gating_saved_energy", r.gating_saved_energy}};
+            {"gating_saved_energy", r.gating_saved_energy},
+            {"mapping_yaml", r.mapping_yaml},
+            {"mapper",
+             {r.mapper.layers, r.mapper.space, r.mapper.invalid, r.mapper.bounded, r.mapper.evaluated, r.mapper.pruned,
+              r.mapper.cache_hits}}};
 }
 
 // The stored result, if its key matches; energy and widths are recomputed from the counts.
@@ -192,6 +198,9 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.ifmap_zero_fraction = v.at("ifmap_zero_fraction").get<double>();
         r.filter_zero_fraction = v.at("filter_zero_fraction").get<double>();
         r.gating_saved_energy = v.at("gating_saved_energy").get<double>();
+        r.mapping_yaml = v.at("mapping_yaml").get<std::string>();
+        const std::array<uint64_t, 7> m = v.at("mapper").get<std::array<uint64_t, 7>>();
+        r.mapper = MapperStats{m[0], m[1], m[2], m[3], m[4], m[5], m[6]};
         r.widths = layer_widths(ls, arch);
         r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(arch.glb.size_bytes));
         return r;
@@ -236,16 +245,90 @@ void print_progress(std::ostream* progress, const Layer& l, const std::string& d
     if (!progress) return;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.3f", seconds);
-    *progress << "dfsim compare: " << l.name << " " << dataflow << " " << buf << " s" << (resumed ? " (resumed)" : "")
-              << "\n"
+    // one write, so that the lines of parallel workers do not interleave
+    *progress << ("dfsim compare: " + l.name + " " + dataflow + " " + buf + " s" + (resumed ? " (resumed)" : "") + "\n")
               << std::flush;
+}
+
+}  // namespace
+
+namespace {
+
+// One layer's data and reference, made when a (layer, dataflow) pair of a new layer comes up.
+struct LayerInputs {
+    const Layer* layer = nullptr;
+    std::optional<LayerData> data;
+    std::optional<Tensor4> ref;
+    void make(const Layer& l, const RunOptions& opt) {
+        if (layer == &l) return;
+        layer = &l;
+        data = make_layer_data(l, opt.seed_offset);
+        // (a calibrated layer's reference comes with its calibration, in prepare)
+        ref.reset();
+        if (opt.check_output && !l.requant.calibrate) ref = reference_conv(l, data->ifmap, data->filter);
+    }
+};
+
+// Simulates one (layer, dataflow) pair and writes its result file (if `file` is set).
+LayerResult simulate_pair(const Layer& l, const ArchParams& base, const EnergyTable& t, const RunOptions& opt,
+                          LayerInputs& in, const fs::path& file, const nlohmann::json& key) {
+    in.make(l, opt);
+    LayerResult r = simulate(prepare(l, base, t, opt, in.data, in.ref));
+    if (!file.empty())
+        write_file_atomic(file.string(), nlohmann::json{{"key", key}, {"result", result_to_json(r)}}.dump() + "\n");
+    return r;
+}
+
+// Simulates the pairs `todo` (layer index, run index) in `workers` forked processes, one SystemC
+// simulation per process, each taking the next pair from a counter they share; every result goes
+// to its file in `files`, from which the caller loads it. A worker whose pair fails exits quietly:
+// the caller finds the result missing and simulates the pair itself, so an error is reported as
+// a sequential run reports it.
+void simulate_in_workers(const Network& net, const CompareResult& c, const ArchParams& base, const EnergyTable& t,
+                         RunOptions opt, const std::vector<std::pair<size_t, size_t>>& todo,
+                         const std::vector<Resumed>& files, int workers, std::ostream* progress) {
+    void* shared =
+        mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
+    auto* next = new (shared) std::atomic<size_t>(0);
+    opt.mapper_jobs = 1;  // the workers are the parallelism
+    std::vector<pid_t> kids;
+    std::fflush(nullptr);
+    if (progress) progress->flush();
+    for (int k = 0; k < workers; ++k) {
+        const pid_t pid = fork();
+        if (pid < 0) break;  // fewer workers; the caller simulates what is left
+        if (pid == 0) {
+            int rc = 0;
+            try {
+                LayerInputs in;
+                if (test_fault("worker")) _exit(1);  // test only: the caller must simulate the pairs itself
+                for (size_t j; (j = next->fetch_add(1)) < todo.size();) {
+                    const auto [li, ri] = todo[j];
+                    const Layer& l = net.layers[li];
+                    opt.dataflow = c.runs[ri].dataflow;
+                    const auto t0 = std::chrono::steady_clock::now();
+                    simulate_pair(l, base, t, opt, in, files[li].files[ri], files[li].keys[ri]);
+                    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                    print_progress(progress, l, opt.dataflow, s, false);
+                }
+            } catch (...) {
+                rc = 1;
+            }
+            std::fflush(nullptr);
+            _exit(rc);
+        }
+        kids.push_back(pid);
+    }
+    for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
+    munmap(shared, sizeof(std::atomic<size_t>));
 }
 
 }  // namespace
 
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress,
-                          const std::string& resume_dir) {
+                          const std::string& resume_dir, int workers) {
     check_dataflow_list(dataflows);
     MappingCache own;  // identical layers are mapped once
     if (!opt.mapping_cache) opt.mapping_cache = &own;
@@ -258,36 +341,47 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         opt.dataflow = d;
         c.runs.push_back(network_result(net, base, t, opt));
     }
-    if (!resume_dir.empty()) {
-        fs::create_directories(resume_dir);
-        remove_stale_temporaries(resume_dir);  // left by a killed run (the caller holds the directory)
+    // Workers hand their results over in files: resume_dir's, or a private folder's if none.
+    std::optional<TempDir> scratch;
+    std::string dir = resume_dir;
+    if (workers > 1 && dir.empty()) dir = scratch.emplace("dfsim_compare").path();
+    if (!dir.empty()) {
+        fs::create_directories(dir);
+        remove_stale_temporaries(dir);  // left by a killed run (the caller holds the directory)
     }
     SafeNames names;
-    for (const Layer& l : net.layers) {
-        Resumed resumed = load_resumed(l, c, t, opt, resume_dir, names);
-        std::optional<LayerData> data;
-        std::optional<Tensor4> ref;
-        if (!resumed.all_done()) {  // one layer's data and reference, shared by the dataflows
-            data = make_layer_data(l, opt.seed_offset);
-            // (a calibrated layer's reference comes with its calibration, in prepare)
-            if (opt.check_output && !l.requant.calibrate) ref = reference_conv(l, data->ifmap, data->filter);
+    std::vector<Resumed> resumed;
+    std::vector<std::pair<size_t, size_t>> todo;
+    for (size_t li = 0; li < net.layers.size(); ++li) {
+        resumed.push_back(load_resumed(net.layers[li], c, t, opt, dir, names));
+        for (size_t ri = 0; ri < c.runs.size(); ++ri)
+            if (!resumed.back().done[ri]) todo.emplace_back(li, ri);
+    }
+    std::set<std::pair<size_t, size_t>> by_workers;  // reported by the workers as they finished
+    if (workers > 1 && todo.size() > 1) {
+        simulate_in_workers(net, c, base, t, opt, todo, resumed, std::min<int>(workers, static_cast<int>(todo.size())),
+                            progress);
+        for (const auto& [li, ri] : todo) {
+            Resumed& r = resumed[li];
+            opt.dataflow = c.runs[ri].dataflow;
+            r.done[ri] = load_result(r.files[ri], r.keys[ri], net.layers[li], c.runs[ri].arch_params, t);
+            if (r.done[ri]) by_workers.emplace(li, ri);
         }
-        for (size_t i = 0; i < c.runs.size(); ++i) {
-            NetworkResult& r = c.runs[i];
+    }
+    LayerInputs in;  // what is left: everything with one worker, else the pairs a worker failed
+    for (size_t li = 0; li < net.layers.size(); ++li) {
+        const Layer& l = net.layers[li];
+        for (size_t ri = 0; ri < c.runs.size(); ++ri) {
+            NetworkResult& r = c.runs[ri];
             opt.dataflow = r.dataflow;
+            std::optional<LayerResult>& done = resumed[li].done[ri];
             const auto t0 = std::chrono::steady_clock::now();
-            if (resumed.done[i]) {
-                r.layers.push_back(std::move(*resumed.done[i]));
-            } else {
-                r.layers.push_back(simulate(prepare(l, base, t, opt, data, ref)));
-                if (!resume_dir.empty())
-                    write_file_atomic(
-                        resumed.files[i].string(),
-                        nlohmann::json{{"key", resumed.keys[i]}, {"result", result_to_json(r.layers.back())}}.dump() +
-                            "\n");
-            }
+            const bool was_done = done.has_value();
+            r.layers.push_back(was_done
+                                   ? std::move(*done)
+                                   : simulate_pair(l, base, t, opt, in, resumed[li].files[ri], resumed[li].keys[ri]));
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            print_progress(progress, l, r.dataflow, s, resumed.done[i].has_value());
+            if (!by_workers.count({li, ri})) print_progress(progress, l, r.dataflow, s, was_done);
         }
     }
     return c;
@@ -296,7 +390,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
 CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
                                      const std::vector<std::string>& dataflows,
                                      const std::vector<std::string>& precisions, const RunOptions& opt,
-                                     std::ostream* progress, const std::string& resume_dir) {
+                                     std::ostream* progress, const std::string& resume_dir, int workers) {
     check_dataflow_list(dataflows);
     std::vector<Network> nets;
     for (const std::string& p : precisions) nets.push_back(with_precision(net, p));  // all checked first
@@ -304,7 +398,7 @@ CompareResult run_compare_precisions(const Network& net, const ArchParams& base,
     for (size_t i = 0; i < precisions.size(); ++i) {
         const std::string dir =
             resume_dir.empty() ? "" : (fs::path(resume_dir) / safe_file_name(precisions[i])).string();
-        CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir);
+        CompareResult c = run_compare(nets[i], base, t, dataflows, opt, progress, dir, workers);
         if (i == 0) all = c, all.runs.clear();
         for (NetworkResult& r : c.runs) {
             r.dataflow += "@" + precisions[i];

@@ -38,9 +38,16 @@ nlohmann::json layer_key(const Layer& l);
 // is missing, unreadable or made from other inputs is simulated again (and overwritten). The files are named
 // LAYER.DATAFLOW.json, LAYER made by safe_file_name (base/safe_name.h). The caller holds resume_dir
 // (base/out_lock.h): temporary files a killed run left there are removed.
+//
+// With `workers` > 1 the (layer, dataflow) pairs run in that many forked processes (one SystemC
+// simulation each), which take the next pair as they finish and hand the results over in the
+// result files (resume_dir's, or a private temporary folder's); the results are the same as one
+// process's, bit for bit (each pair has its own data, seeded by its layer, and its own mapping
+// search), and so are the reports. Each worker makes the data and reference of each layer it
+// meets, so N workers may compute a layer's reference N times.
 CompareResult run_compare(const Network& net, const ArchParams& base, const EnergyTable& t,
                           const std::vector<std::string>& dataflows, RunOptions opt, std::ostream* progress = nullptr,
-                          const std::string& resume_dir = "");
+                          const std::string& resume_dir = "", int workers = 1);
 
 // Precisions compared (`dfsim compare --precisions int8,lut4,binary`): the network under each
 // with_precision preset, run under each dataflow as run_compare does (resume files in
@@ -49,6 +56,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
 CompareResult run_compare_precisions(const Network& net, const ArchParams& base, const EnergyTable& t,
                                      const std::vector<std::string>& dataflows,
                                      const std::vector<std::string>& precisions, const RunOptions& opt,
-                                     std::ostream* progress = nullptr, const std::string& resume_dir = "");
+                                     std::ostream* progress = nullptr, const std::string& resume_dir = "",
+                                     int workers = 1);
 
 }  // namespace dfsim

@@ -334,6 +334,46 @@ protected:
 
 }  // namespace
 
+// --jobs N runs the (layer, dataflow) pairs in N worker processes: stdout (the table and, with
+// --show-mapping, every mapping file entry) and the files under --out are the same bytes as one
+// process's, and each pair is reported once on stderr. Workers that die before their first pair
+// (DFSIM_TEST_FAULT=worker) leave the pairs to the command itself: the same bytes again. With a
+// corrupted output (DFSIM_TEST_FAULT=mismatch) the workers' results carry the mismatch: exit 1.
+TEST_F(CompareCli, JobsGiveTheSameReportsByteForByte) {
+    const bool plots = have_gnuplot();
+    auto files = [&](const std::string& name) {
+        std::string all;
+        if (plots)
+            for (const char* f : {"compare.txt", "compare.json", "compare.csv"}) all += slurp(dir / name / f);
+        return all;
+    };
+    auto out = [&](const std::string& name) { return plots ? " --out " + (dir / name).string() : std::string(); };
+    const CmdResult one = run("--show-mapping --jobs 1" + out("one"));
+    ASSERT_EQ(one.code, 0) << one.err;
+    EXPECT_NE(one.out.find("mapping file entry: B:"), std::string::npos) << one.out;
+    for (const auto& [jobs, env] :
+         {std::pair<std::string, std::string>{"2", ""}, {"7", ""}, {"3", "DFSIM_TEST_FAULT=worker"}}) {
+        SCOPED_TRACE("--jobs " + jobs + " " + env);
+        const std::string name = "jobs" + jobs;
+        const CmdResult r = run("--show-mapping --jobs " + jobs + out(name), env);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out, one.out);
+        EXPECT_EQ(files(name), files("one"));
+        for (const char* layer : {"A", "B"})
+            for (const char* df : {"ws", "os-a", "os-b", "os-c", "nlr", "rs"}) {
+                const std::string line = std::string("dfsim compare: ") + layer + " " + df + " ";
+                size_t n = 0;
+                for (size_t at = r.err.find(line); at != std::string::npos; at = r.err.find(line, at + 1)) ++n;
+                EXPECT_EQ(n, 1u) << line << "\n" << r.err;
+            }
+    }
+    const CmdResult bad1 = run("--jobs 1", "DFSIM_TEST_FAULT=mismatch"),
+                    bad2 = run("--jobs 2", "DFSIM_TEST_FAULT=mismatch");
+    EXPECT_EQ(bad1.code, 1);
+    EXPECT_EQ(bad2.code, 1);
+    EXPECT_EQ(bad2.out, bad1.out);
+}
+
 TEST_F(CompareCli, BadDataflowListsExitTwoNamingTheName) {
     const std::string out = (dir / "out").string();
     struct Bad {

@@ -100,9 +100,9 @@ int run(const CompareCli& o) {
     std::stringstream ss(o.precisions);
     for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
     note_long_run(net, static_cast<int>(dataflows.size() * std::max<size_t>(1, precisions.size())), opt.timing);
-    const CompareResult res = precisions.empty()
-                                  ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume)
-                                  : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume);
+    const CompareResult res =
+        precisions.empty() ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume, o.jobs)
+                           : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume, o.jobs);
     if (o.show_mapping)
         for (const NetworkResult& r : res.runs) {
             std::cout << "dataflow " << r.dataflow << ":\n";
@@ -134,6 +134,9 @@ Command add_compare_command(CLI::App& parent) {
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");
     add_mapper_options(app, o->jobs, o->mapping_cache);
+    app->get_option("--jobs")->description(
+        "worker processes for the (layer, dataflow) pairs, each taking the next as it finishes (the same results and "
+        "reports for any number); with 1, threads for the mapper's search");
     app->add_option(
         "--precisions", o->precisions,
         "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
