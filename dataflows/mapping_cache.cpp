@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-01";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-01b";
 
 namespace {
 
@@ -20,7 +20,7 @@ namespace {
 // mapping); the sizes are this compiler's (g++ 12, x86-64), checked so that it is not forgotten.
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 32 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 480 && sizeof(EnergyTable) == 248 && sizeof(Requant) == 88 &&
+                  sizeof(Layer) == 488 && sizeof(EnergyTable) == 248 && sizeof(Requant) == 88 &&
                   sizeof(ArchParams) == 328,
               "a field was added: add it to mapping_key");
 
@@ -35,7 +35,8 @@ void put_layer(std::ostringstream& os, const Layer& l) {
     put(os, l.ifmap), put(os, l.filter);
     os << l.psum_bits << " " << static_cast<int>(l.multiplier) << " " << l.requant.enabled << " ";
     put(os, l.requant.out);
-    os << l.value_bits_ifmap << " " << l.value_bits_filter << " " << l.network_input << "\n";
+    os << l.value_bits_ifmap << " " << l.value_bits_filter << " " << l.network_input << "\ngated " << l.gated_macs
+       << "\n";
 }
 
 void put_arch(std::ostringstream& os, const ArchParams& a) {

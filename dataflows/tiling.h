@@ -187,12 +187,29 @@ private:
     FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
 };
 
+// The counts of a layer whose gated MAC slots are known from its data (Layer::gated_macs): the
+// pass models gate the padding zeros only, so the known count replaces theirs, and each slot
+// gated besides those also skips its filter and psum register-file reads and its psum write
+// (where the MACs read register files at all), as the hardware models count it.
+inline ActionCounts with_data_gating(const Layer& l, ActionCounts c) {
+    if (l.gated_macs < 0) return c;
+    const uint64_t known = static_cast<uint64_t>(l.gated_macs);
+    if (c.acc.at(Level::Rf, DataType::Ifmap).reads > 0) {
+        auto shift = [&](uint64_t& v) { v = v + c.gated_macs - known; };  // modulo 2^64: exact when it ends >= 0
+        shift(c.acc.at(Level::Rf, DataType::Filter).reads);
+        shift(c.acc.at(Level::Rf, DataType::Psum).reads);
+        shift(c.acc.at(Level::Rf, DataType::Psum).writes);
+    }
+    c.gated_macs = known;
+    return c;
+}
+
 // An estimate made of `counts` and `cycles`: the buffer the tiling allocates and the energy of the
-// counts (what estimate_tiled and bound_tiled both finish with).
+// counts, with the layer's own zeros gated (what estimate_tiled and bound_tiled both finish with).
 inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                                const ActionCounts& counts, uint64_t cycles) {
     Estimate est;
-    est.counts = counts;
+    est.counts = with_data_gating(l, counts);
     est.cycles = cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
     est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();

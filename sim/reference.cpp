@@ -76,4 +76,36 @@ Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filte
     return out;
 }
 
+uint64_t reference_gated_macs(const Layer& l, const Tensor4& ifmap, const Tensor4& filter, bool gate_x, bool gate_w) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), F = s.F(), Cg = s.Cg(), Mg = s.Mg();
+    const uint64_t pixels = static_cast<uint64_t>(s.N) * E * F;  // the slots of one (m, c, r, k)
+    // zero_taps[c][r][k]: the (n, e, f) whose ifmap tap (c, e*U + r - P, f*U + k - P) is zero or padding
+    std::vector<uint64_t> zero_taps(static_cast<size_t>(s.C) * s.R * s.S, 0);
+    if (gate_x)
+        for (int c = 0; c < s.C; ++c)
+            for (int r = 0; r < s.R; ++r)
+                for (int k = 0; k < s.S; ++k) {
+                    uint64_t z = 0;
+                    for (int n = 0; n < s.N; ++n)
+                        for (int y = 0; y < E; ++y) {
+                            const int iy = y * s.U + r - s.P;
+                            for (int x = 0; x < F; ++x) {
+                                const int ix = x * s.U + k - s.P;
+                                z += iy < 0 || iy >= s.H || ix < 0 || ix >= s.W || ifmap.at(n, c, iy, ix) == 0;
+                            }
+                        }
+                    zero_taps[(static_cast<size_t>(c) * s.R + r) * s.S + k] = z;
+                }
+    uint64_t gated = 0;
+    for (int m = 0; m < s.M; ++m)
+        for (int c = 0; c < Cg; ++c)
+            for (int r = 0; r < s.R; ++r)
+                for (int k = 0; k < s.S; ++k)
+                    gated += gate_w && filter.at(m, c, r, k) == 0
+                                 ? pixels
+                                 : zero_taps[(static_cast<size_t>(m / Mg * Cg + c) * s.R + r) * s.S + k];
+    return gated;
+}
+
 }  // namespace dfsim

@@ -343,6 +343,14 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
         if (opt.check_output) reference = std::move(own);
     }
     p.reference = std::move(reference);
+    if (simulated) {  // the zeros of the data this run uses: the mapper ranks by the energy they leave
+        const hw::Datapath dp = hw::make_datapath(p.layer, p.arch.pe.gate_ifmap_zeros, p.arch.pe.gate_weight_zeros,
+                                                  p.arch.pe.zero_skipping, p.arch.pe.xnor_bits);
+        p.layer.gated_macs =
+            dp.gates()
+                ? static_cast<int64_t>(reference_gated_macs(p.layer, p.data.ifmap, p.data.filter, dp.gate_x, dp.gate_w))
+                : 0;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     p.mapping = choose_or_pin(l, p);
     p.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

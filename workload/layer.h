@@ -98,6 +98,11 @@ struct Layer {
     // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
     // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
     bool network_input = false;
+    // MAC slots the datapath gates on this layer's data (a zero operand it gates on, padding
+    // included), counted by prepare from the data the run uses (sim/reference.h
+    // reference_gated_macs); the analytical estimate, and so the mapper's ranking, counts them.
+    // -1: not known (no data: the estimate gates the padding zeros only).
+    int64_t gated_macs = -1;
     // The operand formats of the values (the storage formats narrowed back to the values' widths).
     Format ifmap_values() const {
         Format f = ifmap;
