@@ -20,8 +20,8 @@ namespace {
 // mapping); the sizes are this compiler's (g++ 12, x86-64), checked so that it is not forgotten.
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 32 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 488 && sizeof(EnergyTable) == 248 && sizeof(Requant) == 88 &&
-                  sizeof(ArchParams) == 328,
+                  sizeof(Layer) == 504 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
+                  sizeof(Requant) == 88 && sizeof(ArchParams) == 328,
               "a field was added: add it to mapping_key");
 
 void put(std::ostringstream& os, const Format& f) {
@@ -35,8 +35,10 @@ void put_layer(std::ostringstream& os, const Layer& l) {
     put(os, l.ifmap), put(os, l.filter);
     os << l.psum_bits << " " << static_cast<int>(l.multiplier) << " " << l.requant.enabled << " ";
     put(os, l.requant.out);
-    os << l.value_bits_ifmap << " " << l.value_bits_filter << " " << l.network_input << "\ngated " << l.gated_macs
-       << "\n";
+    char links[80];
+    std::snprintf(links, sizeof links, "%a %a", l.zeros.ifmap_link, l.zeros.output_link);  // exact
+    os << l.value_bits_ifmap << " " << l.value_bits_filter << " " << l.network_input << "\nzeros " << l.zeros.gated_macs
+       << " " << links << "\n";
 }
 
 void put_arch(std::ostringstream& os, const ArchParams& a) {

@@ -6,6 +6,7 @@
 // (its passes); the tile traffic, the program skeleton and its analytical count live here once.
 #pragma once
 #include <array>
+#include <cmath>
 #include <functional>
 #include <ostream>
 #include <map>
@@ -187,20 +188,33 @@ private:
     FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
 };
 
-// The counts of a layer whose gated MAC slots are known from its data (Layer::gated_macs): the
-// pass models gate the padding zeros only, so the known count replaces theirs, and each slot
-// gated besides those also skips its filter and psum register-file reads and its psum write
-// (where the MACs read register files at all), as the hardware models count it.
-inline ActionCounts with_data_gating(const Layer& l, ActionCounts c) {
-    if (l.gated_macs < 0) return c;
-    const uint64_t known = static_cast<uint64_t>(l.gated_macs);
-    if (c.acc.at(Level::Rf, DataType::Ifmap).reads > 0) {
-        auto shift = [&](uint64_t& v) { v = v + c.gated_macs - known; };  // modulo 2^64: exact when it ends >= 0
-        shift(c.acc.at(Level::Rf, DataType::Filter).reads);
-        shift(c.acc.at(Level::Rf, DataType::Psum).reads);
-        shift(c.acc.at(Level::Rf, DataType::Psum).writes);
+// The counts of a layer whose data's zeros are known (Layer::zeros).
+// - Gating: the pass models gate the padding zeros only, so the known count of gated slots
+//   replaces theirs, and each slot gated besides those also skips its filter and psum
+//   register-file reads and its psum write (where the MACs read register files at all), as the
+//   hardware models count it. Exact: the simulator counts the same.
+// - RLC: the DRAM link moves the ifmap's and the output's bits scaled by their whole tensor's
+//   code ratio. An approximation: the simulator codes each transfer (a tile) on its own, and
+//   the estimate's cycles still move the raw bits.
+inline ActionCounts with_data(const Layer& l, ActionCounts c) {
+    const DataZeros& z = l.zeros;
+    if (z.gated_macs >= 0) {
+        const uint64_t known = static_cast<uint64_t>(z.gated_macs);
+        if (c.acc.at(Level::Rf, DataType::Ifmap).reads > 0) {
+            auto shift = [&](uint64_t& v) { v = v + c.gated_macs - known; };  // modulo 2^64: exact when it ends >= 0
+            shift(c.acc.at(Level::Rf, DataType::Filter).reads);
+            shift(c.acc.at(Level::Rf, DataType::Psum).reads);
+            shift(c.acc.at(Level::Rf, DataType::Psum).writes);
+        }
+        c.gated_macs = known;
     }
-    c.gated_macs = known;
+    auto code = [&](DataType d, double ratio) {
+        const int i = static_cast<int>(d);
+        if (ratio > 0)
+            c.dram_moved_bits[i] = static_cast<uint64_t>(std::llround(static_cast<double>(c.dram_raw_bits[i]) * ratio));
+    };
+    code(DataType::Ifmap, z.ifmap_link);
+    code(DataType::Psum, z.output_link);
     return c;
 }
 
@@ -209,7 +223,7 @@ inline ActionCounts with_data_gating(const Layer& l, ActionCounts c) {
 inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                                const ActionCounts& counts, uint64_t cycles) {
     Estimate est;
-    est.counts = with_data_gating(l, counts);
+    est.counts = with_data(l, counts);
     est.cycles = cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
     est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();

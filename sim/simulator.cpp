@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "hw/accelerator.h"
+#include "hw/rlc.h"
 #include "quant/calibrate.h"
 #include "sim/reference.h"
 #include "sim/self_check.h"
@@ -300,6 +301,28 @@ void check_network_memory(const Network& net, const ArchParams& a, const RunOpti
 
 namespace {
 
+// The zeros of the data a run uses, as the datapath and the DRAM link see them (Layer::zeros):
+// the mapper ranks by the energy they leave. The DRAM image codes a tensor (dram.rlc) when its
+// words are at most 16 bits (hw/dram.cpp moved_bits); the output's code is that of the reference
+// output (prepare makes it when the link codes).
+DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& data, const Tensor4* reference) {
+    DataZeros z;
+    const hw::Datapath dp =
+        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    z.gated_macs =
+        dp.gates() ? static_cast<int64_t>(reference_gated_macs(l, data.ifmap, data.filter, dp.gate_x, dp.gate_w)) : 0;
+    auto link = [](const Tensor4& t, int bits) {
+        if (t.size() == 0 || bits > 16) return 0.0;
+        const RlcParams rp;
+        return static_cast<double>(rlc_encoded_words(t.data.data(), t.size(), rp) *
+                                   static_cast<uint64_t>(rp.word_bits)) /
+               (static_cast<double>(t.size()) * bits);
+    };
+    if (a.dram.rlc && (a.dram.rlc_network_input || !l.network_input)) z.ifmap_link = link(data.ifmap, l.ifmap.bits);
+    if (a.dram.rlc && reference) z.output_link = link(*reference, layer_widths(l, a).output);
+    return z;
+}
+
 // Step 5 of prepare(): the pinned mapping for the layer, else the mapper's choice.
 std::unique_ptr<Mapping> choose_or_pin(const Layer& original, PreparedLayer& p) {
     const RunOptions& opt = p.opt;
@@ -343,14 +366,11 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
         if (opt.check_output) reference = std::move(own);
     }
     p.reference = std::move(reference);
-    if (simulated) {  // the zeros of the data this run uses: the mapper ranks by the energy they leave
-        const hw::Datapath dp = hw::make_datapath(p.layer, p.arch.pe.gate_ifmap_zeros, p.arch.pe.gate_weight_zeros,
-                                                  p.arch.pe.zero_skipping, p.arch.pe.xnor_bits);
-        p.layer.gated_macs =
-            dp.gates()
-                ? static_cast<int64_t>(reference_gated_macs(p.layer, p.data.ifmap, p.data.filter, dp.gate_x, dp.gate_w))
-                : 0;
-    }
+    // with dram.rlc the output's code needs its values: the reference is made here (simulate
+    // would make it anyway for the check), with --no-check too, so the choice does not depend on it
+    if (simulated && p.arch.dram.rlc && !p.reference)
+        p.reference = reference_conv(p.layer, p.data.ifmap, p.data.filter);
+    if (simulated) p.layer.zeros = measure_zeros(p.layer, p.arch, p.data, p.reference ? &*p.reference : nullptr);
     const auto t0 = std::chrono::steady_clock::now();
     p.mapping = choose_or_pin(l, p);
     p.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -78,6 +78,18 @@ constexpr std::string_view to_string(PoolOp p) { return p == PoolOp::Max ? "max"
 // are never simulated, only their operations are counted (host_ops). A host layer keeps its
 // per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
 // has an R x S window with stride U and padding P, an add has R = S = 1.
+// The zeros of a layer's data, as the datapath and the DRAM link see them.
+struct DataZeros {
+    // MAC slots the datapath gates (a zero operand it gates on, padding included; sim/reference.h
+    // reference_gated_macs). -1: not known (the estimate gates the padding zeros only).
+    int64_t gated_macs = -1;
+    // Bits the DRAM link moves per stored bit of the ifmap and of the output when it run-length
+    // codes them (dram.rlc): the code of the whole tensor over its raw size. 0: not coded, or not
+    // known (the output's is known when the reference output is).
+    double ifmap_link = 0, output_link = 0;
+    bool operator==(const DataZeros&) const = default;
+};
+
 struct Layer {
     std::string name;
     LayerType type = LayerType::Conv;
@@ -98,11 +110,9 @@ struct Layer {
     // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
     // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
     bool network_input = false;
-    // MAC slots the datapath gates on this layer's data (a zero operand it gates on, padding
-    // included), counted by prepare from the data the run uses (sim/reference.h
-    // reference_gated_macs); the analytical estimate, and so the mapper's ranking, counts them.
-    // -1: not known (no data: the estimate gates the padding zeros only).
-    int64_t gated_macs = -1;
+    // What prepare measured on the data the run uses; the analytical estimate, and so the mapper's
+    // ranking, counts it (dataflows/tiling.h with_data). Unknown without data: dense estimates.
+    DataZeros zeros;
     // The operand formats of the values (the storage formats narrowed back to the values' widths).
     Format ifmap_values() const {
         Format f = ifmap;
