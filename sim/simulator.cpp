@@ -323,6 +323,52 @@ DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& da
     return z;
 }
 
+// The same without data (the analytical model), from each tensor's fraction of zeros: declared
+// (a synthetic source's zero_fraction, exactly that many zeros at random positions) or counted
+// (a source with values). Expectations for zeros at independent positions:
+// - gated slots: the padding taps (under gate_x) and, of the N*M*Cg*sum_rs(rows in)(columns in)
+//   real taps, the fraction 1 - (1 - zx)(1 - zw) (zx only under gate_x, zw only under gate_w);
+// - the ifmap's link ratio: a stream of n values with zero fraction z codes in about
+//   n(1 - z) / (1 - z^(2^run_bits)) pairs (one a non-zero value, and one more every 2^run_bits
+//   zeros of a run), pairs_per_word a word (hw/rlc.h), over n * bits raw bits. The output's
+//   zeros are not known without computing it: raw.
+DataZeros declared_zeros(const Layer& l, const ArchParams& a) {
+    auto fraction = [](const SyntheticSource& src) {
+        if (!src.values) return src.zero_fraction;
+        const Tensor4& v = *src.values;
+        return v.size()
+                   ? static_cast<double>(std::count(v.data.begin(), v.data.end(), 0)) / static_cast<double>(v.size())
+                   : 0.0;
+    };
+    DataZeros z;
+    const hw::Datapath dp =
+        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    const double zx = fraction(l.ifmap_data), zw = fraction(l.filter_data);
+    if (dp.gates()) {
+        const LayerShape& s = l.shape;
+        auto inside = [&](int tap, int out, int size) {  // outputs whose tap lands inside the image
+            int n = 0;
+            for (int o = 0; o < out; ++o) n += o * s.U + tap - s.P >= 0 && o * s.U + tap - s.P < size;
+            return static_cast<double>(n);
+        };
+        double real_taps = 0;
+        for (int r = 0; r < s.R; ++r)
+            for (int k = 0; k < s.S; ++k) real_taps += inside(r, s.E(), s.H) * inside(k, s.F(), s.W);
+        const double real = real_taps * s.N * s.M * s.Cg(), all = static_cast<double>(s.macs());
+        const double p = 1 - (1 - (dp.gate_x ? zx : 0)) * (1 - (dp.gate_w ? zw : 0));
+        z.gated_macs = std::llround((dp.gate_x ? all - real : 0) + real * p);
+    } else {
+        z.gated_macs = 0;
+    }
+    if (a.dram.rlc && (a.dram.rlc_network_input || !l.network_input) && l.ifmap.bits <= 16) {
+        const RlcParams rp;
+        const double run = std::ldexp(1.0, rp.run_bits);  // all zeros: one pair a run of them
+        const double pairs = zx >= 1 ? 1 / run : (1 - zx) / (1 - std::pow(zx, run));
+        z.ifmap_link = pairs * rp.word_bits / rp.pairs_per_word / l.ifmap.bits;
+    }
+    return z;
+}
+
 // Step 5 of prepare(): the pinned mapping for the layer, else the mapper's choice.
 std::unique_ptr<Mapping> choose_or_pin(const Layer& original, PreparedLayer& p) {
     const RunOptions& opt = p.opt;
@@ -370,7 +416,8 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
     // would make it anyway for the check), with --no-check too, so the choice does not depend on it
     if (simulated && p.arch.dram.rlc && !p.reference)
         p.reference = reference_conv(p.layer, p.data.ifmap, p.data.filter);
-    if (simulated) p.layer.zeros = measure_zeros(p.layer, p.arch, p.data, p.reference ? &*p.reference : nullptr);
+    p.layer.zeros = simulated ? measure_zeros(p.layer, p.arch, p.data, p.reference ? &*p.reference : nullptr)
+                              : declared_zeros(p.layer, p.arch);
     const auto t0 = std::chrono::steady_clock::now();
     p.mapping = choose_or_pin(l, p);
     p.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
