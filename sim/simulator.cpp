@@ -284,19 +284,21 @@ std::string gib(uint64_t bytes) {
 }
 
 // The check of one layer (prepare() calls it too, so that every path refuses the same).
-void check_layer_memory(const Layer& l, const ArchParams& a, const RunOptions& opt) {
+void check_layer_memory(const Layer& l, const ArchParams& a, const RunOptions& opt, int processes = 1) {
     if (opt.max_memory == 0) return;
-    const uint64_t need = estimate_layer_memory(l, a, opt.model);
+    const uint64_t one = estimate_layer_memory(l, a, opt.model), need = one * static_cast<uint64_t>(processes);
     if (need <= opt.max_memory) return;
-    throw ResourceError("layer " + l.name + " would need about " + gib(need) + " of memory (batch " +
+    const std::string each = processes > 1 ? " in each of " + std::to_string(processes) + " worker processes" : "";
+    throw ResourceError("layer " + l.name + " would need about " + gib(one) + " of memory" + each + " (batch " +
                         std::to_string(l.shape.N) + "), more than --max-memory " + gib(opt.max_memory) +
-                        ": lower --batch, select fewer or smaller layers with --layers, or raise --max-memory");
+                        ": lower --batch" + (processes > 1 ? " or --jobs" : "") +
+                        ", select fewer or smaller layers with --layers, or raise --max-memory");
 }
 
 }  // namespace
 
-void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt) {
-    for (const Layer& l : net.layers) check_layer_memory(l, a.for_dataflow(opt.dataflow), opt);
+void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt, int processes) {
+    for (const Layer& l : net.layers) check_layer_memory(l, a.for_dataflow(opt.dataflow), opt, processes);
 }
 
 namespace {

@@ -82,8 +82,9 @@ double rough_simulation_seconds(const Network& net, RunModel model, Timing timin
 // The default of --max-memory: half of this machine's physical memory (bytes).
 uint64_t default_max_memory();
 // ResourceError naming the layer, its estimate and opt.max_memory (and how to lift it) if the
-// largest layer of `net` would not fit; nothing if opt.max_memory is 0.
-void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt);
+// largest layer of `net` would not fit, `processes` times over (compare's worker processes each
+// hold one layer at a time); nothing if opt.max_memory is 0.
+void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt, int processes = 1);
 
 struct LayerResult {
     std::string name;

@@ -374,6 +374,24 @@ TEST_F(CompareCli, JobsGiveTheSameReportsByteForByte) {
     EXPECT_EQ(bad2.out, bad1.out);
 }
 
+// --max-memory counts every worker: a limit 1.5 times the largest layer's estimate lets one
+// process run and refuses two (exit 2, naming the workers and --jobs), before anything runs.
+TEST_F(CompareCli, MemoryGuardCountsTheWorkers) {
+    const Network n = load_network(net);
+    const ArchParams a = load_arch(src("configs/arch/eyeriss.yaml"));
+    uint64_t most = 0;
+    for (const char* df : {"ws", "os-a", "os-b", "os-c", "nlr", "rs"})
+        for (const Layer& l : n.layers)
+            most = std::max(most, estimate_layer_memory(l, a.for_dataflow(df), RunModel::Simulation));
+    const std::string limit = " --max-memory " + std::to_string(most * 3 / 2);
+    EXPECT_EQ(run("--jobs 1" + limit).code, 0);
+    const CmdResult two = run("--jobs 2" + limit);
+    EXPECT_EQ(two.code, 2);
+    EXPECT_NE(two.err.find("in each of 2 worker processes"), std::string::npos) << two.err;
+    EXPECT_NE(two.err.find("--jobs"), std::string::npos) << two.err;
+    EXPECT_EQ(two.err.find("dfsim compare: A"), std::string::npos) << two.err;  // nothing ran
+}
+
 TEST_F(CompareCli, BadDataflowListsExitTwoNamingTheName) {
     const std::string out = (dir / "out").string();
     struct Bad {

@@ -92,7 +92,7 @@ int run(const CompareCli& o) {
     opt.max_memory = max_memory_bytes(o.common);
     for (const std::string& df : dataflows) {
         opt.dataflow = df;
-        check_network_memory(net, a, opt);
+        check_network_memory(net, a, opt, o.jobs);
     }
     std::optional<OutputLock> lock;  // held until the reports are written
     const std::string resume = prepare_out_dir(o, lock);
