@@ -241,13 +241,14 @@ Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& 
     return r;
 }
 
-void print_progress(std::ostream* progress, const Layer& l, const std::string& dataflow, double seconds, bool resumed) {
+// "dfsim compare: LAYER DATAFLOW 1.234 s [(resumed)] (K of N)": K pairs of the N finished.
+void print_progress(std::ostream* progress, const Layer& l, const std::string& dataflow, double seconds, bool resumed,
+                    size_t finished, size_t pairs) {
     if (!progress) return;
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.3f", seconds);
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%.3f s%s (%zu of %zu)\n", seconds, resumed ? " (resumed)" : "", finished, pairs);
     // one write, so that the lines of parallel workers do not interleave
-    *progress << ("dfsim compare: " + l.name + " " + dataflow + " " + buf + " s" + (resumed ? " (resumed)" : "") + "\n")
-              << std::flush;
+    *progress << ("dfsim compare: " + l.name + " " + dataflow + " " + buf) << std::flush;
 }
 
 }  // namespace
@@ -286,11 +287,13 @@ LayerResult simulate_pair(const Layer& l, const ArchParams& base, const EnergyTa
 // a sequential run reports it.
 void simulate_in_workers(const Network& net, const CompareResult& c, const ArchParams& base, const EnergyTable& t,
                          RunOptions opt, const std::vector<std::pair<size_t, size_t>>& todo,
-                         const std::vector<Resumed>& files, int workers, std::ostream* progress) {
-    void* shared =
-        mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+                         const std::vector<Resumed>& files, int workers, std::ostream* progress, size_t pairs) {
+    struct Counters {
+        std::atomic<size_t> next{0}, finished{0};  // pairs taken, pairs done
+    };
+    void* shared = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (shared == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
-    auto* next = new (shared) std::atomic<size_t>(0);
+    auto* counters = new (shared) Counters;
     opt.mapper_jobs = 1;  // the workers are the parallelism
     std::vector<pid_t> kids;
     std::fflush(nullptr);
@@ -303,14 +306,14 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
             try {
                 LayerInputs in;
                 if (test_fault("worker")) _exit(1);  // test only: the caller must simulate the pairs itself
-                for (size_t j; (j = next->fetch_add(1)) < todo.size();) {
+                for (size_t j; (j = counters->next.fetch_add(1)) < todo.size();) {
                     const auto [li, ri] = todo[j];
                     const Layer& l = net.layers[li];
                     opt.dataflow = c.runs[ri].dataflow;
                     const auto t0 = std::chrono::steady_clock::now();
                     simulate_pair(l, base, t, opt, in, files[li].files[ri], files[li].keys[ri]);
                     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                    print_progress(progress, l, opt.dataflow, s, false);
+                    print_progress(progress, l, opt.dataflow, s, false, counters->finished.fetch_add(1) + 1, pairs);
                 }
             } catch (...) {
                 rc = 1;
@@ -321,7 +324,7 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
         kids.push_back(pid);
     }
     for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
-    munmap(shared, sizeof(std::atomic<size_t>));
+    munmap(shared, sizeof(Counters));
 }
 
 }  // namespace
@@ -357,10 +360,11 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         for (size_t ri = 0; ri < c.runs.size(); ++ri)
             if (!resumed.back().done[ri]) todo.emplace_back(li, ri);
     }
+    const size_t pairs = net.layers.size() * c.runs.size();
     std::set<std::pair<size_t, size_t>> by_workers;  // reported by the workers as they finished
     if (workers > 1 && todo.size() > 1) {
         simulate_in_workers(net, c, base, t, opt, todo, resumed, std::min<int>(workers, static_cast<int>(todo.size())),
-                            progress);
+                            progress, pairs);
         for (const auto& [li, ri] : todo) {
             Resumed& r = resumed[li];
             opt.dataflow = c.runs[ri].dataflow;
@@ -369,6 +373,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
         }
     }
     LayerInputs in;  // what is left: everything with one worker, else the pairs a worker failed
+    size_t reported = 0;
     for (size_t li = 0; li < net.layers.size(); ++li) {
         const Layer& l = net.layers[li];
         for (size_t ri = 0; ri < c.runs.size(); ++ri) {
@@ -381,7 +386,8 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
                                    ? std::move(*done)
                                    : simulate_pair(l, base, t, opt, in, resumed[li].files[ri], resumed[li].keys[ri]));
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            if (!by_workers.count({li, ri})) print_progress(progress, l, r.dataflow, s, was_done);
+            if (!by_workers.count({li, ri}))
+                print_progress(progress, l, r.dataflow, s, was_done, ++reported + by_workers.size(), pairs);
         }
     }
     return c;
