@@ -80,6 +80,8 @@ struct DramParams {
     // With rlc: also code the network's input image (the chip does not: it codes "all fmaps
     // but the first layer's input").
     bool rlc_network_input = true;
+    // Whether the link codes a layer's ifmap loads (network_input: the layer's ifmap is the network's input).
+    bool codes_ifmap(bool network_input) const { return rlc && (rlc_network_input || !network_input); }
 };
 
 // Per-layer reconfiguration (Eyeriss JSSC 2017: the configuration of a layer is scanned in

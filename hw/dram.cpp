@@ -58,8 +58,7 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
                 const int32_t* p = &src.data[src.index(lo[0] + i0, lo[1] + i1, lo[2] + i2, lo[3])];
                 v.insert(v.end(), p, p + b.count[3]);
             }
-    const RlcParams rp;
-    return rlc_encoded_words(v.data(), v.size(), rp) * static_cast<uint64_t>(rp.word_bits);
+    return rlc_encoded_bits(v.data(), v.size());
 }
 
 Cycle Dram::channel_end(Cycle start, uint64_t bits) const {

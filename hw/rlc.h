@@ -52,5 +52,9 @@ std::vector<int32_t> rlc_decode(const std::vector<uint64_t>& words, size_t n, co
 // bit masks, no allocation (it runs on every DMA transfer; about 0.35 ns a value against 5 for
 // rlc_encode on this machine, at any sparsity). Same errors as rlc_encode.
 uint64_t rlc_encoded_words(const int32_t* data, size_t n, const RlcParams& p = {});
+// The bits a DRAM link moves for that stream: its words times p.word_bits.
+inline uint64_t rlc_encoded_bits(const int32_t* data, size_t n, const RlcParams& p = {}) {
+    return rlc_encoded_words(data, n, p) * static_cast<uint64_t>(p.word_bits);
+}
 
 }  // namespace dfsim

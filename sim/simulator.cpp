@@ -141,6 +141,17 @@ void check_layer_data(const Layer& l, const LayerData& data) {
 
 namespace {
 
+// The layer's datapath on the architecture's PEs.
+hw::Datapath layer_datapath(const Layer& l, const ArchParams& a) {
+    return hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+}
+
+// The fraction of a tensor's values that are zero (0 for an empty tensor).
+double zero_fraction(const Tensor4& x) {
+    return x.size() ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size())
+                    : 0.0;
+}
+
 // A pool or add layer: host work, not simulated.
 LayerResult host_result(const Layer& l) {
     const LayerShape& s = l.shape;
@@ -188,13 +199,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     LayerResult r = mapped_result(l, a, m, df.estimate(l, a, t, m));
 
     hw::Program prog = df.build_program(l, a, m);
-    prog.datapath =
-        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
-    auto zero_fraction = [](const Tensor4& x) {
-        return x.size()
-                   ? static_cast<double>(std::count(x.data.begin(), x.data.end(), 0)) / static_cast<double>(x.size())
-                   : 0.0;
-    };
+    prog.datapath = layer_datapath(l, a);
     r.ifmap_zero_fraction = zero_fraction(data.ifmap);
     r.filter_zero_fraction = zero_fraction(data.filter);
     hw::DramImage image;
@@ -205,7 +210,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     image.filter_bits = l.filter.bits;
     image.output_bits = r.widths.output;
     image.rlc = a.dram.rlc;
-    image.rlc_ifmap = a.dram.rlc && (a.dram.rlc_network_input || !l.network_input);
+    image.rlc_ifmap = a.dram.codes_ifmap(l.network_input);
 
     // The reference for the check is computed on a second thread while SystemC simulates (it reads
     // only the layer's data), so a checked run takes the longer of the two, not their sum.
@@ -316,18 +321,14 @@ namespace {
 // output (prepare makes it when the link codes).
 DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& data, const Tensor4* reference) {
     DataZeros z;
-    const hw::Datapath dp =
-        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    const hw::Datapath dp = layer_datapath(l, a);
     z.gated_macs =
         dp.gates() ? static_cast<int64_t>(reference_gated_macs(l, data.ifmap, data.filter, dp.gate_x, dp.gate_w)) : 0;
     auto link = [](const Tensor4& t, int bits) {
         if (t.size() == 0 || bits > 16) return 0.0;
-        const RlcParams rp;
-        return static_cast<double>(rlc_encoded_words(t.data.data(), t.size(), rp) *
-                                   static_cast<uint64_t>(rp.word_bits)) /
-               (static_cast<double>(t.size()) * bits);
+        return static_cast<double>(rlc_encoded_bits(t.data.data(), t.size())) / (static_cast<double>(t.size()) * bits);
     };
-    if (a.dram.rlc && (a.dram.rlc_network_input || !l.network_input)) z.ifmap_link = link(data.ifmap, l.ifmap.bits);
+    if (a.dram.codes_ifmap(l.network_input)) z.ifmap_link = link(data.ifmap, l.ifmap.bits);
     if (a.dram.rlc && reference) z.output_link = link(*reference, layer_widths(l, a).output);
     return z;
 }
@@ -343,15 +344,10 @@ DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& da
 //   zeros are not known without computing it: raw.
 DataZeros declared_zeros(const Layer& l, const ArchParams& a) {
     auto fraction = [](const SyntheticSource& src) {
-        if (!src.values) return src.zero_fraction;
-        const Tensor4& v = *src.values;
-        return v.size()
-                   ? static_cast<double>(std::count(v.data.begin(), v.data.end(), 0)) / static_cast<double>(v.size())
-                   : 0.0;
+        return src.values ? zero_fraction(*src.values) : src.zero_fraction;
     };
     DataZeros z;
-    const hw::Datapath dp =
-        hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
+    const hw::Datapath dp = layer_datapath(l, a);
     const double zx = fraction(l.ifmap_data), zw = fraction(l.filter_data);
     if (dp.gates()) {
         const LayerShape& s = l.shape;
@@ -369,7 +365,7 @@ DataZeros declared_zeros(const Layer& l, const ArchParams& a) {
     } else {
         z.gated_macs = 0;
     }
-    if (a.dram.rlc && (a.dram.rlc_network_input || !l.network_input) && l.ifmap.bits <= 16) {
+    if (a.dram.codes_ifmap(l.network_input) && l.ifmap.bits <= 16) {
         const RlcParams rp;
         const double run = std::ldexp(1.0, rp.run_bits);  // all zeros: one pair a run of them
         const double pairs = zx >= 1 ? 1 / run : (1 - zx) / (1 - std::pow(zx, run));
