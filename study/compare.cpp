@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/workers.h"
 #include "base/error.h"
 #include "base/hash.h"
 #include "energy/energy.h"
@@ -295,34 +296,21 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
     if (shared == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
     auto* counters = new (shared) Counters;
     opt.mapper_jobs = 1;  // the workers are the parallelism
-    std::vector<pid_t> kids;
-    std::fflush(nullptr);
     if (progress) progress->flush();
-    for (int k = 0; k < workers; ++k) {
-        const pid_t pid = fork();
-        if (pid < 0) break;  // fewer workers; the caller simulates what is left
-        if (pid == 0) {
-            int rc = 0;
-            try {
-                LayerInputs in;
-                if (test_fault("worker")) _exit(1);  // test only: the caller must simulate the pairs itself
-                for (size_t j; (j = counters->next.fetch_add(1)) < todo.size();) {
-                    const auto [li, ri] = todo[j];
-                    const Layer& l = net.layers[li];
-                    opt.dataflow = c.runs[ri].dataflow;
-                    const auto t0 = std::chrono::steady_clock::now();
-                    simulate_pair(l, base, t, opt, in, files[li].files[ri], files[li].keys[ri]);
-                    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                    print_progress(progress, l, opt.dataflow, s, false, counters->finished.fetch_add(1) + 1, pairs);
-                }
-            } catch (...) {
-                rc = 1;
-            }
-            std::fflush(nullptr);
-            _exit(rc);
+    // fewer workers if a fork fails: the caller simulates what is left
+    const std::vector<pid_t> kids = fork_workers(workers, [&](int) {
+        LayerInputs in;
+        if (test_fault("worker")) throw std::runtime_error("worker");  // test only: the caller must simulate the pairs
+        for (size_t j; (j = counters->next.fetch_add(1)) < todo.size();) {
+            const auto [li, ri] = todo[j];
+            const Layer& l = net.layers[li];
+            opt.dataflow = c.runs[ri].dataflow;
+            const auto t0 = std::chrono::steady_clock::now();
+            simulate_pair(l, base, t, opt, in, files[li].files[ri], files[li].keys[ri]);
+            const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            print_progress(progress, l, opt.dataflow, s, false, counters->finished.fetch_add(1) + 1, pairs);
         }
-        kids.push_back(pid);
-    }
+    });
     for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
     munmap(shared, sizeof(Counters));
 }

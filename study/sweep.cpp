@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/workers.h"
 #include "base/error.h"
 #include "base/hash.h"
 #include "energy/energy.h"
@@ -372,24 +373,10 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
 // ...: one SystemC simulation per process), reporting count_done() of `points` as they finish.
 void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
                     const std::function<int()>& count_done, int points, const std::function<void(int, int)>& progress) {
-    std::vector<pid_t> kids;
-    std::fflush(nullptr);
-    for (int k = 0; k < jobs; ++k) {
-        const pid_t pid = fork();
-        if (pid < 0) throw std::runtime_error("sweep: fork failed");
-        if (pid == 0) {
-            int rc = 0;
-            try {
-                for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs))
-                    write_point(todo[j]);
-            } catch (...) {
-                rc = 1;
-            }
-            std::fflush(nullptr);
-            _exit(rc);
-        }
-        kids.push_back(pid);
-    }
+    std::vector<pid_t> kids = fork_workers(jobs, [&](int k) {
+        for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
+    });
+    if (static_cast<int>(kids.size()) < jobs) throw std::runtime_error("sweep: fork failed");
     int last = -1;
     while (!kids.empty()) {
         int status = 0;
