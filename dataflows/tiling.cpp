@@ -56,11 +56,24 @@ void count_store(ActionCounts& c, uint64_t words, int out_bits) {
 int output_bits(const Layer& l, const ArchParams& a) { return l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits; }
 }  // namespace
 
+namespace {
+char loop_letter(TileLoop d) { return d == TileLoop::N ? 'n' : d == TileLoop::E ? 'e' : 'm'; }
+}  // namespace
+
+std::string GlbTiling::order_name() const {
+    if (order == kOrderNEM) return "e";
+    if (order == kOrderNME) return "m";
+    return {loop_letter(order[0]), loop_letter(order[1]), loop_letter(order[2])};
+}
+
 std::string GlbTiling::summary() const {
     std::ostringstream os;
     os << "glb tile ";
     if (Nt > 1) os << "Nt=" << Nt << " ";
-    os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << (m_outer ? " order=m,e,c" : " order=e,m,c")
+    os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << " order=";
+    for (TileLoop d : order)
+        if (d != TileLoop::N || order[0] != TileLoop::N) os << loop_letter(d) << ",";  // n outermost: not named
+    os << "c"
        << (double_buffer      ? " double-buffered"
            : prefetch_filters ? " single-buffered, filters prefetched"
                               : " single-buffered");
@@ -69,7 +82,7 @@ std::string GlbTiling::summary() const {
 
 std::string GlbTiling::yaml_fields() const {
     std::ostringstream os;
-    os << "nt: " << Nt << ", et: " << Et << ", mt: " << Mt << ", ct: " << Ct << ", order: " << (m_outer ? "m" : "e")
+    os << "nt: " << Nt << ", et: " << Et << ", mt: " << Mt << ", ct: " << Ct << ", order: " << order_name()
        << ", double_buffer: " << (double_buffer ? "true" : "false")
        << ", prefetch_filters: " << (prefetch_filters ? "true" : "false");
     return os.str();
@@ -81,7 +94,13 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
     t.Et = static_cast<int>(y.get_int("et", 1, s.E(), s.E()));
     t.Mt = static_cast<int>(y.get_int("mt", 1, s.Mg(), s.Mg()));
     t.Ct = static_cast<int>(y.get_int("ct", 1, s.Cg(), s.Cg()));
-    t.m_outer = y.get_enum("order", {"e", "m"}, "e") == "m";
+    const std::string order = y.get_enum("order", {"e", "m", "nem", "nme", "enm", "mne", "emn", "men"}, "e");
+    t.order = order == "e" ? kOrderNEM : order == "m" ? kOrderNME : LoopOrder{};
+    if (order.size() == 3)
+        for (int i = 0; i < 3; ++i)
+            t.order[static_cast<size_t>(i)] = order[static_cast<size_t>(i)] == 'n'   ? TileLoop::N
+                                              : order[static_cast<size_t>(i)] == 'e' ? TileLoop::E
+                                                                                     : TileLoop::M;
     t.double_buffer = y.get_bool("double_buffer", a.glb.double_buffer);
     t.prefetch_filters = y.get_bool("prefetch_filters", a.glb.prefetch_filters);
 }
@@ -89,11 +108,16 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
 int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
     const LayerShape& s = l.shape;
     int d = 0;
-    os << indent(d++) << "for n_tile in [0," << s.N << ") step " << Nt << ", g in [0," << s.G << ")      # DRAM\n";
-    const std::string e_loop = "for e_tile in [0," + std::to_string(s.E()) + ") step " + std::to_string(Et) + "\n";
-    const std::string m_loop = "for m_tile in [0," + std::to_string(s.Mg()) + ") step " + std::to_string(Mt) + "\n";
-    os << indent(d++) << (m_outer ? m_loop : e_loop);
-    os << indent(d++) << (m_outer ? e_loop : m_loop);
+    for (TileLoop loop : order) {
+        os << indent(d++);
+        if (loop == TileLoop::N)
+            os << "for n_tile in [0," << s.N << ") step " << Nt << ", g in [0," << s.G << ")";
+        else if (loop == TileLoop::E)
+            os << "for e_tile in [0," << s.E() << ") step " << Et;
+        else
+            os << "for m_tile in [0," << s.Mg() << ") step " << Mt;
+        os << (d == 1 ? "      # DRAM\n" : "\n");
+    }
     os << indent(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Nt << "x"
        << Ct << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F()
        << "\n";
@@ -145,22 +169,48 @@ TileStep make_step(const Layer& l, const GlbTiling& t, int n, int g, int E0, int
 }
 }  // namespace
 
-void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit) {
+namespace {
+// A tile's origin in the DRAM loops: first image, group, first output row, first filter.
+using Origin = std::array<int, 4>;
+constexpr int kOriginIndex[3] = {0, 2, 3};  // Origin's index of a TileLoop's coordinate
+
+int loop_extent(const LayerShape& s, TileLoop d) { return d == TileLoop::N ? s.N : d == TileLoop::E ? s.E() : s.Mg(); }
+int loop_step(const GlbTiling& t, TileLoop d) { return d == TileLoop::N ? t.Nt : d == TileLoop::E ? t.Et : t.Mt; }
+int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
+
+// Runs the body of the DRAM loop order[k] for its iteration i at `o` (the image loop's body runs the
+// groups), with each (origin) the loops inside get; returns the sum of what `inner` returns.
+template <typename Inner>
+uint64_t loop_iteration(const LayerShape& s, const GlbTiling& t, int k, int i, Origin o, const Inner& inner) {
+    const TileLoop d = t.order[static_cast<size_t>(k)];
+    o[static_cast<size_t>(kOriginIndex[static_cast<int>(d)])] = i * loop_step(t, d);
+    if (d != TileLoop::N) return inner(o);
+    uint64_t sum = 0;
+    for (int g = 0; g < s.G; ++g) {
+        o[1] = g;
+        sum += inner(o);
+    }
+    return sum;
+}
+
+void visit_origins(const Layer& l, const GlbTiling& t, int k, const Origin& o,
+                   const std::function<void(const TileStep&)>& visit) {
     const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    auto one = [&](int n, int g, int E0, int M0, int C0) { visit(make_step(l, t, n, g, E0, M0, C0)); };
-    for (int n = 0; n < s.N; n += t.Nt)
-        for (int g = 0; g < s.G; ++g) {
-            if (t.m_outer) {
-                for (int M0 = 0; M0 < Mg; M0 += t.Mt)
-                    for (int E0 = 0; E0 < E; E0 += t.Et)
-                        for (int C0 = 0; C0 < Cg; C0 += t.Ct) one(n, g, E0, M0, C0);
-            } else {
-                for (int E0 = 0; E0 < E; E0 += t.Et)
-                    for (int M0 = 0; M0 < Mg; M0 += t.Mt)
-                        for (int C0 = 0; C0 < Cg; C0 += t.Ct) one(n, g, E0, M0, C0);
-            }
-        }
+    if (k == 3) {
+        for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) visit(make_step(l, t, o[0], o[1], o[2], o[3], C0));
+        return;
+    }
+    const TileLoop d = t.order[static_cast<size_t>(k)];
+    for (int i = 0; i < count_tiles(loop_extent(s, d), loop_step(t, d)); ++i)
+        loop_iteration(s, t, k, i, o, [&](const Origin& inner) {
+            visit_origins(l, t, k + 1, inner, visit);
+            return uint64_t{0};
+        });
+}
+}  // namespace
+
+void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit) {
+    visit_origins(l, t, 0, Origin{}, visit);
 }
 
 hw::Box tile_ifmap_box(const Layer& l, const TileStep& st) {
@@ -248,6 +298,10 @@ hw::Program build_tiled_program(
     return prog;
 }
 
+bool extrapolates_images(const Layer& l, const GlbTiling& t) {
+    return t.order[0] == TileLoop::N && count_tiles(l.shape.N, t.Nt) > 2 && l.shape.N % t.Nt == 0;
+}
+
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = output_bits(l, a);
@@ -262,9 +316,8 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tot.dram_bytes += bytes;
         return bytes;
     };
-    // image tiles: all walked unless there are more than two full ones
-    const int n_tiles = (l.shape.N + t.Nt - 1) / t.Nt;
-    const bool extrapolate = n_tiles > 2 && l.shape.N % t.Nt == 0;
+    const int n_tiles = count_tiles(l.shape.N, t.Nt);
+    const bool extrapolate = extrapolates_images(l, t);
     Layer two = l;
     if (extrapolate) two.shape.N = 2 * t.Nt;
     bool first_done = false;
@@ -308,83 +361,55 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
 
 namespace {
 
-int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
+// The words a tensor's slots load over the DRAM loops from order[k] in (then the channel loop) at
+// origin `o` (traffic_counts). uses[d]: whether the tensor's boxes depend on loop d.
+struct FillWalk {
+    const Layer& l;
+    const GlbTiling& t;
+    TileSlots slots;
+    std::array<bool, 3> uses;
+    hw::Box (*box)(const Layer&, const TileStep&);
 
-// Words loaded into a tensor's slots over `reps` alike iterations of `iteration(load)`, which
-// calls load(box) for each tile box in order: the first two iterations are run, and each later
-// one adds what the second added (from then on the slots hold the same boxes at each start).
-template <typename Iteration>
-uint64_t repeated_fills(TileSlots& slots, int reps, Iteration iteration) {
-    uint64_t words[2] = {0, 0};
-    for (int k = 0; k < std::min(reps, 2); ++k)
-        iteration([&](const hw::Box& b) {
-            if (slots.ensure(b)) words[k] += b.words();
-        });
-    return words[0] + (reps > 1 ? static_cast<uint64_t>(reps - 1) * words[1] : 0);
-}
-
-// The image tiles' first images, and how many image tiles each stands for (traffic_counts walks
-// two full image tiles and extrapolates, as tiling_traffic does).
-std::vector<std::pair<int, int>> image_tiles(const LayerShape& s, const GlbTiling& t) {
-    const int n_tiles = count_tiles(s.N, t.Nt);
-    if (n_tiles > 2 && s.N % t.Nt == 0) return {{0, 1}, {t.Nt, n_tiles - 1}};
-    std::vector<std::pair<int, int>> v;
-    for (int n = 0; n < s.N; n += t.Nt) v.push_back({n, 1});
-    return v;
-}
+    uint64_t run(int k, const Origin& o) {
+        const LayerShape& s = l.shape;
+        if (k == 3) {
+            uint64_t words = 0;
+            for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) {
+                const hw::Box b = box(l, make_step(l, t, o[0], o[1], o[2], o[3], C0));
+                if (slots.ensure(b)) words += b.words();
+            }
+            return words;
+        }
+        const TileLoop d = t.order[static_cast<size_t>(k)];
+        const int whole = loop_extent(s, d), step = loop_step(t, d), reps = count_tiles(whole, step);
+        auto iteration = [&](int i) {
+            return loop_iteration(s, t, k, i, o, [&](const Origin& inner) { return run(k + 1, inner); });
+        };
+        if (!uses[static_cast<size_t>(d)]) {  // every iteration loads the same boxes
+            const uint64_t first = iteration(0);
+            return reps == 1 ? first : first + static_cast<uint64_t>(reps - 1) * iteration(1);
+        }
+        uint64_t words = 0;
+        if (d != TileLoop::E && whole % step == 0 && reps > 4) {
+            // image or filter tiles all of one size: their boxes translate, so after the first
+            // iteration each loads what the second does; the last two are run as well, to leave
+            // the slots as the whole loop leaves them (row tiles differ at the padded edges)
+            words = iteration(0);
+            const uint64_t second = iteration(1);
+            words += static_cast<uint64_t>(reps - 3) * second + iteration(reps - 2) + iteration(reps - 1);
+            return words;
+        }
+        for (int i = 0; i < reps; ++i) words += iteration(i);
+        return words;
+    }
+};
 
 uint64_t ifmap_fills(const Layer& l, const GlbTiling& t) {
-    const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    TileSlots slots(t.fmap_copies());
-    uint64_t words = 0;
-    for (const auto& [n0, times] : image_tiles(s, t)) {
-        const int n = n0;  // a copy: clang 14 (the fuzz build) cannot capture a structured binding
-        uint64_t tile_words = 0;
-        for (int g = 0; g < s.G; ++g) {
-            auto c_loop = [&](int E0, const auto& load) {
-                for (int C0 = 0; C0 < Cg; C0 += t.Ct) load(tile_ifmap_box(l, make_step(l, t, n, g, E0, 0, C0)));
-            };
-            if (t.m_outer) {  // for M0: for E0: for C0
-                tile_words += repeated_fills(slots, count_tiles(Mg, t.Mt), [&](const auto& load) {
-                    for (int E0 = 0; E0 < E; E0 += t.Et) c_loop(E0, load);
-                });
-            } else {  // for E0: for M0: for C0
-                for (int E0 = 0; E0 < E; E0 += t.Et)
-                    tile_words +=
-                        repeated_fills(slots, count_tiles(Mg, t.Mt), [&](const auto& load) { c_loop(E0, load); });
-            }
-        }
-        words += static_cast<uint64_t>(times) * tile_words;
-    }
-    return words;
+    return FillWalk{l, t, TileSlots(t.fmap_copies()), {true, true, false}, tile_ifmap_box}.run(0, Origin{});
 }
 
 uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
-    const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    TileSlots slots(t.filter_copies());
-    auto c_loop = [&](int g, int M0, const auto& load) {
-        for (int C0 = 0; C0 < Cg; C0 += t.Ct) load(tile_filter_box(l, make_step(l, t, 0, g, 0, M0, C0)));
-    };
-    auto image_tile = [&](const auto& load_all) {  // one image tile's filter boxes, in order
-        for (int g = 0; g < s.G; ++g) {
-            if (t.m_outer) {  // for M0: for E0: for C0
-                for (int M0 = 0; M0 < Mg; M0 += t.Mt)
-                    load_all(count_tiles(E, t.Et), [&](const auto& load) { c_loop(g, M0, load); });
-            } else {  // for E0: for M0: for C0
-                load_all(count_tiles(E, t.Et), [&](const auto& load) {
-                    for (int M0 = 0; M0 < Mg; M0 += t.Mt) c_loop(g, M0, load);
-                });
-            }
-        }
-    };
-    // the filter boxes do not depend on the image: every image tile is alike
-    uint64_t words[2] = {0, 0};
-    const int n_tiles = count_tiles(s.N, t.Nt);
-    for (int k = 0; k < std::min(n_tiles, 2); ++k)
-        image_tile([&](int reps, const auto& iteration) { words[k] += repeated_fills(slots, reps, iteration); });
-    return words[0] + (n_tiles > 1 ? static_cast<uint64_t>(n_tiles - 1) * words[1] : 0);
+    return FillWalk{l, t, TileSlots(t.filter_copies()), {false, false, true}, tile_filter_box}.run(0, Origin{});
 }
 
 }  // namespace
@@ -429,7 +454,7 @@ uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const Glb
     for (uint64_t b : traffic.dram_moved_bits) bits += b;
     uint64_t channel = static_cast<uint64_t>(static_cast<double>(bits) / 8.0 / a.dram.bytes_per_cycle);
     const uint64_t n_tiles = static_cast<uint64_t>(count_tiles(l.shape.N, t.Nt));
-    if (n_tiles > 2 && l.shape.N % t.Nt == 0) {
+    if (extrapolates_images(l, t)) {
         // tiling_traffic extrapolates from the first image tile's schedule, which holds at least
         // its share of the passes and of the traffic (its filter loads are the most)
         pass_cycles /= n_tiles;
@@ -489,11 +514,38 @@ uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const
 }
 
 std::vector<int> tile_sizes(int block, int whole) {
+    std::map<int, int> by_count;  // count of tiles -> the smallest size giving it
+    auto add = [&](int size) {
+        size = std::min(size, whole);
+        auto it = by_count.try_emplace(count_tiles(whole, size), size).first;
+        it->second = std::min(it->second, size);
+    };
+    for (int k = 1; k <= kNearDivisorTiles; ++k) add((count_tiles(whole, k) + block - 1) / block * block);
+    for (int size = block; size < whole; size *= 2) add(size);
+    add(whole);
     std::vector<int> v;
-    for (int k = 1; k * block < whole; k *= 2) v.push_back(k * block);
-    v.push_back(whole);
+    for (auto it = by_count.rbegin(); it != by_count.rend(); ++it) v.push_back(it->second);  // most tiles first
     return v;
 }
+
+namespace {
+// The orders that differ as loop nests for a tiling's sizes: a loop of one step may sit anywhere
+// (the image loop only if there is one group: it runs the groups), so of the orders alike but for
+// it, only the first is tried.
+std::vector<LoopOrder> distinct_orders(const LayerShape& s, const GlbTiling& t) {
+    std::vector<LoopOrder> orders;
+    std::vector<std::vector<TileLoop>> seen;
+    for (const LoopOrder& order : kLoopOrders) {
+        std::vector<TileLoop> nest;
+        for (TileLoop d : order)
+            if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1)) nest.push_back(d);
+        if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
+        seen.push_back(nest);
+        orders.push_back(order);
+    }
+    return orders;
+}
+}  // namespace
 
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit) {
@@ -527,8 +579,8 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
             }
             if (best_et == 0) break;  // larger filter tiles fit even less
             t.Et = best_et;
-            for (int order = 0; order < 2; ++order) {
-                t.m_outer = order == 1;
+            for (const LoopOrder& order : distinct_orders(s, t)) {
+                t.order = order;
                 visit(t);
             }
         }

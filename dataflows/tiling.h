@@ -26,15 +26,33 @@ namespace dfsim {
 
 class YamlMap;
 
+// A DRAM loop of a tiling: over image tiles (with the groups right inside), output-row tiles or
+// filter tiles. The channel-tile loop is always the innermost: a tile's psums stay in the buffer
+// until its last channel tile.
+enum class TileLoop : uint8_t { N, E, M };
+// The DRAM loops, outermost first.
+using LoopOrder = std::array<TileLoop, 3>;
+inline constexpr LoopOrder kOrderNEM{TileLoop::N, TileLoop::E, TileLoop::M};  // "e": images, rows, filters
+inline constexpr LoopOrder kOrderNME{TileLoop::N, TileLoop::M, TileLoop::E};  // "m": images, filters, rows
+// The six orders, the two above first.
+inline constexpr std::array<LoopOrder, 6> kLoopOrders{kOrderNEM,
+                                                      kOrderNME,
+                                                      LoopOrder{TileLoop::E, TileLoop::N, TileLoop::M},
+                                                      LoopOrder{TileLoop::M, TileLoop::N, TileLoop::E},
+                                                      LoopOrder{TileLoop::E, TileLoop::M, TileLoop::N},
+                                                      LoopOrder{TileLoop::M, TileLoop::E, TileLoop::N}};
+
 struct GlbTiling {
     int Nt = 1;  // images per tile
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
-    bool m_outer = false;  // DRAM loop order: filter tiles outside output-row tiles
+    LoopOrder order = kOrderNEM;  // DRAM loops, outermost first (channels innermost)
     bool double_buffer = true;
     bool prefetch_filters = false;  // single-buffered, but two filter copies: the next tile's filters load early
     int fmap_copies() const { return double_buffer ? 2 : 1; }  // copies of the ifmap and psum slots
     int filter_copies() const { return double_buffer || prefetch_filters ? 2 : 1; }
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
+    // The order as a pinned mapping writes it: "e" (n,e,m), "m" (n,m,e), else its three letters ("mne").
+    std::string order_name() const;
     std::string yaml_fields()
         const;  // "nt: .., et: .., mt: .., ct: .., order: .., double_buffer: .., prefetch_filters: .."
     // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
@@ -58,7 +76,7 @@ using TileKey = std::array<int, 7>;
 inline TileKey tile_key(const TileStep& st) { return {st.Nt, st.E0, st.Et, st.Mt, st.Ct, st.first_c, st.last_c}; }
 
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
-// (e | m; default e), double_buffer and prefetch_filters (defaults: the architecture's).
+// (e | m | any order of the letters n, e, m, outermost first; default e = nem), double_buffer and prefetch_filters (defaults: the architecture's).
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
 int tile_ifmap_rows(const LayerShape& s, int Et);
@@ -124,28 +142,39 @@ struct TiledTotals {
 uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const TileTiming> tiles);
 
 // The analytical walk of a tiling: the DRAM <-> buffer traffic (same residency policy as the
-// program) plus what `tile` adds for each tile's passes. Only the first two images of the batch
-// are walked: every later image repeats the second exactly (the same tiles in the same order
-// meet the same resident filters), so the rest is that difference times N-2 -- exact, and the
-// mapper's cost does not grow with the batch.
+// program) plus what `tile` adds for each tile's passes. With the image loop outermost
+// (extrapolates_images), only the first two image tiles are walked: every later one repeats the
+// second exactly (the same tiles in the same order meet the same resident filters), so the rest
+// is that difference times the tiles left -- exact, and the mapper's cost does not grow with the
+// batch. Other orders walk every tile.
+bool extrapolates_images(const Layer& l, const GlbTiling& t);
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile);
 
-// Candidate tile sizes for the mappers: the block size times powers of two, and the whole extent.
+// Candidate tile sizes for the mappers, in increasing order: for each count of tiles k up to
+// kNearDivisorTiles, the smallest multiple of `block` that covers `whole` in k tiles (the
+// divisors and near-divisors of the extent: ceil(whole / k) rounded up to the block), and for
+// more tiles the block size times powers of two. No two give the same count of tiles: of sizes
+// that do, the smallest needs the least buffer for the same traffic.
 std::vector<int> tile_sizes(int block, int whole);
+inline constexpr int kNearDivisorTiles = 16;
 
 // The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
 // and e_block output rows: one image per tile or the whole batch (and 4 if it divides the
 // batch); channels per tile the most that fit beside the smallest filter and row tiles; then for
-// each filter-tile size, the most output rows that fit; both loop orders.
+// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders (the
+// image loop is left out of the order where a tile holds the whole batch: it has one step).
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
 
 // The DRAM <-> buffer traffic of a tiling over the whole layer, exactly as tiling_traffic counts
-// it (the same residency policy), without walking every tile: a run of alike inner iterations (the
-// filter tiles of an output-row tile, the output-row tiles of an image tile, the image tiles) adds
-// what its second iteration adds, since the slots then hold the same boxes at each iteration's start.
+// it (the same residency policy), without walking every tile. A tensor's loads do not depend on
+// a loop over a dimension its boxes do not have (filters: images and rows; ifmaps: filters), so
+// the run of that loop's iterations adds what its second iteration adds: the slots then hold the
+// same boxes at each iteration's start. A loop over image or filter tiles that all have the same
+// size is alike after its first iteration too (its boxes are the first's, translated), so it adds
+// the first iteration and then the second's words times the tiles left.
 ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t);
 
 // Visits one tile of each TileKey class of the layer's tiles (all images) with the class's size.
@@ -247,24 +276,36 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
 // (traffic_counts plus each tile class's passes times its size), but for cycles only
 // tiled_cycles_lower_bound (cycles_exact false). No tile is walked. `passes` (a TilePasses) may
 // be shared by mappings whose passes are alike (the same block, any tiling).
+// The counts and cycles of all the passes of a tiling: each tile class's passes times its size.
+// They depend on the tile sizes only, not on the loop order or the buffering.
 template <typename Passes>
-Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
-                     Passes& passes) {
-    const ActionCounts traffic = traffic_counts(l, a, t);
-    ActionCounts counts = traffic;
-    uint64_t pass_cycles = 0;
+std::pair<ActionCounts, uint64_t> tiling_passes(const Layer& l, const GlbTiling& t, Passes& passes) {
+    std::pair<ActionCounts, uint64_t> sum{};
     for_each_tile_class(l, t, [&](const TileStep& st, uint64_t n) {
         const auto& [tile_counts, cycles] = passes(st);
-        counts.combine(tile_counts, [n](uint64_t& x, uint64_t y) { x += n * y; });
-        pass_cycles += n * cycles;
+        sum.first.combine(tile_counts, [n](uint64_t& x, uint64_t y) { x += n * y; });
+        sum.second += n * cycles;
     });
-    Estimate est = tiled_estimate(l, a, t, table, counts, tiled_cycles_lower_bound(l, a, t, pass_cycles, traffic));
+    return sum;
+}
+
+// The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
+// (traffic_counts plus the passes, tiling_passes), but for cycles only tiled_cycles_lower_bound
+// (cycles_exact false). No tile is walked.
+inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+                            const std::pair<ActionCounts, uint64_t>& all_passes) {
+    const ActionCounts traffic = traffic_counts(l, a, t);
+    ActionCounts counts = traffic;
+    counts += all_passes.first;
+    Estimate est =
+        tiled_estimate(l, a, t, table, counts, tiled_cycles_lower_bound(l, a, t, all_passes.second, traffic));
     est.cycles_exact = false;
     return est;
 }
 
 // bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
-// run of mappings with the same block (same_block): what Dataflow::bound_all does for a dataflow.
+// run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
+// run with the same tile sizes (a tiling's loop orders): what Dataflow::bound_all does for a dataflow.
 template <typename M, typename MakePasses, typename SameBlock>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
                     const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes,
@@ -272,8 +313,14 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
         auto passes = make_passes(first);
-        for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i)
-            out[i] = bound_tiled(l, a, dynamic_cast<const M&>(*ms[i]), table, passes);
+        const GlbTiling* sizes = nullptr;  // the tile sizes all_passes is of
+        std::pair<ActionCounts, uint64_t> all_passes;
+        for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) {
+            const GlbTiling& t = dynamic_cast<const M&>(*ms[i]);
+            if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct)
+                all_passes = tiling_passes(l, t, passes), sizes = &t;
+            out[i] = bound_tiled(l, a, t, table, all_passes);
+        }
     }
 }
 

@@ -13,12 +13,12 @@ using namespace dfsim::test;
 
 namespace {
 
-RsMapping pin(int h, int e, int p, int q, int r, int t, int Et, int Mt, int Ct, bool dbl, bool m_outer = false) {
+RsMapping pin(int h, int e, int p, int q, int r, int t, int Et, int Mt, int Ct, bool dbl, LoopOrder order = kOrderNEM) {
     RsMapping m;
     m.h = h, m.e = e, m.p = p, m.q = q, m.r = r, m.t = t;
     m.Et = Et, m.Mt = Mt, m.Ct = Ct;
     m.double_buffer = dbl;
-    m.m_outer = m_outer;
+    m.order = order;
     return m;
 }
 
@@ -82,11 +82,17 @@ TEST(Counts, SimulatorMatchesAnalyticalModelOnDenseData) {
     ArchParams a = small_arch();
     // chains of 2 channel sets, 2 chains, channel and filter tiles smaller than the layer
     ps.push_back({conv("chain", 6, 7, 7, 5, 2, 3, 1, 1), a, pin(2, 2, 2, 2, 2, 2, 4, 4, 4, true)});
-    ps.push_back({conv("chain-m-outer", 6, 7, 7, 5, 2, 3, 1, 1), a, pin(2, 2, 2, 2, 2, 2, 4, 4, 4, true, true)});
+    ps.push_back({conv("chain-m-outer", 6, 7, 7, 5, 2, 3, 1, 1), a, pin(2, 2, 2, 2, 2, 2, 4, 4, 4, true, kOrderNME)});
     // folded filter rows (R = 5 > h = 3), stride 2, single buffered
     ps.push_back({conv("fold", 3, 11, 11, 4, 5, 3, 2, 2), a, pin(3, 3, 2, 1, 1, 1, 3, 2, 2, false)});
     // groups and a remainder everywhere
     ps.push_back({conv("groups", 6, 9, 9, 10, 3, 3, 1, 1, 2), a, pin(3, 2, 3, 2, 1, 2, 5, 4, 2, true)});
+    // a batch in every DRAM loop order: images inside the row and filter loops too
+    for (const LoopOrder& order : kLoopOrders) {
+        RsMapping m = pin(3, 2, 3, 2, 1, 2, 5, 4, 2, true, order);
+        m.Nt = 2;
+        ps.push_back({conv("orders-" + m.order_name(), 6, 9, 9, 10, 3, 3, 1, 1, 2, 5), a, m});
+    }
     Layer rq = conv("requant", 5, 8, 8, 7, 3, 3, 1, 1);
     rq.requant = Requant::scalar(3, 9, true, Format{8, true});
     ps.push_back({rq, a, pin(3, 5, 4, 2, 1, 1, 6, 7, 5, true)});

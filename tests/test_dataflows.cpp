@@ -83,7 +83,7 @@ TEST(GridDataflows, AnalyticalCountsEqualSimulatedOnPinnedMappings) {
     ws.cp = 2, ws.rp = 2, ws.p = 2, ws.mp = 7;  // rows: 2 channels x 2 of 3 filter rows; 4 columns of 2 filters
     ms.push_back(ws);
     GridMapping nlr = tiled(GridVariant::Nlr, 11, 5, 4);
-    nlr.cp = 4, nlr.rp = 1, nlr.mp = 5, nlr.m_outer = true;
+    nlr.cp = 4, nlr.rp = 1, nlr.mp = 5, nlr.order = kOrderNME;
     ms.push_back(nlr);
     GridMapping osa = tiled(GridVariant::OsA, 5, 3, 2);
     osa.mp = 1, osa.ep = 3, osa.fp = 4;  // partial blocks at the edges

@@ -382,7 +382,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
 Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
     const auto& m = dynamic_cast<const RsMapping&>(mb);
     auto passes = rs_passes(l, a, m);
-    return bound_tiled(l, a, m, table, passes);
+    return bound_tiled(l, a, m, table, tiling_passes(l, m, passes));
 }
 
 void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
