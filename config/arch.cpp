@@ -109,6 +109,7 @@ ArchParams resolve(const YamlMap& root) {
         a.glb.bank_width_bits = static_cast<int>(m.get_int("bank_width_bits", 8, 4096));
         a.glb.double_buffer = m.get_bool("double_buffer", true);
         a.glb.prefetch_filters = m.get_bool("prefetch_filters", false);
+        a.glb.search_buffering = m.get_bool("search_buffering", false);
         a.glb.bank_layout = m.get_enum("bank_layout", {"interleaved", "per_slot"}, "interleaved") == "interleaved"
                                 ? GlbParams::BankLayout::Interleaved
                                 : GlbParams::BankLayout::PerSlot;

@@ -57,6 +57,10 @@ struct GlbParams {
     // while the current tile computes, as a chip with a filter buffer preloads them (Eyeriss JSSC
     // 2017); ifmap and psum transfers still stall the array. No effect when double_buffer is set.
     bool prefetch_filters = false;
+    // The mapper chooses each layer's buffering per tensor (ifmap, filters, psums single or double:
+    // double_buffer's and prefetch_filters's combinations and psums alone single), as a controller
+    // that allocates the buffer per layer would; false: every mapping gets the two fields above.
+    bool search_buffering = false;
     // Where the slots' lines go (hw/bank_map.h): spread over every bank (line i of the buffer in
     // bank i % banks), or each slot on whole banks of its own (Eyeriss JSSC 2017: each bank
     // holds one data type per layer), its lines interleaved over them.

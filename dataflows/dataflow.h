@@ -6,6 +6,7 @@
 // Dataflows are registered by name (see registry.cpp); `dfsim list` prints them.
 #pragma once
 #include <functional>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -45,6 +46,7 @@ struct Estimate {
     ActionCounts counts;  // accesses on data with no zeros other than padding
     uint64_t cycles = 0;  // estimated cycles (the simulator's are authoritative)
     bool cycles_exact = true;  // false: `cycles` is only a lower bound (Dataflow::bound)
+    bool coarse = false;  // a coarse bound (BoundCutoff): counts and energy too are only lower bounds
     double energy = 0;  // table units
     uint64_t glb_bytes = 0;  // global buffer the mapping allocates
 };
@@ -68,6 +70,16 @@ struct MapperStats {
     MapperStats& operator+=(const MapperStats& o);
 };
 
+// A cut-off for Dataflow::bound_all: a mapping whose coarse bound (its passes and the layer's
+// compulsory traffic: each input row it needs, each weight and each output moved once; cycles
+// as for any loop order) already has an objective figure above `limit` may get that coarse bound
+// (a lower bound too, cycles_exact false) without its own traffic being counted. The default
+// cuts nothing.
+struct BoundCutoff {
+    Objective objective = Objective::Energy;
+    double limit = std::numeric_limits<double>::infinity();
+};
+
 class Dataflow {
 public:
     virtual ~Dataflow() = default;
@@ -85,9 +97,11 @@ public:
     // false), without walking the tiles: what the mapper looks at first.
     virtual Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
     // bound() of each mapping, into out[i]: a dataflow may share work between mappings alike
-    // (for_each_candidate visits the tilings of a block one after another).
+    // (for_each_candidate visits the tilings of a block one after another). A mapping whose coarse
+    // bound is above `cut` may get that instead (BoundCutoff).
     virtual void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t,
-                           const std::vector<const Mapping*>& ms, Estimate* out) const {
+                           const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
+        (void)cut;
         for (size_t i = 0; i < ms.size(); ++i) out[i] = bound(l, a, t, *ms[i]);
     }
     // The map space: visits every candidate the mapper considers for the layer, legal or not.

@@ -204,9 +204,9 @@ Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTa
 }
 
 void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                             const std::vector<const Mapping*>& ms, Estimate* out) const {
+                             const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
     bound_by_block<GridMapping>(
-        l, a, table, ms, out, [&](const GridMapping& m) { return passes(l, a, m); }, same_block);
+        l, a, table, ms, out, [&](const GridMapping& m) { return passes(l, a, m); }, same_block, cut);
 }
 
 // ---------------------------------------------------------------------------------------------

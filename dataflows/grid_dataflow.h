@@ -70,7 +70,7 @@ public:
     Estimate estimate(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
     Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
     void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t, const std::vector<const Mapping*>& ms,
-                   Estimate* out) const override;
+                   Estimate* out, const BoundCutoff& cut) const override;
     void for_each_candidate(const Layer& l, const ArchParams& a,
                             const std::function<void(std::unique_ptr<Mapping>)>& visit) const override;
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;

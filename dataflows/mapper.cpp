@@ -65,43 +65,68 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
                                          const MapperOptions& opt, MapperStats& stats) {
     Legal legal = legal_candidates(df, l, a, stats);
     const size_t n = legal.mappings.size();
+    const double inf = std::numeric_limits<double>::infinity();
     std::vector<Estimate> ests(n);
-    // the bounds in chunks of consecutive candidates (a block's tilings share their passes' counts)
-    const size_t chunks = (n + kChunk - 1) / kChunk;
-    parallel_for(chunks, opt.jobs, [&](size_t c) {
-        std::vector<const Mapping*> ms;
-        for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) ms.push_back(legal.mappings[i].get());
-        df.bound_all(l, a, t, ms, &ests[c * kChunk]);
-    });
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), size_t{0});
-    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-        return objective_figure(ests[x], opt.objective) < objective_figure(ests[y], opt.objective);
-    });
     std::vector<bool> full(n, false);
-    double best = std::numeric_limits<double>::infinity();
-    size_t k = 0;
-    while (k < n && objective_figure(ests[order[k]], opt.objective) <= best * kWindow) {
-        size_t end = k;
-        while (end < n && end - k < kRound && objective_figure(ests[order[end]], opt.objective) <= best * kWindow)
-            ++end;
-        parallel_for(end - k, opt.jobs, [&](size_t j) {
-            const size_t i = order[k + j];
+    auto figure = [&](size_t i) { return objective_figure(ests[i], opt.objective); };
+    // the bounds in chunks of consecutive candidates (a block's tilings share their passes' counts)
+    auto bound_all = [&](const BoundCutoff& cut) {
+        const size_t chunks = (n + kChunk - 1) / kChunk;
+        parallel_for(chunks, opt.jobs, [&](size_t c) {
+            std::vector<const Mapping*> ms;
+            for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) ms.push_back(legal.mappings[i].get());
+            std::vector<Estimate> out(ms.size());
+            df.bound_all(l, a, t, ms, out.data(), cut);
+            for (size_t j = 0; j < ms.size(); ++j)
+                if (!full[c * kChunk + j]) ests[c * kChunk + j] = out[j];
+        });
+    };
+    std::vector<size_t> order(n);
+    auto sort_by_figure = [&] {
+        std::iota(order.begin(), order.end(), size_t{0});
+        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return figure(x) < figure(y); });
+    };
+    // Estimates candidates order[k..end) in full; returns how many were not already.
+    auto estimate = [&](size_t k, size_t end) {
+        std::vector<size_t> todo;
+        for (size_t j = k; j < end; ++j)
+            if (!full[order[j]]) todo.push_back(order[j]);
+        parallel_for(todo.size(), opt.jobs, [&](size_t j) {
+            const size_t i = todo[j];
             const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
-            DFSIM_ASSERT(e.counts == ests[i].counts && e.energy == ests[i].energy && e.cycles >= ests[i].cycles,
+            DFSIM_ASSERT(ests[i].coarse ||  // the incumbents (below)
+                             (e.counts == ests[i].counts && e.energy == ests[i].energy && e.cycles >= ests[i].cycles),
                          "the mapper's bound disagrees with its estimate for layer " + l.name + ", " +
                              legal.mappings[i]->summary());
             ests[i] = e;
         });
-        for (; k < end; ++k) {
-            full[order[k]] = true;
-            best = std::min(best, objective_figure(ests[order[k]], opt.objective));
-        }
+        for (size_t i : todo) full[i] = true;
+        return todo.size();
+    };
+    // 1. Coarse bounds of all (passes and compulsory traffic), and an incumbent: the kRound
+    //    candidates of least coarse bound, estimated in full.
+    bound_all(BoundCutoff{opt.objective, -inf});
+    sort_by_figure();
+    size_t evaluated = estimate(0, std::min(n, kRound));
+    double best = inf;
+    for (size_t j = 0; j < std::min(n, kRound); ++j) best = std::min(best, figure(order[j]));
+    // 2. The bounds of the candidates whose coarse bound comes within the window of it; the rest
+    //    keep their coarse bound, already too high to be picked.
+    bound_all(BoundCutoff{opt.objective, best * kWindow});
+    // 3. Best bound first, candidates estimated in full until no bound left can come within the
+    //    window of the best found.
+    sort_by_figure();
+    size_t k = 0;
+    while (k < n && figure(order[k]) <= best * kWindow) {
+        size_t end = k;
+        while (end < n && end - k < kRound && figure(order[end]) <= best * kWindow) ++end;
+        evaluated += estimate(k, end);
+        for (; k < end; ++k) best = std::min(best, figure(order[k]));
     }
     stats.layers += 1;
     stats.bounded += n;
-    stats.evaluated += k;
-    stats.pruned += n - k;
+    stats.evaluated += evaluated;
+    stats.pruned += n - evaluated;
     return pick(legal, ests, full, opt.objective);
 }
 

@@ -53,7 +53,7 @@ void put_arch(std::ostringstream& os, const ArchParams& a) {
        << n.psum_out_bus_bits << " " << n.psum_link_bits << " " << static_cast<int>(n.reduction);
     const GlbParams& g = a.glb;
     os << "\nglb " << g.size_bytes << " " << g.banks << " " << g.bank_width_bits << " " << g.double_buffer << " "
-       << g.prefetch_filters << " " << static_cast<int>(g.bank_layout);
+       << g.prefetch_filters << " " << g.search_buffering << " " << static_cast<int>(g.bank_layout);
     const DramParams& d = a.dram;
     char bw[64];
     std::snprintf(bw, sizeof bw, "%a", d.bytes_per_cycle);  // exact

@@ -11,22 +11,22 @@ namespace dfsim {
 
 namespace {
 // The order in which the program places each tile's loads and passes (build_tiled_program; the
-// controller runs them in it, and schedule_tiles follows it): double-buffered, tile k+1's loads go
-// ahead of tile k's passes; single-buffered they follow tile k-1's passes, except, with prefetched
-// filters, tile k+1's filter load (it goes into the other filter copy).
+// controller runs them in it, and schedule_tiles follows it): a double-buffered tensor's load of
+// tile k+1 goes ahead of tile k's passes (into the other copy); a single-buffered tensor's load of
+// tile k follows tile k-1's passes. Per tile: the single-buffered loads, then (first tile) the
+// double-buffered ones, then the next tile's double-buffered ones; ifmap before filters.
 template <typename IfmapLoads, typename FilterLoads, typename Body>
 void in_program_order(size_t tiles, const GlbTiling& t, IfmapLoads ifmap_loads, FilterLoads filter_loads, Body body) {
-    const bool prefetch = t.filter_copies() == 2;
+    const Buffering& b = t.buffers;
+    auto double_buffered = [&](size_t j) {
+        if (b.ifmap) ifmap_loads(j);
+        if (b.filter) filter_loads(j);
+    };
     for (size_t k = 0; k < tiles; ++k) {
-        const bool next = k + 1 < tiles;
-        if (t.double_buffer) {
-            if (k == 0) ifmap_loads(k), filter_loads(k);
-            if (next) ifmap_loads(k + 1), filter_loads(k + 1);
-        } else {
-            ifmap_loads(k);
-            if (!prefetch || k == 0) filter_loads(k);
-            if (prefetch && next) filter_loads(k + 1);
-        }
+        if (!b.ifmap) ifmap_loads(k);
+        if (!b.filter) filter_loads(k);
+        if (k == 0) double_buffered(0);
+        if (k + 1 < tiles) double_buffered(k + 1);
         body(k);
     }
 }
@@ -58,12 +58,30 @@ int output_bits(const Layer& l, const ArchParams& a) { return l.requant.enabled 
 
 namespace {
 char loop_letter(TileLoop d) { return d == TileLoop::N ? 'n' : d == TileLoop::E ? 'e' : 'm'; }
+
+// " double-buffered", " single-buffered", " single-buffered, filters prefetched", or the
+// double-buffered tensors: " double-buffered ifmap+psum".
+std::string buffering_summary(const Buffering& b) {
+    if (b == Buffering::all(true)) return " double-buffered";
+    if (b == Buffering::all(false)) return " single-buffered";
+    if (b == Buffering::prefetch_filters()) return " single-buffered, filters prefetched";
+    std::string s = " double-buffered ";
+    for (const auto& [on, name] : {std::pair{b.ifmap, "ifmap"}, {b.filter, "filter"}, {b.psum, "psum"}})
+        if (on) s += std::string(s.back() == ' ' ? "" : "+") + name;
+    return s;
+}
 }  // namespace
 
 std::string GlbTiling::order_name() const {
     if (order == kOrderNEM) return "e";
     if (order == kOrderNME) return "m";
     return {loop_letter(order[0]), loop_letter(order[1]), loop_letter(order[2])};
+}
+
+Buffering arch_buffering(const ArchParams& a) {
+    return a.glb.double_buffer      ? Buffering::all(true)
+           : a.glb.prefetch_filters ? Buffering::prefetch_filters()
+                                    : Buffering::all(false);
 }
 
 std::string GlbTiling::summary() const {
@@ -73,18 +91,19 @@ std::string GlbTiling::summary() const {
     os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << " order=";
     for (TileLoop d : order)
         if (d != TileLoop::N || order[0] != TileLoop::N) os << loop_letter(d) << ",";  // n outermost: not named
-    os << "c"
-       << (double_buffer      ? " double-buffered"
-           : prefetch_filters ? " single-buffered, filters prefetched"
-                              : " single-buffered");
+    os << "c" << buffering_summary(buffers);
     return os.str();
 }
 
 std::string GlbTiling::yaml_fields() const {
     std::ostringstream os;
     os << "nt: " << Nt << ", et: " << Et << ", mt: " << Mt << ", ct: " << Ct << ", order: " << order_name()
-       << ", double_buffer: " << (double_buffer ? "true" : "false")
-       << ", prefetch_filters: " << (prefetch_filters ? "true" : "false");
+       << ", double_buffer: " << (buffers == Buffering::all(true) ? "true" : "false")
+       << ", prefetch_filters: " << (buffers == Buffering::prefetch_filters() ? "true" : "false");
+    if (buffers != Buffering::all(true) && buffers != Buffering::all(false) && buffers != Buffering::prefetch_filters())
+        os << ", double_ifmap: " << (buffers.ifmap ? "true" : "false")
+           << ", double_filter: " << (buffers.filter ? "true" : "false")
+           << ", double_psum: " << (buffers.psum ? "true" : "false");
     return os.str();
 }
 
@@ -101,8 +120,12 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
             t.order[static_cast<size_t>(i)] = order[static_cast<size_t>(i)] == 'n'   ? TileLoop::N
                                               : order[static_cast<size_t>(i)] == 'e' ? TileLoop::E
                                                                                      : TileLoop::M;
-    t.double_buffer = y.get_bool("double_buffer", a.glb.double_buffer);
-    t.prefetch_filters = y.get_bool("prefetch_filters", a.glb.prefetch_filters);
+    const bool dbl = y.get_bool("double_buffer", a.glb.double_buffer);
+    const bool prefetch = y.get_bool("prefetch_filters", a.glb.prefetch_filters);
+    t.buffers = dbl ? Buffering::all(true) : prefetch ? Buffering::prefetch_filters() : Buffering::all(false);
+    t.buffers.ifmap = y.get_bool("double_ifmap", t.buffers.ifmap);
+    t.buffers.filter = y.get_bool("double_filter", t.buffers.filter);
+    t.buffers.psum = y.get_bool("double_psum", t.buffers.psum);
 }
 
 int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
@@ -129,10 +152,11 @@ int tile_ifmap_rows(const LayerShape& s, int Et) { return std::min(s.H, (Et - 1)
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
     const uint64_t nt = static_cast<uint64_t>(t.Nt);
-    const uint64_t fmaps = bytes_of(nt * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits) +
-                           bytes_of(nt * t.Mt * t.Et * s.F(), a.pe.psum_bits);
+    const uint64_t ifmap = bytes_of(nt * t.Ct * tile_ifmap_rows(s, t.Et) * s.W, l.ifmap.bits);
+    const uint64_t psums = bytes_of(nt * t.Mt * t.Et * s.F(), a.pe.psum_bits);
     const uint64_t filters = bytes_of(static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits);
-    return static_cast<uint64_t>(t.fmap_copies()) * fmaps + static_cast<uint64_t>(t.filter_copies()) * filters;
+    return static_cast<uint64_t>(t.ifmap_copies()) * ifmap + static_cast<uint64_t>(t.filter_copies()) * filters +
+           static_cast<uint64_t>(t.psum_copies()) * psums;
 }
 
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
@@ -244,7 +268,7 @@ hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes) {
     const LayerShape& s = l.shape;
-    const int copies = t.fmap_copies(), f_copies = t.filter_copies();
+    const int copies = t.ifmap_copies(), f_copies = t.filter_copies(), p_copies = t.psum_copies();
     hw::Program prog;
     prog.layer = hw::layer_params(l);
     int if_slot[2] = {-1, -1}, f_slot[2] = {-1, -1}, p_slot[2] = {-1, -1};
@@ -252,16 +276,16 @@ hw::Program build_tiled_program(
         prog.slots.push_back({d, words, bits, name});
         return static_cast<int>(prog.slots.size()) - 1;
     };
-    for (int c = 0; c < std::max(copies, f_copies); ++c) {
+    for (int c = 0; c < std::max({copies, f_copies, p_copies}); ++c) {
         if (c < copies)
             if_slot[c] = add_slot(DataType::Ifmap, static_cast<uint64_t>(t.Nt) * t.Ct * tile_ifmap_rows(s, t.Et) * s.W,
                                   l.ifmap.bits, "ifmap" + std::string(copies > 1 ? std::to_string(c) : ""));
         if (c < f_copies)
             f_slot[c] = add_slot(DataType::Filter, static_cast<uint64_t>(t.Mt) * t.Ct * s.R * s.S, l.filter.bits,
                                  "filter" + std::string(f_copies > 1 ? std::to_string(c) : ""));
-        if (c < copies)
+        if (c < p_copies)
             p_slot[c] = add_slot(DataType::Psum, static_cast<uint64_t>(t.Nt) * t.Mt * t.Et * s.F(), a.pe.psum_bits,
-                                 "psum" + std::string(copies > 1 ? std::to_string(c) : ""));
+                                 "psum" + std::string(p_copies > 1 ? std::to_string(c) : ""));
     }
     TileSlots if_slots(copies), f_slots(f_copies);
     int psum_copy = 0, psum_slot = -1;
@@ -279,7 +303,7 @@ hw::Program build_tiled_program(
             so.f_loads.push_back(
                 hw::Op{hw::Load{{f_slot[f_slots.current()], hw::DramTensor::Filter, tile_filter_box(l, st)}}});
         if (st.first_c) {
-            psum_copy = (psum_copy + 1) % copies;
+            psum_copy = (psum_copy + 1) % p_copies;
             psum_slot = p_slot[psum_copy];
             so.body.push_back(hw::Op{hw::Shape{psum_slot, {st.Nt, st.Mt, st.Et, s.F()}}});
         }
@@ -305,8 +329,8 @@ bool extrapolates_images(const Layer& l, const GlbTiling& t) {
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = output_bits(l, a);
-    const int copies = t.fmap_copies();
-    TileSlots res_if(copies), res_f(t.filter_copies());
+    const int p_copies = t.psum_copies();
+    TileSlots res_if(t.ifmap_copies()), res_f(t.filter_copies());
     int psum_copy = 0;
     TiledTotals tot, first;
     auto fetch = [&](TileSlots& ts, const hw::Box& b, DataType d, int bits) -> uint64_t {
@@ -333,7 +357,7 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tt.ifmap_bytes = fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
         tt.filter_bytes = fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
         tt.ifmap_copy = res_if.current(), tt.filter_copy = res_f.current();
-        if (st.first_c) psum_copy = (psum_copy + 1) % copies;
+        if (st.first_c) psum_copy = (psum_copy + 1) % p_copies;
         tt.psum_copy = psum_copy, tt.first_c = st.first_c;
         if (st.last_c) {
             const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
@@ -405,7 +429,7 @@ struct FillWalk {
 };
 
 uint64_t ifmap_fills(const Layer& l, const GlbTiling& t) {
-    return FillWalk{l, t, TileSlots(t.fmap_copies()), {true, true, false}, tile_ifmap_box}.run(0, Origin{});
+    return FillWalk{l, t, TileSlots(t.ifmap_copies()), {true, true, false}, tile_ifmap_box}.run(0, Origin{});
 }
 
 uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
@@ -420,6 +444,20 @@ ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling
     count_fill(c, DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
     count_fill(c, DataType::Filter, filter_fills(l, t), l.filter.bits);
     count_store(c, static_cast<uint64_t>(s.N) * s.M * s.E() * s.F(), output_bits(l, a));  // every output once
+    return c;
+}
+
+ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a) {
+    const LayerShape& s = l.shape;
+    uint64_t rows = 0;  // ifmap rows some output row reads: e*U - P <= row < e*U - P + R
+    for (int row = 0, e = 0; row < s.H; ++row) {
+        while (e < s.E() && e * s.U - s.P + s.R <= row) ++e;
+        rows += e < s.E() && e * s.U - s.P <= row;
+    }
+    ActionCounts c;
+    count_fill(c, DataType::Ifmap, static_cast<uint64_t>(s.N) * s.C * rows * s.W, l.ifmap.bits);
+    count_fill(c, DataType::Filter, static_cast<uint64_t>(s.M) * s.Cg() * s.R * s.S, l.filter.bits);
+    count_store(c, static_cast<uint64_t>(s.N) * s.M * s.E() * s.F(), output_bits(l, a));
     return c;
 }
 
@@ -547,8 +585,20 @@ std::vector<LoopOrder> distinct_orders(const LayerShape& s, const GlbTiling& t) 
 }
 }  // namespace
 
-bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
-                     const std::function<void(const GlbTiling&)>& visit) {
+namespace {
+// The bufferings a mapper tries: the architecture's, or with glb.search_buffering, every tensor
+// double-buffered, then the psums single-buffered (the widest tiles, whose second copy only
+// overlaps a store per output tile), then the ifmap too (the filters prefetched, as the Eyeriss
+// chip does), then nothing double-buffered.
+std::vector<Buffering> buffering_modes(const ArchParams& a) {
+    if (!a.glb.search_buffering) return {arch_buffering(a)};
+    return {Buffering::all(true), Buffering{true, true, false}, Buffering::prefetch_filters(), Buffering::all(false)};
+}
+
+// Steps 1-3 of for_each_tiling for one buffering: calls visit(t) for each (Nt, Ct, Mt, Et) tried;
+// false if not even the smallest tile fits.
+bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block, Buffering b,
+                         const std::function<void(const GlbTiling&)>& visit) {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
@@ -559,8 +609,7 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
     for (int Nt : nts) {
         GlbTiling t;
         t.Nt = Nt;
-        t.double_buffer = a.glb.double_buffer;
-        t.prefetch_filters = a.glb.prefetch_filters;
+        t.buffers = b;
         t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
         int Ct = 0;
         for (int c : tile_sizes(c_block, Cg)) {
@@ -579,12 +628,31 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
             }
             if (best_et == 0) break;  // larger filter tiles fit even less
             t.Et = best_et;
-            for (const LoopOrder& order : distinct_orders(s, t)) {
+            visit(t);
+        }
+    }
+    return any;
+}
+}  // namespace
+
+bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
+                     const std::function<void(const GlbTiling&)>& visit) {
+    // the tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
+    // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
+    // tile loaded too) and never overlap more
+    std::map<std::array<int, 4>, std::vector<Buffering>> tried;
+    bool any = false;
+    for (const Buffering& b : buffering_modes(a))
+        any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](GlbTiling t) {
+            std::vector<Buffering>& same_sizes = tried[{t.Nt, t.Et, t.Mt, t.Ct}];
+            for (const Buffering& other : same_sizes)
+                if (other.covers(b)) return;
+            same_sizes.push_back(b);
+            for (const LoopOrder& order : distinct_orders(l.shape, t)) {
                 t.order = order;
                 visit(t);
             }
-        }
-    }
+        });
     return any;
 }
 

@@ -8,6 +8,7 @@
 #include <array>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <ostream>
 #include <map>
 #include <span>
@@ -42,19 +43,37 @@ inline constexpr std::array<LoopOrder, 6> kLoopOrders{kOrderNEM,
                                                       LoopOrder{TileLoop::E, TileLoop::M, TileLoop::N},
                                                       LoopOrder{TileLoop::M, TileLoop::E, TileLoop::N}};
 
+// Which tensors' buffer slots are double-buffered (two copies: the next tile's ifmap or filters
+// load while the current tile computes; the next psum tile is zeroed while the last one is
+// stored). Single-buffered, a tensor's load waits for the passes still using its slot.
+struct Buffering {
+    bool ifmap = true, filter = true, psum = true;
+    static constexpr Buffering all(bool dbl) { return {dbl, dbl, dbl}; }
+    static constexpr Buffering prefetch_filters() { return {false, true, false}; }  // the Eyeriss chip's
+    bool operator==(const Buffering&) const = default;
+    bool covers(const Buffering& o) const {  // every tensor `o` double-buffers, this does too
+        return (ifmap || !o.ifmap) && (filter || !o.filter) && (psum || !o.psum);
+    }
+};
+
+// The buffering a mapping gets unless it says otherwise: the architecture's glb.double_buffer
+// and glb.prefetch_filters.
+Buffering arch_buffering(const ArchParams& a);
+
 struct GlbTiling {
     int Nt = 1;  // images per tile
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
     LoopOrder order = kOrderNEM;  // DRAM loops, outermost first (channels innermost)
-    bool double_buffer = true;
-    bool prefetch_filters = false;  // single-buffered, but two filter copies: the next tile's filters load early
-    int fmap_copies() const { return double_buffer ? 2 : 1; }  // copies of the ifmap and psum slots
-    int filter_copies() const { return double_buffer || prefetch_filters ? 2 : 1; }
+    Buffering buffers;  // double-buffered tensors
+    int ifmap_copies() const { return buffers.ifmap ? 2 : 1; }
+    int filter_copies() const { return buffers.filter ? 2 : 1; }
+    int psum_copies() const { return buffers.psum ? 2 : 1; }
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
     // The order as a pinned mapping writes it: "e" (n,e,m), "m" (n,m,e), else its three letters ("mne").
     std::string order_name() const;
-    std::string yaml_fields()
-        const;  // "nt: .., et: .., mt: .., ct: .., order: .., double_buffer: .., prefetch_filters: .."
+    // "nt: .., et: .., mt: .., ct: .., order: .., double_buffer: .., prefetch_filters: .." (and
+    // double_ifmap, double_filter, double_psum where the buffering is not one of those two's)
+    std::string yaml_fields() const;
     // The DRAM and buffer-tile loops of a loop nest, one a line, indented from depth 0; returns
     // the depth of the loops inside a tile.
     int loop_nest(const Layer& l, std::ostream& os) const;
@@ -76,7 +95,9 @@ using TileKey = std::array<int, 7>;
 inline TileKey tile_key(const TileStep& st) { return {st.Nt, st.E0, st.Et, st.Mt, st.Ct, st.first_c, st.last_c}; }
 
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
-// (e | m | any order of the letters n, e, m, outermost first; default e = nem), double_buffer and prefetch_filters (defaults: the architecture's).
+// (e | m | any order of the letters n, e, m, outermost first; default e = nem), double_buffer
+// (all three tensors) and prefetch_filters (the filters; defaults: the architecture's), then
+// double_ifmap, double_filter and double_psum, each overriding those for its tensor.
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
 int tile_ifmap_rows(const LayerShape& s, int Et);
@@ -110,8 +131,8 @@ struct TileSlotIds {
 
 // Builds a program: the layer's constants (hw::layer_params), per tile the loads it needs, a
 // zeroed psum tile at its first channel tile, the passes `passes` emits, and the store of the
-// finished outputs after its last channel tile. Double-buffered, the loads of tile k+1 go
-// before the passes of tile k; with prefetch_filters, only its filter load does.
+// finished outputs after its last channel tile. The loads of tile k+1 of a double-buffered
+// tensor go before the passes of tile k; a single-buffered tensor's after them.
 hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
@@ -137,7 +158,7 @@ struct TiledTotals {
 // transfers in program order on one DRAM channel (bytes_per_cycle, then latency_cycles until the
 // data is there), passes in order on the array, each waiting for its slots' loads; a load waits
 // for the passes that still use its slot copy, a store for its tile's passes; double-buffered,
-// tile k+1's loads go ahead of tile k's passes (with prefetch_filters its filter load only).
+// tile k+1's loads of its double-buffered tensors go ahead of tile k's passes.
 // Reconfiguration first.
 uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const TileTiming> tiles);
 
@@ -305,21 +326,50 @@ inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling
 
 // bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
 // run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
-// run with the same tile sizes (a tiling's loop orders): what Dataflow::bound_all does for a dataflow.
+// run with the same tile sizes (a tiling's loop orders and bufferings): what Dataflow::bound_all
+// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound.
+// Words every tiling of the layer moves at least: each ifmap row some output needs (of each image
+// and channel), each weight, each output once; as traffic_counts counts them.
+ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a);
+
+// A lower bound on bound_tiled of every tiling with t's tile sizes, in any order and buffering:
+// the passes (tiling_passes) and the compulsory traffic; cycles as the order that allows the least.
+inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+                             const std::pair<ActionCounts, uint64_t>& all_passes) {
+    const ActionCounts traffic = compulsory_traffic(l, a);
+    ActionCounts counts = traffic;
+    counts += all_passes.first;
+    GlbTiling images_outer = t;  // the order whose cycle bound is the least (extrapolates_images)
+    images_outer.order = kOrderNEM;
+    Estimate est = tiled_estimate(l, a, t, table, counts,
+                                  tiled_cycles_lower_bound(l, a, images_outer, all_passes.second, traffic));
+    est.cycles_exact = false;
+    est.coarse = true;
+    return est;
+}
+
 template <typename M, typename MakePasses, typename SameBlock>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                    const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes,
-                    SameBlock same_block) {
+                    const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, SameBlock same_block,
+                    const BoundCutoff& cut) {
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
         auto passes = make_passes(first);
         const GlbTiling* sizes = nullptr;  // the tile sizes all_passes is of
         std::pair<ActionCounts, uint64_t> all_passes;
+        Estimate coarse;
+        bool cut_off = false;  // the coarse bound of these sizes is above the cut-off
         for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) {
             const GlbTiling& t = dynamic_cast<const M&>(*ms[i]);
-            if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct)
+            if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {
                 all_passes = tiling_passes(l, t, passes), sizes = &t;
-            out[i] = bound_tiled(l, a, t, table, all_passes);
+                cut_off = false;
+                if (cut.limit < std::numeric_limits<double>::infinity()) {
+                    coarse = coarse_bound(l, a, t, table, all_passes);
+                    cut_off = objective_figure(coarse, cut.objective) > cut.limit;
+                }
+            }
+            out[i] = cut_off ? coarse : bound_tiled(l, a, t, table, all_passes);
         }
     }
 }

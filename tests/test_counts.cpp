@@ -17,7 +17,7 @@ RsMapping pin(int h, int e, int p, int q, int r, int t, int Et, int Mt, int Ct, 
     RsMapping m;
     m.h = h, m.e = e, m.p = p, m.q = q, m.r = r, m.t = t;
     m.Et = Et, m.Mt = Mt, m.Ct = Ct;
-    m.double_buffer = dbl;
+    m.buffers = Buffering::all(dbl);
     m.order = order;
     return m;
 }
@@ -92,6 +92,13 @@ TEST(Counts, SimulatorMatchesAnalyticalModelOnDenseData) {
         RsMapping m = pin(3, 2, 3, 2, 1, 2, 5, 4, 2, true, order);
         m.Nt = 2;
         ps.push_back({conv("orders-" + m.order_name(), 6, 9, 9, 10, 3, 3, 1, 1, 2, 5), a, m});
+    }
+    // each tensor single- or double-buffered on its own
+    for (const Buffering& b :
+         {Buffering{true, true, false}, Buffering{false, false, true}, Buffering{true, false, true}}) {
+        RsMapping m = pin(3, 2, 3, 2, 1, 2, 5, 4, 2, true, LoopOrder{TileLoop::M, TileLoop::N, TileLoop::E});
+        m.Nt = 2, m.buffers = b;
+        ps.push_back({conv("buffers" + m.summary(), 6, 9, 9, 10, 3, 3, 1, 1, 2, 5), a, m});
     }
     Layer rq = conv("requant", 5, 8, 8, 7, 3, 3, 1, 1);
     rq.requant = Requant::scalar(3, 9, true, Format{8, true});

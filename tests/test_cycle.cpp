@@ -89,7 +89,7 @@ TEST(Cycle, RsPsumAddsInMacSlotsCostPCyclesAColumn) {
     RsMapping m;
     m.h = 3, m.e = 4, m.p = 16, m.q = 1, m.r = 1, m.t = 1;
     m.Et = 16, m.Mt = 16, m.Ct = 1;
-    m.double_buffer = false;
+    m.buffers = Buffering::all(false);
     ArchParams a = small_arch(4, 5, 32);
     const LayerData data = make_layer_data(l);
     Cycle cycles[2];  // [adds in MAC slots]
@@ -117,14 +117,14 @@ TEST(Cycle, PrefetchedFiltersHideTheirLoads) {
     RsMapping m;
     m.h = 3, m.e = 5, m.p = 8, m.q = 4, m.r = 1, m.t = 1;
     m.Et = 15, m.Mt = 8, m.Ct = 16;
-    m.double_buffer = false;
+    m.buffers = Buffering::all(false);
     const ArchParams a = small_arch(4, 5, 32);
     const RowStationary rs;
     const LayerData data = make_layer_data(l);
     Cycle cycles[2];  // [prefetch]
     ActionCounts counts[2];
     for (int pf = 0; pf < 2; ++pf) {
-        m.prefetch_filters = pf == 1;
+        m.buffers = pf == 1 ? Buffering::prefetch_filters() : Buffering::all(false);
         ASSERT_EQ(RowStationary::check(l, a, m), "");
         const hw::Program prog = rs.build_program(l, a, m);
         size_t first_pass = prog.ops.size(), filter_loads_before = 0;

@@ -34,7 +34,7 @@ LayerResult run_pinned(const Layer& l, const ArchParams& a, const GridMapping& m
 GridMapping tiled(GridVariant v, int Et, int Mt, int Ct, bool dbl = true) {
     GridMapping m;
     m.variant = v;
-    m.Et = Et, m.Mt = Mt, m.Ct = Ct, m.double_buffer = dbl;
+    m.Et = Et, m.Mt = Mt, m.Ct = Ct, m.buffers = Buffering::all(dbl);
     return m;
 }
 
@@ -268,7 +268,7 @@ TEST(GridDataflows, PinnedMappingsFromYaml) {
     EXPECT_EQ(gm.cp, 2);
     EXPECT_EQ(gm.p, 2);
     EXPECT_EQ(gm.Et, 4);
-    EXPECT_FALSE(gm.double_buffer);
+    EXPECT_EQ(gm.buffers, Buffering::all(false));
     struct Bad {
         std::string df, yaml, expect;
     };

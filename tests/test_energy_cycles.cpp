@@ -158,9 +158,9 @@ TEST(Cycles, DoubleBufferingHidesDramTime) {
     ArchParams a = eyeriss();
     EnergyTable t = table45();
     RsMapping single = best_mapping(l, a, t);
-    single.double_buffer = false;
+    single.buffers = Buffering::all(false);
     auto dbl = single;
-    dbl.double_buffer = true;
+    dbl.buffers = Buffering::all(true);
     dbl.Mt = std::min(dbl.Mt, 8);  // several tiles, so there is something to overlap
     single.Mt = dbl.Mt;
     LayerResult rs1 = run_with(l, a, t, single);

@@ -83,7 +83,9 @@ TEST(MapSpace, TrafficOfEveryOrderEqualsTheProgramsLoads) {
                     GlbTiling t;
                     t.Nt = std::min(z.Nt, s.N), t.Et = std::min(z.Et, s.E()), t.Mt = std::min(z.Mt, s.Mg());
                     t.Ct = std::min(z.Ct, s.Cg());
-                    t.double_buffer = buffering == 0, t.prefetch_filters = buffering == 2;
+                    t.buffers = buffering == 0   ? Buffering::all(true)
+                                : buffering == 2 ? Buffering::prefetch_filters()
+                                                 : Buffering{true, false, false};
                     t.order = order;
                     ArchParams a = small_arch(4, 5, 1024);
                     const ActionCounts c = traffic_counts(l, a, t);
@@ -127,7 +129,8 @@ TEST(MapSpace, LargerBufferNeverMoreDramTraffic) {
             const Dataflow& df = find_dataflow(name);
             uint64_t previous = UINT64_MAX;
             for (double kb = 1; kb <= 1024; kb *= 2) {
-                const ArchParams a = small_arch(4, 5, kb).for_dataflow(name);
+                ArchParams a = small_arch(4, 5, kb).for_dataflow(name);
+                a.glb.search_buffering = true;  // the whole space
                 uint64_t least = UINT64_MAX;
                 df.for_each_candidate(l, a, [&](std::unique_ptr<Mapping> m) {
                     if (df.check_mapping(l, a, *m).empty())
@@ -156,11 +159,13 @@ TEST(MapSpace, EveryOrderRoundTripsThroughAMappingFile) {
         ASSERT_TRUE(m);
         auto& t = dynamic_cast<GlbTiling&>(*m);
         t.order = order;
+        t.buffers = Buffering{order[0] == TileLoop::E, true, order[1] == TileLoop::N};  // some of each
         names.insert(t.order_name());
         const std::string yaml = m->to_yaml();
         const auto back = rs.parse_mapping(YamlMap::from_string(yaml, "mapping"), l, a);
         EXPECT_EQ(back->summary(), m->summary()) << yaml;
         EXPECT_EQ(dynamic_cast<const GlbTiling&>(*back).order, order) << yaml;
+        EXPECT_EQ(dynamic_cast<const GlbTiling&>(*back).buffers, t.buffers) << yaml;
     }
     EXPECT_EQ(names, (std::set<std::string>{"e", "m", "enm", "mne", "emn", "men"}));
 }

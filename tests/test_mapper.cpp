@@ -44,6 +44,9 @@ std::vector<ArchParams> archs() {
     v.push_back(single);
     single.glb.prefetch_filters = true;
     v.push_back(single);
+    ArchParams search = small_arch(4, 5, 2.0);  // each tensor's buffering chosen by the mapper
+    search.glb.search_buffering = true;
+    v.push_back(search);
     return v;
 }
 

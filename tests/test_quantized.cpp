@@ -534,7 +534,7 @@ namespace {
 LayerResult run_tiny(Layer l, const ArchParams& a) {
     RsMapping m;
     m.h = 3, m.e = 2, m.p = 1, m.q = 1, m.r = 1, m.t = 1, m.Et = 2, m.Mt = 1, m.Ct = 1;
-    m.double_buffer = false;
+    m.buffers = Buffering::all(false);
     EXPECT_EQ(RowStationary::check(l, a, m), "");
     RowStationary rs;
     return simulate_mapped(l, a, table45(), rs, m, make_layer_data(l), true);

@@ -386,9 +386,9 @@ Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyT
 }
 
 void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                              const std::vector<const Mapping*>& ms, Estimate* out) const {
+                              const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
     bound_by_block<RsMapping>(
-        l, a, table, ms, out, [&](const RsMapping& m) { return rs_passes(l, a, m); }, same_block);
+        l, a, table, ms, out, [&](const RsMapping& m) { return rs_passes(l, a, m); }, same_block, cut);
 }
 
 // ---------------------------------------------------------------------------------------------
