@@ -1,8 +1,12 @@
-// SCALE-Sim topology CSV: import (shapes, errors with file:line:column) and export (a round trip
-// keeps every layer's MACs; groups become one row per group; padding folds into the IFMAP size).
+// SCALE-Sim topology CSV: import (shapes, errors with file:line:column; SCALE-Sim's published
+// files in tests/data/scalesim; GEMM topologies) and export (a round trip keeps every layer's MACs;
+// groups become one row per group; padding folds into the IFMAP size).
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <vector>
+#include <fstream>
+#include <sstream>
 
 #include "base/error.h"
 #include "workload/formats/scalesim.h"
@@ -28,6 +32,13 @@ std::string error_of(const std::string& text) {
         return e.what();
     }
     return "";
+}
+
+std::string slurp_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 const char* kHeader =
@@ -66,7 +77,7 @@ TEST(ScaleSim, BadRowsNameFileLineColumnAndField) {
     EXPECT_EQ(error_of(std::string(kHeader) + "c1, 8, 8, 9, 3, 4, 4, 1,\n"),
               "topo.csv:2:11: field 'Filter Height': expected at most the IFMAP Height (8)");
     EXPECT_EQ(error_of(std::string(kHeader) + "c1, 8, 8, 3, 3, 4, 4\n"),
-              "topo.csv:2:1: field 'row 1': expected 8 fields (Layer name ... Strides), got 7");
+              "topo.csv:2:21: field 'Strides': expected 8 fields (Layer name ... Strides), got 7");
     EXPECT_EQ(error_of(kHeader), "topo.csv: field 'layers': expected at least one layer row");
 }
 
@@ -87,4 +98,116 @@ TEST(ScaleSim, RoundTripKeepsMacs) {
     LayerResult r = simulate_layer(conv3, eyeriss(), table45(), opt);
     EXPECT_EQ(r.output_check, OutputCheck::BitExact);
     EXPECT_EQ(r.counts.macs, 149520384u);
+}
+
+// SCALE-Sim v2's topologies/conv_nets/mobilnet_paper.csv as published: a blank line after the
+// header, rows ending in ",#dw", tab-indented rows, one row without its trailing comma.
+TEST(ScaleSim, ReadsThePublishedMobileNetTopology) {
+    const Network n = load_network(src("tests/data/scalesim/mobilnet_paper.csv"));
+    ASSERT_EQ(n.layers.size(), 28u);  // 13 rows, the 10 tab-indented ones, 5 more
+    const LayerShape& c1 = n.layers[0].shape;  // Conv1, 224, 224, 3, 3, 3, 32, 2,
+    EXPECT_EQ((std::array<int, 8>{c1.H, c1.W, c1.R, c1.S, c1.C, c1.M, c1.U, c1.G}),
+              (std::array<int, 8>{224, 224, 3, 3, 3, 32, 2, 1}));
+    EXPECT_EQ(c1.E(), 111);  // (224 - 3) / 2 + 1; SCALE-Sim counts ceil(223 / 2) = 112
+    EXPECT_EQ(n.layers[1].name, "Conv2_dw");  // 112, 112, 3, 3, 1, 1, 1,#dw: one channel of the layer
+    EXPECT_EQ(n.layers[1].shape.macs(), 110u * 110 * 9);
+    EXPECT_EQ(n.layers[10].name, "Conv11");  // the row without its trailing comma
+    EXPECT_EQ(n.layers[10].shape.macs(), 28u * 28 * 256 * 256);
+    EXPECT_EQ(n.layers[13].name, "Conv14_dw_0");  // a tab-indented row
+    EXPECT_EQ(n.layers.back().name, "FC");
+    EXPECT_EQ(n.layers.back().type, LayerType::Fc);
+    EXPECT_EQ(n.layers.back().shape.macs(), 1024u * 1000);
+    // hand-checked: the 8 #dw rows, and the five whose stride does not divide IFMAP - Filter
+    ASSERT_EQ(n.notes.size(), 2u);
+    EXPECT_EQ(n.notes[0],
+              "rows marked #dw are depthwise layers, groups = Channels (Conv2_dw, Conv4_dw, Conv6_dw, Conv8_dw and 4 "
+              "more); with Channels 1 a row is one channel of the layer, as SCALE-Sim simulates it");
+    EXPECT_NE(n.notes[1].find("(Conv1, Conv4_dw, Conv8_dw, Conv12_dw and 1 more)"), std::string::npos) << n.notes[1];
+    // the error: one more field than the header is named by its line alone
+    std::string text = slurp_file(src("tests/data/scalesim/mobilnet_paper.csv"));
+    text.replace(text.find("1, 1, 1,#dw"), 11, "1, 1, 1, 7,#dw");
+    EXPECT_EQ(error_of(text),
+              "topo.csv:4:36: field 'end of row': expected 8 fields (Layer name ... Strides) and then at most a '#' "
+              "comment, got 9");
+}
+
+// Comments, blank lines and trailing commas as SCALE-Sim's files have them; errors count the
+// file's physical lines (blank and comment lines included).
+TEST(ScaleSim, CommentsBlankLinesAndTrailingCommas) {
+    const std::string text = std::string("# exported by hand\n") + kHeader +
+                             "\n"
+                             "   \t\n"
+                             "# a comment line\n"
+                             "a, 8, 8, 3, 3, 4, 4, 1\n"  // no trailing comma
+                             "b, 8, 8, 3, 3, 4, 4, 1,   # trailing comment, with a comma\n"
+                             "c, 8, 8, 3, 3, 4, 4, 2,#dw\r\n";
+    const Network n = load_scalesim_csv_text(text, "t.csv");
+    ASSERT_EQ(n.layers.size(), 3u);
+    EXPECT_EQ(n.layers[0].shape.G, 1);
+    EXPECT_EQ(n.layers[1].shape.G, 1);
+    EXPECT_TRUE(n.layers[2].shape.depthwise());  // #dw with 4 channels, 4 filters: groups 4
+    EXPECT_EQ(n.layers[2].shape.macs(), 4u * 3 * 3 * 9);  // E = F = 3, one channel per filter
+    const std::string bad = text + "d, 8, 8, 3, 3, 4, 8, 1,#dw\n";  // line 9
+    EXPECT_EQ(error_of(bad),
+              "topo.csv:9:19: field 'Num Filter': expected the Channels (4): a #dw row is depthwise, "
+              "one filter per channel");
+    EXPECT_EQ(error_of(text + "a, 8, 8, 3, 3, 4, 4, 1,\n"),
+              "topo.csv:9:1: field 'Layer name': expected a name no other row has, got 'a' (line 6) again");
+    EXPECT_EQ(error_of(text + "e, 8, 8, 3, 3, 4, 4, 1 # no comma,\n"),
+              "topo.csv:9:22: field 'Strides': expected an integer in [1, 1048576], got '1 # no comma'");
+}
+
+// SCALE-Sim's depthwise convention ("DP" in the name: one layer per channel) is one grouped layer;
+// the header SCALE-Sim's own writer uses (two strides) is read.
+TEST(ScaleSim, DpLayersAndTwoStrideColumns) {
+    const char* header2 =
+        "Layer name,IFMAP height,IFMAP width,Filter height,Filter width,Channels,Num filter,"
+        "Stride height,Stride width,\n";
+    const Network n = load_scalesim_csv_text(std::string(header2) + "Conv2DP,9,9,3,3,8,2,2,2,\n", "t.csv");
+    const LayerShape& s = n.layers[0].shape;
+    EXPECT_EQ((std::array<int, 4>{s.C, s.M, s.G, s.U}), (std::array<int, 4>{8, 16, 8, 2}));
+    EXPECT_EQ(s.macs(), 8u * (4 * 4 * 9 * 2));  // SCALE-Sim: 8 layers of one channel, 2 filters, 4 x 4 outputs
+    EXPECT_NE(n.notes.at(0).find("'DP'"), std::string::npos);
+    EXPECT_EQ(error_of(std::string(header2) + "c,9,9,3,3,8,2,2,1,\n"),
+              "topo.csv:2:17: field 'Stride Width': expected the Stride Height (2): dfsim's layers have one stride");
+}
+
+// SCALE-Sim's GEMM topologies: M x K times K x N as a 1x1 conv of K channels over M x 1 pixels.
+TEST(ScaleSim, ReadsGemmTopologies) {
+    const Network t = load_network(src("tests/data/scalesim/test_mnk_input.csv"));  // Test 1, 256, 128, 256,
+    ASSERT_EQ(t.layers.size(), 1u);
+    EXPECT_EQ(t.layers[0].name, "Test 1");
+    const LayerShape& s = t.layers[0].shape;
+    EXPECT_EQ((std::array<int, 7>{s.H, s.W, s.R, s.S, s.C, s.M, s.U}), (std::array<int, 7>{256, 1, 1, 1, 256, 128, 1}));
+    EXPECT_EQ(s.macs(), 256u * 128 * 256);
+    const Network g = load_network(src("tests/data/scalesim/gnmt.csv"));  // CRLF, no trailing commas
+    ASSERT_EQ(g.layers.size(), 17u);
+    const LayerShape& g13 = g.layers[12].shape;  // 13,1024,36548,1632
+    EXPECT_EQ((std::array<int, 3>{g13.H, g13.M, g13.C}), (std::array<int, 3>{1024, 36548, 1632}));
+    EXPECT_EQ(error_of("Layer, M, N, K,\ng, 4, 0, 8,\n"),
+              "topo.csv:2:7: field 'N': expected an integer in [1, 1048576], got '0'");
+    EXPECT_EQ(error_of("Layer, M, N, X,\n"),
+              "topo.csv:1:14: field 'header': expected the SCALE-Sim GEMM topology "
+              "header, column 4 'K'");
+}
+
+// A GEMM runs bit-exact (the run's own check against the reference convolution) and its output is
+// the matrix product, computed here from the operands on their own.
+TEST(ScaleSim, GemmRunsAsAMatrixProduct) {
+    const Network n = load_scalesim_csv_text("Layer, M, N, K,\ng, 20, 12, 30,\n", "g.csv");
+    const Layer& l = n.layers[0];
+    const LayerData data = make_layer_data(l);
+    for (const char* df : {"rs", "ws", "os-b"}) {
+        RunOptions opt;
+        opt.dataflow = df;
+        const LayerResult r = simulate_layer(l, eyeriss(), table45(), opt, true);
+        EXPECT_EQ(r.output_check, OutputCheck::BitExact) << df;
+        EXPECT_EQ(r.counts.macs, 20u * 12 * 30) << df;
+        for (int m = 0; m < 20; ++m)
+            for (int j = 0; j < 12; ++j) {
+                int64_t dot = 0;  // A[m][k] = ifmap[0][k][m][0], B[k][j] = filter[j][k][0][0]
+                for (int k = 0; k < 30; ++k) dot += int64_t{data.ifmap.at(0, k, m, 0)} * data.filter.at(j, k, 0, 0);
+                ASSERT_EQ(r.output.at(0, j, m, 0), dot) << df << " m " << m << " n " << j;
+            }
+    }
 }
