@@ -172,6 +172,20 @@ struct ActionCounts {
     }
     bool operator==(const ActionCounts&) const = default;
 };
+// When a layer's PE array and DRAM channel were active, in cycles from the layer's start (its
+// reconfiguration included): what SCALE-Sim's reports give as stall cycles, mapping efficiency
+// and start and stop cycles (report/scalesim_reports.h). Not counters: no report shows them else.
+struct Activity {
+    Cycle array_busy = 0;  // cycles in which a pass ran (passes run one at a time)
+    Cycle array_start = 0, array_stop = 0;  // the first pass's start, the last pass's end
+    uint64_t passes = 0;  // array passes run
+    double pe_fraction_sum = 0;  // the sum over the passes of the PEs a pass uses / the array's PEs
+    // Per data type (ifmap, filter, psum = the outputs): the first DRAM transfer's start on the
+    // channel and the last one's end (both 0 if there was none).
+    std::array<Cycle, kNumDataTypes> dram_start{}, dram_stop{};
+    std::array<uint64_t, kNumDataTypes> dram_transfers{};
+};
+
 static_assert(sizeof(ActionCounts) % sizeof(uint64_t) == 0 && std::is_trivially_copyable_v<ActionCounts>,
               "ActionCounts holds only uint64_t counters");
 

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "quant/format.h"
+#include "config/scalesim_cfg.h"
 #include "config/yaml_reader.h"
 
 namespace dfsim {
@@ -183,7 +184,10 @@ ArchParams ArchParams::for_dataflow(const std::string& dataflow) const {
     return *this;
 }
 
-ArchParams load_arch(const std::string& path) { return resolve(YamlMap::load_file(path)); }
+ArchParams load_arch(const std::string& path) {
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".cfg") == 0) return load_scalesim_cfg(path);
+    return resolve(YamlMap::load_file(path));
+}
 ArchParams load_arch_from_string(const std::string& yaml, const std::string& name) {
     return resolve(YamlMap::from_string(yaml, name));
 }

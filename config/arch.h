@@ -132,6 +132,12 @@ struct ArchParams {
     int batch = 0;  // batch size the comparison runs at; 0: the workload's own
     std::string energy_table;  // energy table the setup is meant for (path), "" if none
     EqualArea equal_area;
+    // The dataflow the file asks for (a SCALE-Sim .cfg's Dataflow, config/scalesim_cfg.h): the
+    // run's unless --dataflow is given. "": none.
+    std::string dataflow;
+    // What the loader assumed or left out (a SCALE-Sim .cfg's fields that have no dfsim
+    // equivalent), one sentence each; the command line prints them on stderr.
+    std::vector<std::string> notes;
     int num_pes() const { return rows * cols; }
     int rf_bytes_per_pe() const;
     // The configuration `dataflow` runs on: under equal_area, its register files and the global
@@ -139,7 +145,8 @@ struct ArchParams {
     ArchParams for_dataflow(const std::string& dataflow) const;
 };
 
-// Loads and validates an architecture file; throws ConfigError.
+// Loads and validates an architecture file (YAML, or a SCALE-Sim .cfg if the name ends in .cfg:
+// config/scalesim_cfg.h); throws ConfigError.
 ArchParams load_arch(const std::string& path);
 ArchParams load_arch_from_string(const std::string& yaml, const std::string& name);
 

@@ -44,7 +44,25 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     m_kick.notify(m_period * static_cast<double>(arch.reconfig_cycles()));
 }
 
+namespace {
+// The PEs a pass uses: a row-stationary pass r_count x e_count per set; a reduce pass a PE row per
+// (channel, filter row) and a column per p filters; an output pass one PE per output.
+uint64_t pes_used(const Op& op) {
+    const auto u = [](int x) { return static_cast<uint64_t>(x); };
+    if (const RowPass* rp = op.as<RowPass>()) return rp->sets.size() * u(rp->r_count) * u(rp->e_count);
+    const GridPass& g = *op.as<GridPass>();
+    if (const ReduceMode* r = std::get_if<ReduceMode>(&g.mode)) {
+        const int p = r->weights == WeightSource::RegisterFile ? r->p : 1;
+        return u(g.c_count) * u(g.r_count) * ((u(g.m_count) + u(p) - 1) / u(p));
+    }
+    return u(g.m_count) * u(g.n_count) * u(g.e_count) * u(g.f_count);
+}
+}  // namespace
+
 void Accelerator::start_pass(const Op& op, std::function<void()> done) {
+    m_pass_start = now_cycle();
+    if (m_activity.passes++ == 0) m_activity.array_start = m_pass_start;
+    m_activity.pe_fraction_sum += static_cast<double>(pes_used(op)) / m_arch.num_pes();
     if (const RowPass* rp = op.as<RowPass>())
         m_array->start(*rp, std::move(done));
     else
@@ -55,6 +73,12 @@ template <typename Pass>
 void Accelerator::read_write_slots(size_t i, const Pass& p) {
     m_reads[i] = {p.ifmap_slot, p.filter_slot, p.psum_slot};
     m_writes[i][0] = p.psum_slot;
+}
+
+void Accelerator::note_transfer(DramTensor tensor, std::pair<Cycle, Cycle> channel) {
+    const size_t t = static_cast<size_t>(tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
+    if (m_activity.dram_transfers[t]++ == 0) m_activity.dram_start[t] = channel.first;
+    m_activity.dram_stop[t] = std::max(m_activity.dram_stop[t], channel.second);
 }
 
 Cycle Accelerator::now_cycle() const { return sc_time_stamp().value() / m_period.value(); }
@@ -77,6 +101,10 @@ bool Accelerator::conflicts(size_t a, size_t b) const {
 void Accelerator::complete(size_t op) {
     m_state[op] = 2;
     ++m_done_count;
+    if (m_program.ops[op].on_array()) {
+        m_activity.array_stop = now_cycle();
+        m_activity.array_busy += m_activity.array_stop - m_pass_start;
+    }
     if (m_tracer) {
         m_tracer->op_done();
         if (m_program.ops[op].on_array()) m_tracer->pass_done();
@@ -111,6 +139,7 @@ void Accelerator::issue() {
             } else {
                 const Load* ld = ops[i].as<Load>();
                 const auto channel = ld ? m_dram->request(*ld, done) : m_dram->request(*ops[i].as<Store>(), done);
+                note_transfer(ld ? ld->tensor : ops[i].as<Store>()->tensor, channel);
                 if (m_tracer) m_tracer->dram_transfer(channel.first, channel.second, static_cast<uint32_t>(i));
             }
             progress = true;

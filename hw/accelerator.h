@@ -32,6 +32,7 @@ public:
     Cycle end_cycle() const { return m_end_cycle; }
     const ActionCounts& counts() const { return m_counts; }
     Cycle dram_busy_cycles() const { return m_dram->busy_cycles(); }
+    const Activity& activity() const { return m_activity; }
     sc_core::sc_time period() const { return m_period; }
 
 private:
@@ -40,6 +41,7 @@ private:
     bool conflicts(size_t a, size_t b) const;
     bool array_busy() const { return m_array->busy(); }
     void start_pass(const Op& op, std::function<void()> done);
+    void note_transfer(DramTensor tensor, std::pair<Cycle, Cycle> channel);
     template <typename Pass>
     void read_write_slots(size_t i, const Pass& p);
     Cycle now_cycle() const;
@@ -62,6 +64,8 @@ private:
     size_t m_next_dma = 0;  // DMA transfers start in program order
     uint32_t m_passes_started = 0;
     Cycle m_end_cycle = 0;
+    Activity m_activity;
+    Cycle m_pass_start = 0;  // of the pass running
 };
 
 }  // namespace dfsim::hw

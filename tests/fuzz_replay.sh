@@ -21,7 +21,7 @@ pass=0 fail=0 xfail=0
 replay() {
   local loader=$1 in=$2 out=$3
   case $loader in
-    arch) "$dfsim" run --arch "$in" --workload "$lenet" --layers CONV1 --json "$out/r.json" ;;
+    arch | scalesim_cfg) "$dfsim" run --arch "$in" --workload "$lenet" --layers CONV1 --json "$out/r.json" ;;
     energy) "$dfsim" run --energy "$in" --workload "$lenet" --layers CONV1 --json "$out/r.json" ;;
     mapping) "$dfsim" run --arch "$src/configs/arch/eyeriss-chip.yaml" \
       --workload "$src/workloads/alexnet_eyeriss_chip.yaml" --dataflow rs --mapping "$in" --json "$out/r.json" ;;
@@ -37,6 +37,7 @@ replay() {
 ext_of() {
   case $1 in
     scalesim) echo .csv ;;
+    scalesim_cfg) echo .cfg ;;
     onnx) echo .onnx ;;
     npy) echo .npy ;;
     *) echo .yaml ;;

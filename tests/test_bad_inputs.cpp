@@ -391,7 +391,7 @@ std::vector<BadCase> csv_npy_onnx_cases() {
          {{"t.csv", head + "L1, 8, 8, 3, 3, 3, 4, 1,\nL1, 8, 8, 3, 3, 3, 4, 1,\n"}},
          csv,
          2,
-         {"t.csv", "field 'layers[1].name'", "'L1' again"}},
+         {"t.csv:3:", "field 'Layer name'", "'L1' (line 2) again"}},
         {"csv", "empty file", {{"t.csv", ""}}, csv, 2, {"t.csv", "header"}},
         {"csv",
          "control character in a name",

@@ -2,14 +2,14 @@
 # Builds one libFuzzer harness (fuzz/, clang-14 with ASan+UBSan) and runs it for MINUTES on one
 # core, from the seed corpus (the shipped files of its kind) and the regression corpus.
 #   tools/fuzz.sh LOADER MINUTES [libFuzzer options...]
-# LOADER: arch energy mapping sweep workload scalesim npy onnx. The working corpus grows in
-# build-fuzz/corpus/LOADER; findings (crash-*, timeout-*, oom-*, leak-*) go to
+# LOADER: arch energy mapping sweep workload scalesim scalesim_cfg npy onnx. The working corpus
+# grows in build-fuzz/corpus/LOADER; findings (crash-*, timeout-*, oom-*, leak-*) go to
 # build-fuzz/findings/LOADER/, and the log to build-fuzz/fuzz-LOADER.log, whose last lines are
 # libFuzzer's figures (executions, cov, ft). A finding becomes a regression file:
 # tests/fuzz_regressions/LOADER/ (fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-loaders="arch energy mapping sweep workload scalesim npy onnx"
+loaders="arch energy mapping sweep workload scalesim scalesim_cfg npy onnx"
 if [ $# -lt 2 ] || ! [[ " $loaders " == *" $1 "* ]] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "usage: tools/fuzz.sh LOADER MINUTES [libFuzzer options]   (LOADER: $loaders)" >&2
   exit 2
@@ -34,6 +34,8 @@ case $loader in
   energy) src=(configs/energy/*.yaml) ;;
   mapping) src=(configs/mappings/*.yaml) ;;
   workload) src=(workloads/*.yaml) ;;
+  scalesim) src=(fuzz/seeds/scalesim/* tests/data/scalesim/*.csv) ;;
+  scalesim_cfg) src=(tests/data/scalesim/*.cfg) ;;
   *) src=(fuzz/seeds/"$loader"/*) ;;
 esac
 cp "${src[@]}" "$seeds"/

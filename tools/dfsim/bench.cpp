@@ -13,7 +13,7 @@ Command add_bench_command(CLI::App& parent) {
         parent.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     add_common_options(app, *o);
     return {app, [o] {
-                const ArchParams a = load_arch(data_path(o->arch));
+                const ArchParams a = load_cli_arch(o->arch);
                 const EnergyTable t = energy_table(*o, a);
                 const Network net = load_selected_network(*o, a);
                 find_dataflow(o->dataflow);

@@ -47,12 +47,13 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
 }
 
 void add_common_options(CLI::App* app, CommonOptions& c) {
-    app->add_option("--arch", c.arch, "architecture YAML")->capture_default_str();
+    app->add_option("--arch", c.arch, "architecture YAML, or a SCALE-Sim .cfg")->capture_default_str();
     app->add_option("--workload", c.workload, "network YAML")->capture_default_str();
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")
             ->capture_default_str();
-    app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
+    c.dataflow_opt =
+        app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, kMaxBatch));

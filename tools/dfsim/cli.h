@@ -49,12 +49,20 @@ struct CommonOptions {
     std::string timing = "pass";  // pass | cycle
     std::string max_memory;  // --max-memory SIZE ("": default_max_memory())
     CLI::Option* energy_opt = nullptr;
+    CLI::Option* dataflow_opt = nullptr;  // (compare removes --dataflow: run's and bench's only)
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
 void add_common_options(CLI::App* app, CommonOptions& c);
 // --max-memory in bytes: a number of bytes with an optional binary suffix K, M, G or T (8G), or
 // by default half of the machine's RAM (sim/simulator.h default_max_memory).
 uint64_t max_memory_bytes(const CommonOptions& c);
+
+// The architecture file (YAML, or a SCALE-Sim .cfg), found as data_path finds it; its notes (what
+// a .cfg could not map) go to stderr. (arch_choice.cpp)
+ArchParams load_cli_arch(const std::string& arch);
+// The dataflow to run: --dataflow if given, else the architecture's (a .cfg's Dataflow), else the
+// default. (arch_choice.cpp)
+std::string chosen_dataflow(const CommonOptions& c, const ArchParams& a);
 
 // The energy table: --energy if given, else the one the architecture file names, else the default.
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a);

@@ -76,7 +76,7 @@ void write_outputs(const CompareResult& res, const std::string& table, const Com
 int run(const CompareCli& o) {
     check_outputs({{"--html", o.html}});
     if (!o.out.empty()) check_output_dir(o.out);
-    const ArchParams a = load_arch(data_path(o.common.arch));
+    const ArchParams a = load_cli_arch(o.common.arch);
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a);
     const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);

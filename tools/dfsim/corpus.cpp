@@ -72,7 +72,7 @@ std::function<void(int, int)> progress_lines() {
 }
 
 int run(const CorpusCli& o) {
-    const ArchParams a = load_arch(data_path(o.arch));
+    const ArchParams a = load_cli_arch(o.arch);
     const EnergyTable t =
         load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(o.energy));
     const std::vector<std::string> dataflows = parse_dataflow_list(o.dataflows);

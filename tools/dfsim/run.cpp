@@ -6,6 +6,7 @@
 #include "base/error.h"
 #include "report/html.h"
 #include "report/report.h"
+#include "report/scalesim_reports.h"
 #include "sim/simulator.h"
 #include "sim/vcd_trace.h"
 #include "tools/dfsim/cli.h"
@@ -17,6 +18,7 @@ namespace {
 struct RunCli {
     CommonOptions common;
     std::string json_out, csv_out, html_out, trace_out, mapping_file, mapping_cache, objective = "energy";
+    std::string scalesim_dir;  // --scalesim-reports
     int jobs = 1;
     uint64_t seed = 0, trace_max_macs = 20'000'000;
     bool show_mapping = false, no_check = false, chained = false;
@@ -39,11 +41,12 @@ std::unique_ptr<VcdTrace> open_trace(const RunCli& o, const Network& net) {
 
 int run(const RunCli& o) {
     check_outputs({{"--json", o.json_out}, {"--csv", o.csv_out}, {"--html", o.html_out}, {"--trace", o.trace_out}});
-    const ArchParams a = load_arch(data_path(o.common.arch));
+    if (!o.scalesim_dir.empty()) check_output_dir(o.scalesim_dir);
+    const ArchParams a = load_cli_arch(o.common.arch);
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a, o.chained);
     RunOptions opt;
-    opt.dataflow = o.common.dataflow;
+    opt.dataflow = chosen_dataflow(o.common, a);
     opt.objective = parse_objective(o.objective);
     opt.check_output = !o.no_check;
     opt.chained = o.chained;
@@ -70,6 +73,7 @@ int run(const RunCli& o) {
     if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res).dump(2) + "\n");
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
     if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res));
+    if (!o.scalesim_dir.empty()) write_scalesim_reports(res, o.scalesim_dir);
     if (trace) trace->commit();
     return res.total().output_check == OutputCheck::Mismatch ? kExitMismatch : kExitOk;
 }
@@ -83,6 +87,9 @@ Command add_run_command(CLI::App& parent) {
     app->add_option("--json", o->json_out, "write the report as JSON (atomically)");
     app->add_option("--csv", o->csv_out, "write the report as CSV (atomically)");
     app->add_option("--html", o->html_out, "write the report as a self-contained HTML page (atomically)");
+    app->add_option("--scalesim-reports", o->scalesim_dir,
+                    "write SCALE-Sim's COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv and DETAILED_ACCESS_REPORT.csv into "
+                    "this folder (atomically; docs/report.md#scale-sim-reports)");
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");

@@ -62,7 +62,7 @@ SweepSpec spec_from_options(const SweepCli& o) {
     SweepSpec spec;
     spec.arch_file = data_path(o.arch);
     spec.workload_file = data_path(o.workload);
-    spec.energy_file = !o.energy.empty() ? data_path(o.energy) : default_energy(load_arch(spec.arch_file));
+    spec.energy_file = !o.energy.empty() ? data_path(o.energy) : default_energy(load_cli_arch(o.arch));
     spec.layers = o.layers;
     spec.dataflows = parse_dataflow_list(o.dataflows);
     if (!o.pe.empty()) spec.axes.push_back(parse_axis("--pe-array", o.pe));
