@@ -478,12 +478,25 @@ void for_each_tile_class(const Layer& l, const GlbTiling& t,
         auto& cls = c_classes.try_emplace({st.Ct, st.first_c, st.last_c}, C0, 0).first->second;
         ++cls.second;
     }
+    // output-row tiles: each its own class, but the full ones whose ifmap rows are all real (no
+    // padding, no clamp at the edges) are alike wherever they sit: one class, the first of them
+    std::vector<std::pair<int, uint64_t>> e_classes;  // (E0, count)
+    int interior = -1;  // index of the interior class in e_classes
+    for (int E0 = 0; E0 < s.E(); E0 += t.Et) {
+        const bool inside = E0 + t.Et <= s.E() && E0 * s.U - s.P >= 0 && (E0 + t.Et - 1) * s.U - s.P + s.R <= s.H;
+        if (inside && interior >= 0) {
+            ++e_classes[static_cast<size_t>(interior)].second;
+            continue;
+        }
+        if (inside) interior = static_cast<int>(e_classes.size());
+        e_classes.push_back({E0, 1});
+    }
     for (const auto& [n, n_count] : sizes(s.N, t.Nt))
-        for (int E0 = 0; E0 < s.E(); E0 += t.Et)
+        for (const auto& [E0, e_count] : e_classes)
             for (const auto& [M0, m_count] : sizes(s.Mg(), t.Mt))
                 for (const auto& [key, cls] : c_classes)
                     visit(make_step(l, t, n, 0, E0, M0, cls.first),
-                          n_count * static_cast<uint64_t>(s.G) * m_count * cls.second);
+                          n_count * static_cast<uint64_t>(s.G) * e_count * m_count * cls.second);
 }
 
 uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles,

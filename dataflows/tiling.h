@@ -198,7 +198,10 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
 // the first iteration and then the second's words times the tiles left.
 ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t);
 
-// Visits one tile of each TileKey class of the layer's tiles (all images) with the class's size.
+// Visits one tile of each class of alike tiles of the layer (all images) with the class's size:
+// a TileKey class, except that the full output-row tiles whose ifmap rows are all real (no
+// padding, no clamp at the edges) are one class wherever they sit (their passes count alike:
+// the mapper's check that a bound's counts are its estimate's holds this).
 void for_each_tile_class(const Layer& l, const GlbTiling& t,
                          const std::function<void(const TileStep&, uint64_t)>& visit);
 
