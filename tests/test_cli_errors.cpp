@@ -49,3 +49,72 @@ TEST(DidYouMean, EditDistanceAndSuggestions) {
     EXPECT_NE(list.find("L19, ... and 5 more"), std::string::npos) << list;
     EXPECT_EQ(list.find("L20"), std::string::npos) << list;
 }
+
+namespace {
+
+class CliErrors : public TempDirTest {
+protected:
+    // Runs dfsim in the test's folder (so that anything it creates by mistake would show there).
+    CmdResult run(const std::string& args) { return dfsim(args, "cd " + dir.string() + " &&"); }
+    // The names in the test's folder besides the fixture's captured stdout and stderr.
+    std::vector<std::string> made() {
+        std::vector<std::string> names;
+        for (const auto& e : fs::recursive_directory_iterator(dir)) {
+            const std::string n = fs::relative(e.path(), dir).string();
+            if (n != "stdout.txt" && n != "stderr.txt") names.push_back(n);
+        }
+        std::sort(names.begin(), names.end());
+        return names;
+    }
+    // A refused command: exit code 2, exactly `line` on stderr, nothing on stdout, nothing made.
+    void expect_refused(const std::string& args, const std::string& line) {
+        SCOPED_TRACE(args);
+        const std::vector<std::string> before = made();
+        const CmdResult r = run(args);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(r.err, "dfsim: error: " + line + "\n");
+        EXPECT_EQ(r.out, "");
+        EXPECT_EQ(made(), before);
+    }
+};
+
+const std::string kCommands = "{run, bench, list, export, sweep, compare, quantize, corpus}";
+
+}  // namespace
+
+// The parser's refusals: an unknown option is named with the nearest options of its subcommand,
+// an unknown subcommand with the nearest subcommand and the list of them, a missing one with the
+// list; the parser's other messages (a bad value, a stray argument, a required option) say where
+// the help is. Each is one "dfsim: error:" line with exit code 2.
+TEST_F(CliErrors, ParserErrorsSuggestTheNearestName) {
+    expect_refused("run --dataflwo rs",
+                   "command line: unknown option '--dataflwo' of dfsim run; did you mean '--dataflow'? (dfsim run "
+                   "--help lists its options)");
+    expect_refused("run --jbos=3 --layers CONV1",
+                   "command line: unknown option '--jbos' of dfsim run; did you mean '--jobs'? (dfsim run --help "
+                   "lists its options)");
+    expect_refused("sweep --pe-aray 8x8 --out o",
+                   "command line: unknown option '--pe-aray' of dfsim sweep; did you mean '--pe-array'? (dfsim sweep "
+                   "--help lists its options)");
+    expect_refused("run --xyzzy",
+                   "command line: unknown option '--xyzzy' of dfsim run (dfsim run --help lists its options)");
+    expect_refused("rn", "command line: unknown subcommand 'rn': expected one of " + kCommands +
+                             "; did you mean 'run'? (dfsim --help lists the subcommands)");
+    expect_refused("Compare --dataflows rs", "command line: unknown subcommand 'Compare': expected one of " +
+                                                 kCommands +
+                                                 "; did you mean 'compare'? (dfsim --help lists the "
+                                                 "subcommands)");
+    expect_refused("simulate", "command line: unknown subcommand 'simulate': expected one of " + kCommands +
+                                   " (dfsim --help lists the subcommands)");
+    expect_refused(
+        "", "command line: expected a subcommand: one of " + kCommands + " (dfsim --help lists the subcommands)");
+    expect_refused("--verbose run",
+                   "command line: unknown option '--verbose' of dfsim (dfsim --help lists the "
+                   "subcommands)");
+    expect_refused("run rs",
+                   "command line: The following argument was not expected: rs (dfsim run --help lists its "
+                   "options)");
+    expect_refused("run --batch 0",
+                   "command line: --batch: Value 0 not in range 1 to 4096 (dfsim run --help lists its options)");
+    expect_refused("quantize --out q.npy", "command line: --in is required (dfsim quantize --help lists its options)");
+}

@@ -1,6 +1,7 @@
 #include "tools/dfsim/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -133,6 +134,59 @@ void print_mappings(const NetworkResult& r, std::ostream& os) {
         if (!l.mapping_yaml.empty()) os << "  mapping file entry: " << l.name << ": " << l.mapping_yaml << "\n";
         os << l.loop_nest;
     }
+}
+
+namespace {
+
+// The names a command's options go by: --long and -s.
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::Option* o : app.get_options()) {
+        for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+        for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+    }
+    return names;
+}
+
+// An argument that the parser takes for an option's name: -x, --xyz, --xyz=value, not a negative
+// number or a lone "-" or "--".
+bool looks_like_option(const std::string& a) {
+    if (a.size() < 2 || a[0] != '-' || a == "--") return false;
+    return !(std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
+}
+
+// The first argument in [from, to) that names no option of `app` ("" if none), as "--name".
+std::string unknown_option(const CLI::App& app, const std::vector<std::string>& args, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+        if (!looks_like_option(args[i])) continue;
+        const std::string name = args[i].substr(0, args[i].find('='));
+        if (app.get_option_no_throw(name) == nullptr) return name;
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string parse_error_message(const CLI::App& app, const std::vector<std::string>& args, const CLI::Error& e) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        commands.push_back(sub->get_name());
+    const size_t k = static_cast<size_t>(
+        std::find_if(args.begin(), args.end(), [](const std::string& a) { return !a.empty() && a[0] != '-'; }) -
+        args.begin());
+    const std::string help = " (dfsim --help lists the subcommands)";
+    if (const std::string bad = unknown_option(app, args, 0, k); !bad.empty())
+        return "unknown option '" + printable(bad) + "' of dfsim" + did_you_mean(bad, option_names(app)) + help;
+    if (k == args.size()) return "expected a subcommand: one of {" + name_list(commands) + "}" + help;
+    if (std::find(commands.begin(), commands.end(), args[k]) == commands.end())
+        return "unknown subcommand '" + printable(args[k]) + "': expected one of {" + name_list(commands) + "}" +
+               did_you_mean(args[k], commands) + help;
+    const CLI::App& sub = *app.get_subcommand(args[k]);
+    const std::string sub_help = " (dfsim " + args[k] + " --help lists its options)";
+    if (const std::string bad = unknown_option(sub, args, k + 1, args.size()); !bad.empty())
+        return "unknown option '" + printable(bad) + "' of dfsim " + args[k] + did_you_mean(bad, option_names(sub)) +
+               sub_help;
+    return printable(e.what()) + sub_help;
 }
 
 void bad_option(const std::string& option, const std::string& expected) {

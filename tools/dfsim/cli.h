@@ -86,6 +86,12 @@ void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help);
 // (exit code 4; base/atomic_file.h check_output_file).
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
 
+// The message for a command line the parser refused (after "command line: "): an unknown
+// subcommand or option named with a "did you mean" among the names that command takes, a
+// missing subcommand with the list of them, else the parser's own message; each ends with where
+// the help is. `args` are the arguments after the program's name.
+std::string parse_error_message(const CLI::App& app, const std::vector<std::string>& args, const CLI::Error& e);
+
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);
 

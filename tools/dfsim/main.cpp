@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <systemc>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -31,7 +32,8 @@ int parse_and_run(int argc, char** argv) {
     } catch (const CLI::CallForAllHelp& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {  // one line, as every other error
-        std::cerr << "dfsim: error: command line: " << e.what() << " (dfsim --help lists the options)\n";
+        const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+        std::cerr << "dfsim: error: command line: " << parse_error_message(app, args, e) << "\n";
         return kExitBadInput;
     }
     if (test_fault("assert")) DFSIM_ASSERT(false, "DFSIM_TEST_FAULT=assert (test only)");
