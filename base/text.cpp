@@ -96,7 +96,7 @@ std::vector<std::string> closest_names(std::string_view given, const std::vector
     std::vector<std::string> out;
     for (const std::string& c : choices) {
         const size_t d = edit_distance(given, c);
-        if (d > limit || d >= std::min(given.size(), c.size())) continue;
+        if (d > limit || 2 * d > std::max(given.size(), c.size())) continue;
         if (d < best) out.clear(), best = d;
         if (d == best && out.size() < 3 && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
     }

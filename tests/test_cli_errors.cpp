@@ -34,6 +34,8 @@ TEST(DidYouMean, EditDistanceAndSuggestions) {
     EXPECT_EQ(closest_names("os-d", dataflows), (std::vector<std::string>{"os-a", "os-b", "os-c"}));
     EXPECT_TRUE(closest_names("xyz", dataflows).empty());
     EXPECT_TRUE(closest_names("ab", dataflows).empty());  // two edits of a two-letter name
+    EXPECT_TRUE(closest_names("foo", {"FC6", "FC7", "fc"}).empty());  // two edits of three letters
+    EXPECT_EQ(closest_names("w", dataflows), (std::vector<std::string>{"ws"}));
     EXPECT_EQ(did_you_mean("nrl", dataflows), "; did you mean 'nlr'?");
     EXPECT_EQ(did_you_mean("os", dataflows), "; did you mean 'ws' or 'rs'?");
     EXPECT_EQ(did_you_mean("os-d", dataflows), "; did you mean 'os-a', 'os-b' or 'os-c'?");
@@ -117,4 +119,29 @@ TEST_F(CliErrors, ParserErrorsSuggestTheNearestName) {
     expect_refused("run --batch 0",
                    "command line: --batch: Value 0 not in range 1 to 4096 (dfsim run --help lists its options)");
     expect_refused("quantize --out q.npy", "command line: --in is required (dfsim quantize --help lists its options)");
+}
+
+// A dataflow name that is not registered is refused with the list and the nearest names, by run,
+// compare and sweep and in a mapping file; the sweep makes no folder.
+TEST_F(CliErrors, UnknownDataflowsSuggestTheNearest) {
+    const std::string all = "{ws, os-a, os-b, os-c, nlr, rs}";
+    const std::string net =
+        write("net.yaml", "name: n\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
+    expect_refused("run --workload " + net + " --dataflow RS",
+                   "command line: field '--dataflow': expected one of " + all + ", got 'RS'; did you mean 'rs'?");
+    expect_refused("run --workload " + net + " --dataflow os-d", "command line: field '--dataflow': expected one of " +
+                                                                     all +
+                                                                     ", got 'os-d'; did you mean 'os-a', 'os-b' "
+                                                                     "or 'os-c'?");
+    expect_refused("run --workload " + net + " --dataflow weight",
+                   "command line: field '--dataflow': expected one of " + all + ", got 'weight'");
+    expect_refused(
+        "compare --workload " + net + " --dataflows rs,nrl --out o",
+        "command line: field '--dataflows': unknown dataflow 'nrl': expected one of " + all + "; did you mean 'nlr'?");
+    expect_refused(
+        "sweep --workload " + net + " --dataflows ws,sw --no-plots --out o",
+        "command line: field '--dataflows': unknown dataflow 'sw': expected one of " + all + "; did you mean 'ws'?");
+    const std::string pin = write("pin.yaml", "dataflow: rz\nlayers: {}\n");
+    expect_refused("run --workload " + net + " --mapping " + pin,
+                   pin + ":1:11: field 'dataflow': expected one of " + all + ", got 'rz'; did you mean 'rs'?");
 }
