@@ -145,3 +145,44 @@ TEST_F(CliErrors, UnknownDataflowsSuggestTheNearest) {
     expect_refused("run --workload " + net + " --mapping " + pin,
                    pin + ":1:11: field 'dataflow': expected one of " + all + ", got 'rz'; did you mean 'rs'?");
 }
+
+// --layers matches names in any case (an exact spelling first); a miss lists the network's layers
+// (the first 20, then how many more) with the nearest names; a name that two layers spell in
+// different cases must be given exactly.
+TEST_F(CliErrors, LayerNamesMatchInAnyCase) {
+    const std::string layer = ", C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n";
+    const std::string net = write("net.yaml", "name: n\nlayers:\n  - {name: Alpha" + layer + "  - {name: Beta" + layer);
+    CmdResult r = run("run --workload " + net + " --layers beta,ALPHA");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const size_t beta = r.out.find("\nBeta "), alpha = r.out.find("\nAlpha ");
+    ASSERT_NE(beta, std::string::npos) << r.out;
+    ASSERT_NE(alpha, std::string::npos) << r.out;
+    EXPECT_LT(beta, alpha);  // in the order given
+    expect_refused(
+        "run --workload " + net + " --layers alpah",
+        "command line: field '--layers': no layer of " + net +
+            " matches 'alpah'; did you mean 'Alpha'? (its layers: Alpha, Beta; or all, conv, fc, pool, add)");
+    expect_refused("run --workload " + net + " --layers Gamma",
+                   "command line: field '--layers': no layer of " + net +
+                       " matches 'Gamma' (its layers: Alpha, Beta; or all, conv, fc, pool, add)");
+
+    const std::string cased = write("cased.yaml", "name: c\nlayers:\n  - {name: x" + layer + "  - {name: X" + layer +
+                                                      "  - {name: Conv1" + layer + "  - {name: CONV1" + layer);
+    r = run("run --workload " + cased + " --layers X,Conv1");  // exact names: one layer each
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\nX "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("\nx "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("\nCONV1 "), std::string::npos) << r.out;
+    expect_refused("run --workload " + cased + " --layers conv1",
+                   "command line: field '--layers': 'conv1' matches the layers Conv1, CONV1 of " + cased +
+                       ", which differ only in case: give the name as the file spells it");
+
+    std::string many = "name: m\nlayers:\n";
+    for (int i = 0; i < 30; ++i) many += "  - {name: L" + std::to_string(i) + layer;
+    const std::string big = write("many.yaml", many);
+    std::string first20;
+    for (int i = 0; i < 20; ++i) first20 += (i ? ", L" : "L") + std::to_string(i);
+    expect_refused("run --workload " + big + " --layers M99", "command line: field '--layers': no layer of " + big +
+                                                                  " matches 'M99' (its layers: " + first20 +
+                                                                  ", ... and 10 more; or all, conv, fc, pool, add)");
+}
