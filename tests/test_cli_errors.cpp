@@ -186,3 +186,30 @@ TEST_F(CliErrors, LayerNamesMatchInAnyCase) {
                                                                   " matches 'M99' (its layers: " + first20 +
                                                                   ", ... and 10 more; or all, conv, fc, pool, add)");
 }
+
+// --dataflow and --dataflows are one option: run and bench take one dataflow under either name
+// (several are refused), compare and sweep one or several under either name.
+TEST_F(CliErrors, DataflowAndDataflowsAreOneOption) {
+    const std::string net =
+        write("net.yaml", "name: n\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
+    CmdResult r = run("run --workload " + net + " --dataflows ws");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.substr(0, r.out.find('\n')).find(", dataflow ws,"), std::string::npos) << r.out;
+    r = run("bench --workload " + net + " --dataflows os-b");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("dfsim bench: n on eyeriss, dataflow os-b,", 0), 0u) << r.out;
+    for (const std::string cmd : {"run", "bench"})
+        expect_refused(cmd + " --workload " + net + " --dataflows rs,ws",
+                       "command line: field '--dataflow': expected one dataflow (dfsim compare and dfsim sweep take "
+                       "several), got 'rs,ws'");
+    r = run("compare --workload " + net + " --dataflow nlr");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("1 dataflow,"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\nA     nlr "), std::string::npos) << r.out;
+    r = run("sweep --workload " + net + " --dataflow ws,rs --no-plots --jobs 1 --out sw");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("dfsim sweep: 2 points"), std::string::npos) << r.out;
+    const std::string csv = slurp(dir / "sw/results.csv");
+    EXPECT_NE(csv.find(",ws,"), std::string::npos) << csv;
+    EXPECT_NE(csv.find(",rs,"), std::string::npos) << csv;
+}

@@ -53,7 +53,9 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")
             ->capture_default_str();
-    app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
+    app->add_option("--dataflow,--dataflows", c.dataflow,
+                    "one dataflow (see 'dfsim list'); --dataflows is the same option")
+        ->capture_default_str();
     app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, kMaxBatch));
@@ -66,6 +68,13 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--max-memory", c.max_memory,
                     "refuse a layer whose estimated memory exceeds this: bytes, or with K, M, G, T (default: half "
                     "the RAM)");
+}
+
+void check_one_dataflow(const CommonOptions& c) {
+    if (c.dataflow.find(',') != std::string::npos)
+        bad_option("--dataflow", "expected one dataflow (dfsim compare and dfsim sweep take several), got '" +
+                                     printable(c.dataflow) + "'");
+    find_dataflow(c.dataflow);
 }
 
 uint64_t max_memory_bytes(const CommonOptions& c) {

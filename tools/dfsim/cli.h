@@ -51,7 +51,10 @@ struct CommonOptions {
     CLI::Option* energy_opt = nullptr;
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
+// --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);
+// The dataflow of run and bench: one registered name, else a ConfigError naming --dataflow.
+void check_one_dataflow(const CommonOptions& c);
 // --max-memory in bytes: a number of bytes with an optional binary suffix K, M, G or T (8G), or
 // by default half of the machine's RAM (sim/simulator.h default_max_memory).
 uint64_t max_memory_bytes(const CommonOptions& c);

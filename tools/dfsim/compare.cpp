@@ -125,7 +125,9 @@ Command add_compare_command(CLI::App& parent) {
     for (const Dataflow* d : all_dataflows()) o->dataflows += (o->dataflows.empty() ? "" : ",") + d->name();
     add_common_options(app, o->common);
     app->remove_option(app->get_option("--dataflow"));
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflow names (default: all registered)")
+    app->add_option(
+           "--dataflows,--dataflow", o->dataflows,
+           "comma-separated dataflow names, one or several (default: all registered; --dataflow is the same option)")
         ->capture_default_str();
     app->add_option("--out", o->out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
     app->add_option("--html", o->html, "write the table and charts as a self-contained HTML page (needs gnuplot)");

@@ -103,7 +103,9 @@ Command add_corpus_command(CLI::App& parent) {
     app->add_option("--networks", o->networks,
                     "networks (workloads/NAME.yaml or a workload file), comma-separated, or none")
         ->capture_default_str();
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--dataflows,--dataflow", o->dataflows,
+                    "comma-separated dataflows, one or several (--dataflow is the same option)")
+        ->capture_default_str();
     app->add_option("--arch", o->arch, "architecture YAML")->capture_default_str();
     o->energy_opt = app->add_option("--energy", o->energy,
                                     "energy table YAML (default: the architecture's energy_table, else this)")

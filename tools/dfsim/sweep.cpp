@@ -166,7 +166,9 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_option("--workload", o->workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
     app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
     app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names")->capture_default_str();
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--dataflows,--dataflow", o->dataflows,
+                    "comma-separated dataflows, one or several (--dataflow is the same option)")
+        ->capture_default_str();
     app->add_option("--pe-array", o->pe, "array sizes ROWSxCOLS, comma-separated (e.g. 8x8,12x14,16x16)");
     app->add_option("--glb-kb", o->glb, "global buffer sizes in KB, comma-separated");
     app->add_option("--batch", o->batch, "batch sizes, comma-separated");
