@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -80,7 +83,7 @@ protected:
     }
 };
 
-const std::string kCommands = "{run, bench, list, export, sweep, compare, quantize, corpus}";
+const std::string kCommands = "{run, bench, list, export, sweep, compare, quantize, corpus, version}";
 
 }  // namespace
 
@@ -212,4 +215,43 @@ TEST_F(CliErrors, DataflowAndDataflowsAreOneOption) {
     const std::string csv = slurp(dir / "sw/results.csv");
     EXPECT_NE(csv.find(",ws,"), std::string::npos) << csv;
     EXPECT_NE(csv.find(",rs,"), std::string::npos) << csv;
+}
+
+namespace {
+
+// The first line `command` prints on stdout ("" if it fails or prints nothing).
+std::string first_line_of(const std::string& command) {
+    std::string line;
+    if (FILE* p = ::popen(command.c_str(), "r")) {
+        char buf[256];
+        if (std::fgets(buf, sizeof buf, p)) line = buf;
+        ::pclose(p);
+    }
+    return line.substr(0, line.find('\n'));
+}
+
+}  // namespace
+
+// dfsim --version and dfsim version print the project's version (CMakeLists.txt) and the source
+// tree's commit, exit code 0 and nothing on stderr.
+TEST_F(CliErrors, VersionNamesTheReleaseAndTheCommit) {
+    std::ifstream cmake(src("CMakeLists.txt"));
+    std::string text((std::istreambuf_iterator<char>(cmake)), std::istreambuf_iterator<char>());
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(project\(dfsim VERSION ([0-9.]+))")));
+    const std::string version = m[1];
+    const std::string head = first_line_of("git -C " + src("") + " rev-parse --short=12 HEAD 2>/dev/null");
+    const std::string commit = head.size() == 12 ? head + "(-modified)?" : "unknown";
+    for (const std::string args : {"--version", "version"}) {
+        SCOPED_TRACE(args);
+        const CmdResult r = run(args);
+        EXPECT_EQ(r.code, 0);
+        EXPECT_EQ(r.err, "");
+        EXPECT_TRUE(
+            std::regex_match(r.out, std::regex("dfsim " + std::regex_replace(version, std::regex(R"(\.)"), R"(\.)") +
+                                               R"( \(git )" + commit + R"(\)\n)")))
+            << r.out;
+    }
+    expect_refused("version --long",
+                   "command line: unknown option '--long' of dfsim version (dfsim version --help lists its options)");
 }

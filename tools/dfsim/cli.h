@@ -107,5 +107,9 @@ Command add_sweep_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_corpus_command(CLI::App& app);
+// `dfsim version`, and `dfsim --version` on `app`: the version line (version_line) on stdout.
+Command add_version_command(CLI::App& app);
+// "dfsim VERSION (git COMMIT)": base/version.h.
+std::string version_line();
 
 }  // namespace dfsim::cli
