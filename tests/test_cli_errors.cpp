@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/text.h"
+#include "workload/formats/npy.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
@@ -254,4 +255,42 @@ TEST_F(CliErrors, VersionNamesTheReleaseAndTheCommit) {
     }
     expect_refused("version --long",
                    "command line: unknown option '--long' of dfsim version (dfsim version --help lists its options)");
+}
+
+// A report, trace, codes or sidecar file in a folder that does not exist is refused before
+// anything runs, naming the option and the folder (exit code 2): dfsim makes no folder for a file.
+// A mapping cache's folder is made, but not its parents.
+TEST_F(CliErrors, FilesInMissingFoldersAreRefusedAndNoFolderIsMade) {
+    const std::string net =
+        write("net.yaml", "name: n\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
+    FloatTensor x(2, 3, 1, 1);
+    for (size_t i = 0; i < x.data.size(); ++i) x.data[i] = 0.25f * static_cast<float>(i) - 0.5f;
+    write_npy((dir / "x.npy").string(), x, {2, 3});
+    const std::string missing = "the folder nodir does not exist (dfsim does not create it)";
+    struct Case {
+        std::string args, option, folder;
+    };
+    const std::vector<Case> cases = {
+        {"run --workload " + net + " --json nodir/r.json", "--json", "nodir"},
+        {"run --workload " + net + " --csv nodir/deeper/r.csv", "--csv", "nodir/deeper"},
+        {"run --workload " + net + " --html nodir/r.html", "--html", "nodir"},
+        {"run --workload " + net + " --trace nodir/t.vcd", "--trace", "nodir"},
+        {"run --workload " + net + " --json " + (dir / "nodir/r.json").string(), "--json", (dir / "nodir").string()},
+        {"compare --workload " + net + " --dataflows rs --html nodir/c.html", "--html", "nodir"},
+        {"export --workload " + net + " --out nodir/net.csv", "--out", "nodir"},
+        {"corpus --random 1 --networks none --dataflows rs --json nodir/c.json", "--json", "nodir"},
+        {"quantize --in x.npy --out nodir/q.npy", "--out", "nodir"},
+        {"quantize --in x.npy --out q.npy --sidecar nodir/q.json", "--sidecar", "nodir"},
+    };
+    for (const Case& c : cases)
+        expect_refused(c.args, "command line: field '" + c.option +
+                                   "': expected a file in an existing folder, but the "
+                                   "folder " +
+                                   c.folder + " does not exist (dfsim does not create it)");
+    expect_refused("run --workload " + net + " --mapping-cache nodir/cache",
+                   "command line: field '--mapping-cache': expected a folder in an existing one (dfsim makes the "
+                   "cache's folder, not its parents), but the folder nodir does not exist");
+    const CmdResult r = run("run --workload " + net + " --mapping-cache cache/");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_TRUE(fs::is_directory(dir / "cache")) << r.err;
 }

@@ -31,8 +31,43 @@ void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help) {
         help);
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Whether `folder` is missing and its nearest existing ancestor is a folder (a path through a
+// file is left to check_output_file, an IoError).
+bool folder_missing(const fs::path& folder) {
+    std::error_code ec;
+    if (fs::exists(folder, ec)) return false;
+    fs::path up = folder.parent_path();
+    while (!up.empty() && !fs::exists(up, ec)) up = up.parent_path();
+    return up.empty() || fs::is_directory(up, ec);
+}
+
+// The folder a file is in ("." for a bare name), or with `is_folder` the one a folder is in ("a"
+// for "a/b/" as for "a/b").
+fs::path folder_of(const std::string& path, bool is_folder) {
+    fs::path p(path);
+    if (is_folder && !p.lexically_normal().has_filename()) p = p.lexically_normal().parent_path();
+    return p.has_parent_path() ? p.parent_path() : fs::path(".");
+}
+
+}  // namespace
+
+void check_cache_dir(const std::string& dir) {
+    if (dir.empty()) return;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+        bad_option("--mapping-cache", "expected a folder, but " + printable(dir) + " is not one");
+    if (const fs::path up = folder_of(dir, true); folder_missing(up))
+        bad_option("--mapping-cache",
+                   "expected a folder in an existing one (dfsim makes the cache's folder, not its "
+                   "parents), but the folder " +
+                       printable(up.string()) + " does not exist");
+}
+
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
-    namespace fs = std::filesystem;
     std::vector<std::pair<std::string, fs::path>> seen;
     for (const auto& [option, path] : outputs) {
         if (path.empty()) continue;
@@ -43,6 +78,9 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
             if (p == same)
                 bad_option(option, "expected a file other than " + other + "'s ('" + path + "' would overwrite it)");
         seen.emplace_back(option, same);
+        if (const fs::path up = folder_of(path, false); folder_missing(up))
+            bad_option(option, "expected a file in an existing folder, but the folder " + printable(up.string()) +
+                                   " does not exist (dfsim does not create it)");
         check_output_file(path);
     }
 }

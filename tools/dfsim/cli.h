@@ -85,9 +85,13 @@ void print_mappings(const NetworkResult& r, std::ostream& os);
 void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help);
 
 // Output files (option, path; "" for one not given), checked before anything runs: two options
-// naming the same file are a ConfigError (exit code 2), a path that cannot be written an IoError
-// (exit code 4; base/atomic_file.h check_output_file).
+// naming the same file or a folder that does not exist are a ConfigError (exit code 2; no folder
+// is made for a file), a path that cannot be written an IoError (exit code 4;
+// base/atomic_file.h check_output_file).
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
+// --mapping-cache DIR: a folder, or one to be made (the first choice stored makes it) in a folder
+// that exists; else a ConfigError (exit code 2). "" is no cache.
+void check_cache_dir(const std::string& dir);
 
 // The message for a command line the parser refused (after "command line: "): an unknown
 // subcommand or option named with a "did you mean" among the names that command takes, a

@@ -75,6 +75,7 @@ void write_outputs(const CompareResult& res, const std::string& table, const Com
 
 int run(const CompareCli& o) {
     check_outputs({{"--html", o.html}});
+    check_cache_dir(o.mapping_cache);
     if (!o.out.empty()) check_output_dir(o.out);
     const ArchParams a = load_arch(data_path(o.common.arch));
     const EnergyTable t = energy_table(o.common, a);

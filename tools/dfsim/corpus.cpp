@@ -72,6 +72,7 @@ std::function<void(int, int)> progress_lines() {
 }
 
 int run(const CorpusCli& o) {
+    check_outputs({{"--json", o.json}});
     const ArchParams a = load_arch(data_path(o.arch));
     const EnergyTable t =
         load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(o.energy));

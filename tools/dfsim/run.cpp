@@ -40,6 +40,7 @@ std::unique_ptr<VcdTrace> open_trace(const RunCli& o, const Network& net) {
 int run(const RunCli& o) {
     check_one_dataflow(o.common);
     check_outputs({{"--json", o.json_out}, {"--csv", o.csv_out}, {"--html", o.html_out}, {"--trace", o.trace_out}});
+    check_cache_dir(o.mapping_cache);
     const ArchParams a = load_arch(data_path(o.common.arch));
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a, o.chained);
