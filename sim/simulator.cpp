@@ -309,6 +309,13 @@ void check_network_memory(const Network& net, const ArchParams& a, const RunOpti
     for (const Layer& l : net.layers) check_layer_memory(l, a.for_dataflow(opt.dataflow), opt, processes);
 }
 
+void check_network_runs(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow) {
+    check_equal_area(a);
+    const ArchParams ad = a.for_dataflow(dataflow);
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) check_layer_runs(l, ad, t);
+}
+
 namespace {
 
 // The zeros of the data a run uses, as the datapath and the DRAM link see them (Layer::zeros):

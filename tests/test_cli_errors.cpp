@@ -294,3 +294,32 @@ TEST_F(CliErrors, FilesInMissingFoldersAreRefusedAndNoFolderIsMade) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_TRUE(fs::is_directory(dir / "cache")) << r.err;
 }
+
+// compare and sweep make their --out folder only once every input has been checked: a bad
+// --precisions preset, a layer the PE cannot run, a bad --set value, a bad workload or sweep spec
+// leave no folder.
+TEST_F(CliErrors, RefusedComparesAndSweepsMakeNoFolder) {
+    const std::string net =
+        write("net.yaml", "name: n\nlayers:\n  - {name: A, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n");
+    std::string arch = slurp(src("configs/arch/eyeriss.yaml"));
+    const std::string narrow = write("narrow.yaml", arch.replace(arch.find("mac_bits: 8"), 11, "mac_bits: 4"));
+    const std::string bad_net =
+        write("bad.yaml", "name: b\nlayers:\n  - {name: A, C: 0, H: 8, W: 8, M: 4, R: 3, S: 3}\n");
+    const std::string spec = write("spec.yaml", "workload: " + net + "\ndataflows: [rs]\naxes: {glb_kb: [0]}\n");
+    for (const std::string& args : std::vector<std::string>{
+             "compare --workload " + net + " --dataflows rs --precisions int8,w17a3 --out o/deep",
+             "compare --arch " + narrow + " --workload " + net + " --dataflows rs,ws --out o/deep",
+             "compare --workload " + bad_net + " --dataflows rs --out o/deep",
+             "sweep --workload " + net + " --dataflows rs --set pe_array.rows=abc --no-plots --out o/deep",
+             "sweep --workload " + net + " --dataflows rs --set pe_array.rowz=4 --no-plots --out o/deep",
+             "sweep --workload " + bad_net + " --dataflows rs --no-plots --out o/deep",
+             "sweep --spec " + spec + " --no-plots --out o/deep",
+         }) {
+        SCOPED_TRACE(args);
+        const CmdResult r = run(args);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_EQ(r.err.rfind("dfsim: error: ", 0), 0u) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+        EXPECT_FALSE(fs::exists(dir / "o")) << r.err;
+    }
+}
