@@ -323,3 +323,30 @@ TEST_F(CliErrors, RefusedComparesAndSweepsMakeNoFolder) {
         EXPECT_FALSE(fs::exists(dir / "o")) << r.err;
     }
 }
+
+// The help says what --workload takes (YAML, SCALE-Sim .csv, ONNX .onnx) on every command that
+// reads one, and sweep --help points at the spec format's section in docs/sweep.md, whose example
+// spec runs as written.
+TEST_F(CliErrors, HelpNamesTheWorkloadFormatsAndTheSpecDocs) {
+    for (const std::string cmd : {"run", "bench", "compare", "sweep", "export"}) {
+        SCOPED_TRACE(cmd);
+        const CmdResult r = run(cmd + " --help");
+        EXPECT_EQ(r.code, 0) << r.err;
+        EXPECT_NE(r.out.find("network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx"), std::string::npos)
+            << r.out;
+    }
+    const CmdResult help = run("sweep --help");
+    const std::string said = "docs/sweep.md, 'Spec format'";
+    ASSERT_NE(help.out.find(said), std::string::npos) << help.out;
+    EXPECT_EQ(help.out.find(".h)"), std::string::npos) << help.out;  // no C++ header
+    const std::string doc = slurp(src("docs/sweep.md"));
+    ASSERT_NE(doc.find("\n## Spec format\n"), std::string::npos);
+    const size_t begin = doc.find("```yaml\n"), end = doc.find("```", begin + 8);
+    ASSERT_NE(begin, std::string::npos);
+    ASSERT_NE(end, std::string::npos);
+    write("lenet-sweep.yaml", doc.substr(begin + 8, end - begin - 8));
+    const CmdResult r = run("sweep --spec lenet-sweep.yaml --no-plots --jobs 1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("dfsim sweep: 16 points"), std::string::npos) << r.out;
+    EXPECT_TRUE(fs::exists(dir / "lenet-sweep/results.csv"));
+}

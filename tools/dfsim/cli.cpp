@@ -87,7 +87,7 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
 
 void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--arch", c.arch, "architecture YAML")->capture_default_str();
-    app->add_option("--workload", c.workload, "network YAML")->capture_default_str();
+    app->add_option("--workload", c.workload, kWorkloadHelp)->capture_default_str();
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")
             ->capture_default_str();

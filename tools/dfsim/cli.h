@@ -51,6 +51,9 @@ struct CommonOptions {
     CLI::Option* energy_opt = nullptr;
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
+// What --workload takes (load_network): the help text of every command that reads a workload.
+inline constexpr const char* kWorkloadHelp = "network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx";
+
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);
 // The dataflow of run and bench: one registered name, else a ConfigError naming --dataflow.
