@@ -90,13 +90,15 @@ size_t edit_distance(std::string_view a_in, std::string_view b_in) {
     return prev[m];
 }
 
-std::vector<std::string> closest_names(std::string_view given, const std::vector<std::string>& choices) {
-    const size_t limit = std::max<size_t>(2, given.size() / 3);
+std::vector<std::string> closest_names(std::string_view given_name, const std::vector<std::string>& choices) {
+    auto core = [](std::string_view s) { return s.substr(std::min(s.find_first_not_of('-'), s.size())); };
+    const std::string_view given = core(given_name);
+    const size_t limit = std::max<size_t>(1, given.size() / 3);
     size_t best = limit + 1;
     std::vector<std::string> out;
     for (const std::string& c : choices) {
-        const size_t d = edit_distance(given, c);
-        if (d > limit || 2 * d > std::max(given.size(), c.size())) continue;
+        const size_t d = edit_distance(given, core(c));
+        if (d > limit || 2 * d > std::max(given.size(), core(c).size())) continue;
         if (d < best) out.clear(), best = d;
         if (d == best && out.size() < 3 && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
     }

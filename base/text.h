@@ -24,9 +24,9 @@ std::string ascii_lower(std::string_view s);
 size_t edit_distance(std::string_view a, std::string_view b);
 
 // The choices closest to `given` for a "did you mean": those at the least edit distance (at most
-// three, in their order), if that distance is at most max(2, |given| / 3) and half the longer
-// name's length (so that "ab" suggests nothing for "rs", "foo" nothing for "FC6"); empty if none
-// is that close.
+// three, in their order), leading dashes left out, if that distance is at most max(1, |given| / 3)
+// and half the longer name's length (so that "ab" suggests nothing for "rs", "spec" no "seed",
+// "-j" no "-h"); empty if none is that close.
 std::vector<std::string> closest_names(std::string_view given, const std::vector<std::string>& choices);
 
 // "; did you mean 'x'?" (or "'x' or 'y'", "'x', 'y' or 'z'") for closest_names, "" if none.

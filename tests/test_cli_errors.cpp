@@ -22,8 +22,9 @@ using namespace dfsim::test;
 namespace fs = std::filesystem;
 
 // The distance counts insertions, deletions, substitutions and neighbour swaps one each, in
-// any case; the suggestions are the nearest names within max(2, length/3), ties kept (three at
-// most), and nothing for a name that shares too little with any choice.
+// any case; the suggestions are the nearest names within max(1, length/3) edits (leading dashes
+// left out), ties kept (three at most), and nothing for a name that shares too little with any
+// choice.
 TEST(DidYouMean, EditDistanceAndSuggestions) {
     EXPECT_EQ(edit_distance("dataflow", "dataflow"), 0u);
     EXPECT_EQ(edit_distance("CONV1", "conv1"), 0u);  // case ignored
@@ -39,6 +40,12 @@ TEST(DidYouMean, EditDistanceAndSuggestions) {
     EXPECT_TRUE(closest_names("xyz", dataflows).empty());
     EXPECT_TRUE(closest_names("ab", dataflows).empty());  // two edits of a two-letter name
     EXPECT_TRUE(closest_names("foo", {"FC6", "FC7", "fc"}).empty());  // two edits of three letters
+    EXPECT_TRUE(closest_names("spec", {"seed"}).empty());  // two edits of four letters
+    EXPECT_TRUE(closest_names("-j", {"-h", "--jobs"}).empty());  // dashes left out: one letter changed
+    EXPECT_EQ(closest_names("-jobs", {"-h", "--jobs"}), (std::vector<std::string>{"--jobs"}));
+    EXPECT_EQ(closest_names("compaer", {"compare"}), (std::vector<std::string>{"compare"}));  // one swap
+    EXPECT_EQ(closest_names("comprae", {"compare"}), (std::vector<std::string>{"compare"}));
+    EXPECT_EQ(closest_names("--dataflws", {"--dataflow", "--dataflows"}), (std::vector<std::string>{"--dataflows"}));
     EXPECT_EQ(closest_names("w", dataflows), (std::vector<std::string>{"ws"}));
     EXPECT_EQ(did_you_mean("nrl", dataflows), "; did you mean 'nlr'?");
     EXPECT_EQ(did_you_mean("os", dataflows), "; did you mean 'ws' or 'rs'?");
