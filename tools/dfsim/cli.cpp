@@ -94,7 +94,9 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--dataflow,--dataflows", c.dataflow,
                     "one dataflow (see 'dfsim list'); --dataflows is the same option")
         ->capture_default_str();
-    app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
+    app->add_option("--layers", c.layers,
+                    "all, a layer type (conv, fc, pool, add), or comma-separated layer names (in any case)")
+        ->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, kMaxBatch));
     app->add_option("--precision", c.precision,

@@ -165,7 +165,8 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_option("--arch", o->arch, "architecture YAML (the base every point changes)")->capture_default_str();
     app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
     app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
-    app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names")->capture_default_str();
+    app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names (in any case)")
+        ->capture_default_str();
     app->add_option("--dataflows,--dataflow", o->dataflows,
                     "comma-separated dataflows, one or several (--dataflow is the same option)")
         ->capture_default_str();
