@@ -1,5 +1,6 @@
 #include "base/text.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace dfsim {
@@ -60,6 +61,71 @@ std::string printable(std::string_view s) {
         }
     }
     return out;
+}
+
+std::string ascii_lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+size_t edit_distance(std::string_view a_in, std::string_view b_in) {
+    const std::string a = ascii_lower(a_in), b = ascii_lower(b_in);
+    const size_t n = a.size(), m = b.size();
+    // d[i][j]: the distance between a's first i and b's first j characters, three rows kept
+    std::vector<size_t> before(m + 1), prev(m + 1), cur(m + 1);
+    for (size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (size_t i = 1; i <= n; ++i) {
+        cur[0] = i;
+        for (size_t j = 1; j <= m; ++j) {
+            const size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                cur[j] = std::min(cur[j], before[j - 2] + 1);
+        }
+        before.swap(prev);
+        prev.swap(cur);
+    }
+    return prev[m];
+}
+
+std::vector<std::string> closest_names(std::string_view given_name, const std::vector<std::string>& choices) {
+    auto core = [](std::string_view s) { return s.substr(std::min(s.find_first_not_of('-'), s.size())); };
+    const std::string_view given = core(given_name);
+    const size_t limit = std::max<size_t>(1, given.size() / 3);
+    size_t best = limit + 1;
+    std::vector<std::string> out;
+    for (const std::string& c : choices) {
+        const size_t d = edit_distance(given, core(c));
+        if (d > limit || 2 * d > std::max(given.size(), core(c).size())) continue;
+        if (d < best) out.clear(), best = d;
+        if (d == best && out.size() < 3 && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
+    return out;
+}
+
+std::string did_you_mean(std::string_view given, const std::vector<std::string>& choices) {
+    const std::vector<std::string> near = closest_names(given, choices);
+    if (near.empty()) return "";
+    std::string s = "; did you mean ";
+    for (size_t i = 0; i < near.size(); ++i) {
+        if (i > 0) s += i + 1 == near.size() ? " or " : ", ";
+        s += "'";
+        s += printable(near[i]);
+        s += "'";
+    }
+    return s + "?";
+}
+
+std::string name_list(const std::vector<std::string>& names, size_t shown) {
+    std::string s;
+    for (size_t i = 0; i < names.size() && i < shown; ++i) {
+        if (i > 0) s += ", ";
+        s += printable(names[i]);
+    }
+    if (names.size() > shown) s += ", ... and " + std::to_string(names.size() - shown) + " more";
+    return s;
 }
 
 }  // namespace dfsim

@@ -127,6 +127,10 @@ double objective_figure(const Estimate& e, Objective obj);
 // The registry of dataflows, by name.
 const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices
 std::vector<const Dataflow*> all_dataflows();
+// The registered dataflows' names, in that order.
+std::vector<std::string> dataflow_names();
+// "expected one of {ws, ..., rs}, got 'NAME'" and a "did you mean" for a near miss.
+std::string unknown_dataflow(const std::string& name);
 // ConfigError (the architecture file, its line) for an equal_area entry that names no
 // registered dataflow (the config room, below this one, cannot know them).
 void check_equal_area(const ArchParams& a);

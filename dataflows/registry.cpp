@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "base/error.h"
+#include "base/text.h"
 #include "dataflows/dataflow.h"
 #include "dataflows/grid_dataflow.h"
 #include "dataflows/nlr/no_local_reuse.h"
@@ -70,23 +71,27 @@ const std::vector<std::unique_ptr<Dataflow>>& registry() {
 const Dataflow& find_dataflow(const std::string& name) {
     for (const auto& d : registry())
         if (d->name() == name) return *d;
-    std::string list;
-    for (const auto& d : registry()) list += (list.empty() ? "" : ", ") + d->name();
-    throw ConfigError("command line", "--dataflow", 0, 0, "expected one of {" + list + "}, got '" + name + "'");
+    throw ConfigError("command line", "--dataflow", 0, 0, unknown_dataflow(name));
+}
+
+std::vector<std::string> dataflow_names() {
+    std::vector<std::string> v;
+    for (const auto& d : registry()) v.push_back(d->name());
+    return v;
+}
+
+std::string unknown_dataflow(const std::string& name) {
+    return "expected one of {" + name_list(dataflow_names()) + "}, got '" + printable(name) + "'" +
+           did_you_mean(name, dataflow_names());
 }
 
 void check_equal_area(const ArchParams& a) {
-    for (const DataflowStorage& st : a.equal_area.dataflows) {
-        bool known = false;
-        std::string list;
-        for (const auto& d : registry()) {
-            known = known || d->name() == st.dataflow;
-            list += (list.empty() ? "" : ", ") + d->name();
-        }
-        if (!known)
+    const std::vector<std::string> names = dataflow_names();
+    for (const DataflowStorage& st : a.equal_area.dataflows)
+        if (std::find(names.begin(), names.end(), st.dataflow) == names.end())
             throw ConfigError(a.file, "equal_area.dataflows." + st.dataflow, st.line, st.column,
-                              "expected a registered dataflow {" + list + "}, got '" + st.dataflow + "'");
-    }
+                              "expected a registered dataflow {" + name_list(names) + "}, got '" + st.dataflow + "'" +
+                                  did_you_mean(st.dataflow, names));
 }
 
 const GridDataflow& grid_dataflow(GridVariant v) {

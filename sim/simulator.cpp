@@ -45,13 +45,9 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
     PinnedMappings p;
     p.file = path;
     p.dataflow = root.get_string("dataflow");
-    std::string known;
-    bool registered = false;
-    for (const Dataflow* d : all_dataflows()) {
-        known += (known.empty() ? "" : ", ") + d->name();
-        registered = registered || d->name() == p.dataflow;
-    }
-    if (!registered) root.fail("dataflow", "expected one of {" + known + "}, got '" + p.dataflow + "'");
+    const std::vector<std::string> names = dataflow_names();
+    if (std::find(names.begin(), names.end(), p.dataflow) == names.end())
+        root.fail("dataflow", unknown_dataflow(p.dataflow));
     YamlMap layers = root.child("layers");
     std::string run;
     for (const Layer& l : net.layers) run += (run.empty() ? "" : ", ") + l.name;
@@ -312,6 +308,13 @@ void check_layer_memory(const Layer& l, const ArchParams& a, const RunOptions& o
 
 void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt, int processes) {
     for (const Layer& l : net.layers) check_layer_memory(l, a.for_dataflow(opt.dataflow), opt, processes);
+}
+
+void check_network_runs(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow) {
+    check_equal_area(a);
+    const ArchParams ad = a.for_dataflow(dataflow);
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) check_layer_runs(l, ad, t);
 }
 
 namespace {

@@ -85,6 +85,10 @@ uint64_t default_max_memory();
 // largest layer of `net` would not fit, `processes` times over (compare's worker processes each
 // hold one layer at a time); nothing if opt.max_memory is 0.
 void check_network_memory(const Network& net, const ArchParams& a, const RunOptions& opt, int processes = 1);
+// What a layer's preparation checks before it runs, for every accelerator layer of `net` at once
+// (a command refuses them before it makes anything): the architecture's equal_area block, and that
+// the PE under `dataflow` can run the layer (check_layer_runs). Throws ConfigError.
+void check_network_runs(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow);
 
 struct LayerResult {
     std::string name;

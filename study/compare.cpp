@@ -18,6 +18,7 @@
 
 #include "base/workers.h"
 #include "base/error.h"
+#include "base/text.h"
 #include "base/hash.h"
 #include "energy/energy.h"
 #include "base/atomic_file.h"
@@ -39,15 +40,14 @@ namespace fs = std::filesystem;
 void check_dataflow_list(const std::vector<std::string>& dataflows) {
     auto error = [](const std::string& what) { return ConfigError("command line", "--dataflows", 0, 0, what); };
     if (dataflows.empty()) throw error("expected at least one dataflow name");
-    std::string registered;
-    for (const Dataflow* d : all_dataflows()) registered += (registered.empty() ? "" : ", ") + d->name();
+    const std::vector<std::string> names = dataflow_names();
     std::set<std::string> seen;
     for (const std::string& d : dataflows) {
         if (d.empty()) throw error("empty dataflow name in the list");
         if (!seen.insert(d).second) throw error("dataflow '" + d + "' is listed twice");
-        bool known = false;
-        for (const Dataflow* r : all_dataflows()) known = known || r->name() == d;
-        if (!known) throw error("unknown dataflow '" + d + "': expected one of {" + registered + "}");
+        if (std::find(names.begin(), names.end(), d) == names.end())
+            throw error("unknown dataflow '" + printable(d) + "': expected one of {" + name_list(names) + "}" +
+                        did_you_mean(d, names));
     }
 }
 

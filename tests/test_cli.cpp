@@ -271,8 +271,7 @@ TEST_F(Cli, ExitCodes) {
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_TRUE(r.out.empty()) << r.out;  // nothing on stdout (SystemC's handler would print there)
 
-    for (const std::string opt :
-         {"--json /proc/dfsim.json", "--csv /proc/dfsim.csv", "--html /proc/no/such/dfsim.html"}) {
+    for (const std::string opt : {"--json /proc/dfsim.json", "--csv /proc/dfsim.csv", "--html /proc/dfsim.html"}) {
         SCOPED_TRACE(opt);
         const std::string path = opt.substr(opt.find(' ') + 1);
         r = run(base + " " + opt);

@@ -449,12 +449,6 @@ void expect_bit_exact_on_every_dataflow(const std::string& file, const std::vect
     }
 }
 
-std::vector<std::string> dataflow_names() {
-    std::vector<std::string> v;
-    for (const Dataflow* d : all_dataflows()) v.push_back(d->name());
-    return v;
-}
-
 }  // namespace
 
 TEST(ZooBitExact, AlexNet) { expect_bit_exact_on_every_dataflow("workloads/alexnet.yaml", {"CONV1", "CONV2"}); }

@@ -503,6 +503,42 @@ Network with_precision(const Network& net, const std::string& preset) {
     return out;
 }
 
+namespace {
+
+// The layers of `net` one --layers entry selects: "all", a type or a layer's name, spelled
+// exactly, else in any case (a name that two layers share in different cases is refused).
+std::vector<const Layer*> layers_matching(const Network& net, const std::string& n) {
+    auto pick = [&](auto&& same) {
+        std::vector<const Layer*> v;
+        for (const Layer& l : net.layers)
+            if (same(n, "all") || same(n, to_string(l.type)) || same(n, l.name)) v.push_back(&l);
+        return v;
+    };
+    std::vector<const Layer*> v = pick([](const std::string& a, std::string_view b) { return a == b; });
+    if (!v.empty()) return v;
+    v = pick([](const std::string& a, std::string_view b) { return ascii_lower(a) == ascii_lower(b); });
+    std::vector<std::string> named;
+    for (const Layer* l : v)
+        if (ascii_lower(l->name) == ascii_lower(n)) named.push_back(l->name);
+    if (named.size() > 1)
+        throw ConfigError("command line", "--layers", 0, 0,
+                          "'" + printable(n) + "' matches the layers " + name_list(named) + " of " + net.file +
+                              ", which differ only in case: give the name as the file spells it");
+    return v;
+}
+
+[[noreturn]] void no_layer_matches(const Network& net, const std::string& n) {
+    std::vector<std::string> names;
+    for (const Layer& l : net.layers) names.push_back(l.name);
+    std::vector<std::string> choices = names;
+    for (const char* word : {"all", "conv", "fc", "pool", "add"}) choices.push_back(word);
+    throw ConfigError("command line", "--layers", 0, 0,
+                      "no layer of " + net.file + " matches '" + printable(n) + "'" + did_you_mean(n, choices) +
+                          " (its layers: " + name_list(names) + "; or all, conv, fc, pool, add)");
+}
+
+}  // namespace
+
 Network select_layers(const Network& net, const std::string& sel) {
     Network out = net;
     out.layers.clear();
@@ -516,17 +552,9 @@ Network select_layers(const Network& net, const std::string& sel) {
                               "expected all, conv, fc, pool, add or layer names, comma-separated, got an empty entry "
                               "in '" +
                                   printable(sel) + "'");
-        bool found = false;
-        for (const Layer& l : net.layers) {
-            if (n == "all" || n == to_string(l.type) || n == l.name) {
-                out.layers.push_back(l);
-                found = true;
-            }
-        }
-        if (!found)
-            throw ConfigError(
-                "command line", "--layers", 0, 0,
-                "no layer of " + net.file + " matches '" + n + "' (use all, conv, fc, pool, add or layer names)");
+        const std::vector<const Layer*> found = layers_matching(net, n);
+        if (found.empty()) no_layer_matches(net, n);
+        for (const Layer* l : found) out.layers.push_back(*l);
     }
     return out;
 }

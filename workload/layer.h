@@ -181,8 +181,9 @@ Network with_batch(const Network& net, int n, const std::string& field = "--batc
 Network with_precision(const Network& net, const std::string& preset);
 
 // Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
-// comma-separated list of types and names (in the network's order per entry). Throws
-// ConfigError (field --layers) for an entry that matches nothing.
+// comma-separated list of types and names (in the network's order per entry), in any case (an
+// exact spelling first: "conv1" is CONV1 unless a layer is called conv1). Throws ConfigError
+// (field --layers) for an entry that matches nothing, with the nearest names and the layers.
 Network select_layers(const Network& net, const std::string& sel);
 
 // As select_layers, plus every host layer (pool, add) between the first and the last layer

@@ -13,10 +13,10 @@ Command add_bench_command(CLI::App& parent) {
         parent.add_subcommand("bench", "speed benchmark: simulated MACs/s and cycles/s vs a reference conv");
     add_common_options(app, *o);
     return {app, [o] {
+                check_one_dataflow(*o);
                 const ArchParams a = load_cli_arch(o->arch);
                 const EnergyTable t = energy_table(*o, a);
                 const Network net = load_selected_network(*o, a);
-                find_dataflow(o->dataflow);
                 run_bench(net, a, t, o->dataflow, std::cout, o->timing_model());
                 return kExitOk;
             }};

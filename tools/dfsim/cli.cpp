@@ -1,6 +1,7 @@
 #include "tools/dfsim/cli.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -30,8 +31,43 @@ void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help) {
         help);
 }
 
+namespace {
+
+namespace fs = std::filesystem;
+
+// Whether `folder` is missing and its nearest existing ancestor is a folder (a path through a
+// file is left to check_output_file, an IoError).
+bool folder_missing(const fs::path& folder) {
+    std::error_code ec;
+    if (fs::exists(folder, ec)) return false;
+    fs::path up = folder.parent_path();
+    while (!up.empty() && !fs::exists(up, ec)) up = up.parent_path();
+    return up.empty() || fs::is_directory(up, ec);
+}
+
+// The folder a file is in ("." for a bare name), or with `is_folder` the one a folder is in ("a"
+// for "a/b/" as for "a/b").
+fs::path folder_of(const std::string& path, bool is_folder) {
+    fs::path p(path);
+    if (is_folder && !p.lexically_normal().has_filename()) p = p.lexically_normal().parent_path();
+    return p.has_parent_path() ? p.parent_path() : fs::path(".");
+}
+
+}  // namespace
+
+void check_cache_dir(const std::string& dir) {
+    if (dir.empty()) return;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+        bad_option("--mapping-cache", "expected a folder, but " + printable(dir) + " is not one");
+    if (const fs::path up = folder_of(dir, true); folder_missing(up))
+        bad_option("--mapping-cache",
+                   "expected a folder in an existing one (dfsim makes the cache's folder, not its "
+                   "parents), but the folder " +
+                       printable(up.string()) + " does not exist");
+}
+
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs) {
-    namespace fs = std::filesystem;
     std::vector<std::pair<std::string, fs::path>> seen;
     for (const auto& [option, path] : outputs) {
         if (path.empty()) continue;
@@ -42,19 +78,25 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
             if (p == same)
                 bad_option(option, "expected a file other than " + other + "'s ('" + path + "' would overwrite it)");
         seen.emplace_back(option, same);
+        if (const fs::path up = folder_of(path, false); folder_missing(up))
+            bad_option(option, "expected a file in an existing folder, but the folder " + printable(up.string()) +
+                                   " does not exist (dfsim does not create it)");
         check_output_file(path);
     }
 }
 
 void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--arch", c.arch, "architecture YAML, or a SCALE-Sim .cfg")->capture_default_str();
-    app->add_option("--workload", c.workload, "network YAML")->capture_default_str();
+    app->add_option("--workload", c.workload, kWorkloadHelp)->capture_default_str();
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")
             ->capture_default_str();
-    c.dataflow_opt =
-        app->add_option("--dataflow", c.dataflow, "dataflow name (see 'dfsim list')")->capture_default_str();
-    app->add_option("--layers", c.layers, "all, conv, fc, or comma-separated layer names")->capture_default_str();
+    c.dataflow_opt = app->add_option("--dataflow,--dataflows", c.dataflow,
+                                     "one dataflow (see 'dfsim list'); --dataflows is the same option")
+                         ->capture_default_str();
+    app->add_option("--layers", c.layers,
+                    "all, a layer type (conv, fc, pool, add), or comma-separated layer names (in any case)")
+        ->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, kMaxBatch));
     app->add_option("--precision", c.precision,
@@ -66,6 +108,13 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--max-memory", c.max_memory,
                     "refuse a layer whose estimated memory exceeds this: bytes, or with K, M, G, T (default: half "
                     "the RAM)");
+}
+
+void check_one_dataflow(const CommonOptions& c) {
+    if (c.dataflow.find(',') != std::string::npos)
+        bad_option("--dataflow", "expected one dataflow (dfsim compare and dfsim sweep take several), got '" +
+                                     printable(c.dataflow) + "'");
+    find_dataflow(c.dataflow);
 }
 
 uint64_t max_memory_bytes(const CommonOptions& c) {
@@ -134,6 +183,59 @@ void print_mappings(const NetworkResult& r, std::ostream& os) {
         if (!l.mapping_yaml.empty()) os << "  mapping file entry: " << l.name << ": " << l.mapping_yaml << "\n";
         os << l.loop_nest;
     }
+}
+
+namespace {
+
+// The names a command's options go by: --long and -s.
+std::vector<std::string> option_names(const CLI::App& app) {
+    std::vector<std::string> names;
+    for (const CLI::Option* o : app.get_options()) {
+        for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+        for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+    }
+    return names;
+}
+
+// An argument that the parser takes for an option's name: -x, --xyz, --xyz=value, not a negative
+// number or a lone "-" or "--".
+bool looks_like_option(const std::string& a) {
+    if (a.size() < 2 || a[0] != '-' || a == "--") return false;
+    return !(std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.');
+}
+
+// The first argument in [from, to) that names no option of `app` ("" if none), as "--name".
+std::string unknown_option(const CLI::App& app, const std::vector<std::string>& args, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+        if (!looks_like_option(args[i])) continue;
+        const std::string name = args[i].substr(0, args[i].find('='));
+        if (app.get_option_no_throw(name) == nullptr) return name;
+    }
+    return "";
+}
+
+}  // namespace
+
+std::string parse_error_message(const CLI::App& app, const std::vector<std::string>& args, const CLI::Error& e) {
+    std::vector<std::string> commands;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+        commands.push_back(sub->get_name());
+    const size_t k = static_cast<size_t>(
+        std::find_if(args.begin(), args.end(), [](const std::string& a) { return !a.empty() && a[0] != '-'; }) -
+        args.begin());
+    const std::string help = " (dfsim --help lists the subcommands)";
+    if (const std::string bad = unknown_option(app, args, 0, k); !bad.empty())
+        return "unknown option '" + printable(bad) + "' of dfsim" + did_you_mean(bad, option_names(app)) + help;
+    if (k == args.size()) return "expected a subcommand: one of {" + name_list(commands) + "}" + help;
+    if (std::find(commands.begin(), commands.end(), args[k]) == commands.end())
+        return "unknown subcommand '" + printable(args[k]) + "': expected one of {" + name_list(commands) + "}" +
+               did_you_mean(args[k], commands) + help;
+    const CLI::App& sub = *app.get_subcommand(args[k]);
+    const std::string sub_help = " (dfsim " + args[k] + " --help lists its options)";
+    if (const std::string bad = unknown_option(sub, args, k + 1, args.size()); !bad.empty())
+        return "unknown option '" + printable(bad) + "' of dfsim " + args[k] + did_you_mean(bad, option_names(sub)) +
+               sub_help;
+    return printable(e.what()) + sub_help;
 }
 
 void bad_option(const std::string& option, const std::string& expected) {

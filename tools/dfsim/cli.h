@@ -52,7 +52,13 @@ struct CommonOptions {
     CLI::Option* dataflow_opt = nullptr;  // (compare removes --dataflow: run's and bench's only)
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
+// What --workload takes (load_network): the help text of every command that reads a workload.
+inline constexpr const char* kWorkloadHelp = "network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx";
+
+// --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);
+// The dataflow of run and bench: one registered name, else a ConfigError naming --dataflow.
+void check_one_dataflow(const CommonOptions& c);
 // --max-memory in bytes: a number of bytes with an optional binary suffix K, M, G or T (8G), or
 // by default half of the machine's RAM (sim/simulator.h default_max_memory).
 uint64_t max_memory_bytes(const CommonOptions& c);
@@ -90,9 +96,19 @@ void print_mappings(const NetworkResult& r, std::ostream& os);
 void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help);
 
 // Output files (option, path; "" for one not given), checked before anything runs: two options
-// naming the same file are a ConfigError (exit code 2), a path that cannot be written an IoError
-// (exit code 4; base/atomic_file.h check_output_file).
+// naming the same file or a folder that does not exist are a ConfigError (exit code 2; no folder
+// is made for a file), a path that cannot be written an IoError (exit code 4;
+// base/atomic_file.h check_output_file).
 void check_outputs(const std::vector<std::pair<std::string, std::string>>& outputs);
+// --mapping-cache DIR: a folder, or one to be made (the first choice stored makes it) in a folder
+// that exists; else a ConfigError (exit code 2). "" is no cache.
+void check_cache_dir(const std::string& dir);
+
+// The message for a command line the parser refused (after "command line: "): an unknown
+// subcommand or option named with a "did you mean" among the names that command takes, a
+// missing subcommand with the list of them, else the parser's own message; each ends with where
+// the help is. `args` are the arguments after the program's name.
+std::string parse_error_message(const CLI::App& app, const std::vector<std::string>& args, const CLI::Error& e);
 
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);
@@ -106,5 +122,9 @@ Command add_sweep_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_corpus_command(CLI::App& app);
+// `dfsim version`, and `dfsim --version` on `app`: the version line (version_line) on stdout.
+Command add_version_command(CLI::App& app);
+// "dfsim VERSION (git COMMIT)": base/version.h.
+std::string version_line();
 
 }  // namespace dfsim::cli

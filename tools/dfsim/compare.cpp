@@ -73,8 +73,24 @@ void write_outputs(const CompareResult& res, const std::string& table, const Com
     if (!o.html.empty()) write_file_atomic(o.html, compare_to_html(res, html_images(res, o)));
 }
 
+// What compare refuses before it makes --out: a bad --precisions preset, and a layer the PE cannot
+// run under one of the dataflows at one of the precisions.
+std::vector<std::string> check_runs(const CompareCli& o, const Network& net, const ArchParams& a, const EnergyTable& t,
+                                    const std::vector<std::string>& dataflows) {
+    std::vector<std::string> precisions;
+    std::stringstream ss(o.precisions);
+    for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
+    std::vector<Network> nets;
+    for (const std::string& p : precisions) nets.push_back(with_precision(net, p));
+    if (precisions.empty()) nets.push_back(net);
+    for (const Network& n : nets)
+        for (const std::string& df : dataflows) check_network_runs(n, a, t, df);
+    return precisions;
+}
+
 int run(const CompareCli& o) {
     check_outputs({{"--html", o.html}});
+    check_cache_dir(o.mapping_cache);
     if (!o.out.empty()) check_output_dir(o.out);
     const ArchParams a = load_cli_arch(o.common.arch);
     const EnergyTable t = energy_table(o.common, a);
@@ -94,11 +110,9 @@ int run(const CompareCli& o) {
         opt.dataflow = df;
         check_network_memory(net, a, opt, o.jobs);
     }
+    const std::vector<std::string> precisions = check_runs(o, net, a, t, dataflows);
     std::optional<OutputLock> lock;  // held until the reports are written
     const std::string resume = prepare_out_dir(o, lock);
-    std::vector<std::string> precisions;
-    std::stringstream ss(o.precisions);
-    for (std::string p; std::getline(ss, p, ',');) precisions.push_back(p);
     note_long_run(net, static_cast<int>(dataflows.size() * std::max<size_t>(1, precisions.size())), opt.timing);
     const CompareResult res =
         precisions.empty() ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume, o.jobs)
@@ -125,7 +139,9 @@ Command add_compare_command(CLI::App& parent) {
     for (const Dataflow* d : all_dataflows()) o->dataflows += (o->dataflows.empty() ? "" : ",") + d->name();
     add_common_options(app, o->common);
     app->remove_option(app->get_option("--dataflow"));
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflow names (default: all registered)")
+    app->add_option(
+           "--dataflows,--dataflow", o->dataflows,
+           "comma-separated dataflow names, one or several (default: all registered; --dataflow is the same option)")
         ->capture_default_str();
     app->add_option("--out", o->out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
     app->add_option("--html", o->html, "write the table and charts as a self-contained HTML page (needs gnuplot)");

@@ -72,6 +72,7 @@ std::function<void(int, int)> progress_lines() {
 }
 
 int run(const CorpusCli& o) {
+    check_outputs({{"--json", o.json}});
     const ArchParams a = load_cli_arch(o.arch);
     const EnergyTable t =
         load_energy_table(o.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(o.energy));
@@ -103,7 +104,9 @@ Command add_corpus_command(CLI::App& parent) {
     app->add_option("--networks", o->networks,
                     "networks (workloads/NAME.yaml or a workload file), comma-separated, or none")
         ->capture_default_str();
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--dataflows,--dataflow", o->dataflows,
+                    "comma-separated dataflows, one or several (--dataflow is the same option)")
+        ->capture_default_str();
     app->add_option("--arch", o->arch, "architecture YAML")->capture_default_str();
     o->energy_opt = app->add_option("--energy", o->energy,
                                     "energy table YAML (default: the architecture's energy_table, else this)")

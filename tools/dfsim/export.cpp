@@ -32,7 +32,7 @@ int run(const ExportCli& o) {
 Command add_export_command(CLI::App& parent) {
     auto o = std::make_shared<ExportCli>();
     CLI::App* app = parent.add_subcommand("export", "write a workload in another simulator's format");
-    app->add_option("--workload", o->workload, "network YAML (or SCALE-Sim CSV)")->capture_default_str();
+    app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
     app->add_option("--format", o->format, "scalesim: SCALE-Sim's topology CSV")->capture_default_str();
     app->add_option("--out", o->out, "file to write (atomically); default: stdout");
     return {app, [o] { return run(*o); }};

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <systemc>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -21,17 +22,17 @@ namespace {
 int parse_and_run(int argc, char** argv) {
     CLI::App app{"dfsim: cycle-accurate simulator of DNN accelerator dataflows"};
     app.require_subcommand(1);
-    const std::vector<Command> commands = {add_run_command(app),      add_bench_command(app), add_list_command(app),
-                                           add_export_command(app),   add_sweep_command(app), add_compare_command(app),
-                                           add_quantize_command(app), add_corpus_command(app)};
+    const std::vector<Command> commands = {
+        add_run_command(app),      add_bench_command(app),  add_list_command(app),
+        add_export_command(app),   add_sweep_command(app),  add_compare_command(app),
+        add_quantize_command(app), add_corpus_command(app), add_version_command(app)};
     try {
         app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
+    } catch (const CLI::Success& e) {  // --help, --version: on stdout, exit code 0
         return app.exit(e);
     } catch (const CLI::ParseError& e) {  // one line, as every other error
-        std::cerr << "dfsim: error: command line: " << e.what() << " (dfsim --help lists the options)\n";
+        const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+        std::cerr << "dfsim: error: command line: " << parse_error_message(app, args, e) << "\n";
         return kExitBadInput;
     }
     if (test_fault("assert")) DFSIM_ASSERT(false, "DFSIM_TEST_FAULT=assert (test only)");

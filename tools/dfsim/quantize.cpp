@@ -6,8 +6,9 @@
 // of dimension 0 when there is one scale per channel); the integer of the chosen format is
 // code + zero_point[c]. Their dtype is the smallest of int8, int16, int32 that holds them all.
 // The shape is the input's. Both files are written atomically, and only once everything has
-// been checked and computed: a bad option or input writes nothing (exit code 2); an output that
-// cannot be written is an IoError (exit code 4), and codes whose sidecar failed are removed.
+// been checked and computed: a bad option or input, or an output in a folder that does not exist,
+// writes nothing (exit code 2); an output that cannot be written is an IoError (exit code 4), and
+// codes whose sidecar failed are removed.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -261,6 +262,7 @@ int run(const QuantizeOptions& o) {
     if (o.out.empty()) throw option_error("--out", "expected the .npy file to write the codes to");
     const std::string sidecar = sidecar_path(o);
     const QuantSpec spec = spec_from(o);
+    cli::check_outputs({{"--out", o.out}, {"--sidecar", sidecar}});
     const FloatArray a = read_float32(o.in);
     Quantized q;
     try {

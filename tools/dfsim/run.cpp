@@ -40,8 +40,10 @@ std::unique_ptr<VcdTrace> open_trace(const RunCli& o, const Network& net) {
 }
 
 int run(const RunCli& o) {
+    check_one_dataflow(o.common);
     check_outputs({{"--json", o.json_out}, {"--csv", o.csv_out}, {"--html", o.html_out}, {"--trace", o.trace_out}});
     if (!o.scalesim_dir.empty()) check_output_dir(o.scalesim_dir);
+    check_cache_dir(o.mapping_cache);
     const ArchParams a = load_cli_arch(o.common.arch);
     const EnergyTable t = energy_table(o.common, a);
     const Network net = load_selected_network(o.common, a, o.chained);
@@ -56,7 +58,6 @@ int run(const RunCli& o) {
     MappingCache cache(o.mapping_cache);
     opt.mapping_cache = &cache;
     opt.max_memory = max_memory_bytes(o.common);
-    find_dataflow(opt.dataflow);
     check_network_memory(net, a, opt);
     note_timing_limits(net, {opt.dataflow}, opt.timing);
     note_long_run(net, 1, opt.timing);

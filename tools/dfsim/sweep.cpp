@@ -163,10 +163,13 @@ Command add_sweep_command(CLI::App& parent) {
     CLI::App* app = o->app =
         parent.add_subcommand("sweep", "simulate the cartesian product of dataflows and configuration values");
     app->add_option("--arch", o->arch, "architecture YAML (the base every point changes)")->capture_default_str();
-    app->add_option("--workload", o->workload, "network YAML or SCALE-Sim CSV")->capture_default_str();
+    app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
     app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
-    app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names")->capture_default_str();
-    app->add_option("--dataflows", o->dataflows, "comma-separated dataflows")->capture_default_str();
+    app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names (in any case)")
+        ->capture_default_str();
+    app->add_option("--dataflows,--dataflow", o->dataflows,
+                    "comma-separated dataflows, one or several (--dataflow is the same option)")
+        ->capture_default_str();
     app->add_option("--pe-array", o->pe, "array sizes ROWSxCOLS, comma-separated (e.g. 8x8,12x14,16x16)");
     app->add_option("--glb-kb", o->glb, "global buffer sizes in KB, comma-separated");
     app->add_option("--batch", o->batch, "batch sizes, comma-separated");
@@ -189,7 +192,9 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_flag("--yes", o->yes, "run a sweep of more than 100000 points");
     o->out_opt =
         app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
-    app->add_option("--spec", o->spec, "sweep described in YAML (docs in study/sweep.h); --jobs and --out override it");
+    app->add_option(
+        "--spec", o->spec,
+        "sweep described in a YAML file (its format: docs/sweep.md, 'Spec format'); --jobs and --out override it");
     return {app, [o] { return run(*o); }};
 }
 
