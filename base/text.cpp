@@ -1,6 +1,7 @@
 #include "base/text.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace dfsim {
@@ -61,6 +62,13 @@ std::string printable(std::string_view s) {
         }
     }
     return out;
+}
+
+std::string trim_space(std::string_view s) {
+    size_t a = 0, b = s.size();
+    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
+    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
+    return std::string(s.substr(a, b - a));
 }
 
 std::string ascii_lower(std::string_view s) {

@@ -19,6 +19,9 @@ std::string printable(std::string_view s);
 // `s` with ASCII letters in lower case (other bytes as they are).
 std::string ascii_lower(std::string_view s);
 
+// `s` without the white space (std::isspace) at its ends.
+std::string trim_space(std::string_view s);
+
 // The optimal-string-alignment (restricted Damerau-Levenshtein) distance between `a` and `b`,
 // ASCII case ignored: insertions, deletions, substitutions and swaps of two neighbours, one each.
 size_t edit_distance(std::string_view a, std::string_view b);

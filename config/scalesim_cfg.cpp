@@ -7,22 +7,11 @@
 
 #include "base/error.h"
 #include "base/input_file.h"
+#include "base/text.h"
 
 namespace dfsim {
 
 namespace {
-
-std::string trim(const std::string& s) {
-    size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-    return s.substr(a, b - a);
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // One `key = value` (or `key: value`) line of the file.
 struct Entry {
@@ -57,23 +46,23 @@ Ini::Ini(const std::string& text, const std::string& file) : m_file(file) {
     std::map<std::pair<std::string, std::string>, int> seen;  // (section, lower-case key) -> line
     for (int n = 1; std::getline(in, line); ++n) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        const std::string t = trim(line);
+        const std::string t = trim_space(line);
         const int col = static_cast<int>(line.find_first_not_of(" \t")) + 1;
         if (t.empty() || t[0] == '#' || t[0] == ';') continue;
         if (t[0] == '[') {
             if (t.back() != ']' || t.size() < 3)
                 throw ConfigError(file, "", n, col, "expected a section header '[name]', got '" + t + "'");
-            section = trim(t.substr(1, t.size() - 2));
+            section = trim_space(t.substr(1, t.size() - 2));
             continue;
         }
         const size_t eq = t.find_first_of("=:");
-        if (eq == std::string::npos || trim(t.substr(0, eq)).empty())
+        if (eq == std::string::npos || trim_space(t.substr(0, eq)).empty())
             throw ConfigError(file, "", n, col, "expected 'Key = value' or 'Key: value', got '" + t + "'");
-        Entry e{section, trim(t.substr(0, eq)), trim(t.substr(eq + 1)), n, 0, false};
+        Entry e{section, trim_space(t.substr(0, eq)), trim_space(t.substr(eq + 1)), n, 0, false};
         if (section.empty()) throw ConfigError(file, e.key, n, col, "expected a [section] header before the first key");
         const size_t v = t.find_first_not_of(" \t", eq + 1);
         e.column = col + static_cast<int>(v == std::string::npos ? t.size() : v);
-        if (const auto [it, fresh] = seen.emplace(std::make_pair(section, lower(e.key)), n); !fresh)
+        if (const auto [it, fresh] = seen.emplace(std::make_pair(section, ascii_lower(e.key)), n); !fresh)
             throw ConfigError(
                 file, e.key, n, col,
                 "expected each key once in [" + section + "], got it again (line " + std::to_string(it->second) + ")");
@@ -83,7 +72,7 @@ Ini::Ini(const std::string& text, const std::string& file) : m_file(file) {
 
 Entry* Ini::find(const std::string& section, const std::string& key) {
     for (Entry& e : m_entries)
-        if (e.section == section && lower(e.key) == lower(key)) {
+        if (e.section == section && ascii_lower(e.key) == ascii_lower(key)) {
             e.used = true;
             return &e;
         }
@@ -156,7 +145,7 @@ void read_bandwidth(Ini& ini, ArchParams& a) {
     if (bw) {
         std::vector<std::string> parts;
         std::istringstream in(bw->value);
-        for (std::string p; std::getline(in, p, ',');) parts.push_back(trim(p));
+        for (std::string p; std::getline(in, p, ',');) parts.push_back(trim_space(p));
         if (parts.empty()) parts.push_back("");
         for (const std::string& p : parts) int_value(ini, *bw, p, 1, 1000000);
         a.dram.bytes_per_cycle = static_cast<double>(int_value(ini, *bw, parts[0], 1, 1000000));

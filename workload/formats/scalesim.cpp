@@ -10,6 +10,7 @@
 #include "base/csv.h"
 #include "base/error.h"
 #include "base/input_file.h"
+#include "base/text.h"
 
 namespace dfsim {
 
@@ -23,18 +24,6 @@ const std::vector<std::string> kConv2Columns = {"Layer name",   "IFMAP Height", 
                                                 "Stride Width"};  // SCALE-Sim's topology writer
 const std::vector<std::string> kGemmColumns = {"Layer", "M", "N", "K"};
 constexpr int kMaxValue = 1 << 20;
-
-std::string trim(const std::string& s) {
-    size_t a = 0, b = s.size();
-    while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-    while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-    return s.substr(a, b - a);
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
 
 // A line's fields (trimmed, with the 1-based column at which each starts) and its comment.
 struct Row {
@@ -51,9 +40,9 @@ Row split(const std::string& line) {
         const size_t comma = line.find(',', start);
         const std::string raw = line.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         const size_t lead = raw.find_first_not_of(" \t");
-        const std::string field = trim(raw);
+        const std::string field = trim_space(raw);
         if (!field.empty() && field[0] == '#') {  // a comment runs to the end of the line
-            row.comment = trim(line.substr(start + lead));
+            row.comment = trim_space(line.substr(start + lead));
             break;
         }
         row.fields.emplace_back(field, static_cast<int>(start + (lead == std::string::npos ? 0 : lead)) + 1);
@@ -67,14 +56,14 @@ Row split(const std::string& line) {
 // The layout a header line names: its columns, or a ConfigError naming the first one that differs.
 const std::vector<std::string>& read_header(const Row& row, const std::string& file, int line) {
     const auto& f = row.fields;
-    const bool gemm = f.size() >= 2 && lower(f[1].first) == "m";
-    const bool two_strides = f.size() >= 8 && lower(f[7].first) == lower(kConv2Columns[7]);
+    const bool gemm = f.size() >= 2 && ascii_lower(f[1].first) == "m";
+    const bool two_strides = f.size() >= 8 && ascii_lower(f[7].first) == ascii_lower(kConv2Columns[7]);
     const std::vector<std::string>& cols = gemm ? kGemmColumns : two_strides ? kConv2Columns : kConvColumns;
     const std::string what = gemm ? "the SCALE-Sim GEMM topology header" : "the SCALE-Sim topology header";
     for (size_t k = 0; k < cols.size(); ++k) {
-        const bool ok =
-            k < f.size() && (lower(f[k].first) == lower(cols[k]) ||
-                             (k == 0 && (lower(f[k].first) == "layer" || lower(f[k].first) == "layer name")));
+        const bool ok = k < f.size() &&
+                        (ascii_lower(f[k].first) == ascii_lower(cols[k]) ||
+                         (k == 0 && (ascii_lower(f[k].first) == "layer" || ascii_lower(f[k].first) == "layer name")));
         if (!ok)
             throw ConfigError(file, "header", line, k < f.size() ? f[k].second : row.end_column,
                               "expected " + what + ", column " + std::to_string(k + 1) + " '" + cols[k] + "'");
@@ -131,7 +120,7 @@ LayerShape conv_shape(const Row& row, const std::vector<std::string>& cols, cons
         s.G = s.C;
         s.M *= s.C;
         notes.dp.push_back(name);
-    } else if (lower(row.comment).rfind("#dw", 0) == 0) {
+    } else if (ascii_lower(row.comment).rfind("#dw", 0) == 0) {
         if (s.M != s.C)
             throw ConfigError(
                 file, cols[6], line, row.fields[6].second,
