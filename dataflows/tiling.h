@@ -183,8 +183,9 @@ inline constexpr int kNearDivisorTiles = 16;
 // The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
 // and e_block output rows: one image per tile or the whole batch (and 4 if it divides the
 // batch); channels per tile the most that fit beside the smallest filter and row tiles; then for
-// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders (the
-// image loop is left out of the order where a tile holds the whole batch: it has one step).
+// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders (of
+// orders alike but for where a loop of one step sits, only the first). With glb.search_buffering,
+// all that again for each buffering tried (sizes a buffering with more copies tried are skipped).
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
@@ -297,9 +298,6 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
 }
 
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
-// (traffic_counts plus each tile class's passes times its size), but for cycles only
-// tiled_cycles_lower_bound (cycles_exact false). No tile is walked. `passes` (a TilePasses) may
-// be shared by mappings whose passes are alike (the same block, any tiling).
 // The counts and cycles of all the passes of a tiling: each tile class's passes times its size.
 // They depend on the tile sizes only, not on the loop order or the buffering.
 template <typename Passes>
@@ -336,10 +334,10 @@ inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling
 ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a);
 
 // A lower bound on bound_tiled of every tiling with t's tile sizes, in any order and buffering:
-// the passes (tiling_passes) and the compulsory traffic; cycles as the order that allows the least.
+// the passes (tiling_passes) and the compulsory traffic (`traffic`, compulsory_traffic); cycles
+// as the order that allows the least.
 inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
-                             const std::pair<ActionCounts, uint64_t>& all_passes) {
-    const ActionCounts traffic = compulsory_traffic(l, a);
+                             const std::pair<ActionCounts, uint64_t>& all_passes, const ActionCounts& traffic) {
     ActionCounts counts = traffic;
     counts += all_passes.first;
     GlbTiling images_outer = t;  // the order whose cycle bound is the least (extrapolates_images)
@@ -355,6 +353,8 @@ template <typename M, typename MakePasses, typename SameBlock>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
                     const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, SameBlock same_block,
                     const BoundCutoff& cut) {
+    const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
+    const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
         auto passes = make_passes(first);
@@ -367,8 +367,8 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
             if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {
                 all_passes = tiling_passes(l, t, passes), sizes = &t;
                 cut_off = false;
-                if (cut.limit < std::numeric_limits<double>::infinity()) {
-                    coarse = coarse_bound(l, a, t, table, all_passes);
+                if (cutting) {
+                    coarse = coarse_bound(l, a, t, table, all_passes, compulsory);
                     cut_off = objective_figure(coarse, cut.objective) > cut.limit;
                 }
             }
