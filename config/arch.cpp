@@ -47,6 +47,29 @@ PeParams read_pe(const YamlMap& m) {
 
 // The equal_area section: every dataflow's register files, each checked to leave a global buffer
 // in the base configuration's area.
+// dram.rlc_layout: level_bits `data` (the data's own width) or a width, pairs_per_word `auto`
+// (as many as fit) or a count. A fixed layout must fit its word.
+RlcLayout read_rlc_layout(const YamlMap& m) {
+    RlcLayout r;
+    r.run_bits = static_cast<int>(m.get_int("run_bits", 1, 16, 5));
+    r.word_bits = static_cast<int>(m.get_int("word_bits", 2, 64, 64));
+    auto int_or = [&m](const std::string& key, const std::string& word, int lo, int hi) {
+        if (!m.has(key) || m.get_string(key) == word) return 0;
+        return static_cast<int>(m.get_int(key, lo, hi));
+    };
+    r.level_bits = int_or("level_bits", "data", 2, 32);
+    r.pairs_per_word = int_or("pairs_per_word", "auto", 1, 63);
+    if (r.level_bits > 0 && r.pairs_per_word > 0 && r.pairs_per_word * (r.run_bits + r.level_bits) + 1 > r.word_bits)
+        m.fail("pairs_per_word",
+               std::to_string(r.pairs_per_word) + " pairs of " + std::to_string(r.run_bits) + "+" +
+                   std::to_string(r.level_bits) +
+                   " bits and the last-word bit to fit in word_bits = " + std::to_string(r.word_bits));
+    if (r.level_bits > 0 && r.run_bits + r.level_bits + 1 > r.word_bits)
+        m.fail("word_bits", "room for one pair and the last-word bit");
+    m.check_no_unknown_keys();
+    return r;
+}
+
 void read_equal_area(const YamlMap& ea, ArchParams& a) {
     a.equal_area.enabled = true;
     ea.get_string("source", "");
@@ -130,9 +153,13 @@ ArchParams resolve(const YamlMap& root) {
         }
         a.dram.latency_cycles = static_cast<int>(m.get_int("latency_cycles", 0, 1000000));
         a.dram.rlc = m.get_enum("compression", {"none", "rlc"}, "none") == "rlc";
-        a.dram.rlc_network_input = m.get_bool("compress_network_input", true);
+        a.dram.rlc_network_input = m.get_bool("compress_network_input", false);
         if (m.has("compress_network_input") && !a.dram.rlc)
             m.fail("compress_network_input", "expected only with compression: rlc");
+        if (auto lay = m.opt_child("rlc_layout")) {
+            if (!a.dram.rlc) m.fail("rlc_layout", "expected only with compression: rlc");
+            a.dram.rlc_layout = read_rlc_layout(*lay);
+        }
         m.check_no_unknown_keys();
     }
     if (auto rc = root.opt_child("reconfig")) {

@@ -69,6 +69,18 @@ struct GlbParams {
     int64_t bits_per_cycle() const { return static_cast<int64_t>(banks) * bank_width_bits; }
 };
 
+// How the DRAM link's run-length code lays out its pairs (hw/rlc.h). Eyeriss JSSC 2017, Sec. IV-D:
+// a 5-bit run and a 16-bit level, three pairs to a 64-bit word, for its 16-bit data.
+struct RlcLayout {
+    int run_bits = 5;  // 1..16
+    // 0: the data's own width (an 8-bit fmap gets 8-bit levels), for data of at most 16 bits (wider
+    // data, e.g. 32-bit psums not requantized, crosses raw); else 2..32 (data wider: raw).
+    int level_bits = 0;
+    int pairs_per_word = 0;  // 0: as many as fit beside the last-word bit
+    int word_bits = 64;  // 2..64
+    bool operator==(const RlcLayout&) const = default;
+};
+
 struct DramParams {
     double bytes_per_cycle = 8.0;  // sustained bandwidth, in core cycles (derived from the link when given)
     int latency_cycles = 100;  // first-word latency of a transfer, core cycles
@@ -81,9 +93,10 @@ struct DramParams {
     // (Eyeriss JSSC 2017: 5-bit run, 16-bit level, three pairs per 64-bit word): transfers move
     // the compressed size of the actual data.
     bool rlc = false;
+    RlcLayout rlc_layout;
     // With rlc: also code the network's input image (the chip does not: it codes "all fmaps
-    // but the first layer's input").
-    bool rlc_network_input = true;
+    // but the first layer's input", so neither does dfsim unless an arch says so).
+    bool rlc_network_input = false;
     // Whether the link codes a layer's ifmap loads (network_input: the layer's ifmap is the network's input).
     bool codes_ifmap(bool network_input) const { return rlc && (rlc_network_input || !network_input); }
 };

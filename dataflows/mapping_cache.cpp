@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-01c";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-01d";
 
 namespace {
 
@@ -21,9 +21,9 @@ namespace {
 // Not deciding a mapping: ArchParams' name, file, energy_table, batch (the layer has it), dataflow
 // (the key has the one run) and notes.
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
-                  sizeof(GlbParams) == 24 && sizeof(DramParams) == 32 && sizeof(ReconfigParams) == 16 &&
+                  sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
                   sizeof(Layer) == 504 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
-                  sizeof(Requant) == 88 && sizeof(ArchParams) == 384,
+                  sizeof(Requant) == 88 && sizeof(ArchParams) == 400,
               "a field was added: add it to mapping_key");
 
 void put(std::ostringstream& os, const Format& f) {
@@ -60,7 +60,8 @@ void put_arch(std::ostringstream& os, const ArchParams& a) {
     char bw[64];
     std::snprintf(bw, sizeof bw, "%a", d.bytes_per_cycle);  // exact
     os << "\ndram " << bw << " " << d.latency_cycles << " " << d.link_bits << " " << d.link_clock_mhz << " " << d.rlc
-       << " " << d.rlc_network_input << "\nreconfig " << a.reconfig_cycles() << "\n";
+       << " " << d.rlc_network_input << " " << d.rlc_layout.run_bits << " " << d.rlc_layout.level_bits << " "
+       << d.rlc_layout.pairs_per_word << " " << d.rlc_layout.word_bits << "\nreconfig " << a.reconfig_cycles() << "\n";
 }
 
 void put_table(std::ostringstream& os, const EnergyTable& t) {

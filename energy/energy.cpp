@@ -20,7 +20,11 @@ double EnergyBreakdown::total() const {
 
 double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) {
     const double active = static_cast<double>(c.macs - c.gated_macs);
-    double e = static_cast<double>(c.psum_adds) * t.accumulate(w.psum);
+    // Each active slot's energy includes the accumulate that folds its product into its output:
+    // into the PE's own psum, onto a psum arriving from a neighbour or the buffer, or in nlr's
+    // adder chain. An output of k products with an incoming psum takes exactly k adds, so the
+    // combining adds (c.psum_adds: they take slots and cycles) are those accumulates, not charged again.
+    double e = 0;
     switch (w.mult) {
         case Multiplier::Mac:
             e += active * t.mac_energy(w.op_filter, w.op_ifmap, w.psum);

@@ -28,8 +28,8 @@ struct EnergyBreakdown {
     double total() const;
 };
 
-// ALU energy: per active (non-gated) slot by the layer's multiplier, plus psum accumulations,
-// LUT loads and XNOR-popcount steps.
+// ALU energy: per active (non-gated) slot by the layer's multiplier (its accumulate included: the
+// psum combining adds are those accumulates, charged once), plus LUT loads and XNOR-popcount steps.
 double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, double glb_bytes);
 

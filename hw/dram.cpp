@@ -44,8 +44,8 @@ Cycle Dram::now_cycle() const { return sc_time_stamp().value() / m_period.value(
 
 uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const {
     const bool fmap = (load && op.tensor == DramTensor::Ifmap) || (!load && op.tensor == DramTensor::Output);
-    const bool coded = load ? m_image.rlc_ifmap : m_image.rlc;
-    if (!coded || !fmap || m_image.bits(op.tensor) > 16) return raw_bits;
+    const std::optional<RlcParams>& code = load ? m_image.rlc_ifmap : m_image.rlc_output;
+    if (!code || !fmap) return raw_bits;
     // the link moves the run-length code of the transfer's actual values
     const Box& b = op.box;
     std::vector<int32_t> v;
@@ -58,7 +58,7 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
                 const int32_t* p = &src.data[src.index(lo[0] + i0, lo[1] + i1, lo[2] + i2, lo[3])];
                 v.insert(v.end(), p, p + b.count[3]);
             }
-    return rlc_encoded_bits(v.data(), v.size());
+    return rlc_encoded_bits(v.data(), v.size(), *code);
 }
 
 Cycle Dram::channel_end(Cycle start, uint64_t bits) const {

@@ -6,6 +6,7 @@
 #include <systemc>
 
 #include <functional>
+#include <optional>
 #include <queue>
 #include <utility>
 #include <vector>
@@ -15,14 +16,16 @@
 #include "base/types.h"
 #include "hw/global_buffer.h"
 #include "hw/program.h"
+#include "hw/rlc.h"
 
 namespace dfsim::hw {
 
 struct DramImage {
     Tensor4 ifmap, filter, output;
     int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
-    bool rlc = false;  // feature maps (ifmap loads, output stores) cross the link run-length coded
-    bool rlc_ifmap = false;  // ifmap loads too (false for the network's input when the arch says so)
+    // The code of the ifmap loads and of the output stores on the link (hw/rlc.h rlc_params_for);
+    // nullopt: moved raw (no dram.rlc, the network's input, or values that do not fit a level).
+    std::optional<RlcParams> rlc_ifmap, rlc_output;
     Tensor4& tensor(DramTensor t);
     int bits(DramTensor t) const;
 };

@@ -1,6 +1,9 @@
 #include "hw/rlc.h"
 
+#include <algorithm>
 #include <bit>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -15,7 +18,7 @@ struct Layout {
     uint32_t max_run;  // 2^run_bits - 1
     uint32_t chunk;  // zeros held by one (max_run, 0) pair: max_run + 1
     uint64_t run_mask, level_mask, pair_mask;
-    int64_t lo, hi;  // range of a level (signed)
+    int64_t lo, hi;  // range of a level
     uint64_t last_bit;  // the last-word flag
 };
 
@@ -28,16 +31,17 @@ Layout layout_of(const RlcParams& p) {
     l.run_mask = l.max_run;
     l.level_mask = (uint64_t{1} << p.level_bits) - 1;
     l.pair_mask = (uint64_t{1} << l.pair_bits) - 1;
-    l.lo = -(int64_t{1} << (p.level_bits - 1));
-    l.hi = (int64_t{1} << (p.level_bits - 1)) - 1;
+    l.lo = p.level_min == kSignedLevels ? -(int64_t{1} << (p.level_bits - 1)) : p.level_min;
+    l.hi = l.lo + (int64_t{1} << p.level_bits) - 1;
     l.last_bit = uint64_t{1} << (p.word_bits - 1);
     return l;
 }
 
 [[noreturn]] void throw_range(const char* who, int32_t v, size_t i, const RlcParams& p, const Layout& l) {
     throw std::invalid_argument(std::string(who) + ": value " + std::to_string(v) + " at index " + std::to_string(i) +
-                                " does not fit a " + std::to_string(p.level_bits) + "-bit signed level [" +
-                                std::to_string(l.lo) + ", " + std::to_string(l.hi) + "]");
+                                " does not fit a " + std::to_string(p.level_bits) + "-bit " +
+                                (p.level_min == kSignedLevels ? "signed " : "") + "level [" + std::to_string(l.lo) +
+                                ", " + std::to_string(l.hi) + "]");
 }
 
 uint64_t byteswap64(uint64_t x) {
@@ -86,6 +90,9 @@ void check_rlc_params(const RlcParams& p) {
         bad("level_bits must be in [2, 32], got " + std::to_string(p.level_bits));
     if (p.pairs_per_word < 1) bad("pairs_per_word must be >= 1, got " + std::to_string(p.pairs_per_word));
     if (p.word_bits < 2 || p.word_bits > 64) bad("word_bits must be in [2, 64], got " + std::to_string(p.word_bits));
+    if (p.level_min != kSignedLevels &&
+        (p.level_min < INT32_MIN || p.level_min + (int64_t{1} << p.level_bits) - 1 > int64_t{UINT32_MAX}))
+        bad("level_min " + std::to_string(p.level_min) + " puts the levels outside 32-bit values");
     const int64_t need = int64_t{p.pairs_per_word} * (p.run_bits + p.level_bits) + 1;
     if (need > p.word_bits)
         bad(std::to_string(p.pairs_per_word) + " pairs of " + std::to_string(p.run_bits) + "+" +
@@ -139,9 +146,10 @@ std::vector<int32_t> rlc_decode(const std::vector<uint64_t>& words, size_t n, co
             }
             const uint32_t run = static_cast<uint32_t>(field & l.run_mask);
             const uint64_t raw = (field >> p.run_bits) & l.level_mask;
-            // sign-extend the level_bits-bit two's complement level
-            const int64_t level =
-                static_cast<int64_t>(raw) - ((raw >> (p.level_bits - 1)) ? (int64_t{1} << p.level_bits) : 0);
+            // the value of the level's range whose low level_bits bits are raw (two's complement
+            // sign extension for the signed range)
+            const int64_t span = int64_t{1} << p.level_bits;
+            const int64_t level = l.lo + ((static_cast<int64_t>(raw) - l.lo) % span + span) % span;
             if (out.size() + run + 1 > n)
                 throw_stream("pair (" + std::to_string(run) + ", " + std::to_string(level) + ") in word " +
                              std::to_string(k) + " goes past the " + std::to_string(n) + " values");
@@ -225,6 +233,22 @@ uint64_t rlc_encoded_words(const int32_t* data, size_t n, const RlcParams& p) {
         for (size_t k = 0; k < n; ++k)
             if (data[k] < l.lo || data[k] > l.hi) throw_range("rlc_encoded_words", data[k], k, p, l);
     return (pairs + p.pairs_per_word - 1) / p.pairs_per_word;
+}
+
+std::optional<RlcParams> rlc_params_for(const RlcLayout& layout, int word_bits, const Format& values) {
+    RlcParams p;
+    p.run_bits = layout.run_bits;
+    p.word_bits = layout.word_bits;
+    if (layout.level_bits == 0 && word_bits > 16) return std::nullopt;  // e.g. 32-bit psums: raw
+    p.level_bits = layout.level_bits > 0 ? layout.level_bits : std::max(2, word_bits);  // binary +-1: 2-bit levels
+    if (layout.level_bits == 0 && !values.is_signed && !values.binary) p.level_min = 0;
+    const int64_t lo = p.level_min == kSignedLevels ? -(int64_t{1} << (p.level_bits - 1)) : p.level_min;
+    if (values.min() < lo || values.max() > lo + (int64_t{1} << p.level_bits) - 1) return std::nullopt;
+    p.pairs_per_word =
+        layout.pairs_per_word > 0 ? layout.pairs_per_word : (p.word_bits - 1) / (p.run_bits + p.level_bits);
+    if (p.pairs_per_word < 1) return std::nullopt;
+    check_rlc_params(p);
+    return p;
 }
 
 }  // namespace dfsim

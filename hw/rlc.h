@@ -12,7 +12,8 @@
 //    (31, 0) and, if z mod 32 = k > 0, a pair (k - 1, 0). So every value is coded explicitly and
 //    decoding needs no out-of-band length; the decoder is still given n to check the stream.
 //  * Pairs fill a word from bit 0 up: pair i occupies bits [i*(run_bits+level_bits), ...), run
-//    in the low bits, level (two's complement) above it. The last-word flag is the top bit
+//    in the low bits, level above it: the value's low level_bits bits (two's complement for the
+//    signed range, the plain bits for an unsigned one; RlcParams::level_min). The last-word flag is the top bit
 //    (word_bits - 1). Unused pair slots of the last word are zero. A zero slot reads as a pair
 //    (0, 0), i.e. one zero value, so the stream has no count of its own: the decoder is given n
 //    and stops there (a stream of n values also decodes, wrongly, as n + k values ending in
@@ -25,17 +26,35 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
+
+#include "config/arch.h"
+#include "quant/format.h"
 
 namespace dfsim {
 
+// level_min: the smallest value a level holds; a level holds the 2^level_bits values from it up.
+inline constexpr int64_t kSignedLevels = INT64_MIN;  // level_min: -2^(level_bits-1) (two's complement)
+
 struct RlcParams {
     int run_bits = 5;  // 1..16
-    int level_bits = 16;  // 2..32, signed two's complement
+    int level_bits = 16;  // 2..32
     int pairs_per_word = 3;  // >= 1
     int word_bits = 64;  // <= 64; must hold pairs_per_word pairs plus the last-word bit
+    int64_t level_min = kSignedLevels;  // or e.g. 0 for unsigned data (a level holds [0, 2^level_bits))
     bool operator==(const RlcParams&) const = default;
 };
+
+// The code a DRAM link applies to words of word_bits holding values of format `values` under an
+// architecture's layout (dram.rlc_layout): levels of the layout's width, or of the words' own width
+// when the layout says 0 (then unsigned values get unsigned levels; words over 16 bits are not
+// coded), and as many pairs a word as fit when it says 0. nullopt when the values do not fit a
+// level (the link then moves them raw), or no pair fits a word.
+std::optional<RlcParams> rlc_params_for(const RlcLayout& layout, int word_bits, const Format& values);
+inline std::optional<RlcParams> rlc_params_for(const RlcLayout& layout, const Format& f) {
+    return rlc_params_for(layout, f.bits, f);
+}
 
 // Throws std::invalid_argument if the fields do not fit in a word or are out of range.
 void check_rlc_params(const RlcParams& p);

@@ -119,8 +119,13 @@ void add_run_figures(std::vector<Figure>& v) {
     v.push_back({"estimated_cycles", "cycles",
                  "the mapper's analytical estimate for the chosen mapping. The simulated `cycles` are authoritative.",
                  [](const FigureRow& w) { return Json(w.r.estimated_cycles); }});
-    v.push_back({"utilization", "fraction", "macs / (cycles × rows × cols), from 0 to 1",
+    v.push_back({"utilization", "fraction",
+                 "macs / (cycles × rows × cols), from 0 to 1: the issued slots, gated and skipped ones included",
                  [](const FigureRow& w) { return Json(w.r.utilization(w.pes)); }});
+    v.push_back({"utilization_executed", "fraction",
+                 "(macs − gated_macs) / (cycles × rows × cols): the MACs executed (a zero-gated or skipped slot does "
+                 "no work); equal to `utilization` without zero gating",
+                 [](const FigureRow& w) { return Json(w.r.utilization_executed(w.pes)); }});
     v.push_back({"latency_ms", "ms", "cycles / (`clock_mhz` × 1000)",
                  [](const FigureRow& w) { return Json(static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e3)); }});
     v.push_back(
@@ -168,9 +173,11 @@ void add_energy_figures(std::vector<Figure>& v) {
                      [l](const FigureRow& w) { return Json(w.r.energy.level(l)); }});
     v.push_back(
         {"energy_alu", "table unit",
-         "(macs − gated_macs) × the datapath's energy per active slot + psum_adds × `alu.add` × psum bits / 32, "
-         "plus LUT loads and XNOR-popcount steps (README: [Quantized networks](../README.md#quantized-networks)); "
-         "for an 8-bit `mac` layer with 32-bit psums, (macs − gated_macs) × `alu.mac` + psum_adds × `alu.add`",
+         "(macs − gated_macs) × the datapath's energy per active slot, its accumulate included, plus LUT loads and "
+         "XNOR-popcount steps (README: [Quantized networks](../README.md#quantized-networks)); for an 8-bit `mac` "
+         "layer with 32-bit psums, (macs − gated_macs) × `alu.mac`. The psum_adds that combine partial sums (in "
+         "a PE, across a column, in nlr's adder chain, with the buffer's psum) are those accumulates: an output "
+         "of k products and an incoming psum takes k adds; they take slots, not energy of their own",
          [](const FigureRow& w) { return Json(w.r.energy.alu); }});
     v.push_back({"energy_total", "table unit", "the levels' energy + ALU energy",
                  [](const FigureRow& w) { return Json(w.r.energy.total()); }});
@@ -330,6 +337,7 @@ std::vector<Field> run_fields() {
     f.push_back(field("gating_saved_energy", "gating_saved_energy_pj", "gating_saved_energy"));
     f.push_back(field("dram_bytes_raw", "dram_bytes_raw", "dram_bytes_raw"));
     f.push_back(field("dram_bytes_moved", "dram_bytes_moved", "dram_bytes_moved"));
+    f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
     f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     // the other counters the run report shows: JSON fields, and new CSV columns at the end
     for (const Counter& k : counters())
@@ -371,6 +379,7 @@ std::vector<Field> compare_fields() {
     f.push_back(field("energy_unit", "", "energy_unit"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("mismatches", "mismatches", ""));
+    f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
     f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     return f;
 }

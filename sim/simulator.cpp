@@ -137,6 +137,17 @@ void check_layer_data(const Layer& l, const LayerData& data) {
 
 namespace {
 
+// The run-length code of the layer's ifmap loads and output stores on the DRAM link (dram.rlc and
+// its layout; the network's input only with dram.compress_network_input); nullopt: moved raw.
+std::optional<RlcParams> ifmap_code(const Layer& l, const ArchParams& a) {
+    if (!a.dram.codes_ifmap(l.network_input)) return std::nullopt;
+    return rlc_params_for(a.dram.rlc_layout, l.ifmap.bits, l.ifmap_values());
+}
+std::optional<RlcParams> output_code(const Layer& l, const ArchParams& a) {
+    if (!a.dram.rlc) return std::nullopt;
+    return rlc_params_for(a.dram.rlc_layout, l.requant.enabled ? l.requant.out : Format{layer_widths(l, a).psum, true});
+}
+
 // The layer's datapath on the architecture's PEs.
 hw::Datapath layer_datapath(const Layer& l, const ArchParams& a) {
     return hw::make_datapath(l, a.pe.gate_ifmap_zeros, a.pe.gate_weight_zeros, a.pe.zero_skipping, a.pe.xnor_bits);
@@ -205,8 +216,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     image.ifmap_bits = l.ifmap.bits;
     image.filter_bits = l.filter.bits;
     image.output_bits = r.widths.output;
-    image.rlc = a.dram.rlc;
-    image.rlc_ifmap = a.dram.codes_ifmap(l.network_input);
+    image.rlc_ifmap = ifmap_code(l, a);
+    image.rlc_output = output_code(l, a);
 
     // The reference for the check is computed on a second thread while SystemC simulates (it reads
     // only the layer's data), so a checked run takes the longer of the two, not their sum.
@@ -321,19 +332,20 @@ namespace {
 
 // The zeros of the data a run uses, as the datapath and the DRAM link see them (Layer::zeros):
 // the mapper ranks by the energy they leave. The DRAM image codes a tensor (dram.rlc) when its
-// words are at most 16 bits (hw/dram.cpp moved_bits); the output's code is that of the reference
-// output (prepare makes it when the link codes).
+// values fit a level of the layout (ifmap_code, output_code); the output's code is that of the
+// reference output (prepare makes it when the link codes).
 DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& data, const Tensor4* reference) {
     DataZeros z;
     const hw::Datapath dp = layer_datapath(l, a);
     z.gated_macs =
         dp.gates() ? static_cast<int64_t>(reference_gated_macs(l, data.ifmap, data.filter, dp.gate_x, dp.gate_w)) : 0;
-    auto link = [](const Tensor4& t, int bits) {
-        if (t.size() == 0 || bits > 16) return 0.0;
-        return static_cast<double>(rlc_encoded_bits(t.data.data(), t.size())) / (static_cast<double>(t.size()) * bits);
+    auto link = [](const Tensor4& t, int bits, const std::optional<RlcParams>& code) {
+        if (t.size() == 0 || !code) return 0.0;
+        return static_cast<double>(rlc_encoded_bits(t.data.data(), t.size(), *code)) /
+               (static_cast<double>(t.size()) * bits);
     };
-    if (a.dram.codes_ifmap(l.network_input)) z.ifmap_link = link(data.ifmap, l.ifmap.bits);
-    if (a.dram.rlc && reference) z.output_link = link(*reference, layer_widths(l, a).output);
+    z.ifmap_link = link(data.ifmap, l.ifmap.bits, ifmap_code(l, a));
+    if (reference) z.output_link = link(*reference, layer_widths(l, a).output, output_code(l, a));
     return z;
 }
 
@@ -369,8 +381,8 @@ DataZeros declared_zeros(const Layer& l, const ArchParams& a) {
     } else {
         z.gated_macs = 0;
     }
-    if (a.dram.codes_ifmap(l.network_input) && l.ifmap.bits <= 16) {
-        const RlcParams rp;
+    if (const std::optional<RlcParams> code = ifmap_code(l, a)) {
+        const RlcParams& rp = *code;
         const double run = std::ldexp(1.0, rp.run_bits);  // all zeros: one pair a run of them
         const double pairs = zx >= 1 ? 1 / run : (1 - zx) / (1 - std::pow(zx, run));
         z.ifmap_link = pairs * rp.word_bits / rp.pairs_per_word / l.ifmap.bits;

@@ -119,8 +119,12 @@ struct LayerResult {
     double wall_seconds = 0;
     MapperStats mapper;  // what the mapper did for this layer (nothing for a pinned mapping or a host layer)
     Tensor4 output;  // the simulated output tensor (kept only when asked)
-    double utilization(int pes) const {
+    double utilization(int pes) const {  // issued slots (gated and skipped ones too)
         return cycles ? static_cast<double>(counts.macs) / (static_cast<double>(cycles) * pes) : 0.0;
+    }
+    double utilization_executed(int pes) const {  // MACs executed: the slots not gated or skipped
+        return cycles ? static_cast<double>(counts.macs - counts.gated_macs) / (static_cast<double>(cycles) * pes)
+                      : 0.0;
     }
 };
 

@@ -277,9 +277,9 @@ TEST(Compare, CsvHasARowPerLayerAndDataflowPlusTotals) {
         const double f = i % 2 ? 3.0 : 1.0;
         EXPECT_EQ(std::stoull(row[macs]), l.counts.macs);
         EXPECT_EQ(std::stoull(row[dram]), dram_words(l));
-        EXPECT_NEAR(std::stod(row[total]), f * l.energy.total(), 1e-5 * l.energy.total());  // %.6g
+        EXPECT_NEAR(std::stod(row[total]), f * l.energy.total(), 1e-5 * f * l.energy.total());  // %.6g
         EXPECT_NEAR(std::stod(row[per_mac]), f * l.energy.total() / static_cast<double>(l.counts.macs),
-                    1e-5 * l.energy.total() / static_cast<double>(l.counts.macs));
+                    1e-5 * f * l.energy.total() / static_cast<double>(l.counts.macs));
         EXPECT_NEAR(std::stod(row[ratio]), f, 1e-6);
         EXPECT_EQ(row[unit], "pJ");
     }

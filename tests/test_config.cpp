@@ -53,6 +53,40 @@ TEST(Config, ShippedConfigsLoadWithTheirSourceFigures) {
     EXPECT_DOUBLE_EQ(n.access(Level::Glb, true, 32, 0), 6);
 }
 
+TEST(Config, RlcLayoutOfTheDramLink) {
+    const std::string rlc = "latency_cycles: 100, compression: rlc";
+    ArchParams a = load_arch_from_string(replace(kArch, "latency_cycles: 100", rlc), "a.yaml");
+    EXPECT_TRUE(a.dram.rlc);
+    EXPECT_FALSE(a.dram.rlc_network_input);  // the chip leaves the network's input raw
+    EXPECT_EQ(a.dram.rlc_layout, RlcLayout{});
+    EXPECT_EQ(a.dram.rlc_layout.level_bits, 0);  // the data's own width
+    a = load_arch_from_string(
+        replace(kArch, "latency_cycles: 100",
+                rlc + ", rlc_layout: {run_bits: 5, level_bits: 16, pairs_per_word: 3, word_bits: 64}"),
+        "a.yaml");
+    EXPECT_EQ(a.dram.rlc_layout, (RlcLayout{5, 16, 3, 64}));
+    a = load_arch_from_string(
+        replace(kArch, "latency_cycles: 100", rlc + ", rlc_layout: {level_bits: data, pairs_per_word: auto}"),
+        "a.yaml");
+    EXPECT_EQ(a.dram.rlc_layout, RlcLayout{});
+    std::string err = error_of([&] {
+        load_arch_from_string(replace(kArch, "latency_cycles: 100", "latency_cycles: 100, rlc_layout: {run_bits: 4}"),
+                              "a.yaml");
+    });
+    EXPECT_NE(err.find("dram.rlc_layout"), std::string::npos) << err;
+    EXPECT_NE(err.find("compression: rlc"), std::string::npos) << err;
+    // 4 x (5 + 16) + 1 = 85 bits do not fit a 64-bit word
+    err = error_of([&] {
+        load_arch_from_string(
+            replace(kArch, "latency_cycles: 100", rlc + ", rlc_layout: {level_bits: 16, pairs_per_word: 4}"), "a.yaml");
+    });
+    EXPECT_NE(err.find("dram.rlc_layout.pairs_per_word"), std::string::npos) << err;
+    err = error_of([&] {
+        load_arch_from_string(replace(kArch, "latency_cycles: 100", rlc + ", rlc_layout: {level_bits: dta}"), "a.yaml");
+    });
+    EXPECT_NE(err.find("dram.rlc_layout.level_bits"), std::string::npos) << err;
+}
+
 TEST(Config, UnknownKeyNamesFieldLineAndColumn) {
     std::string bad = replace(kArch, "psum_link_bits: 32}", "psum_link_bits: 32, psum_lnk_bits: 4}");
     std::string err = error_of([&] { load_arch_from_string(bad, "arch.yaml"); });

@@ -98,7 +98,28 @@ TEST(Energy, NormalizedTableIsPerAccess) {
     EXPECT_DOUBLE_EQ(r.energy.level(Level::Glb), 6.0 * glb);
     EXPECT_DOUBLE_EQ(r.energy.level(Level::Noc), 2.0 * noc_reads);
     EXPECT_DOUBLE_EQ(r.energy.level(Level::Rf), 1.0 * rf);
-    EXPECT_DOUBLE_EQ(r.energy.alu, static_cast<double>(r.counts.macs - r.counts.gated_macs + r.counts.psum_adds));
+    // one MAC-equivalent per active slot, whatever the dataflow: its accumulate is the psum's add
+    EXPECT_DOUBLE_EQ(r.energy.alu, static_cast<double>(r.counts.macs - r.counts.gated_macs));
+}
+
+// A psum is added once: the ALU of every dataflow is one MAC-equivalent per active slot on the
+// normalized table (the ISCA 2016 framework's ALU is alike for all dataflows), although ws, rs and
+// nlr combine psums across PEs (psum_adds > 0) and os does not.
+TEST(Energy, PsumAddsChargedOnceInEveryDataflow) {
+    const Layer l = probe_layer();
+    const ArchParams a = small_arch();
+    const EnergyTable t = load_energy_table(src("configs/energy/eyeriss-normalized.yaml"));
+    for (const Dataflow* df : all_dataflows()) {
+        SCOPED_TRACE(df->name());
+        RunOptions opt;
+        opt.dataflow = df->name();
+        const LayerResult r = simulate_layer(l, a, t, opt);
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
+        if (df->name() == "ws" || df->name() == "rs" || df->name() == "nlr") {
+            EXPECT_GT(r.counts.psum_adds, 0u);
+        }
+        EXPECT_DOUBLE_EQ(r.energy.alu, static_cast<double>(r.counts.macs - r.counts.gated_macs));
+    }
 }
 
 TEST(Energy, ZeroGatingSavesExactlyTheGatedMacsAndNoCycles) {

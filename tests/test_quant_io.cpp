@@ -46,7 +46,9 @@ std::vector<int32_t> box_values(const Tensor4& t, const hw::Box& b, bool from_or
 
 TEST(QuantIoRlc, LinkMovesTheCodedSizeOfTheActualData) {
     // ifmap with 60% zeros, requantized ReLU outputs (many zeros): the ifmap loads and output
-    // stores cross the link run-length coded; filters do not
+    // stores cross the link run-length coded; filters do not. With the default layout the levels
+    // have the data's 8 bits: pairs of 5 + 8 bits, four to a 64-bit word beside the last-word bit.
+    const RlcParams code8{5, 8, 4, 64, kSignedLevels};
     Layer l = conv("L", 8, 12, 12, 8, 3, 3, 1, 1);
     l.ifmap_data.zero_fraction = 0.6;
     l.requant = Requant::scalar(1, 8, true, Format{8, true});
@@ -68,13 +70,13 @@ TEST(QuantIoRlc, LinkMovesTheCodedSizeOfTheActualData) {
             if (ld && ld->tensor == hw::DramTensor::Ifmap) {
                 const auto v = box_values(data.ifmap, ld->box, false);
                 if_raw += v.size() * 8;
-                if_moved += rlc_encoded_words(v.data(), v.size()) * 64;
+                if_moved += rlc_encoded_words(v.data(), v.size(), code8) * 64;
             } else if (ld && ld->tensor == hw::DramTensor::Filter) {
                 f_raw += ld->box.words() * 8;
             } else if (const hw::Store* st = op.as<hw::Store>()) {
                 const auto v = box_values(ref, st->box, false);
                 out_raw += v.size() * 8;
-                out_moved += rlc_encoded_words(v.data(), v.size()) * 64;
+                out_moved += rlc_encoded_words(v.data(), v.size(), code8) * 64;
             }
         }
         EXPECT_EQ(r.counts.dram_raw_bits[0], if_raw);
@@ -93,8 +95,53 @@ TEST(QuantIoRlc, LinkMovesTheCodedSizeOfTheActualData) {
     }
 }
 
+TEST(QuantIoRlc, NetworkInputRawUnlessTheArchSaysAndLayoutFromTheArch) {
+    // the chip codes "all fmaps but the first layer's input" (JSSC 2017): so does the default
+    Layer l = conv("L", 8, 12, 12, 8, 3, 3, 1, 1);
+    l.ifmap_data.zero_fraction = 0.9;
+    l.network_input = true;
+    ArchParams a = small_arch(4, 5, 16);
+    a.dram.rlc = true;
+    const LayerResult raw = simulate_layer(l, a, table45(), RunOptions{});
+    EXPECT_EQ(raw.counts.dram_moved_bits[0], raw.counts.dram_raw_bits[0]);
+    a.dram.rlc_network_input = true;
+    const LayerResult coded = simulate_layer(l, a, table45(), RunOptions{});
+    EXPECT_LT(coded.counts.dram_moved_bits[0], coded.counts.dram_raw_bits[0]);
+    // the chip's layout (16-bit levels, three pairs a word) moves more than 8-bit levels, four a
+    // word, on the same values: hand count on a dense tensor, 64/3 against 64/4 bits a value
+    Layer dense = conv("D", 8, 12, 12, 8, 3, 3, 1, 1);
+    a.dram.rlc_network_input = false;
+    a.dram.rlc_layout = RlcLayout{5, 16, 3, 64};
+    const LayerResult wide = simulate_layer(dense, a, table45(), RunOptions{});
+    a.dram.rlc_layout = RlcLayout{};
+    const LayerResult own = simulate_layer(dense, a, table45(), RunOptions{});
+    ASSERT_EQ(wide.counts.dram_raw_bits[0], own.counts.dram_raw_bits[0]);
+    const double values = static_cast<double>(own.counts.dram_raw_bits[0]) / 8;
+    EXPECT_NEAR(static_cast<double>(wide.counts.dram_moved_bits[0]) / values, 64.0 / 3, 0.5);
+    EXPECT_NEAR(static_cast<double>(own.counts.dram_moved_bits[0]) / values, 64.0 / 4, 0.5);
+}
+
+TEST(QuantIoRlc, UnsignedDataGetsUnsignedLevelsOfItsWidth) {
+    // post-ReLU 8-bit codes 0..255 fit an 8-bit unsigned level; a signed format gets a signed one
+    const std::optional<RlcParams> u = rlc_params_for(RlcLayout{}, Format{8, false});
+    ASSERT_TRUE(u);
+    EXPECT_EQ(u->level_bits, 8);
+    EXPECT_EQ(u->level_min, 0);
+    EXPECT_EQ(u->pairs_per_word, 4);  // (64 - 1) / 13
+    std::vector<int32_t> v = {0, 0, 255, 1, 0, 128, 0, 0, 0, 7};
+    EXPECT_EQ(rlc_decode(rlc_encode(v.data(), v.size(), *u), v.size(), *u), v);
+    const std::optional<RlcParams> s = rlc_params_for(RlcLayout{}, Format{8, true});
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->level_min, kSignedLevels);
+    // wider than the layout's level, or 32-bit psums under `data`: moved raw
+    EXPECT_FALSE(rlc_params_for(RlcLayout{5, 8, 0, 64}, Format{16, true}));
+    EXPECT_FALSE(rlc_params_for(RlcLayout{}, Format{32, true}));
+    // a fixed 16-bit layout holds unsigned 8-bit data in its signed levels
+    EXPECT_TRUE(rlc_params_for(RlcLayout{5, 16, 3, 64}, Format{8, false}));
+}
+
 TEST(QuantIoRlc, DenseDataCostsMoreThanRawAndSparseLess) {
-    // closed form: dense data codes three values per 64-bit word (21.3 bits each, more than 8)
+    // closed form: dense 8-bit data codes four values per 64-bit word (16 bits each, more than 8)
     Layer dense = conv("D", 8, 12, 12, 8, 3, 3, 1, 1);
     Layer sparse = dense;
     sparse.ifmap_data.zero_fraction = 0.9;

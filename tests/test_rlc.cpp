@@ -180,6 +180,28 @@ TEST(RlcParams, OtherFieldWidths) {
     expect_round_trip(sparse_values(1000, 0.5, 3), "32-bit word", RlcParams{5, 16, 1, 32});
 }
 
+TEST(RlcParams, UnsignedAndOffsetLevels) {
+    // 8-bit levels of unsigned data hold 0..255, and with a zero point of 3 the centred values -3..252
+    std::vector<int32_t> u, z;
+    for (int i = 0; i < 600; ++i) {
+        u.push_back(i % 3 ? 0 : (i * 37) % 256);
+        z.push_back(i % 4 ? 0 : (i * 53) % 256 - 3);
+    }
+    u.push_back(255);
+    z.push_back(-3);
+    expect_round_trip(u, "unsigned 8-bit", RlcParams{5, 8, 4, 64, 0});
+    expect_round_trip(z, "zero point 3", RlcParams{5, 8, 4, 64, -3});
+    const std::vector<int32_t> over = {0, 256}, under = {0, -4};
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_encode(over.data(), 2, RlcParams{5, 8, 4, 64, 0});
+              }).find("[0, 255]"),
+              std::string::npos);
+    EXPECT_NE(invalid_argument_of([&] {
+                  rlc_encoded_words(under.data(), 2, RlcParams{5, 8, 4, 64, -3});
+              }).find("[-3, 252]"),
+              std::string::npos);
+}
+
 TEST(RlcErrors, ValuesOutsideTheLevelRange) {
     for (int32_t bad : {32768, -32769, 1 << 20}) {
         const std::vector<int32_t> v = {1, 0, bad};
