@@ -181,7 +181,7 @@ void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache) {
 void add_mapping_format_option(CLI::App* app, std::string& format) {
     app->add_option("--mapping-format", format,
                     "how --show-mapping prints a mapping: dfsim (its fields, mapping file entry and loop nest) or "
-                    "timeloop (Timeloop's mapping YAML: one document per layer, docs/formats.md#timeloop-files); "
+                    "timeloop (Timeloop's mapping YAML: one document per layer, docs/formats.md#writing-mappings); "
                     "timeloop implies --show-mapping")
         ->capture_default_str()
         ->check(CLI::IsMember({"dfsim", "timeloop"}));
