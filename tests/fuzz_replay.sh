@@ -26,7 +26,7 @@ replay() {
     mapping) "$dfsim" run --arch "$src/configs/arch/eyeriss-chip.yaml" \
       --workload "$src/workloads/alexnet_eyeriss_chip.yaml" --dataflow rs --mapping "$in" --json "$out/r.json" ;;
     sweep) (cd "$src" && "$dfsim" sweep --spec "$in" --no-plots --jobs 1 --out "$out/sw") ;;
-    workload | scalesim | onnx) "$dfsim" run --workload "$in" --layers all --json "$out/r.json" ;;
+    workload | scalesim | onnx | timeloop) "$dfsim" run --workload "$in" --layers all --json "$out/r.json" ;;
     npy)
       printf 'name: npy\nlayers:\n  - {name: L, C: 2, H: 5, W: 5, M: 3, R: 3, S: 3, data: {ifmap: {file: %s}}}\n' \
         "$in" >"${in%.npy}.yaml"

@@ -542,6 +542,72 @@ std::vector<BadCase> output_cases() {
     };
 }
 
+// Timeloop problem files (workload/formats/timeloop.h): a missing key, text for a number, unequal
+// strides, dilation, a shape that is not a CNN layer, a folder holding a file that is no problem,
+// a list naming a file that does not exist, an export format or folder that cannot be.
+std::vector<BadCase> timeloop_cases() {
+#define DFSIM_TL_OK "problem:\n  instance:\n    C: 4\n    M: 8\n    R: 3\n    S: 3\n    P: 6\n    Q: 6\n"
+    const std::string ok = DFSIM_TL_OK;
+    const std::string run = "run --arch {arch} --layers all --workload {d}/p.yaml";
+    return {
+        {"timeloop",
+         "missing key",
+         {{"p.yaml", "problem:\n  instance:\n    M: 8\n    R: 3\n    S: 3\n    P: 6\n    Q: 6\n"}},
+         run,
+         2,
+         {"p.yaml:3:5:", "field 'problem.instance.C'", "required field is missing"}},
+        {"timeloop",
+         "text for a number",
+         {{"p.yaml", "problem:\n  instance:\n    C: four\n    M: 8\n    R: 3\n    S: 3\n    P: 6\n    Q: 6\n"}},
+         run,
+         2,
+         {"p.yaml:3:8:", "field 'problem.instance.C'", "'four'"}},
+        {"timeloop",
+         "unequal strides",
+         {{"p.yaml", DFSIM_TL_OK "    Hstride: 2\n    Wstride: 1\n"}},
+         run,
+         2,
+         {"p.yaml:10:14:", "field 'problem.instance.Wstride'", "expected the Hstride (2)"}},
+        {"timeloop",
+         "dilation",
+         {{"p.yaml", DFSIM_TL_OK "    Wdilation: 2\n"}},
+         run,
+         2,
+         {"p.yaml:9:16:", "field 'problem.instance.Wdilation'", "no dilated convolutions"}},
+        {"timeloop",
+         "a GEMM shape",
+         {{"p.yaml", "problem:\n  shape: {name: gemm-ABZ}\n  instance: {M: 4, N: 4, K: 4}\n"}},
+         run,
+         2,
+         {"p.yaml:2:", "field 'problem.shape.name'", "'gemm-ABZ'"}},
+        {"timeloop",
+         "inconsistent H",
+         {{"p.yaml", DFSIM_TL_OK "    H: 20\n"}},
+         run,
+         2,
+         {"p.yaml:9:8:", "field 'problem.instance.H'", "padding"}},
+        {"timeloop",
+         "a folder with a non-problem file",
+         {{"p.yaml", ok}},  // beside net.yaml, a dfsim network
+         "run --arch {arch} --layers all --workload {d}",
+         2,
+         {"net.yaml", "is not a Timeloop problem", "is a directory"}},
+        {"timeloop",
+         "a list naming a missing file",
+         {{"l.yaml", "problems: [p.yaml, nothere.yaml]\n"}, {"p.yaml", ok}},
+         "run --arch {arch} --layers all --workload {d}/l.yaml",
+         2,
+         {"nothere.yaml", "file not found"}},
+        {"timeloop",
+         "export to a file as the folder",
+         {{"p.yaml", ok}},
+         "export --format timeloop --workload {d}/p.yaml --out {d}/a.txt",
+         4,
+         {"a.txt"}},
+    };
+#undef DFSIM_TL_OK
+}
+
 class BadInputs : public TempDirTest {};
 
 }  // namespace
@@ -549,7 +615,7 @@ class BadInputs : public TempDirTest {};
 TEST_F(BadInputs, EveryCaseIsAClearErrorWithItsExitCodeAndLeavesNothing) {
     std::vector<BadCase> all;
     for (auto part : {arch_cases(), arch_file_cases(), energy_mapping_cases(), spec_cases(), workload_cases(),
-                      csv_npy_onnx_cases(), command_line_cases(), output_cases()})
+                      csv_npy_onnx_cases(), command_line_cases(), output_cases(), timeloop_cases()})
         all.insert(all.end(), part.begin(), part.end());
     EXPECT_GE(all.size(), 60u);
     std::map<std::string, int> per_kind;
@@ -632,7 +698,7 @@ TEST_F(BadInputs, ExtremeButLegalInputsRun) {
 // twice, output four times: 4 * (100 + 108 + 108) = 1264 bytes, plus the GLB and the base.
 TEST(ResourceGuards, MemoryEstimateIsTheTensorsCountedByHand) {
     dfsim::Layer l;
-    l.name = "L";
+    l.name = std::string(1, 'L');  // not = "L": GCC 12 warns of a false -Wrestrict on that here
     l.shape = dfsim::LayerShape{1, 2, 5, 5, 3, 3, 3};
     dfsim::ArchParams a;
     a.glb.size_bytes = 1000;

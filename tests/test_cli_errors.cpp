@@ -338,7 +338,7 @@ TEST_F(CliErrors, RefusedComparesAndSweepsMakeNoFolder) {
     }
 }
 
-// The help says what --workload takes (YAML, SCALE-Sim .csv, ONNX .onnx) on every command that
+// The help says what --workload takes (YAML, SCALE-Sim .csv, ONNX .onnx, Timeloop problems) on every command that
 // reads one, and sweep --help points at the spec format's section in docs/sweep.md, whose example
 // spec runs as written.
 TEST_F(CliErrors, HelpNamesTheWorkloadFormatsAndTheSpecDocs) {
@@ -346,7 +346,8 @@ TEST_F(CliErrors, HelpNamesTheWorkloadFormatsAndTheSpecDocs) {
         SCOPED_TRACE(cmd);
         const CmdResult r = run(cmd + " --help");
         EXPECT_EQ(r.code, 0) << r.err;
-        EXPECT_NE(r.out.find("network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx"), std::string::npos)
+        EXPECT_NE(r.out.find("network: a network YAML, a SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem"),
+                  std::string::npos)
             << r.out;
     }
     const CmdResult help = run("sweep --help");

@@ -2,14 +2,14 @@
 # Builds one libFuzzer harness (fuzz/, clang-14 with ASan+UBSan) and runs it for MINUTES on one
 # core, from the seed corpus (the shipped files of its kind) and the regression corpus.
 #   tools/fuzz.sh LOADER MINUTES [libFuzzer options...]
-# LOADER: arch energy mapping sweep workload scalesim scalesim_cfg npy onnx. The working corpus
+# LOADER: arch energy mapping sweep workload scalesim scalesim_cfg npy onnx timeloop. The working corpus
 # grows in build-fuzz/corpus/LOADER; findings (crash-*, timeout-*, oom-*, leak-*) go to
 # build-fuzz/findings/LOADER/, and the log to build-fuzz/fuzz-LOADER.log, whose last lines are
 # libFuzzer's figures (executions, cov, ft). A finding becomes a regression file:
 # tests/fuzz_regressions/LOADER/ (fuzz/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-loaders="arch energy mapping sweep workload scalesim scalesim_cfg npy onnx"
+loaders="arch energy mapping sweep workload scalesim scalesim_cfg npy onnx timeloop"
 if [ $# -lt 2 ] || ! [[ " $loaders " == *" $1 "* ]] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "usage: tools/fuzz.sh LOADER MINUTES [libFuzzer options]   (LOADER: $loaders)" >&2
   exit 2

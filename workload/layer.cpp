@@ -14,6 +14,7 @@
 #include "quant/quantize.h"
 #include "workload/formats/onnx.h"
 #include "workload/formats/scalesim.h"
+#include "workload/formats/timeloop.h"
 #include "config/yaml_reader.h"
 
 namespace dfsim {
@@ -368,7 +369,11 @@ namespace {
 Network load_network_file(const std::string& path) {
     if (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0) return load_scalesim_csv(path);
     if (path.size() > 5 && path.compare(path.size() - 5, 5, ".onnx") == 0) return load_onnx(path);
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) return load_timeloop_folder(path);
     YamlMap root = YamlMap::load_file(path);
+    if (is_timeloop_problem(root)) return load_timeloop_problem(root);
+    if (is_timeloop_list(root)) return load_timeloop_list(root);
     Network net;
     net.file = path;
     net.name = root.get_string("name");

@@ -192,7 +192,8 @@ Network select_chain(const Network& net, const std::string& sel);
 
 // Loads and validates a workload file (YAML, a SCALE-Sim topology if it ends in .csv: see
 // workload/formats/scalesim.h, or an ONNX model if it ends in .onnx: see workload/formats/onnx.h); throws
-// ConfigError.
+// ConfigError. A YAML file with a top-level `problem:` (and no `layers:`) is a Timeloop problem, one
+// with `problems:` a list of them, and a folder a folder of them (workload/formats/timeloop.h).
 Network load_network(const std::string& path);
 
 }  // namespace dfsim

@@ -9,6 +9,7 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "base/text.h"
+#include "report/timeloop_mapping.h"
 #include "sim/simulator.h"
 
 namespace dfsim::cli {
@@ -177,7 +178,26 @@ void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache) {
                     "folder that keeps the mapper's choices across runs (docs/dataflows.md#the-mappers-search)");
 }
 
-void print_mappings(const NetworkResult& r, std::ostream& os) {
+void add_mapping_format_option(CLI::App* app, std::string& format) {
+    app->add_option("--mapping-format", format,
+                    "how --show-mapping prints a mapping: dfsim (its fields, mapping file entry and loop nest) or "
+                    "timeloop (Timeloop's mapping YAML: one document per layer, docs/formats.md#writing-mappings); "
+                    "timeloop implies --show-mapping")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"dfsim", "timeloop"}));
+}
+
+void print_mappings(const NetworkResult& r, std::ostream& os, const std::string& format) {
+    if (format == "timeloop") {
+        for (const auto& l : r.layers)
+            if (l.mapping_yaml.empty())
+                os << "# layer " << l.name << ": " << l.mapping << " (host work: no mapping)\n";
+            else
+                os << "---\n"
+                   << to_timeloop_mapping_yaml(timeloop_mapping(l.shape, r.dataflow, l.mapping_yaml), l.name,
+                                               r.dataflow, l.mapping_yaml);
+        return;
+    }
     for (const auto& l : r.layers) {
         os << l.name << ": " << l.mapping << "\n";
         if (!l.mapping_yaml.empty()) os << "  mapping file entry: " << l.name << ": " << l.mapping_yaml << "\n";

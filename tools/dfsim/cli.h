@@ -53,7 +53,9 @@ struct CommonOptions {
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
 // What --workload takes (load_network): the help text of every command that reads a workload.
-inline constexpr const char* kWorkloadHelp = "network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx";
+inline constexpr const char* kWorkloadHelp =
+    "network: a network YAML, a SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem YAML (top-level "
+    "problem:), a YAML list of them (problems: [..]) or a folder of them";
 
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);
@@ -89,8 +91,11 @@ void note_long_run(const Network& net, int runs, Timing timing);
 void add_mapper_options(CLI::App* app, int& jobs, std::string& mapping_cache);
 
 // --show-mapping: each accelerator layer's mapping, its entry for a mapping file (--mapping) and
-// its loop nest.
-void print_mappings(const NetworkResult& r, std::ostream& os);
+// its loop nest; with format "timeloop", each one's Timeloop mapping YAML (report/timeloop_mapping.h)
+// as a document of a YAML stream.
+void print_mappings(const NetworkResult& r, std::ostream& os, const std::string& format = "dfsim");
+// --mapping-format dfsim|timeloop (run and compare).
+void add_mapping_format_option(CLI::App* app, std::string& format);
 // --seed N: a decimal integer in [0, 2^63 - 1] (what a spec file's seed takes), else a
 // ConfigError naming --seed.
 void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help);

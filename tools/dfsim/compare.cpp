@@ -27,6 +27,7 @@ namespace fs = std::filesystem;
 struct CompareCli {
     CommonOptions common;
     std::string dataflows, out, html, objective = "energy", precisions, mapping_cache;
+    std::string mapping_format = "dfsim";  // --mapping-format
     uint64_t seed = 0;
     int jobs = 1;
     bool no_check = false, restart = false, show_mapping = false;
@@ -117,10 +118,10 @@ int run(const CompareCli& o) {
     const CompareResult res =
         precisions.empty() ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume, o.jobs)
                            : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume, o.jobs);
-    if (o.show_mapping)
+    if (o.show_mapping || o.mapping_format == "timeloop")
         for (const NetworkResult& r : res.runs) {
-            std::cout << "dataflow " << r.dataflow << ":\n";
-            print_mappings(r, std::cout);
+            std::cout << (o.mapping_format == "timeloop" ? "# " : "") << "dataflow " << r.dataflow << ":\n";
+            print_mappings(r, std::cout, o.mapping_format);
         }
     const std::string table = format_compare_table(res);
     std::cout << table;
@@ -149,6 +150,7 @@ Command add_compare_command(CLI::App& parent) {
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");
+    add_mapping_format_option(app, o->mapping_format);
     add_mapper_options(app, o->jobs, o->mapping_cache);
     app->get_option("--jobs")->description(
         "worker processes for the (layer, dataflow) pairs, each taking the next as it finishes (the same results and "

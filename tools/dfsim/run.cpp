@@ -19,6 +19,7 @@ struct RunCli {
     CommonOptions common;
     std::string json_out, csv_out, html_out, trace_out, mapping_file, mapping_cache, objective = "energy";
     std::string scalesim_dir;  // --scalesim-reports
+    std::string mapping_format = "dfsim";  // --mapping-format
     int jobs = 1;
     uint64_t seed = 0, trace_max_macs = 20'000'000;
     bool show_mapping = false, no_check = false, chained = false;
@@ -69,7 +70,7 @@ int run(const RunCli& o) {
     const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
     opt.trace = trace.get();
     const NetworkResult res = simulate_network(net, a, t, opt);
-    if (o.show_mapping) print_mappings(res, std::cout);
+    if (o.show_mapping || o.mapping_format == "timeloop") print_mappings(res, std::cout, o.mapping_format);
     std::cout << format_table(res);
     if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res).dump(2) + "\n");
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
@@ -94,6 +95,7 @@ Command add_run_command(CLI::App& parent) {
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
+    add_mapping_format_option(app, o->mapping_format);
     add_mapper_options(app, o->jobs, o->mapping_cache);
     app->add_option("--mapping", o->mapping_file,
                     "YAML file of pinned mappings by layer (run as given; others mapped)");
