@@ -540,7 +540,10 @@ std::vector<size_t> chained_readers(const Network& net, const std::vector<std::v
 void chain_output(Network& out, size_t i, const std::vector<size_t>& readers) {
     Layer& l = out.layers[i];
     if (readers.empty()) {  // the network's output
+        if (l.type == LayerType::Add && !l.requant.enabled) l.requant.enabled = l.requant.relu = true;  // as below
         if (l.requant.enabled && !l.requant.from_model) l.requant.calibrate = true;
+        if (l.type == LayerType::Add && l.requant.calibrate && l.requant.relu && l.requant.out.zero_point == 0)
+            l.requant.out.is_signed = false;  // post-ReLU sums use the unsigned range
         return;
     }
     if (!l.requant.enabled) {

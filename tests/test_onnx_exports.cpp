@@ -324,6 +324,11 @@ TEST(ResNet18Yaml, ResidualEdgesChainAndTheAddIsWithinOneStep) {
         if (l.name == "ADD2A") l.inputs.clear();
     const std::string err = error_of([&] { simulate_network(bare, eyeriss(), table45(), opt); });
     EXPECT_NE(err.find("expected add layer ADD2A to name the two layers it adds"), std::string::npos) << err;
+    // a network that ends in an add: it is requantized (ReLU, calibrated) as any add
+    const NetworkResult last =
+        simulate_network(select_chain(net, "CONV1,CONV2A_1,CONV2A_2,ADD2A"), eyeriss(), table45(), opt);
+    ASSERT_EQ(last.layers.back().name, "ADD2A");
+    EXPECT_EQ(last.layers.back().output.data, y.output.data);  // the same inputs: the same sums
     // an input --layers left out
     const Network part = select_chain(net, "CONV2A_2,ADD2A");
     const std::string err2 = error_of([&] { simulate_network(part, eyeriss(), table45(), opt); });
