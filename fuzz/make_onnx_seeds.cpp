@@ -137,6 +137,37 @@ void matmul(const std::string& dir) {
     m.save(dir + "/matmul.onnx");
 }
 
+// A residual block as PyTorch exports it: Conv-BatchNormalization-Clip (ReLU6), Conv-BN, Add of
+// the skip, Relu, GlobalAveragePool, Flatten, Gemm.
+void residual(const std::string& dir) {
+    Model m;
+    m.input("x", TensorProto::FLOAT, {1, 3, 6, 6});
+    auto conv_bn = [&](const std::string& p, const std::string& in, int C, int M) {
+        m.init(p + "w", TensorProto::FLOAT, {M, C, 3, 3}, -0.08);
+        m.ints(m.node("Conv", {in, p + "w"}, {p + "c"}), "pads", {1, 1, 1, 1});
+        for (const char* k : {"g", "b", "m", "v"}) m.init(p + k, TensorProto::FLOAT, {M}, 0.5);
+        m.node("BatchNormalization", {p + "c", p + "g", p + "b", p + "m", p + "v"}, {p + "y"});
+        return p + "y";
+    };
+    const std::string a = conv_bn("s", "x", 3, 4);
+    m.init("lo", TensorProto::FLOAT, {}, 0, 0);
+    m.init("hi", TensorProto::FLOAT, {}, 6, 0);
+    m.node("Clip", {a, "lo", "hi"}, {"r0"});
+    const std::string b = conv_bn("b", "r0", 4, 4);
+    m.node("Add", {b, "r0"}, {"sum"});
+    m.node("Relu", {"sum"}, {"r1"});
+    m.node("GlobalAveragePool", {"r1"}, {"g"});
+    m.node("Flatten", {"g"}, {"f"});
+    m.init("fw", TensorProto::FLOAT, {3, 4});
+    auto* gemm = m.node("Gemm", {"f", "fw"}, {"y"});
+    auto* t = gemm->add_attribute();
+    t->set_name("transB");
+    t->set_type(onnx::AttributeProto::INT);
+    t->set_i(1);
+    m.output("y", TensorProto::FLOAT, {1, 3});
+    m.save(dir + "/residual.onnx");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,5 +175,6 @@ int main(int argc, char** argv) {
     float_cnn(dir);
     quantized(dir);
     matmul(dir);
+    residual(dir);
     return 0;
 }

@@ -7,7 +7,7 @@
 namespace dfsim {
 
 void calibrate_requant(Requant& rq, const std::vector<int32_t>& bias, const Tensor4& acc,
-                       const std::vector<double>& filter_scale) {
+                       const std::vector<double>& filter_scale, double ifmap_scale) {
     const int M = acc.dim[1];
     const size_t per_m = static_cast<size_t>(acc.dim[2]) * acc.dim[3];
     auto scale_of = [&](int m) { return filter_scale.empty() ? 1.0 : filter_scale[static_cast<size_t>(m)]; };
@@ -22,6 +22,7 @@ void calibrate_requant(Requant& rq, const std::vector<int32_t>& bias, const Tens
                 top = std::max(top, rq.relu ? v : std::abs(v));
             }
         }
+    if (rq.clip > 0 && ifmap_scale > 0) top = std::min(top, rq.clip / ifmap_scale);
     if (top <= 0) top = 1;  // all outputs zero (or negative under ReLU): any scale will do
     const double out_top = static_cast<double>(rq.out.binary ? 1 : rq.out.max());
     rq.multipliers.clear();

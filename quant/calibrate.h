@@ -17,8 +17,9 @@ namespace dfsim {
 
 // Fills `rq` (kept: relu, out; set: enabled) from the accumulators [N][M][E][F] (bias not
 // included; `bias`, per output channel or empty, is added here as the output unit will).
-// `filter_scale`: per output channel, or empty.
+// `filter_scale`: per output channel, or empty. With rq.clip > 0 and `ifmap_scale` > 0 the
+// largest real output taken is at most rq.clip (the clip saturates at the format's top).
 void calibrate_requant(Requant& rq, const std::vector<int32_t>& bias, const Tensor4& acc,
-                       const std::vector<double>& filter_scale);
+                       const std::vector<double>& filter_scale, double ifmap_scale = 0);
 
 }  // namespace dfsim

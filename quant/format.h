@@ -67,6 +67,11 @@ struct Requant {
     bool calibrate = false;
     // The scales came from a model (ONNX): a chained run keeps them instead of calibrating.
     bool from_model = false;
+    // > 0: the real output is clipped at this value (an ONNX Clip, e.g. ReLU6: 6, with relu for
+    // its lower bound 0). Calibration caps the output range at it, so that the format's top code
+    // is the clip value and everything above saturates there (real units: accumulator steps x
+    // filter scale x ifmap scale).
+    double clip = 0;
     // An enabled scalar requantization.
     static Requant scalar(int32_t multiplier, int shift, bool relu, Format out) {
         Requant r;

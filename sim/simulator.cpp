@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "hw/accelerator.h"
 #include "hw/rlc.h"
+#include "quant/add.h"
 #include "quant/calibrate.h"
 #include "sim/reference.h"
 #include "sim/self_check.h"
@@ -83,7 +84,7 @@ Layer prepare_layer(const Layer& l, const LayerData& data, Tensor4* reference) {
     }
     Layer x = l;
     const Tensor4 acc = reference_acc(l, data.ifmap, data.filter);
-    calibrate_requant(x.requant, x.bias, acc, data.filter_scale);
+    calibrate_requant(x.requant, x.bias, acc, data.filter_scale, x.ifmap_scale);
     if (reference) *reference = reference_output(x, acc);
     return x;
 }
@@ -509,33 +510,87 @@ LayerResult NetworkResult::total() const {
     return tot;
 }
 
+namespace {
+
+// The layers each layer reads, by index: its `inputs`, else the layer before it (-1: the
+// network's input, for the first layer); kNotInRun for a name the network does not have (a
+// layer left out by --layers). An add layer without `inputs` reads nothing here.
+constexpr int kNotInRun = -2;
+std::vector<std::vector<int>> layer_sources(const Network& net) {
+    std::vector<std::vector<int>> src(net.layers.size());
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        if (l.inputs.empty()) {
+            if (l.type != LayerType::Add) src[i] = {static_cast<int>(i) - 1};
+            continue;
+        }
+        for (const std::string& name : l.inputs) {
+            int j = kNotInRun;
+            for (size_t k = 0; k < i; ++k)
+                if (net.layers[k].name == name) j = static_cast<int>(k);
+            src[i].push_back(j);
+        }
+    }
+    return src;
+}
+
+// The accelerator and add layers that read layer i's output, directly or through pool layers.
+std::vector<size_t> chained_readers(const Network& net, const std::vector<std::vector<int>>& src, size_t i) {
+    std::vector<size_t> out;
+    for (size_t k = i + 1; k < net.layers.size(); ++k) {
+        if (std::find(src[k].begin(), src[k].end(), static_cast<int>(i)) == src[k].end()) continue;
+        if (net.layers[k].type != LayerType::Pool) {
+            out.push_back(k);
+            continue;
+        }
+        for (size_t r : chained_readers(net, src, k)) out.push_back(r);
+    }
+    return out;
+}
+
+// One producing layer (accelerator or add) of chain_network, read by `readers`.
+void chain_output(Network& out, size_t i, const std::vector<size_t>& readers) {
+    Layer& l = out.layers[i];
+    if (readers.empty()) {  // the network's output
+        if (l.type == LayerType::Add && !l.requant.enabled) l.requant.enabled = l.requant.relu = true;  // as below
+        if (l.requant.enabled && !l.requant.from_model) l.requant.calibrate = true;
+        if (l.type == LayerType::Add && l.requant.calibrate && l.requant.relu && l.requant.out.zero_point == 0)
+            l.requant.out.is_signed = false;  // post-ReLU sums use the unsigned range
+        return;
+    }
+    if (!l.requant.enabled) {
+        l.requant.enabled = true;
+        l.requant.relu = true;
+    }
+    // scales written for independent synthetic data would let the chain's values die out
+    // or saturate: calibrate them on the data, unless a model gave them
+    if (!l.requant.from_model) l.requant.calibrate = true;
+    std::vector<size_t> acc;
+    for (size_t r : readers)
+        if (!out.layers[r].on_host()) acc.push_back(r);
+    if (acc.empty()) {  // read by add layers only, which take any format
+        if (l.requant.calibrate && l.requant.relu && l.requant.out.zero_point == 0 && !l.requant.out.binary)
+            l.requant.out.is_signed = false;
+        return;
+    }
+    Layer& next = out.layers[acc.front()];
+    // binary activations take the sign of the output (XNOR-Net), which a ReLU would make +1
+    if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
+    // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
+    // requantization (an ONNX model's scales) keeps the format it was given
+    if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0)
+        next.ifmap.is_signed = false;
+    l.requant.out = next.ifmap;
+    for (size_t r : acc) out.layers[r].ifmap = next.ifmap;  // every reader takes the one output format
+}
+
+}  // namespace
+
 Network chain_network(const Network& net) {
     Network out = net;
-    std::vector<size_t> acc_layers;
+    const std::vector<std::vector<int>> src = layer_sources(out);
     for (size_t i = 0; i < out.layers.size(); ++i)
-        if (!out.layers[i].on_host()) acc_layers.push_back(i);
-    for (size_t k = 0; k + 1 < acc_layers.size(); ++k) {
-        Layer& l = out.layers[acc_layers[k]];
-        Layer& next = out.layers[acc_layers[k + 1]];
-        if (!l.requant.enabled) {
-            l.requant.enabled = true;
-            l.requant.relu = true;
-        }
-        // scales written for independent synthetic data would let the chain's values die out
-        // or saturate: calibrate them on the data, unless a model gave them
-        if (!l.requant.from_model) l.requant.calibrate = true;
-        // binary activations take the sign of the output (XNOR-Net), which a ReLU would make +1
-        if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
-        // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
-        // requantization (an ONNX model's scales) keeps the format it was given
-        if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0)
-            next.ifmap.is_signed = false;
-        l.requant.out = next.ifmap;
-    }
-    if (!acc_layers.empty()) {
-        Requant& last = out.layers[acc_layers.back()].requant;
-        if (last.enabled && !last.from_model) last.calibrate = true;
-    }
+        if (out.layers[i].type != LayerType::Pool) chain_output(out, i, chained_readers(out, src, i));
     return out;
 }
 
@@ -571,57 +626,179 @@ std::string dims(const std::array<int, 4>& d) {
     return std::to_string(d[1]) + "x" + std::to_string(d[2]) + "x" + std::to_string(d[3]);
 }
 
-// A chained layer's data: the previous output (`carry`, after the host layers since) as its
-// ifmap, its own weights; the first layer of the chain (`carry` empty) makes both.
-LayerData chained_data(const Layer& l, Tensor4& carry, bool first, const std::string& where, uint64_t seed_offset) {
-    if (first) return make_layer_data(l, seed_offset);
+// A tensor a chained run carries from the layer that made it to the layers that read it.
+struct Carried {
+    Tensor4 values;
+    double scale = 0;  // real value of one step (1: the network input's step when no layer says)
+    bool have = false;  // made in this run (a layer's source before the first layer has none)
+};
+
+// The tensors of a chained run, handed to their readers (moved to the last one).
+class ChainState {
+public:
+    ChainState(const Network& net, std::vector<std::vector<int>> src)
+        : m_src(std::move(src)), m_out(net.layers.size()) {
+        m_uses.assign(net.layers.size(), 0);
+        for (const auto& s : m_src)
+            for (int j : s)
+                if (j >= 0) ++m_uses[static_cast<size_t>(j)];
+    }
+    const std::vector<int>& sources(size_t i) const { return m_src[i]; }
+    // The output of layer j for one of its readers (null: none made in this run).
+    const Carried* peek(int j) const {
+        return j >= 0 && m_out[static_cast<size_t>(j)].have ? &m_out[static_cast<size_t>(j)] : nullptr;
+    }
+    Carried take(int j) {
+        Carried& c = m_out[static_cast<size_t>(j)];
+        return --m_uses[static_cast<size_t>(j)] == 0 ? std::move(c) : c;
+    }
+    void put(size_t i, Carried c) {
+        if (m_uses[i] > 0) m_out[i] = std::move(c);
+    }
+
+private:
+    std::vector<std::vector<int>> m_src;
+    std::vector<Carried> m_out;
+    std::vector<int> m_uses;
+};
+
+std::string chw(const LayerShape& s) {
+    return std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W);
+}
+
+// A chained layer's data: the output it reads (`in`) as its ifmap, its own weights; a layer
+// that reads nothing made in this run (the first) makes both.
+LayerData chained_data(const Layer& l, Carried* in, const std::string& where, uint64_t seed_offset) {
+    if (!in) return make_layer_data(l, seed_offset);
     const LayerShape& s = l.shape;
     LayerData data;
     Layer x = l;  // only the weights are made: the ifmap is the previous output
     x.filter_data.seed += seed_offset;
     data.filter = make_filter(x, &data.filter_scale);
     data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
+    const Tensor4& carry = in->values;
     if (carry.size() != data.ifmap.size() || carry.dim[0] != s.N)
-        throw ConfigError(where, l.name, 0, 0,
-                          "expected an input of " +
-                              std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
-                              " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " +
-                              std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W));
+        throw ConfigError(
+            where, l.name, 0, 0,
+            "expected an input of " + std::to_string(carry.size() / static_cast<size_t>(std::max(1, carry.dim[0]))) +
+                " values per image (the previous output, " + dims(carry.dim) + ") for --chained, got " + chw(s));
     // same element order: an FC layer reads the previous output flattened (C, H, W)
-    data.ifmap.data = std::move(carry.data);
+    data.ifmap.data = std::move(in->values.data);
     return data;
 }
 
-// A host layer between chained layers, applied to the carried output (pooling only).
-void chain_through_host(const Layer& l, Tensor4& carry, const std::string& where) {
+void check_host_input(const Layer& l, const Tensor4& in, const std::string& where) {
     const LayerShape& s = l.shape;
-    if (l.type == LayerType::Add)
+    if (in.dim[1] != s.C || in.dim[2] != s.H || in.dim[3] != s.W)
         throw ConfigError(where, l.name, 0, 0,
-                          "expected a chain of layers for --chained: add layer " + l.name +
-                              " has two inputs (residual networks cannot be chained yet)");
-    if (carry.dim[1] != s.C || carry.dim[2] != s.H || carry.dim[3] != s.W)
-        throw ConfigError(where, l.name, 0, 0,
-                          "expected the previous output's shape " + dims(carry.dim) + " as input of " + l.name +
-                              " for --chained, got " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
-                              std::to_string(s.W));
-    carry = host_pool(l, carry);
+                          "expected the previous output's shape " + dims(in.dim) + " as input of " + l.name +
+                              " for --chained, got " + chw(s));
+}
+
+// An add layer on the host (quant/add.h): its two inputs rescaled to its output's scale, which
+// is calibrated on the sums ("max", as a calibrated layer's) or, without calibration, the first
+// input's.
+Carried host_add(const Layer& l, const Carried& a, const Carried& b, const std::string& where) {
+    check_host_input(l, a.values, where);
+    check_host_input(l, b.values, where);
+    const Requant& rq = l.requant;
+    Carried out;
+    out.scale = rq.calibrate ? calibrate_add_scale(a.values, a.scale, b.values, b.scale, rq.relu, rq.out) : a.scale;
+    const AddRequant p = add_requant(a.scale, b.scale, out.scale, rq.relu, rq.out);
+    out.values = Tensor4(a.values.dim[0], a.values.dim[1], a.values.dim[2], a.values.dim[3]);
+    for (size_t i = 0; i < out.values.size(); ++i)
+        out.values.data[i] = add_quantized(a.values.data[i], b.values.data[i], p);
+    out.have = true;
+    return out;
+}
+
+// What a chained run refuses before it runs anything: an add layer that does not name its two
+// inputs, or names a layer not in the run.
+void check_chain_edges(const Network& net, const ChainState& st, const std::string& where) {
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        if (l.type != LayerType::Add) continue;
+        if (st.sources(i).size() != 2)
+            throw ConfigError(where, l.name, 0, 0,
+                              "expected add layer " + l.name +
+                                  " to name the two layers it adds for --chained (inputs: [A, B] in the workload)");
+        for (size_t k = 0; k < 2; ++k)
+            if (st.sources(i)[k] < 0)
+                throw ConfigError(where, l.name, 0, 0,
+                                  "expected the layers add layer " + l.name + " reads in the run for --chained, got '" +
+                                      l.inputs[k] + "' left out (select it with --layers)");
+    }
+}
+
+// The real scale of an accelerator layer's output: its input's x its filter's step (channel 0;
+// a requantization scales every channel to one output step) / the requantization's multiplier.
+double output_scale(const PreparedLayer& p, double in_scale) {
+    const Requant& rq = p.layer.requant;
+    const double w = p.data.filter_scale.empty() ? 1.0 : p.data.filter_scale.front();
+    const double real = rq.enabled ? std::ldexp(static_cast<double>(rq.multiplier_of(0)), -rq.shift_of(0)) : 1.0;
+    return in_scale * w / real;
+}
+
+// An accelerator layer of a chained run on `in` (null: its own synthetic data). A layer whose
+// input scale the model assumed (an ONNX float layer) takes the one its input has, and its bias
+// is quantized again at it.
+LayerResult chained_layer(const Layer& l, Carried* in, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
+                          const std::string& where, Carried& out) {
+    const double in_scale = in ? in->scale : (l.ifmap_scale > 0 ? l.ifmap_scale : 1.0);
+    Layer x = l;
+    if (x.ifmap_scale > 0 && !x.requant.from_model) {
+        x.ifmap_scale = in_scale;
+        for (size_t m = 0; m < x.bias_real.size() && m < x.bias.size(); ++m) {
+            const double w = m < x.filter_scale.size() ? x.filter_scale[m] : 1.0;
+            x.bias[m] = static_cast<int32_t>(
+                std::clamp(std::nearbyint(x.bias_real[m] / (in_scale * w)), -2147483647.0, 2147483647.0));
+        }
+    }
+    const PreparedLayer p = prepare(x, a, t, opt, chained_data(x, in, where, opt.seed_offset));
+    LayerResult r = simulate(p, true);
+    out.scale = output_scale(p, in_scale);
+    out.values = std::move(r.output);
+    out.have = true;
+    r.output_scale = out.scale;
+    return r;
 }
 
 void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
                     NetworkResult& res) {
-    Tensor4 carry;  // the previous layer's output, after the host layers since
-    bool have = false;
     const std::string where = net.file.empty() ? "workload" : net.file;
-    for (const Layer& l : net.layers) {
-        if (l.on_host()) {
-            if (have) chain_through_host(l, carry, where);
-            res.layers.push_back(simulate(prepare(l, a, t, opt)));
-            continue;
+    ChainState st(net, layer_sources(net));
+    check_chain_edges(net, st, where);
+    for (size_t i = 0; i < net.layers.size(); ++i) {
+        const Layer& l = net.layers[i];
+        const std::vector<int>& src = st.sources(i);
+        Carried out;
+        LayerResult r;
+        if (l.type == LayerType::Add) {
+            if (!st.peek(src[0]) || !st.peek(src[1]))
+                throw ConfigError(where, l.name, 0, 0,
+                                  "expected the outputs of " + l.inputs[0] + " and " + l.inputs[1] + " as inputs of " +
+                                      l.name + " for --chained, got a layer before the chain's first");
+            const Carried x = st.take(src[0]), y = st.take(src[1]);
+            out = host_add(l, x, y, where);
+            r = simulate(prepare(l, a, t, opt));
+        } else if (l.on_host()) {
+            if (st.peek(src[0])) {
+                Carried in = st.take(src[0]);
+                check_host_input(l, in.values, where);
+                out.values = host_pool(l, in.values);
+                out.scale = in.scale;
+                out.have = true;
+            }
+            r = simulate(prepare(l, a, t, opt));
+        } else {
+            Carried in;
+            const bool have = st.peek(src[0]) != nullptr;
+            if (have) in = st.take(src[0]);
+            r = chained_layer(l, have ? &in : nullptr, a, t, opt, where, out);
         }
-        LayerResult r = simulate(prepare(l, a, t, opt, chained_data(l, carry, !have, where, opt.seed_offset)), true);
-        carry = std::move(r.output);
-        r.output = Tensor4();
-        have = true;
+        r.output_scale = out.have ? out.scale : 0;
+        if (opt.keep_outputs && out.have) r.output = out.values;
+        st.put(i, std::move(out));
         res.layers.push_back(std::move(r));
     }
 }

@@ -49,6 +49,9 @@ struct RunOptions {
     // Chained mode: each layer's ifmap is the previous layer's requantized output (pool layers
     // applied on the host in between), not synthetic data; see simulate_network.
     bool chained = false;
+    // Chained mode: every layer's result keeps its output tensor (LayerResult::output, a host
+    // layer's too), e.g. to compare the network's output with a float reference.
+    bool keep_outputs = false;
     VcdTrace* trace = nullptr;  // --trace: each simulated layer's waveform is appended to it
     Timing timing = Timing::Pass;  // --timing: pass-level or cycle-level model of the array
     int mapper_jobs = 1;  // --jobs: threads the mapper scores candidates on (same choice for any number)
@@ -119,6 +122,9 @@ struct LayerResult {
     double wall_seconds = 0;
     MapperStats mapper;  // what the mapper did for this layer (nothing for a pinned mapping or a host layer)
     Tensor4 output;  // the simulated output tensor (kept only when asked)
+    // Chained runs: the real value of one step of the output (the input's step x the filter's /
+    // the requantization multiplier; 1 for the network input's step when no layer gives it); 0: not known.
+    double output_scale = 0;
     double utilization(int pes) const {  // issued slots (gated and skipped ones too)
         return cycles ? static_cast<double>(counts.macs) / (static_cast<double>(cycles) * pes) : 0.0;
     }
@@ -216,18 +222,25 @@ LayerResult simulate_layer(const Layer& l, const ArchParams& a, const EnergyTabl
 // A network's result before its layers: names, opt's dataflow and its architecture, the table,
 // opt's model and timing.
 NetworkResult network_result(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt);
-// With opt.chained, layer k+1 runs on layer k's simulated output (after the host layers between
-// them, computed here on that output: max/avg pooling), reshaped for an FC layer; an add layer
-// (two inputs) cannot be chained. Every accelerator layer but the last requantizes to the next
-// layer's ifmap format; one that does not requantize gets ReLU, except before binary activations
-// (their sign replaces the ReLU). Scales are calibrated on the data (`requant: auto`) unless a
-// model gave them (Requant::from_model); a calibrated output with ReLU makes the next layer's
-// ifmap unsigned (post-ReLU values are never negative). Throws ConfigError for shapes that do not chain.
+// With opt.chained, each layer runs on the output of the layer it reads (Layer::inputs, else
+// the layer before it): a DAG in topological order. Host layers are computed here on those
+// outputs: max/avg pooling, and an add layer's two inputs added in the quantized domain
+// (quant/add.h: each rescaled to the add's output scale, summed, ReLU'd, saturated; host work
+// only, the accelerator does not run adds). An fc layer reads its input flattened. Every
+// producing layer but the last requantizes to its readers' ifmap format; one that does not
+// requantize gets ReLU, except before binary activations (their sign replaces the ReLU). Scales
+// are calibrated on the data (`requant: auto`; an add's on its sums) unless a model gave them
+// (Requant::from_model); a calibrated output with ReLU makes its readers' ifmaps unsigned
+// (post-ReLU values are never negative). Each tensor's real scale is carried along
+// (LayerResult::output_scale); a layer whose input scale an ONNX float model assumed takes it,
+// and its bias is quantized again. Throws ConfigError for shapes that do not chain, or an add
+// layer that does not name its two inputs (or names one left out of the run).
 NetworkResult simulate_network(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt);
 // Every layer of `net` prepared and estimated (opt.model is taken as Analytical; opt.chained must
 // be false): host layers stay host work, exactly as simulate_network counts them.
 NetworkResult estimate_network(const Network& net, const ArchParams& a, const EnergyTable& t, RunOptions opt);
-// The network as chained mode runs it (the requantization and formats described above).
+// The network as chained mode runs it (the requantization and formats described above; a
+// layer's readers follow Layer::inputs through pool layers).
 Network chain_network(const Network& net);
 
 // A fresh SystemC simulation context (SystemC 2.3 cannot reset one; see DRAMSys SystemCTest.h).

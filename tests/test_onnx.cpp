@@ -548,9 +548,18 @@ TEST_F(Onnx, BadModelsAreConfigErrorsNamingTheNode) {
              md.node("MaxPool", {"s"}, {"p"}, "late_pool");
          },
          {"node 'late_pool' (MaxPool)", "nothing after the final node 'sm' (Softmax)"}},
-        {"branch",
+        {"branch",  // a Relu on the graph input: nothing to fold it into
          [&](Model& md) { md.node("Relu", {"x"}, {"r"}, "side"); },
-         {"node 'side' (Relu)", "expected to read 'y'", "one chain"}},
+         {"node 'side' (Relu)", "expected Relu directly after a Conv"}},
+        {"input_read_twice",  // a second layer on the graph input (only the first may read it)
+         [&](Model& md) {
+             auto* mp = md.node("MaxPool", {"x"}, {"p"}, "side_pool");
+             ints(mp, "kernel_shape", {2, 2});
+         },
+         {"node 'side_pool' (MaxPool)", "the graph input 'x' again"}},
+        {"unknown_tensor",
+         [&](Model& md) { md.node("Relu", {"nowhere"}, {"r"}, "lost"); },
+         {"node 'lost' (Relu)", "expected to read a tensor an earlier node made, got 'nowhere'"}},
     };
     for (const Case& c : cases) {
         Model md = qlinear_conv_model(q);
@@ -764,4 +773,82 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
     RunOptions opt;
     opt.chained = true;
     EXPECT_EQ(simulate_network(net, eyeriss(), table45(), opt).total().output_check, OutputCheck::BitExact);
+}
+
+// Export-style models that dfsim refuses, each a ConfigError naming the node, exit code 2 on the
+// command line: a BatchNormalization not after a Conv, an Add of tensors of different shapes, a
+// Concat (not modelled), a Clip with bounds other than [0, max], a Relu folded into a layer
+// another reader also reads before it.
+TEST_F(Onnx, ExportStyleBadModelsNameTheNode) {
+    // x [1,3,8,8] -> conv1 (4x3x3x3, pad 1) -> c1; conv2 (4x3x1x1, stride 2) -> c2 [1,4,4,4]
+    auto base = [](Model& md) {
+        md.input("x", TensorProto::FLOAT, {1, 3, 8, 8});
+        md.init("w1", TensorProto::FLOAT, {4, 3, 3, 3}, codes(4 * 27, -5, 5, 3));
+        ints(md.node("Conv", {"x", "w1"}, {"c1"}, "conv1"), "pads", {1, 1, 1, 1});
+        md.init("w2", TensorProto::FLOAT, {4, 4, 1, 1}, codes(16, -5, 5, 4));
+        ints(md.node("Conv", {"c1", "w2"}, {"c2"}, "conv2"), "strides", {2, 2});
+    };
+    auto bn = [](Model& md, const std::string& in, const std::string& out) {
+        for (const char* p : {"g", "b", "m", "v"})
+            md.init(std::string("bn_") + p, TensorProto::FLOAT, {4}, {1, 1, 1, 1});
+        md.node("BatchNormalization", {in, "bn_g", "bn_b", "bn_m", "bn_v"}, {out}, "bn1");
+    };
+    struct Case {
+        std::string name;
+        std::function<void(Model&)> edit;
+        std::vector<std::string> expect;
+    };
+    const std::vector<Case> cases = {
+        {"bn_after_relu",
+         [&](Model& md) {
+             md.node("Relu", {"c2"}, {"r"}, "relu2");
+             bn(md, "r", "y");
+         },
+         {"node 'bn1' (BatchNormalization)", "right after a Conv"}},
+        {"bn_shared_conv_output",  // conv2's output read by the BN and by a Relu: not folded
+         [&](Model& md) {
+             bn(md, "c2", "y");
+             md.node("Relu", {"c2"}, {"r"}, "relu2");
+         },
+         {"node 'bn1' (BatchNormalization)", "only reader"}},
+        {"add_mismatched",
+         [&](Model& md) {
+             md.node("Add", {"c1", "c2"}, {"y"}, "add1");
+         },
+         {"node 'add1' (Add)", "same shape", "[4, 8, 8]", "[4, 4, 4]"}},
+        {"add_constant",
+         [&](Model& md) {
+             md.init("k", TensorProto::FLOAT, {1}, {1});
+             md.node("Add", {"c2", "k"}, {"y"}, "add1");
+         },
+         {"node 'add1' (Add)", "constant 'k'"}},
+        {"concat",
+         [&](Model& md) {
+             one_int(md.node("Concat", {"c1", "c2"}, {"y"}, "cat1"), "axis", 1);
+         },
+         {"node 'cat1' (Concat)", "unsupported op 'Concat'"}},
+        {"clip_bounds",
+         [&](Model& md) {
+             md.init("lo", TensorProto::FLOAT, {}, {-1});
+             md.init("hi", TensorProto::FLOAT, {}, {1});
+             md.node("Clip", {"c2", "lo", "hi"}, {"y"}, "clip1");
+         },
+         {"node 'clip1' (Clip)", "expected min 0 and max > 0", "got min -1, max 1"}},
+        {"relu_shared",  // c1 read by conv2 and the Relu: folding would change what conv2 reads
+         [&](Model& md) { md.node("Relu", {"c1"}, {"y"}, "relu1"); },
+         {"node 'relu1' (Relu)", "only reader of 'c1'"}},
+    };
+    for (const Case& c : cases) {
+        Model md;
+        base(md);
+        c.edit(md);
+        md.output("y", TensorProto::FLOAT, {1, 4, 4, 4});
+        const std::string path = md.save(dir / (c.name + ".onnx"));
+        const std::string err = error_of([&] { load_network(path); });
+        for (const std::string& e : c.expect)
+            EXPECT_NE(err.find(e), std::string::npos) << c.name << ": '" << e << "' not in: " << err;
+        const CmdResult r = dfsim("run --workload " + path);
+        EXPECT_EQ(r.code, 2) << c.name << ": " << r.err;
+        EXPECT_NE(r.err.find(c.expect[0]), std::string::npos) << c.name << ": " << r.err;
+    }
 }

@@ -183,6 +183,7 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
     s.N = static_cast<int>(m.get_int("N", 1, kMaxBatch, d.batch));
+    if (m.has("inputs")) l.inputs = m.get_string_list("inputs");
     if (l.on_host()) return read_host_layer(m, l);
     s.C = static_cast<int>(m.get_int("C", 1, big));
     s.M = static_cast<int>(m.get_int("M", 1, big));
@@ -262,6 +263,40 @@ Network select_chain(const Network& net, const std::string& sel) {
 namespace {
 Network load_network_file(const std::string& path);
 }  // namespace
+
+std::array<int, 3> output_chw(const Layer& l) {
+    const LayerShape& s = l.shape;
+    if (l.type == LayerType::Add) return {s.C, s.H, s.W};
+    if (l.type == LayerType::Pool) return {s.C, s.E(), s.F()};
+    return {s.M, s.E(), s.F()};
+}
+
+std::string input_problem(const Network& net, size_t i) {
+    const Layer& l = net.layers[i];
+    const size_t want = l.type == LayerType::Add ? 2 : 1;
+    if (l.inputs.empty()) return "";
+    if (l.inputs.size() != want)
+        return "expected " + std::to_string(want) + " layer name" + (want > 1 ? "s" : "") + " (the layers a " +
+               std::string(to_string(l.type)) + " layer reads), got " + std::to_string(l.inputs.size());
+    const auto text = [](const std::array<int, 3>& d) {
+        return std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" + std::to_string(d[2]);
+    };
+    const std::array<int, 3> in{l.shape.C, l.shape.H, l.shape.W};
+    for (const std::string& name : l.inputs) {
+        size_t j = 0;
+        while (j < i && net.layers[j].name != name) ++j;
+        if (j == i)
+            return "expected names of layers before " + l.name + " (the network runs in the order written), got '" +
+                   name + "'";
+        const std::array<int, 3> out = output_chw(net.layers[j]);
+        const bool fits =
+            l.type == LayerType::Fc ? int64_t{out[0]} * out[1] * out[2] == int64_t{in[0]} * in[1] * in[2] : out == in;
+        if (!fits)
+            return "expected a layer whose output (C x H x W) is " + l.name + "'s input " + text(in) + ", got " + name +
+                   " with output " + text(out);
+    }
+    return "";
+}
 
 Network load_network(const std::string& path) {
     Network net = load_network_file(path);
@@ -399,6 +434,10 @@ Network load_network_file(const std::string& path) {
         if (!names.insert(net.layers.back().name).second)
             layers[i].fail("name", "expected a name no other layer has, got '" + net.layers.back().name + "' again");
         mac_index += !net.layers.back().on_host();
+    }
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const std::string why = input_problem(net, i);
+        if (!why.empty()) layers[i].fail("inputs", why);
     }
     root.check_no_unknown_keys();
     return net;

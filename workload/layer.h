@@ -103,6 +103,9 @@ struct Layer {
     SyntheticSource ifmap_data;
     SyntheticSource filter_data;
     std::vector<int32_t> bias;  // empty, or one per output channel, added to the accumulator by the output unit
+    // The model's real bias per output channel (an ONNX float layer; empty otherwise): a chained
+    // run quantizes it again at the scale its input actually has (bias = round(b / (x * w[m]))).
+    std::vector<double> bias_real;
     std::vector<double> filter_scale;  // real value of one filter step, per output channel (empty: unknown / 1)
     double ifmap_scale = 0.0;  // real value of one ifmap step (0: unknown)
     // Set by stored_layer when it widens the storage: the operands' own widths (0: not widened).
@@ -110,6 +113,11 @@ struct Layer {
     // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
     // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
     bool network_input = false;
+    // The layers whose outputs this layer reads, by name (workload YAML `inputs: [CONV2, CONV0]`,
+    // an ONNX graph's edges): empty, the layer before it in the network (the first reads the
+    // network's input); an add layer names its two. The network is then a DAG in topological
+    // order; a chained run follows these edges (simulate_network).
+    std::vector<std::string> inputs;
     // What prepare measured on the data the run uses; the analytical estimate, and so the mapper's
     // ranking, counts it (dataflows/tiling.h with_data). Unknown without data: dense estimates.
     DataZeros zeros;
@@ -139,6 +147,12 @@ struct Network {
     // one sentence each; `dfsim run` prints them on stderr.
     std::vector<std::string> notes;
 };
+
+// A layer's output per image as C x H x W (a conv's M x E x F; an fc layer's M x 1 x 1).
+std::array<int, 3> output_chw(const Layer& l);
+// What is wrong with layer i's `inputs` in `net` (each an earlier layer whose output has the
+// layer's input shape, one name, two for an add), or "" if nothing.
+std::string input_problem(const Network& net, size_t i);
 
 // The limits every path checks (workload files, the command line, sweep axes and spec files,
 // ONNX and SCALE-Sim imports), in one place.

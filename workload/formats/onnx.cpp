@@ -87,6 +87,10 @@ struct Act {
     bool raw_input = true;  // the graph input itself, possibly pooled (no layer has run on it)
     int pending = -1;  // the layer whose float output this is, requantization not fixed yet
     int producer = -1;  // the layer whose output this is (max pools allowed between): a Relu folds into it
+    int src = -1;  // the layer (any kind) whose output this is; -1: the graph input
+    // every tensor since `producer`'s output has one reader: a Relu, Clip or BatchNormalization
+    // may be folded into that layer without changing what another reader sees
+    bool exclusive = true;
 };
 
 class Importer {
@@ -177,11 +181,30 @@ private:
     void fc(const NodeProto& n);
     void pool(const NodeProto& n);
     void relu(const NodeProto& n);
+    void clip(const NodeProto& n);
+    void add(const NodeProto& n);
+    int bn_after(const NodeProto& conv) const;
+    void fold_bn(const NodeProto& bn, Const& w, std::vector<double>& bias) const;
+    std::vector<double> real_bias(const NodeProto& n, int i, int M) const;
+    std::vector<int32_t> quantize_bias(const NodeProto& n, const std::vector<double>& real, double x_scale,
+                                       const std::vector<double>& w_scale) const;
+    Act current(const std::string& name);
+    void settle(Act& a);
+    void read_node(const NodeProto& n, bool layer, bool pool_op);
     void quantize_linear(const NodeProto& n);
     void dequantize_linear(const NodeProto& n);
     void reshape(const NodeProto& n);
     void chain_node(const NodeProto& n, bool layer, bool pool_op);
-    void push(Layer l) {
+    // Appends a layer reading act_ (an add names its inputs itself); act_ becomes its output.
+    void push(const NodeProto& n, Layer l) {
+        const int idx = static_cast<int>(net_.layers.size());
+        if (l.type != LayerType::Add && act_.src != idx - 1) {
+            if (act_.src < 0)
+                fail_node(n, "expected to read a layer's output, got the graph input '" + act_.name +
+                                 "' again (only the first layer may read it)");
+            l.inputs = {net_.layers[static_cast<size_t>(act_.src)].name};
+        }
+        act_.src = idx;
         const bool host = l.on_host();
         net_.layers.push_back(std::move(l));
         if (!host) ++mac_index_;
@@ -199,6 +222,10 @@ private:
     std::set<std::string> names_;
     std::string ended_by_;  // the final Softmax
     std::vector<std::string> calibrated_;  // layers whose float output is calibrated at run time
+    const onnx::GraphProto* graph_ = nullptr;
+    std::map<std::string, std::vector<int>> readers_;  // tensor -> the nodes reading it (a graph output: -1)
+    std::map<std::string, Act> tensors_;  // every tensor read so far, as it was made
+    std::set<int> folded_;  // BatchNormalization nodes folded into the Conv before them
 };
 
 Const Importer::read_tensor(const TensorProto& t, const std::string& what) const {
@@ -630,9 +657,27 @@ std::vector<int32_t> Importer::bias_input(const NodeProto& n, int i, int M, bool
     return out;
 }
 
+// A real bias as int32 in units of x_scale * w_scale[m], rounded half to even (as bias_input).
+std::vector<int32_t> Importer::quantize_bias(const NodeProto& n, const std::vector<double>& real, double x_scale,
+                                             const std::vector<double>& w_scale) const {
+    std::vector<int32_t> out(real.size());
+    for (size_t m = 0; m < real.size(); ++m) {
+        const double v = std::nearbyint(real[m] / (x_scale * w_scale[m]));
+        if (!(std::abs(v) <= 2147483647.0))
+            fail_node(n, "expected the bias to fit int32 in units of x_scale * w_scale, got " + num(v) +
+                             " for channel " + std::to_string(m));
+        out[m] = static_cast<int32_t>(v);
+    }
+    return out;
+}
+
 // Exact requantization: real multiplier x_scale * w_scale[m] / y_scale per output channel.
 void Importer::set_requant(const NodeProto& n, Layer& l, double y_scale, const Format& out) const {
     Requant& rq = l.requant;
+    if (rq.clip > 0 && y_scale * static_cast<double>(out.max()) > rq.clip * (1 + 1e-6))
+        fail_node(n, "expected the output format's top (" + num(y_scale * static_cast<double>(out.max())) +
+                         ") at or below the Clip's max " + num(rq.clip) +
+                         " before it: a clip inside the quantized range is not expressible as dfsim's requantization");
     rq.enabled = true;
     rq.calibrate = false;
     rq.from_model = true;  // a chained run keeps the model's scales
@@ -664,19 +709,32 @@ void Importer::set_requant(const NodeProto& n, Layer& l, double y_scale, const F
 
 // A layer's float output is used by a node that does not quantize it: its output scale is
 // calibrated on the data when it runs, into int8 (uint8 after a ReLU).
-void Importer::settle() {
-    if (act_.pending < 0) return;
-    Layer& l = net_.layers[static_cast<size_t>(act_.pending)];
+void Importer::settle() { settle(act_); }
+
+// As settle() for any tensor; one whose layer another reader settled already only takes that.
+void Importer::settle(Act& a) {
+    if (a.pending < 0) return;
+    Layer& l = net_.layers[static_cast<size_t>(a.pending)];
     Requant& rq = l.requant;
-    rq.enabled = true;
-    rq.calibrate = true;
-    rq.out = Format{8, !rq.relu};
-    act_.fmt = rq.out;
-    act_.scale = assumed_scale(rq.out);
-    act_.known = true;
-    act_.kind = Act::Kind::Float;
-    act_.pending = -1;
-    calibrated_.push_back(l.name);
+    if (!rq.enabled) {
+        rq.enabled = true;
+        rq.calibrate = true;
+        rq.out = Format{8, !rq.relu};
+        calibrated_.push_back(l.name);
+    }
+    a.fmt = rq.out;
+    a.scale = assumed_scale(rq.out);
+    a.known = true;
+    a.kind = Act::Kind::Float;
+    a.pending = -1;
+}
+
+// The tensor `name` an earlier node made, as it is now (its layer's output settled by another
+// reader since, if it was).
+Act Importer::current(const std::string& name) {
+    Act a = tensors_.at(name);
+    if (a.pending >= 0 && net_.layers[static_cast<size_t>(a.pending)].requant.enabled) settle(a);
+    return a;
 }
 
 void Importer::check_spatial(const NodeProto& n, int R, int S, int U, int P, const std::string& what) const {
@@ -769,6 +827,7 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     const std::string wname = has_input(n, wi) ? n.input(wi) : "";
     Weights w;
     std::vector<int64_t> wd;
+    std::vector<double> bias_real;  // a float layer's real bias (BatchNormalization folded in)
     if (qlinear) {
         const DqConst d = qlinear_weight(n, "w", 0);
         if (d.code.dims.size() != 4)
@@ -787,7 +846,19 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
             found = false;  // weights_input says what is missing
         if (found && wd.size() != 4)
             fail_node(n, "expected the weight '" + name + "' to be 4-D [M, C/group, R, S], got " + list(wd));
-        w = weights_input(n, 1, 0, "weight");
+        const int bn = dqs_.count(name) ? -1 : bn_after(n);
+        if (bn >= 0 && found) {  // BatchNormalization folded into the float weights and bias, then quantized
+            Const folded = *lookup(n, name);
+            bias_real = real_bias(n, 2, static_cast<int>(wd[0]));
+            fold_bn(graph_->node(bn), folded, bias_real);
+            w = weights_float(n, folded, 0, "weight '" + name + "' (BatchNormalization folded in)");
+            folded_.insert(bn);
+        } else {
+            w = weights_input(n, 1, 0, "weight");
+            if (!dqs_.count(name) && has_input(n, 2) && lookup(n, n.input(2)) &&
+                (lookup(n, n.input(2))->dtype == kFloat || lookup(n, n.input(2))->dtype == kDouble))
+                bias_real = real_bias(n, 2, static_cast<int>(wd[0]));
+        }
     }
     const int64_t G = attr_int(n, "group", 1);
     const int64_t M = wd[0], Cg = wd[1], R = wd[2], S = wd[3];
@@ -816,7 +887,12 @@ void Importer::conv(const NodeProto& n, bool qlinear) {
     auto t = std::make_shared<Tensor4>(s.M, s.Cg(), s.R, s.S);
     t->data = std::move(w.codes);
     l.filter_data.values = std::move(t);
-    l.bias = bias_input(n, qlinear ? 8 : 2, s.M, qlinear, x_scale, l.filter_scale);
+    if (bias_real.empty()) {
+        l.bias = bias_input(n, qlinear ? 8 : 2, s.M, qlinear, x_scale, l.filter_scale);
+    } else {
+        l.bias = quantize_bias(n, bias_real, x_scale, l.filter_scale);
+        l.bias_real = std::move(bias_real);
+    }
     emit_layer(n, std::move(l), qlinear, false);
 }
 
@@ -878,7 +954,11 @@ void Importer::fc(const NodeProto& n) {
     auto t = std::make_shared<Tensor4>(s.M, s.C, s.R, s.S);  // [M][K] is [M][C][H][W]: K runs over (c, h, w)
     t->data = std::move(w.codes);
     l.filter_data.values = std::move(t);
-    if (op == "Gemm") l.bias = bias_input(n, 2, s.M, false, x_scale, l.filter_scale);
+    if (op == "Gemm") {
+        l.bias = bias_input(n, 2, s.M, false, x_scale, l.filter_scale);
+        const Const* b = has_input(n, 2) && !dqs_.count(bname) ? lookup(n, n.input(2)) : nullptr;
+        if (b && (b->dtype == kFloat || b->dtype == kDouble)) l.bias_real = real_bias(n, 2, s.M);
+    }
     emit_layer(n, std::move(l), qlinear, true);
 }
 
@@ -891,6 +971,7 @@ void Importer::emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat) 
     if (flat) act_.flat = true;
     act_.raw_input = false;
     act_.producer = idx;
+    act_.exclusive = true;
     if (qlinear) {
         const double y_scale = scale_input(n, 6, "y_scale");
         const Format out = zero_point_input(n, 7, "y_zero_point", kUint8);
@@ -904,7 +985,7 @@ void Importer::emit_layer(const NodeProto& n, Layer l, bool qlinear, bool flat) 
         act_.kind = Act::Kind::Float;
         act_.pending = idx;
     }
-    push(std::move(l));
+    push(n, std::move(l));
 }
 
 void Importer::pool(const NodeProto& n) {
@@ -931,10 +1012,14 @@ void Importer::pool(const NodeProto& n) {
     s.H = act_.H, s.W = act_.W, s.R = R, s.S = S, s.U = U, s.P = P;
     act_.H = s.E(), act_.W = s.F();
     if (!is_max) act_.producer = -1;
-    push(std::move(l));
+    push(n, std::move(l));
 }
 
 void Importer::relu(const NodeProto& n) {
+    if ((act_.pending >= 0 || act_.producer >= 0) && !act_.exclusive)
+        fail_node(n, "expected to be the only reader of '" + act_.name + "' (it is folded into the requantization of " +
+                         net_.layers[static_cast<size_t>(std::max(act_.pending, act_.producer))].name +
+                         ", which another reader of that output would then see)");
     if (act_.pending >= 0) {  // a float layer's output: ReLU before its quantization
         net_.layers[static_cast<size_t>(act_.pending)].requant.relu = true;
         return;
@@ -1038,6 +1123,134 @@ void Importer::reshape(const NodeProto& n) {
                      list(given) + " of input " + list(from));
 }
 
+// Clip(x, min, max): bounds as attributes (opset < 11) or constant inputs 1 and 2 (opset 11 on).
+// min 0 is a ReLU folded into the layer before; a finite max (ReLU6: 6) caps its calibrated
+// output range there (Requant::clip), or must be at or above the top of a model-given output
+// format. No bounds: nothing. Other bounds are refused.
+void Importer::clip(const NodeProto& n) {
+    double lo = -INFINITY, hi = INFINITY;
+    auto bound = [&](int i, const std::string& name, double& v) {
+        if (attr(n, name)) v = attr_float(n, name, v);
+        if (!has_input(n, i)) return;
+        const Const& c = need_const(n, i, name);
+        if (c.v.size() != 1) fail_node(n, "expected " + name + " to be one value, got " + std::to_string(c.v.size()));
+        v = c.v[0];
+    };
+    bound(1, "min", lo);
+    bound(2, "max", hi);
+    if (lo == -INFINITY && hi == INFINITY) return;
+    if (lo != 0 || !(hi > 0))
+        fail_node(n, "expected min 0 and max > 0 (ReLU, ReLU6) or no bounds, got min " + num(lo) + ", max " + num(hi) +
+                         ": dfsim's requantization clamps at 0 and at the output's top only");
+    relu(n);
+    if (hi == INFINITY) return;
+    if (act_.pending >= 0) {
+        Requant& rq = net_.layers[static_cast<size_t>(act_.pending)].requant;
+        rq.clip = rq.clip > 0 ? std::min(rq.clip, hi) : hi;
+        return;
+    }
+    const double top = act_.scale * static_cast<double>(act_.fmt.max());
+    if (top > hi * (1 + 1e-6))
+        fail_node(n, "expected max at or above the top of the output format (" + num(top) + " = " +
+                         std::to_string(act_.fmt.max()) + " x scale " + num(act_.scale) + "), got " + num(hi) +
+                         ": a clip inside the quantized range is not expressible as dfsim's requantization");
+}
+
+// Add of two tensors of the same shape (a residual add): an add layer (host work) reading the
+// layers that made them; its output scale is calibrated on the sums when it runs (a Relu after
+// it folds into it). Float models only (the inputs' layers settle to calibrated int8/uint8).
+void Importer::add(const NodeProto& n) {
+    if (n.input_size() != 2 || !has_input(n, 0) || !has_input(n, 1)) fail_node(n, "expected two inputs");
+    Act in[2];
+    for (int k = 0; k < 2; ++k) {
+        const std::string& name = n.input(k);
+        if (is_const(name))
+            fail_node(n, "expected two tensors the graph computes (a residual add), got the constant '" + name +
+                             "' (a bias Add is not folded: export with do_constant_folding, or a Gemm/Conv bias)");
+        if (!tensors_.count(name))
+            fail_node(n, "expected an input an earlier node made, got '" + name + "' (the graph is not in order)");
+        in[k] = current(name);
+    }
+    auto shape = [](const Act& a) { return a.flat ? list({a.C * a.H * a.W}) : list({a.C, a.H, a.W}); };
+    if (in[0].flat || in[1].flat || in[0].C != in[1].C || in[0].H != in[1].H || in[0].W != in[1].W)
+        fail_node(n, "expected two inputs of the same shape [N, C, H, W] (no broadcasting), got '" + n.input(0) + "' " +
+                         shape(in[0]) + " and '" + n.input(1) + "' " + shape(in[1]));
+    for (const Act& a : in) {
+        if (a.src < 0)
+            fail_node(n, "expected two layers' outputs, got the graph input '" + a.name +
+                             "' (dfsim's add layer reads layer outputs)");
+        if (a.kind != Act::Kind::Float)
+            fail_node(n, "expected float inputs (a float model), got the quantized tensor '" + a.name +
+                             "' (an Add of quantized tensors, QDQ or QLinearAdd, is not supported)");
+    }
+    settle(in[0]);
+    settle(in[1]);
+    Layer l = new_layer(n, LayerType::Add);
+    LayerShape& s = l.shape;
+    s.C = s.M = s.G = in[0].C;
+    s.H = in[0].H, s.W = in[0].W;
+    l.inputs = {net_.layers[static_cast<size_t>(in[0].src)].name, net_.layers[static_cast<size_t>(in[1].src)].name};
+    const int idx = static_cast<int>(net_.layers.size());
+    act_ = in[0];
+    act_.kind = Act::Kind::Float;
+    act_.pending = idx;
+    act_.producer = idx;
+    act_.raw_input = false;
+    act_.exclusive = true;
+    push(n, std::move(l));
+}
+
+// The BatchNormalization node that alone reads the output of Conv `conv` (float weights), or -1.
+int Importer::bn_after(const NodeProto& conv) const {
+    auto it = readers_.find(conv.output(0));
+    if (it == readers_.end() || it->second.size() != 1 || it->second[0] < 0) return -1;
+    const NodeProto& r = graph_->node(it->second[0]);
+    return r.op_type() == "BatchNormalization" && r.input_size() > 0 && r.input(0) == conv.output(0) ? it->second[0]
+                                                                                                     : -1;
+}
+
+// The BatchNormalization `bn` (inference: scale, B, mean, var, epsilon) folded into the float
+// weights [M][...] and bias (see fold_batch_norm).
+void Importer::fold_bn(const NodeProto& bn, Const& w, std::vector<double>& bias) const {
+    const int M = static_cast<int>(w.dims[0]);
+    if (attr_int(bn, "training_mode", 0) != 0) fail_node(bn, "expected training_mode 0 (an inference graph)");
+    for (int k = 1; k < bn.output_size(); ++k)
+        if (!bn.output(k).empty() && readers_.count(bn.output(k)))
+            fail_node(bn, "expected only output 0 to be read (the running mean and variance are training outputs)");
+    std::vector<double> p[4];
+    const char* roles[4] = {"scale", "B", "input_mean", "input_var"};
+    for (int k = 0; k < 4; ++k) {
+        const Const& c = need_const(bn, k + 1, roles[k]);
+        if (c.dtype != kFloat && c.dtype != kDouble)
+            fail_node(bn, std::string("expected ") + roles[k] + " as FLOAT, got " + dtype_name(c.dtype));
+        if (c.v.size() != static_cast<size_t>(M))
+            fail_node(bn, std::string("expected ") + roles[k] + " to have " + std::to_string(M) +
+                              " values (one per channel of the Conv before), got " + std::to_string(c.v.size()));
+        p[k] = c.v;
+    }
+    const double eps = attr_float(bn, "epsilon", 1e-5);
+    for (int m = 0; m < M; ++m)
+        if (!(p[3][static_cast<size_t>(m)] + eps > 0))
+            fail_node(bn, "expected input_var + epsilon > 0, got " + num(p[3][static_cast<size_t>(m)] + eps) +
+                              " for channel " + std::to_string(m));
+    fold_batch_norm(w.v, bias, p[0], p[1], p[2], p[3], eps);
+}
+
+// The real bias of a float layer (input i, a FLOAT initializer or constant): M values, zeros if absent.
+std::vector<double> Importer::real_bias(const NodeProto& n, int i, int M) const {
+    std::vector<double> b(static_cast<size_t>(M), 0.0);
+    if (!has_input(n, i)) return b;
+    const Const* c = lookup(n, n.input(i));
+    if (!c || (c->dtype != kFloat && c->dtype != kDouble))
+        fail_node(n, "expected bias '" + n.input(i) +
+                         "' as a FLOAT initializer (it is folded with the BatchNormalization after)");
+    if (c->v.size() == 1) return std::vector<double>(static_cast<size_t>(M), c->v[0]);
+    if (c->v.size() != static_cast<size_t>(M))
+        fail_node(n, "expected bias '" + n.input(i) + "' to have " + std::to_string(M) + " values, got " +
+                         std::to_string(c->v.size()));
+    return c->v;
+}
+
 // A node of the chain by its op: a layer, a pool, or what changes the activation.
 void Importer::chain_node(const NodeProto& n, bool layer, bool pool_op) {
     const std::string& op = n.op_type();
@@ -1049,6 +1262,13 @@ void Importer::chain_node(const NodeProto& n, bool layer, bool pool_op) {
         pool(n);
     else if (op == "Relu")
         relu(n);
+    else if (op == "Clip")
+        clip(n);
+    else if (op == "BatchNormalization")
+        fail_node(n,
+                  "expected BatchNormalization right after a Conv with float weights, as the only reader of its "
+                  "output (it is folded into that Conv's weights and bias), got it after '" +
+                      act_.name + "'");
     else if (op == "QuantizeLinear")
         quantize_linear(n);
     else if (op == "DequantizeLinear")
@@ -1063,6 +1283,32 @@ void Importer::chain_node(const NodeProto& n, bool layer, bool pool_op) {
     // Identity, Dropout: pass-through
 }
 
+// A node that reads the graph's tensors (not only constants): its first input (or, for an Add,
+// its two) becomes the tensor it works on; its output is recorded for the nodes after it.
+void Importer::read_node(const NodeProto& n, bool layer, bool pool_op) {
+    const std::string& op = n.op_type();
+    if (folded_.count(index_)) {  // a BatchNormalization folded into the Conv before it
+        act_.name = n.output(0);
+    } else if (op == "Add" && ended_by_.empty()) {
+        add(n);
+        act_.name = n.output(0);
+    } else {
+        if (n.input_size() == 0 || !tensors_.count(n.input(0)))
+            fail_node(n, "expected to read a tensor an earlier node made, got " +
+                             (n.input_size() ? "'" + n.input(0) + "'" : std::string("no input")) +
+                             " (the graph is not in topological order, or the tensor is not the graph's data input)");
+        if (n.input(0) != act_.name) act_ = current(n.input(0));
+        if (!ended_by_.empty() && op != "Identity" && op != "Dropout" && op != "QuantizeLinear" &&
+            op != "DequantizeLinear" && op != "Softmax" && op != "LogSoftmax")
+            fail_node(n, "expected nothing after the final " + ended_by_ +
+                             " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
+        if (ended_by_.empty()) chain_node(n, layer, pool_op);
+        act_.name = n.output(0);
+    }
+    act_.exclusive = act_.exclusive && readers_[act_.name].size() == 1;
+    tensors_[act_.name] = act_;
+}
+
 Network Importer::run() {
     const std::string bytes = read_input_file(path_);
     onnx::ModelProto model;
@@ -1075,13 +1321,30 @@ Network Importer::run() {
     net_.file = path_;
     net_.name = std::filesystem::path(path_).stem().string();
     for (const auto& t : g.initializer()) inits_[t.name()] = &t;
+    graph_ = &g;
+    for (int i = 0; i < g.node_size(); ++i)
+        for (const std::string& in : g.node(i).input())
+            if (!in.empty()) readers_[in].push_back(i);
+    for (const auto& o : g.output()) readers_[o.name()].push_back(-1);
     data_input(g);
+    act_.exclusive = readers_[act_.name].size() == 1;
+    tensors_[act_.name] = act_;
 
     static const std::set<std::string> kLayerOps = {"QLinearConv", "QLinearMatMul", "Conv", "Gemm", "MatMul"};
     static const std::set<std::string> kPoolOps = {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"};
-    static const std::set<std::string> kOtherOps = {
-        "Relu",     "Flatten", "Reshape", "QuantizeLinear", "DequantizeLinear",
-        "Identity", "Dropout", "Softmax", "LogSoftmax",     "Constant"};
+    static const std::set<std::string> kOtherOps = {"Relu",
+                                                    "Clip",
+                                                    "BatchNormalization",
+                                                    "Add",
+                                                    "Flatten",
+                                                    "Reshape",
+                                                    "QuantizeLinear",
+                                                    "DequantizeLinear",
+                                                    "Identity",
+                                                    "Dropout",
+                                                    "Softmax",
+                                                    "LogSoftmax",
+                                                    "Constant"};
     for (index_ = 0; index_ < g.node_size(); ++index_) {
         const NodeProto& n = g.node(index_);
         const std::string& op = n.op_type();
@@ -1089,11 +1352,10 @@ Network Importer::run() {
             fail_node(n, "unsupported op " + n.domain() + "." + op + " (only the default ONNX domain is read)");
         if (!kLayerOps.count(op) && !kPoolOps.count(op) && !kOtherOps.count(op))
             fail_node(n, "unsupported op '" + op + "'" +
-                             (op == "BatchNormalization" ? std::string(" (fold it into the Conv before)") : "") +
-                             ": dfsim imports chains of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with "
-                             "QuantizeLinear/DequantizeLinear, "
-                             "Relu, MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool, Flatten, Reshape, "
-                             "Identity, Dropout), "
+                             ": dfsim imports graphs of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with "
+                             "QuantizeLinear/DequantizeLinear, BatchNormalization after a Conv, "
+                             "Relu, Clip (ReLU6), residual Add, MaxPool, AveragePool, GlobalMaxPool, "
+                             "GlobalAveragePool, Flatten, Reshape, Identity, Dropout), "
                              "and a Softmax at the end");
         if (n.output_size() < 1 || n.output(0).empty()) fail_node(n, "expected an output");
         if (op == "Constant") {
@@ -1106,20 +1368,7 @@ Network Importer::run() {
             fold_const_node(n);
             continue;
         }
-        if (n.input_size() == 0 || n.input(0) != act_.name)
-            fail_node(n, "expected to read '" + act_.name + "' (the output of the node before it in the chain), got " +
-                             (n.input_size() ? "'" + n.input(0) + "'" : std::string("no input")) +
-                             ": dfsim imports one chain of layers (no branches)");
-        if (!ended_by_.empty() && op != "Identity" && op != "Dropout" && op != "QuantizeLinear" &&
-            op != "DequantizeLinear" && op != "Softmax" && op != "LogSoftmax")
-            fail_node(n, "expected nothing after the final " + ended_by_ +
-                             " but Identity, Dropout, QuantizeLinear and DequantizeLinear");
-        if (!ended_by_.empty()) {
-            act_.name = n.output(0);
-            continue;
-        }
-        chain_node(n, kLayerOps.count(op) > 0, kPoolOps.count(op) > 0);
-        act_.name = n.output(0);
+        read_node(n, kLayerOps.count(op) > 0, kPoolOps.count(op) > 0);
     }
     settle();
     if (!calibrated_.empty()) {
@@ -1140,5 +1389,20 @@ Network Importer::run() {
 }  // namespace
 
 Network load_onnx(const std::string& path) { return Importer(path).run(); }
+
+void fold_batch_norm(std::vector<double>& weights, std::vector<double>& bias, const std::vector<double>& gamma,
+                     const std::vector<double>& beta, const std::vector<double>& mean, const std::vector<double>& var,
+                     double epsilon) {
+    const size_t M = gamma.size();
+    DFSIM_ASSERT(M > 0 && weights.size() % M == 0 && beta.size() == M && mean.size() == M && var.size() == M,
+                 "batch norm parameters per output channel");
+    const size_t per_m = weights.size() / M;
+    bias.resize(M, 0.0);
+    for (size_t m = 0; m < M; ++m) {
+        const double a = gamma[m] / std::sqrt(var[m] + epsilon);
+        for (size_t k = 0; k < per_m; ++k) weights[m * per_m + k] *= a;
+        bias[m] = (bias[m] - mean[m]) * a + beta[m];
+    }
+}
 
 }  // namespace dfsim

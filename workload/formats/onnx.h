@@ -1,19 +1,27 @@
 // ONNX models (onnx.ai; read with the protobuf classes of Debian's libonnx-dev, ONNX 1.12) as
-// dfsim workloads: a single chain of convolutions and fully-connected layers, quantized or float.
+// dfsim workloads: convolutions and fully-connected layers, quantized or float, with pools and
+// residual adds, as PyTorch exports them (opsets 11-19).
 //
-// Supported nodes (default domain only), in one chain from the graph's one data input:
+// Supported nodes (default domain only), in the graph's order from its one data input (a layer
+// that does not read the layer before it names its source in Layer::inputs):
 //   QLinearConv, QLinearMatMul        integer (uint8/int8) layers; their scales and zero points map
 //                                     exactly onto dfsim's formats and requantization (below)
 //   Conv, Gemm, MatMul                float layers; weights/bias from initializers, or from a
 //                                     DequantizeLinear of initializers (QDQ format)
 //   QuantizeLinear, DequantizeLinear  around the layers (QDQ); on initializers they are folded
-//   Relu                              folded into the preceding layer's requantization
+//   BatchNormalization                folded into the float Conv before it (its only reader):
+//                                     weights and bias scaled before quantization (fold_batch_norm)
+//   Relu, Clip(0, max)                folded into the preceding layer's requantization; a Clip's
+//                                     max (ReLU6) caps its calibrated range (Requant::clip)
+//   Add                               of two float layer outputs of one shape: an add layer
+//                                     (host work) naming both; a Relu after it is its own
 //   MaxPool, AveragePool, GlobalMaxPool, GlobalAveragePool
 //                                     dfsim pool layers (host work)
 //   Flatten (axis 1), Reshape to [N, C*H*W]   before an FC layer
 //   Identity, Dropout                 pass-through; Constant: a constant
 //   Softmax, LogSoftmax               only at the end: left out, with a note
-// Anything else (LSTM, Add, Concat, BatchNormalization, ...) is a ConfigError naming the node.
+// Anything else (LSTM, Concat, an Add of a constant or of quantized tensors, ...) is a
+// ConfigError naming the node.
 //
 // Mapping of a quantized layer (QLinearConv, or DequantizeLinear -> Conv -> QuantizeLinear):
 //   ifmap  Format{8, signed iff x is int8, zero_point = x_zero_point}; ifmap_scale = x_scale
@@ -44,6 +52,7 @@
 // Little-endian hosts only (raw_data is read as it is stored).
 #pragma once
 #include <string>
+#include <vector>
 
 #include "workload/layer.h"
 
@@ -52,5 +61,14 @@ namespace dfsim {
 // Loads the model at `path` as a Network (name: the file's stem). Either the whole network, or
 // a ConfigError naming the file, the node (name and op type) or input, and what was expected.
 Network load_onnx(const std::string& path);
+
+// BatchNormalization (inference) folded into the convolution before it, in floating point before
+// the weights are quantized: y = gamma * (conv(x) + b - mean) / sqrt(var + epsilon) + beta is the
+// convolution with weights[m][...] * a[m] and bias (b[m] - mean[m]) * a[m] + beta[m], where
+// a[m] = gamma[m] / sqrt(var[m] + epsilon). `weights` is [M][...] row-major; `bias` has M
+// values, or is empty (no bias: zeros) and gets M.
+void fold_batch_norm(std::vector<double>& weights, std::vector<double>& bias, const std::vector<double>& gamma,
+                     const std::vector<double>& beta, const std::vector<double>& mean, const std::vector<double>& var,
+                     double epsilon);
 
 }  // namespace dfsim

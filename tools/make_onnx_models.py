@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""Small but realistic float ONNX models as PyTorch exports them, for dfsim's tests and docs.
+
+Built with onnx.helper (Debian's python3-onnx 1.12, which writes opsets up to 17; opsets 18 and
+19 need a newer onnx) from one description per model, which also gives the float reference:
+  resnet_block       conv-BN-ReLU stem, a ResNet basic block (conv-BN-ReLU, conv-BN, + skip,
+                     ReLU), a downsampling block (3x3/2 and a 1x1/2 conv-BN shortcut), global
+                     average pool, flatten, FC (torchvision's resnet18 layout, narrower)
+  mobilenetv2_block  conv-BN-ReLU6 stem, a MobileNetV2 inverted residual (1x1 expand-BN-ReLU6,
+                     3x3 depthwise-BN-ReLU6, 1x1 project-BN, + skip), global average pool,
+                     reshape, FC
+Each in opsets 11, 13 and 17 (Clip's bounds as initializers in 11, Constant nodes from 13; BN
+with training_mode 0 in 17), weights from a fixed seed. With each model, NAME_input.npy (a
+1x3x16x16 float input, multiples of 1/127 in [-1, 1]: exactly the int8 codes dfsim assumes for
+a float model's input) and NAME_expected.npy (the float output for it, computed here with numpy
+in float64: convolutions, batch norm unfolded, clips and adds as ONNX defines them).
+
+Usage: tools/make_onnx_models.py OUTDIR     (regenerates every file; same bytes every time)
+"""
+import os
+import sys
+
+try:
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+except ImportError as e:  # pragma: no cover
+    sys.exit(f"make_onnx_models.py: {e}: install Debian's python3-onnx (tools/install-deps.sh)")
+
+OPSETS = (11, 13, 17)
+SHAPE = (1, 3, 16, 16)
+CLASSES = 10
+
+
+def conv_bn(rng, name, cin, cout, k, stride=1, groups=1, act="relu"):
+    """A conv (no bias, as torchvision's) with its batch norm and activation (relu, relu6, None)."""
+    fan_in = cin // groups * k * k
+    return {"op": "conv_bn", "name": name, "stride": stride, "pad": k // 2, "groups": groups, "act": act,
+            "w": rng.normal(0, np.sqrt(2.0 / fan_in), (cout, cin // groups, k, k)),
+            "gamma": rng.uniform(0.5, 1.5, cout), "beta": rng.normal(0, 0.1, cout),
+            "mean": rng.normal(0, 0.1, cout), "var": rng.uniform(0.5, 1.5, cout)}
+
+
+def resnet_block(rng):
+    """(ops, skips): each op reads the op before it; 'add' ops name the op whose output they add."""
+    return [conv_bn(rng, "stem", 3, 8, 3),
+            conv_bn(rng, "layer1_conv1", 8, 8, 3),
+            conv_bn(rng, "layer1_conv2", 8, 8, 3, act=None),
+            {"op": "add", "name": "layer1_add", "skip": "stem", "act": "relu"},
+            conv_bn(rng, "layer2_conv1", 8, 16, 3, stride=2),
+            conv_bn(rng, "layer2_conv2", 16, 16, 3, act=None),
+            dict(conv_bn(rng, "layer2_down", 8, 16, 1, stride=2, act=None), reads="layer1_add"),
+            {"op": "add", "name": "layer2_add", "skip": "layer2_conv2", "act": "relu"},
+            {"op": "gap", "name": "avgpool"},
+            {"op": "flatten", "name": "flatten"},
+            {"op": "fc", "name": "fc", "w": rng.normal(0, np.sqrt(1.0 / 16), (CLASSES, 16)),
+             "b": rng.normal(0, 0.1, CLASSES)}]
+
+
+def mobilenetv2_block(rng):
+    return [conv_bn(rng, "stem", 3, 16, 3, act="relu6"),
+            conv_bn(rng, "block_expand", 16, 96, 1, act="relu6"),
+            conv_bn(rng, "block_dw", 96, 96, 3, groups=96, act="relu6"),
+            conv_bn(rng, "block_project", 96, 16, 1, act=None),
+            {"op": "add", "name": "block_add", "skip": "stem", "act": None},
+            {"op": "gap", "name": "avgpool"},
+            {"op": "reshape", "name": "reshape"},
+            {"op": "fc", "name": "classifier", "w": rng.normal(0, np.sqrt(1.0 / 16), (CLASSES, 16)),
+             "b": rng.normal(0, 0.1, CLASSES)}]
+
+
+MODELS = {"resnet_block": (resnet_block, 1), "mobilenetv2_block": (mobilenetv2_block, 2)}
+
+
+# ---------------------------------------------------------------- ONNX graph
+class Graph:
+    def __init__(self, opset):
+        self.opset, self.nodes, self.inits = opset, [], []
+
+    def init(self, name, value, dtype=np.float32):
+        self.inits.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+    def node(self, op, ins, out, name, **attrs):
+        self.nodes.append(helper.make_node(op, ins, [out], name=name, **attrs))
+        return out
+
+    def clip6(self, x, name):
+        if self.opset < 13:  # bounds as initializers
+            lo, hi = self.init(name + "_min", 0.0), self.init(name + "_max", 6.0)
+        else:  # bounds as Constant nodes, as torch.onnx.export writes them
+            lo = self.node("Constant", [], name + "_min", name + "_min",
+                           value=numpy_helper.from_array(np.array(0.0, np.float32)))
+            hi = self.node("Constant", [], name + "_max", name + "_max",
+                           value=numpy_helper.from_array(np.array(6.0, np.float32)))
+        return self.node("Clip", [x, lo, hi], name + "_out", name)
+
+    def conv_bn(self, x, o):
+        n = o["name"]
+        k = o["w"].shape[2]
+        y = self.node("Conv", [x, self.init(n + ".weight", o["w"])], n + "_conv_out", n,
+                      kernel_shape=[k, k], strides=[o["stride"]] * 2, pads=[o["pad"]] * 4, group=o["groups"],
+                      dilations=[1, 1])
+        bn_ins = [y] + [self.init(n + "_bn." + p, o[p]) for p in ("gamma", "beta", "mean", "var")]
+        attrs = {"epsilon": 1e-5, "momentum": 0.9}
+        if self.opset >= 14:
+            attrs["training_mode"] = 0
+        y = self.node("BatchNormalization", bn_ins, n + "_bn_out", n + "_bn", **attrs)
+        if o["act"] == "relu":
+            return self.node("Relu", [y], n + "_relu_out", n + "_relu")
+        if o["act"] == "relu6":
+            return self.clip6(y, n + "_relu6")
+        return y
+
+
+def build(ops, opset):
+    g = Graph(opset)
+    outs, x = {}, "input"
+    for o in ops:
+        n = o["name"]
+        if "reads" in o:
+            x = outs[o["reads"]]
+        if o["op"] == "conv_bn":
+            x = g.conv_bn(x, o)
+        elif o["op"] == "add":
+            x = g.node("Add", [x, outs[o["skip"]]], n + "_out", n)
+            if o["act"] == "relu":
+                x = g.node("Relu", [x], n + "_relu_out", n + "_relu")
+        elif o["op"] == "gap":
+            x = g.node("GlobalAveragePool", [x], n + "_out", n)
+        elif o["op"] == "flatten":
+            x = g.node("Flatten", [x], n + "_out", n, axis=1)
+        elif o["op"] == "reshape":
+            x = g.node("Reshape", [x, g.init(n + "_shape", [1, -1], np.int64)], n + "_out", n)
+        elif o["op"] == "fc":
+            x = g.node("Gemm", [x, g.init(n + ".weight", o["w"]), g.init(n + ".bias", o["b"])], "output", n,
+                       alpha=1.0, beta=1.0, transB=1)
+        outs[n] = x
+    graph = helper.make_graph(g.nodes, "dfsim_test", [helper.make_tensor_value_info("input", TensorProto.FLOAT, SHAPE)],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, CLASSES])], g.inits)
+    model = helper.make_model(graph, producer_name="dfsim tools/make_onnx_models.py",
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8 if opset >= 15 else 7
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+# ---------------------------------------------------------------- float reference (numpy, float64)
+def conv2d(x, w, stride, pad, groups):
+    n, c, h, wd = x.shape
+    m, cg, k, _ = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    e, f = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
+    y = np.zeros((n, m, e, f))
+    mg = m // groups
+    for g in range(groups):
+        xs = xp[:, g * cg:(g + 1) * cg]
+        for r in range(k):
+            for s in range(k):
+                patch = xs[:, :, r:r + stride * e:stride, s:s + stride * f:stride]  # n, cg, e, f
+                y[:, g * mg:(g + 1) * mg] += np.einsum("nchw,mc->nmhw", patch, w[g * mg:(g + 1) * mg, :, r, s])
+    return y
+
+
+def reference(ops, x):
+    outs = {}
+    for o in ops:
+        n = o["name"]
+        if "reads" in o:
+            x = outs[o["reads"]]
+        if o["op"] == "conv_bn":
+            y = conv2d(x, o["w"], o["stride"], o["pad"], o["groups"])
+            c = lambda v: v.reshape(1, -1, 1, 1)  # noqa: E731
+            x = c(o["gamma"]) * (y - c(o["mean"])) / np.sqrt(c(o["var"]) + 1e-5) + c(o["beta"])
+        elif o["op"] == "add":
+            x = x + outs[o["skip"]]
+        elif o["op"] == "gap":
+            x = x.mean(axis=(2, 3), keepdims=True)
+        elif o["op"] in ("flatten", "reshape"):
+            x = x.reshape(x.shape[0], -1)
+        elif o["op"] == "fc":
+            x = x @ o["w"].T + o["b"]
+        if o.get("act") == "relu":
+            x = np.maximum(x, 0)
+        elif o.get("act") == "relu6":
+            x = np.clip(x, 0, 6)
+        outs[n] = x
+    return x
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    for name, (make, seed) in MODELS.items():
+        rng = np.random.default_rng(seed)
+        ops = make(rng)
+        x = rng.integers(-127, 128, SHAPE) / 127.0
+        for opset in OPSETS:
+            onnx.save(build(ops, opset), os.path.join(out, f"{name}_opset{opset}.onnx"))
+        np.save(os.path.join(out, f"{name}_input.npy"), x.astype(np.float32))
+        np.save(os.path.join(out, f"{name}_expected.npy"), reference(ops, x))
+
+
+if __name__ == "__main__":
+    main()
