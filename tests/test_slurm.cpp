@@ -253,9 +253,15 @@ TEST_F(SlurmCli, PointsPerTaskAndCollectNamesTheMissingPoints) {
                                (dir / "o" / "slurm" / "sweep.sbatch").string() + " >/dev/null 2>&1")
                                   .c_str()),
                   0);
-    fake("squeue", "echo '0 COMPLETED'; echo '1 COMPLETED'");
+    // squeue fails twice (the controller busy), then reports the tasks done: --wait asks again
+    const std::string count = (dir / "squeue.calls").string();
+    fake("squeue", "echo x >> " + count + "; [ $(wc -l < " + count +
+                       ") -gt 2 ] || { echo 'slurm_load_jobs error: Socket timed out on send/recv operation' >&2; "
+                       "exit 1; }; echo '0 COMPLETED'; echo '1 COMPLETED'");
     r = dfsim("sweep --collect --wait --no-plots --out " + (dir / "o").string(), env());
     EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("Slurm job 4242: squeue failed (slurm_load_jobs error: Socket timed out"), std::string::npos)
+        << r.err;
     EXPECT_NE(r.err.find("Slurm job 4242: 2 COMPLETED; 5/5 of its points written"), std::string::npos) << r.err;
     EXPECT_EQ(slurp(dir / "o" / "results.csv"), slurp(dir / "local" / "results.csv"));
 }

@@ -43,10 +43,12 @@ RecordedJob recorded_job(const std::string& out) {
 }
 
 // A job's tasks by state, as squeue reports them, else sacct (once the controller has forgotten
-// the job, where accounting is kept); `known` false when neither knows the job.
+// the job, where accounting is kept); `known` false when neither knows the job. `error`: squeue
+// failed otherwise than for a job it does not know (the controller busy or down), its message.
 struct JobStates {
     bool known = false;
     std::map<std::string, int> counts;
+    std::string error;
     bool active() const {
         for (const auto& [state, n] : counts)
             if (slurm_state_active(state)) return true;
@@ -56,34 +58,37 @@ struct JobStates {
 
 JobStates poll_job(const std::string& id) {
     JobStates s;
-    for (const std::vector<std::string>& argv :
-         {std::vector<std::string>{"squeue", "-h", "-r", "-t", "all", "-j", id, "-o", "%K %T"},
-          std::vector<std::string>{"sacct", "-n", "-P", "-X", "-j", id, "-o", "JobID,State"}}) {
-        const CommandOutput r = run_command(argv);
-        if (r.code != 0) continue;
-        s.counts = count_slurm_states(r.out);
-        if (s.counts.empty()) continue;
-        s.known = true;
-        return s;
+    const CommandOutput sq = run_command({"squeue", "-h", "-r", "-t", "all", "-j", id, "-o", "%K %T"});
+    if (sq.code == 0) s.counts = count_slurm_states(sq.out);
+    if (s.counts.empty()) {
+        const CommandOutput sa = run_command({"sacct", "-n", "-P", "-X", "-j", id, "-o", "JobID,State"});
+        if (sa.code == 0) s.counts = count_slurm_states(sa.out);
     }
+    s.known = !s.counts.empty();
+    const bool forgotten = sq.code == 0 || sq.err.find("Invalid job id") != std::string::npos;
+    if (!s.known && !forgotten && sq.code != 127) s.error = sq.err.substr(0, sq.err.find('\n'));
     return s;
 }
 
 // Polls the job until none of its tasks is pending or running, printing its tasks' states and the
-// points done whenever they change; at 1 s, then slower, up to every 10 s.
+// points done whenever they change; at 1 s, then slower, up to every 10 s. A failing squeue is
+// asked again, up to 10 times in a row.
 void wait_for_job(const std::string& id, const std::string& out, const std::vector<int>& points) {
     std::string last;
+    int failures = 0;
     for (int delay_ms = 1000;; delay_ms = std::min(10000, delay_ms * 5 / 4)) {
         const JobStates s = poll_job(id);
+        failures = s.error.empty() ? 0 : failures + 1;
         int done = 0;
         for (int i : points) done += fs::exists(fs::path(out) / "points" / (std::to_string(i) + ".json"));
-        const std::string line =
-            "dfsim sweep: Slurm job " + id + ": " +
-            (s.known ? slurm_states_line(s.counts) : std::string("no longer known to squeue or sacct")) + "; " +
-            std::to_string(done) + "/" + std::to_string(points.size()) + " of its points written";
+        const std::string states = s.known            ? slurm_states_line(s.counts)
+                                   : !s.error.empty() ? "squeue failed (" + s.error + ")"
+                                                      : std::string("no longer known to squeue or sacct");
+        const std::string line = "dfsim sweep: Slurm job " + id + ": " + states + "; " + std::to_string(done) + "/" +
+                                 std::to_string(points.size()) + " of its points written";
         if (line != last) std::cerr << line << "\n";
         last = line;
-        if (!s.known || !s.active()) return;
+        if (s.known ? !s.active() : (s.error.empty() || failures >= 10)) return;
         std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     }
 }
