@@ -7,6 +7,7 @@
 # and exits 1. tests/slurm/stop_slurm.sh DIR stops the daemons (also after a failed start).
 #   tests/slurm/start_slurm.sh DIR
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # the daemons, for a PATH without the sbin folders
 dir=${1:?usage: start_slurm.sh DIR}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)

@@ -9,6 +9,7 @@
 # sets it as root, after tools/install-deps.sh installed them): then that is a failure.
 #   tests/slurm/test_slurm_sweep.sh DFSIM SOURCE_DIR   (DFSIM_TEST_BINARY overrides DFSIM)
 set -uo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"  # the daemons, for a PATH without the sbin folders
 dfsim=${DFSIM_TEST_BINARY:-${1:?usage: test_slurm_sweep.sh DFSIM SOURCE_DIR}}
 src=${2:?usage: test_slurm_sweep.sh DFSIM SOURCE_DIR}
 skip() {
@@ -28,6 +29,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 1' INT TERM  # the daemons are stopped on a signal too (through the EXIT trap)
 "$src/tests/slurm/start_slurm.sh" "$work/slurm" >"$work/env" 2>"$work/start.err" ||
   skip "Slurm did not start: $(cat "$work/start.err")"
 # shellcheck disable=SC1091
