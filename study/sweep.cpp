@@ -556,7 +556,8 @@ SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir)
         spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, c.missing,
         "missing (no point file of these inputs)");
     std::ifstream in(fs::path(out_dir) / "results.json");
-    for (const nlohmann::json& row : nlohmann::json::parse(in)["rows"]) {
+    const nlohmann::json doc = nlohmann::json::parse(in);  // kept: the loop runs over a part of it
+    for (const nlohmann::json& row : doc["rows"]) {
         const std::string status = row.value("status", "");
         if (status.rfind("error", 0) == 0) c.failed.emplace_back(row["index"].get<int>(), status);
     }
