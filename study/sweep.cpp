@@ -211,6 +211,41 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
     return f;
 }
 
+std::string sweep_spec_yaml(const SweepSpec& spec) {
+    auto abs = [](const std::string& f) { return f.empty() ? f : fs::absolute(f).lexically_normal().string(); };
+    YAML::Emitter em;
+    em << YAML::BeginMap;
+    em << YAML::Key << "arch" << YAML::Value << abs(spec.arch_file);
+    em << YAML::Key << "workload" << YAML::Value << abs(spec.workload_file);
+    if (!spec.energy_file.empty()) em << YAML::Key << "energy" << YAML::Value << abs(spec.energy_file);
+    em << YAML::Key << "layers" << YAML::Value << spec.layers;
+    em << YAML::Key << "dataflows" << YAML::Value << YAML::Flow << spec.dataflows;
+    em << YAML::Key << "model" << YAML::Value << (spec.analytical ? "analytical" : "simulation");
+    if (!spec.analytical) em << YAML::Key << "timing" << YAML::Value << std::string(to_string(spec.timing));
+    const char* const objectives[] = {"energy", "cycles", "edp"};
+    em << YAML::Key << "objective" << YAML::Value << objectives[static_cast<int>(spec.objective)];
+    em << YAML::Key << "seed" << YAML::Value << spec.seed_offset;
+    em << YAML::Key << "check" << YAML::Value << spec.check_output;
+    // the named axes in the order load_sweep_spec reads them, then the rest under `set`
+    const std::pair<const char*, const char*> named[] = {
+        {"pe_array", "pe_array"}, {"glb.size_kb", "glb_kb"}, {"batch", "batch"}, {"bits", "bits"}};
+    size_t next = 0, a = 0;
+    em << YAML::Key << "axes" << YAML::Value << YAML::BeginMap;
+    for (; a < spec.axes.size(); ++a) {
+        while (next < std::size(named) && spec.axes[a].key != named[next].first) ++next;
+        if (next == std::size(named)) break;
+        em << YAML::Key << named[next++].second << YAML::Value << YAML::Flow << spec.axes[a].values;
+    }
+    if (a < spec.axes.size()) {
+        em << YAML::Key << "set" << YAML::Value << YAML::BeginMap;
+        for (; a < spec.axes.size(); ++a)
+            em << YAML::Key << spec.axes[a].key << YAML::Value << YAML::Flow << spec.axes[a].values;
+        em << YAML::EndMap;
+    }
+    em << YAML::EndMap << YAML::EndMap;
+    return std::string(em.c_str()) + "\n";
+}
+
 ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
     YAML::Node root;
     try {
@@ -394,21 +429,25 @@ void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<
     if (progress) progress(count_done(), points);
 }
 
-// results.json and results.csv: one row per point, in point order, read from the point files.
+// results.json and results.csv: one row per point, in point order, read from the point files; a
+// point of `missing` (or whose file cannot be read) gets a row with status `missing_status`.
 void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points, const fs::path& dir,
-                   const std::function<fs::path(int)>& point_file) {
+                   const std::function<fs::path(int)>& point_file, const std::vector<int>& missing,
+                   const std::string& missing_status) {
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
     std::vector<std::string> cells;
     for (const Field& f : columns) cells.push_back(f.csv);
     std::string csv = csv_line(cells);
     for (size_t i = 0; i < points.size(); ++i) {
-        std::ifstream in(point_file(static_cast<int>(i)));
         nlohmann::json row;
         try {
+            if (std::binary_search(missing.begin(), missing.end(), static_cast<int>(i)))
+                throw std::runtime_error("missing");
+            std::ifstream in(point_file(static_cast<int>(i)));
             row = nlohmann::json::parse(in).at("row");
         } catch (const std::exception&) {
-            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", "missing (worker failed)"}};
+            row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", missing_status}};
         }
         cells.clear();
         for (const Field& f : columns) cells.push_back(csv_cell(row, f));
@@ -426,71 +465,103 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
     write_file_atomic((dir / "results.csv").string(), csv);
 }
 
+fs::path point_path(const std::string& out_dir, int i) {
+    return fs::path(out_dir) / "points" / (std::to_string(i) + ".json");
+}
+
 }  // namespace
 
-SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress, const std::function<void()>& validated) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<SweepPoint> points = expand(spec);
-    const fs::path dir(out_dir), pdir = dir / "points";
-    // every point's inputs, checked before anything runs or is made (a bad value fails the whole
-    // sweep and leaves no directory behind)
+SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
+    SweepPlan plan;
+    plan.points = expand(spec);
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
-    std::vector<nlohmann::json> keys;
-    std::vector<int> todo;
-    for (const SweepPoint& p : points) {
+    for (const SweepPoint& p : plan.points) {
         const ArchParams a = point_arch(spec, p);
         const Network net = point_network(spec, p, a);
         find_dataflow(p.dataflow);
         const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
-        keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
-        if (!point_done(pdir / (std::to_string(p.index) + ".json"), keys.back())) todo.push_back(p.index);
+        plan.keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
+        if (!point_done(point_path(out_dir, p.index), plan.keys.back())) plan.todo.push_back(p.index);
     }
-    if (validated) validated();
-    fs::create_directories(pdir);
-    remove_stale_temporaries(dir.string());
-    remove_stale_temporaries(pdir.string());
+    return plan;
+}
+
+void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
+                      const std::vector<int>& which, int jobs, const std::function<void(int, int)>& progress) {
+    const fs::path dir(out_dir);
+    fs::create_directories(dir / "points");
     MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
-    SweepSummary sum;
-    sum.points = static_cast<int>(points.size());
-    sum.resumed = sum.points - static_cast<int>(todo.size());
-    sum.run = static_cast<int>(todo.size());
-    jobs = std::max(1, std::min(jobs, static_cast<int>(todo.size())));
+    const int total = static_cast<int>(plan.points.size()), resumed = total - static_cast<int>(which.size());
+    jobs = std::max(1, std::min(jobs, static_cast<int>(which.size())));
     // a point to run has no file from here on (a stale or damaged one goes now), so while the
     // workers run, a point is done once its file exists: they write it atomically, complete
-    auto point_file = [&](int i) { return pdir / (std::to_string(i) + ".json"); };
-    for (int i : todo) fs::remove(point_file(i));
+    auto point_file = [&](int i) { return point_path(out_dir, i); };
+    for (int i : which) fs::remove(point_file(i));
     auto count_done = [&] {
-        int n = sum.resumed;
-        for (int i : todo) n += fs::exists(point_file(i));
+        int n = resumed;
+        for (int i : which) n += fs::exists(point_file(i));
         return n;
     };
     auto write_point = [&](int i) {
         nlohmann::json row;
         try {
-            row = run_point(spec, points[static_cast<size_t>(i)], &cache);
+            row = run_point(spec, plan.points[static_cast<size_t>(i)], &cache);
         } catch (const std::exception& e) {
             row = {{"index", i},
-                   {"dataflow", points[static_cast<size_t>(i)].dataflow},
+                   {"dataflow", plan.points[static_cast<size_t>(i)].dataflow},
                    {"status", std::string("error: ") + e.what()}};
         }
         write_file_atomic(point_file(i).string(),
-                          nlohmann::json{{"key", keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
+                          nlohmann::json{{"key", plan.keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
     };
-    if (!todo.empty()) {
-        if (jobs == 1) {
-            int done = sum.resumed;
-            for (int i : todo) {
-                write_point(i);
-                if (progress) progress(++done, sum.points);
-            }
-        } else {
-            run_in_workers(todo, jobs, write_point, count_done, sum.points, progress);
+    if (which.empty()) return;
+    if (jobs == 1) {
+        int done = resumed;
+        for (int i : which) {
+            write_point(i);
+            if (progress) progress(++done, total);
         }
+    } else {
+        run_in_workers(which, jobs, write_point, count_done, total, progress);
     }
-    write_results(spec, points, dir, point_file);
+}
+
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
+                       const std::function<void(int, int)>& progress, const std::function<void()>& validated) {
+    const auto t0 = std::chrono::steady_clock::now();
+    // every point's inputs, checked before anything runs or is made (a bad value fails the whole
+    // sweep and leaves no directory behind)
+    const SweepPlan plan = plan_sweep(spec, out_dir);
+    if (validated) validated();
+    fs::create_directories(fs::path(out_dir) / "points");
+    remove_stale_temporaries(out_dir);
+    remove_stale_temporaries((fs::path(out_dir) / "points").string());
+    SweepSummary sum;
+    sum.points = static_cast<int>(plan.points.size());
+    sum.resumed = sum.points - static_cast<int>(plan.todo.size());
+    sum.run = static_cast<int>(plan.todo.size());
+    run_sweep_points(spec, plan, out_dir, plan.todo, jobs, progress);
+    write_results(
+        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)");
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
+}
+
+SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir) {
+    const SweepPlan plan = plan_sweep(spec, out_dir);
+    SweepCollection c;
+    c.points = static_cast<int>(plan.points.size());
+    c.missing = plan.todo;
+    write_results(
+        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, c.missing,
+        "missing (no point file of these inputs)");
+    std::ifstream in(fs::path(out_dir) / "results.json");
+    const nlohmann::json doc = nlohmann::json::parse(in);  // kept: the loop runs over a part of it
+    for (const nlohmann::json& row : doc["rows"]) {
+        const std::string status = row.value("status", "");
+        if (status.rfind("error", 0) == 0) c.failed.emplace_back(row["index"].get<int>(), status);
+    }
+    return c;
 }
 
 }  // namespace dfsim

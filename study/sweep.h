@@ -60,6 +60,11 @@ struct SweepFile {
     std::string out;  // "": not given
 };
 SweepFile load_sweep_spec(const std::string& path, const std::function<std::string(const std::string&)>& resolve);
+// The sweep as a spec file that load_sweep_spec reads back to the same points (the files by their
+// absolute paths; no jobs or out): what a Slurm job's tasks run (tools/dfsim, --executor slurm).
+// An axis of a key that the spec format cannot hold in this order (a named axis after a --set
+// one) is written under `set`, so the caller compares the points read back.
+std::string sweep_spec_yaml(const SweepSpec& spec);
 
 // Axes from the command line: "--pe-array 8x8,12x14" (pe_array.rows and .cols together),
 // "--glb-kb 54,108", "--batch 1,4", "--bits 8,4", and "--set key=v1,v2". Throws ConfigError.
@@ -76,6 +81,34 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
 
 // One point's result row (also what its file holds besides its key).
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache = nullptr);
+
+// A sweep's points, what each one's file must hold to be reused (its key: point_key's inputs) and
+// the points out_dir/points/ has no such file for, in order. Every point's inputs are checked
+// (ConfigError), nothing is written.
+struct SweepPlan {
+    std::vector<SweepPoint> points;
+    std::vector<nlohmann::json> keys;  // by point index
+    std::vector<int> todo;  // the points to run
+};
+SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir);
+
+// Runs the points `which` (of plan.todo) in `jobs` worker processes and writes each one's file
+// atomically to out_dir/points/ (made if missing); results.csv and .json are not written. Several
+// processes may run disjoint points of one folder at once (a Slurm job's tasks): this neither
+// takes the folder's lock nor removes temporary files. `progress(done, total)` counts the points
+// not in `which` as done.
+void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
+                      const std::vector<int>& which, int jobs, const std::function<void(int, int)>& progress = nullptr);
+
+// results.csv and results.json of the point files out_dir/points/ holds now (the caller holds its
+// lock): a point without a file of its inputs gets a row with status "missing (no point file of
+// these inputs)". Returns those points and the ones whose run failed (status "error: ...").
+struct SweepCollection {
+    int points = 0;
+    std::vector<int> missing;
+    std::vector<std::pair<int, std::string>> failed;  // index, status
+};
+SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir);
 
 struct SweepSummary {
     int points = 0, resumed = 0, run = 0;

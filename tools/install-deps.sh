@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages dfsim needs, if any is missing (needs root or sudo).
+# Installs the Debian 12 packages dfsim needs, if any is missing (needs root or sudo). munge and
+# slurm* are for the Slurm sweep test (tests/slurm/); their daemons are not started here.
 set -euo pipefail
 pkgs=(g++ cmake ninja-build pkg-config libsystemc-dev libyaml-cpp-dev nlohmann-json3-dev
       libcli11-dev libgtest-dev libboost-dev libonnx-dev libprotobuf-dev gnuplot-nox chromium
-      clang-format python3-onnx)
+      clang-format python3-onnx munge slurmctld slurmd slurm-client)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

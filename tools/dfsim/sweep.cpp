@@ -10,6 +10,8 @@
 #include <iostream>
 #include <memory>
 #include <thread>
+#include <algorithm>
+#include <iterator>
 
 #include "base/atomic_file.h"
 #include "base/error.h"
@@ -18,8 +20,10 @@
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
 #include "study/compare.h"
+#include "study/slurm.h"
 #include "study/sweep.h"
 #include "tools/dfsim/cli.h"
+#include "tools/dfsim/sweep_slurm.h"
 
 namespace dfsim::cli {
 
@@ -27,12 +31,20 @@ namespace {
 
 constexpr uint64_t kMaxSweepPoints = 100000;  // more need --yes (README, dfsim sweep)
 
+// The options that describe the sweep (a --spec file holds them instead).
+const char* const kSpecOptions[] = {"--arch",     "--workload", "--energy",    "--layers", "--dataflows",
+                                    "--pe-array", "--glb-kb",   "--batch",     "--bits",   "--set",
+                                    "--model",    "--timing",   "--objective", "--seed",   "--no-check"};
+
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
     std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
     std::string timing = "pass";
     std::string spec;
     std::vector<std::string> sets;
+    std::string executor = "local", points;  // points: --points, a task's (the job script's)
+    SlurmOptions slurm;
+    bool collect = false;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     uint64_t seed = 0;
     bool no_check = false, no_plots = false, yes = false;
@@ -46,8 +58,7 @@ std::string default_energy(const ArchParams& base) {
 
 // The sweep of a --spec file; its jobs and out unless the command line gives them.
 SweepSpec spec_from_file(SweepCli& o) {
-    for (const char* opt : {"--arch", "--workload", "--energy", "--layers", "--dataflows", "--pe-array", "--glb-kb",
-                            "--batch", "--bits", "--set", "--model", "--timing", "--objective", "--seed", "--no-check"})
+    for (const char* opt : kSpecOptions)
         if (o.app->count(opt))
             bad_option(opt, "expected no " + std::string(opt) + " with --spec (set it in the spec file)");
     const SweepFile f = load_sweep_spec(o.spec, data_path);
@@ -135,10 +146,66 @@ std::string announce(const SweepSpec& spec, int jobs, bool yes) {
     return line;
 }
 
+// The options that go with one executor or mode only, refused elsewhere.
+void check_mode_options(const SweepCli& o) {
+    const bool slurm = o.executor == "slurm";
+    for (const char* opt : {"--sbatch-arg", "--points-per-task", "--max-running"})
+        if (o.app->count(opt) && !slurm)
+            bad_option(opt, std::string("expected ") + opt + " with --executor slurm only");
+    if (o.slurm.wait && !slurm && !o.collect)
+        bad_option("--wait", "expected --wait with --executor slurm or --collect only");
+    if (o.collect && o.app->count("--executor"))
+        bad_option("--collect", "expected no --executor with --collect (it runs nothing: it assembles the results)");
+    if (!o.points.empty() && (slurm || o.collect))
+        bad_option("--points",
+                   "expected --points alone (the job script's option), not with --executor slurm or "
+                   "--collect");
+}
+
+// --collect: the sweep of the options or --spec if any is given, else the one --executor slurm
+// recorded in the folder.
+int run_collect(SweepCli& o) {
+    bool given = !o.spec.empty();
+    for (const char* opt : kSpecOptions) given = given || o.app->count(opt) > 0;
+    if (!given) {
+        if (o.out.empty()) bad_option("--out", "expected the sweep's output directory (--out)");
+        o.spec = recorded_spec_path(o.out);
+        if (!std::filesystem::exists(o.spec))
+            bad_option("--collect", "expected the sweep's options or --spec: " + o.spec +
+                                        " is missing (dfsim sweep --executor slurm writes it)");
+    }
+    const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
+    if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
+    if (!std::filesystem::is_directory(o.out))
+        bad_option("--out", "expected the folder of a sweep, got '" + o.out + "'");
+    return collect_sweep_results(spec, o.out, o.slurm.wait, !o.no_plots);
+}
+
+// --points: a job array task's share of the sweep, written to OUT/points (no results, no lock:
+// the job's other tasks write the same folder).
+int run_points(const SweepSpec& spec, const SweepCli& o) {
+    const SweepPlan plan = plan_sweep(spec, o.out);
+    const std::vector<int> mine = parse_index_ranges(o.points, static_cast<int>(plan.points.size()), "--points");
+    std::vector<int> which;
+    std::set_intersection(mine.begin(), mine.end(), plan.todo.begin(), plan.todo.end(), std::back_inserter(which));
+    run_sweep_points(spec, plan, o.out, which, o.jobs);
+    std::cout << "dfsim sweep: points " << o.points << " of " << plan.points.size() << ": " << which.size() << " run, "
+              << mine.size() - which.size() << " done already; " << o.out << "/points\n";
+    return kExitOk;
+}
+
 int run(SweepCli& o) {
+    check_mode_options(o);
+    if (o.collect) return run_collect(o);
     const SweepSpec spec = o.spec.empty() ? spec_from_options(o) : spec_from_file(o);
     if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
     check_output_dir(o.out);
+    if (!o.points.empty()) return run_points(spec, o);
+    if (o.executor == "slurm") {
+        announce(spec, 1, o.yes);  // the point limit
+        o.slurm.plots = !o.no_plots;
+        return submit_sweep(spec, o.out, o.slurm);
+    }
     const std::string size = announce(spec, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
     std::optional<OutputLock> lock;  // taken once every point's inputs are checked; held until the plots are written
@@ -192,6 +259,27 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_flag("--yes", o->yes, "run a sweep of more than 100000 points");
     o->out_opt =
         app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
+    app->add_option("--executor", o->executor,
+                    "where the points run: local (--jobs worker processes) or slurm (a Slurm job array; docs/sweep.md)")
+        ->capture_default_str()
+        ->check(CLI::IsMember({"local", "slurm"}));
+    app->add_option("--sbatch-arg", o->slurm.sbatch_args,
+                    "an option passed to sbatch as it is, e.g. --sbatch-arg=--partition=short (repeatable; slurm)")
+        ->allow_extra_args(false);
+    app->add_option("--points-per-task", o->slurm.points_per_task,
+                    "points each Slurm array task runs (1: the task ids are the point indices)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app->add_option("--max-running", o->slurm.max_running, "Slurm array tasks running at once (--array's %K; 0: any)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000000));
+    app->add_flag("--wait", o->slurm.wait,
+                  "with --executor slurm: wait for the job, showing its tasks' states, then collect the results");
+    app->add_flag("--collect", o->collect,
+                  "assemble results.csv, results.json and the plots from the point files in --out (the sweep: its "
+                  "options, else the one --executor slurm recorded there)");
+    app->add_option("--points", o->points,
+                    "run only these points (e.g. 0-3,7) and write their files: the job script's");
     app->add_option(
         "--spec", o->spec,
         "sweep described in a YAML file (its format: docs/sweep.md, 'Spec format'); --jobs and --out override it");
