@@ -19,10 +19,10 @@ namespace {
 // A new field in one of these structs must join mapping_key (or be said here not to decide a
 // mapping); the sizes are this compiler's (g++ 12, x86-64), checked so that it is not forgotten.
 // Not deciding a mapping: ArchParams' name, file, energy_table, batch (the layer has it), dataflow
-// (the key has the one run) and notes.
+// (the key has the one run) and notes; Layer's matrix (a gemm's or matmul's, lowered into its shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 32 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 504 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
+                  sizeof(Layer) == 520 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
                   sizeof(Requant) == 88 && sizeof(ArchParams) == 384,
               "a field was added: add it to mapping_key");
 

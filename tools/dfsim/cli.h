@@ -53,7 +53,9 @@ struct CommonOptions {
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
 };
 // What --workload takes (load_network): the help text of every command that reads a workload.
-inline constexpr const char* kWorkloadHelp = "network: a network YAML, a SCALE-Sim topology .csv or an ONNX .onnx";
+inline constexpr const char* kWorkloadHelp =
+    "network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, softmax, layernorm, gelu), a "
+    "SCALE-Sim topology .csv or an ONNX .onnx";
 
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);
