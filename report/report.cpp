@@ -134,11 +134,20 @@ std::string format_table(const NetworkResult& r) {
     os << "\n";  // precision and zeros
     table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);
     size_t host_layers = 0;
-    for (const auto& l : r.layers) host_layers += l.executed_on == ExecutedOn::Host;
+    bool transformer = false;  // softmax, layernorm or gelu among them (named so by their mapping text)
+    for (const auto& l : r.layers) {
+        if (l.executed_on != ExecutedOn::Host) continue;
+        ++host_layers;
+        transformer = transformer || (l.mapping.find(" pool ") == std::string::npos &&
+                                      l.mapping.rfind("host: element-wise add", 0) != 0);
+    }
     if (host_layers > 0)
-        os << "host: " << host_layers << " pool/add layer" << (host_layers > 1 ? "s are" : " is")
+        os << "host: " << host_layers << (transformer ? " host" : " pool/add") << " layer"
+           << (host_layers > 1 ? "s are" : " is")
            << " host work, not simulated (no accelerator cycles or energy); their " << tot.host_ops
-           << " ops (pool N*C*E*F*R*S, add N*C*H*W) are not in the MACs or the total\n";
+           << " ops (pool N*C*E*F*R*S, add N*C*H*W"
+           << (transformer ? ", softmax 5n, layernorm 7n + 3 per position, gelu 9n; n = N*C*H*W" : "")
+           << ") are not in the MACs or the total\n";
     return os.str();
 }
 

@@ -160,7 +160,7 @@ double zero_fraction(const Tensor4& x) {
                     : 0.0;
 }
 
-// A pool or add layer: host work, not simulated.
+// A host layer (pool, add, softmax, layernorm, gelu): host work, not simulated.
 LayerResult host_result(const Layer& l) {
     const LayerShape& s = l.shape;
     LayerResult r;
@@ -169,13 +169,33 @@ LayerResult host_result(const Layer& l) {
     r.executed_on = ExecutedOn::Host;
     r.output_check = OutputCheck::Host;
     r.host_ops = l.host_ops();
+    const std::string tensor = std::to_string(s.C) + "x" + std::to_string(s.H) + "x" + std::to_string(s.W);
     if (l.type == LayerType::Pool)
         r.mapping = "host: " + std::string(to_string(l.pool_op)) + " pool " + std::to_string(s.R) + "x" +
                     std::to_string(s.S) + " stride " + std::to_string(s.U) + " padding " + std::to_string(s.P);
+    else if (l.type == LayerType::Add)
+        r.mapping = "host: element-wise add of two " + tensor + " tensors";
+    else if (l.type == LayerType::Layernorm)
+        r.mapping = "host: layernorm over the " + std::to_string(s.C) + " channels of a " + tensor + " tensor";
     else
-        r.mapping = "host: element-wise add of two " + std::to_string(s.C) + "x" + std::to_string(s.H) + "x" +
-                    std::to_string(s.W) + " tensors";
+        r.mapping = "host: " + std::string(to_string(l.type)) + " of a " + tensor + " tensor";
     return r;
+}
+
+// For a gemm or matmul layer, the line that opens its loop nest (--show-mapping): its matrices
+// and which conv dimensions they became (lower_matrix); "" for the others.
+std::string matrix_legend(const Layer& l) {
+    if (!l.is_matrix()) return "";
+    const MatrixShape& x = l.matrix;
+    auto dims = [](int a, int b) { return "[" + std::to_string(a) + " x " + std::to_string(b) + "]"; };
+    const std::string product = "out" + dims(x.M, x.N) + " = A" + dims(x.M, x.K) + " x B" + dims(x.K, x.N);
+    if (l.type == LayerType::Gemm)
+        return "# gemm " + product + ", batch " + std::to_string(x.batch) +
+               ", as a 1x1 conv: n = image, c = K, e = rows of A, m = columns of B (the filters)\n";
+    return "# matmul " + product + " per image and head (batch " + std::to_string(x.batch) + " x " +
+           std::to_string(x.heads) +
+           " heads), as a grouped 1x1 conv: g = (image, head), c = K, e = rows of A, m = columns of B (operand B, an "
+           "activation, is the filters)\n";
 }
 
 // What a simulated and an estimated layer both report: the layer, its mapping and formats, and
@@ -185,7 +205,7 @@ LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m,
     r.name = l.name;
     r.shape = l.shape;
     r.mapping = m.summary();
-    r.loop_nest = m.loop_nest(l);
+    r.loop_nest = matrix_legend(l) + m.loop_nest(l);
     r.mapping_yaml = m.to_yaml();
     r.widths = layer_widths(l, a);
     r.estimated_cycles = est.cycles;
@@ -783,6 +803,11 @@ void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& 
             r = simulate(prepare(l, a, t, opt));
         } else if (l.on_host()) {
             if (st.peek(src[0])) {
+                if (l.type != LayerType::Pool)
+                    throw ConfigError(where, l.name, 0, 0,
+                                      "expected only pool and add layers between chained layers: the host does not "
+                                      "compute " +
+                                          std::string(to_string(l.type)) + " layer " + l.name + " for --chained yet");
                 Carried in = st.take(src[0]);
                 check_host_input(l, in.values, where);
                 out.values = host_pool(l, in.values);
@@ -793,6 +818,10 @@ void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& 
         } else {
             Carried in;
             const bool have = st.peek(src[0]) != nullptr;
+            if (have && l.type == LayerType::Matmul)
+                throw ConfigError(where, l.name, 0, 0,
+                                  "expected a chain of layers for --chained: matmul layer " + l.name +
+                                      " has two activation inputs (attention cannot be chained yet)");
             if (have) in = st.take(src[0]);
             r = chained_layer(l, have ? &in : nullptr, a, t, opt, where, out);
         }

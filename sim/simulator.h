@@ -96,7 +96,7 @@ void check_network_runs(const Network& net, const ArchParams& a, const EnergyTab
 struct LayerResult {
     std::string name;
     LayerShape shape;
-    ExecutedOn executed_on = ExecutedOn::Accelerator;  // host: pool, add (not simulated)
+    ExecutedOn executed_on = ExecutedOn::Accelerator;  // host: pool, add, softmax, ... (not simulated)
     uint64_t host_ops = 0;  // operations of a host layer (Layer::host_ops); the total sums them
     std::string mapping;  // one-line summary (a host layer: its operation)
     std::string loop_nest;
@@ -180,7 +180,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
 
 // A layer made ready to run on a dataflow. prepare() is the one preparation of every run path
 // (dfsim run, compare, sweep in both models, bench), in this order:
-//   1. the dataflow is looked up (ConfigError if unknown); a host layer (pool, add) stops here:
+//   1. the dataflow is looked up (ConfigError if unknown); a host layer (pool, add, ...) stops here:
 //      it is neither mapped nor run, and simulate()/estimate() give its host result;
 //   2. the architecture becomes the dataflow's (ArchParams::for_dataflow: its equal-area storage),
 //      with the layer's psum width if it has one; check_layer_runs (ConfigError);
@@ -197,7 +197,7 @@ struct PreparedLayer {
     const Dataflow* dataflow = nullptr;
     const EnergyTable* table = nullptr;  // the table prepare() was given (must outlive this)
     RunOptions opt;
-    bool on_host = false;  // pool, add: nothing below is set
+    bool on_host = false;  // a host layer (pool, add, ...): nothing below is set
     LayerData data;  // Simulation only
     std::optional<Tensor4> reference;  // given, or the calibrated layer's; none: simulate makes it
     std::unique_ptr<Mapping> mapping;

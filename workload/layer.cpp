@@ -96,8 +96,9 @@ Multiplier read_multiplier(const YamlMap& m, Multiplier dflt) {
         m.get_enum("multiplier", {"mac", "lut", "binary", "ternary", "xnor"}, std::string(to_string(dflt))));
 }
 
-// A pool or add layer (host work): its shape and, for a pool, the window and operation. It has
-// no filters, operand formats, data or requantization, so those fields are unknown here.
+// A host layer (pool, add, softmax, layernorm, gelu): its shape and, for a pool, the window and
+// operation. It has no filters, operand formats, data or requantization, so those fields are
+// unknown here.
 Layer read_host_layer(const YamlMap& m, Layer l) {
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
@@ -147,7 +148,7 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
         QuantSpec q;
         q.bits = f.binary ? 1 : f.bits;
         q.is_signed = f.is_signed;
-        q.per_channel = filter;
+        q.per_channel = filter && l.type != LayerType::Matmul;  // a matmul's B is an activation: per tensor
         if (filter && l.multiplier == Multiplier::Ternary) q.scheme = QuantScheme::Ternary;
         if (f.binary) q.scheme = QuantScheme::Binary;
         Quantized r;
@@ -157,7 +158,9 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
             m.fail(field, std::string("a tensor the quantizer takes: ") + e.what());
         }
         t = std::move(r.values);
-        if (filter)
+        if (filter && !q.per_channel)
+            l.filter_scale.assign(static_cast<size_t>(s.M), r.scale.empty() ? 0.0 : r.scale.front());
+        else if (filter)
             l.filter_scale = r.scale;
         else
             l.ifmap_scale = r.scale.empty() ? 0.0 : r.scale.front();
@@ -174,17 +177,10 @@ void load_tensor_file(const YamlMap& m, Layer& l, bool filter) {
     src.values = std::make_shared<const Tensor4>(std::move(t));
 }
 
-// `index` is the layer's position in the file; `mac_index` counts only the conv and fc layers
-// before it, so that the default seeds do not move when host layers are added.
-Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
-    Layer l;
-    l.name = m.get_string("name", "layer" + std::to_string(index));
-    l.type = parse_enum(m.get_enum("type", enum_names(kLayerTypes), "conv"), kLayerTypes, "layer type");
+// A conv or fc layer's shape (keys N, C, M, H, W and, for a conv, R, S, stride, padding, groups).
+void read_conv_shape(const YamlMap& m, Layer& l) {
     LayerShape& s = l.shape;
     const int64_t big = 1 << 20;
-    s.N = static_cast<int>(m.get_int("N", 1, kMaxBatch, d.batch));
-    if (m.has("inputs")) l.inputs = m.get_string_list("inputs");
-    if (l.on_host()) return read_host_layer(m, l);
     s.C = static_cast<int>(m.get_int("C", 1, big));
     s.M = static_cast<int>(m.get_int("M", 1, big));
     if (l.type == LayerType::Fc) {
@@ -206,18 +202,52 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
     if (s.M % s.G != 0) m.fail("groups", "expected a divisor of M (" + std::to_string(s.M) + ")");
     if (s.R > s.Hp()) m.fail("R", "expected R <= H + 2*padding (" + std::to_string(s.Hp()) + ")");
     if (s.S > s.Wp()) m.fail("S", "expected S <= W + 2*padding (" + std::to_string(s.Wp()) + ")");
+}
 
+// A gemm or matmul layer's matrices (keys M, N, K, batch; heads for a matmul), lowered to its
+// conv (lower_matrix). A matmul's channels (batch * heads * K, and * N) stay within the limit
+// of a conv's C and M.
+void read_matrix_shape(const YamlMap& m, const Defaults& d, Layer& l) {
+    const int64_t big = 1 << 20;
+    MatrixShape& x = l.matrix;
+    x.M = static_cast<int>(m.get_int("M", 1, big));
+    x.N = static_cast<int>(m.get_int("N", 1, big));
+    x.K = static_cast<int>(m.get_int("K", 1, big));
+    x.batch = static_cast<int>(m.get_int("batch", 1, kMaxBatch, d.batch));
+    if (l.type == LayerType::Matmul) {
+        x.heads = static_cast<int>(m.get_int("heads", 1, big, 1));
+        const int64_t widest = int64_t{x.batch} * x.heads * std::max(x.K, x.N);
+        if (widest > big)
+            m.fail("heads", "expected batch * heads * max(K, N) <= " + std::to_string(big) +
+                                " (the channels of the "
+                                "lowered conv), got " +
+                                std::to_string(widest));
+    }
+    l.shape = lower_matrix(l.type, x);
+}
+
+// Operand formats, datapath, data sources and requantization of an accelerator layer. A
+// matmul's operand B (its "filter") is an activation: its format and data default to the
+// ifmap's (with a seed of its own), not the weights'.
+void read_operands(const YamlMap& m, const Defaults& d, int mac_index, Layer& l) {
+    const bool matmul = l.type == LayerType::Matmul;
     l.ifmap = d.ifmap;
-    l.filter = d.filter;
+    l.filter = matmul ? d.ifmap : d.filter;
     l.psum_bits = d.psum_bits;
     if (auto b = m.opt_child("bits")) read_bits(*b, l.ifmap, l.filter, l.psum_bits);
     l.multiplier = read_multiplier(m, d.multiplier);
     check_multiplier(m, "multiplier", l.multiplier, l.ifmap, l.filter);
+    if (matmul && (l.multiplier == Multiplier::Binary || l.multiplier == Multiplier::Ternary))
+        m.fail("multiplier",
+               "expected mac, lut or xnor for a matmul (its operand B is an activation, not weights "
+               "that could be binary or ternary), got " +
+                   std::string(to_string(l.multiplier)));
     l.ifmap_data = d.ifmap_data;
-    l.filter_data = d.filter_data;
+    l.filter_data = matmul ? d.ifmap_data : d.filter_data;
     // Per-layer seeds differ by default so layers do not see identical data.
     l.ifmap_data.seed = d.ifmap_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
-    l.filter_data.seed = d.filter_data.seed + 1000003ULL * static_cast<uint64_t>(mac_index);
+    l.filter_data.seed =
+        (matmul ? d.ifmap_data.seed + 999983ULL : d.filter_data.seed) + 1000003ULL * static_cast<uint64_t>(mac_index);
     if (auto dd = m.opt_child("data")) {
         if (auto f = dd->opt_child("ifmap")) l.ifmap_data = read_source(*f, l.ifmap_data);
         if (auto f = dd->opt_child("filter")) l.filter_data = read_source(*f, l.filter_data);
@@ -236,6 +266,23 @@ Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) 
         if (auto o = r->opt_child("out")) l.requant.out = read_format(*o, l.requant.out);
         r->check_no_unknown_keys();
     }
+}
+
+// `index` is the layer's position in the file; `mac_index` counts only the accelerator layers
+// before it, so that the default seeds do not move when host layers are added.
+Layer read_layer(const YamlMap& m, const Defaults& d, int index, int mac_index) {
+    Layer l;
+    l.name = m.get_string("name", "layer" + std::to_string(index));
+    l.type = parse_enum(m.get_enum("type", enum_names(kLayerTypes), "conv"), kLayerTypes, "layer type");
+    if (m.has("inputs")) l.inputs = m.get_string_list("inputs");
+    if (l.is_matrix()) {
+        read_matrix_shape(m, d, l);
+    } else {
+        l.shape.N = static_cast<int>(m.get_int("N", 1, kMaxBatch, d.batch));
+        if (l.on_host()) return read_host_layer(m, l);
+        read_conv_shape(m, l);
+    }
+    read_operands(m, d, mac_index, l);
     m.check_no_unknown_keys();
     return l;
 }
@@ -446,9 +493,39 @@ Network load_network_file(const std::string& path) {
 
 uint64_t Layer::host_ops() const {
     const LayerShape& s = shape;
-    if (type == LayerType::Pool) return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
-    if (type == LayerType::Add) return static_cast<uint64_t>(s.N) * s.C * s.H * s.W;
-    return 0;
+    const uint64_t n = static_cast<uint64_t>(s.N) * s.C * s.H * s.W, positions = static_cast<uint64_t>(s.N) * s.H * s.W;
+    switch (type) {
+        case LayerType::Pool:
+            return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
+        case LayerType::Add:
+            return n;
+        case LayerType::Softmax:
+            return 5 * n;
+        case LayerType::Layernorm:
+            return 7 * n + 3 * positions;
+        case LayerType::Gelu:
+            return 9 * n;
+        default:
+            return 0;
+    }
+}
+
+std::string layer_type_list() {
+    std::string out;
+    for (LayerType t : kLayerTypes) out += (out.empty() ? "" : ", ") + std::string(to_string(t));
+    return out;
+}
+
+LayerShape lower_matrix(LayerType type, const MatrixShape& x) {
+    LayerShape s;  // R = S = U = 1, P = 0: a 1x1 conv
+    const int groups = type == LayerType::Matmul ? x.batch * x.heads : 1;
+    s.N = type == LayerType::Matmul ? 1 : x.batch;
+    s.G = groups;
+    s.C = groups * x.K;
+    s.M = groups * x.N;
+    s.H = x.M;
+    s.W = 1;
+    return s;
 }
 
 Layer stored_layer(const Layer& l, int word_bits) {
@@ -464,7 +541,25 @@ Network with_batch(const Network& net, int n, const std::string& field) {
     check_int_range(n, 0, kMaxBatch, "command line", field, "a batch size");
     Network out = net;
     if (n > 0) {
-        for (Layer& l : out.layers) l.shape.N = n;
+        for (Layer& l : out.layers) {
+            if (!l.is_matrix()) {
+                l.shape.N = n;
+                continue;
+            }
+            // a matmul's images are groups of its conv (lower_matrix): data read for one batch
+            // size has the wrong shape for another
+            if (l.type == LayerType::Matmul && n != l.matrix.batch && (l.ifmap_data.values || l.filter_data.values))
+                throw ConfigError("command line", field, 0, 0,
+                                  "expected batch " + std::to_string(l.matrix.batch) + " for matmul layer " + l.name +
+                                      ", whose data is read from a file, got " + std::to_string(n));
+            const int64_t widest = int64_t{n} * l.matrix.heads * std::max(l.matrix.K, l.matrix.N);
+            if (l.type == LayerType::Matmul && widest > (1 << 20))
+                throw ConfigError("command line", field, 0, 0,
+                                  "expected batch * heads * max(K, N) <= 1048576 for matmul layer " + l.name +
+                                      " (the channels of its conv), got " + std::to_string(widest));
+            l.matrix.batch = n;
+            l.shape = lower_matrix(l.type, l.matrix);
+        }
         check_counts(out, net.file.empty() ? "workload" : net.file, field);
     }
     return out;
@@ -543,6 +638,14 @@ Network with_precision(const Network& net, const std::string& preset) {
         }
         // synthetic ifmap zeros would be drawn as they are; binary ifmaps have none
         if (kind == Multiplier::Xnor) l.ifmap_data.zero_fraction = 0;
+        if (l.type != LayerType::Matmul) continue;
+        // a matmul's operand B is an activation: it takes the activations' format
+        if (kind == Multiplier::Binary || kind == Multiplier::Ternary)
+            throw ConfigError("command line", "--precision", 0, 0,
+                              "expected a preset whose weights are not binary or ternary for matmul layer " + l.name +
+                                  " (its operand B is an activation), got '" + preset + "'");
+        l.filter = l.ifmap;
+        if (kind == Multiplier::Xnor) l.filter_data.zero_fraction = 0;
     }
     return out;
 }
@@ -575,10 +678,11 @@ std::vector<const Layer*> layers_matching(const Network& net, const std::string&
     std::vector<std::string> names;
     for (const Layer& l : net.layers) names.push_back(l.name);
     std::vector<std::string> choices = names;
-    for (const char* word : {"all", "conv", "fc", "pool", "add"}) choices.push_back(word);
+    choices.push_back("all");
+    for (LayerType t : kLayerTypes) choices.emplace_back(to_string(t));
     throw ConfigError("command line", "--layers", 0, 0,
                       "no layer of " + net.file + " matches '" + printable(n) + "'" + did_you_mean(n, choices) +
-                          " (its layers: " + name_list(names) + "; or all, conv, fc, pool, add)");
+                          " (its layers: " + name_list(names) + "; or all, " + layer_type_list() + ")");
 }
 
 }  // namespace
@@ -593,9 +697,8 @@ Network select_layers(const Network& net, const std::string& sel) {
     for (const std::string& n : names) {
         if (n.empty())
             throw ConfigError("command line", "--layers", 0, 0,
-                              "expected all, conv, fc, pool, add or layer names, comma-separated, got an empty entry "
-                              "in '" +
-                                  printable(sel) + "'");
+                              "expected all, a layer type (" + layer_type_list() +
+                                  ") or layer names, comma-separated, got an empty entry in '" + printable(sel) + "'");
         const std::vector<const Layer*> found = layers_matching(net, n);
         if (found.empty()) no_layer_matches(net, n);
         for (const Layer* l : found) out.layers.push_back(*l);

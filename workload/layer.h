@@ -51,33 +51,63 @@ struct SyntheticSource {
     bool operator==(const SyntheticSource&) const = default;
 };
 
-// A layer's kind: conv and fc run on the accelerator, pool and add are host work. The workload
-// files spell them as to_string does.
-enum class LayerType : uint8_t { Conv, Fc, Pool, Add };
-inline constexpr std::array<LayerType, 4> kLayerTypes{LayerType::Conv, LayerType::Fc, LayerType::Pool, LayerType::Add};
+// A layer's kind: conv, fc, gemm and matmul run on the accelerator; pool, add, softmax,
+// layernorm and gelu are host work. The workload files spell them as to_string does.
+enum class LayerType : uint8_t { Conv, Fc, Gemm, Matmul, Pool, Add, Softmax, Layernorm, Gelu };
+inline constexpr std::array<LayerType, 9> kLayerTypes{LayerType::Conv,    LayerType::Fc,        LayerType::Gemm,
+                                                      LayerType::Matmul,  LayerType::Pool,      LayerType::Add,
+                                                      LayerType::Softmax, LayerType::Layernorm, LayerType::Gelu};
 constexpr std::string_view to_string(LayerType t) {
     switch (t) {
         case LayerType::Conv:
             return "conv";
         case LayerType::Fc:
             return "fc";
+        case LayerType::Gemm:
+            return "gemm";
+        case LayerType::Matmul:
+            return "matmul";
         case LayerType::Pool:
             return "pool";
         case LayerType::Add:
             return "add";
+        case LayerType::Softmax:
+            return "softmax";
+        case LayerType::Layernorm:
+            return "layernorm";
+        case LayerType::Gelu:
+            return "gelu";
     }
     return "?";
 }
+// The layer types as one list for messages: "conv, fc, gemm, ..., gelu".
+std::string layer_type_list();
+
+// The matrices of a gemm or matmul layer: out[M x N] = A[M x K] x B[K x N] for each of `batch`
+// images (and, for a matmul, each of its `heads`). A gemm's B is weights, shared by the batch; a
+// matmul's A and B are both activations, one pair per image and head. lower_matrix gives the
+// conv the accelerator runs.
+struct MatrixShape {
+    int M = 1, N = 1, K = 1;  // rows of A and out, columns of B and out, the reduced dimension
+    int batch = 1;
+    int heads = 1;  // matmul only: independent products per image (attention heads)
+    bool operator==(const MatrixShape&) const = default;
+};
+
+// The one place a gemm or matmul becomes a conv (docs/dataflows.md, "GEMM and attention"):
+// a 1x1 conv, stride 1, no padding, over an ifmap of K channels x M rows x 1 column (A's rows
+// are the pixels, its columns the channels); B^T is the filters (N filters of K weights).
+// - gemm:   N = batch, C = K, H = M, W = 1, M = N(cols), G = 1;
+// - matmul: N = 1, G = batch * heads, C = G * K, H = M, W = 1, M = G * N(cols): one group per
+//   (image, head), so each group has its own B (per-image data, never shared across a batch)
+//   and the DRAM holds and moves exactly batch * heads * K * N words of B.
+LayerShape lower_matrix(LayerType type, const MatrixShape& x);
 
 // A pool layer's operation.
 enum class PoolOp : uint8_t { Max, Avg };
 inline constexpr std::array<PoolOp, 2> kPoolOps{PoolOp::Max, PoolOp::Avg};
 constexpr std::string_view to_string(PoolOp p) { return p == PoolOp::Max ? "max" : "avg"; }
 
-// A layer. conv and fc layers run on the accelerator. pool and add layers are host work: they
-// are never simulated, only their operations are counted (host_ops). A host layer keeps its
-// per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
-// has an R x S window with stride U and padding P, an add has R = S = 1.
 // The zeros of a layer's data, as the datapath and the DRAM link see them.
 struct DataZeros {
     // MAC slots the datapath gates (a zero operand it gates on, padding included; sim/reference.h
@@ -90,11 +120,18 @@ struct DataZeros {
     bool operator==(const DataZeros&) const = default;
 };
 
+// A layer. conv, fc, gemm and matmul layers run on the accelerator (gemm and matmul as the conv
+// lower_matrix makes). pool, add, softmax, layernorm and gelu layers are host work: they are
+// never simulated, only their operations are counted (host_ops). A host layer keeps its
+// per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
+// has an R x S window with stride U and padding P, the others have R = S = 1. A matmul's
+// "filter" is its operand B, an activation (format, data and DRAM traffic as the filters').
 struct Layer {
     std::string name;
     LayerType type = LayerType::Conv;
     PoolOp pool_op = PoolOp::Max;  // pool layers
     LayerShape shape;
+    MatrixShape matrix;  // gemm and matmul layers: the matrices `shape` was lowered from
     Format ifmap{8, true};
     Format filter{8, true};
     int psum_bits = 0;  // psum storage width for this layer (0: the architecture's pe.psum_bits)
@@ -132,9 +169,16 @@ struct Layer {
         if (value_bits_filter) f.bits = value_bits_filter;
         return f;
     }
-    bool on_host() const { return type == LayerType::Pool || type == LayerType::Add; }
-    // Operations of a host layer: a pool's N*C*E*F*R*S comparisons (max) or adds (avg), an
-    // add's N*C*H*W adds (two tensors of the layer's shape, element by element); 0 otherwise.
+    bool on_host() const { return type >= LayerType::Pool; }
+    bool is_matrix() const { return type == LayerType::Gemm || type == LayerType::Matmul; }
+    // Operations of a host layer, on n = N*C*H*W elements (0 for an accelerator layer):
+    // - pool: N*C*E*F*R*S comparisons (max) or adds (avg);
+    // - add: n adds (two tensors of the layer's shape, element by element);
+    // - softmax: 5n (per element: compare for the max, subtract it, exp, add to the sum, divide);
+    // - layernorm over the C channels at each of the N*H*W positions: 7n + 3*N*H*W (per element:
+    //   add to the mean, subtract it, square, add to the variance, scale by 1/sigma, by gamma, add
+    //   beta; per position: the mean's and the variance's divisions and one reciprocal root);
+    // - gelu (tanh form 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715x^3)))): 9n (8 arithmetic and a tanh).
     uint64_t host_ops() const;
     bool operator==(const Layer&) const = default;
 };
@@ -194,13 +238,13 @@ Network with_batch(const Network& net, int n, const std::string& field = "--batc
 // Throws ConfigError (field --precision) for anything else.
 Network with_precision(const Network& net, const std::string& preset);
 
-// Keeps the layers named in `sel`: "all", a layer type ("conv", "fc", "pool", "add"), or a
+// Keeps the layers named in `sel`: "all", a layer type ("conv", "gemm", "pool", ...), or a
 // comma-separated list of types and names (in the network's order per entry), in any case (an
 // exact spelling first: "conv1" is CONV1 unless a layer is called conv1). Throws ConfigError
 // (field --layers) for an entry that matches nothing, with the nearest names and the layers.
 Network select_layers(const Network& net, const std::string& sel);
 
-// As select_layers, plus every host layer (pool, add) between the first and the last layer
+// As select_layers, plus every host layer (pool, add, softmax, ...) between the first and the last layer
 // selected, in the network's order: what a chained run needs between its layers.
 Network select_chain(const Network& net, const std::string& sel);
 

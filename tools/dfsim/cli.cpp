@@ -96,7 +96,7 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
                                      "one dataflow (see 'dfsim list'); --dataflows is the same option")
                          ->capture_default_str();
     app->add_option("--layers", c.layers,
-                    "all, a layer type (conv, fc, pool, add), or comma-separated layer names (in any case)")
+                    "all, a layer type (" + layer_type_list() + "), or comma-separated layer names (in any case)")
         ->capture_default_str();
     app->add_option("--batch", c.batch, "batch size (default: the architecture's 'batch', else the workload's)")
         ->check(CLI::Range(1, kMaxBatch));

@@ -54,8 +54,9 @@ struct CommonOptions {
 };
 // What --workload takes (load_network): the help text of every command that reads a workload.
 inline constexpr const char* kWorkloadHelp =
-    "network: a network YAML, a SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem YAML (top-level "
-    "problem:), a YAML list of them (problems: [..]) or a folder of them";
+    "network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, softmax, layernorm, gelu), a "
+    "SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem YAML (top-level problem:), a YAML list of them "
+    "(problems: [..]) or a folder of them";
 
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);

@@ -80,6 +80,7 @@ struct Act {
     std::string name;
     int C = 1, H = 1, W = 1;
     bool flat = false;  // viewed as [N, C*H*W]
+    bool seq = false;  // viewed as [N, L, K]: L = H rows of K = C features, W = 1 (sequence_matmul)
     Kind kind = Kind::Float;
     Format fmt{8, true};  // the integer codes' format (Float: the assumed one)
     bool known = false;  // fmt and scale known (an integer graph input: only once a consumer says)
@@ -195,6 +196,12 @@ private:
     void dequantize_linear(const NodeProto& n);
     void reshape(const NodeProto& n);
     void chain_node(const NodeProto& n, bool layer, bool pool_op);
+    // MatMul on a sequence or on two activations (gemm and matmul layers)
+    void side_input(const onnx::ValueInfoProto& v);
+    bool matrix_matmul(const NodeProto& n) const;
+    void sequence_matmul(const NodeProto& n);
+    void activation_matmul(const NodeProto& n, const std::vector<int64_t>& b);
+    void check_side_inputs_used() const;
     // Appends a layer reading act_ (an add names its inputs itself); act_ becomes its output.
     void push(const NodeProto& n, Layer l) {
         const int idx = static_cast<int>(net_.layers.size());
@@ -226,6 +233,8 @@ private:
     std::map<std::string, std::vector<int>> readers_;  // tensor -> the nodes reading it (a graph output: -1)
     std::map<std::string, Act> tensors_;  // every tensor read so far, as it was made
     std::set<int> folded_;  // BatchNormalization nodes folded into the Conv before them
+    std::map<std::string, std::vector<int64_t>> side_;  // further data inputs: a MatMul's operand B
+    std::set<std::string> side_used_;
 };
 
 Const Importer::read_tensor(const TensorProto& t, const std::string& what) const {
@@ -437,12 +446,8 @@ void Importer::data_input(const onnx::GraphProto& g) {
     std::vector<const onnx::ValueInfoProto*> ins;
     for (const auto& v : g.input())
         if (!inits.count(v.name())) ins.push_back(&v);
-    if (ins.size() != 1) {
-        std::string names;
-        for (const auto* v : ins) names += (names.empty() ? "'" : ", '") + v->name() + "'";
-        fail("expected one data input (graph inputs that are not initializers), got " + std::to_string(ins.size()) +
-             (names.empty() ? "" : ": " + names));
-    }
+    if (ins.empty()) fail("expected one data input (graph inputs that are not initializers), got 0");
+    for (size_t k = 1; k < ins.size(); ++k) side_input(*ins[k]);  // checked once read: check_side_inputs_used
     const onnx::ValueInfoProto& in = *ins[0];
     const std::string what = "input '" + in.name() + "'";
     if (!in.type().has_tensor_type()) fail(what + ": expected a tensor");
@@ -463,8 +468,9 @@ void Importer::data_input(const onnx::GraphProto& g) {
     }
     if (!tt.has_shape()) fail(what + ": expected a shape [N, C, H, W] or [N, K], the input has none (dynamic shape)");
     const int rank = tt.shape().dim_size();
-    if (rank != 4 && rank != 2)
-        fail(what + ": expected a shape [N, C, H, W] or [N, K], got " + std::to_string(rank) + " dimensions");
+    if (rank < 2 || rank > 4)
+        fail(what + ": expected a shape [N, C, H, W], [N, L, K] or [N, K], got " + std::to_string(rank) +
+             " dimensions");
     std::vector<int> dims;
     for (int k = 0; k < rank; ++k) {
         const auto& d = tt.shape().dim(k);
@@ -483,13 +489,21 @@ void Importer::data_input(const onnx::GraphProto& g) {
                                 : d.has_dim_param() ? "symbolic '" + d.dim_param() + "' (dynamic shape)"
                                                     : "no size (dynamic shape)";
         fail(what + ": expected a static size in [1, " + std::to_string(k == 0 ? 4096 : 1 << 20) + "] for dimension " +
-             std::to_string(k) + " of " + (rank == 4 ? "[N, C, H, W]" : "[N, K]") + ", got " + got);
+             std::to_string(k) + " of " +
+             (rank == 4   ? "[N, C, H, W]"
+              : rank == 3 ? "[N, L, K]"
+                          : "[N, K]") +
+             ", got " + got);
     }
     batch_ = dims[0];
     act_.C = dims[1];
     if (rank == 4) {
         act_.H = dims[2];
         act_.W = dims[3];
+    } else if (rank == 3) {  // a sequence: L rows of K features
+        act_.seq = true;
+        act_.H = dims[1];
+        act_.C = dims[2];
     } else {
         act_.flat = true;
     }
@@ -1256,6 +1270,11 @@ void Importer::chain_node(const NodeProto& n, bool layer, bool pool_op) {
     const std::string& op = n.op_type();
     if (op == "QLinearConv" || op == "Conv")
         conv(n, op == "QLinearConv");
+    else if (op == "MatMul" && matrix_matmul(n))
+        sequence_matmul(n);
+    else if (act_.seq && (layer || pool_op || op == "Flatten" || op == "Reshape"))
+        fail_node(n,
+                  "expected MatMul, Relu or a final Softmax on the sequence '" + act_.name + "' [N, L, K], got " + op);
     else if (layer)
         fc(n);
     else if (pool_op)
@@ -1371,6 +1390,7 @@ Network Importer::run() {
         read_node(n, kLayerOps.count(op) > 0, kPoolOps.count(op) > 0);
     }
     settle();
+    check_side_inputs_used();
     if (!calibrated_.empty()) {
         std::string names;
         for (const std::string& c : calibrated_) names += (names.empty() ? "" : ", ") + c;
@@ -1384,6 +1404,112 @@ Network Importer::run() {
     for (const Layer& l : net_.layers) any = any || !l.on_host();
     if (!any) fail("expected at least one QLinearConv, QLinearMatMul, Conv, Gemm or MatMul node, got none");
     return net_;
+}
+
+// ---- MatMul on a sequence or on two activations: gemm and matmul layers (issue 16) ----
+
+// A graph input beyond the first: only a MatMul's operand B may read it (FLOAT, static shape
+// [N, K, Ncols] or [N, heads, K, Ncols]; a symbolic first dimension is the batch).
+void Importer::side_input(const onnx::ValueInfoProto& v) {
+    const std::string what = "input '" + v.name() + "'";
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+        fail(what + ": expected a tensor with a shape (a MatMul's second operand)");
+    const auto& tt = v.type().tensor_type();
+    if (tt.elem_type() != kFloat)
+        fail(what + ": expected FLOAT data for a MatMul's second operand, got " + dtype_name(tt.elem_type()));
+    std::vector<int64_t> dims;
+    for (int k = 0; k < tt.shape().dim_size(); ++k) {
+        const auto& d = tt.shape().dim(k);
+        const int64_t top = k == 0 ? 4096 : 1 << 20;
+        if (k == 0 && !d.has_dim_value())
+            dims.push_back(-1);  // the batch, as the data input's
+        else if (d.has_dim_value() && d.dim_value() >= 1 && d.dim_value() <= top)
+            dims.push_back(d.dim_value());
+        else
+            fail(what + ": expected a static size in [1, " + std::to_string(top) + "] for dimension " +
+                 std::to_string(k));
+    }
+    side_[v.name()] = dims;
+}
+
+// A MatMul this path takes: on a sequence [N, L, K] with constant weights (a gemm), or with a
+// further graph input as its operand B (a matmul of two activations).
+bool Importer::matrix_matmul(const NodeProto& n) const {
+    if (n.input_size() != 2) return false;
+    return side_.count(n.input(1)) > 0 || (act_.seq && is_const(n.input(1)));
+}
+
+void Importer::sequence_matmul(const NodeProto& n) {
+    if (auto it = side_.find(n.input(1)); it != side_.end()) return activation_matmul(n, it->second);
+    Format ifmap;
+    double x_scale = 0;
+    layer_input(n, false, ifmap, x_scale);
+    const std::string& bname = n.input(1);
+    const std::vector<int64_t> bd = dqs_.count(bname) ? dqs_.at(bname).code.dims : lookup(n, bname)->dims;
+    if (bd.size() != 2 || bd[0] != act_.C)
+        fail_node(n, "expected the weight '" + bname + "' to be [" + std::to_string(act_.C) +
+                         ", N] (K = " + std::to_string(act_.C) + " features of the sequence), got " + list(bd));
+    if (bd[1] < 1 || bd[1] > (1 << 20)) fail_node(n, "expected 1..1048576 output features, got " + list(bd));
+    Weights w = weights_input(n, 1, 1, "weight");
+    Layer l = new_layer(n, LayerType::Gemm);
+    l.matrix = MatrixShape{act_.H, static_cast<int>(bd[1]), act_.C, batch_, 1};
+    l.shape = lower_matrix(LayerType::Gemm, l.matrix);
+    l.ifmap = ifmap;
+    l.ifmap_scale = x_scale;
+    l.filter = Format{8, w.is_signed};
+    l.filter_scale = w.scale;
+    auto t = std::make_shared<Tensor4>(l.shape.M, l.shape.C, 1, 1);  // [Ncols][K]: B's columns are the filters
+    t->data = std::move(w.codes);
+    l.filter_data.values = std::move(t);
+    emit_layer(n, std::move(l), false, false);  // out [N, L, Ncols]: still a sequence
+}
+
+// A [N, M, K] x [N, K, Ncols] or [N, heads, M, K] x [N, heads, K, Ncols] product of the chain's
+// tensor and a further graph input: a matmul layer, both operands int8 (scale 1/127), B made
+// synthetic as the ifmap is (no values: it is data, not a weight).
+void Importer::activation_matmul(const NodeProto& n, const std::vector<int64_t>& b) {
+    Format ifmap;
+    double x_scale = 0;
+    layer_input(n, false, ifmap, x_scale);
+    const bool four = !act_.seq && !act_.flat;  // [N, heads, M, K] is the 4-D view [N, C, H, W]
+    const int64_t heads = four ? act_.C : 1, M = act_.H, K = four ? act_.W : act_.C;
+    const std::vector<int64_t> want =
+        four ? std::vector<int64_t>{batch_, heads, K, -2} : std::vector<int64_t>{batch_, K, -2};
+    bool ok = b.size() == want.size();
+    for (size_t k = 0; ok && k + 1 < b.size(); ++k) ok = b[k] == want[k] || (k == 0 && b[k] == -1);
+    if (!ok || act_.flat)
+        fail_node(n, "expected the second operand '" + n.input(1) + "' to be " +
+                         list(std::vector<int64_t>(want.begin(), want.end() - 1)) + " x Ncols for the input " +
+                         (four ? "[N, heads, M, K]" : "[N, M, K]") + ", got " + list(b));
+    const int64_t widest = int64_t{batch_} * heads * std::max(K, b.back());
+    if (widest > (1 << 20))
+        fail_node(n, "expected batch * heads * max(K, Ncols) <= 1048576 (the channels of the lowered conv), got " +
+                         std::to_string(widest));
+    side_used_.insert(n.input(1));
+    Layer l = new_layer(n, LayerType::Matmul);
+    l.matrix = MatrixShape{static_cast<int>(M), static_cast<int>(b.back()), static_cast<int>(K), batch_,
+                           static_cast<int>(heads)};
+    l.shape = lower_matrix(LayerType::Matmul, l.matrix);
+    l.ifmap = ifmap;
+    l.ifmap_scale = x_scale;
+    l.filter = ifmap;  // operand B: an activation of the same assumed format
+    l.filter_scale.assign(static_cast<size_t>(l.shape.M), x_scale);
+    l.filter_data = l.ifmap_data;
+    l.filter_data.seed += 999983;
+    const int cols = l.matrix.N;
+    emit_layer(n, std::move(l), false, false);
+    if (four)
+        act_.C = static_cast<int>(heads), act_.H = static_cast<int>(M), act_.W = cols;  // out [N, heads, M, Ncols]
+    else
+        act_.C = cols, act_.H = static_cast<int>(M), act_.W = 1;  // out [N, M, Ncols]
+}
+
+void Importer::check_side_inputs_used() const {
+    for (const auto& [name, dims] : side_)
+        if (!side_used_.count(name))
+            fail("expected one data input (graph inputs that are not initializers), got " +
+                 std::to_string(side_.size() + 1) + ": '" + name +
+                 "' is read by no MatMul as its second operand (dfsim imports one chain from the first input)");
 }
 
 }  // namespace

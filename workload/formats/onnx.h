@@ -20,6 +20,11 @@
 //   Flatten (axis 1), Reshape to [N, C*H*W]   before an FC layer
 //   Identity, Dropout                 pass-through; Constant: a constant
 //   Softmax, LogSoftmax               only at the end: left out, with a note
+//   MatMul on a sequence [N, L, K] (a 3-D data input) with constant weights [K, Ncols]: a gemm
+//                                     layer (M = L); MatMul of the chain's tensor and a further
+//                                     FLOAT graph input ([N, M, K] x [N, K, Ncols], or per head
+//                                     [N, heads, M, K] x [N, heads, K, Ncols]): a matmul layer,
+//                                     operand B synthetic int8 like the ifmap (it is data)
 // Anything else (LSTM, Concat, an Add of a constant or of quantized tensors, ...) is a
 // ConfigError naming the node.
 //
@@ -40,7 +45,8 @@
 // ReLU), which is also the scale the bias is quantized with; the output scale is calibrated on
 // the data when the layer runs (requant auto, quant/calibrate.h), out int8 (uint8 after a ReLU).
 //
-// Shapes: the data input is [N, C, H, W] (or [N, K] for an MLP) with static sizes; a symbolic
+// Shapes: the data input is [N, C, H, W] (or [N, K] for an MLP, [N, L, K] for a sequence) with
+// static sizes; further inputs are only a MatMul's second operand; a symbolic
 // batch dimension (e.g. "N", "batch_size") means batch 1 (with a note; --batch sets it). A
 // symbolic or missing size of any other dimension is an error naming the input.
 // Conv/pool attributes: one stride for both axes, symmetric pads (dfsim has one padding for all
