@@ -14,6 +14,7 @@
 #include "sim/simulator.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
+#include "tests/onnx_model.h"
 #include "workload/formats/onnx.h"
 
 using namespace dfsim;
@@ -23,68 +24,28 @@ namespace {
 
 using onnx::TensorProto;
 
-// A model of one graph, opset 14, float inputs and initializers.
-struct Model {
-    onnx::ModelProto m;
-    onnx::GraphProto* g() { return m.mutable_graph(); }
-    Model() {
-        m.set_ir_version(8);
-        m.set_producer_name("dfsim tests");
-        auto* op = m.add_opset_import();
-        op->set_domain("");
-        op->set_version(14);
-        g()->set_name("test");
-    }
-    void value(onnx::ValueInfoProto* v, const std::string& name, const std::vector<int64_t>& dims) {
-        v->set_name(name);
-        auto* t = v->mutable_type()->mutable_tensor_type();
-        t->set_elem_type(TensorProto::FLOAT);
-        for (int64_t d : dims) {
-            auto* dim = t->mutable_shape()->add_dim();
-            if (d < 0)
-                dim->set_dim_param("batch");
-            else
-                dim->set_dim_value(d);
-        }
-    }
-    void input(const std::string& name, const std::vector<int64_t>& dims) { value(g()->add_input(), name, dims); }
-    void output(const std::string& name, const std::vector<int64_t>& dims) { value(g()->add_output(), name, dims); }
-    void weights(const std::string& name, const std::vector<int64_t>& dims, uint64_t seed) {
-        TensorProto* t = g()->add_initializer();
-        t->set_name(name);
-        t->set_data_type(TensorProto::FLOAT);
-        int64_t n = 1;
-        for (int64_t d : dims) t->add_dims(d), n *= d;
-        Rng rng(seed);
-        for (int64_t i = 0; i < n; ++i) t->add_float_data(static_cast<float>(rng.normal() * 0.1));
-    }
-    void node(const std::string& op, const std::vector<std::string>& ins, const std::string& out,
-              const std::string& name) {
-        auto* n = g()->add_node();
-        n->set_op_type(op);
-        n->set_name(name);
-        for (const auto& i : ins) n->add_input(i);
-        n->add_output(out);
-    }
-    std::string save(const std::filesystem::path& p) const {
-        std::ofstream out(p, std::ios::binary);
-        EXPECT_TRUE(m.SerializeToOstream(&out));
-        return p.string();
-    }
-};
+// Float weights drawn as the MatMul tests want them: normal, standard deviation 0.1.
+std::vector<double> normal_weights(const std::vector<int64_t>& dims, uint64_t seed) {
+    int64_t n = 1;
+    for (int64_t d : dims) n *= d;
+    Rng rng(seed);
+    std::vector<double> v(static_cast<size_t>(n));
+    for (double& x : v) x = static_cast<float>(rng.normal() * 0.1);
+    return v;
+}
 
 class OnnxMatmul : public TempDirTest {};
 
 // [2, 16, 32] -> MatMul [32, 24] -> Relu -> MatMul [24, 8]: two gemm layers on the sequence.
 TEST_F(OnnxMatmul, ConstantWeightsOnASequenceAreGemms) {
     Model md;
-    md.input("x", {2, 16, 32});
-    md.weights("w1", {32, 24}, 3);
-    md.weights("w2", {24, 8}, 4);
-    md.node("MatMul", {"x", "w1"}, "h", "FF1");
-    md.node("Relu", {"h"}, "r", "relu");
-    md.node("MatMul", {"r", "w2"}, "y", "FF2");
-    md.output("y", {2, 16, 8});
+    md.input("x", TensorProto::FLOAT, {2, 16, 32});
+    md.init("w1", TensorProto::FLOAT, {32, 24}, normal_weights({32, 24}, 3));
+    md.init("w2", TensorProto::FLOAT, {24, 8}, normal_weights({24, 8}, 4));
+    md.node("MatMul", {"x", "w1"}, {"h"}, "FF1");
+    md.node("Relu", {"h"}, {"r"}, "relu");
+    md.node("MatMul", {"r", "w2"}, {"y"}, "FF2");
+    md.output("y", TensorProto::FLOAT, {2, 16, 8});
     const Network net = load_onnx(md.save(dir / "ffn.onnx"));
     ASSERT_EQ(net.layers.size(), 2u);
     const Layer& a = net.layers[0];
@@ -104,11 +65,11 @@ TEST_F(OnnxMatmul, ConstantWeightsOnASequenceAreGemms) {
 // Per head: q [1, 3, 8, 4] x kt [1, 3, 4, 8] (a second graph input) -> Softmax: a matmul layer.
 TEST_F(OnnxMatmul, TwoActivationsAreAMatmulPerHead) {
     Model md;
-    md.input("q", {-1, 3, 8, 4});
-    md.input("kt", {-1, 3, 4, 8});
-    md.node("MatMul", {"q", "kt"}, "s", "QK");
-    md.node("Softmax", {"s"}, "p", "softmax");
-    md.output("p", {-1, 3, 8, 8});
+    md.input("q", TensorProto::FLOAT, {-1, 3, 8, 4});
+    md.input("kt", TensorProto::FLOAT, {-1, 3, 4, 8});
+    md.node("MatMul", {"q", "kt"}, {"s"}, "QK");
+    md.node("Softmax", {"s"}, {"p"}, "softmax");
+    md.output("p", TensorProto::FLOAT, {-1, 3, 8, 8});
     const std::string path = md.save(dir / "qk.onnx");
     const Network net = load_onnx(path);
     ASSERT_EQ(net.layers.size(), 1u);
@@ -129,31 +90,31 @@ TEST_F(OnnxMatmul, TwoActivationsAreAMatmulPerHead) {
 TEST_F(OnnxMatmul, SequenceTimesActivationAndErrors) {
     {
         Model md;
-        md.input("a", {1, 16, 8});
-        md.input("b", {1, 8, 4});
-        md.node("MatMul", {"a", "b"}, "y", "AB");
-        md.output("y", {1, 16, 4});
+        md.input("a", TensorProto::FLOAT, {1, 16, 8});
+        md.input("b", TensorProto::FLOAT, {1, 8, 4});
+        md.node("MatMul", {"a", "b"}, {"y"}, "AB");
+        md.output("y", TensorProto::FLOAT, {1, 16, 4});
         const Network net = load_onnx(md.save(dir / "ab.onnx"));
         ASSERT_EQ(net.layers.size(), 1u);
         EXPECT_EQ(net.layers[0].matrix, (MatrixShape{16, 4, 8, 1, 1}));
     }
     {
         Model md;
-        md.input("a", {1, 16, 8});
-        md.input("b", {1, 9, 4});
-        md.node("MatMul", {"a", "b"}, "y", "AB");
-        md.output("y", {1, 16, 4});
+        md.input("a", TensorProto::FLOAT, {1, 16, 8});
+        md.input("b", TensorProto::FLOAT, {1, 9, 4});
+        md.node("MatMul", {"a", "b"}, {"y"}, "AB");
+        md.output("y", TensorProto::FLOAT, {1, 16, 4});
         const std::string e = error_of([&] { load_onnx(md.save(dir / "bad.onnx")); });
         EXPECT_NE(e.find("node 'AB' (MatMul): expected the second operand 'b' to be [1, 8] x Ncols"), std::string::npos)
             << e;
     }
     {
         Model md;
-        md.input("a", {1, 16, 8});
-        md.input("unused", {1, 8, 4});
-        md.weights("w", {8, 4}, 5);
-        md.node("MatMul", {"a", "w"}, "y", "AW");
-        md.output("y", {1, 16, 4});
+        md.input("a", TensorProto::FLOAT, {1, 16, 8});
+        md.input("unused", TensorProto::FLOAT, {1, 8, 4});
+        md.init("w", TensorProto::FLOAT, {8, 4}, normal_weights({8, 4}, 5));
+        md.node("MatMul", {"a", "w"}, {"y"}, "AW");
+        md.output("y", TensorProto::FLOAT, {1, 16, 4});
         const std::string e = error_of([&] { load_onnx(md.save(dir / "unused.onnx")); });
         EXPECT_NE(e.find("'unused' is read by no MatMul"), std::string::npos) << e;
     }
