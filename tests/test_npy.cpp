@@ -324,9 +324,11 @@ TEST_F(Npy, WriterRejectsBadDtypesValuesAndShapes) {
     EXPECT_FALSE(std::filesystem::exists(p));
 }
 
-// numpy writes, we read; we write, numpy reads. Skipped where python3 has no numpy.
+// numpy writes, we read; we write, numpy reads. Debian's python3 (DFSIM_PYTHON3, with numpy since
+// tools/install-deps.sh installs python3-onnx); skipped where it has no numpy.
 TEST_F(Npy, AgreesWithNumpy) {
-    if (std::system("python3 -c 'import numpy' >/dev/null 2>&1") != 0)
+    const std::string py = DFSIM_PYTHON3;
+    if (std::system((py + " -c 'import numpy' >/dev/null 2>&1").c_str()) != 0)
         GTEST_SKIP() << "python3 with numpy is not installed";
     Tensor4 i2(1, 1, 2, 3);
     i2.data = {-32768, -1, 0, 1, 2, 32767};
@@ -352,7 +354,7 @@ b = np.load(d + '/ours_f4.npy')
 assert b.dtype == np.float32 and b.shape == (1, 1, 2, 2) and b.ravel().tolist() == [0.5, -1.25, 3.0, 1024.0], b
 )");
     const std::string log = (dir / "numpy.log").string();
-    ASSERT_EQ(std::system(("python3 " + script + " " + dir.string() + " >" + log + " 2>&1").c_str()), 0) << slurp(log);
+    ASSERT_EQ(std::system((py + " " + script + " " + dir.string() + " >" + log + " 2>&1").c_str()), 0) << slurp(log);
 
     const Tensor4 i8 = read_npy_int((dir / "i8.npy").string());
     EXPECT_EQ(i8.dim, (std::array<int, 4>{1, 2, 3, 4}));
