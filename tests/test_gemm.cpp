@@ -163,6 +163,18 @@ TEST_F(Gemm, BatchAndPrecisionFollowTheMatrices) {
     EXPECT_EQ(b.layers[1].shape.N, 1);  // a matmul's images are groups
     EXPECT_EQ(b.layers[1].shape.G, 12);
     EXPECT_EQ(b.layers[1].matrix.batch, 3);
+    // per-channel figures of a matmul (an ONNX import gives its filter scale per channel) follow
+    // the channels, 4 heads x 10 columns an image: the first image's repeated (the sanitizer
+    // found calibration reading past them once --batch had re-lowered an imported matmul)
+    Network scaled = net;
+    scaled.layers[1].filter_scale.assign(40, 0.5);
+    scaled.layers[1].filter_scale[39] = 0.25;
+    const Network sb = with_batch(scaled, 3);
+    ASSERT_EQ(sb.layers[1].filter_scale.size(), 120u);
+    EXPECT_EQ(sb.layers[1].shape.M, 120);
+    EXPECT_EQ(sb.layers[1].filter_scale[79], 0.25);
+    EXPECT_EQ(sb.layers[1].filter_scale[119], 0.25);
+    EXPECT_EQ(sb.layers[1].filter_scale[80], 0.5);
     const Network w = with_precision(net, "w4a6");
     EXPECT_EQ(w.layers[0].filter.bits, 4);
     EXPECT_EQ(w.layers[1].filter.bits, 6);  // operand B is an activation

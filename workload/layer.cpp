@@ -559,6 +559,19 @@ Network with_batch(const Network& net, int n, const std::string& field) {
                                       " (the channels of its conv), got " + std::to_string(widest));
             l.matrix.batch = n;
             l.shape = lower_matrix(l.type, l.matrix);
+            // a matmul's output channels are (image, head, column): per-channel figures follow
+            // the new batch, the first image's repeated (they do not depend on the image)
+            const size_t per_image = static_cast<size_t>(l.matrix.heads) * static_cast<size_t>(l.matrix.N);
+            auto tile = [&](auto& v) {
+                if (v.empty() || v.size() == static_cast<size_t>(l.shape.M) || v.size() < per_image) return;
+                v.resize(std::min(v.size(), per_image));
+                while (v.size() < static_cast<size_t>(l.shape.M)) v.push_back(v[v.size() - per_image]);
+            };
+            if (l.type == LayerType::Matmul) {
+                tile(l.filter_scale);
+                tile(l.bias);
+                tile(l.bias_real);
+            }
         }
         check_counts(out, net.file.empty() ? "workload" : net.file, field);
     }
