@@ -45,8 +45,6 @@ PeParams read_pe(const YamlMap& m) {
     return pe;
 }
 
-// The equal_area section: every dataflow's register files, each checked to leave a global buffer
-// in the base configuration's area.
 // dram.rlc_layout: level_bits `data` (the data's own width) or a width, pairs_per_word `auto`
 // (as many as fit) or a count. A fixed layout must fit its word.
 RlcLayout read_rlc_layout(const YamlMap& m) {
@@ -70,6 +68,8 @@ RlcLayout read_rlc_layout(const YamlMap& m) {
     return r;
 }
 
+// The equal_area section: every dataflow's register files, each checked to leave a global buffer
+// in the base configuration's area.
 void read_equal_area(const YamlMap& ea, ArchParams& a) {
     a.equal_area.enabled = true;
     ea.get_string("source", "");

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 
 namespace dfsim {
 
@@ -31,8 +32,7 @@ Layout layout_of(const RlcParams& p) {
     l.run_mask = l.max_run;
     l.level_mask = (uint64_t{1} << p.level_bits) - 1;
     l.pair_mask = (uint64_t{1} << l.pair_bits) - 1;
-    l.lo = p.level_min == kSignedLevels ? -(int64_t{1} << (p.level_bits - 1)) : p.level_min;
-    l.hi = l.lo + (int64_t{1} << p.level_bits) - 1;
+    std::tie(l.lo, l.hi) = level_range(p);
     l.last_bit = uint64_t{1} << (p.word_bits - 1);
     return l;
 }
@@ -90,8 +90,7 @@ void check_rlc_params(const RlcParams& p) {
         bad("level_bits must be in [2, 32], got " + std::to_string(p.level_bits));
     if (p.pairs_per_word < 1) bad("pairs_per_word must be >= 1, got " + std::to_string(p.pairs_per_word));
     if (p.word_bits < 2 || p.word_bits > 64) bad("word_bits must be in [2, 64], got " + std::to_string(p.word_bits));
-    if (p.level_min != kSignedLevels &&
-        (p.level_min < INT32_MIN || p.level_min + (int64_t{1} << p.level_bits) - 1 > int64_t{UINT32_MAX}))
+    if (p.level_min != kSignedLevels && (p.level_min < INT32_MIN || level_range(p).second > int64_t{UINT32_MAX}))
         bad("level_min " + std::to_string(p.level_min) + " puts the levels outside 32-bit values");
     const int64_t need = int64_t{p.pairs_per_word} * (p.run_bits + p.level_bits) + 1;
     if (need > p.word_bits)
@@ -235,6 +234,11 @@ uint64_t rlc_encoded_words(const int32_t* data, size_t n, const RlcParams& p) {
     return (pairs + p.pairs_per_word - 1) / p.pairs_per_word;
 }
 
+std::pair<int64_t, int64_t> level_range(const RlcParams& p) {
+    const int64_t lo = p.level_min == kSignedLevels ? -(int64_t{1} << (p.level_bits - 1)) : p.level_min;
+    return {lo, lo + (int64_t{1} << p.level_bits) - 1};
+}
+
 std::optional<RlcParams> rlc_params_for(const RlcLayout& layout, int word_bits, const Format& values) {
     RlcParams p;
     p.run_bits = layout.run_bits;
@@ -242,8 +246,8 @@ std::optional<RlcParams> rlc_params_for(const RlcLayout& layout, int word_bits, 
     if (layout.level_bits == 0 && word_bits > 16) return std::nullopt;  // e.g. 32-bit psums: raw
     p.level_bits = layout.level_bits > 0 ? layout.level_bits : std::max(2, word_bits);  // binary +-1: 2-bit levels
     if (layout.level_bits == 0 && !values.is_signed && !values.binary) p.level_min = 0;
-    const int64_t lo = p.level_min == kSignedLevels ? -(int64_t{1} << (p.level_bits - 1)) : p.level_min;
-    if (values.min() < lo || values.max() > lo + (int64_t{1} << p.level_bits) - 1) return std::nullopt;
+    const auto [lo, hi] = level_range(p);
+    if (values.min() < lo || values.max() > hi) return std::nullopt;
     p.pairs_per_word =
         layout.pairs_per_word > 0 ? layout.pairs_per_word : (p.word_bits - 1) / (p.run_bits + p.level_bits);
     if (p.pairs_per_word < 1) return std::nullopt;

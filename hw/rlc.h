@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "config/arch.h"
@@ -45,6 +46,10 @@ struct RlcParams {
     int64_t level_min = kSignedLevels;  // or e.g. 0 for unsigned data (a level holds [0, 2^level_bits))
     bool operator==(const RlcParams&) const = default;
 };
+
+// The values a level of p holds, [first, second]: 2^level_bits of them from level_min (from
+// -2^(level_bits-1) for kSignedLevels).
+std::pair<int64_t, int64_t> level_range(const RlcParams& p);
 
 // The code a DRAM link applies to words of word_bits holding values of format `values` under an
 // architecture's layout (dram.rlc_layout): levels of the layout's width, or of the words' own width
