@@ -169,6 +169,7 @@ ArchParams resolve(const YamlMap& root) {
     }
     a.word_bits = static_cast<int>(root.get_int("word_bits", 0, 32, 0));
     a.batch = static_cast<int>(root.get_int("batch", 0, 4096, 0));
+    a.adds_on_accelerator = root.get_enum("add_layers", {"host", "accelerator"}, "host") == "accelerator";
     if (root.has("energy_table")) {
         // relative to the architecture file's directory
         const std::string rel = root.get_string("energy_table");

@@ -143,6 +143,9 @@ struct ArchParams {
     // their format; only the storage (buffer capacity, bus and DRAM traffic, energy widths) widens.
     int word_bits = 0;
     int batch = 0;  // batch size the comparison runs at; 0: the workload's own
+    // add_layers: where a network's add layers (residual adds) run: on the host (counted, not
+    // simulated) or on the PE array as the grouped 1x1 conv lower_add makes (workload/layer.h).
+    bool adds_on_accelerator = false;
     std::string energy_table;  // energy table the setup is meant for (path), "" if none
     EqualArea equal_area;
     // The dataflow the file asks for (a SCALE-Sim .cfg's Dataflow, config/scalesim_cfg.h): the

@@ -1,6 +1,7 @@
 #include "quant/add.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <tuple>
 
@@ -35,6 +36,35 @@ int32_t add_quantized(int64_t a, int64_t b, const AddRequant& p) {
     if (p.relu) t = std::max<__int128>(t, 0);
     if (p.out.binary) return t >= 0 ? 1 : -1;
     return static_cast<int32_t>(std::clamp<__int128>(t, p.out.min(), p.out.max()));
+}
+
+double concat_scale(const std::vector<double>& scales) {
+    double top = 0;
+    for (double x : scales) top = std::max(top, x);
+    return top;
+}
+
+Tensor4 concat_quantized(const std::vector<const Tensor4*>& parts, const std::vector<double>& scales,
+                         double out_scale) {
+    const std::array<int, 4> d = parts.front()->dim;
+    int channels = 0;
+    for (const Tensor4* p : parts) channels += p->dim[1];
+    Tensor4 out(d[0], channels, d[2], d[3]);
+    const size_t plane = static_cast<size_t>(d[2]) * static_cast<size_t>(d[3]);
+    int offset = 0;
+    for (size_t k = 0; k < parts.size(); ++k) {
+        const Tensor4& in = *parts[k];
+        const bool same = scales[k] == out_scale;
+        const auto [m, s] = fixed_multiplier(same ? 1.0 : scales[k] / out_scale);
+        for (int n = 0; n < d[0]; ++n)
+            for (int c = 0; c < in.dim[1]; ++c) {
+                const int32_t* src = &in.data[(static_cast<size_t>(n) * in.dim[1] + c) * plane];
+                int32_t* dst = &out.data[(static_cast<size_t>(n) * channels + offset + c) * plane];
+                for (size_t i = 0; i < plane; ++i) dst[i] = same ? src[i] : static_cast<int32_t>(rescale(src[i], m, s));
+            }
+        offset += in.dim[1];
+    }
+    return out;
 }
 
 double calibrate_add_scale(const Tensor4& a, double a_scale, const Tensor4& b, double b_scale, bool relu,

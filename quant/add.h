@@ -9,6 +9,7 @@
 // so where y does not saturate it is within one step of round((a * a_scale + b * b_scale) / y_scale).
 #pragma once
 #include <cstdint>
+#include <vector>
 
 #include "base/tensor.h"
 #include "quant/format.h"
@@ -27,6 +28,12 @@ struct AddRequant {
 AddRequant add_requant(double a_scale, double b_scale, double y_scale, bool relu, const Format& out);
 // One output value (a binary output keeps the sign of the sum).
 int32_t add_quantized(int64_t a, int64_t b, const AddRequant& p);
+// Channel concatenation (a concat layer, host work) of quantized tensors N x C_k x H x W, in
+// order, at one output step `out_scale`, the largest of `scales` (concat_scale): a value x of an
+// input of step s becomes floor((x * m + 2^(k-1)) / 2^k) with m / 2^k = s / out_scale (exactly x
+// where s is the output step), so no value grows past its format and each is within half a step.
+double concat_scale(const std::vector<double>& scales);
+Tensor4 concat_quantized(const std::vector<const Tensor4*>& parts, const std::vector<double>& scales, double out_scale);
 // The output scale of "max" calibration: the largest |a * a_scale + b * b_scale| (the largest
 // positive sum with relu) maps to out.max(); all sums zero (or negative under relu): a_scale.
 double calibrate_add_scale(const Tensor4& a, double a_scale, const Tensor4& b, double b_scale, bool relu,

@@ -24,6 +24,7 @@ nlohmann::json arch_to_json(const ArchParams& a) {
     nlohmann::json j = {{"name", a.name},
                         {"word_bits", a.word_bits},
                         {"batch", a.batch},
+                        {"add_layers", a.adds_on_accelerator ? "accelerator" : "host"},
                         {"energy_table", a.energy_table},
                         {"equal_area", equal_area},
                         {"file", a.file},

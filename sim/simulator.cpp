@@ -160,7 +160,7 @@ double zero_fraction(const Tensor4& x) {
                     : 0.0;
 }
 
-// A host layer (pool, add, softmax, layernorm, gelu): host work, not simulated.
+// A host layer (pool, add, concat, softmax, layernorm, gelu): host work, not simulated.
 LayerResult host_result(const Layer& l) {
     const LayerShape& s = l.shape;
     LayerResult r;
@@ -175,6 +175,9 @@ LayerResult host_result(const Layer& l) {
                     std::to_string(s.S) + " stride " + std::to_string(s.U) + " padding " + std::to_string(s.P);
     else if (l.type == LayerType::Add)
         r.mapping = "host: element-wise add of two " + tensor + " tensors";
+    else if (l.type == LayerType::Concat)
+        r.mapping = "host: channel concat of " + std::to_string(l.inputs.size()) + " tensors into " + tensor +
+                    " (each written at its channel offset)";
     else if (l.type == LayerType::Layernorm)
         r.mapping = "host: layernorm over the " + std::to_string(s.C) + " channels of a " + tensor + " tensor";
     else
@@ -185,6 +188,10 @@ LayerResult host_result(const Layer& l) {
 // For a gemm or matmul layer, the line that opens its loop nest (--show-mapping): its matrices
 // and which conv dimensions they became (lower_matrix); "" for the others.
 std::string matrix_legend(const Layer& l) {
+    if (l.lowered_add)
+        return "# add of " + (l.inputs.size() == 2 ? l.inputs[0] + " and " + l.inputs[1] : std::string("two tensors")) +
+               " (add_layers: accelerator), as a grouped 1x1 conv: g = channel, c = its two inputs (interleaved), "
+               "the weights their steps' ratio\n";
     if (!l.is_matrix()) return "";
     const MatrixShape& x = l.matrix;
     auto dims = [](int a, int b) { return "[" + std::to_string(a) + " x " + std::to_string(b) + "]"; };
@@ -534,14 +541,19 @@ namespace {
 
 // The layers each layer reads, by index: its `inputs`, else the layer before it (-1: the
 // network's input, for the first layer); kNotInRun for a name the network does not have (a
-// layer left out by --layers). An add layer without `inputs` reads nothing here.
+// layer left out by --layers). An add or concat layer without `inputs` reads nothing here.
 constexpr int kNotInRun = -2;
+// A layer that names the several layers it reads (an add, on the host or the accelerator; a concat).
+bool reads_several(const Layer& l) { return l.type == LayerType::Add || l.type == LayerType::Concat || l.lowered_add; }
+// A host layer that hands its inputs' values on without a step of its own (pool, concat): the
+// layers that make them take the format of the layers that read it.
+bool passes_through(const Layer& l) { return l.type == LayerType::Pool || l.type == LayerType::Concat; }
 std::vector<std::vector<int>> layer_sources(const Network& net) {
     std::vector<std::vector<int>> src(net.layers.size());
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
         if (l.inputs.empty()) {
-            if (l.type != LayerType::Add) src[i] = {static_cast<int>(i) - 1};
+            if (!reads_several(l)) src[i] = {static_cast<int>(i) - 1};
             continue;
         }
         for (const std::string& name : l.inputs) {
@@ -554,12 +566,13 @@ std::vector<std::vector<int>> layer_sources(const Network& net) {
     return src;
 }
 
-// The accelerator and add layers that read layer i's output, directly or through pool layers.
+// The accelerator and add layers that read layer i's output, directly or through pool and concat
+// layers.
 std::vector<size_t> chained_readers(const Network& net, const std::vector<std::vector<int>>& src, size_t i) {
     std::vector<size_t> out;
     for (size_t k = i + 1; k < net.layers.size(); ++k) {
         if (std::find(src[k].begin(), src[k].end(), static_cast<int>(i)) == src[k].end()) continue;
-        if (net.layers[k].type != LayerType::Pool) {
+        if (!passes_through(net.layers[k])) {
             out.push_back(k);
             continue;
         }
@@ -571,10 +584,11 @@ std::vector<size_t> chained_readers(const Network& net, const std::vector<std::v
 // One producing layer (accelerator or add) of chain_network, read by `readers`.
 void chain_output(Network& out, size_t i, const std::vector<size_t>& readers) {
     Layer& l = out.layers[i];
+    const bool add = l.type == LayerType::Add || l.lowered_add;
     if (readers.empty()) {  // the network's output
-        if (l.type == LayerType::Add && !l.requant.enabled) l.requant.enabled = l.requant.relu = true;  // as below
+        if (add && !l.requant.enabled) l.requant.enabled = l.requant.relu = true;  // as below
         if (l.requant.enabled && !l.requant.from_model) l.requant.calibrate = true;
-        if (l.type == LayerType::Add && l.requant.calibrate && l.requant.relu && l.requant.out.zero_point == 0)
+        if (add && l.requant.calibrate && l.requant.relu && l.requant.out.zero_point == 0)
             l.requant.out.is_signed = false;  // post-ReLU sums use the unsigned range
         return;
     }
@@ -597,9 +611,14 @@ void chain_output(Network& out, size_t i, const std::vector<size_t>& readers) {
     // binary activations take the sign of the output (XNOR-Net), which a ReLU would make +1
     if (next.ifmap.binary && !l.requant.from_model) l.requant.relu = false;
     // a calibrated output's scale is free: post-ReLU values use the unsigned range; a fixed
-    // requantization (an ONNX model's scales) keeps the format it was given
-    if (l.requant.calibrate && l.requant.relu && !next.ifmap.binary && next.ifmap.zero_point == 0)
-        next.ifmap.is_signed = false;
+    // requantization (an ONNX model's scales) keeps the format it was given. Not for an add on
+    // the accelerator: its two inputs share its ifmap format, which must hold the other's
+    // negative values too, so the tensors it reads stay signed
+    const bool to_add = std::any_of(acc.begin(), acc.end(), [&](size_t r) { return out.layers[r].lowered_add; });
+    if (l.requant.calibrate && !next.ifmap.binary && next.ifmap.zero_point == 0) {
+        if (l.requant.relu && !to_add) next.ifmap.is_signed = false;
+        if (to_add) next.ifmap.is_signed = true;  // (a model may have assumed unsigned)
+    }
     l.requant.out = next.ifmap;
     for (size_t r : acc) out.layers[r].ifmap = next.ifmap;  // every reader takes the one output format
 }
@@ -610,7 +629,7 @@ Network chain_network(const Network& net) {
     Network out = net;
     const std::vector<std::vector<int>> src = layer_sources(out);
     for (size_t i = 0; i < out.layers.size(); ++i)
-        if (out.layers[i].type != LayerType::Pool) chain_output(out, i, chained_readers(out, src, i));
+        if (!passes_through(out.layers[i])) chain_output(out, i, chained_readers(out, src, i));
     return out;
 }
 
@@ -733,21 +752,56 @@ Carried host_add(const Layer& l, const Carried& a, const Carried& b, const std::
 }
 
 // What a chained run refuses before it runs anything: an add layer that does not name its two
-// inputs, or names a layer not in the run.
+// inputs, a concat that names fewer than two, or either naming a layer not in the run.
 void check_chain_edges(const Network& net, const ChainState& st, const std::string& where) {
     for (size_t i = 0; i < net.layers.size(); ++i) {
         const Layer& l = net.layers[i];
-        if (l.type != LayerType::Add) continue;
-        if (st.sources(i).size() != 2)
+        if (!reads_several(l)) continue;
+        const bool concat = l.type == LayerType::Concat;
+        const size_t n = st.sources(i).size();
+        if (concat ? n < 2 : n != 2)
             throw ConfigError(where, l.name, 0, 0,
-                              "expected add layer " + l.name +
-                                  " to name the two layers it adds for --chained (inputs: [A, B] in the workload)");
-        for (size_t k = 0; k < 2; ++k)
+                              concat ? "expected concat layer " + l.name +
+                                           " to name the layers it joins for --chained (inputs: [A, B, ...] in the "
+                                           "workload)"
+                                     : "expected add layer " + l.name +
+                                           " to name the two layers it adds for --chained (inputs: [A, B] in the "
+                                           "workload)");
+        for (size_t k = 0; k < n; ++k)
             if (st.sources(i)[k] < 0)
                 throw ConfigError(where, l.name, 0, 0,
-                                  "expected the layers add layer " + l.name + " reads in the run for --chained, got '" +
-                                      l.inputs[k] + "' left out (select it with --layers)");
+                                  "expected the layers " + std::string(to_string(concat ? l.type : LayerType::Add)) +
+                                      " layer " + l.name + " reads in the run for --chained, got '" + l.inputs[k] +
+                                      "' left out (select it with --layers)");
     }
+}
+
+// A concat layer on the host (quant/add.h): its inputs' channels in order, at the largest of
+// their steps.
+Carried host_concat(const Layer& l, std::vector<Carried> in, const std::string& where) {
+    std::vector<const Tensor4*> parts;
+    std::vector<double> scales;
+    int channels = 0;
+    for (const Carried& c : in) {
+        const std::array<int, 4>& d = c.values.dim;
+        if (d[2] != l.shape.H || d[3] != l.shape.W)
+            throw ConfigError(where, l.name, 0, 0,
+                              "expected inputs of H x W " + std::to_string(l.shape.H) + "x" +
+                                  std::to_string(l.shape.W) + " for concat " + l.name + " in --chained, got " +
+                                  dims(d));
+        channels += d[1];
+        parts.push_back(&c.values);
+        scales.push_back(c.scale);
+    }
+    if (channels != l.shape.C)
+        throw ConfigError(where, l.name, 0, 0,
+                          "expected inputs of " + std::to_string(l.shape.C) + " channels in all for concat " + l.name +
+                              " in --chained, got " + std::to_string(channels));
+    Carried out;
+    out.scale = concat_scale(scales);
+    out.values = concat_quantized(parts, scales, out.scale);
+    out.have = true;
+    return out;
 }
 
 // The real scale of an accelerator layer's output: its input's x its filter's step (channel 0;
@@ -783,6 +837,47 @@ LayerResult chained_layer(const Layer& l, Carried* in, const ArchParams& a, cons
     return r;
 }
 
+// An add layer on the accelerator (lower_add) in a chained run: its two inputs interleaved into
+// its ifmap (channel 2c is A's c, 2c + 1 B's), its weights and requantization from their steps and
+// the output's, which is calibrated on the sums as host_add's (or, without calibration, A's):
+// w_a, w_b = add_weights, multiplier = the larger input step / (wmax x the output step), so that
+// multiplier x w_a = a's step / y's step (and the same for b within half a weight step).
+LayerResult accelerator_add(const Layer& l, const Carried& a, const Carried& b, const ArchParams& arch,
+                            const EnergyTable& t, const RunOptions& opt, const std::string& where, Carried& out) {
+    const LayerShape& s = l.shape;
+    for (const Carried* c : {&a, &b})
+        if (c->values.dim != std::array<int, 4>{s.N, s.M, s.H, s.W})
+            throw ConfigError(where, l.name, 0, 0,
+                              "expected inputs of " + std::to_string(s.M) + "x" + std::to_string(s.H) + "x" +
+                                  std::to_string(s.W) + " for add " + l.name + " in --chained, got " +
+                                  dims(c->values.dim));
+    const Requant& rq = l.requant;
+    out.scale = rq.calibrate ? calibrate_add_scale(a.values, a.scale, b.values, b.scale, rq.relu, rq.out) : a.scale;
+    Layer x = l;
+    const auto [wa, wb] = add_weights(a.scale, b.scale, x.filter_values());
+    const double real = a.scale >= b.scale ? a.scale / (wa * out.scale) : b.scale / (wb * out.scale);
+    const auto [mul, shift] = fixed_multiplier(real);
+    x.requant = Requant::scalar(mul, shift, rq.relu, rq.out);
+    x.filter_data.values = std::make_shared<const Tensor4>(add_filters(x, wa, wb));
+    LayerData data;
+    data.filter = *x.filter_data.values;
+    data.ifmap = Tensor4(s.N, s.C, s.H, s.W);
+    const size_t plane = static_cast<size_t>(s.H) * static_cast<size_t>(s.W);
+    for (int n = 0; n < s.N; ++n)
+        for (int c = 0; c < s.M; ++c)
+            for (int k = 0; k < 2; ++k) {
+                const Tensor4& src = k == 0 ? a.values : b.values;
+                std::copy_n(&src.data[src.index(n, c, 0, 0)], plane,
+                            &data.ifmap.data[data.ifmap.index(n, 2 * c + k, 0, 0)]);
+            }
+    const PreparedLayer p = prepare(x, arch, t, opt, std::move(data));
+    LayerResult r = simulate(p, true);
+    out.values = std::move(r.output);
+    out.have = true;
+    r.output_scale = out.scale;
+    return r;
+}
+
 void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& t, const RunOptions& opt,
                     NetworkResult& res) {
     const std::string where = net.file.empty() ? "workload" : net.file;
@@ -793,21 +888,37 @@ void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& 
         const std::vector<int>& src = st.sources(i);
         Carried out;
         LayerResult r;
-        if (l.type == LayerType::Add) {
+        if (l.type == LayerType::Add || l.lowered_add) {
             if (!st.peek(src[0]) || !st.peek(src[1]))
                 throw ConfigError(where, l.name, 0, 0,
                                   "expected the outputs of " + l.inputs[0] + " and " + l.inputs[1] + " as inputs of " +
                                       l.name + " for --chained, got a layer before the chain's first");
             const Carried x = st.take(src[0]), y = st.take(src[1]);
-            out = host_add(l, x, y, where);
+            if (l.lowered_add) {
+                r = accelerator_add(l, x, y, a, t, opt, where, out);
+            } else {
+                out = host_add(l, x, y, where);
+                r = simulate(prepare(l, a, t, opt));
+            }
+        } else if (l.type == LayerType::Concat) {
+            std::vector<Carried> in;
+            for (size_t k = 0; k < src.size(); ++k) {
+                if (!st.peek(src[k]))
+                    throw ConfigError(where, l.name, 0, 0,
+                                      "expected the output of " + l.inputs[k] + " as an input of " + l.name +
+                                          " for --chained, got a layer before the chain's first");
+                in.push_back(st.take(src[k]));
+            }
+            out = host_concat(l, std::move(in), where);
             r = simulate(prepare(l, a, t, opt));
         } else if (l.on_host()) {
             if (st.peek(src[0])) {
                 if (l.type != LayerType::Pool)
-                    throw ConfigError(where, l.name, 0, 0,
-                                      "expected only pool and add layers between chained layers: the host does not "
-                                      "compute " +
-                                          std::string(to_string(l.type)) + " layer " + l.name + " for --chained yet");
+                    throw ConfigError(
+                        where, l.name, 0, 0,
+                        "expected only pool, add and concat layers between chained layers: the host does not "
+                        "compute " +
+                            std::string(to_string(l.type)) + " layer " + l.name + " for --chained yet");
                 Carried in = st.take(src[0]);
                 check_host_input(l, in.values, where);
                 out.values = host_pool(l, in.values);

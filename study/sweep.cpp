@@ -285,7 +285,8 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
         if (k == "bits")
             for (Layer& l : net.layers) l.ifmap.bits = l.filter.bits = std::stoi(v);
     }
-    return with_batch(net, batch);
+    net = with_batch(net, batch);
+    return a.adds_on_accelerator ? with_adds_on_accelerator(net) : net;
 }
 
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache) {

@@ -172,11 +172,11 @@ TEST_F(CliErrors, LayerNamesMatchInAnyCase) {
     expect_refused("run --workload " + net + " --layers alpah",
                    "command line: field '--layers': no layer of " + net +
                        " matches 'alpah'; did you mean 'Alpha'? (its layers: Alpha, Beta; or all, conv, fc, gemm, "
-                       "matmul, pool, add, softmax, layernorm, gelu)");
+                       "matmul, pool, add, concat, softmax, layernorm, gelu)");
     expect_refused("run --workload " + net + " --layers Gamma",
                    "command line: field '--layers': no layer of " + net +
-                       " matches 'Gamma' (its layers: Alpha, Beta; or all, conv, fc, gemm, matmul, pool, add, softmax, "
-                       "layernorm, gelu)");
+                       " matches 'Gamma' (its layers: Alpha, Beta; or all, conv, fc, gemm, matmul, pool, add, concat, "
+                       "softmax, layernorm, gelu)");
 
     const std::string cased = write("cased.yaml", "name: c\nlayers:\n  - {name: x" + layer + "  - {name: X" + layer +
                                                       "  - {name: Conv1" + layer + "  - {name: CONV1" + layer);
@@ -194,9 +194,10 @@ TEST_F(CliErrors, LayerNamesMatchInAnyCase) {
     const std::string big = write("many.yaml", many);
     std::string first20;
     for (int i = 0; i < 20; ++i) first20 += (i ? ", L" : "L") + std::to_string(i);
-    expect_refused("run --workload " + big + " --layers M99",
-                   "command line: field '--layers': no layer of " + big + " matches 'M99' (its layers: " + first20 +
-                       ", ... and 10 more; or all, conv, fc, gemm, matmul, pool, add, softmax, layernorm, gelu)");
+    expect_refused(
+        "run --workload " + big + " --layers M99",
+        "command line: field '--layers': no layer of " + big + " matches 'M99' (its layers: " + first20 +
+            ", ... and 10 more; or all, conv, fc, gemm, matmul, pool, add, concat, softmax, layernorm, gelu)");
 }
 
 // --dataflow and --dataflows are one option: run and bench take one dataflow under either name
@@ -347,8 +348,8 @@ TEST_F(CliErrors, HelpNamesTheWorkloadFormatsAndTheSpecDocs) {
         SCOPED_TRACE(cmd);
         const CmdResult r = run(cmd + " --help");
         EXPECT_EQ(r.code, 0) << r.err;
-        EXPECT_NE(r.out.find("network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, softmax, "
-                             "layernorm, gelu), a SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem"),
+        EXPECT_NE(r.out.find("network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, concat, "
+                             "softmax, layernorm, gelu), a SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem"),
                   std::string::npos)
             << r.out;
     }

@@ -690,8 +690,9 @@ TEST_F(Onnx, OrtStyleQdqModelLoadsAndChains) {
 
 // Export-style models that dfsim refuses, each a ConfigError naming the node, exit code 2 on the
 // command line: a BatchNormalization not after a Conv, an Add of tensors of different shapes, a
-// Concat (not modelled), a Clip with bounds other than [0, max], a Relu folded into a layer
-// another reader also reads before it.
+// Concat of tensors of different H x W or along another axis than the channels, a Relu after a
+// Concat (no layer's requantization to fold it into), a Clip with bounds other than [0, max], a
+// Relu folded into a layer another reader also reads before it.
 TEST_F(Onnx, ExportStyleBadModelsNameTheNode) {
     // x [1,3,8,8] -> conv1 (4x3x3x3, pad 1) -> c1; conv2 (4x3x1x1, stride 2) -> c2 [1,4,4,4]
     auto base = [](Model& md) {
@@ -735,11 +736,24 @@ TEST_F(Onnx, ExportStyleBadModelsNameTheNode) {
              md.node("Add", {"c2", "k"}, {"y"}, "add1");
          },
          {"node 'add1' (Add)", "constant 'k'"}},
-        {"concat",
+        {"concat_mismatched",  // c1 is 8x8, c2 4x4
          [&](Model& md) {
              one_int(md.node("Concat", {"c1", "c2"}, {"y"}, "cat1"), "axis", 1);
          },
-         {"node 'cat1' (Concat)", "unsupported op 'Concat'"}},
+         {"node 'cat1' (Concat)", "one H x W", "[8, 8]", "[4, 4]"}},
+        {"concat_axis",
+         [&](Model& md) {
+             ints(md.node("Conv", {"c2", "w2"}, {"c3"}, "conv3"), "strides", {1, 1});
+             one_int(md.node("Concat", {"c2", "c3"}, {"y"}, "cat1"), "axis", 2);
+         },
+         {"node 'cat1' (Concat)", "expected axis 1", "got 2"}},
+        {"relu_after_concat",
+         [&](Model& md) {
+             ints(md.node("Conv", {"c2", "w2"}, {"c3"}, "conv3"), "strides", {1, 1});
+             one_int(md.node("Concat", {"c2", "c3"}, {"cat"}, "cat1"), "axis", 1);
+             md.node("Relu", {"cat"}, {"y"}, "relu3");
+         },
+         {"node 'relu3' (Relu)", "directly after a Conv"}},
         {"clip_bounds",
          [&](Model& md) {
              md.init("lo", TensorProto::FLOAT, {}, {-1});

@@ -398,7 +398,8 @@ TEST_F(ZooCli, BadPoolAndAddFieldsNameFileLineAndField) {
         {"{name: S, type: add, C: 4, H: 8}", "field 'layers[1].W': required field is missing"},
         {"{name: S, type: add, C: 0, H: 8, W: 8}", "field 'layers[1].C': expected an integer in [1, 1048576], got 0"},
         {"{name: S, type: max, C: 4, H: 8, W: 8}",
-         "field 'layers[1].type': expected one of {conv, fc, gemm, matmul, pool, add, softmax, layernorm, gelu}, got "
+         "field 'layers[1].type': expected one of {conv, fc, gemm, matmul, pool, add, concat, softmax, layernorm, "
+         "gelu}, got "
          "'max'"},
     };
     for (const auto& c : cases) {

@@ -1,16 +1,24 @@
 #!/usr/bin/python3
 """Small but realistic float ONNX models as PyTorch exports them, for dfsim's tests and docs.
 
-Built with onnx.helper (Debian's python3-onnx 1.12, which writes opsets up to 17; opsets 18 and
-19 need a newer onnx) from one description per model, which also gives the float reference:
+Built with onnx.helper (Debian's python3-onnx 1.12) from one description per model, which also
+gives the float reference:
   resnet_block       conv-BN-ReLU stem, a ResNet basic block (conv-BN-ReLU, conv-BN, + skip,
                      ReLU), a downsampling block (3x3/2 and a 1x1/2 conv-BN shortcut), global
                      average pool, flatten, FC (torchvision's resnet18 layout, narrower)
   mobilenetv2_block  conv-BN-ReLU6 stem, a MobileNetV2 inverted residual (1x1 expand-BN-ReLU6,
                      3x3 depthwise-BN-ReLU6, 1x1 project-BN, + skip), global average pool,
                      reshape, FC
-Each in opsets 11, 13 and 17 (Clip's bounds as initializers in 11, Constant nodes from 13; BN
-with training_mode 0 in 17), weights from a fixed seed. With each model, NAME_input.npy (a
+  squeezenet_fire    conv-BN-ReLU stem, a SqueezeNet fire module (1x1 squeeze, then a 1x1 and a
+                     3x3 expand read the squeeze, their outputs joined by Concat on the
+                     channels), a 3x3/2 conv-BN-ReLU on the joined channels, global average
+                     pool, flatten, FC
+Each in opsets 11, 13, 17, 18 and 19 (Clip's bounds as initializers in 11, Constant nodes from 13;
+BN with training_mode 0 from 14; IR version 7, 8 from opset 15, 9 for 19, as exporters write
+them), weights from a fixed seed. None of the ops used changed meaning in opsets 18 and 19 (18
+moved Reduce*/Pad/Split arguments to inputs, 19 added float8 types and AveragePool dilations),
+so those files are the opset-17 graphs under the newer opset, as a newer exporter writes them.
+onnx 1.12 checks the graphs it knows (opsets up to 18); the opset-19 file is written unchecked. With each model, NAME_input.npy (a
 1x3x16x16 float input, multiples of 1/127 in [-1, 1]: exactly the int8 codes dfsim assumes for
 a float model's input) and NAME_expected.npy (the float output for it, computed here with numpy
 in float64: convolutions, batch norm unfolded, clips and adds as ONNX defines them).
@@ -27,7 +35,7 @@ try:
 except ImportError as e:  # pragma: no cover
     sys.exit(f"make_onnx_models.py: {e}: install Debian's python3-onnx (tools/install-deps.sh)")
 
-OPSETS = (11, 13, 17)
+OPSETS = (11, 13, 17, 18, 19)
 SHAPE = (1, 3, 16, 16)
 CLASSES = 10
 
@@ -69,7 +77,21 @@ def mobilenetv2_block(rng):
              "b": rng.normal(0, 0.1, CLASSES)}]
 
 
-MODELS = {"resnet_block": (resnet_block, 1), "mobilenetv2_block": (mobilenetv2_block, 2)}
+def squeezenet_fire(rng):
+    return [conv_bn(rng, "stem", 3, 16, 3),
+            conv_bn(rng, "fire_squeeze", 16, 4, 1),
+            conv_bn(rng, "fire_expand1", 4, 8, 1),
+            dict(conv_bn(rng, "fire_expand3", 4, 8, 3), reads="fire_squeeze"),
+            {"op": "concat", "name": "fire_concat", "parts": ["fire_expand1", "fire_expand3"]},
+            conv_bn(rng, "conv_out", 16, 16, 3, stride=2),
+            {"op": "gap", "name": "avgpool"},
+            {"op": "flatten", "name": "flatten"},
+            {"op": "fc", "name": "fc", "w": rng.normal(0, np.sqrt(1.0 / 16), (CLASSES, 16)),
+             "b": rng.normal(0, 0.1, CLASSES)}]
+
+
+MODELS = {"resnet_block": (resnet_block, 1), "mobilenetv2_block": (mobilenetv2_block, 2),
+          "squeezenet_fire": (squeezenet_fire, 3)}
 
 
 # ---------------------------------------------------------------- ONNX graph
@@ -126,6 +148,8 @@ def build(ops, opset):
             x = g.node("Add", [x, outs[o["skip"]]], n + "_out", n)
             if o["act"] == "relu":
                 x = g.node("Relu", [x], n + "_relu_out", n + "_relu")
+        elif o["op"] == "concat":
+            x = g.node("Concat", [outs[p] for p in o["parts"]], n + "_out", n, axis=1)
         elif o["op"] == "gap":
             x = g.node("GlobalAveragePool", [x], n + "_out", n)
         elif o["op"] == "flatten":
@@ -140,8 +164,9 @@ def build(ops, opset):
                               [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, CLASSES])], g.inits)
     model = helper.make_model(graph, producer_name="dfsim tools/make_onnx_models.py",
                               opset_imports=[helper.make_opsetid("", opset)])
-    model.ir_version = 8 if opset >= 15 else 7
-    onnx.checker.check_model(model, full_check=True)
+    model.ir_version = 9 if opset >= 19 else 8 if opset >= 15 else 7
+    if opset <= 18:  # onnx 1.12's checker knows IR version 8 (opsets up to 18 as used here)
+        onnx.checker.check_model(model, full_check=True)
     return model
 
 
@@ -174,6 +199,8 @@ def reference(ops, x):
             x = c(o["gamma"]) * (y - c(o["mean"])) / np.sqrt(c(o["var"]) + 1e-5) + c(o["beta"])
         elif o["op"] == "add":
             x = x + outs[o["skip"]]
+        elif o["op"] == "concat":
+            x = np.concatenate([outs[p] for p in o["parts"]], axis=1)
         elif o["op"] == "gap":
             x = x.mean(axis=(2, 3), keepdims=True)
         elif o["op"] in ("flatten", "reshape"):

@@ -313,22 +313,28 @@ Network load_network_file(const std::string& path);
 
 std::array<int, 3> output_chw(const Layer& l) {
     const LayerShape& s = l.shape;
-    if (l.type == LayerType::Add) return {s.C, s.H, s.W};
+    if (l.type == LayerType::Add || l.type == LayerType::Concat) return {s.C, s.H, s.W};
     if (l.type == LayerType::Pool) return {s.C, s.E(), s.F()};
     return {s.M, s.E(), s.F()};
 }
 
 std::string input_problem(const Network& net, size_t i) {
     const Layer& l = net.layers[i];
-    const size_t want = l.type == LayerType::Add ? 2 : 1;
+    const bool two = l.type == LayerType::Add || l.lowered_add, concat = l.type == LayerType::Concat;
     if (l.inputs.empty()) return "";
-    if (l.inputs.size() != want)
-        return "expected " + std::to_string(want) + " layer name" + (want > 1 ? "s" : "") + " (the layers a " +
-               std::string(to_string(l.type)) + " layer reads), got " + std::to_string(l.inputs.size());
+    const std::string reads = " (the layers a " + std::string(to_string(l.type)) + " layer reads)";
+    if (concat && l.inputs.size() < 2)
+        return "expected at least 2 layer names" + reads + ", got " + std::to_string(l.inputs.size());
+    const size_t want = two ? 2 : 1;
+    if (!concat && l.inputs.size() != want)
+        return "expected " + std::to_string(want) + " layer name" + (want > 1 ? "s" : "") + reads + ", got " +
+               std::to_string(l.inputs.size());
     const auto text = [](const std::array<int, 3>& d) {
         return std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" + std::to_string(d[2]);
     };
-    const std::array<int, 3> in{l.shape.C, l.shape.H, l.shape.W};
+    // what each input must be: the layer's input (an add lowered to a conv: half its channels)
+    const std::array<int, 3> in{l.lowered_add ? l.shape.M : l.shape.C, l.shape.H, l.shape.W};
+    int64_t channels = 0;
     for (const std::string& name : l.inputs) {
         size_t j = 0;
         while (j < i && net.layers[j].name != name) ++j;
@@ -336,12 +342,20 @@ std::string input_problem(const Network& net, size_t i) {
             return "expected names of layers before " + l.name + " (the network runs in the order written), got '" +
                    name + "'";
         const std::array<int, 3> out = output_chw(net.layers[j]);
-        const bool fits =
-            l.type == LayerType::Fc ? int64_t{out[0]} * out[1] * out[2] == int64_t{in[0]} * in[1] * in[2] : out == in;
+        channels += out[0];
+        const bool fits = l.type == LayerType::Fc ? int64_t{out[0]} * out[1] * out[2] == int64_t{in[0]} * in[1] * in[2]
+                          : concat                ? out[1] == in[1] && out[2] == in[2]
+                                                  : out == in;
+        if (!fits && concat)
+            return "expected a layer whose output has " + l.name + "'s H x W " + std::to_string(in[1]) + "x" +
+                   std::to_string(in[2]) + " (a concat joins channels), got " + name + " with output " + text(out);
         if (!fits)
             return "expected a layer whose output (C x H x W) is " + l.name + "'s input " + text(in) + ", got " + name +
                    " with output " + text(out);
     }
+    if (concat && channels != l.shape.C)
+        return "expected the channels of " + l.name + "'s inputs together to be its C = " + std::to_string(l.shape.C) +
+               ", got " + std::to_string(channels);
     return "";
 }
 
@@ -498,6 +512,7 @@ uint64_t Layer::host_ops() const {
         case LayerType::Pool:
             return static_cast<uint64_t>(s.N) * s.C * s.E() * s.F() * s.R * s.S;
         case LayerType::Add:
+        case LayerType::Concat:
             return n;
         case LayerType::Softmax:
             return 5 * n;
@@ -535,6 +550,48 @@ Layer stored_layer(const Layer& l, int word_bits) {
     x.ifmap.bits = std::max(x.ifmap.bits, word_bits);
     x.filter.bits = std::max(x.filter.bits, word_bits);
     return x;
+}
+
+Layer lower_add(const Layer& add) {
+    DFSIM_ASSERT(add.type == LayerType::Add, "lower_add on a " + std::string(to_string(add.type)) + " layer");
+    Layer l = add;
+    l.type = LayerType::Conv;
+    l.lowered_add = true;
+    LayerShape& s = l.shape;
+    s.M = s.G = add.shape.C;
+    s.C = 2 * add.shape.C;
+    s.R = s.S = s.U = 1;
+    s.P = 0;
+    l.multiplier = Multiplier::Mac;
+    const auto [wa, wb] = add_weights(1, 1, l.filter);
+    l.filter_data.values = std::make_shared<const Tensor4>(add_filters(l, wa, wb));
+    l.filter_data.file.clear();
+    l.filter_scale.clear();
+    l.bias.clear();
+    l.bias_real.clear();
+    return l;
+}
+
+std::pair<int32_t, int32_t> add_weights(double a_scale, double b_scale, const Format& filter) {
+    const int64_t wmax = filter.max();
+    const double small = std::min(a_scale, b_scale) / std::max(a_scale, b_scale);
+    const auto other =
+        static_cast<int32_t>(std::clamp<int64_t>(std::llround(small * static_cast<double>(wmax)), 0, wmax));
+    return a_scale >= b_scale ? std::pair<int32_t, int32_t>{static_cast<int32_t>(wmax), other}
+                              : std::pair<int32_t, int32_t>{other, static_cast<int32_t>(wmax)};
+}
+
+Tensor4 add_filters(const Layer& lowered, int32_t w_a, int32_t w_b) {
+    Tensor4 t(lowered.shape.M, 2, 1, 1);
+    for (int m = 0; m < lowered.shape.M; ++m) t.at(m, 0, 0, 0) = w_a, t.at(m, 1, 0, 0) = w_b;
+    return t;
+}
+
+Network with_adds_on_accelerator(const Network& net) {
+    Network out = net;
+    for (Layer& l : out.layers)
+        if (l.type == LayerType::Add) l = lower_add(l);
+    return out;
 }
 
 Network with_batch(const Network& net, int n, const std::string& field) {

@@ -51,12 +51,13 @@ struct SyntheticSource {
     bool operator==(const SyntheticSource&) const = default;
 };
 
-// A layer's kind: conv, fc, gemm and matmul run on the accelerator; pool, add, softmax,
-// layernorm and gelu are host work. The workload files spell them as to_string does.
-enum class LayerType : uint8_t { Conv, Fc, Gemm, Matmul, Pool, Add, Softmax, Layernorm, Gelu };
-inline constexpr std::array<LayerType, 9> kLayerTypes{LayerType::Conv,    LayerType::Fc,        LayerType::Gemm,
-                                                      LayerType::Matmul,  LayerType::Pool,      LayerType::Add,
-                                                      LayerType::Softmax, LayerType::Layernorm, LayerType::Gelu};
+// A layer's kind: conv, fc, gemm and matmul run on the accelerator; pool, add, concat, softmax,
+// layernorm and gelu are host work (an add runs on the accelerator where the architecture says,
+// lower_add). The workload files spell them as to_string does.
+enum class LayerType : uint8_t { Conv, Fc, Gemm, Matmul, Pool, Add, Concat, Softmax, Layernorm, Gelu };
+inline constexpr std::array<LayerType, 10> kLayerTypes{
+    LayerType::Conv, LayerType::Fc,     LayerType::Gemm,    LayerType::Matmul,    LayerType::Pool,
+    LayerType::Add,  LayerType::Concat, LayerType::Softmax, LayerType::Layernorm, LayerType::Gelu};
 constexpr std::string_view to_string(LayerType t) {
     switch (t) {
         case LayerType::Conv:
@@ -71,6 +72,8 @@ constexpr std::string_view to_string(LayerType t) {
             return "pool";
         case LayerType::Add:
             return "add";
+        case LayerType::Concat:
+            return "concat";
         case LayerType::Softmax:
             return "softmax";
         case LayerType::Layernorm:
@@ -121,10 +124,12 @@ struct DataZeros {
 };
 
 // A layer. conv, fc, gemm and matmul layers run on the accelerator (gemm and matmul as the conv
-// lower_matrix makes). pool, add, softmax, layernorm and gelu layers are host work: they are
-// never simulated, only their operations are counted (host_ops). A host layer keeps its
-// per-channel shape as a depthwise layer would: M = G = C, E x F outputs per channel; a pool
-// has an R x S window with stride U and padding P, the others have R = S = 1. A matmul's
+// lower_matrix makes, an add on an architecture that says so as the conv lower_add makes). pool,
+// add, concat, softmax, layernorm and gelu layers are host work: they are never simulated, only
+// their operations are counted (host_ops). A host layer keeps its per-channel shape as a
+// depthwise layer would: M = G = C, E x F outputs per channel; a pool has an R x S window with
+// stride U and padding P, the others have R = S = 1. A concat's C is its inputs' channels
+// together (in the order of `inputs`). A matmul's
 // "filter" is its operand B, an activation (format, data and DRAM traffic as the filters').
 struct Layer {
     std::string name;
@@ -150,6 +155,9 @@ struct Layer {
     // The first conv/fc layer of the network as loaded: its ifmap is the network's input (an
     // architecture may leave it uncompressed on the DRAM link, dram.compress_network_input).
     bool network_input = false;
+    // An add layer the architecture runs on the accelerator (add_layers: accelerator), as the
+    // conv lower_add makes: its ifmap is its two inputs' channels interleaved.
+    bool lowered_add = false;
     // The layers whose outputs this layer reads, by name (workload YAML `inputs: [CONV2, CONV0]`,
     // an ONNX graph's edges): empty, the layer before it in the network (the first reads the
     // network's input); an add layer names its two. The network is then a DAG in topological
@@ -174,6 +182,8 @@ struct Layer {
     // Operations of a host layer, on n = N*C*H*W elements (0 for an accelerator layer):
     // - pool: N*C*E*F*R*S comparisons (max) or adds (avg);
     // - add: n adds (two tensors of the layer's shape, element by element);
+    // - concat: n element moves (each input written at its channel offset; rescaled to the
+    //   common step where the inputs' steps differ);
     // - softmax: 5n (per element: compare for the max, subtract it, exp, add to the sum, divide);
     // - layernorm over the C channels at each of the N*H*W positions: 7n + 3*N*H*W (per element:
     //   add to the mean, subtract it, square, add to the variance, scale by 1/sigma, by gamma, add
@@ -228,6 +238,23 @@ Layer stored_layer(const Layer& l, int word_bits);
 // The network at batch size n (n = 0: unchanged); n outside [0, kMaxBatch], or a count it makes
 // too large (check_network), is a ConfigError naming `field`.
 Network with_batch(const Network& net, int n, const std::string& field = "--batch");
+
+// An add layer as the accelerator runs it (an architecture with add_layers: accelerator;
+// docs/dataflows.md, "Adds on the accelerator"): a grouped 1x1 conv, stride 1, with one group per
+// channel c whose two input channels are A[c] and B[c] (the two inputs interleaved: C = 2C,
+// M = G = C) and whose two weights carry the inputs' steps, y = requant(w_a * a + w_b * b)
+// (add_weights). Its weights here are add_weights(1, 1): a run of synthetic data; a chained run
+// sets them from the steps its inputs have. Name, inputs, batch and requantization are the add's.
+Layer lower_add(const Layer& add);
+// The weights of a lowered add whose inputs have steps a_scale and b_scale (> 0): the larger
+// step's weight is the filter format's largest value wmax, the other's round(wmax x the steps'
+// ratio), so w_a / w_b is the steps' ratio within half a weight step (0 where the smaller step is
+// below 1 / (2 wmax) of the larger: that input moves the sum by less than its rounding).
+std::pair<int32_t, int32_t> add_weights(double a_scale, double b_scale, const Format& filter);
+// The filters of a lowered add (C filters of the two weights).
+Tensor4 add_filters(const Layer& lowered, int32_t w_a, int32_t w_b);
+// `net` with every add layer lowered (lower_add): add_layers: accelerator.
+Network with_adds_on_accelerator(const Network& net);
 
 // Sets the precision of every accelerator layer (host layers untouched) to a preset:
 //   wNaM      multiplier mac, N-bit signed weights, M-bit ifmaps (signedness kept); int8 = w8a8

@@ -142,7 +142,8 @@ Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool 
     for (const std::string& note : loaded.notes) std::cerr << "dfsim: note: " << note << "\n";
     Network net = chained ? select_chain(loaded, c.layers) : select_layers(loaded, c.layers);
     if (!c.precision.empty()) net = with_precision(net, c.precision);
-    return with_batch(net, c.batch > 0 ? c.batch : a.batch);
+    net = with_batch(net, c.batch > 0 ? c.batch : a.batch);
+    return a.adds_on_accelerator ? with_adds_on_accelerator(net) : net;
 }
 
 void note_timing_limits(const Network& net, const std::vector<std::string>& dataflows, Timing timing) {

@@ -54,7 +54,8 @@ struct CommonOptions {
 };
 // What --workload takes (load_network): the help text of every command that reads a workload.
 inline constexpr const char* kWorkloadHelp =
-    "network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, softmax, layernorm, gelu), a "
+    "network: a network YAML (layer types conv, fc, gemm, matmul; host: pool, add, concat, softmax, layernorm, gelu), "
+    "a "
     "SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem YAML (top-level problem:), a YAML list of them "
     "(problems: [..]) or a folder of them";
 

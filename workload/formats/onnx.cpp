@@ -184,6 +184,7 @@ private:
     void relu(const NodeProto& n);
     void clip(const NodeProto& n);
     void add(const NodeProto& n);
+    void concat(const NodeProto& n);
     int bn_after(const NodeProto& conv) const;
     void fold_bn(const NodeProto& bn, Const& w, std::vector<double>& bias) const;
     std::vector<double> real_bias(const NodeProto& n, int i, int M) const;
@@ -202,10 +203,10 @@ private:
     void sequence_matmul(const NodeProto& n);
     void activation_matmul(const NodeProto& n, const std::vector<int64_t>& b);
     void check_side_inputs_used() const;
-    // Appends a layer reading act_ (an add names its inputs itself); act_ becomes its output.
+    // Appends a layer reading act_ (an add or a concat names its inputs itself); act_ becomes its output.
     void push(const NodeProto& n, Layer l) {
         const int idx = static_cast<int>(net_.layers.size());
-        if (l.type != LayerType::Add && act_.src != idx - 1) {
+        if (l.type != LayerType::Add && l.type != LayerType::Concat && act_.src != idx - 1) {
             if (act_.src < 0)
                 fail_node(n, "expected to read a layer's output, got the graph input '" + act_.name +
                                  "' again (only the first layer may read it)");
@@ -1214,6 +1215,62 @@ void Importer::add(const NodeProto& n) {
     push(n, std::move(l));
 }
 
+// Concat of layer outputs along the channels (an Inception or SqueezeNet fire module joining its
+// branches): a concat layer (host work) reading the layers that made them, where the shapes allow
+// (axis 1 of [N, C, H, W] tensors with one H x W). A chained run puts each input at the largest of
+// their steps (quant/add.h concat_quantized). Float models only, as add.
+void Importer::concat(const NodeProto& n) {
+    if (n.input_size() < 2) fail_node(n, "expected at least two inputs");
+    const int64_t axis = attr_int(n, "axis", 1);
+    std::vector<Act> in;
+    for (int k = 0; k < n.input_size(); ++k) {
+        const std::string& name = n.input(k);
+        if (name.empty() || is_const(name))
+            fail_node(n, "expected tensors the graph computes, got " +
+                             (name.empty() ? std::string("an empty input") : "the constant '" + name + "'"));
+        if (!tensors_.count(name))
+            fail_node(n, "expected an input an earlier node made, got '" + name + "' (the graph is not in order)");
+        in.push_back(current(name));
+        const Act& a = in.back();
+        if (a.flat || a.seq)
+            fail_node(n, "expected 4-D inputs [N, C, H, W], got '" + name + "' " +
+                             (a.flat ? "flattened" : "a sequence [N, L, K]"));
+        if (a.src < 0)
+            fail_node(n, "expected layers' outputs, got the graph input '" + a.name +
+                             "' (dfsim's concat layer reads layer outputs)");
+        if (a.kind != Act::Kind::Float)
+            fail_node(n, "expected float inputs (a float model), got the quantized tensor '" + a.name + "'");
+        if (a.H != in.front().H || a.W != in.front().W)
+            fail_node(n, "expected inputs of one H x W (a concat of channels), got '" + n.input(0) + "' " +
+                             list({in.front().H, in.front().W}) + " and '" + name + "' " + list({a.H, a.W}));
+    }
+    if (axis != 1 && axis != -3)
+        fail_node(n, "expected axis 1 (the channels of [N, C, H, W]; dfsim joins channels only), got " +
+                         std::to_string(axis));
+    Layer l = new_layer(n, LayerType::Concat);
+    LayerShape& s = l.shape;
+    s.C = 0;
+    bool is_signed = false;
+    for (Act& a : in) {
+        settle(a);
+        s.C += a.C;
+        is_signed = is_signed || a.fmt.is_signed;
+        l.inputs.push_back(net_.layers[static_cast<size_t>(a.src)].name);
+    }
+    s.M = s.G = s.C;
+    s.H = in.front().H, s.W = in.front().W;
+    act_ = in.front();
+    act_.C = s.C;
+    act_.kind = Act::Kind::Float;
+    act_.fmt = Format{8, is_signed};
+    act_.scale = assumed_scale(act_.fmt);
+    act_.pending = -1;  // no layer's requantization makes it: a Relu after it is refused
+    act_.producer = -1;
+    act_.raw_input = false;
+    act_.exclusive = true;
+    push(n, std::move(l));
+}
+
 // The BatchNormalization node that alone reads the output of Conv `conv` (float weights), or -1.
 int Importer::bn_after(const NodeProto& conv) const {
     auto it = readers_.find(conv.output(0));
@@ -1311,6 +1368,9 @@ void Importer::read_node(const NodeProto& n, bool layer, bool pool_op) {
     } else if (op == "Add" && ended_by_.empty()) {
         add(n);
         act_.name = n.output(0);
+    } else if (op == "Concat" && ended_by_.empty()) {
+        concat(n);
+        act_.name = n.output(0);
     } else {
         if (n.input_size() == 0 || !tensors_.count(n.input(0)))
             fail_node(n, "expected to read a tensor an earlier node made, got " +
@@ -1351,31 +1411,23 @@ Network Importer::run() {
 
     static const std::set<std::string> kLayerOps = {"QLinearConv", "QLinearMatMul", "Conv", "Gemm", "MatMul"};
     static const std::set<std::string> kPoolOps = {"MaxPool", "AveragePool", "GlobalMaxPool", "GlobalAveragePool"};
-    static const std::set<std::string> kOtherOps = {"Relu",
-                                                    "Clip",
-                                                    "BatchNormalization",
-                                                    "Add",
-                                                    "Flatten",
-                                                    "Reshape",
-                                                    "QuantizeLinear",
-                                                    "DequantizeLinear",
-                                                    "Identity",
-                                                    "Dropout",
-                                                    "Softmax",
-                                                    "LogSoftmax",
-                                                    "Constant"};
+    static const std::set<std::string> kOtherOps = {
+        "Relu",       "Clip",           "BatchNormalization", "Add",      "Concat",  "Flatten",
+        "Reshape",    "QuantizeLinear", "DequantizeLinear",   "Identity", "Dropout", "Softmax",
+        "LogSoftmax", "Constant"};
     for (index_ = 0; index_ < g.node_size(); ++index_) {
         const NodeProto& n = g.node(index_);
         const std::string& op = n.op_type();
         if (!n.domain().empty() && n.domain() != "ai.onnx")
             fail_node(n, "unsupported op " + n.domain() + "." + op + " (only the default ONNX domain is read)");
         if (!kLayerOps.count(op) && !kPoolOps.count(op) && !kOtherOps.count(op))
-            fail_node(n, "unsupported op '" + op + "'" +
-                             ": dfsim imports graphs of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with "
-                             "QuantizeLinear/DequantizeLinear, BatchNormalization after a Conv, "
-                             "Relu, Clip (ReLU6), residual Add, MaxPool, AveragePool, GlobalMaxPool, "
-                             "GlobalAveragePool, Flatten, Reshape, Identity, Dropout), "
-                             "and a Softmax at the end");
+            fail_node(n,
+                      "unsupported op '" + op + "'" +
+                          ": dfsim imports graphs of QLinearConv, QLinearMatMul, Conv, Gemm, MatMul (with "
+                          "QuantizeLinear/DequantizeLinear, BatchNormalization after a Conv, "
+                          "Relu, Clip (ReLU6), residual Add, Concat of channels, MaxPool, AveragePool, GlobalMaxPool, "
+                          "GlobalAveragePool, Flatten, Reshape, Identity, Dropout), "
+                          "and a Softmax at the end");
         if (n.output_size() < 1 || n.output(0).empty()) fail_node(n, "expected an output");
         if (op == "Constant") {
             constant_node(n);
