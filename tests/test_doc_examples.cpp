@@ -383,7 +383,7 @@ TEST(DocExamples, CommandsWithoutOutputParseAndNameFilesThatExist) {
             EXPECT_EQ(why, "") << f.file << ":" << c.line << ": build/dfsim " << c.args;
         }
     }
-    EXPECT_GE(commands, 20);
+    EXPECT_GE(commands, 33);  // as many as the docs held when this test was written
 }
 
 // Every example's output is what the command prints now.
@@ -397,7 +397,7 @@ TEST(DocExamples, OutputsAreWhatTheCommandsPrint) {
                                << "(update the block from the command's output, and check that the "
                                   "change is meant)";
     }
-    EXPECT_GE(examples, 6);
+    EXPECT_GE(examples, 9);  // as many as the docs held when this test was written
 }
 
 // A block that shows a dfsim command's output without the command is an example or a record.
