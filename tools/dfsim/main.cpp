@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <string>
 #include <vector>
 
 #include "base/error.h"
@@ -18,6 +19,13 @@ using namespace dfsim;
 using namespace dfsim::cli;
 
 namespace {
+
+// DFSIM_PARSE_ONLY=1 (tests only; tests/test_doc_examples.cpp checks the docs' commands with it):
+// exit 0 once the command line has parsed, before any subcommand runs or reads a file.
+bool parse_only() {
+    const char* v = std::getenv("DFSIM_PARSE_ONLY");
+    return v && std::string(v) == "1";
+}
 
 int parse_and_run(int argc, char** argv) {
     CLI::App app{"dfsim: cycle-accurate simulator of DNN accelerator dataflows"};
@@ -36,6 +44,7 @@ int parse_and_run(int argc, char** argv) {
         return kExitBadInput;
     }
     if (test_fault("assert")) DFSIM_ASSERT(false, "DFSIM_TEST_FAULT=assert (test only)");
+    if (parse_only()) return kExitOk;
     for (const Command& c : commands)
         if (c.app->parsed()) return c.run();
     return kExitBadInput;  // unreachable: require_subcommand(1)
