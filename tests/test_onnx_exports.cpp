@@ -11,7 +11,9 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -513,4 +515,62 @@ TEST_F(OnnxExports, WorkloadConcatIsCheckedAndChains) {
                                 "  - {name: P, type: pool, op: max, C: 6, H: 8, W: 8, R: 2, S: 2, stride: 2}\n"
                                 "  - {name: J, type: concat, C: 10, H: 8, W: 8, inputs: [A, P]}\n");
     EXPECT_NE(hw.find("J's H x W 8x8 (a concat joins channels), got P with output 6x4x4"), std::string::npos) << hw;
+}
+
+// torchvision's resnet18 as exported (tools/make_onnx_models.py --resnet18: conv-BN everywhere,
+// 224 x 224, random weights) is the network workloads/resnet18.yaml describes: layer for layer
+// the same type, shape and edges (names aside), so the same MACs; a chained run of the export is
+// bit-exact layer by layer and within the quantization error of the float reference (its
+// tolerance grows with the path: 21 quantized tensors from input to output instead of 7, so 3x
+// the small models' 4% and steps).
+TEST(OnnxResNet18, ExportIsTheNativeWorkloadAndMatchesItsFloatReference) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("dfsim_onnx_r18_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const std::string cmd = std::string(DFSIM_PYTHON3) + " " + src("tools/make_onnx_models.py") + " --resnet18 " +
+                            dir.string() + " > " + (dir / "make.log").string() + " 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << "tools/make_onnx_models.py --resnet18 failed: see tools/install-deps.sh";
+    const Network onnx = load_network((dir / "resnet18_opset17.onnx").string());
+    const Network yaml = load_network(src("workloads/resnet18.yaml"));
+    ASSERT_EQ(onnx.layers.size(), yaml.layers.size());
+    std::map<std::string, std::string> name_of;  // export name -> native name
+    for (size_t i = 0; i < yaml.layers.size(); ++i) {
+        const Layer &x = onnx.layers[i], &y = yaml.layers[i];
+        name_of[x.name] = y.name;
+        EXPECT_EQ(x.type, y.type) << x.name << " vs " << y.name;
+        EXPECT_EQ(x.shape, y.shape) << x.name << " vs " << y.name;
+        std::vector<std::string> in;
+        for (const std::string& n : x.inputs) in.push_back(name_of.at(n));
+        // the YAML names an add's inputs (block's last conv, shortcut) in that order; ONNX's Add
+        // reads (conv2, skip) or, in a downsampling block, (down, conv2): compare as sets
+        std::vector<std::string> want = y.inputs;
+        std::sort(in.begin(), in.end());
+        std::sort(want.begin(), want.end());
+        if (!y.inputs.empty() || !x.inputs.empty()) {
+            EXPECT_EQ(in, want) << x.name << " vs " << y.name;
+        }
+    }
+    Network net = onnx;
+    const FloatTensor x = read_npy_float((dir / "resnet18_input.npy").string());
+    Tensor4 codes(x.dim[0], x.dim[1], x.dim[2], x.dim[3]);
+    for (size_t i = 0; i < x.data.size(); ++i) codes.data[i] = static_cast<int32_t>(std::lround(x.data[i] * 127));
+    net.layers[0].ifmap_data.values = std::make_shared<const Tensor4>(std::move(codes));
+    RunOptions opt;
+    opt.chained = true;
+    opt.keep_outputs = true;
+    const NetworkResult res = simulate_network(net, eyeriss(), table45(), opt);
+    EXPECT_EQ(res.total().output_check, OutputCheck::BitExact);
+    EXPECT_EQ(res.total().counts.macs, 1814073344u);  // resnet18.yaml's hand count
+    const LayerResult& last = res.layers.back();
+    const FloatTensor ref = read_npy_float((dir / "resnet18_expected.npy").string());
+    ASSERT_EQ(last.output.size(), ref.data.size());
+    double top = 0, worst = 0;
+    for (float r : ref.data) top = std::max(top, std::abs(double{r}));
+    for (size_t i = 0; i < ref.data.size(); ++i)
+        worst = std::max(worst, std::abs(last.output.data[i] * last.output_scale - ref.data[i]));
+    std::cout << "[ info ] resnet18 export: largest |output - float reference| " << worst << " of " << top << " ("
+              << 100 * worst / top << "%, " << worst / last.output_scale << " output steps)\n";
+    EXPECT_LE(worst, 0.12 * top);
+    EXPECT_LE(worst, 12 * last.output_scale);
+    std::filesystem::remove_all(dir);
 }

@@ -23,7 +23,11 @@ onnx 1.12 checks the graphs it knows (opsets up to 18); the opset-19 file is wri
 a float model's input) and NAME_expected.npy (the float output for it, computed here with numpy
 in float64: convolutions, batch norm unfolded, clips and adds as ONNX defines them).
 
-Usage: tools/make_onnx_models.py OUTDIR     (regenerates every file; same bytes every time)
+With --resnet18 it writes instead torchvision's resnet18 at 224 x 224 (random weights, conv-BN
+everywhere, opset 17, 47 MB) with its input and float reference: the export that
+workloads/resnet18.yaml describes (README, "ONNX models").
+
+Usage: tools/make_onnx_models.py [--resnet18] OUTDIR   (same bytes every time)
 """
 import os
 import sys
@@ -90,8 +94,48 @@ def squeezenet_fire(rng):
              "b": rng.normal(0, 0.1, CLASSES)}]
 
 
+def basic_block(rng, name, cin, cout, stride):
+    """A torchvision BasicBlock: conv3x3-BN-ReLU, conv3x3-BN, (1x1/2 conv-BN shortcut), add, ReLU."""
+    block_in = "_in_" + name  # placeholder, resolved in resnet18()
+    ops = [dict(conv_bn(rng, name + "_conv1", cin, cout, 3, stride=stride), reads=block_in),
+           conv_bn(rng, name + "_conv2", cout, cout, 3, act=None)]
+    skip = block_in
+    if stride != 1 or cin != cout:
+        ops.append(dict(conv_bn(rng, name + "_down", cin, cout, 1, stride=stride, act=None), reads=block_in))
+        skip = name + "_down"
+        ops.append({"op": "add", "name": name + "_add", "skip": name + "_conv2", "act": "relu"})
+    else:
+        ops.append({"op": "add", "name": name + "_add", "skip": skip, "act": "relu"})
+    return ops
+
+
+def resnet18(rng):
+    """torchvision's resnet18 at 224 x 224 (random weights): conv1 7x7/2, max pool 3x3/2, four
+    stages of two basic blocks, global average pool, FC 512-1000."""
+    ops = [conv_bn(rng, "conv1", 3, 64, 7, stride=2),
+           {"op": "maxpool", "name": "maxpool"}]
+    prev, cin = "maxpool", 64
+    for stage, cout in enumerate((64, 128, 256, 512), start=1):
+        for b in range(2):
+            name = f"layer{stage}_{b}"
+            block = basic_block(rng, name, cin, cout, 2 if stage > 1 and b == 0 else 1)
+            for o in block:
+                if o.get("reads", "").startswith("_in_"):
+                    o["reads"] = prev
+                if o.get("skip", "").startswith("_in_"):
+                    o["skip"] = prev
+            ops += block
+            prev, cin = name + "_add", cout
+    return ops + [{"op": "gap", "name": "avgpool"}, {"op": "flatten", "name": "flatten"},
+                  {"op": "fc", "name": "fc", "w": rng.normal(0, np.sqrt(1.0 / 512), (1000, 512)),
+                   "b": rng.normal(0, 0.1, 1000)}]
+
+
 MODELS = {"resnet_block": (resnet_block, 1), "mobilenetv2_block": (mobilenetv2_block, 2),
           "squeezenet_fire": (squeezenet_fire, 3)}
+# Built with --resnet18 only (47 MB, opset 17, with its reference): the full-size network, for
+# comparing an export with workloads/resnet18.yaml (README, "ONNX models").
+LARGE = {"resnet18": (resnet18, 4, (1, 3, 224, 224), 1000)}
 
 
 # ---------------------------------------------------------------- ONNX graph
@@ -135,7 +179,7 @@ class Graph:
         return y
 
 
-def build(ops, opset):
+def build(ops, opset, shape=SHAPE, classes=CLASSES):
     g = Graph(opset)
     outs, x = {}, "input"
     for o in ops:
@@ -152,6 +196,8 @@ def build(ops, opset):
             x = g.node("Concat", [outs[p] for p in o["parts"]], n + "_out", n, axis=1)
         elif o["op"] == "gap":
             x = g.node("GlobalAveragePool", [x], n + "_out", n)
+        elif o["op"] == "maxpool":
+            x = g.node("MaxPool", [x], n + "_out", n, kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1])
         elif o["op"] == "flatten":
             x = g.node("Flatten", [x], n + "_out", n, axis=1)
         elif o["op"] == "reshape":
@@ -160,8 +206,8 @@ def build(ops, opset):
             x = g.node("Gemm", [x, g.init(n + ".weight", o["w"]), g.init(n + ".bias", o["b"])], "output", n,
                        alpha=1.0, beta=1.0, transB=1)
         outs[n] = x
-    graph = helper.make_graph(g.nodes, "dfsim_test", [helper.make_tensor_value_info("input", TensorProto.FLOAT, SHAPE)],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, CLASSES])], g.inits)
+    graph = helper.make_graph(g.nodes, "dfsim_test", [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, classes])], g.inits)
     model = helper.make_model(graph, producer_name="dfsim tools/make_onnx_models.py",
                               opset_imports=[helper.make_opsetid("", opset)])
     model.ir_version = 9 if opset >= 19 else 8 if opset >= 15 else 7
@@ -203,6 +249,10 @@ def reference(ops, x):
             x = np.concatenate([outs[p] for p in o["parts"]], axis=1)
         elif o["op"] == "gap":
             x = x.mean(axis=(2, 3), keepdims=True)
+        elif o["op"] == "maxpool":
+            xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+            e = (x.shape[2] + 2 - 3) // 2 + 1
+            x = np.max([xp[:, :, r:r + 2 * e:2, s:s + 2 * e:2] for r in range(3) for s in range(3)], axis=0)
         elif o["op"] in ("flatten", "reshape"):
             x = x.reshape(x.shape[0], -1)
         elif o["op"] == "fc":
@@ -216,10 +266,21 @@ def reference(ops, x):
 
 
 def main():
-    if len(sys.argv) != 2:
+    large = "--resnet18" in sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a != "--resnet18"]
+    if len(args) != 1:
         sys.exit(__doc__)
-    out = sys.argv[1]
+    out = args[0]
     os.makedirs(out, exist_ok=True)
+    if large:
+        for name, (make, seed, shape, classes) in LARGE.items():
+            rng = np.random.default_rng(seed)
+            ops = make(rng)
+            x = rng.integers(-127, 128, shape) / 127.0
+            onnx.save(build(ops, 17, shape, classes), os.path.join(out, f"{name}_opset17.onnx"))
+            np.save(os.path.join(out, f"{name}_input.npy"), x.astype(np.float32))
+            np.save(os.path.join(out, f"{name}_expected.npy"), reference(ops, x))
+        return
     for name, (make, seed) in MODELS.items():
         rng = np.random.default_rng(seed)
         ops = make(rng)
