@@ -35,6 +35,8 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
 
 }  // namespace dfsim
 
+#include <algorithm>
+
 #include "config/arch.h"
 #include "workload/layer.h"
 
@@ -45,7 +47,9 @@ inline Widths layer_widths(const Layer& l, const ArchParams& a) {
     w.ifmap = l.ifmap.bits;
     w.filter = l.filter.bits;
     w.psum = l.psum_bits > 0 ? l.psum_bits : a.pe.psum_bits;
-    w.output = l.requant.enabled ? l.requant.out.bits : w.psum;
+    // a requantized output is stored as the next layer reads it: in words of word_bits where the
+    // architecture widens storage (stored_layer), so a tensor is written and read back at one width
+    w.output = l.requant.enabled ? std::max(l.requant.out.bits, a.word_bits) : w.psum;
     w.mult = l.multiplier;
     w.op_ifmap = l.ifmap_values().bits;
     w.op_filter = l.filter_values().bits;

@@ -677,6 +677,36 @@ TEST(QuantizedEnergy, WideStorageKeepsOperandWidthsAtTheAlu) {
     }
 }
 
+// Stored and reloaded widths are equal (issue 13): under word_bits a requantized output is written
+// in the words the next layer reads its ifmap in, max(output bits, word_bits) (4-bit and 8-bit
+// outputs: 16-bit words; without word_bits: their own width), so the DRAM bits a layer writes for
+// its output are, by hand, N*M*E*F x that width on every dataflow.
+TEST(QuantizedEnergy, OutputWrittenAtTheWidthTheNextLayerReads) {
+    for (const int out_bits : {4, 8}) {
+        for (const int word_bits : {0, 16}) {
+            ArchParams a = small_arch();
+            a.word_bits = word_bits;
+            Layer l =
+                qlayer("w", LayerShape{1, 3, 6, 6, 4, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
+            l.requant = Requant::scalar(1, 6, true, fmt(out_bits, false));
+            Layer next = l;
+            next.ifmap = l.requant.out;
+            const int stored = std::max(out_bits, word_bits);
+            EXPECT_EQ(layer_widths(l, a).output, stored);
+            EXPECT_EQ(stored_layer(next, a.word_bits).ifmap.bits, stored);  // the next layer's reads
+            for (const Dataflow* df : all_dataflows()) {
+                SCOPED_TRACE(df->name() + ", " + std::to_string(out_bits) + "-bit outputs, word_bits " +
+                             std::to_string(word_bits));
+                RunOptions opt;
+                opt.dataflow = df->name();
+                const LayerResult r = simulate_layer(l, a, table45(), opt);
+                EXPECT_EQ(r.output_check, OutputCheck::BitExact);
+                EXPECT_EQ(r.counts.dram_raw_bits[static_cast<size_t>(DataType::Psum)], uint64_t{4} * 6 * 6 * stored);
+            }
+        }
+    }
+}
+
 // Loading the LUT costs its bits over the filter bus (64 bits a cycle), once, before the first
 // pass: on the same mapping and data a lut layer takes exactly that many cycles more than the
 // mac layer. Entry widths by hand: 4-bit x 4-bit signed, largest |product| (-8)(-8) = 64 ->
