@@ -940,6 +940,7 @@ void simulate_chain(const Network& net, const ArchParams& a, const EnergyTable& 
         if (opt.keep_outputs && out.have) r.output = out.values;
         st.put(i, std::move(out));
         res.layers.push_back(std::move(r));
+        if (opt.on_layer) opt.on_layer(res.layers.back());
     }
 }
 
@@ -968,7 +969,10 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
     if (opt.chained)
         simulate_chain(net, a, t, opt, res);
     else
-        for (const Layer& l : net.layers) res.layers.push_back(simulate(prepare(l, a, t, opt)));
+        for (const Layer& l : net.layers) {
+            res.layers.push_back(simulate(prepare(l, a, t, opt)));
+            if (opt.on_layer) opt.on_layer(res.layers.back());
+        }
     return res;
 }
 
@@ -978,7 +982,10 @@ NetworkResult estimate_network(const Network& net, const ArchParams& a, const En
     MappingCache own;  // identical layers are mapped once
     if (!opt.mapping_cache) opt.mapping_cache = &own;
     NetworkResult res = network_result(net, a, t, opt);
-    for (const Layer& l : net.layers) res.layers.push_back(estimate(prepare(l, a, t, opt)));
+    for (const Layer& l : net.layers) {
+        res.layers.push_back(estimate(prepare(l, a, t, opt)));
+        if (opt.on_layer) opt.on_layer(res.layers.back());
+    }
     return res;
 }
 

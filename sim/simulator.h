@@ -2,6 +2,7 @@
 // SystemC accelerator on the layer's data in a fresh simulation context, check the output
 // tensor against the reference convolution, and turn the counts into energy.
 #pragma once
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,8 @@ PinnedMappings load_pinned_mappings(const std::string& path, const Network& net)
 // alone (dfsim sweep --model analytical: no data is made, nothing is simulated or checked).
 enum class RunModel { Simulation, Analytical };
 
+struct LayerResult;
+
 struct RunOptions {
     std::string dataflow = "rs";
     RunModel model = RunModel::Simulation;
@@ -61,6 +64,9 @@ struct RunOptions {
     // --max-memory: a simulated layer whose estimated memory (estimate_layer_memory) exceeds
     // this is refused before its data is made (bytes; 0: no limit).
     uint64_t max_memory = 0;
+    // Called after each layer of simulate_network / estimate_network (host layers too), in the
+    // network's order, with its result: the command line's progress lines. Null: nothing.
+    std::function<void(const LayerResult&)> on_layer;
 };
 
 // Memory a simulated layer needs, estimated before anything is made (bytes): its ifmap and

@@ -341,3 +341,35 @@ TEST_F(Cli, PassModelLimitsAreNoted) {
         EXPECT_EQ(r.err.find(note) != std::string::npos, c.noted) << r.err;
     }
 }
+
+// Progress on stderr (issue 15): off a terminal, with --progress (a run this short prints none
+// without it), `dfsim run` prints one line per accelerator layer as it finishes, in order, with the layers done of all selected (host layers counted) and
+// the share of the MACs done, by hand from workloads/lenet5.yaml's shapes (CONV1 117,600,
+// CONV2 240,000, FC1 48,000, FC2 10,080, FC3 840 of 416,520: 28%, 85%, 97%, 99%, 100%, floored);
+// --quiet prints none and the same table; compare --quiet drops its per-pair lines.
+TEST_F(Cli, ProgressLinesAndQuiet) {
+    EXPECT_EQ(run("run --workload workloads/lenet5.yaml --layers all").err.find("dfsim run: "), std::string::npos);
+    const CmdResult r = run("run --workload workloads/lenet5.yaml --layers all --progress");
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::vector<std::string> lines;
+    std::istringstream in(r.err);
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("dfsim run: ", 0) == 0) lines.push_back(line);
+    const std::vector<std::string> want = {
+        "CONV1 done (1 of 7 layers, 28% of the MACs)", "CONV2 done (3 of 7 layers, 85% of the MACs)",
+        "FC1 done (5 of 7 layers, 97% of the MACs)", "FC2 done (6 of 7 layers, 99% of the MACs)",
+        "FC3 done (7 of 7 layers, 100% of the MACs)"};
+    ASSERT_EQ(lines.size(), want.size()) << r.err;
+    for (size_t i = 0; i < want.size(); ++i) EXPECT_NE(lines[i].find(want[i]), std::string::npos) << lines[i];
+    EXPECT_NE(lines[0].find("s left"), std::string::npos) << lines[0];
+    EXPECT_EQ(lines.back().find("left"), std::string::npos) << lines.back();
+    const CmdResult q = run("run --workload workloads/lenet5.yaml --layers all --progress --quiet");
+    ASSERT_EQ(q.code, 0) << q.err;
+    EXPECT_EQ(q.err.find("dfsim run: "), std::string::npos) << q.err;
+    EXPECT_EQ(q.out, r.out);  // the same table
+    const CmdResult c = run("compare --workload workloads/lenet5.yaml --layers CONV1 --dataflows ws,rs -q");
+    ASSERT_EQ(c.code, 0) << c.err;
+    EXPECT_EQ(c.err.find("dfsim compare: CONV1"), std::string::npos) << c.err;
+    const CmdResult cl = run("compare --workload workloads/lenet5.yaml --layers CONV1 --dataflows ws,rs");
+    EXPECT_NE(cl.err.find("dfsim compare: CONV1 rs"), std::string::npos) << cl.err;
+}

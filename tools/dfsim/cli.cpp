@@ -1,7 +1,11 @@
 #include "tools/dfsim/cli.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -86,8 +90,50 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
     }
 }
 
+std::function<void(const LayerResult&)> layer_progress(const std::string& command, const Network& net,
+                                                       const CommonOptions& c) {
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    if (c.quiet ||
+        (!tty && !c.progress && rough_simulation_seconds(net, RunModel::Simulation, c.timing_model()) <= 2.0))
+        return nullptr;
+    struct State {
+        size_t layers = 0, done = 0;
+        double macs = 0, macs_done = 0;
+        std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+        bool tty = false;
+    };
+    auto st = std::make_shared<State>();
+    st->layers = net.layers.size();
+    st->tty = tty;
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) st->macs += static_cast<double>(l.shape.macs());
+    return [st, command](const LayerResult& r) {
+        ++st->done;
+        st->macs_done += static_cast<double>(r.counts.macs);
+        if (r.executed_on == ExecutedOn::Host && !st->tty) return;
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - st->t0).count();
+        const double share = st->macs > 0 ? st->macs_done / st->macs : 1.0;
+        char line[256];
+        std::snprintf(line, sizeof line, "dfsim %s: %s done (%zu of %zu layers, %.0f%% of the MACs), %.1f s elapsed",
+                      command.c_str(), r.name.c_str(), st->done, st->layers, std::floor(100 * share), el);
+        std::string text = line;
+        if (st->done < st->layers && share > 0 && share < 1) {
+            std::snprintf(line, sizeof line, ", about %.1f s left", el / share * (1 - share));
+            text += line;
+        }
+        if (!st->tty) {
+            std::cerr << text << "\n";
+            return;
+        }
+        std::cerr << "\r" << text << "\033[K" << (st->done == st->layers ? "\n" : "") << std::flush;
+    };
+}
+
 void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--arch", c.arch, "architecture YAML, or a SCALE-Sim .cfg")->capture_default_str();
+    app->add_flag("--quiet,-q", c.quiet, "no progress lines on stderr (errors and notes still go there)");
+    app->add_flag("--progress", c.progress,
+                  "progress lines on stderr even off a terminal for a run expected to take under 2 s");
     app->add_option("--workload", c.workload, kWorkloadHelp)->capture_default_str();
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")

@@ -48,6 +48,8 @@ struct CommonOptions {
     std::string precision;  // with_precision preset ("" = the workload's own)
     std::string timing = "pass";  // pass | cycle
     std::string max_memory;  // --max-memory SIZE ("": default_max_memory())
+    bool quiet = false;  // --quiet: no progress lines on stderr
+    bool progress = false;  // --progress: progress lines even for a short run off a terminal
     CLI::Option* energy_opt = nullptr;
     CLI::Option* dataflow_opt = nullptr;  // (compare removes --dataflow: run's and bench's only)
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
@@ -58,6 +60,15 @@ inline constexpr const char* kWorkloadHelp =
     "a "
     "SCALE-Sim topology .csv, an ONNX .onnx, a Timeloop problem YAML (top-level problem:), a YAML list of them "
     "(problems: [..]) or a folder of them";
+
+// Progress of a network's run on stderr, one call per finished layer (RunOptions::on_layer):
+// on a terminal a live line (k of N layers, the layer, elapsed, time left by the MACs still to
+// run); off a terminal, where the run is expected to take more than 2 s
+// (rough_simulation_seconds) or with --progress, one line per accelerator layer ("dfsim run:
+// CONV3 done (3 of 5 layers, 71% of the MACs), 0.8 s elapsed, about 0.3 s left"); nothing with
+// --quiet.
+std::function<void(const LayerResult&)> layer_progress(const std::string& command, const Network& net,
+                                                       const CommonOptions& c);
 
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);

@@ -115,9 +115,10 @@ int run(const CompareCli& o) {
     std::optional<OutputLock> lock;  // held until the reports are written
     const std::string resume = prepare_out_dir(o, lock);
     note_long_run(net, static_cast<int>(dataflows.size() * std::max<size_t>(1, precisions.size())), opt.timing);
+    std::ostream* progress = o.common.quiet ? nullptr : &std::cerr;
     const CompareResult res =
-        precisions.empty() ? run_compare(net, a, t, dataflows, opt, &std::cerr, resume, o.jobs)
-                           : run_compare_precisions(net, a, t, dataflows, precisions, opt, &std::cerr, resume, o.jobs);
+        precisions.empty() ? run_compare(net, a, t, dataflows, opt, progress, resume, o.jobs)
+                           : run_compare_precisions(net, a, t, dataflows, precisions, opt, progress, resume, o.jobs);
     if (o.show_mapping || o.mapping_format == "timeloop")
         for (const NetworkResult& r : res.runs) {
             std::cout << (o.mapping_format == "timeloop" ? "# " : "") << "dataflow " << r.dataflow << ":\n";

@@ -25,6 +25,7 @@ struct CorpusCli {
     int random = 200, jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     int worst = 10;
     uint64_t seed = 1;
+    bool quiet = false;
     CLI::Option* energy_opt = nullptr;
 };
 
@@ -80,7 +81,7 @@ int run(const CorpusCli& o) {
     const Objective obj = parse_objective(o.objective);
     const std::vector<CorpusCase> cases = build_cases(o, dataflows);
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<CaseResult> results = run_corpus(cases, a, t, obj, o.jobs, progress_lines());
+    const std::vector<CaseResult> results = run_corpus(cases, a, t, obj, o.jobs, o.quiet ? nullptr : progress_lines());
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "dfsim corpus: " << cases.size() << " cases (" << o.random << " random layers, seed " << o.seed
               << "; networks: " << o.networks << ") on " << a.name << ", objective " << o.objective << ", " << o.jobs
@@ -115,6 +116,7 @@ Command add_corpus_command(CLI::App& parent) {
     app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
+    app->add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");
     app->add_option("--worst", o->worst, "worst cases listed")->capture_default_str()->check(CLI::Range(0, 100000));
     app->add_option("--json", o->json, "write every case and the summaries to this JSON file");
     app->add_option("--layers", o->layers, "only the cases of these layers (comma-separated names: r007, CONV3, ...)");

@@ -69,6 +69,7 @@ int run(const RunCli& o) {
     }
     const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
     opt.trace = trace.get();
+    opt.on_layer = layer_progress("run", net, o.common);
     const NetworkResult res = simulate_network(net, a, t, opt);
     if (o.show_mapping || o.mapping_format == "timeloop") print_mappings(res, std::cout, o.mapping_format);
     std::cout << format_table(res);

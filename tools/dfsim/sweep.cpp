@@ -47,7 +47,7 @@ struct SweepCli {
     bool collect = false;
     int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     uint64_t seed = 0;
-    bool no_check = false, no_plots = false, yes = false;
+    bool no_check = false, no_plots = false, yes = false, quiet = false;
     CLI::App* app = nullptr;
     CLI::Option *jobs_opt = nullptr, *out_opt = nullptr, *timing_opt = nullptr;
 };
@@ -209,7 +209,7 @@ int run(SweepCli& o) {
     const std::string size = announce(spec, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
     std::optional<OutputLock> lock;  // taken once every point's inputs are checked; held until the plots are written
-    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, progress_printer(), [&] {
+    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, o.quiet ? nullptr : progress_printer(), [&] {
         lock.emplace(o.out);
         std::cerr << size;
     });
@@ -256,6 +256,7 @@ Command add_sweep_command(CLI::App& parent) {
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--no-plots", o->no_plots, "write results only (no gnuplot needed)");
+    app->add_flag("--quiet,-q", o->quiet, "no progress on stderr (errors and notes still go there)");
     app->add_flag("--yes", o->yes, "run a sweep of more than 100000 points");
     o->out_opt =
         app->add_option("--out", o->out, "directory for points/, results.csv and results.json (a rerun resumes)");
