@@ -102,13 +102,14 @@ std::string compare_timing(const CompareResult& c) {
     return name;
 }
 
-std::string format_compare_table(const CompareResult& c) {
+std::string format_compare_table(const CompareResult& c, const Provenance* prov) {
     const std::vector<Group> groups = make_groups(c);
     const std::string upm = unit_per_mac(c);
     std::ostringstream os;
     os << "dfsim compare: " << c.network << " on " << c.arch << ", energy table " << c.energy_table << " ("
        << to_string(c.energy_unit) << "), " << c.runs.size() << (c.runs.size() == 1 ? " dataflow" : " dataflows")
        << ", timing " << timing_label(compare_timing(c)) << "\n";
+    if (prov) os << provenance_line(*prov);
     for (const NetworkResult& r : c.runs) {
         const ArchParams& a = r.arch_params;
         os << "  " << r.dataflow << ": " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, spads "
@@ -139,8 +140,10 @@ std::string format_compare_table(const CompareResult& c) {
     return os.str();
 }
 
-nlohmann::json compare_to_json(const CompareResult& c) {
+nlohmann::json compare_to_json(const CompareResult& c, const Provenance* prov) {
     nlohmann::json j;
+    j["schema_version"] = kReportSchemaVersion;
+    if (prov) j["provenance"] = provenance_json(*prov);
     j["network"] = c.network;
     j["arch"] = c.arch;
     j["energy_table"] = c.energy_table;
@@ -169,12 +172,12 @@ nlohmann::json compare_to_json(const CompareResult& c) {
     return j;
 }
 
-std::string compare_to_csv(const CompareResult& c) {
+std::string compare_to_csv(const CompareResult& c, const Provenance* prov) {
     const std::vector<Field> fields = compare_fields();
     std::string csv = csv_header(fields);
     for (const Group& g : make_groups(c))
         for (const Entry& e : g.entries) csv += csv_row(fields, entry_row(c, g, e));
-    return csv;
+    return prov ? with_provenance_columns(csv, *prov) : csv;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,6 +194,7 @@ struct PlotSpec {
     std::string base;  // file name without extension
     std::string what;  // for the title
     std::vector<Segment> segments;  // bottom to top
+    std::string context;  // the title's second line (plot_context), or ""
 };
 
 // x of the first bar of each group (nd bars a group, one bar's gap between groups); the total
@@ -254,7 +258,7 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
        << "set encoding utf8\n"
        << "set title "
        << gp_string(c.network + " on " + c.arch + ": " + p.what + " (energy table " + c.energy_table + ")")
-       << " font \",13\"\n"
+       << (p.context.empty() ? "" : " . \"\\n\" . " + gp_string(p.context)) << " font \",13\"\n"
        << "set ylabel " << gp_string(ylabel) << "\n"
        << "set style fill solid 1.0 border lc rgb \"#404040\"\n"
        << "set boxwidth 0.8\n"
@@ -299,7 +303,7 @@ void write_plot_files(const CompareResult& c, const std::vector<Group>& groups, 
 
 }  // namespace
 
-void write_compare_plots(const CompareResult& c, const std::string& out_dir) {
+void write_compare_plots(const CompareResult& c, const std::string& out_dir, const Provenance* prov) {
     DFSIM_ASSERT(!c.runs.empty(), "nothing to plot");
     require_gnuplot();
     const fs::path dir(out_dir);
@@ -309,11 +313,12 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir) {
     auto lv = [](Level l) { return [l](const Entry& e) { return e.per_mac(e.r.energy.level(l)); }; };
     auto ty = [](DataType d) { return [d](const Entry& e) { return e.per_mac(e.r.energy.type(d)); }; };
     const std::function<double(const Entry&)> alu = [](const Entry& e) { return e.per_mac(e.r.energy.alu); };
-    PlotSpec by_level{"energy_by_level", "energy per MAC by storage level", {{"ALU", "#999999", alu}}};
+    PlotSpec by_level{"energy_by_level", "energy per MAC by storage level", {{"ALU", "#999999", alu}}, ""};
     for (Level l : levels_near_first())
         by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
-    PlotSpec by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}};
+    PlotSpec by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}, ""};
     for (DataType d : kDataTypes) by_type.segments.push_back({std::string(to_string(d)), type_color(d), ty(d)});
+    by_level.context = by_type.context = prov ? plot_context(c.network, *prov) : "";
     const std::vector<PlotSpec> plots = {by_level, by_type};
 
     std::vector<std::string> bases;

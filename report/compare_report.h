@@ -6,13 +6,16 @@
 
 #include <string>
 
+#include "report/provenance.h"
 #include "sim/simulator.h"
 
 namespace dfsim {
 
-std::string format_compare_table(const CompareResult& c);
-nlohmann::json compare_to_json(const CompareResult& c);
-std::string compare_to_csv(const CompareResult& c);
+// With `prov`, each carries it (report/provenance.h): the text's second header line, the JSON's
+// "provenance" object, the CSV's provenance columns, the charts' second title line.
+std::string format_compare_table(const CompareResult& c, const Provenance* prov = nullptr);
+nlohmann::json compare_to_json(const CompareResult& c, const Provenance* prov = nullptr);
+std::string compare_to_csv(const CompareResult& c, const Provenance* prov = nullptr);
 // The timing model of the runs, as timing_name() names it (they share one: run_compare gives
 // every run the same options).
 std::string compare_timing(const CompareResult& c);
@@ -22,6 +25,6 @@ std::string compare_timing(const CompareResult& c);
 // group per layer plus the total. The .gp scripts re-render from the .dat files when run in
 // out_dir (`gnuplot energy_by_level.gp`). Images are rendered to temporary names and renamed
 // only when gnuplot succeeded; throws PlotError naming the command otherwise.
-void write_compare_plots(const CompareResult& c, const std::string& out_dir);
+void write_compare_plots(const CompareResult& c, const std::string& out_dir, const Provenance* prov = nullptr);
 
 }  // namespace dfsim

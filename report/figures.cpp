@@ -128,6 +128,10 @@ void add_run_figures(std::vector<Figure>& v) {
                  [](const FigureRow& w) { return Json(w.r.utilization_executed(w.pes)); }});
     v.push_back({"latency_ms", "ms", "cycles / (`clock_mhz` × 1000)",
                  [](const FigureRow& w) { return Json(static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e3)); }});
+    v.push_back({"ms_per_image", "ms", "per-image latency: cycles / batch / (`clock_mhz` × 1000) (0 without a batch)",
+                 [](const FigureRow& w) {
+                     return Json(w.batch > 0 ? static_cast<double>(w.r.cycles) / w.batch / (w.clock_mhz * 1e3) : 0.0);
+                 }});
     v.push_back(
         {"inferences_per_s", "1/s", "batch × `clock_mhz` × 10^6 / cycles (0 if no cycles)", [](const FigureRow& w) {
              return Json(w.r.cycles ? static_cast<double>(w.batch) * w.clock_mhz * 1e6 / static_cast<double>(w.r.cycles)
@@ -239,6 +243,8 @@ FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total) {
     w.total = total;
     w.model = r.model;
     w.timing = r.timing;
+    w.clock_mhz = r.arch_params.clock_mhz;
+    w.batch = r.layers.empty() ? 0 : static_cast<int>(r.layers.front().shape.N);  // every layer's N
     return w;
 }
 
@@ -339,6 +345,9 @@ std::vector<Field> run_fields() {
     f.push_back(field("dram_bytes_moved", "dram_bytes_moved", "dram_bytes_moved"));
     f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
     f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
+    f.push_back(field("latency_ms", "latency_ms", "latency_ms", "%.6f"));
+    f.push_back(field("ms_per_image", "ms_per_image", "ms_per_image", "%.6f"));
+    f.push_back(field("inferences_per_s", "inferences_per_s", "inferences_per_s"));
     // the other counters the run report shows: JSON fields, and new CSV columns at the end
     for (const Counter& k : counters())
         if ((k.outputs & (kInJson | kInCsv)) && !placed(f, k.name)) f.push_back(run_counter(k));

@@ -6,6 +6,7 @@
 #include "base/fmt.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
+#include "report/provenance.h"
 #include "report/report.h"
 
 namespace dfsim {
@@ -98,27 +99,28 @@ std::string meta(const std::string& key, const std::string& value) {
     return "<dt>" + html_escape(key) + "</dt><dd>" + html_escape(value) + "</dd>\n";
 }
 
-std::string arch_summary(const ArchParams& a) {
-    std::ostringstream os;
-    os << a.rows << "x" << a.cols << " PEs, spads " << a.pe.ifmap_spad_words << "/" << a.pe.filter_spad_words << "/"
-       << a.pe.psum_spad_words << " words (ifmap/filter/psum), GLB "
-       << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0) << " KB in " << a.glb.banks << " banks, ";
-    if (a.word_bits > 0) os << a.word_bits << "-bit words, ";
-    os << a.clock_mhz << " MHz, DRAM " << a.dram.bytes_per_cycle << " B/cycle";
-    return os.str();
+// The context box's entries of the provenance (the network, architecture, dataflow, energy table
+// and timing precede them).
+std::string provenance_meta(const Provenance* p) {
+    if (!p) return "";
+    return meta("batch", p->batch > 0 ? std::to_string(p->batch) : std::string("per point")) +
+           meta("layers", p->layers) + meta("seed", std::to_string(p->seed)) + meta("objective", p->objective) +
+           meta("workload file", p->workload) + meta("architecture file", p->arch_file) +
+           meta("energy table file", p->energy_file) + meta("dfsim", build_label(*p)) + meta("command", p->command);
 }
 
 }  // namespace
 
-std::string run_to_html(const NetworkResult& r) {
+std::string run_to_html(const NetworkResult& r, const Provenance* prov) {
     const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
     std::ostringstream os;
-    os << page_start("dfsim run: " + r.network + " on " + r.arch + ", dataflow " + r.dataflow);
+    const std::string batch = r.layers.empty() ? "" : ", batch " + std::to_string(r.layers.front().shape.N);
+    os << page_start("dfsim run: " + r.network + " on " + r.arch + ", dataflow " + r.dataflow + batch);
     os << "<dl class=\"meta\">\n"
        << meta("network", r.network) << meta("architecture", r.arch + " (" + arch_summary(r.arch_params) + ")")
        << meta("dataflow", r.dataflow)
        << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
-       << meta("timing", timing_label(r.model, r.timing)) << "</dl>\n";
+       << meta("timing", timing_label(r.model, r.timing)) << provenance_meta(prov) << "</dl>\n";
     os << "<h2>Per layer</h2>\n<table>\n<thead><tr>";
     const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
     for (const Column& c : columns) os << th(c.html_header);
@@ -133,26 +135,28 @@ std::string run_to_html(const NetworkResult& r) {
     const LayerResult tot = r.total();
     row(tot, true);
     os << "</tbody>\n</table>\n";
-    os << "<p class=\"note\">time at " << r.arch_params.clock_mhz
-       << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
-       << html_escape(eu) << " (" << html_escape(std::string(to_string(r.energy_unit)))
+    os << "<p class=\"note\">time at " << r.arch_params.clock_mhz << " MHz: " << html_escape(latency_text(r))
+       << "; energy in " << html_escape(eu) << " (" << html_escape(std::string(to_string(r.energy_unit)))
        << " table); ifmap + filter + psum + ALU = total; host layers (pool, add) are not simulated and not in the "
           "total; columns: docs/report.md</p>\n";
     os << page_end();
     return os.str();
 }
 
-std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>& images) {
+std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>& images, const Provenance* prov) {
     const nlohmann::json j = compare_to_json(c);  // the same figures as compare.json
     const std::string upm = c.energy_unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC";
     std::string dataflows;
     for (const NetworkResult& r : c.runs) dataflows += (dataflows.empty() ? "" : ", ") + r.dataflow;
     std::ostringstream os;
-    os << page_start("dfsim compare: " + c.network + " on " + c.arch);
+    const std::string batch = c.runs.empty() || c.runs.front().layers.empty()
+                                  ? ""
+                                  : ", batch " + std::to_string(c.runs.front().layers.front().shape.N);
+    os << page_start("dfsim compare: " + c.network + " on " + c.arch + batch);
     os << "<dl class=\"meta\">\n"
        << meta("network", c.network) << meta("architecture", c.arch) << meta("dataflows", dataflows)
        << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")")
-       << meta("timing", timing_label(j["timing"].get<std::string>())) << "</dl>\n";
+       << meta("timing", timing_label(j["timing"].get<std::string>())) << provenance_meta(prov) << "</dl>\n";
     os << "<h2>Architecture per dataflow</h2>\n<table>\n<thead><tr>" << th("dataflow") << th("architecture")
        << th("PEs") << th("ifmap spad (words)") << th("filter spad (words)") << th("psum spad (words)")
        << th("GLB (KB)") << th("clock (MHz)") << "</tr></thead>\n<tbody>\n";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "report/compare_report.h"
+#include "report/provenance.h"
 #include "sim/simulator.h"
 
 namespace dfsim {
@@ -22,8 +23,10 @@ struct HtmlImage {
     std::string png;  // the PNG file's bytes
 };
 
-std::string run_to_html(const NetworkResult& r);
-std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>& images);
+// With `prov`, the context box at the top names it too (report/provenance.h).
+std::string run_to_html(const NetworkResult& r, const Provenance* prov = nullptr);
+std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>& images,
+                            const Provenance* prov = nullptr);
 // The charts write_compare_plots rendered into `dir` (energy_by_level.png, energy_by_type.png).
 // Throws PlotError if one cannot be read.
 std::vector<HtmlImage> load_compare_images(const std::filesystem::path& dir);

@@ -75,8 +75,10 @@ nlohmann::json arch_to_json(const ArchParams& a) {
     return j;
 }
 
-nlohmann::json to_json(const NetworkResult& r) {
+nlohmann::json to_json(const NetworkResult& r, const Provenance* prov) {
     nlohmann::json j;
+    j["schema_version"] = kReportSchemaVersion;
+    if (prov) j["provenance"] = provenance_json(*prov);
     j["network"] = r.network;
     j["dataflow"] = r.dataflow;
     j["arch"] = arch_to_json(r.arch_params);
@@ -94,11 +96,20 @@ nlohmann::json to_json(const NetworkResult& r) {
     return j;
 }
 
-std::string to_csv(const NetworkResult& r) {
+std::string to_csv(const NetworkResult& r, const Provenance* prov) {
     const std::vector<Field> fields = run_fields();
     std::string csv = csv_header(fields);
     for (const auto& l : r.layers) csv += csv_row(fields, run_row(r, l, false));
-    return csv + csv_row(fields, run_row(r, r.total(), true));
+    csv += csv_row(fields, run_row(r, r.total(), true));
+    return prov ? with_provenance_columns(csv, *prov) : csv;
+}
+
+std::string latency_text(const NetworkResult& r) {
+    const FigureRow w = run_row(r, r.total(), true);
+    const double ms = figure("latency_ms").value(w).get<double>();
+    return fmt("%.3f", ms) + " ms for a batch of " + std::to_string(w.batch) + ": " +
+           fmt("%.3f", figure("ms_per_image").value(w).get<double>()) + " ms/image, " +
+           fmt("%.2f", figure("inferences_per_s").value(w).get<double>()) + " inferences/s";
 }
 
 std::string mapper_line(const MapperStats& m) {
@@ -109,13 +120,14 @@ std::string mapper_line(const MapperStats& m) {
     return os.str();
 }
 
-std::string format_table(const NetworkResult& r) {
+std::string format_table(const NetworkResult& r, const Provenance* prov) {
     const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
     std::ostringstream os;
     os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
        << " PEs, " << r.arch_params.glb.size_bytes / 1024.0 << " KB GLB, " << r.arch_params.clock_mhz
        << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << ", timing "
        << timing_label(r.model, r.timing) << "\n";
+    if (prov) os << provenance_line(*prov);
     // the layer column fits the longest name (at least 8 wide)
     size_t name_width = 8;
     for (const auto& l : r.layers) name_width = std::max(name_width, l.name.size());
@@ -128,9 +140,8 @@ std::string format_table(const NetworkResult& r) {
         os << text_line(columns, [&](const Column& c) { return c.text(run_row(r, tot, true)); });
     };
     table(run_table_columns(r.energy_unit, static_cast<int>(name_width)), true);
-    os << "time at " << r.arch_params.clock_mhz
-       << " MHz: " << fmt("%.3f", static_cast<double>(tot.cycles) / r.arch_params.clock_mhz / 1e3) << " ms; energy in "
-       << eu << " (" << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
+    os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "; energy in " << eu << " ("
+       << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
     if (tot.mapper.layers > 0) os << mapper_line(tot.mapper) << "\n";
     os << "\n";  // precision and zeros
     table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -24,6 +25,15 @@ struct CmdResult {
     int code;  // exit code (-1 if it did not exit normally)
     std::string out, err;
 };
+
+// The reports' provenance names the exact command line (report/provenance.h): reports of two
+// command lines that must agree otherwise (other --jobs, --out or file names) are compared with it
+// masked -- the text's "command: ...", the JSON's "command" and the CSV's last column.
+inline std::string without_command(const std::string& s) {
+    std::string out = std::regex_replace(s, std::regex("command: dfsim [^\n]*"), "command: COMMAND");
+    out = std::regex_replace(out, std::regex(R"("command": "dfsim ([^"\\]|\\.)*")"), R"("command": "COMMAND")");
+    return std::regex_replace(out, std::regex(",\"?dfsim [^\n]*"), ",COMMAND");
+}
 
 class TempDirTest : public ::testing::Test {
 protected:

@@ -89,7 +89,7 @@ struct Mask {
 };
 const std::vector<Mask>& masks() {
     static const std::vector<Mask> m = {
-        // the commit the binary was built from (`dfsim version`, `dfsim --version`): every commit moves it
+        // the commit the binary was built from (`dfsim version`, `dfsim --version`, the reports' `context:` line): every commit moves it
         {std::regex(R"(\(git ([0-9a-f]{7,40}(-modified)?|unknown)\))"), "(git COMMIT)"},
     };
     return m;

@@ -2,7 +2,8 @@
 // on LeNet-5, quantized and chained runs, RLC and zero skipping, compares and sweeps) must give
 // the files pinned under tests/golden/<run>/ byte for byte. They pin the figures audited by hand
 // when each feature was introduced, so a restructuring of the code cannot move them silently.
-// Paths are normalised (the source tree -> @SRC@, the run's directory -> @OUT@).
+// Paths are normalised (the source tree -> @SRC@, the run's directory -> @OUT@), and so is the
+// build that wrote them (masked_build): the provenance's dfsim version and git commit.
 // DFSIM_UPDATE_GOLDEN=1 rewrites the pinned files instead of comparing (on purpose only).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,6 +70,23 @@ std::string first_difference(const std::string& a, const std::string& b) {
     }
 }
 
+// The reports' provenance names dfsim's version and the git commit it was built from, which move
+// with every release and commit: each is masked where the reports write it (report/provenance.h),
+// the text's and HTML's "dfsim 0.1.0 (git 33f002e1a2b3)", the JSON's "dfsim_version" and
+// "git_commit" and the CSV's dfsim_version,git_commit columns. Nothing else is masked.
+std::string masked_build(const std::string& s) {
+    static const std::string commit = R"(([0-9a-f]{7,40}(-modified)?|unknown))";
+    static const std::vector<std::pair<std::regex, std::string>> masks = {
+        {std::regex(R"(dfsim [0-9]+\.[0-9]+\.[0-9]+[^ ]* \(git )" + commit + R"(\))"), "dfsim VERSION (git COMMIT)"},
+        {std::regex(R"("dfsim_version": "[^"]*")"), R"("dfsim_version": "VERSION")"},
+        {std::regex(R"("git_commit": "[^"]*")"), R"("git_commit": "COMMIT")"},
+        {std::regex(R"(,[0-9]+\.[0-9]+\.[0-9]+[^,]*,)" + commit + ","), ",VERSION,COMMIT,"},
+    };
+    std::string out = s;
+    for (const auto& [re, with] : masks) out = std::regex_replace(out, re, with);
+    return out;
+}
+
 class Golden : public dfsim::test::TempDirTest, public ::testing::WithParamInterface<GoldenRun> {};
 
 }  // namespace
@@ -88,6 +107,7 @@ TEST_P(Golden, ReproducesPinnedOutputs) {
         std::string now = slurp(dir / f);
         replace_all(now, dir.string(), "@OUT@");
         replace_all(now, src, "@SRC@");
+        now = masked_build(now);
         const fs::path pinned = pinned_dir / f;
         if (update) {
             fs::create_directories(pinned.parent_path());

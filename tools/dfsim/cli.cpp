@@ -13,6 +13,8 @@
 #include "base/atomic_file.h"
 #include "base/error.h"
 #include "base/text.h"
+#include "base/version.h"
+#include "report/figures.h"
 #include "report/timeloop_mapping.h"
 #include "sim/simulator.h"
 
@@ -176,6 +178,40 @@ uint64_t max_memory_bytes(const CommonOptions& c) {
     const int64_t v = parse_int_in(digits, 1, INT64_MAX >> shift, "command line", "--max-memory",
                                    "a size (bytes, or a number with K, M, G or T)");
     return static_cast<uint64_t>(v) << shift;
+}
+
+namespace {
+std::string& recorded_command() {
+    static std::string command;
+    return command;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) {
+    recorded_command() = shell_command(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
+}
+
+Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const EnergyTable& t, const Network& net,
+                           const std::vector<std::string>& dataflows, uint64_t seed, const std::string& objective) {
+    Provenance p;
+    p.version = dfsim_version();
+    p.commit = dfsim_git_commit();
+    p.command = recorded_command();
+    p.seed = seed;
+    p.timing = timing_name(RunModel::Simulation, c.timing_model());
+    p.objective = objective;
+    p.batch = net.layers.empty() ? 0 : static_cast<int>(net.layers.front().shape.N);
+    p.layers = c.layers;
+    p.workload = data_path(c.workload);
+    p.arch_name = a.name;
+    p.arch_file = a.file;
+    p.arch_summary = arch_summary(a);
+    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
+    p.energy_file = t.file;
+    p.energy_table = t.name;
+    p.energy_unit = to_string(t.unit);
+    p.dataflows = dataflows;
+    return p;
 }
 
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {

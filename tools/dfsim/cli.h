@@ -13,6 +13,7 @@
 
 #include "config/arch.h"
 #include "config/energy_table.h"
+#include "report/provenance.h"
 #include "sim/simulator.h"
 #include "workload/layer.h"
 
@@ -130,6 +131,13 @@ std::string parse_error_message(const CLI::App& app, const std::vector<std::stri
 
 // "command line: field 'OPTION': expected ...": a bad option value (exit code 2).
 [[noreturn]] void bad_option(const std::string& option, const std::string& expected);
+
+// The command line as given (main.cpp records it before parsing it), for the reports' provenance.
+void set_command_line(int argc, char** argv);
+// The reports' provenance of a simulating command (report/provenance.h): this build, the command
+// line, the common options as resolved (files as read, the network's batch) and these settings.
+Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const EnergyTable& t, const Network& net,
+                           const std::vector<std::string>& dataflows, uint64_t seed, const std::string& objective);
 
 // The subcommands, in the order `dfsim --help` lists them.
 Command add_run_command(CLI::App& app);

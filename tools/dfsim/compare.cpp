@@ -48,7 +48,7 @@ std::string prepare_out_dir(const CompareCli& o, std::optional<OutputLock>& lock
 }
 
 // The charts for the page: --out's, or rendered in a private temporary directory, then dropped.
-std::vector<HtmlImage> html_images(const CompareResult& res, const CompareCli& o) {
+std::vector<HtmlImage> html_images(const CompareResult& res, const CompareCli& o, const Provenance& prov) {
     if (!o.out.empty()) return load_compare_images(o.out);
     const fs::path tmp = fs::temp_directory_path() / ("dfsim_html_" + std::to_string(::getpid()));
     struct Cleanup {
@@ -59,19 +59,19 @@ std::vector<HtmlImage> html_images(const CompareResult& res, const CompareCli& o
         }
     } cleanup{tmp};
     fs::remove_all(tmp);
-    write_compare_plots(res, tmp.string());
+    write_compare_plots(res, tmp.string(), &prov);
     return load_compare_images(tmp);
 }
 
-void write_outputs(const CompareResult& res, const std::string& table, const CompareCli& o) {
+void write_outputs(const CompareResult& res, const std::string& table, const CompareCli& o, const Provenance& prov) {
     if (!o.out.empty()) {
-        write_compare_plots(res, o.out);  // first: a gnuplot failure leaves no report
+        write_compare_plots(res, o.out, &prov);  // first: a gnuplot failure leaves no report
         const fs::path dir(o.out);
-        write_file_atomic((dir / "compare.json").string(), compare_to_json(res).dump(2) + "\n");
-        write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res));
+        write_file_atomic((dir / "compare.json").string(), compare_to_json(res, &prov).dump(2) + "\n");
+        write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res, &prov));
         write_file_atomic((dir / "compare.txt").string(), table);
     }
-    if (!o.html.empty()) write_file_atomic(o.html, compare_to_html(res, html_images(res, o)));
+    if (!o.html.empty()) write_file_atomic(o.html, compare_to_html(res, html_images(res, o, prov), &prov));
 }
 
 // What compare refuses before it makes --out: a bad --precisions preset, and a layer the PE cannot
@@ -124,9 +124,10 @@ int run(const CompareCli& o) {
             std::cout << (o.mapping_format == "timeloop" ? "# " : "") << "dataflow " << r.dataflow << ":\n";
             print_mappings(r, std::cout, o.mapping_format);
         }
-    const std::string table = format_compare_table(res);
+    const Provenance prov = make_provenance(o.common, a, t, net, dataflows, o.seed, o.objective);
+    const std::string table = format_compare_table(res, &prov);
     std::cout << table;
-    write_outputs(res, table, o);
+    write_outputs(res, table, o, prov);
     for (const NetworkResult& r : res.runs)
         if (r.total().output_check == OutputCheck::Mismatch) return kExitMismatch;
     return kExitOk;

@@ -34,6 +34,7 @@ int parse_and_run(int argc, char** argv) {
         add_run_command(app),      add_bench_command(app),  add_list_command(app),
         add_export_command(app),   add_sweep_command(app),  add_compare_command(app),
         add_quantize_command(app), add_corpus_command(app), add_version_command(app)};
+    set_command_line(argc, argv);
     try {
         app.parse(argc, argv);
     } catch (const CLI::Success& e) {  // --help, --version: on stdout, exit code 0

@@ -72,10 +72,11 @@ int run(const RunCli& o) {
     opt.on_layer = layer_progress("run", net, o.common);
     const NetworkResult res = simulate_network(net, a, t, opt);
     if (o.show_mapping || o.mapping_format == "timeloop") print_mappings(res, std::cout, o.mapping_format);
-    std::cout << format_table(res);
-    if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res).dump(2) + "\n");
-    if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res));
-    if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res));
+    const Provenance prov = make_provenance(o.common, a, t, net, {opt.dataflow}, o.seed, o.objective);
+    std::cout << format_table(res, &prov);
+    if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res, &prov).dump(2) + "\n");
+    if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res, &prov));
+    if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res, &prov));
     if (!o.scalesim_dir.empty()) write_scalesim_reports(res, o.scalesim_dir);
     if (trace) trace->commit();
     return res.total().output_check == OutputCheck::Mismatch ? kExitMismatch : kExitOk;

@@ -1,0 +1,129 @@
+#include "report/provenance.h"
+
+#include <sstream>
+
+#include "base/csv.h"
+#include "base/fmt.h"
+
+namespace dfsim {
+
+namespace {
+
+bool shell_safe(const std::string& a) {
+    if (a.empty()) return false;
+    for (char ch : a) {
+        const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                        std::string("_./:=,@%+-").find(ch) != std::string::npos;
+        if (!ok) return false;
+    }
+    return true;
+}
+
+std::string shell_quote(const std::string& a) {
+    if (shell_safe(a)) return a;
+    std::string q = "'";
+    for (char ch : a) {
+        if (ch == '\'')
+            q.append("'\\''");
+        else
+            q.push_back(ch);
+    }
+    q.push_back('\'');
+    return q;
+}
+
+std::string joined(const std::vector<std::string>& v, const char* sep) {
+    std::string s;
+    for (const std::string& x : v) s += (s.empty() ? "" : sep) + x;
+    return s;
+}
+
+}  // namespace
+
+std::string shell_command(const std::vector<std::string>& args) {
+    std::string s = "dfsim";
+    for (const std::string& a : args) {
+        s.push_back(' ');
+        s.append(shell_quote(a));
+    }
+    return s;
+}
+
+std::string arch_summary(const ArchParams& a) {
+    std::ostringstream os;
+    os << a.rows << "x" << a.cols << " PEs, spads " << a.pe.ifmap_spad_words << "/" << a.pe.filter_spad_words << "/"
+       << a.pe.psum_spad_words << " words (ifmap/filter/psum), GLB "
+       << fmt("%.1f", static_cast<double>(a.glb.size_bytes) / 1024.0) << " KB in " << a.glb.banks << " banks, ";
+    if (a.word_bits > 0) os << a.word_bits << "-bit words, ";
+    os << a.clock_mhz << " MHz, DRAM " << a.dram.bytes_per_cycle << " B/cycle";
+    return os.str();
+}
+
+std::string build_label(const Provenance& p) { return "dfsim " + p.version + " (git " + p.commit + ")"; }
+
+nlohmann::json provenance_json(const Provenance& p) {
+    return {{"dfsim_version", p.version},
+            {"git_commit", p.commit},
+            {"command", p.command},
+            {"seed", p.seed},
+            {"timing", p.timing},
+            {"objective", p.objective},
+            {"batch", p.batch},
+            {"layers", p.layers},
+            {"workload", p.workload},
+            {"arch", {{"name", p.arch_name}, {"file", p.arch_file}, {"summary", p.arch_summary}}},
+            {"energy_table", {{"name", p.energy_table}, {"file", p.energy_file}, {"unit", p.energy_unit}}},
+            {"dataflows", p.dataflows}};
+}
+
+std::string provenance_line(const Provenance& p) {
+    std::ostringstream os;
+    os << "context: batch " << (p.batch > 0 ? std::to_string(p.batch) : std::string("per point")) << ", layers "
+       << p.layers << ", seed " << p.seed << ", objective " << p.objective << ", workload " << p.workload << ", arch "
+       << p.arch_file << ", energy " << p.energy_file << "; " << build_label(p) << "; command: " << p.command << "\n";
+    return os.str();
+}
+
+std::vector<std::string> provenance_csv_columns() {
+    return {"batch",     "layer_selection", "seed",          "objective",  "workload_file",
+            "arch_file", "energy_file",     "dfsim_version", "git_commit", "command"};
+}
+
+std::vector<std::string> provenance_csv_values(const Provenance& p) {
+    return {std::to_string(p.batch),
+            p.layers,
+            std::to_string(p.seed),
+            p.objective,
+            p.workload,
+            p.arch_file,
+            p.energy_file,
+            p.version,
+            p.commit,
+            p.command};
+}
+
+std::string with_provenance_columns(const std::string& csv, const Provenance& p) {
+    std::string head = csv_line(provenance_csv_columns()), values = csv_line(provenance_csv_values(p));
+    head.pop_back();  // its "\n"
+    values.pop_back();
+    std::string out;
+    bool first = true, quoted = false;
+    for (char ch : csv) {
+        if (ch == '"') quoted = !quoted;
+        if (ch == '\n' && !quoted) {
+            out.push_back(',');
+            out.append(first ? head : values);
+            first = false;
+        }
+        out.push_back(ch);
+    }
+    return out;
+}
+
+std::string plot_context(const std::string& network, const Provenance& p) {
+    return network + ", layers " + p.layers + ", batch " +
+           (p.batch > 0 ? std::to_string(p.batch) : std::string("per point")) + ", " + p.arch_name + " " + p.pe_array +
+           " PEs, dataflow" + (p.dataflows.size() == 1 ? " " : "s ") + joined(p.dataflows, ",");
+}
+
+}  // namespace dfsim

@@ -1,0 +1,187 @@
+// Provenance (issue 15): every report of run and compare names the build, the exact command line
+// and the settings behind its figures (seed, batch, timing model, objective, layers, files), and
+// run gives the per-image latency and throughput beside the totals. The values are checked against
+// the command line that was given and against hand arithmetic over the reported cycles.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/version.h"
+#include "report/provenance.h"
+#include "tests/cli_fixture.h"
+#include "tests/test_util.h"
+
+using namespace dfsim;
+using namespace dfsim::test;
+
+namespace {
+
+// RFC 4180 rows (quoted fields may hold commas), enough for the reports' CSV.
+std::vector<std::vector<std::string>> csv_rows(const std::string& text) {
+    std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+    bool quoted = false;
+    for (size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (quoted && ch == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+            rows.back().back() += '"';
+            ++i;
+        } else if (ch == '"') {
+            quoted = !quoted;
+        } else if (ch == ',' && !quoted) {
+            rows.back().emplace_back();
+        } else if (ch == '\n' && !quoted) {
+            rows.emplace_back(1);
+        } else {
+            rows.back().back() += ch;
+        }
+    }
+    rows.pop_back();  // after the last "\n"
+    return rows;
+}
+
+std::string cell(const std::vector<std::vector<std::string>>& rows, size_t row, const std::string& column) {
+    for (size_t c = 0; c < rows[0].size(); ++c)
+        if (rows[0][c] == column) return rows.at(row).at(c);
+    ADD_FAILURE() << "no CSV column " << column;
+    return "";
+}
+
+std::string fixed3(double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.3f", v);
+    return b;
+}
+
+class ProvenanceCli : public TempDirTest {
+protected:
+    std::string net() {
+        return write("one.yaml",
+                     "name: one\nlayers:\n  - {name: A, C: 4, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n"
+                     "  - {name: B, C: 4, H: 9, W: 9, M: 8, R: 3, S: 3, padding: 1}\n");
+    }
+};
+
+}  // namespace
+
+TEST(ShellCommand, QuotesOnlyWhatTheShellWouldSplitOrExpand) {
+    EXPECT_EQ(shell_command({"run", "--layers", "CONV1,CONV2", "--json", "out/r.json"}),
+              "dfsim run --layers CONV1,CONV2 --json out/r.json");
+    EXPECT_EQ(shell_command({"run", "--workload", "my net.yaml", "--layers", "", "--x", "it's", "$HOME", "a*"}),
+              "dfsim run --workload 'my net.yaml' --layers '' --x 'it'\\''s' '$HOME' 'a*'");
+}
+
+// run --seed 7 --batch 2 --timing cycle --objective cycles: the text, JSON, CSV and HTML name each
+// setting, the build and the command; the per-image latency is cycles / batch / clock.
+TEST_F(ProvenanceCli, RunReportsCarryTheContextAndThePerImageLatency) {
+    const std::string json = (dir / "r.json").string(), csv = (dir / "r.csv").string(),
+                      html = (dir / "r.html").string();
+    const std::string args = "run --arch " + src("configs/arch/eyeriss.yaml") + " --energy " +
+                             src("configs/energy/45nm.yaml") + " --workload " + net() +
+                             " --layers all --seed 7 --batch 2 --timing cycle "
+                             "--objective cycles --json " +
+                             json + " --csv " + csv + " --html " + html;
+    const CmdResult r = dfsim(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string command = "dfsim " + args;  // no argument needs quoting here
+    const std::string build = std::string("dfsim ") + dfsim_version() + " (git " + dfsim_git_commit() + ")";
+
+    std::istringstream lines(r.out);
+    std::string first, second;
+    std::getline(lines, first);
+    std::getline(lines, second);
+    EXPECT_NE(first.find("timing cycle (cycle-level engine)"), std::string::npos) << first;
+    EXPECT_EQ(second, "context: batch 2, layers all, seed 7, objective cycles, workload " + net() + ", arch " +
+                          src("configs/arch/eyeriss.yaml") + ", energy " + src("configs/energy/45nm.yaml") + "; " +
+                          build + "; command: " + command);
+
+    const nlohmann::json j = nlohmann::json::parse(slurp(json));
+    EXPECT_EQ(j["schema_version"], 2);
+    const nlohmann::json& p = j["provenance"];
+    EXPECT_EQ(p["seed"], 7);
+    EXPECT_EQ(p["batch"], 2);
+    EXPECT_EQ(p["timing"], "cycle");
+    EXPECT_EQ(p["objective"], "cycles");
+    EXPECT_EQ(p["layers"], "all");
+    EXPECT_EQ(p["command"], command);
+    EXPECT_EQ(p["dfsim_version"], dfsim_version());
+    EXPECT_EQ(p["git_commit"], dfsim_git_commit());
+    EXPECT_EQ(p["dataflows"], nlohmann::json::array({"rs"}));
+    EXPECT_EQ(p["energy_table"]["unit"], "pJ");
+    EXPECT_EQ(p["arch"]["name"], "eyeriss");
+    EXPECT_EQ(p["arch"]["summary"].get<std::string>().rfind("12x14 PEs, ", 0), 0u);
+
+    // by hand: 200 MHz is 200e3 cycles per ms; a batch of 2 images
+    const uint64_t cycles = j["total"]["cycles"].get<uint64_t>();
+    ASSERT_GT(cycles, 0u);
+    const double ms = static_cast<double>(cycles) / 200e3, per_image = ms / 2, per_s = 2 * 200e6 / cycles;
+    EXPECT_NEAR(j["total"]["latency_ms"].get<double>(), ms, 1e-12 * ms);
+    EXPECT_NEAR(j["total"]["ms_per_image"].get<double>(), per_image, 1e-12 * ms);
+    EXPECT_NEAR(j["total"]["inferences_per_s"].get<double>(), per_s, 1e-9 * per_s);
+    const std::string per_s2 = [&] {
+        char b[64];
+        std::snprintf(b, sizeof b, "%.2f", per_s);
+        return std::string(b);
+    }();
+    EXPECT_NE(r.out.find("time at 200 MHz: " + fixed3(ms) + " ms for a batch of 2: " + fixed3(per_image) +
+                         " ms/image, " + per_s2 + " inferences/s;"),
+              std::string::npos)
+        << r.out;
+
+    const auto rows = csv_rows(slurp(csv));
+    ASSERT_EQ(rows.size(), 4u);  // header, A, B, total
+    for (size_t i = 1; i < rows.size(); ++i) {
+        SCOPED_TRACE(i);
+        ASSERT_EQ(rows[i].size(), rows[0].size());
+        EXPECT_EQ(cell(rows, i, "seed"), "7");
+        EXPECT_EQ(cell(rows, i, "batch"), "2");
+        EXPECT_EQ(cell(rows, i, "timing"), "cycle");
+        EXPECT_EQ(cell(rows, i, "objective"), "cycles");
+        EXPECT_EQ(cell(rows, i, "command"), command);
+        EXPECT_EQ(cell(rows, i, "git_commit"), dfsim_git_commit());
+    }
+    EXPECT_EQ(cell(rows, 3, "layer"), "total");
+    EXPECT_NEAR(std::stod(cell(rows, 3, "ms_per_image")), per_image, 1e-6);
+
+    const std::string page = slurp(html);
+    for (const std::string& s :
+         std::vector<std::string>{std::string("<dt>seed</dt><dd>7</dd>"), std::string("<dt>batch</dt><dd>2</dd>"),
+                                  std::string("<dt>timing</dt><dd>cycle (cycle-level engine)</dd>"),
+                                  std::string("<dt>objective</dt><dd>cycles</dd>"), ", batch 2</h1>",
+                                  "<dt>command</dt><dd>" + command + "</dd>", fixed3(per_image) + " ms/image"})
+        EXPECT_NE(page.find(s), std::string::npos) << s;
+}
+
+// compare: the text header, compare.json, compare.csv and the charts' titles name the context.
+TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
+    const std::string out = (dir / "cmp").string();
+    const std::string args =
+        "compare --workload " + net() + " --layers A --dataflows rs,ws --seed 7 --batch 2 --out " + out;
+    const CmdResult r = dfsim(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string command = "dfsim " + args;
+    const std::string txt = slurp(dir / "cmp/compare.txt");
+    EXPECT_NE(txt.find("\ncontext: batch 2, layers A, seed 7, objective energy, "), std::string::npos) << txt;
+    EXPECT_NE(txt.find("; command: " + command + "\n"), std::string::npos) << txt;
+    const nlohmann::json j = nlohmann::json::parse(slurp(dir / "cmp/compare.json"));
+    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["provenance"]["seed"], 7);
+    EXPECT_EQ(j["provenance"]["batch"], 2);
+    EXPECT_EQ(j["provenance"]["dataflows"], nlohmann::json::array({"rs", "ws"}));
+    EXPECT_EQ(j["provenance"]["command"], command);
+    const auto rows = csv_rows(slurp(dir / "cmp/compare.csv"));
+    ASSERT_GE(rows.size(), 3u);
+    for (size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_EQ(cell(rows, i, "seed"), "7");
+        EXPECT_EQ(cell(rows, i, "batch"), "2");
+        EXPECT_EQ(cell(rows, i, "layer_selection"), "A");
+    }
+    for (const char* gp : {"cmp/energy_by_level.gp", "cmp/energy_by_type.gp"})
+        EXPECT_NE(slurp(dir / gp).find(R"( . "\n" . "one, layers A, batch 2, eyeriss 12x14 PEs, dataflows rs,ws")"),
+                  std::string::npos)
+            << gp;
+}
