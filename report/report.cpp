@@ -105,7 +105,8 @@ std::string to_csv(const NetworkResult& r, const Provenance* prov) {
 }
 
 std::string latency_text(const NetworkResult& r) {
-    const FigureRow w = run_row(r, r.total(), true);
+    const LayerResult tot = r.total();  // the row refers to it: it must outlive the row
+    const FigureRow w = run_row(r, tot, true);
     const double ms = figure("latency_ms").value(w).get<double>();
     return fmt("%.3f", ms) + " ms for a batch of " + std::to_string(w.batch) + ": " +
            fmt("%.3f", figure("ms_per_image").value(w).get<double>()) + " ms/image, " +

@@ -127,6 +127,15 @@ void expect_matches_reference(const std::vector<double>& y, double step, const s
     EXPECT_LE(worst, 4 * step) << what;
 }
 
+// A workload file NAME.yaml in `dir`: a first conv A (3x8x8 -> 4x8x8), then `layers`.
+std::string write_workload(const std::filesystem::path& dir, const std::string& name, const std::string& layers) {
+    const std::string path = (dir / (name + ".yaml")).string();
+    std::ofstream(path) << "name: t\nlayers:\n"
+                           "  - {name: A, type: conv, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n" +
+                               layers;
+    return path;
+}
+
 }  // namespace
 
 // A ResNet-style model: stem, basic block, downsampling block with a 1x1 shortcut, GAP, FC.
@@ -385,11 +394,10 @@ TEST(ResNet18Yaml, ResidualEdgesChainAndTheAddIsWithinOneStep) {
 // add); anything else an error naming the layer's field.
 TEST_F(OnnxExports, WorkloadInputsAreChecked) {
     auto load = [&](const std::string& name, const std::string& layers) {
-        const std::string path = (dir / (name + ".yaml")).string();
-        std::ofstream(path) << "name: t\nlayers:\n"
-                               "  - {name: A, type: conv, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n"
-                               "  - {name: B, type: conv, C: 4, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n" +
-                                   layers;
+        const std::string path = write_workload(dir, name,
+                                                "  - {name: B, type: conv, C: 4, H: 8, W: 8, M: 4, R: 3, S: 3, "
+                                                "padding: 1}\n" +
+                                                    layers);
         return error_of([&] { load_network(path); });
     };
     EXPECT_EQ(load("ok",
@@ -482,12 +490,8 @@ TEST(AcceleratorAdd, ResNet18AddWithinTheWeightsErrorOfTheFloatSum) {
 // its C; in a chained run the next conv reads the joined channels (bit-exact).
 TEST_F(OnnxExports, WorkloadConcatIsCheckedAndChains) {
     auto write = [&](const std::string& name, const std::string& layers) {
-        const std::string path = (dir / (name + ".yaml")).string();
-        std::ofstream(path) << "name: t\nlayers:\n"
-                               "  - {name: A, type: conv, C: 3, H: 8, W: 8, M: 4, R: 3, S: 3, padding: 1}\n"
-                               "  - {name: B, type: conv, C: 4, H: 8, W: 8, M: 6, R: 1, S: 1, inputs: [A]}\n" +
-                                   layers;
-        return path;
+        return write_workload(dir, name,
+                              "  - {name: B, type: conv, C: 4, H: 8, W: 8, M: 6, R: 1, S: 1, inputs: [A]}\n" + layers);
     };
     auto load = [&](const std::string& name, const std::string& layers) {
         const std::string path = write(name, layers);
