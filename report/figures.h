@@ -21,6 +21,7 @@ namespace dfsim {
 // One row of a report: a layer's result or the total, with what its figures need besides.
 struct FigureRow {
     explicit FigureRow(const LayerResult& result) : r(result) {}
+    explicit FigureRow(const LayerResult&&) = delete;  // it refers to the result: not a temporary
     const LayerResult& r;
     int pes = 1;  // PEs of the array it ran on (utilization)
     EnergyUnit unit = EnergyUnit::Pj;  // the energy table's
@@ -53,6 +54,7 @@ std::string timing_label(RunModel model, Timing timing);
 
 // A layer's (or the total's) row of a run report: the run's PEs, energy unit, model and timing.
 FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total);
+FigureRow run_row(const NetworkResult& r, const LayerResult&& l, bool total) = delete;  // l must outlive the row
 
 // A layer shape as the reports write it: {N, C, H, W, M, R, S, stride, padding, groups, E, F}.
 nlohmann::json shape_json(const LayerShape& s);

@@ -100,7 +100,8 @@ std::string to_csv(const NetworkResult& r, const Provenance* prov) {
     const std::vector<Field> fields = run_fields();
     std::string csv = csv_header(fields);
     for (const auto& l : r.layers) csv += csv_row(fields, run_row(r, l, false));
-    csv += csv_row(fields, run_row(r, r.total(), true));
+    const LayerResult tot = r.total();
+    csv += csv_row(fields, run_row(r, tot, true));
     return prov ? with_provenance_columns(csv, *prov) : csv;
 }
 
