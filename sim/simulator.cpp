@@ -185,9 +185,10 @@ LayerResult host_result(const Layer& l) {
     return r;
 }
 
-// For a gemm or matmul layer, the line that opens its loop nest (--show-mapping): its matrices
-// and which conv dimensions they became (lower_matrix); "" for the others.
-std::string matrix_legend(const Layer& l) {
+// For a layer lowered to a conv (a gemm or matmul: lower_matrix; an add on the accelerator:
+// lower_add), the line that opens its loop nest (--show-mapping): what it computes and which
+// conv dimensions that became; "" for the others.
+std::string lowering_legend(const Layer& l) {
     if (l.lowered_add)
         return "# add of " + (l.inputs.size() == 2 ? l.inputs[0] + " and " + l.inputs[1] : std::string("two tensors")) +
                " (add_layers: accelerator), as a grouped 1x1 conv: g = channel, c = its two inputs (interleaved), "
@@ -212,7 +213,7 @@ LayerResult mapped_result(const Layer& l, const ArchParams& a, const Mapping& m,
     r.name = l.name;
     r.shape = l.shape;
     r.mapping = m.summary();
-    r.loop_nest = matrix_legend(l) + m.loop_nest(l);
+    r.loop_nest = lowering_legend(l) + m.loop_nest(l);
     r.mapping_yaml = m.to_yaml();
     r.widths = layer_widths(l, a);
     r.estimated_cycles = est.cycles;
@@ -734,15 +735,21 @@ void check_host_input(const Layer& l, const Tensor4& in, const std::string& wher
                               " for --chained, got " + chw(s));
 }
 
-// An add layer on the host (quant/add.h): its two inputs rescaled to its output's scale, which
-// is calibrated on the sums ("max", as a calibrated layer's) or, without calibration, the first
-// input's.
+// The output scale of an add layer (on the host or the accelerator): calibrated on the sums
+// ("max", as a calibrated layer's) or, without calibration, the first input's.
+double add_output_scale(const Layer& l, const Carried& a, const Carried& b) {
+    const Requant& rq = l.requant;
+    return rq.calibrate ? calibrate_add_scale(a.values, a.scale, b.values, b.scale, rq.relu, rq.out) : a.scale;
+}
+
+// An add layer on the host (quant/add.h): its two inputs rescaled to its output's scale
+// (add_output_scale).
 Carried host_add(const Layer& l, const Carried& a, const Carried& b, const std::string& where) {
     check_host_input(l, a.values, where);
     check_host_input(l, b.values, where);
     const Requant& rq = l.requant;
     Carried out;
-    out.scale = rq.calibrate ? calibrate_add_scale(a.values, a.scale, b.values, b.scale, rq.relu, rq.out) : a.scale;
+    out.scale = add_output_scale(l, a, b);
     const AddRequant p = add_requant(a.scale, b.scale, out.scale, rq.relu, rq.out);
     out.values = Tensor4(a.values.dim[0], a.values.dim[1], a.values.dim[2], a.values.dim[3]);
     for (size_t i = 0; i < out.values.size(); ++i)
@@ -839,7 +846,7 @@ LayerResult chained_layer(const Layer& l, Carried* in, const ArchParams& a, cons
 
 // An add layer on the accelerator (lower_add) in a chained run: its two inputs interleaved into
 // its ifmap (channel 2c is A's c, 2c + 1 B's), its weights and requantization from their steps and
-// the output's, which is calibrated on the sums as host_add's (or, without calibration, A's):
+// the output's (add_output_scale, as host_add's):
 // w_a, w_b = add_weights, multiplier = the larger input step / (wmax x the output step), so that
 // multiplier x w_a = a's step / y's step (and the same for b within half a weight step).
 LayerResult accelerator_add(const Layer& l, const Carried& a, const Carried& b, const ArchParams& arch,
@@ -852,7 +859,7 @@ LayerResult accelerator_add(const Layer& l, const Carried& a, const Carried& b, 
                                   std::to_string(s.W) + " for add " + l.name + " in --chained, got " +
                                   dims(c->values.dim));
     const Requant& rq = l.requant;
-    out.scale = rq.calibrate ? calibrate_add_scale(a.values, a.scale, b.values, b.scale, rq.relu, rq.out) : a.scale;
+    out.scale = add_output_scale(l, a, b);
     Layer x = l;
     const auto [wa, wb] = add_weights(a.scale, b.scale, x.filter_values());
     const double real = a.scale >= b.scale ? a.scale / (wa * out.scale) : b.scale / (wb * out.scale);
