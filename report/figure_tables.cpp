@@ -73,10 +73,22 @@ Cell dash_on_host(Cell cell) {
 Cell name_cell() {
     return [](const FigureRow& w) { return w.r.name; };
 }
-// The output check, or a host layer's operations.
-Cell output_cell() {
-    return [](const FigureRow& w) {
-        return on_host(w) ? "host, " + std::to_string(w.r.host_ops) + " ops" : std::string(to_string(w.r.output_check));
+// The output check, or a host layer's operations: in full ("host, 4704 ops"), or in the text
+// table's compact form, two significant digits with k, M or G ("host 4.7k ops", "host 18M ops").
+Cell output_cell(bool compact = false) {
+    return [compact](const FigureRow& w) {
+        if (!on_host(w)) return std::string(to_string(w.r.output_check));
+        if (!compact || w.r.host_ops < 1000) return "host, " + std::to_string(w.r.host_ops) + " ops";
+        double v = static_cast<double>(w.r.host_ops);
+        const char* prefix = "k";
+        for (const char* p : {"k", "M", "G", "T"}) {
+            v /= 1000.0;
+            prefix = p;
+            if (v < 999.5) break;
+        }
+        std::string n = fmt(v < 9.95 ? "%.1f" : "%.0f", v);
+        n.append(prefix);
+        return "host " + n + " ops";
     };
 }
 Cell percent(const std::string& name, const char* format) {
@@ -98,35 +110,43 @@ Cell dram_kb(bool moved) {
 Column count_column(const std::string& header, int width, const std::string& name) {
     return {header, header, width, false, printed(name, "%g"), printed(name, "%g"), name};
 }
+// The same, "-" in a host layer's text cell (nothing simulated: no MACs, cycles or energy)
+Column run_count_column(const std::string& header, int width, const std::string& name) {
+    Column c = count_column(header, width, name);
+    c.text = dash_on_host(c.text);
+    return c;
+}
 
 }  // namespace
 
-std::vector<Column> run_table_columns(EnergyUnit unit, int name_width) {
+std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide) {
     const bool pj = unit == EnergyUnit::Pj;
     const double scale = 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
     const std::string eu = pj ? "uJ" : "M x MAC";
     std::vector<Column> c;
     c.push_back({"layer", "layer", -name_width, false, name_cell(), name_cell(), "name"});
-    c.push_back(count_column("MACs", 13, "macs"));
-    c.push_back(count_column("gated MACs", 12, "gated_macs"));
-    c.push_back(count_column("cycles", 11, "cycles"));
+    c.push_back(run_count_column("MACs", wide ? 13 : 11, "macs"));
+    if (wide) c.push_back(run_count_column("gated MACs", 12, "gated_macs"));
+    c.push_back(run_count_column("cycles", wide ? 11 : 10, "cycles"));
     c.push_back({"util", "util (%)", 6, false, dash_on_host(percent("utilization", "%.1f%%")),
                  dash_on_host(percent("utilization", "%.1f")), "utilization"});
-    auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar) {
-        c.push_back(
-            {text, html + " (" + eu + ")", 9, bar, printed(name, "%.2f", scale), printed(name, "%.6g", scale), name});
+    auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar, int width) {
+        c.push_back({text, html + " (" + eu + ")", width, bar, dash_on_host(printed(name, "%.2f", scale)),
+                     printed(name, "%.6g", scale), name});
     };
-    energy("total " + eu, "total", "energy_total", true);
+    energy("total " + eu, "total", "energy_total", true, 9);
+    const int part = wide ? 9 : 8;
     for (Level l : kLevels)
-        energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false);
-    energy("ALU", "ALU", "energy_alu", false);
-    for (DataType t : kDataTypes)
-        energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)),
-               t == kDataTypes[0]);
+        energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false, part);
+    energy("ALU", "ALU", "energy_alu", false, part);
+    if (wide)
+        for (DataType t : kDataTypes)
+            energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)),
+                   t == kDataTypes[0], part);
     const std::string per_mac = pj ? "pJ/MAC" : "E/MAC";
     c.push_back({per_mac, per_mac, 8, true, dash_on_host(printed("energy_per_mac", "%.3f")),
                  dash_on_host(printed("energy_per_mac", "%.4f")), "energy_per_mac"});
-    c.push_back({"output", "output", 0, false, output_cell(), output_cell(), "output_check"});
+    c.push_back({"output", "output", 0, false, output_cell(!wide), output_cell(), "output_check"});
     return c;
 }
 
@@ -149,8 +169,8 @@ std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width) {
         {"0 filt", "0 filt", 7, false, percent("filter_zero_fraction", "%.1f%%"), nullptr, "filter_zero_fraction"});
     c.push_back({"gate saved " + eu, "", 12, false, printed("gating_saved_energy", "%.2f", 1e-6), nullptr,
                  "gating_saved_energy"});
-    c.push_back({"DRAM KB", "", 11, false, dram_kb(false), nullptr, "dram_bytes_raw"});
-    c.push_back({"moved KB", "", 11, false, dram_kb(true), nullptr, "dram_bytes_moved"});
+    c.push_back({"DRAM KB", "", 9, false, dram_kb(false), nullptr, "dram_bytes_raw"});
+    c.push_back({"moved KB", "", 9, false, dram_kb(true), nullptr, "dram_bytes_moved"});
     // counters for the text table that neither table shows yet: a column each, at the end
     const std::vector<Column> main = run_table_columns(unit, name_width);
     const std::vector<Column>& detail = c;

@@ -104,8 +104,9 @@ struct Column {
     std::function<std::string(const FigureRow&)> text, html;  // the cells (the HTML writer escapes them)
     std::string figure;  // the figure it shows
 };
-// `dfsim run`'s table (text and HTML): the layer column `name_width` wide.
-std::vector<Column> run_table_columns(EnergyUnit unit, int name_width);
+// `dfsim run`'s table (text and HTML): the layer column `name_width` wide. Not `wide`: the text
+// default, under 120 columns with names of up to 8 letters: no gated MACs, no energy by data type.
+std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide = true);
 // Its second text table: precision and zeros (accelerator layers and the total). Counters with
 // kInText that the first table does not show come last.
 std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width);

@@ -77,11 +77,30 @@ nlohmann::json provenance_json(const Provenance& p) {
 }
 
 std::string provenance_line(const Provenance& p) {
-    std::ostringstream os;
-    os << "context: batch " << (p.batch > 0 ? std::to_string(p.batch) : std::string("per point")) << ", layers "
-       << p.layers << ", seed " << p.seed << ", objective " << p.objective << ", workload " << p.workload << ", arch "
-       << p.arch_file << ", energy " << p.energy_file << "; " << build_label(p) << "; command: " << p.command << "\n";
-    return os.str();
+    // "context: " and the items, wrapped before an item that would pass 120 columns; then the command
+    auto item = [](const char* name, const std::string& value) { return std::string(name).append(value); };
+    const std::vector<std::string> items = {
+        item("batch ", p.batch > 0 ? std::to_string(p.batch) : std::string("per point")),
+        item("layers ", p.layers),
+        item("seed ", std::to_string(p.seed)),
+        item("objective ", p.objective),
+        item("workload ", p.workload),
+        item("arch ", p.arch_file),
+        item("energy ", p.energy_file),
+        build_label(p)};
+    std::string out, line = "context:";
+    for (size_t i = 0; i < items.size(); ++i) {
+        std::string it = items[i];
+        if (i + 1 < items.size()) it += ',';
+        if (line.size() + 1 + it.size() > 120 && line != "context:") {
+            out.append(line).append("\n");
+            line.clear();
+            line.push_back(' ');
+        }
+        line.append(" ").append(it);
+    }
+    out.append(line).append("\ncommand: ").append(p.command).append("\n");
+    return out;
 }
 
 std::vector<std::string> provenance_csv_columns() {

@@ -42,8 +42,9 @@ std::string arch_summary(const ArchParams& a);
 std::string build_label(const Provenance& p);
 // The "provenance" object of the JSON reports (keys in docs/report.md).
 nlohmann::json provenance_json(const Provenance& p);
-// The text reports' second header line (with its newline): "context: batch 1, layers conv, seed 0,
-// objective energy, workload F, arch F, energy F; dfsim V (git C); command: dfsim run ...".
+// The text reports' context lines (each with its newline): "context: batch 1, layers conv, seed 0,
+// objective energy, workload F, arch F, energy F, dfsim V (git C)", wrapped within 120 columns,
+// then "command: dfsim run ..." on a line of its own.
 std::string provenance_line(const Provenance& p);
 // The CSV reports' provenance columns, the same on every row, after the figures' columns.
 std::vector<std::string> provenance_csv_columns();

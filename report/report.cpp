@@ -117,52 +117,106 @@ std::string latency_text(const NetworkResult& r) {
 std::string mapper_line(const MapperStats& m) {
     std::ostringstream os;
     os << "mapper: " << m.layers << " layer" << (m.layers == 1 ? "" : "s") << " mapped (" << m.cache_hits
-       << " from the mapping cache), " << m.space << " candidate mappings (" << m.invalid << " illegal), "
+       << " from the mapping cache), " << m.space << " candidate mappings (" << m.invalid << " illegal),\n  "
        << m.evaluated << " estimated in full, " << m.pruned << " pruned by their bound";
     return os.str();
 }
 
-std::string format_table(const NetworkResult& r, const Provenance* prov) {
-    const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
+size_t table_name_width(const std::vector<std::string>& layer_names) {
+    size_t w = 8;  // the layer column fits the longest name (at least 8 wide)
+    for (const std::string& n : layer_names) w = std::max(w, n.size());
+    return w;
+}
+
+std::string format_table_head(const NetworkResult& r, size_t name_width, const Provenance* prov, bool wide) {
+    const ArchParams& a = r.arch_params;
     std::ostringstream os;
-    os << "dfsim: " << r.network << " on " << r.arch << " (" << r.arch_params.rows << "x" << r.arch_params.cols
-       << " PEs, " << r.arch_params.glb.size_bytes / 1024.0 << " KB GLB, " << r.arch_params.clock_mhz
-       << " MHz), dataflow " << r.dataflow << ", energy table " << r.energy_table << ", timing "
+    os << "dfsim: " << r.network << " on " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, "
+       << a.glb.size_bytes / 1024.0 << " KB GLB, " << a.clock_mhz << " MHz), dataflow " << r.dataflow << ",\n"
+       << "  energy table " << r.energy_table << " (" << to_string(r.energy_unit) << "), timing "
        << timing_label(r.model, r.timing) << "\n";
     if (prov) os << provenance_line(*prov);
-    // the layer column fits the longest name (at least 8 wide)
-    size_t name_width = 8;
-    for (const auto& l : r.layers) name_width = std::max(name_width, l.name.size());
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide);
+    os << text_line(columns, [](const Column& c) { return c.header; });
+    return os.str();
+}
+
+std::string format_table_row(const NetworkResult& r, const LayerResult& l, size_t name_width, bool wide) {
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide);
+    const FigureRow w = run_row(r, l, false);
+    return text_line(columns, [&](const Column& c) { return c.text(w); });
+}
+
+std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wide) {
+    const std::string eu = r.energy_unit == EnergyUnit::Pj ? "uJ" : "M x MAC";
+    const int nw = static_cast<int>(name_width);
+    std::ostringstream os;
     const LayerResult tot = r.total();
-    auto table = [&](const std::vector<Column>& columns, bool with_host_layers) {
-        os << text_line(columns, [](const Column& c) { return c.header; });
-        for (const auto& l : r.layers)
-            if (with_host_layers || l.executed_on != ExecutedOn::Host)
-                os << text_line(columns, [&](const Column& c) { return c.text(run_row(r, l, false)); });
-        os << text_line(columns, [&](const Column& c) { return c.text(run_row(r, tot, true)); });
-    };
-    table(run_table_columns(r.energy_unit, static_cast<int>(name_width)), true);
-    os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "; energy in " << eu << " ("
-       << to_string(r.energy_unit) << " table); columns: docs/report.md\n";
+    const FigureRow total_row = run_row(r, tot, true);
+    os << text_line(run_table_columns(r.energy_unit, nw, wide), [&](const Column& c) { return c.text(total_row); });
+    os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "\n"
+       << "energy in " << eu << " (" << to_string(r.energy_unit) << " table)"
+       << (wide ? "" : "; by data type and gated MACs: --wide") << "; columns: docs/report.md\n";
     if (tot.mapper.layers > 0) os << mapper_line(tot.mapper) << "\n";
     os << "\n";  // precision and zeros
-    table(run_detail_columns(r.energy_unit, static_cast<int>(name_width)), false);
+    const std::vector<Column> detail = run_detail_columns(r.energy_unit, nw);
+    os << text_line(detail, [](const Column& c) { return c.header; });
+    for (const auto& l : r.layers)
+        if (l.executed_on != ExecutedOn::Host) {
+            const FigureRow w = run_row(r, l, false);
+            os << text_line(detail, [&](const Column& c) { return c.text(w); });
+        }
+    os << text_line(detail, [&](const Column& c) { return c.text(total_row); });
+    // the host layers' kinds, named by their mapping text (sim/simulator.cpp host_result), each
+    // with how its operations are counted (Layer::host_ops)
+    struct Kind {
+        const char *prefix, *name, *ops;  // a pool's text holds " pool "; the others' begin with prefix
+        bool per_element = false;  // counted in n = N*C*H*W
+        bool present = false;
+    };
+    Kind kinds[] = {{" pool ", "pool", "pool N*C*E*F*R*S"},  // "host: max pool 3x3 ..."
+                    {"host: element-wise add", "add", "add N*C*H*W"},
+                    {"host: channel concat", "concat", "concat N*C*H*W"},
+                    {"host: layernorm", "layernorm", "layernorm 7n + 3 per position", true},
+                    {"host: softmax", "softmax", "softmax 5n", true},
+                    {"host: gelu", "gelu", "gelu 9n", true}};
     size_t host_layers = 0;
-    bool transformer = false;  // softmax, layernorm or gelu among them (named so by their mapping text)
     for (const auto& l : r.layers) {
         if (l.executed_on != ExecutedOn::Host) continue;
         ++host_layers;
-        transformer = transformer || (l.mapping.find(" pool ") == std::string::npos &&
-                                      l.mapping.rfind("host: element-wise add", 0) != 0);
+        for (Kind& k : kinds)
+            if (k.name == std::string("pool") ? l.mapping.find(k.prefix) != std::string::npos
+                                              : l.mapping.rfind(k.prefix, 0) == 0) {
+                k.present = true;
+                break;
+            }
     }
-    if (host_layers > 0)
-        os << "host: " << host_layers << (transformer ? " host" : " pool/add") << " layer"
-           << (host_layers > 1 ? "s are" : " is")
-           << " host work, not simulated (no accelerator cycles or energy); their " << tot.host_ops
-           << " ops (pool N*C*E*F*R*S, add N*C*H*W"
-           << (transformer ? ", softmax 5n, layernorm 7n + 3 per position, gelu 9n; n = N*C*H*W" : "")
-           << ") are not in the MACs or the total\n";
+    if (host_layers > 0) {
+        std::string names, ops;
+        bool per_element = false;
+        for (const Kind& k : kinds)
+            if (k.present) {
+                if (!names.empty()) names += '/';
+                names += k.name;
+                if (!ops.empty()) ops += ", ";
+                ops += k.ops;
+                per_element = per_element || k.per_element;
+            }
+        os << "host: " << host_layers << " " << names << " layer" << (host_layers > 1 ? "s are" : " is")
+           << " host work, not simulated (no accelerator cycles or energy);\n  their " << tot.host_ops
+           << " ops are not in the MACs or the total (counted as " << ops << (per_element ? "; n = N*C*H*W" : "")
+           << ")\n";
+    }
     return os.str();
+}
+
+std::string format_table(const NetworkResult& r, const Provenance* prov, bool wide) {
+    std::vector<std::string> names;
+    for (const auto& l : r.layers) names.push_back(l.name);
+    const size_t nw = table_name_width(names);
+    std::string s = format_table_head(r, nw, prov, wide);
+    for (const auto& l : r.layers) s += format_table_row(r, l, nw, wide);
+    return s + format_table_tail(r, nw, wide);
 }
 
 }  // namespace dfsim

@@ -12,9 +12,18 @@ namespace dfsim {
 
 // With `prov`, each report carries it: the text's second header line, the JSON's "provenance"
 // object, the CSV's provenance columns (report/provenance.h; docs/report.md).
-std::string format_table(const NetworkResult& r, const Provenance* prov = nullptr);
-// "mapper: N layers mapped (H from the mapping cache), ...": what the mapper's searches did
-// (the run table's line; dfsim bench prints it too).
+// The default table fits 120 columns (energy by level, not by data type; no gated MACs): `wide`
+// adds the columns it leaves out (docs/report.md, "Text table").
+std::string format_table(const NetworkResult& r, const Provenance* prov = nullptr, bool wide = false);
+// The same text in three parts, so that dfsim run can print each layer's row as it finishes:
+// format_table is head + a row per layer + tail. `head` is network_result()'s (no layers yet);
+// name_width is the layer column's, table_name_width() of the layers' names.
+size_t table_name_width(const std::vector<std::string>& layer_names);
+std::string format_table_head(const NetworkResult& head, size_t name_width, const Provenance* prov, bool wide);
+std::string format_table_row(const NetworkResult& r, const LayerResult& l, size_t name_width, bool wide);
+std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wide);
+// "mapper: N layers mapped (H from the mapping cache), ...": what the mapper's searches did, on two
+// lines (the second indented), no final newline (the run table's line; dfsim bench prints it too).
 std::string mapper_line(const MapperStats& m);
 nlohmann::json to_json(const NetworkResult& r, const Provenance* prov = nullptr);
 nlohmann::json arch_to_json(const ArchParams& a);

@@ -153,7 +153,7 @@ TEST_F(Cli, ReportsNameTheTimingModel) {
         const CmdResult r = run("run --arch " + arch() + " --workload " + net + " --json " + json + " --csv " + csv +
                                 " --html " + html + option);
         ASSERT_EQ(r.code, 0) << r.err;
-        const std::string header = r.out.substr(0, r.out.find('\n'));
+        const std::string header = r.out.substr(0, r.out.find('\n', r.out.find('\n') + 1));  // two lines
         EXPECT_NE(header.find(", timing " + label), std::string::npos) << header;
         EXPECT_EQ(header.find(other), std::string::npos) << header;
         const nlohmann::json j = nlohmann::json::parse(slurp(json));
@@ -373,3 +373,65 @@ TEST_F(Cli, ProgressLinesAndQuiet) {
     const CmdResult cl = run("compare --workload workloads/lenet5.yaml --layers CONV1 --dataflows ws,rs");
     EXPECT_NE(cl.err.find("dfsim compare: CONV1 rs"), std::string::npos) << cl.err;
 }
+
+namespace dfsim::test {
+namespace {
+
+// The first line of a run's text that begins "layer " (its first table's header).
+std::string first_table_header(const std::string& out) {
+    const size_t at = out.find("\nlayer ") + 1;
+    return out.substr(at, out.find('\n', at) - at);
+}
+
+// dfsim run prints its table as layers finish: each row comes before that layer's progress line
+// (stdout and stderr merged into one file), and the streamed text is the table format_table
+// writes in one piece (what --show-mapping prints after the mappings). Every line but the
+// command fits 120 columns; --wide adds gated MACs and the energy by data type.
+TEST_F(Cli, RunTableStreamedRowByRowWithin120Columns) {
+    const std::string net = "--workload workloads/lenet5.yaml --layers all";
+    const std::filesystem::path merged = dir / "merged.txt";
+    const std::string cmd = std::string(dfsim_binary()) + " run " + net + " --progress >" + merged.string() + " 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    const std::string m = slurp(merged);
+    std::vector<size_t> at;
+    for (const std::string s : {"\nCONV1 ", "dfsim run: CONV1 done", "\nCONV2 ", "dfsim run: CONV2 done", "\nFC3 ",
+                                "dfsim run: FC3 done", "\ntotal "}) {
+        at.push_back(m.find(s));
+        ASSERT_NE(at.back(), std::string::npos) << s << "\n" << m;
+    }
+    for (size_t i = 1; i < at.size(); ++i) EXPECT_LT(at[i - 1], at[i]) << m;
+
+    const CmdResult streamed = run("run " + net);
+    ASSERT_EQ(streamed.code, 0) << streamed.err;
+    const CmdResult whole = run("run " + net + " --show-mapping");
+    ASSERT_EQ(whole.code, 0) << whole.err;
+    const size_t table = whole.out.find("dfsim: lenet5 on ");
+    ASSERT_NE(table, std::string::npos) << whole.out;
+    EXPECT_EQ(without_command(whole.out.substr(table)), without_command(streamed.out));
+
+    // lenet5, the default AlexNet, ResNet-18 (host rows of pools and adds)
+    for (const std::string& args : {"run " + net, std::string("run"),
+                                    std::string("run --workload workloads/resnet18.yaml --layers POOL1,ADD2A,CONV1")}) {
+        const CmdResult r = run(args);
+        ASSERT_EQ(r.code, 0) << r.err;
+        std::istringstream in(r.out);
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("command: ", 0) != 0) {
+                EXPECT_LE(line.size(), 120u) << args << ": " << line;
+            }
+        }
+        const std::string header = first_table_header(r.out);
+        for (const char* col : {"DRAM", "GLB", "NoC", "RF", "ALU", "cycles", "util"})
+            EXPECT_NE(header.find(col), std::string::npos) << col << " in " << header;
+        for (const char* col : {"gated MACs", "ifmap", "filter", "psum"})
+            EXPECT_EQ(header.find(col), std::string::npos) << col << " in " << header;
+    }
+    const CmdResult w = run("run " + net + " --wide");
+    ASSERT_EQ(w.code, 0) << w.err;
+    const std::string header = first_table_header(w.out);
+    for (const char* col : {"gated MACs", "ifmap", "filter", "psum", "DRAM", "NoC"})
+        EXPECT_NE(header.find(col), std::string::npos) << col << " in " << header;
+}
+
+}  // namespace
+}  // namespace dfsim::test

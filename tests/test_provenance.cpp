@@ -90,14 +90,21 @@ TEST_F(ProvenanceCli, RunReportsCarryTheContextAndThePerImageLatency) {
     const std::string command = "dfsim " + args;  // no argument needs quoting here
     const std::string build = std::string("dfsim ") + dfsim_version() + " (git " + dfsim_git_commit() + ")";
 
+    // the header (two lines), the context wrapped within 120 columns, the command on a line of its own
     std::istringstream lines(r.out);
-    std::string first, second;
+    std::string first, line, context, command_line;
     std::getline(lines, first);
-    std::getline(lines, second);
-    EXPECT_NE(first.find("timing cycle (cycle-level engine)"), std::string::npos) << first;
-    EXPECT_EQ(second, "context: batch 2, layers all, seed 7, objective cycles, workload " + net() + ", arch " +
-                          src("configs/arch/eyeriss.yaml") + ", energy " + src("configs/energy/45nm.yaml") + "; " +
-                          build + "; command: " + command);
+    std::getline(lines, line);
+    EXPECT_NE(line.find("timing cycle (cycle-level engine)"), std::string::npos) << line;
+    while (std::getline(lines, line) && line.rfind("command: ", 0) != 0) {
+        EXPECT_LE(line.size(), 120u) << line;
+        context += line.rfind("  ", 0) == 0 ? line.substr(1) : line;  // a continuation: "  item" -> " item"
+    }
+    command_line = line;
+    EXPECT_EQ(context, "context: batch 2, layers all, seed 7, objective cycles, workload " + net() + ", arch " +
+                           src("configs/arch/eyeriss.yaml") + ", energy " + src("configs/energy/45nm.yaml") + ", " +
+                           build);
+    EXPECT_EQ(command_line, "command: " + command);
 
     const nlohmann::json j = nlohmann::json::parse(slurp(json));
     EXPECT_EQ(j["schema_version"], 2);
@@ -128,7 +135,7 @@ TEST_F(ProvenanceCli, RunReportsCarryTheContextAndThePerImageLatency) {
         return std::string(b);
     }();
     EXPECT_NE(r.out.find("time at 200 MHz: " + fixed3(ms) + " ms for a batch of 2: " + fixed3(per_image) +
-                         " ms/image, " + per_s2 + " inferences/s;"),
+                         " ms/image, " + per_s2 + " inferences/s\n"),
               std::string::npos)
         << r.out;
 
@@ -165,8 +172,8 @@ TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string command = "dfsim " + args;
     const std::string txt = slurp(dir / "cmp/compare.txt");
-    EXPECT_NE(txt.find("\ncontext: batch 2, layers A, seed 7, objective energy, "), std::string::npos) << txt;
-    EXPECT_NE(txt.find("; command: " + command + "\n"), std::string::npos) << txt;
+    EXPECT_NE(txt.find("\ncontext: batch 2, layers A, seed 7, objective energy,"), std::string::npos) << txt;
+    EXPECT_NE(txt.find("\ncommand: " + command + "\n"), std::string::npos) << txt;
     const nlohmann::json j = nlohmann::json::parse(slurp(dir / "cmp/compare.json"));
     EXPECT_EQ(j["schema_version"], 2);
     EXPECT_EQ(j["provenance"]["seed"], 7);

@@ -93,11 +93,12 @@ void check_outputs(const std::vector<std::pair<std::string, std::string>>& outpu
 }
 
 std::function<void(const LayerResult&)> layer_progress(const std::string& command, const Network& net,
-                                                       const CommonOptions& c) {
+                                                       const CommonOptions& c,
+                                                       std::function<void(const LayerResult&)> row) {
     const bool tty = isatty(STDERR_FILENO) != 0;
     if (c.quiet ||
         (!tty && !c.progress && rough_simulation_seconds(net, RunModel::Simulation, c.timing_model()) <= 2.0))
-        return nullptr;
+        return row;
     struct State {
         size_t layers = 0, done = 0;
         double macs = 0, macs_done = 0;
@@ -109,7 +110,11 @@ std::function<void(const LayerResult&)> layer_progress(const std::string& comman
     st->tty = tty;
     for (const Layer& l : net.layers)
         if (!l.on_host()) st->macs += static_cast<double>(l.shape.macs());
-    return [st, command](const LayerResult& r) {
+    return [st, command, row](const LayerResult& r) {
+        if (row) {
+            if (st->tty && st->done > 0) std::cerr << "\r\033[K" << std::flush;  // the live line, erased
+            row(r);
+        }
         ++st->done;
         st->macs_done += static_cast<double>(r.counts.macs);
         if (r.executed_on == ExecutedOn::Host && !st->tty) return;

@@ -67,9 +67,11 @@ inline constexpr const char* kWorkloadHelp =
 // run); off a terminal, where the run is expected to take more than 2 s
 // (rough_simulation_seconds) or with --progress, one line per accelerator layer ("dfsim run:
 // CONV3 done (3 of 5 layers, 71% of the MACs), 0.8 s elapsed, about 0.3 s left"); nothing with
-// --quiet.
+// --quiet. With `row`, the callback first prints the layer's table row with it (on stdout: the
+// table streamed as layers finish), the live line erased before it and written again after.
 std::function<void(const LayerResult&)> layer_progress(const std::string& command, const Network& net,
-                                                       const CommonOptions& c);
+                                                       const CommonOptions& c,
+                                                       std::function<void(const LayerResult&)> row = nullptr);
 
 // --dataflow is also --dataflows (compare and sweep take several; run and bench one).
 void add_common_options(CLI::App* app, CommonOptions& c);

@@ -1,4 +1,5 @@
 // `dfsim run`: simulate a network, print the table, write the reports (README, "Usage").
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -22,7 +23,7 @@ struct RunCli {
     std::string mapping_format = "dfsim";  // --mapping-format
     int jobs = 1;
     uint64_t seed = 0, trace_max_macs = 20'000'000;
-    bool show_mapping = false, no_check = false, chained = false;
+    bool show_mapping = false, no_check = false, chained = false, wide = false;
 };
 
 // The trace file for --trace, refused (before anything runs) when it would be huge or empty.
@@ -69,11 +70,31 @@ int run(const RunCli& o) {
     }
     const std::unique_ptr<VcdTrace> trace = open_trace(o, net);
     opt.trace = trace.get();
-    opt.on_layer = layer_progress("run", net, o.common);
-    const NetworkResult res = simulate_network(net, a, t, opt);
-    if (o.show_mapping || o.mapping_format == "timeloop") print_mappings(res, std::cout, o.mapping_format);
     const Provenance prov = make_provenance(o.common, a, t, net, {opt.dataflow}, o.seed, o.objective);
-    std::cout << format_table(res, &prov);
+    // The table streamed: its header now, each layer's row as the layer finishes, the rest at the
+    // end; the same text as format_table. Not with the mappings, which come before it.
+    const bool mappings = o.show_mapping || o.mapping_format == "timeloop";
+    const NetworkResult head = network_result(net, a, t, opt);
+    std::vector<std::string> names;
+    for (const Layer& l : net.layers) names.push_back(l.name);
+    const size_t name_width = table_name_width(names);
+    std::function<void(const LayerResult&)> row;
+    bool head_printed = false;  // at the first row: a run that fails before it prints no table
+    if (!mappings)
+        row = [&](const LayerResult& l) {
+            if (!head_printed) std::cout << format_table_head(head, name_width, &prov, o.wide);
+            head_printed = true;
+            std::cout << format_table_row(head, l, name_width, o.wide) << std::flush;
+        };
+    opt.on_layer = layer_progress("run", net, o.common, row);
+    const NetworkResult res = simulate_network(net, a, t, opt);
+    if (mappings) {
+        print_mappings(res, std::cout, o.mapping_format);
+        std::cout << format_table(res, &prov, o.wide);
+    } else {
+        if (!head_printed) std::cout << format_table_head(head, name_width, &prov, o.wide);  // no layers
+        std::cout << format_table_tail(res, name_width, o.wide);
+    }
     if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res, &prov).dump(2) + "\n");
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res, &prov));
     if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res, &prov));
@@ -97,6 +118,8 @@ Command add_run_command(CLI::App& parent) {
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--show-mapping", o->show_mapping, "print each layer's mapping and loop nest");
+    app->add_flag("--wide", o->wide,
+                  "every column of the table: gated MACs and energy by data type too (the default fits 120 columns)");
     add_mapping_format_option(app, o->mapping_format);
     add_mapper_options(app, o->jobs, o->mapping_cache);
     app->add_option("--mapping", o->mapping_file,
