@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iostream>
+#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -242,14 +244,38 @@ Resumed load_resumed(const Layer& l, const CompareResult& c, const EnergyTable& 
     return r;
 }
 
-// "dfsim compare: LAYER DATAFLOW 1.234 s [(resumed)] (K of N)": K pairs of the N finished.
+// How far a compare is: its start, and the MACs of all its pairs and of those finished (in memory
+// the forked workers share: they report as they finish).
+struct CompareProgress {
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    double macs = 0;
+    std::atomic<uint64_t> macs_done{0};
+};
+
+// "dfsim compare: LAYER DATAFLOW 1.234 s [(resumed)] (K of N), E s elapsed, about L s left": K
+// pairs of the N finished, the time left estimated from the share of the MACs done. On a terminal
+// one live line, rewritten in place; else a line per pair.
 void print_progress(std::ostream* progress, const Layer& l, const std::string& dataflow, double seconds, bool resumed,
-                    size_t finished, size_t pairs) {
+                    size_t finished, size_t pairs, CompareProgress& p) {
     if (!progress) return;
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "%.3f s%s (%zu of %zu)\n", seconds, resumed ? " (resumed)" : "", finished, pairs);
+    const double done = static_cast<double>(p.macs_done.fetch_add(l.on_host() ? 0 : l.shape.macs()) +
+                                            (l.on_host() ? 0 : l.shape.macs()));
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.start).count();
+    const double share = p.macs > 0 ? done / p.macs : 1.0;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%.3f s%s (%zu of %zu), %.1f s elapsed", seconds, resumed ? " (resumed)" : "",
+                  finished, pairs, el);
+    std::string line = "dfsim compare: " + l.name + " " + dataflow + " " + buf;
+    if (finished < pairs && share > 0 && share < 1) {
+        std::snprintf(buf, sizeof buf, ", about %.1f s left", el / share * (1 - share));
+        line += buf;
+    }
+    const bool tty = progress == &std::cerr && isatty(STDERR_FILENO) != 0;
     // one write, so that the lines of parallel workers do not interleave
-    *progress << ("dfsim compare: " + l.name + " " + dataflow + " " + buf) << std::flush;
+    if (tty)
+        *progress << ("\r" + line + "\033[K" + (finished == pairs ? "\n" : "")) << std::flush;
+    else
+        *progress << (line + "\n") << std::flush;
 }
 
 }  // namespace
@@ -288,7 +314,8 @@ LayerResult simulate_pair(const Layer& l, const ArchParams& base, const EnergyTa
 // a sequential run reports it.
 void simulate_in_workers(const Network& net, const CompareResult& c, const ArchParams& base, const EnergyTable& t,
                          RunOptions opt, const std::vector<std::pair<size_t, size_t>>& todo,
-                         const std::vector<Resumed>& files, int workers, std::ostream* progress, size_t pairs) {
+                         const std::vector<Resumed>& files, int workers, std::ostream* progress, size_t pairs,
+                         CompareProgress& shared_progress) {
     struct Counters {
         std::atomic<size_t> next{0}, finished{0};  // pairs taken, pairs done
     };
@@ -308,7 +335,8 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
             const auto t0 = std::chrono::steady_clock::now();
             simulate_pair(l, base, t, opt, in, files[li].files[ri], files[li].keys[ri]);
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-            print_progress(progress, l, opt.dataflow, s, false, counters->finished.fetch_add(1) + 1, pairs);
+            print_progress(progress, l, opt.dataflow, s, false, counters->finished.fetch_add(1) + 1, pairs,
+                           shared_progress);
         }
     });
     for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
@@ -349,10 +377,20 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
             if (!resumed.back().done[ri]) todo.emplace_back(li, ri);
     }
     const size_t pairs = net.layers.size() * c.runs.size();
+    // in memory the forked workers share
+    void* mem = mmap(nullptr, sizeof(CompareProgress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
+    std::unique_ptr<CompareProgress, void (*)(CompareProgress*)> prog(new (mem) CompareProgress,
+                                                                      [](CompareProgress* p) {
+                                                                          p->~CompareProgress();
+                                                                          munmap(p, sizeof(CompareProgress));
+                                                                      });
+    for (const Layer& l : net.layers)
+        if (!l.on_host()) prog->macs += static_cast<double>(l.shape.macs()) * static_cast<double>(c.runs.size());
     std::set<std::pair<size_t, size_t>> by_workers;  // reported by the workers as they finished
     if (workers > 1 && todo.size() > 1) {
         simulate_in_workers(net, c, base, t, opt, todo, resumed, std::min<int>(workers, static_cast<int>(todo.size())),
-                            progress, pairs);
+                            progress, pairs, *prog);
         for (const auto& [li, ri] : todo) {
             Resumed& r = resumed[li];
             opt.dataflow = c.runs[ri].dataflow;
@@ -375,7 +413,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
                                    : simulate_pair(l, base, t, opt, in, resumed[li].files[ri], resumed[li].keys[ri]));
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (!by_workers.count({li, ri}))
-                print_progress(progress, l, r.dataflow, s, was_done, ++reported + by_workers.size(), pairs);
+                print_progress(progress, l, r.dataflow, s, was_done, ++reported + by_workers.size(), pairs, *prog);
         }
     }
     return c;

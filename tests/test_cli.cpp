@@ -372,6 +372,15 @@ TEST_F(Cli, ProgressLinesAndQuiet) {
     EXPECT_EQ(c.err.find("dfsim compare: CONV1"), std::string::npos) << c.err;
     const CmdResult cl = run("compare --workload workloads/lenet5.yaml --layers CONV1 --dataflows ws,rs");
     EXPECT_NE(cl.err.find("dfsim compare: CONV1 rs"), std::string::npos) << cl.err;
+    // k of N, the time elapsed, and the time left while pairs remain (none after the last)
+    const size_t first = cl.err.find("dfsim compare: CONV1 ws"), last = cl.err.find("dfsim compare: CONV1 rs");
+    ASSERT_NE(first, std::string::npos) << cl.err;
+    const std::string l1 = cl.err.substr(first, cl.err.find('\n', first) - first),
+                      l2 = cl.err.substr(last, cl.err.find('\n', last) - last);
+    EXPECT_NE(l1.find(" (1 of 2), "), std::string::npos) << l1;
+    EXPECT_NE(l1.find(" s elapsed, about "), std::string::npos) << l1;
+    EXPECT_NE(l2.find(" (2 of 2), "), std::string::npos) << l2;
+    EXPECT_EQ(l2.find(" left"), std::string::npos) << l2;
 }
 
 namespace dfsim::test {

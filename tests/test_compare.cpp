@@ -367,7 +367,7 @@ TEST_F(CompareCli, JobsGiveTheSameReportsByteForByte) {
                 EXPECT_EQ(n, 1u) << line << "\n" << r.err;
             }
         for (int k = 1; k <= 12; ++k)  // each pair is counted once as it finishes: K of N
-            EXPECT_NE(r.err.find(" (" + std::to_string(k) + " of 12)\n"), std::string::npos) << k << "\n" << r.err;
+            EXPECT_NE(r.err.find(" (" + std::to_string(k) + " of 12), "), std::string::npos) << k << "\n" << r.err;
     }
     const CmdResult bad1 = run("--jobs 1", "DFSIM_TEST_FAULT=mismatch"),
                     bad2 = run("--jobs 2", "DFSIM_TEST_FAULT=mismatch");
