@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -184,4 +185,35 @@ TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
         EXPECT_NE(slurp(dir / gp).find(R"( . "\n" . "one, layers A, batch 2, eyeriss 12x14 PEs, dataflows rs,ws")"),
                   std::string::npos)
             << gp;
+}
+
+// dfsim bench's report and dfsim corpus's report and --json carry the provenance; dfsim export's
+// Timeloop files name the build and command in a comment.
+TEST_F(ProvenanceCli, BenchCorpusAndExportNameTheirCommand) {
+    const std::string bench = "bench --workload " + net() + " --layers A --dataflow rs";
+    CmdResult r = dfsim(bench);
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string l1, l2;
+    std::getline(lines, l1);
+    std::getline(lines, l2);
+    EXPECT_EQ(l2.rfind("context: batch 1, layers A, seed 0, objective energy, ", 0), 0u) << r.out;
+    EXPECT_NE(l2.find("; command: dfsim " + bench), std::string::npos) << l2;
+    const std::string corpus =
+        "corpus --random 2 --networks none --dataflows rs --jobs 1 --quiet --json " + (dir / "c.json").string();
+    r = dfsim(corpus);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\ncontext: batch per point, layers all, seed 1, objective energy, "), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("; command: dfsim " + corpus + "\n"), std::string::npos) << r.out;
+    const nlohmann::json c = nlohmann::json::parse(slurp(dir / "c.json"));
+    EXPECT_EQ(c["provenance"]["command"], "dfsim " + corpus);
+    EXPECT_EQ(c["provenance"]["seed"], 1);
+    EXPECT_EQ(c["provenance"]["dataflows"], nlohmann::json::array({"rs"}));
+    const std::string exp = "export --format timeloop --workload " + net() + " --out " + (dir / "tl").string();
+    r = dfsim(exp);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string a = slurp(dir / "tl/A.yaml");
+    EXPECT_EQ(a.substr(0, a.find('\n') + 1), "# written by " + std::string("dfsim ") + dfsim_version() + " (git " +
+                                                 dfsim_git_commit() + "): dfsim " + exp + "\n");
 }
