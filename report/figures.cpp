@@ -400,13 +400,14 @@ std::vector<Field> sweep_fields() {
     f.push_back(field("energy_total", "energy", "energy"));
     f.push_back(field("energy_unit", "energy_unit", "energy_unit"));
     f.push_back(field("energy_per_mac", "energy_per_mac", "energy_per_mac"));
-    f.push_back(field("per_mac_alu", "energy_per_mac_by_level.alu", "alu", "%.6g", "per_mac_by_level"));
+    // per MAC, and named so in the CSV too (compare's energy_* columns are totals)
+    f.push_back(field("per_mac_alu", "energy_per_mac_by_level.alu", "energy_per_mac_alu", "%.6g", "per_mac_by_level"));
     for (Level l : levels_near_first())
-        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l), name_of(l), "%.6g",
-                          "per_mac_by_level"));
+        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l),
+                          "energy_per_mac_" + name_of(l), "%.6g", "per_mac_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), name_of(t), "%.6g",
-                          "per_mac_by_type"));
+        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t),
+                          "energy_per_mac_" + name_of(t), "%.6g", "per_mac_by_type"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("timing", "timing", "timing"));

@@ -54,6 +54,15 @@ std::string gp_string(const std::string& s) {
     return q + "\"";
 }
 
+std::string gp_string_lines(const std::vector<std::string>& lines) {
+    std::string q = "\"";
+    for (size_t i = 0; i < lines.size(); ++i) {
+        const std::string one = gp_string(lines[i]);
+        q += (i ? "\\n" : "") + one.substr(1, one.size() - 2);
+    }
+    return q + "\"";
+}
+
 std::string plot_label(const std::string& s) {
     std::string out = s;
     for (char& ch : out)

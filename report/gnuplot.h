@@ -26,6 +26,9 @@ void render_plots(const std::filesystem::path& dir, const std::vector<std::strin
 // A string literal for a gnuplot script, on one line whatever `s` holds (names are untrusted: a
 // newline would end the literal and start a command).
 std::string gp_string(const std::string& s);
+// A string literal of several lines (joined by gnuplot's "\n" escape), each line as gp_string
+// makes it safe: a tick label "8x8\n64", a title and its context line.
+std::string gp_string_lines(const std::vector<std::string>& lines);
 // A name as one field of a plot's data file or one line of its comments: control characters
 // (tab, newline, ...) become '?'.
 std::string plot_label(const std::string& s);

@@ -56,7 +56,7 @@ static double peak_rss_mib() {
 }
 
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
-                      std::ostream& out, Timing timing) {
+                      std::ostream& out, Timing timing, const Provenance* prov) {
     RunOptions opt;
     opt.dataflow = dataflow;
     opt.timing = timing;
@@ -67,6 +67,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     BenchResult b;
     out << "dfsim bench: " << net.name << " on " << a.name << ", dataflow " << dataflow << ", timing "
         << timing_label(RunModel::Simulation, timing) << "\n";
+    if (prov) out << provenance_line(*prov);
     char buf[256];
     std::snprintf(buf, sizeof buf, "%-8s %13s %11s %9s %9s %9s %12s %12s\n", "layer", "MACs", "cycles", "map s",
                   "sim s", "ref s", "sim MAC/s", "sim cyc/s");

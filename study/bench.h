@@ -7,6 +7,7 @@
 #include "config/energy_table.h"
 #include "workload/layer.h"
 #include "dataflows/dataflow.h"
+#include "report/provenance.h"
 
 namespace dfsim {
 
@@ -18,8 +19,9 @@ struct BenchResult {
 
 // Each accelerator layer prepared as `dfsim run` prepares it (sim/simulator.h prepare(): the
 // dataflow's storage, word width, calibration; synthetic data at seed 0, the energy objective),
-// then simulated without the check, and its reference convolution timed separately.
+// then simulated without the check, and its reference convolution timed separately. The report
+// on `out` opens with its header line and, given `prov`, the provenance line (provenance_line).
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
-                      std::ostream& out, Timing timing = Timing::Pass);
+                      std::ostream& out, Timing timing = Timing::Pass, const Provenance* prov = nullptr);
 
 }  // namespace dfsim

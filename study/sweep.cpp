@@ -300,6 +300,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
     const EnergyTable t = load_energy_table(spec.energy_file.empty() ? a.energy_table : spec.energy_file);
     const Network net = point_network(spec, p, a);
     row["pes"] = ad.num_pes();
+    row["pe_array"] = std::to_string(ad.rows) + "x" + std::to_string(ad.cols);
     row["glb_kb"] = static_cast<double>(ad.glb.size_bytes) / 1024.0;
     row["batch"] = net.layers.empty() ? 0 : net.layers.front().shape.N;
     row["energy_unit"] = std::string(to_string(t.unit));
@@ -332,6 +333,37 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
     return row;
 }
 
+Provenance sweep_provenance(const SweepSpec& spec, const std::string& command) {
+    const ArchParams a = load_arch(spec.arch_file);
+    const EnergyTable t = load_energy_table(spec.energy_file.empty() ? a.energy_table : spec.energy_file);
+    Provenance p;
+    p.version = dfsim_version();
+    p.commit = dfsim_git_commit();
+    p.command = command;
+    p.seed = spec.seed_offset;
+    p.timing = sweep_timing(spec);
+    const char* const objectives[] = {"energy", "cycles", "edp"};
+    p.objective = objectives[static_cast<int>(spec.objective)];
+    p.batch = a.batch;
+    if (p.batch == 0) {  // the workload's own
+        const Network net = select_layers(load_network(spec.workload_file), spec.layers);
+        p.batch = net.layers.empty() ? 0 : static_cast<int>(net.layers.front().shape.N);
+    }
+    for (const SweepAxis& ax : spec.axes)
+        if (ax.key == "batch") p.batch = ax.values.size() == 1 ? std::stoi(ax.values.front()) : 0;
+    p.layers = spec.layers;
+    p.workload = spec.workload_file;
+    p.arch_name = a.name;
+    p.arch_file = spec.arch_file;
+    p.arch_summary = arch_summary(a);
+    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
+    p.energy_file = t.file;
+    p.energy_table = t.name;
+    p.energy_unit = to_string(t.unit);
+    p.dataflows = spec.dataflows;
+    return p;
+}
+
 namespace {
 
 // A file's contents as a key: the text itself, or for a binary file (an ONNX model; a JSON
@@ -353,7 +385,7 @@ std::string key_text(const std::string& text) {
 nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::string& arch_text,
                          const std::string& workload_text, const std::string& energy_text, const Network& net) {
     nlohmann::json k;
-    k["format"] = 3;  // 3: the version and the network; 2: the timing model
+    k["format"] = 4;  // 4: rows with pe_array; 3: the version and the network; 2: the timing model
     k["version"] = dfsim_version();
     k["arch"] = arch_text;
     k["workload"] = key_text(workload_text);
@@ -383,7 +415,8 @@ bool point_done(const fs::path& file, const nlohmann::json& key) {
 }
 
 // The CSV's columns: the point's own (its JSON row's fields of the same name), then its figures.
-const char* const kPointColumns[] = {"index", "dataflow", "settings", "model", "status", "pes", "glb_kb", "batch"};
+const char* const kPointColumns[] = {"index",    "dataflow", "settings", "model", "status",
+                                     "pe_array", "pes",      "glb_kb",   "batch"};
 
 std::vector<Field> csv_fields() {
     std::vector<Field> f;
@@ -406,40 +439,62 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
 }
 
 // Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
-// ...: one SystemC simulation per process), reporting count_done() of `points` as they finish.
+// ...: one SystemC simulation per process). A point is done once its file exists (the workers
+// write it atomically, complete); `finished(i)` is called once for each, in the order they are
+// seen (several seen at one look: in point order).
 void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
-                    const std::function<int()>& count_done, int points, const std::function<void(int, int)>& progress) {
+                    const std::function<bool(int)>& written, const std::function<void(int)>& finished) {
     std::vector<pid_t> kids = fork_workers(jobs, [&](int k) {
         for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
     });
     if (static_cast<int>(kids.size()) < jobs) throw std::runtime_error("sweep: fork failed");
-    int last = -1;
+    std::vector<bool> seen(todo.size(), false);
+    auto look = [&] {
+        for (size_t j = 0; j < todo.size(); ++j)
+            if (!seen[j] && written(todo[j])) {
+                seen[j] = true;
+                finished(todo[j]);
+            }
+    };
     while (!kids.empty()) {
         int status = 0;
-        const auto finished =
+        const auto done =
             std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
-        if (finished != kids.end()) {
-            kids.erase(finished);
+        if (done != kids.end()) {
+            kids.erase(done);
             continue;
         }
-        const int done = count_done();
-        if (progress && done != last) progress(done, points);
-        last = done;
+        look();
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-    if (progress) progress(count_done(), points);
+    look();
+}
+
+// The provenance columns of the sweep's CSV: report/provenance.h's, but `batch` (each row's own
+// `batch` column is the batch it ran), in the same order after the figures' columns.
+std::string csv_provenance(const Provenance& prov, bool header) {
+    const std::vector<std::string> names = provenance_csv_columns(), values = provenance_csv_values(prov);
+    std::vector<std::string> cells;
+    for (size_t k = 0; k < names.size(); ++k)
+        if (names[k] != "batch") cells.push_back(header ? names[k] : values[k]);
+    std::string line = csv_line(cells);
+    line.pop_back();  // its "\n"
+    return line;
 }
 
 // results.json and results.csv: one row per point, in point order, read from the point files; a
 // point of `missing` (or whose file cannot be read) gets a row with status `missing_status`.
 void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points, const fs::path& dir,
                    const std::function<fs::path(int)>& point_file, const std::vector<int>& missing,
-                   const std::string& missing_status) {
+                   const std::string& missing_status, const Provenance* given) {
+    const Provenance prov = given ? *given : sweep_provenance(spec, "");
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
     std::vector<std::string> cells;
     for (const Field& f : columns) cells.push_back(f.csv);
     std::string csv = csv_line(cells);
+    csv.insert(csv.size() - 1, "," + csv_provenance(prov, true));
+    const std::string prov_cells = "," + csv_provenance(prov, false);
     for (size_t i = 0; i < points.size(); ++i) {
         nlohmann::json row;
         try {
@@ -452,10 +507,15 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
         }
         cells.clear();
         for (const Field& f : columns) cells.push_back(csv_cell(row, f));
-        csv += csv_line(cells);
+        std::string line = csv_line(cells);
+        line.insert(line.size() - 1, prov_cells);
+        csv += line;
         rows.push_back(std::move(row));
     }
-    nlohmann::json doc = {{"arch_file", spec.arch_file},
+    nlohmann::json doc = {{"schema_version", kReportSchemaVersion},
+                          {"provenance", provenance_json(prov)},
+                          {"network", load_network(spec.workload_file).name},
+                          {"arch_file", spec.arch_file},
                           {"workload_file", spec.workload_file},
                           {"energy_file", spec.energy_file},
                           {"layers", spec.layers},
@@ -471,6 +531,33 @@ fs::path point_path(const std::string& out_dir, int i) {
 }
 
 }  // namespace
+
+std::string duration_text(double s) {
+    char buf[32];
+    if (s < 10)
+        std::snprintf(buf, sizeof buf, "%.1f s", s);
+    else if (s < 120)
+        std::snprintf(buf, sizeof buf, "%.0f s", s);
+    else if (s < 7200)
+        std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f h", s / 3600);
+    return buf;
+}
+
+std::string sweep_progress_line(const SweepProgress& p, double elapsed) {
+    if (!p.point)
+        return p.resumed > 0 ? "dfsim sweep: " + std::to_string(p.resumed) + " of " + std::to_string(p.total) +
+                                   " points done already (their files are in the folder), " +
+                                   std::to_string(p.total - p.resumed) + " to run\n"
+                             : "";
+    std::string line = "dfsim sweep: " + std::to_string(p.done) + " of " + std::to_string(p.total) +
+                       " points done: point " + std::to_string(p.point->index) + ", " + p.point->label() + "; " +
+                       duration_text(elapsed) + " elapsed";
+    const int ran = p.done - p.resumed;
+    if (ran > 0 && p.done < p.total) line += ", ETA " + duration_text(elapsed / ran * (p.total - p.done));
+    return line + "\n";
+}
 
 SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
     SweepPlan plan;
@@ -488,21 +575,18 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
 }
 
 void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
-                      const std::vector<int>& which, int jobs, const std::function<void(int, int)>& progress) {
+                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress) {
     const fs::path dir(out_dir);
     fs::create_directories(dir / "points");
     MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
-    const int total = static_cast<int>(plan.points.size()), resumed = total - static_cast<int>(which.size());
+    SweepProgress state;
+    state.total = static_cast<int>(plan.points.size());
+    state.resumed = state.done = state.total - static_cast<int>(which.size());
     jobs = std::max(1, std::min(jobs, static_cast<int>(which.size())));
     // a point to run has no file from here on (a stale or damaged one goes now), so while the
     // workers run, a point is done once its file exists: they write it atomically, complete
     auto point_file = [&](int i) { return point_path(out_dir, i); };
     for (int i : which) fs::remove(point_file(i));
-    auto count_done = [&] {
-        int n = resumed;
-        for (int i : which) n += fs::exists(point_file(i));
-        return n;
-    };
     auto write_point = [&](int i) {
         nlohmann::json row;
         try {
@@ -515,20 +599,26 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
         write_file_atomic(point_file(i).string(),
                           nlohmann::json{{"key", plan.keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
     };
+    auto finished = [&](int i) {
+        ++state.done;
+        state.point = &plan.points[static_cast<size_t>(i)];
+        if (progress) progress(state);
+    };
     if (which.empty()) return;
+    if (progress) progress(state);  // the count before any point runs
     if (jobs == 1) {
-        int done = resumed;
         for (int i : which) {
             write_point(i);
-            if (progress) progress(++done, total);
+            finished(i);
         }
     } else {
-        run_in_workers(which, jobs, write_point, count_done, total, progress);
+        run_in_workers(
+            which, jobs, write_point, [&](int i) { return fs::exists(point_file(i)); }, finished);
     }
 }
 
-SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress, const std::function<void()>& validated) {
+SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs, const SweepProgressFn& progress,
+                       const std::function<void()>& validated, const Provenance* prov) {
     const auto t0 = std::chrono::steady_clock::now();
     // every point's inputs, checked before anything runs or is made (a bad value fails the whole
     // sweep and leaves no directory behind)
@@ -543,19 +633,19 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     sum.run = static_cast<int>(plan.todo.size());
     run_sweep_points(spec, plan, out_dir, plan.todo, jobs, progress);
     write_results(
-        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)");
+        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)", prov);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
 }
 
-SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir) {
+SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir, const Provenance* prov) {
     const SweepPlan plan = plan_sweep(spec, out_dir);
     SweepCollection c;
     c.points = static_cast<int>(plan.points.size());
     c.missing = plan.todo;
     write_results(
         spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, c.missing,
-        "missing (no point file of these inputs)");
+        "missing (no point file of these inputs)", prov);
     std::ifstream in(fs::path(out_dir) / "results.json");
     const nlohmann::json doc = nlohmann::json::parse(in);  // kept: the loop runs over a part of it
     for (const nlohmann::json& row : doc["rows"]) {

@@ -16,6 +16,7 @@
 #include "workload/layer.h"
 #include "dataflows/dataflow.h"
 #include "dataflows/mapping_cache.h"
+#include "report/provenance.h"
 
 namespace dfsim {
 
@@ -79,6 +80,13 @@ std::string sweep_timing(const SweepSpec& spec);
 ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p);
 Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a);
 
+// The sweep's reports' provenance (report/provenance.h): this build, `command` (the command line
+// that writes the reports), the spec's seed, timing, objective, layers, files and dataflows, the
+// base architecture (the file's own PE array and summary, before any point's settings), the
+// energy table, and the batch: the batch axis's value if it has one value, 0 ("per point") if it
+// has several, else the architecture's.
+Provenance sweep_provenance(const SweepSpec& spec, const std::string& command);
+
 // One point's result row (also what its file holds besides its key).
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache = nullptr);
 
@@ -92,23 +100,40 @@ struct SweepPlan {
 };
 SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir);
 
+// A sweep's progress, as a point finishes: `done` of `total` points have their files (`resumed`
+// of them from an earlier run, before this one started); `point` is the one that just finished
+// (null for a count alone: the first call, before any point finished).
+struct SweepProgress {
+    int done = 0, total = 0, resumed = 0;
+    const SweepPoint* point = nullptr;
+};
+using SweepProgressFn = std::function<void(const SweepProgress&)>;
+// "12.3 s", "95 s", "4.2 min", "2.5 h": a duration in a progress line.
+std::string duration_text(double seconds);
+// A progress line off a terminal, with its newline: "dfsim sweep: 5 of 16 points done: point 9, rs
+// pe_array=16x16; 12.3 s elapsed, ETA 20 s" (the ETA from the points run so far, none once all are
+// done); for the first call (no point yet) "dfsim sweep: 4 of 16 points done already (...), 12 to
+// run" when points were resumed, else "".
+std::string sweep_progress_line(const SweepProgress& p, double elapsed_seconds);
+
 // Runs the points `which` (of plan.todo) in `jobs` worker processes and writes each one's file
 // atomically to out_dir/points/ (made if missing); results.csv and .json are not written. Several
 // processes may run disjoint points of one folder at once (a Slurm job's tasks): this neither
-// takes the folder's lock nor removes temporary files. `progress(done, total)` counts the points
-// not in `which` as done.
+// takes the folder's lock nor removes temporary files. `progress` is called once per finished
+// point, naming it (the points not in `which` count as done, as `resumed`).
 void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
-                      const std::vector<int>& which, int jobs, const std::function<void(int, int)>& progress = nullptr);
+                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress = nullptr);
 
 // results.csv and results.json of the point files out_dir/points/ holds now (the caller holds its
 // lock): a point without a file of its inputs gets a row with status "missing (no point file of
 // these inputs)". Returns those points and the ones whose run failed (status "error: ...").
+// The results carry `prov` (null: sweep_provenance(spec, ""), no command line).
 struct SweepCollection {
     int points = 0;
     std::vector<int> missing;
     std::vector<std::pair<int, std::string>> failed;  // index, status
 };
-SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir);
+SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir, const Provenance* prov = nullptr);
 
 struct SweepSummary {
     int points = 0, resumed = 0, run = 0;
@@ -121,9 +146,11 @@ struct SweepSummary {
 // check). Every point's inputs are checked before anything is written; then `validated()` is
 // called, where the caller takes out_dir's lock (base/out_lock.h), so that a refused sweep
 // leaves nothing behind. Temporary files an interrupted run left in out_dir or out_dir/points
-// are removed first. `progress(done, total)` is called in the parent as points complete.
+// are removed first. `progress` is called in the parent as points complete. The results carry
+// `prov` (null: sweep_provenance(spec, "")); it is no input of a point (a rerun by another
+// command line, --jobs or --out spelling resumes every point).
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
-                       const std::function<void(int, int)>& progress = nullptr,
-                       const std::function<void()>& validated = nullptr);
+                       const SweepProgressFn& progress = nullptr, const std::function<void()>& validated = nullptr,
+                       const Provenance* prov = nullptr);
 
 }  // namespace dfsim

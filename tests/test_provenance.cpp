@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -191,4 +192,111 @@ TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
         EXPECT_NE(slurp(dir / gp).find(R"( . "\n" . "one, layers A, batch 2, eyeriss 12x14 PEs, dataflows rs,ws")"),
                   std::string::npos)
             << gp;
+}
+
+// dfsim sweep's results carry the run reports' provenance: results.json a `provenance` object and
+// `schema_version`, results.csv the provenance columns on every row (but `batch`: each row has its
+// own). The command line is no input of a point: a rerun by another command line (other --jobs)
+// resumes every point and only the command differs.
+TEST_F(ProvenanceCli, SweepResultsCarryTheContextAndARerunResumes) {
+    const std::string out = (dir / "sw").string();
+    const std::string base =
+        "sweep --workload " + net() + " --layers A --dataflows rs,ws --pe-array 4x4 --seed 3 --no-plots --out " + out;
+    CmdResult r = dfsim(base + " --jobs 1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string json1 = slurp(dir / "sw/results.json"), csv1 = slurp(dir / "sw/results.csv");
+    const nlohmann::json j = nlohmann::json::parse(json1);
+    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["network"], "one");
+    const nlohmann::json& p = j["provenance"];
+    EXPECT_EQ(p["command"], "dfsim " + base + " --jobs 1");
+    EXPECT_EQ(p["seed"], 3);
+    EXPECT_EQ(p["objective"], "energy");
+    EXPECT_EQ(p["timing"], "pass");
+    EXPECT_EQ(p["batch"], 1);  // the workload's, no batch axis
+    EXPECT_EQ(p["layers"], "A");
+    EXPECT_EQ(p["dataflows"], nlohmann::json::array({"rs", "ws"}));
+    EXPECT_EQ(p["energy_table"]["unit"], "pJ");
+    EXPECT_EQ(p["arch"]["summary"].get<std::string>().substr(0, 14), "12x14 PEs, spa");  // the base's own array
+    EXPECT_EQ(p["dfsim_version"], dfsim_version());
+    const auto rows = csv_rows(csv1);
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), "batch"), 1);  // the row's own, once
+    for (const char* c : {"layer_selection", "seed", "objective", "workload_file", "arch_file", "energy_file",
+                          "dfsim_version", "git_commit", "command"})
+        EXPECT_EQ(std::count(rows[0].begin(), rows[0].end(), c), 1) << c;
+    EXPECT_EQ(rows[0].back(), "command");  // the provenance after the figures, as run's and compare's
+    for (size_t i = 1; i < rows.size(); ++i) {
+        EXPECT_EQ(cell(rows, i, "seed"), "3");
+        EXPECT_EQ(cell(rows, i, "layer_selection"), "A");
+        EXPECT_EQ(cell(rows, i, "command"), "dfsim " + base + " --jobs 1");
+        EXPECT_EQ(cell(rows, i, "pe_array"), "4x4");
+        EXPECT_EQ(cell(rows, i, "pes"), "16");
+    }
+    r = dfsim(base + " --jobs 2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("2 points (2 from an earlier run, 0 run now)"), std::string::npos) << r.out;
+    const std::string json2 = slurp(dir / "sw/results.json");
+    EXPECT_EQ(nlohmann::json::parse(json2)["provenance"]["command"], "dfsim " + base + " --jobs 2");
+    EXPECT_NE(json1, json2);
+    EXPECT_EQ(without_command(json1), without_command(json2));
+    EXPECT_EQ(without_command(csv1), without_command(slurp(dir / "sw/results.csv")));
+}
+
+// Off a terminal, each progress line of a sweep names the point that finished, k of N, with the
+// time elapsed and an ETA until the last.
+TEST_F(ProvenanceCli, SweepProgressLinesNameThePoints) {
+    const std::string args = "sweep --workload " + net() +
+                             " --layers A --dataflows rs --pe-array 4x4,8x8 --jobs 1 --no-plots --out " +
+                             (dir / "sw").string();
+    CmdResult r = dfsim(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const size_t first = r.err.find("dfsim sweep: 1 of 2 points done: point 0, rs pe_array=4x4; ");
+    const size_t second = r.err.find("dfsim sweep: 2 of 2 points done: point 1, rs pe_array=8x8; ");
+    ASSERT_NE(first, std::string::npos) << r.err;
+    ASSERT_NE(second, std::string::npos) << r.err;
+    EXPECT_LT(first, second);
+    const std::string line1 = r.err.substr(first, r.err.find('\n', first) - first);
+    EXPECT_NE(line1.find(" elapsed, ETA "), std::string::npos) << line1;
+    const std::string line2 = r.err.substr(second, r.err.find('\n', second) - second);
+    EXPECT_EQ(line2.find("ETA"), std::string::npos) << line2;  // the last: nothing left
+    // a rerun after one point file is lost says what it resumes and runs the other
+    std::filesystem::remove(dir / "sw/points/1.json");
+    r = dfsim(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("dfsim sweep: 1 of 2 points done already (their files are in the folder), 1 to run\n"),
+              std::string::npos)
+        << r.err;
+    EXPECT_NE(r.err.find("dfsim sweep: 2 of 2 points done: point 1, rs pe_array=8x8; "), std::string::npos) << r.err;
+}
+
+// dfsim bench's report and dfsim corpus's report and --json carry the provenance; dfsim export's
+// Timeloop files name the build and command in a comment.
+TEST_F(ProvenanceCli, BenchCorpusAndExportNameTheirCommand) {
+    const std::string bench = "bench --workload " + net() + " --layers A --dataflow rs";
+    CmdResult r = dfsim(bench);
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(r.out);
+    std::string l1, l2;
+    std::getline(lines, l1);
+    std::getline(lines, l2);
+    EXPECT_EQ(l2.rfind("context: batch 1, layers A, seed 0, objective energy, ", 0), 0u) << r.out;
+    EXPECT_NE(l2.find("; command: dfsim " + bench), std::string::npos) << l2;
+    const std::string corpus =
+        "corpus --random 2 --networks none --dataflows rs --jobs 1 --quiet --json " + (dir / "c.json").string();
+    r = dfsim(corpus);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\ncontext: batch per point, layers all, seed 1, objective energy, "), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("; command: dfsim " + corpus + "\n"), std::string::npos) << r.out;
+    const nlohmann::json c = nlohmann::json::parse(slurp(dir / "c.json"));
+    EXPECT_EQ(c["provenance"]["command"], "dfsim " + corpus);
+    EXPECT_EQ(c["provenance"]["seed"], 1);
+    EXPECT_EQ(c["provenance"]["dataflows"], nlohmann::json::array({"rs"}));
+    const std::string exp = "export --format timeloop --workload " + net() + " --out " + (dir / "tl").string();
+    r = dfsim(exp);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string a = slurp(dir / "tl/A.yaml");
+    EXPECT_EQ(a.substr(0, a.find('\n') + 1), "# written by " + std::string("dfsim ") + dfsim_version() + " (git " +
+                                                 dfsim_git_commit() + "): dfsim " + exp + "\n");
 }

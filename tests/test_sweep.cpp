@@ -207,40 +207,156 @@ TEST_F(Sweep, PlotsAndParetoFront) {
     if (std::system("gnuplot --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
     const std::string out = (dir / "out").string();
     run_sweep(spec, out, 2);
-    const nlohmann::json rows = nlohmann::json::parse(slurp(dir / "out" / "results.json"))["rows"];
-    write_sweep_plots(rows, out);
+    const nlohmann::json results = nlohmann::json::parse(slurp(dir / "out" / "results.json"));
+    const nlohmann::json& rows = results["rows"];
+    write_sweep_plots(results, out);
     for (const char* base : {"energy_vs_pes", "cycles_vs_pes", "utilization_vs_pes", "pareto"}) {
         EXPECT_EQ(slurp(dir / "out" / (std::string(base) + ".png")).substr(0, 8), "\x89PNG\r\n\x1a\n") << base;
         EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".svg")).find("<svg"), std::string::npos) << base;
-        EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".gp")).find(", timing pass (pass-level model)\" font"),
+        EXPECT_NE(slurp(dir / "out" / (std::string(base) + ".gp")).find("timing pass (pass-level model)\" font"),
                   std::string::npos)
-            << base;  // the title
+            << base;  // the title's last line
     }
-    // the front, recomputed here by brute force from the rows
-    std::vector<std::pair<double, double>> pts, front;
-    for (const auto& r : rows) pts.emplace_back(r["latency_ms"].get<double>(), r["energy"].get<double>());
-    for (const auto& p : pts) {
+    // the front, recomputed here by brute force from the rows, with each point's label: its
+    // dataflow, array and other setting, as the rows' settings give them
+    struct Pt {
+        double lat, e;
+        std::string label;
+    };
+    std::vector<Pt> pts, front;
+    for (const auto& r : rows)
+        pts.push_back({r["latency_ms"].get<double>(), r["energy"].get<double>(),
+                       r["dataflow"].get<std::string>() + " " + r["settings"]["pe_array"].get<std::string>() +
+                           " glb.size_kb=" + r["settings"]["glb.size_kb"].get<std::string>()});
+    for (const Pt& p : pts) {
         bool beaten = false;
-        for (const auto& q : pts)
-            beaten =
-                beaten || (q.first <= p.first && q.second < p.second) || (q.first < p.first && q.second <= p.second);
+        for (const Pt& q : pts) beaten = beaten || (q.lat <= p.lat && q.e < p.e) || (q.lat < p.lat && q.e <= p.e);
         if (!beaten) front.push_back(p);
     }
-    std::sort(front.begin(), front.end());
+    std::sort(front.begin(), front.end(), [](const Pt& a, const Pt& b) { return a.lat < b.lat; });
     std::istringstream f(slurp(dir / "out" / "pareto.dat"));
-    std::vector<std::pair<double, double>> written;
+    std::vector<Pt> written;
     for (std::string line; std::getline(f, line);) {
         if (line.empty() || line[0] == '#') continue;
         std::istringstream ls(line);
-        double a = 0, b = 0;
-        ls >> a >> b;
-        written.emplace_back(a, b);
+        Pt p;
+        ls >> p.lat >> p.e;
+        ls.get();  // the tab
+        std::getline(ls, p.label);
+        written.push_back(p);
     }
     ASSERT_EQ(written.size(), front.size());
     for (size_t i = 0; i < front.size(); ++i) {
-        EXPECT_NEAR(written[i].first, front[i].first, 1e-6 * front[i].first);
-        EXPECT_NEAR(written[i].second, front[i].second, 1e-6 * front[i].second);
+        EXPECT_NEAR(written[i].lat, front[i].lat, 1e-6 * front[i].lat);
+        EXPECT_NEAR(written[i].e, front[i].e, 1e-6 * front[i].e);
+        EXPECT_EQ(written[i].label, front[i].label);  // every front point labelled with its settings
     }
+    const std::string pareto = slurp(dir / "out" / "pareto.gp");
+    EXPECT_NE(pareto.find("\"pareto.dat\" using 1:($2/"), std::string::npos);
+    EXPECT_NE(pareto.find("):3 with labels "), std::string::npos) << pareto;  // the labels drawn
+}
+
+// The plots over the PE count are ticked exactly at the points' PE counts, each tick naming its
+// array and its count; every title's second line names the network, layers, batch, base
+// architecture, energy table and unit, and timing model.
+TEST_F(Sweep, PlotTicksAndTitlesNameTheArraysAndTheContext) {
+    if (std::system("gnuplot --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const std::string out = (dir / "out").string();
+    run_sweep(spec, out, 2);
+    write_sweep_plots(nlohmann::json::parse(slurp(dir / "out" / "results.json")), out);
+    // 4x5 = 20 PEs, 8x8 = 64 PEs (the spec's arrays)
+    for (const char* base : {"energy_vs_pes", "cycles_vs_pes", "utilization_vs_pes"}) {
+        const std::string gp = slurp(dir / "out" / (std::string(base) + ".gp"));
+        EXPECT_NE(gp.find("\nset xtics (\"4x5\\n20\" 20, \"8x8\\n64\" 64)\n"), std::string::npos) << gp;
+        EXPECT_NE(gp.find("\nunset mxtics\n"), std::string::npos) << base;
+    }
+    // the network "small" of every layer ("all"), at eyeriss.yaml's batch 1, its own 12x14 array
+    const std::string context =
+        "small, layers all, batch 1, base eyeriss 12x14 PEs, energy 45nm-horowitz (pJ), timing pass (pass-level "
+        "model)";
+    for (const char* base : {"energy_vs_pes", "cycles_vs_pes", "utilization_vs_pes", "pareto", "energy_breakdown"}) {
+        const std::string gp = slurp(dir / "out" / (std::string(base) + ".gp"));
+        // the title line, its lines joined again (a long context is broken after a comma)
+        const size_t at = gp.find("\nset title \"");
+        ASSERT_NE(at, std::string::npos) << base;
+        std::string title = gp.substr(at + 12, gp.find('\n', at + 1) - at - 12);
+        for (size_t nl; (nl = title.find(",\\n")) != std::string::npos;) title.replace(nl, 3, ", ");
+        EXPECT_NE(title.find("\\n" + context + "\" font"), std::string::npos) << base << "\n" << title;
+        EXPECT_EQ(slurp(dir / "out" / (std::string(base) + ".png")).substr(0, 8), "\x89PNG\r\n\x1a\n") << base;
+    }
+}
+
+// The energy breakdown: one bar per point, its segments (ALU, RF, NoC, GLB, DRAM per MAC) the
+// row's and adding up to its energy per MAC; each bar ticked with its dataflow and array.
+TEST_F(Sweep, EnergyBreakdownStacksEachPointsLevels) {
+    if (std::system("gnuplot --version >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot is not installed";
+    const std::string out = (dir / "out").string();
+    run_sweep(spec, out, 2);
+    const nlohmann::json results = nlohmann::json::parse(slurp(dir / "out" / "results.json"));
+    write_sweep_plots(results, out);
+    std::istringstream f(slurp(dir / "out" / "energy_breakdown.dat"));
+    size_t n = 0;
+    for (std::string line; std::getline(f, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        std::vector<std::string> cells;
+        std::istringstream ls(line);
+        for (std::string c; std::getline(ls, c, '\t');) cells.push_back(c);
+        ASSERT_EQ(cells.size(), 8u) << line;  // x, label, ALU, RF, NoC, GLB, DRAM, total
+        const nlohmann::json& r = results["rows"][n];
+        const nlohmann::json& by = r["energy_per_mac_by_level"];
+        const double parts[] = {by["alu"], by["rf"], by["noc"], by["glb"], by["dram"]};
+        double sum = 0;
+        for (int k = 0; k < 5; ++k) {
+            EXPECT_NEAR(std::stod(cells[2 + static_cast<size_t>(k)]), parts[k], 1e-5 * parts[k] + 1e-12) << line;
+            sum += std::stod(cells[2 + static_cast<size_t>(k)]);
+        }
+        EXPECT_NEAR(sum, std::stod(cells[7]), 1e-4 * std::stod(cells[7])) << line;
+        EXPECT_NEAR(std::stod(cells[7]), r["energy_per_mac"].get<double>(), 1e-5 * std::stod(cells[7]));
+        // ws then rs, a gap between them: x 0..3, then 5..8
+        EXPECT_EQ(std::stod(cells[0]), static_cast<double>(n < 4 ? n : n + 1)) << line;
+        ++n;
+    }
+    EXPECT_EQ(n, 8u);
+    const std::string gp = slurp(dir / "out" / "energy_breakdown.gp");
+    EXPECT_NE(gp.find("\"ws\\n4x5\\nglb.size_kb=16\" 0, "), std::string::npos) << gp;
+    EXPECT_NE(gp.find("\"rs\\n8x8\\nglb.size_kb=64\" 8)"), std::string::npos) << gp;
+    EXPECT_NE(gp.find("title \"array (NoC)\""), std::string::npos);
+}
+
+// The unit of a plot's energies, by hand: the largest unit in which the largest value is at
+// least 1; a normalized table's MAC-equivalents in thousands, millions, billions. Never 1e+09 pJ.
+TEST(SweepPlots, EnergyUnitChosenFromTheData) {
+    EXPECT_EQ(energy_scale(3.03e9, EnergyUnit::Pj).unit, "mJ");  // 3.03 mJ
+    EXPECT_EQ(energy_scale(3.03e9, EnergyUnit::Pj).divisor, 1e9);
+    EXPECT_EQ(energy_scale(999999999, EnergyUnit::Pj).unit, "uJ");  // 999.999999 uJ
+    EXPECT_EQ(energy_scale(2.5e6, EnergyUnit::Pj).divisor, 1e6);
+    EXPECT_EQ(energy_scale(1500, EnergyUnit::Pj).unit, "nJ");
+    EXPECT_EQ(energy_scale(999, EnergyUnit::Pj).unit, "pJ");
+    EXPECT_EQ(energy_scale(999, EnergyUnit::Pj).divisor, 1);
+    EXPECT_EQ(energy_scale(4.2e8, EnergyUnit::Normalized).unit, "million MAC-equivalents");
+    EXPECT_EQ(energy_scale(4.2e8, EnergyUnit::Normalized).divisor, 1e6);
+    EXPECT_EQ(energy_scale(7e9, EnergyUnit::Normalized).unit, "billion MAC-equivalents");
+    EXPECT_EQ(energy_scale(12, EnergyUnit::Normalized).unit, "MAC-equivalents");
+}
+
+// The sweep's progress line off a terminal, by hand: 7 of 16 done, 3 of them resumed, so 4 ran in
+// 8 s: 2 s a point, 9 left, ETA 18 s.
+TEST(SweepProgressLine, NamesThePointKOfNAndTheEta) {
+    SweepPoint p;
+    p.index = 5;
+    p.dataflow = "rs";
+    p.settings = {{"pe_array", "16x16"}, {"glb.size_kb", "54"}};
+    SweepProgress s{7, 16, 3, &p};
+    EXPECT_EQ(sweep_progress_line(s, 8.0),
+              "dfsim sweep: 7 of 16 points done: point 5, rs pe_array=16x16 glb.size_kb=54; 8.0 s elapsed, ETA 18 s\n");
+    s.done = 16;  // the last: no ETA
+    EXPECT_EQ(sweep_progress_line(s, 150.0),
+              "dfsim sweep: 16 of 16 points done: point 5, rs pe_array=16x16 glb.size_kb=54; 2.5 min elapsed\n");
+    s = SweepProgress{3, 16, 3, nullptr};  // before any point ran
+    EXPECT_EQ(sweep_progress_line(s, 0.0),
+              "dfsim sweep: 3 of 16 points done already (their files are in the folder), 13 to run\n");
+    s.resumed = s.done = 0;
+    EXPECT_EQ(sweep_progress_line(s, 0.0), "");
 }
 
 namespace {
@@ -496,7 +612,8 @@ layers:
     // the same numbers as a sweep that was never interrupted
     r = dfsim(command_line(args(dir / "whole")));
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(slurp(out / "results.csv"), slurp(dir / "whole" / "results.csv"));
+    // (but for the command line, with its other --out, in the provenance)
+    EXPECT_EQ(without_command(slurp(out / "results.csv")), without_command(slurp(dir / "whole" / "results.csv")));
     EXPECT_EQ(nlohmann::json::parse(slurp(out / "results.json"))["rows"],
               nlohmann::json::parse(slurp(dir / "whole" / "results.json"))["rows"]);
 }

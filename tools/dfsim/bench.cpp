@@ -17,7 +17,9 @@ Command add_bench_command(CLI::App& parent) {
                 const ArchParams a = load_cli_arch(o->arch);
                 const EnergyTable t = energy_table(*o, a);
                 const Network net = load_selected_network(*o, a);
-                run_bench(net, a, t, o->dataflow, std::cout, o->timing_model());
+                // bench's data: synthetic at seed 0, mapped for energy (study/bench.h)
+                const Provenance prov = make_provenance(*o, a, t, net, {o->dataflow}, 0, "energy");
+                run_bench(net, a, t, o->dataflow, std::cout, o->timing_model(), &prov);
                 return kExitOk;
             }};
 }

@@ -196,6 +196,8 @@ void set_command_line(int argc, char** argv) {
     recorded_command() = shell_command(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
 }
 
+const std::string& command_line() { return recorded_command(); }
+
 Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const EnergyTable& t, const Network& net,
                            const std::vector<std::string>& dataflows, uint64_t seed, const std::string& objective) {
     Provenance p;

@@ -136,6 +136,8 @@ std::string parse_error_message(const CLI::App& app, const std::vector<std::stri
 
 // The command line as given (main.cpp records it before parsing it), for the reports' provenance.
 void set_command_line(int argc, char** argv);
+// That command line, as shell_command writes it ("dfsim sweep ..."); "" before set_command_line.
+const std::string& command_line();
 // The reports' provenance of a simulating command (report/provenance.h): this build, the command
 // line, the common options as resolved (files as read, the network's batch) and these settings.
 Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const EnergyTable& t, const Network& net,

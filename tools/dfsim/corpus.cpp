@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "base/atomic_file.h"
+#include "base/version.h"
+#include "report/provenance.h"
 #include "study/compare.h"
 #include "study/timing_corpus.h"
 #include "tools/dfsim/cli.h"
@@ -72,6 +74,32 @@ std::function<void(int, int)> progress_lines() {
     };
 }
 
+// The corpus's provenance (report/provenance.h): batch 0 (each case its own), the workload the
+// random layers and the networks, the timing the three models it compares.
+Provenance corpus_provenance(const CorpusCli& o, const ArchParams& a, const EnergyTable& t,
+                             const std::vector<std::string>& dataflows) {
+    Provenance p;
+    p.version = dfsim_version();
+    p.commit = dfsim_git_commit();
+    p.command = command_line();
+    p.seed = o.seed;
+    p.timing = "pass,cycle,estimate";
+    p.objective = o.objective;
+    p.batch = 0;
+    p.layers = o.layers.empty() ? "all" : o.layers;
+    p.workload =
+        std::to_string(o.random) + " random layers (seed " + std::to_string(o.seed) + "), networks " + o.networks;
+    p.arch_name = a.name;
+    p.arch_file = a.file;
+    p.arch_summary = arch_summary(a);
+    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
+    p.energy_file = t.file;
+    p.energy_table = t.name;
+    p.energy_unit = to_string(t.unit);
+    p.dataflows = dataflows;
+    return p;
+}
+
 int run(const CorpusCli& o) {
     check_outputs({{"--json", o.json}});
     const ArchParams a = load_cli_arch(o.arch);
@@ -85,9 +113,15 @@ int run(const CorpusCli& o) {
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "dfsim corpus: " << cases.size() << " cases (" << o.random << " random layers, seed " << o.seed
               << "; networks: " << o.networks << ") on " << a.name << ", objective " << o.objective << ", " << o.jobs
-              << " jobs, " << static_cast<long long>(wall + 0.5) << " s\n\n";
+              << " jobs, " << static_cast<long long>(wall + 0.5) << " s\n";
+    const Provenance prov = corpus_provenance(o, a, t, dataflows);
+    std::cout << provenance_line(prov) << "\n";
     print_corpus(std::cout, results, static_cast<size_t>(o.worst));
-    if (!o.json.empty()) write_file_atomic(o.json, corpus_json(results).dump(1) + "\n");
+    if (!o.json.empty()) {
+        nlohmann::json j = corpus_json(results);
+        j["provenance"] = provenance_json(prov);
+        write_file_atomic(o.json, j.dump(1) + "\n");
+    }
     bool wrong = false;
     for (const CaseResult& r : results)
         wrong |= r.failed() || (r.ran() && (!r.exact() || !r.count_differences.empty()));

@@ -5,6 +5,7 @@
 
 #include "base/atomic_file.h"
 #include "base/safe_name.h"
+#include "base/version.h"
 #include "workload/formats/scalesim.h"
 #include "workload/formats/timeloop.h"
 #include "tools/dfsim/cli.h"
@@ -17,6 +18,16 @@ struct ExportCli {
     std::string workload = "workloads/alexnet.yaml", format = "scalesim", out;
 };
 
+// "# written by dfsim V (git C): dfsim export ...\n": which dfsim wrote a Timeloop file, and how
+// (a comment: Timeloop reads the file as it is; a newline in the command line is written '?').
+std::string provenance_comment() {
+    std::string command = command_line();
+    for (char& ch : command)
+        if (static_cast<unsigned char>(ch) < 0x20) ch = '?';
+    return "# written by dfsim " + std::string(dfsim_version()) + " (git " + dfsim_git_commit() + "): " + command +
+           "\n";
+}
+
 // One Timeloop problem per conv/fc layer: files LAYER.yaml in --out (made if missing), or a YAML
 // stream on stdout (a "---" document per layer).
 void export_timeloop(const Network& net, const std::string& out) {
@@ -28,7 +39,7 @@ void export_timeloop(const Network& net, const std::string& out) {
             skipped += (skipped.empty() ? "" : ", ") + l.name;
             continue;
         }
-        const std::string yaml = to_timeloop_problem(l, net.name);
+        const std::string yaml = provenance_comment() + to_timeloop_problem(l, net.name);
         if (out.empty())
             stream += "---\n" + yaml;
         else

@@ -95,25 +95,27 @@ SweepSpec spec_from_options(const SweepCli& o) {
     return spec;
 }
 
-// Progress on stderr: a bar with an ETA on a terminal, else one line per point.
-std::function<void(int, int)> progress_printer() {
+// Progress on stderr: a bar with an ETA on a terminal, else one line per point that finished,
+// naming it (sweep_progress_line).
+SweepProgressFn progress_printer() {
     const bool tty = isatty(STDERR_FILENO);
     const auto t0 = std::chrono::steady_clock::now();
-    return [tty, t0, shown = -1](int done, int total) mutable {
-        if (done == shown) return;
-        shown = done;
+    return [tty, t0](const SweepProgress& p) {
         const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        char eta[64] = "";
-        if (done > 0 && done < total) std::snprintf(eta, sizeof eta, ", ETA %.0f s", el / done * (total - done));
         if (!tty) {
-            std::cerr << "dfsim sweep: " << done << "/" << total << " points" << eta << "\n";
+            std::cerr << sweep_progress_line(p, el) << std::flush;
             return;
         }
-        const int width = 30, fill = total ? width * done / total : width;
+        std::string eta;
+        const int ran = p.done - p.resumed;
+        if (ran > 0 && p.done < p.total) eta = ", ETA " + duration_text(el / ran * (p.total - p.done));
+        std::string last = p.point ? ", last " + p.point->label() : "";
+        if (last.size() > 40) last = last.substr(0, 37) + "...";
+        const int width = 30, fill = p.total ? width * p.done / p.total : width;
         std::cerr << "\r[" << std::string(static_cast<size_t>(fill), '#')
-                  << std::string(static_cast<size_t>(width - fill), ' ') << "] " << done << "/" << total << " points"
-                  << eta << "   " << std::flush;
-        if (done == total) std::cerr << "\n";
+                  << std::string(static_cast<size_t>(width - fill), ' ') << "] " << p.done << "/" << p.total
+                  << " points" << eta << last << "\x1b[K" << std::flush;
+        if (p.done == p.total) std::cerr << "\n";
     };
 }
 
@@ -209,13 +211,17 @@ int run(SweepCli& o) {
     const std::string size = announce(spec, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
     std::optional<OutputLock> lock;  // taken once every point's inputs are checked; held until the plots are written
-    const SweepSummary sum = run_sweep(spec, o.out, o.jobs, o.quiet ? nullptr : progress_printer(), [&] {
-        lock.emplace(o.out);
-        std::cerr << size;
-    });
+    const Provenance prov = sweep_provenance(spec, command_line());
+    const SweepSummary sum = run_sweep(
+        spec, o.out, o.jobs, o.quiet ? nullptr : progress_printer(),
+        [&] {
+            lock.emplace(o.out);
+            std::cerr << size;
+        },
+        &prov);
     if (!o.no_plots) {
         std::ifstream in(std::filesystem::path(o.out) / "results.json");
-        write_sweep_plots(nlohmann::json::parse(in)["rows"], o.out);
+        write_sweep_plots(nlohmann::json::parse(in), o.out);
     }
     std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
               << " run now) in " << sum.wall_seconds << " s, timing " << timing_label(sweep_timing(spec)) << "; "

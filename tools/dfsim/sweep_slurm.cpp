@@ -150,10 +150,11 @@ std::string submit_job(const SlurmArrayJob& job, const std::string& sbatch, cons
 
 // The results from the point files, with the plots, and what is missing or failed. Exit code.
 int collect_and_report(const SweepSpec& spec, const std::string& out, bool plots) {
-    const SweepCollection c = collect_sweep(spec, out);
+    const Provenance prov = sweep_provenance(spec, command_line());
+    const SweepCollection c = collect_sweep(spec, out, &prov);
     if (plots) {
         std::ifstream in(fs::path(out) / "results.json");
-        write_sweep_plots(nlohmann::json::parse(in)["rows"], out);
+        write_sweep_plots(nlohmann::json::parse(in), out);
     }
     std::cout << "dfsim sweep: " << c.points << " points collected from " << out << "/points (" << c.missing.size()
               << " missing, " << c.failed.size() << " failed), timing " << timing_label(sweep_timing(spec)) << "; "
