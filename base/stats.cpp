@@ -137,6 +137,9 @@ std::vector<Counter> make_counters() {
     v.push_back(
         scalar("glb_output_reads", "words", 0, &ActionCounts::glb_output_reads,
                "of the `glb.psum` reads, those of final outputs read for the DRAM store (at the output width)"));
+    v.push_back(scalar("noc_output_reads", "words", 0, &ActionCounts::noc_output_reads,
+                       "of the `noc.psum` reads, those of final outputs on their way to the buffer (at the output "
+                       "width; none in nlr, whose adder chain writes the buffer directly)"));
     return v;
 }
 

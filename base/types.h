@@ -152,6 +152,9 @@ struct ActionCounts {
     // GLB psum writes and the DRAM psum writes are `out_bits` wide, not `psum_bits` wide.
     uint64_t glb_output_writes = 0;
     uint64_t glb_output_reads = 0;
+    // Of the NoC psum reads, those of final outputs leaving the array for the buffer: requantized
+    // at the array's edge, they cross the output network at the output width (as they are timed).
+    uint64_t noc_output_reads = 0;
     uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
     // The counter `offset` bytes into these counts (Counter::offset, base/stats.h).
     uint64_t& at_offset(size_t offset) { return *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(this) + offset); }

@@ -166,6 +166,8 @@ ActionCounts GridDataflow::count_pass(const Layer& l, const GridPassInfo& pi, co
     A.at(Level::Noc, DataType::Filter).reads += filter_deliveries;
     if (pi.final_out) {
         c.glb_output_writes += pm.outs;
+        if (register_files)
+            c.noc_output_reads += pm.outs;  // ws, os: over the network; nlr: the chain writes the buffer
         if (l.requant.enabled) c.requant_ops += pm.outs;
     }
     return c;

@@ -62,6 +62,11 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
                 extra = static_cast<double>(c.glb_output_writes) * t.access(l, true, w.output, glb_bytes) +
                         static_cast<double>(c.glb_output_reads) * t.access(l, false, w.output, glb_bytes);
             }
+            if (d == DataType::Psum && l == Level::Noc) {
+                // final outputs leave the array requantized: at the output width, as they are timed
+                reads -= c.noc_output_reads;
+                extra = static_cast<double>(c.noc_output_reads) * t.access(l, false, w.output, glb_bytes);
+            }
             // DRAM psum traffic is the final output only (partial sums never leave the chip)
             const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
             double v = static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +

@@ -346,6 +346,7 @@ void GridPassEngine::count_psums() {
         a.at(Level::Glb, DataType::Psum).writes += outs;
     }
     if (m_g.final_out) cnt.glb_output_writes += outs;
+    if (m_g.final_out && !m_unicast) cnt.noc_output_reads += outs;  // each left the array once, requantized
 }
 
 // Zero skipping. Reduce with RF weights: a PE row's PEs step through (filter, tap) in lockstep

@@ -323,10 +323,12 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
                 compute_pe(chain[ci], i, j, p, acc);
                 count_pe(chain[ci], i, j, p, !(ci == 0 && i == m_r_count - 1) || m_pass.psum_in);
             }
-        // chain top -> global output network -> output unit -> psum slot
+        // chain top -> global output network -> output unit -> psum slot; a final output is
+        // requantized as it leaves the array (out() here computes the same value), so it crosses
+        // the network at the output width, as the timing and the energy both count it
         cnt.acc.at(Level::Noc, DataType::Psum).reads += pf;
         cnt.acc.at(Level::Glb, DataType::Psum).writes += pf;
-        if (m_pass.final_out) cnt.glb_output_writes += pf;
+        if (m_pass.final_out) cnt.glb_output_writes += pf, cnt.noc_output_reads += pf;
         for (int k = 0; k < p; ++k)
             for (int f = 0; f < m_F; ++f)
                 m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_ld + f), m_pass.m_abs0 + top.m0 + k, cnt);

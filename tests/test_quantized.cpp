@@ -707,6 +707,34 @@ TEST(QuantizedEnergy, OutputWrittenAtTheWidthTheNextLayerReads) {
     }
 }
 
+// Final outputs leave the array requantized, so the output network carries them at the output
+// width in energy as in time (issue 13): every final output crosses it once (ws, os-*, rs; nlr's
+// adder chain writes the buffer directly: none), in the simulation and in the analytical model,
+// and the NoC psum energy is the other psum reads at the psum width plus those at the output
+// width (45 nm table, 2 pJ per 32-bit word received, scaled linearly: 0.5 pJ at 8 bits).
+TEST(QuantizedEnergy, FinalOutputsCrossTheOutputNetworkAtTheOutputWidth) {
+    const ArchParams a = small_arch();
+    Layer l = qlayer("o", LayerShape{1, 3, 6, 6, 4, 3, 3, 1, 1, 1}, Multiplier::Mac, fmt(8, true), fmt(8, true));
+    l.requant = Requant::scalar(1, 6, true, fmt(8, false));
+    const uint64_t outputs = 4 * 6 * 6;
+    for (const Dataflow* df : all_dataflows()) {
+        SCOPED_TRACE(df->name());
+        RunOptions opt;
+        opt.dataflow = df->name();
+        const LayerResult r = simulate_layer(l, a, table45(), opt);
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact);
+        EXPECT_EQ(r.counts.noc_output_reads, df->name() == "nlr" ? 0u : outputs);
+        auto m = df->choose_mapping(l, a, table45(), Objective::Energy);
+        EXPECT_EQ(df->estimate(l, a, table45(), *m).counts.noc_output_reads, r.counts.noc_output_reads);
+        const ReadWrite& rw = r.counts.acc.at(Level::Noc, DataType::Psum);
+        const double psum_bits = layer_widths(l, a).psum;
+        const double want = static_cast<double>(rw.reads - r.counts.noc_output_reads) * 2.0 * psum_bits / 32 +
+                            static_cast<double>(r.counts.noc_output_reads) * 2.0 * 8 / 32;
+        const double got = r.energy.by_level_type[static_cast<size_t>(Level::Noc)][static_cast<size_t>(DataType::Psum)];
+        EXPECT_NEAR(got, want, 1e-9 * want);
+    }
+}
+
 // Loading the LUT costs its bits over the filter bus (64 bits a cycle), once, before the first
 // pass: on the same mapping and data a lut layer takes exactly that many cycles more than the
 // mac layer. Entry widths by hand: 4-bit x 4-bit signed, largest |product| (-8)(-8) = 64 ->

@@ -281,6 +281,7 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
     }
     if (pi.final_out) {
         c.glb_output_writes += pfe;
+        c.noc_output_reads += pfe;  // over the output network, requantized
         if (m_l.requant.enabled) c.requant_ops += pfe;
     }
     return column_cycles(pi, r, p);

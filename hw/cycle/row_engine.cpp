@@ -326,7 +326,7 @@ bool RowCycleEngine::issue_gon(Cycle now) {
         const uint64_t p = u64(x.p);
         cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
         cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
-        if (m_ps.final_out) cnt.glb_output_writes += p;
+        if (m_ps.final_out) cnt.glb_output_writes += p, cnt.noc_output_reads += p;
         ++m_written;
         m_end = std::max(m_end, q.done);
         m_events.push(q.done, Event{Ev::SendDone, q.slot, 0});
