@@ -100,7 +100,7 @@ TEST_F(ProvenanceCli, RunReportsCarryTheContextAndThePerImageLatency) {
                           build + "; command: " + command);
 
     const nlohmann::json j = nlohmann::json::parse(slurp(json));
-    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["schema_version"], 3);
     const nlohmann::json& p = j["provenance"];
     EXPECT_EQ(p["seed"], 7);
     EXPECT_EQ(p["batch"], 2);
@@ -166,9 +166,9 @@ TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
     const std::string command = "dfsim " + args;
     const std::string txt = slurp(dir / "cmp/compare.txt");
     EXPECT_NE(txt.find("\ncontext: batch 2, layers A, seed 7, objective energy, "), std::string::npos) << txt;
-    EXPECT_NE(txt.find("; command: " + command + "\n"), std::string::npos) << txt;
+    EXPECT_NE(txt.find("\n  command: " + command + "\n"), std::string::npos) << txt;  // a line of its own
     const nlohmann::json j = nlohmann::json::parse(slurp(dir / "cmp/compare.json"));
-    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["schema_version"], 3);
     EXPECT_EQ(j["provenance"]["seed"], 7);
     EXPECT_EQ(j["provenance"]["batch"], 2);
     EXPECT_EQ(j["provenance"]["dataflows"], nlohmann::json::array({"rs", "ws"}));
