@@ -81,8 +81,10 @@ struct Model {
     std::vector<Group> layers;  // every layer in run order, host layers too
     std::vector<Group> subtotals;  // per layer group, in the order the groups first appear
     Group total;
-    // The table shows the subtotals only when there are several groups (one would equal the total).
+    // The table shows the subtotals only when there are several groups (one would equal the
+    // total), and only those of two or more layers (one would repeat its layer).
     bool show_subtotals() const { return subtotals.size() > 1; }
+    bool shown(const Group& subtotal) const { return show_subtotals() && subtotal.members.size() > 1; }
 };
 
 void rank(Group& g) {
@@ -181,14 +183,13 @@ Model make_model(const CompareResult& c) {
     return m;
 }
 
-// The rows the table, JSON and CSV rank, in the table's order: the accelerator layers, the
-// subtotals (when several groups), the total.
+// The rows the table ranks, in its order: the accelerator layers, the subtotals it shows, the total.
 std::vector<const Group*> table_groups(const Model& m) {
     std::vector<const Group*> v;
     for (const Group& g : m.layers)
         if (g.ranked()) v.push_back(&g);
-    if (m.show_subtotals())
-        for (const Group& g : m.subtotals) v.push_back(&g);
+    for (const Group& g : m.subtotals)
+        if (m.shown(g)) v.push_back(&g);
     v.push_back(&m.total);
     return v;
 }
@@ -364,8 +365,8 @@ std::string format_compare_table(const CompareResult& c, const Provenance* prov,
                      std::to_string(g.entries.front().r.host_ops) + " ops)";
     if (!hosts.empty()) os << wrap_line("host layers (not simulated, not ranked): " + hosts, 120, "  ");
     std::string groups_note;
-    if (m.show_subtotals())
-        for (const Group& g : m.subtotals) groups_note += (groups_note.empty() ? "" : ", ") + g.name;
+    for (const Group& g : m.subtotals)
+        if (m.shown(g)) groups_note += (groups_note.empty() ? "" : ", ") + g.name;
     std::ostringstream notes;
     notes << upm << ": energy per MAC (" << to_string(c.energy_unit) << " table), by level (array = NoC); "
           << "vs best: " << upm << " / the lowest of its "
@@ -542,15 +543,15 @@ Panel make_panel(const std::string& title, const std::vector<const Group*>& grou
     return p;
 }
 
-// The groups of each panel: per layer group its layers and subtotal, then the total (when several
-// groups; with one, its subtotal is the total and is named so).
+// The groups of each panel: per layer group its layers and subtotal (of two or more layers), then
+// the total (when several groups; with one, its subtotal is the total and is named so).
 std::vector<std::pair<std::string, std::vector<const Group*>>> panel_sets(const Model& m) {
     std::vector<std::pair<std::string, std::vector<const Group*>>> sets;
     for (const Group& s : m.subtotals) {
         std::vector<const Group*> v;
         for (const Group& g : m.layers)
             if (g.ranked() && g.layer_group == s.name) v.push_back(&g);
-        v.push_back(m.show_subtotals() ? &s : &m.total);
+        if (s.members.size() > 1) v.push_back(m.show_subtotals() ? &s : &m.total);
         sets.emplace_back(s.name + " layers", v);
     }
     if (m.show_subtotals()) sets.emplace_back("total (all layers)", std::vector<const Group*>{&m.total});

@@ -256,8 +256,9 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     std::vector<std::pair<const nlohmann::json*, const char*>> groups;  // group, row class
     for (const nlohmann::json& g : j["layers"])
         if (g.contains("results")) groups.emplace_back(&g, nullptr);
-    if (j["groups"].size() > 1)
-        for (const nlohmann::json& g : j["groups"]) groups.emplace_back(&g, "subtotal");
+    if (j["groups"].size() > 1)  // as the text: the subtotals of two or more layers, of several groups
+        for (const nlohmann::json& g : j["groups"])
+            if (g["layers"].size() > 1) groups.emplace_back(&g, "subtotal");
     if (j.contains("total")) groups.emplace_back(&j["total"], "total");
     // the EDP in one SI unit, which puts the smallest at 1 or more, three significant digits
     double smallest_edp = 0;

@@ -766,12 +766,11 @@ TEST_F(CompareCli, ChartsGroupTheLayersAndMarkEachBest) {
         }
         return rows;
     };
-    // energy charts: CONV (A, B, its subtotal), FC (F, its subtotal), total
+    // energy charts: CONV (A, B, its subtotal), FC (F alone: no subtotal), total
     for (const char* base : {"energy_by_level", "energy_by_type"}) {
         SCOPED_TRACE(base);
         const std::vector<Row> rows = rows_of(base);
-        const std::vector<std::pair<int, std::string>> want = {{0, "A"}, {0, "B"},  {0, "CONV"},
-                                                               {1, "F"}, {1, "FC"}, {2, "total"}};
+        const std::vector<std::pair<int, std::string>> want = {{0, "A"}, {0, "B"}, {0, "CONV"}, {1, "F"}, {2, "total"}};
         ASSERT_EQ(rows.size(), want.size() * 3);
         for (size_t i = 0; i < rows.size(); ++i) {
             EXPECT_EQ(rows[i].panel, want[i / 3].first) << i;
