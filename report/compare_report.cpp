@@ -368,9 +368,9 @@ std::string format_compare_table(const CompareResult& c, const Provenance* prov,
     for (const Group& g : m.subtotals)
         if (m.shown(g)) groups_note += (groups_note.empty() ? "" : ", ") + g.name;
     std::ostringstream notes;
-    notes << upm << ": energy per MAC (" << to_string(c.energy_unit) << " table), by level (array = NoC); "
-          << "vs best: " << upm << " / the lowest of its "
-          << (m.show_subtotals() ? "layer (group, total)" : "layer (total)") << "\n"
+    notes << upm << ": energy per MAC (" << to_string(c.energy_unit) << " table) by level (array = NoC); "
+          << "vs best: ratio to the lowest of its " << (groups_note.empty() ? "layer (total)" : "layer (group, total)")
+          << "\n"
           << "EDP: energy x latency (cycles / clock), in " << edp.unit
           << (c.energy_unit == EnergyUnit::Pj ? "" : " (E: MAC-equivalents)") << "; util: MACs / (cycles x PEs)"
           << (groups_note.empty() ? "" : "; " + groups_note + ": subtotals of the layer groups") << "\n"
