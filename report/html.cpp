@@ -304,8 +304,8 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     }
     os << "</table></div>\n";
     os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " ("
-       << html_escape(std::string(to_string(c.energy_unit)))
-       << " table), by level (array = NoC); vs best: energy per MAC / the lowest of the layer (subtotal, total), "
+       << html_escape(std::string(to_string(c.energy_unit))) << " table" << (pj ? "" : "; E: MAC-equivalents")
+       << "), by level (array = NoC); vs best: energy per MAC / the lowest of the layer (subtotal, total), "
           "the best row highlighted; EDP: energy × latency; "
        << (j["groups"].size() > 1 ? "subtotals sum the layers of one type; " : "")
        << "the total sums the accelerator layers; columns: " << docs_link(o, "#dfsim-compare") << "</p>\n";
