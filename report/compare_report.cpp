@@ -610,7 +610,10 @@ void write_chart_script(const CompareResult& c, const Chart& ch, const std::stri
     // about 20 px a bar in the widest panel (room for its rotated label), 240 px a panel
     double slots = 0;
     for (const Panel& p : ch.panels) slots = std::max(slots, p.xmax + 2);
-    const int width = std::clamp(static_cast<int>(150 + slots * 20), 640, 1400);
+    // and room for the title's longer line (about 8.5 px a character at 12 pt)
+    const size_t title_chars = std::max(chart_title(c, ch.what).size(), context.size());
+    const int width =
+        std::clamp(std::max(static_cast<int>(150 + slots * 20), static_cast<int>(60 + 8.5 * title_chars)), 640, 1400);
     // the title (two lines), the key (two rows), then the panels, placed by hand
     const int title_h = 62, key_h = 44, panel_h = ch.segments.empty() ? 215 : 250;
     const int height = title_h + key_h + panel_h * static_cast<int>(ch.panels.size()) + 8;
@@ -665,7 +668,7 @@ void write_chart_script(const CompareResult& c, const Chart& ch, const std::stri
         // the key once, above the first panel
         if (p == 0)
             gp << "  set key at screen 0.5, screen " << fmt("%.5f", 1.0 - double(title_h) / height)
-               << " center top horizontal Left reverse samplen 1.5 width 1 font \",9\"\n";
+               << " center top horizontal maxrows 2 Left reverse samplen 1.5 width 1 font \",9\"\n";
         else
             gp << "  unset key\n";
         gp << "  plot \\\n";
