@@ -186,7 +186,8 @@ std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width) {
     return c;
 }
 
-std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int dataflow_width) {
+std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int dataflow_width, bool wide,
+                                          double edp_scale, const std::string& edp_unit) {
     const std::string per_mac = unit == EnergyUnit::Pj ? "pJ/MAC" : "E/MAC";
     std::vector<Column> c;
     auto number = [&](const std::string& header, int width, bool bar, const std::string& name, const char* format) {
@@ -194,17 +195,27 @@ std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int d
     };
     c.push_back({"layer", "layer", -name_width, false, name_cell(), nullptr, "name"});
     c.push_back({"dataflow", "dataflow", -dataflow_width, false, printed("dataflow", "%g"), nullptr, "dataflow"});
-    number(per_mac, 8, true, "energy_per_mac", "%.3f");
+    number(per_mac, 7, true, "energy_per_mac", "%.3f");
     number("vs best", 7, false, "ratio_to_best", "%.2f");
+    c.push_back(count_column("cycles", 10, "cycles"));
+    c.back().bar = true;
+    c.push_back({"util", "util (%)", 6, false, percent("utilization", "%.1f%%"), nullptr, "utilization"});
+    const std::string edp_header = "EDP " + edp_unit;
+    Cell edp = [edp_scale](const FigureRow& w) {  // three significant digits, never an exponent
+        const nlohmann::json v = value_of("edp", w);
+        return v.is_number() ? fmt_sig(v.get<double>() / edp_scale, 3) : std::string();
+    };
+    c.push_back(
+        {edp_header, edp_header, std::max<int>(9, static_cast<int>(edp_header.size())), false, edp, nullptr, "edp"});
     number("ALU", 7, true, "per_mac_alu", "%.3f");
     for (Level l : levels_near_first())
         number(level_style(l).compare_label, 7, false, "per_mac_" + std::string(to_string(l)), "%.3f");
-    for (DataType t : kDataTypes)
-        number(std::string(to_string(t)), 7, t == kDataTypes[0], "per_mac_" + std::string(to_string(t)), "%.3f");
-    number("DRAM/MAC", 9, true, "dram_accesses_per_mac", "%.4f");
-    c.push_back(count_column("cycles", 12, "cycles"));
-    c.push_back({"util", "util (%)", 6, false, percent("utilization", "%.1f%%"), nullptr, "utilization"});
-    c.push_back({"output", "output", 0, false, printed("output_check", "%g"), nullptr, "output_check"});
+    if (wide) {
+        for (DataType t : kDataTypes)
+            number(std::string(to_string(t)), 7, t == kDataTypes[0], "per_mac_" + std::string(to_string(t)), "%.3f");
+        number("DRAM/MAC", 9, true, "dram_accesses_per_mac", "%.4f");
+    }
+    c.push_back({"output", "output", 0, true, printed("output_check", "%g"), nullptr, "output_check"});
     return c;
 }
 

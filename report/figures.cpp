@@ -1,6 +1,7 @@
 #include "report/figures.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "base/csv.h"
@@ -206,8 +207,28 @@ void add_energy_figures(std::vector<Figure>& v) {
     v.push_back(
         {"ratio_to_best", "-",
          "energy per MAC / the lowest energy per MAC among the dataflows of the same layer (or of the total): 1 "
-         "for `best_dataflow`, ≥ 1 for the others",
-         [](const FigureRow& w) { return Json(w.ratio_to_best); }});
+         "for `best_dataflow`, ≥ 1 for the others; none for a host layer (not ranked)",
+         [](const FigureRow& w) { return std::isnan(w.ratio_to_best) ? Json() : Json(w.ratio_to_best); }});
+    v.push_back({"edp", "table unit·s",
+                 "energy-delay product: `energy_pj.total` × the latency in seconds (cycles / (`clock_mhz` × 10^6)); "
+                 "in pJ·s with a pJ table (the text table and HTML page print it with an SI prefix, e.g. nJ·s)",
+                 [](const FigureRow& w) {
+                     return w.clock_mhz > 0
+                                ? Json(w.r.energy.total() * static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e6))
+                                : Json();
+                 }});
+    v.push_back({"row_type", "-",
+                 "what the row is: `layer` (an accelerator layer, ranked), `host` (a host layer: one row, no "
+                 "dataflow, not ranked), `subtotal` (a layer group's layers summed) or `total`",
+                 [](const FigureRow& w) { return Json(w.row_type); }});
+    v.push_back({"layer_group", "-",
+                 "the layer group of the row: its layers' type in capitals (`CONV`, `FC`, ...); empty for a host "
+                 "layer and the total",
+                 [](const FigureRow& w) { return Json(w.layer_group); }});
+    v.push_back({"best", "-",
+                 "1 for the best row of its layer, subtotal or total (the lowest energy per MAC; the dataflow listed "
+                 "first on a tie), else 0",
+                 [](const FigureRow& w) { return Json(w.best ? 1 : 0); }});
 }
 
 std::vector<Figure> make_figures() {
@@ -357,11 +378,15 @@ std::vector<Field> run_fields() {
 std::vector<Field> compare_fields() {
     std::vector<Field> f;
     f.push_back(field("name", "", "layer"));
+    f.push_back(field("row_type", "", "row_type"));
+    f.push_back(field("layer_group", "", "layer_group"));
     f.push_back(field("dataflow", "dataflow", "dataflow"));
+    f.push_back(field("best", "", "best"));
     f.push_back(field("mapping", "mapping", ""));
     f.push_back(field("macs", "macs", "macs"));
     f.push_back(field("gated_macs", "gated_macs", "gated_macs"));
     f.push_back(field("cycles", "cycles", "cycles"));
+    f.push_back(field("latency_ms", "latency_ms", "latency_ms", "%.6f"));
     f.push_back(field("utilization", "utilization", "utilization", "%.6f"));
     f.push_back(field("glb_bytes_used", "glb_bytes_used", ""));
     for (const Counter& k : counters())
@@ -385,6 +410,7 @@ std::vector<Field> compare_fields() {
                           "%.6g", "per_mac_by_type"));
     f.push_back(field("energy_per_mac", "energy_per_mac_pj", "per_mac_total"));
     f.push_back(field("ratio_to_best", "energy_ratio_to_best", "ratio_to_best", "%.6f"));
+    f.push_back(field("edp", "edp_pj_s", "edp"));
     f.push_back(field("energy_unit", "", "energy_unit"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("mismatches", "mismatches", ""));

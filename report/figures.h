@@ -26,8 +26,13 @@ struct FigureRow {
     int pes = 1;  // PEs of the array it ran on (utilization)
     EnergyUnit unit = EnergyUnit::Pj;  // the energy table's
     bool total = false;  // the total row: no shape, mapping, datapath or formats
-    std::string dataflow;  // compare: the run's dataflow and its ratio to the best
+    std::string dataflow;  // compare: the run's dataflow and its ratio to the best (NaN: not ranked)
     double ratio_to_best = 1;
+    // compare: what the row is ("layer", "host", "subtotal", "total"), its layer group ("CONV",
+    // "FC", ...; "" for a host layer and the total), and whether it is the best of its layer,
+    // subtotal or total (the lowest energy per MAC, the first on a tie)
+    std::string row_type, layer_group;
+    bool best = false;
     double clock_mhz = 0;  // sweep: latency and throughput
     int batch = 0;
     RunModel model = RunModel::Simulation;  // the run's: what produced the cycles (timing_name)
@@ -111,7 +116,12 @@ std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide
 // kInText that the first table does not show come last.
 std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width);
 // `dfsim compare`'s table: layer and dataflow columns `name_width` and `dataflow_width` wide.
-std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int dataflow_width);
+// The default columns fit 120 characters (energy per MAC, vs best, cycles, utilization, EDP,
+// energy by level, output); `wide` adds the energy by data type and the DRAM accesses per MAC.
+// The EDP is printed divided by `edp_scale`, three significant digits (its header names the unit,
+// `edp_unit`).
+std::vector<Column> compare_table_columns(EnergyUnit unit, int name_width, int dataflow_width, bool wide = false,
+                                          double edp_scale = 1, const std::string& edp_unit = "J*s");
 // One text line: each column's cell (or header), padded, separated by " " or " | ".
 std::string text_line(const std::vector<Column>& columns, const std::function<std::string(const Column&)>& cell);
 

@@ -14,8 +14,9 @@
 
 namespace dfsim {
 
-// The JSON reports' schema version (docs/report.md): 2 adds "provenance" and the per-image latency.
-inline constexpr int kReportSchemaVersion = 2;
+// The JSON reports' schema version (docs/report.md): 2 adds "provenance" and the per-image latency;
+// 3 changes compare's layout (host layers unranked and without results, layer groups, verdicts, EDP).
+inline constexpr int kReportSchemaVersion = 3;
 
 // The context of one command's reports (filled once per command by tools/dfsim).
 struct Provenance {

@@ -157,6 +157,9 @@ struct CompareResult {
     std::string network, arch, energy_table;  // arch: the base architecture's name
     EnergyUnit energy_unit = EnergyUnit::Pj;
     std::vector<NetworkResult> runs;  // one per dataflow, in the order asked; same layers in each
+    // Each layer's type, in the runs' layer order (the reports group the layers by it); empty:
+    // not known (the reports tell conv from fc by the shape).
+    std::vector<LayerType> layer_types;
 };
 
 // Data the layer runs on (synthetic unless given).

@@ -356,6 +356,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
     c.arch = base.name;
     c.energy_table = t.name;
     c.energy_unit = t.unit;
+    for (const Layer& l : net.layers) c.layer_types.push_back(l.type);
     for (const std::string& d : dataflows) {
         opt.dataflow = d;
         c.runs.push_back(network_result(net, base, t, opt));

@@ -11,14 +11,17 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "base/error.h"
 #include "base/stats.h"
 #include "report/compare_report.h"
+#include "report/provenance.h"
 #include "study/compare.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
+#include "workload/layer.h"
 
 using namespace dfsim;
 using namespace dfsim::test;
@@ -260,20 +263,25 @@ TEST(Compare, JsonFiguresRecomputedFromTheRuns) {
 TEST(Compare, CsvHasARowPerLayerAndDataflowPlusTotals) {
     const CompareResult c = with_scaled_copy("rs3x", 3.0);
     const auto rows = parse_csv(compare_to_csv(c));
-    ASSERT_EQ(rows.size(), 1u + 2 * 2 + 2);  // header, 2 layers x 2 dataflows, 2 totals
+    ASSERT_EQ(rows.size(), 1u + 2 * 2 + 2 + 2);  // header, 2 layers x 2 dataflows, 2 CONV subtotals, 2 totals
     const auto& h = rows[0];
     for (const auto& row : rows) EXPECT_EQ(row.size(), h.size());
     const size_t layer = column(h, "layer"), df = column(h, "dataflow"), macs = column(h, "macs"),
                  total = column(h, "energy_total"), per_mac = column(h, "per_mac_total"),
-                 dram = column(h, "dram_accesses"), ratio = column(h, "ratio_to_best"), unit = column(h, "energy_unit");
-    const std::vector<std::pair<std::string, std::string>> expect = {{"A", "rs"},   {"A", "rs3x"},   {"B", "rs"},
-                                                                     {"B", "rs3x"}, {"total", "rs"}, {"total", "rs3x"}};
+                 dram = column(h, "dram_accesses"), ratio = column(h, "ratio_to_best"), unit = column(h, "energy_unit"),
+                 type = column(h, "row_type"), group = column(h, "layer_group"), best = column(h, "best");
+    const std::vector<std::pair<std::string, std::string>> expect = {
+        {"A", "rs"},    {"A", "rs3x"},    {"B", "rs"},     {"B", "rs3x"},
+        {"CONV", "rs"}, {"CONV", "rs3x"}, {"total", "rs"}, {"total", "rs3x"}};
     const NetworkResult& r = c.runs[0];
     for (size_t i = 0; i < expect.size(); ++i) {
         const auto& row = rows[i + 1];
         EXPECT_EQ(row[layer], expect[i].first);
         EXPECT_EQ(row[df], expect[i].second);
-        const LayerResult l = i / 2 == 2 ? r.total() : r.layers[i / 2];
+        EXPECT_EQ(row[type], i < 4 ? "layer" : i < 6 ? "subtotal" : "total");
+        EXPECT_EQ(row[group], i < 6 ? "CONV" : "");
+        EXPECT_EQ(row[best], i % 2 ? "0" : "1");  // rs: a third of the copy's energy
+        const LayerResult l = i / 2 >= 2 ? r.total() : r.layers[i / 2];  // the CONV subtotal is the total
         const double f = i % 2 ? 3.0 : 1.0;
         EXPECT_EQ(std::stoull(row[macs]), l.counts.macs);
         EXPECT_EQ(std::stoull(row[dram]), dram_words(l));
@@ -287,27 +295,265 @@ TEST(Compare, CsvHasARowPerLayerAndDataflowPlusTotals) {
 
 TEST(Compare, TableShowsEachFigure) {
     const CompareResult c = with_scaled_copy("rs3x", 3.0);
-    const std::string t = format_compare_table(c);
     const LayerResult tot = c.runs[0].total();
     const double macs = static_cast<double>(kMacsA + kMacsB);
     char want[256];
-    // the total row of rs: energy/MAC, ratio, ALU .. DRAM, ifmap .. psum, DRAM/MAC, cycles, util
-    std::snprintf(want, sizeof want, "%8.3f %7.2f | %7.3f %7.3f %7.3f %7.3f %7.3f | %7.3f %7.3f %7.3f | %9.4f %12llu",
-                  tot.energy.total() / macs, 1.0, tot.energy.alu / macs, tot.energy.level(Level::Rf) / macs,
-                  tot.energy.level(Level::Noc) / macs, tot.energy.level(Level::Glb) / macs,
-                  tot.energy.level(Level::Dram) / macs, tot.energy.type(DataType::Ifmap) / macs,
-                  tot.energy.type(DataType::Filter) / macs, tot.energy.type(DataType::Psum) / macs,
-                  static_cast<double>(dram_words(tot)) / macs, static_cast<unsigned long long>(tot.cycles));
-    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
-    std::snprintf(want, sizeof want, "%8.3f %7.2f |", 3 * tot.energy.total() / macs, 3.0);
-    EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
-    int rows = 0;
+    for (const bool wide : {false, true}) {
+        SCOPED_TRACE(wide ? "wide" : "default");
+        const std::string t = format_compare_table(c, nullptr, wide);
+        // the total row of rs: energy/MAC, ratio, cycles, util, (EDP), ALU .. DRAM
+        std::snprintf(want, sizeof want, "%7.3f %7.2f | %10llu %5.1f%%", tot.energy.total() / macs, 1.0,
+                      static_cast<unsigned long long>(tot.cycles),
+                      100 * macs / (static_cast<double>(tot.cycles) * 168));
+        EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+        std::snprintf(want, sizeof want, " | %7.3f %7.3f %7.3f %7.3f %7.3f |", tot.energy.alu / macs,
+                      tot.energy.level(Level::Rf) / macs, tot.energy.level(Level::Noc) / macs,
+                      tot.energy.level(Level::Glb) / macs, tot.energy.level(Level::Dram) / macs);
+        EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+        // by data type and DRAM/MAC: with --wide only
+        std::snprintf(want, sizeof want, "| %7.3f %7.3f %7.3f | %9.4f |", tot.energy.type(DataType::Ifmap) / macs,
+                      tot.energy.type(DataType::Filter) / macs, tot.energy.type(DataType::Psum) / macs,
+                      static_cast<double>(dram_words(tot)) / macs);
+        EXPECT_EQ(t.find(want) != std::string::npos, wide) << want << "\n" << t;
+        std::snprintf(want, sizeof want, "%7.3f %7.2f |", 3 * tot.energy.total() / macs, 3.0);
+        EXPECT_NE(t.find(want), std::string::npos) << want << "\n" << t;
+        int rows = 0;
+        std::stringstream ss(t);
+        for (std::string line; std::getline(ss, line);)
+            rows += line.rfind("A ", 0) == 0 || line.rfind("B ", 0) == 0 || line.rfind("total ", 0) == 0 ||
+                    line.rfind("CONV ", 0) == 0;
+        EXPECT_EQ(rows, 6);  // one group (CONV): its subtotal is the total, not repeated
+        EXPECT_NE(t.find("bit-exact"), std::string::npos);
+        EXPECT_NE(t.find("pJ/MAC"), std::string::npos);
+    }
+}
+
+namespace {
+
+// conv, pool, conv, fc, fc: two layer groups and a host layer between them.
+Network mixed_network(const fs::path& dir) {
+    const fs::path f = dir / "mixed.yaml";
+    fs::create_directories(dir);
+    std::ofstream(f) << "name: mixed\nlayers:\n"
+                        "  - {name: C1, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n"
+                        "  - {name: P1, type: pool, op: max, C: 4, H: 9, W: 9, R: 3, S: 3, stride: 2}\n"
+                        "  - {name: C2, C: 4, H: 4, W: 4, M: 6, R: 3, S: 3}\n"
+                        "  - {name: F1, type: fc, C: 6, H: 2, W: 2, M: 10}\n"
+                        "  - {name: F2, type: fc, C: 10, M: 5}\n";
+    return load_network(f.string());
+}
+
+const CompareResult& mixed_compare() {
+    static const CompareResult c = [] {
+        RunOptions opt;
+        const fs::path dir = fs::temp_directory_path() / ("dfsim_mixed_" + std::to_string(::getpid()));
+        const Network net = mixed_network(dir);
+        fs::remove_all(dir);
+        return run_compare(net, eyeriss(), table45(), {"ws", "os-b", "rs"}, opt);
+    }();
+    return c;
+}
+
+// Energy per MAC of layers `idx` summed, of run k: computed here from the layers' own results.
+double group_epm(const CompareResult& c, size_t k, const std::vector<size_t>& idx) {
+    double e = 0, m = 0;
+    for (size_t i : idx) {
+        e += c.runs[k].layers[i].energy.total();
+        m += static_cast<double>(c.runs[k].layers[i].counts.macs);
+    }
+    return e / m;
+}
+
+// The runs of a compare with each layer's energies scaled by f[i] in a copy named `name`.
+CompareResult with_scaled_layers(const CompareResult& base, const std::string& name, const std::vector<double>& f) {
+    CompareResult c = base;
+    NetworkResult r = c.runs.back();
+    r.dataflow = name;
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+        for (auto& row : r.layers[i].energy.by_level_type)
+            for (double& e : row) e *= f[i];
+        r.layers[i].energy.alu *= f[i];
+    }
+    c.runs.push_back(r);
+    return c;
+}
+
+}  // namespace
+
+// A host layer (the pool) is listed once, apart, in every report: no table row, no dataflow, no
+// ranking, not in a layer group or the total; the others are grouped by type (CONV, FC).
+TEST(Compare, HostLayersAreListedOnceAndNeverRanked) {
+    const CompareResult& c = mixed_compare();
+    ASSERT_EQ(c.runs.size(), 3u);
+    ASSERT_EQ(c.runs[0].layers[1].executed_on, ExecutedOn::Host);
+    const std::string t = format_compare_table(c);
     std::stringstream ss(t);
-    for (std::string line; std::getline(ss, line);)
-        rows += line.rfind("A ", 0) == 0 || line.rfind("B ", 0) == 0 || line.rfind("total ", 0) == 0;
-    EXPECT_EQ(rows, 6);
-    EXPECT_NE(t.find("bit-exact"), std::string::npos);
-    EXPECT_NE(t.find("pJ/MAC"), std::string::npos);
+    int host_lines = 0;
+    for (std::string line; std::getline(ss, line);) {
+        EXPECT_NE(line.rfind("P1 ", 0), 0u) << line;  // no row of its own
+        if (line.find("P1 (") != std::string::npos) {
+            ++host_lines;
+            EXPECT_EQ(line.rfind("host layers (not simulated, not ranked): P1 (max pool 3x3 stride 2 padding 0, ", 0),
+                      0u)
+                << line;
+            EXPECT_NE(line.find(std::to_string(c.runs[0].layers[1].host_ops) + " ops)"), std::string::npos) << line;
+        }
+    }
+    EXPECT_EQ(host_lines, 1);
+
+    const nlohmann::json j = compare_to_json(c);
+    EXPECT_EQ(j["schema_version"], 3);
+    ASSERT_EQ(j["layers"].size(), 5u);
+    const nlohmann::json& p = j["layers"][1];
+    EXPECT_EQ(p["name"], "P1");
+    EXPECT_EQ(p["executed_on"], "host");
+    EXPECT_EQ(p["type"], "pool");
+    EXPECT_FALSE(p.contains("results"));
+    EXPECT_FALSE(p.contains("best_dataflow"));
+    EXPECT_EQ(p["host_ops"].get<uint64_t>(), c.runs[0].layers[1].host_ops);
+    ASSERT_EQ(j["groups"].size(), 2u);
+    EXPECT_EQ(j["groups"][0]["layers"], nlohmann::json::array({"C1", "C2"}));
+    EXPECT_EQ(j["groups"][1]["layers"], nlohmann::json::array({"F1", "F2"}));
+    for (const size_t i : {0, 2, 3, 4}) {
+        EXPECT_EQ(j["layers"][i]["executed_on"], "accelerator");
+        EXPECT_EQ(j["layers"][i]["layer_group"], i < 3 ? "CONV" : "FC");
+        EXPECT_EQ(j["layers"][i]["results"].size(), 3u);
+    }
+    // the total: the accelerator layers' MACs only
+    uint64_t macs = 0;
+    for (const size_t i : {0, 2, 3, 4}) macs += c.runs[0].layers[i].counts.macs;
+    EXPECT_EQ(j["total"]["results"][0]["macs"].get<uint64_t>(), macs);
+
+    const auto rows = parse_csv(compare_to_csv(c));
+    const size_t layer = column(rows[0], "layer"), type = column(rows[0], "row_type"), df = column(rows[0], "dataflow"),
+                 ratio = column(rows[0], "ratio_to_best"), check = column(rows[0], "output_check");
+    int p_rows = 0;
+    for (const auto& row : rows)
+        if (row[layer] == "P1") {
+            ++p_rows;
+            EXPECT_EQ(row[type], "host");
+            EXPECT_EQ(row[df], "");
+            EXPECT_EQ(row[ratio], "");  // not ranked
+            EXPECT_EQ(row[check], "host");
+        }
+    EXPECT_EQ(p_rows, 1);
+    // 4 layers + 2 subtotals + the total, 3 dataflows each, the host row, the header
+    EXPECT_EQ(rows.size(), 1u + 7 * 3 + 1);
+}
+
+// Each group's subtotal sums its layers (computed here from the layers' results), and the table
+// shows the subtotals (two groups) beside the total.
+TEST(Compare, SubtotalsSumTheirLayers) {
+    const CompareResult& c = mixed_compare();
+    const nlohmann::json j = compare_to_json(c);
+    const std::vector<std::vector<size_t>> members = {{0, 2}, {3, 4}};
+    for (size_t g = 0; g < 2; ++g)
+        for (size_t k = 0; k < c.runs.size(); ++k) {
+            const nlohmann::json& e = j["groups"][g]["results"][k];
+            double energy = 0;
+            uint64_t macs = 0, cycles = 0;
+            for (size_t i : members[g]) {
+                energy += c.runs[k].layers[i].energy.total();
+                macs += c.runs[k].layers[i].counts.macs;
+                cycles += c.runs[k].layers[i].cycles;
+            }
+            EXPECT_EQ(e["dataflow"], c.runs[k].dataflow);
+            EXPECT_NEAR(e["energy_pj"]["total"].get<double>(), energy, 1e-9 * energy);
+            EXPECT_EQ(e["macs"].get<uint64_t>(), macs);
+            EXPECT_EQ(e["cycles"].get<uint64_t>(), cycles);
+            // EDP: energy x seconds at 200 MHz
+            EXPECT_NEAR(e["edp_pj_s"].get<double>(), energy * static_cast<double>(cycles) / 200e6,
+                        1e-9 * energy * static_cast<double>(cycles) / 200e6);
+        }
+    const std::string t = format_compare_table(c);
+    for (const char* name : {"CONV ", "FC ", "total "}) {
+        std::stringstream ss(t);
+        int n = 0;
+        for (std::string line; std::getline(ss, line);) n += line.rfind(name, 0) == 0;
+        EXPECT_EQ(n, 3) << name;  // a row per dataflow
+    }
+}
+
+// The verdict names the lowest energy per MAC of each group and its ratio to the next best, both
+// computed here: a copy of rs with its CONV layers at half the energy and its FC layers at three
+// times is best for CONV but not for FC.
+TEST(Compare, VerdictNamesTheLowestDataflowOfEachGroup) {
+    const CompareResult c = with_scaled_layers(mixed_compare(), "mix", {0.5, 1, 0.5, 3, 3});
+    const std::vector<std::string> v = compare_verdicts(c);
+    ASSERT_EQ(v.size(), 3u);  // CONV, FC, total
+    // CONV: the lowest of ws, os-b, rs and mix; FC: of ws, os-b, rs
+    auto lowest = [&](const std::vector<size_t>& idx, size_t& best, size_t& next) {
+        best = next = c.runs.size();
+        for (size_t k = 0; k < c.runs.size(); ++k) {
+            const double e = group_epm(c, k, idx);
+            if (best == c.runs.size() || e < group_epm(c, best, idx)) {
+                next = best;
+                best = k;
+            } else if (next == c.runs.size() || e < group_epm(c, next, idx)) {
+                next = k;
+            }
+        }
+    };
+    size_t best = 0, next = 0;
+    lowest({0, 2}, best, next);
+    EXPECT_EQ(c.runs[best].dataflow, "mix");  // rs at half the CONV energy
+    char want[200];
+    std::snprintf(want, sizeof want, "CONV: mix is best, %.3g pJ/MAC, %.2fx better than %s (next best)",
+                  group_epm(c, best, {0, 2}), group_epm(c, next, {0, 2}) / group_epm(c, best, {0, 2}),
+                  c.runs[next].dataflow.c_str());
+    EXPECT_EQ(v[0].rfind(want, 0), 0u) << v[0] << "\nwant " << want;
+    lowest({3, 4}, best, next);
+    ASSERT_NE(c.runs[best].dataflow, "mix");
+    const double fc_ratio = group_epm(c, next, {3, 4}) / group_epm(c, best, {3, 4});
+    if (fc_ratio < 1.005)  // prints as 1.00: said so
+        std::snprintf(want, sizeof want, "FC: %s is best, %.3g pJ/MAC, within 1%% of %s (next best)",
+                      c.runs[best].dataflow.c_str(), group_epm(c, best, {3, 4}), c.runs[next].dataflow.c_str());
+    else
+        std::snprintf(want, sizeof want, "FC: %s is best, %.3g pJ/MAC, %.2fx better than %s (next best)",
+                      c.runs[best].dataflow.c_str(), group_epm(c, best, {3, 4}), fc_ratio,
+                      c.runs[next].dataflow.c_str());
+    EXPECT_EQ(v[1].rfind(want, 0), 0u) << v[1] << "\nwant " << want;
+    EXPECT_EQ(v[2].rfind("total: ", 0), 0u) << v[2];
+    // the same lines in the JSON and at the end of the table
+    const nlohmann::json j = compare_to_json(c);
+    EXPECT_EQ(j["verdicts"], nlohmann::json(v));
+    EXPECT_EQ(j["groups"][0]["verdict"], v[0]);
+    EXPECT_EQ(j["groups"][0]["best_dataflow"], "mix");
+    EXPECT_EQ(j["total"]["verdict"], v[2]);
+    const std::string t = format_compare_table(c);
+    for (const std::string& line : v) EXPECT_NE(t.find("  " + line.substr(0, 60)), std::string::npos) << line;
+}
+
+// With every registered dataflow the default table fits 120 columns (the header, the context
+// wrapped, every row and note); --wide is wider.
+TEST(Compare, TableFits120Columns) {
+    std::vector<std::string> names;
+    for (const Dataflow* d : all_dataflows()) names.push_back(d->name());
+    RunOptions opt;
+    const fs::path dir = fs::temp_directory_path() / ("dfsim_wide_" + std::to_string(::getpid()));
+    const Network net = mixed_network(dir);
+    fs::remove_all(dir);
+    const CompareResult c = run_compare(net, eyeriss(), table45(), names, opt);
+    Provenance prov;
+    prov.version = "0.1.0";
+    prov.commit = "33f002e1a2b3";
+    prov.command = "dfsim compare --layers all";
+    prov.batch = 1;
+    prov.layers = "all";
+    prov.objective = "energy";
+    prov.workload = "workloads/alexnet.yaml";
+    prov.arch_file = "configs/arch/eyeriss.yaml";
+    prov.energy_file = "configs/energy/45nm.yaml";
+    size_t widest = 0, widest_wide = 0;
+    std::stringstream ss(format_compare_table(c, &prov));
+    for (std::string line; std::getline(ss, line);) {
+        EXPECT_LE(line.size(), 120u) << line;
+        widest = std::max(widest, line.size());
+    }
+    std::stringstream sw(format_compare_table(c, &prov, true));
+    for (std::string line; std::getline(sw, line);) widest_wide = std::max(widest_wide, line.size());
+    EXPECT_GT(widest_wide, widest);
+    EXPECT_GT(widest, 100u);  // the table itself, not only short lines
 }
 
 // ------------------------------------------------------------------------------------------
@@ -449,7 +695,7 @@ TEST_F(CompareCli, ReportsNameTheTimingModel) {
     EXPECT_EQ(j["timing"], "cycle");
     EXPECT_FALSE(j["layers"][0]["results"][0].contains("timing"));  // once, at the top level
     const auto rows = parse_csv(slurp(out / "compare.csv"));
-    ASSERT_EQ(rows.size(), 7u);  // header, 2 layers x 2 dataflows, 2 totals
+    ASSERT_EQ(rows.size(), 9u);  // header, 2 layers x 2 dataflows, 2 CONV subtotals, 2 totals
     const size_t col = column(rows[0], "timing");
     for (size_t i = 1; i < rows.size(); ++i) EXPECT_EQ(rows[i].at(col), "cycle") << i;
     EXPECT_NE(slurp(html).find("<dt>timing</dt><dd>cycle (cycle-level engine)</dd>"), std::string::npos);
@@ -466,8 +712,8 @@ TEST_F(CompareCli, OutWritesReportsAndPlots) {
     EXPECT_EQ(j["dataflows"], nlohmann::json::array({"rs"}));
     EXPECT_EQ(j["layers"].size(), 2u);
     const std::string csv = slurp(out / "compare.csv");
-    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);  // header, A, B, total
-    for (const char* base : {"energy_by_level", "energy_by_type"}) {
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 5);  // header, A, B, the CONV subtotal, total
+    for (const char* base : {"energy_by_level", "energy_by_type", "latency_edp"}) {
         SCOPED_TRACE(base);
         const std::string png = slurp(out / (std::string(base) + ".png"));
         ASSERT_GE(png.size(), 8u);
@@ -478,6 +724,102 @@ TEST_F(CompareCli, OutWritesReportsAndPlots) {
     }
     for (const auto& e : fs::directory_iterator(out))
         EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << e.path();
+}
+
+// The charts' data: one panel per layer group (CONV, FC) and the total, each group's bars one per
+// dataflow, the host layer nowhere, and in each layer, subtotal and total exactly one bar marked
+// best: the lowest (energy per MAC; latency; EDP) of its group, recomputed here from compare.json.
+TEST_F(CompareCli, ChartsGroupTheLayersAndMarkEachBest) {
+    if (!have_gnuplot()) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    std::ofstream(net) << "name: small\nlayers:\n"
+                          "  - {name: A, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}\n"
+                          "  - {name: P, type: pool, op: max, C: 4, H: 9, W: 9, R: 3, S: 3, stride: 2}\n"
+                          "  - {name: B, C: 4, H: 4, W: 4, M: 6, R: 3, S: 3}\n"
+                          "  - {name: F, type: fc, C: 6, H: 2, W: 2, M: 10}\n";
+    const fs::path out = dir / "cmp";
+    const CmdResult r = run("--dataflows ws,os-b,rs --out " + out.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(slurp(out / "compare.json"));
+    // each group's results by name: layers, subtotals, total
+    std::map<std::string, nlohmann::json> results;
+    for (const auto& g : j["layers"])
+        if (g.contains("results")) results[g["name"]] = g["results"];
+    for (const auto& g : j["groups"]) results[g["name"]] = g["results"];
+    results["total"] = j["total"]["results"];
+    struct Row {
+        int panel;
+        std::string dataflow, layer;
+        double total;
+        int best;
+    };
+    auto rows_of = [&](const std::string& base) {
+        std::vector<Row> rows;
+        std::stringstream ss(slurp(out / (base + ".dat")));
+        int panel = -1;
+        for (std::string line; std::getline(ss, line);) {
+            if (line.rfind("# panel ", 0) == 0) ++panel;
+            if (line.empty() || line[0] == '#') continue;
+            std::vector<std::string> f;
+            std::stringstream ls(line);
+            for (std::string c; std::getline(ls, c, '\t');) f.push_back(c);
+            rows.push_back({panel, f[1], f[2], std::stod(f[f.size() - 3]), std::stoi(f[f.size() - 2])});
+        }
+        return rows;
+    };
+    // energy charts: CONV (A, B, its subtotal), FC (F alone: no subtotal), total
+    for (const char* base : {"energy_by_level", "energy_by_type"}) {
+        SCOPED_TRACE(base);
+        const std::vector<Row> rows = rows_of(base);
+        const std::vector<std::pair<int, std::string>> want = {{0, "A"}, {0, "B"}, {0, "CONV"}, {1, "F"}, {2, "total"}};
+        ASSERT_EQ(rows.size(), want.size() * 3);
+        for (size_t i = 0; i < rows.size(); ++i) {
+            EXPECT_EQ(rows[i].panel, want[i / 3].first) << i;
+            EXPECT_EQ(rows[i].layer, want[i / 3].second) << i;
+            EXPECT_NE(rows[i].layer, "P");
+            const nlohmann::json& e = results[rows[i].layer][i % 3];
+            EXPECT_EQ(rows[i].dataflow, e["dataflow"]);
+            EXPECT_NEAR(rows[i].total, e["energy_per_mac_pj"].get<double>(),
+                        1e-5 * e["energy_per_mac_pj"].get<double>());
+        }
+        for (size_t g = 0; g < want.size(); ++g) {
+            const nlohmann::json& res = results[want[g].second];
+            size_t lowest = 0;
+            for (size_t k = 1; k < 3; ++k)
+                if (res[k]["energy_per_mac_pj"].get<double>() < res[lowest]["energy_per_mac_pj"].get<double>())
+                    lowest = k;
+            for (size_t k = 0; k < 3; ++k) EXPECT_EQ(rows[g * 3 + k].best, k == lowest ? 1 : 0) << want[g].second << k;
+        }
+    }
+    // latency and EDP: CONV layers, FC layers, then the subtotals and the total; a panel each
+    const std::vector<Row> rows = rows_of("latency_edp");
+    const std::vector<std::pair<int, std::vector<std::string>>> panels = {{0, {"A", "B"}},
+                                                                          {1, {"A", "B"}},
+                                                                          {2, {"F"}},
+                                                                          {3, {"F"}},
+                                                                          {4, {"CONV", "FC", "total"}},
+                                                                          {5, {"CONV", "FC", "total"}}};
+    size_t i = 0;
+    for (const auto& [panel, layers] : panels)
+        for (const std::string& layer : layers) {
+            const nlohmann::json& res = results[layer];
+            const bool edp = panel % 2 == 1;
+            auto value = [&](size_t k) {
+                return edp ? res[k]["edp_pj_s"].get<double>() : res[k]["latency_ms"].get<double>();
+            };
+            size_t lowest = 0;
+            for (size_t k = 1; k < 3; ++k)
+                if (value(k) < value(lowest)) lowest = k;
+            for (size_t k = 0; k < 3; ++k, ++i) {
+                ASSERT_LT(i, rows.size());
+                EXPECT_EQ(rows[i].panel, panel);
+                EXPECT_EQ(rows[i].layer, layer);
+                EXPECT_EQ(rows[i].best, k == lowest ? 1 : 0) << layer << " " << k << (edp ? " EDP" : " latency");
+                if (!edp) {
+                    EXPECT_NEAR(rows[i].total, value(k), 1e-5 * value(k));
+                }
+            }
+        }
+    EXPECT_EQ(i, rows.size());
 }
 
 TEST_F(CompareCli, MissingOrFailingGnuplotExitsTwoWithoutPlotsOrReports) {

@@ -88,7 +88,7 @@ TEST_F(Csv, CompareCsvReadsBackWithItsNames) {
     const auto rows = read_back(dir / "compare.csv");
     const std::vector<std::string> layers = column(rows, "layer");
     for (const std::string& n : kNames) EXPECT_EQ(std::count(layers.begin(), layers.end(), n), 2) << n;
-    EXPECT_EQ(layers.size(), 2 * kNames.size() + 2);
+    EXPECT_EQ(layers.size(), 2 * kNames.size() + 2 + 2);  // the layers, the CONV subtotal and the total, 2 dataflows
 }
 
 // sweep's results.csv: a point's status holding commas, quotes and line breaks (as an error

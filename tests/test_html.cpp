@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <map>
 // GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> when built with the
 // sanitizers at -O2 (std::function in regex_automaton.h); the header is not ours.
 #pragma GCC diagnostic push
@@ -42,6 +43,8 @@ std::vector<Table> tables(const std::string& html) {
             Row row;
             for (auto it = std::sregex_iterator(tr.begin(), tr.end(), cell); it != std::sregex_iterator(); ++it)
                 row.push_back((*it)[1]);
+            // header rows above the last (groups of columns) are left out: the header is the last
+            if (t.size() == 1 && tr.find("<td") == std::string::npos) t.clear();
             t.push_back(row);
             r = re;
         }
@@ -106,6 +109,45 @@ std::vector<std::string> inline_pngs(const std::string& html) {
     return out;
 }
 
+// A cell with an SI prefix ("1.23 µJ", "48.8 nJ·s", "7.43 ms") as a number in the base unit.
+double si_number(const std::string& cell) {
+    size_t end = 0;
+    const double m = std::stod(cell, &end);
+    const std::string rest = cell.substr(end + 1);  // after the space
+    const std::vector<std::pair<std::string, double>> prefixes = {{"f", 1e-15}, {"p", 1e-12}, {"n", 1e-9},
+                                                                  {"µ", 1e-6},  {"m", 1e-3},  {"k", 1e3},
+                                                                  {"M", 1e6},   {"G", 1e9},   {"T", 1e12}};
+    for (const auto& [p, f] : prefixes)
+        if (rest.rfind(p, 0) == 0 && rest.size() > p.size() + 0) return m * f;
+    return m;
+}
+
+// The page's text (what a reader sees): tags, and so the attributes (data: URIs), removed.
+std::string visible_text(const std::string& html) {
+    std::string out;
+    bool in_tag = false, in_style = false;
+    for (size_t i = 0; i < html.size(); ++i) {
+        if (html.compare(i, 7, "<style>") == 0) in_style = true;
+        if (html.compare(i, 8, "</style>") == 0) in_style = false;
+        if (html[i] == '<') in_tag = true;
+        if (!in_tag && !in_style) out += html[i];
+        if (html[i] == '>') in_tag = false;
+    }
+    return out;
+}
+
+// A number in exponent notation in the text (1.02707e+09), or "".
+std::string exponent_number(const std::string& shown) {
+    // not in a git commit (hex digits such as 93e45) or a hex hash: those are not numbers
+    static const std::regex hex("\\b[0-9a-f]{7,40}\\b");
+    const std::string text = std::regex_replace(shown, hex, "HASH");
+    static const std::regex e("[0-9.][eE][+-]?[0-9]");
+    std::smatch m;
+    if (!std::regex_search(text, m, e)) return "";
+    const size_t at = static_cast<size_t>(m.position(0));
+    return text.substr(at < 20 ? 0 : at - 20, 40);
+}
+
 void expect_close(const std::string& cell, double want, double rel, const std::string& what) {
     const double got = std::stod(cell);
     EXPECT_LE(std::fabs(got - want), rel * std::fabs(want) + 1e-12) << what << ": cell " << cell << ", JSON " << want;
@@ -144,8 +186,21 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         EXPECT_NE(page.find(escaped), std::string::npos) << escaped;
         EXPECT_EQ(page.find(raw), std::string::npos) << raw;
     }
-    const Table t = find_table(page, {"layer", "MACs", "total (uJ)", "DRAM (uJ)", "pJ/MAC"});
+    // each energy column in one SI unit (the header's), two decimals
+    const Table any = find_table(page, {"layer", "MACs", "pJ/MAC"});
+    ASSERT_FALSE(any.empty());
+    auto header = [&](const std::string& start) {
+        for (const std::string& h : any[0])
+            if (h.rfind(start, 0) == 0) return h;
+        ADD_FAILURE() << "no column " << start;
+        return std::string();
+    };
+    const std::string tot_h = header("total ("), dram_h = header("DRAM ("), psum_h = header("psum (");
+    const Table t = find_table(page, {"layer", "MACs", tot_h, dram_h, "pJ/MAC"});
     ASSERT_EQ(t.size(), 4u);  // header, 2 layers, total
+    auto unit_scale = [](const std::string& h) {  // "total (µJ)" -> 1e-6 J in pJ: 1e6
+        return si_number("1 " + h.substr(h.find('(') + 1)) * 1e12;
+    };
     std::vector<nlohmann::json> want(j["layers"].begin(), j["layers"].end());
     want.push_back(j["total"]);
     for (size_t i = 0; i < want.size(); ++i) {
@@ -154,16 +209,29 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         EXPECT_EQ(row[col(t, "layer")], name);
         EXPECT_EQ(row[col(t, "MACs")], std::to_string(want[i]["macs"].get<uint64_t>())) << name;
         EXPECT_EQ(row[col(t, "cycles")], std::to_string(want[i]["cycles"].get<uint64_t>())) << name;
-        expect_close(row[col(t, "total (uJ)")], want[i]["energy_pj"]["total"].get<double>() * 1e-6, 1e-5,
-                     name + " total");
-        expect_close(row[col(t, "DRAM (uJ)")], want[i]["energy_pj"]["dram"].get<double>() * 1e-6, 1e-5, name + " DRAM");
-        expect_close(row[col(t, "psum (uJ)")], want[i]["energy_by_type_pj"]["psum"].get<double>() * 1e-6, 1e-5,
-                     name + " psum");
+        // two decimals of the column's unit: within half a hundredth of it
+        for (const auto& [h, v] : {std::pair{tot_h, want[i]["energy_pj"]["total"].get<double>()},
+                                   {dram_h, want[i]["energy_pj"]["dram"].get<double>()},
+                                   {psum_h, want[i]["energy_by_type_pj"]["psum"].get<double>()}}) {
+            const std::string& cell = row[col(t, h)];
+            EXPECT_EQ(cell.size() - cell.find('.'), 3u) << h << " " << cell;
+            EXPECT_LE(std::fabs(std::stod(cell) - v / unit_scale(h)), 0.00500001) << name << " " << h << " " << cell;
+        }
         expect_close(row[col(t, "pJ/MAC")], want[i]["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
         EXPECT_EQ(row.back(), want[i]["output_check"].get<std::string>());
     }
     EXPECT_NE(page.find("45nm-horowitz (unit: pJ)"), std::string::npos);
     EXPECT_NE(page.find("12x14 PEs"), std::string::npos);
+    // the summary first: the total energy, the latency
+    const size_t summary = page.find("<section class=\"summary\">"), table = page.find("<table");
+    ASSERT_NE(summary, std::string::npos);
+    EXPECT_LT(summary, table);
+    const std::string sum = page.substr(summary, page.find("</section>", summary) - summary);
+    EXPECT_NE(sum.find("<li>energy "), std::string::npos) << sum;
+    EXPECT_NE(sum.find(std::to_string(j["total"]["cycles"].get<uint64_t>()) + " cycles at 200 MHz"), std::string::npos)
+        << sum;
+    EXPECT_EQ(exponent_number(visible_text(page)), "");
+    EXPECT_NE(page.find("docs/report.md</a>"), std::string::npos);  // a link to the fields' documentation
 }
 
 TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
@@ -181,38 +249,55 @@ TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
         EXPECT_NE(page.find(escaped), std::string::npos) << escaped;
         EXPECT_EQ(page.find(raw), std::string::npos) << raw;
     }
-    const Table t = find_table(page, {"layer", "dataflow", "MACs", "energy (pJ/MAC)", "total energy (pJ)"});
-    ASSERT_EQ(t.size(), 1u + 3 * 2);  // (2 layers + total) x 2 dataflows
+    const Table t = find_table(page, {"layer", "dataflow", "pJ/MAC", "vs best", "energy", "cycles"});
+    ASSERT_EQ(t.size(), 1u + 3 * 2);  // (2 layers + total) x 2 dataflows: one group, no subtotal rows
+    const Table d = find_table(page, {"layer", "dataflow", "MACs", "DRAM words"});
+    ASSERT_EQ(d.size(), t.size());
     std::vector<nlohmann::json> groups(j["layers"].begin(), j["layers"].end());
     groups.push_back(j["total"]);
     size_t k = 1;
     for (size_t g = 0; g < groups.size(); ++g)
         for (const auto& e : groups[g]["results"]) {
-            const Row& row = t[k++];
+            const Row& row = t[k];
+            const Row& det = d[k++];
             const std::string name = g < names.size() ? names[g].second : "total";
             EXPECT_EQ(row[col(t, "layer")], name);
             EXPECT_EQ(row[col(t, "dataflow")], e["dataflow"].get<std::string>());
-            EXPECT_EQ(row[col(t, "MACs")], std::to_string(e["macs"].get<uint64_t>())) << name;
+            EXPECT_EQ(det[col(d, "MACs")], std::to_string(e["macs"].get<uint64_t>())) << name;
             EXPECT_EQ(row[col(t, "cycles")], std::to_string(e["cycles"].get<uint64_t>())) << name;
-            expect_close(row[col(t, "total energy (pJ)")], e["energy_pj"]["total"].get<double>(), 1e-5,
-                         name + " energy");
-            expect_close(row[col(t, "energy (pJ/MAC)")], e["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
-            expect_close(row[col(t, "DRAM (pJ/MAC)")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-3,
-                         name);
+            // "1.23 µJ": three significant digits
+            expect_close(std::to_string(si_number(row[col(t, "energy")]) * 1e12), e["energy_pj"]["total"].get<double>(),
+                         5e-3, name + " energy");
+            expect_close(row[col(t, "pJ/MAC")], e["energy_per_mac_pj"].get<double>(), 1e-3, name + " pJ/MAC");
+            expect_close(row[col(t, "DRAM")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-2, name);
         }
     const std::vector<std::string> pngs = inline_pngs(page);
-    ASSERT_EQ(pngs.size(), 2u);
+    ASSERT_EQ(pngs.size(), 3u);  // energy by level, by type, latency and EDP
     for (const std::string& png : pngs) {
         EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
         EXPECT_GT(png.size(), 1000u);
     }
     EXPECT_EQ(pngs[0], slurp(out / "energy_by_level.png"));  // --out's images, reused
+    // each chart linked to --out's full-size PNG and SVG, relative to the page
+    for (const char* base : {"energy_by_level", "energy_by_type", "latency_edp"})
+        for (const char* ext : {"png", "svg"}) {
+            const std::string link = std::string("<a class=\"") + ext + "\" href=\"out/" + base + "." + ext + "\">";
+            EXPECT_NE(page.find(link), std::string::npos) << link;
+            EXPECT_TRUE(fs::exists(dir / "out" / (std::string(base) + "." + ext))) << base << ext;
+        }
 
     // without --out: the charts are rendered to a temporary directory
     const fs::path html2 = dir / "c2.html";
     r = dfsim("compare --arch " + arch() + " --workload " + net() + " --dataflows ws,rs --html " + html2.string());
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(inline_pngs(slurp(html2)).size(), 2u);
+    const std::string page2 = slurp(html2);
+    EXPECT_EQ(inline_pngs(page2).size(), 3u);
+    // no files to link: the images themselves, as downloads
+    for (const char* base : {"energy_by_level", "energy_by_type", "latency_edp"}) {
+        EXPECT_NE(page2.find(std::string("download=\"") + base + ".png\""), std::string::npos) << base;
+        EXPECT_NE(page2.find(std::string("download=\"") + base + ".svg\""), std::string::npos) << base;
+    }
+    EXPECT_NE(page2.find("<a class=\"svg\" href=\"data:image/svg+xml;base64,"), std::string::npos);
     EXPECT_EQ(without_command(r.out), without_command(slurp(out / "compare.txt")));  // another command line
 
     // no gnuplot: exit code 2 before simulating, and no page
@@ -252,7 +337,7 @@ TEST_F(Html, ChromiumRendersThePages) {
         const bool is_cmp = page == cmp_html;
         size_t imgs = 0;
         for (size_t p = 0; (p = d.find("<img ", p)) != std::string::npos; ++p) ++imgs;
-        EXPECT_EQ(imgs, is_cmp ? 2u : 0u) << page;
+        EXPECT_EQ(imgs, is_cmp ? 3u : 0u) << page;
         if (is_cmp) {
             EXPECT_NE(d.find("src=\"data:image/png;base64,"), std::string::npos);
         }
@@ -262,4 +347,66 @@ TEST_F(Html, ChromiumRendersThePages) {
             EXPECT_EQ(line.find("Uncaught"), std::string::npos) << line;
         }
     }
+}
+
+// The compare page of a network with a host layer and two layer groups: the verdicts first, the
+// best row of every ranked group highlighted (and only it), the host layer once in a table of its
+// own, no number in exponent notation.
+TEST_F(Html, ComparePageSummaryHighlightsAndHostLayers) {
+    if (!have("gnuplot --version")) GTEST_SKIP() << "gnuplot is not installed (Debian package gnuplot-nox)";
+    const std::string wl = write("mixed.yaml", R"(name: mixed
+layers:
+  - {name: C1, C: 3, H: 9, W: 9, M: 4, R: 3, S: 3, padding: 1}
+  - {name: P1, type: pool, op: max, C: 4, H: 9, W: 9, R: 3, S: 3, stride: 2}
+  - {name: C2, C: 4, H: 4, W: 4, M: 6, R: 3, S: 3}
+  - {name: F1, type: fc, C: 6, H: 2, W: 2, M: 10}
+)");
+    const fs::path html = dir / "c.html", out = dir / "o";
+    const CmdResult r =
+        dfsim("compare --arch " + arch() + " --workload " + wl + " --layers all --dataflows ws,os-b,rs --out " +
+              out.string() + " --html " + html.string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string page = slurp(html);
+    const auto j = nlohmann::json::parse(slurp(out / "compare.json"));
+    // the summary: every verdict, before the first table
+    const size_t summary = page.find("<section class=\"summary\">");
+    ASSERT_NE(summary, std::string::npos);
+    EXPECT_LT(summary, page.find("<table"));
+    ASSERT_EQ(j["verdicts"].size(), 3u);  // CONV, FC, total
+    for (const auto& v : j["verdicts"]) {
+        const size_t at = page.find("<li>" + v.get<std::string>() + "</li>");
+        EXPECT_NE(at, std::string::npos) << v;
+        EXPECT_LT(at, page.find("<table"));
+    }
+    // the best rows: one per ranked group (layers C1, C2, F1, the CONV subtotal, the total),
+    // the group's best_dataflow
+    std::map<std::string, std::string> best;
+    for (const auto& g : j["layers"])
+        if (g.contains("best_dataflow")) best[g["name"]] = g["best_dataflow"];
+    for (const auto& g : j["groups"])
+        if (g["layers"].size() > 1) best[g["name"]] = g["best_dataflow"];  // FC (F1 alone) is not repeated
+    best["total"] = j["total"]["best_dataflow"];
+    ASSERT_EQ(best.size(), 5u);
+    std::map<std::string, int> seen;
+    const std::regex row("<tr class=\"[^\"]*\\bbest\"><td>([^<]*)</td><td class=\"df\">([^<]*)</td>");
+    for (auto it = std::sregex_iterator(page.begin(), page.end(), row); it != std::sregex_iterator(); ++it) {
+        const std::string name = (*it)[1], df = (*it)[2];
+        ASSERT_TRUE(best.count(name)) << name;
+        EXPECT_EQ(df, best[name]) << name;
+        ++seen[name];
+    }
+    for (const auto& [name, df] : best) EXPECT_EQ(seen[name], 1) << name;
+    // the host layer: once, in its own table, never in the ranked one
+    const Table host = find_table(page, {"layer", "type", "operation", "operations"});
+    ASSERT_EQ(host.size(), 2u);
+    EXPECT_EQ(host[1][0], "P1");
+    EXPECT_EQ(host[1][3], std::to_string(j["layers"][1]["host_ops"].get<uint64_t>()));
+    const Table t = find_table(page, {"layer", "dataflow", "pJ/MAC", "vs best"});
+    for (const Row& row : t) EXPECT_NE(row[0], "P1");
+    EXPECT_EQ(t.size(), 1u + 5 * 3);  // 3 layers, the CONV subtotal and the total, 3 dataflows each
+    EXPECT_EQ(exponent_number(visible_text(page)), "");
+    EXPECT_NE(page.find("docs/report.md</a>"), std::string::npos);
+    // the charts leave the host layer out
+    for (const char* base : {"energy_by_level", "energy_by_type", "latency_edp"})
+        EXPECT_EQ(slurp(out / (std::string(base) + ".dat")).find("\tP1\t"), std::string::npos) << base;
 }

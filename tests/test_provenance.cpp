@@ -108,7 +108,7 @@ TEST_F(ProvenanceCli, RunReportsCarryTheContextAndThePerImageLatency) {
     EXPECT_EQ(command_line, "command: " + command);
 
     const nlohmann::json j = nlohmann::json::parse(slurp(json));
-    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["schema_version"], 3);
     const nlohmann::json& p = j["provenance"];
     EXPECT_EQ(p["seed"], 7);
     EXPECT_EQ(p["batch"], 2);
@@ -176,7 +176,7 @@ TEST_F(ProvenanceCli, CompareReportsAndChartsCarryTheContext) {
     EXPECT_NE(txt.find("\ncontext: batch 2, layers A, seed 7, objective energy,"), std::string::npos) << txt;
     EXPECT_NE(txt.find("\ncommand: " + command + "\n"), std::string::npos) << txt;
     const nlohmann::json j = nlohmann::json::parse(slurp(dir / "cmp/compare.json"));
-    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["schema_version"], 3);
     EXPECT_EQ(j["provenance"]["seed"], 7);
     EXPECT_EQ(j["provenance"]["batch"], 2);
     EXPECT_EQ(j["provenance"]["dataflows"], nlohmann::json::array({"rs", "ws"}));
@@ -206,7 +206,7 @@ TEST_F(ProvenanceCli, SweepResultsCarryTheContextAndARerunResumes) {
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string json1 = slurp(dir / "sw/results.json"), csv1 = slurp(dir / "sw/results.csv");
     const nlohmann::json j = nlohmann::json::parse(json1);
-    EXPECT_EQ(j["schema_version"], 2);
+    EXPECT_EQ(j["schema_version"], 3);  // the JSON layouts' number (docs/report.md)
     EXPECT_EQ(j["network"], "one");
     const nlohmann::json& p = j["provenance"];
     EXPECT_EQ(p["command"], "dfsim " + base + " --jobs 1");

@@ -29,6 +29,14 @@ std::string data_path(const std::string& rel) {
     return std::filesystem::exists(in_tree, ec) ? in_tree : rel;  // a file in neither: named as given
 }
 
+HtmlOptions html_options() {
+    HtmlOptions o;
+    std::error_code ec;
+    const std::filesystem::path docs = std::filesystem::path(DFSIM_SOURCE_DIR) / "docs" / "report.md";
+    if (std::filesystem::exists(docs, ec)) o.docs_href = "file://" + docs.generic_string();
+    return o;
+}
+
 void add_seed_option(CLI::App* app, uint64_t& seed, const std::string& help) {
     app->add_option_function<std::string>(
         "--seed",

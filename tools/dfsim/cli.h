@@ -13,6 +13,7 @@
 
 #include "config/arch.h"
 #include "config/energy_table.h"
+#include "report/html.h"
 #include "report/provenance.h"
 #include "sim/simulator.h"
 #include "workload/layer.h"
@@ -37,6 +38,8 @@ struct Command {
 // A path as given, if it exists in the working directory, else under the source tree: the
 // defaults (configs/, workloads/) work from any directory.
 std::string data_path(const std::string& rel);
+// The HTML pages' options: the link to docs/report.md (this build's source tree, when it is there).
+HtmlOptions html_options();
 
 // The options of the simulating commands (run, compare, bench).
 struct CommonOptions {

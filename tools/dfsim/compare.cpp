@@ -30,7 +30,7 @@ struct CompareCli {
     std::string mapping_format = "dfsim";  // --mapping-format
     uint64_t seed = 0;
     int jobs = 1;
-    bool no_check = false, restart = false, show_mapping = false;
+    bool no_check = false, restart = false, show_mapping = false, wide = false;
 };
 
 // Creates and locks --out (gnuplot checked first, so that a missing one fails before a long
@@ -49,7 +49,14 @@ std::string prepare_out_dir(const CompareCli& o, std::optional<OutputLock>& lock
 
 // The charts for the page: --out's, or rendered in a private temporary directory, then dropped.
 std::vector<HtmlImage> html_images(const CompareResult& res, const CompareCli& o, const Provenance& prov) {
-    if (!o.out.empty()) return load_compare_images(o.out);
+    if (!o.out.empty()) {
+        // linked from the page: --out's files, relative to the page's folder
+        std::error_code ec;
+        const fs::path page_dir = fs::weakly_canonical(fs::absolute(o.html), ec).parent_path();
+        fs::path rel = fs::weakly_canonical(fs::absolute(o.out), ec).lexically_relative(page_dir);
+        if (rel.empty()) rel = fs::absolute(o.out);
+        return load_compare_images(o.out, rel.generic_string());
+    }
     const fs::path tmp = fs::temp_directory_path() / ("dfsim_html_" + std::to_string(::getpid()));
     struct Cleanup {
         fs::path p;
@@ -71,7 +78,8 @@ void write_outputs(const CompareResult& res, const std::string& table, const Com
         write_file_atomic((dir / "compare.csv").string(), compare_to_csv(res, &prov));
         write_file_atomic((dir / "compare.txt").string(), table);
     }
-    if (!o.html.empty()) write_file_atomic(o.html, compare_to_html(res, html_images(res, o, prov), &prov));
+    if (!o.html.empty())
+        write_file_atomic(o.html, compare_to_html(res, html_images(res, o, prov), &prov, html_options()));
 }
 
 // What compare refuses before it makes --out: a bad --precisions preset, and a layer the PE cannot
@@ -125,7 +133,7 @@ int run(const CompareCli& o) {
             print_mappings(r, std::cout, o.mapping_format);
         }
     const Provenance prov = make_provenance(o.common, a, t, net, dataflows, o.seed, o.objective);
-    const std::string table = format_compare_table(res, &prov);
+    const std::string table = format_compare_table(res, &prov, o.wide);
     std::cout << table;
     write_outputs(res, table, o, prov);
     for (const NetworkResult& r : res.runs)
@@ -146,12 +154,17 @@ Command add_compare_command(CLI::App& parent) {
            "--dataflows,--dataflow", o->dataflows,
            "comma-separated dataflow names, one or several (default: all registered; --dataflow is the same option)")
         ->capture_default_str();
-    app->add_option("--out", o->out, "write compare.json, compare.csv, compare.txt and the plots into this directory");
+    app->add_option("--out", o->out,
+                    "write compare.json, compare.csv, compare.txt and the charts (energy_by_level, energy_by_type, "
+                    "latency_edp) into this directory");
     app->add_option("--html", o->html, "write the table and charts as a self-contained HTML page (needs gnuplot)");
     add_seed_option(app, o->seed, "offset added to every synthetic data seed");
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
     app->add_flag("--no-check", o->no_check, "skip the comparison with the reference convolution");
     app->add_flag("--show-mapping", o->show_mapping, "print each dataflow's mapping and loop nest of each layer");
+    app->add_flag("--wide", o->wide,
+                  "the table with every column: the energy by data type and the DRAM accesses per MAC too (over 120 "
+                  "characters wide)");
     add_mapping_format_option(app, o->mapping_format);
     add_mapper_options(app, o->jobs, o->mapping_cache);
     app->get_option("--jobs")->description(

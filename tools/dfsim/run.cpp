@@ -97,7 +97,7 @@ int run(const RunCli& o) {
     }
     if (!o.json_out.empty()) write_file_atomic(o.json_out, to_json(res, &prov).dump(2) + "\n");
     if (!o.csv_out.empty()) write_file_atomic(o.csv_out, to_csv(res, &prov));
-    if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res, &prov));
+    if (!o.html_out.empty()) write_file_atomic(o.html_out, run_to_html(res, &prov, html_options()));
     if (!o.scalesim_dir.empty()) write_scalesim_reports(res, o.scalesim_dir);
     if (trace) trace->commit();
     return res.total().output_check == OutputCheck::Mismatch ? kExitMismatch : kExitOk;
