@@ -349,7 +349,7 @@ std::string format_compare_table(const CompareResult& c, const Provenance* prov,
     for (const Group& g : m.subtotals)
         if (m.shown(g)) groups_note += (groups_note.empty() ? "" : ", ") + g.name;
     std::ostringstream notes;
-    notes << upm << ": energy per MAC (" << to_string(c.energy_unit) << " table) by level (array = NoC); "
+    notes << upm << ": energy per MAC (" << to_string(c.energy_unit) << " table) by level; "
           << "vs best: ratio to the lowest of its " << (groups_note.empty() ? "layer (total)" : "layer (group, total)")
           << "\n"
           << "EDP: energy x latency (cycles / clock), in " << edp.unit

@@ -30,9 +30,7 @@ std::string group_description(const std::string& group) {
     if (group == "accesses")
         return "the access counts per level (" + level_list() + ") and data type (" + type_list() +
                "), reads then writes; see [Access counts](#access-counts)";
-    if (group == "energy_by_level")
-        return "energy of the accesses at each level, all data types (the compare table and charts call `noc` "
-               "\"array\")";
+    if (group == "energy_by_level") return "energy of the accesses at each level, all data types";
     if (group == "energy_by_type")
         return "the same access energy split by data type instead of level; ALU excluded, so ifmap + filter + psum + "
                "alu = total";

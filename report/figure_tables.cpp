@@ -16,7 +16,7 @@ LevelStyle level_style(Level l) {
         case Level::Glb:
             return {"GLB", "GLB", "GLB", "#56B4E9"};
         case Level::Noc:
-            return {"NoC", "array", "array (NoC)", "#E69F00"};
+            return {"NoC", "NoC", "NoC", "#E69F00"};  // one name in every report (it was "array" in compare)
         case Level::Rf:
             return {"RF", "RF", "RF", "#009E73"};
     }

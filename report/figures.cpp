@@ -210,7 +210,7 @@ void add_energy_figures(std::vector<Figure>& v) {
          "for `best_dataflow`, ≥ 1 for the others; none for a host layer (not ranked)",
          [](const FigureRow& w) { return std::isnan(w.ratio_to_best) ? Json() : Json(w.ratio_to_best); }});
     v.push_back({"edp", "table unit·s",
-                 "energy-delay product: `energy_pj.total` × the latency in seconds (cycles / (`clock_mhz` × 10^6)); "
+                 "energy-delay product: `energy.total` × the latency in seconds (cycles / (`clock_mhz` × 10^6)); "
                  "in pJ·s with a pJ table (the text table and HTML page print it with an SI prefix, e.g. nJ·s)",
                  [](const FigureRow& w) {
                      return w.clock_mhz > 0
@@ -314,14 +314,14 @@ bool placed(const std::vector<Field>& fields, const std::string& name) {
 // The energy by level (`levels` order), ALU and total, by data type and per MAC, as `json_*` / `csv_*` name them.
 void add_run_energy(std::vector<Field>& f) {
     for (Level l : kLevels)
-        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g",
-                          "energy_by_level"));
-    f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu"));
-    f.push_back(field("energy_total", "energy_pj.total", "energy_total"));
+        f.push_back(
+            field("energy_" + name_of(l), "energy." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
+    f.push_back(field("energy_alu", "energy.alu", "energy_alu"));
+    f.push_back(field("energy_total", "energy.total", "energy_total"));
     for (DataType t : kDataTypes)
-        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g",
+        f.push_back(field("energy_" + name_of(t), "energy_by_type." + name_of(t), "energy_" + name_of(t), "%.6g",
                           "energy_by_type"));
-    f.push_back(field("energy_per_mac", "energy_per_mac_pj", ""));
+    f.push_back(field("energy_per_mac", "energy_per_mac", ""));
 }
 
 void add_run_datapath(std::vector<Field>& f) {
@@ -361,7 +361,7 @@ std::vector<Field> run_fields() {
     f.push_back(run_counter(counter("skipped_macs")));
     f.push_back(field("ifmap_zero_fraction", "ifmap_zero_fraction", "ifmap_zero_fraction", "%.6f", "zeros"));
     f.push_back(field("filter_zero_fraction", "filter_zero_fraction", "filter_zero_fraction", "%.6f", "zeros"));
-    f.push_back(field("gating_saved_energy", "gating_saved_energy_pj", "gating_saved_energy"));
+    f.push_back(field("gating_saved_energy", "gating_saved_energy", "gating_saved_energy"));
     f.push_back(field("dram_bytes_raw", "dram_bytes_raw", "dram_bytes_raw"));
     f.push_back(field("dram_bytes_moved", "dram_bytes_moved", "dram_bytes_moved"));
     f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
@@ -393,24 +393,24 @@ std::vector<Field> compare_fields() {
         if (k.is_access()) f.push_back(field(k.name, joined(k.json_path()), "", "%.6g", "accesses"));
     f.push_back(field("dram_accesses", "dram_accesses", "dram_accesses"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
-    f.push_back(field("energy_alu", "energy_pj.alu", "energy_alu"));
+    f.push_back(field("energy_alu", "energy.alu", "energy_alu"));
     for (Level l : levels_near_first())
-        f.push_back(field("energy_" + name_of(l), "energy_pj." + name_of(l), "energy_" + name_of(l), "%.6g",
-                          "energy_by_level"));
+        f.push_back(
+            field("energy_" + name_of(l), "energy." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("energy_" + name_of(t), "energy_by_type_pj." + name_of(t), "energy_" + name_of(t), "%.6g",
+        f.push_back(field("energy_" + name_of(t), "energy_by_type." + name_of(t), "energy_" + name_of(t), "%.6g",
                           "energy_by_type"));
-    f.push_back(field("energy_total", "energy_pj.total", "energy_total"));
-    f.push_back(field("per_mac_alu", "energy_per_mac_by_level_pj.alu", "per_mac_alu", "%.6g", "per_mac_by_level"));
+    f.push_back(field("energy_total", "energy.total", "energy_total"));
+    f.push_back(field("per_mac_alu", "energy_per_mac_by_level.alu", "per_mac_alu", "%.6g", "per_mac_by_level"));
     for (Level l : levels_near_first())
-        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level_pj." + name_of(l), "per_mac_" + name_of(l),
+        f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l), "per_mac_" + name_of(l),
                           "%.6g", "per_mac_by_level"));
     for (DataType t : kDataTypes)
-        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type_pj." + name_of(t), "per_mac_" + name_of(t),
+        f.push_back(field("per_mac_" + name_of(t), "energy_per_mac_by_type." + name_of(t), "per_mac_" + name_of(t),
                           "%.6g", "per_mac_by_type"));
-    f.push_back(field("energy_per_mac", "energy_per_mac_pj", "per_mac_total"));
+    f.push_back(field("energy_per_mac", "energy_per_mac", "per_mac_total"));
     f.push_back(field("ratio_to_best", "energy_ratio_to_best", "ratio_to_best", "%.6f"));
-    f.push_back(field("edp", "edp_pj_s", "edp"));
+    f.push_back(field("edp", "edp", "edp"));
     f.push_back(field("energy_unit", "", "energy_unit"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("mismatches", "mismatches", ""));

@@ -71,7 +71,7 @@ const Figure& figure(std::string_view name);  // an internal error if there is n
 // A figure as one writer shows it: its JSON path and CSV column.
 struct Field {
     const Figure* figure = nullptr;
-    std::string json;  // path in the JSON object, dots nest ("energy_pj.dram"); "": not in the JSON
+    std::string json;  // path in the JSON object, dots nest ("energy.dram"); "": not in the JSON
     std::string csv;  // CSV column; "": not in the CSV
     const char* format = "%.6g";  // CSV: printf format of a real number
     std::string group;  // docs: consecutive fields of a group share one table row (see field_groups)
@@ -128,8 +128,8 @@ std::string text_line(const std::vector<Column>& columns, const std::function<st
 // How the reports label and colour the storage levels and data types.
 struct LevelStyle {
     std::string label;  // run tables: "DRAM", "GLB", "NoC", "RF"
-    std::string compare_label;  // compare tables: "array" for the NoC
-    std::string plot_title;  // compare charts: "array (NoC)"
+    std::string compare_label;  // compare tables: the same
+    std::string plot_title;  // compare and sweep charts: the same
     std::string color;  // compare charts
 };
 LevelStyle level_style(Level l);

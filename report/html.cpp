@@ -264,7 +264,7 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     double smallest_edp = 0;
     for (const auto& [g, cls] : groups)
         for (const nlohmann::json& e : (*g)["results"]) {
-            const double v = e["edp_pj_s"].get<double>();
+            const double v = e["edp"].get<double>();
             if (v > 0 && (smallest_edp == 0 || v < smallest_edp)) smallest_edp = v;
         }
     const SiScale es = si_scale(pj ? smallest_edp * 1e-12 : smallest_edp, "µ");
@@ -288,15 +288,15 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
             const bool best = e["dataflow"] == (*g)["best_dataflow"];
             std::string rc = cls ? cls : "";
             if (best) rc += rc.empty() ? "best" : " best";
-            const nlohmann::json& lv = e["energy_per_mac_by_level_pj"];
+            const nlohmann::json& lv = e["energy_per_mac_by_level"];
             os << (rc.empty() ? std::string("<tr>") : "<tr class=\"" + rc + "\">")
                << td((*g)["name"].get<std::string>(), false) << td(e["dataflow"].get<std::string>(), false, "df")
-               << td(fmt("%.3f", e["energy_per_mac_pj"].get<double>()))
+               << td(fmt("%.3f", e["energy_per_mac"].get<double>()))
                << td(fmt("%.2f", e["energy_ratio_to_best"].get<double>()))
-               << td(energy_text(e["energy_pj"]["total"].get<double>(), c.energy_unit))
+               << td(energy_text(e["energy"]["total"].get<double>(), c.energy_unit))
                << td(num(e["cycles"].get<uint64_t>())) << td(fmt_si(e["latency_ms"].get<double>() * 1e-3, "s", 3, "µ"))
                << td(fmt("%.1f", 100.0 * e["utilization"].get<double>()))
-               << td(fmt_sig(e["edp_pj_s"].get<double>() / edp_div, 3)) << td(fmt("%.3f", lv["alu"].get<double>()));
+               << td(fmt_sig(e["edp"].get<double>() / edp_div, 3)) << td(fmt("%.3f", lv["alu"].get<double>()));
             for (Level l : levels_near_first()) os << td(fmt("%.3f", lv[std::string(to_string(l))].get<double>()));
             os << td(e["output_check"].get<std::string>(), false) << "</tr>\n";
         }
@@ -305,7 +305,7 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     os << "</table></div>\n";
     os << "<p class=\"note\">energy per MAC in " << html_escape(upm) << " ("
        << html_escape(std::string(to_string(c.energy_unit))) << " table" << (pj ? "" : "; E: MAC-equivalents")
-       << "), by level (array = NoC); vs best: energy per MAC / the lowest of the layer (subtotal, total), "
+       << "), by level; vs best: energy per MAC / the lowest of the layer (subtotal, total), "
           "the best row highlighted; EDP: energy × latency; "
        << (j["groups"].size() > 1 ? "subtotals sum the layers of one type; " : "")
        << "the total sums the accelerator layers; columns: " << docs_link(o, "#dfsim-compare") << "</p>\n";
@@ -341,7 +341,7 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
                << td((*g)["name"].get<std::string>(), false) << td(e["dataflow"].get<std::string>(), false)
                << td(num(e["macs"].get<uint64_t>()));
             for (DataType t : kDataTypes)
-                os << td(fmt("%.3f", e["energy_per_mac_by_type_pj"][std::string(to_string(t))].get<double>()));
+                os << td(fmt("%.3f", e["energy_per_mac_by_type"][std::string(to_string(t))].get<double>()));
             os << td(fmt("%.4f", e["dram_accesses_per_mac"].get<double>()))
                << td(num(e["dram_accesses"].get<uint64_t>())) << "</tr>\n";
         }

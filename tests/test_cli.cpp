@@ -52,22 +52,22 @@ TEST_F(Cli, GoodRunWritesTheReportContract) {
     double total_pj = 0;
     for (const auto& l : j["layers"]) {
         for (const char* k :
-             {"name", "shape", "macs", "gated_macs", "cycles", "utilization", "accesses", "energy_pj", "output_check"})
+             {"name", "shape", "macs", "gated_macs", "cycles", "utilization", "accesses", "energy", "output_check"})
             EXPECT_TRUE(l.contains(k)) << k;
         for (const char* lv : {"dram", "glb", "noc", "rf"})
             for (const char* t : {"ifmap", "filter", "psum"})
                 for (const char* rw : {"reads", "writes"}) EXPECT_TRUE(l["accesses"][lv][t].contains(rw));
-        for (const char* e : {"dram", "glb", "noc", "rf", "alu", "total"}) EXPECT_TRUE(l["energy_pj"].contains(e));
+        for (const char* e : {"dram", "glb", "noc", "rf", "alu", "total"}) EXPECT_TRUE(l["energy"].contains(e));
         EXPECT_EQ(l["output_check"], "bit-exact");
         macs += l["macs"].get<uint64_t>();
         dram_if_reads += l["accesses"]["dram"]["ifmap"]["reads"].get<uint64_t>();
-        total_pj += l["energy_pj"]["total"].get<double>();
+        total_pj += l["energy"]["total"].get<double>();
     }
     // A: 8 x 15 x 15 x 3 x 9 = 48600; B: 6 x 7 x 7 x 8 x 9 = 21168
     EXPECT_EQ(macs, 48600u + 21168u);
     EXPECT_EQ(j["total"]["macs"].get<uint64_t>(), macs);
     EXPECT_EQ(j["total"]["accesses"]["dram"]["ifmap"]["reads"].get<uint64_t>(), dram_if_reads);
-    EXPECT_NEAR(j["total"]["energy_pj"]["total"].get<double>(), total_pj, 1e-6 * total_pj);
+    EXPECT_NEAR(j["total"]["energy"]["total"].get<double>(), total_pj, 1e-6 * total_pj);
     EXPECT_GT(j["layers"][1]["gated_macs"].get<uint64_t>(), 0u);
     std::string csv_text = slurp(csv);
     EXPECT_EQ(std::count(csv_text.begin(), csv_text.end(), '\n'), 4);  // header, 2 layers, total

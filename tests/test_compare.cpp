@@ -163,7 +163,7 @@ TEST(Compare, EveryRegisteredDataflowOnSharedData) {
         EXPECT_DOUBLE_EQ(g["results"][best]["energy_ratio_to_best"].get<double>(), 1.0);
         for (const nlohmann::json& e : g["results"]) {
             EXPECT_GE(e["energy_ratio_to_best"].get<double>(), 1.0);
-            EXPECT_NEAR(e["energy_ratio_to_best"].get<double>(), e["energy_per_mac_pj"].get<double>() / lowest, 1e-12);
+            EXPECT_NEAR(e["energy_ratio_to_best"].get<double>(), e["energy_per_mac"].get<double>() / lowest, 1e-12);
         }
     }
 }
@@ -224,17 +224,17 @@ TEST(Compare, JsonFiguresRecomputedFromTheRuns) {
         const double macs = static_cast<double>(total ? kMacsA + kMacsB : i == 0 ? kMacsA : kMacsB);
         EXPECT_EQ(e["macs"].get<uint64_t>(), static_cast<uint64_t>(macs));
         const double pj = l.energy.total();
-        EXPECT_DOUBLE_EQ(e["energy_pj"]["total"].get<double>(), pj);
-        EXPECT_DOUBLE_EQ(e["energy_per_mac_pj"].get<double>(), pj / macs);
-        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["dram"].get<double>(), l.energy.level(Level::Dram) / macs);
-        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["noc"].get<double>(), l.energy.level(Level::Noc) / macs);
-        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level_pj"]["alu"].get<double>(), l.energy.alu / macs);
-        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_type_pj"]["psum"].get<double>(), l.energy.type(DataType::Psum) / macs);
+        EXPECT_DOUBLE_EQ(e["energy"]["total"].get<double>(), pj);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac"].get<double>(), pj / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level"]["dram"].get<double>(), l.energy.level(Level::Dram) / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level"]["noc"].get<double>(), l.energy.level(Level::Noc) / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_level"]["alu"].get<double>(), l.energy.alu / macs);
+        EXPECT_DOUBLE_EQ(e["energy_per_mac_by_type"]["psum"].get<double>(), l.energy.type(DataType::Psum) / macs);
         // the breakdowns add up to the total, each way
-        double by_level = 0, by_type = e["energy_per_mac_by_level_pj"]["alu"].get<double>();
+        double by_level = 0, by_type = e["energy_per_mac_by_level"]["alu"].get<double>();
         for (const char* lv : {"alu", "rf", "noc", "glb", "dram"})
-            by_level += e["energy_per_mac_by_level_pj"][lv].get<double>();
-        for (const char* t : {"ifmap", "filter", "psum"}) by_type += e["energy_per_mac_by_type_pj"][t].get<double>();
+            by_level += e["energy_per_mac_by_level"][lv].get<double>();
+        for (const char* t : {"ifmap", "filter", "psum"}) by_type += e["energy_per_mac_by_type"][t].get<double>();
         EXPECT_NEAR(by_level, pj / macs, 1e-9 * pj / macs);
         EXPECT_NEAR(by_type, pj / macs, 1e-9 * pj / macs);
         EXPECT_EQ(e["dram_accesses"].get<uint64_t>(), dram_words(l));
@@ -245,7 +245,7 @@ TEST(Compare, JsonFiguresRecomputedFromTheRuns) {
         // ratio to the best: 1 for rs, 3 for the copy with three times the energy
         EXPECT_DOUBLE_EQ(e["energy_ratio_to_best"].get<double>(), 1.0);
         EXPECT_NEAR(g["results"][1]["energy_ratio_to_best"].get<double>(), 3.0, 1e-12);
-        EXPECT_NEAR(g["results"][1]["energy_per_mac_pj"].get<double>(), 3 * pj / macs, 1e-9 * pj / macs);
+        EXPECT_NEAR(g["results"][1]["energy_per_mac"].get<double>(), 3 * pj / macs, 1e-9 * pj / macs);
     }
     // the total's cycles and utilization: layers run one after another
     EXPECT_EQ(j["total"]["results"][0]["cycles"].get<uint64_t>(), r.layers[0].cycles + r.layers[1].cycles);
@@ -458,11 +458,11 @@ TEST(Compare, SubtotalsSumTheirLayers) {
                 cycles += c.runs[k].layers[i].cycles;
             }
             EXPECT_EQ(e["dataflow"], c.runs[k].dataflow);
-            EXPECT_NEAR(e["energy_pj"]["total"].get<double>(), energy, 1e-9 * energy);
+            EXPECT_NEAR(e["energy"]["total"].get<double>(), energy, 1e-9 * energy);
             EXPECT_EQ(e["macs"].get<uint64_t>(), macs);
             EXPECT_EQ(e["cycles"].get<uint64_t>(), cycles);
             // EDP: energy x seconds at 200 MHz
-            EXPECT_NEAR(e["edp_pj_s"].get<double>(), energy * static_cast<double>(cycles) / 200e6,
+            EXPECT_NEAR(e["edp"].get<double>(), energy * static_cast<double>(cycles) / 200e6,
                         1e-9 * energy * static_cast<double>(cycles) / 200e6);
         }
     const std::string t = format_compare_table(c);
@@ -778,15 +778,13 @@ TEST_F(CompareCli, ChartsGroupTheLayersAndMarkEachBest) {
             EXPECT_NE(rows[i].layer, "P");
             const nlohmann::json& e = results[rows[i].layer][i % 3];
             EXPECT_EQ(rows[i].dataflow, e["dataflow"]);
-            EXPECT_NEAR(rows[i].total, e["energy_per_mac_pj"].get<double>(),
-                        1e-5 * e["energy_per_mac_pj"].get<double>());
+            EXPECT_NEAR(rows[i].total, e["energy_per_mac"].get<double>(), 1e-5 * e["energy_per_mac"].get<double>());
         }
         for (size_t g = 0; g < want.size(); ++g) {
             const nlohmann::json& res = results[want[g].second];
             size_t lowest = 0;
             for (size_t k = 1; k < 3; ++k)
-                if (res[k]["energy_per_mac_pj"].get<double>() < res[lowest]["energy_per_mac_pj"].get<double>())
-                    lowest = k;
+                if (res[k]["energy_per_mac"].get<double>() < res[lowest]["energy_per_mac"].get<double>()) lowest = k;
             for (size_t k = 0; k < 3; ++k) EXPECT_EQ(rows[g * 3 + k].best, k == lowest ? 1 : 0) << want[g].second << k;
         }
     }
@@ -804,7 +802,7 @@ TEST_F(CompareCli, ChartsGroupTheLayersAndMarkEachBest) {
             const nlohmann::json& res = results[layer];
             const bool edp = panel % 2 == 1;
             auto value = [&](size_t k) {
-                return edp ? res[k]["edp_pj_s"].get<double>() : res[k]["latency_ms"].get<double>();
+                return edp ? res[k]["edp"].get<double>() : res[k]["latency_ms"].get<double>();
             };
             size_t lowest = 0;
             for (size_t k = 1; k < 3; ++k)

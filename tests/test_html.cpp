@@ -210,14 +210,14 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         EXPECT_EQ(row[col(t, "MACs")], std::to_string(want[i]["macs"].get<uint64_t>())) << name;
         EXPECT_EQ(row[col(t, "cycles")], std::to_string(want[i]["cycles"].get<uint64_t>())) << name;
         // two decimals of the column's unit: within half a hundredth of it
-        for (const auto& [h, v] : {std::pair{tot_h, want[i]["energy_pj"]["total"].get<double>()},
-                                   {dram_h, want[i]["energy_pj"]["dram"].get<double>()},
-                                   {psum_h, want[i]["energy_by_type_pj"]["psum"].get<double>()}}) {
+        for (const auto& [h, v] : {std::pair{tot_h, want[i]["energy"]["total"].get<double>()},
+                                   {dram_h, want[i]["energy"]["dram"].get<double>()},
+                                   {psum_h, want[i]["energy_by_type"]["psum"].get<double>()}}) {
             const std::string& cell = row[col(t, h)];
             EXPECT_EQ(cell.size() - cell.find('.'), 3u) << h << " " << cell;
             EXPECT_LE(std::fabs(std::stod(cell) - v / unit_scale(h)), 0.00500001) << name << " " << h << " " << cell;
         }
-        expect_close(row[col(t, "pJ/MAC")], want[i]["energy_per_mac_pj"].get<double>(), 1e-4, name + " pJ/MAC");
+        expect_close(row[col(t, "pJ/MAC")], want[i]["energy_per_mac"].get<double>(), 1e-4, name + " pJ/MAC");
         EXPECT_EQ(row.back(), want[i]["output_check"].get<std::string>());
     }
     EXPECT_NE(page.find("45nm-horowitz (unit: pJ)"), std::string::npos);
@@ -266,10 +266,10 @@ TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
             EXPECT_EQ(det[col(d, "MACs")], std::to_string(e["macs"].get<uint64_t>())) << name;
             EXPECT_EQ(row[col(t, "cycles")], std::to_string(e["cycles"].get<uint64_t>())) << name;
             // "1.23 µJ": three significant digits
-            expect_close(std::to_string(si_number(row[col(t, "energy")]) * 1e12), e["energy_pj"]["total"].get<double>(),
+            expect_close(std::to_string(si_number(row[col(t, "energy")]) * 1e12), e["energy"]["total"].get<double>(),
                          5e-3, name + " energy");
-            expect_close(row[col(t, "pJ/MAC")], e["energy_per_mac_pj"].get<double>(), 1e-3, name + " pJ/MAC");
-            expect_close(row[col(t, "DRAM")], e["energy_per_mac_by_level_pj"]["dram"].get<double>(), 1e-2, name);
+            expect_close(row[col(t, "pJ/MAC")], e["energy_per_mac"].get<double>(), 1e-3, name + " pJ/MAC");
+            expect_close(row[col(t, "DRAM")], e["energy_per_mac_by_level"]["dram"].get<double>(), 1e-2, name);
         }
     const std::vector<std::string> pngs = inline_pngs(page);
     ASSERT_EQ(pngs.size(), 3u);  // energy by level, by type, latency and EDP

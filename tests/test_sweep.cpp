@@ -320,7 +320,7 @@ TEST_F(Sweep, EnergyBreakdownStacksEachPointsLevels) {
     const std::string gp = slurp(dir / "out" / "energy_breakdown.gp");
     EXPECT_NE(gp.find("\"ws\\n4x5\\nglb.size_kb=16\" 0, "), std::string::npos) << gp;
     EXPECT_NE(gp.find("\"rs\\n8x8\\nglb.size_kb=64\" 8)"), std::string::npos) << gp;
-    EXPECT_NE(gp.find("title \"array (NoC)\""), std::string::npos);
+    EXPECT_NE(gp.find("title \"NoC\""), std::string::npos);
 }
 
 // The unit of a plot's energies, by hand: the largest unit in which the largest value is at
