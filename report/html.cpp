@@ -135,7 +135,7 @@ std::string energy_text(double e, EnergyUnit u, int digits = 3) {
     return u == EnergyUnit::Pj ? fmt_si(e * 1e-12, "J", digits, "µ") : fmt_si(e, "E", digits, "µ");
 }
 
-// The energy columns of the run table: each in one unit with an SI prefix (from its largest
+// The energy columns of the run table: all in one unit with an SI prefix (from the largest layer
 // value), two decimals.
 bool is_energy_column(const Column& c) {
     return c.figure == "energy_total" || c.figure == "energy_alu" ||
@@ -175,21 +175,23 @@ std::string run_to_html(const NetworkResult& r, const Provenance* prov, const Ht
        << meta("timing", timing_label(r.model, r.timing)) << provenance_meta(prov) << "</dl>\n";
     os << "<h2>Per layer</h2>\n<div class=\"scroll\"><table>\n<thead><tr>";
     const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
-    // each energy column in one SI unit, from its largest value
-    std::vector<SiScale> scales(columns.size());
-    for (size_t k = 0; k < columns.size(); ++k) {
-        if (!is_energy_column(columns[k])) continue;
-        double largest = 0;
-        for (const LayerResult* l : {&tot}) {
-            const nlohmann::json v = figure(columns[k].figure).value(run_row(r, *l, true));
-            if (v.is_number()) largest = std::max(largest, std::fabs(v.get<double>()));
+    // every energy column in one SI unit, from the largest layer value (the total's if no layer
+    // has energy), so that the columns compare at a glance
+    double largest = 0;
+    for (int pass = 0; pass < 2 && largest == 0; ++pass)
+        for (const Column& c : columns) {
+            if (!is_energy_column(c)) continue;
+            if (pass == 0) {
+                for (const LayerResult& l : r.layers) {
+                    const nlohmann::json v = figure(c.figure).value(run_row(r, l, false));
+                    if (v.is_number()) largest = std::max(largest, std::fabs(v.get<double>()));
+                }
+            } else {
+                const nlohmann::json v = figure(c.figure).value(tw);
+                if (v.is_number()) largest = std::max(largest, std::fabs(v.get<double>()));
+            }
         }
-        for (const LayerResult& l : r.layers) {
-            const nlohmann::json v = figure(columns[k].figure).value(run_row(r, l, false));
-            if (v.is_number()) largest = std::max(largest, std::fabs(v.get<double>()));
-        }
-        scales[k] = si_scale(pj ? largest * 1e-12 : largest, "µ");
-    }
+    const std::vector<SiScale> scales(columns.size(), si_scale(pj ? largest * 1e-12 : largest, "µ"));
     for (size_t k = 0; k < columns.size(); ++k) {
         const Column& c = columns[k];
         if (!is_energy_column(c)) {
@@ -224,7 +226,7 @@ std::string run_to_html(const NetworkResult& r, const Provenance* prov, const Ht
     os << "<p class=\"note\">time at " << html_escape(fmt("%g", r.arch_params.clock_mhz))
        << " MHz: " << html_escape(latency_text(r)) << "; energy in the "
        << html_escape(std::string(to_string(r.energy_unit))) << " table's unit" << (pj ? "" : " (E: MAC-equivalents)")
-       << ", each column with its own SI prefix; ifmap + filter + psum + ALU = total; host layers (pool, add) are not "
+       << ", every energy column in one SI unit; ifmap + filter + psum + ALU = total; host layers (pool, add) are not "
           "simulated and not in the total; columns: "
        << docs_link(o, "#json") << "</p>\n";
     os << page_end();

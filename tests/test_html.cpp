@@ -196,6 +196,9 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         return std::string();
     };
     const std::string tot_h = header("total ("), dram_h = header("DRAM ("), psum_h = header("psum (");
+    // and all of them in the same one, so that the columns compare at a glance
+    for (const std::string& h : {dram_h, psum_h, header("RF ("), header("ALU (")})
+        EXPECT_EQ(h.substr(h.find('(')), tot_h.substr(tot_h.find('('))) << h << " vs " << tot_h;
     const Table t = find_table(page, {"layer", "MACs", tot_h, dram_h, "pJ/MAC"});
     ASSERT_EQ(t.size(), 4u);  // header, 2 layers, total
     auto unit_scale = [](const std::string& h) {  // "total (µJ)" -> 1e-6 J in pJ: 1e6
