@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -205,6 +206,8 @@ TEST_F(ProvenanceCli, SweepResultsCarryTheContextAndARerunResumes) {
     CmdResult r = dfsim(base + " --jobs 1");
     ASSERT_EQ(r.code, 0) << r.err;
     const std::string json1 = slurp(dir / "sw/results.json"), csv1 = slurp(dir / "sw/results.csv");
+    // the wall time with one decimal, not "1.02603 s" (issue 15, consistent precision)
+    EXPECT_TRUE(std::regex_search(r.out, std::regex(R"( run now\) in [0-9]+\.[0-9] s, timing )"))) << r.out;
     const nlohmann::json j = nlohmann::json::parse(json1);
     EXPECT_EQ(j["schema_version"], 3);  // the JSON layouts' number (docs/report.md)
     EXPECT_EQ(j["network"], "one");

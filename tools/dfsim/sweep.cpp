@@ -15,6 +15,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/fmt.h"
 #include "base/out_lock.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
@@ -224,8 +225,8 @@ int run(SweepCli& o) {
         write_sweep_plots(nlohmann::json::parse(in), o.out);
     }
     std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
-              << " run now) in " << sum.wall_seconds << " s, timing " << timing_label(sweep_timing(spec)) << "; "
-              << o.out << "/results.csv, " << o.out << "/results.json\n";
+              << " run now) in " << fmt("%.1f", sum.wall_seconds) << " s, timing " << timing_label(sweep_timing(spec))
+              << "; " << o.out << "/results.csv, " << o.out << "/results.json\n";
     return kExitOk;
 }
 
