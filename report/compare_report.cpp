@@ -360,6 +360,14 @@ std::string format_compare_table(const CompareResult& c, const Provenance* prov,
           << "; columns: docs/report.md\n";
     std::istringstream note_lines(notes.str());
     for (std::string line; std::getline(note_lines, line);) os << wrap_line(line, 120, "  ");
+    // what each dataflow's mapper did (the run table's mapper line, one per dataflow)
+    bool mapped = false;
+    for (const NetworkResult& r : c.runs) mapped = mapped || r.total().mapper.layers > 0;
+    if (mapped) {
+        os << "mapper, per dataflow:\n";
+        for (const NetworkResult& r : c.runs)
+            os << wrap_line("  " + r.dataflow + ": " + mapper_summary(r.total().mapper), 120, "    ");
+    }
     const std::vector<const Group*> vg = verdict_groups(m);
     if (!vg.empty()) {
         os << "verdict (lowest energy per MAC):\n";
@@ -381,7 +389,9 @@ nlohmann::json compare_to_json(const CompareResult& c, const Provenance* prov) {
     j["runs"] = nlohmann::json::array();
     for (const NetworkResult& r : c.runs) {
         j["dataflows"].push_back(r.dataflow);
-        j["runs"].push_back({{"dataflow", r.dataflow}, {"arch", arch_to_json(r.arch_params)}});
+        j["runs"].push_back({{"dataflow", r.dataflow},
+                             {"arch", arch_to_json(r.arch_params)},
+                             {"mapper", mapper_json(r.total().mapper)}});
     }
     j["layers"] = nlohmann::json::array();
     j["groups"] = nlohmann::json::array();

@@ -90,9 +90,7 @@ nlohmann::json to_json(const NetworkResult& r, const Provenance* prov) {
     const std::vector<Field> fields = run_fields();
     for (const auto& l : r.layers) j["layers"].push_back(fields_json(fields, run_row(r, l, false)));
     j["total"] = fields_json(fields, run_row(r, tot, true));
-    j["mapper"] = {{"layers_mapped", tot.mapper.layers},   {"candidates", tot.mapper.space},
-                   {"invalid", tot.mapper.invalid},        {"estimated_in_full", tot.mapper.evaluated},
-                   {"pruned_by_bound", tot.mapper.pruned}, {"cache_hits", tot.mapper.cache_hits}};
+    j["mapper"] = mapper_json(tot.mapper);
     return j;
 }
 
@@ -112,6 +110,18 @@ std::string latency_text(const NetworkResult& r) {
     return fmt("%.3f", ms) + " ms for a batch of " + std::to_string(w.batch) + ": " +
            fmt("%.3f", figure("ms_per_image").value(w).get<double>()) + " ms/image, " +
            fmt("%.2f", figure("inferences_per_s").value(w).get<double>()) + " inferences/s";
+}
+
+nlohmann::json mapper_json(const MapperStats& m) {
+    return {{"layers_mapped", m.layers},        {"candidates", m.space},       {"invalid", m.invalid},
+            {"estimated_in_full", m.evaluated}, {"pruned_by_bound", m.pruned}, {"cache_hits", m.cache_hits}};
+}
+
+std::string mapper_summary(const MapperStats& m) {
+    return std::to_string(m.layers) + " layer" + (m.layers == 1 ? "" : "s") + " mapped (" +
+           std::to_string(m.cache_hits) + " cached), " + std::to_string(m.space) + " candidates (" +
+           std::to_string(m.invalid) + " illegal), " + std::to_string(m.evaluated) + " estimated in full, " +
+           std::to_string(m.pruned) + " pruned";
 }
 
 std::string mapper_line(const MapperStats& m) {

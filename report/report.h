@@ -25,6 +25,11 @@ std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wi
 // "mapper: N layers mapped (H from the mapping cache), ...": what the mapper's searches did, on two
 // lines (the second indented), no final newline (the run table's line; dfsim bench prints it too).
 std::string mapper_line(const MapperStats& m);
+// The same on one line, shorter: "5 layers mapped (0 cached), 45273 candidates (116 illegal), 290
+// estimated in full, 44867 pruned" (compare's footer, a line per dataflow).
+std::string mapper_summary(const MapperStats& m);
+// The JSON reports' "mapper" object (docs/report.md, "mapper"): run's top level, compare's runs[].
+nlohmann::json mapper_json(const MapperStats& m);
 nlohmann::json to_json(const NetworkResult& r, const Provenance* prov = nullptr);
 nlohmann::json arch_to_json(const ArchParams& a);
 std::string to_csv(const NetworkResult& r, const Provenance* prov = nullptr);

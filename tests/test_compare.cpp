@@ -914,3 +914,31 @@ TEST(Compare, RerunResumesFromStoredResults) {
             for (const LayerResult& l : r.layers) EXPECT_EQ(l.timing, Timing::Cycle) << r.dataflow << " " << l.name;
     fs::remove_all(dir);
 }
+
+namespace dfsim::test {
+namespace {
+
+// compare reports what each dataflow's mapper did (issue 12, mapper statistics in every report):
+// LeNet-5's five conv/fc layers (its two pools are host work, not mapped), each mapped once per
+// dataflow, in runs[].mapper and in a line per dataflow after the table.
+TEST_F(TempDirTest, CompareGivesEachDataflowsMapperStatistics) {
+    const CmdResult r = dfsim("compare --workload " + src("workloads/lenet5.yaml") +
+                              " --layers all --dataflows ws,rs --out " + (dir / "c").string());
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(slurp(dir / "c/compare.json"));
+    ASSERT_EQ(j["runs"].size(), 2u);
+    for (const nlohmann::json& run : j["runs"]) {
+        const nlohmann::json& m = run["mapper"];
+        EXPECT_EQ(m["layers_mapped"], 5) << run["dataflow"];
+        EXPECT_EQ(m["cache_hits"], 0);  // no two layers alike
+        EXPECT_GT(m["candidates"].get<uint64_t>(), m["invalid"].get<uint64_t>());
+        EXPECT_GE(m["estimated_in_full"].get<uint64_t>(), 5u);  // at least the pick of each layer
+        const std::string line = "  " + run["dataflow"].get<std::string>() + ": 5 layers mapped (0 cached), " +
+                                 std::to_string(m["candidates"].get<uint64_t>()) + " candidates";
+        EXPECT_NE(r.out.find("\nmapper, per dataflow:\n"), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find(line), std::string::npos) << line << "\n" << r.out;
+    }
+}
+
+}  // namespace
+}  // namespace dfsim::test

@@ -169,7 +169,8 @@ Command add_compare_command(CLI::App& parent) {
     add_mapper_options(app, o->jobs, o->mapping_cache);
     app->get_option("--jobs")->description(
         "worker processes for the (layer, dataflow) pairs, each taking the next as it finishes (the same results and "
-        "reports for any number); with 1, threads for the mapper's search");
+        "reports for any number, but the mapper's cache hits where a layer repeats); with 1, threads for the mapper's "
+        "search");
     app->add_option(
         "--precisions", o->precisions,
         "compare precisions / datapaths too: comma-separated --precision presets (e.g. int8,lut4,ternary,binary)");
