@@ -76,6 +76,16 @@ nlohmann::json provenance_json(const Provenance& p) {
             {"dataflows", p.dataflows}};
 }
 
+void set_arch_and_table(Provenance& p, const ArchParams& a, const EnergyTable& t) {
+    p.arch_name = a.name;
+    p.arch_file = a.file;
+    p.arch_summary = arch_summary(a);
+    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
+    p.energy_file = t.file;
+    p.energy_table = t.name;
+    p.energy_unit = to_string(t.unit);
+}
+
 std::string provenance_line(const Provenance& p) {
     // "context: " and the items, wrapped before an item that would pass 120 columns; then the command
     auto item = [](const char* name, const std::string& value) { return std::string(name).append(value); };

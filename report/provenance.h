@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "config/arch.h"
+#include "config/energy_table.h"
 
 namespace dfsim {
 
@@ -34,6 +35,9 @@ struct Provenance {
     std::vector<std::string> dataflows;  // the dataflow(s) run
 };
 
+// Fills what `a` and `t` say: arch_name, arch_file (a.file), arch_summary, pe_array and the energy
+// table's file, name and unit (every command's provenance: run, compare, sweep, corpus).
+void set_arch_and_table(Provenance& p, const ArchParams& a, const EnergyTable& t);
 // "dfsim ARG ..." with each argument as a POSIX shell reads it back: as it is when it holds only
 // [A-Za-z0-9_./:=,@%+-], else in single quotes ('' for an empty one).
 std::string shell_command(const std::vector<std::string>& args);

@@ -353,13 +353,8 @@ Provenance sweep_provenance(const SweepSpec& spec, const std::string& command) {
         if (ax.key == "batch") p.batch = ax.values.size() == 1 ? std::stoi(ax.values.front()) : 0;
     p.layers = spec.layers;
     p.workload = spec.workload_file;
-    p.arch_name = a.name;
-    p.arch_file = spec.arch_file;
-    p.arch_summary = arch_summary(a);
-    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
-    p.energy_file = t.file;
-    p.energy_table = t.name;
-    p.energy_unit = to_string(t.unit);
+    set_arch_and_table(p, a, t);
+    p.arch_file = spec.arch_file;  // the spec's, as the user named it
     p.dataflows = spec.dataflows;
     return p;
 }

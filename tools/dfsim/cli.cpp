@@ -218,13 +218,7 @@ Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const En
     p.batch = net.layers.empty() ? 0 : static_cast<int>(net.layers.front().shape.N);
     p.layers = c.layers;
     p.workload = data_path(c.workload);
-    p.arch_name = a.name;
-    p.arch_file = a.file;
-    p.arch_summary = arch_summary(a);
-    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
-    p.energy_file = t.file;
-    p.energy_table = t.name;
-    p.energy_unit = to_string(t.unit);
+    set_arch_and_table(p, a, t);
     p.dataflows = dataflows;
     return p;
 }

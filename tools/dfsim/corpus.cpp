@@ -89,13 +89,7 @@ Provenance corpus_provenance(const CorpusCli& o, const ArchParams& a, const Ener
     p.layers = o.layers.empty() ? "all" : o.layers;
     p.workload =
         std::to_string(o.random) + " random layers (seed " + std::to_string(o.seed) + "), networks " + o.networks;
-    p.arch_name = a.name;
-    p.arch_file = a.file;
-    p.arch_summary = arch_summary(a);
-    p.pe_array = std::to_string(a.rows) + "x" + std::to_string(a.cols);
-    p.energy_file = t.file;
-    p.energy_table = t.name;
-    p.energy_unit = to_string(t.unit);
+    set_arch_and_table(p, a, t);
     p.dataflows = dataflows;
     return p;
 }
