@@ -1,5 +1,6 @@
 #include "report/provenance.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include "base/csv.h"
@@ -99,10 +100,14 @@ std::string provenance_line(const Provenance& p) {
         item("energy ", p.energy_file),
         build_label(p)};
     std::string out, line = "context:";
+    // the build label measured at its longest (a 12-digit commit and "-modified"), so that where
+    // the lines break does not depend on the commit (the golden tests mask it)
+    const size_t build_width = std::string("dfsim  (git 0123456789ab-modified)").size() + p.version.size();
     for (size_t i = 0; i < items.size(); ++i) {
         std::string it = items[i];
         if (i + 1 < items.size()) it += ',';
-        if (line.size() + 1 + it.size() > 120 && line != "context:") {
+        const size_t width = i + 1 == items.size() ? std::max(it.size(), build_width) : it.size();
+        if (line.size() + 1 + width > 120 && line != "context:") {
             out.append(line).append("\n");
             line.clear();
             line.push_back(' ');

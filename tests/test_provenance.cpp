@@ -303,3 +303,41 @@ TEST_F(ProvenanceCli, BenchCorpusAndExportNameTheirCommand) {
     EXPECT_EQ(a.substr(0, a.find('\n') + 1), "# written by " + std::string("dfsim ") + dfsim_version() + " (git " +
                                                  dfsim_git_commit() + "): dfsim " + exp + "\n");
 }
+
+namespace dfsim::test {
+namespace {
+
+// Where the context lines break does not depend on the commit (the golden tests mask the commit,
+// not the line breaks): a short clean commit and a long modified one give the same lines but the
+// label, and every line fits 120 columns.
+TEST(ProvenanceLine, BreaksDoNotDependOnTheCommit) {
+    Provenance p;
+    p.version = "0.1.0";
+    p.command = "dfsim run";
+    p.batch = 1;
+    p.layers = "CONV1";
+    p.objective = "energy";
+    p.workload = "workloads/alexnet.yaml";
+    p.arch_file = "configs/arch/eyeriss-isca16.yaml";
+    p.energy_file = "configs/energy/eyeriss-normalized.yaml";
+    for (size_t extra = 0; extra < 40; ++extra) {  // every length of the workload's name up to 40 more
+        p.workload = "workloads/" + std::string(extra, 'w') + ".yaml";
+        p.commit = "abc1234";
+        std::string a = provenance_line(p);
+        p.commit = "0123456789ab-modified";
+        std::string b = provenance_line(p);
+        const size_t at = b.find("0123456789ab-modified");
+        ASSERT_NE(at, std::string::npos);
+        b.replace(at, std::string("0123456789ab-modified").size(), "abc1234");
+        EXPECT_EQ(a, b) << extra;
+        std::istringstream in(provenance_line(p));
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind("command: ", 0) != 0) {
+                EXPECT_LE(line.size(), 120u) << line;
+            }
+        }
+    }
+}
+
+}  // namespace
+}  // namespace dfsim::test
