@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 
+#include "base/fmt.h"
 #include "report/figures.h"
 #include "report/report.h"
 #include "sim/reference.h"
@@ -38,10 +39,12 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
     b.macs = r.counts.macs;
     b.cycles = r.cycles;
     char buf[256];
-    std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12.3g %12.3g\n", p.layer.name.c_str(),
+    // rates with an SI prefix, three digits ("752 M"), never in exponent notation
+    std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12s %12s\n", p.layer.name.c_str(),
                   static_cast<unsigned long long>(r.counts.macs), static_cast<unsigned long long>(r.cycles),
-                  b.map_seconds, b.sim_seconds, b.ref_seconds, static_cast<double>(r.counts.macs) / b.sim_seconds,
-                  static_cast<double>(r.cycles) / b.sim_seconds);
+                  b.map_seconds, b.sim_seconds, b.ref_seconds,
+                  fmt_si(static_cast<double>(r.counts.macs) / b.sim_seconds, "").c_str(),
+                  fmt_si(static_cast<double>(r.cycles) / b.sim_seconds, "").c_str());
     out << buf;
     return b;
 }
@@ -89,11 +92,11 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     }
     std::snprintf(buf, sizeof buf,
                   "total: %llu MACs, %llu cycles; mapper %.3f s, simulation %.3f s, reference conv %.3f s\n"
-                  "simulated MACs per second: %.3g; simulated cycles per second: %.3g; "
+                  "simulated MACs per second: %s; simulated cycles per second: %s;\n"
                   "simulation / reference time: %.2f; timing model: %s; peak memory: %.0f MiB\n",
                   static_cast<unsigned long long>(b.macs), static_cast<unsigned long long>(b.cycles), b.map_seconds,
-                  b.sim_seconds, b.ref_seconds, static_cast<double>(b.macs) / b.sim_seconds,
-                  static_cast<double>(b.cycles) / b.sim_seconds, b.sim_seconds / b.ref_seconds,
+                  b.sim_seconds, b.ref_seconds, fmt_si(static_cast<double>(b.macs) / b.sim_seconds, "").c_str(),
+                  fmt_si(static_cast<double>(b.cycles) / b.sim_seconds, "").c_str(), b.sim_seconds / b.ref_seconds,
                   std::string(to_string(timing)).c_str(), peak_rss_mib());
     out << buf;
     out << mapper_line(b.mapper) << "\n";

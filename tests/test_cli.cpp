@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -186,6 +187,8 @@ TEST_F(Cli, BenchNamesTheTimingModel) {
         ASSERT_EQ(r.code, 0) << r.err;
         EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "dfsim bench: one on eyeriss, dataflow rs, timing " + label);
         EXPECT_NE(r.out.find("; timing model: " + label.substr(0, label.find(' ')) + ";"), std::string::npos) << r.out;
+        // the rates with SI prefixes, no number in exponent notation (issue 15, consistent precision)
+        EXPECT_FALSE(std::regex_search(r.out, std::regex("[0-9][eE][+-][0-9]"))) << r.out;
     }
 }
 
