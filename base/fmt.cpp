@@ -61,6 +61,12 @@ std::string fmt_si(double v, const std::string& unit, int digits, const std::str
     return m + " " + prefix_at(i, micro) + unit;
 }
 
+std::string elapsed_and_left(double elapsed_s, double share, bool last) {
+    std::string s = fmt(", %.1f s elapsed", elapsed_s);
+    if (!last && share > 0 && share < 1) s += fmt(", about %.1f s left", elapsed_s / share * (1 - share));
+    return s;
+}
+
 std::string wrap_line(const std::string& text, size_t width, const std::string& indent) {
     std::string out;
     size_t pos = text.find_first_not_of(' ');

@@ -36,4 +36,8 @@ std::string fmt_si(double v, const std::string& unit, int digits = 3, const std:
 // a line stays whole. Each line ends with a newline.
 std::string wrap_line(const std::string& text, size_t width, const std::string& indent = "  ");
 
+// A progress line's times: ", 1.2 s elapsed", then ", about 3.4 s left" (elapsed / share of the
+// work done x the share left) unless `last` or the share is 0 or 1 (dfsim run's and compare's lines).
+std::string elapsed_and_left(double elapsed_s, double share, bool last);
+
 }  // namespace dfsim

@@ -258,18 +258,14 @@ struct CompareProgress {
 void print_progress(std::ostream* progress, const Layer& l, const std::string& dataflow, double seconds, bool resumed,
                     size_t finished, size_t pairs, CompareProgress& p) {
     if (!progress) return;
-    const double done = static_cast<double>(p.macs_done.fetch_add(l.on_host() ? 0 : l.shape.macs()) +
-                                            (l.on_host() ? 0 : l.shape.macs()));
+    const uint64_t macs = l.on_host() ? 0 : l.shape.macs();
+    const double done = static_cast<double>(p.macs_done.fetch_add(macs) + macs);
     const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - p.start).count();
     const double share = p.macs > 0 ? done / p.macs : 1.0;
     char buf[160];
-    std::snprintf(buf, sizeof buf, "%.3f s%s (%zu of %zu), %.1f s elapsed", seconds, resumed ? " (resumed)" : "",
-                  finished, pairs, el);
-    std::string line = "dfsim compare: " + l.name + " " + dataflow + " " + buf;
-    if (finished < pairs && share > 0 && share < 1) {
-        std::snprintf(buf, sizeof buf, ", about %.1f s left", el / share * (1 - share));
-        line += buf;
-    }
+    std::snprintf(buf, sizeof buf, "%.3f s%s (%zu of %zu)", seconds, resumed ? " (resumed)" : "", finished, pairs);
+    const std::string line =
+        "dfsim compare: " + l.name + " " + dataflow + " " + buf + elapsed_and_left(el, share, finished == pairs);
     const bool tty = progress == &std::cerr && isatty(STDERR_FILENO) != 0;
     // one write, so that the lines of parallel workers do not interleave
     if (tty)

@@ -12,6 +12,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "base/fmt.h"
 #include "base/text.h"
 #include "base/version.h"
 #include "report/figures.h"
@@ -129,13 +130,9 @@ std::function<void(const LayerResult&)> layer_progress(const std::string& comman
         const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - st->t0).count();
         const double share = st->macs > 0 ? st->macs_done / st->macs : 1.0;
         char line[256];
-        std::snprintf(line, sizeof line, "dfsim %s: %s done (%zu of %zu layers, %.0f%% of the MACs), %.1f s elapsed",
-                      command.c_str(), r.name.c_str(), st->done, st->layers, std::floor(100 * share), el);
-        std::string text = line;
-        if (st->done < st->layers && share > 0 && share < 1) {
-            std::snprintf(line, sizeof line, ", about %.1f s left", el / share * (1 - share));
-            text += line;
-        }
+        std::snprintf(line, sizeof line, "dfsim %s: %s done (%zu of %zu layers, %.0f%% of the MACs)", command.c_str(),
+                      r.name.c_str(), st->done, st->layers, std::floor(100 * share));
+        const std::string text = line + elapsed_and_left(el, share, st->done == st->layers);
         if (!st->tty) {
             std::cerr << text << "\n";
             return;
