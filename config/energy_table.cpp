@@ -24,6 +24,24 @@ double EnergyTable::lut_read_energy(uint64_t entries) const {
     return lut_read * std::pow(static_cast<double>(entries) / lut_reference_entries, lut_size_exponent);
 }
 
+std::string EnergyTable::model() const {
+    return sizes.rf || sizes.noc ? "size-aware" : "fixed";
+}
+
+std::vector<double> EnergyTable::figures() const {
+    std::vector<double> f;
+    for (const LevelCost& c : level) f.insert(f.end(), {c.read, c.write, static_cast<double>(c.reference_bits)});
+    f.insert(f.end(), {glb_reference_kb, glb_size_exponent, mac, add, multiply, lut_read, lut_write,
+                       lut_reference_entries, lut_size_exponent, xnor_popcount});
+    f.insert(f.end(), {static_cast<double>(tech.node_nm), tech.vdd, static_cast<double>(sizes.rf),
+                       sizes.rf_reference_bytes, sizes.rf_size_exponent, sizes.rf_min_bytes,
+                       static_cast<double>(sizes.noc), sizes.noc_wire_share, sizes.noc_reference_span_mm,
+                       static_cast<double>(area.present), area.full_adder_um2, area.sram_bit_um2,
+                       area.sram_periphery_um2, area.pe_other_um2, statics.leakage_mw_per_mm2,
+                       statics.clock_per_mm2_cycle});
+    return f;
+}
+
 namespace {
 EnergyTable resolve(const YamlMap& root) {
     EnergyTable t;
@@ -42,6 +60,17 @@ EnergyTable resolve(const YamlMap& root) {
             t.glb_reference_kb = m.get_double("reference_kb", 1e-3, 1e9, 32.0);
             t.glb_size_exponent = m.get_double("size_exponent", 0.0, 4.0, 0.0);
         }
+        if (l == Level::Rf && m.has("size_exponent")) {
+            t.sizes.rf = true;
+            t.sizes.rf_reference_bytes = m.get_double("reference_bytes", 1.0, 1e9);
+            t.sizes.rf_size_exponent = m.get_double("size_exponent", 0.0, 4.0);
+            t.sizes.rf_min_bytes = m.get_double("min_bytes", 0.0, 1e9, 0.0);
+        }
+        if (l == Level::Noc && m.has("wire_share")) {
+            t.sizes.noc = true;
+            t.sizes.noc_wire_share = m.get_double("wire_share", 0.0, 1.0);
+            t.sizes.noc_reference_span_mm = m.get_double("reference_span_mm", 1e-6, 1e6);
+        }
         m.check_no_unknown_keys();
     }
     YamlMap alu = root.child("alu");
@@ -54,6 +83,31 @@ EnergyTable resolve(const YamlMap& root) {
     t.lut_size_exponent = alu.get_double("lut_size_exponent", 0.0, 4.0, 0.5);
     t.xnor_popcount = alu.get_double("xnor_popcount", 0.0, 1e9, -1);
     alu.check_no_unknown_keys();
+    if (auto tech = root.opt_child("technology")) {
+        t.tech.node_nm = static_cast<int>(tech->get_int("node_nm", 1, 1000));
+        t.tech.vdd = tech->get_double("vdd", 0.1, 5.0);
+        tech->check_no_unknown_keys();
+    }
+    if (auto area = root.opt_child("area")) {
+        t.area.present = true;
+        t.area.full_adder_um2 = area->get_double("full_adder_um2", 0.0, 1e9);
+        t.area.sram_bit_um2 = area->get_double("sram_bit_um2", 0.0, 1e9);
+        t.area.sram_periphery_um2 = area->get_double("sram_periphery_um2", 0.0, 1e9);
+        t.area.pe_other_um2 = area->get_double("pe_other_um2", 0.0, 1e12);
+        area->check_no_unknown_keys();
+    }
+    if (auto st = root.opt_child("static")) {
+        t.statics.leakage_mw_per_mm2 = st->get_double("leakage_mw_per_mm2", 0.0, 1e6, 0.0);
+        t.statics.clock_per_mm2_cycle = st->get_double("clock_per_mm2_cycle", 0.0, 1e9, 0.0);
+        if (!t.area.present)
+            st->fail(st->has("leakage_mw_per_mm2") ? "leakage_mw_per_mm2" : "clock_per_mm2_cycle",
+                     "an area: section beside it (static energy is per mm^2 of the area model)");
+        if (t.unit != EnergyUnit::Pj && t.statics.leakage_mw_per_mm2 > 0)
+            st->fail("leakage_mw_per_mm2", "a table in pJ (leakage is in mW)");
+        st->check_no_unknown_keys();
+    }
+    if (t.sizes.noc && !t.area.present)
+        root.child("noc").fail("wire_share", "an area: section in the table (the span is measured in PE pitches)");
     root.check_no_unknown_keys();
     return t;
 }

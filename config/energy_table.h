@@ -2,6 +2,7 @@
 // energy model (energy/energy) multiplies counts by these figures once, at the end.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "base/types.h"
 
@@ -11,6 +12,41 @@ struct LevelCost {
     double read = 0;  // energy per read of `reference_bits` bits (table unit)
     double write = 0;  // energy per write of `reference_bits` bits
     int reference_bits = 32;  // access width the figures are quoted for
+};
+
+// The process the figures are quoted at (Stillmaker and Baas, "Scaling equations for the accurate
+// prediction of CMOS device performance from 180 nm to 7 nm", Integration 58, 2017: energy per
+// operation and area by node and supply; energy/tech.h).
+struct Technology {
+    int node_nm = 45;
+    double vdd = 1.0;  // volts
+};
+
+// Size-aware per-access energy of the PE register files and the on-chip network (energy/physical.h).
+// A register file of C bytes costs the rf figure x (max(C, rf_min_bytes) / rf_reference_bytes)^rf_size_exponent;
+// a NoC word costs the noc figure x ((1 - noc_wire_share) + noc_wire_share x span / noc_reference_span_mm),
+// span being the wire a delivery runs on (a Y-bus down the rows plus an X-bus along the columns).
+struct SizeModel {
+    bool rf = false;
+    double rf_reference_bytes = 512, rf_size_exponent = 0.5, rf_min_bytes = 32;
+    bool noc = false;
+    double noc_wire_share = 0.5, noc_reference_span_mm = 1.0;
+};
+
+// Area figures at the table's node (um^2), energy/physical.h. A storage array of b bits takes
+// sram_bit_um2 x b + sram_periphery_um2 x sqrt(b) (cells, plus decoders and sense amplifiers that grow
+// with its side); a multiplier of wb x ab bits with a p-bit accumulator full_adder_um2 x (wb x ab + p).
+struct AreaFigures {
+    bool present = false;
+    double full_adder_um2 = 0, sram_bit_um2 = 0, sram_periphery_um2 = 0;
+    double pe_other_um2 = 0;  // per PE: control, pipeline registers, its share of the NoC and clock tree
+};
+
+// Energy that is spent whether or not the datapath works: leakage and the clock tree and control,
+// both per mm^2 of the area model (the clock per cycle).
+struct StaticFigures {
+    double leakage_mw_per_mm2 = 0;
+    double clock_per_mm2_cycle = 0;  // table unit
 };
 
 struct EnergyTable {
@@ -32,6 +68,16 @@ struct EnergyTable {
     double lut_read = -1, lut_write = -1;
     double lut_reference_entries = 16, lut_size_exponent = 0.5;
     double xnor_popcount = -1;  // XNOR + popcount over 64 operand pairs (scales linearly with the pairs)
+    Technology tech;
+    SizeModel sizes;
+    AreaFigures area;
+    StaticFigures statics;
+    // The node this table was scaled from by --tech (0: used as written), for the report.
+    int scaled_from_nm = 0;
+    // "size-aware" when register files or the network scale with their size, else "fixed".
+    std::string model() const;
+    // Every figure the costs depend on, in a fixed order (the mapping and result keys).
+    std::vector<double> figures() const;
     // ALU energy of one active slot (operands of wb and ab bits, psum of pb bits) for a MAC.
     double mac_energy(int wb, int ab, int pb) const;
     double accumulate(int pb) const { return add * pb / 32.0; }

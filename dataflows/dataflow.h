@@ -47,7 +47,8 @@ struct Estimate {
     uint64_t cycles = 0;  // estimated cycles (the simulator's are authoritative)
     bool cycles_exact = true;  // false: `cycles` is only a lower bound (Dataflow::bound)
     bool coarse = false;  // a coarse bound (BoundCutoff): counts and energy too are only lower bounds
-    double energy = 0;  // table units
+    double energy = 0;  // table units: dynamic + static (static over `cycles`: a bound's is a lower bound too)
+    double dynamic_energy = 0;  // the counts' part of `energy` (exact in a bound that is not coarse)
     uint64_t glb_bytes = 0;  // global buffer the mapping allocates
 };
 

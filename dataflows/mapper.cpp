@@ -95,7 +95,8 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             const size_t i = todo[j];
             const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
             DFSIM_ASSERT(ests[i].coarse ||  // the incumbents (below)
-                             (e.counts == ests[i].counts && e.energy == ests[i].energy && e.cycles >= ests[i].cycles),
+                             (e.counts == ests[i].counts && e.dynamic_energy == ests[i].dynamic_energy &&
+                              e.energy >= ests[i].energy && e.cycles >= ests[i].cycles),
                          "the mapper's bound disagrees with its estimate for layer " + l.name + ", " +
                              legal.mappings[i]->summary());
             ests[i] = e;

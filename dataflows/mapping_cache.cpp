@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-01d";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-02a";
 
 namespace {
 
@@ -25,7 +25,7 @@ namespace {
 // shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
+                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 384 &&
                   sizeof(Requant) == 96 && sizeof(ArchParams) == 408,
               "a field was added: add it to mapping_key");
 
@@ -74,10 +74,7 @@ void put_table(std::ostringstream& os, const EnergyTable& t) {
         os << buf;
     };
     os << "energy " << static_cast<int>(t.unit) << " " << t.scale_with_width << " ";
-    for (const LevelCost& c : t.level) num(c.read), num(c.write), os << c.reference_bits << " ";
-    for (double x : {t.glb_reference_kb, t.glb_size_exponent, t.mac, t.add, t.multiply, t.lut_read, t.lut_write,
-                     t.lut_reference_entries, t.lut_size_exponent, t.xnor_popcount})
-        num(x);
+    for (double x : t.figures()) num(x);
     os << "\n";
 }
 

@@ -280,7 +280,9 @@ inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTil
     est.counts = with_data(l, counts);
     est.cycles = cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
-    est.energy = compute_energy(est.counts, table, layer_widths(l, a), static_cast<double>(a.glb.size_bytes)).total();
+    const EnergyBreakdown e = compute_energy(est.counts, table, layer_widths(l, a), a, cycles);
+    est.energy = e.total();
+    est.dynamic_energy = e.dynamic();
     return est;
 }
 

@@ -1,5 +1,7 @@
 #include "energy/energy.h"
 
+#include "energy/physical.h"
+
 namespace dfsim {
 
 double EnergyBreakdown::level(Level l) const {
@@ -12,11 +14,12 @@ double EnergyBreakdown::type(DataType t) const {
     for (const auto& row : by_level_type) s += row[static_cast<int>(t)];
     return s;
 }
-double EnergyBreakdown::total() const {
+double EnergyBreakdown::dynamic() const {
     double s = alu;
     for (Level l : kLevels) s += level(l);
     return s;
 }
+double EnergyBreakdown::total() const { return dynamic() + statics(); }
 
 double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) {
     const double active = static_cast<double>(c.macs - c.gated_macs);
@@ -45,8 +48,11 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) 
     return e;
 }
 
-EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, double glb_bytes) {
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, const ArchParams& a,
+                               uint64_t cycles) {
     EnergyBreakdown e;
+    const AccessScale scale = access_scale(a, t);
+    const double glb_bytes = scale.glb_bytes;
     auto bits_of = [&](DataType d) {
         return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;
     };
@@ -75,9 +81,14 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
             const int di = static_cast<int>(d);
             if (l == Level::Dram && c.dram_raw_bits[di] > 0 && c.dram_moved_bits[di] != c.dram_raw_bits[di])
                 v *= static_cast<double>(c.dram_moved_bits[di]) / static_cast<double>(c.dram_raw_bits[di]);
+            if (l == Level::Rf) v *= scale.rf[di];  // each register file by its own size
+            if (l == Level::Noc) v *= scale.noc;  // by the wire a delivery spans
             e.by_level_type[static_cast<int>(l)][di] = v;
         }
     e.alu = alu_energy(c, t, w);
+    const StaticEnergy st = static_energy(a, t, cycles);
+    e.leakage = st.leakage;
+    e.clock = st.clock;
     return e;
 }
 

@@ -4,9 +4,10 @@
 #pragma once
 #include <array>
 
+#include "base/types.h"
+#include "config/arch.h"
 #include "config/energy_table.h"
 #include "workload/layer.h"
-#include "base/types.h"
 
 namespace dfsim {
 
@@ -23,15 +24,23 @@ struct EnergyBreakdown {
     // [level][type], table units (pJ or normalized); ALU is separate.
     std::array<std::array<double, kNumDataTypes>, kNumLevels> by_level_type{};
     double alu = 0;
+    // Spent whatever the datapath does, over the layer's cycles (energy/physical.h): leakage and the
+    // clock tree and control. Zero where the table gives no such figures.
+    double leakage = 0, clock = 0;
     double level(Level l) const;
-    double type(DataType t) const;  // excludes ALU
-    double total() const;
+    double type(DataType t) const;  // excludes ALU and the static terms
+    double dynamic() const;  // levels and ALU
+    double statics() const { return leakage + clock; }
+    double total() const;  // dynamic + static
 };
 
 // ALU energy: per active (non-gated) slot by the layer's multiplier (its accumulate included: the
 // psum combining adds are those accumulates, charged once), plus LUT loads and XNOR-popcount steps.
 double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
-EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, double glb_bytes);
+// Energy of a layer's counts on architecture a over `cycles`: per-access figures scaled as the table's
+// size model says (energy/physical.h), plus the static terms.
+EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, const ArchParams& a,
+                               uint64_t cycles);
 
 }  // namespace dfsim
 

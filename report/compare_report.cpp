@@ -36,6 +36,7 @@ struct Entry {
     LayerResult r;
     int pes = 0;
     double clock_mhz = 0;
+    double area_mm2 = 0;  // the run's architecture by the area model (0: none)
     RunModel model = RunModel::Simulation;  // the run's
     Timing timing = Timing::Pass;
     double ratio = kNotRanked;  // energy per MAC / the row's lowest
@@ -124,6 +125,7 @@ Entry make_entry(const NetworkResult& r, const LayerResult& l) {
     e.r = l;
     e.pes = r.arch_params.num_pes();
     e.clock_mhz = r.arch_params.clock_mhz;
+    e.area_mm2 = r.area.total();
     e.model = r.model;
     e.timing = r.timing;
     return e;
@@ -207,6 +209,7 @@ FigureRow entry_row(const CompareResult& c, const Group& g, const Entry& e) {
     w.model = e.model;
     w.timing = e.timing;
     w.clock_mhz = e.clock_mhz;
+    w.area_mm2 = e.area_mm2;
     w.row_type = row_type_name(g.type);
     w.layer_group = g.layer_group;
     w.best = e.best;
@@ -721,6 +724,13 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir, con
         by_level.segments.push_back({level_style(l).plot_title, level_style(l).color, lv(l)});
     Chart by_type{"energy_by_type", "energy per MAC by data type", {{"ALU", "#999999", alu}}, {}, {}, ""};
     for (DataType d : kDataTypes) by_type.segments.push_back({std::string(to_string(d)), type_color(d), ty(d)});
+    // leakage and clock, where the table has them: the stack then sums to the total
+    const std::function<double(const Entry&)> st = [](const Entry& e) { return e.per_mac(e.r.energy.statics()); };
+    const bool has_static = std::any_of(c.runs.begin(), c.runs.end(), [](const NetworkResult& r) {
+        return std::any_of(r.layers.begin(), r.layers.end(), [](const LayerResult& l) { return l.energy.statics() > 0; });
+    });
+    if (has_static)
+        for (Chart* ch : {&by_level, &by_type}) ch->segments.push_back({"static (leakage, clock)", "#dddddd", st});
     for (Chart* ch : {&by_level, &by_type}) {
         ch->best_title = "lowest energy/MAC of the layer";
         for (const auto& [title, groups] : sets) {

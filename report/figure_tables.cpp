@@ -119,32 +119,35 @@ Column run_count_column(const std::string& header, int width, const std::string&
 
 }  // namespace
 
-std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide) {
+std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide, bool with_static) {
     const bool pj = unit == EnergyUnit::Pj;
     const double scale = 1e-6;  // pJ -> uJ; normalized -> millions of MAC-equivalents
     const std::string eu = pj ? "uJ" : "M x MAC";
     std::vector<Column> c;
     c.push_back({"layer", "layer", -name_width, false, name_cell(), name_cell(), "name"});
-    c.push_back(run_count_column("MACs", wide ? 13 : 11, "macs"));
+    // a static column takes the room that narrower count columns leave (10 digits of MACs, 9 of cycles)
+    const bool narrow = with_static && !wide;
+    c.push_back(run_count_column("MACs", wide ? 13 : narrow ? 10 : 11, "macs"));
     if (wide) c.push_back(run_count_column("gated MACs", 12, "gated_macs"));
-    c.push_back(run_count_column("cycles", wide ? 11 : 10, "cycles"));
+    c.push_back(run_count_column("cycles", wide ? 11 : narrow ? 9 : 10, "cycles"));
     c.push_back({"util", "util (%)", 6, false, dash_on_host(percent("utilization", "%.1f%%")),
                  dash_on_host(percent("utilization", "%.1f")), "utilization"});
     auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar, int width) {
         c.push_back({text, html + " (" + eu + ")", width, bar, dash_on_host(printed(name, "%.2f", scale)),
                      printed(name, "%.6g", scale), name});
     };
-    energy("total " + eu, "total", "energy_total", true, 9);
+    energy("total " + eu, "total", "energy_total", true, narrow ? 8 : 9);
     const int part = wide ? 9 : 8;
     for (Level l : kLevels)
         energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false, part);
     energy("ALU", "ALU", "energy_alu", false, part);
+    if (with_static) energy("static", "static", "energy_static", false, narrow ? 7 : part);
     if (wide)
         for (DataType t : kDataTypes)
             energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)),
                    t == kDataTypes[0], part);
     const std::string per_mac = pj ? "pJ/MAC" : "E/MAC";
-    c.push_back({per_mac, per_mac, 8, true, dash_on_host(printed("energy_per_mac", "%.3f")),
+    c.push_back({per_mac, per_mac, with_static ? 7 : 8, true, dash_on_host(printed("energy_per_mac", "%.3f")),
                  dash_on_host(printed("energy_per_mac", "%.4f")), "energy_per_mac"});
     c.push_back({"output", "output", 0, false, output_cell(!wide), output_cell(), "output_check"});
     return c;
@@ -172,7 +175,7 @@ std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width) {
     c.push_back({"DRAM KB", "", 9, false, dram_kb(false), nullptr, "dram_bytes_raw"});
     c.push_back({"moved KB", "", 9, false, dram_kb(true), nullptr, "dram_bytes_moved"});
     // counters for the text table that neither table shows yet: a column each, at the end
-    const std::vector<Column> main = run_table_columns(unit, name_width);
+    const std::vector<Column> main = run_table_columns(unit, name_width, true, true);
     const std::vector<Column>& detail = c;
     auto shown = [&](const std::string& name) {
         for (const std::vector<Column>* cols : {&main, &detail})

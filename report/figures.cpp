@@ -171,6 +171,42 @@ void add_traffic_figures(std::vector<Figure>& v) {
                  [](const FigureRow& w) { return Json(per_mac(w, static_cast<double>(dram_accesses(w.r.counts)))); }});
 }
 
+// Power, throughput and efficiency (a pJ table's; none with a normalized one), and area.
+void add_power_figures(std::vector<Figure>& v) {
+    auto seconds = [](const FigureRow& w) { return static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e6); };
+    auto chip_pj = [](const FigureRow& w) { return w.r.energy.total() - w.r.energy.level(Level::Dram); };
+    auto timed = [seconds](const FigureRow& w) { return w.unit == EnergyUnit::Pj && w.clock_mhz > 0 && seconds(w) > 0; };
+    v.push_back({"power_mw", "mW",
+                 "average power of the chip: (`energy.total` − `energy.dram`) / latency, in mW (DRAM is another chip); "
+                 "none with a normalized table",
+                 [=](const FigureRow& w) { return timed(w) ? Json(chip_pj(w) * 1e-9 / seconds(w)) : Json(); }});
+    v.push_back({"power_with_dram_mw", "mW", "`energy.total` / latency, in mW: the chip and its DRAM accesses",
+                 [=](const FigureRow& w) { return timed(w) ? Json(w.r.energy.total() * 1e-9 / seconds(w)) : Json(); }});
+    v.push_back({"energy_per_inference", "table unit", "`energy.total` / batch (DRAM included)",
+                 [](const FigureRow& w) { return w.batch > 0 ? Json(w.r.energy.total() / w.batch) : Json(); }});
+    v.push_back({"gmacs_per_s", "GMAC/s", "macs / latency / 10^9",
+                 [=](const FigureRow& w) {
+                     return w.clock_mhz > 0 && w.r.cycles > 0 ? Json(static_cast<double>(w.r.counts.macs) / seconds(w) * 1e-9)
+                                                              : Json();
+                 }});
+    v.push_back({"gmacs_per_s_per_w", "GMAC/s/W",
+                 "macs / chip energy (DRAM excluded), in GMAC/s/W (= MAC/nJ), the figure the Eyeriss chip reports; "
+                 "none with a normalized table",
+                 [=](const FigureRow& w) {
+                     return timed(w) && chip_pj(w) > 0 ? Json(static_cast<double>(w.r.counts.macs) / (chip_pj(w) * 1e-3))
+                                                       : Json();
+                 }});
+    v.push_back({"tops_per_w", "TOPS/W", "2 operations a MAC: 2 × `gmacs_per_s_per_w` / 1000",
+                 [=](const FigureRow& w) {
+                     return timed(w) && chip_pj(w) > 0 ? Json(2.0 * static_cast<double>(w.r.counts.macs) / chip_pj(w))
+                                                       : Json();
+                 }});
+    v.push_back({"area_mm2", "mm²",
+                 "the chip's area by the energy table's area model (PE datapaths, register files, GLB, control and "
+                 "NoC; energy/physical.h); none where the table has no area figures",
+                 [](const FigureRow& w) { return w.area_mm2 > 0 ? Json(w.area_mm2) : Json(); }});
+}
+
 // Energy: by level (kLevels), ALU, total, by data type, and each per MAC.
 void add_energy_figures(std::vector<Figure>& v) {
     for (Level l : kLevels)
@@ -184,7 +220,17 @@ void add_energy_figures(std::vector<Figure>& v) {
          "a PE, across a column, in nlr's adder chain, with the buffer's psum) are those accumulates: an output "
          "of k products and an incoming psum takes k adds; they take slots, not energy of their own",
          [](const FigureRow& w) { return Json(w.r.energy.alu); }});
-    v.push_back({"energy_total", "table unit", "the levels' energy + ALU energy",
+    v.push_back({"energy_leakage", "table unit",
+                 "leakage over the layer's time: `static.leakage_mw_per_mm2` × `area_mm2` × latency (0 where the "
+                 "energy table gives no such figure)",
+                 [](const FigureRow& w) { return Json(w.r.energy.leakage); }});
+    v.push_back({"energy_clock", "table unit",
+                 "clock tree, control and pipeline registers: `static.clock_per_mm2_cycle` × `area_mm2` × cycles (0 where "
+                 "the energy table gives no such figure)",
+                 [](const FigureRow& w) { return Json(w.r.energy.clock); }});
+    v.push_back({"energy_static", "table unit", "`energy_leakage` + `energy_clock`",
+                 [](const FigureRow& w) { return Json(w.r.energy.statics()); }});
+    v.push_back({"energy_total", "table unit", "the levels' energy + ALU energy + leakage + clock",
                  [](const FigureRow& w) { return Json(w.r.energy.total()); }});
     for (DataType t : kDataTypes)
         v.push_back({"energy_" + name_of(t), "table unit", "energy of the " + name_of(t) + " accesses (all levels)",
@@ -217,6 +263,7 @@ void add_energy_figures(std::vector<Figure>& v) {
                                 ? Json(w.r.energy.total() * static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e6))
                                 : Json();
                  }});
+    add_power_figures(v);
     v.push_back({"row_type", "-",
                  "what the row is: `layer` (an accelerator layer, ranked), `host` (a host layer: one row, no "
                  "dataflow, not ranked), `subtotal` (a layer group's layers summed) or `total`",
@@ -265,6 +312,7 @@ FigureRow run_row(const NetworkResult& r, const LayerResult& l, bool total) {
     w.model = r.model;
     w.timing = r.timing;
     w.clock_mhz = r.arch_params.clock_mhz;
+    w.area_mm2 = r.area.total();
     w.batch = r.layers.empty() ? 0 : static_cast<int>(r.layers.front().shape.N);  // every layer's N
     return w;
 }
@@ -317,6 +365,8 @@ void add_run_energy(std::vector<Field>& f) {
         f.push_back(
             field("energy_" + name_of(l), "energy." + name_of(l), "energy_" + name_of(l), "%.6g", "energy_by_level"));
     f.push_back(field("energy_alu", "energy.alu", "energy_alu"));
+    f.push_back(field("energy_leakage", "energy.leakage", "energy_leakage"));
+    f.push_back(field("energy_clock", "energy.clock", "energy_clock"));
     f.push_back(field("energy_total", "energy.total", "energy_total"));
     for (DataType t : kDataTypes)
         f.push_back(field("energy_" + name_of(t), "energy_by_type." + name_of(t), "energy_" + name_of(t), "%.6g",
@@ -369,6 +419,10 @@ std::vector<Field> run_fields() {
     f.push_back(field("latency_ms", "latency_ms", "latency_ms", "%.6f"));
     f.push_back(field("ms_per_image", "ms_per_image", "ms_per_image", "%.6f"));
     f.push_back(field("inferences_per_s", "inferences_per_s", "inferences_per_s"));
+    for (const char* name : {"power_mw", "power_with_dram_mw", "energy_per_inference", "gmacs_per_s",
+                             "gmacs_per_s_per_w", "tops_per_w", "area_mm2"})
+        f.push_back(field(name, name, name));
+    f.push_back(field("edp", "edp", "edp"));
     // the other counters the run report shows: JSON fields, and new CSV columns at the end
     for (const Counter& k : counters())
         if ((k.outputs & (kInJson | kInCsv)) && !placed(f, k.name)) f.push_back(run_counter(k));
@@ -416,6 +470,10 @@ std::vector<Field> compare_fields() {
     f.push_back(field("mismatches", "mismatches", ""));
     f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
     f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
+    f.push_back(field("energy_leakage", "energy.leakage", "energy_leakage"));
+    f.push_back(field("energy_clock", "energy.clock", "energy_clock"));
+    for (const char* name : {"power_mw", "gmacs_per_s_per_w", "tops_per_w", "area_mm2"})
+        f.push_back(field(name, name, name));
     return f;
 }
 
@@ -437,6 +495,8 @@ std::vector<Field> sweep_fields() {
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("timing", "timing", "timing"));
+    for (const char* name : {"power_mw", "energy_per_inference", "gmacs_per_s_per_w", "tops_per_w", "area_mm2"})
+        f.push_back(field(name, name, name));
     return f;
 }
 

@@ -35,6 +35,7 @@ struct FigureRow {
     bool best = false;
     double clock_mhz = 0;  // sweep: latency and throughput
     int batch = 0;
+    double area_mm2 = 0;  // the area model's area of the run's architecture (0: none)
     RunModel model = RunModel::Simulation;  // the run's: what produced the cycles (timing_name)
     Timing timing = Timing::Pass;
     // a layer the accelerator ran (not the total, not a host layer): it has a datapath and formats
@@ -111,7 +112,8 @@ struct Column {
 };
 // `dfsim run`'s table (text and HTML): the layer column `name_width` wide. Not `wide`: the text
 // default, under 120 columns with names of up to 8 letters: no gated MACs, no energy by data type.
-std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide = true);
+// with_static: a column of leakage + clock energy (tables with static figures, NetworkResult::has_static).
+std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide = true, bool with_static = false);
 // Its second text table: precision and zeros (accelerator layers and the total). Counters with
 // kInText that the first table does not show come last.
 std::vector<Column> run_detail_columns(EnergyUnit unit, int name_width);

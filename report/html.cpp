@@ -174,7 +174,7 @@ std::string run_to_html(const NetworkResult& r, const Provenance* prov, const Ht
        << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
        << meta("timing", timing_label(r.model, r.timing)) << provenance_meta(prov) << "</dl>\n";
     os << "<h2>Per layer</h2>\n<div class=\"scroll\"><table>\n<thead><tr>";
-    const std::vector<Column> columns = run_table_columns(r.energy_unit, 0);
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, 0, true, r.has_static);
     // every energy column in one SI unit, from the largest layer value (the total's if no layer
     // has energy), so that the columns compare at a glance
     double largest = 0;

@@ -84,6 +84,13 @@ nlohmann::json to_json(const NetworkResult& r, const Provenance* prov) {
     j["arch"] = arch_to_json(r.arch_params);
     j["energy_table"] = r.energy_table;
     j["energy_unit"] = std::string(to_string(r.energy_unit));
+    j["energy_model"] = r.energy_model;
+    j["technology"] = r.technology;
+    if (r.area.total() > 0)
+        j["area_mm2"] = {{"total", r.area.total()},         {"datapath", r.area.datapath},
+                         {"rf_ifmap", r.area.rf[0]},        {"rf_filter", r.area.rf[1]},
+                         {"rf_psum", r.area.rf[2]},         {"glb", r.area.glb},
+                         {"control_noc_clock", r.area.other}, {"pe_um2", r.area.pe_um2}};
     const LayerResult tot = r.total();
     j["timing"] = figure("timing").value(run_row(r, tot, true));  // the run's: every row's
     j["layers"] = nlohmann::json::array();
@@ -110,6 +117,26 @@ std::string latency_text(const NetworkResult& r) {
     return fmt("%.3f", ms) + " ms for a batch of " + std::to_string(w.batch) + ": " +
            fmt("%.3f", figure("ms_per_image").value(w).get<double>()) + " ms/image, " +
            fmt("%.2f", figure("inferences_per_s").value(w).get<double>()) + " inferences/s";
+}
+
+std::string power_text(const NetworkResult& r) {
+    if (r.energy_unit != EnergyUnit::Pj) return "";
+    const LayerResult tot = r.total();
+    const FigureRow w = run_row(r, tot, true);
+    const nlohmann::json mw = figure("power_mw").value(w), eff = figure("gmacs_per_s_per_w").value(w);
+    if (mw.is_null()) return "";
+    std::string s = "power " + fmt("%.1f", mw.get<double>()) + " mW on chip (" +
+                    fmt("%.1f", figure("power_with_dram_mw").value(w).get<double>()) + " mW with DRAM), ";
+    if (!eff.is_null())
+        s += fmt("%.1f", eff.get<double>()) + " GMAC/s/W (" + fmt("%.3f", figure("tops_per_w").value(w).get<double>()) +
+             " TOPS/W), ";
+    s += fmt("%.2f", figure("gmacs_per_s").value(w).get<double>()) + " GMAC/s";
+    if (w.area_mm2 > 0) s += ", " + fmt("%.2f", w.area_mm2) + " mm^2";
+    s += "; " + fmt("%.4g", tot.energy.total() / std::max(1, w.batch) * 1e-6) + " uJ per inference";
+    if (tot.energy.statics() > 0)
+        s += " (static: leakage " + fmt("%.4g", tot.energy.leakage * 1e-6) + " uJ, clock " +
+             fmt("%.4g", tot.energy.clock * 1e-6) + " uJ)";
+    return s;
 }
 
 nlohmann::json mapper_json(const MapperStats& m) {
@@ -143,16 +170,17 @@ std::string format_table_head(const NetworkResult& r, size_t name_width, const P
     std::ostringstream os;
     os << "dfsim: " << r.network << " on " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, "
        << a.glb.size_bytes / 1024.0 << " KB GLB, " << a.clock_mhz << " MHz), dataflow " << r.dataflow << ",\n"
-       << "  energy table " << r.energy_table << " (" << to_string(r.energy_unit) << "), timing "
+       << "  energy table " << r.energy_table << " (" << to_string(r.energy_unit) << ", " << r.energy_model << ", "
+       << r.technology << "), timing "
        << timing_label(r.model, r.timing) << "\n";
     if (prov) os << provenance_line(*prov);
-    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide);
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
     os << text_line(columns, [](const Column& c) { return c.header; });
     return os.str();
 }
 
 std::string format_table_row(const NetworkResult& r, const LayerResult& l, size_t name_width, bool wide) {
-    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide);
+    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
     const FigureRow w = run_row(r, l, false);
     return text_line(columns, [&](const Column& c) { return c.text(w); });
 }
@@ -163,8 +191,10 @@ std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wi
     std::ostringstream os;
     const LayerResult tot = r.total();
     const FigureRow total_row = run_row(r, tot, true);
-    os << text_line(run_table_columns(r.energy_unit, nw, wide), [&](const Column& c) { return c.text(total_row); });
-    os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "\n"
+    os << text_line(run_table_columns(r.energy_unit, nw, wide, r.has_static), [&](const Column& c) { return c.text(total_row); });
+    os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "\n";
+    if (const std::string p = power_text(r); !p.empty()) os << wrap_line(p, 120, "  ") << "\n";
+    os
        << "energy in " << eu << " (" << to_string(r.energy_unit) << " table)"
        << (wide ? "" : "; by data type and gated MACs: --wide") << "; columns: docs/report.md\n";
     if (tot.mapper.layers > 0) os << mapper_line(tot.mapper) << "\n";

@@ -35,5 +35,8 @@ nlohmann::json arch_to_json(const ArchParams& a);
 std::string to_csv(const NetworkResult& r, const Provenance* prov = nullptr);
 // "28.902 ms for a batch of 1: 28.902 ms/image, 34.60 inferences/s" at the architecture's clock.
 std::string latency_text(const NetworkResult& r);
+// "power P mW on chip (Q mW with DRAM), E GMAC/s/W (T TOPS/W), G GMAC/s, A mm^2; X uJ per inference
+// (static: ...)" for a pJ table, "" with a normalized one.
+std::string power_text(const NetworkResult& r);
 
 }  // namespace dfsim

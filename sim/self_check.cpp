@@ -17,7 +17,7 @@ bool close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max({std:
 
 void check_energy(const LayerResult& r, const ArchParams& a, const EnergyTable& t) {
     const EnergyBreakdown& e = r.energy;
-    double by_level = e.alu, by_type = e.alu;
+    double by_level = e.alu + e.statics(), by_type = e.alu + e.statics();
     for (int l = 0; l < kNumLevels; ++l) by_level += e.level(static_cast<Level>(l));
     for (int d = 0; d < kNumDataTypes; ++d) by_type += e.type(static_cast<DataType>(d));
     const double total = e.total();  // a NaN or an infinity anywhere breaks this first
@@ -29,7 +29,7 @@ void check_energy(const LayerResult& r, const ArchParams& a, const EnergyTable& 
             if (e.by_level_type[l][d] < 0)
                 broken(r, "every energy entry is >= 0", std::to_string(e.by_level_type[l][d]));
     if (e.alu < 0) broken(r, "every energy entry is >= 0", "ALU " + std::to_string(e.alu));
-    const EnergyBreakdown again = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
+    const EnergyBreakdown again = compute_energy(r.counts, t, r.widths, a, r.cycles);
     for (int l = 0; l < kNumLevels; ++l)
         for (int d = 0; d < kNumDataTypes; ++d)
             if (!close(again.by_level_type[l][d], e.by_level_type[l][d]))

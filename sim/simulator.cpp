@@ -11,6 +11,7 @@
 #include <future>
 
 #include "base/error.h"
+#include "energy/tech.h"
 #include "hw/accelerator.h"
 #include "hw/rlc.h"
 #include "quant/add.h"
@@ -268,7 +269,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         if (trace) trace->end_layer(r.cycles);
     }
     r.glb_bytes_used = prog.glb_bytes();
-    r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
+    r.energy = compute_energy(r.counts, t, r.widths, a, r.cycles);
     {
         // the same run without gating: every gated slot reads its filter word, updates its psum
         // (in the RF, for dataflows with one) and does its ALU operation
@@ -281,7 +282,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         }
         u.gated_macs = 0;
         r.gating_saved_energy =
-            compute_energy(u, t, r.widths, static_cast<double>(a.glb.size_bytes)).total() - r.energy.total();
+            compute_energy(u, t, r.widths, a, r.cycles).total() - r.energy.total();
     }
     if (test_fault("mismatch") && image.output.size() > 0) image.output.data[0] ^= 1;  // test only: README
     if (check_output) {
@@ -491,7 +492,7 @@ LayerResult estimate(const PreparedLayer& p) {
     r.cycles = est.cycles;
     r.counts = est.counts;
     r.glb_bytes_used = est.glb_bytes;
-    r.energy = compute_energy(r.counts, *p.table, r.widths, static_cast<double>(p.arch.glb.size_bytes));
+    r.energy = compute_energy(r.counts, *p.table, r.widths, p.arch, r.cycles);
     r.output_check = OutputCheck::Skipped;
     r.mapper = p.map_stats;
     check_result_identities(r, p.arch, *p.table, false);
@@ -524,6 +525,8 @@ LayerResult NetworkResult::total() const {
         for (int i = 0; i < kNumLevels; ++i)
             for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += l.energy.by_level_type[i][j];
         tot.energy.alu += l.energy.alu;
+        tot.energy.leakage += l.energy.leakage;
+        tot.energy.clock += l.energy.clock;
         tot.gating_saved_energy += l.gating_saved_energy;
         tot.dram_busy_cycles += l.dram_busy_cycles;
         tot.mismatches += l.mismatches;
@@ -960,6 +963,10 @@ NetworkResult network_result(const Network& net, const ArchParams& a, const Ener
     res.arch = res.arch_params.name;
     res.energy_table = t.name;
     res.energy_unit = t.unit;
+    res.energy_model = t.model();
+    res.technology = technology_text(t);
+    if (t.area.present) res.area = area_of(res.arch_params, t.area);
+    res.has_static = t.area.present && (t.statics.leakage_mw_per_mm2 > 0 || t.statics.clock_per_mm2_cycle > 0);
     res.dataflow = opt.dataflow;
     res.model = opt.model;
     res.timing = opt.timing;

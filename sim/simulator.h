@@ -10,6 +10,7 @@
 
 #include "config/arch.h"
 #include "energy/energy.h"
+#include "energy/physical.h"
 #include "config/energy_table.h"
 #include "workload/layer.h"
 #include "base/tensor.h"
@@ -147,6 +148,11 @@ struct NetworkResult {
     RunModel model = RunModel::Simulation;
     Timing timing = Timing::Pass;
     ArchParams arch_params;
+    // The cost model: "size-aware" or "fixed" (EnergyTable::model), the node and supply, and the area
+    // model's area of arch_params (total 0: the table has no area figures; energy/physical.h).
+    std::string energy_model = "fixed", technology;
+    AreaBreakdown area;
+    bool has_static = false;  // the table charges leakage or clock energy (the layers' energy.statics())
     std::vector<LayerResult> layers;
     LayerResult total() const;  // sums (cycles add up: layers run one after another); host
         // layers add only their host_ops and do not affect output_check

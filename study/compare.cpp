@@ -118,7 +118,8 @@ nlohmann::json result_key(const Layer& l, const ArchParams& arch, const EnergyTa
               {"add", t.add},
               {"multiply", t.multiply},
               {"lut", {t.lut_read, t.lut_write, t.lut_reference_entries, t.lut_size_exponent}},
-              {"xnor_popcount", t.xnor_popcount}}},
+              {"xnor_popcount", t.xnor_popcount},
+              {"figures", t.figures()}}},
             {"dataflow", opt.dataflow},
             {"timing", std::string(to_string(opt.timing))},
             {"seed_offset", opt.seed_offset},
@@ -205,7 +206,7 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         const std::array<uint64_t, 7> m = v.at("mapper").get<std::array<uint64_t, 7>>();
         r.mapper = MapperStats{m[0], m[1], m[2], m[3], m[4], m[5], m[6]};
         r.widths = layer_widths(ls, arch);
-        r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(arch.glb.size_bytes));
+        r.energy = compute_energy(r.counts, t, r.widths, arch, r.cycles);
         return r;
     } catch (const std::exception&) {
         return std::nullopt;  // unreadable or from another version: simulate again

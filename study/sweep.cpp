@@ -323,6 +323,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
     }
     FigureRow w{tot};
     w.pes = ad.num_pes();
+    w.area_mm2 = t.area.present ? area_of(ad, t.area).total() : 0.0;
     w.unit = t.unit;
     w.total = true;
     w.clock_mhz = ad.clock_mhz;

@@ -346,7 +346,7 @@ TEST(DataAware, EstimateFollowsTheChipsSparsity) {
         const PreparedLayer p = prepare(l, a, t, opt);
         const LayerResult r = simulate(p);
         const Estimate est = p.dataflow->estimate(p.layer, p.arch, t, *p.mapping);
-        const EnergyBreakdown e = compute_energy(est.counts, t, r.widths, static_cast<double>(p.arch.glb.size_bytes));
+        const EnergyBreakdown e = compute_energy(est.counts, t, r.widths, p.arch, est.cycles);
         const double sim_on_chip = r.energy.total() - r.energy.level(Level::Dram),
                      est_on_chip = e.total() - e.level(Level::Dram);
         EXPECT_NEAR(est_on_chip / sim_on_chip, 1.0, 0.01);

@@ -64,7 +64,7 @@ TEST(SelfCheck, ARealResultPassesAndEveryBrokenIdentityThrows) {
         SCOPED_TRACE(b.identity);
         LayerResult r = good;
         b.edit(r);
-        if (b.counts) r.energy = compute_energy(r.counts, t, r.widths, static_cast<double>(a.glb.size_bytes));
+        if (b.counts) r.energy = compute_energy(r.counts, t, r.widths, a, r.cycles);
         const std::string msg = violation(r, a, t, true);
         EXPECT_NE(msg.find("self-check of layer L failed"), std::string::npos) << msg;
         EXPECT_NE(msg.find(b.identity), std::string::npos) << msg;
@@ -82,10 +82,10 @@ TEST(SelfCheck, EstimatesAndHostLayers) {
     LayerResult est = estimate(prepare(l, a, t, opt));
     EXPECT_EQ(violation(est, a, t, false), "");
     est.counts.acc.at(Level::Rf, DataType::Ifmap).reads += 1;  // not an identity of an estimate...
-    est.energy = compute_energy(est.counts, t, est.widths, static_cast<double>(a.glb.size_bytes));
+    est.energy = compute_energy(est.counts, t, est.widths, a, est.cycles);
     EXPECT_EQ(violation(est, a, t, false), "");
     est.counts.macs += 1;  // ...but every MAC still is
-    est.energy = compute_energy(est.counts, t, est.widths, static_cast<double>(a.glb.size_bytes));
+    est.energy = compute_energy(est.counts, t, est.widths, a, est.cycles);
     EXPECT_NE(violation(est, a, t, false).find("every MAC slot"), std::string::npos);
     LayerResult host;
     host.executed_on = ExecutedOn::Host;

@@ -1,0 +1,105 @@
+#include "energy/physical.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace dfsim {
+
+std::array<double, kNumDataTypes> rf_bytes(const ArchParams& a) {
+    const double op = a.pe.mac_bits, ps = a.pe.psum_bits;
+    return {a.pe.ifmap_spad_words * op / 8.0, a.pe.filter_spad_words * op / 8.0, a.pe.psum_spad_words * ps / 8.0};
+}
+
+double storage_area_um2(const AreaFigures& f, double bits) {
+    if (bits <= 0) return 0;
+    return f.sram_bit_um2 * bits + f.sram_periphery_um2 * std::sqrt(bits);
+}
+
+namespace {
+bool has(const ArchParams& a, Multiplier m) {
+    return std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), m) != a.pe.multipliers.end();
+}
+
+// One PE's datapath (um^2): an array multiplier of mac_bits x mac_bits full adders where the PE has a
+// MAC, one accumulator of psum_bits (shared by every kind: binary and ternary only select the sign),
+// a LUT of 2^(2k) products of 2k bits for k-bit LUT operands, and an XNOR-popcount of 2 x xnor_bits.
+double datapath_um2(const ArchParams& a, const AreaFigures& f) {
+    double fa = a.pe.psum_bits;
+    if (has(a, Multiplier::Mac)) fa += static_cast<double>(a.pe.mac_bits) * a.pe.mac_bits;
+    if (has(a, Multiplier::Xnor)) fa += 2.0 * a.pe.xnor_bits;
+    double um2 = fa * f.full_adder_um2;
+    if (has(a, Multiplier::Lut)) {
+        const int k = a.pe.lut_max_bits;
+        um2 += storage_area_um2(f, std::ldexp(2.0 * k, 2 * k));
+    }
+    return um2;
+}
+}  // namespace
+
+double glb_area_mm2(const ArchParams& a, const AreaFigures& f, double bytes) {
+    const int banks = std::max(1, a.glb.banks);
+    return banks * storage_area_um2(f, bytes * 8.0 / banks) * 1e-6;
+}
+
+int64_t glb_bytes_for_area(const ArchParams& a, const AreaFigures& f, double mm2) {
+    const int64_t line = std::max<int64_t>(1, static_cast<int64_t>(a.glb.banks) * a.glb.bank_width_bits / 8);
+    if (glb_area_mm2(a, f, static_cast<double>(line)) > mm2) return 0;
+    int64_t lo = 1, hi = 2;  // in lines: lo fits, find hi that does not
+    while (glb_area_mm2(a, f, static_cast<double>(hi * line)) <= mm2) lo = hi, hi *= 2;
+    while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        (glb_area_mm2(a, f, static_cast<double>(mid * line)) <= mm2 ? lo : hi) = mid;
+    }
+    return lo * line;
+}
+
+AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f) {
+    AreaBreakdown r;
+    const double pes = a.num_pes();
+    const double dp = datapath_um2(a, f);
+    const auto bytes = rf_bytes(a);
+    double rf_pe = 0;
+    for (int d = 0; d < kNumDataTypes; ++d) {
+        const double um2 = storage_area_um2(f, bytes[d] * 8.0);
+        rf_pe += um2;
+        r.rf[d] = pes * um2 * 1e-6;
+    }
+    r.datapath = pes * dp * 1e-6;
+    r.glb = glb_area_mm2(a, f, static_cast<double>(a.glb.size_bytes));
+    r.other = pes * f.pe_other_um2 * 1e-6;
+    r.pe_um2 = dp + rf_pe + f.pe_other_um2;
+    return r;
+}
+
+double noc_span_mm(const ArchParams& a, const AreaFigures& f) {
+    const double pitch_mm = std::sqrt(area_of(a, f).pe_um2) * 1e-3;
+    return (a.rows + a.cols) * pitch_mm;
+}
+
+AccessScale access_scale(const ArchParams& a, const EnergyTable& t) {
+    AccessScale s;
+    s.glb_bytes = static_cast<double>(a.glb.size_bytes);
+    if (t.sizes.rf) {
+        const auto bytes = rf_bytes(a);
+        for (int d = 0; d < kNumDataTypes; ++d)
+            s.rf[d] = std::pow(std::max(bytes[d], t.sizes.rf_min_bytes) / t.sizes.rf_reference_bytes,
+                               t.sizes.rf_size_exponent);
+    }
+    if (t.sizes.noc) {
+        const double w = t.sizes.noc_wire_share;
+        s.noc = (1.0 - w) + w * noc_span_mm(a, t.area) / t.sizes.noc_reference_span_mm;
+    }
+    return s;
+}
+
+StaticEnergy static_energy(const ArchParams& a, const EnergyTable& t, uint64_t cycles) {
+    StaticEnergy e;
+    const double seconds = static_cast<double>(cycles) / (a.clock_mhz * 1e6);
+    if (!t.area.present) return e;
+    const double mm2 = area_of(a, t.area).total();
+    e.leakage = t.statics.leakage_mw_per_mm2 * mm2 * seconds * 1e9;  // mW x s = mJ = 1e9 pJ
+    e.clock = t.statics.clock_per_mm2_cycle * mm2 * static_cast<double>(cycles);
+    return e;
+}
+
+}  // namespace dfsim
