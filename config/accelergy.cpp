@@ -208,6 +208,10 @@ std::vector<Component> read_tables(const std::string& file, const YAML::Node& er
             for (auto it = actions.begin(); it != actions.end(); ++it) {
                 const std::string an = it->first.as<std::string>(), f = field + "." + an;
                 Action act{an, {}, it->second, f};
+                if (it->second.IsSequence() && it->second.size() == 0)
+                    fail_at(file, f, it->second,
+                            "expected the action's energy: {arguments: ..., energy: PJ} or a "
+                            "non-empty list of them");
                 if (it->second.IsSequence())
                     for (size_t i = 0; i < it->second.size(); ++i)
                         act.variants.push_back(read_variant(file, f + "[" + std::to_string(i) + "]", it->second[i]));

@@ -217,6 +217,8 @@ dfsim: {width_scaling: none}
     EXPECT_NE(e.find("no component maps to dram"), std::string::npos) << e;
     e = error_of([] { load_energy_table_from_string("ERT:\n  version: 0.2\n  tables: []\n", "old.yaml"); });
     EXPECT_NE(e.find("old.yaml:2:12: field 'ERT.version': expected 0.3 or 0.4"), std::string::npos) << e;
+    e = error_of([] { load_energy_table_from_string("ERT:\n  tables: {s.DRAM: {read: []}}\n", "empty.yaml"); });
+    EXPECT_NE(e.find("field 'ERT.tables.s.DRAM.read': expected the action's energy"), std::string::npos) << e;
     // with linear width scaling, a storage component needs a width
     e = error_of([&] {
         load_energy_table_from_string("ERT:\n  tables:\n  - name: s.DRAM\n    actions: [{name: read, energy: 200}]" +
@@ -326,4 +328,35 @@ TEST_F(AccelergyCli, ErrorsAndTheAreaTable) {
     EXPECT_NE(r.err.find("field '--arch': expected only with --format accelergy"), std::string::npos) << r.err;
     r = dfsim("export --format accelergy --workload " + net());
     EXPECT_EQ(r.code, 2);
+}
+
+// A file without a dfsim: block takes its mapping from the sidecar NAME.dfsim.yaml beside it.
+TEST_F(AccelergyCli, SidecarGivesTheMapping) {
+    const std::string ert = write("plugins.yaml", R"(ERT:
+  version: 0.3
+  tables:
+  - {name: top.Backing, actions: [{name: read, energy: 100}, {name: write, energy: 120}]}
+  - {name: top.Buf, actions: [{name: read, energy: 5}, {name: write, energy: 6}]}
+  - {name: top.Wires, actions: [{name: transfer, energy: 1}]}
+  - {name: top.Regs, actions: [{name: read, energy: 0.5}, {name: write, energy: 0.5}]}
+  - {name: top.Alu, actions: [{name: mac_random, energy: 2}, {name: add, energy: 0.5}]}
+)");
+    // without the sidecar: 'Backing' maps to nothing
+    EXPECT_NE(error_of([&] { load_energy_table(ert); }).find("component 'top.Backing' maps to no dfsim cost class"),
+              std::string::npos);
+    write("plugins.dfsim.yaml", R"(dfsim:
+  name: from-sidecar
+  components: {Backing: dram, Buf: glb, Wires: noc, Alu: mac}
+  reference_bits: {dram: 64, glb: 64, noc: 16, rf: 16}
+)");
+    const EnergyTable t = load_energy_table(ert);
+    EXPECT_EQ(t.name, "from-sidecar");
+    EXPECT_EQ(t.at(Level::Dram).write, 120);
+    EXPECT_EQ(t.at(Level::Glb).read, 5);
+    EXPECT_EQ(t.at(Level::Noc).read, 1);
+    EXPECT_EQ(t.at(Level::Rf).reference_bits, 16);  // 'Regs' by its conventional name, width by class
+    EXPECT_EQ(t.mac, 2);
+    // 32-bit psums: the add as given; an access of 8 bits to the 64-bit DRAM figure: 100 x 8 / 64
+    EXPECT_EQ(t.add, 0.5);
+    EXPECT_EQ(t.access(Level::Dram, false, 8, 0), 12.5);
 }
