@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "base/input_file.h"
+#include "config/accelergy.h"
 #include "config/yaml_reader.h"
 
 namespace dfsim {
@@ -113,8 +115,12 @@ EnergyTable resolve(const YamlMap& root) {
 }
 }  // namespace
 
-EnergyTable load_energy_table(const std::string& path) { return resolve(YamlMap::load_file(path)); }
+// An Accelergy ERT (top-level key ERT:) is read by config/accelergy.
+EnergyTable load_energy_table(const std::string& path) {
+    return load_energy_table_from_string(read_input_file(path), path);
+}
 EnergyTable load_energy_table_from_string(const std::string& yaml, const std::string& name) {
+    if (is_accelergy_ert(yaml)) return load_accelergy_ert(yaml, name);
     return resolve(YamlMap::from_string(yaml, name));
 }
 

@@ -1,11 +1,12 @@
 // `dfsim export`: a workload in another simulator's format (SCALE-Sim's topology CSV, Timeloop's
-// problem YAML).
+// problem YAML), or an energy table as an Accelergy ERT for one architecture (docs/accelergy.md).
 #include <iostream>
 #include <memory>
 
 #include "base/atomic_file.h"
 #include "base/safe_name.h"
 #include "base/version.h"
+#include "config/accelergy.h"
 #include "workload/formats/scalesim.h"
 #include "workload/formats/timeloop.h"
 #include "tools/dfsim/cli.h"
@@ -16,6 +17,8 @@ namespace {
 
 struct ExportCli {
     std::string workload = "workloads/alexnet.yaml", format = "scalesim", out;
+    std::string arch = "configs/arch/eyeriss.yaml", energy = "configs/energy/45nm.yaml", area;
+    CLI::Option *workload_opt = nullptr, *arch_opt = nullptr, *energy_opt = nullptr, *area_opt = nullptr;
 };
 
 // "# written by dfsim V (git C): dfsim export ...\n": which dfsim wrote a Timeloop file, and how
@@ -50,9 +53,32 @@ void export_timeloop(const Network& net, const std::string& out) {
     for (const auto& [path, yaml] : files) write_file_atomic(path, yaml);
 }
 
+// The energy table (--energy, else the architecture's energy_table, else the default) as an
+// Accelergy ERT for --arch, with the ART of --area after it; one file (atomically) or stdout.
+int export_accelergy(const ExportCli& o) {
+    if (o.workload_opt->count() > 0)
+        bad_option("--workload", "expected no workload with --format accelergy (it exports an energy table)");
+    check_outputs({{"--out", o.out}});
+    const ArchParams a = load_cli_arch(o.arch);
+    const EnergyTable t = o.energy_opt->count() == 0 && !a.energy_table.empty()
+                              ? load_energy_table(a.energy_table)
+                              : load_energy_table(data_path(o.energy));
+    std::string text = to_accelergy_ert(t, a, provenance_comment());
+    if (!o.area.empty()) text += to_accelergy_art(load_accelergy_art(data_path(o.area)));
+    if (o.out.empty())
+        std::cout << text;
+    else
+        write_file_atomic(o.out, text);
+    return kExitOk;
+}
+
 int run(const ExportCli& o) {
-    if (o.format != "scalesim" && o.format != "timeloop")
-        bad_option("--format", "expected one of {scalesim, timeloop}, got '" + o.format + "'");
+    if (o.format != "scalesim" && o.format != "timeloop" && o.format != "accelergy")
+        bad_option("--format", "expected one of {scalesim, timeloop, accelergy}, got '" + o.format + "'");
+    if (o.format == "accelergy") return export_accelergy(o);
+    for (const CLI::Option* opt : {o.arch_opt, o.energy_opt, o.area_opt})
+        if (opt->count() > 0)
+            bad_option(opt->get_name(), "expected only with --format accelergy (" + o.format + " exports a workload)");
     if (o.format == "timeloop") {
         if (!o.out.empty()) check_output_dir(o.out);
         export_timeloop(load_network(data_path(o.workload)), o.out);
@@ -73,17 +99,27 @@ int run(const ExportCli& o) {
 
 Command add_export_command(CLI::App& parent) {
     auto o = std::make_shared<ExportCli>();
-    CLI::App* app = parent.add_subcommand("export", "write a workload in another simulator's format");
-    app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
+    CLI::App* app = parent.add_subcommand(
+        "export", "write a workload in another simulator's format, or an energy table as an Accelergy ERT");
+    o->workload_opt = app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
     app->add_option("--format", o->format,
                     "scalesim: SCALE-Sim's topology CSV; timeloop: one Timeloop v0.4 problem YAML per conv/fc layer "
                     "(padding and groups, which Timeloop's CNN-Layer lacks, in comments and extra keys; "
-                    "docs/formats.md#timeloop-files)")
+                    "docs/formats.md#timeloop-files); accelergy: the energy table as an Accelergy ERT for --arch "
+                    "(docs/accelergy.md)")
         ->capture_default_str();
+    o->arch_opt =
+        app->add_option("--arch", o->arch, "accelergy: the architecture the ERT is for")->capture_default_str();
+    o->energy_opt = app->add_option("--energy", o->energy,
+                                    "accelergy: the energy table to export (default: the architecture's "
+                                    "energy_table, else this)")
+                        ->capture_default_str();
+    o->area_opt = app->add_option("--area", o->area,
+                                  "accelergy: an Accelergy ART (area per component, um^2) written after the ERT");
     app->add_option("--out", o->out,
-                    "scalesim: the file to write (atomically); timeloop: the folder for LAYER.yaml files (made if "
-                    "missing; written atomically); default: stdout (timeloop: a YAML stream, one '---' document per "
-                    "layer)");
+                    "scalesim, accelergy: the file to write (atomically); timeloop: the folder for LAYER.yaml files "
+                    "(made if missing; written atomically); default: stdout (timeloop: a YAML stream, one '---' "
+                    "document per layer)");
     return {app, [o] { return run(*o); }};
 }
 

@@ -1,0 +1,50 @@
+// Accelergy interop (docs/accelergy.md): an Accelergy energy reference table (ERT, pJ per action of
+// each component) read as dfsim's energy table, an area reference table (ART, um^2 per component)
+// read into a plain struct, and dfsim's energy table written as an ERT for one architecture.
+// Components map to dfsim's cost classes (dram, glb, noc, rf, mac) by a `dfsim:` block (in the
+// file, else in the sidecar NAME.dfsim.yaml beside NAME.yaml) or by their conventional names.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/arch.h"
+#include "config/energy_table.h"
+
+namespace dfsim {
+
+// Whether a YAML document is an Accelergy ERT: a mapping with the top-level key `ERT`. Text that
+// is not a YAML mapping is not one (the energy-table loader reports its error).
+bool is_accelergy_ert(const std::string& yaml);
+
+// The ERT in `yaml` (read from the file `name`: errors name it, and its sidecar is looked for
+// beside it) as dfsim's energy table. Throws ConfigError (exit code 2) naming file, field and what
+// was expected: a component that maps to no cost class, a cost class nothing maps to, components
+// of one class whose figures differ without a `combine` rule, a missing action or width.
+EnergyTable load_accelergy_ert(const std::string& yaml, const std::string& name);
+
+// One component of an ART: its name as written, the dfsim cost class its name maps to ("" if
+// none: areas are taken as given) and its area in um^2.
+struct AreaEntry {
+    std::string component;
+    std::string cost_class;
+    double um2 = 0;
+};
+// An Accelergy ART (for the area model; dfsim has no areas of its own yet).
+struct AreaTable {
+    std::string file;
+    std::vector<AreaEntry> components;  // in file order
+    double total_um2() const;
+};
+bool is_accelergy_art(const std::string& yaml);
+AreaTable load_accelergy_art(const std::string& path);
+AreaTable load_accelergy_art_from_string(const std::string& yaml, const std::string& name);
+
+// The ERT (version 0.3 layout) of table `t` for architecture `a`: DRAM, the shared GLB, the four
+// array networks, the PE array's three spads and MAC (named PE[0..rows x cols - 1]), each figure
+// at the width the architecture accesses it, and a `dfsim:` block (widths, unit, scaling) that
+// load_accelergy_ert reads back to the same table. `header`: comment lines written first.
+std::string to_accelergy_ert(const EnergyTable& t, const ArchParams& a, const std::string& header);
+// An ART (version 0.3 layout) of the components in `area`, the cost class of each in a comment.
+std::string to_accelergy_art(const AreaTable& area);
+
+}  // namespace dfsim
