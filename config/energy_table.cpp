@@ -54,6 +54,14 @@ EnergyTable resolve(const YamlMap& root) {
     t.lut_size_exponent = alu.get_double("lut_size_exponent", 0.0, 4.0, 0.5);
     t.xnor_popcount = alu.get_double("xnor_popcount", 0.0, 1e9, -1);
     alu.check_no_unknown_keys();
+    if (const std::optional<YamlMap> op = root.opt_child("operand_register")) {
+        t.opreg_write = op->get_double("write", 0.0, 1e9);
+        t.opreg_reference_bits = static_cast<int>(op->get_int("reference_bits", 1, 4096));
+        op->check_no_unknown_keys();
+    } else {  // charged as an RF write, as before operand registers were counted apart
+        t.opreg_write = t.at(Level::Rf).write;
+        t.opreg_reference_bits = t.at(Level::Rf).reference_bits;
+    }
     root.check_no_unknown_keys();
     return t;
 }

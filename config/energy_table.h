@@ -32,6 +32,15 @@ struct EnergyTable {
     double lut_read = -1, lut_write = -1;
     double lut_reference_entries = 16, lut_size_exponent = 0.5;
     double xnor_popcount = -1;  // XNOR + popcount over 64 operand pairs (scales linearly with the pairs)
+    // An operand latched in a PE's operand (pipeline) register for one MAC (ActionCounts::opreg_*):
+    // `write` per word of `reference_bits` bits, scaled with the width as the levels are. The YAML
+    // section `operand_register` is optional; a table without it charges these as RF writes (the
+    // rf level's write figure and width), as dfsim did before it counted them apart.
+    double opreg_write = -1;
+    int opreg_reference_bits = 32;
+    double opreg_write_energy(int bits) const {
+        return scale_with_width ? opreg_write * static_cast<double>(bits) / opreg_reference_bits : opreg_write;
+    }
     // ALU energy of one active slot (operands of wb and ab bits, psum of pb bits) for a MAC.
     double mac_energy(int wb, int ab, int pb) const;
     double accumulate(int pb) const { return add * pb / 32.0; }

@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-01d";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-01e";
 
 namespace {
 
@@ -25,7 +25,7 @@ namespace {
 // shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 248 &&
+                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 264 &&
                   sizeof(Requant) == 96 && sizeof(ArchParams) == 408,
               "a field was added: add it to mapping_key");
 
@@ -76,8 +76,9 @@ void put_table(std::ostringstream& os, const EnergyTable& t) {
     os << "energy " << static_cast<int>(t.unit) << " " << t.scale_with_width << " ";
     for (const LevelCost& c : t.level) num(c.read), num(c.write), os << c.reference_bits << " ";
     for (double x : {t.glb_reference_kb, t.glb_size_exponent, t.mac, t.add, t.multiply, t.lut_read, t.lut_write,
-                     t.lut_reference_entries, t.lut_size_exponent, t.xnor_popcount})
+                     t.lut_reference_entries, t.lut_size_exponent, t.xnor_popcount, t.opreg_write})
         num(x);
+    os << t.opreg_reference_bits << " ";
     os << "\n";
 }
 

@@ -23,6 +23,9 @@ struct EnergyBreakdown {
     // [level][type], table units (pJ or normalized); ALU is separate.
     std::array<std::array<double, kNumDataTypes>, kNumLevels> by_level_type{};
     double alu = 0;
+    // Of by_level_type[rf][ifmap] and [rf][filter]: the operand registers' writes
+    // (ActionCounts::opreg_*), shown in the rf level, the PE's storage; already in level(), type(), total().
+    double opreg = 0;
     double level(Level l) const;
     double type(DataType t) const;  // excludes ALU
     double total() const;

@@ -524,6 +524,7 @@ LayerResult NetworkResult::total() const {
         for (int i = 0; i < kNumLevels; ++i)
             for (int j = 0; j < kNumDataTypes; ++j) tot.energy.by_level_type[i][j] += l.energy.by_level_type[i][j];
         tot.energy.alu += l.energy.alu;
+        tot.energy.opreg += l.energy.opreg;
         tot.gating_saved_energy += l.gating_saved_energy;
         tot.dram_busy_cycles += l.dram_busy_cycles;
         tot.mismatches += l.mismatches;
