@@ -137,6 +137,12 @@ std::vector<Counter> make_counters() {
     v.push_back(
         scalar("glb_output_reads", "words", 0, &ActionCounts::glb_output_reads,
                "of the `glb.psum` reads, those of final outputs read for the DRAM store (at the output width)"));
+    v.push_back(scalar("opreg_ifmap_writes", "words", kInJson, &ActionCounts::opreg_ifmap_writes,
+                       "ifmap words latched in a PE's operand register for one MAC (output-stationary PEs: one per "
+                       "word the PE receives, from the bus or from its neighbour); not RF writes"));
+    v.push_back(scalar("opreg_filter_writes", "words", kInJson, &ActionCounts::opreg_filter_writes,
+                       "filter words latched in a PE's operand register for one MAC (output-stationary PEs: one per "
+                       "word the PE receives); not RF writes"));
     v.push_back(scalar("noc_output_reads", "words", 0, &ActionCounts::noc_output_reads,
                        "of the `noc.psum` reads, those of final outputs on their way to the buffer (at the output "
                        "width; none in nlr, whose adder chain writes the buffer directly)"));

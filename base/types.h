@@ -156,6 +156,13 @@ struct ActionCounts {
     // at the array's edge, they cross the output network at the output width (as they are timed).
     uint64_t noc_output_reads = 0;
     uint64_t psum_saturations = 0;  // psum values clipped to the psum storage width
+    // Operands latched in a PE's operand register for one MAC, not kept in a register file (the
+    // output-stationary PEs' ifmap and filter words, forwarded ifmap words included): one write per
+    // word delivered, charged at the energy table's `operand_register` figure, not as RF writes.
+    // The MAC's read of the operand stays an RF read (one per slot, as in every dataflow with PE
+    // storage). docs/report.md#operand-registers gives the rule per dataflow.
+    uint64_t opreg_ifmap_writes = 0;
+    uint64_t opreg_filter_writes = 0;
     // The counter `offset` bytes into these counts (Counter::offset, base/stats.h).
     uint64_t& at_offset(size_t offset) { return *reinterpret_cast<uint64_t*>(reinterpret_cast<char*>(this) + offset); }
     uint64_t at_offset(size_t offset) const {

@@ -40,7 +40,7 @@ std::vector<double> EnergyTable::figures() const {
                        static_cast<double>(sizes.noc), sizes.noc_wire_share, sizes.noc_reference_span_mm,
                        static_cast<double>(area.present), area.full_adder_um2, area.sram_bit_um2,
                        area.sram_periphery_um2, area.pe_other_um2, statics.leakage_mw_per_mm2,
-                       statics.clock_per_mm2_cycle});
+                       statics.clock_per_mm2_cycle, opreg_write, static_cast<double>(opreg_reference_bits)});
     return f;
 }
 
@@ -110,6 +110,14 @@ EnergyTable resolve(const YamlMap& root) {
     }
     if (t.sizes.noc && !t.area.present)
         root.child("noc").fail("wire_share", "an area: section in the table (the span is measured in PE pitches)");
+    if (const std::optional<YamlMap> op = root.opt_child("operand_register")) {
+        t.opreg_write = op->get_double("write", 0.0, 1e9);
+        t.opreg_reference_bits = static_cast<int>(op->get_int("reference_bits", 1, 4096));
+        op->check_no_unknown_keys();
+    } else {  // charged as an RF write, as before operand registers were counted apart
+        t.opreg_write = t.at(Level::Rf).write;
+        t.opreg_reference_bits = t.at(Level::Rf).reference_bits;
+    }
     root.check_no_unknown_keys();
     return t;
 }

@@ -78,6 +78,15 @@ struct EnergyTable {
     std::string model() const;
     // Every figure the costs depend on, in a fixed order (the mapping and result keys).
     std::vector<double> figures() const;
+    // An operand latched in a PE's operand (pipeline) register for one MAC (ActionCounts::opreg_*):
+    // `write` per word of `reference_bits` bits, scaled with the width as the levels are. The YAML
+    // section `operand_register` is optional; a table without it charges these as RF writes (the
+    // rf level's write figure and width), as dfsim did before it counted them apart.
+    double opreg_write = -1;
+    int opreg_reference_bits = 32;
+    double opreg_write_energy(int bits) const {
+        return scale_with_width ? opreg_write * static_cast<double>(bits) / opreg_reference_bits : opreg_write;
+    }
     // ALU energy of one active slot (operands of wb and ab bits, psum of pb bits) for a MAC.
     double mac_energy(int wb, int ab, int pb) const;
     double accumulate(int pb) const { return add * pb / 32.0; }

@@ -143,7 +143,8 @@ GridPassModel model_grid_pass(const Layer& l, const GridPassInfo& pi, bool forwa
 }
 
 ActionCounts GridDataflow::count_pass(const Layer& l, const GridPassInfo& pi, const GridPassModel& pm, uint64_t fanout,
-                                      bool register_files, uint64_t filter_reads, uint64_t filter_deliveries) {
+                                      OperandStore store, uint64_t filter_reads, uint64_t filter_deliveries) {
+    const bool register_files = store != OperandStore::None;
     ActionCounts c;
     AccessCounts& A = c.acc;
     const uint64_t Mp = static_cast<uint64_t>(pi.m_count);
@@ -155,8 +156,13 @@ ActionCounts GridDataflow::count_pass(const Layer& l, const GridPassInfo& pi, co
         A.at(Level::Rf, DataType::Filter).reads += pm.macs - pm.gated;
         A.at(Level::Rf, DataType::Psum).reads += pm.macs - pm.gated;
         A.at(Level::Rf, DataType::Psum).writes += pm.macs - pm.gated;
+    }
+    if (store == OperandStore::RegisterFile) {
         A.at(Level::Rf, DataType::Ifmap).writes += ifmap_deliveries;
         A.at(Level::Rf, DataType::Filter).writes += filter_deliveries;
+    } else if (store == OperandStore::OperandRegister) {
+        c.opreg_ifmap_writes += ifmap_deliveries;
+        c.opreg_filter_writes += filter_deliveries;
     }
     A.at(Level::Glb, DataType::Ifmap).reads += pm.real_rows * pm.bus_real;
     A.at(Level::Noc, DataType::Ifmap).writes += pm.rows * (pm.bus_words + pm.fwd_words * Mp);

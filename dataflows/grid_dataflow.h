@@ -102,11 +102,17 @@ protected:
     virtual std::pair<ActionCounts, Cycle> pass_estimate(const Layer& l, const ArchParams& a, const GridMapping& m,
                                                          const GridPassInfo& pi) const = 0;
 
+    // Where a PE puts the operands delivered to it: nowhere (nlr: the MAC takes them off the bus),
+    // into its register files (ws: the ifmap window, read by each of the PE's p filters), or into
+    // operand registers, each word latched for one MAC (os). With either store the MACs read their
+    // operands and psums as RF reads; only the delivery's write differs (RF write or opreg write).
+    enum class OperandStore { None, RegisterFile, OperandRegister };
     // The counts every grid dataflow's pass shares: MACs, the ifmap words from the buffer over the
     // bus to `fanout` PEs each (plus the forwarded ones), the filter words read from the buffer and
-    // delivered, and with register files the MACs' RF accesses; and the final outputs.
+    // delivered, and with PE storage the MACs' RF accesses and the deliveries' writes; and the
+    // final outputs.
     static ActionCounts count_pass(const Layer& l, const GridPassInfo& pi, const GridPassModel& pm, uint64_t fanout,
-                                   bool register_files, uint64_t filter_reads, uint64_t filter_deliveries);
+                                   OperandStore store, uint64_t filter_reads, uint64_t filter_deliveries);
 
 private:
     // The passes of a mapping, each distinct tile and pass counted once (estimate_tiled, bound_tiled).

@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-02a";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-02b";
 
 namespace {
 
@@ -25,7 +25,7 @@ namespace {
 // shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 384 &&
+                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 400 &&
                   sizeof(Requant) == 96 && sizeof(ArchParams) == 408,
               "a field was added: add it to mapping_key");
 

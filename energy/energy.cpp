@@ -85,6 +85,16 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
             if (l == Level::Noc) v *= scale.noc;  // by the wire a delivery spans
             e.by_level_type[static_cast<int>(l)][di] = v;
         }
+    {
+        // Operand registers: a word latched for one MAC costs the table's operand_register write
+        // (not an RF write); shown in the rf level of its data type, and as `opreg` on its own.
+        const int rf = static_cast<int>(Level::Rf);
+        const double ifmap = static_cast<double>(c.opreg_ifmap_writes) * t.opreg_write_energy(w.ifmap);
+        const double filter = static_cast<double>(c.opreg_filter_writes) * t.opreg_write_energy(w.filter);
+        e.by_level_type[rf][static_cast<int>(DataType::Ifmap)] += ifmap;
+        e.by_level_type[rf][static_cast<int>(DataType::Filter)] += filter;
+        e.opreg = ifmap + filter;
+    }
     e.alu = alu_energy(c, t, w);
     const StaticEnergy st = static_energy(a, t, cycles);
     e.leakage = st.leakage;

@@ -27,6 +27,9 @@ struct EnergyBreakdown {
     // Spent whatever the datapath does, over the layer's cycles (energy/physical.h): leakage and the
     // clock tree and control. Zero where the table gives no such figures.
     double leakage = 0, clock = 0;
+    // Of by_level_type[rf][ifmap] and [rf][filter]: the operand registers' writes
+    // (ActionCounts::opreg_*), shown in the rf level, the PE's storage; already in level(), type(), total().
+    double opreg = 0;
     double level(Level l) const;
     double type(DataType t) const;  // excludes ALU and the static terms
     double dynamic() const;  // levels and ALU

@@ -84,7 +84,7 @@ EnergyTable scale_table(const EnergyTable& t, int node_nm, double vdd) {
         s.at(l).read *= e;
         s.at(l).write *= e;
     }
-    for (double* x : {&s.mac, &s.add, &s.multiply, &s.lut_read, &s.lut_write, &s.xnor_popcount})
+    for (double* x : {&s.mac, &s.add, &s.multiply, &s.lut_read, &s.lut_write, &s.xnor_popcount, &s.opreg_write})
         if (*x > 0) *x *= e;
     s.statics.clock_per_mm2_cycle *= e;
     s.area.full_adder_um2 *= ar;

@@ -289,11 +289,14 @@ void GridPassEngine::count_ifmap() {
     AccessCounts& a = m_hw.counts.acc;
     const uint64_t fanout = m_reduce ? m_cols : m_g.m_count;
     const uint64_t fwd = m_fwd_per_row * m_g.m_count;
+    // where a received word lands: reduce with RF weights, the PE's ifmap RF (its window, read by
+    // each of its p filters); output, the PE's operand register (one MAC, then forwarded or dropped)
+    uint64_t& landed = m_output ? m_hw.counts.opreg_ifmap_writes : a.at(Level::Rf, DataType::Ifmap).writes;
     for (uint8_t real : m_row_real) {
         if (real) a.at(Level::Glb, DataType::Ifmap).reads += m_real_per_row;
         a.at(Level::Noc, DataType::Ifmap).writes += m_bus_per_row + fwd;
         a.at(Level::Noc, DataType::Ifmap).reads += m_bus_per_row * fanout + fwd;
-        if (!m_unicast) a.at(Level::Rf, DataType::Ifmap).writes += m_bus_per_row * fanout + fwd;
+        if (!m_unicast) landed += m_bus_per_row * fanout + fwd;
     }
 }
 
@@ -308,11 +311,11 @@ void GridPassEngine::count_filters() {
         a.at(Level::Glb, DataType::Filter).reads += m_macs;
         a.at(Level::Noc, DataType::Filter).writes += m_macs;
         a.at(Level::Noc, DataType::Filter).reads += m_macs;
-    } else {  // per step, each filter's word multicast to its pixels' PEs
+    } else {  // per step, each filter's word multicast to its pixels' PEs, latched for one MAC
         a.at(Level::Glb, DataType::Filter).reads += m_fwords;
         a.at(Level::Noc, DataType::Filter).writes += m_fwords;
         a.at(Level::Noc, DataType::Filter).reads += m_fwords * m_pixels;
-        a.at(Level::Rf, DataType::Filter).writes += m_fwords * m_pixels;
+        m_hw.counts.opreg_filter_writes += m_fwords * m_pixels;
     }
 }
 

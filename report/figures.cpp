@@ -228,6 +228,11 @@ void add_energy_figures(std::vector<Figure>& v) {
                  "clock tree, control and pipeline registers: `static.clock_per_mm2_cycle` × `area_mm2` × cycles (0 where "
                  "the energy table gives no such figure)",
                  [](const FigureRow& w) { return Json(w.r.energy.clock); }});
+    v.push_back({"energy_opreg", "table unit",
+                 "of `energy_rf`: the operand registers' part, `opreg_ifmap_writes` and `opreg_filter_writes` × the "
+                 "table's `operand_register.write` (scaled by width as the levels are; a table without that "
+                 "section charges the rf level's write). Shown in the rf level, not added again to the total",
+                 [](const FigureRow& w) { return Json(w.r.energy.opreg); }});
     v.push_back({"energy_static", "table unit", "`energy_leakage` + `energy_clock`",
                  [](const FigureRow& w) { return Json(w.r.energy.statics()); }});
     v.push_back({"energy_total", "table unit", "the levels' energy + ALU energy + leakage + clock",
@@ -372,6 +377,7 @@ void add_run_energy(std::vector<Field>& f) {
         f.push_back(field("energy_" + name_of(t), "energy_by_type." + name_of(t), "energy_" + name_of(t), "%.6g",
                           "energy_by_type"));
     f.push_back(field("energy_per_mac", "energy_per_mac", ""));
+    f.push_back(field("energy_opreg", "energy_opreg", ""));  // of energy.rf: a JSON field, no CSV column
 }
 
 void add_run_datapath(std::vector<Field>& f) {

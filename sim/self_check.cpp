@@ -36,6 +36,10 @@ void check_energy(const LayerResult& r, const ArchParams& a, const EnergyTable& 
                 broken(r, "the energy is the counts times the table",
                        "level " + std::to_string(l) + ", type " + std::to_string(d) + ": " +
                            std::to_string(e.by_level_type[l][d]) + " vs " + std::to_string(again.by_level_type[l][d]));
+    if (!close(again.opreg, e.opreg) || e.opreg > e.level(Level::Rf) * (1 + 1e-9))
+        broken(r, "the operand registers' energy is recomputed and within the rf level's",
+               std::to_string(e.opreg) + " vs " + std::to_string(again.opreg) + ", rf " +
+                   std::to_string(e.level(Level::Rf)));
     if (!close(again.alu, e.alu))
         broken(r, "the energy is the counts times the table",
                "ALU " + std::to_string(e.alu) + " vs " + std::to_string(again.alu));

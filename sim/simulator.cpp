@@ -527,6 +527,7 @@ LayerResult NetworkResult::total() const {
         tot.energy.alu += l.energy.alu;
         tot.energy.leakage += l.energy.leakage;
         tot.energy.clock += l.energy.clock;
+        tot.energy.opreg += l.energy.opreg;
         tot.gating_saved_energy += l.gating_saved_energy;
         tot.dram_busy_cycles += l.dram_busy_cycles;
         tot.mismatches += l.mismatches;

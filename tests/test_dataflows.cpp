@@ -185,6 +185,94 @@ TEST(GridDataflows, HandCountTinyLayer) {
     }
 }
 
+// Operand registers (issue 13): an output-stationary PE latches each ifmap and filter word it
+// receives for one MAC. Hand count on the tiny layer (1 channel, 4x4, 2 filters of 3x3: 72 MAC
+// slots) with os-a on 2x2 PEs: per filter (2), filter row (3) and output row (2), each of the row's
+// 2 PEs gets one ifmap word per tap (3): 4 off the bus (2 at s = 0, then 1 a step) and 2 from its
+// neighbour, 2 x 3 x 2 x 6 = 72; each of the 2 x 9 weights is broadcast to the 4 PEs, 72. None is an
+// RF write; the MAC's operand reads stay RF reads (one per slot).
+TEST(GridDataflows, OperandRegistersHandCountOs) {
+    const Layer l = conv("tiny", 1, 4, 4, 2, 3, 3);
+    const ArchParams a = small_arch();
+    GridMapping m = tiled(GridVariant::OsA, 2, 2, 1);
+    m.mp = 1, m.ep = 2, m.fp = 2;
+    const LayerResult r = run_pinned(l, a, m);
+    ASSERT_EQ(r.output_check, OutputCheck::BitExact);
+    const ActionCounts& c = r.counts;
+    EXPECT_EQ(c.macs, 72u);
+    EXPECT_EQ(c.opreg_ifmap_writes, 2u * 3 * 2 * (4 + 2));
+    EXPECT_EQ(c.opreg_filter_writes, 2u * 9 * 4);
+    EXPECT_EQ(c.acc.at(Level::Rf, DataType::Ifmap).writes, 0u);
+    EXPECT_EQ(c.acc.at(Level::Rf, DataType::Filter).writes, 0u);
+    EXPECT_EQ(c.acc.at(Level::Rf, DataType::Ifmap).reads, 72u);
+    // 45 nm table: a 32-bit operand-register write is 0.1 pJ, an 8-bit one 0.025 pJ; an RF read 0.25 pJ
+    ASSERT_EQ(r.widths.ifmap, 8);
+    ASSERT_EQ(r.widths.filter, 8);
+    EXPECT_NEAR(r.energy.opreg, (72 + 72) * 0.1 * 8 / 32, 1e-12);
+    const auto& rf = r.energy.by_level_type[static_cast<int>(Level::Rf)];
+    EXPECT_NEAR(rf[static_cast<int>(DataType::Ifmap)], 72 * 1.0 * 8 / 32 + 72 * 0.1 * 8 / 32, 1e-12);
+    EXPECT_NEAR(rf[static_cast<int>(DataType::Filter)], 72 * 1.0 * 8 / 32 + 72 * 0.1 * 8 / 32, 1e-12);
+    // the normalized table charges none (the ISCA 2016 framework has no term for it)
+    const EnergyTable norm = load_energy_table(src("configs/energy/eyeriss-normalized.yaml"));
+    EXPECT_EQ(compute_energy(c, norm, r.widths, 16384.0).opreg, 0.0);
+    // the analytical model counts the same
+    const Dataflow& df = find_dataflow("os-a");
+    expect_counts_equal(c, df.estimate(l, a, table45(), m).counts, "os-a pinned");
+    // os-b, os-c and their estimates too: one operand-register write per word the PEs receive
+    for (const char* name : {"os-a", "os-b", "os-c"}) {
+        const LayerResult o = run_df(l, a, name);
+        EXPECT_EQ(o.counts.opreg_ifmap_writes, o.counts.acc.at(Level::Noc, DataType::Ifmap).reads) << name;
+        EXPECT_EQ(o.counts.opreg_filter_writes, o.counts.acc.at(Level::Noc, DataType::Filter).reads) << name;
+        EXPECT_EQ(o.counts.opreg_ifmap_writes + o.counts.opreg_filter_writes, 2 * o.counts.macs) << name;
+        EXPECT_EQ(o.counts.acc.at(Level::Rf, DataType::Ifmap).writes, 0u) << name;
+        EXPECT_EQ(o.counts.acc.at(Level::Rf, DataType::Filter).writes, 0u) << name;
+    }
+}
+
+// The PEs that keep what they receive (rs, ws) write it to their RFs, as before operand
+// registers were counted apart, and nlr's PEs keep nothing: no operand-register writes.
+TEST(GridDataflows, OperandRegistersOnlyInOs) {
+    const Layer l = conv("tiny", 1, 4, 4, 2, 3, 3);
+    const ArchParams a = small_arch();
+    for (const char* name : {"rs", "ws", "nlr"}) {
+        const LayerResult r = run_df(l, a, name);
+        ASSERT_EQ(r.output_check, OutputCheck::BitExact) << name;
+        EXPECT_EQ(r.counts.opreg_ifmap_writes, 0u) << name;
+        EXPECT_EQ(r.counts.opreg_filter_writes, 0u) << name;
+        EXPECT_EQ(r.energy.opreg, 0.0) << name;
+    }
+    // ws: every ifmap word received goes into the window RF, every weight into the filter RF once
+    const LayerResult ws = run_df(l, a, "ws");
+    EXPECT_EQ(ws.counts.acc.at(Level::Rf, DataType::Ifmap).writes, ws.counts.acc.at(Level::Noc, DataType::Ifmap).reads);
+    EXPECT_EQ(ws.counts.acc.at(Level::Rf, DataType::Filter).writes,
+              ws.counts.acc.at(Level::Noc, DataType::Filter).reads);
+}
+
+// A table without an operand_register section charges operand registers as RF writes (the rf
+// level's figure and width); one with it uses its own.
+TEST(GridDataflows, OperandRegisterTableEntry) {
+    const std::string base =
+        "name: t\nunit: pJ\ndram: {reference_bits: 32, read: 640, write: 640}\n"
+        "glb: {reference_bits: 64, read: 20, write: 20}\nnoc: {reference_bits: 32, read: 2, write: 0}\n"
+        "rf: {reference_bits: 16, read: 1, write: 3}\nalu: {mac: 0.3, add: 0.1}\n";
+    const EnergyTable old_style = load_energy_table_from_string(base, "old");
+    EXPECT_EQ(old_style.opreg_write, 3.0);
+    EXPECT_EQ(old_style.opreg_reference_bits, 16);
+    EXPECT_DOUBLE_EQ(old_style.opreg_write_energy(8), 1.5);
+    const EnergyTable t =
+        load_energy_table_from_string(base + "operand_register: {reference_bits: 32, write: 0.4}\n", "new");
+    EXPECT_DOUBLE_EQ(t.opreg_write_energy(8), 0.1);
+    ActionCounts c;
+    c.opreg_ifmap_writes = 10, c.opreg_filter_writes = 6;
+    Widths w;  // 8-bit ifmap and filter
+    const EnergyBreakdown e = compute_energy(c, t, w, 32768.0);
+    EXPECT_DOUBLE_EQ(e.opreg, 16 * 0.1);
+    EXPECT_DOUBLE_EQ(e.level(Level::Rf), 16 * 0.1);
+    EXPECT_DOUBLE_EQ(e.total(), 16 * 0.1);
+    EXPECT_THROW(load_energy_table_from_string(base + "operand_register: {write: 0.4, read: 1}\n", "bad"),
+                 std::exception);
+}
+
 // Zero skipping on the output-stationary dataflows: a (channel, filter row) whose weights are all
 // zero takes no step, also as a pass's first group on buses and buffer banks that feed it in
 // one cycle.

@@ -81,6 +81,8 @@ inline void expect_counts_equal(const ActionCounts& sim, const ActionCounts& mod
     EXPECT_EQ(sim.glb_output_writes, model.glb_output_writes) << what;
     EXPECT_EQ(sim.glb_output_reads, model.glb_output_reads) << what;
     EXPECT_EQ(sim.requant_ops, model.requant_ops) << what;
+    EXPECT_EQ(sim.opreg_ifmap_writes, model.opreg_ifmap_writes) << what;
+    EXPECT_EQ(sim.opreg_filter_writes, model.opreg_filter_writes) << what;
 }
 
 }  // namespace dfsim::test

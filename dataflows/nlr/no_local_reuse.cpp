@@ -42,7 +42,8 @@ void NoLocalReuse::parse_block(const YamlMap& y, GridMapping& m) const {
 std::pair<ActionCounts, Cycle> NoLocalReuse::pass_estimate(const Layer& l, const ArchParams& a, const GridMapping&,
                                                            const GridPassInfo& pi) const {
     const GridPassModel pass = model_grid_pass(l, pi, false);
-    ActionCounts c = count_pass(l, pi, pass, static_cast<uint64_t>(pi.m_count), false, pass.macs, pass.macs);
+    ActionCounts c =
+        count_pass(l, pi, pass, static_cast<uint64_t>(pi.m_count), OperandStore::None, pass.macs, pass.macs);
     AccessCounts& A = c.acc;
     const uint64_t pin = pi.psum_in ? 1 : 0, n = pass.chain, outs = pass.outs;
     const uint64_t steps = outs * l.shape.S, rmw = outs * (l.shape.S - 1 + pin);  // rmw: steps with an earlier psum

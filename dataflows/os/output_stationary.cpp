@@ -136,7 +136,7 @@ std::pair<ActionCounts, Cycle> OutputStationary::pass_estimate(const Layer& l, c
                                                                const GridPassInfo& pi) const {
     const GridPassModel pass = model_grid_pass(l, pi, forwards(l));
     const uint64_t Mp = static_cast<uint64_t>(pi.m_count);
-    ActionCounts c = count_pass(l, pi, pass, Mp, true, pass.fwords, pass.fwords * pass.pixels);
+    ActionCounts c = count_pass(l, pi, pass, Mp, OperandStore::OperandRegister, pass.fwords, pass.fwords * pass.pixels);
     AccessCounts& A = c.acc;
     const uint64_t pin = pi.psum_in ? 1 : 0, outs = pass.outs;
     A.at(Level::Glb, DataType::Psum).reads += pin * outs;

@@ -61,7 +61,7 @@ std::pair<ActionCounts, Cycle> WeightStationary::pass_estimate(const Layer& l, c
                                                                const GridMapping& m, const GridPassInfo& pi) const {
     const GridPassModel pass = model_grid_pass(l, pi, false);
     const uint64_t n_cols = static_cast<uint64_t>((pi.m_count + m.p - 1) / m.p);
-    ActionCounts c = count_pass(l, pi, pass, n_cols, true, pass.fwords, pass.fwords);
+    ActionCounts c = count_pass(l, pi, pass, n_cols, OperandStore::RegisterFile, pass.fwords, pass.fwords);
     AccessCounts& A = c.acc;
     const uint64_t pin = pi.psum_in ? 1 : 0, n = pass.chain, outs = pass.outs;
     const uint64_t in = (n - 1 + pin) * outs;  // psum arrivals at PEs (incl. from the buffer)
