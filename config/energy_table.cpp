@@ -26,21 +26,19 @@ double EnergyTable::lut_read_energy(uint64_t entries) const {
     return lut_read * std::pow(static_cast<double>(entries) / lut_reference_entries, lut_size_exponent);
 }
 
-std::string EnergyTable::model() const {
-    return sizes.rf || sizes.noc ? "size-aware" : "fixed";
-}
+std::string EnergyTable::model() const { return sizes.rf || sizes.noc ? "size-aware" : "fixed"; }
 
 std::vector<double> EnergyTable::figures() const {
     std::vector<double> f;
     for (const LevelCost& c : level) f.insert(f.end(), {c.read, c.write, static_cast<double>(c.reference_bits)});
     f.insert(f.end(), {glb_reference_kb, glb_size_exponent, mac, add, multiply, lut_read, lut_write,
                        lut_reference_entries, lut_size_exponent, xnor_popcount});
-    f.insert(f.end(), {static_cast<double>(tech.node_nm), tech.vdd, static_cast<double>(sizes.rf),
-                       sizes.rf_reference_bytes, sizes.rf_size_exponent, sizes.rf_min_bytes,
-                       static_cast<double>(sizes.noc), sizes.noc_wire_share, sizes.noc_reference_span_mm,
-                       static_cast<double>(area.present), area.full_adder_um2, area.sram_bit_um2,
-                       area.sram_periphery_um2, area.pe_other_um2, statics.leakage_mw_per_mm2,
-                       statics.clock_per_mm2_cycle, opreg_write, static_cast<double>(opreg_reference_bits)});
+    f.insert(f.end(),
+             {static_cast<double>(tech.node_nm), tech.vdd, static_cast<double>(sizes.rf), sizes.rf_reference_bytes,
+              sizes.rf_size_exponent, sizes.rf_min_bytes, static_cast<double>(sizes.noc), sizes.noc_wire_share,
+              sizes.noc_reference_span_mm, static_cast<double>(area.present), area.full_adder_um2, area.sram_bit_um2,
+              area.sram_periphery_um2, area.pe_other_um2, statics.leakage_mw_per_mm2, statics.clock_per_mm2_cycle,
+              opreg_write, static_cast<double>(opreg_reference_bits)});
     return f;
 }
 

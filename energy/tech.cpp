@@ -100,7 +100,8 @@ EnergyTable scale_table(const EnergyTable& t, int node_nm, double vdd) {
 std::string technology_text(const EnergyTable& t) {
     char buf[96];
     if (t.scaled_from_nm)
-        std::snprintf(buf, sizeof buf, "%d nm, %.2f V (scaled from %d nm)", t.tech.node_nm, t.tech.vdd, t.scaled_from_nm);
+        std::snprintf(buf, sizeof buf, "%d nm, %.2f V (scaled from %d nm)", t.tech.node_nm, t.tech.vdd,
+                      t.scaled_from_nm);
     else
         std::snprintf(buf, sizeof buf, "%d nm, %.2f V", t.tech.node_nm, t.tech.vdd);
     return buf;

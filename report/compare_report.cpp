@@ -727,7 +727,8 @@ void write_compare_plots(const CompareResult& c, const std::string& out_dir, con
     // leakage and clock, where the table has them: the stack then sums to the total
     const std::function<double(const Entry&)> st = [](const Entry& e) { return e.per_mac(e.r.energy.statics()); };
     const bool has_static = std::any_of(c.runs.begin(), c.runs.end(), [](const NetworkResult& r) {
-        return std::any_of(r.layers.begin(), r.layers.end(), [](const LayerResult& l) { return l.energy.statics() > 0; });
+        return std::any_of(r.layers.begin(), r.layers.end(),
+                           [](const LayerResult& l) { return l.energy.statics() > 0; });
     });
     if (has_static)
         for (Chart* ch : {&by_level, &by_type}) ch->segments.push_back({"static (leakage, clock)", "#dddddd", st});

@@ -132,16 +132,20 @@ std::vector<Column> run_table_columns(EnergyUnit unit, int name_width, bool wide
     c.push_back(run_count_column("cycles", wide ? 11 : narrow ? 9 : 10, "cycles"));
     c.push_back({"util", "util (%)", 6, false, dash_on_host(percent("utilization", "%.1f%%")),
                  dash_on_host(percent("utilization", "%.1f")), "utilization"});
-    auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar, int width) {
-        c.push_back({text, html + " (" + eu + ")", width, bar, dash_on_host(printed(name, "%.2f", scale)),
+    auto energy = [&](const std::string& text, const std::string& html, const std::string& name, bool bar, int width,
+                      const char* format = "%.2f") {
+        c.push_back({text, html + " (" + eu + ")", width, bar, dash_on_host(printed(name, format, scale)),
                      printed(name, "%.6g", scale), name});
     };
     energy("total " + eu, "total", "energy_total", true, narrow ? 8 : 9);
-    const int part = wide ? 9 : 8;
+    // the parts of the total: with a static column, one decimal in 7 columns each
+    const int part = wide ? 9 : narrow ? 7 : 8;
+    const char* part_format = narrow ? "%.1f" : "%.2f";
     for (Level l : kLevels)
-        energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false, part);
-    energy("ALU", "ALU", "energy_alu", false, part);
-    if (with_static) energy("static", "static", "energy_static", false, narrow ? 7 : part);
+        energy(level_style(l).label, level_style(l).label, "energy_" + std::string(to_string(l)), false, part,
+               part_format);
+    energy("ALU", "ALU", "energy_alu", false, part, part_format);
+    if (with_static) energy("static", "static", "energy_static", false, part, part_format);
     if (wide)
         for (DataType t : kDataTypes)
             energy(std::string(to_string(t)), std::string(to_string(t)), "energy_" + std::string(to_string(t)),

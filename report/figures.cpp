@@ -175,7 +175,9 @@ void add_traffic_figures(std::vector<Figure>& v) {
 void add_power_figures(std::vector<Figure>& v) {
     auto seconds = [](const FigureRow& w) { return static_cast<double>(w.r.cycles) / (w.clock_mhz * 1e6); };
     auto chip_pj = [](const FigureRow& w) { return w.r.energy.total() - w.r.energy.level(Level::Dram); };
-    auto timed = [seconds](const FigureRow& w) { return w.unit == EnergyUnit::Pj && w.clock_mhz > 0 && seconds(w) > 0; };
+    auto timed = [seconds](const FigureRow& w) {
+        return w.unit == EnergyUnit::Pj && w.clock_mhz > 0 && seconds(w) > 0;
+    };
     v.push_back({"power_mw", "mW",
                  "average power of the chip: (`energy.total` − `energy.dram`) / latency, in mW (DRAM is another chip); "
                  "none with a normalized table",
@@ -184,20 +186,20 @@ void add_power_figures(std::vector<Figure>& v) {
                  [=](const FigureRow& w) { return timed(w) ? Json(w.r.energy.total() * 1e-9 / seconds(w)) : Json(); }});
     v.push_back({"energy_per_inference", "table unit", "`energy.total` / batch (DRAM included)",
                  [](const FigureRow& w) { return w.batch > 0 ? Json(w.r.energy.total() / w.batch) : Json(); }});
-    v.push_back({"gmacs_per_s", "GMAC/s", "macs / latency / 10^9",
-                 [=](const FigureRow& w) {
-                     return w.clock_mhz > 0 && w.r.cycles > 0 ? Json(static_cast<double>(w.r.counts.macs) / seconds(w) * 1e-9)
-                                                              : Json();
+    v.push_back({"gmacs_per_s", "GMAC/s", "macs / latency / 10^9", [=](const FigureRow& w) {
+                     return w.clock_mhz > 0 && w.r.cycles > 0
+                                ? Json(static_cast<double>(w.r.counts.macs) / seconds(w) * 1e-9)
+                                : Json();
                  }});
     v.push_back({"gmacs_per_s_per_w", "GMAC/s/W",
                  "macs / chip energy (DRAM excluded), in GMAC/s/W (= MAC/nJ), the figure the Eyeriss chip reports; "
                  "none with a normalized table",
                  [=](const FigureRow& w) {
-                     return timed(w) && chip_pj(w) > 0 ? Json(static_cast<double>(w.r.counts.macs) / (chip_pj(w) * 1e-3))
-                                                       : Json();
+                     return timed(w) && chip_pj(w) > 0
+                                ? Json(static_cast<double>(w.r.counts.macs) / (chip_pj(w) * 1e-3))
+                                : Json();
                  }});
-    v.push_back({"tops_per_w", "TOPS/W", "2 operations a MAC: 2 × `gmacs_per_s_per_w` / 1000",
-                 [=](const FigureRow& w) {
+    v.push_back({"tops_per_w", "TOPS/W", "2 operations a MAC: 2 × `gmacs_per_s_per_w` / 1000", [=](const FigureRow& w) {
                      return timed(w) && chip_pj(w) > 0 ? Json(2.0 * static_cast<double>(w.r.counts.macs) / chip_pj(w))
                                                        : Json();
                  }});
@@ -224,10 +226,11 @@ void add_energy_figures(std::vector<Figure>& v) {
                  "leakage over the layer's time: `static.leakage_mw_per_mm2` × `area_mm2` × latency (0 where the "
                  "energy table gives no such figure)",
                  [](const FigureRow& w) { return Json(w.r.energy.leakage); }});
-    v.push_back({"energy_clock", "table unit",
-                 "clock tree, control and pipeline registers: `static.clock_per_mm2_cycle` × `area_mm2` × cycles (0 where "
-                 "the energy table gives no such figure)",
-                 [](const FigureRow& w) { return Json(w.r.energy.clock); }});
+    v.push_back(
+        {"energy_clock", "table unit",
+         "clock tree, control and pipeline registers: `static.clock_per_mm2_cycle` × `area_mm2` × cycles (0 where "
+         "the energy table gives no such figure)",
+         [](const FigureRow& w) { return Json(w.r.energy.clock); }});
     v.push_back({"energy_opreg", "table unit",
                  "of `energy_rf`: the operand registers' part, `opreg_ifmap_writes` and `opreg_filter_writes` × the "
                  "table's `operand_register.write` (scaled by width as the levels are; a table without that "
@@ -247,6 +250,8 @@ void add_energy_figures(std::vector<Figure>& v) {
                      [l](const FigureRow& w) { return Json(per_mac(w, w.r.energy.level(l))); }});
     v.push_back({"per_mac_alu", "table unit/MAC", "ALU energy / macs",
                  [](const FigureRow& w) { return Json(per_mac(w, w.r.energy.alu)); }});
+    v.push_back({"per_mac_static", "table unit/MAC", "leakage and clock energy / macs",
+                 [](const FigureRow& w) { return Json(per_mac(w, w.r.energy.statics())); }});
     for (DataType t : kDataTypes)
         v.push_back({"per_mac_" + name_of(t), "table unit/MAC", "energy of the " + name_of(t) + " accesses / macs",
                      [t](const FigureRow& w) { return Json(per_mac(w, w.r.energy.type(t))); }});
@@ -475,11 +480,11 @@ std::vector<Field> compare_fields() {
     f.push_back(field("output_check", "output_check", "output_check"));
     f.push_back(field("mismatches", "mismatches", ""));
     f.push_back(field("utilization_executed", "utilization_executed", "utilization_executed", "%.6f"));
-    f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     f.push_back(field("energy_leakage", "energy.leakage", "energy_leakage"));
     f.push_back(field("energy_clock", "energy.clock", "energy_clock"));
     for (const char* name : {"power_mw", "gmacs_per_s_per_w", "tops_per_w", "area_mm2"})
         f.push_back(field(name, name, name));
+    f.push_back(field("timing", "", "timing"));  // in the JSON once, at the top level
     return f;
 }
 
@@ -492,6 +497,8 @@ std::vector<Field> sweep_fields() {
     f.push_back(field("energy_per_mac", "energy_per_mac", "energy_per_mac"));
     // per MAC, and named so in the CSV too (compare's energy_* columns are totals)
     f.push_back(field("per_mac_alu", "energy_per_mac_by_level.alu", "energy_per_mac_alu", "%.6g", "per_mac_by_level"));
+    f.push_back(
+        field("per_mac_static", "energy_per_mac_by_level.static", "energy_per_mac_static", "%.6g", "per_mac_by_level"));
     for (Level l : levels_near_first())
         f.push_back(field("per_mac_" + name_of(l), "energy_per_mac_by_level." + name_of(l),
                           "energy_per_mac_" + name_of(l), "%.6g", "per_mac_by_level"));
@@ -500,9 +507,9 @@ std::vector<Field> sweep_fields() {
                           "energy_per_mac_" + name_of(t), "%.6g", "per_mac_by_type"));
     f.push_back(field("dram_accesses_per_mac", "dram_accesses_per_mac", "dram_accesses_per_mac"));
     f.push_back(field("output_check", "output_check", "output_check"));
-    f.push_back(field("timing", "timing", "timing"));
     for (const char* name : {"power_mw", "energy_per_inference", "gmacs_per_s_per_w", "tops_per_w", "area_mm2"})
         f.push_back(field(name, name, name));
+    f.push_back(field("timing", "timing", "timing"));
     return f;
 }
 

@@ -87,9 +87,8 @@ nlohmann::json to_json(const NetworkResult& r, const Provenance* prov) {
     j["energy_model"] = r.energy_model;
     j["technology"] = r.technology;
     if (r.area.total() > 0)
-        j["area_mm2"] = {{"total", r.area.total()},         {"datapath", r.area.datapath},
-                         {"rf_ifmap", r.area.rf[0]},        {"rf_filter", r.area.rf[1]},
-                         {"rf_psum", r.area.rf[2]},         {"glb", r.area.glb},
+        j["area_mm2"] = {{"total", r.area.total()},           {"datapath", r.area.datapath}, {"rf_ifmap", r.area.rf[0]},
+                         {"rf_filter", r.area.rf[1]},         {"rf_psum", r.area.rf[2]},     {"glb", r.area.glb},
                          {"control_noc_clock", r.area.other}, {"pe_um2", r.area.pe_um2}};
     const LayerResult tot = r.total();
     j["timing"] = figure("timing").value(run_row(r, tot, true));  // the run's: every row's
@@ -171,16 +170,17 @@ std::string format_table_head(const NetworkResult& r, size_t name_width, const P
     os << "dfsim: " << r.network << " on " << r.arch << " (" << a.rows << "x" << a.cols << " PEs, "
        << a.glb.size_bytes / 1024.0 << " KB GLB, " << a.clock_mhz << " MHz), dataflow " << r.dataflow << ",\n"
        << "  energy table " << r.energy_table << " (" << to_string(r.energy_unit) << ", " << r.energy_model << ", "
-       << r.technology << "), timing "
-       << timing_label(r.model, r.timing) << "\n";
+       << r.technology << "), timing " << timing_label(r.model, r.timing) << "\n";
     if (prov) os << provenance_line(*prov);
-    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
+    const std::vector<Column> columns =
+        run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
     os << text_line(columns, [](const Column& c) { return c.header; });
     return os.str();
 }
 
 std::string format_table_row(const NetworkResult& r, const LayerResult& l, size_t name_width, bool wide) {
-    const std::vector<Column> columns = run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
+    const std::vector<Column> columns =
+        run_table_columns(r.energy_unit, static_cast<int>(name_width), wide, r.has_static);
     const FigureRow w = run_row(r, l, false);
     return text_line(columns, [&](const Column& c) { return c.text(w); });
 }
@@ -191,11 +191,11 @@ std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wi
     std::ostringstream os;
     const LayerResult tot = r.total();
     const FigureRow total_row = run_row(r, tot, true);
-    os << text_line(run_table_columns(r.energy_unit, nw, wide, r.has_static), [&](const Column& c) { return c.text(total_row); });
+    os << text_line(run_table_columns(r.energy_unit, nw, wide, r.has_static),
+                    [&](const Column& c) { return c.text(total_row); });
     os << "time at " << r.arch_params.clock_mhz << " MHz: " << latency_text(r) << "\n";
     if (const std::string p = power_text(r); !p.empty()) os << wrap_line(p, 120, "  ") << "\n";
-    os
-       << "energy in " << eu << " (" << to_string(r.energy_unit) << " table)"
+    os << "energy in " << eu << " (" << to_string(r.energy_unit) << " table)"
        << (wide ? "" : "; by data type and gated MACs: --wide") << "; columns: docs/report.md\n";
     if (tot.mapper.layers > 0) os << mapper_line(tot.mapper) << "\n";
     os << "\n";  // precision and zeros

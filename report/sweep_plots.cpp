@@ -365,6 +365,12 @@ std::string write_breakdown_plot(const Script& sc, const nlohmann::json& rows) {
     std::vector<Part> parts = {{"ALU", "#999999", "alu"}};
     for (Level l : levels_near_first())
         parts.push_back({level_style(l).plot_title, level_style(l).color, std::string(to_string(l))});
+    // leakage and clock on top, where the energy table charges them (then the stack sums to the total)
+    const bool has_static = std::any_of(rows.begin(), rows.end(), [](const nlohmann::json& r) {
+        return r.value("status", "") == "ok" && r.contains("energy_per_mac_by_level") &&
+               r["energy_per_mac_by_level"].value("static", 0.0) > 0;
+    });
+    if (has_static) parts.push_back({"static (leakage, clock)", "#dddddd", "static"});
     std::ostringstream dat;
     dat << "# written by dfsim sweep; one row per point: x, label";
     for (const Part& p : parts) dat << ", " << p.title;

@@ -281,8 +281,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
             u.acc.at(Level::Rf, DataType::Psum).writes += g;
         }
         u.gated_macs = 0;
-        r.gating_saved_energy =
-            compute_energy(u, t, r.widths, a, r.cycles).total() - r.energy.total();
+        r.gating_saved_energy = compute_energy(u, t, r.widths, a, r.cycles).total() - r.energy.total();
     }
     if (test_fault("mismatch") && image.output.size() > 0) image.output.data[0] ^= 1;  // test only: README
     if (check_output) {

@@ -53,7 +53,7 @@ void expect_same_figures(const EnergyTable& t, const EnergyTable& u, double glb_
 // back to the same double for every access and ALU figure, for both shipped tables.
 TEST(Accelergy, ExportReadsBackToTheSameFiguresBitForBit) {
     const ArchParams a = eyeriss();
-    for (const char* f : {"configs/energy/45nm.yaml", "configs/energy/eyeriss-normalized.yaml"}) {
+    for (const char* f : {"configs/energy/45nm-fixed.yaml", "configs/energy/eyeriss-normalized.yaml"}) {
         SCOPED_TRACE(f);
         const EnergyTable t = load_energy_table(src(f));
         expect_same_figures(t, round_trip(t, a), static_cast<double>(a.glb.size_bytes), 0);
@@ -280,7 +280,7 @@ layers:
 // Export each shipped table through the command line, run with it: every layer's energy (per level
 // and in total) is the same double as with the original YAML, for int8, LUT and XNOR layers.
 TEST_F(AccelergyCli, RunWithTheExportedTableGivesTheSameEnergy) {
-    for (const char* f : {"configs/energy/45nm.yaml", "configs/energy/eyeriss-normalized.yaml"}) {
+    for (const char* f : {"configs/energy/45nm-fixed.yaml", "configs/energy/eyeriss-normalized.yaml"}) {
         SCOPED_TRACE(f);
         const std::string ert = (dir / "ert.yaml").string();
         const CmdResult x = dfsim("export --format accelergy --arch " + src("configs/arch/eyeriss.yaml") +

@@ -104,7 +104,7 @@ TEST(Compare, RunsShareDataAndReferenceAndMatchAnIndependentRun) {
     const CompareResult& c = rs_compare();
     EXPECT_EQ(c.network, "cmp");
     EXPECT_EQ(c.arch, "eyeriss");
-    EXPECT_EQ(c.energy_table, "45nm-horowitz");
+    EXPECT_EQ(c.energy_table, "45nm-horowitz-fixed");
     EXPECT_EQ(c.energy_unit, EnergyUnit::Pj);
     ASSERT_EQ(c.runs.size(), 1u);
     const NetworkResult& r = c.runs.front();

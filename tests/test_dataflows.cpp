@@ -214,7 +214,7 @@ TEST(GridDataflows, OperandRegistersHandCountOs) {
     EXPECT_NEAR(rf[static_cast<int>(DataType::Filter)], 72 * 1.0 * 8 / 32 + 72 * 0.1 * 8 / 32, 1e-12);
     // the normalized table charges none (the ISCA 2016 framework has no term for it)
     const EnergyTable norm = load_energy_table(src("configs/energy/eyeriss-normalized.yaml"));
-    EXPECT_EQ(compute_energy(c, norm, r.widths, 16384.0).opreg, 0.0);
+    EXPECT_EQ(compute_energy(c, norm, r.widths, a, r.cycles).opreg, 0.0);
     // the analytical model counts the same
     const Dataflow& df = find_dataflow("os-a");
     expect_counts_equal(c, df.estimate(l, a, table45(), m).counts, "os-a pinned");
@@ -265,7 +265,7 @@ TEST(GridDataflows, OperandRegisterTableEntry) {
     ActionCounts c;
     c.opreg_ifmap_writes = 10, c.opreg_filter_writes = 6;
     Widths w;  // 8-bit ifmap and filter
-    const EnergyBreakdown e = compute_energy(c, t, w, 32768.0);
+    const EnergyBreakdown e = compute_energy(c, t, w, small_arch(), 0);
     EXPECT_DOUBLE_EQ(e.opreg, 16 * 0.1);
     EXPECT_DOUBLE_EQ(e.level(Level::Rf), 16 * 0.1);
     EXPECT_DOUBLE_EQ(e.total(), 16 * 0.1);

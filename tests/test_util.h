@@ -43,7 +43,11 @@ inline std::vector<Layer> accelerator_layers(const Network& net) {
 }
 
 inline ArchParams eyeriss() { return load_arch(src("configs/arch/eyeriss.yaml")); }
-inline EnergyTable table45() { return load_energy_table(src("configs/energy/45nm.yaml")); }
+// The 45 nm table with fixed per-access costs and no static energy (configs/energy/45nm-fixed.yaml):
+// what hand counts of energy multiply by. The default table (size-aware, with leakage and clock) is
+// table45_sized().
+inline EnergyTable table45() { return load_energy_table(src("configs/energy/45nm-fixed.yaml")); }
+inline EnergyTable table45_sized() { return load_energy_table(src("configs/energy/45nm.yaml")); }
 
 // A small array so that folding and replication happen on small layers.
 inline ArchParams small_arch(int rows = 4, int cols = 5, double glb_kb = 16) {

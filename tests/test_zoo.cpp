@@ -329,12 +329,12 @@ TEST_F(ZooCli, LeNetAllLayersReportsHostRows) {
     std::string header, line;
     std::getline(rows, header);
     EXPECT_NE(header.find(",output_check,executed_on,host_ops"), std::string::npos) << header;
-    EXPECT_EQ(std::count(header.begin(), header.end(), ','), 66) << header;  // 67 columns (docs/report.md)
+    EXPECT_EQ(std::count(header.begin(), header.end(), ','), 76) << header;  // 77 columns (docs/report.md)
     std::vector<std::string> lines;
     while (std::getline(rows, line)) lines.push_back(line);
     ASSERT_EQ(lines.size(), 8u);
     EXPECT_EQ(lines[1].substr(0, 6), "POOL1,");
-    // columns 40-43 (0-based 39..42): output_check, executed_on, host_ops, multiplier
+    // columns 42-45 (0-based 41..44): output_check, executed_on, host_ops, multiplier
     auto cols = [](const std::string& l) {
         std::vector<std::string> v;
         std::stringstream ss(l);
@@ -343,11 +343,11 @@ TEST_F(ZooCli, LeNetAllLayersReportsHostRows) {
         return v;
     };
     const auto pool = cols(lines[1]), conv1 = cols(lines[0]), tot = cols(lines[7]);
-    ASSERT_EQ(pool.size(), 67u);
-    EXPECT_EQ(pool[53], "pass");  // the run's timing model, in every row (host rows too)
-    EXPECT_EQ(pool[39] + "," + pool[40] + "," + pool[41] + "," + pool[42], "host,host,4704,");
-    EXPECT_EQ(conv1[39] + "," + conv1[40] + "," + conv1[41] + "," + conv1[42], "bit-exact,accelerator,0,mac");
-    EXPECT_EQ(tot[39] + "," + tot[40] + "," + tot[41], "bit-exact,,6304") << lines[7];
+    ASSERT_EQ(pool.size(), 77u);
+    EXPECT_EQ(pool[55], "pass");  // the run's timing model, in every row (host rows too)
+    EXPECT_EQ(pool[41] + "," + pool[42] + "," + pool[43] + "," + pool[44], "host,host,4704,");
+    EXPECT_EQ(conv1[41] + "," + conv1[42] + "," + conv1[43] + "," + conv1[44], "bit-exact,accelerator,0,mac");
+    EXPECT_EQ(tot[41] + "," + tot[42] + "," + tot[43], "bit-exact,,6304") << lines[7];
     // text: host rows and the footer
     EXPECT_NE(out.find("host 4.7k ops\n"), std::string::npos) << out;  // 4704, two significant digits
     EXPECT_NE(out.find("host: 2 pool layers are host work, not simulated"), std::string::npos) << out;
