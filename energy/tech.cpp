@@ -1,5 +1,7 @@
 #include "energy/tech.h"
 
+#include "base/error.h"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -105,6 +107,22 @@ std::string technology_text(const EnergyTable& t) {
     else
         std::snprintf(buf, sizeof buf, "%d nm, %.2f V", t.tech.node_nm, t.tech.vdd);
     return buf;
+}
+
+EnergyTable load_energy_table_at(const std::string& path, const std::string& tech, const std::string& what) {
+    EnergyTable t = load_energy_table(path);
+    if (tech.empty()) return t;
+    int node = 0;
+    double vdd = 0;
+    try {
+        parse_tech(tech, node, vdd);
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(what + ": " + e.what());
+    }
+    if (t.unit != EnergyUnit::Pj)
+        throw ConfigError(what + ": the energy table " + t.name + " is in " + std::string(to_string(t.unit)) +
+                          " units; only a pJ table can be scaled to another node");
+    return scale_table(t, node, vdd);
 }
 
 void parse_tech(const std::string& text, int& node_nm, double& vdd) {

@@ -30,6 +30,9 @@ bool tech_node_supported(int node_nm);
 EnergyTable scale_table(const EnergyTable& t, int node_nm, double vdd);
 // "45 nm, 0.9 V", or "28 nm, 0.90 V (scaled from 45 nm)" for a table scale_table made.
 std::string technology_text(const EnergyTable& t);
+// The table in `path`, scaled to `tech` ("NODE" or "NODE@VDD"; "": as written). A bad value is a
+// ConfigError naming `what` (the option or field it came from).
+EnergyTable load_energy_table_at(const std::string& path, const std::string& tech, const std::string& what);
 // Parses "--tech" values: "NODE" or "NODE@VDD" (e.g. "28", "7@0.65"); throws UsageError-like
 // std::invalid_argument with the reason.
 void parse_tech(const std::string& text, int& node_nm, double& vdd);

@@ -15,8 +15,11 @@
 
 #include "base/workers.h"
 #include "base/error.h"
+#include "base/fmt.h"
 #include "base/hash.h"
 #include "energy/energy.h"
+#include "energy/physical.h"
+#include "energy/tech.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
 #include "base/csv.h"
@@ -158,6 +161,8 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
     s.workload_file = resolve(root.get_string("workload", "workloads/alexnet.yaml"));
     if (root.has("energy")) s.energy_file = resolve(root.get_string("energy"));
     s.layers = root.get_string("layers", "conv");
+    s.tech = root.get_string("tech", "");
+    s.area_budget_mm2 = root.get_double("area_budget_mm2", 0.0, 1e6, 0.0);
     auto strings = [](const YamlMap& m, const std::string& key) { return m.get_string_list(key); };
     s.dataflows = strings(root, "dataflows");
     try {
@@ -219,6 +224,8 @@ std::string sweep_spec_yaml(const SweepSpec& spec) {
     em << YAML::Key << "workload" << YAML::Value << abs(spec.workload_file);
     if (!spec.energy_file.empty()) em << YAML::Key << "energy" << YAML::Value << abs(spec.energy_file);
     em << YAML::Key << "layers" << YAML::Value << spec.layers;
+    if (!spec.tech.empty()) em << YAML::Key << "tech" << YAML::Value << spec.tech;
+    if (spec.area_budget_mm2 > 0) em << YAML::Key << "area_budget_mm2" << YAML::Value << spec.area_budget_mm2;
     em << YAML::Key << "dataflows" << YAML::Value << YAML::Flow << spec.dataflows;
     em << YAML::Key << "model" << YAML::Value << (spec.analytical ? "analytical" : "simulation");
     if (!spec.analytical) em << YAML::Key << "timing" << YAML::Value << std::string(to_string(spec.timing));
@@ -289,6 +296,11 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
     return a.adds_on_accelerator ? with_adds_on_accelerator(net) : net;
 }
 
+// The energy table a point runs with: --energy or the arch's, at --tech.
+EnergyTable sweep_table(const SweepSpec& spec, const ArchParams& a) {
+    return load_energy_table_at(spec.energy_file.empty() ? a.energy_table : spec.energy_file, spec.tech, "--tech");
+}
+
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache) {
     nlohmann::json row;
     row["index"] = p.index;
@@ -297,10 +309,20 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
     row["model"] = spec.analytical ? "analytical" : "simulation";
     const ArchParams a = point_arch(spec, p);
     const ArchParams ad = a.for_dataflow(p.dataflow);
-    const EnergyTable t = load_energy_table(spec.energy_file.empty() ? a.energy_table : spec.energy_file);
+    const EnergyTable t = sweep_table(spec, a);
     const Network net = point_network(spec, p, a);
     row["pes"] = ad.num_pes();
     row["pe_array"] = std::to_string(ad.rows) + "x" + std::to_string(ad.cols);
+    if (spec.area_budget_mm2 > 0) {
+        if (!t.area.present)
+            throw ConfigError(t.file, "area", 0, 0, "an area: section (--area-budget needs the table's area model)");
+        const double mm2 = area_of(ad, t.area).total();
+        if (mm2 > spec.area_budget_mm2) {
+            row["status"] = "over the area budget: " + fmt("%.3f", mm2) + " mm^2 > " + fmt("%g", spec.area_budget_mm2) +
+                            " mm^2 (not run)";
+            return row;
+        }
+    }
     row["glb_kb"] = static_cast<double>(ad.glb.size_bytes) / 1024.0;
     row["batch"] = net.layers.empty() ? 0 : net.layers.front().shape.N;
     row["energy_unit"] = std::string(to_string(t.unit));
@@ -336,7 +358,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCach
 
 Provenance sweep_provenance(const SweepSpec& spec, const std::string& command) {
     const ArchParams a = load_arch(spec.arch_file);
-    const EnergyTable t = load_energy_table(spec.energy_file.empty() ? a.energy_table : spec.energy_file);
+    const EnergyTable t = sweep_table(spec, a);
     Provenance p;
     p.version = dfsim_version();
     p.commit = dfsim_git_commit();
@@ -396,6 +418,8 @@ nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::
     k["objective"] = static_cast<int>(spec.objective);
     k["seed_offset"] = spec.seed_offset;
     k["check_output"] = spec.check_output;
+    if (!spec.tech.empty()) k["tech"] = spec.tech;
+    if (spec.area_budget_mm2 > 0) k["area_budget_mm2"] = spec.area_budget_mm2;
     return k;
 }
 

@@ -38,6 +38,8 @@ struct SweepSpec {
     Objective objective = Objective::Energy;
     uint64_t seed_offset = 0;
     bool check_output = true;
+    std::string tech;  // --tech NODE[@VDD]: the energy table scaled to it ("": as written)
+    double area_budget_mm2 = 0;  // --area-budget: points whose area model exceeds it are dropped (0: none)
 };
 
 struct SweepPoint {

@@ -12,6 +12,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "energy/tech.h"
 #include "base/fmt.h"
 #include "base/text.h"
 #include "base/version.h"
@@ -150,6 +151,9 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     c.energy_opt =
         app->add_option("--energy", c.energy, "energy table YAML (default: the architecture's energy_table, else this)")
             ->capture_default_str();
+    app->add_option("--tech", c.tech,
+                    "technology node NODE or NODE@VDD (nm, volts; 7..130): the energy table scaled by Stillmaker "
+                    "and Baas's fits (docs/energy.md); default: the table's own node");
     c.dataflow_opt = app->add_option("--dataflow,--dataflows", c.dataflow,
                                      "one dataflow (see 'dfsim list'); --dataflows is the same option")
                          ->capture_default_str();
@@ -221,8 +225,8 @@ Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const En
 }
 
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {
-    if (c.energy_opt->count() == 0 && !a.energy_table.empty()) return load_energy_table(a.energy_table);
-    return load_energy_table(data_path(c.energy));
+    const std::string file = c.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(c.energy);
+    return load_energy_table_at(file, c.tech, "--tech");
 }
 
 Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool chained) {

@@ -54,6 +54,7 @@ struct CommonOptions {
     std::string max_memory;  // --max-memory SIZE ("": default_max_memory())
     bool quiet = false;  // --quiet: no progress lines on stderr
     bool progress = false;  // --progress: progress lines even for a short run off a terminal
+    std::string tech;  // --tech NODE[@VDD] ("": the table's own node)
     CLI::Option* energy_opt = nullptr;
     CLI::Option* dataflow_opt = nullptr;  // (compare removes --dataflow: run's and bench's only)
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }

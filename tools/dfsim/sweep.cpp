@@ -35,13 +35,15 @@ constexpr uint64_t kMaxSweepPoints = 100000;  // more need --yes (README, dfsim 
 // The options that describe the sweep (a --spec file holds them instead).
 const char* const kSpecOptions[] = {"--arch",     "--workload", "--energy",    "--layers", "--dataflows",
                                     "--pe-array", "--glb-kb",   "--batch",     "--bits",   "--set",
-                                    "--model",    "--timing",   "--objective", "--seed",   "--no-check"};
+                                    "--model",    "--timing",   "--objective", "--seed",   "--no-check",
+                                    "--tech",     "--area-budget"};
 
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
     std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
     std::string timing = "pass";
-    std::string spec;
+    std::string spec, tech;
+    double area_budget = 0;
     std::vector<std::string> sets;
     std::string executor = "local", points;  // points: --points, a task's (the job script's)
     SlurmOptions slurm;
@@ -93,6 +95,8 @@ SweepSpec spec_from_options(const SweepCli& o) {
     spec.objective = parse_objective(o.objective);
     spec.seed_offset = o.seed;
     spec.check_output = !o.no_check;
+    spec.tech = o.tech;
+    spec.area_budget_mm2 = o.area_budget;
     return spec;
 }
 
@@ -224,6 +228,15 @@ int run(SweepCli& o) {
         std::ifstream in(std::filesystem::path(o.out) / "results.json");
         write_sweep_plots(nlohmann::json::parse(in), o.out);
     }
+    if (spec.area_budget_mm2 > 0) {
+        std::ifstream in(std::filesystem::path(o.out) / "results.json");
+        int over = 0;
+        for (const auto& r : nlohmann::json::parse(in)["rows"])
+            over += r.value("status", "").rfind("over the area budget", 0) == 0;
+        if (over > 0)
+            std::cerr << "dfsim sweep: " << over << " of " << sum.points << " points exceed the area budget of "
+                      << spec.area_budget_mm2 << " mm^2 and were not run (their rows' status says so)\n";
+    }
     std::cout << "dfsim sweep: " << sum.points << " points (" << sum.resumed << " from an earlier run, " << sum.run
               << " run now) in " << fmt("%.1f", sum.wall_seconds) << " s, timing " << timing_label(sweep_timing(spec))
               << "; " << o.out << "/results.csv, " << o.out << "/results.json\n";
@@ -239,6 +252,12 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_option("--arch", o->arch, "architecture YAML (the base every point changes)")->capture_default_str();
     app->add_option("--workload", o->workload, kWorkloadHelp)->capture_default_str();
     app->add_option("--energy", o->energy, "energy table YAML (default: the architecture's energy_table, else 45nm)");
+    app->add_option("--tech", o->tech,
+                    "technology node NODE or NODE@VDD (nm, volts; 7..130): the energy table scaled by Stillmaker and "
+                    "Baas's fits (docs/energy.md)");
+    app->add_option("--area-budget", o->area_budget,
+                    "mm^2: points whose area (the energy table's area model) exceeds it are not run; their rows say so")
+        ->check(CLI::PositiveNumber);
     app->add_option("--layers", o->layers, "all, a layer type, or comma-separated layer names (in any case)")
         ->capture_default_str();
     app->add_option("--dataflows,--dataflow", o->dataflows,
