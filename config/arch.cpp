@@ -1,11 +1,13 @@
 #include "config/arch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
 #include <stdexcept>
 
 #include "quant/format.h"
+#include "config/energy_table.h"
 #include "config/scalesim_cfg.h"
 #include "config/yaml_reader.h"
 
@@ -73,8 +75,21 @@ RlcLayout read_rlc_layout(const YamlMap& m) {
 void read_equal_area(const YamlMap& ea, ArchParams& a) {
     a.equal_area.enabled = true;
     ea.get_string("source", "");
-    a.equal_area.rf_area_per_byte = ea.get_double("rf_area_per_byte", 1e-6, 1e6);
-    a.equal_area.glb_area_per_byte = ea.get_double("glb_area_per_byte", 1e-6, 1e6);
+    if (ea.has("area_table")) {
+        // relative to the architecture file's directory; its area: section measures the storage
+        const std::string rel = ea.get_string("area_table");
+        const std::filesystem::path p = std::filesystem::path(a.file).parent_path() / rel;
+        if (!std::filesystem::exists(p))
+            ea.fail("area_table", "expected an existing energy table file, got '" + rel + "'");
+        a.equal_area.area_table = p.lexically_normal().string();
+        a.equal_area.area = load_energy_table(a.equal_area.area_table).area;
+        if (!a.equal_area.area.present) ea.fail("area_table", "a table with an area: section");
+        if (ea.has("rf_area_per_byte") || ea.has("glb_area_per_byte"))
+            ea.fail("rf_area_per_byte", "no area ratios beside area_table (the area model measures the storage)");
+    } else {
+        a.equal_area.rf_area_per_byte = ea.get_double("rf_area_per_byte", 1e-6, 1e6);
+        a.equal_area.glb_area_per_byte = ea.get_double("glb_area_per_byte", 1e-6, 1e6);
+    }
     YamlMap dfs = ea.child("dataflows");
     for (const std::string& name : dfs.keys()) {
         YamlMap d = dfs.child(name);
@@ -91,9 +106,8 @@ void read_equal_area(const YamlMap& ea, ArchParams& a) {
         probe.pe.filter_spad_words = st.filter_spad_words;
         probe.pe.psum_spad_words = st.psum_spad_words;
         a.equal_area.dataflows.push_back(st);
-        const double area = a.num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte +
-                            static_cast<double>(a.glb.size_bytes) * a.equal_area.glb_area_per_byte;
-        if (a.num_pes() * static_cast<double>(probe.rf_bytes_per_pe()) * a.equal_area.rf_area_per_byte >= area)
+        probe.equal_area = a.equal_area;
+        if (probe.for_dataflow(name).glb.size_bytes <= 0)
             dfs.fail(
                 name,
                 "expected register files that fit in the area of the base configuration (they leave no global buffer)");
@@ -198,18 +212,55 @@ ArchParams ArchParams::for_dataflow(const std::string& dataflow) const {
     if (!equal_area.enabled) return *this;
     for (const DataflowStorage& st : equal_area.dataflows) {
         if (st.dataflow != dataflow) continue;
-        const double area = num_pes() * static_cast<double>(rf_bytes_per_pe()) * equal_area.rf_area_per_byte +
-                            static_cast<double>(glb.size_bytes) * equal_area.glb_area_per_byte;
         ArchParams a = *this;
         a.pe.ifmap_spad_words = st.ifmap_spad_words;
         a.pe.filter_spad_words = st.filter_spad_words;
         a.pe.psum_spad_words = st.psum_spad_words;
-        const double rf_area = num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * equal_area.rf_area_per_byte;
-        a.glb.size_bytes = static_cast<int64_t>((area - rf_area) / equal_area.glb_area_per_byte);
+        if (!equal_area.area_table.empty()) {
+            // the area model: what the base configuration's spads and buffer take, less this one's spads
+            const AreaFigures& f = equal_area.area;
+            const double area =
+                num_pes() * spads_area_um2(*this, f) + glb_area_um2(*this, f, static_cast<double>(glb.size_bytes));
+            a.glb.size_bytes = glb_bytes_for_area(a, f, area - num_pes() * spads_area_um2(a, f));
+        } else {
+            const double area = num_pes() * static_cast<double>(rf_bytes_per_pe()) * equal_area.rf_area_per_byte +
+                                static_cast<double>(glb.size_bytes) * equal_area.glb_area_per_byte;
+            const double rf_area = num_pes() * static_cast<double>(a.rf_bytes_per_pe()) * equal_area.rf_area_per_byte;
+            a.glb.size_bytes = static_cast<int64_t>((area - rf_area) / equal_area.glb_area_per_byte);
+        }
         a.name = name + "/" + dataflow;
         return a;
     }
     return *this;
+}
+
+std::array<double, 3> spad_bits(const ArchParams& a) {
+    const double wb = a.word_bits > 0 ? a.word_bits : 8;
+    return {a.pe.ifmap_spad_words * wb, a.pe.filter_spad_words * wb,
+            static_cast<double>(a.pe.psum_spad_words) * a.pe.psum_bits};
+}
+
+double spads_area_um2(const ArchParams& a, const AreaFigures& f) {
+    double um2 = 0;
+    for (double bits : spad_bits(a)) um2 += f.storage_um2(bits);
+    return um2;
+}
+
+double glb_area_um2(const ArchParams& a, const AreaFigures& f, double bytes) {
+    const int banks = std::max(1, a.glb.banks);
+    return banks * f.storage_um2(bytes * 8.0 / banks);
+}
+
+int64_t glb_bytes_for_area(const ArchParams& a, const AreaFigures& f, double um2) {
+    const int64_t line = std::max<int64_t>(1, static_cast<int64_t>(a.glb.banks) * a.glb.bank_width_bits / 8);
+    if (um2 <= 0 || glb_area_um2(a, f, static_cast<double>(line)) > um2) return 0;
+    int64_t lo = 1, hi = 2;  // in lines: lo fits; double hi until it does not
+    while (glb_area_um2(a, f, static_cast<double>(hi * line)) <= um2) lo = hi, hi *= 2;
+    while (hi - lo > 1) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        (glb_area_um2(a, f, static_cast<double>(mid * line)) <= um2 ? lo : hi) = mid;
+    }
+    return lo * line;
 }
 
 ArchParams load_arch(const std::string& path) {

@@ -1,10 +1,12 @@
 // Resolved accelerator parameters (immutable after loading). Raw YAML is read and validated
 // in arch.cpp only; hardware models take this struct.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "config/energy_table.h"
 #include "quant/format.h"
 
 namespace dfsim {
@@ -119,10 +121,14 @@ struct DataflowStorage {
 // Equal-area storage (Chen/Emer/Sze ISCA 2016, Sec. VI): every dataflow gets the same PE count
 // and the same storage area; what one gives up in register files goes to the global buffer.
 // The area is the base configuration's (its pe spads on every PE plus its global buffer).
+// The storage area is the area model's (area_table: an energy table's area figures, energy/physical.h)
+// or, without one, bytes x an assumed area per byte of RF and of GLB.
 struct EqualArea {
     bool enabled = false;
-    double rf_area_per_byte = 1.0;  // relative area of one byte of PE register file
-    double glb_area_per_byte = 1.0;  // relative area of one byte of global-buffer SRAM
+    double rf_area_per_byte = 1.0;  // relative area of one byte of PE register file (no area_table)
+    double glb_area_per_byte = 1.0;  // relative area of one byte of global-buffer SRAM (no area_table)
+    std::string area_table;  // the energy table whose area figures measure the storage ("": the ratio rule)
+    AreaFigures area;
     std::vector<DataflowStorage> dataflows;
 };
 
@@ -160,6 +166,15 @@ struct ArchParams {
     // buffer that the rest of the area buys; otherwise this one unchanged.
     ArchParams for_dataflow(const std::string& dataflow) const;
 };
+
+// Bits of each PE register file as the equal-area rule and the area model count them: ifmap and
+// filter spads of word_bits (else 8-bit) words, the psum spad of psum_bits words.
+std::array<double, 3> spad_bits(const ArchParams& a);
+// Area (um^2) of a's PE register files, and of a global buffer of `bytes` in a's banks, by `f`.
+double spads_area_um2(const ArchParams& a, const AreaFigures& f);
+double glb_area_um2(const ArchParams& a, const AreaFigures& f, double bytes);
+// The largest buffer (bytes, whole bank lines) whose area is at most `um2`; 0 if none.
+int64_t glb_bytes_for_area(const ArchParams& a, const AreaFigures& f, double um2);
 
 // Loads and validates an architecture file (YAML, or a SCALE-Sim .cfg if the name ends in .cfg:
 // config/scalesim_cfg.h); throws ConfigError.

@@ -1,6 +1,7 @@
 // Per-action energy costs, loaded from configs/energy/*.yaml. Hardware never sees this; the
 // energy model (energy/energy) multiplies counts by these figures once, at the end.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct AreaFigures {
     bool present = false;
     double full_adder_um2 = 0, sram_bit_um2 = 0, sram_periphery_um2 = 0;
     double pe_other_um2 = 0;  // per PE: control, pipeline registers, its share of the NoC and clock tree
+    // One storage array of `bits` bits (um^2).
+    double storage_um2(double bits) const {
+        return bits <= 0 ? 0.0 : sram_bit_um2 * bits + sram_periphery_um2 * std::sqrt(bits);
+    }
 };
 
 // Energy that is spent whether or not the datapath works: leakage and the clock tree and control,

@@ -6,14 +6,11 @@
 namespace dfsim {
 
 std::array<double, kNumDataTypes> rf_bytes(const ArchParams& a) {
-    const double op = a.pe.mac_bits, ps = a.pe.psum_bits;
-    return {a.pe.ifmap_spad_words * op / 8.0, a.pe.filter_spad_words * op / 8.0, a.pe.psum_spad_words * ps / 8.0};
+    const std::array<double, 3> bits = spad_bits(a);
+    return {bits[0] / 8, bits[1] / 8, bits[2] / 8};
 }
 
-double storage_area_um2(const AreaFigures& f, double bits) {
-    if (bits <= 0) return 0;
-    return f.sram_bit_um2 * bits + f.sram_periphery_um2 * std::sqrt(bits);
-}
+double storage_area_um2(const AreaFigures& f, double bits) { return f.storage_um2(bits); }
 
 namespace {
 bool has(const ArchParams& a, Multiplier m) {
@@ -37,20 +34,7 @@ double datapath_um2(const ArchParams& a, const AreaFigures& f) {
 }  // namespace
 
 double glb_area_mm2(const ArchParams& a, const AreaFigures& f, double bytes) {
-    const int banks = std::max(1, a.glb.banks);
-    return banks * storage_area_um2(f, bytes * 8.0 / banks) * 1e-6;
-}
-
-int64_t glb_bytes_for_area(const ArchParams& a, const AreaFigures& f, double mm2) {
-    const int64_t line = std::max<int64_t>(1, static_cast<int64_t>(a.glb.banks) * a.glb.bank_width_bits / 8);
-    if (glb_area_mm2(a, f, static_cast<double>(line)) > mm2) return 0;
-    int64_t lo = 1, hi = 2;  // in lines: lo fits, find hi that does not
-    while (glb_area_mm2(a, f, static_cast<double>(hi * line)) <= mm2) lo = hi, hi *= 2;
-    while (hi - lo > 1) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        (glb_area_mm2(a, f, static_cast<double>(mid * line)) <= mm2 ? lo : hi) = mid;
-    }
-    return lo * line;
+    return glb_area_um2(a, f, bytes) * 1e-6;
 }
 
 AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f) {

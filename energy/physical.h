@@ -12,8 +12,7 @@
 
 namespace dfsim {
 
-// Bytes of each PE register file (ifmap, filter, psum spads) as built: ifmap and filter spads hold
-// words of the MAC's operand width, the psum spad words of the psum width.
+// Bytes of each PE register file (ifmap, filter, psum spads): spad_bits (config/arch.h) / 8.
 std::array<double, kNumDataTypes> rf_bytes(const ArchParams& a);
 
 // Area of one storage array of `bits` bits (um^2): cells plus periphery.
@@ -32,8 +31,6 @@ struct AreaBreakdown {
 AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f);
 // Area (mm^2) of a global buffer of `bytes` in a's banks.
 double glb_area_mm2(const ArchParams& a, const AreaFigures& f, double bytes);
-// The largest buffer (bytes, a multiple of a bank line) whose area is at most `mm2`; 0 if none.
-int64_t glb_bytes_for_area(const ArchParams& a, const AreaFigures& f, double mm2);
 
 // The wire a network delivery runs on (mm): a Y-bus down the rows and an X-bus along a row, at
 // the PE pitch sqrt(PE area).

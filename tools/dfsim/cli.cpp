@@ -225,7 +225,8 @@ Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const En
 }
 
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {
-    const std::string file = c.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(c.energy);
+    const std::string file =
+        c.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(c.energy);
     return load_energy_table_at(file, c.tech, "--tech");
 }
 

@@ -33,10 +33,9 @@ namespace {
 constexpr uint64_t kMaxSweepPoints = 100000;  // more need --yes (README, dfsim sweep)
 
 // The options that describe the sweep (a --spec file holds them instead).
-const char* const kSpecOptions[] = {"--arch",     "--workload", "--energy",    "--layers", "--dataflows",
-                                    "--pe-array", "--glb-kb",   "--batch",     "--bits",   "--set",
-                                    "--model",    "--timing",   "--objective", "--seed",   "--no-check",
-                                    "--tech",     "--area-budget"};
+const char* const kSpecOptions[] = {"--arch",      "--workload", "--energy",   "--layers", "--dataflows",  "--pe-array",
+                                    "--glb-kb",    "--batch",    "--bits",     "--set",    "--model",      "--timing",
+                                    "--objective", "--seed",     "--no-check", "--tech",   "--area-budget"};
 
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
