@@ -101,13 +101,8 @@ void read_equal_area(const YamlMap& ea, ArchParams& a) {
         st.filter_spad_words = static_cast<int>(d.get_int("filter_spad_words", 0, 1 << 20));
         st.psum_spad_words = static_cast<int>(d.get_int("psum_spad_words", 0, 1 << 20));
         d.check_no_unknown_keys();
-        ArchParams probe = a;
-        probe.pe.ifmap_spad_words = st.ifmap_spad_words;
-        probe.pe.filter_spad_words = st.filter_spad_words;
-        probe.pe.psum_spad_words = st.psum_spad_words;
         a.equal_area.dataflows.push_back(st);
-        probe.equal_area = a.equal_area;
-        if (probe.for_dataflow(name).glb.size_bytes <= 0)
+        if (a.for_dataflow(name).glb.size_bytes <= 0)
             dfs.fail(
                 name,
                 "expected register files that fit in the area of the base configuration (they leave no global buffer)");
