@@ -716,6 +716,21 @@ std::string to_accelergy_ert(const EnergyTable& t, const ArchParams& a, const st
     return os.str();
 }
 
+AreaTable accelergy_area_table(const ArchParams& a, double glb_um2, const std::array<double, 3>& spad_um2_per_pe,
+                               double datapath_um2_per_pe, double other_um2_per_pe, const std::string& source) {
+    const std::string top = "system." + segment(a.name);
+    const std::string pe = top + ".PE[0.." + std::to_string(a.num_pes() - 1) + "]";
+    AreaTable t;
+    t.file = source;
+    t.components = {{top + ".shared_glb", "glb", glb_um2},
+                    {pe + ".ifmap_spad", "rf", spad_um2_per_pe[0]},
+                    {pe + ".weights_spad", "rf", spad_um2_per_pe[1]},
+                    {pe + ".psum_spad", "rf", spad_um2_per_pe[2]},
+                    {pe + ".mac", "mac", datapath_um2_per_pe},
+                    {pe + ".other", "", other_um2_per_pe}};
+    return t;
+}
+
 std::string to_accelergy_art(const AreaTable& area) {
     std::ostringstream os;
     os << "# Accelergy area reference table (ART), um^2 per component, as read from " << comment_text(area.file)

@@ -29,7 +29,7 @@ struct AreaEntry {
     std::string cost_class;
     double um2 = 0;
 };
-// An Accelergy ART (for the area model; dfsim has no areas of its own yet).
+// An Accelergy ART (per-component areas; dfsim's own area model is energy/physical.h).
 struct AreaTable {
     std::string file;
     std::vector<AreaEntry> components;  // in file order
@@ -44,6 +44,11 @@ AreaTable load_accelergy_art_from_string(const std::string& yaml, const std::str
 // at the width the architecture accesses it, and a `dfsim:` block (widths, unit, scaling) that
 // load_accelergy_ert reads back to the same table. `header`: comment lines written first.
 std::string to_accelergy_ert(const EnergyTable& t, const ArchParams& a, const std::string& header);
+// The ART of dfsim's own area model for architecture `a`, named as to_accelergy_ert names the
+// components: the shared GLB (its whole area) and, per PE instance, the three spads, the MAC (the
+// datapath) and `other` (control, NoC, clock tree); um^2. `source` names where the figures come from.
+AreaTable accelergy_area_table(const ArchParams& a, double glb_um2, const std::array<double, 3>& spad_um2_per_pe,
+                               double datapath_um2_per_pe, double other_um2_per_pe, const std::string& source);
 // An ART (version 0.3 layout) of the components in `area`, the cost class of each in a comment.
 std::string to_accelergy_art(const AreaTable& area);
 

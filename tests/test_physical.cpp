@@ -7,6 +7,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "config/accelergy.h"
 #include "energy/energy.h"
 #include "energy/physical.h"
 #include "energy/tech.h"
@@ -183,6 +184,30 @@ TEST(EqualArea, BufferFromTheAreaModel) {
     EXPECT_LE(glb(static_cast<double>(nlr.glb.size_bytes)), base);  // nlr: all the area is buffer
     EXPECT_GT(glb(static_cast<double>(nlr.glb.size_bytes) + 256), base);  // and one more line does not fit
     EXPECT_GT(nlr.glb.size_bytes, rs.glb.size_bytes);
+}
+
+}  // namespace
+}  // namespace dfsim::test
+
+namespace dfsim::test {
+namespace {
+
+// dfsim's area model as an Accelergy ART (dfsim export --format accelergy): read back, the shared
+// GLB plus PEs x the per-PE entries is the model's total (the chip: its 12.26 mm^2 core).
+TEST(AreaArt, TheAreaModelAsAnArtReadsBack) {
+    const ArchParams a = load_arch(src("configs/arch/eyeriss-chip.yaml"));
+    const AreaBreakdown ar = area_of(a, load_energy_table(src("configs/energy/65nm.yaml")).area);
+    const double pes = a.num_pes();
+    const AreaTable t =
+        accelergy_area_table(a, ar.glb * 1e6, {ar.rf[0] * 1e6 / pes, ar.rf[1] * 1e6 / pes, ar.rf[2] * 1e6 / pes},
+                             ar.datapath * 1e6 / pes, ar.other * 1e6 / pes, "test");
+    const AreaTable back = load_accelergy_art_from_string(to_accelergy_art(t), "art.yaml");
+    ASSERT_EQ(back.components.size(), 6u);
+    double um2 = 0;
+    for (const AreaEntry& e : back.components)
+        um2 += e.component.find(".PE[0..167].") != std::string::npos ? pes * e.um2 : e.um2;
+    EXPECT_NEAR(um2 * 1e-6, ar.total(), 1e-6 * ar.total());
+    EXPECT_NEAR(um2 * 1e-6, 168 * 0.073, 0.005 * 168 * 0.073);
 }
 
 }  // namespace

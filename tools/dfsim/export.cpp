@@ -7,6 +7,7 @@
 #include "base/safe_name.h"
 #include "base/version.h"
 #include "config/accelergy.h"
+#include "energy/physical.h"
 #include "workload/formats/scalesim.h"
 #include "workload/formats/timeloop.h"
 #include "tools/dfsim/cli.h"
@@ -64,7 +65,15 @@ int export_accelergy(const ExportCli& o) {
                               ? load_energy_table(a.energy_table)
                               : load_energy_table(data_path(o.energy));
     std::string text = to_accelergy_ert(t, a, provenance_comment());
-    if (!o.area.empty()) text += to_accelergy_art(load_accelergy_art(data_path(o.area)));
+    if (!o.area.empty()) {
+        text += to_accelergy_art(load_accelergy_art(data_path(o.area)));
+    } else if (t.area.present) {  // dfsim's own area model (docs/energy.md)
+        const AreaBreakdown ar = area_of(a, t.area);
+        const double pes = a.num_pes();
+        text += to_accelergy_art(
+            accelergy_area_table(a, ar.glb * 1e6, {ar.rf[0] * 1e6 / pes, ar.rf[1] * 1e6 / pes, ar.rf[2] * 1e6 / pes},
+                                 ar.datapath * 1e6 / pes, ar.other * 1e6 / pes, "dfsim's area model (" + t.file + ")"));
+    }
     if (o.out.empty())
         std::cout << text;
     else
