@@ -10,8 +10,6 @@ std::array<double, kNumDataTypes> rf_bytes(const ArchParams& a) {
     return {bits[0] / 8, bits[1] / 8, bits[2] / 8};
 }
 
-double storage_area_um2(const AreaFigures& f, double bits) { return f.storage_um2(bits); }
-
 namespace {
 bool has(const ArchParams& a, Multiplier m) {
     return std::find(a.pe.multipliers.begin(), a.pe.multipliers.end(), m) != a.pe.multipliers.end();
@@ -27,7 +25,7 @@ double datapath_um2(const ArchParams& a, const AreaFigures& f) {
     double um2 = fa * f.full_adder_um2;
     if (has(a, Multiplier::Lut)) {
         const int k = a.pe.lut_max_bits;
-        um2 += storage_area_um2(f, std::ldexp(2.0 * k, 2 * k));
+        um2 += f.storage_um2(std::ldexp(2.0 * k, 2 * k));
     }
     return um2;
 }
@@ -44,7 +42,7 @@ AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f) {
     const auto bytes = rf_bytes(a);
     double rf_pe = 0;
     for (int d = 0; d < kNumDataTypes; ++d) {
-        const double um2 = storage_area_um2(f, bytes[d] * 8.0);
+        const double um2 = f.storage_um2(bytes[d] * 8.0);
         rf_pe += um2;
         r.rf[d] = pes * um2 * 1e-6;
     }

@@ -15,9 +15,6 @@ namespace dfsim {
 // Bytes of each PE register file (ifmap, filter, psum spads): spad_bits (config/arch.h) / 8.
 std::array<double, kNumDataTypes> rf_bytes(const ArchParams& a);
 
-// Area of one storage array of `bits` bits (um^2): cells plus periphery.
-double storage_area_um2(const AreaFigures& f, double bits);
-
 // Area by component (mm^2); all PEs together where it is per PE.
 struct AreaBreakdown {
     double datapath = 0;  // multipliers of every kind the PE has, and its accumulator

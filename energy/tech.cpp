@@ -52,15 +52,6 @@ double at_node(int nm, F value) {
 }
 }  // namespace
 
-const std::vector<int>& tech_nodes() {
-    static const std::vector<int> nodes = [] {
-        std::vector<int> n;
-        for (const NodeFit& f : kFits) n.push_back(f.nm);
-        return n;
-    }();
-    return nodes;
-}
-
 bool tech_node_supported(int node_nm) { return node_nm >= 7 && node_nm <= 130; }
 
 double energy_factor(int node_nm, double vdd) {

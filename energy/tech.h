@@ -4,14 +4,11 @@
 // (doi:10.1016/j.vlsi.2017.02.002). docs/energy.md gives the coefficients and what is scaled.
 #pragma once
 #include <string>
-#include <vector>
 
 #include "config/energy_table.h"
 
 namespace dfsim {
 
-// The nodes the fits are tabulated for (nm), largest first; others in between are interpolated.
-const std::vector<int>& tech_nodes();
 // Energy per operation at `node_nm` and supply `vdd` relative to 45 nm at 1.0 V (the paper's
 // polynomial a vdd^2 + b vdd + c of the node, divided by 45 nm's at 1.0 V). Between two tabulated
 // nodes the factor is interpolated linearly in log(node) and log(factor).

@@ -115,7 +115,7 @@ TEST(SizeAware, RegisterFilesByTheirOwnSize) {
 // 12621 um^2 by the 45 nm figures; and a word costs more on a larger array.
 TEST(SizeAware, NetworkWordsCostByTheArraysSpan) {
     const EnergyTable t = table45_sized();
-    const double pe = 13.24 * 272 + storage_area_um2(t.area, 4096) + 12621;
+    const double pe = 13.24 * 272 + t.area.storage_um2(4096) + 12621;
     EXPECT_NEAR(32 * std::sqrt(pe) * 1e-3 / t.sizes.noc_reference_span_mm, 1.0, 0.002);
     ArchParams a = eyeriss();
     double last = 0;
