@@ -422,6 +422,10 @@ EnergyTable load_accelergy_ert(const std::string& yaml, const std::string& name)
 
     EnergyTable t;
     t.file = name;
+    if (doc["ART"]) {  // an ART beside the ERT (dfsim export writes one): the chip's area as given
+        t.area.present = true;
+        t.area.given = given_area(load_accelergy_art_from_string(yaml, name));
+    }
     t.name = b.name.empty() ? "accelergy:" + std::filesystem::path(name).stem().string() : b.name;
     t.unit = b.unit == "pJ" ? EnergyUnit::Pj : EnergyUnit::Normalized;
     t.scale_with_width = linear;
@@ -619,6 +623,49 @@ AreaTable load_accelergy_art_from_string(const std::string& yaml, const std::str
 
 AreaTable load_accelergy_art(const std::string& path) {
     return load_accelergy_art_from_string(read_input_file(path), path);
+}
+
+namespace {
+// The data type a register-file component's last name segment names, if any.
+std::optional<DataType> spad_type(const std::string& component) {
+    const std::string seg = lower(last_segment(component));
+    for (const char* w : {"ifmap", "input", "iact", "activation"})
+        if (seg.find(w) != std::string::npos) return DataType::Ifmap;
+    for (const char* w : {"weight", "filter"})
+        if (seg.find(w) != std::string::npos) return DataType::Filter;
+    for (const char* w : {"psum", "output", "accum"})
+        if (seg.find(w) != std::string::npos) return DataType::Psum;
+    return std::nullopt;
+}
+}  // namespace
+
+GivenArea given_area(const AreaTable& art) {
+    GivenArea g;
+    g.present = true;
+    g.source = art.file;
+    for (const AreaEntry& e : art.components) {
+        const bool per_pe = e.component.find('[') != std::string::npos;  // an instance range: one per PE
+        const std::string& cls = e.cost_class;
+        if (cls == "dram") continue;  // off chip
+        if (cls == "glb") {
+            g.glb_um2 += e.um2;
+        } else if (!per_pe) {
+            g.chip_other_um2 += e.um2;
+        } else if (cls == "rf") {
+            const std::optional<DataType> d = spad_type(e.component);
+            if (!d)
+                throw ConfigError(art.file, "ART.tables", 0, 0,
+                                  "register file '" + e.component +
+                                      "': expected its data type in its name (ifmap/input, weights/filter or "
+                                      "psum/output), to count it as that spad's area");
+            g.spad_um2[static_cast<int>(*d)] += e.um2;
+        } else if (cls == "mac") {
+            g.datapath_um2 += e.um2;
+        } else {
+            g.pe_other_um2 += e.um2;
+        }
+    }
+    return g;
 }
 
 namespace {

@@ -38,6 +38,12 @@ struct AreaTable {
 bool is_accelergy_art(const std::string& yaml);
 AreaTable load_accelergy_art(const std::string& path);
 AreaTable load_accelergy_art_from_string(const std::string& yaml, const std::string& name);
+// An ART's areas as dfsim's given areas (energy tables use them in place of the area model): the
+// GLB-class components; per PE (a name with an instance range, PE[0..N-1]) the register files by the
+// data type their name gives, the MAC-class components as the datapath, the rest as the PE's other;
+// components outside the PEs (networks, ...) as the chip's other; DRAM left out. Throws ConfigError
+// for a per-PE register file whose name gives no data type.
+GivenArea given_area(const AreaTable& art);
 
 // The ERT (version 0.3 layout) of table `t` for architecture `a`: DRAM, the shared GLB, the four
 // array networks, the PE array's three spads and MAC (named PE[0..rows x cols - 1]), each figure

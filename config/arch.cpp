@@ -84,6 +84,8 @@ void read_equal_area(const YamlMap& ea, ArchParams& a) {
         a.equal_area.area_table = p.lexically_normal().string();
         a.equal_area.area = load_energy_table(a.equal_area.area_table).area;
         if (!a.equal_area.area.present) ea.fail("area_table", "a table with an area: section");
+        if (a.equal_area.area.given.present)
+            ea.fail("area_table", "a table with an area model (an ART's areas are fixed: they cannot size a buffer)");
         if (ea.has("rf_area_per_byte") || ea.has("glb_area_per_byte"))
             ea.fail("rf_area_per_byte", "no area ratios beside area_table (the area model measures the storage)");
     } else {

@@ -39,6 +39,11 @@ std::vector<double> EnergyTable::figures() const {
               sizes.noc_reference_span_mm, static_cast<double>(area.present), area.full_adder_um2, area.sram_bit_um2,
               area.sram_periphery_um2, area.pe_other_um2, statics.leakage_mw_per_mm2, statics.clock_per_mm2_cycle,
               opreg_write, static_cast<double>(opreg_reference_bits)});
+    if (area.given.present) {
+        const GivenArea& g = area.given;
+        f.insert(f.end(), {g.glb_um2, g.chip_other_um2, g.spad_um2[0], g.spad_um2[1], g.spad_um2[2], g.datapath_um2,
+                           g.pe_other_um2});
+    }
     return f;
 }
 

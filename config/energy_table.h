@@ -1,6 +1,7 @@
 // Per-action energy costs, loaded from configs/energy/*.yaml. Hardware never sees this; the
 // energy model (energy/energy) multiplies counts by these figures once, at the end.
 #pragma once
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -37,8 +38,21 @@ struct SizeModel {
 // Area figures at the table's node (um^2), energy/physical.h. A storage array of b bits takes
 // sram_bit_um2 x b + sram_periphery_um2 x sqrt(b) (cells, plus decoders and sense amplifiers that grow
 // with its side); a multiplier of wb x ab bits with a p-bit accumulator full_adder_um2 x (wb x ab + p).
+// Areas given per component (an Accelergy ART, config/accelergy.h), used as given in place of the
+// model's: they do not follow the architecture's sizes, except that per-PE entries count once per PE.
+struct GivenArea {
+    bool present = false;
+    std::string source;  // the ART file
+    double glb_um2 = 0;  // the global buffer(s)
+    double chip_other_um2 = 0;  // components outside the PEs other than the GLB and DRAM (networks, ...)
+    std::array<double, kNumDataTypes> spad_um2{};  // per PE, by data type
+    double datapath_um2 = 0;  // per PE: multipliers and accumulators
+    double pe_other_um2 = 0;  // per PE: anything else
+};
+
 struct AreaFigures {
     bool present = false;
+    GivenArea given;  // present: these areas, not the figures below
     double full_adder_um2 = 0, sram_bit_um2 = 0, sram_periphery_um2 = 0;
     double pe_other_um2 = 0;  // per PE: control, pipeline registers, its share of the NoC and clock tree
     // One storage array of `bits` bits (um^2).

@@ -18,15 +18,15 @@ namespace {
 
 // A new field in one of these structs must join mapping_key (or be said here not to decide a
 // mapping); the sizes are this compiler's (g++ 12, x86-64), checked so that it is not forgotten.
-// Not deciding a mapping: ArchParams' name, file, energy_table, equal_area (for_dataflow has applied it), batch (the layer has it), dataflow
+// Not deciding a mapping: GivenArea's source (its figures are in EnergyTable::figures); ArchParams' name, file, energy_table, equal_area (for_dataflow has applied it), batch (the layer has it), dataflow
 // (the key has the one run), notes and adds_on_accelerator (the layers come lowered); Layer's inputs and bias_real and Requant's clip (the
 // values, as the bias, not the shapes and formats the mapper ranks); Layer's matrix (a gemm's or
 // matmul's, lowered into its shape) and lowered_add (an add's conv is mapped as any conv of its
 // shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 400 &&
-                  sizeof(Requant) == 96 && sizeof(ArchParams) == 480,
+                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 496 &&
+                  sizeof(Requant) == 96 && sizeof(ArchParams) == 576,
               "a field was added: add it to mapping_key");
 
 void put(std::ostringstream& os, const Format& f) {

@@ -38,6 +38,16 @@ double glb_area_mm2(const ArchParams& a, const AreaFigures& f, double bytes) {
 AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f) {
     AreaBreakdown r;
     const double pes = a.num_pes();
+    if (f.given.present) {  // an ART's areas as given, per-PE entries once per PE
+        const GivenArea& g = f.given;
+        for (int d = 0; d < kNumDataTypes; ++d) r.rf[d] = pes * g.spad_um2[d] * 1e-6;
+        r.datapath = pes * g.datapath_um2 * 1e-6;
+        r.glb = g.glb_um2 * 1e-6;
+        r.other = (pes * g.pe_other_um2 + g.chip_other_um2) * 1e-6;
+        r.pe_um2 = g.spad_um2[0] + g.spad_um2[1] + g.spad_um2[2] + g.datapath_um2 + g.pe_other_um2;
+        r.source = g.source;
+        return r;
+    }
     const double dp = datapath_um2(a, f);
     const auto bytes = rf_bytes(a);
     double rf_pe = 0;

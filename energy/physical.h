@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <string>
 
 #include "base/types.h"
 #include "config/arch.h"
@@ -22,6 +23,7 @@ struct AreaBreakdown {
     double glb = 0;
     double other = 0;  // control, pipeline registers, NoC and clock tree (pe_other_um2 per PE)
     double pe_um2 = 0;  // one PE: datapath, register files and its other share
+    std::string source = "model";  // "model", or the ART whose areas these are
     double storage() const { return rf[0] + rf[1] + rf[2] + glb; }
     double total() const { return datapath + storage() + other; }
 };

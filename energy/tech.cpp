@@ -84,6 +84,9 @@ EnergyTable scale_table(const EnergyTable& t, int node_nm, double vdd) {
     s.area.sram_bit_um2 *= ar;
     s.area.sram_periphery_um2 *= std::sqrt(ar);  // grows with an array's side
     s.area.pe_other_um2 *= ar;
+    GivenArea& g = s.area.given;  // an ART's component areas, as the model's
+    g.glb_um2 *= ar, g.chip_other_um2 *= ar, g.datapath_um2 *= ar, g.pe_other_um2 *= ar;
+    for (double& x : g.spad_um2) x *= ar;
     s.sizes.noc_reference_span_mm *= std::sqrt(ar);
     s.scaled_from_nm = t.scaled_from_nm ? t.scaled_from_nm : t.tech.node_nm;
     s.tech = {node_nm, vdd};

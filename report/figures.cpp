@@ -205,7 +205,8 @@ void add_power_figures(std::vector<Figure>& v) {
                  }});
     v.push_back({"area_mm2", "mm²",
                  "the chip's area by the energy table's area model (PE datapaths, register files, GLB, control and "
-                 "NoC; energy/physical.h); none where the table has no area figures",
+                 "NoC; energy/physical.h), or the Accelergy ART given with --area or beside an ERT; none where the "
+                 "table has no area figures",
                  [](const FigureRow& w) { return w.area_mm2 > 0 ? Json(w.area_mm2) : Json(); }});
 }
 

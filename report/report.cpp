@@ -89,7 +89,7 @@ nlohmann::json to_json(const NetworkResult& r, const Provenance* prov) {
     if (r.area.total() > 0)
         j["area_mm2"] = {{"total", r.area.total()},           {"datapath", r.area.datapath}, {"rf_ifmap", r.area.rf[0]},
                          {"rf_filter", r.area.rf[1]},         {"rf_psum", r.area.rf[2]},     {"glb", r.area.glb},
-                         {"control_noc_clock", r.area.other}, {"pe_um2", r.area.pe_um2}};
+                         {"control_noc_clock", r.area.other}, {"pe_um2", r.area.pe_um2},     {"source", r.area.source}};
     const LayerResult tot = r.total();
     j["timing"] = figure("timing").value(run_row(r, tot, true));  // the run's: every row's
     j["layers"] = nlohmann::json::array();

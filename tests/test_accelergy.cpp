@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "config/accelergy.h"
+#include "energy/physical.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
 
@@ -360,3 +361,95 @@ TEST_F(AccelergyCli, SidecarGivesTheMapping) {
     EXPECT_EQ(t.add, 0.5);
     EXPECT_EQ(t.access(Level::Dram, false, 8, 0), 12.5);
 }
+
+namespace dfsim::test {
+namespace {
+
+// An ART feeds the area model (--area, or an ART beside an ERT): its areas are the chip's, per-PE
+// entries once per PE, DRAM left out, and leakage and clock follow them. Hand sums on eyeriss.yaml
+// (12 x 14 = 168 PEs): 2,000,000 (GLB) + 50,000 (a network outside the PEs) + 168 x (1000 + 20000 +
+// 2000 + 5000 + 3000) = 7,258,000 um^2.
+constexpr const char* kArt = R"(ART:
+  version: 0.3
+  tables:
+  - {name: system.x.DRAM, area: 99999}
+  - {name: system.x.shared_glb, area: 2000000}
+  - {name: system.x.ifmap_NoC, area: 50000}
+  - {name: "system.x.PE[0..167].ifmap_spad", area: 1000}
+  - {name: "system.x.PE[0..167].weights_spad", area: 20000}
+  - {name: "system.x.PE[0..167].psum_spad", area: 2000}
+  - {name: "system.x.PE[0..167].mac", area: 5000}
+  - {name: "system.x.PE[0..167].control", area: 3000}
+)";
+
+TEST(AreaArt, AnImportedArtIsTheChipsArea) {
+    const ArchParams a = load_arch(src("configs/arch/eyeriss.yaml"));
+    AreaFigures f;
+    f.present = true;
+    f.given = given_area(load_accelergy_art_from_string(kArt, "art.yaml"));
+    const AreaBreakdown r = area_of(a, f);
+    EXPECT_NEAR(r.total(), 7.258, 1e-12);
+    EXPECT_NEAR(r.glb, 2.0, 1e-12);
+    EXPECT_NEAR(r.rf[1], 168 * 20000e-6, 1e-12);
+    EXPECT_NEAR(r.other, 0.05 + 168 * 3000e-6, 1e-12);
+    EXPECT_DOUBLE_EQ(r.pe_um2, 31000);
+    EXPECT_EQ(r.source, "art.yaml");
+    // static energy over 1000 cycles at 200 MHz with the 45 nm table's figures, by hand
+    EnergyTable t = load_energy_table(src("configs/energy/45nm.yaml"));
+    t.area = f;
+    const StaticEnergy s = static_energy(a, t, 1000);
+    EXPECT_NEAR(s.leakage, 1.0 * 7.258 * (1000 / 200e6) * 1e9, 1e-6);  // mW x s = 1e9 pJ
+    EXPECT_NEAR(s.clock, 59.35 * 7.258 * 1000, 1e-6);
+    // a register file whose name gives no data type is refused
+    const std::string e = error_of([] {
+        given_area(load_accelergy_art_from_string("ART:\n  tables: [{name: 's.PE[0..3].spad', area: 5}]\n", "b.yaml"));
+    });
+    EXPECT_NE(e.find("b.yaml: field 'ART.tables': register file 's.PE[0..3].spad': expected its data type"),
+              std::string::npos)
+        << e;
+}
+
+// dfsim's own area model exported as an ERT + ART and read back as the energy table gives the
+// model's area (the chip's 12.26 mm^2, component by component).
+TEST(AreaArt, TheExportedArtReadsBackAsTheArea) {
+    const ArchParams a = load_arch(src("configs/arch/eyeriss-chip.yaml"));
+    const EnergyTable model = load_energy_table(src("configs/energy/65nm.yaml"));
+    const AreaBreakdown m = area_of(a, model.area);
+    const double pes = a.num_pes();
+    const AreaTable art =
+        accelergy_area_table(a, m.glb * 1e6, {m.rf[0] * 1e6 / pes, m.rf[1] * 1e6 / pes, m.rf[2] * 1e6 / pes},
+                             m.datapath * 1e6 / pes, m.other * 1e6 / pes, "test");
+    const std::string both = to_accelergy_ert(model, a, "") + to_accelergy_art(art);
+    const EnergyTable t = load_accelergy_ert(both, "both.yaml");
+    ASSERT_TRUE(t.area.given.present);
+    const AreaBreakdown r = area_of(a, t.area);
+    EXPECT_NEAR(r.total(), m.total(), 1e-9 * m.total());
+    for (int d = 0; d < kNumDataTypes; ++d) EXPECT_NEAR(r.rf[d], m.rf[d], 1e-9 * m.rf[d]);
+    EXPECT_NEAR(r.glb, m.glb, 1e-9 * m.glb);
+    EXPECT_NEAR(r.total(), 12.26, 0.01);
+}
+
+}  // namespace
+}  // namespace dfsim::test
+
+namespace dfsim::test {
+namespace {
+
+// dfsim run --area ART: the report's area is the ART's (hand sum above), named by its file, and the
+// static energy follows it: leakage 1.0 mW/mm^2 and clock 59.35 pJ/mm^2 a cycle (configs/energy/45nm.yaml)
+// over the run's cycles at eyeriss.yaml's 200 MHz, by hand.
+TEST_F(AccelergyCli, RunWithAnArtTakesItsArea) {
+    const std::string art = write("chip.art.yaml", kArt);
+    const nlohmann::json j = run_json(src("configs/energy/45nm.yaml"), "--area " + art, "a");
+    EXPECT_NEAR(j["area_mm2"]["total"].get<double>(), 7.258, 1e-9);
+    EXPECT_EQ(j["area_mm2"]["source"].get<std::string>(), art);
+    const double cycles = j["total"]["cycles"].get<double>();
+    ASSERT_GT(cycles, 0);
+    EXPECT_NEAR(j["total"]["energy"]["leakage"].get<double>(), 7.258 * cycles / 200e6 * 1e9, 1e-6 * cycles);
+    EXPECT_NEAR(j["total"]["energy"]["clock"].get<double>(), 59.35 * 7.258 * cycles, 1e-6 * cycles);
+    const CmdResult r = dfsim("run --quiet --workload " + net() + " --area " + write("bad.yaml", "ART: 3\n"));
+    EXPECT_EQ(r.code, 2) << r.err;
+}
+
+}  // namespace
+}  // namespace dfsim::test

@@ -12,6 +12,7 @@
 
 #include "base/atomic_file.h"
 #include "base/error.h"
+#include "config/accelergy.h"
 #include "energy/tech.h"
 #include "base/fmt.h"
 #include "base/text.h"
@@ -154,6 +155,9 @@ void add_common_options(CLI::App* app, CommonOptions& c) {
     app->add_option("--tech", c.tech,
                     "technology node NODE or NODE@VDD (nm, volts; 7..130): the energy table scaled by Stillmaker "
                     "and Baas's fits (docs/energy.md); default: the table's own node");
+    app->add_option("--area", c.area,
+                    "an Accelergy area table (ART YAML, um^2 per component) used as the chip's area in place of the "
+                    "energy table's area model: area, power and static energy follow it (docs/accelergy.md)");
     c.dataflow_opt = app->add_option("--dataflow,--dataflows", c.dataflow,
                                      "one dataflow (see 'dfsim list'); --dataflows is the same option")
                          ->capture_default_str();
@@ -227,7 +231,12 @@ Provenance make_provenance(const CommonOptions& c, const ArchParams& a, const En
 EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {
     const std::string file =
         c.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(c.energy);
-    return load_energy_table_at(file, c.tech, "--tech");
+    EnergyTable t = load_energy_table_at(file, c.tech, "--tech");
+    if (!c.area.empty()) {
+        t.area.present = true;
+        t.area.given = given_area(load_accelergy_art(data_path(c.area)));
+    }
+    return t;
 }
 
 Network load_selected_network(const CommonOptions& c, const ArchParams& a, bool chained) {

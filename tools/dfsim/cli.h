@@ -55,6 +55,7 @@ struct CommonOptions {
     bool quiet = false;  // --quiet: no progress lines on stderr
     bool progress = false;  // --progress: progress lines even for a short run off a terminal
     std::string tech;  // --tech NODE[@VDD] ("": the table's own node)
+    std::string area;  // --area ART.yaml ("": the table's own area model)
     CLI::Option* energy_opt = nullptr;
     CLI::Option* dataflow_opt = nullptr;  // (compare removes --dataflow: run's and bench's only)
     Timing timing_model() const { return timing == "cycle" ? Timing::Cycle : Timing::Pass; }
