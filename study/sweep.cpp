@@ -20,6 +20,7 @@
 #include "energy/energy.h"
 #include "energy/physical.h"
 #include "energy/tech.h"
+#include "config/accelergy.h"
 #include "config/yaml_reader.h"
 #include "base/atomic_file.h"
 #include "base/csv.h"
@@ -162,6 +163,7 @@ SweepFile load_sweep_spec(const std::string& path, const std::function<std::stri
     if (root.has("energy")) s.energy_file = resolve(root.get_string("energy"));
     s.layers = root.get_string("layers", "conv");
     s.tech = root.get_string("tech", "");
+    if (root.has("area")) s.area_file = resolve(root.get_string("area"));
     s.area_budget_mm2 = root.get_double("area_budget_mm2", 0.0, 1e6, 0.0);
     auto strings = [](const YamlMap& m, const std::string& key) { return m.get_string_list(key); };
     s.dataflows = strings(root, "dataflows");
@@ -225,6 +227,7 @@ std::string sweep_spec_yaml(const SweepSpec& spec) {
     if (!spec.energy_file.empty()) em << YAML::Key << "energy" << YAML::Value << abs(spec.energy_file);
     em << YAML::Key << "layers" << YAML::Value << spec.layers;
     if (!spec.tech.empty()) em << YAML::Key << "tech" << YAML::Value << spec.tech;
+    if (!spec.area_file.empty()) em << YAML::Key << "area" << YAML::Value << abs(spec.area_file);
     if (spec.area_budget_mm2 > 0) em << YAML::Key << "area_budget_mm2" << YAML::Value << spec.area_budget_mm2;
     em << YAML::Key << "dataflows" << YAML::Value << YAML::Flow << spec.dataflows;
     em << YAML::Key << "model" << YAML::Value << (spec.analytical ? "analytical" : "simulation");
@@ -298,7 +301,13 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
 
 // The energy table a point runs with: --energy or the arch's, at --tech.
 EnergyTable sweep_table(const SweepSpec& spec, const ArchParams& a) {
-    return load_energy_table_at(spec.energy_file.empty() ? a.energy_table : spec.energy_file, spec.tech, "--tech");
+    EnergyTable t =
+        load_energy_table_at(spec.energy_file.empty() ? a.energy_table : spec.energy_file, spec.tech, "--tech");
+    if (!spec.area_file.empty()) {
+        t.area.present = true;
+        t.area.given = given_area(load_accelergy_art(spec.area_file));
+    }
+    return t;
 }
 
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache) {
@@ -419,6 +428,7 @@ nlohmann::json point_key(const SweepSpec& spec, const SweepPoint& p, const std::
     k["seed_offset"] = spec.seed_offset;
     k["check_output"] = spec.check_output;
     if (!spec.tech.empty()) k["tech"] = spec.tech;
+    if (!spec.area_file.empty()) k["area"] = slurp(spec.area_file);  // its figures, not its name
     if (spec.area_budget_mm2 > 0) k["area_budget_mm2"] = spec.area_budget_mm2;
     return k;
 }

@@ -39,6 +39,7 @@ struct SweepSpec {
     uint64_t seed_offset = 0;
     bool check_output = true;
     std::string tech;  // --tech NODE[@VDD]: the energy table scaled to it ("": as written)
+    std::string area_file;  // --area ART.yaml: the chip's area as given (docs/accelergy.md; "": the table's)
     double area_budget_mm2 = 0;  // --area-budget: points whose area model exceeds it are dropped (0: none)
 };
 

@@ -453,3 +453,31 @@ TEST_F(AccelergyCli, RunWithAnArtTakesItsArea) {
 
 }  // namespace
 }  // namespace dfsim::test
+
+namespace dfsim::test {
+namespace {
+
+// dfsim sweep --area ART: each point's area is the ART's with its per-PE entries once per PE of the
+// point (hand sums: 2,050,000 + PEs x 31,000 um^2), and a spec file's `area:` is the same option.
+TEST_F(AccelergyCli, SweepWithAnArtTakesItsAreaPerPoint) {
+    const std::string art = write("chip.art.yaml", kArt);
+    const std::string out = (dir / "sw").string();
+    const CmdResult r =
+        dfsim("sweep --quiet --no-plots --model analytical --arch " + src("configs/arch/eyeriss.yaml") +
+              " --workload " + net() + " --dataflows rs --pe-array 8x8,12x14 --area " + art + " --out " + out);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = nlohmann::json::parse(slurp(out + "/results.json"));
+    ASSERT_EQ(j["rows"].size(), 2u);
+    EXPECT_NEAR(j["rows"][0]["area_mm2"].get<double>(), 2.05 + 64 * 0.031, 1e-9);
+    EXPECT_NEAR(j["rows"][1]["area_mm2"].get<double>(), 2.05 + 168 * 0.031, 1e-9);
+    const std::string spec =
+        write("s.yaml", "arch: " + src("configs/arch/eyeriss.yaml") + "\nworkload: " + net() +
+                            "\ndataflows: [rs]\nmodel: analytical\narea: " + art + "\naxes: {pe_array: [8x8]}\n");
+    const CmdResult s = dfsim("sweep --quiet --no-plots --spec " + spec + " --out " + (dir / "sp").string());
+    ASSERT_EQ(s.code, 0) << s.err;
+    const nlohmann::json k = nlohmann::json::parse(slurp((dir / "sp" / "results.json").string()));
+    EXPECT_NEAR(k["rows"][0]["area_mm2"].get<double>(), 2.05 + 64 * 0.031, 1e-9);
+}
+
+}  // namespace
+}  // namespace dfsim::test

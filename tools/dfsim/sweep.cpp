@@ -33,15 +33,16 @@ namespace {
 constexpr uint64_t kMaxSweepPoints = 100000;  // more need --yes (README, dfsim sweep)
 
 // The options that describe the sweep (a --spec file holds them instead).
-const char* const kSpecOptions[] = {"--arch",      "--workload", "--energy",   "--layers", "--dataflows",  "--pe-array",
-                                    "--glb-kb",    "--batch",    "--bits",     "--set",    "--model",      "--timing",
-                                    "--objective", "--seed",     "--no-check", "--tech",   "--area-budget"};
+const char* const kSpecOptions[] = {"--arch",     "--workload",    "--energy",    "--layers", "--dataflows",
+                                    "--pe-array", "--glb-kb",      "--batch",     "--bits",   "--set",
+                                    "--model",    "--timing",      "--objective", "--seed",   "--no-check",
+                                    "--tech",     "--area-budget", "--area"};
 
 struct SweepCli {
     std::string arch = "configs/arch/eyeriss.yaml", workload = "workloads/alexnet.yaml", energy, layers = "conv";
     std::string dataflows = "ws,os-b,nlr,rs", pe, glb, batch, bits, out, model = "simulation", objective = "energy";
     std::string timing = "pass";
-    std::string spec, tech;
+    std::string spec, tech, area;
     double area_budget = 0;
     std::vector<std::string> sets;
     std::string executor = "local", points;  // points: --points, a task's (the job script's)
@@ -95,6 +96,7 @@ SweepSpec spec_from_options(const SweepCli& o) {
     spec.seed_offset = o.seed;
     spec.check_output = !o.no_check;
     spec.tech = o.tech;
+    if (!o.area.empty()) spec.area_file = data_path(o.area);
     spec.area_budget_mm2 = o.area_budget;
     return spec;
 }
@@ -254,6 +256,9 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_option("--tech", o->tech,
                     "technology node NODE or NODE@VDD (nm, volts; 7..130): the energy table scaled by Stillmaker and "
                     "Baas's fits (docs/energy.md)");
+    app->add_option("--area", o->area,
+                    "an Accelergy area table (ART YAML) used as the chip's area in place of the energy table's area "
+                    "model (docs/accelergy.md)");
     app->add_option("--area-budget", o->area_budget,
                     "mm^2: points whose area (the energy table's area model) exceeds it are not run; their rows say so")
         ->check(CLI::PositiveNumber);
