@@ -639,6 +639,11 @@ std::optional<DataType> spad_type(const std::string& component) {
 }
 }  // namespace
 
+void use_art_area(EnergyTable& t, const std::string& art_path) {
+    t.area.present = true;
+    t.area.given = given_area(load_accelergy_art(art_path));
+}
+
 GivenArea given_area(const AreaTable& art) {
     GivenArea g;
     g.present = true;

@@ -44,6 +44,8 @@ AreaTable load_accelergy_art_from_string(const std::string& yaml, const std::str
 // components outside the PEs (networks, ...) as the chip's other; DRAM left out. Throws ConfigError
 // for a per-PE register file whose name gives no data type.
 GivenArea given_area(const AreaTable& art);
+// Table `t` with the ART in file `art_path` as its area (--area).
+void use_art_area(EnergyTable& t, const std::string& art_path);
 
 // The ERT (version 0.3 layout) of table `t` for architecture `a`: DRAM, the shared GLB, the four
 // array networks, the PE array's three spads and MAC (named PE[0..rows x cols - 1]), each figure

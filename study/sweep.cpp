@@ -303,10 +303,7 @@ Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchPara
 EnergyTable sweep_table(const SweepSpec& spec, const ArchParams& a) {
     EnergyTable t =
         load_energy_table_at(spec.energy_file.empty() ? a.energy_table : spec.energy_file, spec.tech, "--tech");
-    if (!spec.area_file.empty()) {
-        t.area.present = true;
-        t.area.given = given_area(load_accelergy_art(spec.area_file));
-    }
+    if (!spec.area_file.empty()) use_art_area(t, spec.area_file);
     return t;
 }
 

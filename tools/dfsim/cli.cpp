@@ -232,10 +232,7 @@ EnergyTable energy_table(const CommonOptions& c, const ArchParams& a) {
     const std::string file =
         c.energy_opt->count() == 0 && !a.energy_table.empty() ? a.energy_table : data_path(c.energy);
     EnergyTable t = load_energy_table_at(file, c.tech, "--tech");
-    if (!c.area.empty()) {
-        t.area.present = true;
-        t.area.given = given_area(load_accelergy_art(data_path(c.area)));
-    }
+    if (!c.area.empty()) use_art_area(t, data_path(c.area));
     return t;
 }
 
