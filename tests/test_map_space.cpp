@@ -267,6 +267,34 @@ TEST(MapSpace, SpilledPsumsByHand) {
     }
 }
 
+// Spilled psums are never run-length coded: with dram.compression rlc on a layer requantized to
+// 8 bits, the finished outputs' stores are coded as they are with the channel loop innermost (the
+// same boxes of the same values), and the spilled psums move their raw 32 bits on top.
+TEST(MapSpace, SpilledPsumsMoveRawUnderRlc) {
+    Layer l = conv("spill", 8, 6, 6, 6, 3, 3, 1, 1, 1, 2);
+    l.requant = Requant::scalar(3, 9, true, Format{8, true});
+    ArchParams a = small_arch(4, 5, 64);
+    a.dram.rlc = true;
+    const Dataflow& rs = find_dataflow("rs");
+    GlbTiling t;
+    t.Nt = 1, t.Et = 6, t.Mt = 2, t.Ct = 2, t.order = kOrderNEM, t.c_pos = 2;
+    GlbTiling inner = t;
+    inner.c_pos = 3;
+    const auto spill = with_tiling(rs, l, a, t), kept = with_tiling(rs, l, a, inner);
+    ASSERT_TRUE(spill && kept);
+    const LayerData data = make_layer_data(l);
+    const LayerResult rs_spill =
+        simulate_mapped(l, a, table45(), rs, *spill, data, true, false, nullptr, nullptr, Timing::Pass);
+    const LayerResult rs_kept =
+        simulate_mapped(l, a, table45(), rs, *kept, data, true, false, nullptr, nullptr, Timing::Pass);
+    EXPECT_EQ(rs_spill.output_check, OutputCheck::BitExact);
+    constexpr int psum = static_cast<int>(DataType::Psum);
+    const uint64_t outputs = 2 * 6 * 6 * 6, spilled_bits = 2 * 3 * outputs * 32;
+    ASSERT_NE(rs_kept.counts.dram_moved_bits[psum], outputs * 8);  // the outputs are coded
+    EXPECT_EQ(rs_spill.counts.dram_moved_bits[psum], rs_kept.counts.dram_moved_bits[psum] + spilled_bits);
+    EXPECT_EQ(rs_spill.counts.dram_raw_bits[psum], outputs * 8 + spilled_bits);
+}
+
 // Spill orders run bit-exact against the reference convolution in both timing models, for each
 // dataflow, and the simulator counts what the analytical estimate counts (every counter), on a
 // layer with groups, a batch and remainders, the channel loop at each place that spills, psums
