@@ -16,7 +16,9 @@ const char* const kAccessDescriptions[kNumLevels][kNumDataTypes][2] = {
          "slot's copies.",
          "0"},
         {"words loaded into GLB filter tiles (same rule)", "0"},
-        {"0 (in the RS schedule, psums never spill to DRAM)", "final output words stored, at the output width"},
+        {"psum words loaded back after a spill (a tile whose channel loop is not innermost), at the psum width",
+         "final output words stored, at the output width, plus psum words spilled between channel tiles, at the "
+         "psum width"},
     },
     {
         // glb
@@ -25,8 +27,9 @@ const char* const kAccessDescriptions[kNumLevels][kNumDataTypes][2] = {
          "words written by DRAM loads"},
         {"filter words put on the filter bus: per filter-loading pass, each distinct filter word once",
          "words written by DRAM loads"},
-        {"earlier psums sent to chain bottoms over the psum-in bus, plus final outputs read for the DRAM store",
-         "psums (or final outputs) arriving from the global output network"},
+        {"earlier psums sent to chain bottoms over the psum-in bus, plus final outputs read for the DRAM store and "
+         "psums read for a spill",
+         "psums (or final outputs) arriving from the global output network, plus psums loaded back after a spill"},
     },
     {
         // noc
@@ -137,6 +140,9 @@ std::vector<Counter> make_counters() {
     v.push_back(
         scalar("glb_output_reads", "words", 0, &ActionCounts::glb_output_reads,
                "of the `glb.psum` reads, those of final outputs read for the DRAM store (at the output width)"));
+    v.push_back(scalar("dram_spill_writes", "words", 0, &ActionCounts::dram_spill_writes,
+                       "of the `dram.psum` writes, those of unfinished psums spilled to DRAM between channel tiles "
+                       "(at the psum width, as are all `dram.psum` reads: the spills loaded back)"));
     v.push_back(scalar("opreg_ifmap_writes", "words", kInJson, &ActionCounts::opreg_ifmap_writes,
                        "ifmap words latched in a PE's operand register for one MAC (output-stationary PEs: one per "
                        "word the PE receives, from the bus or from its neighbour); not RF writes"));

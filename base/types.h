@@ -152,6 +152,9 @@ struct ActionCounts {
     // GLB psum writes and the DRAM psum writes are `out_bits` wide, not `psum_bits` wide.
     uint64_t glb_output_writes = 0;
     uint64_t glb_output_reads = 0;
+    // Of the DRAM psum writes, those of unfinished psums spilled between a tile's channel tiles (at
+    // the psum width, like every DRAM psum read: those are the spills loaded back).
+    uint64_t dram_spill_writes = 0;
     // Of the NoC psum reads, those of final outputs leaving the array for the buffer: requantized
     // at the array's edge, they cross the output network at the output width (as they are timed).
     uint64_t noc_output_reads = 0;

@@ -14,17 +14,21 @@ namespace {
 // controller runs them in it, and schedule_tiles follows it): a double-buffered tensor's load of
 // tile k+1 goes ahead of tile k's passes (into the other copy); a single-buffered tensor's load of
 // tile k follows tile k-1's passes. Per tile: the single-buffered loads, then (first tile) the
-// double-buffered ones, then the next tile's double-buffered ones; ifmap before filters.
-template <typename IfmapLoads, typename FilterLoads, typename Body>
-void in_program_order(size_t tiles, const GlbTiling& t, IfmapLoads ifmap_loads, FilterLoads filter_loads, Body body) {
+// double-buffered ones, then the next tile's double-buffered ones; ifmap, filters, then spilled
+// psums loaded back.
+template <typename IfmapLoads, typename FilterLoads, typename PsumLoads, typename Body>
+void in_program_order(size_t tiles, const GlbTiling& t, IfmapLoads ifmap_loads, FilterLoads filter_loads,
+                      PsumLoads psum_loads, Body body) {
     const Buffering& b = t.buffers;
     auto double_buffered = [&](size_t j) {
         if (b.ifmap) ifmap_loads(j);
         if (b.filter) filter_loads(j);
+        if (b.psum) psum_loads(j);
     };
     for (size_t k = 0; k < tiles; ++k) {
         if (!b.ifmap) ifmap_loads(k);
         if (!b.filter) filter_loads(k);
+        if (!b.psum) psum_loads(k);
         if (k == 0) double_buffered(0);
         if (k + 1 < tiles) double_buffered(k + 1);
         body(k);
@@ -42,6 +46,17 @@ void count_fill(ActionCounts& c, DataType d, uint64_t words, int bits) {
     c.dram_moved_bits[static_cast<int>(d)] += words * static_cast<uint64_t>(bits);
 }
 
+// The counts of `words` unfinished psums, `bits` wide, spilled: read from the buffer and stored
+// to DRAM raw (count_spill_store), or loaded back into the buffer (count_fill of Psum).
+void count_spill_store(ActionCounts& c, uint64_t words, int bits) {
+    constexpr int psum = static_cast<int>(DataType::Psum);
+    c.acc.at(Level::Glb, DataType::Psum).reads += words;
+    c.acc.at(Level::Dram, DataType::Psum).writes += words;
+    c.dram_spill_writes += words;
+    c.dram_raw_bits[psum] += words * static_cast<uint64_t>(bits);
+    c.dram_moved_bits[psum] += words * static_cast<uint64_t>(bits);
+}
+
 // The counts of `words` finished outputs, `out_bits` wide, read from the buffer and stored to DRAM.
 void count_store(ActionCounts& c, uint64_t words, int out_bits) {
     constexpr int psum = static_cast<int>(DataType::Psum);
@@ -57,7 +72,7 @@ int output_bits(const Layer& l, const ArchParams& a) { return l.requant.enabled 
 }  // namespace
 
 namespace {
-char loop_letter(TileLoop d) { return d == TileLoop::N ? 'n' : d == TileLoop::E ? 'e' : 'm'; }
+char loop_letter(TileLoop d) { return "nemc"[static_cast<int>(d)]; }
 
 // " double-buffered", " single-buffered", " single-buffered, filters prefetched", or the
 // double-buffered tensors: " double-buffered ifmap+psum".
@@ -72,10 +87,19 @@ std::string buffering_summary(const Buffering& b) {
 }
 }  // namespace
 
+LoopNest GlbTiling::nest() const {
+    LoopNest n{};
+    for (size_t i = 0, k = 0; i < 4; ++i) n[i] = static_cast<int>(i) == c_pos ? TileLoop::C : order[k++];
+    return n;
+}
+
 std::string GlbTiling::order_name() const {
-    if (order == kOrderNEM) return "e";
-    if (order == kOrderNME) return "m";
-    return {loop_letter(order[0]), loop_letter(order[1]), loop_letter(order[2])};
+    if (c_pos == 3 && order == kOrderNEM) return "e";
+    if (c_pos == 3 && order == kOrderNME) return "m";
+    std::string name;
+    for (TileLoop d : nest())
+        if (d != TileLoop::C || c_pos != 3) name += loop_letter(d);
+    return name;
 }
 
 Buffering arch_buffering(const ArchParams& a) {
@@ -89,9 +113,10 @@ std::string GlbTiling::summary() const {
     os << "glb tile ";
     if (Nt > 1) os << "Nt=" << Nt << " ";
     os << "Et=" << Et << " Mt=" << Mt << " Ct=" << Ct << " order=";
-    for (TileLoop d : order)
-        if (d != TileLoop::N || order[0] != TileLoop::N) os << loop_letter(d) << ",";  // n outermost: not named
-    os << "c" << buffering_summary(buffers);
+    const LoopNest n = nest();
+    for (size_t i = 0; i < 4; ++i)
+        if (n[i] != TileLoop::N || i != 0) os << loop_letter(n[i]) << (i < 3 ? "," : "");  // n outermost: not named
+    os << buffering_summary(buffers);
     return os.str();
 }
 
@@ -113,13 +138,23 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
     t.Et = static_cast<int>(y.get_int("et", 1, s.E(), s.E()));
     t.Mt = static_cast<int>(y.get_int("mt", 1, s.Mg(), s.Mg()));
     t.Ct = static_cast<int>(y.get_int("ct", 1, s.Cg(), s.Cg()));
-    const std::string order = y.get_enum("order", {"e", "m", "nem", "nme", "enm", "mne", "emn", "men"}, "e");
-    t.order = order == "e" ? kOrderNEM : order == "m" ? kOrderNME : LoopOrder{};
-    if (order.size() == 3)
-        for (int i = 0; i < 3; ++i)
-            t.order[static_cast<size_t>(i)] = order[static_cast<size_t>(i)] == 'n'   ? TileLoop::N
-                                              : order[static_cast<size_t>(i)] == 'e' ? TileLoop::E
-                                                                                     : TileLoop::M;
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v{"e", "m", "nem", "nme", "enm", "mne", "emn", "men"};
+        std::string four = "cemn";  // every order of the four letters, sorted
+        do v.push_back(four);
+        while (std::next_permutation(four.begin(), four.end()));
+        return v;
+    }();
+    const std::string order = y.get_enum("order", names, "e");
+    const std::string letters = order == "e" ? "nem" : order == "m" ? "nme" : order;
+    t.c_pos = 3;
+    for (size_t i = 0, k = 0; i < letters.size(); ++i) {
+        const char x = letters[i];
+        if (x == 'c')
+            t.c_pos = static_cast<int>(i);
+        else
+            t.order[k++] = x == 'n' ? TileLoop::N : x == 'e' ? TileLoop::E : TileLoop::M;
+    }
     const bool dbl = y.get_bool("double_buffer", a.glb.double_buffer);
     const bool prefetch = y.get_bool("prefetch_filters", a.glb.prefetch_filters);
     t.buffers = dbl ? Buffering::all(true) : prefetch ? Buffering::prefetch_filters() : Buffering::all(false);
@@ -131,19 +166,25 @@ void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTili
 int GlbTiling::loop_nest(const Layer& l, std::ostream& os) const {
     const LayerShape& s = l.shape;
     int d = 0;
-    for (TileLoop loop : order) {
+    for (TileLoop loop : nest()) {
         os << indent(d++);
         if (loop == TileLoop::N)
             os << "for n_tile in [0," << s.N << ") step " << Nt << ", g in [0," << s.G << ")";
         else if (loop == TileLoop::E)
             os << "for e_tile in [0," << s.E() << ") step " << Et;
-        else
+        else if (loop == TileLoop::M)
             os << "for m_tile in [0," << s.Mg() << ") step " << Mt;
-        os << (d == 1 ? "      # DRAM\n" : "\n");
+        else
+            os << "for c_tile in [0," << s.Cg() << ") step " << Ct;
+        if (d == 4)
+            os << "      # GLB tile: ifmap " << Nt << "x" << Ct << "ch x rows, filters " << Mt << "x" << Ct
+               << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F();
+        else if (d == 1)
+            os << "      # DRAM";
+        if (loop == TileLoop::C && d < 4)
+            os << (d == 1 ? "; " : "      # ") << "psums spilled to DRAM between channel tiles";
+        os << "\n";
     }
-    os << indent(d++) << "for c_tile in [0," << s.Cg() << ") step " << Ct << "      # GLB tile: ifmap " << Nt << "x"
-       << Ct << "ch x rows, filters " << Mt << "x" << Ct << ", psums " << Nt << "x" << Mt << "x" << Et << "x" << s.F()
-       << "\n";
     return d;
 }
 
@@ -170,6 +211,8 @@ std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t
         os << "Mt must be in [1, M/G=" << s.Mg() << "]";
     else if (t.Ct < 1 || t.Ct > s.Cg())
         os << "Ct must be in [1, C/G=" << s.Cg() << "]";
+    else if (t.c_pos < 0 || t.c_pos > 3)
+        os << "the channel loop's place must be in [0, 3]";
     else if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes))
         os << "tiles need " << tiling_glb_bytes(l, a, t) << " bytes of global buffer, which holds " << a.glb.size_bytes;
     return os.str();
@@ -194,19 +237,28 @@ TileStep make_step(const Layer& l, const GlbTiling& t, int n, int g, int E0, int
 }  // namespace
 
 namespace {
-// A tile's origin in the DRAM loops: first image, group, first output row, first filter.
-using Origin = std::array<int, 4>;
-constexpr int kOriginIndex[3] = {0, 2, 3};  // Origin's index of a TileLoop's coordinate
+// A tile's origin in the DRAM loops: first image, group, first output row, first filter, first channel.
+using Origin = std::array<int, 5>;
+constexpr int kOriginIndex[4] = {0, 2, 3, 4};  // Origin's index of a TileLoop's coordinate
 
-int loop_extent(const LayerShape& s, TileLoop d) { return d == TileLoop::N ? s.N : d == TileLoop::E ? s.E() : s.Mg(); }
-int loop_step(const GlbTiling& t, TileLoop d) { return d == TileLoop::N ? t.Nt : d == TileLoop::E ? t.Et : t.Mt; }
+int loop_extent(const LayerShape& s, TileLoop d) {
+    return d == TileLoop::N ? s.N : d == TileLoop::E ? s.E() : d == TileLoop::M ? s.Mg() : s.Cg();
+}
+int loop_step(const GlbTiling& t, TileLoop d) {
+    return d == TileLoop::N ? t.Nt : d == TileLoop::E ? t.Et : d == TileLoop::M ? t.Mt : t.Ct;
+}
 int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
 
-// Runs the body of the DRAM loop order[k] for its iteration i at `o` (the image loop's body runs the
+TileStep make_step(const Layer& l, const GlbTiling& t, const Origin& o) {
+    return make_step(l, t, o[0], o[1], o[2], o[3], o[4]);
+}
+
+// Runs the body of the DRAM loop nest[k] for its iteration i at `o` (the image loop's body runs the
 // groups), with each (origin) the loops inside get; returns the sum of what `inner` returns.
 template <typename Inner>
-uint64_t loop_iteration(const LayerShape& s, const GlbTiling& t, int k, int i, Origin o, const Inner& inner) {
-    const TileLoop d = t.order[static_cast<size_t>(k)];
+uint64_t loop_iteration(const LayerShape& s, const GlbTiling& t, const LoopNest& nest, int k, int i, Origin o,
+                        const Inner& inner) {
+    const TileLoop d = nest[static_cast<size_t>(k)];
     o[static_cast<size_t>(kOriginIndex[static_cast<int>(d)])] = i * loop_step(t, d);
     if (d != TileLoop::N) return inner(o);
     uint64_t sum = 0;
@@ -217,24 +269,38 @@ uint64_t loop_iteration(const LayerShape& s, const GlbTiling& t, int k, int i, O
     return sum;
 }
 
-void visit_origins(const Layer& l, const GlbTiling& t, int k, const Origin& o,
+void visit_origins(const Layer& l, const GlbTiling& t, const LoopNest& nest, int k, const Origin& o,
                    const std::function<void(const TileStep&)>& visit) {
     const LayerShape& s = l.shape;
-    if (k == 3) {
-        for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) visit(make_step(l, t, o[0], o[1], o[2], o[3], C0));
+    if (k == 4) {
+        visit(make_step(l, t, o));
         return;
     }
-    const TileLoop d = t.order[static_cast<size_t>(k)];
+    const TileLoop d = nest[static_cast<size_t>(k)];
     for (int i = 0; i < count_tiles(loop_extent(s, d), loop_step(t, d)); ++i)
-        loop_iteration(s, t, k, i, o, [&](const Origin& inner) {
-            visit_origins(l, t, k + 1, inner, visit);
+        loop_iteration(s, t, nest, k, i, o, [&](const Origin& inner) {
+            visit_origins(l, t, nest, k + 1, inner, visit);
             return uint64_t{0};
         });
 }
 }  // namespace
 
 void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(const TileStep&)>& visit) {
-    visit_origins(l, t, 0, Origin{}, visit);
+    visit_origins(l, t, t.nest(), 0, Origin{}, visit);
+}
+
+bool spills(const Layer& l, const GlbTiling& t) {
+    const LayerShape& s = l.shape;
+    if (t.c_pos >= 3 || count_tiles(s.Cg(), t.Ct) < 2) return false;
+    for (size_t k = static_cast<size_t>(t.c_pos); k < 3; ++k) {
+        const TileLoop d = t.order[k];
+        if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1)) return true;
+    }
+    return false;
+}
+
+hw::Box tile_psum_box(const Layer& l, const TileStep& st) {
+    return hw::Box{{st.n, st.g * l.shape.Mg() + st.M0, st.E0, 0}, {st.Nt, st.Mt, st.Et, l.shape.F()}};
 }
 
 hw::Box tile_ifmap_box(const Layer& l, const TileStep& st) {
@@ -289,8 +355,9 @@ hw::Program build_tiled_program(
     }
     TileSlots if_slots(copies), f_slots(f_copies);
     int psum_copy = 0, psum_slot = -1;
+    const bool spill = spills(l, t);
     struct StepOps {
-        std::vector<hw::Op> if_loads, f_loads, body;
+        std::vector<hw::Op> if_loads, f_loads, p_loads, body;
     };
     std::vector<StepOps> steps;
     for_each_tile(l, t, [&](const TileStep& st) {
@@ -302,34 +369,39 @@ hw::Program build_tiled_program(
         if (f_slots.ensure(tile_filter_box(l, st)))
             so.f_loads.push_back(
                 hw::Op{hw::Load{{f_slot[f_slots.current()], hw::DramTensor::Filter, tile_filter_box(l, st)}}});
-        if (st.first_c) {
+        if (st.first_c || spill) {  // a new psum tile: the other copy
             psum_copy = (psum_copy + 1) % p_copies;
             psum_slot = p_slot[psum_copy];
-            so.body.push_back(hw::Op{hw::Shape{psum_slot, {st.Nt, st.Mt, st.Et, s.F()}}});
         }
+        const hw::Box psum_box = tile_psum_box(l, st);
+        if (st.first_c)
+            so.body.push_back(hw::Op{hw::Shape{psum_slot, psum_box.count}});
+        else if (spill)  // the psums spilled after the previous channel tile
+            so.p_loads.push_back(hw::Op{hw::Load{{psum_slot, hw::DramTensor::Psum, psum_box}}});
         passes(st, TileSlotIds{if_slot[if_slots.current()], f_slot[f_slots.current()], psum_slot}, so.body);
-        if (st.last_c) {
-            const hw::Box box{{st.n, st.g * s.Mg() + st.M0, st.E0, 0}, {st.Nt, st.Mt, st.Et, s.F()}};
-            so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Output, box}}});
-        }
+        if (st.last_c)
+            so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Output, psum_box}}});
+        else if (spill)
+            so.body.push_back(hw::Op{hw::Store{{psum_slot, hw::DramTensor::Psum, psum_box}}});
     });
     auto append = [&](std::vector<hw::Op>& ops) {
         for (auto& op : ops) prog.ops.push_back(op);
     };
     in_program_order(
         steps.size(), t, [&](size_t k) { append(steps[k].if_loads); }, [&](size_t k) { append(steps[k].f_loads); },
-        [&](size_t k) { append(steps[k].body); });
+        [&](size_t k) { append(steps[k].p_loads); }, [&](size_t k) { append(steps[k].body); });
     return prog;
 }
 
 bool extrapolates_images(const Layer& l, const GlbTiling& t) {
-    return t.order[0] == TileLoop::N && count_tiles(l.shape.N, t.Nt) > 2 && l.shape.N % t.Nt == 0;
+    return t.nest()[0] == TileLoop::N && count_tiles(l.shape.N, t.Nt) > 2 && l.shape.N % t.Nt == 0;
 }
 
 TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling& t,
                            const std::function<void(const TileStep&, TiledTotals&)>& tile) {
     const int out_bits = output_bits(l, a);
     const int p_copies = t.psum_copies();
+    const bool spill = spills(l, t);
     TileSlots res_if(t.ifmap_copies()), res_f(t.filter_copies());
     int psum_copy = 0;
     TiledTotals tot, first;
@@ -357,12 +429,21 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
         tt.ifmap_bytes = fetch(res_if, tile_ifmap_box(l, st), DataType::Ifmap, l.ifmap.bits);
         tt.filter_bytes = fetch(res_f, tile_filter_box(l, st), DataType::Filter, l.filter.bits);
         tt.ifmap_copy = res_if.current(), tt.filter_copy = res_f.current();
-        if (st.first_c) psum_copy = (psum_copy + 1) % p_copies;
+        if (st.first_c || spill) psum_copy = (psum_copy + 1) % p_copies;
         tt.psum_copy = psum_copy, tt.first_c = st.first_c;
+        const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
+        if (spill && !st.first_c) {  // the psums spilled after the previous channel tile, loaded back
+            count_fill(tot.counts, DataType::Psum, w, a.pe.psum_bits);
+            tt.psum_bytes = bytes_of(w, a.pe.psum_bits);
+            tot.dram_bytes += tt.psum_bytes;
+        }
         if (st.last_c) {
-            const uint64_t w = static_cast<uint64_t>(st.Nt) * st.Mt * st.Et * l.shape.F();
             count_store(tot.counts, w, out_bits);
             tt.out_bytes = bytes_of(w, out_bits);
+            tot.dram_bytes += tt.out_bytes;
+        } else if (spill) {
+            count_spill_store(tot.counts, w, a.pe.psum_bits);
+            tt.out_bytes = bytes_of(w, a.pe.psum_bits);
             tot.dram_bytes += tt.out_bytes;
         }
         const uint64_t before = tot.pass_cycles;
@@ -385,29 +466,26 @@ TiledTotals tiling_traffic(const Layer& l, const ArchParams& a, const GlbTiling&
 
 namespace {
 
-// The words a tensor's slots load over the DRAM loops from order[k] in (then the channel loop) at
-// origin `o` (traffic_counts). uses[d]: whether the tensor's boxes depend on loop d.
+// The words a tensor's slots load over the DRAM loops from nest[k] in at origin `o`
+// (traffic_counts). uses[d]: whether the tensor's boxes depend on loop d (N, E, M, C).
 struct FillWalk {
     const Layer& l;
     const GlbTiling& t;
     TileSlots slots;
-    std::array<bool, 3> uses;
+    std::array<bool, 4> uses;
     hw::Box (*box)(const Layer&, const TileStep&);
+    LoopNest nest = t.nest();
 
     uint64_t run(int k, const Origin& o) {
         const LayerShape& s = l.shape;
-        if (k == 3) {
-            uint64_t words = 0;
-            for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) {
-                const hw::Box b = box(l, make_step(l, t, o[0], o[1], o[2], o[3], C0));
-                if (slots.ensure(b)) words += b.words();
-            }
-            return words;
+        if (k == 4) {
+            const hw::Box b = box(l, make_step(l, t, o));
+            return slots.ensure(b) ? b.words() : 0;
         }
-        const TileLoop d = t.order[static_cast<size_t>(k)];
+        const TileLoop d = nest[static_cast<size_t>(k)];
         const int whole = loop_extent(s, d), step = loop_step(t, d), reps = count_tiles(whole, step);
         auto iteration = [&](int i) {
-            return loop_iteration(s, t, k, i, o, [&](const Origin& inner) { return run(k + 1, inner); });
+            return loop_iteration(s, t, nest, k, i, o, [&](const Origin& inner) { return run(k + 1, inner); });
         };
         if (!uses[static_cast<size_t>(d)]) {  // every iteration loads the same boxes
             const uint64_t first = iteration(0);
@@ -415,7 +493,7 @@ struct FillWalk {
         }
         uint64_t words = 0;
         if (d != TileLoop::E && whole % step == 0 && reps > 4) {
-            // image or filter tiles all of one size: their boxes translate, so after the first
+            // image, filter or channel tiles all of one size: their boxes translate, so after the first
             // iteration each loads what the second does; the last two are run as well, to leave
             // the slots as the whole loop leaves them (row tiles differ at the padded edges)
             words = iteration(0);
@@ -429,11 +507,11 @@ struct FillWalk {
 };
 
 uint64_t ifmap_fills(const Layer& l, const GlbTiling& t) {
-    return FillWalk{l, t, TileSlots(t.ifmap_copies()), {true, true, false}, tile_ifmap_box}.run(0, Origin{});
+    return FillWalk{l, t, TileSlots(t.ifmap_copies()), {true, true, false, true}, tile_ifmap_box}.run(0, Origin{});
 }
 
 uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
-    return FillWalk{l, t, TileSlots(t.filter_copies()), {false, false, true}, tile_filter_box}.run(0, Origin{});
+    return FillWalk{l, t, TileSlots(t.filter_copies()), {false, false, true, true}, tile_filter_box}.run(0, Origin{});
 }
 
 }  // namespace
@@ -443,7 +521,13 @@ ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling
     ActionCounts c;
     count_fill(c, DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
     count_fill(c, DataType::Filter, filter_fills(l, t), l.filter.bits);
-    count_store(c, static_cast<uint64_t>(s.N) * s.M * s.E() * s.F(), output_bits(l, a));  // every output once
+    const uint64_t outputs = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();
+    count_store(c, outputs, output_bits(l, a));  // every output once
+    if (spills(l, t)) {  // and stored and loaded back after each channel tile but the last
+        const uint64_t spilled = static_cast<uint64_t>(count_tiles(s.Cg(), t.Ct) - 1) * outputs;
+        count_fill(c, DataType::Psum, spilled, a.pe.psum_bits);
+        count_spill_store(c, spilled, a.pe.psum_bits);
+    }
     return c;
 }
 
@@ -522,7 +606,7 @@ struct TileSchedule {
     uint64_t issue = 0, channel = 0, array = 0, end = 0;  // in-order DMA issue, DRAM channel, array
     uint64_t if_ready[2] = {0, 0}, f_ready[2] = {0, 0};  // the copy's load is in
     uint64_t if_used[2] = {0, 0}, f_used[2] = {0, 0}, psum_used[2] = {0, 0};  // its last pass is done
-    uint64_t psum_stored[2] = {0, 0}, psum_zeroed[2] = {0, 0};
+    uint64_t psum_stored[2] = {0, 0}, psum_ready[2] = {0, 0};  // zeroed or loaded back
 
     // A transfer issued in order once `dep` is met; returns when its data is there.
     uint64_t transfer(uint64_t bytes, uint64_t dep) {
@@ -537,13 +621,17 @@ struct TileSchedule {
     void load_filter(const TileTiming& t) {
         if (t.filter_bytes) f_ready[t.filter_copy] = transfer(t.filter_bytes, f_used[t.filter_copy]);
     }
+    void load_psum(const TileTiming& t) {  // spilled psums loaded back once the copy is stored and unused
+        const int pc = t.psum_copy;
+        if (t.psum_bytes) psum_ready[pc] = transfer(t.psum_bytes, std::max(psum_stored[pc], psum_used[pc]));
+    }
     void body(const TileTiming& t) {
         const int pc = t.psum_copy;
         if (t.first_c) {  // the psum tile is shaped (zeroed) once its copy is stored and unused
             issue = std::max({issue, psum_stored[pc], psum_used[pc]});
-            psum_zeroed[pc] = issue;
+            psum_ready[pc] = issue;
         }
-        const uint64_t start = std::max({array, if_ready[t.ifmap_copy], f_ready[t.filter_copy], psum_zeroed[pc]});
+        const uint64_t start = std::max({array, if_ready[t.ifmap_copy], f_ready[t.filter_copy], psum_ready[pc]});
         array = start + t.pass_cycles;
         if_used[t.ifmap_copy] = f_used[t.filter_copy] = psum_used[pc] = array;
         end = std::max(end, array);
@@ -560,7 +648,7 @@ uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const
     TileSchedule s{a};
     in_program_order(
         tiles.size(), t, [&](size_t k) { s.load_ifmap(tiles[k]); }, [&](size_t k) { s.load_filter(tiles[k]); },
-        [&](size_t k) { s.body(tiles[k]); });
+        [&](size_t k) { s.load_psum(tiles[k]); }, [&](size_t k) { s.body(tiles[k]); });
     return tiles.empty() ? 0 : s.end + a.reconfig_cycles();
 }
 
@@ -580,20 +668,26 @@ std::vector<int> tile_sizes(int block, int whole) {
 }
 
 namespace {
-// The orders that differ as loop nests for a tiling's sizes: a loop of one step may sit anywhere
-// (the image loop only if there is one group: it runs the groups), so of the orders alike but for
-// it, only the first is tried.
-std::vector<LoopOrder> distinct_orders(const LayerShape& s, const GlbTiling& t) {
-    std::vector<LoopOrder> orders;
+// The orders a mapper tries for a tiling's sizes (order, c_pos): the six with the channel loop
+// innermost, then the six with it right outside the innermost of the others (the spill orders
+// that can pay: a loop over filters inside it keeps the ifmap tile resident, one over rows or
+// images the filter tile). Of the nests alike as loop nests, only the first: a loop of one step
+// may sit anywhere (the image loop only if there is one group: it runs the groups).
+std::vector<std::pair<LoopOrder, int>> distinct_orders(const LayerShape& s, const GlbTiling& t) {
+    std::vector<std::pair<LoopOrder, int>> orders;
     std::vector<std::vector<TileLoop>> seen;
-    for (const LoopOrder& order : kLoopOrders) {
-        std::vector<TileLoop> nest;
-        for (TileLoop d : order)
-            if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1)) nest.push_back(d);
-        if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
-        seen.push_back(nest);
-        orders.push_back(order);
-    }
+    for (int c_pos : {3, 2})
+        for (const LoopOrder& order : kLoopOrders) {
+            GlbTiling u = t;
+            u.order = order, u.c_pos = c_pos;
+            std::vector<TileLoop> nest;
+            for (TileLoop d : u.nest())
+                if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1))
+                    nest.push_back(d);
+            if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
+            seen.push_back(nest);
+            orders.push_back({order, c_pos});
+        }
     return orders;
 }
 }  // namespace
@@ -661,8 +755,8 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
             for (const Buffering& other : same_sizes)
                 if (other.covers(b)) return;
             same_sizes.push_back(b);
-            for (const LoopOrder& order : distinct_orders(l.shape, t)) {
-                t.order = order;
+            for (const auto& [order, c_pos] : distinct_orders(l.shape, t)) {
+                t.order = order, t.c_pos = c_pos;
                 visit(t);
             }
         });

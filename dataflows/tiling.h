@@ -27,12 +27,16 @@ namespace dfsim {
 
 class YamlMap;
 
-// A DRAM loop of a tiling: over image tiles (with the groups right inside), output-row tiles or
-// filter tiles. The channel-tile loop is always the innermost: a tile's psums stay in the buffer
-// until its last channel tile.
-enum class TileLoop : uint8_t { N, E, M };
-// The DRAM loops, outermost first.
+// A DRAM loop of a tiling: over image tiles (with the groups right inside), output-row tiles,
+// filter tiles or channel tiles. A LoopOrder orders the first three; the channel loop sits among
+// them at GlbTiling::c_pos. Innermost (the default), a tile's psums stay in the buffer until its
+// last channel tile; further out, the loops inside it visit other output tiles between a tile's
+// channel tiles, so its unfinished psums are spilled to DRAM and loaded back (spills()).
+enum class TileLoop : uint8_t { N, E, M, C };
+// The DRAM loops over images, rows and filters, outermost first.
 using LoopOrder = std::array<TileLoop, 3>;
+// All four DRAM loops, outermost first.
+using LoopNest = std::array<TileLoop, 4>;
 inline constexpr LoopOrder kOrderNEM{TileLoop::N, TileLoop::E, TileLoop::M};  // "e": images, rows, filters
 inline constexpr LoopOrder kOrderNME{TileLoop::N, TileLoop::M, TileLoop::E};  // "m": images, filters, rows
 // The six orders, the two above first.
@@ -63,13 +67,16 @@ Buffering arch_buffering(const ArchParams& a);
 struct GlbTiling {
     int Nt = 1;  // images per tile
     int Et = 1, Mt = 1, Ct = 1;  // output rows, filters, channels per tile
-    LoopOrder order = kOrderNEM;  // DRAM loops, outermost first (channels innermost)
+    LoopOrder order = kOrderNEM;  // DRAM loops, outermost first
+    int c_pos = 3;  // where the channel loop sits among them: before order[c_pos] (3: innermost)
     Buffering buffers;  // double-buffered tensors
+    LoopNest nest() const;  // the four loops, outermost first
     int ifmap_copies() const { return buffers.ifmap ? 2 : 1; }
     int filter_copies() const { return buffers.filter ? 2 : 1; }
     int psum_copies() const { return buffers.psum ? 2 : 1; }
     std::string summary() const;  // "glb tile Et=.. Mt=.. Ct=.. order=.. double-buffered"
-    // The order as a pinned mapping writes it: "e" (n,e,m), "m" (n,m,e), else its three letters ("mne").
+    // The order as a pinned mapping writes it: channels innermost, "e" (n,e,m), "m" (n,m,e), else
+    // its three letters ("mne"); the channel loop further out, the four letters ("ncem").
     std::string order_name() const;
     // "nt: .., et: .., mt: .., ct: .., order: .., double_buffer: .., prefetch_filters: .." (and
     // double_ifmap, double_filter, double_psum where the buffering is not one of those two's)
@@ -95,12 +102,18 @@ using TileKey = std::array<int, 7>;
 inline TileKey tile_key(const TileStep& st) { return {st.Nt, st.E0, st.Et, st.Mt, st.Ct, st.first_c, st.last_c}; }
 
 // Reads a pinned mapping's tiling fields: nt (default 1), et, mt, ct (defaults: the whole extent), order
-// (e | m | any order of the letters n, e, m, outermost first; default e = nem), double_buffer
+// (e | m | any order of the letters n, e, m, outermost first, channels innermost; or of the four
+// letters n, e, m, c; default e = nem = nemc), double_buffer
 // (all three tensors) and prefetch_filters (the filters; defaults: the architecture's), then
 // double_ifmap, double_filter and double_psum, each overriding those for its tensor.
 void parse_tiling(const YamlMap& y, const Layer& l, const ArchParams& a, GlbTiling& t);
 
 int tile_ifmap_rows(const LayerShape& s, int Et);
+// Whether a tile's psums spill to DRAM between its channel tiles: the channel loop has more than
+// one tile and a loop inside it more than one step (the image loop: or more than one group).
+// Then every tile but a first channel tile starts from its psums loaded back (DRAM psum box
+// [N][M][E][F] at the psum width) and every tile but a last one stores them there.
+bool spills(const Layer& l, const GlbTiling& t);
 uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& t);
 // "" or the first violated tiling constraint (extents, buffer capacity).
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t);
@@ -108,6 +121,7 @@ void for_each_tile(const Layer& l, const GlbTiling& t, const std::function<void(
 // The DRAM boxes of a tile's ifmap and filters.
 hw::Box tile_ifmap_box(const Layer& l, const TileStep& st);
 hw::Box tile_filter_box(const Layer& l, const TileStep& st);
+hw::Box tile_psum_box(const Layer& l, const TileStep& st);  // outputs and spilled psums
 
 // Which copy of a tensor's slot(s) holds which tile: a tile already resident in either copy is
 // used where it is; otherwise it is loaded into the other copy than the one in use.
@@ -130,9 +144,10 @@ struct TileSlotIds {
 };
 
 // Builds a program: the layer's constants (hw::layer_params), per tile the loads it needs, a
-// zeroed psum tile at its first channel tile, the passes `passes` emits, and the store of the
-// finished outputs after its last channel tile. The loads of tile k+1 of a double-buffered
-// tensor go before the passes of tile k; a single-buffered tensor's after them.
+// zeroed psum tile at its first channel tile (spilling: its psums loaded back at the others), the
+// passes `passes` emits, and the store of the finished outputs after its last channel tile
+// (spilling: of its psums after the others). The loads of tile k+1 of a double-buffered tensor
+// (psums loaded back included) go before the passes of tile k; a single-buffered tensor's after them.
 hw::Program build_tiled_program(
     const Layer& l, const ArchParams& a, const GlbTiling& t,
     const std::function<void(const TileStep&, const TileSlotIds&, std::vector<hw::Op>&)>& passes);
@@ -141,6 +156,7 @@ hw::Program build_tiled_program(
 // resident), the copies of the slots it uses, its passes' estimated cycles and its store.
 struct TileTiming {
     uint64_t ifmap_bytes = 0, filter_bytes = 0, out_bytes = 0;  // out_bytes: 0 unless the tile stores
+    uint64_t psum_bytes = 0;  // psums loaded back (a spilled tile's), 0 if none
     int ifmap_copy = 0, filter_copy = 0, psum_copy = 0;
     uint64_t pass_cycles = 0;
     bool first_c = true;
@@ -183,8 +199,11 @@ inline constexpr int kNearDivisorTiles = 16;
 // The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
 // and e_block output rows: one image per tile or the whole batch (and 4 if it divides the
 // batch); channels per tile the most that fit beside the smallest filter and row tiles; then for
-// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders (of
-// orders alike but for where a loop of one step sits, only the first). With glb.search_buffering,
+// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders with
+// the channel loop innermost and, if it has more than one tile, with the channel loop right
+// outside the innermost of the other three (the spill orders that keep an ifmap or filter tile
+// resident across that loop); of nests alike but for where a loop of one step sits, only the
+// first. With glb.search_buffering,
 // all that again for each buffering tried (sizes a buffering with more copies tried are skipped).
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
@@ -196,7 +215,8 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
 // the run of that loop's iterations adds what its second iteration adds: the slots then hold the
 // same boxes at each iteration's start. A loop over image or filter tiles that all have the same
 // size is alike after its first iteration too (its boxes are the first's, translated), so it adds
-// the first iteration and then the second's words times the tiles left.
+// the first iteration and then the second's words times the tiles left. Spilling, each output
+// word is stored and loaded back once per channel tile but its last.
 ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t);
 
 // Visits one tile of each class of alike tiles of the layer (all images) with the class's size:
@@ -250,7 +270,9 @@ private:
 // - RLC: the DRAM link moves the ifmap's and the output's bits scaled by their whole tensor's
 //   code ratio. An approximation: the simulator codes each transfer (a tile) on its own, and
 //   the estimate's cycles still move the raw bits.
-inline ActionCounts with_data(const Layer& l, ActionCounts c) {
+// - Spilled psums (ActionCounts::dram_spill_writes, and every DRAM psum read), `psum_bits` wide,
+//   are never coded: the output's code ratio scales the rest of the psum bits.
+inline ActionCounts with_data(const Layer& l, ActionCounts c, int psum_bits) {
     const DataZeros& z = l.zeros;
     if (z.gated_macs >= 0) {
         const uint64_t known = static_cast<uint64_t>(z.gated_macs);
@@ -264,8 +286,13 @@ inline ActionCounts with_data(const Layer& l, ActionCounts c) {
     }
     auto code = [&](DataType d, double ratio) {
         const int i = static_cast<int>(d);
+        const uint64_t raw_only = d == DataType::Psum ? (c.acc.at(Level::Dram, d).reads + c.dram_spill_writes) *
+                                                            static_cast<uint64_t>(psum_bits)
+                                                      : 0;
         if (ratio > 0)
-            c.dram_moved_bits[i] = static_cast<uint64_t>(std::llround(static_cast<double>(c.dram_raw_bits[i]) * ratio));
+            c.dram_moved_bits[i] =
+                static_cast<uint64_t>(std::llround(static_cast<double>(c.dram_raw_bits[i] - raw_only) * ratio)) +
+                raw_only;
     };
     code(DataType::Ifmap, z.ifmap_link);
     code(DataType::Psum, z.output_link);
@@ -277,7 +304,7 @@ inline ActionCounts with_data(const Layer& l, ActionCounts c) {
 inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
                                const ActionCounts& counts, uint64_t cycles) {
     Estimate est;
-    est.counts = with_data(l, counts);
+    est.counts = with_data(l, counts, a.pe.psum_bits);
     est.cycles = cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
     const EnergyBreakdown e = compute_energy(est.counts, table, layer_widths(l, a), a, cycles);
@@ -344,6 +371,7 @@ inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTilin
     counts += all_passes.first;
     GlbTiling images_outer = t;  // the order whose cycle bound is the least (extrapolates_images)
     images_outer.order = kOrderNEM;
+    images_outer.c_pos = 3;
     Estimate est = tiled_estimate(l, a, t, table, counts,
                                   tiled_cycles_lower_bound(l, a, images_outer, all_passes.second, traffic));
     est.cycles_exact = false;

@@ -1,5 +1,7 @@
 #include "energy/energy.h"
 
+#include <algorithm>
+
 #include "energy/physical.h"
 
 namespace dfsim {
@@ -73,14 +75,27 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
                 reads -= c.noc_output_reads;
                 extra = static_cast<double>(c.noc_output_reads) * t.access(l, false, w.output, glb_bytes);
             }
-            // DRAM psum traffic is the final output only (partial sums never leave the chip)
+            // DRAM psum writes are final outputs at the output width, but for psums spilled between
+            // channel tiles: those, and the spills loaded back (every DRAM psum read), at the psum
+            // width, never coded
+            double spill = 0;
+            uint64_t spill_bits = 0;
+            if (d == DataType::Psum && l == Level::Dram) {
+                spill = static_cast<double>(reads) * t.access(l, false, w.psum, glb_bytes) +
+                        static_cast<double>(c.dram_spill_writes) * t.access(l, true, w.psum, glb_bytes);
+                spill_bits = (reads + c.dram_spill_writes) * static_cast<uint64_t>(w.psum);
+                writes -= c.dram_spill_writes;
+                reads = 0;
+            }
             const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
             double v = static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +
                        static_cast<double>(writes) * t.access(l, true, bits, glb_bytes) + extra;
             // run-length compressed feature maps: the link moves fewer bits than are stored
             const int di = static_cast<int>(d);
-            if (l == Level::Dram && c.dram_raw_bits[di] > 0 && c.dram_moved_bits[di] != c.dram_raw_bits[di])
-                v *= static_cast<double>(c.dram_moved_bits[di]) / static_cast<double>(c.dram_raw_bits[di]);
+            const uint64_t raw = c.dram_raw_bits[di] - std::min(c.dram_raw_bits[di], spill_bits);
+            const uint64_t moved = c.dram_moved_bits[di] - std::min(c.dram_moved_bits[di], spill_bits);
+            if (l == Level::Dram && raw > 0 && moved != raw) v *= static_cast<double>(moved) / static_cast<double>(raw);
+            v += spill;
             if (l == Level::Rf) v *= scale.rf[di];  // each register file by its own size
             if (l == Level::Noc) v *= scale.noc;  // by the wire a delivery spans
             e.by_level_type[static_cast<int>(l)][di] = v;

@@ -76,7 +76,7 @@ void Accelerator::read_write_slots(size_t i, const Pass& p) {
 }
 
 void Accelerator::note_transfer(DramTensor tensor, std::pair<Cycle, Cycle> channel) {
-    const size_t t = static_cast<size_t>(tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
+    const size_t t = static_cast<size_t>(dram_data_type(tensor));
     if (m_activity.dram_transfers[t]++ == 0) m_activity.dram_start[t] = channel.first;
     m_activity.dram_stop[t] = std::max(m_activity.dram_stop[t], channel.second);
 }

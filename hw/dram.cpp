@@ -16,6 +16,9 @@ Tensor4& DramImage::tensor(DramTensor t) {
             return filter;
         case DramTensor::Output:
             return output;
+        case DramTensor::Psum:
+            if (psum.size() == 0) psum = Tensor4(output.dim[0], output.dim[1], output.dim[2], output.dim[3]);
+            return psum;
     }
     return output;
 }
@@ -28,6 +31,8 @@ int DramImage::bits(DramTensor t) const {
             return filter_bits;
         case DramTensor::Output:
             return output_bits;
+        case DramTensor::Psum:
+            break;
     }
     return 32;
 }
@@ -61,6 +66,10 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
     return rlc_encoded_bits(v.data(), v.size(), *code);
 }
 
+int Dram::word_bits(const Transfer& op) const {
+    return op.tensor == DramTensor::Psum ? m_glb.decl(op.slot).bits : m_image.bits(op.tensor);
+}
+
 Cycle Dram::channel_end(Cycle start, uint64_t bits) const {
     if (m_params.link_bits == 0) {  // one channel of bytes_per_cycle in the core clock
         const double bytes = static_cast<double>((bits + 7) / 8);
@@ -78,10 +87,9 @@ Cycle Dram::channel_end(Cycle start, uint64_t bits) const {
 }
 
 std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::function<void()> done) {
-    const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(m_image.bits(op.tensor));
+    const uint64_t raw_bits = op.box.words() * static_cast<uint64_t>(word_bits(op));
     const uint64_t moved = moved_bits(op, load, raw_bits);
-    const size_t type =
-        static_cast<size_t>(op.tensor);  // DramTensor Ifmap, Filter, Output = DataType Ifmap, Filter, Psum
+    const size_t type = static_cast<size_t>(dram_data_type(op.tensor));
     m_counts.dram_raw_bits[type] += raw_bits;
     m_counts.dram_moved_bits[type] += moved;
     const Cycle now = now_cycle();
@@ -98,9 +106,7 @@ std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::functi
 void Dram::copy(const Transfer& op, bool load) {
     Tensor4& t = m_image.tensor(op.tensor);
     const Box& b = op.box;
-    DataType type = op.tensor == DramTensor::Ifmap    ? DataType::Ifmap
-                    : op.tensor == DramTensor::Filter ? DataType::Filter
-                                                      : DataType::Psum;
+    const DataType type = dram_data_type(op.tensor);
     for (int d = 0; d < 4; ++d)
         DFSIM_ASSERT(b.lo[d] >= 0 && b.lo[d] + b.count[d] <= t.dim[d], "DMA box outside the DRAM tensor");
     if (load) m_glb.shape(op.slot, b.count);
@@ -123,7 +129,8 @@ void Dram::copy(const Transfer& op, bool load) {
     } else {
         m_counts.acc.at(Level::Glb, type).reads += w;
         m_counts.acc.at(Level::Dram, type).writes += w;
-        if (type == DataType::Psum) m_counts.glb_output_reads += w;
+        if (op.tensor == DramTensor::Output) m_counts.glb_output_reads += w;
+        if (op.tensor == DramTensor::Psum) m_counts.dram_spill_writes += w;
     }
 }
 

@@ -22,12 +22,13 @@ namespace dfsim::hw {
 
 struct DramImage {
     Tensor4 ifmap, filter, output;
+    Tensor4 psum;  // spilled psums, the output's dims: allocated at the first spill (tensor(Psum))
     int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
     // The code of the ifmap loads and of the output stores on the link (hw/rlc.h rlc_params_for);
     // nullopt: moved raw (no dram.rlc, the network's input, or values that do not fit a level).
     std::optional<RlcParams> rlc_ifmap, rlc_output;
     Tensor4& tensor(DramTensor t);
-    int bits(DramTensor t) const;
+    int bits(DramTensor t) const;  // Psum: none of its own (a spill moves the psum slot's width)
 };
 
 class Dram : public sc_core::sc_module {
@@ -60,6 +61,8 @@ private:
     std::pair<Cycle, Cycle> enqueue(const Transfer& op, bool load, std::function<void()> done);
     // Bits the link moves for a transfer of `raw_bits`: its run-length code if feature maps are coded.
     uint64_t moved_bits(const Transfer& op, bool load, uint64_t raw_bits) const;
+    // The width of a transfer's words: its tensor's, or for a psum spill the psum slot's.
+    int word_bits(const Transfer& op) const;
     void copy(const Transfer& op, bool load);
     Cycle now_cycle() const;
     // The core cycle a channel transfer of `bits` that may start at `start` is done.

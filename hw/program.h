@@ -19,8 +19,14 @@
 
 namespace dfsim::hw {
 
-enum class DramTensor : uint8_t { Ifmap = 0, Filter = 1, Output = 2 };
-// DRAM layouts: ifmap [N][C][H][W]; filter [M][C/G][R][S]; output [N][M][E][F].
+enum class DramTensor : uint8_t { Ifmap = 0, Filter = 1, Output = 2, Psum = 3 };
+// DRAM layouts: ifmap [N][C][H][W]; filter [M][C/G][R][S]; output [N][M][E][F]; psum [N][M][E][F],
+// the unfinished psums a tile spills between its channel tiles: stored and loaded raw at the
+// psum slot's width (never requantized, never run-length coded).
+// The data type a DRAM tensor's traffic is counted under (output and psum: Psum).
+inline DataType dram_data_type(DramTensor t) {
+    return t == DramTensor::Ifmap ? DataType::Ifmap : t == DramTensor::Filter ? DataType::Filter : DataType::Psum;
+}
 
 // A box [lo, lo + count) in each of a tensor's four dimensions.
 struct Box {

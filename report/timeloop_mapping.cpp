@@ -40,13 +40,15 @@ struct Fields {
     int get(const char* k, int dflt = 1) const { return static_cast<int>(y.get_int(k, 1, INT32_MAX, dflt)); }
 };
 
-// The DRAM loops over tiles: channels innermost, then the tile order's loops (outermost first in dfsim).
+// The DRAM loops over tiles in the order's loops (outermost first in dfsim); channels innermost
+// unless the order places them (four letters: psums spilled).
 TimeloopLevel dram_level(const LayerShape& s, const Fields& f) {
     const int nt = f.get("nt"), et = f.get("et", s.E()), mt = f.get("mt", s.Mg()), ct = f.get("ct", s.Cg());
     std::string order = f.y.get_string("order", "e");
-    order = order == "e" ? "nem" : order == "m" ? "nme" : order;
-    std::string inner = "C";
-    for (auto it = order.rbegin(); it != order.rend(); ++it) inner += *it == 'n' ? 'N' : *it == 'e' ? 'Q' : 'M';
+    order = order == "e" ? "nemc" : order == "m" ? "nmec" : order.size() == 3 ? order + "c" : order;
+    std::string inner;
+    for (auto it = order.rbegin(); it != order.rend(); ++it)
+        inner += *it == 'n' ? 'N' : *it == 'e' ? 'Q' : *it == 'm' ? 'M' : 'C';
     return level("DRAM", false,
                  {{'C', cdiv(s.Cg(), ct)}, {'M', cdiv(s.Mg(), mt)}, {'N', cdiv(s.N, nt)}, {'Q', cdiv(s.E(), et)}},
                  inner);

@@ -326,6 +326,25 @@ TEST(TimeloopMapping, FactorsMultiplyToTheExtents) {
     }
 }
 
+// The DRAM level's permutation (innermost first) follows the mapping's order, the channel loop
+// where it sits: innermost for the three-letter orders, placed by the four-letter ones (psum
+// spills); by hand from the letters (n: N, e: Q, m: M, c: C), then the other dimensions.
+TEST(TimeloopMapping, DramPermutationPlacesTheChannelLoop) {
+    const Layer l = select_layers(load_network(src("workloads/alexnet.yaml")), "CONV3").layers.at(0);
+    const std::string fields = "{h: 3, e: 13, p: 8, q: 4, r: 4, t: 1, nt: 1, et: 13, mt: 8, ct: 64, order: ";
+    for (const auto& [order, perm] : {std::pair{"e", "CMQNRSP"},
+                                      {"mne", "CQNMRSP"},
+                                      {"necm", "MCQNRSP"},
+                                      {"cnme", "QMNCRSP"},
+                                      {"nmce", "QCMNRSP"}}) {
+        const std::string entry = fields + order + "}";
+        const std::string yaml = to_timeloop_mapping_yaml(timeloop_mapping(l.shape, "rs", entry), l.name, "rs", entry);
+        const YAML::Node doc = YAML::Load(yaml);
+        const YAML::Node dram = doc["mapping"][doc["mapping"].size() - 1];
+        EXPECT_EQ(dram["permutation"].as<std::string>(), perm) << order << "\n" << yaml;
+    }
+}
+
 // --mapping-format timeloop on run (implying --show-mapping) and compare: a YAML stream, one
 // document per layer, before the table.
 TEST_F(TimeloopCli, ShowMappingPrintsTimeloopYaml) {
