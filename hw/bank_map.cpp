@@ -27,8 +27,10 @@ BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
 }
 
 Cycle BankCalendar::reserve(int bank, Cycle t) {
-    std::vector<uint64_t>& bits = m_taken[static_cast<size_t>(bank)];
-    for (;; ++t) {
+    const size_t b = static_cast<size_t>(bank);
+    std::vector<uint64_t>& bits = m_taken[b];
+    Cycle& first_free = m_first_free[b];
+    for (t = std::max(t, first_free);; ++t) {
         const size_t word = static_cast<size_t>(t >> 6);
         if (word >= bits.size()) bits.resize(std::max(word + 1, bits.size() * 2), 0);
         const uint64_t free = ~bits[word] & (~uint64_t{0} << (t & 63));
@@ -38,6 +40,14 @@ Cycle BankCalendar::reserve(int bank, Cycle t) {
         }
         t = static_cast<Cycle>(word) * 64 + static_cast<Cycle>(__builtin_ctzll(free));
         bits[word] |= uint64_t{1} << (t & 63);
+        size_t& end = m_end[b];
+        end = std::max(end, word + 1);
+        if (t == first_free) {  // the first free cycle moves past the taken ones that follow
+            size_t w = word;
+            uint64_t open = ~bits[w] & (~uint64_t{0} << (t & 63));
+            while (open == 0 && ++w < end) open = ~bits[w];
+            first_free = open == 0 ? static_cast<Cycle>(w) * 64 : static_cast<Cycle>(w) * 64 + __builtin_ctzll(open);
+        }
         return t;
     }
 }
@@ -50,7 +60,11 @@ Cycle BankCalendar::access(int slot, uint64_t first, uint64_t count, Cycle ready
     if (count == 0) return ready;
     const uint64_t l0 = m_map.line_of(slot, first), last = m_map.line_of(slot, first + count - 1);
     Cycle done = ready;
-    for (uint64_t line = l0; line <= last; ++line) done = std::max(done, access_line(slot, line, ready));
+    int bank = m_map.bank_of(slot, l0);
+    for (uint64_t line = l0;; bank = m_map.next_bank(slot, line, bank), ++line) {
+        done = std::max(done, reserve(bank, ready) + 1);
+        if (line == last) break;
+    }
     return done;
 }
 

@@ -34,6 +34,13 @@ public:
         const uint64_t b = static_cast<uint64_t>(m_slot_bank0[s]) + line % static_cast<uint64_t>(m_slot_banks[s]);
         return static_cast<int>(b % static_cast<uint64_t>(m_banks));
     }
+    // The bank holding the line after one in `bank` (bank_of(slot, line + 1) from
+    // bank_of(slot, line)): the slot's lines go round its banks in order.
+    int next_bank(int slot, uint64_t line, int bank) const {
+        const size_t s = static_cast<size_t>(slot);
+        if ((line + 1) % static_cast<uint64_t>(m_slot_banks[s]) == 0) return m_slot_bank0[s] % m_banks;
+        return bank + 1 == m_banks ? 0 : bank + 1;
+    }
 
 private:
     int m_banks = 1, m_bank_bits = 64;
@@ -44,13 +51,20 @@ private:
 // which each bank is taken, granted first come, first served in the order the engine asks.
 class BankCalendar {
 public:
-    explicit BankCalendar(const BankMap& map) : m_map(map), m_taken(static_cast<size_t>(map.banks())) {}
+    explicit BankCalendar(const BankMap& map)
+        : m_map(map),
+          m_taken(static_cast<size_t>(map.banks())),
+          m_end(static_cast<size_t>(map.banks()), 0),
+          m_first_free(static_cast<size_t>(map.banks()), 0) {}
     // Reserves one access of each line holding words [first, first + count) of `slot`, each at its
     // bank's first free cycle >= `ready`; returns the cycle after the last (count 0: `ready`).
     Cycle access(int slot, uint64_t first, uint64_t count, Cycle ready);
     // Every bank free again (keeps its memory).
     void reset() {
-        for (std::vector<uint64_t>& b : m_taken) std::fill(b.begin(), b.end(), 0);
+        for (size_t b = 0; b < m_taken.size(); ++b)
+            std::fill(m_taken[b].begin(), m_taken[b].begin() + static_cast<std::ptrdiff_t>(m_end[b]), 0);
+        std::fill(m_end.begin(), m_end.end(), 0);
+        std::fill(m_first_free.begin(), m_first_free.end(), 0);
     }
     // The same for one line of `slot`.
     Cycle access_line(int slot, uint64_t line, Cycle ready);
@@ -59,6 +73,10 @@ private:
     Cycle reserve(int bank, Cycle t);
     const BankMap& m_map;
     std::vector<std::vector<uint64_t>> m_taken;  // per bank, a bit per cycle
+    std::vector<size_t> m_end;  // per bank, one past the last word of m_taken with a bit set
+    // per bank, its first free cycle (every one before it is taken): where a search starts, so
+    // that a request whose ready time lies far behind a busy bank's backlog does not walk it
+    std::vector<Cycle> m_first_free;
 };
 
 }  // namespace dfsim::hw

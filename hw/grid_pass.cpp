@@ -8,8 +8,27 @@
 
 namespace dfsim::hw {
 
+namespace {
+// The scratch's resources for a new pass: made the first time, emptied after.
+ArrayResources& fresh_resources(GridPassEngine::Scratch& s, const ArrayParts& hw) {
+    if (!s.res)
+        s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
+    else
+        s.res->reset();
+    return *s.res;
+}
+}  // namespace
+
 GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
-    : m_hw(hw),
+    : GridPassEngine(hw, g, std::make_unique<Scratch>(), nullptr) {}
+
+GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g, Scratch& scratch)
+    : GridPassEngine(hw, g, nullptr, &scratch) {}
+
+GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g, std::unique_ptr<Scratch> own, Scratch* scratch)
+    : m_own(std::move(own)),
+      m_scratch(scratch ? *scratch : *m_own),
+      m_hw(hw),
       m_g(g),
       m_ifmap(hw.glb.slot(g.ifmap_slot)),
       m_filter(hw.glb.slot(g.filter_slot)),
@@ -29,7 +48,16 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
       m_n_out(g.m_count * m_pixels),
       m_fwords(u64(g.m_count) * m_chain * m_S),
       m_macs(m_fwords * m_pixels),
-      m_res(hw.arch, hw.glb.bank_map(), hw.trace != nullptr) {}
+      m_xbuf(m_scratch.xbuf),
+      m_row_real(m_scratch.row_real),
+      m_real_in_window(m_scratch.real_in_window),
+      m_acc(m_scratch.acc),
+      m_res(fresh_resources(m_scratch, hw)),
+      m_busy(m_scratch.busy),
+      m_send_free(m_scratch.send_free),
+      m_ready(m_scratch.ready),
+      m_in_free(m_scratch.in_free),
+      m_last_line(m_scratch.last_line) {}
 
 Cycle GridPassEngine::run() {
     compute();
@@ -116,8 +144,10 @@ void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
         const int ir = hr - m_g.ifmap_row0;
         DFSIM_ASSERT(ir >= 0 && ir < m_ifmap.dim[2], "pass needs an ifmap row its tile lacks");
         m_row_real[k] = 1;
-        for (int w = 0; w < m_Wn; ++w)
-            if (real_col(w)) x[w] = m_ifmap.at(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w);
+        // the real columns, a contiguous run of the tile's row (the rest stay padding zeros)
+        const int w0 = std::max(0, -m_col0), w1 = std::min(m_Wn, L.W - m_col0);
+        if (w0 < w1)
+            std::copy_n(&m_ifmap.data[m_ifmap.index(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w0)], w1 - w0, x + w0);
     }
     for (int f = 0; f < m_g.f_count; ++f)
         for (int s = 0; s < m_S; ++s) m_zero_taps += x[f * m_U + s] == 0;
@@ -416,6 +446,11 @@ uint64_t GridPassEngine::ifmap_index(size_t row, int w) const {
     const int ri = static_cast<int>(row % u64(g.r_count)), ei = static_cast<int>(row / u64(g.r_count) % u64(g.e_count));
     const int ci = static_cast<int>(row / u64(g.r_count * g.e_count) % u64(g.c_count));
     const int ni = static_cast<int>(row / u64(g.r_count * g.e_count * g.c_count));
+    return ifmap_index(ni, ci, ei, ri, w);
+}
+
+uint64_t GridPassEngine::ifmap_index(int ni, int ci, int ei, int ri, int w) const {
+    const GridPass& g = m_g;
     const int hr = std::max(0, (g.e0 + ei) * m_U + g.r0 + ri - m_hw.layer.P);
     const int ir = std::clamp(hr - g.ifmap_row0, 0, m_ifmap.dim[2] - 1);
     const int col = std::clamp(m_col0 + w, 0, m_hw.layer.W - 1);
@@ -547,8 +582,7 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     filter_offset += filters * n;
                     if (real > 0)
                         t_g = std::max(
-                            t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real,
-                                                    ready));
+                            t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(0, 0, ei, 0, f * m_U + s), real, ready));
                     issue = issue_any ? std::max({issue + 1, t_i, t_w, t_g}) : std::max({t_i, t_w, t_g});
                     issue_any = true;
                     for (int i = 0; m_hw.trace && i < m_chain; ++i)
@@ -603,8 +637,7 @@ Cycle GridPassEngine::time_output() {
             const uint64_t fwords = u64(g.m_count) * u64(m_S);  // the filter tile in group order
             Cycle t_g = m_res.banks.access(g.filter_slot, u64(ci * g.r_count + ri) * fwords, fwords, group_start);
             if (real > 0)
-                t_g = std::max(
-                    t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, ci, 0, ri), 0), real, group_start));
+                t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(0, ci, 0, ri, 0), real, group_start));
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
             group_end = std::max({group_end + m_S - skipped, t_i + 1, t_f + 1, t_g + 1});
             // the next group's words are placed S steps before this group ends (not before the pass starts)

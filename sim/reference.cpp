@@ -38,10 +38,44 @@ Tensor4 reference_output(const Layer& l, const Tensor4& acc) {
     return out;
 }
 
+namespace {
+
+// The int64 dot product of n words of a and b (the sum is exact: any order gives the same).
+int64_t dot(const int32_t* a, const int32_t* b, size_t n) {
+    int64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += int64_t{a[i]} * b[i];
+        s1 += int64_t{a[i + 1]} * b[i + 1];
+        s2 += int64_t{a[i + 2]} * b[i + 2];
+        s3 += int64_t{a[i + 3]} * b[i + 3];
+    }
+    for (; i < n; ++i) s0 += int64_t{a[i]} * b[i];
+    return s0 + s1 + s2 + s3;
+}
+
+}  // namespace
+
 Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
     const LayerShape& s = l.shape;
     const int E = s.E(), F = s.F(), Cg = s.Cg(), Mg = s.Mg();
     Tensor4 out(s.N, s.M, E, F);
+    if (E == 1 && F == 1 && s.P == 0 && s.H == s.R && s.W == s.S) {
+        // one output per filter whose window is its whole group of channels (an FC layer): the
+        // sum over (c, r, k) is a dot product of the filter with the ifmap's group, both contiguous
+        const size_t k = static_cast<size_t>(Cg) * s.R * s.S;
+        for (int n = 0; n < s.N; ++n)
+            for (int m = 0; m < s.M; ++m) {
+                const int64_t v =
+                    dot(&ifmap.data[ifmap.index(n, m / Mg * Cg, 0, 0)], &filter.data[filter.index(m, 0, 0, 0)], k);
+                if (v > INT32_MAX || v < INT32_MIN)
+                    throw UserError("layer " + l.name +
+                                    ": an accumulator exceeds int32 (the reference and the psums are at most 32 "
+                                    "bits): narrower operands or fewer channels are needed");
+                out.at(n, m, 0, 0) = static_cast<int32_t>(v);
+            }
+        return out;
+    }
     std::vector<int64_t> acc(static_cast<size_t>(E) * F);
     for (int n = 0; n < s.N; ++n)
         for (int m = 0; m < s.M; ++m) {
