@@ -26,44 +26,64 @@ BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
     }
 }
 
-Cycle BankCalendar::reserve(int bank, Cycle t) {
+Cycle BankCalendar::reserve(int bank, Cycle t, uint64_t k) {
     const size_t b = static_cast<size_t>(bank);
     std::vector<uint64_t>& bits = m_taken[b];
     Cycle& first_free = m_first_free[b];
-    for (t = std::max(t, first_free);; ++t) {
-        const size_t word = static_cast<size_t>(t >> 6);
+    size_t word = static_cast<size_t>(std::max(t, first_free) >> 6);
+    uint64_t mask = ~uint64_t{0} << (std::max(t, first_free) & 63);  // the cycles of `word` at or after t
+    Cycle last = 0;
+    for (;; ++word, mask = ~uint64_t{0}) {
         if (word >= bits.size()) bits.resize(std::max(word + 1, bits.size() * 2), 0);
-        const uint64_t free = ~bits[word] & (~uint64_t{0} << (t & 63));
-        if (free == 0) {  // the rest of this word is taken: jump to the next one
-            t = (static_cast<Cycle>(word) + 1) * 64 - 1;
-            continue;
+        uint64_t free = ~bits[word] & mask;
+        if (free == 0) continue;  // this word is taken from t on: the next one
+        // the k earliest free cycles of the word, at most
+        uint64_t take = 0;
+        for (; k > 0 && free != 0; --k) {
+            const uint64_t low = free & (~free + 1);
+            take |= low;
+            free ^= low;
         }
-        t = static_cast<Cycle>(word) * 64 + static_cast<Cycle>(__builtin_ctzll(free));
-        bits[word] |= uint64_t{1} << (t & 63);
-        size_t& end = m_end[b];
-        end = std::max(end, word + 1);
-        if (t == first_free) {  // the first free cycle moves past the taken ones that follow
-            size_t w = word;
-            uint64_t open = ~bits[w] & (~uint64_t{0} << (t & 63));
-            while (open == 0 && ++w < end) open = ~bits[w];
-            first_free = open == 0 ? static_cast<Cycle>(w) * 64 : static_cast<Cycle>(w) * 64 + __builtin_ctzll(open);
-        }
-        return t;
+        bits[word] |= take;
+        last = static_cast<Cycle>(word) * 64 + static_cast<Cycle>(63 - __builtin_clzll(take));
+        if (k == 0) break;
     }
+    size_t& end = m_end[b];
+    end = std::max(end, word + 1);
+    if (const size_t fw = static_cast<size_t>(first_free >> 6); fw < end && (bits[fw] >> (first_free & 63) & 1)) {
+        // the first free cycle was taken: it moves past the taken ones that follow
+        size_t w = static_cast<size_t>(first_free >> 6);
+        uint64_t open = ~bits[w] & (~uint64_t{0} << (first_free & 63));
+        while (open == 0 && ++w < end) open = ~bits[w];
+        first_free = open == 0 ? static_cast<Cycle>(w) * 64 : static_cast<Cycle>(w) * 64 + __builtin_ctzll(open);
+    }
+    return last;
 }
 
 Cycle BankCalendar::access_line(int slot, uint64_t line, Cycle ready) {
-    return reserve(m_map.bank_of(slot, line), ready) + 1;
+    return reserve(m_map.bank_of(slot, line), ready, 1) + 1;
 }
 
+// Each line of the access takes its bank's first free cycle at or after `ready`, in line order; a
+// bank's lines take no cycles another bank's need, so a bank holding k of the lines takes its k
+// first free cycles at once, and the access is done after the last of them.
 Cycle BankCalendar::access(int slot, uint64_t first, uint64_t count, Cycle ready) {
     if (count == 0) return ready;
-    const uint64_t l0 = m_map.line_of(slot, first), last = m_map.line_of(slot, first + count - 1);
+    const uint64_t l0 = m_map.line_of(slot, first), lines = m_map.line_of(slot, first + count - 1) - l0 + 1;
+    const uint64_t banks = static_cast<uint64_t>(m_map.slot_banks(slot));  // the slot's lines go round these
     Cycle done = ready;
     int bank = m_map.bank_of(slot, l0);
-    for (uint64_t line = l0;; bank = m_map.next_bank(slot, line, bank), ++line) {
-        done = std::max(done, reserve(bank, ready) + 1);
-        if (line == last) break;
+    uint64_t pos = l0 % banks;  // the position of `bank` in the slot's round
+    for (uint64_t i = 0; i < std::min(lines, banks); ++i) {
+        // lines i, i + banks, i + 2 * banks, ... of the access
+        const uint64_t k = (lines - i + banks - 1) / banks;
+        done = std::max(done, reserve(bank, ready, k) + 1);
+        if (++pos == banks) {
+            pos = 0;
+            bank = m_map.bank_of(slot, 0);
+        } else {
+            bank = bank + 1 == m_map.banks() ? 0 : bank + 1;
+        }
     }
     return done;
 }

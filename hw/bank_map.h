@@ -34,13 +34,8 @@ public:
         const uint64_t b = static_cast<uint64_t>(m_slot_bank0[s]) + line % static_cast<uint64_t>(m_slot_banks[s]);
         return static_cast<int>(b % static_cast<uint64_t>(m_banks));
     }
-    // The bank holding the line after one in `bank` (bank_of(slot, line + 1) from
-    // bank_of(slot, line)): the slot's lines go round its banks in order.
-    int next_bank(int slot, uint64_t line, int bank) const {
-        const size_t s = static_cast<size_t>(slot);
-        if ((line + 1) % static_cast<uint64_t>(m_slot_banks[s]) == 0) return m_slot_bank0[s] % m_banks;
-        return bank + 1 == m_banks ? 0 : bank + 1;
-    }
+    // The banks a slot's lines go round, in order from bank_of(slot, 0).
+    int slot_banks(int slot) const { return m_slot_banks[static_cast<size_t>(slot)]; }
 
 private:
     int m_banks = 1, m_bank_bits = 64;
@@ -70,7 +65,8 @@ public:
     Cycle access_line(int slot, uint64_t line, Cycle ready);
 
 private:
-    Cycle reserve(int bank, Cycle t);
+    // Takes the k (>= 1) first free cycles of `bank` at or after t; returns the last of them.
+    Cycle reserve(int bank, Cycle t, uint64_t k);
     const BankMap& m_map;
     std::vector<std::vector<uint64_t>> m_taken;  // per bank, a bit per cycle
     std::vector<size_t> m_end;  // per bank, one past the last word of m_taken with a bit set

@@ -8,6 +8,49 @@
 
 namespace dfsim::hw {
 
+// The MAC datapath's kernels of grid passes (row_conv's MAC loop over a pass's rows), in versions
+// for AVX2 (packed 32-bit multiplies) and the baseline, chosen at load time. Each row's psums of
+// one filter row are formed in int32 over its S taps, as row_conv forms them, then added.
+
+// For the n_rows x e_rows rows of one (channel, filter row), at x + ni * stride_n + ei * stride_e:
+// acc[(ni * e_rows + ei) * F + f] += the int32 sum over t < S of w[t] * row[f * U + t].
+__attribute__((target_clones("avx2", "default"))) void grid_mac_rows(int64_t* acc, const int32_t* x, const int32_t* w,
+                                                                     int S, int U, int F, int n_rows, int e_rows,
+                                                                     size_t stride_n, size_t stride_e,
+                                                                     int32_t* partial) {
+    for (int ni = 0; ni < n_rows; ++ni)
+        for (int ei = 0; ei < e_rows; ++ei) {
+            const int32_t* row = x + u64(ni) * stride_n + u64(ei) * stride_e;
+            int64_t* a = acc + u64(ni * e_rows + ei) * u64(F);
+            std::fill(partial, partial + F, 0);
+            for (int t = 0; t < S; ++t) {
+                const int32_t wv = w[t];
+                const int32_t* xs = row + t;
+                if (U == 1) {
+                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f];
+                } else {
+                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
+                }
+            }
+            for (int f = 0; f < F; ++f) a[f] += partial[f];
+        }
+}
+
+// The sum over c < channels of the int32 dot product of the run words of channel c: w + c * stride_w
+// with x + c * run.
+__attribute__((target_clones("avx2", "default"))) int64_t grid_mac_dots(const int32_t* x, const int32_t* w,
+                                                                        int channels, int run, size_t stride_w) {
+    int64_t sum = 0;
+    for (int c = 0; c < channels; ++c) {
+        const int32_t* xc = x + u64(c) * u64(run);
+        const int32_t* wc = w + u64(c) * stride_w;
+        int32_t part = 0;
+        for (int i = 0; i < run; ++i) part += wc[i] * xc[i];
+        sum += part;
+    }
+    return sum;
+}
+
 namespace {
 // The scratch's resources for a new pass: made the first time, emptied after.
 ArrayResources& fresh_resources(GridPassEngine::Scratch& s, const ArrayParts& hw) {
@@ -128,6 +171,15 @@ void GridPassEngine::read_rows() {
     const size_t n_rows = row_of(g.n_count, 0, 0, 0);
     m_xbuf.assign(n_rows * m_Wn, 0);
     m_row_real.assign(n_rows, 0);
+    // the zeros in the rows' windows are counted for the datapaths that use them (gated slots of
+    // ifmap zeros, XNOR steps), from how many windows take each position of a row
+    const Datapath& dp = m_hw.dp;
+    m_count_zero_taps = dp.kind == Multiplier::Xnor || (dp.gates() && !dp.gate_w);
+    if (m_count_zero_taps) {
+        m_scratch.taps_at.assign(u64(m_Wn), 0);
+        for (int f = 0; f < g.f_count; ++f)
+            for (int s = 0; s < m_S; ++s) ++at(m_scratch.taps_at, f * m_U + s);
+    }
     for (int ni = 0; ni < g.n_count; ++ni)
         for (int ci = 0; ci < g.c_count; ++ci)
             for (int ei = 0; ei < g.e_count; ++ei)
@@ -149,8 +201,13 @@ void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
         if (w0 < w1)
             std::copy_n(&m_ifmap.data[m_ifmap.index(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w0)], w1 - w0, x + w0);
     }
-    for (int f = 0; f < m_g.f_count; ++f)
-        for (int s = 0; s < m_S; ++s) m_zero_taps += x[f * m_U + s] == 0;
+    if (!m_count_zero_taps) return;
+    if (!m_row_real[k]) {  // padding: every window's every tap
+        m_zero_taps += u64(m_g.f_count) * u64(m_S);
+        return;
+    }
+    const uint32_t* taps = m_scratch.taps_at.data();
+    for (int w = 0; w < m_Wn; ++w) m_zero_taps += x[w] == 0 ? taps[w] : 0;
 }
 
 // The words the ifmap bus carries for one row, and how many of them are real (from the buffer).
@@ -222,6 +279,12 @@ void GridPassEngine::dot_products() {
             for (int ri = 0; ri < g.r_count; ++ri)
                 std::copy_n(row_data(row_of(ni, ci, 0, ri)), m_S, &at(win, ci * run + ri * m_S));
         for (int mi = 0; mi < g.m_count; ++mi) {
+            const int32_t* w0 = &m_filter.data[m_filter.index(g.m0 + mi, g.c0, g.r0, 0)];
+            if (m_hw.dp.kind == Multiplier::Mac) {
+                const size_t stride_w = m_filter.index(0, 1, 0, 0);  // the next channel's weights
+                m_acc[out_of(mi, ni, 0)] += grid_mac_dots(win.data(), w0, g.c_count, run, stride_w);
+                continue;
+            }
             int64_t sum = 0;
             for (int ci = 0; ci < g.c_count; ++ci) {
                 const int32_t* wp = &m_filter.data[m_filter.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
@@ -248,6 +311,13 @@ void GridPassEngine::row_convolutions() {
                     std::copy_n(&at(x.filter_spad, (mi % m_p) * m_S), m_S, w.begin());
                 } else {
                     for (int s = 0; s < m_S; ++s) at(w, s) = weight(mi, ci, ri, s);
+                }
+                if (m_hw.dp.kind == Multiplier::Mac) {
+                    const size_t per_row = u64(m_Wn);
+                    grid_mac_rows(&m_acc[out_of(mi, 0, 0)], row_data(row_of(0, ci, 0, ri)), w.data(), m_S, m_U,
+                                  g.f_count, g.n_count, g.e_count, (row_of(1, 0, 0, 0) - row_of(0, 0, 0, 0)) * per_row,
+                                  (row_of(0, 0, 1, 0) - row_of(0, 0, 0, 0)) * per_row, partial.data());
+                    continue;
                 }
                 for (int ni = 0; ni < g.n_count; ++ni)
                     for (int ei = 0; ei < g.e_count; ++ei) {

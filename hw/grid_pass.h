@@ -31,6 +31,7 @@ public:
         std::vector<int64_t> acc;
         std::vector<Cycle> busy, send_free, ready, in_free;
         std::vector<int64_t> last_line;
+        std::vector<uint32_t> taps_at;  // [w]: the windows of a row (output columns) that take position w
         std::unique_ptr<ArrayResources> res;  // made by the first pass, reset by the others
     };
     // A pass with its own scratch (a one-off: tests, the cycle-level engine).
@@ -142,6 +143,7 @@ private:
     std::vector<int32_t>& m_xbuf;  // [row_of * Wn + w]
     std::vector<uint8_t>& m_row_real;  // [row_of]: the row is in the image (else padding)
     uint64_t m_zero_taps = 0;  // sum over rows and windows of the zero words (padding included)
+    bool m_count_zero_taps = false;  // m_zero_taps is counted (the datapath uses it)
     std::vector<uint64_t>& m_real_in_window;  // [f]: real words in output column f's window of a row
     uint64_t m_real_per_row = 0;  // bus words of one row that come from the buffer
     uint64_t m_bus_per_row = 0;  // words of one row the bus carries
