@@ -27,11 +27,27 @@ BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
 }
 
 Cycle BankCalendar::reserve(int bank, Cycle t, uint64_t k) {
-    const size_t b = static_cast<size_t>(bank);
-    std::vector<uint64_t>& bits = m_taken[b];
-    Cycle& first_free = m_first_free[b];
-    size_t word = static_cast<size_t>(std::max(t, first_free) >> 6);
-    uint64_t mask = ~uint64_t{0} << (std::max(t, first_free) & 63);  // the cycles of `word` at or after t
+    Bank& b = m_banks[static_cast<size_t>(bank)];
+    if (t < b.tail) return reserve_searching(b, t, k);
+    // every cycle from t on is free: t .. t + k - 1
+    const Cycle last = t + k - 1;
+    const size_t w0 = static_cast<size_t>(t >> 6), w1 = static_cast<size_t>(last >> 6);
+    if (w1 >= b.taken.size()) b.taken.resize(std::max(w1 + 1, b.taken.size() * 2), 0);
+    for (size_t w = w0; w <= w1; ++w) {
+        const uint64_t from = w == w0 ? ~uint64_t{0} << (t & 63) : ~uint64_t{0};
+        const uint64_t to = w == w1 ? ~uint64_t{0} >> (63 - (last & 63)) : ~uint64_t{0};
+        b.taken[w] |= from & to;
+    }
+    b.end = std::max(b.end, w1 + 1);
+    if (t == b.first_free) b.first_free = last + 1;
+    b.tail = last + 1;
+    return last;
+}
+
+Cycle BankCalendar::reserve_searching(Bank& b, Cycle t, uint64_t k) {
+    std::vector<uint64_t>& bits = b.taken;
+    size_t word = static_cast<size_t>(std::max(t, b.first_free) >> 6);
+    uint64_t mask = ~uint64_t{0} << (std::max(t, b.first_free) & 63);  // the cycles of `word` at or after t
     Cycle last = 0;
     for (;; ++word, mask = ~uint64_t{0}) {
         if (word >= bits.size()) bits.resize(std::max(word + 1, bits.size() * 2), 0);
@@ -48,14 +64,15 @@ Cycle BankCalendar::reserve(int bank, Cycle t, uint64_t k) {
         last = static_cast<Cycle>(word) * 64 + static_cast<Cycle>(63 - __builtin_clzll(take));
         if (k == 0) break;
     }
-    size_t& end = m_end[b];
-    end = std::max(end, word + 1);
-    if (const size_t fw = static_cast<size_t>(first_free >> 6); fw < end && (bits[fw] >> (first_free & 63) & 1)) {
+    b.end = std::max(b.end, word + 1);
+    b.tail = std::max(b.tail, last + 1);
+    const Cycle ff = b.first_free;
+    if (const size_t fw = static_cast<size_t>(ff >> 6); fw < b.end && (bits[fw] >> (ff & 63) & 1)) {
         // the first free cycle was taken: it moves past the taken ones that follow
-        size_t w = static_cast<size_t>(first_free >> 6);
-        uint64_t open = ~bits[w] & (~uint64_t{0} << (first_free & 63));
-        while (open == 0 && ++w < end) open = ~bits[w];
-        first_free = open == 0 ? static_cast<Cycle>(w) * 64 : static_cast<Cycle>(w) * 64 + __builtin_ctzll(open);
+        size_t w = fw;
+        uint64_t open = ~bits[w] & (~uint64_t{0} << (ff & 63));
+        while (open == 0 && ++w < b.end) open = ~bits[w];
+        b.first_free = open == 0 ? static_cast<Cycle>(w) * 64 : static_cast<Cycle>(w) * 64 + __builtin_ctzll(open);
     }
     return last;
 }

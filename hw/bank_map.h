@@ -46,33 +46,34 @@ private:
 // which each bank is taken, granted first come, first served in the order the engine asks.
 class BankCalendar {
 public:
-    explicit BankCalendar(const BankMap& map)
-        : m_map(map),
-          m_taken(static_cast<size_t>(map.banks())),
-          m_end(static_cast<size_t>(map.banks()), 0),
-          m_first_free(static_cast<size_t>(map.banks()), 0) {}
+    explicit BankCalendar(const BankMap& map) : m_map(map), m_banks(static_cast<size_t>(map.banks())) {}
     // Reserves one access of each line holding words [first, first + count) of `slot`, each at its
     // bank's first free cycle >= `ready`; returns the cycle after the last (count 0: `ready`).
     Cycle access(int slot, uint64_t first, uint64_t count, Cycle ready);
     // Every bank free again (keeps its memory).
     void reset() {
-        for (size_t b = 0; b < m_taken.size(); ++b)
-            std::fill(m_taken[b].begin(), m_taken[b].begin() + static_cast<std::ptrdiff_t>(m_end[b]), 0);
-        std::fill(m_end.begin(), m_end.end(), 0);
-        std::fill(m_first_free.begin(), m_first_free.end(), 0);
+        for (Bank& b : m_banks) {
+            std::fill(b.taken.begin(), b.taken.begin() + static_cast<std::ptrdiff_t>(b.end), 0);
+            b.end = 0, b.first_free = 0, b.tail = 0;
+        }
     }
     // The same for one line of `slot`.
     Cycle access_line(int slot, uint64_t line, Cycle ready);
 
 private:
+    struct Bank {
+        std::vector<uint64_t> taken;  // a bit per cycle
+        size_t end = 0;  // one past the last word of `taken` with a bit set
+        // its first free cycle (every one before it is taken): where a search starts, so that a
+        // request whose ready time lies far behind a busy bank's backlog does not walk it
+        Cycle first_free = 0;
+        Cycle tail = 0;  // one past its last taken cycle (every one from it on is free)
+    };
     // Takes the k (>= 1) first free cycles of `bank` at or after t; returns the last of them.
     Cycle reserve(int bank, Cycle t, uint64_t k);
+    Cycle reserve_searching(Bank& b, Cycle t, uint64_t k);
     const BankMap& m_map;
-    std::vector<std::vector<uint64_t>> m_taken;  // per bank, a bit per cycle
-    std::vector<size_t> m_end;  // per bank, one past the last word of m_taken with a bit set
-    // per bank, its first free cycle (every one before it is taken): where a search starts, so
-    // that a request whose ready time lies far behind a busy bank's backlog does not walk it
-    std::vector<Cycle> m_first_free;
+    std::vector<Bank> m_banks;
 };
 
 }  // namespace dfsim::hw
