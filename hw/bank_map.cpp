@@ -1,5 +1,7 @@
 #include "hw/bank_map.h"
 
+#include <bit>
+
 #include "hw/program.h"
 
 namespace dfsim::hw {
@@ -13,6 +15,9 @@ BankMap::BankMap(const GlbParams& params, const std::vector<SlotDecl>& slots)
     for (const SlotDecl& s : slots) {
         const uint64_t lines = (s.words * static_cast<uint64_t>(s.bits) + bw - 1) / bw;
         m_slot_bits.push_back(s.bits);
+        const int per_line = s.bits > 0 && m_bank_bits % s.bits == 0 ? m_bank_bits / s.bits : 0;
+        m_slot_shift.push_back(
+            per_line > 0 && (per_line & (per_line - 1)) == 0 ? std::countr_zero(static_cast<unsigned>(per_line)) : -1);
         if (params.bank_layout == GlbParams::BankLayout::Interleaved) {  // the buffer's lines over every bank
             m_slot_bank0.push_back(static_cast<int>(bank % static_cast<uint64_t>(m_banks)));
             m_slot_banks.push_back(m_banks);
@@ -90,7 +95,7 @@ Cycle BankCalendar::access(int slot, uint64_t first, uint64_t count, Cycle ready
     const uint64_t banks = static_cast<uint64_t>(m_map.slot_banks(slot));  // the slot's lines go round these
     Cycle done = ready;
     int bank = m_map.bank_of(slot, l0);
-    uint64_t pos = l0 % banks;  // the position of `bank` in the slot's round
+    uint64_t pos = m_map.round_position(slot, l0);  // the position of `bank` in the slot's round
     for (uint64_t i = 0; i < std::min(lines, banks); ++i) {
         // lines i, i + banks, i + 2 * banks, ... of the access
         const uint64_t k = (lines - i + banks - 1) / banks;

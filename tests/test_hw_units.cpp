@@ -45,40 +45,41 @@ TEST(Calendar, AResetCalendarPlacesAsANewOne) {
 // BankCalendar::access on random requests against the rule it states, applied line by line with a
 // set of taken cycles per bank: each line of the words takes its bank's first free cycle at or after
 // `ready`, in line order; the access is done the cycle after the last. Over both bank layouts, slots
-// of several widths, accesses of one line to many rounds of the banks, and resets in between.
+// of several widths (lines of 4, 8 and 2 words: line_of's shifts), 5 or 4 banks, accesses of one line to many rounds of the banks, and resets in between.
 TEST(BankCalendar, EveryLineTakesItsBanksFirstFreeCycle) {
-    for (const auto layout : {GlbParams::BankLayout::Interleaved, GlbParams::BankLayout::PerSlot}) {
-        GlbParams p;
-        p.size_bytes = 4096;
-        p.banks = 5;
-        p.bank_width_bits = 64;
-        p.bank_layout = layout;
-        const std::vector<hw::SlotDecl> slots{
-            {DataType::Ifmap, 300, 16, "i"}, {DataType::Filter, 200, 8, "f"}, {DataType::Psum, 100, 32, "p"}};
-        const hw::BankMap map(p, slots);
-        hw::BankCalendar banks(map);
-        std::mt19937_64 rng(7);
-        for (int round = 0; round < 3; ++round) {
-            std::vector<std::set<Cycle>> taken(static_cast<size_t>(map.banks()));
-            for (int i = 0; i < 2000; ++i) {
-                const int slot = static_cast<int>(rng() % 3);
-                const uint64_t first = rng() % 60, count = rng() % 4 == 0 ? rng() % 90 : rng() % 6;
-                const Cycle ready = rng() % 400;
-                Cycle expect = ready;
-                if (count > 0)
-                    for (uint64_t line = map.line_of(slot, first); line <= map.line_of(slot, first + count - 1);
-                         ++line) {
-                        std::set<Cycle>& b = taken[static_cast<size_t>(map.bank_of(slot, line))];
-                        Cycle t = ready;
-                        while (b.count(t)) ++t;
-                        b.insert(t);
-                        expect = std::max(expect, t + 1);
-                    }
-                ASSERT_EQ(banks.access(slot, first, count, ready), expect) << "round " << round << " request " << i;
+    for (const auto layout : {GlbParams::BankLayout::Interleaved, GlbParams::BankLayout::PerSlot})
+        for (const int n_banks : {5, 4}) {  // the lines' rounds by division and by mask
+            GlbParams p;
+            p.size_bytes = 4096;
+            p.banks = n_banks;
+            p.bank_width_bits = 64;
+            p.bank_layout = layout;
+            const std::vector<hw::SlotDecl> slots{
+                {DataType::Ifmap, 300, 16, "i"}, {DataType::Filter, 200, 8, "f"}, {DataType::Psum, 100, 32, "p"}};
+            const hw::BankMap map(p, slots);
+            hw::BankCalendar banks(map);
+            std::mt19937_64 rng(7);
+            for (int round = 0; round < 3; ++round) {
+                std::vector<std::set<Cycle>> taken(static_cast<size_t>(map.banks()));
+                for (int i = 0; i < 2000; ++i) {
+                    const int slot = static_cast<int>(rng() % 3);
+                    const uint64_t first = rng() % 60, count = rng() % 4 == 0 ? rng() % 90 : rng() % 6;
+                    const Cycle ready = rng() % 400;
+                    Cycle expect = ready;
+                    if (count > 0)
+                        for (uint64_t line = map.line_of(slot, first); line <= map.line_of(slot, first + count - 1);
+                             ++line) {
+                            std::set<Cycle>& b = taken[static_cast<size_t>(map.bank_of(slot, line))];
+                            Cycle t = ready;
+                            while (b.count(t)) ++t;
+                            b.insert(t);
+                            expect = std::max(expect, t + 1);
+                        }
+                    ASSERT_EQ(banks.access(slot, first, count, ready), expect) << "round " << round << " request " << i;
+                }
+                banks.reset();
             }
-            banks.reset();
         }
-    }
 }
 
 TEST(Requantize, HandValues) {
