@@ -4,6 +4,7 @@
 // an earlier-placed one, and a cycle never carries more than the capacity.
 #pragma once
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -36,13 +37,15 @@ public:
             }
             ++t;
         }
+        m_end = std::max<size_t>(m_end, last + 1);
         while (m_first_free < m_used.size() && m_used[m_first_free] == m_cap) ++m_first_free;
         return last + 1;
     }
-    // Empty again (keeps its memory).
+    // Empty again (keeps its memory; clears only the cycles placed in).
     void reset() {
-        std::fill(m_used.begin(), m_used.end(), 0);
+        std::fill(m_used.begin(), m_used.begin() + static_cast<std::ptrdiff_t>(m_end), 0);
         m_first_free = 0;
+        m_end = 0;
     }
     // Bits placed in each cycle (index = cycle; entries past the last placement are zero).
     const std::vector<uint64_t>& usage() const { return m_used; }
@@ -56,6 +59,7 @@ private:
     uint64_t m_cap;
     bool m_record = true;
     std::vector<uint64_t> m_used;
+    size_t m_end = 0;  // one past the last cycle placed in (the rest of m_used is zero)
     Cycle m_first_free = 0;
 };
 

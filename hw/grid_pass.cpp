@@ -8,8 +8,70 @@
 
 namespace dfsim::hw {
 
+// The MAC datapath's kernels of grid passes (row_conv's MAC loop over a pass's rows), in versions
+// for AVX2 (packed 32-bit multiplies) and the baseline, chosen at load time. Each row's psums of
+// one filter row are formed in int32 over its S taps, as row_conv forms them, then added.
+
+// For the n_rows x e_rows rows of one (channel, filter row), at x + ni * stride_n + ei * stride_e:
+// acc[(ni * e_rows + ei) * F + f] += the int32 sum over t < S of w[t] * row[f * U + t].
+__attribute__((target_clones("avx2", "default"))) void grid_mac_rows(int64_t* acc, const int32_t* x, const int32_t* w,
+                                                                     int S, int U, int F, int n_rows, int e_rows,
+                                                                     size_t stride_n, size_t stride_e,
+                                                                     int32_t* partial) {
+    for (int ni = 0; ni < n_rows; ++ni)
+        for (int ei = 0; ei < e_rows; ++ei) {
+            const int32_t* row = x + u64(ni) * stride_n + u64(ei) * stride_e;
+            int64_t* a = acc + u64(ni * e_rows + ei) * u64(F);
+            std::fill(partial, partial + F, 0);
+            for (int t = 0; t < S; ++t) {
+                const int32_t wv = w[t];
+                const int32_t* xs = row + t;
+                if (U == 1) {
+                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f];
+                } else {
+                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
+                }
+            }
+            for (int f = 0; f < F; ++f) a[f] += partial[f];
+        }
+}
+
+// The sum over c < channels of the int32 dot product of the run words of channel c: w + c * stride_w
+// with x + c * run.
+__attribute__((target_clones("avx2", "default"))) int64_t grid_mac_dots(const int32_t* x, const int32_t* w,
+                                                                        int channels, int run, size_t stride_w) {
+    int64_t sum = 0;
+    for (int c = 0; c < channels; ++c) {
+        const int32_t* xc = x + u64(c) * u64(run);
+        const int32_t* wc = w + u64(c) * stride_w;
+        int32_t part = 0;
+        for (int i = 0; i < run; ++i) part += wc[i] * xc[i];
+        sum += part;
+    }
+    return sum;
+}
+
+namespace {
+// The scratch's resources for a new pass: made the first time, emptied after.
+ArrayResources& fresh_resources(GridPassEngine::Scratch& s, const ArrayParts& hw) {
+    if (!s.res)
+        s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
+    else
+        s.res->reset();
+    return *s.res;
+}
+}  // namespace
+
 GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
-    : m_hw(hw),
+    : GridPassEngine(hw, g, std::make_unique<Scratch>(), nullptr) {}
+
+GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g, Scratch& scratch)
+    : GridPassEngine(hw, g, nullptr, &scratch) {}
+
+GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g, std::unique_ptr<Scratch> own, Scratch* scratch)
+    : m_own(std::move(own)),
+      m_scratch(scratch ? *scratch : *m_own),
+      m_hw(hw),
       m_g(g),
       m_ifmap(hw.glb.slot(g.ifmap_slot)),
       m_filter(hw.glb.slot(g.filter_slot)),
@@ -29,7 +91,16 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
       m_n_out(g.m_count * m_pixels),
       m_fwords(u64(g.m_count) * m_chain * m_S),
       m_macs(m_fwords * m_pixels),
-      m_res(hw.arch, hw.glb.bank_map(), hw.trace != nullptr) {}
+      m_xbuf(m_scratch.xbuf),
+      m_row_real(m_scratch.row_real),
+      m_real_in_window(m_scratch.real_in_window),
+      m_acc(m_scratch.acc),
+      m_res(fresh_resources(m_scratch, hw)),
+      m_busy(m_scratch.busy),
+      m_send_free(m_scratch.send_free),
+      m_ready(m_scratch.ready),
+      m_in_free(m_scratch.in_free),
+      m_last_line(m_scratch.last_line) {}
 
 Cycle GridPassEngine::run() {
     compute();
@@ -100,6 +171,15 @@ void GridPassEngine::read_rows() {
     const size_t n_rows = row_of(g.n_count, 0, 0, 0);
     m_xbuf.assign(n_rows * m_Wn, 0);
     m_row_real.assign(n_rows, 0);
+    // the zeros in the rows' windows are counted for the datapaths that use them (gated slots of
+    // ifmap zeros, XNOR steps), from how many windows take each position of a row
+    const Datapath& dp = m_hw.dp;
+    m_count_zero_taps = dp.kind == Multiplier::Xnor || (dp.gates() && !dp.gate_w);
+    if (m_count_zero_taps) {
+        m_scratch.taps_at.assign(u64(m_Wn), 0);
+        for (int f = 0; f < g.f_count; ++f)
+            for (int s = 0; s < m_S; ++s) ++at(m_scratch.taps_at, f * m_U + s);
+    }
     for (int ni = 0; ni < g.n_count; ++ni)
         for (int ci = 0; ci < g.c_count; ++ci)
             for (int ei = 0; ei < g.e_count; ++ei)
@@ -116,11 +196,18 @@ void GridPassEngine::read_row(int ni, int ci, int ei, int ri) {
         const int ir = hr - m_g.ifmap_row0;
         DFSIM_ASSERT(ir >= 0 && ir < m_ifmap.dim[2], "pass needs an ifmap row its tile lacks");
         m_row_real[k] = 1;
-        for (int w = 0; w < m_Wn; ++w)
-            if (real_col(w)) x[w] = m_ifmap.at(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w);
+        // the real columns, a contiguous run of the tile's row (the rest stay padding zeros)
+        const int w0 = std::max(0, -m_col0), w1 = std::min(m_Wn, L.W - m_col0);
+        if (w0 < w1)
+            std::copy_n(&m_ifmap.data[m_ifmap.index(m_g.n0 + ni, m_g.c0 + ci, ir, m_col0 + w0)], w1 - w0, x + w0);
     }
-    for (int f = 0; f < m_g.f_count; ++f)
-        for (int s = 0; s < m_S; ++s) m_zero_taps += x[f * m_U + s] == 0;
+    if (!m_count_zero_taps) return;
+    if (!m_row_real[k]) {  // padding: every window's every tap
+        m_zero_taps += u64(m_g.f_count) * u64(m_S);
+        return;
+    }
+    const uint32_t* taps = m_scratch.taps_at.data();
+    for (int w = 0; w < m_Wn; ++w) m_zero_taps += x[w] == 0 ? taps[w] : 0;
 }
 
 // The words the ifmap bus carries for one row, and how many of them are real (from the buffer).
@@ -192,6 +279,12 @@ void GridPassEngine::dot_products() {
             for (int ri = 0; ri < g.r_count; ++ri)
                 std::copy_n(row_data(row_of(ni, ci, 0, ri)), m_S, &at(win, ci * run + ri * m_S));
         for (int mi = 0; mi < g.m_count; ++mi) {
+            const int32_t* w0 = &m_filter.data[m_filter.index(g.m0 + mi, g.c0, g.r0, 0)];
+            if (m_hw.dp.kind == Multiplier::Mac) {
+                const size_t stride_w = m_filter.index(0, 1, 0, 0);  // the next channel's weights
+                m_acc[out_of(mi, ni, 0)] += grid_mac_dots(win.data(), w0, g.c_count, run, stride_w);
+                continue;
+            }
             int64_t sum = 0;
             for (int ci = 0; ci < g.c_count; ++ci) {
                 const int32_t* wp = &m_filter.data[m_filter.index(g.m0 + mi, g.c0 + ci, g.r0, 0)];
@@ -218,6 +311,13 @@ void GridPassEngine::row_convolutions() {
                     std::copy_n(&at(x.filter_spad, (mi % m_p) * m_S), m_S, w.begin());
                 } else {
                     for (int s = 0; s < m_S; ++s) at(w, s) = weight(mi, ci, ri, s);
+                }
+                if (m_hw.dp.kind == Multiplier::Mac) {
+                    const size_t per_row = u64(m_Wn);
+                    grid_mac_rows(&m_acc[out_of(mi, 0, 0)], row_data(row_of(0, ci, 0, ri)), w.data(), m_S, m_U,
+                                  g.f_count, g.n_count, g.e_count, (row_of(1, 0, 0, 0) - row_of(0, 0, 0, 0)) * per_row,
+                                  (row_of(0, 0, 1, 0) - row_of(0, 0, 0, 0)) * per_row, partial.data());
+                    continue;
                 }
                 for (int ni = 0; ni < g.n_count; ++ni)
                     for (int ei = 0; ei < g.e_count; ++ei) {
@@ -416,6 +516,11 @@ uint64_t GridPassEngine::ifmap_index(size_t row, int w) const {
     const int ri = static_cast<int>(row % u64(g.r_count)), ei = static_cast<int>(row / u64(g.r_count) % u64(g.e_count));
     const int ci = static_cast<int>(row / u64(g.r_count * g.e_count) % u64(g.c_count));
     const int ni = static_cast<int>(row / u64(g.r_count * g.e_count * g.c_count));
+    return ifmap_index(ni, ci, ei, ri, w);
+}
+
+uint64_t GridPassEngine::ifmap_index(int ni, int ci, int ei, int ri, int w) const {
+    const GridPass& g = m_g;
     const int hr = std::max(0, (g.e0 + ei) * m_U + g.r0 + ri - m_hw.layer.P);
     const int ir = std::clamp(hr - g.ifmap_row0, 0, m_ifmap.dim[2] - 1);
     const int col = std::clamp(m_col0 + w, 0, m_hw.layer.W - 1);
@@ -547,8 +652,7 @@ Cycle GridPassEngine::time_reduce_unicast() {
                     filter_offset += filters * n;
                     if (real > 0)
                         t_g = std::max(
-                            t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, 0, ei, 0), f * m_U + s), real,
-                                                    ready));
+                            t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(0, 0, ei, 0, f * m_U + s), real, ready));
                     issue = issue_any ? std::max({issue + 1, t_i, t_w, t_g}) : std::max({t_i, t_w, t_g});
                     issue_any = true;
                     for (int i = 0; m_hw.trace && i < m_chain; ++i)
@@ -603,8 +707,7 @@ Cycle GridPassEngine::time_output() {
             const uint64_t fwords = u64(g.m_count) * u64(m_S);  // the filter tile in group order
             Cycle t_g = m_res.banks.access(g.filter_slot, u64(ci * g.r_count + ri) * fwords, fwords, group_start);
             if (real > 0)
-                t_g = std::max(
-                    t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(row_of(0, ci, 0, ri), 0), real, group_start));
+                t_g = std::max(t_g, m_res.banks.access(g.ifmap_slot, ifmap_index(0, ci, 0, ri, 0), real, group_start));
             const uint64_t skipped = m_hw.dp.skip ? skipped_steps(ci, ri) : 0;
             group_end = std::max({group_end + m_S - skipped, t_i + 1, t_f + 1, t_g + 1});
             // the next group's words are placed S steps before this group ends (not before the pass starts)

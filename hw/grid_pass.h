@@ -11,6 +11,7 @@
 // in a counts phase apart from the values and the timing.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hw/array_parts.h"
@@ -19,7 +20,24 @@ namespace dfsim::hw {
 
 class GridPassEngine {
 public:
+    // The engine's tables and resource calendars between passes, so that a pass reuses the memory
+    // of the one before it (their contents do not carry over): the PE array keeps one for all its
+    // passes. A pass that allocated them anew each time spent most of its time in the allocator
+    // and in page faults when it is small (a one-PE os pass of an FC layer).
+    struct Scratch {
+        std::vector<int32_t> xbuf;
+        std::vector<uint8_t> row_real;
+        std::vector<uint64_t> real_in_window;
+        std::vector<int64_t> acc;
+        std::vector<Cycle> busy, send_free, ready, in_free;
+        std::vector<int64_t> last_line;
+        std::vector<uint32_t> taps_at;  // [w]: the windows of a row (output columns) that take position w
+        std::unique_ptr<ArrayResources> res;  // made by the first pass, reset by the others
+    };
+    // A pass with its own scratch (a one-off: tests, the cycle-level engine).
     GridPassEngine(const ArrayParts& hw, const GridPass& pass);
+    // A pass on `scratch`, which it empties first.
+    GridPassEngine(const ArrayParts& hw, const GridPass& pass, Scratch& scratch);
     // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
     // from its start (the layer's LUT load not included).
     Cycle run();
@@ -28,6 +46,7 @@ public:
     void compute();
 
 private:
+    GridPassEngine(const ArrayParts& hw, const GridPass& pass, std::unique_ptr<Scratch> own, Scratch* scratch);
     friend class GridCycleEngine;  // reads the pass's geometry to time it cycle by cycle
     // geometry checks: the placement fits the array and the PEs' register files, the block the tiles
     void check_placement() const;
@@ -54,6 +73,7 @@ private:
     // the first real (not padding) position at or after w
     uint64_t psum_index(int ni, int ei, int f) const;
     uint64_t ifmap_index(size_t row, int w) const;
+    uint64_t ifmap_index(int ni, int ci, int ei, int ri, int w) const;  // of row (ni, ci, ei, ri)
     int first_real(int w) const;
     // The buffer lines of ws PE row i's window at output column f that the bus has not read yet
     // (it keeps the row's last line and feeds the next windows from it), read from `banks`
@@ -97,6 +117,8 @@ private:
         return m_filter.at(m_g.m0 + mi, m_g.c0 + ci, m_g.r0 + ri, s);
     }
 
+    std::unique_ptr<Scratch> m_own;  // the scratch of a one-off pass
+    Scratch& m_scratch;
     const ArrayParts m_hw;
     const GridPass& m_g;
     Tensor4& m_ifmap;
@@ -118,18 +140,19 @@ private:
     const uint64_t m_fwords;  // distinct weights: m_count * c_count * r_count * S
     const uint64_t m_macs;  // fwords * pixels
     // ifmap rows
-    std::vector<int32_t> m_xbuf;  // [row_of * Wn + w]
-    std::vector<uint8_t> m_row_real;  // [row_of]: the row is in the image (else padding)
+    std::vector<int32_t>& m_xbuf;  // [row_of * Wn + w]
+    std::vector<uint8_t>& m_row_real;  // [row_of]: the row is in the image (else padding)
     uint64_t m_zero_taps = 0;  // sum over rows and windows of the zero words (padding included)
-    std::vector<uint64_t> m_real_in_window;  // [f]: real words in output column f's window of a row
+    bool m_count_zero_taps = false;  // m_zero_taps is counted (the datapath uses it)
+    std::vector<uint64_t>& m_real_in_window;  // [f]: real words in output column f's window of a row
     uint64_t m_real_per_row = 0;  // bus words of one row that come from the buffer
     uint64_t m_bus_per_row = 0;  // words of one row the bus carries
     uint64_t m_fwd_per_row = 0;  // words of one row (per filter) that move between neighbours
-    std::vector<int64_t> m_acc;  // [out_of + f]: the psums
+    std::vector<int64_t>& m_acc;  // [out_of + f]: the psums
     // timing state
-    ArrayResources m_res;
-    std::vector<Cycle> m_busy, m_send_free, m_ready, m_in_free;  // reduce with RF weights: per PE row
-    std::vector<int64_t> m_last_line;  // per PE row: the ifmap line the bus last read for it
+    ArrayResources& m_res;
+    std::vector<Cycle>&m_busy, &m_send_free, &m_ready, &m_in_free;  // reduce with RF weights: per PE row
+    std::vector<int64_t>& m_last_line;  // per PE row: the ifmap line the bus last read for it
 };
 
 }  // namespace dfsim::hw

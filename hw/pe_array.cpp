@@ -30,7 +30,7 @@ Cycle PeArray::execute(const RowPass& pass) {
 }
 
 Cycle PeArray::execute(const GridPass& pass) {
-    const Cycle t = GridPassEngine(parts(), pass).run();
+    const Cycle t = GridPassEngine(parts(), pass, m_grid_scratch).run();
     return load_lut() + t;
 }
 

@@ -13,6 +13,7 @@
 #include "base/types.h"
 #include "hw/array_model.h"
 #include "hw/array_parts.h"
+#include "hw/grid_pass.h"
 #include "hw/row_pass.h"
 #include "hw/global_buffer.h"
 #include "hw/program.h"
@@ -43,6 +44,7 @@ private:
     PeGrid m_pes;
     sc_core::sc_event m_done_ev;
     RowPassEngine::Scratch m_row_scratch;  // the row engine's tables, reused pass after pass
+    GridPassEngine::Scratch m_grid_scratch;  // the grid engine's, likewise
 };
 
 }  // namespace dfsim::hw

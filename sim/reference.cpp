@@ -38,40 +38,74 @@ Tensor4 reference_output(const Layer& l, const Tensor4& acc) {
     return out;
 }
 
+// The reference's kernels, in versions for AVX2 and the baseline, chosen at load time (as
+// hw/mac_rows.cpp's); their int64 sums are exact, so any order gives the same.
+
+// The int64 dot product of n words of a and b.
+__attribute__((target_clones("avx2", "default"))) int64_t reference_dot(const int32_t* a, const int32_t* b, size_t n) {
+    int64_t sum = 0;
+    for (size_t i = 0; i < n; ++i) sum += int64_t{a[i]} * b[i];
+    return sum;
+}
+
+// One (image, filter) of the definition: acc[y * F + x] (zeroed first) = the sum over c < Cg, r, k
+// of w[(c * R + r) * S + k] * x[c][y*U + r - P][x*U + k - P] over the taps inside the image, x
+// holding the group's channels of H x W words.
+__attribute__((target_clones("avx2", "default"))) void reference_plane(int64_t* acc, const int32_t* x, const int32_t* w,
+                                                                       const LayerShape& s) {
+    const int E = s.E(), F = s.F(), Cg = s.Cg();
+    std::fill(acc, acc + static_cast<size_t>(E) * F, 0);
+    for (int c = 0; c < Cg; ++c)
+        for (int r = 0; r < s.R; ++r)
+            for (int k = 0; k < s.S; ++k) {
+                const int32_t wv = w[(static_cast<size_t>(c) * s.R + r) * s.S + k];
+                // output columns whose tap k lands inside the row: 0 <= x*U + k - P < W
+                if (s.W - 1 + s.P - k < 0) continue;  // the tap never reaches the image
+                const int x_lo = s.P - k > 0 ? (s.P - k + s.U - 1) / s.U : 0;
+                const int x_hi = std::min(F - 1, (s.W - 1 + s.P - k) / s.U);
+                for (int y = 0; y < E; ++y) {
+                    const int iy = y * s.U + r - s.P;
+                    if (iy < 0 || iy >= s.H) continue;
+                    const int32_t* row = x + (static_cast<size_t>(c) * s.H + iy) * s.W;
+                    int64_t* a = acc + static_cast<size_t>(y) * F;
+                    if (s.U == 1) {
+                        const int32_t* rk = row + k - s.P;
+                        for (int xo = x_lo; xo <= x_hi; ++xo) a[xo] += int64_t{wv} * rk[xo];
+                    } else {
+                        for (int xo = x_lo; xo <= x_hi; ++xo) a[xo] += int64_t{wv} * row[xo * s.U + k - s.P];
+                    }
+                }
+            }
+}
+
 Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter) {
     const LayerShape& s = l.shape;
     const int E = s.E(), F = s.F(), Cg = s.Cg(), Mg = s.Mg();
     Tensor4 out(s.N, s.M, E, F);
+    auto check = [&](int64_t v) {
+        if (v > INT32_MAX || v < INT32_MIN)
+            throw UserError("layer " + l.name +
+                            ": an accumulator exceeds int32 (the reference and the psums are at most 32 "
+                            "bits): narrower operands or fewer channels are needed");
+        return static_cast<int32_t>(v);
+    };
+    if (E == 1 && F == 1 && s.P == 0 && s.H == s.R && s.W == s.S) {
+        // one output per filter whose window is its whole group of channels (an FC layer): the
+        // sum over (c, r, k) is a dot product of the filter with the ifmap's group, both contiguous
+        const size_t k = static_cast<size_t>(Cg) * s.R * s.S;
+        for (int n = 0; n < s.N; ++n)
+            for (int m = 0; m < s.M; ++m)
+                out.at(n, m, 0, 0) = check(reference_dot(&ifmap.data[ifmap.index(n, m / Mg * Cg, 0, 0)],
+                                                         &filter.data[filter.index(m, 0, 0, 0)], k));
+        return out;
+    }
     std::vector<int64_t> acc(static_cast<size_t>(E) * F);
     for (int n = 0; n < s.N; ++n)
         for (int m = 0; m < s.M; ++m) {
-            const int g = m / Mg;
-            std::fill(acc.begin(), acc.end(), 0);
-            for (int c = 0; c < Cg; ++c)
-                for (int r = 0; r < s.R; ++r)
-                    for (int k = 0; k < s.S; ++k) {
-                        const int64_t w = filter.at(m, c, r, k);
-                        // output columns whose tap k lands inside the row: 0 <= x*U + k - P < W
-                        if (s.W - 1 + s.P - k < 0) continue;  // the tap never reaches the image
-                        const int x_lo = s.P - k > 0 ? (s.P - k + s.U - 1) / s.U : 0;
-                        const int x_hi = std::min(F - 1, (s.W - 1 + s.P - k) / s.U);
-                        for (int y = 0; y < E; ++y) {
-                            const int iy = y * s.U + r - s.P;
-                            if (iy < 0 || iy >= s.H) continue;
-                            const int32_t* row = &ifmap.data[ifmap.index(n, g * Cg + c, iy, 0)];
-                            int64_t* a = &acc[static_cast<size_t>(y) * F];
-                            for (int x = x_lo; x <= x_hi; ++x) a[x] += w * row[x * s.U + k - s.P];
-                        }
-                    }
+            reference_plane(acc.data(), &ifmap.data[ifmap.index(n, m / Mg * Cg, 0, 0)],
+                            &filter.data[filter.index(m, 0, 0, 0)], s);
             for (int y = 0; y < E; ++y)
-                for (int x = 0; x < F; ++x) {
-                    const int64_t v = acc[static_cast<size_t>(y) * F + x];
-                    if (v > INT32_MAX || v < INT32_MIN)
-                        throw UserError("layer " + l.name +
-                                        ": an accumulator exceeds int32 (the reference and the psums are at most 32 "
-                                        "bits): narrower operands or fewer channels are needed");
-                    out.at(n, m, y, x) = static_cast<int32_t>(v);
-                }
+                for (int x = 0; x < F; ++x) out.at(n, m, y, x) = check(acc[static_cast<size_t>(y) * F + x]);
         }
     return out;
 }

@@ -5,9 +5,12 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
+#include <set>
 #include <stdexcept>
 
 #include "quant/requantize.h"
+#include "hw/bank_map.h"
 #include "hw/calendar.h"
 #include "hw/global_buffer.h"
 #include "hw/grid_pass.h"
@@ -27,6 +30,56 @@ TEST(Calendar, NeverExceedsCapacityAndServesInRequestOrder) {
     EXPECT_EQ(bus.place(2, 32), 3u);  // the hole left in cycle 2
     EXPECT_EQ(bus.place(5, 0), 5u);
     EXPECT_EQ(bus.busy_bits(), 64u + 32 + 64 + 128 + 32);
+}
+
+TEST(Calendar, AResetCalendarPlacesAsANewOne) {
+    // a reset clears only the cycles placed in: what it places next must be what a new one places
+    hw::Calendar used(64), fresh(64);
+    for (Cycle t = 0; t < 500; t += 7) used.place(t, 100);
+    used.reset();
+    for (Cycle t : {Cycle{3}, Cycle{0}, Cycle{3}, Cycle{40}, Cycle{1}})
+        EXPECT_EQ(used.place(t, 96), fresh.place(t, 96));
+    EXPECT_EQ(used.busy_bits(), fresh.busy_bits());
+}
+
+// BankCalendar::access on random requests against the rule it states, applied line by line with a
+// set of taken cycles per bank: each line of the words takes its bank's first free cycle at or after
+// `ready`, in line order; the access is done the cycle after the last. Over both bank layouts, slots
+// of several widths (lines of 4, 8 and 2 words: line_of's shifts), 5 or 4 banks, accesses of one line to many rounds of the banks, and resets in between.
+TEST(BankCalendar, EveryLineTakesItsBanksFirstFreeCycle) {
+    for (const auto layout : {GlbParams::BankLayout::Interleaved, GlbParams::BankLayout::PerSlot})
+        for (const int n_banks : {5, 4}) {  // the lines' rounds by division and by mask
+            GlbParams p;
+            p.size_bytes = 4096;
+            p.banks = n_banks;
+            p.bank_width_bits = 64;
+            p.bank_layout = layout;
+            const std::vector<hw::SlotDecl> slots{
+                {DataType::Ifmap, 300, 16, "i"}, {DataType::Filter, 200, 8, "f"}, {DataType::Psum, 100, 32, "p"}};
+            const hw::BankMap map(p, slots);
+            hw::BankCalendar banks(map);
+            std::mt19937_64 rng(7);
+            for (int round = 0; round < 3; ++round) {
+                std::vector<std::set<Cycle>> taken(static_cast<size_t>(map.banks()));
+                for (int i = 0; i < 2000; ++i) {
+                    const int slot = static_cast<int>(rng() % 3);
+                    const uint64_t first = rng() % 60, count = rng() % 4 == 0 ? rng() % 90 : rng() % 6;
+                    const Cycle ready = rng() % 400;
+                    Cycle expect = ready;
+                    if (count > 0)
+                        for (uint64_t line = map.line_of(slot, first); line <= map.line_of(slot, first + count - 1);
+                             ++line) {
+                            std::set<Cycle>& b = taken[static_cast<size_t>(map.bank_of(slot, line))];
+                            Cycle t = ready;
+                            while (b.count(t)) ++t;
+                            b.insert(t);
+                            expect = std::max(expect, t + 1);
+                        }
+                    ASSERT_EQ(banks.access(slot, first, count, ready), expect) << "round " << round << " request " << i;
+                }
+                banks.reset();
+            }
+        }
 }
 
 TEST(Requantize, HandValues) {
@@ -55,6 +108,48 @@ TEST(Reference, HandComputedConvolution) {
                                    -4, 13, 15, 24,  //
                                    -7, -1, -1, 9};
     EXPECT_EQ(y.data, expect);
+}
+
+// The reference against the definition summed term by term (6 nested loops, padding as zeros),
+// on random data: a strided, padded, grouped conv (the general loops) and FC layers (one output
+// per filter over the whole input: the dot-product path), with and without groups.
+TEST(Reference, MatchesTheDefinitionTermByTerm) {
+    auto definition = [](const Layer& l, const Tensor4& x, const Tensor4& w) {
+        const LayerShape& s = l.shape;
+        Tensor4 y(s.N, s.M, s.E(), s.F());
+        for (int n = 0; n < s.N; ++n)
+            for (int m = 0; m < s.M; ++m)
+                for (int e = 0; e < s.E(); ++e)
+                    for (int f = 0; f < s.F(); ++f) {
+                        int64_t sum = 0;
+                        for (int c = 0; c < s.Cg(); ++c)
+                            for (int r = 0; r < s.R; ++r)
+                                for (int k = 0; k < s.S; ++k) {
+                                    const int h = e * s.U + r - s.P, v = f * s.U + k - s.P;
+                                    if (h >= 0 && h < s.H && v >= 0 && v < s.W)
+                                        sum += int64_t{w.at(m, c, r, k)} * x.at(n, m / s.Mg() * s.Cg() + c, h, v);
+                                }
+                        y.at(n, m, e, f) = static_cast<int32_t>(sum);
+                    }
+        return y;
+    };
+    std::mt19937 rng(3);
+    auto random = [&](Tensor4& t) {
+        for (int32_t& v : t.data) v = static_cast<int32_t>(rng() % 255) - 127;
+    };
+    struct Case {
+        int N, C, H, W, M, R, S, U, P, G;
+    };
+    for (const Case& k : {Case{2, 4, 9, 11, 6, 3, 5, 2, 2, 2}, Case{3, 5, 4, 3, 7, 4, 3, 1, 0, 1},
+                          Case{2, 6, 2, 2, 4, 2, 2, 1, 0, 2}, Case{1, 3, 7, 7, 2, 7, 7, 3, 0, 1}}) {
+        Layer l = conv("ref", k.C, k.H, k.W, k.M, k.R, k.S, k.U, k.P);
+        l.shape.N = k.N;
+        l.shape.G = k.G;
+        Tensor4 x(k.N, k.C, k.H, k.W), w(k.M, k.C / k.G, k.R, k.S);
+        random(x);
+        random(w);
+        EXPECT_EQ(reference_conv(l, x, w), definition(l, x, w)) << "C " << k.C << " H " << k.H << " G " << k.G;
+    }
 }
 
 TEST(Synthetic, ExactZeroFractionRangeAndDeterminism) {
