@@ -3,6 +3,7 @@
 // what the layer, the global buffer, the counters and the tracer give the engine.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "config/arch.h"
@@ -90,6 +91,16 @@ struct ArrayParts {
     ActionCounts& counts;
     Tracer* trace;  // null: no tracing
 };
+
+// The resources for a new pass, kept in `res` from pass to pass (an engine's scratch): made the
+// first time, emptied after.
+inline ArrayResources& fresh_resources(std::unique_ptr<ArrayResources>& res, const ArrayParts& hw) {
+    if (!res)
+        res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
+    else
+        res->reset();
+    return *res;
+}
 
 // The output unit's word width for a pass's psums on the way out: the requantized width for
 // final outputs of a requantizing layer, else the psum width.

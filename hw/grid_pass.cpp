@@ -23,15 +23,7 @@ __attribute__((target_clones("avx2", "default"))) void grid_mac_rows(int64_t* ac
             const int32_t* row = x + u64(ni) * stride_n + u64(ei) * stride_e;
             int64_t* a = acc + u64(ni * e_rows + ei) * u64(F);
             std::fill(partial, partial + F, 0);
-            for (int t = 0; t < S; ++t) {
-                const int32_t wv = w[t];
-                const int32_t* xs = row + t;
-                if (U == 1) {
-                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f];
-                } else {
-                    for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
-                }
-            }
+            row_conv_mac(partial, row, w, S, U, F);  // inlined: compiled for AVX2 in that clone
             for (int f = 0; f < F; ++f) a[f] += partial[f];
         }
 }
@@ -50,17 +42,6 @@ __attribute__((target_clones("avx2", "default"))) int64_t grid_mac_dots(const in
     }
     return sum;
 }
-
-namespace {
-// The scratch's resources for a new pass: made the first time, emptied after.
-ArrayResources& fresh_resources(GridPassEngine::Scratch& s, const ArrayParts& hw) {
-    if (!s.res)
-        s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
-    else
-        s.res->reset();
-    return *s.res;
-}
-}  // namespace
 
 GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g)
     : GridPassEngine(hw, g, std::make_unique<Scratch>(), nullptr) {}
@@ -95,7 +76,7 @@ GridPassEngine::GridPassEngine(const ArrayParts& hw, const GridPass& g, std::uni
       m_row_real(m_scratch.row_real),
       m_real_in_window(m_scratch.real_in_window),
       m_acc(m_scratch.acc),
-      m_res(fresh_resources(m_scratch, hw)),
+      m_res(fresh_resources(m_scratch.res, hw)),
       m_busy(m_scratch.busy),
       m_send_free(m_scratch.send_free),
       m_ready(m_scratch.ready),

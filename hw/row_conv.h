@@ -90,11 +90,8 @@ inline uint64_t bits_at(const std::vector<uint64_t>& v, int pos, int S) {
 // The other datapaths (out of line, so the MAC loop below stays small enough to inline).
 void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F);
 
-inline void row_conv(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
-    if (dp.kind != Multiplier::Mac) {
-        row_conv_other(dp, partial, x, w, S, U, F);
-        return;
-    }
+// The MAC datapath's row convolution: partial[f] += the sum over t < S of w[t] * x[f * U + t].
+inline void row_conv_mac(int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
     for (int t = 0; t < S; ++t) {
         const int32_t wv = w[t];
         const int32_t* xs = x + t;
@@ -104,6 +101,14 @@ inline void row_conv(const Datapath& dp, int32_t* partial, const int32_t* x, con
             for (int f = 0; f < F; ++f) partial[f] += wv * xs[f * U];
         }
     }
+}
+
+inline void row_conv(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U, int F) {
+    if (dp.kind != Multiplier::Mac) {
+        row_conv_other(dp, partial, x, w, S, U, F);
+        return;
+    }
+    row_conv_mac(partial, x, w, S, U, F);
 }
 
 inline void row_conv_other(const Datapath& dp, int32_t* partial, const int32_t* x, const int32_t* w, int S, int U,

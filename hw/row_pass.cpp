@@ -15,15 +15,6 @@ size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); 
 
 namespace {
 
-// The scratch's resources for a new pass: made the first time, emptied after.
-ArrayResources& fresh_resources(RowPassEngine::Scratch& s, const ArrayParts& hw) {
-    if (!s.res)
-        s.res = std::make_unique<ArrayResources>(hw.arch, hw.glb.bank_map(), hw.trace != nullptr);
-    else
-        s.res->reset();
-    return *s.res;
-}
-
 // The scratch with the tables a pass builds emptied; the rows' buffers are kept in `spare`.
 RowPassEngine::Scratch& emptied(RowPassEngine::Scratch& s) {
     for (auto& r : s.rows) s.spare.push_back(std::move(r));
@@ -59,7 +50,7 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_partial(scratch.partial),
       m_wzero(scratch.wzero),
       m_ld(mac_stride(m_F)),
-      m_res(fresh_resources(scratch, hw)),
+      m_res(fresh_resources(scratch.res, hw)),
       m_filt_ready(scratch.filt_ready),
       m_col_start(scratch.col_start),
       m_pe_qp(scratch.pe_qp),
