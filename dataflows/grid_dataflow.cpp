@@ -257,14 +257,10 @@ std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Lay
 
 std::string check_reduce_rows(const Layer& l, const ArchParams& a, const GridMapping& m) {
     const LayerShape& s = l.shape;
-    std::ostringstream os;
-    if (m.rp < 1 || m.rp > s.R)
-        os << "rp must be in [1, R=" << s.R << "]";
-    else if (m.cp < 1 || m.cp > s.Cg())
-        os << "cp must be in [1, C/G=" << s.Cg() << "]";
-    else if (m.cp * m.rp > a.rows)
-        os << "cp*rp must be at most the array rows (" << a.rows << ")";
-    return os.str();
+    if (m.rp < 1 || m.rp > s.R) return "rp must be in [1, R=" + std::to_string(s.R) + "]";
+    if (m.cp < 1 || m.cp > s.Cg()) return "cp must be in [1, C/G=" + std::to_string(s.Cg()) + "]";
+    if (m.cp * m.rp > a.rows) return "cp*rp must be at most the array rows (" + std::to_string(a.rows) + ")";
+    return "";
 }
 
 std::string check_reduce_columns(const Layer& l, const ArchParams& a, const GridMapping& m) {
@@ -300,12 +296,13 @@ std::vector<GridMapping> reduce_blocks(const Layer& l, const ArchParams& a, Grid
 }
 
 void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                          const std::function<void(const GridPassInfo&)>& pass) {
+                          const std::function<void(const GridPassInfo&)>& pass, bool collapse) {
     const LayerShape& s = l.shape;
-    for (int m0 = 0; m0 < st.Mt; m0 += m.mp)
-        for (int c0 = 0; c0 < st.Ct; c0 += m.cp)
+    for_each_block_class(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
+        for_each_block_class(st.Ct, m.cp, collapse, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.rp) {
                 GridPassInfo pi;
+                pi.repeat = m_alike * c_alike;
                 pi.m0 = m0, pi.m_count = std::min(m.mp, st.Mt - m0);
                 pi.c0 = c0, pi.c_count = std::min(m.cp, st.Ct - c0);
                 pi.r0 = r0, pi.r_count = std::min(m.rp, s.R - r0);
@@ -315,6 +312,8 @@ void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& 
                 pi.final_out = st.last_c && c0 + m.cp >= st.Ct && r0 + m.rp >= s.R;
                 pass(pi);
             }
+        });
+    });
 }
 
 int reduce_pass_loops(const Layer& l, const GridMapping& m, int d, std::ostream& os) {

@@ -37,7 +37,7 @@ struct GridPassInfo {
     int c0 = 0, c_count = 1;  // channels (tile-local)
     int r0 = 0, r_count = 1;  // filter rows
     int n0 = 0, n_count = 1;  // images (within the tile)
-    int repeat = 1;  // collapsed walk: the pass stands for this many images' passes
+    int repeat = 1;  // collapsed walk: the pass stands for this many alike passes
     int e0 = 0, e_count = 1;  // output rows (absolute)
     int psum_e0 = 0;  // row of e0 in the psum tile
     int f0 = 0, f_count = 1;  // output columns
@@ -91,10 +91,12 @@ protected:
     virtual std::array<int, 3> tile_blocks(const GridMapping& m) const = 0;
     // Reads a pinned mapping's block fields.
     virtual void parse_block(const YamlMap& y, GridMapping& m) const = 0;
-    // Visits a tile's passes. With collapse_images, passes that differ only in their image may
-    // be visited once with repeat > 1.
+    // Visits a tile's passes, in execution order. With collapse (the analytical model's walk),
+    // passes the pass model counts alike (they differ only in their image or in the offset of a
+    // filter or channel block that is neither a first nor a last one) may be visited once, with
+    // repeat standing for all of them.
     virtual void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                               const std::function<void(const GridPassInfo&)>& pass, bool collapse_images) const = 0;
+                               const std::function<void(const GridPassInfo&)>& pass, bool collapse) const = 0;
     // How the array runs a pass: its mode and, in it, the PE placement.
     virtual hw::GridMode pass_mode(const Layer& l, const ArchParams& a, const GridMapping& m,
                                    const GridPassInfo& pi) const = 0;
@@ -135,9 +137,10 @@ std::string check_reduce_columns(const Layer& l, const ArchParams& a, const Grid
 // as the rows hold, p = pmax and the powers of two below it, all columns busy.
 std::vector<GridMapping> reduce_blocks(const Layer& l, const ArchParams& a, GridVariant v, int pmax);
 // A tile's passes: filter blocks, channel blocks, filter-row blocks; every image of the tile in
-// each pass (the weights serve them all).
+// each pass (the weights serve them all). Collapsed, of the filter and channel blocks only the
+// first, one middle and the last (GridDataflow::for_each_pass).
 void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                          const std::function<void(const GridPassInfo&)>& pass);
+                          const std::function<void(const GridPassInfo&)>& pass, bool collapse);
 // The pass loops and the array's spatial loop of a reduce mapping; returns the depth inside.
 int reduce_pass_loops(const Layer& l, const GridMapping& m, int depth, std::ostream& os);
 

@@ -43,16 +43,6 @@ Legal legal_candidates(const Dataflow& df, const Layer& l, const ArchParams& a, 
     return legal;
 }
 
-// pick_candidate over the candidates estimated in full (in their order in the map space).
-std::unique_ptr<Mapping> pick(Legal& legal, const std::vector<Estimate>& ests, const std::vector<bool>& full,
-                              Objective obj) {
-    std::vector<Estimate> scored;
-    std::vector<size_t> index;
-    for (size_t i = 0; i < ests.size(); ++i)
-        if (full[i]) scored.push_back(ests[i]), index.push_back(i);
-    return std::move(legal.mappings[index[pick_candidate(scored, obj)]]);
-}
-
 }  // namespace
 
 MapperStats& MapperStats::operator+=(const MapperStats& o) {
@@ -66,69 +56,102 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     Legal legal = legal_candidates(df, l, a, stats);
     const size_t n = legal.mappings.size();
     const double inf = std::numeric_limits<double>::infinity();
-    std::vector<Estimate> ests(n);
+    // Each candidate's objective figure (of its coarse bound, its bound or its estimate: the
+    // most exact it has), and where its Estimate is kept if it has more than a coarse bound (the
+    // coarse bounds are many, and only their figures are ever looked at again).
+    std::vector<double> figure(n);
+    std::vector<Estimate> kept;
+    std::vector<int32_t> slot(n, -1);
     std::vector<bool> full(n, false);
-    auto figure = [&](size_t i) { return objective_figure(ests[i], opt.objective); };
-    // the bounds in chunks of consecutive candidates (a block's tilings share their passes' counts)
-    auto bound_all = [&](const BoundCutoff& cut) {
-        const size_t chunks = (n + kChunk - 1) / kChunk;
+    auto keep = [&](const std::vector<size_t>& which) {
+        for (size_t i : which)
+            if (slot[i] < 0) slot[i] = static_cast<int32_t>(kept.size()), kept.emplace_back();
+    };
+    // The bounds of candidates `which` (in map-space order), in chunks of consecutive ones (a
+    // block's tilings share their passes' counts); `store`: keep the Estimates.
+    auto bound_some = [&](const std::vector<size_t>& which, const BoundCutoff& cut, bool store) {
+        if (store) keep(which);
+        const size_t chunks = (which.size() + kChunk - 1) / kChunk;
         parallel_for(chunks, opt.jobs, [&](size_t c) {
+            const size_t lo = c * kChunk, hi = std::min(which.size(), lo + kChunk);
             std::vector<const Mapping*> ms;
-            for (size_t i = c * kChunk; i < std::min(n, (c + 1) * kChunk); ++i) ms.push_back(legal.mappings[i].get());
+            for (size_t k = lo; k < hi; ++k) ms.push_back(legal.mappings[which[k]].get());
             std::vector<Estimate> out(ms.size());
             df.bound_all(l, a, t, ms, out.data(), cut);
-            for (size_t j = 0; j < ms.size(); ++j)
-                if (!full[c * kChunk + j]) ests[c * kChunk + j] = out[j];
+            for (size_t k = lo; k < hi; ++k) {
+                const size_t i = which[k];
+                figure[i] = objective_figure(out[k - lo], opt.objective);
+                if (store) kept[static_cast<size_t>(slot[i])] = out[k - lo];
+            }
         });
     };
-    std::vector<size_t> order(n);
-    auto sort_by_figure = [&] {
-        std::iota(order.begin(), order.end(), size_t{0});
-        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return figure(x) < figure(y); });
+    // Candidates `which` by figure, ties in map-space order.
+    auto by_figure = [&](std::vector<size_t>& which) {
+        std::sort(which.begin(), which.end(),
+                  [&](size_t x, size_t y) { return figure[x] < figure[y] || (figure[x] == figure[y] && x < y); });
     };
     // Estimates candidates order[k..end) in full; returns how many were not already.
-    auto estimate = [&](size_t k, size_t end) {
+    auto estimate = [&](const std::vector<size_t>& order, size_t k, size_t end) {
         std::vector<size_t> todo;
         for (size_t j = k; j < end; ++j)
             if (!full[order[j]]) todo.push_back(order[j]);
+        std::vector<bool> coarse(todo.size());
+        for (size_t j = 0; j < todo.size(); ++j) coarse[j] = slot[todo[j]] < 0;  // the incumbents (below)
+        keep(todo);
         parallel_for(todo.size(), opt.jobs, [&](size_t j) {
             const size_t i = todo[j];
             const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
-            DFSIM_ASSERT(ests[i].coarse ||  // the incumbents (below)
-                             (e.counts == ests[i].counts && e.dynamic_energy == ests[i].dynamic_energy &&
-                              e.energy >= ests[i].energy && e.cycles >= ests[i].cycles),
+            Estimate& b = kept[static_cast<size_t>(slot[i])];
+            DFSIM_ASSERT(coarse[j] || (e.counts == b.counts && e.dynamic_energy == b.dynamic_energy &&
+                                       e.energy >= b.energy && e.cycles >= b.cycles),
                          "the mapper's bound disagrees with its estimate for layer " + l.name + ", " +
                              legal.mappings[i]->summary());
-            ests[i] = e;
+            b = e;
+            figure[i] = objective_figure(e, opt.objective);
         });
         for (size_t i : todo) full[i] = true;
         return todo.size();
     };
     // 1. Coarse bounds of all (passes and compulsory traffic), and an incumbent: the kRound
     //    candidates of least coarse bound, estimated in full.
-    bound_all(BoundCutoff{opt.objective, -inf});
-    sort_by_figure();
-    size_t evaluated = estimate(0, std::min(n, kRound));
+    std::vector<size_t> order(n);
+    std::iota(order.begin(), order.end(), size_t{0});
+    bound_some(order, BoundCutoff{opt.objective, -inf}, false);
+    const size_t first = std::min(n, kRound);
+    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(first), order.end(),
+                      [&](size_t x, size_t y) { return figure[x] < figure[y] || (figure[x] == figure[y] && x < y); });
+    size_t evaluated = estimate(order, 0, first);
     double best = inf;
-    for (size_t j = 0; j < std::min(n, kRound); ++j) best = std::min(best, figure(order[j]));
-    // 2. The bounds of the candidates whose coarse bound comes within the window of it; the rest
-    //    keep their coarse bound, already too high to be picked.
-    bound_all(BoundCutoff{opt.objective, best * kWindow});
+    for (size_t j = 0; j < first; ++j) best = std::min(best, figure[order[j]]);
+    // 2. The bounds of the candidates whose coarse bound comes within the window of it (a few
+    //    percent of them); the rest keep their coarse bound, already too high to be picked.
+    std::vector<size_t> near;
+    for (size_t i = 0; i < n; ++i)
+        if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
+    bound_some(near, BoundCutoff{}, true);
     // 3. Best bound first, candidates estimated in full until no bound left can come within the
-    //    window of the best found.
-    sort_by_figure();
+    //    window of the best found (`best` only falls: a candidate outside the window now stays so).
+    order.clear();
+    for (size_t i = 0; i < n; ++i)
+        if (full[i] || figure[i] <= best * kWindow) order.push_back(i);
+    by_figure(order);
     size_t k = 0;
-    while (k < n && figure(order[k]) <= best * kWindow) {
+    while (k < order.size() && figure[order[k]] <= best * kWindow) {
         size_t end = k;
-        while (end < n && end - k < kRound && figure(order[end]) <= best * kWindow) ++end;
-        evaluated += estimate(k, end);
-        for (; k < end; ++k) best = std::min(best, figure(order[k]));
+        while (end < order.size() && end - k < kRound && figure[order[end]] <= best * kWindow) ++end;
+        evaluated += estimate(order, k, end);
+        for (; k < end; ++k) best = std::min(best, figure[order[k]]);
     }
     stats.layers += 1;
     stats.bounded += n;
     stats.evaluated += evaluated;
     stats.pruned += n - evaluated;
-    return pick(legal, ests, full, opt.objective);
+    // pick_candidate over the candidates estimated in full, in their map-space order
+    std::vector<Estimate> scored;
+    std::vector<size_t> index;
+    for (size_t i = 0; i < n; ++i)
+        if (full[i]) scored.push_back(kept[static_cast<size_t>(slot[i])]), index.push_back(i);
+    return std::move(legal.mappings[index[pick_candidate(scored, opt.objective)]]);
 }
 
 std::unique_ptr<Mapping> exhaustive_search(const Dataflow& df, const Layer& l, const ArchParams& a,

@@ -202,20 +202,16 @@ uint64_t tiling_glb_bytes(const Layer& l, const ArchParams& a, const GlbTiling& 
 
 std::string check_tiling(const Layer& l, const ArchParams& a, const GlbTiling& t) {
     const LayerShape& s = l.shape;
-    std::ostringstream os;
-    if (t.Nt < 1 || t.Nt > s.N)
-        os << "Nt must be in [1, N=" << s.N << "]";
-    else if (t.Et < 1 || t.Et > s.E())
-        os << "Et must be in [1, E=" << s.E() << "]";
-    else if (t.Mt < 1 || t.Mt > s.Mg())
-        os << "Mt must be in [1, M/G=" << s.Mg() << "]";
-    else if (t.Ct < 1 || t.Ct > s.Cg())
-        os << "Ct must be in [1, C/G=" << s.Cg() << "]";
-    else if (t.c_pos < 0 || t.c_pos > 3)
-        os << "the channel loop's place must be in [0, 3]";
-    else if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes))
-        os << "tiles need " << tiling_glb_bytes(l, a, t) << " bytes of global buffer, which holds " << a.glb.size_bytes;
-    return os.str();
+    auto str = [](auto v) { return std::to_string(v); };
+    if (t.Nt < 1 || t.Nt > s.N) return "Nt must be in [1, N=" + str(s.N) + "]";
+    if (t.Et < 1 || t.Et > s.E()) return "Et must be in [1, E=" + str(s.E()) + "]";
+    if (t.Mt < 1 || t.Mt > s.Mg()) return "Mt must be in [1, M/G=" + str(s.Mg()) + "]";
+    if (t.Ct < 1 || t.Ct > s.Cg()) return "Ct must be in [1, C/G=" + str(s.Cg()) + "]";
+    if (t.c_pos < 0 || t.c_pos > 3) return "the channel loop's place must be in [0, 3]";
+    const uint64_t bytes = tiling_glb_bytes(l, a, t);
+    if (bytes > static_cast<uint64_t>(a.glb.size_bytes))
+        return "tiles need " + str(bytes) + " bytes of global buffer, which holds " + str(a.glb.size_bytes);
+    return "";
 }
 
 namespace {
@@ -712,6 +708,8 @@ bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c
     std::vector<int> nts{1};
     if (s.N % 4 == 0 && s.N > 4) nts.push_back(4);
     if (s.N > 1) nts.push_back(s.N);
+    const std::vector<int> c_sizes = tile_sizes(c_block, Cg), m_sizes = tile_sizes(m_block, Mg),
+                           e_sizes = tile_sizes(e_block, E);
     bool any = false;
     for (int Nt : nts) {
         GlbTiling t;
@@ -719,17 +717,17 @@ bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c
         t.buffers = b;
         t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
         int Ct = 0;
-        for (int c : tile_sizes(c_block, Cg)) {
+        for (int c : c_sizes) {
             t.Ct = std::min(c, Cg);
             if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
         }
         if (Ct == 0) break;  // more images fit even less
         any = true;
         t.Ct = Ct;
-        for (int Mt : tile_sizes(m_block, Mg)) {
+        for (int Mt : m_sizes) {
             t.Mt = std::min(Mt, Mg);
             int best_et = 0;
-            for (int Et : tile_sizes(e_block, E)) {
+            for (int Et : e_sizes) {
                 t.Et = std::min(Et, E);
                 if (tiling_glb_bytes(l, a, t) <= cap) best_et = t.Et;
             }

@@ -232,6 +232,22 @@ void for_each_tile_class(const Layer& l, const GlbTiling& t,
 uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles,
                                   const ActionCounts& traffic);
 
+// The blocks of `size` that cover an extent of `whole`, visited as f(offset of the first, how
+// many alike). Collapsed, the first block, one middle block standing for all the middle ones and
+// the last (the pass models count a block by its size and by whether it is a first or a last
+// one, never by its offset); else every block on its own, in order.
+template <typename F>
+void for_each_block_class(int whole, int size, bool collapse, F&& f) {
+    const int n = (whole + size - 1) / size;
+    if (!collapse) {
+        for (int k = 0; k < n; ++k) f(k * size, 1);
+        return;
+    }
+    f(0, 1);
+    if (n > 2) f(size, n - 2);
+    if (n > 1) f((n - 1) * size, 1);
+}
+
 // The counts and cycles of a tile's passes, each distinct pass (by `key`) counted once by `count`
 // and each distinct tile (by TileKey) once: a tile's passes may depend on its TileKey fields only
 // (its extents, its output rows and whether it is a first or last channel tile, never its filter,

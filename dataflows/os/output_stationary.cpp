@@ -42,24 +42,20 @@ std::string OutputStationary::check_block(const Layer& l, const ArchParams& a, c
     const LayerShape& s = l.shape;
     const PeParams& pe = a.pe;
     const GridVariant v = variant();
-    std::ostringstream os;
+    auto str = [](int x) { return std::to_string(x); };
     if (pe.ifmap_spad_words < 1 || pe.filter_spad_words < 1 || pe.psum_spad_words < 1)
-        os << "output-stationary PEs need an ifmap, a filter and a psum register (spad words >= 1)";
-    else if (m.mp < 1 || m.mp > s.Mg())
-        os << "mp must be in [1, M/G=" << s.Mg() << "]";
-    else if (m.ep < 1 || m.ep > s.E())
-        os << "ep must be in [1, E=" << s.E() << "]";
-    else if (m.fp < 1 || m.fp > s.F())
-        os << "fp must be in [1, F=" << s.F() << "]";
-    else if (v == GridVariant::OsA && m.mp != 1)
-        os << "os-a works on one filter at a time: mp must be 1";
-    else if (v == GridVariant::OsA && (m.ep > a.rows || m.fp > a.cols))
-        os << "os-a maps output rows to PE rows and columns to PE columns: ep <= rows, fp <= cols";
-    else if (v == GridVariant::OsB && (m.mp > a.rows || m.ep * m.fp > a.cols))
-        os << "os-b maps filters to PE rows and pixels to PE columns: mp <= rows, ep*fp <= cols";
-    else if (v == GridVariant::OsC && (m.ep != 1 || m.fp != 1 || m.mp > a.num_pes()))
-        os << "os-c works on one pixel (ep = fp = 1) with at most one filter per PE";
-    return os.str();
+        return "output-stationary PEs need an ifmap, a filter and a psum register (spad words >= 1)";
+    if (m.mp < 1 || m.mp > s.Mg()) return "mp must be in [1, M/G=" + str(s.Mg()) + "]";
+    if (m.ep < 1 || m.ep > s.E()) return "ep must be in [1, E=" + str(s.E()) + "]";
+    if (m.fp < 1 || m.fp > s.F()) return "fp must be in [1, F=" + str(s.F()) + "]";
+    if (v == GridVariant::OsA && m.mp != 1) return "os-a works on one filter at a time: mp must be 1";
+    if (v == GridVariant::OsA && (m.ep > a.rows || m.fp > a.cols))
+        return "os-a maps output rows to PE rows and columns to PE columns: ep <= rows, fp <= cols";
+    if (v == GridVariant::OsB && (m.mp > a.rows || m.ep * m.fp > a.cols))
+        return "os-b maps filters to PE rows and pixels to PE columns: mp <= rows, ep*fp <= cols";
+    if (v == GridVariant::OsC && (m.ep != 1 || m.fp != 1 || m.mp > a.num_pes()))
+        return "os-c works on one pixel (ep = fp = 1) with at most one filter per PE";
+    return "";
 }
 
 std::vector<GridMapping> OutputStationary::candidate_blocks(const Layer& l, const ArchParams& a) const {
@@ -97,15 +93,15 @@ void OutputStationary::parse_block(const YamlMap& y, GridMapping& m) const {
 }
 
 void OutputStationary::for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                                     const std::function<void(const GridPassInfo&)>& pass, bool collapse_images) const {
+                                     const std::function<void(const GridPassInfo&)>& pass, bool collapse) const {
     const LayerShape& s = l.shape;
-    for (int img = 0; img < (collapse_images ? 1 : st.Nt); ++img)
-        for (int m0 = 0; m0 < st.Mt; m0 += m.mp)
+    for (int img = 0; img < (collapse ? 1 : st.Nt); ++img)
+        for_each_block_class(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
             for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep)
                 for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
                     GridPassInfo pi;
                     pi.n0 = img, pi.n_count = 1;
-                    pi.repeat = collapse_images ? st.Nt : 1;
+                    pi.repeat = (collapse ? st.Nt : 1) * m_alike;
                     pi.m0 = m0, pi.m_count = std::min(m.mp, st.Mt - m0);
                     pi.c0 = 0, pi.c_count = st.Ct, pi.r0 = 0, pi.r_count = s.R;
                     pi.e0 = e0, pi.e_count = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
@@ -114,6 +110,7 @@ void OutputStationary::for_each_pass(const Layer& l, const GridMapping& m, const
                     pi.final_out = st.last_c;
                     pass(pi);
                 }
+        });
 }
 
 // The outputs fill a block of PEs `pe_width` columns wide, row by row from PE (0, 0).

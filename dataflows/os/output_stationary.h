@@ -25,10 +25,11 @@ protected:
     std::array<int, 3> tile_blocks(const GridMapping& m) const override { return {m.mp, 1, m.ep}; }
     void parse_block(const YamlMap& y, GridMapping& m) const override;
     // Per image, filter block, output-row block and output-column block; each pass covers all the
-    // tile's channels and filter rows. With collapse_images only the first image's passes (they
-    // count alike for every image), each standing for the tile's Nt.
+    // tile's channels and filter rows. Collapsed, only the first image's passes (they count alike
+    // for every image), each standing for the tile's Nt, and of the filter blocks the first, one
+    // middle and the last.
     void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                       const std::function<void(const GridPassInfo&)>& pass, bool collapse_images) const override;
+                       const std::function<void(const GridPassInfo&)>& pass, bool collapse) const override;
     hw::GridMode pass_mode(const Layer& l, const ArchParams& a, const GridMapping& m,
                            const GridPassInfo& pi) const override;
     std::pair<ActionCounts, Cycle> pass_estimate(const Layer& l, const ArchParams& a, const GridMapping& m,

@@ -51,50 +51,25 @@ std::string RsMapping::loop_nest(const Layer& l) const {
 
 std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMapping& m) {
     const LayerShape& s = l.shape;
-    std::ostringstream os;
-    if (m.h < 1 || m.h > std::min(s.R, a.rows))
-        os << "h must be in [1, min(R, rows)]";
-    else if (m.e < 1 || m.e > std::min(s.E(), a.cols))
-        os << "e must be in [1, min(E, cols)]";
-    else if (m.p < 1 || m.p > a.pe.psum_spad_words)
-        os << "p exceeds the psum spad (" << a.pe.psum_spad_words << " words)";
-    else if (m.q < 1 || m.q * s.S > a.pe.ifmap_spad_words)
-        os << "q*S exceeds the ifmap spad (" << a.pe.ifmap_spad_words << " words)";
-    else if (m.p * m.q * s.S > a.pe.filter_spad_words)
-        os << "p*q*S exceeds the filter spad (" << a.pe.filter_spad_words << " words)";
-    else if (m.r < 1 || m.r * m.h > a.rows)
-        os << "r*h exceeds the array rows";
-    else if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e))
-        os << "t chains do not fit the array";
-    else
-        os << check_tiling(l, a, m);
-    return os.str();
+    auto words = [](int n) { return " (" + std::to_string(n) + " words)"; };
+    if (m.h < 1 || m.h > std::min(s.R, a.rows)) return "h must be in [1, min(R, rows)]";
+    if (m.e < 1 || m.e > std::min(s.E(), a.cols)) return "e must be in [1, min(E, cols)]";
+    if (m.p < 1 || m.p > a.pe.psum_spad_words) return "p exceeds the psum spad" + words(a.pe.psum_spad_words);
+    if (m.q < 1 || m.q * s.S > a.pe.ifmap_spad_words)
+        return "q*S exceeds the ifmap spad" + words(a.pe.ifmap_spad_words);
+    if (m.p * m.q * s.S > a.pe.filter_spad_words)
+        return "p*q*S exceeds the filter spad" + words(a.pe.filter_spad_words);
+    if (m.r < 1 || m.r * m.h > a.rows) return "r*h exceeds the array rows";
+    if (m.t < 1 || m.t > (a.rows / (m.r * m.h)) * (a.cols / m.e)) return "t chains do not fit the array";
+    return check_tiling(l, a, m);
 }
-
-namespace {
-// A tile's blocks of `size` along an extent of `whole`: (first offset, how many) of each class of
-// blocks alike for the analytical model: the first, the middle ones and the last. Walked, every
-// block is its own class.
-std::vector<std::pair<int, int>> block_classes(int whole, int size, bool collapse) {
-    std::vector<std::pair<int, int>> v;
-    const int n = (whole + size - 1) / size;
-    if (!collapse) {
-        for (int k = 0; k < n; ++k) v.push_back({k * size, 1});
-        return v;
-    }
-    v.push_back({0, 1});
-    if (n > 2) v.push_back({size, n - 2});
-    if (n > 1) v.push_back({(n - 1) * size, 1});
-    return v;
-}
-}  // namespace
 
 void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
                                   const std::function<void(const RsPassInfo&)>& pass, bool collapse_images) {
     const int images = collapse_images ? std::min(st.Nt, 2) : st.Nt;
     const LayerShape& s = l.shape;
-    for (const auto& [m0, m_alike] : block_classes(st.Mt, m.p * m.t, collapse_images))
-        for (const auto& [c0, c_alike] : block_classes(st.Ct, m.q * m.r, collapse_images))
+    for_each_block_class(st.Mt, m.p * m.t, collapse_images, [&](int m0, int m_alike) {
+        for_each_block_class(st.Ct, m.q * m.r, collapse_images, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.h)
                 for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
                     for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
@@ -112,6 +87,8 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
                         pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
                         pass(pi);
                     }
+        });
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -27,19 +27,13 @@ void WeightStationary::pass_loops(const Layer& l, const GridMapping& m, int d, s
 std::string WeightStationary::check_block(const Layer& l, const ArchParams& a, const GridMapping& m) const {
     const int S = l.shape.S;
     const PeParams& pe = a.pe;
-    std::ostringstream os;
+    auto words = [](int n) { return " (" + std::to_string(n) + " words)"; };
     if (const std::string bad = check_reduce_rows(l, a, m); !bad.empty()) return bad;
-    if (m.p < 1)
-        os << "p must be at least 1";
-    else if (m.p * S > pe.filter_spad_words)
-        os << "p*S exceeds the filter RF (" << pe.filter_spad_words << " words)";
-    else if (m.p > pe.psum_spad_words)
-        os << "p exceeds the psum RF (" << pe.psum_spad_words << " words)";
-    else if (S > pe.ifmap_spad_words)
-        os << "S exceeds the ifmap RF (" << pe.ifmap_spad_words << " words)";
-    else
-        return check_reduce_columns(l, a, m);
-    return os.str();
+    if (m.p < 1) return "p must be at least 1";
+    if (m.p * S > pe.filter_spad_words) return "p*S exceeds the filter RF" + words(pe.filter_spad_words);
+    if (m.p > pe.psum_spad_words) return "p exceeds the psum RF" + words(pe.psum_spad_words);
+    if (S > pe.ifmap_spad_words) return "S exceeds the ifmap RF" + words(pe.ifmap_spad_words);
+    return check_reduce_columns(l, a, m);
 }
 
 std::vector<GridMapping> WeightStationary::candidate_blocks(const Layer& l, const ArchParams& a) const {

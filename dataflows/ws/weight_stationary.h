@@ -21,8 +21,8 @@ protected:
     std::array<int, 3> tile_blocks(const GridMapping& m) const override { return {m.mp, m.cp, 1}; }
     void parse_block(const YamlMap& y, GridMapping& m) const override;
     void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
-                       const std::function<void(const GridPassInfo&)>& pass, bool) const override {
-        for_each_reduce_pass(l, m, st, pass);
+                       const std::function<void(const GridPassInfo&)>& pass, bool collapse) const override {
+        for_each_reduce_pass(l, m, st, pass, collapse);
     }
     hw::GridMode pass_mode(const Layer&, const ArchParams&, const GridMapping& m, const GridPassInfo&) const override {
         return hw::ReduceMode{hw::WeightSource::RegisterFile, m.p};
