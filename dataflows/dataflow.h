@@ -67,6 +67,7 @@ struct MapperStats {
     uint64_t bounded = 0;  // legal ones scored by the cheap first look (Dataflow::bound)
     uint64_t evaluated = 0;  // of those, estimated in full (tiles walked for their cycles)
     uint64_t pruned = 0;  // legal ones never estimated in full: their bound cannot win
+    uint64_t floored = 0;  // of those, ones whose block floor alone ruled them out (no tile size counted)
     uint64_t cache_hits = 0;  // layers whose mapping came from the mapping cache
     MapperStats& operator+=(const MapperStats& o);
 };
@@ -76,9 +77,13 @@ struct MapperStats {
 // as for any loop order) already has an objective figure above `limit` may get that coarse bound
 // (a lower bound too, cycles_exact false) without its own traffic being counted. The default
 // cuts nothing.
+// With `floors`, nothing of a mapping is counted but its block (its tiling left open): each
+// mapping gets its block's floor, a lower bound on the bound of every mapping of the block
+// (block_floor, dataflows/tiling.h; cycles_exact false, coarse true).
 struct BoundCutoff {
     Objective objective = Objective::Energy;
     double limit = std::numeric_limits<double>::infinity();
+    bool floors = false;
 };
 
 class Dataflow {
@@ -99,11 +104,18 @@ public:
     virtual Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
     // bound() of each mapping, into out[i]: a dataflow may share work between mappings alike
     // (for_each_candidate visits the tilings of a block one after another). A mapping whose coarse
-    // bound is above `cut` may get that instead (BoundCutoff).
+    // bound is above `cut` may get that instead (BoundCutoff). The default's floor is nothing
+    // (no energy, no cycles).
     virtual void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
-        (void)cut;
-        for (size_t i = 0; i < ms.size(); ++i) out[i] = bound(l, a, t, *ms[i]);
+        for (size_t i = 0; i < ms.size(); ++i) {
+            if (cut.floors) {
+                out[i] = Estimate{};
+                out[i].cycles_exact = false, out[i].coarse = true;
+            } else {
+                out[i] = bound(l, a, t, *ms[i]);
+            }
+        }
     }
     // The map space: visits every candidate the mapper considers for the layer, legal or not.
     virtual void for_each_candidate(const Layer& l, const ArchParams& a,

@@ -181,9 +181,14 @@ ActionCounts GridDataflow::count_pass(const Layer& l, const GridPassInfo& pi, co
 
 namespace {
 using GridKey = std::array<int, 11>;  // passes alike in everything but filter, channel and image offsets
-GridKey grid_key(const GridPassInfo& pi) {
-    return {pi.m_count, pi.c_count, pi.r0,      pi.r_count, pi.e0,       pi.e_count,
-            pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
+// A pass's key: its e0 only where some of its ifmap rows are padding (model_grid_pass sees e0
+// only through which rows are real).
+auto grid_key(const Layer& l) {
+    return [&l](const GridPassInfo& pi) {
+        const bool all_real = pass_rows_all_real(l.shape, pi.e0, pi.e_count, pi.r0, pi.r_count);
+        return GridKey{pi.m_count, pi.c_count, pi.r0,      pi.r_count, all_real ? -1 : pi.e0, pi.e_count,
+                       pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
+    };
 }
 bool same_block(const GridMapping& x, const GridMapping& y) {
     return x.mp == y.mp && x.p == y.p && x.cp == y.cp && x.rp == y.rp && x.ep == y.ep && x.fp == y.fp;
@@ -194,8 +199,8 @@ bool same_block(const GridMapping& x, const GridMapping& y) {
 auto GridDataflow::passes(const Layer& l, const ArchParams& a, const GridMapping& m) const {
     auto each = [this, &l, &m](const TileStep& st, const auto& visit) { for_each_pass(l, m, st, visit, true); };
     auto count = [this, &l, &a, &m](const GridPassInfo& pi) { return pass_estimate(l, a, m, pi); };
-    return TilePasses<GridKey, GridPassInfo, decltype(each), GridKey (*)(const GridPassInfo&), decltype(count)>(
-        each, grid_key, count);
+    auto key = grid_key(l);
+    return TilePasses<GridKey, GridPassInfo, decltype(each), decltype(key), decltype(count)>(each, key, count);
 }
 
 Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,

@@ -17,6 +17,9 @@ namespace {
 constexpr double kWindow = 1.02;
 // Candidates estimated in full per round: fixed, so that what is pruned does not depend on jobs.
 constexpr size_t kRound = 16;
+// The candidates coarse-bounded first, for the incumbent: this share of those of least block
+// floor, at least kMinLeaders of them.
+constexpr size_t kLeaders = 16, kMinLeaders = 256;
 // Candidates bounded per task.
 constexpr size_t kChunk = 256;
 
@@ -47,7 +50,7 @@ Legal legal_candidates(const Dataflow& df, const Layer& l, const ArchParams& a, 
 
 MapperStats& MapperStats::operator+=(const MapperStats& o) {
     layers += o.layers, space += o.space, invalid += o.invalid, bounded += o.bounded;
-    evaluated += o.evaluated, pruned += o.pruned, cache_hits += o.cache_hits;
+    evaluated += o.evaluated, pruned += o.pruned, floored += o.floored, cache_hits += o.cache_hits;
     return *this;
 }
 
@@ -63,6 +66,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<Estimate> kept;
     std::vector<int32_t> slot(n, -1);
     std::vector<bool> full(n, false);
+    std::vector<double> floor;  // each candidate's block floor, once known
     auto keep = [&](const std::vector<size_t>& which) {
         for (size_t i : which)
             if (slot[i] < 0) slot[i] = static_cast<int32_t>(kept.size()), kept.emplace_back();
@@ -81,6 +85,9 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             for (size_t k = lo; k < hi; ++k) {
                 const size_t i = which[k];
                 figure[i] = objective_figure(out[k - lo], opt.objective);
+                DFSIM_ASSERT(floor.empty() || figure[i] >= floor[i] * (1 - 1e-9),
+                             "the mapper's block floor exceeds a bound for layer " + l.name + ", " +
+                                 legal.mappings[i]->summary());
                 if (store) kept[static_cast<size_t>(slot[i])] = out[k - lo];
             }
         });
@@ -112,17 +119,31 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         for (size_t i : todo) full[i] = true;
         return todo.size();
     };
-    // 1. Coarse bounds of all (passes and compulsory traffic), and an incumbent: the kRound
-    //    candidates of least coarse bound, estimated in full.
+    // 1. The block floors of all (one per block of the dataflow's), the coarse bounds (passes and
+    //    compulsory traffic) of the kLeaders share of least floor, and an incumbent: the kRound
+    //    of those of least coarse bound, estimated in full. Then the coarse bounds of the others
+    //    whose floor comes within the window of it; the rest keep their floor, already too high.
     std::vector<size_t> order(n);
     std::iota(order.begin(), order.end(), size_t{0});
-    bound_some(order, BoundCutoff{opt.objective, -inf}, false);
-    const size_t first = std::min(n, kRound);
-    std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(first), order.end(),
+    bound_some(order, BoundCutoff{opt.objective, inf, true}, false);
+    floor = figure;
+    std::sort(order.begin(), order.end(),
+              [&](size_t x, size_t y) { return floor[x] < floor[y] || (floor[x] == floor[y] && x < y); });
+    const size_t leaders = std::min(n, std::max(kMinLeaders, n / kLeaders));
+    std::vector<size_t> lead(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(leaders));
+    std::sort(lead.begin(), lead.end());  // map-space order: a block's tilings together
+    bound_some(lead, BoundCutoff{opt.objective, -inf}, false);
+    const size_t first = std::min(leaders, kRound);
+    std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(),
                       [&](size_t x, size_t y) { return figure[x] < figure[y] || (figure[x] == figure[y] && x < y); });
-    size_t evaluated = estimate(order, 0, first);
+    size_t evaluated = estimate(lead, 0, first);
     double best = inf;
-    for (size_t j = 0; j < first; ++j) best = std::min(best, figure[order[j]]);
+    for (size_t j = 0; j < first; ++j) best = std::min(best, figure[lead[j]]);
+    std::vector<size_t> rest;
+    for (size_t j = leaders; j < n && floor[order[j]] <= best * kWindow; ++j) rest.push_back(order[j]);
+    std::sort(rest.begin(), rest.end());
+    bound_some(rest, BoundCutoff{opt.objective, -inf}, false);
+    stats.floored += n - leaders - rest.size();
     // 2. The bounds of the candidates whose coarse bound comes within the window of it (a few
     //    percent of them); the rest keep their coarse bound, already too high to be picked.
     std::vector<size_t> near;

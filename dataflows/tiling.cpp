@@ -541,6 +541,24 @@ ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a) {
     return c;
 }
 
+GlbTiling whole_layer_tile(const Layer& l) {
+    GlbTiling t;
+    t.Nt = l.shape.N, t.Et = l.shape.E(), t.Mt = l.shape.Mg(), t.Ct = l.shape.Cg();
+    return t;
+}
+
+Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                     const std::pair<ActionCounts, uint64_t>& whole, const ActionCounts& compulsory) {
+    ActionCounts counts = compulsory;
+    counts += whole.first;
+    GlbTiling one_image;  // Nt = 1, images outermost
+    Estimate est = tiled_estimate(l, a, one_image, table, counts,
+                                  tiled_cycles_lower_bound(l, a, one_image, whole.second, compulsory));
+    est.cycles_exact = false;
+    est.coarse = true;
+    return est;
+}
+
 void for_each_tile_class(const Layer& l, const GlbTiling& t,
                          const std::function<void(const TileStep&, uint64_t)>& visit) {
     const LayerShape& s = l.shape;

@@ -248,6 +248,13 @@ void for_each_block_class(int whole, int size, bool collapse, F&& f) {
     if (n > 1) f((n - 1) * size, 1);
 }
 
+// Whether the padded ifmap rows that output rows [e0, e0 + e_count) read through filter rows
+// [r0, r0 + r_count) are all real (none is padding): the pass models count such passes alike
+// wherever they sit.
+inline bool pass_rows_all_real(const LayerShape& s, int e0, int e_count, int r0, int r_count) {
+    return e0 * s.U + r0 - s.P >= 0 && (e0 + e_count - 1) * s.U + r0 + r_count - 1 - s.P < s.H;
+}
+
 // The counts and cycles of a tile's passes, each distinct pass (by `key`) counted once by `count`
 // and each distinct tile (by TileKey) once: a tile's passes may depend on its TileKey fields only
 // (its extents, its output rows and whether it is a first or last channel tile, never its filter,
@@ -370,10 +377,6 @@ inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling
     return est;
 }
 
-// bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
-// run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
-// run with the same tile sizes (a tiling's loop orders and bufferings): what Dataflow::bound_all
-// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound.
 // Words every tiling of the layer moves at least: each ifmap row some output needs (of each image
 // and channel), each weight, each output once; as traffic_counts counts them.
 ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a);
@@ -395,14 +398,40 @@ inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTilin
     return est;
 }
 
+// A lower bound on coarse_bound of every tiling of a block that the mappers try: the passes of
+// the whole layer as one tile (`whole`: tiling_passes of whole_layer_tile) and the compulsory
+// traffic (`compulsory`); for cycles, those passes' taken as tiled_cycles_lower_bound takes them
+// for one image a tile (the least any tile size allows). The mappers' tile sizes are multiples of
+// the block (for_each_tiling) or whole extents, so a tiling runs the same filter, channel and
+// filter-row blocks as the whole layer does, and more tiles only add to them: more filter loads,
+// more and shorter output-row blocks, passes that share fewer ifmap rows. (The mapper holds every
+// floor it computes against the coarse bounds it computes after: search_mappings.)
+Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                     const std::pair<ActionCounts, uint64_t>& whole, const ActionCounts& compulsory);
+// The tiling of one tile holding the whole layer (every image, row, filter and channel).
+GlbTiling whole_layer_tile(const Layer& l);
+
+// bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
+// run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
+// run with the same tile sizes (a tiling's loop orders and bufferings): what Dataflow::bound_all
+// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound; with
+// cut.floors, each run of a block gets the block's floor (block_floor).
 template <typename M, typename MakePasses, typename SameBlock>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
                     const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, SameBlock same_block,
                     const BoundCutoff& cut) {
     const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
-    const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
+    const ActionCounts compulsory = cutting || cut.floors ? compulsory_traffic(l, a) : ActionCounts{};
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
+        if (cut.floors) {
+            M whole = first;
+            static_cast<GlbTiling&>(whole) = whole_layer_tile(l);
+            auto passes = make_passes(whole);
+            const Estimate floor = block_floor(l, a, table, tiling_passes(l, whole, passes), compulsory);
+            for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) out[i] = floor;
+            continue;
+        }
         auto passes = make_passes(first);
         const GlbTiling* sizes = nullptr;  // the tile sizes all_passes is of
         std::pair<ActionCounts, uint64_t> all_passes;

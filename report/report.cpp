@@ -140,7 +140,8 @@ std::string power_text(const NetworkResult& r) {
 
 nlohmann::json mapper_json(const MapperStats& m) {
     return {{"layers_mapped", m.layers},        {"candidates", m.space},       {"invalid", m.invalid},
-            {"estimated_in_full", m.evaluated}, {"pruned_by_bound", m.pruned}, {"cache_hits", m.cache_hits}};
+            {"estimated_in_full", m.evaluated}, {"pruned_by_bound", m.pruned}, {"pruned_by_block_floor", m.floored},
+            {"cache_hits", m.cache_hits}};
 }
 
 std::string mapper_summary(const MapperStats& m) {
@@ -154,7 +155,8 @@ std::string mapper_line(const MapperStats& m) {
     std::ostringstream os;
     os << "mapper: " << m.layers << " layer" << (m.layers == 1 ? "" : "s") << " mapped (" << m.cache_hits
        << " from the mapping cache), " << m.space << " candidate mappings (" << m.invalid << " illegal),\n  "
-       << m.evaluated << " estimated in full, " << m.pruned << " pruned by their bound";
+       << m.evaluated << " estimated in full, " << m.pruned << " pruned by their bound (" << m.floored
+       << " by their block's floor alone)";
     return os.str();
 }
 

@@ -166,7 +166,7 @@ nlohmann::json result_to_json(const LayerResult& r) {
             {"mapping_yaml", r.mapping_yaml},
             {"mapper",
              {r.mapper.layers, r.mapper.space, r.mapper.invalid, r.mapper.bounded, r.mapper.evaluated, r.mapper.pruned,
-              r.mapper.cache_hits}}};
+              r.mapper.floored, r.mapper.cache_hits}}};
 }
 
 // The stored result, if its key matches; energy and widths are recomputed from the counts.
@@ -203,8 +203,8 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.filter_zero_fraction = v.at("filter_zero_fraction").get<double>();
         r.gating_saved_energy = v.at("gating_saved_energy").get<double>();
         r.mapping_yaml = v.at("mapping_yaml").get<std::string>();
-        const std::array<uint64_t, 7> m = v.at("mapper").get<std::array<uint64_t, 7>>();
-        r.mapper = MapperStats{m[0], m[1], m[2], m[3], m[4], m[5], m[6]};
+        const std::array<uint64_t, 8> m = v.at("mapper").get<std::array<uint64_t, 8>>();
+        r.mapper = MapperStats{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
         r.widths = layer_widths(ls, arch);
         r.energy = compute_energy(r.counts, t, r.widths, arch, r.cycles);
         return r;

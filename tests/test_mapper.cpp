@@ -79,6 +79,49 @@ TEST(Mapper, BoundEqualsEstimateOnEveryCandidate) {
     EXPECT_GT(tighter * 2, checked);
 }
 
+// For every legal candidate of the map space: its block's floor (BoundCutoff::floors) is below
+// its coarse bound and its bound, in energy, cycles and energy x cycles, counter by counter below
+// the bound's counts; and the floor prunes (above the best bound of the layer on some candidates).
+TEST(Mapper, BlockFloorIsBelowEveryBoundOfItsBlock) {
+    const EnergyTable t = table45();
+    size_t checked = 0, above_best = 0;
+    for (const ArchParams& arch : archs())
+        for (const Layer& l : corpus())
+            for (const char* name : kAll) {
+                const Dataflow& df = find_dataflow(name);
+                const ArchParams a = arch.for_dataflow(name);
+                std::vector<std::unique_ptr<Mapping>> ms;
+                df.for_each_candidate(l, a, [&](std::unique_ptr<Mapping> m) {
+                    if (df.check_mapping(l, a, *m).empty()) ms.push_back(std::move(m));
+                });
+                if (ms.empty()) continue;
+                std::vector<const Mapping*> ptrs;
+                for (const auto& m : ms) ptrs.push_back(m.get());
+                std::vector<Estimate> floors(ms.size()), coarse(ms.size()), bounds(ms.size());
+                df.bound_all(l, a, t, ptrs, floors.data(), BoundCutoff{Objective::Energy, 0, true});
+                df.bound_all(l, a, t, ptrs, coarse.data(), BoundCutoff{Objective::Energy, -1});
+                df.bound_all(l, a, t, ptrs, bounds.data(), BoundCutoff{});
+                double best = std::numeric_limits<double>::infinity();
+                for (const Estimate& b : bounds) best = std::min(best, b.energy);
+                for (size_t i = 0; i < ms.size(); ++i) {
+                    const std::string what = std::string(name) + " " + l.name + " " + a.name + " " + ms[i]->summary();
+                    const Estimate &f = floors[i], &c = coarse[i], &b = bounds[i];
+                    ASSERT_TRUE(f.coarse && c.coarse && !b.coarse) << what;
+                    for (const Estimate* e : {&c, &b}) {
+                        ASSERT_LE(f.energy, e->energy * (1 + 1e-12)) << what;
+                        ASSERT_LE(f.cycles, e->cycles) << what;
+                        for (size_t off = 0; off < sizeof(ActionCounts); off += sizeof(uint64_t))
+                            ASSERT_LE(f.counts.at_offset(off), e->counts.at_offset(off))
+                                << what << " counter at " << off;
+                    }
+                    ++checked;
+                    above_best += f.energy > best * 1.02;
+                }
+            }
+    EXPECT_GT(checked, 5000u);
+    EXPECT_GT(above_best, 0u);
+}
+
 // The pruned search picks what estimating every legal candidate picks, for each objective, on
 // one thread and on three; and it estimates in full only part of the space.
 TEST(Mapper, PrunedSearchPicksWhatExhaustiveSearchPicks) {

@@ -65,28 +65,44 @@ std::string RowStationary::check(const Layer& l, const ArchParams& a, const RsMa
 }
 
 void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
-                                  const std::function<void(const RsPassInfo&)>& pass, bool collapse_images) {
-    const int images = collapse_images ? std::min(st.Nt, 2) : st.Nt;
+                                  const std::function<void(const RsPassInfo&)>& pass, bool collapse) {
+    const int images = collapse ? std::min(st.Nt, 2) : st.Nt;
     const LayerShape& s = l.shape;
-    for_each_block_class(st.Mt, m.p * m.t, collapse_images, [&](int m0, int m_alike) {
-        for_each_block_class(st.Ct, m.q * m.r, collapse_images, [&](int c0, int c_alike) {
-            for (int r0 = 0; r0 < s.R; r0 += m.h)
-                for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
+    // Collapsed, an output-row block after the first (which loads the filters) that is full and
+    // whose ifmap rows are all real counts as every other such block (the pass model sees e0 only
+    // through which rows are padding): the first of them stands for all.
+    auto interior = [&](int k, int e0, int r0, int r_count) {
+        return collapse && k > 0 && st.E0 + st.Et - e0 >= m.e && pass_rows_all_real(s, e0, m.e, r0, r_count);
+    };
+    for_each_block_class(st.Mt, m.p * m.t, collapse, [&](int m0, int m_alike) {
+        for_each_block_class(st.Ct, m.q * m.r, collapse, [&](int c0, int c_alike) {
+            for (int r0 = 0; r0 < s.R; r0 += m.h) {
+                const int r_count = std::min(m.h, s.R - r0);
+                int n_interior = 0;
+                for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e)
+                    n_interior += interior(k, e0, r0, r_count);
+                for (int img = 0; img < images; ++img) {  // the tile's images share the loaded filters
+                    bool interior_seen = false;
                     for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
+                        const bool in = interior(k, e0, r0, r_count);
+                        if (in && interior_seen) continue;
+                        interior_seen |= in;
                         RsPassInfo pi;
                         pi.n0 = img;
-                        pi.repeat = (collapse_images && img == 1 ? st.Nt - 1 : 1) * m_alike * c_alike;
+                        pi.repeat = (collapse && img == 1 ? st.Nt - 1 : 1) * m_alike * c_alike * (in ? n_interior : 1);
                         pi.e0 = e0;
                         pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
                         pi.psum_e0 = e0 - st.E0;
                         pi.m0 = m0, pi.m_count = std::min(m.p * m.t, st.Mt - m0);
                         pi.c0 = c0, pi.c_count = std::min(m.q * m.r, st.Ct - c0);
-                        pi.r0 = r0, pi.r_count = std::min(m.h, s.R - r0);
+                        pi.r0 = r0, pi.r_count = r_count;
                         pi.load_filters = img == 0 && k == 0;
                         pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
                         pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
                         pass(pi);
                     }
+                }
+            }
         });
     });
 }
@@ -204,18 +220,23 @@ RsPassModel::RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m
 RsPassModel::Rows RsPassModel::pass_rows(const RsPassInfo& pi) const {
     const LayerShape& s = m_l.shape;
     Rows r;
-    std::vector<uint8_t> seen(static_cast<size_t>((pi.e0 + pi.e_count) * m_U + pi.r0 + pi.r_count + 1), 0);
-    for (int j = 0; j < pi.e_count; ++j)
-        for (int i = 0; i < pi.r_count; ++i) {
-            const int prow = (pi.e0 + j) * m_U + pi.r0 + i;
-            const bool real = prow - s.P >= 0 && prow - s.P < s.H;
-            r.pe_zero_taps += real ? m_pad_col_taps : m_row_taps;
-            if (!seen[static_cast<size_t>(prow)]) {
-                seen[static_cast<size_t>(prow)] = 1;
-                r.rows++;
-                r.real_rows += real;
-            }
+    // output row e0 + j reads padded rows [lo, lo + r_count); lo grows with j, so the rows not
+    // read before are those from max(lo, covered) on
+    auto real_in = [&](int lo, int hi) {
+        return static_cast<uint64_t>(std::max(0, std::min(hi, s.P + s.H) - std::max(lo, s.P)));
+    };
+    int covered = std::numeric_limits<int>::min();
+    for (int j = 0; j < pi.e_count; ++j) {
+        const int lo = (pi.e0 + j) * m_U + pi.r0, hi = lo + pi.r_count;
+        const uint64_t real = real_in(lo, hi);
+        r.pe_zero_taps += real * m_pad_col_taps + (static_cast<uint64_t>(pi.r_count) - real) * m_row_taps;
+        const int from = std::max(lo, covered);
+        if (from < hi) {
+            r.rows += static_cast<uint64_t>(hi - from);
+            r.real_rows += real_in(from, hi);
         }
+        covered = std::max(covered, hi);
+    }
     return r;
 }
 
@@ -334,16 +355,22 @@ std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) con
 
 namespace {
 using RsKey = std::array<int, 9>;  // passes alike in everything but filter, channel and image offsets
-RsKey rs_key(const RsPassInfo& pi) {
-    return {pi.e0, pi.e_count, pi.m_count, pi.c_count, pi.r0, pi.r_count, pi.load_filters, pi.psum_in, pi.final_out};
+// A pass's key: its e0 only where some of its ifmap rows are padding (the model sees e0 only
+// through which rows are real, RsPassModel::pass_rows).
+auto rs_key(const Layer& l) {
+    return [&l](const RsPassInfo& pi) {
+        const bool all_real = pass_rows_all_real(l.shape, pi.e0, pi.e_count, pi.r0, pi.r_count);
+        return RsKey{all_real ? -1 : pi.e0, pi.e_count, pi.m_count,  pi.c_count, pi.r0, pi.r_count,
+                     pi.load_filters,       pi.psum_in, pi.final_out};
+    };
 }
 // A mapping's passes counted once per distinct tile and pass (depends on the block, not the tiling).
 auto rs_passes(const Layer& l, const ArchParams& a, const RsMapping& m) {
     auto each = [&l, &m](const TileStep& st, const auto& visit) {
         RowStationary::for_each_pass(l, m, st, visit, true);
     };
-    return TilePasses<RsKey, RsPassInfo, decltype(each), RsKey (*)(const RsPassInfo&), RsPassModel>(
-        each, rs_key, RsPassModel(l, a, m));
+    auto key = rs_key(l);
+    return TilePasses<RsKey, RsPassInfo, decltype(each), decltype(key), RsPassModel>(each, key, RsPassModel(l, a, m));
 }
 bool same_block(const RsMapping& x, const RsMapping& y) {
     return x.h == y.h && x.e == y.e && x.p == y.p && x.q == y.q && x.r == y.r && x.t == y.t;

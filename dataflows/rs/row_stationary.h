@@ -57,12 +57,13 @@ public:
     // Checks a mapping's legality; returns "" or the first violated constraint.
     static std::string check(const Layer& l, const ArchParams& a, const RsMapping& m);
     // Visits a tile's passes in execution order.
-    // With collapse_images (the analytical model's walk), the passes of the tile's images after
-    // the second are not visited: the second image's passes carry repeat = Nt - 1 (they count
-    // alike); and of the filter and channel blocks only the first, one middle and the last are,
-    // the middle one's passes standing for every middle block.
+    // With collapse (the analytical model's walk), the passes of the tile's images after the
+    // second are not visited: the second image's passes carry repeat = Nt - 1 (they count
+    // alike); of the filter and channel blocks only the first, one middle and the last are, the
+    // middle one's passes standing for every middle block; and of the full output-row blocks
+    // after the first whose ifmap rows are all real, only the first, standing for all of them.
     static void for_each_pass(const Layer& l, const RsMapping& m, const TileStep& st,
-                              const std::function<void(const RsPassInfo&)>& pass, bool collapse_images = false);
+                              const std::function<void(const RsPassInfo&)>& pass, bool collapse = false);
 };
 
 }  // namespace dfsim
