@@ -77,13 +77,9 @@ struct MapperStats {
 // as for any loop order) already has an objective figure above `limit` may get that coarse bound
 // (a lower bound too, cycles_exact false) without its own traffic being counted. The default
 // cuts nothing.
-// With `floors`, nothing of a mapping is counted but its block (its tiling left open): each
-// mapping gets its block's floor, a lower bound on the bound of every mapping of the block
-// (block_floor, dataflows/tiling.h; cycles_exact false, coarse true).
 struct BoundCutoff {
     Objective objective = Objective::Energy;
     double limit = std::numeric_limits<double>::infinity();
-    bool floors = false;
 };
 
 class Dataflow {
@@ -104,22 +100,35 @@ public:
     virtual Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const = 0;
     // bound() of each mapping, into out[i]: a dataflow may share work between mappings alike
     // (for_each_candidate visits the tilings of a block one after another). A mapping whose coarse
-    // bound is above `cut` may get that instead (BoundCutoff). The default's floor is nothing
-    // (no energy, no cycles).
+    // bound is above `cut` may get that instead (BoundCutoff).
     virtual void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t,
                            const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
-        for (size_t i = 0; i < ms.size(); ++i) {
-            if (cut.floors) {
-                out[i] = Estimate{};
-                out[i].cycles_exact = false, out[i].coarse = true;
-            } else {
-                out[i] = bound(l, a, t, *ms[i]);
-            }
-        }
+        (void)cut;
+        for (size_t i = 0; i < ms.size(); ++i) out[i] = bound(l, a, t, *ms[i]);
     }
-    // The map space: visits every candidate the mapper considers for the layer, legal or not.
-    virtual void for_each_candidate(const Layer& l, const ArchParams& a,
-                                    const std::function<void(std::unique_ptr<Mapping>)>& visit) const = 0;
+    // A lower bound on bound() of every candidate of m's block (the array mapping, whatever the
+    // tiling: block_floor, dataflows/tiling.h; cycles_exact false, coarse true), so that the
+    // mapper can rule out a block without listing its tilings. The default bounds nothing: no
+    // energy, no cycles.
+    virtual Estimate floor(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const {
+        (void)l, (void)a, (void)t, (void)m;
+        Estimate e;
+        e.cycles_exact = false, e.coarse = true;
+        return e;
+    }
+    // The map space, block by block: visits a mapping of each block the mapper considers (its
+    // tiling any), in order; for_each_tiling_of visits the candidates of a block, legal or not,
+    // in order, each as a mapping reused for the next (clone() keeps one).
+    virtual void for_each_block(const Layer& l, const ArchParams& a,
+                                const std::function<void(const Mapping&)>& visit) const = 0;
+    virtual void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
+                                    const std::function<void(const Mapping&)>& visit) const = 0;
+    virtual std::unique_ptr<Mapping> clone(const Mapping& m) const = 0;
+    // How many candidates for_each_tiling_of lists for m's block, without listing them.
+    virtual uint64_t count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const = 0;
+    // The map space: every candidate of every block (the two above).
+    void for_each_candidate(const Layer& l, const ArchParams& a,
+                            const std::function<void(std::unique_ptr<Mapping>)>& visit) const;
     // "" or the first constraint of the layer or the architecture the mapping breaks.
     virtual std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const = 0;
     // The dataflow as the mapper's messages name it ("ws", "row-stationary").

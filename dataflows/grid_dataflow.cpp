@@ -225,20 +225,36 @@ void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTa
 // ---------------------------------------------------------------------------------------------
 // Mapper: the dataflow's blocks x the buffer tilings, scored by the analytical model.
 
-void GridDataflow::for_each_candidate(const Layer& l, const ArchParams& a,
-                                      const std::function<void(std::unique_ptr<Mapping>)>& visit) const {
+void GridDataflow::for_each_block(const Layer& l, const ArchParams& a,
+                                  const std::function<void(const Mapping&)>& visit) const {
+    for (const GridMapping& m : candidate_blocks(l, a)) visit(m);
+}
+
+void GridDataflow::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
+                                      const std::function<void(const Mapping&)>& visit) const {
     const LayerShape& s = l.shape;
-    for (GridMapping m : candidate_blocks(l, a)) {
-        const auto [m_block, c_block, e_block] = tile_blocks(m);
-        const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
-            static_cast<GlbTiling&>(m) = t;
-            visit(std::make_unique<GridMapping>(m));
-        });
-        if (!fits) {  // the smallest tiles, which the check refuses, say why
-            m.Mt = std::min(s.Mg(), m_block), m.Et = std::min(s.E(), e_block), m.Ct = std::min(s.Cg(), c_block);
-            visit(std::make_unique<GridMapping>(m));
-        }
+    GridMapping m = dynamic_cast<const GridMapping&>(block);
+    const auto [m_block, c_block, e_block] = tile_blocks(m);
+    const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
+        static_cast<GlbTiling&>(m) = t;
+        visit(m);
+    });
+    if (!fits) {  // the smallest tiles, which the check refuses, say why
+        static_cast<GlbTiling&>(m) = GlbTiling{};
+        m.Mt = std::min(s.Mg(), m_block), m.Et = std::min(s.E(), e_block), m.Ct = std::min(s.Cg(), c_block);
+        visit(m);
     }
+}
+
+uint64_t GridDataflow::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
+    const auto [m_block, c_block, e_block] = tile_blocks(dynamic_cast<const GridMapping&>(block));
+    const int64_t n = count_tilings(l, a, m_block, c_block, e_block);
+    return n < 0 ? 1 : static_cast<uint64_t>(n);  // the smallest tiles, which do not fit
+}
+
+Estimate GridDataflow::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
+    return floor_of_block(l, a, table, dynamic_cast<const GridMapping&>(m),
+                          [&](const GridMapping& w) { return passes(l, a, w); });
 }
 
 std::string GridDataflow::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {

@@ -17,8 +17,8 @@ namespace {
 constexpr double kWindow = 1.02;
 // Candidates estimated in full per round: fixed, so that what is pruned does not depend on jobs.
 constexpr size_t kRound = 16;
-// The candidates coarse-bounded first, for the incumbent: this share of those of least block
-// floor, at least kMinLeaders of them.
+// The blocks listed first, for the incumbent: this share of those of least floor, and enough for
+// kMinLeaders legal candidates.
 constexpr size_t kLeaders = 16, kMinLeaders = 256;
 // Candidates bounded per task.
 constexpr size_t kChunk = 256;
@@ -56,17 +56,44 @@ MapperStats& MapperStats::operator+=(const MapperStats& o) {
 
 std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, const ArchParams& a, const EnergyTable& t,
                                          const MapperOptions& opt, MapperStats& stats) {
-    Legal legal = legal_candidates(df, l, a, stats);
-    const size_t n = legal.mappings.size();
     const double inf = std::numeric_limits<double>::infinity();
-    // Each candidate's objective figure (of its coarse bound, its bound or its estimate: the
-    // most exact it has), and where its Estimate is kept if it has more than a coarse bound (the
-    // coarse bounds are many, and only their figures are ever looked at again).
-    std::vector<double> figure(n);
+    // The blocks and their floors.
+    std::vector<std::unique_ptr<Mapping>> blocks;
+    df.for_each_block(l, a, [&](const Mapping& b) { blocks.push_back(df.clone(b)); });
+    const size_t nb = blocks.size();
+    std::vector<double> block_floor(nb);
+    parallel_for(nb, opt.jobs,
+                 [&](size_t b) { block_floor[b] = objective_figure(df.floor(l, a, t, *blocks[b]), opt.objective); });
+    // The legal candidates, listed a block at a time as the search needs them. Each one's place in
+    // the map space (block, then tiling: ties go by it), its objective figure (of its coarse bound,
+    // its bound or its estimate: the most exact it has), and where its Estimate is kept if it has
+    // more than a coarse bound (the coarse bounds are many, and only their figures are looked at).
+    std::vector<std::unique_ptr<Mapping>> cands;
+    std::vector<uint64_t> place;
+    std::vector<double> figure, floor;
     std::vector<Estimate> kept;
-    std::vector<int32_t> slot(n, -1);
-    std::vector<bool> full(n, false);
-    std::vector<double> floor;  // each candidate's block floor, once known
+    std::vector<int32_t> slot;
+    std::vector<char> full;
+    auto list_block = [&](size_t b) {
+        uint64_t k = 0;
+        df.for_each_tiling_of(l, a, *blocks[b], [&](const Mapping& m) {
+            const uint64_t at = static_cast<uint64_t>(b) << 32 | k++;
+            ++stats.space;
+            if (!df.check_mapping(l, a, m).empty()) {
+                ++stats.invalid;
+                return;
+            }
+            cands.push_back(df.clone(m));
+            place.push_back(at), figure.push_back(inf), floor.push_back(block_floor[b]), slot.push_back(-1);
+            full.push_back(0);
+        });
+    };
+    auto before = [&](size_t x, size_t y) {  // by figure, ties in map-space order
+        return figure[x] < figure[y] || (figure[x] == figure[y] && place[x] < place[y]);
+    };
+    auto in_place_order = [&](std::vector<size_t>& which) {
+        std::sort(which.begin(), which.end(), [&](size_t x, size_t y) { return place[x] < place[y]; });
+    };
     auto keep = [&](const std::vector<size_t>& which) {
         for (size_t i : which)
             if (slot[i] < 0) slot[i] = static_cast<int32_t>(kept.size()), kept.emplace_back();
@@ -79,23 +106,17 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         parallel_for(chunks, opt.jobs, [&](size_t c) {
             const size_t lo = c * kChunk, hi = std::min(which.size(), lo + kChunk);
             std::vector<const Mapping*> ms;
-            for (size_t k = lo; k < hi; ++k) ms.push_back(legal.mappings[which[k]].get());
+            for (size_t k = lo; k < hi; ++k) ms.push_back(cands[which[k]].get());
             std::vector<Estimate> out(ms.size());
             df.bound_all(l, a, t, ms, out.data(), cut);
             for (size_t k = lo; k < hi; ++k) {
                 const size_t i = which[k];
                 figure[i] = objective_figure(out[k - lo], opt.objective);
-                DFSIM_ASSERT(floor.empty() || figure[i] >= floor[i] * (1 - 1e-9),
-                             "the mapper's block floor exceeds a bound for layer " + l.name + ", " +
-                                 legal.mappings[i]->summary());
+                DFSIM_ASSERT(figure[i] >= floor[i] * (1 - 1e-9), "the mapper's block floor exceeds a bound for layer " +
+                                                                     l.name + ", " + cands[i]->summary());
                 if (store) kept[static_cast<size_t>(slot[i])] = out[k - lo];
             }
         });
-    };
-    // Candidates `which` by figure, ties in map-space order.
-    auto by_figure = [&](std::vector<size_t>& which) {
-        std::sort(which.begin(), which.end(),
-                  [&](size_t x, size_t y) { return figure[x] < figure[y] || (figure[x] == figure[y] && x < y); });
     };
     // Estimates candidates order[k..end) in full; returns how many were not already.
     auto estimate = [&](const std::vector<size_t>& order, size_t k, size_t end) {
@@ -107,55 +128,65 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         keep(todo);
         parallel_for(todo.size(), opt.jobs, [&](size_t j) {
             const size_t i = todo[j];
-            const Estimate e = df.estimate(l, a, t, *legal.mappings[i]);
+            const Estimate e = df.estimate(l, a, t, *cands[i]);
             Estimate& b = kept[static_cast<size_t>(slot[i])];
-            DFSIM_ASSERT(coarse[j] || (e.counts == b.counts && e.dynamic_energy == b.dynamic_energy &&
-                                       e.energy >= b.energy && e.cycles >= b.cycles),
-                         "the mapper's bound disagrees with its estimate for layer " + l.name + ", " +
-                             legal.mappings[i]->summary());
+            DFSIM_ASSERT(
+                coarse[j] || (e.counts == b.counts && e.dynamic_energy == b.dynamic_energy && e.energy >= b.energy &&
+                              e.cycles >= b.cycles),
+                "the mapper's bound disagrees with its estimate for layer " + l.name + ", " + cands[i]->summary());
             b = e;
             figure[i] = objective_figure(e, opt.objective);
         });
-        for (size_t i : todo) full[i] = true;
+        for (size_t i : todo) full[i] = 1;
         return todo.size();
     };
-    // 1. The block floors of all (one per block of the dataflow's), the coarse bounds (passes and
-    //    compulsory traffic) of the kLeaders share of least floor, and an incumbent: the kRound
-    //    of those of least coarse bound, estimated in full. Then the coarse bounds of the others
-    //    whose floor comes within the window of it; the rest keep their floor, already too high.
-    std::vector<size_t> order(n);
-    std::iota(order.begin(), order.end(), size_t{0});
-    bound_some(order, BoundCutoff{opt.objective, inf, true}, false);
-    floor = figure;
-    std::sort(order.begin(), order.end(),
-              [&](size_t x, size_t y) { return floor[x] < floor[y] || (floor[x] == floor[y] && x < y); });
-    const size_t leaders = std::min(n, std::max(kMinLeaders, n / kLeaders));
-    std::vector<size_t> lead(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(leaders));
-    std::sort(lead.begin(), lead.end());  // map-space order: a block's tilings together
+    // 1. The blocks of least floor (a kLeaders share, with at least kMinLeaders legal candidates)
+    //    listed, their candidates' coarse bounds (passes and compulsory traffic), and an
+    //    incumbent: the kRound of least coarse bound, estimated in full. Then the other blocks
+    //    whose floor comes within the window of it are listed and coarse-bounded; the rest are
+    //    only counted, their floor already too high.
+    std::vector<size_t> by_floor(nb);
+    std::iota(by_floor.begin(), by_floor.end(), size_t{0});
+    std::sort(by_floor.begin(), by_floor.end(), [&](size_t x, size_t y) {
+        return block_floor[x] < block_floor[y] || (block_floor[x] == block_floor[y] && x < y);
+    });
+    size_t listed = 0;
+    while (listed < nb && cands.size() < kMinLeaders) list_block(by_floor[listed++]);
+    std::vector<size_t> lead(cands.size());
+    std::iota(lead.begin(), lead.end(), size_t{0});
+    in_place_order(lead);
     bound_some(lead, BoundCutoff{opt.objective, -inf}, false);
-    const size_t first = std::min(leaders, kRound);
-    std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(),
-                      [&](size_t x, size_t y) { return figure[x] < figure[y] || (figure[x] == figure[y] && x < y); });
+    const size_t first = std::min(lead.size(), kRound);
+    std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(), before);
     size_t evaluated = estimate(lead, 0, first);
     double best = inf;
     for (size_t j = 0; j < first; ++j) best = std::min(best, figure[lead[j]]);
-    std::vector<size_t> rest;
-    for (size_t j = leaders; j < n && floor[order[j]] <= best * kWindow; ++j) rest.push_back(order[j]);
-    std::sort(rest.begin(), rest.end());
-    bound_some(rest, BoundCutoff{opt.objective, -inf}, false);
-    stats.floored += n - leaders - rest.size();
+    const size_t n_lead = cands.size();
+    for (; listed < nb && block_floor[by_floor[listed]] <= best * kWindow; ++listed) list_block(by_floor[listed]);
+    std::vector<size_t> rest(cands.size() - n_lead);
+    std::iota(rest.begin(), rest.end(), n_lead);
+    in_place_order(rest);
+    bound_some(rest, BoundCutoff{opt.objective, best * kWindow}, false);
+    uint64_t floored = 0;
+    for (; listed < nb; ++listed) floored += df.count_tilings_of(l, a, *blocks[by_floor[listed]]);
+    const size_t n = cands.size();
+    if (n == 0) {  // no legal candidate: the error names the map space's last broken constraint
+        MapperStats none;
+        legal_candidates(df, l, a, none);
+    }
     // 2. The bounds of the candidates whose coarse bound comes within the window of it (a few
     //    percent of them); the rest keep their coarse bound, already too high to be picked.
     std::vector<size_t> near;
     for (size_t i = 0; i < n; ++i)
         if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
+    in_place_order(near);
     bound_some(near, BoundCutoff{}, true);
     // 3. Best bound first, candidates estimated in full until no bound left can come within the
     //    window of the best found (`best` only falls: a candidate outside the window now stays so).
-    order.clear();
+    std::vector<size_t> order;
     for (size_t i = 0; i < n; ++i)
         if (full[i] || figure[i] <= best * kWindow) order.push_back(i);
-    by_figure(order);
+    std::sort(order.begin(), order.end(), before);
     size_t k = 0;
     while (k < order.size() && figure[order[k]] <= best * kWindow) {
         size_t end = k;
@@ -163,16 +194,28 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         evaluated += estimate(order, k, end);
         for (; k < end; ++k) best = std::min(best, figure[order[k]]);
     }
+    // (the candidates of blocks only counted were never checked: they count as neither legal nor
+    // illegal, but as bounded by their floor and pruned)
     stats.layers += 1;
-    stats.bounded += n;
+    stats.space += floored;
+    stats.bounded += n + floored;
     stats.evaluated += evaluated;
-    stats.pruned += n - evaluated;
+    stats.pruned += n + floored - evaluated;
+    stats.floored += floored;
     // pick_candidate over the candidates estimated in full, in their map-space order
-    std::vector<Estimate> scored;
     std::vector<size_t> index;
     for (size_t i = 0; i < n; ++i)
-        if (full[i]) scored.push_back(kept[static_cast<size_t>(slot[i])]), index.push_back(i);
-    return std::move(legal.mappings[index[pick_candidate(scored, opt.objective)]]);
+        if (full[i]) index.push_back(i);
+    in_place_order(index);
+    std::vector<Estimate> scored;
+    for (size_t i : index) scored.push_back(kept[static_cast<size_t>(slot[i])]);
+    return std::move(cands[index[pick_candidate(scored, opt.objective)]]);
+}
+
+void Dataflow::for_each_candidate(const Layer& l, const ArchParams& a,
+                                  const std::function<void(std::unique_ptr<Mapping>)>& visit) const {
+    for_each_block(l, a,
+                   [&](const Mapping& b) { for_each_tiling_of(l, a, b, [&](const Mapping& m) { visit(clone(m)); }); });
 }
 
 std::unique_ptr<Mapping> exhaustive_search(const Dataflow& df, const Layer& l, const ArchParams& a,

@@ -1,11 +1,14 @@
-// The mapper's search, shared by every dataflow: the dataflow lists its map space
-// (Dataflow::for_each_candidate); every legal candidate gets a coarse bound (its passes and the
-// compulsory traffic, BoundCutoff), the 16 of least coarse bound are estimated in full, and each
-// candidate whose coarse bound comes within the window of the best of them gets the cheap first
-// look (Dataflow::bound: energy exact, cycles a lower bound); then, best bound first, candidates are
-// estimated in full (Dataflow::estimate) until no bound left can come within pick_candidate's
-// window of the best found. The rest are pruned: none of them could have been picked, so the choice
-// is the exhaustive search's (tests/test_mapper.cpp holds the two together).
+// The mapper's search, shared by every dataflow: the dataflow lists its map space block by block
+// (Dataflow::for_each_block, for_each_tiling_of). Every block gets a floor (Dataflow::floor: a
+// lower bound on every tiling of it); the blocks of least floor are listed, their candidates get
+// a coarse bound (their passes and the compulsory traffic, BoundCutoff), and the 16 of least
+// coarse bound are estimated in full: the incumbent. The other blocks whose floor comes within
+// pick_candidate's window of it are listed and bounded; the rest are only counted. Each candidate
+// whose coarse bound comes within the window gets the cheap first look (Dataflow::bound: energy
+// exact, cycles a lower bound); then, best bound first, candidates are estimated in full
+// (Dataflow::estimate) until no bound left can come within the window of the best found. The rest
+// are pruned: none of them could have been picked, so the choice is the exhaustive search's
+// (tests/test_mapper.cpp holds the two together).
 #pragma once
 #include <memory>
 

@@ -667,17 +667,23 @@ uint64_t schedule_tiles(const ArchParams& a, const GlbTiling& t, std::span<const
 }
 
 std::vector<int> tile_sizes(int block, int whole) {
-    std::map<int, int> by_count;  // count of tiles -> the smallest size giving it
+    std::vector<std::pair<int, int>> by_count;  // count of tiles -> the smallest size giving it
     auto add = [&](int size) {
         size = std::min(size, whole);
-        auto it = by_count.try_emplace(count_tiles(whole, size), size).first;
-        it->second = std::min(it->second, size);
+        const int count = count_tiles(whole, size);
+        for (auto& [c, smallest] : by_count)
+            if (c == count) {
+                smallest = std::min(smallest, size);
+                return;
+            }
+        by_count.emplace_back(count, size);
     };
     for (int k = 1; k <= kNearDivisorTiles; ++k) add((count_tiles(whole, k) + block - 1) / block * block);
     for (int size = block; size < whole; size *= 2) add(size);
     add(whole);
-    std::vector<int> v;
-    for (auto it = by_count.rbegin(); it != by_count.rend(); ++it) v.push_back(it->second);  // most tiles first
+    std::sort(by_count.begin(), by_count.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::vector<int> v;  // most tiles first
+    for (const auto& [count, size] : by_count) v.push_back(size);
     return v;
 }
 
@@ -741,42 +747,79 @@ bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c
         }
         if (Ct == 0) break;  // more images fit even less
         any = true;
-        t.Ct = Ct;
-        for (int Mt : m_sizes) {
-            t.Mt = std::min(Mt, Mg);
-            int best_et = 0;
-            for (int Et : e_sizes) {
-                t.Et = std::min(Et, E);
-                if (tiling_glb_bytes(l, a, t) <= cap) best_et = t.Et;
+        for (int c : c_sizes) {
+            if (std::min(c, Cg) > Ct) break;
+            t.Ct = std::min(c, Cg);
+            // the most output rows that fit: fewer for more filters (the buffer a tiling needs
+            // grows with each tile size), so the search goes on down from the last one's
+            size_t et = e_sizes.size();
+            for (int Mt : m_sizes) {
+                t.Mt = std::min(Mt, Mg);
+                for (; et > 0; --et) {
+                    t.Et = std::min(e_sizes[et - 1], E);
+                    if (tiling_glb_bytes(l, a, t) <= cap) break;
+                }
+                if (et == 0) break;  // larger filter tiles fit even less
+                visit(t);
             }
-            if (best_et == 0) break;  // larger filter tiles fit even less
-            t.Et = best_et;
-            visit(t);
         }
     }
     return any;
 }
 }  // namespace
 
-bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
-                     const std::function<void(const GlbTiling&)>& visit) {
+namespace {
+// for_each_tiling a set of tile sizes at a time: sizes(t, orders) for each set (t's order not
+// set yet), with the orders for_each_tiling tries them in.
+bool for_each_tile_sizes(
+    const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
+    const std::function<void(const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>&)>& sizes) {
+    const std::vector<Buffering> modes = buffering_modes(a);
     // the tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
     // tile loaded too) and never overlap more
     std::map<std::array<int, 4>, std::vector<Buffering>> tried;
+    // distinct_orders by which loops take more than one step (all it depends on)
+    std::array<std::vector<std::pair<LoopOrder, int>>, 16> orders;
+    std::array<bool, 16> known{};
     bool any = false;
-    for (const Buffering& b : buffering_modes(a))
-        any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](GlbTiling t) {
-            std::vector<Buffering>& same_sizes = tried[{t.Nt, t.Et, t.Mt, t.Ct}];
-            for (const Buffering& other : same_sizes)
-                if (other.covers(b)) return;
-            same_sizes.push_back(b);
-            for (const auto& [order, c_pos] : distinct_orders(l.shape, t)) {
-                t.order = order, t.c_pos = c_pos;
-                visit(t);
+    for (const Buffering& b : modes)
+        any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](const GlbTiling& t) {
+            if (modes.size() > 1) {
+                std::vector<Buffering>& same_sizes = tried[{t.Nt, t.Et, t.Mt, t.Ct}];
+                for (const Buffering& other : same_sizes)
+                    if (other.covers(b)) return;
+                same_sizes.push_back(b);
             }
+            size_t multi = 0;
+            for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
+                multi = multi << 1 | (count_tiles(loop_extent(l.shape, d), loop_step(t, d)) > 1 ||
+                                      (d == TileLoop::N && l.shape.G > 1));
+            if (!known[multi]) orders[multi] = distinct_orders(l.shape, t), known[multi] = true;
+            sizes(t, orders[multi]);
         });
     return any;
+}
+}  // namespace
+
+bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
+                     const std::function<void(const GlbTiling&)>& visit) {
+    return for_each_tile_sizes(l, a, m_block, c_block, e_block,
+                               [&](GlbTiling t, const std::vector<std::pair<LoopOrder, int>>& orders) {
+                                   for (const auto& [order, c_pos] : orders) {
+                                       t.order = order, t.c_pos = c_pos;
+                                       visit(t);
+                                   }
+                               });
+}
+
+int64_t count_tilings(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block) {
+    int64_t n = 0;
+    const bool fits = for_each_tile_sizes(l, a, m_block, c_block, e_block,
+                                          [&](const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>& orders) {
+                                              n += static_cast<int64_t>(orders.size());
+                                          });
+    return fits ? n : -1;
 }
 
 }  // namespace dfsim

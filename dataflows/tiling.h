@@ -198,8 +198,8 @@ inline constexpr int kNearDivisorTiles = 16;
 
 // The tilings a mapper tries for passes that work on blocks of m_block filters, c_block channels
 // and e_block output rows: one image per tile or the whole batch (and 4 if it divides the
-// batch); channels per tile the most that fit beside the smallest filter and row tiles; then for
-// each filter-tile size, the most output rows that fit; each in the six DRAM loop orders with
+// batch); channels per tile each size up to the most that fit beside the smallest filter and
+// row tiles; then for each filter-tile size, the most output rows that fit; each in the six DRAM loop orders with
 // the channel loop innermost and, if it has more than one tile, with the channel loop right
 // outside the innermost of the other three (the spill orders that keep an ifmap or filter tile
 // resident across that loop); of nests alike but for where a loop of one step sits, only the
@@ -208,6 +208,9 @@ inline constexpr int kNearDivisorTiles = 16;
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
+// How many tilings for_each_tiling visits, without visiting them; -1 if not even the smallest
+// tile fits.
+int64_t count_tilings(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block);
 
 // The DRAM <-> buffer traffic of a tiling over the whole layer, exactly as tiling_traffic counts
 // it (the same residency policy), without walking every tile. A tensor's loads do not depend on
@@ -411,40 +414,61 @@ Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyTable& tab
 // The tiling of one tile holding the whole layer (every image, row, filter and channel).
 GlbTiling whole_layer_tile(const Layer& l);
 
+// block_floor of m's block, its passes counted by make_passes(m) (a TilePasses).
+template <typename M, typename MakePasses>
+Estimate floor_of_block(const Layer& l, const ArchParams& a, const EnergyTable& table, const M& m,
+                        MakePasses make_passes) {
+    M whole = m;
+    static_cast<GlbTiling&>(whole) = whole_layer_tile(l);
+    auto passes = make_passes(whole);
+    return block_floor(l, a, table, tiling_passes(l, whole, passes), compulsory_traffic(l, a));
+}
+
 // bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
 // run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
 // run with the same tile sizes (a tiling's loop orders and bufferings): what Dataflow::bound_all
-// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound; with
-// cut.floors, each run of a block gets the block's floor (block_floor).
+// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound; with a
+// finite cut, a run whose channel tiles' floor is above it gets that floor before its passes are
+// counted (block_floor of the whole layer in tiles of Ct channels: below the coarse bound of every
+// tiling of the block with those channel tiles, for the reason block_floor is below them all).
 template <typename M, typename MakePasses, typename SameBlock>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
                     const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, SameBlock same_block,
                     const BoundCutoff& cut) {
     const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
-    const ActionCounts compulsory = cutting || cut.floors ? compulsory_traffic(l, a) : ActionCounts{};
+    const bool flooring = cutting && cut.limit > -std::numeric_limits<double>::infinity();
+    const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
-        if (cut.floors) {
-            M whole = first;
-            static_cast<GlbTiling&>(whole) = whole_layer_tile(l);
-            auto passes = make_passes(whole);
-            const Estimate floor = block_floor(l, a, table, tiling_passes(l, whole, passes), compulsory);
-            for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) out[i] = floor;
-            continue;
-        }
         auto passes = make_passes(first);
         const GlbTiling* sizes = nullptr;  // the tile sizes all_passes is of
+        std::vector<std::pair<int, Estimate>> c_floors;  // block_floor with Ct channels a tile, by Ct
         std::pair<ActionCounts, uint64_t> all_passes;
         Estimate coarse;
         bool cut_off = false;  // the coarse bound of these sizes is above the cut-off
         for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) {
             const GlbTiling& t = dynamic_cast<const M&>(*ms[i]);
             if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {
-                all_passes = tiling_passes(l, t, passes), sizes = &t;
+                sizes = &t;
                 cut_off = false;
-                if (cutting) {
-                    coarse = coarse_bound(l, a, t, table, all_passes, compulsory);
+                if (flooring) {  // the floor of the block's tilings with these channel tiles
+                    auto f =
+                        std::find_if(c_floors.begin(), c_floors.end(), [&](const auto& x) { return x.first == t.Ct; });
+                    if (f == c_floors.end()) {
+                        GlbTiling w = whole_layer_tile(l);
+                        w.Ct = t.Ct;
+                        c_floors.emplace_back(t.Ct, block_floor(l, a, table, tiling_passes(l, w, passes), compulsory));
+                        f = c_floors.end() - 1;
+                    }
+                    coarse = f->second;
                     cut_off = objective_figure(coarse, cut.objective) > cut.limit;
+                }
+                if (!cut_off) {
+                    all_passes = tiling_passes(l, t, passes);
+                    if (cutting) {
+                        coarse = coarse_bound(l, a, t, table, all_passes, compulsory);
+                        cut_off = objective_figure(coarse, cut.objective) > cut.limit;
+                    }
                 }
             }
             out[i] = cut_off ? coarse : bound_tiled(l, a, t, table, all_passes);

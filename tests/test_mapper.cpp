@@ -79,12 +79,14 @@ TEST(Mapper, BoundEqualsEstimateOnEveryCandidate) {
     EXPECT_GT(tighter * 2, checked);
 }
 
-// For every legal candidate of the map space: its block's floor (BoundCutoff::floors) is below
-// its coarse bound and its bound, in energy, cycles and energy x cycles, counter by counter below
-// the bound's counts; and the floor prunes (above the best bound of the layer on some candidates).
+// For every legal candidate of the map space: its block's floor (Dataflow::floor) is below the
+// floor of its channel tiles (what Dataflow::bound_all gives a candidate cut off before its
+// passes are counted), and that below its coarse bound and its bound, in energy and cycles,
+// counter by counter below the bound's counts; and the floor prunes (above the best bound of the
+// layer on some candidates).
 TEST(Mapper, BlockFloorIsBelowEveryBoundOfItsBlock) {
     const EnergyTable t = table45();
-    size_t checked = 0, above_best = 0;
+    size_t checked = 0, above_best = 0, channel_floors = 0;
     for (const ArchParams& arch : archs())
         for (const Layer& l : corpus())
             for (const char* name : kAll) {
@@ -97,21 +99,26 @@ TEST(Mapper, BlockFloorIsBelowEveryBoundOfItsBlock) {
                 if (ms.empty()) continue;
                 std::vector<const Mapping*> ptrs;
                 for (const auto& m : ms) ptrs.push_back(m.get());
-                std::vector<Estimate> floors(ms.size()), coarse(ms.size()), bounds(ms.size());
-                df.bound_all(l, a, t, ptrs, floors.data(), BoundCutoff{Objective::Energy, 0, true});
-                df.bound_all(l, a, t, ptrs, coarse.data(), BoundCutoff{Objective::Energy, -1});
+                // a cut-off below every figure: each candidate gets its channel tiles' floor or
+                // its coarse bound; at minus infinity, its coarse bound; with none, its bound
+                std::vector<Estimate> cut(ms.size()), coarse(ms.size()), bounds(ms.size());
+                df.bound_all(l, a, t, ptrs, cut.data(), BoundCutoff{Objective::Energy, 1e-300});
+                df.bound_all(l, a, t, ptrs, coarse.data(),
+                             BoundCutoff{Objective::Energy, -std::numeric_limits<double>::infinity()});
                 df.bound_all(l, a, t, ptrs, bounds.data(), BoundCutoff{});
                 double best = std::numeric_limits<double>::infinity();
                 for (const Estimate& b : bounds) best = std::min(best, b.energy);
                 for (size_t i = 0; i < ms.size(); ++i) {
                     const std::string what = std::string(name) + " " + l.name + " " + a.name + " " + ms[i]->summary();
-                    const Estimate &f = floors[i], &c = coarse[i], &b = bounds[i];
-                    ASSERT_TRUE(f.coarse && c.coarse && !b.coarse) << what;
-                    for (const Estimate* e : {&c, &b}) {
-                        ASSERT_LE(f.energy, e->energy * (1 + 1e-12)) << what;
-                        ASSERT_LE(f.cycles, e->cycles) << what;
+                    const Estimate f = df.floor(l, a, t, *ms[i]);
+                    const Estimate &fc = cut[i], &c = coarse[i], &b = bounds[i];
+                    ASSERT_TRUE(f.coarse && fc.coarse && c.coarse && !b.coarse) << what;
+                    channel_floors += !(fc.counts == c.counts);
+                    for (const auto& [lo, hi] : {std::pair{&f, &fc}, std::pair{&fc, &c}, std::pair{&c, &b}}) {
+                        ASSERT_LE(lo->energy, hi->energy * (1 + 1e-12)) << what;
+                        ASSERT_LE(lo->cycles, hi->cycles) << what;
                         for (size_t off = 0; off < sizeof(ActionCounts); off += sizeof(uint64_t))
-                            ASSERT_LE(f.counts.at_offset(off), e->counts.at_offset(off))
+                            ASSERT_LE(lo->counts.at_offset(off), hi->counts.at_offset(off))
                                 << what << " counter at " << off;
                     }
                     ++checked;
@@ -120,6 +127,7 @@ TEST(Mapper, BlockFloorIsBelowEveryBoundOfItsBlock) {
             }
     EXPECT_GT(checked, 5000u);
     EXPECT_GT(above_best, 0u);
+    EXPECT_GT(channel_floors, 0u);
 }
 
 // The pruned search picks what estimating every legal candidate picks, for each objective, on
@@ -419,9 +427,11 @@ TEST(DataAware, AnalyticalModelTakesTheDeclaredZeros) {
         l.shape.N = 1;
         RunOptions opt;
         opt.dataflow = "rs";
-        const LayerResult sim = simulate(prepare(l, a, t, opt));
+        PreparedLayer ps = prepare(l, a, t, opt);
+        const LayerResult sim = simulate(ps);
         opt.model = RunModel::Analytical;
-        const PreparedLayer p = prepare(l, a, t, opt);
+        PreparedLayer p = prepare(l, a, t, opt);
+        p.mapping = std::move(ps.mapping);  // the same mapping (the two may rank others first)
         EXPECT_GT(p.layer.zeros.gated_macs, 0);
         EXPECT_GT(p.layer.zeros.ifmap_link, 0);
         const LayerResult est = estimate(p);

@@ -399,8 +399,15 @@ void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyT
 // ---------------------------------------------------------------------------------------------
 // Mapper
 
-void RowStationary::for_each_candidate(const Layer& l, const ArchParams& a,
-                                       const std::function<void(std::unique_ptr<Mapping>)>& visit) const {
+namespace {
+// The filter, channel and output-row blocks a buffer tile is made of.
+std::array<int, 3> rs_tile_blocks(const Layer& l, const RsMapping& m) {
+    return {std::min(l.shape.Mg(), m.p * m.t), m.q * m.r, m.e};
+}
+}  // namespace
+
+void RowStationary::for_each_block(const Layer& l, const ArchParams& a,
+                                   const std::function<void(const Mapping&)>& visit) const {
     const LayerShape& s = l.shape;
     const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
     // filters per PE: values that split M evenly or nearly (and the largest legal one)
@@ -425,17 +432,36 @@ void RowStationary::for_each_candidate(const Layer& l, const ArchParams& a,
                     RsMapping m;
                     m.h = h, m.e = e, m.p = p, m.q = q, m.r = r;
                     m.t = std::min((a.rows / (r * h)) * (a.cols / e), ceil_div(Mg, p));
-                    if (m.t < 1) continue;
-                    const bool fits = for_each_tiling(l, a, std::min(Mg, p * m.t), q * r, e, [&](const GlbTiling& t) {
-                        static_cast<GlbTiling&>(m) = t;
-                        visit(std::make_unique<RsMapping>(m));
-                    });
-                    if (!fits) {  // the smallest tiles, which the check refuses, say why
-                        m.Mt = std::min(Mg, p * m.t), m.Et = e, m.Ct = std::min(Cg, q * r);
-                        visit(std::make_unique<RsMapping>(m));
-                    }
+                    if (m.t >= 1) visit(m);
                 }
         }
+}
+
+void RowStationary::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
+                                       const std::function<void(const Mapping&)>& visit) const {
+    const LayerShape& s = l.shape;
+    RsMapping m = dynamic_cast<const RsMapping&>(block);
+    const auto [m_block, c_block, e_block] = rs_tile_blocks(l, m);
+    const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
+        static_cast<GlbTiling&>(m) = t;
+        visit(m);
+    });
+    if (!fits) {  // the smallest tiles, which the check refuses, say why
+        static_cast<GlbTiling&>(m) = GlbTiling{};
+        m.Mt = m_block, m.Et = e_block, m.Ct = std::min(s.Cg(), c_block);
+        visit(m);
+    }
+}
+
+uint64_t RowStationary::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
+    const auto [m_block, c_block, e_block] = rs_tile_blocks(l, dynamic_cast<const RsMapping&>(block));
+    const int64_t n = count_tilings(l, a, m_block, c_block, e_block);
+    return n < 0 ? 1 : static_cast<uint64_t>(n);  // the smallest tiles, which do not fit
+}
+
+Estimate RowStationary::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
+    return floor_of_block(l, a, table, dynamic_cast<const RsMapping&>(m),
+                          [&](const RsMapping& w) { return rs_passes(l, a, w); });
 }
 
 std::string RowStationary::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {

@@ -49,8 +49,15 @@ public:
     Estimate bound(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
     void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t, const std::vector<const Mapping*>& ms,
                    Estimate* out, const BoundCutoff& cut) const override;
-    void for_each_candidate(const Layer& l, const ArchParams& a,
-                            const std::function<void(std::unique_ptr<Mapping>)>& visit) const override;
+    Estimate floor(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    void for_each_block(const Layer& l, const ArchParams& a,
+                        const std::function<void(const Mapping&)>& visit) const override;
+    void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
+                            const std::function<void(const Mapping&)>& visit) const override;
+    std::unique_ptr<Mapping> clone(const Mapping& m) const override {
+        return std::make_unique<RsMapping>(dynamic_cast<const RsMapping&>(m));
+    }
+    uint64_t count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const override;
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
 
