@@ -488,10 +488,31 @@ struct FillWalk {
             return reps == 1 ? first : first + static_cast<uint64_t>(reps - 1) * iteration(1);
         }
         uint64_t words = 0;
-        if (d != TileLoop::E && whole % step == 0 && reps > 4) {
-            // image, filter or channel tiles all of one size: their boxes translate, so after the first
-            // iteration each loads what the second does; the last two are run as well, to leave
-            // the slots as the whole loop leaves them (row tiles differ at the padded edges)
+        if (d == TileLoop::E && reps > 4) {
+            // row tiles: the full ones whose ifmap rows need no clamp at the edges (a run in the
+            // middle) translate like the others; run up to the second of them, extrapolate, and
+            // run the last two of them and the edge tiles after
+            int i1 = -1, i2 = -1;
+            for (int i = 0; i < reps; ++i) {
+                const int E0 = i * step;
+                if (E0 + step <= whole && E0 * s.U - s.P >= 0 && (E0 + step - 1) * s.U - s.P + s.R <= s.H) {
+                    if (i1 < 0) i1 = i;
+                    i2 = i;
+                }
+            }
+            if (i1 >= 0 && i2 - i1 >= 4) {
+                uint64_t second = 0;
+                for (int i = 0; i <= i1 + 1; ++i) second = iteration(i), words += second;
+                words += static_cast<uint64_t>(i2 - i1 - 3) * second;
+                for (int i = i2 - 1; i < reps; ++i) words += iteration(i);
+                return words;
+            }
+        }
+        if (d != TileLoop::E && reps > 4) {
+            // image, filter or channel tiles all of one size but the last: their boxes translate,
+            // so after the first iteration each full one loads what the second does; the last two
+            // are run as well, to leave the slots as the whole loop leaves them (and the last may
+            // be a smaller remainder; row tiles differ at the padded edges)
             words = iteration(0);
             const uint64_t second = iteration(1);
             words += static_cast<uint64_t>(reps - 3) * second + iteration(reps - 2) + iteration(reps - 1);

@@ -75,12 +75,16 @@ TEST(MapSpace, TileSizesAreTheNearDivisors) {
 
 // The closed-form traffic (traffic_counts, which extrapolates alike loop iterations) moves what
 // the program's loads move, in every loop order with the channel loop at each of its four places
-// (psums spilled and loaded back where it is not innermost), for tilings with remainders, groups,
+// (psums spilled and loaded back where it is not innermost), for tilings with remainders (after
+// more than four full tiles too: the extrapolation runs the last two tiles; and row tiles, of
+// which the unclamped ones are extrapolated), groups,
 // batches that tile evenly and not, single and double buffering, prefetched filters.
 TEST(MapSpace, TrafficOfEveryOrderEqualsTheProgramsLoads) {
     const std::vector<Layer> layers = {
-        conv("b6", 4, 6, 6, 12, 3, 3, 1, 1, 1, 6), conv("grp", 6, 9, 9, 10, 3, 3, 1, 1, 2, 3),
-        conv("s2", 5, 13, 11, 9, 5, 3, 2, 2, 1, 5), conv("pw", 12, 5, 5, 20, 1, 1, 1, 0, 1, 8)};
+        conv("b6", 4, 6, 6, 12, 3, 3, 1, 1, 1, 6),   conv("grp", 6, 9, 9, 10, 3, 3, 1, 1, 2, 3),
+        conv("s2", 5, 13, 11, 9, 5, 3, 2, 2, 1, 5),  conv("pw", 12, 5, 5, 20, 1, 1, 1, 0, 1, 8),
+        conv("c13", 13, 5, 5, 11, 3, 3, 1, 1, 1, 2),  // uneven channel and filter tiles, more than 4
+        conv("tall", 3, 16, 6, 4, 3, 3, 1, 1, 1, 2)};  // more than 4 row tiles away from the padding
     struct Sizes {
         int Nt, Et, Mt, Ct;
     };
@@ -113,7 +117,7 @@ TEST(MapSpace, TrafficOfEveryOrderEqualsTheProgramsLoads) {
                         ASSERT_TRUE(walk.counts == c) << what;
                         ++checked;
                     }
-    EXPECT_EQ(checked, 4u * 4 * 3 * 6 * 4);
+    EXPECT_EQ(checked, 6u * 4 * 3 * 6 * 4);
     EXPECT_GT(spilled, checked / 4);  // the spill orders are exercised
 }
 
