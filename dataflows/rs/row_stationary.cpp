@@ -324,7 +324,9 @@ Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col
                                                                         static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
     const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e_count * m_F;
-    const uint64_t out_bus = ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
+    // the output network carries nothing before the first column has climbed its chain
+    const uint64_t out_bus = col_cycles + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth) +
+                             ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
     const uint64_t glb_port = ceil_div_u(
         (c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits + outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
         static_cast<uint64_t>(a.glb.bits_per_cycle()));
