@@ -232,24 +232,14 @@ void GridDataflow::for_each_block(const Layer& l, const ArchParams& a,
 
 void GridDataflow::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                                       const std::function<void(const Mapping&)>& visit) const {
-    const LayerShape& s = l.shape;
-    GridMapping m = dynamic_cast<const GridMapping&>(block);
+    const auto& m = dynamic_cast<const GridMapping&>(block);
     const auto [m_block, c_block, e_block] = tile_blocks(m);
-    const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
-        static_cast<GlbTiling&>(m) = t;
-        visit(m);
-    });
-    if (!fits) {  // the smallest tiles, which the check refuses, say why
-        static_cast<GlbTiling&>(m) = GlbTiling{};
-        m.Mt = std::min(s.Mg(), m_block), m.Et = std::min(s.E(), e_block), m.Ct = std::min(s.Cg(), c_block);
-        visit(m);
-    }
+    for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
 uint64_t GridDataflow::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
     const auto [m_block, c_block, e_block] = tile_blocks(dynamic_cast<const GridMapping&>(block));
-    const int64_t n = count_tilings(l, a, m_block, c_block, e_block);
-    return n < 0 ? 1 : static_cast<uint64_t>(n);  // the smallest tiles, which do not fit
+    return count_block_candidates(l, a, m_block, c_block, e_block);
 }
 
 Estimate GridDataflow::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {

@@ -17,9 +17,8 @@ namespace {
 constexpr double kWindow = 1.02;
 // Candidates estimated in full per round: fixed, so that what is pruned does not depend on jobs.
 constexpr size_t kRound = 16;
-// The blocks listed first, for the incumbent: this share of those of least floor, and enough for
-// kMinLeaders legal candidates.
-constexpr size_t kLeaders = 16, kMinLeaders = 256;
+// The blocks of least floor listed first, for the incumbent: enough for this many legal candidates.
+constexpr size_t kMinLeaders = 256;
 // Candidates bounded per task.
 constexpr size_t kChunk = 256;
 
@@ -70,7 +69,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     // more than a coarse bound (the coarse bounds are many, and only their figures are looked at).
     std::vector<std::unique_ptr<Mapping>> cands;
     std::vector<uint64_t> place;
-    std::vector<double> figure, floor;
+    std::vector<double> figure;
     std::vector<Estimate> kept;
     std::vector<int32_t> slot;
     std::vector<char> full;
@@ -84,7 +83,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
                 return;
             }
             cands.push_back(df.clone(m));
-            place.push_back(at), figure.push_back(inf), floor.push_back(block_floor[b]), slot.push_back(-1);
+            place.push_back(at), figure.push_back(inf), slot.push_back(-1);
             full.push_back(0);
         });
     };
@@ -112,8 +111,9 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             for (size_t k = lo; k < hi; ++k) {
                 const size_t i = which[k];
                 figure[i] = objective_figure(out[k - lo], opt.objective);
-                DFSIM_ASSERT(figure[i] >= floor[i] * (1 - 1e-9), "the mapper's block floor exceeds a bound for layer " +
-                                                                     l.name + ", " + cands[i]->summary());
+                DFSIM_ASSERT(
+                    figure[i] >= block_floor[place[i] >> 32] * (1 - 1e-9),
+                    "the mapper's block floor exceeds a bound for layer " + l.name + ", " + cands[i]->summary());
                 if (store) kept[static_cast<size_t>(slot[i])] = out[k - lo];
             }
         });
@@ -140,11 +140,11 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         for (size_t i : todo) full[i] = 1;
         return todo.size();
     };
-    // 1. The blocks of least floor (a kLeaders share, with at least kMinLeaders legal candidates)
-    //    listed, their candidates' coarse bounds (passes and compulsory traffic), and an
-    //    incumbent: the kRound of least coarse bound, estimated in full. Then the other blocks
-    //    whose floor comes within the window of it are listed and coarse-bounded; the rest are
-    //    only counted, their floor already too high.
+    // 1. The blocks of least floor (enough for kMinLeaders legal candidates) listed, their
+    //    candidates' coarse bounds (passes and compulsory traffic), and an incumbent: the kRound
+    //    of least coarse bound, estimated in full. Then the other blocks whose floor comes within
+    //    the window of it are listed and coarse-bounded; the rest are only counted, their floor
+    //    already too high.
     std::vector<size_t> by_floor(nb);
     std::iota(by_floor.begin(), by_floor.end(), size_t{0});
     std::sort(by_floor.begin(), by_floor.end(), [&](size_t x, size_t y) {

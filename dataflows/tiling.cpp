@@ -244,6 +244,10 @@ int loop_step(const GlbTiling& t, TileLoop d) {
     return d == TileLoop::N ? t.Nt : d == TileLoop::E ? t.Et : d == TileLoop::M ? t.Mt : t.Ct;
 }
 int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
+// Whether DRAM loop d takes more than one step (the image loop: or runs more than one group).
+bool steps_more_than_once(const LayerShape& s, const GlbTiling& t, TileLoop d) {
+    return count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1);
+}
 
 TileStep make_step(const Layer& l, const GlbTiling& t, const Origin& o) {
     return make_step(l, t, o[0], o[1], o[2], o[3], o[4]);
@@ -290,7 +294,7 @@ bool spills(const Layer& l, const GlbTiling& t) {
     if (t.c_pos >= 3 || count_tiles(s.Cg(), t.Ct) < 2) return false;
     for (size_t k = static_cast<size_t>(t.c_pos); k < 3; ++k) {
         const TileLoop d = t.order[k];
-        if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1)) return true;
+        if (steps_more_than_once(s, t, d)) return true;
     }
     return false;
 }
@@ -495,7 +499,7 @@ struct FillWalk {
             int i1 = -1, i2 = -1;
             for (int i = 0; i < reps; ++i) {
                 const int E0 = i * step;
-                if (E0 + step <= whole && E0 * s.U - s.P >= 0 && (E0 + step - 1) * s.U - s.P + s.R <= s.H) {
+                if (E0 + step <= whole && pass_rows_all_real(s, E0, step, 0, s.R)) {
                     if (i1 < 0) i1 = i;
                     i2 = i;
                 }
@@ -602,7 +606,7 @@ void for_each_tile_class(const Layer& l, const GlbTiling& t,
     std::vector<std::pair<int, uint64_t>> e_classes;  // (E0, count)
     int interior = -1;  // index of the interior class in e_classes
     for (int E0 = 0; E0 < s.E(); E0 += t.Et) {
-        const bool inside = E0 + t.Et <= s.E() && E0 * s.U - s.P >= 0 && (E0 + t.Et - 1) * s.U - s.P + s.R <= s.H;
+        const bool inside = E0 + t.Et <= s.E() && pass_rows_all_real(s, E0, t.Et, 0, s.R);
         if (inside && interior >= 0) {
             ++e_classes[static_cast<size_t>(interior)].second;
             continue;
@@ -723,8 +727,7 @@ std::vector<std::pair<LoopOrder, int>> distinct_orders(const LayerShape& s, cons
             u.order = order, u.c_pos = c_pos;
             std::vector<TileLoop> nest;
             for (TileLoop d : u.nest())
-                if (count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1))
-                    nest.push_back(d);
+                if (steps_more_than_once(s, t, d)) nest.push_back(d);
             if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
             seen.push_back(nest);
             orders.push_back({order, c_pos});
@@ -814,8 +817,7 @@ bool for_each_tile_sizes(
             }
             size_t multi = 0;
             for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
-                multi = multi << 1 | (count_tiles(loop_extent(l.shape, d), loop_step(t, d)) > 1 ||
-                                      (d == TileLoop::N && l.shape.G > 1));
+                multi = multi << 1 | steps_more_than_once(l.shape, t, d);
             if (!known[multi]) orders[multi] = distinct_orders(l.shape, t), known[multi] = true;
             sizes(t, orders[multi]);
         });
@@ -834,13 +836,12 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
                                });
 }
 
-int64_t count_tilings(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block) {
-    int64_t n = 0;
-    const bool fits = for_each_tile_sizes(l, a, m_block, c_block, e_block,
-                                          [&](const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>& orders) {
-                                              n += static_cast<int64_t>(orders.size());
-                                          });
-    return fits ? n : -1;
+uint64_t count_block_candidates(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block) {
+    uint64_t n = 0;
+    const bool fits = for_each_tile_sizes(
+        l, a, m_block, c_block, e_block,
+        [&](const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>& orders) { n += orders.size(); });
+    return fits ? n : 1;  // else the smallest tiles alone
 }
 
 }  // namespace dfsim

@@ -208,9 +208,26 @@ inline constexpr int kNearDivisorTiles = 16;
 // Returns false (and calls nothing) if not even the smallest tile fits.
 bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
                      const std::function<void(const GlbTiling&)>& visit);
-// How many tilings for_each_tiling visits, without visiting them; -1 if not even the smallest
-// tile fits.
-int64_t count_tilings(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block);
+// The candidates of a block (mapping `m`, of a type M derived from GlbTiling) whose tiles are
+// made of blocks of m_block filters, c_block channels and e_block output rows: m in each tiling
+// for_each_tiling tries, or, if not even the smallest tile fits, in the smallest tiles (which
+// check_tiling refuses, saying why). What a dataflow's for_each_tiling_of lists.
+template <typename M, typename Visit>
+void for_each_block_candidate(const Layer& l, const ArchParams& a, M m, int m_block, int c_block, int e_block,
+                              Visit visit) {
+    const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
+        static_cast<GlbTiling&>(m) = t;
+        visit(m);
+    });
+    if (!fits) {
+        const LayerShape& s = l.shape;
+        static_cast<GlbTiling&>(m) = GlbTiling{};
+        m.Mt = std::min(s.Mg(), m_block), m.Et = std::min(s.E(), e_block), m.Ct = std::min(s.Cg(), c_block);
+        visit(m);
+    }
+}
+// How many candidates for_each_block_candidate visits, without visiting them.
+uint64_t count_block_candidates(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block);
 
 // The DRAM <-> buffer traffic of a tiling over the whole layer, exactly as tiling_traffic counts
 // it (the same residency policy), without walking every tile. A tensor's loads do not depend on
@@ -253,7 +270,7 @@ void for_each_block_class(int whole, int size, bool collapse, F&& f) {
 
 // Whether the padded ifmap rows that output rows [e0, e0 + e_count) read through filter rows
 // [r0, r0 + r_count) are all real (none is padding): the pass models count such passes alike
-// wherever they sit.
+// wherever they sit, and such row tiles' ifmap boxes (r0 = 0, r_count = R) need no clamp.
 inline bool pass_rows_all_real(const LayerShape& s, int e0, int e_count, int r0, int r_count) {
     return e0 * s.U + r0 - s.P >= 0 && (e0 + e_count - 1) * s.U + r0 + r_count - 1 - s.P < s.H;
 }

@@ -441,24 +441,14 @@ void RowStationary::for_each_block(const Layer& l, const ArchParams& a,
 
 void RowStationary::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                                        const std::function<void(const Mapping&)>& visit) const {
-    const LayerShape& s = l.shape;
-    RsMapping m = dynamic_cast<const RsMapping&>(block);
+    const auto& m = dynamic_cast<const RsMapping&>(block);
     const auto [m_block, c_block, e_block] = rs_tile_blocks(l, m);
-    const bool fits = for_each_tiling(l, a, m_block, c_block, e_block, [&](const GlbTiling& t) {
-        static_cast<GlbTiling&>(m) = t;
-        visit(m);
-    });
-    if (!fits) {  // the smallest tiles, which the check refuses, say why
-        static_cast<GlbTiling&>(m) = GlbTiling{};
-        m.Mt = m_block, m.Et = e_block, m.Ct = std::min(s.Cg(), c_block);
-        visit(m);
-    }
+    for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
 uint64_t RowStationary::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
     const auto [m_block, c_block, e_block] = rs_tile_blocks(l, dynamic_cast<const RsMapping&>(block));
-    const int64_t n = count_tilings(l, a, m_block, c_block, e_block);
-    return n < 0 ? 1 : static_cast<uint64_t>(n);  // the smallest tiles, which do not fit
+    return count_block_candidates(l, a, m_block, c_block, e_block);
 }
 
 Estimate RowStationary::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
