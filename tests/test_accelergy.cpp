@@ -429,12 +429,6 @@ TEST(AreaArt, TheExportedArtReadsBackAsTheArea) {
     EXPECT_NEAR(r.total(), 12.26, 0.01);
 }
 
-}  // namespace
-}  // namespace dfsim::test
-
-namespace dfsim::test {
-namespace {
-
 // dfsim run --area ART: the report's area is the ART's (hand sum above), named by its file, and the
 // static energy follows it: leakage 1.0 mW/mm^2 and clock 59.35 pJ/mm^2 a cycle (configs/energy/45nm.yaml)
 // over the run's cycles at eyeriss.yaml's 200 MHz, by hand.
@@ -450,12 +444,6 @@ TEST_F(AccelergyCli, RunWithAnArtTakesItsArea) {
     const CmdResult r = dfsim("run --quiet --workload " + net() + " --area " + write("bad.yaml", "ART: 3\n"));
     EXPECT_EQ(r.code, 2) << r.err;
 }
-
-}  // namespace
-}  // namespace dfsim::test
-
-namespace dfsim::test {
-namespace {
 
 // dfsim sweep --area ART: each point's area is the ART's with its per-PE entries once per PE of the
 // point (hand sums: 2,050,000 + PEs x 31,000 um^2), and a spec file's `area:` is the same option.
