@@ -33,6 +33,9 @@ public:
     const ActionCounts& counts() const { return m_counts; }
     Cycle dram_busy_cycles() const { return m_dram->busy_cycles(); }
     const Activity& activity() const { return m_activity; }
+    // Passes whose duration the pass-level array took from an earlier pass of the same geometry
+    // (hw/pass_times.h); 0 under the cycle-level model.
+    uint64_t pass_schedules_reused() const;
     sc_core::sc_time period() const { return m_period; }
 
 private:

@@ -25,6 +25,11 @@ Tensor4& GlobalBuffer::slot(int i) {
     return m_tiles[static_cast<size_t>(i)];
 }
 
+const Tensor4& GlobalBuffer::slot(int i) const {
+    DFSIM_ASSERT(i >= 0 && static_cast<size_t>(i) < m_tiles.size(), "bad slot index");
+    return m_tiles[static_cast<size_t>(i)];
+}
+
 void GlobalBuffer::shape(int i, const std::array<int, 4>& dims) {
     const uint64_t words = Box{{0, 0, 0, 0}, dims}.words();
     DFSIM_ASSERT(words <= decl(i).words, "tile of " + std::to_string(words) + " words exceeds slot " + decl(i).name);

@@ -24,6 +24,7 @@ class GlobalBuffer {
 public:
     GlobalBuffer(const GlbParams& params, const std::vector<SlotDecl>& slots);
     Tensor4& slot(int i);
+    const Tensor4& slot(int i) const;
     const SlotDecl& decl(int i) const { return m_decls.at(static_cast<size_t>(i)); }
     // Gives slot i a zero-filled tile of these dims; asserts it fits the slot.
     void shape(int i, const std::array<int, 4>& dims);

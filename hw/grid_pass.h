@@ -44,6 +44,9 @@ public:
     // The pass's values and counts only (checks, rows, values, counts): the cycle-level engine
     // (hw/cycle/grid_engine.h) times it instead.
     void compute();
+    // Its duration after compute(), from the pass's geometry alone unless the datapath skips
+    // zeros (hw/pass_times.h).
+    Cycle timing();
 
 private:
     GridPassEngine(const ArrayParts& hw, const GridPass& pass, std::unique_ptr<Scratch> own, Scratch* scratch);
@@ -93,7 +96,6 @@ private:
         return done;
     }
     // timing
-    Cycle timing();
     Cycle time_reduce_rf();
     Cycle step_reduce_rf(int ni, int ei, int f);
     Cycle time_reduce_unicast();

@@ -24,15 +24,20 @@ void PeArray::launch(Cycle cycles, std::function<void()> done) {
 }
 
 // The layer's first pass loads the PEs' LUTs first.
-Cycle PeArray::execute(const RowPass& pass) {
-    const Cycle t = RowPassEngine(parts(), pass, m_row_scratch).run();
+// The pass's values and counts, then its duration: its schedule, or the one remembered for the
+// layer's passes of the same geometry on tiles of the same dims (hw/pass_times.h).
+template <typename Engine, typename Pass>
+Cycle PeArray::run_pass(Engine&& engine, const Pass& pass) {
+    engine.compute();
+    const Cycle t = PassTimes::applies(m_dp, m_trace != nullptr)
+                        ? m_times.time(timing_key(pass, m_glb), [&] { return engine.timing(); })
+                        : engine.timing();
     return load_lut() + t;
 }
 
-Cycle PeArray::execute(const GridPass& pass) {
-    const Cycle t = GridPassEngine(parts(), pass, m_grid_scratch).run();
-    return load_lut() + t;
-}
+Cycle PeArray::execute(const RowPass& pass) { return run_pass(RowPassEngine(parts(), pass, m_row_scratch), pass); }
+
+Cycle PeArray::execute(const GridPass& pass) { return run_pass(GridPassEngine(parts(), pass, m_grid_scratch), pass); }
 
 void PeArray::on_done() { finish(); }
 

@@ -16,6 +16,7 @@
 #include "hw/grid_pass.h"
 #include "hw/row_pass.h"
 #include "hw/global_buffer.h"
+#include "hw/pass_times.h"
 #include "hw/program.h"
 
 namespace dfsim::hw {
@@ -33,10 +34,13 @@ public:
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     Cycle execute(const RowPass& pass);
     Cycle execute(const GridPass& pass);
+    const PassTimes& times() const { return m_times; }
 
 private:
     void on_done();  // SC_METHOD
     void launch(Cycle cycles, std::function<void()> done);
+    template <typename Engine, typename Pass>
+    Cycle run_pass(Engine&& engine, const Pass& pass);
     ArrayParts parts() { return ArrayParts{m_arch, m_layer, m_dp, m_pes, m_glb, m_counts, m_trace}; }
 
     sc_core::sc_time m_period;
@@ -45,6 +49,7 @@ private:
     sc_core::sc_event m_done_ev;
     RowPassEngine::Scratch m_row_scratch;  // the row engine's tables, reused pass after pass
     GridPassEngine::Scratch m_grid_scratch;  // the grid engine's, likewise
+    PassTimes m_times;  // the layer's pass durations by what decides them
 };
 
 }  // namespace dfsim::hw

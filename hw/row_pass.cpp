@@ -57,6 +57,11 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_chain_pes(scratch.chain_pes) {}
 
 Cycle RowPassEngine::run() {
+    compute();
+    return timing();
+}
+
+void RowPassEngine::compute() {
     DFSIM_ASSERT(!m_pass.sets.empty() && m_r_count > 0 && m_e_count > 0 && m_F > 0, "empty pass");
     DFSIM_ASSERT(m_pass.n_count == 1, "a row pass works on one image");
     check_sets();
@@ -65,7 +70,6 @@ Cycle RowPassEngine::run() {
     collect_rows();
     read_rows();
     values_and_counts();
-    return timing();
 }
 
 // ---------------------------------------------------------------------------------------------

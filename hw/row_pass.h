@@ -50,6 +50,10 @@ public:
     // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
     // from its start (the layer's LUT load not included).
     Cycle run();
+    // The two halves of run(): the pass's checks, values and counts; then its duration, from
+    // the pass's geometry alone unless the datapath skips zeros (hw/pass_times.h).
+    void compute();
+    Cycle timing();
 
 private:
     // One ifmap row as the ifmap bus delivers it: Wn padded positions, zeros outside the image.
@@ -105,7 +109,6 @@ private:
     void count_pe(int set, int i, int j, int p, bool psum_arrives);
     void count_ifmap_delivery();
     // timing: the filter load, ifmap bursts, per-column PE steps, psum links and output network
-    Cycle timing();
     void filter_timing();
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);

@@ -265,6 +265,7 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
         r.timing = timing;
         r.counts = acc.counts();
         r.dram_busy_cycles = acc.dram_busy_cycles();
+        r.pass_schedules_reused = acc.pass_schedules_reused();
         r.activity = acc.activity();
         if (trace) trace->end_layer(r.cycles);
     }

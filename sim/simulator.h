@@ -117,6 +117,7 @@ struct LayerResult {
     Widths widths;
     uint64_t glb_bytes_used = 0;
     uint64_t dram_busy_cycles = 0;
+    uint64_t pass_schedules_reused = 0;  // passes timed by an earlier one's schedule (hw/pass_times.h)
     Activity activity;  // when the array and the DRAM channel were busy (simulated layers only; not in the total)
     Multiplier multiplier = Multiplier::Mac;  // the layer's datapath
     std::string ifmap_format, filter_format;  // the values' formats (to_string(Format)), e.g. uint4, binary

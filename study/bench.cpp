@@ -38,6 +38,8 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
     (void)sink;
     b.macs = r.counts.macs;
     b.cycles = r.cycles;
+    b.passes = r.activity.passes;
+    b.passes_reused = r.pass_schedules_reused;
     char buf[256];
     // rates with an SI prefix, three digits ("752 M"), never in exponent notation
     std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12s %12s\n", p.layer.name.c_str(),
@@ -85,6 +87,8 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
         const BenchResult l = bench_layer(layer, a, t, opt, out);
         b.macs += l.macs;
         b.cycles += l.cycles;
+        b.passes += l.passes;
+        b.passes_reused += l.passes_reused;
         b.map_seconds += l.map_seconds;
         b.mapper += l.mapper;
         b.sim_seconds += l.sim_seconds;
@@ -99,6 +103,13 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
                   fmt_si(static_cast<double>(b.cycles) / b.sim_seconds, "").c_str(), b.sim_seconds / b.ref_seconds,
                   std::string(to_string(timing)).c_str(), peak_rss_mib());
     out << buf;
+    if (timing == Timing::Pass) {
+        std::snprintf(buf, sizeof buf,
+                      "array passes: %llu, %llu of them timed by an earlier pass's schedule (same geometry, "
+                      "hw/pass_times.h)\n",
+                      static_cast<unsigned long long>(b.passes), static_cast<unsigned long long>(b.passes_reused));
+        out << buf;
+    }
     out << mapper_line(b.mapper) << "\n";
     return b;
 }

@@ -13,6 +13,7 @@ namespace dfsim {
 
 struct BenchResult {
     uint64_t macs = 0, cycles = 0;
+    uint64_t passes = 0, passes_reused = 0;  // array passes, and those timed by an earlier one's schedule
     double map_seconds = 0, sim_seconds = 0, ref_seconds = 0;
     MapperStats mapper;  // what the mapper's searches did
 };
