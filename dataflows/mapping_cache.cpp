@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-02-spill";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-02-rs-coupled";
 
 namespace {
 

@@ -185,6 +185,8 @@ private:
     void count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const;
     uint64_t count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const;
     uint64_t column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const;
+    uint64_t column_work(const RsPassInfo& pi, uint64_t p) const;
+    uint64_t coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64_t col_cycles) const;
     Cycle pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const;
 
     const Layer& m_l;
@@ -285,19 +287,25 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
     return column_cycles(pi, r, p);
 }
 
-// A PE's cycles per output column: its MACs and adds, the send when its psum spad holds one
-// column only, or the ifmap bursts of the next column's window if they take longer.
-uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+// A PE's work per output column: its MACs and adds, and the send when its psum spad holds one
+// column only.
+uint64_t RsPassModel::column_work(const RsPassInfo& pi, uint64_t p) const {
     const ArchParams& a = m_a;
     const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
     uint64_t col = p * qmax * m_S + (a.pe.psum_add_in_mac_slots ? p : 0);
     if (a.pe.psum_spad_words < static_cast<int>(2 * p))
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+    return col;
+}
+
+// A PE's cycles per output column: its work, or the wait for the next column's window if longer.
+uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+    const ArchParams& a = m_a;
+    const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
+    const uint64_t col = column_work(pi, p);
     // the ifmap spad holds `window` words a channel: window - S of the next column's new words
     // arrive early; each of the other n waits for a word of this column to leave the spad, the
-    // word of tap t once the column has issued tap t's q*p slots (the PE goes tap by tap), and
-    // the bus delivers them in order, a burst each: the last is in at max over t < n of
-    // (t + 1)*q*p + (n - t)*burst, at an end of the range (linear in t)
+    // word of tap t once the column has issued tap t's q*p slots (the PE goes tap by tap)
     const uint64_t burst =
         ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
     const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
@@ -305,11 +313,53 @@ uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_
     const uint64_t n = static_cast<uint64_t>(taps_freed - std::clamp(window - m_S, 0, taps_freed));
     const uint64_t qp = p * qmax;
     uint64_t ready = static_cast<uint64_t>(m_U) * burst;  // the bus carries U positions a column
-    if (n > 0) ready = std::max({ready, qp + n * burst, n * qp + burst});
+    // The PEs of different rows do not run in step: each row's word goes on the bus right after
+    // its own PEs freed the room, the bus serving the rows in turn, so a PE waits for its n taps
+    // and one bus slot a word (the bus itself is bounded above, U bursts a column); the wait for
+    // the PE that lags most is coupled_columns'.
+    if (n > 0) ready = std::max({ready, qp + n, n * qp + 1});
     return std::max(col, ready);
 }
 
-// The filter load, then the slowest of compute, the ifmap bus, the output bus and the buffer port.
+// The cycles of the pass's F output columns when the PEs are coupled through the ifmap bus (what the
+// engine's list schedule shows on long chains and wide arrays). The bus delivers in order,
+// position by position for every row, so a word that must wait for room in its PEs' spads (it
+// replaces the word at tap tb of column fb, freed once that tap's q*p slots have issued) holds
+// back every word behind it: the PEs start a column only once the PE that lags most has freed
+// that room. That PE is near the top of the chain the networks serve last: it starts column f
+// only once its psums of column f - k have left (k = 2 with psum spad room for two columns,
+// else 1), a column's work plus `lag` (the psums' climb and one column on the output or psum-in
+// network) after the PEs started column f - k. Over the columns fb - k .. f + 1 the bus thus
+// waits for the work, the lag and the tb + 1 taps, from the column that has such a predecessor
+// on; the other columns take `col_cycles` each. 0 where every new word fits beside the window in
+// use.
+uint64_t RsPassModel::coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64_t col_cycles) const {
+    const ArchParams& a = m_a;
+    const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
+    const uint64_t p_max = static_cast<uint64_t>(std::min(m_m.p, pi.m_count));
+    const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
+    const int taps_freed = std::min(m_U, m_S);
+    const uint64_t k = a.pe.psum_spad_words >= static_cast<int>(2 * p_max) ? 2 : 1;
+    const uint64_t work = column_work(pi, p_max);
+    // the words column f + 1 adds to column f's, as the engine indexes the used positions
+    const int f = window + m_S;  // any column far enough from the row's start
+    const int first = m_U <= m_S ? f * m_U + m_S : (f + 1) * m_U, last = (f + 1) * m_U + m_S - 1;
+    uint64_t cycles = 0;
+    for (int w = first; w <= last; ++w) {
+        const int used = m_U <= m_S ? w : (w / m_U) * m_S + w % m_U;
+        const int kv = used - window;
+        const int fb = kv / taps_freed, tb = kv - fb * taps_freed;
+        if (fb < 0 || f + 1 - fb <= 0) continue;
+        const uint64_t span = static_cast<uint64_t>(f + 1 - fb) + k;
+        const uint64_t waits = static_cast<uint64_t>(m_F - 1) / span, rest = static_cast<uint64_t>(m_F) - waits * span;
+        cycles =
+            std::max(cycles, waits * (work + lag + static_cast<uint64_t>(tb + 1) * qmax * p_max) + rest * col_cycles);
+    }
+    return cycles;
+}
+
+// The filter load, then the slowest of compute (the columns, then the climb),
+// the ifmap bus, the output network, the psum-in network and the buffer port.
 Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const {
     const ArchParams& a = m_a;
     const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
@@ -319,18 +369,28 @@ Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col
     // the last column leaves the top of the chain after the psums climbed pes_col PEs
     const uint64_t p_max = static_cast<uint64_t>(std::min(m_m.p, pi.m_count));
     const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
-    const uint64_t compute = col_cycles * m_F + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth);
+    const uint64_t climb = (pes_col - 1) * hop;
+    const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
+    const uint64_t column_outputs = static_cast<uint64_t>(pi.m_count) * e_count;
+    // the chain tops' psums of one column over the output network, the bottoms' over the psum-in bus
+    const uint64_t out_per_column = std::max(
+        ceil_div_u(column_outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits)),
+        pi.psum_in ? ceil_div_u(column_outputs * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_in_bus_bits)) : 0);
+    const uint64_t columns = std::max(col_cycles * m_F, coupled_columns(pi, climb + out_per_column, col_cycles));
+    const uint64_t compute = columns + climb + static_cast<uint64_t>(a.pe.pipeline_depth);
     const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) * ceil_div_u(c_count * r.rows * m_l.ifmap.bits,
                                                                         static_cast<uint64_t>(a.noc.ifmap_bus_bits));
-    const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
-    const uint64_t outputs = static_cast<uint64_t>(pi.m_count) * e_count * m_F;
+    const uint64_t outputs = column_outputs * m_F;
     // the output network carries nothing before the first column has climbed its chain
-    const uint64_t out_bus = col_cycles + (pes_col - 1) * hop + static_cast<uint64_t>(a.pe.pipeline_depth) +
+    const uint64_t out_bus = col_cycles + climb + static_cast<uint64_t>(a.pe.pipeline_depth) +
                              ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
+    // chain bottoms that continue an accumulation fetch the earlier psums over the psum-in bus
+    const uint64_t psum_in_bus =
+        pi.psum_in ? ceil_div_u(outputs * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_in_bus_bits)) : 0;
     const uint64_t glb_port = ceil_div_u(
         (c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits + outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
         static_cast<uint64_t>(a.glb.bits_per_cycle()));
-    return t_filt + std::max({compute, ifmap_bus, out_bus, glb_port});
+    return t_filt + std::max({compute, ifmap_bus, out_bus, psum_in_bus, glb_port});
 }
 
 std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) const {
