@@ -44,11 +44,6 @@ Accelerator::Accelerator(sc_module_name name, const ArchParams& arch, const Prog
     m_kick.notify(m_period * static_cast<double>(arch.reconfig_cycles()));
 }
 
-uint64_t Accelerator::pass_schedules_reused() const {
-    const auto* pe_array = dynamic_cast<const PeArray*>(m_array.get());
-    return pe_array ? pe_array->times().reused() : 0;
-}
-
 namespace {
 // The PEs a pass uses: a row-stationary pass r_count x e_count per set; a reduce pass a PE row per
 // (channel, filter row) and a column per p filters; an output pass one PE per output.

@@ -35,7 +35,7 @@ public:
     const Activity& activity() const { return m_activity; }
     // Passes whose duration the pass-level array took from an earlier pass of the same geometry
     // (hw/pass_times.h); 0 under the cycle-level model.
-    uint64_t pass_schedules_reused() const;
+    uint64_t pass_schedules_reused() const { return m_array->pass_schedules_reused(); }
     sc_core::sc_time period() const { return m_period; }
 
 private:

@@ -21,6 +21,9 @@ public:
     // Runs `pass` starting now; `done` runs when its last psum has reached the buffer.
     virtual void start(const RowPass& pass, std::function<void()> done) = 0;
     virtual void start(const GridPass& pass, std::function<void()> done) = 0;
+    // Passes whose duration was taken from an earlier pass of the same geometry (hw/pass_times.h:
+    // the pass-level array); 0 where every pass is timed on its own.
+    virtual uint64_t pass_schedules_reused() const { return 0; }
     bool busy() const { return static_cast<bool>(m_done_cb); }  // a pass is running
     // The layer's constants and datapath (multiplier, LUT, gating); the LUT is loaded before the first pass.
     void set_layer(const LayerParams& layer, const Datapath& dp) {

@@ -30,11 +30,11 @@ public:
             ActionCounts& counts);
     void start(const RowPass& pass, std::function<void()> done) override;
     void start(const GridPass& pass, std::function<void()> done) override;
+    uint64_t pass_schedules_reused() const override { return m_times.reused(); }
 
     // Executes a pass functionally and computes its duration in cycles (no SystemC time).
     Cycle execute(const RowPass& pass);
     Cycle execute(const GridPass& pass);
-    const PassTimes& times() const { return m_times; }
 
 private:
     void on_done();  // SC_METHOD

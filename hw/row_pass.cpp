@@ -56,11 +56,6 @@ RowPassEngine::RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch&
       m_pe_qp(scratch.pe_qp),
       m_chain_pes(scratch.chain_pes) {}
 
-Cycle RowPassEngine::run() {
-    compute();
-    return timing();
-}
-
 void RowPassEngine::compute() {
     DFSIM_ASSERT(!m_pass.sets.empty() && m_r_count > 0 && m_e_count > 0 && m_F > 0, "empty pass");
     DFSIM_ASSERT(m_pass.n_count == 1, "a row pass works on one image");

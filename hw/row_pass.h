@@ -47,12 +47,10 @@ public:
     // `scratch` holds the engine's tables between passes, so that a pass reuses the memory of
     // the one before it (their contents do not carry over)
     RowPassEngine(const ArrayParts& hw, const RowPass& pass, Scratch& scratch);
-    // Runs the pass: its values into the psum slot and its counts, then its duration in cycles
-    // from its start (the layer's LUT load not included).
-    Cycle run();
-    // The two halves of run(): the pass's checks, values and counts; then its duration, from
-    // the pass's geometry alone unless the datapath skips zeros (hw/pass_times.h).
+    // The pass's checks, its values into the psum slot and its counts.
     void compute();
+    // Then its duration in cycles from its start (the layer's LUT load not included), from the
+    // pass's geometry alone unless the datapath skips zeros (hw/pass_times.h).
     Cycle timing();
 
 private:

@@ -331,8 +331,8 @@ uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_
 // else 1), a column's work plus `lag` (the psums' climb and one column on the output or psum-in
 // network) after the PEs started column f - k. Over the columns fb - k .. f + 1 the bus thus
 // waits for the work, the lag and the tb + 1 taps, from the column that has such a predecessor
-// on; the other columns take `col_cycles` each. 0 where every new word fits beside the window in
-// use.
+// on; the other columns take `col_cycles` each. Where the new words fit beside the window in use,
+// the room they take was freed columns earlier: the span is longer and the bound weaker.
 uint64_t RsPassModel::coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64_t col_cycles) const {
     const ArchParams& a = m_a;
     const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
