@@ -5,6 +5,7 @@
 // counts and an estimate of cycles, written separately from the hardware's own counting).
 // Dataflows are registered by name (see registry.cpp); `dfsim list` prints them.
 #pragma once
+#include <array>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -124,8 +125,10 @@ public:
     virtual void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                                     const std::function<void(const Mapping&)>& visit) const = 0;
     virtual std::unique_ptr<Mapping> clone(const Mapping& m) const = 0;
-    // How many candidates for_each_tiling_of lists for m's block, without listing them.
-    virtual uint64_t count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const = 0;
+    // The filter, channel and output-row steps of a buffer tile of the block's candidates: all
+    // that decides which tile sizes for_each_tiling_of lists (count_block_candidates counts them
+    // without listing them; the mapper counts each distinct triple once).
+    virtual std::array<int, 3> tile_blocks_of(const Layer& l, const Mapping& block) const = 0;
     // The map space: every candidate of every block (the two above).
     void for_each_candidate(const Layer& l, const ArchParams& a,
                             const std::function<void(std::unique_ptr<Mapping>)>& visit) const;

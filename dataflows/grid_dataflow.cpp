@@ -237,11 +237,6 @@ void GridDataflow::for_each_tiling_of(const Layer& l, const ArchParams& a, const
     for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
-uint64_t GridDataflow::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
-    const auto [m_block, c_block, e_block] = tile_blocks(dynamic_cast<const GridMapping&>(block));
-    return count_block_candidates(l, a, m_block, c_block, e_block);
-}
-
 Estimate GridDataflow::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
     return floor_of_block(l, a, table, dynamic_cast<const GridMapping&>(m),
                           [&](const GridMapping& w) { return passes(l, a, w); });

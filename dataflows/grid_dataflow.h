@@ -79,7 +79,9 @@ public:
     std::unique_ptr<Mapping> clone(const Mapping& m) const override {
         return std::make_unique<GridMapping>(dynamic_cast<const GridMapping&>(m));
     }
-    uint64_t count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const override;
+    std::array<int, 3> tile_blocks_of(const Layer&, const Mapping& block) const override {
+        return tile_blocks(dynamic_cast<const GridMapping&>(block));
+    }
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
     // "" or the first violated constraint (the block, then the tiling).

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <numeric>
 
 #include "base/error.h"
 #include "base/parallel.h"
+#include "dataflows/tiling.h"
 
 namespace dfsim {
 
@@ -168,7 +170,13 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     in_place_order(rest);
     bound_some(rest, BoundCutoff{opt.objective, best * kWindow}, false);
     uint64_t floored = 0;
-    for (; listed < nb; ++listed) floored += df.count_tilings_of(l, a, *blocks[by_floor[listed]]);
+    std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
+    for (; listed < nb; ++listed) {
+        const std::array<int, 3> steps = df.tile_blocks_of(l, *blocks[by_floor[listed]]);
+        auto [it, added] = tilings.try_emplace(steps, 0);
+        if (added) it->second = count_block_candidates(l, a, steps[0], steps[1], steps[2]);
+        floored += it->second;
+    }
     const size_t n = cands.size();
     if (n == 0) {  // no legal candidate: the error names the map space's last broken constraint
         MapperStats none;
@@ -183,15 +191,37 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     bound_some(near, BoundCutoff{}, true);
     // 3. Best bound first, candidates estimated in full until no bound left can come within the
     //    window of the best found (`best` only falls: a candidate outside the window now stays so).
+    //    Within the window pick_candidate goes by the other figure, so a candidate is passed over
+    //    when it cannot be picked: its bound is no lower than the best found (it cannot lower the
+    //    window's edge) and its bound's other figure (a lower bound: cycles, or energy for the
+    //    cycles objective) is above the other figure of an estimated candidate sure to stay in the
+    //    window (its figure within the window of every figure the best can still fall to).
     std::vector<size_t> order;
     for (size_t i = 0; i < n; ++i)
         if (full[i] || figure[i] <= best * kWindow) order.push_back(i);
     std::sort(order.begin(), order.end(), before);
+    auto other = [&](size_t i) {
+        const Estimate& e = kept[static_cast<size_t>(slot[i])];
+        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+    };
+    std::vector<size_t> done;  // the candidates estimated in full so far
+    for (size_t i = 0; i < n; ++i)
+        if (full[i]) done.push_back(i);
     size_t k = 0;
     while (k < order.size() && figure[order[k]] <= best * kWindow) {
+        const double lowest = std::min(best, figure[order[k]]);  // the best can fall no lower
+        double sure = inf;  // the least other figure of the estimated candidates sure to stay in the window
+        for (size_t i : done)
+            if (figure[i] <= lowest * kWindow) sure = std::min(sure, other(i));
+        std::vector<size_t> round;
         size_t end = k;
-        while (end < order.size() && end - k < kRound && figure[order[end]] <= best * kWindow) ++end;
-        evaluated += estimate(order, k, end);
+        for (; end < order.size() && end - k < kRound && figure[order[end]] <= best * kWindow; ++end) {
+            const size_t i = order[end];
+            if (full[i] || figure[i] < best || other(i) <= sure) round.push_back(i);
+        }
+        for (size_t i : round)
+            if (!full[i]) done.push_back(i);
+        evaluated += estimate(round, 0, round.size());
         for (; k < end; ++k) best = std::min(best, figure[order[k]]);
     }
     // (the candidates of blocks only counted were never checked: they count as neither legal nor

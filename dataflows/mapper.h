@@ -6,8 +6,10 @@
 // pick_candidate's window of it are listed and bounded; the rest are only counted. Each candidate
 // whose coarse bound comes within the window gets the cheap first look (Dataflow::bound: energy
 // exact, cycles a lower bound); then, best bound first, candidates are estimated in full
-// (Dataflow::estimate) until no bound left can come within the window of the best found. The rest
-// are pruned: none of them could have been picked, so the choice is the exhaustive search's
+// (Dataflow::estimate) until no bound left can come within the window of the best found, passing
+// over those whose bound of the other figure (what the pick goes by within the window) is above
+// that of an estimated candidate sure to stay in it. The rest are pruned: none of them could have
+// been picked, so the choice is the exhaustive search's
 // (tests/test_mapper.cpp holds the two together).
 #pragma once
 #include <memory>

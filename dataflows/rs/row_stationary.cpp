@@ -506,9 +506,8 @@ void RowStationary::for_each_tiling_of(const Layer& l, const ArchParams& a, cons
     for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
-uint64_t RowStationary::count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const {
-    const auto [m_block, c_block, e_block] = rs_tile_blocks(l, dynamic_cast<const RsMapping&>(block));
-    return count_block_candidates(l, a, m_block, c_block, e_block);
+std::array<int, 3> RowStationary::tile_blocks_of(const Layer& l, const Mapping& block) const {
+    return rs_tile_blocks(l, dynamic_cast<const RsMapping&>(block));
 }
 
 Estimate RowStationary::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {

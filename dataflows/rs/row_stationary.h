@@ -57,7 +57,7 @@ public:
     std::unique_ptr<Mapping> clone(const Mapping& m) const override {
         return std::make_unique<RsMapping>(dynamic_cast<const RsMapping&>(m));
     }
-    uint64_t count_tilings_of(const Layer& l, const ArchParams& a, const Mapping& block) const override;
+    std::array<int, 3> tile_blocks_of(const Layer& l, const Mapping& block) const override;
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;
 
