@@ -981,13 +981,30 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
     if (!opt.mapping_cache) opt.mapping_cache = &own;
     const Network net = opt.chained ? chain_network(net_in) : net_in;
     NetworkResult res = network_result(net, a, t, opt);
-    if (opt.chained)
+    if (opt.chained) {
         simulate_chain(net, a, t, opt, res);
-    else
-        for (const Layer& l : net.layers) {
-            res.layers.push_back(simulate(prepare(l, a, t, opt)));
-            if (opt.on_layer) opt.on_layer(res.layers.back());
-        }
+        return res;
+    }
+    // The layers are independent: the next one is prepared (its data made, its zeros measured,
+    // its mapping searched) on a second thread while SystemC simulates this one, one layer ahead
+    // and in order, so the mapping cache sees the same sequence of layers and the results are
+    // the same. Not when the two layers' data together would pass --max-memory.
+    const size_t n = net.layers.size();
+    auto fits_beside = [&](size_t i) {
+        if (opt.max_memory == 0) return true;
+        const ArchParams arch = a.for_dataflow(opt.dataflow);
+        return estimate_layer_memory(net.layers[i - 1], arch, opt.model) +
+                   estimate_layer_memory(net.layers[i], arch, opt.model) <=
+               opt.max_memory;
+    };
+    std::future<PreparedLayer> next;
+    for (size_t i = 0; i < n; ++i) {
+        PreparedLayer p = next.valid() ? next.get() : prepare(net.layers[i], a, t, opt);
+        if (i + 1 < n && fits_beside(i + 1))
+            next = std::async(std::launch::async, [&, i] { return prepare(net.layers[i + 1], a, t, opt); });
+        res.layers.push_back(simulate(p));
+        if (opt.on_layer) opt.on_layer(res.layers.back());
+    }
     return res;
 }
 
