@@ -717,22 +717,29 @@ namespace {
 // innermost, then the six with it right outside the innermost of the others (the spill orders
 // that can pay: a loop over filters inside it keeps the ifmap tile resident, one over rows or
 // images the filter tile). Of the nests alike as loop nests, only the first: a loop of one step
-// may sit anywhere (the image loop only if there is one group: it runs the groups).
-std::vector<std::pair<LoopOrder, int>> distinct_orders(const LayerShape& s, const GlbTiling& t) {
-    std::vector<std::pair<LoopOrder, int>> orders;
-    std::vector<std::vector<TileLoop>> seen;
-    for (int c_pos : {3, 2})
-        for (const LoopOrder& order : kLoopOrders) {
-            GlbTiling u = t;
-            u.order = order, u.c_pos = c_pos;
-            std::vector<TileLoop> nest;
-            for (TileLoop d : u.nest())
-                if (steps_more_than_once(s, t, d)) nest.push_back(d);
-            if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
-            seen.push_back(nest);
-            orders.push_back({order, c_pos});
+// may sit anywhere (the image loop only if there is one group: it runs the groups). All that
+// depends on is which loops step more than once (`multi`, bit 3 - d for loop d, N E M C), so the
+// 16 lists are made once.
+const std::vector<std::pair<LoopOrder, int>>& distinct_orders(unsigned multi) {
+    static const std::array<std::vector<std::pair<LoopOrder, int>>, 16> lists = [] {
+        std::array<std::vector<std::pair<LoopOrder, int>>, 16> all;
+        for (unsigned mask = 0; mask < 16; ++mask) {
+            std::vector<std::vector<TileLoop>> seen;
+            for (int c_pos : {3, 2})
+                for (const LoopOrder& order : kLoopOrders) {
+                    GlbTiling u;
+                    u.order = order, u.c_pos = c_pos;
+                    std::vector<TileLoop> nest;
+                    for (TileLoop d : u.nest())
+                        if (mask >> (3 - static_cast<unsigned>(d)) & 1) nest.push_back(d);
+                    if (std::find(seen.begin(), seen.end(), nest) != seen.end()) continue;
+                    seen.push_back(nest);
+                    all[mask].push_back({order, c_pos});
+                }
         }
-    return orders;
+        return all;
+    }();
+    return lists[multi];
 }
 }  // namespace
 
@@ -803,9 +810,6 @@ bool for_each_tile_sizes(
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
     // tile loaded too) and never overlap more
     std::map<std::array<int, 4>, std::vector<Buffering>> tried;
-    // distinct_orders by which loops take more than one step (all it depends on)
-    std::array<std::vector<std::pair<LoopOrder, int>>, 16> orders;
-    std::array<bool, 16> known{};
     bool any = false;
     for (const Buffering& b : modes)
         any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](const GlbTiling& t) {
@@ -815,11 +819,10 @@ bool for_each_tile_sizes(
                     if (other.covers(b)) return;
                 same_sizes.push_back(b);
             }
-            size_t multi = 0;
+            unsigned multi = 0;
             for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
-                multi = multi << 1 | steps_more_than_once(l.shape, t, d);
-            if (!known[multi]) orders[multi] = distinct_orders(l.shape, t), known[multi] = true;
-            sizes(t, orders[multi]);
+                multi = multi << 1 | static_cast<unsigned>(steps_more_than_once(l.shape, t, d));
+            sizes(t, distinct_orders(multi));
         });
     return any;
 }

@@ -32,7 +32,10 @@ struct Figures {
 
 // The candidates of least bound energy (up to `pool`) are estimated in full; the first `top` by
 // estimated energy are simulated, and every 40th of the pool by bound energy (the fixed sample).
-Figures study(const Dataflow& df, const Layer& l, const ArchParams& a, const EnergyTable& t, int top, size_t pool) {
+// With `verbose`, each of the first `top` is printed: its mapping, estimated and simulated cycles
+// and energy.
+Figures study(const Dataflow& df, const Layer& l, const ArchParams& a, const EnergyTable& t, int top, size_t pool,
+              bool verbose) {
     std::vector<std::pair<double, std::unique_ptr<Mapping>>> c;
     df.for_each_candidate(l, a, [&](std::unique_ptr<Mapping> m) {
         if (df.check_mapping(l, a, *m).empty()) c.emplace_back(df.bound(l, a, t, *m).energy, std::move(m));
@@ -47,6 +50,10 @@ Figures study(const Dataflow& df, const Layer& l, const ArchParams& a, const Ene
     const auto log_error = [&](const Estimate& x, const Mapping& m, double* energy) {
         const LayerResult r = simulate_mapped(l, a, t, df, m, d, false);
         if (energy) *energy = r.energy.total();
+        if (energy && verbose)
+            std::printf("  %-70s cycles est %9llu sim %9llu (%.3f)  energy est %.4g sim %.4g\n", m.summary().c_str(),
+                        static_cast<unsigned long long>(x.cycles), static_cast<unsigned long long>(r.cycles),
+                        static_cast<double>(x.cycles) / static_cast<double>(r.cycles), x.energy, r.energy.total());
         return std::abs(std::log(static_cast<double>(x.cycles) / static_cast<double>(r.cycles)));
     };
     Figures f;
@@ -74,6 +81,7 @@ int sc_main(int argc, char** argv) {
     std::string dataflow = "rs", workload = "workloads/alexnet.yaml", arch_file = "configs/arch/eyeriss.yaml",
                 energy_file = "configs/energy/45nm.yaml", arrays = "12x14,16x16,32x32", layers;
     int top = 10;
+    bool verbose = false;
     app.add_option("--dataflow", dataflow, "dataflow")->capture_default_str();
     app.add_option("--workload", workload, "workload YAML")->capture_default_str();
     app.add_option("--arch", arch_file, "architecture YAML")->capture_default_str();
@@ -81,6 +89,7 @@ int sc_main(int argc, char** argv) {
     app.add_option("--arrays", arrays, "PE arrays ROWSxCOLS, comma-separated")->capture_default_str();
     app.add_option("--layers", layers, "only these layers (comma-separated names)");
     app.add_option("--top", top, "candidates simulated from the head of the ranking")->capture_default_str();
+    app.add_flag("--verbose", verbose, "print each of the first candidates: mapping, cycles and energy");
     CLI11_PARSE(app, argc, argv);
     try {
         const Dataflow& df = find_dataflow(dataflow);
@@ -98,7 +107,7 @@ int sc_main(int argc, char** argv) {
                 if (l.on_host() ||
                     (!layers.empty() && ("," + layers + ",").find("," + l.name + ",") == std::string::npos))
                     continue;
-                const Figures f = study(df, l, a, t, top, 400);
+                const Figures f = study(df, l, a, t, top, 400, verbose);
                 std::printf("%-8s %-7s first %d: mean|log est/sim cycles| %.4f  fixed sample: %.4f  regret %.2f%%\n",
                             l.name.c_str(), rc.c_str(), top, f.first_log, f.sample_log, 100 * f.regret);
                 sum.first_log += f.first_log, sum.sample_log += f.sample_log, sum.regret += f.regret, ++n;
