@@ -12,7 +12,7 @@
 
 namespace dfsim {
 
-const char* const kMapperVersion = "dfsim-mapper-2026-12-02-rs-coupled";
+const char* const kMapperVersion = "dfsim-mapper-2026-12-02-skipping";
 
 namespace {
 
@@ -25,7 +25,7 @@ namespace {
 // shape).
 static_assert(sizeof(LayerShape) == 40 && sizeof(Format) == 12 && sizeof(PeParams) == 64 && sizeof(NocParams) == 24 &&
                   sizeof(GlbParams) == 24 && sizeof(DramParams) == 48 && sizeof(ReconfigParams) == 16 &&
-                  sizeof(Layer) == 576 && sizeof(DataZeros) == 24 && sizeof(EnergyTable) == 496 &&
+                  sizeof(Layer) == 584 && sizeof(DataZeros) == 32 && sizeof(EnergyTable) == 496 &&
                   sizeof(Requant) == 96 && sizeof(ArchParams) == 576,
               "a field was added: add it to mapping_key");
 
@@ -43,7 +43,7 @@ void put_layer(std::ostringstream& os, const Layer& l) {
     char links[80];
     std::snprintf(links, sizeof links, "%a %a", l.zeros.ifmap_link, l.zeros.output_link);  // exact
     os << l.value_bits_ifmap << " " << l.value_bits_filter << " " << l.network_input << "\nzeros " << l.zeros.gated_macs
-       << " " << links << "\n";
+       << " " << l.zeros.ifmap_zero_slots << " " << links << "\n";
 }
 
 void put_arch(std::ostringstream& os, const ArchParams& a) {

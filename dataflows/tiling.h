@@ -305,6 +305,22 @@ private:
     FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
 };
 
+// Zero skipping in the pass models' cycles: the share of its MAC slots on real ifmap words a PE
+// still issues when the layer's `skipped` slots (DataZeros: every gated slot for rs) are given
+// back, the data's zeros spread evenly over the PEs and columns (1 without skipping or with the
+// zeros unknown). The padding's slots are left out of both: they sit in the edge rows and
+// columns, and the PEs on real rows set the pass's time. An approximation: the hardware waits
+// for the PE with the most left.
+inline double issued_share(const Layer& l, const ArchParams& a, int64_t skipped) {
+    const uint64_t macs = l.shape.macs(), pad = l.shape.padding_macs();
+    if (!a.pe.zero_skipping || skipped <= 0 || macs <= pad) return 1;
+    const double data = std::max(0.0, static_cast<double>(skipped) - static_cast<double>(pad));
+    return 1 - std::min(1.0, data / static_cast<double>(macs - pad));
+}
+inline uint64_t issued_slots(uint64_t slots, double share) {
+    return share >= 1 ? slots : static_cast<uint64_t>(std::llround(static_cast<double>(slots) * share));
+}
+
 // The counts of a layer whose data's zeros are known (Layer::zeros).
 // - Gating: the pass models gate the padding zeros only, so the known count of gated slots
 //   replaces theirs, and each slot gated besides those also skips its filter and psum

@@ -369,6 +369,10 @@ DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& da
     const hw::Datapath dp = layer_datapath(l, a);
     z.gated_macs =
         dp.gates() ? static_cast<int64_t>(reference_gated_macs(l, data.ifmap, data.filter, dp.gate_x, dp.gate_w)) : 0;
+    if (dp.skip && dp.gate_x)
+        z.ifmap_zero_slots = dp.gate_w
+                                 ? static_cast<int64_t>(reference_gated_macs(l, data.ifmap, data.filter, true, false))
+                                 : z.gated_macs;
     auto link = [](const Tensor4& t, int bits, const std::optional<RlcParams>& code) {
         if (t.size() == 0 || !code) return 0.0;
         return static_cast<double>(rlc_encoded_bits(t.data.data(), t.size(), *code)) /
@@ -384,6 +388,7 @@ DataZeros measure_zeros(const Layer& l, const ArchParams& a, const LayerData& da
 // (a source with values). Expectations for zeros at independent positions:
 // - gated slots: the padding taps (under gate_x) and, of the N*M*Cg*sum_rs(rows in)(columns in)
 //   real taps, the fraction 1 - (1 - zx)(1 - zw) (zx only under gate_x, zw only under gate_w);
+//   under skipping, the ifmap's zero slots: the padding taps and zx of the real ones;
 // - the ifmap's link ratio: a stream of n values with zero fraction z codes in about
 //   n(1 - z) / (1 - z^(2^run_bits)) pairs (one a non-zero value, and one more every 2^run_bits
 //   zeros of a run), pairs_per_word a word (hw/rlc.h), over n * bits raw bits. The output's
@@ -396,18 +401,11 @@ DataZeros declared_zeros(const Layer& l, const ArchParams& a) {
     const hw::Datapath dp = layer_datapath(l, a);
     const double zx = fraction(l.ifmap_data), zw = fraction(l.filter_data);
     if (dp.gates()) {
-        const LayerShape& s = l.shape;
-        auto inside = [&](int tap, int out, int size) {  // outputs whose tap lands inside the image
-            int n = 0;
-            for (int o = 0; o < out; ++o) n += o * s.U + tap - s.P >= 0 && o * s.U + tap - s.P < size;
-            return static_cast<double>(n);
-        };
-        double real_taps = 0;
-        for (int r = 0; r < s.R; ++r)
-            for (int k = 0; k < s.S; ++k) real_taps += inside(r, s.E(), s.H) * inside(k, s.F(), s.W);
-        const double real = real_taps * s.N * s.M * s.Cg(), all = static_cast<double>(s.macs());
+        const double all = static_cast<double>(l.shape.macs()),
+                     real = all - static_cast<double>(l.shape.padding_macs());
         const double p = 1 - (1 - (dp.gate_x ? zx : 0)) * (1 - (dp.gate_w ? zw : 0));
         z.gated_macs = std::llround((dp.gate_x ? all - real : 0) + real * p);
+        if (dp.skip && dp.gate_x) z.ifmap_zero_slots = std::llround(all - real + real * zx);
     } else {
         z.gated_macs = 0;
     }

@@ -505,6 +505,18 @@ Network load_network_file(const std::string& path) {
 }
 }  // namespace
 
+uint64_t LayerShape::padding_macs() const {
+    auto inside = [&](int tap, int out, int size) {  // outputs whose tap lands inside the image
+        uint64_t n = 0;
+        for (int o = 0; o < out; ++o) n += o * U + tap - P >= 0 && o * U + tap - P < size;
+        return n;
+    };
+    uint64_t real_taps = 0;
+    for (int r = 0; r < R; ++r)
+        for (int k = 0; k < S; ++k) real_taps += inside(r, E(), H) * inside(k, F(), W);
+    return macs() - real_taps * static_cast<uint64_t>(N) * static_cast<uint64_t>(M) * static_cast<uint64_t>(Cg());
+}
+
 uint64_t Layer::host_ops() const {
     const LayerShape& s = shape;
     const uint64_t n = static_cast<uint64_t>(s.N) * s.C * s.H * s.W, positions = static_cast<uint64_t>(s.N) * s.H * s.W;

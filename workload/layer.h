@@ -33,6 +33,8 @@ struct LayerShape {
     int F() const { return (Wp() - S) / U + 1; }  // output width
     uint64_t macs() const { return static_cast<uint64_t>(N) * M * E() * F() * Cg() * R * S; }
     uint64_t filter_words() const { return static_cast<uint64_t>(M) * Cg() * R * S; }
+    // Of the MAC slots, those whose ifmap operand is padding (a tap outside the image).
+    uint64_t padding_macs() const;
     bool depthwise() const { return G > 1 && G == C && G == M; }  // one channel in, one out, per group
     bool operator==(const LayerShape&) const = default;
 };
@@ -116,6 +118,10 @@ struct DataZeros {
     // MAC slots the datapath gates (a zero operand it gates on, padding included; sim/reference.h
     // reference_gated_macs). -1: not known (the estimate gates the padding zeros only).
     int64_t gated_macs = -1;
+    // Under zero skipping with ifmap gating, the MAC slots whose ifmap operand is zero (padding
+    // included): the slots a PE row that steps through its taps in lockstep gives back (ws; rs
+    // gives back every gated slot). -1: not skipped, or not known.
+    int64_t ifmap_zero_slots = -1;
     // Bits the DRAM link moves per stored bit of the ifmap and of the output when it run-length
     // codes them (dram.rlc): the code of the whole tensor over its raw size. 0: not coded, or not
     // known (the output's is known when the reference output is).

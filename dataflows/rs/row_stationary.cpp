@@ -198,6 +198,7 @@ private:
     const int m_real_cols;  // of the Wn positions, those inside the image
     uint64_t m_pad_col_taps = 0;  // zero taps a window row sees from padding columns alone
     const uint64_t m_row_taps;  // taps of a row's windows: F * S
+    const double m_issued;  // the share of MAC slots issued under zero skipping (issued_share)
 };
 
 RsPassModel::RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m)
@@ -210,7 +211,8 @@ RsPassModel::RsPassModel(const Layer& l, const ArchParams& a, const RsMapping& m
       m_Wn((m_F - 1) * m_U + m_S),
       m_needed(m_U <= m_S ? static_cast<uint64_t>(m_Wn) : static_cast<uint64_t>(m_F) * m_S),
       m_real_cols(std::max(0, std::min(m_Wn, l.shape.P + l.shape.W) - l.shape.P)),
-      m_row_taps(static_cast<uint64_t>(m_F) * m_S) {
+      m_row_taps(static_cast<uint64_t>(m_F) * m_S),
+      m_issued(issued_share(l, a, l.zeros.ifmap_zero_slots)) {
     const LayerShape& s = l.shape;
     for (int f = 0; f < m_F; ++f)
         for (int k = 0; k < m_S; ++k) {
@@ -292,7 +294,7 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
 uint64_t RsPassModel::column_work(const RsPassInfo& pi, uint64_t p) const {
     const ArchParams& a = m_a;
     const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
-    uint64_t col = p * qmax * m_S + (a.pe.psum_add_in_mac_slots ? p : 0);
+    uint64_t col = issued_slots(p * qmax * m_S, m_issued) + (a.pe.psum_add_in_mac_slots ? p : 0);
     if (a.pe.psum_spad_words < static_cast<int>(2 * p))
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     return col;
@@ -317,7 +319,7 @@ uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_
     // its own PEs freed the room, the bus serving the rows in turn, so a PE waits for its n taps
     // and one bus slot a word (the bus itself is bounded above, U bursts a column); the wait for
     // the PE that lags most is coupled_columns'.
-    if (n > 0) ready = std::max({ready, qp + n, n * qp + 1});
+    if (n > 0) ready = std::max({ready, issued_slots(qp, m_issued) + n, issued_slots(n * qp, m_issued) + 1});
     return std::max(col, ready);
 }
 
@@ -352,8 +354,9 @@ uint64_t RsPassModel::coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64
         if (fb < 0 || f + 1 - fb <= 0) continue;
         const uint64_t span = static_cast<uint64_t>(f + 1 - fb) + k;
         const uint64_t waits = static_cast<uint64_t>(m_F - 1) / span, rest = static_cast<uint64_t>(m_F) - waits * span;
-        cycles =
-            std::max(cycles, waits * (work + lag + static_cast<uint64_t>(tb + 1) * qmax * p_max) + rest * col_cycles);
+        cycles = std::max(cycles,
+                          waits * (work + lag + issued_slots(static_cast<uint64_t>(tb + 1) * qmax * p_max, m_issued)) +
+                              rest * col_cycles);
     }
     return cycles;
 }
