@@ -306,14 +306,15 @@ private:
 };
 
 // Zero skipping in the pass models' cycles: the share of its MAC slots on real ifmap words a PE
-// still issues when the layer's `skipped` slots (DataZeros: every gated slot for rs) are given
+// still issues when the layer's `skipped` slots (DataZeros::ifmap_zero_slots for rs) are given
 // back, the data's zeros spread evenly over the PEs and columns (1 without skipping or with the
 // zeros unknown). The padding's slots are left out of both: they sit in the edge rows and
 // columns, and the PEs on real rows set the pass's time. An approximation: the hardware waits
 // for the PE with the most left.
 inline double issued_share(const Layer& l, const ArchParams& a, int64_t skipped) {
+    if (!a.pe.zero_skipping || skipped <= 0) return 1;  // before padding_macs: a pass model is made per block
     const uint64_t macs = l.shape.macs(), pad = l.shape.padding_macs();
-    if (!a.pe.zero_skipping || skipped <= 0 || macs <= pad) return 1;
+    if (macs <= pad) return 1;
     const double data = std::max(0.0, static_cast<double>(skipped) - static_cast<double>(pad));
     return 1 - std::min(1.0, data / static_cast<double>(macs - pad));
 }

@@ -988,11 +988,10 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
     // and in order, so the mapping cache sees the same sequence of layers and the results are
     // the same. Not when the two layers' data together would pass --max-memory.
     const size_t n = net.layers.size();
-    auto fits_beside = [&](size_t i) {
+    auto fits_beside = [&](size_t i) {  // (res.arch_params: the dataflow's architecture)
         if (opt.max_memory == 0) return true;
-        const ArchParams arch = a.for_dataflow(opt.dataflow);
-        return estimate_layer_memory(net.layers[i - 1], arch, opt.model) +
-                   estimate_layer_memory(net.layers[i], arch, opt.model) <=
+        return estimate_layer_memory(net.layers[i - 1], res.arch_params, opt.model) +
+                   estimate_layer_memory(net.layers[i], res.arch_params, opt.model) <=
                opt.max_memory;
     };
     std::future<PreparedLayer> next;
