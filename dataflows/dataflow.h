@@ -117,6 +117,15 @@ public:
         e.cycles_exact = false, e.coarse = true;
         return e;
     }
+    // A lower bound on floor() of each of `blocks` into out[i], from closed forms that model no
+    // pass: much cheaper than floor(), so that the mapper rules most blocks out before it works
+    // out their floors. Returns false (out untouched) where the dataflow has none: the mapper then
+    // works out every block's floor.
+    virtual bool quick_floors(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                              const std::vector<const Mapping*>& blocks, Estimate* out) const {
+        (void)l, (void)a, (void)t, (void)blocks, (void)out;
+        return false;
+    }
     // The map space, block by block: visits a mapping of each block the mapper considers (its
     // tiling any), in order; for_each_tiling_of visits the candidates of a block, legal or not,
     // in order, each as a mapping reused for the next (clone() keeps one).

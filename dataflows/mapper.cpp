@@ -62,9 +62,27 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<std::unique_ptr<Mapping>> blocks;
     df.for_each_block(l, a, [&](const Mapping& b) { blocks.push_back(df.clone(b)); });
     const size_t nb = blocks.size();
-    std::vector<double> block_floor(nb);
-    parallel_for(nb, opt.jobs,
-                 [&](size_t b) { block_floor[b] = objective_figure(df.floor(l, a, t, *blocks[b]), opt.objective); });
+    // Each block's quick floor (Dataflow::quick_floors), where the dataflow has one; its floor is
+    // worked out only for the blocks the quick one cannot rule out (block_floor, -inf until then).
+    std::vector<double> quick(nb, -inf), block_floor(nb, -inf);
+    parallel_for((nb + kChunk - 1) / kChunk, opt.jobs, [&](size_t c) {
+        const size_t lo = c * kChunk, hi = std::min(nb, lo + kChunk);
+        std::vector<const Mapping*> some;
+        for (size_t b = lo; b < hi; ++b) some.push_back(blocks[b].get());
+        std::vector<Estimate> q(some.size());
+        if (df.quick_floors(l, a, t, some, q.data()))
+            for (size_t b = lo; b < hi; ++b) quick[b] = objective_figure(q[b - lo], opt.objective);
+    });
+    auto work_out_floors = [&](const std::vector<size_t>& which) {
+        parallel_for(which.size(), opt.jobs, [&](size_t j) {
+            const size_t b = which[j];
+            if (block_floor[b] > -inf) return;
+            block_floor[b] = objective_figure(df.floor(l, a, t, *blocks[b]), opt.objective);
+            DFSIM_ASSERT(
+                quick[b] <= block_floor[b] * (1 + 1e-9) || quick[b] <= block_floor[b] + 1e-9,
+                "the mapper's quick floor exceeds the floor for layer " + l.name + ", " + blocks[b]->summary());
+        });
+    };
     // The legal candidates, listed a block at a time as the search needs them. Each one's place in
     // the map space (block, then tiling: ties go by it), its objective figure (of its coarse bound,
     // its bound or its estimate: the most exact it has), and where its Estimate is kept if it has
@@ -146,14 +164,26 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     //    candidates' coarse bounds (passes and compulsory traffic), and an incumbent: the kRound
     //    of least coarse bound, estimated in full. Then the other blocks whose floor comes within
     //    the window of it are listed and coarse-bounded; the rest are only counted, their floor
-    //    already too high.
+    //    already too high. With quick floors, the blocks go by those: the leaders are the blocks
+    //    of least quick floor, and a block's floor is worked out only if its quick floor comes
+    //    within the window.
+    const bool quick_first = nb > 0 && quick[0] > -inf;
+    if (!quick_first) {
+        std::vector<size_t> all(nb);
+        std::iota(all.begin(), all.end(), size_t{0});
+        work_out_floors(all);
+    }
+    const std::vector<double>& order_by = quick_first ? quick : block_floor;
     std::vector<size_t> by_floor(nb);
     std::iota(by_floor.begin(), by_floor.end(), size_t{0});
-    std::sort(by_floor.begin(), by_floor.end(), [&](size_t x, size_t y) {
-        return block_floor[x] < block_floor[y] || (block_floor[x] == block_floor[y] && x < y);
-    });
+    std::sort(by_floor.begin(), by_floor.end(),
+              [&](size_t x, size_t y) { return order_by[x] < order_by[y] || (order_by[x] == order_by[y] && x < y); });
     size_t listed = 0;
-    while (listed < nb && cands.size() < kMinLeaders) list_block(by_floor[listed++]);
+    while (listed < nb && cands.size() < kMinLeaders) {
+        const size_t b = by_floor[listed++];
+        work_out_floors({b});
+        list_block(b);
+    }
     std::vector<size_t> lead(cands.size());
     std::iota(lead.begin(), lead.end(), size_t{0});
     in_place_order(lead);
@@ -164,15 +194,25 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     double best = inf;
     for (size_t j = 0; j < first; ++j) best = std::min(best, figure[lead[j]]);
     const size_t n_lead = cands.size();
-    for (; listed < nb && block_floor[by_floor[listed]] <= best * kWindow; ++listed) list_block(by_floor[listed]);
+    std::vector<size_t> near_blocks;  // the blocks left by the quick floors: their floors worked out at once
+    for (size_t j = listed; j < nb && order_by[by_floor[j]] <= best * kWindow; ++j) near_blocks.push_back(by_floor[j]);
+    work_out_floors(near_blocks);
+    std::vector<size_t> unlisted;  // the blocks whose floor (or quick floor) rules them out: only counted
+    for (size_t j = listed; j < nb; ++j) {
+        const size_t b = by_floor[j];
+        if (block_floor[b] > -inf && block_floor[b] <= best * kWindow)
+            list_block(b);
+        else
+            unlisted.push_back(b);
+    }
     std::vector<size_t> rest(cands.size() - n_lead);
     std::iota(rest.begin(), rest.end(), n_lead);
     in_place_order(rest);
     bound_some(rest, BoundCutoff{opt.objective, best * kWindow}, false);
     uint64_t floored = 0;
     std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
-    for (; listed < nb; ++listed) {
-        const std::array<int, 3> steps = df.tile_blocks_of(l, *blocks[by_floor[listed]]);
+    for (size_t b : unlisted) {
+        const std::array<int, 3> steps = df.tile_blocks_of(l, *blocks[b]);
         auto [it, added] = tilings.try_emplace(steps, 0);
         if (added) it->second = count_block_candidates(l, a, steps[0], steps[1], steps[2]);
         floored += it->second;

@@ -183,7 +183,7 @@ private:
     };
     Rows pass_rows(const RsPassInfo& pi) const;
     void count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows& r) const;
-    uint64_t count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const;
+    uint64_t count_chains(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p, uint64_t n) const;
     uint64_t column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const;
     uint64_t column_work(const RsPassInfo& pi, uint64_t p) const;
     uint64_t coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64_t col_cycles) const;
@@ -255,14 +255,14 @@ void RsPassModel::count_ifmap(ActionCounts& c, const RsPassInfo& pi, const Rows&
     c.acc.at(Level::Rf, DataType::Ifmap).writes += deliveries;
 }
 
-// One chain of p filters: its MACs and the psums up its PE columns (pes_col PEs each); returns
-// the cycles it spends per output column.
-uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+// `n` chains of p filters each: their MACs and the psums up their PE columns (pes_col PEs each);
+// returns the cycles a chain spends per output column. Chains of the same p count alike.
+uint64_t RsPassModel::count_chains(ActionCounts& c, const RsPassInfo& pi, const Rows& r, uint64_t p, uint64_t n) const {
     const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
     const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
-    const uint64_t pfe = p * m_F * e_count;  // psums the chain's columns pass on
-    const uint64_t macs = p * c_count * m_S * m_F * pi.r_count * e_count;  // sum over sets of p*q_l*S*F*h*e
-    const uint64_t gated = p * c_count * r.pe_zero_taps;
+    const uint64_t pfe = n * p * m_F * e_count;  // psums the chains' columns pass on
+    const uint64_t macs = n * p * c_count * m_S * m_F * pi.r_count * e_count;  // sum over sets of p*q_l*S*F*h*e
+    const uint64_t gated = n * p * c_count * r.pe_zero_taps;
     AccessCounts& A = c.acc;
     c.macs += macs;
     c.gated_macs += gated;
@@ -290,37 +290,59 @@ uint64_t RsPassModel::count_chain(ActionCounts& c, const RsPassInfo& pi, const R
 }
 
 // A PE's work per output column: its MACs and adds, and the send when its psum spad holds one
-// column only.
-uint64_t RsPassModel::column_work(const RsPassInfo& pi, uint64_t p) const {
-    const ArchParams& a = m_a;
-    const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
-    uint64_t col = issued_slots(p * qmax * m_S, m_issued) + (a.pe.psum_add_in_mac_slots ? p : 0);
+// column only (p filters, the pass's c_count channels, `issued` the share of slots issued).
+uint64_t column_work(const ArchParams& a, const RsMapping& m, int S, double issued, int c_count, uint64_t p) {
+    const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, c_count));
+    uint64_t col = issued_slots(p * qmax * S, issued) + (a.pe.psum_add_in_mac_slots ? p : 0);
     if (a.pe.psum_spad_words < static_cast<int>(2 * p))
         col += ceil_div_u(p * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
     return col;
 }
+uint64_t RsPassModel::column_work(const RsPassInfo& pi, uint64_t p) const {
+    return dfsim::column_work(m_a, m_m, m_S, m_issued, pi.c_count, p);
+}
+
+// The cycles of the psums' climb up a chain of pes_col PEs (p_max filters each).
+uint64_t chain_climb(const ArchParams& a, uint64_t pes_col, uint64_t p_max) {
+    const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
+    return (pes_col - 1) * hop;
+}
+// The cycles of a filter load of `words` words over the filter bus.
+uint64_t filter_load_cycles(const Layer& l, const ArchParams& a, uint64_t words) {
+    return ceil_div_u(words * l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits));
+}
+// The cycles the ifmap bus takes to carry one position of `rows` rows of c_count channels.
+uint64_t ifmap_burst(const Layer& l, const ArchParams& a, int c_count, uint64_t rows) {
+    return ceil_div_u(static_cast<uint64_t>(c_count) * rows * l.ifmap.bits,
+                      static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+}
 
 // A PE's cycles per output column: its work, or the wait for the next column's window if longer.
-uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
-    const ArchParams& a = m_a;
-    const uint64_t qmax = static_cast<uint64_t>(std::min(m_m.q, pi.c_count));
-    const uint64_t col = column_work(pi, p);
+// A PE's cycles per output column (p filters, the pass's c_count channels, reading `rows`
+// distinct ifmap rows): its work, or the wait for the next column's window if longer.
+uint64_t column_cycles(const Layer& l, const ArchParams& a, const RsMapping& m, double issued, int c_count,
+                       uint64_t rows, uint64_t p) {
+    const int S = l.shape.S, U = l.shape.U;
+    const uint64_t qmax = static_cast<uint64_t>(std::min(m.q, c_count));
+    const uint64_t col = column_work(a, m, S, issued, c_count, p);
     // the ifmap spad holds `window` words a channel: window - S of the next column's new words
     // arrive early; each of the other n waits for a word of this column to leave the spad, the
     // word of tap t once the column has issued tap t's q*p slots (the PE goes tap by tap)
-    const uint64_t burst =
-        ceil_div_u(pi.c_count * r.rows * m_l.ifmap.bits, static_cast<uint64_t>(a.noc.ifmap_bus_bits));
+    const uint64_t burst = ifmap_burst(l, a, c_count, rows);
     const int window = a.pe.ifmap_spad_words / static_cast<int>(qmax);
-    const int taps_freed = std::min(m_U, m_S);
-    const uint64_t n = static_cast<uint64_t>(taps_freed - std::clamp(window - m_S, 0, taps_freed));
+    const int taps_freed = std::min(U, S);
+    const uint64_t n = static_cast<uint64_t>(taps_freed - std::clamp(window - S, 0, taps_freed));
     const uint64_t qp = p * qmax;
-    uint64_t ready = static_cast<uint64_t>(m_U) * burst;  // the bus carries U positions a column
+    uint64_t ready = static_cast<uint64_t>(U) * burst;  // the bus carries U positions a column
     // The PEs of different rows do not run in step: each row's word goes on the bus right after
     // its own PEs freed the room, the bus serving the rows in turn, so a PE waits for its n taps
     // and one bus slot a word (the bus itself is bounded above, U bursts a column); the wait for
     // the PE that lags most is coupled_columns'.
-    if (n > 0) ready = std::max({ready, issued_slots(qp, m_issued) + n, issued_slots(n * qp, m_issued) + 1});
+    if (n > 0) ready = std::max({ready, issued_slots(qp, issued) + n, issued_slots(n * qp, issued) + 1});
     return std::max(col, ready);
+}
+uint64_t RsPassModel::column_cycles(const RsPassInfo& pi, const Rows& r, uint64_t p) const {
+    return dfsim::column_cycles(m_l, m_a, m_m, m_issued, pi.c_count, r.rows, p);
 }
 
 // The cycles of the pass's F output columns when the PEs are coupled through the ifmap bus (what the
@@ -363,49 +385,60 @@ uint64_t RsPassModel::coupled_columns(const RsPassInfo& pi, uint64_t lag, uint64
 
 // The filter load, then the slowest of compute (the columns, then the climb),
 // the ifmap bus, the output network, the psum-in network and the buffer port.
-Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const {
-    const ArchParams& a = m_a;
+// A pass's cycles: the filter load, then the slowest of compute (the columns, then the climb),
+// the ifmap bus, the output network, the psum-in network and the buffer port. The pass reads
+// `rows` distinct ifmap rows, real_rows x real_cols words of them inside the image; its PEs take
+// col_cycles a column; columns(lag) gives its F columns' cycles, `lag` the psums' climb and
+// their column on the output or psum-in network (RsPassModel couples the PEs through the bus).
+template <typename Columns>
+Cycle pass_cycles_of(const Layer& l, const ArchParams& a, const RsMapping& m, const RsPassInfo& pi, uint64_t rows,
+                     uint64_t real_rows, uint64_t real_cols, uint64_t col_cycles, uint64_t filter_words,
+                     Columns columns_of) {
     const uint64_t c_count = static_cast<uint64_t>(pi.c_count), e_count = static_cast<uint64_t>(pi.e_count);
-    const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m_m.q)) * pi.r_count;
-    const uint64_t t_filt =
-        pi.load_filters ? ceil_div_u(filter_words * m_l.filter.bits, static_cast<uint64_t>(a.noc.filter_bus_bits)) : 0;
+    const uint64_t F = static_cast<uint64_t>(l.shape.F()), Wn = (F - 1) * l.shape.U + l.shape.S;
+    const uint64_t pes_col = static_cast<uint64_t>(ceil_div(pi.c_count, m.q)) * pi.r_count;
+    const uint64_t t_filt = pi.load_filters ? filter_load_cycles(l, a, filter_words) : 0;
     // the last column leaves the top of the chain after the psums climbed pes_col PEs
-    const uint64_t p_max = static_cast<uint64_t>(std::min(m_m.p, pi.m_count));
-    const uint64_t hop = p_max + ceil_div_u(p_max * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_link_bits));
-    const uint64_t climb = (pes_col - 1) * hop;
-    const int out_bits = pi.final_out && m_l.requant.enabled ? m_l.requant.out.bits : a.pe.psum_bits;
+    const uint64_t p_max = static_cast<uint64_t>(std::min(m.p, pi.m_count));
+    const uint64_t climb = chain_climb(a, pes_col, p_max);
+    const int out_bits = pi.final_out && l.requant.enabled ? l.requant.out.bits : a.pe.psum_bits;
     const uint64_t column_outputs = static_cast<uint64_t>(pi.m_count) * e_count;
     // the chain tops' psums of one column over the output network, the bottoms' over the psum-in bus
     const uint64_t out_per_column = std::max(
         ceil_div_u(column_outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits)),
         pi.psum_in ? ceil_div_u(column_outputs * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_in_bus_bits)) : 0);
-    const uint64_t columns = std::max(col_cycles * m_F, coupled_columns(pi, climb + out_per_column, col_cycles));
+    const uint64_t columns = columns_of(climb + out_per_column);
     const uint64_t compute = columns + climb + static_cast<uint64_t>(a.pe.pipeline_depth);
-    const uint64_t ifmap_bus = static_cast<uint64_t>(m_Wn) * ceil_div_u(c_count * r.rows * m_l.ifmap.bits,
-                                                                        static_cast<uint64_t>(a.noc.ifmap_bus_bits));
-    const uint64_t outputs = column_outputs * m_F;
+    const uint64_t ifmap_bus = Wn * ifmap_burst(l, a, pi.c_count, rows);
+    const uint64_t outputs = column_outputs * F;
     // the output network carries nothing before the first column has climbed its chain
     const uint64_t out_bus = col_cycles + climb + static_cast<uint64_t>(a.pe.pipeline_depth) +
                              ceil_div_u(outputs * out_bits, static_cast<uint64_t>(a.noc.psum_out_bus_bits));
     // chain bottoms that continue an accumulation fetch the earlier psums over the psum-in bus
     const uint64_t psum_in_bus =
         pi.psum_in ? ceil_div_u(outputs * a.pe.psum_bits, static_cast<uint64_t>(a.noc.psum_in_bus_bits)) : 0;
-    const uint64_t glb_port = ceil_div_u(
-        (c_count * r.real_rows * m_real_cols) * m_l.ifmap.bits + outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
-        static_cast<uint64_t>(a.glb.bits_per_cycle()));
+    const uint64_t glb_port =
+        ceil_div_u((c_count * real_rows * real_cols) * l.ifmap.bits + outputs * a.pe.psum_bits * (pi.psum_in ? 2 : 1),
+                   static_cast<uint64_t>(a.glb.bits_per_cycle()));
     return t_filt + std::max({compute, ifmap_bus, out_bus, psum_in_bus, glb_port});
+}
+Cycle RsPassModel::pass_cycles(const RsPassInfo& pi, const Rows& r, uint64_t col_cycles, uint64_t filter_words) const {
+    return pass_cycles_of(
+        m_l, m_a, m_m, pi, r.rows, r.real_rows, static_cast<uint64_t>(m_real_cols), col_cycles, filter_words,
+        [&](uint64_t lag) { return std::max(col_cycles * m_F, coupled_columns(pi, lag, col_cycles)); });
 }
 
 std::pair<ActionCounts, Cycle> RsPassModel::operator()(const RsPassInfo& pi) const {
     ActionCounts c;
     const Rows r = pass_rows(pi);
     count_ifmap(c, pi, r);
-    uint64_t col_cycles = 0, filter_words = 0;
-    for (int k = 0; k < ceil_div(pi.m_count, m_m.p); ++k) {  // chain k: filters k*p ...
-        const uint64_t p = static_cast<uint64_t>(std::min(m_m.p, pi.m_count - k * m_m.p));
-        col_cycles = std::max(col_cycles, count_chain(c, pi, r, p));
-        if (pi.load_filters) filter_words += p * pi.c_count * pi.r_count * m_S;
-    }
+    // chain k holds filters k*p ...: the full chains, then the one left over with fewer
+    const uint64_t full = static_cast<uint64_t>(pi.m_count / m_m.p), rest = static_cast<uint64_t>(pi.m_count % m_m.p);
+    uint64_t col_cycles = 0;
+    if (full > 0) col_cycles = count_chains(c, pi, r, static_cast<uint64_t>(m_m.p), full);
+    if (rest > 0) col_cycles = std::max(col_cycles, count_chains(c, pi, r, rest, 1));
+    const uint64_t filter_words =
+        pi.load_filters ? static_cast<uint64_t>(pi.m_count) * pi.c_count * pi.r_count * m_S : 0;
     if (pi.load_filters) {  // each distinct filter word once from the buffer, to the e PEs of its set row
         const uint64_t e_count = static_cast<uint64_t>(pi.e_count);
         c.acc.at(Level::Glb, DataType::Filter).reads += filter_words;
@@ -516,6 +549,92 @@ std::array<int, 3> RowStationary::tile_blocks_of(const Layer& l, const Mapping& 
 Estimate RowStationary::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
     return floor_of_block(l, a, table, dynamic_cast<const RsMapping&>(m),
                           [&](const RsMapping& w) { return rs_passes(l, a, w); });
+}
+
+// The whole layer's passes as floor() counts them (one tile: for_each_pass of whole_layer_tile),
+// summed by closed forms a (filter, channel, filter-row) block at a time, their output-row blocks
+// and images alike. Counted exactly: the MAC slots and their register-file accesses, the filter
+// loads, the ifmap deliveries, the psums and outputs (RsPassModel counts each of them without
+// looking at which ifmap rows a pass reads). Left out (lower bounds at 0): the ifmap rows read
+// from the buffer and put on the bus. Each pass's cycles as at least its filter load, then its F
+// columns of column_work (the chain with the most filters) and the climb (RsPassModel::pass_cycles
+// takes the most of these and its other limits, and a column at least its work).
+bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const EnergyTable& table,
+                                 const std::vector<const Mapping*>& blocks, Estimate* out) const {
+    const LayerShape& s = l.shape;
+    const ActionCounts compulsory = compulsory_traffic(l, a);
+    const uint64_t N = static_cast<uint64_t>(s.N), F = static_cast<uint64_t>(s.F()), E = static_cast<uint64_t>(s.E());
+    const uint64_t G = static_cast<uint64_t>(s.G), S = static_cast<uint64_t>(s.S), U = static_cast<uint64_t>(s.U);
+    const uint64_t macs = s.macs(), gated = s.padding_macs();
+    const uint64_t needed = U <= S ? (F - 1) * U + S : F * S;  // RsPassModel::m_needed
+    const double issued = issued_share(l, a, l.zeros.ifmap_zero_slots);
+    for (size_t i = 0; i < blocks.size(); ++i) {
+        const auto& m = dynamic_cast<const RsMapping&>(*blocks[i]);
+        ActionCounts c;
+        AccessCounts& A = c.acc;
+        c.macs = macs, c.gated_macs = gated;
+        A.at(Level::Rf, DataType::Ifmap).reads = macs;
+        A.at(Level::Rf, DataType::Filter).reads = macs - gated;
+        A.at(Level::Rf, DataType::Psum).reads = macs - gated;
+        A.at(Level::Rf, DataType::Psum).writes = macs - gated;
+        const uint64_t e_first = std::min<uint64_t>(static_cast<uint64_t>(m.e), E);
+        uint64_t cycles = 0;
+        for_each_block_class(s.Mg(), m.p * m.t, true, [&](int m0, int m_alike) {
+            const uint64_t m_count = static_cast<uint64_t>(std::min(m.p * m.t, s.Mg() - m0));
+            const uint64_t chains = ceil_div_u(m_count, static_cast<uint64_t>(m.p));
+            const uint64_t p_max = std::min<uint64_t>(static_cast<uint64_t>(m.p), m_count);
+            for_each_block_class(s.Cg(), m.q * m.r, true, [&](int c0, int c_alike) {
+                const int c_count = std::min(m.q * m.r, s.Cg() - c0);
+                const uint64_t cc = static_cast<uint64_t>(c_count);
+                for (int r0 = 0; r0 < s.R; r0 += m.h) {
+                    const uint64_t r_count = static_cast<uint64_t>(std::min(m.h, s.R - r0));
+                    const uint64_t alike = static_cast<uint64_t>(m_alike) * static_cast<uint64_t>(c_alike) * G;
+                    const uint64_t pes_col = ceil_div_u(cc, static_cast<uint64_t>(m.q)) * r_count;
+                    const uint64_t pfe = alike * m_count * F * E * N;  // psums the chains pass on, all passes
+                    const bool psum_in = c0 > 0 || r0 > 0;
+                    const uint64_t adds = (pes_col - 1 + (psum_in ? 1 : 0)) * pfe;
+                    c.psum_adds += adds;
+                    A.at(Level::Rf, DataType::Psum).reads += adds + pes_col * pfe;
+                    A.at(Level::Rf, DataType::Psum).writes += adds;
+                    A.at(Level::Noc, DataType::Psum).reads += adds + pfe;
+                    A.at(Level::Noc, DataType::Psum).writes += pes_col * pfe + (psum_in ? pfe : 0);
+                    A.at(Level::Glb, DataType::Psum).writes += pfe;
+                    if (psum_in) A.at(Level::Glb, DataType::Psum).reads += pfe;
+                    const bool final_out = c0 + m.q * m.r >= s.Cg() && r0 + m.h >= s.R;
+                    if (final_out) {
+                        c.glb_output_writes += pfe;
+                        c.noc_output_reads += pfe;
+                        if (l.requant.enabled) c.requant_ops += pfe;
+                    }
+                    const uint64_t deliveries = alike * chains * cc * r_count * E * N * needed;
+                    A.at(Level::Noc, DataType::Ifmap).reads += deliveries;
+                    A.at(Level::Rf, DataType::Ifmap).writes += deliveries;
+                    const uint64_t filter_words = m_count * cc * r_count * S;  // loaded once, by the first pass
+                    A.at(Level::Glb, DataType::Filter).reads += alike * filter_words;
+                    A.at(Level::Noc, DataType::Filter).writes += alike * filter_words;
+                    A.at(Level::Noc, DataType::Filter).reads += alike * filter_words * e_first;
+                    A.at(Level::Rf, DataType::Filter).writes += alike * filter_words * e_first;
+                    // a pass of e_count output rows (its filter load apart): pass_cycles_of without
+                    // the coupling of the PEs and the ifmap words the buffer port reads
+                    RsPassInfo pi;
+                    pi.m_count = static_cast<int>(m_count), pi.c_count = c_count,
+                    pi.r_count = static_cast<int>(r_count);
+                    pi.load_filters = false, pi.psum_in = psum_in, pi.final_out = final_out;
+                    auto pass = [&](uint64_t e_count) {
+                        const uint64_t rows = U <= r_count ? (e_count - 1) * U + r_count : e_count * r_count;
+                        const uint64_t col = column_cycles(l, a, m, issued, c_count, rows, p_max);
+                        pi.e_count = static_cast<int>(e_count);
+                        return pass_cycles_of(l, a, m, pi, rows, 0, 0, col, 0, [&](uint64_t) { return F * col; });
+                    };
+                    const uint64_t full_e = E / static_cast<uint64_t>(m.e), rest_e = E % static_cast<uint64_t>(m.e);
+                    cycles += alike * (filter_load_cycles(l, a, filter_words) +
+                                       N * (full_e * pass(static_cast<uint64_t>(m.e)) + (rest_e ? pass(rest_e) : 0)));
+                }
+            });
+        });
+        out[i] = block_floor(l, a, table, {c, cycles}, compulsory);
+    }
+    return true;
 }
 
 std::string RowStationary::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {

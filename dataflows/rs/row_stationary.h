@@ -50,6 +50,8 @@ public:
     void bound_all(const Layer& l, const ArchParams& a, const EnergyTable& t, const std::vector<const Mapping*>& ms,
                    Estimate* out, const BoundCutoff& cut) const override;
     Estimate floor(const Layer& l, const ArchParams& a, const EnergyTable& t, const Mapping& m) const override;
+    bool quick_floors(const Layer& l, const ArchParams& a, const EnergyTable& t,
+                      const std::vector<const Mapping*>& blocks, Estimate* out) const override;
     void for_each_block(const Layer& l, const ArchParams& a,
                         const std::function<void(const Mapping&)>& visit) const override;
     void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
