@@ -114,6 +114,8 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         std::sort(which.begin(), which.end(), [&](size_t x, size_t y) { return place[x] < place[y]; });
     };
     auto keep = [&](const std::vector<size_t>& which) {
+        if (kept.capacity() < kept.size() + which.size())  // one growth for many, not a copy per doubling
+            kept.reserve(std::max(kept.size() + which.size(), 2 * kept.capacity()));
         for (size_t i : which)
             if (slot[i] < 0) slot[i] = static_cast<int32_t>(kept.size()), kept.emplace_back();
     };
