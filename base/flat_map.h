@@ -31,6 +31,13 @@ public:
         return m_values[static_cast<size_t>(s.index)];
     }
 
+    // The value stored under `key`, or nullptr. The pointer is good until the next insertion.
+    const Value* find(const Key& key) const {
+        if (m_slots.empty()) return nullptr;
+        const Slot& s = m_slots[slot(key)];
+        return s.index < 0 ? nullptr : &m_values[static_cast<size_t>(s.index)];
+    }
+
 private:
     struct Slot {
         Key key{};

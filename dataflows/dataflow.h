@@ -77,10 +77,15 @@ struct MapperStats {
 // compulsory traffic: each input row it needs, each weight and each output moved once; cycles
 // as for any loop order) already has an objective figure above `limit` may get that coarse bound
 // (a lower bound too, cycles_exact false) without its own traffic being counted. The default
-// cuts nothing.
+// cuts nothing. With coarse_only, no mapping's traffic is counted: each gets its coarse bound, or
+// a floor if that is above the limit (what the mapper's first look at a block's tilings wants).
+// `traffic`, if given, keeps the traffic counted by tiling for the whole search (TrafficMemo).
+class TrafficMemo;
 struct BoundCutoff {
     Objective objective = Objective::Energy;
     double limit = std::numeric_limits<double>::infinity();
+    bool coarse_only = false;
+    TrafficMemo* traffic = nullptr;
 };
 
 class Dataflow {

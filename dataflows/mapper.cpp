@@ -23,6 +23,19 @@ constexpr size_t kRound = 16;
 constexpr size_t kMinLeaders = 256;
 // Candidates bounded per task.
 constexpr size_t kChunk = 256;
+// Candidates bounded per round of the second bound round, and of each round's least bounds, how
+// many are estimated in full to lower the best (fixed: what is pruned does not depend on jobs).
+constexpr size_t kNearRound = 4 * kChunk;
+constexpr size_t kIncumbents = 4;
+
+// A thread's room for a chunk's estimates, kept from chunk to chunk: an Estimate is large, and a
+// fresh vector a chunk (tens of thousands of chunks on a large layer) went to the kernel for
+// zeroed pages each time. Every element is written before it is read.
+std::vector<Estimate>& chunk_estimates(size_t n) {
+    thread_local std::vector<Estimate> room;
+    room.resize(n);
+    return room;
+}
 
 struct Legal {
     std::vector<std::unique_ptr<Mapping>> mappings;
@@ -69,7 +82,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         const size_t lo = c * kChunk, hi = std::min(nb, lo + kChunk);
         std::vector<const Mapping*> some;
         for (size_t b = lo; b < hi; ++b) some.push_back(blocks[b].get());
-        std::vector<Estimate> q(some.size());
+        std::vector<Estimate>& q = chunk_estimates(some.size());
         if (df.quick_floors(l, a, t, some, q.data()))
             for (size_t b = lo; b < hi; ++b) quick[b] = objective_figure(q[b - lo], opt.objective);
     });
@@ -110,6 +123,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     auto before = [&](size_t x, size_t y) {  // by figure, ties in map-space order
         return figure[x] < figure[y] || (figure[x] == figure[y] && place[x] < place[y]);
     };
+    TrafficMemo traffic;  // the traffic of each tiling the bounds count
     auto in_place_order = [&](std::vector<size_t>& which) {
         std::sort(which.begin(), which.end(), [&](size_t x, size_t y) { return place[x] < place[y]; });
     };
@@ -120,15 +134,15 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             if (slot[i] < 0) slot[i] = static_cast<int32_t>(kept.size()), kept.emplace_back();
     };
     // The bounds of candidates `which` (in map-space order), in chunks of consecutive ones (a
-    // block's tilings share their passes' counts); `store`: keep the Estimates.
-    auto bound_some = [&](const std::vector<size_t>& which, const BoundCutoff& cut, bool store) {
-        if (store) keep(which);
+    // block's tilings share their passes' counts); with `all`, the Estimates in which's order.
+    auto bound_some = [&](const std::vector<size_t>& which, const BoundCutoff& cut, std::vector<Estimate>* all) {
+        if (all) all->resize(which.size());
         const size_t chunks = (which.size() + kChunk - 1) / kChunk;
         parallel_for(chunks, opt.jobs, [&](size_t c) {
             const size_t lo = c * kChunk, hi = std::min(which.size(), lo + kChunk);
             std::vector<const Mapping*> ms;
             for (size_t k = lo; k < hi; ++k) ms.push_back(cands[which[k]].get());
-            std::vector<Estimate> out(ms.size());
+            std::vector<Estimate>& out = chunk_estimates(ms.size());
             df.bound_all(l, a, t, ms, out.data(), cut);
             for (size_t k = lo; k < hi; ++k) {
                 const size_t i = which[k];
@@ -136,7 +150,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
                 DFSIM_ASSERT(
                     figure[i] >= block_floor[place[i] >> 32] * (1 - 1e-9),
                     "the mapper's block floor exceeds a bound for layer " + l.name + ", " + cands[i]->summary());
-                if (store) kept[static_cast<size_t>(slot[i])] = out[k - lo];
+                if (all) (*all)[k] = out[k - lo];
             }
         });
     };
@@ -189,7 +203,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<size_t> lead(cands.size());
     std::iota(lead.begin(), lead.end(), size_t{0});
     in_place_order(lead);
-    bound_some(lead, BoundCutoff{opt.objective, -inf}, false);
+    bound_some(lead, BoundCutoff{opt.objective, -inf}, nullptr);
     const size_t first = std::min(lead.size(), kRound);
     std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(), before);
     size_t evaluated = estimate(lead, 0, first);
@@ -210,7 +224,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<size_t> rest(cands.size() - n_lead);
     std::iota(rest.begin(), rest.end(), n_lead);
     in_place_order(rest);
-    bound_some(rest, BoundCutoff{opt.objective, best * kWindow}, false);
+    bound_some(rest, BoundCutoff{opt.objective, best * kWindow, true}, nullptr);
     uint64_t floored = 0;
     std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
     for (size_t b : unlisted) {
@@ -224,13 +238,39 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         MapperStats none;
         legal_candidates(df, l, a, none);
     }
-    // 2. The bounds of the candidates whose coarse bound comes within the window of it (a few
-    //    percent of them); the rest keep their coarse bound, already too high to be picked.
+    // 2. The bounds of the candidates whose coarse bound comes within the window of the best
+    //    estimate (a few percent of them); the rest keep their coarse bound, already too high to
+    //    be picked. Least coarse bound first, kNearRound at a time, and after each round its
+    //    least bounds below the best (up to kIncumbents) are estimated in full: the best falls
+    //    early (the incumbent can be several percent above it), and candidates whose coarse
+    //    bound is then out of the window are never bounded.
     std::vector<size_t> near;
     for (size_t i = 0; i < n; ++i)
         if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
-    in_place_order(near);
-    bound_some(near, BoundCutoff{}, true);
+    std::sort(near.begin(), near.end(), before);
+    std::vector<Estimate> round_bounds;
+    for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
+        std::vector<size_t> round;
+        for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k)
+            round.push_back(near[k]);
+        in_place_order(round);  // a block's candidates one after another: they share their passes
+        bound_some(round, BoundCutoff{.traffic = &traffic}, &round_bounds);
+        std::vector<size_t> in_window;  // kept: the others' figures are out of the window for good
+        for (size_t j = 0; j < round.size(); ++j)
+            if (figure[round[j]] <= best * kWindow) in_window.push_back(j);
+        std::vector<size_t> to_keep;
+        for (size_t j : in_window) to_keep.push_back(round[j]);
+        keep(to_keep);
+        for (size_t j : in_window) kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
+        std::vector<size_t> lowest;
+        for (size_t i : round)
+            if (figure[i] < best) lowest.push_back(i);
+        const size_t m = std::min(lowest.size(), kIncumbents);
+        std::partial_sort(lowest.begin(), lowest.begin() + static_cast<std::ptrdiff_t>(m), lowest.end(), before);
+        lowest.resize(m);
+        evaluated += estimate(lowest, 0, lowest.size());
+        for (size_t i : lowest) best = std::min(best, figure[i]);
+    }
     // 3. Best bound first, candidates estimated in full until no bound left can come within the
     //    window of the best found (`best` only falls: a candidate outside the window now stays so).
     //    Within the window pick_candidate goes by the other figure, so a candidate is passed over

@@ -535,13 +535,13 @@ uint64_t filter_fills(const Layer& l, const GlbTiling& t) {
     return FillWalk{l, t, TileSlots(t.filter_copies()), {false, false, true, true}, tile_filter_box}.run(0, Origin{});
 }
 
-}  // namespace
-
-ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+// traffic_counts of a tiling whose ifmap and filter fills (words) are known.
+ActionCounts traffic_of_fills(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t ifmap_words,
+                              uint64_t filter_words) {
     const LayerShape& s = l.shape;
     ActionCounts c;
-    count_fill(c, DataType::Ifmap, ifmap_fills(l, t), l.ifmap.bits);
-    count_fill(c, DataType::Filter, filter_fills(l, t), l.filter.bits);
+    count_fill(c, DataType::Ifmap, ifmap_words, l.ifmap.bits);
+    count_fill(c, DataType::Filter, filter_words, l.filter.bits);
     const uint64_t outputs = static_cast<uint64_t>(s.N) * s.M * s.E() * s.F();
     count_store(c, outputs, output_bits(l, a));  // every output once
     if (spills(l, t)) {  // and stored and loaded back after each channel tile but the last
@@ -550,6 +550,34 @@ ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling
         count_spill_store(c, spilled, a.pe.psum_bits);
     }
     return c;
+}
+}  // namespace
+
+ActionCounts traffic_counts(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+    return traffic_of_fills(l, a, t, ifmap_fills(l, t), filter_fills(l, t));
+}
+
+ActionCounts TrafficMemo::get(const Layer& l, const ArchParams& a, const GlbTiling& t) {
+    const std::array<int, 9> key{t.Nt,
+                                 t.Et,
+                                 t.Mt,
+                                 t.Ct,
+                                 static_cast<int>(t.order[0]),
+                                 static_cast<int>(t.order[1]),
+                                 static_cast<int>(t.order[2]),
+                                 t.c_pos,
+                                 t.buffers.ifmap * 4 + t.buffers.filter * 2 + t.buffers.psum};
+    std::array<uint64_t, 2> fills;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (const auto* f = m_fills.find(key)) return traffic_of_fills(l, a, t, (*f)[0], (*f)[1]);
+    }
+    fills = {ifmap_fills(l, t), filter_fills(l, t)};  // outside the lock: another thread may walk them too
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_fills.get_or_make(key, [&] { return fills; });
+    }
+    return traffic_of_fills(l, a, t, fills[0], fills[1]);
 }
 
 ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a) {

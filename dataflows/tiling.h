@@ -11,6 +11,7 @@
 #include <limits>
 #include <ostream>
 #include <map>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -400,12 +401,25 @@ std::pair<ActionCounts, uint64_t> tiling_passes(const Layer& l, const GlbTiling&
     return sum;
 }
 
+// traffic_counts of one layer on one architecture, its tile walks (the ifmap and filter fills)
+// kept by tiling: a tiling's traffic depends on its tile sizes, loop order and buffering, not on
+// the array mapping, so the mapper's bounds of different blocks' candidates with the same tiling
+// walk its tiles once. Threads may share one.
+class TrafficMemo {
+public:
+    ActionCounts get(const Layer& l, const ArchParams& a, const GlbTiling& t);
+
+private:
+    std::mutex m_mutex;
+    FlatMap<9, std::array<uint64_t, 2>> m_fills;  // ifmap and filter words loaded
+};
+
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
-// (traffic_counts plus the passes, tiling_passes), but for cycles only tiled_cycles_lower_bound
-// (cycles_exact false). No tile is walked.
+// (traffic_counts, from `memo` if given, plus the passes, tiling_passes), but for cycles only
+// tiled_cycles_lower_bound (cycles_exact false). No tile is walked.
 inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
-                            const std::pair<ActionCounts, uint64_t>& all_passes) {
-    const ActionCounts traffic = traffic_counts(l, a, t);
+                            const std::pair<ActionCounts, uint64_t>& all_passes, TrafficMemo* memo = nullptr) {
+    const ActionCounts traffic = memo ? memo->get(l, a, t) : traffic_counts(l, a, t);
     ActionCounts counts = traffic;
     counts += all_passes.first;
     Estimate est =
@@ -505,7 +519,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
                     }
                 }
             }
-            out[i] = cut_off ? coarse : bound_tiled(l, a, t, table, all_passes);
+            out[i] = cut_off || cut.coarse_only ? coarse : bound_tiled(l, a, t, table, all_passes, cut.traffic);
         }
     }
 }

@@ -16,6 +16,7 @@
 
 #include "dataflows/mapper.h"
 #include "dataflows/mapping_cache.h"
+#include "dataflows/tiling.h"
 #include "sim/simulator.h"
 #include "tests/cli_fixture.h"
 #include "tests/test_util.h"
@@ -140,6 +141,22 @@ TEST(Mapper, BlockFloorIsBelowEveryBoundOfItsBlock) {
                 df.bound_all(l, a, t, ptrs, coarse.data(),
                              BoundCutoff{Objective::Energy, -std::numeric_limits<double>::infinity()});
                 df.bound_all(l, a, t, ptrs, bounds.data(), BoundCutoff{});
+                // coarse_only under a cut-off above every figure: the coarse bounds; a traffic
+                // memo, walked twice (the second time from it): the bounds
+                std::vector<Estimate> coarse_only(ms.size()), memo1(ms.size()), memo2(ms.size());
+                df.bound_all(l, a, t, ptrs, coarse_only.data(), BoundCutoff{Objective::Energy, 1e300, true});
+                TrafficMemo memo;
+                df.bound_all(l, a, t, ptrs, memo1.data(), BoundCutoff{.traffic = &memo});
+                df.bound_all(l, a, t, ptrs, memo2.data(), BoundCutoff{.traffic = &memo});
+                for (size_t i = 0; i < ms.size(); ++i) {
+                    ASSERT_TRUE(coarse_only[i].coarse && coarse_only[i].counts == coarse[i].counts &&
+                                coarse_only[i].energy == coarse[i].energy && coarse_only[i].cycles == coarse[i].cycles)
+                        << name << " " << ms[i]->summary();
+                    for (const Estimate* m : {&memo1[i], &memo2[i]})
+                        ASSERT_TRUE(!m->coarse && m->counts == bounds[i].counts && m->energy == bounds[i].energy &&
+                                    m->cycles == bounds[i].cycles)
+                            << name << " " << ms[i]->summary();
+                }
                 double best = std::numeric_limits<double>::infinity();
                 for (const Estimate& b : bounds) best = std::min(best, b.energy);
                 for (size_t i = 0; i < ms.size(); ++i) {
