@@ -20,6 +20,13 @@ public:
     // until the next insertion.
     template <typename Make>
     Value& get_or_make(const Key& key, Make make) {
+        return m_values[index_of(key, make)];
+    }
+
+    // The index of the value stored under `key` (made by make() if there is none yet): values
+    // are numbered 0, 1, ... in the order they were made, and at(index) gives them back.
+    template <typename Make>
+    size_t index_of(const Key& key, Make make) {
         if ((m_values.size() + 1) * 2 > m_slots.size()) grow();
         Slot& s = m_slots[slot(key)];
         if (s.index < 0) {
@@ -28,8 +35,9 @@ public:
             s.index = static_cast<int32_t>(m_values.size());
             m_values.push_back(std::move(v));
         }
-        return m_values[static_cast<size_t>(s.index)];
+        return static_cast<size_t>(s.index);
     }
+    const Value& at(size_t index) const { return m_values[index]; }
 
     // The value stored under `key`, or nullptr. The pointer is good until the next insertion.
     const Value* find(const Key& key) const {

@@ -287,13 +287,25 @@ public:
     TilePasses(ForEachPass f, KeyFn k, CountFn c) : m_for_each_pass(f), m_key(k), m_count(c) {}
     const std::pair<ActionCounts, uint64_t>& operator()(const TileStep& st) {
         return m_tiles.get_or_make(tile_key(st), [&] {
-            std::pair<ActionCounts, uint64_t> sum{};
+            // a tile's passes repeat a few kinds: each kind's repeats are summed first, and its
+            // counts combined once (the same sums: integer, modulo 2^64)
+            m_touched.clear();
             m_for_each_pass(st, [&](const PassInfo& pi) {
-                const auto& pass = m_passes.get_or_make(m_key(pi), [&] { return m_count(pi); });
                 const uint64_t r = static_cast<uint64_t>(pi.repeat);
+                if (r == 0) return;
+                const size_t i = m_passes.index_of(m_key(pi), [&] { return m_count(pi); });
+                if (i >= m_repeats.size()) m_repeats.resize(i + 1, 0);
+                if (m_repeats[i] == 0) m_touched.push_back(i);
+                m_repeats[i] += r;
+            });
+            std::pair<ActionCounts, uint64_t> sum{};
+            for (size_t i : m_touched) {
+                const auto& pass = m_passes.at(i);
+                const uint64_t r = m_repeats[i];
+                m_repeats[i] = 0;
                 sum.first.combine(pass.first, [r](uint64_t& x, uint64_t y) { x += r * y; });
                 sum.second += r * pass.second;
-            });
+            }
             return sum;
         });
     }
@@ -304,6 +316,8 @@ private:
     CountFn m_count;
     FlatMap<std::tuple_size_v<Key>, std::pair<ActionCounts, uint64_t>> m_passes;
     FlatMap<std::tuple_size_v<TileKey>, std::pair<ActionCounts, uint64_t>> m_tiles;
+    std::vector<uint64_t> m_repeats;  // by pass index: the repeats of the tile being summed
+    std::vector<size_t> m_touched;  // the pass indices it has, in the order first seen
 };
 
 // Zero skipping in the pass models' cycles: the share of its MAC slots on real ifmap words a PE
