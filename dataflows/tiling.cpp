@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "base/error.h"
@@ -781,6 +782,15 @@ std::vector<Buffering> buffering_modes(const ArchParams& a) {
     return {Buffering::all(true), Buffering{true, true, false}, Buffering::prefetch_filters(), Buffering::all(false)};
 }
 
+// tile_sizes, each (block, whole) worked out once per thread (a search asks for the same few
+// thousands of times: every block's tilings, and the count of those of the blocks it passes over).
+const std::vector<int>& known_tile_sizes(int block, int whole) {
+    thread_local std::map<std::pair<int, int>, std::vector<int>> known;  // nodes: the references stay good
+    const auto [it, added] = known.try_emplace({block, whole});
+    if (added) it->second = tile_sizes(block, whole);
+    return it->second;
+}
+
 // Steps 1-3 of for_each_tiling for one buffering: calls visit(t) for each (Nt, Ct, Mt, Et) tried;
 // false if not even the smallest tile fits.
 bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block, Buffering b,
@@ -791,8 +801,9 @@ bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c
     std::vector<int> nts{1};
     if (s.N % 4 == 0 && s.N > 4) nts.push_back(4);
     if (s.N > 1) nts.push_back(s.N);
-    const std::vector<int> c_sizes = tile_sizes(c_block, Cg), m_sizes = tile_sizes(m_block, Mg),
-                           e_sizes = tile_sizes(e_block, E);
+    const std::vector<int>& c_sizes = known_tile_sizes(c_block, Cg);
+    const std::vector<int>& m_sizes = known_tile_sizes(m_block, Mg);
+    const std::vector<int>& e_sizes = known_tile_sizes(e_block, E);
     bool any = false;
     for (int Nt : nts) {
         GlbTiling t;
@@ -837,21 +848,23 @@ bool for_each_tile_sizes(
     // the tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
     // tile loaded too) and never overlap more
-    std::map<std::array<int, 4>, std::vector<Buffering>> tried;
+    FlatMap<4, unsigned> tried;  // by tile sizes: bit k for modes[k]
     bool any = false;
-    for (const Buffering& b : modes)
+    for (size_t k = 0; k < modes.size(); ++k) {
+        const Buffering b = modes[k];
         any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](const GlbTiling& t) {
             if (modes.size() > 1) {
-                std::vector<Buffering>& same_sizes = tried[{t.Nt, t.Et, t.Mt, t.Ct}];
-                for (const Buffering& other : same_sizes)
-                    if (other.covers(b)) return;
-                same_sizes.push_back(b);
+                unsigned& same_sizes = tried.get_or_make({t.Nt, t.Et, t.Mt, t.Ct}, [] { return 0u; });
+                for (size_t o = 0; o <= k; ++o)  // o = k: sizes this buffering visited already
+                    if ((same_sizes >> o & 1) && modes[o].covers(b)) return;
+                same_sizes |= 1u << k;
             }
             unsigned multi = 0;
             for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
                 multi = multi << 1 | static_cast<unsigned>(steps_more_than_once(l.shape, t, d));
             sizes(t, distinct_orders(multi));
         });
+    }
     return any;
 }
 }  // namespace
