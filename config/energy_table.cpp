@@ -9,11 +9,18 @@
 namespace dfsim {
 
 double EnergyTable::access(Level l, bool is_write, int bits, double glb_bytes) const {
+    return access_scaled(l, is_write, bits, l == Level::Glb ? glb_size_factor(glb_bytes) : 1.0);
+}
+
+double EnergyTable::glb_size_factor(double glb_bytes) const {
+    return glb_size_exponent != 0.0 ? std::pow(glb_bytes / (glb_reference_kb * 1024.0), glb_size_exponent) : 1.0;
+}
+
+double EnergyTable::access_scaled(Level l, bool is_write, int bits, double glb_factor) const {
     const LevelCost& c = at(l);
     double e = is_write ? c.write : c.read;
     if (scale_with_width) e *= static_cast<double>(bits) / c.reference_bits;
-    if (l == Level::Glb && glb_size_exponent != 0.0)
-        e *= std::pow(glb_bytes / (glb_reference_kb * 1024.0), glb_size_exponent);
+    if (l == Level::Glb && glb_size_exponent != 0.0) e *= glb_factor;
     return e;
 }
 

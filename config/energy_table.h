@@ -115,6 +115,10 @@ struct EnergyTable {
     LevelCost& at(Level l) { return level[static_cast<int>(l)]; }
     // Energy of one access of `bits` bits at level l; glb_bytes is the GLB's size.
     double access(Level l, bool is_write, int bits, double glb_bytes) const;
+    // The same with the GLB's size term given: glb_size_factor(glb_bytes), what the power law
+    // multiplies the GLB's figures by (worked out once for the many accesses of one buffer).
+    double access_scaled(Level l, bool is_write, int bits, double glb_factor) const;
+    double glb_size_factor(double glb_bytes) const;
 };
 
 EnergyTable load_energy_table(const std::string& path);

@@ -53,8 +53,10 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) 
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, const ArchParams& a,
                                uint64_t cycles) {
     EnergyBreakdown e;
-    const AccessScale scale = access_scale(a, t);
-    const double glb_bytes = scale.glb_bytes;
+    // a's area once, for the network's wire and the static terms; the GLB's size term once
+    const AreaBreakdown area = t.sizes.noc || t.area.present ? area_of(a, t.area) : AreaBreakdown{};
+    const AccessScale scale = access_scale(a, t, area);
+    const double glb_factor = t.glb_size_factor(scale.glb_bytes);
     auto bits_of = [&](DataType d) {
         return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;
     };
@@ -67,13 +69,13 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
                 // final outputs are written (and read back for the store) at the output width
                 writes -= c.glb_output_writes;
                 reads -= c.glb_output_reads;
-                extra = static_cast<double>(c.glb_output_writes) * t.access(l, true, w.output, glb_bytes) +
-                        static_cast<double>(c.glb_output_reads) * t.access(l, false, w.output, glb_bytes);
+                extra = static_cast<double>(c.glb_output_writes) * t.access_scaled(l, true, w.output, glb_factor) +
+                        static_cast<double>(c.glb_output_reads) * t.access_scaled(l, false, w.output, glb_factor);
             }
             if (d == DataType::Psum && l == Level::Noc) {
                 // final outputs leave the array requantized: at the output width, as they are timed
                 reads -= c.noc_output_reads;
-                extra = static_cast<double>(c.noc_output_reads) * t.access(l, false, w.output, glb_bytes);
+                extra = static_cast<double>(c.noc_output_reads) * t.access_scaled(l, false, w.output, glb_factor);
             }
             // DRAM psum writes are final outputs at the output width, but for psums spilled between
             // channel tiles: those, and the spills loaded back (every DRAM psum read), at the psum
@@ -81,15 +83,15 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
             double spill = 0;
             uint64_t spill_bits = 0;
             if (d == DataType::Psum && l == Level::Dram) {
-                spill = static_cast<double>(reads) * t.access(l, false, w.psum, glb_bytes) +
-                        static_cast<double>(c.dram_spill_writes) * t.access(l, true, w.psum, glb_bytes);
+                spill = static_cast<double>(reads) * t.access_scaled(l, false, w.psum, glb_factor) +
+                        static_cast<double>(c.dram_spill_writes) * t.access_scaled(l, true, w.psum, glb_factor);
                 spill_bits = (reads + c.dram_spill_writes) * static_cast<uint64_t>(w.psum);
                 writes -= c.dram_spill_writes;
                 reads = 0;
             }
             const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
-            double v = static_cast<double>(reads) * t.access(l, false, bits, glb_bytes) +
-                       static_cast<double>(writes) * t.access(l, true, bits, glb_bytes) + extra;
+            double v = static_cast<double>(reads) * t.access_scaled(l, false, bits, glb_factor) +
+                       static_cast<double>(writes) * t.access_scaled(l, true, bits, glb_factor) + extra;
             // run-length compressed feature maps: the link moves fewer bits than are stored
             const int di = static_cast<int>(d);
             const uint64_t raw = c.dram_raw_bits[di] - std::min(c.dram_raw_bits[di], spill_bits);
@@ -111,7 +113,7 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
         e.opreg = ifmap + filter;
     }
     e.alu = alu_energy(c, t, w);
-    const StaticEnergy st = static_energy(a, t, cycles);
+    const StaticEnergy st = static_energy(a, t, cycles, area);
     e.leakage = st.leakage;
     e.clock = st.clock;
     return e;

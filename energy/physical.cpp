@@ -63,12 +63,18 @@ AreaBreakdown area_of(const ArchParams& a, const AreaFigures& f) {
     return r;
 }
 
-double noc_span_mm(const ArchParams& a, const AreaFigures& f) {
-    const double pitch_mm = std::sqrt(area_of(a, f).pe_um2) * 1e-3;
+double noc_span_mm(const ArchParams& a, const AreaFigures& f) { return noc_span_mm(a, area_of(a, f)); }
+
+double noc_span_mm(const ArchParams& a, const AreaBreakdown& area) {
+    const double pitch_mm = std::sqrt(area.pe_um2) * 1e-3;
     return (a.rows + a.cols) * pitch_mm;
 }
 
 AccessScale access_scale(const ArchParams& a, const EnergyTable& t) {
+    return access_scale(a, t, t.sizes.noc ? area_of(a, t.area) : AreaBreakdown{});
+}
+
+AccessScale access_scale(const ArchParams& a, const EnergyTable& t, const AreaBreakdown& area) {
     AccessScale s;
     s.glb_bytes = static_cast<double>(a.glb.size_bytes);
     if (t.sizes.rf) {
@@ -79,16 +85,20 @@ AccessScale access_scale(const ArchParams& a, const EnergyTable& t) {
     }
     if (t.sizes.noc) {
         const double w = t.sizes.noc_wire_share;
-        s.noc = (1.0 - w) + w * noc_span_mm(a, t.area) / t.sizes.noc_reference_span_mm;
+        s.noc = (1.0 - w) + w * noc_span_mm(a, area) / t.sizes.noc_reference_span_mm;
     }
     return s;
 }
 
 StaticEnergy static_energy(const ArchParams& a, const EnergyTable& t, uint64_t cycles) {
+    return static_energy(a, t, cycles, t.area.present ? area_of(a, t.area) : AreaBreakdown{});
+}
+
+StaticEnergy static_energy(const ArchParams& a, const EnergyTable& t, uint64_t cycles, const AreaBreakdown& area) {
     StaticEnergy e;
     const double seconds = static_cast<double>(cycles) / (a.clock_mhz * 1e6);
     if (!t.area.present) return e;
-    const double mm2 = area_of(a, t.area).total();
+    const double mm2 = area.total();
     e.leakage = t.statics.leakage_mw_per_mm2 * mm2 * seconds * 1e9;  // mW x s = mJ = 1e9 pJ
     e.clock = t.statics.clock_per_mm2_cycle * mm2 * static_cast<double>(cycles);
     return e;

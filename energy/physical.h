@@ -34,6 +34,7 @@ double glb_area_mm2(const ArchParams& a, const AreaFigures& f, double bytes);
 // The wire a network delivery runs on (mm): a Y-bus down the rows and an X-bus along a row, at
 // the PE pitch sqrt(PE area).
 double noc_span_mm(const ArchParams& a, const AreaFigures& f);
+double noc_span_mm(const ArchParams& a, const AreaBreakdown& area);  // area: area_of(a, f)
 
 // What multiplies the table's per-access figures on an architecture: per register file (by data
 // type), the network, and the buffer's size for the table's GLB power law.
@@ -43,6 +44,8 @@ struct AccessScale {
     double glb_bytes = 0;
 };
 AccessScale access_scale(const ArchParams& a, const EnergyTable& t);
+// The same with a's area given (area_of(a, t.area); read only with t.sizes.noc).
+AccessScale access_scale(const ArchParams& a, const EnergyTable& t, const AreaBreakdown& area);
 
 // Energy spent over `cycles` whatever the datapath does (table units): leakage of the area model
 // (mW/mm^2 x mm^2 x time) and the clock tree and control (per mm^2 of it per cycle: a clock tree's
@@ -52,5 +55,7 @@ struct StaticEnergy {
     double total() const { return leakage + clock; }
 };
 StaticEnergy static_energy(const ArchParams& a, const EnergyTable& t, uint64_t cycles);
+// The same with a's area given (area_of(a, t.area); read only with t.area.present).
+StaticEnergy static_energy(const ArchParams& a, const EnergyTable& t, uint64_t cycles, const AreaBreakdown& area);
 
 }  // namespace dfsim
