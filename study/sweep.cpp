@@ -1,17 +1,20 @@
 #include "study/sweep.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <limits>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "base/workers.h"
 #include "base/error.h"
@@ -465,36 +468,43 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
     return csv_value(json_path_value(row, f.json), "%.9g");
 }
 
-// Runs the points of `todo` in `jobs` worker processes (worker k runs todo[k], todo[k + jobs],
-// ...: one SystemC simulation per process). A point is done once its file exists (the workers
-// write it atomically, complete); `finished(i)` is called once for each, in the order they are
-// seen (several seen at one look: in point order).
+// Runs the points of `todo` in `jobs` worker processes, each taking the next point from a
+// counter they share (one SystemC simulation per process). A worker writes a point's file
+// atomically, complete, then its index down a pipe; `finished(i)` is called once for each, as the
+// indices arrive. The pipe ends when the last worker exits: nothing is polled.
 void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
-                    const std::function<bool(int)>& written, const std::function<void(int)>& finished) {
-    std::vector<pid_t> kids = fork_workers(jobs, [&](int k) {
-        for (size_t j = static_cast<size_t>(k); j < todo.size(); j += static_cast<size_t>(jobs)) write_point(todo[j]);
-    });
-    if (static_cast<int>(kids.size()) < jobs) throw std::runtime_error("sweep: fork failed");
-    std::vector<bool> seen(todo.size(), false);
-    auto look = [&] {
-        for (size_t j = 0; j < todo.size(); ++j)
-            if (!seen[j] && written(todo[j])) {
-                seen[j] = true;
-                finished(todo[j]);
-            }
-    };
-    while (!kids.empty()) {
-        int status = 0;
-        const auto done =
-            std::find_if(kids.begin(), kids.end(), [&](pid_t pid) { return waitpid(pid, &status, WNOHANG) == pid; });
-        if (done != kids.end()) {
-            kids.erase(done);
-            continue;
-        }
-        look();
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+                    const std::function<void(int)>& finished) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("sweep: pipe failed");
+    void* shared = mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        close(fds[0]);
+        close(fds[1]);
+        throw std::runtime_error("sweep: mmap failed");
     }
-    look();
+    auto* next = new (shared) std::atomic<size_t>(0);
+    const std::vector<pid_t> kids = fork_workers(jobs, [&](int) {
+        close(fds[0]);
+        for (size_t j; (j = next->fetch_add(1)) < todo.size();) {
+            write_point(todo[j]);
+            const int32_t i = todo[j];
+            if (write(fds[1], &i, sizeof i) != sizeof i) return;  // 4 bytes: one atomic write
+        }
+    });
+    close(fds[1]);  // the workers' ends stay open while they run
+    if (!kids.empty()) {
+        int32_t i = 0;
+        for (;;) {
+            const ssize_t got = read(fds[0], &i, sizeof i);
+            if (got < 0 && errno == EINTR) continue;
+            if (got != static_cast<ssize_t>(sizeof i)) break;  // 0: every worker has exited
+            finished(i);
+        }
+    }
+    close(fds[0]);
+    for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
+    munmap(shared, sizeof(std::atomic<size_t>));
+    if (kids.empty()) throw std::runtime_error("sweep: fork failed");
 }
 
 // The provenance columns of the sweep's CSV: report/provenance.h's, but `batch` (each row's own
@@ -639,8 +649,7 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
             finished(i);
         }
     } else {
-        run_in_workers(
-            which, jobs, write_point, [&](int i) { return fs::exists(point_file(i)); }, finished);
+        run_in_workers(which, jobs, write_point, finished);
     }
 }
 
