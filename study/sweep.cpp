@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -291,7 +292,11 @@ std::string sweep_timing(const SweepSpec& spec) {
 }
 
 Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a) {
-    Network net = select_layers(load_network(spec.workload_file), spec.layers);
+    return point_network(load_network(spec.workload_file), spec, p, a);
+}
+
+Network point_network(const Network& workload, const SweepSpec& spec, const SweepPoint& p, const ArchParams& a) {
+    Network net = select_layers(workload, spec.layers);
     int batch = a.batch;
     for (const auto& [k, v] : p.settings) {
         if (k == "batch") batch = std::stoi(v);
@@ -311,15 +316,18 @@ EnergyTable sweep_table(const SweepSpec& spec, const ArchParams& a) {
 }
 
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache) {
+    const ArchParams a = point_arch(spec, p);
+    return run_point(spec, p, a, point_network(spec, p, a), sweep_table(spec, a), cache);
+}
+
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a, const Network& net,
+                         const EnergyTable& t, MappingCache* cache) {
     nlohmann::json row;
     row["index"] = p.index;
     row["dataflow"] = p.dataflow;
     for (const auto& [k, v] : p.settings) row["settings"][k] = v;
     row["model"] = spec.analytical ? "analytical" : "simulation";
-    const ArchParams a = point_arch(spec, p);
     const ArchParams ad = a.for_dataflow(p.dataflow);
-    const EnergyTable t = sweep_table(spec, a);
-    const Network net = point_network(spec, p, a);
     row["pes"] = ad.num_pes();
     row["pe_array"] = std::to_string(ad.rows) + "x" + std::to_string(ad.cols);
     if (spec.area_budget_mm2 > 0) {
@@ -599,10 +607,11 @@ std::string sweep_progress_line(const SweepProgress& p, double elapsed) {
 SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
     SweepPlan plan;
     plan.points = expand(spec);
+    plan.workload = load_network(spec.workload_file);
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     for (const SweepPoint& p : plan.points) {
-        const ArchParams a = point_arch(spec, p);
-        const Network net = point_network(spec, p, a);
+        const ArchParams& a = plan.archs.emplace_back(point_arch(spec, p));
+        const Network net = point_network(plan.workload, spec, p, a);
         find_dataflow(p.dataflow);
         const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
         plan.keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
@@ -624,10 +633,18 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
     // workers run, a point is done once its file exists: they write it atomically, complete
     auto point_file = [&](int i) { return point_path(out_dir, i); };
     for (int i : which) fs::remove(point_file(i));
+    // the energy tables the points run with, each read once (in each worker)
+    std::map<std::string, EnergyTable> tables;
     auto write_point = [&](int i) {
         nlohmann::json row;
         try {
-            row = run_point(spec, plan.points[static_cast<size_t>(i)], &cache);
+            const size_t k = static_cast<size_t>(i);
+            const ArchParams& a = plan.archs[k];
+            const std::string file = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
+            auto t = tables.find(file);
+            if (t == tables.end()) t = tables.emplace(file, sweep_table(spec, a)).first;
+            row = run_point(spec, plan.points[k], a, point_network(plan.workload, spec, plan.points[k], a), t->second,
+                            &cache);
         } catch (const std::exception& e) {
             row = {{"index", i},
                    {"dataflow", plan.points[static_cast<size_t>(i)].dataflow},

@@ -82,6 +82,8 @@ std::string sweep_timing(const SweepSpec& spec);
 // network as selected, at the point's batch and bit width.
 ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p);
 Network point_network(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a);
+// The same of the workload file's network, already loaded.
+Network point_network(const Network& workload, const SweepSpec& spec, const SweepPoint& p, const ArchParams& a);
 
 // The sweep's reports' provenance (report/provenance.h): this build, `command` (the command line
 // that writes the reports), the spec's seed, timing, objective, layers, files and dataflows, the
@@ -92,6 +94,10 @@ Provenance sweep_provenance(const SweepSpec& spec, const std::string& command);
 
 // One point's result row (also what its file holds besides its key).
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache = nullptr);
+// The same with the point's inputs given: its architecture (point_arch), network (point_network)
+// and energy table (the arch's or --energy, at --tech), as a sweep reads them once.
+nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, const ArchParams& a, const Network& net,
+                         const EnergyTable& t, MappingCache* cache);
 
 // A sweep's points, what each one's file must hold to be reused (its key: point_key's inputs) and
 // the points out_dir/points/ has no such file for, in order. Every point's inputs are checked
@@ -100,6 +106,8 @@ struct SweepPlan {
     std::vector<SweepPoint> points;
     std::vector<nlohmann::json> keys;  // by point index
     std::vector<int> todo;  // the points to run
+    std::vector<ArchParams> archs;  // by point index: point_arch, as the keys were made of it
+    Network workload;  // the workload file's network, before a point's layers and settings
 };
 SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir);
 
