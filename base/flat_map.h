@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-#include "base/hash.h"
 
 namespace dfsim {
 
@@ -51,15 +50,31 @@ private:
         Key key{};
         int32_t index = -1;  // into m_values; -1: empty
     };
+    // The key's words in pairs, each pair multiplied by its own odd constant (multiplies that do
+    // not wait on each other, unlike FNV-1a's chain), then mixed (the mix of splitmix64). Which
+    // slot a key lands in changes nothing but the probing: values are numbered as they are made.
     static uint64_t hash(const Key& k) {
-        Fnv1a64 f;
-        for (int x : k) f.word(static_cast<uint32_t>(x));
-        return f.h ^ (f.h >> 29);
+        uint64_t h = 0;
+        for (size_t i = 0; i < N; i += 2) {
+            const uint64_t lo = static_cast<uint32_t>(k[i]);
+            const uint64_t hi = i + 1 < N ? static_cast<uint64_t>(static_cast<uint32_t>(k[i + 1])) << 32 : 0;
+            h += ((lo | hi) + 0x9E3779B97F4A7C15ull * (i + 1)) * (0xBF58476D1CE4E5B9ull + 2 * i);
+        }
+        h ^= h >> 30;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 27;
+        h *= 0x94D049BB133111EBull;
+        return h ^ (h >> 31);
+    }
+    static bool same(const Key& x, const Key& y) {  // inline: std::array's == calls memcmp
+        for (size_t i = 0; i < N; ++i)
+            if (x[i] != y[i]) return false;
+        return true;
     }
     size_t slot(const Key& k) const {
         const size_t mask = m_slots.size() - 1;
         for (size_t i = hash(k) & mask;; i = (i + 1) & mask)
-            if (m_slots[i].index < 0 || m_slots[i].key == k) return i;
+            if (m_slots[i].index < 0 || same(m_slots[i].key, k)) return i;
     }
     void grow() {
         std::vector<Slot> old = std::move(m_slots);
