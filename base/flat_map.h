@@ -8,7 +8,6 @@
 #include <utility>
 #include <vector>
 
-
 namespace dfsim {
 
 template <size_t N, typename Value>
