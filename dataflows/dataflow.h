@@ -70,6 +70,10 @@ struct MapperStats {
     uint64_t pruned = 0;  // legal ones never estimated in full: their bound cannot win
     uint64_t floored = 0;  // of those, ones whose block floor alone ruled them out (no tile size counted)
     uint64_t cache_hits = 0;  // layers whose mapping came from the mapping cache
+    // Host wall time of the mapping, summed over layers (the search, a cache look-up or a pinned
+    // mapping's parse): a measurement of the machine, not a result, so the one figure of a report
+    // that a rerun does not reproduce (tests compare reports without it).
+    double host_seconds = 0;
     MapperStats& operator+=(const MapperStats& o);
 };
 

@@ -65,6 +65,7 @@ Legal legal_candidates(const Dataflow& df, const Layer& l, const ArchParams& a, 
 MapperStats& MapperStats::operator+=(const MapperStats& o) {
     layers += o.layers, space += o.space, invalid += o.invalid, bounded += o.bounded;
     evaluated += o.evaluated, pruned += o.pruned, floored += o.floored, cache_hits += o.cache_hits;
+    host_seconds += o.host_seconds;
     return *this;
 }
 

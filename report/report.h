@@ -22,11 +22,13 @@ size_t table_name_width(const std::vector<std::string>& layer_names);
 std::string format_table_head(const NetworkResult& head, size_t name_width, const Provenance* prov, bool wide);
 std::string format_table_row(const NetworkResult& r, const LayerResult& l, size_t name_width, bool wide);
 std::string format_table_tail(const NetworkResult& r, size_t name_width, bool wide);
-// "mapper: N layers mapped (H from the mapping cache), ...": what the mapper's searches did, on two
-// lines (the second indented), no final newline (the run table's line; dfsim bench prints it too).
+// "mapper: N layers mapped (H from the mapping cache) in S s of host time, ...": what the mapper's
+// searches did and how long they took, on two lines (the second indented), no final newline (the
+// run table's line; dfsim bench prints it too).
 std::string mapper_line(const MapperStats& m);
-// The same on one line, shorter: "5 layers mapped (0 cached), 45273 candidates (116 illegal), 290
-// estimated in full, 44867 pruned" (compare's footer, a line per dataflow).
+// The same on one line, shorter: "5 layers mapped (0 cached) in 0.051 s of host time, 45273
+// candidates (116 illegal), 290 estimated, 44867 pruned" (compare's footer, a line per dataflow;
+// "estimated": in full).
 std::string mapper_summary(const MapperStats& m);
 // The JSON reports' "mapper" object (docs/report.md, "mapper"): run's top level, compare's runs[].
 nlohmann::json mapper_json(const MapperStats& m);

@@ -470,6 +470,7 @@ PreparedLayer prepare(const Layer& l, const ArchParams& a, const EnergyTable& t,
     const auto t0 = std::chrono::steady_clock::now();
     p.mapping = choose_or_pin(l, p);
     p.map_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    p.map_stats.host_seconds += p.map_seconds;
     return p;
 }
 

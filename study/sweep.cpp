@@ -356,6 +356,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, const ArchP
         // the same preparation either way (sim/simulator.h prepare()): host layers stay host work
         tot = (spec.analytical ? estimate_network(net, a, t, opt) : simulate_network(net, a, t, opt)).total();
         row["status"] = "ok";
+        row["mapper"] = mapper_json(tot.mapper);
     } catch (const MappingError& e) {
         row["status"] = std::string("no mapping: ") + e.what();
         return row;

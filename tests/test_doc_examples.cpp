@@ -91,6 +91,9 @@ const std::vector<Mask>& masks() {
     static const std::vector<Mask> m = {
         // the commit the binary was built from (`dfsim version`, `dfsim --version`, the reports' `context:` line): every commit moves it
         {std::regex(R"(\(git ([0-9a-f]{7,40}(-modified)?|unknown)\))"), "(git COMMIT)"},
+        // the mapper's host time (the run and compare footers, the JSON's host_seconds): the machine's speed
+        {std::regex(R"([0-9]+\.[0-9]+ s of host time)"), "T s of host time"},
+        {std::regex(R"("host_seconds":( ?)[-+0-9.eE]+)"), R"("host_seconds":$1T)"},
     };
     return m;
 }
