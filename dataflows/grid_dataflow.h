@@ -101,9 +101,10 @@ protected:
     // Reads a pinned mapping's block fields.
     virtual void parse_block(const YamlMap& y, GridMapping& m) const = 0;
     // Visits a tile's passes, in execution order. With collapse (the analytical model's walk),
-    // passes the pass model counts alike (they differ only in their image or in the offset of a
-    // filter or channel block that is neither a first nor a last one) may be visited once, with
-    // repeat standing for all of them.
+    // passes the pass model counts alike (they differ only in their image, in the offset of a
+    // filter or channel block that is neither a first nor a last one, or in the offset of a full
+    // block of output rows or columns whose ifmap rows or columns are all real) may be visited
+    // once, with repeat standing for all of them.
     virtual void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
                                const std::function<void(const GridPassInfo&)>& pass, bool collapse) const = 0;
     // How the array runs a pass: its mode and, in it, the PE placement.

@@ -275,6 +275,11 @@ void for_each_block_class(int whole, int size, bool collapse, F&& f) {
 inline bool pass_rows_all_real(const LayerShape& s, int e0, int e_count, int r0, int r_count) {
     return e0 * s.U + r0 - s.P >= 0 && (e0 + e_count - 1) * s.U + r0 + r_count - 1 - s.P < s.H;
 }
+// The same of the padded ifmap columns that output columns [f0, f0 + f_count) read (all S filter
+// columns).
+inline bool pass_cols_all_real(const LayerShape& s, int f0, int f_count) {
+    return f0 * s.U - s.P >= 0 && (f0 + f_count - 1) * s.U + s.S - 1 - s.P < s.W;
+}
 
 // The counts and cycles of a tile's passes, each distinct pass (by `key`) counted once by `count`
 // and each distinct tile (by TileKey) once: a tile's passes may depend on its TileKey fields only

@@ -26,8 +26,9 @@ protected:
     void parse_block(const YamlMap& y, GridMapping& m) const override;
     // Per image, filter block, output-row block and output-column block; each pass covers all the
     // tile's channels and filter rows. Collapsed, only the first image's passes (they count alike
-    // for every image), each standing for the tile's Nt, and of the filter blocks the first, one
-    // middle and the last.
+    // for every image), each standing for the tile's Nt; of the filter blocks the first, one
+    // middle and the last; of the full output-row blocks whose ifmap rows are all real the first,
+    // and so of the output-column blocks.
     void for_each_pass(const Layer& l, const GridMapping& m, const TileStep& st,
                        const std::function<void(const GridPassInfo&)>& pass, bool collapse) const override;
     hw::GridMode pass_mode(const Layer& l, const ArchParams& a, const GridMapping& m,
