@@ -16,13 +16,14 @@ void fill_synthetic(Tensor4& t, const Format& fmt, const SyntheticSource& src) {
     }
     const int64_t lo = fmt.min(), hi = fmt.max();
     const double mag = static_cast<double>(std::max(-lo, hi));
+    const bool uniform = src.distribution == "uniform", normal = src.distribution == "normal";  // once, not per value
     auto draw_nonzero = [&]() -> int32_t {
         for (;;) {
             int64_t v;
-            if (src.distribution == "uniform") {
+            if (uniform) {
                 v = rng.uniform_int(lo, hi);
             } else {
-                double x = (src.distribution == "normal" ? rng.normal() : rng.laplace()) * src.scale * mag;
+                double x = (normal ? rng.normal() : rng.laplace()) * src.scale * mag;
                 v = static_cast<int64_t>(std::llround(x));
                 v = std::clamp(v, lo, hi);
             }
