@@ -166,7 +166,8 @@ nlohmann::json result_to_json(const LayerResult& r) {
             {"mapping_yaml", r.mapping_yaml},
             {"mapper",
              {r.mapper.layers, r.mapper.space, r.mapper.invalid, r.mapper.bounded, r.mapper.evaluated, r.mapper.pruned,
-              r.mapper.floored, r.mapper.cache_hits}}};
+              r.mapper.floored, r.mapper.cache_hits}},
+            {"mapper_host_seconds", r.mapper.host_seconds}};
 }
 
 // The stored result, if its key matches; energy and widths are recomputed from the counts.
@@ -205,6 +206,7 @@ std::optional<LayerResult> load_result(const fs::path& file, const nlohmann::jso
         r.mapping_yaml = v.at("mapping_yaml").get<std::string>();
         const std::array<uint64_t, 8> m = v.at("mapper").get<std::array<uint64_t, 8>>();
         r.mapper = MapperStats{m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]};
+        r.mapper.host_seconds = v.at("mapper_host_seconds").get<double>();
         r.widths = layer_widths(ls, arch);
         r.energy = compute_energy(r.counts, t, r.widths, arch, r.cycles);
         return r;

@@ -920,10 +920,11 @@ namespace {
 
 // compare reports what each dataflow's mapper did (issue 12, mapper statistics in every report):
 // LeNet-5's five conv/fc layers (its two pools are host work, not mapped), each mapped once per
-// dataflow, in runs[].mapper and in a line per dataflow after the table.
+// dataflow, in runs[].mapper and in a line per dataflow after the table. With --jobs 2 the layers'
+// results, their mapper statistics with them, come back from the workers' files.
 TEST_F(TempDirTest, CompareGivesEachDataflowsMapperStatistics) {
     const CmdResult r = dfsim("compare --workload " + src("workloads/lenet5.yaml") +
-                              " --layers all --dataflows ws,rs --out " + (dir / "c").string());
+                              " --layers all --dataflows ws,rs --jobs 2 --out " + (dir / "c").string());
     ASSERT_EQ(r.code, 0) << r.err;
     const nlohmann::json j = nlohmann::json::parse(slurp(dir / "c/compare.json"));
     ASSERT_EQ(j["runs"].size(), 2u);
