@@ -172,7 +172,9 @@ std::string run_to_html(const NetworkResult& r, const Provenance* prov, const Ht
        << meta("network", r.network) << meta("architecture", r.arch + " (" + arch_summary(r.arch_params) + ")")
        << meta("dataflow", r.dataflow)
        << meta("energy table", r.energy_table + " (unit: " + std::string(to_string(r.energy_unit)) + ")")
-       << meta("timing", timing_label(r.model, r.timing)) << provenance_meta(prov) << "</dl>\n";
+       << meta("timing", timing_label(r.model, r.timing)) << provenance_meta(prov);
+    if (tot.mapper.layers > 0) os << meta("mapper", mapper_summary(tot.mapper));  // the text's mapper line
+    os << "</dl>\n";
     os << "<h2>Per layer</h2>\n<div class=\"scroll\"><table>\n<thead><tr>";
     const std::vector<Column> columns = run_table_columns(r.energy_unit, 0, true, r.has_static);
     // every energy column in one SI unit, from the largest layer value (the total's if no layer
@@ -252,7 +254,11 @@ std::string compare_to_html(const CompareResult& c, const std::vector<HtmlImage>
     os << "<dl class=\"meta\">\n"
        << meta("network", c.network) << meta("architecture", c.arch) << meta("dataflows", dataflows)
        << meta("energy table", c.energy_table + " (unit: " + std::string(to_string(c.energy_unit)) + ")")
-       << meta("timing", timing_label(j["timing"].get<std::string>())) << provenance_meta(prov) << "</dl>\n";
+       << meta("timing", timing_label(j["timing"].get<std::string>())) << provenance_meta(prov);
+    for (const NetworkResult& r : c.runs)  // the text's "mapper, per dataflow" lines
+        if (const MapperStats m = r.total().mapper; m.layers > 0)
+            os << meta("mapper, " + r.dataflow, mapper_summary(m));
+    os << "</dl>\n";
 
     // the ranked rows: layers, subtotals, total
     std::vector<std::pair<const nlohmann::json*, const char*>> groups;  // group, row class

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 // GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> when built with the
@@ -235,6 +236,14 @@ TEST_F(Html, RunPageHoldsTheJsonNumbers) {
         << sum;
     EXPECT_EQ(exponent_number(visible_text(page)), "");
     EXPECT_NE(page.find("docs/report.md</a>"), std::string::npos);  // a link to the fields' documentation
+    // the mapper's statistics and host time, as the JSON gives them (the text's mapper line)
+    const nlohmann::json& m = j["mapper"];
+    char host[64];
+    std::snprintf(host, sizeof host, " in %.3f s of host time, ", m["host_seconds"].get<double>());
+    const std::string mapper = "<dt>mapper</dt><dd>" + std::to_string(m["layers_mapped"].get<uint64_t>()) +
+                               " layers mapped (0 cached)" + host + std::to_string(m["candidates"].get<uint64_t>()) +
+                               " candidates";
+    EXPECT_NE(page.find(mapper), std::string::npos) << mapper;
 }
 
 TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
@@ -281,6 +290,10 @@ TEST_F(Html, ComparePageHoldsTheJsonNumbersAndTheCharts) {
         EXPECT_GT(png.size(), 1000u);
     }
     EXPECT_EQ(pngs[0], slurp(out / "energy_by_level.png"));  // --out's images, reused
+    for (const char* df : {"ws", "rs"})  // each dataflow's mapper line, as in the text
+        EXPECT_NE(page.find(std::string("<dt>mapper, ") + df + "</dt><dd>2 layers mapped (0 cached) in "),
+                  std::string::npos)
+            << df;
     // each chart linked to --out's full-size PNG and SVG, relative to the page
     for (const char* base : {"energy_by_level", "energy_by_type", "latency_edp"})
         for (const char* ext : {"png", "svg"}) {
