@@ -1,6 +1,5 @@
 #include "study/compare.h"
 
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +12,6 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <memory>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -318,9 +316,7 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
     struct Counters {
         std::atomic<size_t> next{0}, finished{0};  // pairs taken, pairs done
     };
-    void* shared = mmap(nullptr, sizeof(Counters), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (shared == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
-    auto* counters = new (shared) Counters;
+    const SharedObject<Counters> counters("compare");
     opt.mapper_jobs = 1;  // the workers are the parallelism
     if (progress) progress->flush();
     // fewer workers if a fork fails: the caller simulates what is left
@@ -339,7 +335,6 @@ void simulate_in_workers(const Network& net, const CompareResult& c, const ArchP
         }
     });
     for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
-    munmap(shared, sizeof(Counters));
 }
 
 }  // namespace
@@ -378,13 +373,7 @@ CompareResult run_compare(const Network& net, const ArchParams& base, const Ener
     }
     const size_t pairs = net.layers.size() * c.runs.size();
     // in memory the forked workers share
-    void* mem = mmap(nullptr, sizeof(CompareProgress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) throw std::runtime_error("compare: mmap failed");
-    std::unique_ptr<CompareProgress, void (*)(CompareProgress*)> prog(new (mem) CompareProgress,
-                                                                      [](CompareProgress* p) {
-                                                                          p->~CompareProgress();
-                                                                          munmap(p, sizeof(CompareProgress));
-                                                                      });
+    const SharedObject<CompareProgress> prog("compare");
     for (const Layer& l : net.layers)
         if (!l.on_host()) prog->macs += static_cast<double>(l.shape.macs()) * static_cast<double>(c.runs.size());
     std::set<std::pair<size_t, size_t>> by_workers;  // reported by the workers as they finished

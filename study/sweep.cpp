@@ -1,7 +1,6 @@
 #include "study/sweep.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
@@ -483,16 +482,9 @@ std::string csv_cell(const nlohmann::json& row, const Field& f) {
 // indices arrive. The pipe ends when the last worker exits: nothing is polled.
 void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<void(int)>& write_point,
                     const std::function<void(int)>& finished) {
+    const SharedObject<std::atomic<size_t>> next("sweep");  // the next point to take, from 0
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("sweep: pipe failed");
-    void* shared =
-        mmap(nullptr, sizeof(std::atomic<size_t>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (shared == MAP_FAILED) {
-        close(fds[0]);
-        close(fds[1]);
-        throw std::runtime_error("sweep: mmap failed");
-    }
-    auto* next = new (shared) std::atomic<size_t>(0);
     const std::vector<pid_t> kids = fork_workers(jobs, [&](int) {
         close(fds[0]);
         for (size_t j; (j = next->fetch_add(1)) < todo.size();) {
@@ -513,7 +505,6 @@ void run_in_workers(const std::vector<int>& todo, int jobs, const std::function<
     }
     close(fds[0]);
     for (const pid_t pid : kids) waitpid(pid, nullptr, 0);
-    munmap(shared, sizeof(std::atomic<size_t>));
     if (kids.empty()) throw std::runtime_error("sweep: fork failed");
 }
 
