@@ -306,10 +306,14 @@ Network point_network(const Network& workload, const SweepSpec& spec, const Swee
     return a.adds_on_accelerator ? with_adds_on_accelerator(net) : net;
 }
 
-// The energy table a point runs with: --energy or the arch's, at --tech.
+// The energy table file a point runs with: --energy, else the arch's.
+std::string sweep_table_file(const SweepSpec& spec, const ArchParams& a) {
+    return spec.energy_file.empty() ? a.energy_table : spec.energy_file;
+}
+
+// The energy table a point runs with: sweep_table_file's, at --tech.
 EnergyTable sweep_table(const SweepSpec& spec, const ArchParams& a) {
-    EnergyTable t =
-        load_energy_table_at(spec.energy_file.empty() ? a.energy_table : spec.energy_file, spec.tech, "--tech");
+    EnergyTable t = load_energy_table_at(sweep_table_file(spec, a), spec.tech, "--tech");
     if (!spec.area_file.empty()) use_art_area(t, spec.area_file);
     return t;
 }
@@ -606,8 +610,7 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
         const ArchParams& a = plan.archs.emplace_back(point_arch(spec, p));
         const Network net = point_network(plan.workload, spec, p, a);
         find_dataflow(p.dataflow);
-        const std::string energy = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
-        plan.keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(energy), net));
+        plan.keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(sweep_table_file(spec, a)), net));
         if (!point_done(point_path(out_dir, p.index), plan.keys.back())) plan.todo.push_back(p.index);
     }
     return plan;
@@ -633,7 +636,7 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
         try {
             const size_t k = static_cast<size_t>(i);
             const ArchParams& a = plan.archs[k];
-            const std::string file = spec.energy_file.empty() ? a.energy_table : spec.energy_file;
+            const std::string file = sweep_table_file(spec, a);
             auto t = tables.find(file);
             if (t == tables.end()) t = tables.emplace(file, sweep_table(spec, a)).first;
             row = run_point(spec, plan.points[k], a, point_network(plan.workload, spec, plan.points[k], a), t->second,
