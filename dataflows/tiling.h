@@ -269,6 +269,22 @@ void for_each_block_class(int whole, int size, bool collapse, F&& f) {
     if (n > 1) f((n - 1) * size, 1);
 }
 
+// The steps x = begin, begin + step, ... below end, visited in order as f(x, n): of the steps
+// `alike(x)` holds for (the pass models count them alike: a collapsed walk's interior blocks) only
+// the first, with n their number; every other step with n = 1.
+template <typename Alike, typename F>
+void for_each_collapsed_step(int begin, int end, int step, Alike alike, F&& f) {
+    int n = 0;
+    for (int x = begin; x < end; x += step) n += alike(x);
+    bool seen = false;
+    for (int x = begin; x < end; x += step) {
+        const bool in = alike(x);
+        if (in && seen) continue;
+        seen |= in;
+        f(x, in ? n : 1);
+    }
+}
+
 // Whether the padded ifmap rows that output rows [e0, e0 + e_count) read through filter rows
 // [r0, r0 + r_count) are all real (none is padding): the pass models count such passes alike
 // wherever they sit, and such row tiles' ifmap boxes (r0 = 0, r_count = R) need no clamp.

@@ -103,24 +103,13 @@ void OutputStationary::for_each_pass(const Layer& l, const GridMapping& m, const
         return collapse && e0 + m.ep <= st.E0 + st.Et && pass_rows_all_real(s, e0, m.ep, 0, s.R);
     };
     auto inner_cols = [&](int f0) { return collapse && f0 + m.fp <= s.F() && pass_cols_all_real(s, f0, m.fp); };
-    int n_inner_rows = 0, n_inner_cols = 0;
-    for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep) n_inner_rows += inner_rows(e0);
-    for (int f0 = 0; f0 < s.F(); f0 += m.fp) n_inner_cols += inner_cols(f0);
     for (int img = 0; img < (collapse ? 1 : st.Nt); ++img)
         for_each_block_class(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
-            bool rows_seen = false;
-            for (int e0 = st.E0; e0 < st.E0 + st.Et; e0 += m.ep) {
-                const bool er = inner_rows(e0);
-                if (er && rows_seen) continue;
-                rows_seen |= er;
-                bool cols_seen = false;
-                for (int f0 = 0; f0 < s.F(); f0 += m.fp) {
-                    const bool fc = inner_cols(f0);
-                    if (fc && cols_seen) continue;
-                    cols_seen |= fc;
+            for_each_collapsed_step(st.E0, st.E0 + st.Et, m.ep, inner_rows, [&](int e0, int n_rows) {
+                for_each_collapsed_step(0, s.F(), m.fp, inner_cols, [&](int f0, int n_cols) {
                     GridPassInfo pi;
                     pi.n0 = img, pi.n_count = 1;
-                    pi.repeat = (collapse ? st.Nt : 1) * m_alike * (er ? n_inner_rows : 1) * (fc ? n_inner_cols : 1);
+                    pi.repeat = (collapse ? st.Nt : 1) * m_alike * n_rows * n_cols;
                     pi.m0 = m0, pi.m_count = std::min(m.mp, st.Mt - m0);
                     pi.c0 = 0, pi.c_count = st.Ct, pi.r0 = 0, pi.r_count = s.R;
                     pi.e0 = e0, pi.e_count = std::min(m.ep, st.E0 + st.Et - e0), pi.psum_e0 = e0 - st.E0;
@@ -128,8 +117,8 @@ void OutputStationary::for_each_pass(const Layer& l, const GridMapping& m, const
                     pi.psum_in = !st.first_c;
                     pi.final_out = st.last_c;
                     pass(pi);
-                }
-            }
+                });
+            });
         });
 }
 

@@ -71,37 +71,30 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
     // Collapsed, an output-row block after the first (which loads the filters) that is full and
     // whose ifmap rows are all real counts as every other such block (the pass model sees e0 only
     // through which rows are padding): the first of them stands for all.
-    auto interior = [&](int k, int e0, int r0, int r_count) {
-        return collapse && k > 0 && st.E0 + st.Et - e0 >= m.e && pass_rows_all_real(s, e0, m.e, r0, r_count);
-    };
     for_each_block_class(st.Mt, m.p * m.t, collapse, [&](int m0, int m_alike) {
         for_each_block_class(st.Ct, m.q * m.r, collapse, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.h) {
                 const int r_count = std::min(m.h, s.R - r0);
-                int n_interior = 0;
-                for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e)
-                    n_interior += interior(k, e0, r0, r_count);
-                for (int img = 0; img < images; ++img) {  // the tile's images share the loaded filters
-                    bool interior_seen = false;
-                    for (int k = 0, e0 = st.E0; e0 < st.E0 + st.Et; ++k, e0 += m.e) {
-                        const bool in = interior(k, e0, r0, r_count);
-                        if (in && interior_seen) continue;
-                        interior_seen |= in;
+                auto interior = [&](int e0) {
+                    return collapse && e0 > st.E0 && st.E0 + st.Et - e0 >= m.e &&
+                           pass_rows_all_real(s, e0, m.e, r0, r_count);
+                };
+                for (int img = 0; img < images; ++img)  // the tile's images share the loaded filters
+                    for_each_collapsed_step(st.E0, st.E0 + st.Et, m.e, interior, [&](int e0, int n_alike) {
                         RsPassInfo pi;
                         pi.n0 = img;
-                        pi.repeat = (collapse && img == 1 ? st.Nt - 1 : 1) * m_alike * c_alike * (in ? n_interior : 1);
+                        pi.repeat = (collapse && img == 1 ? st.Nt - 1 : 1) * m_alike * c_alike * n_alike;
                         pi.e0 = e0;
                         pi.e_count = std::min(m.e, st.E0 + st.Et - e0);
                         pi.psum_e0 = e0 - st.E0;
                         pi.m0 = m0, pi.m_count = std::min(m.p * m.t, st.Mt - m0);
                         pi.c0 = c0, pi.c_count = std::min(m.q * m.r, st.Ct - c0);
                         pi.r0 = r0, pi.r_count = r_count;
-                        pi.load_filters = img == 0 && k == 0;
+                        pi.load_filters = img == 0 && e0 == st.E0;
                         pi.psum_in = !(st.first_c && c0 == 0 && r0 == 0);
                         pi.final_out = st.last_c && c0 + m.q * m.r >= st.Ct && r0 + m.h >= s.R;
                         pass(pi);
-                    }
-                }
+                    });
             }
         });
     });
