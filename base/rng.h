@@ -27,6 +27,10 @@ public:
     double normal() {
         double u1 = uniform();
         double u2 = uniform();
+        return normal_from(u1, u2);
+    }
+    // The normal() of the uniforms u1, u2 (in that order).
+    static double normal_from(double u1, double u2) {
         if (u1 < 1e-300) u1 = 1e-300;
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
     }

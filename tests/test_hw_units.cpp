@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <functional>
+#include <numeric>
 #include <random>
 #include <set>
 #include <stdexcept>
@@ -13,6 +15,7 @@
 #include "hw/bank_map.h"
 #include "hw/calendar.h"
 #include "hw/global_buffer.h"
+#include "base/rng.h"
 #include "hw/grid_pass.h"
 #include "sim/reference.h"
 #include "workload/synthetic.h"
@@ -176,6 +179,66 @@ TEST(Synthetic, ExactZeroFractionRangeAndDeterminism) {
         fill_synthetic(b, Format{8, false}, s);
         for (int32_t v : b.data) EXPECT_TRUE(v >= 0 && v <= 255);
     }
+}
+
+// fill_synthetic's normal values are drawn in blocks through polynomial log and cos
+// (workload/synthetic.cpp, normal_values); they must be bit for bit those of the plain one-by-one
+// loop below (the definition: Rng::normal() through libm, llround, clamp, redraw zeros), also in
+// where the generator ends (the zero positions are drawn after the values). 4.6 M values over
+// formats, scales and seeds; the test also counts the values whose exact figure lies within 1e-6
+// of a rounding boundary (those normal_values rounds through libm itself), so that it is known
+// to exercise that path too.
+TEST(Synthetic, NormalValuesEqualOneByOneDraws) {
+    size_t near_boundary = 0, values = 0;
+    struct Case {
+        int bits;
+        bool is_signed;
+        double scale, zero_fraction;
+        uint64_t seed;
+        int count;
+    };
+    for (const Case& k : {Case{8, true, 0.25, 0.0, 23, 2000000}, Case{8, true, 0.25, 0.3, 5, 300000},
+                          Case{4, true, 0.5, 0.0, 9, 500000}, Case{8, false, 0.25, 0.1, 77, 300000},
+                          Case{16, true, 0.01, 0.0, 3, 1000000}, Case{2, true, 3.0, 0.0, 4, 200000},
+                          Case{8, true, 0.05, 0.0, 6, 300000}}) {
+        Tensor4 t(1, 1, 1, k.count);
+        SyntheticSource s;
+        s.distribution = "normal";
+        s.scale = k.scale;
+        s.zero_fraction = k.zero_fraction;
+        s.seed = k.seed;
+        const Format f{k.bits, k.is_signed};
+        fill_synthetic(t, f, s);
+        // the definition, one value at a time
+        Rng rng(k.seed);
+        const int64_t lo = f.min(), hi = f.max();
+        const double mag = static_cast<double>(std::max(-lo, hi));
+        std::vector<int32_t> want(t.data.size());
+        for (int32_t& v : want)
+            for (;;) {
+                const double x = rng.normal() * k.scale * mag;
+                const double frac = std::fabs(x) - std::floor(std::fabs(x));
+                near_boundary += std::fabs(frac - 0.5) < 1e-6;
+                const int64_t r = std::clamp(static_cast<int64_t>(std::llround(x)), lo, hi);
+                if (r != 0) {
+                    v = static_cast<int32_t>(r);
+                    break;
+                }
+            }
+        const auto zeros = static_cast<size_t>(std::llround(k.zero_fraction * static_cast<double>(want.size())));
+        std::vector<uint32_t> idx(want.size());
+        std::iota(idx.begin(), idx.end(), 0u);
+        for (size_t i = 0; i < zeros; ++i) {
+            const size_t j = i + static_cast<size_t>(rng.next_u64() % (idx.size() - i));
+            std::swap(idx[i], idx[j]);
+            want[idx[i]] = 0;
+        }
+        values += want.size();
+        size_t differ = 0;
+        for (size_t i = 0; i < want.size(); ++i) differ += want[i] != t.data[i];
+        EXPECT_EQ(differ, 0u) << k.bits << " bits, scale " << k.scale << ", seed " << k.seed;
+    }
+    EXPECT_GT(near_boundary, 0u) << "no value of the " << values << " came near a rounding boundary";
 }
 
 TEST(GlobalBuffer, RefusesSlotsThatDoNotFit) {
