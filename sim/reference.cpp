@@ -116,8 +116,34 @@ uint64_t reference_gated_macs(const Layer& l, const Tensor4& ifmap, const Tensor
     const uint64_t pixels = static_cast<uint64_t>(s.N) * E * F;  // the slots of one (m, c, r, k)
     // zero_taps[c][r][k]: the (n, e, f) whose ifmap tap (c, e*U + r - P, f*U + k - P) is zero or padding
     std::vector<uint64_t> zero_taps(static_cast<size_t>(s.C) * s.R * s.S, 0);
+    // the output rows (columns) whose tap r (k) lands inside the image: a channel without a zero
+    // value has only these padding zeros, N * (E * F - inside_rows[r] * inside_cols[k]) per tap
+    auto inside = [&](int taps, int out, int size) {
+        std::vector<uint64_t> n(static_cast<size_t>(taps), 0);
+        for (int t = 0; t < taps; ++t)
+            for (int o = 0; o < out; ++o)
+                n[static_cast<size_t>(t)] += o * s.U + t - s.P >= 0 && o * s.U + t - s.P < size;
+        return n;
+    };
+    const std::vector<uint64_t> inside_rows = inside(s.R, E, s.H), inside_cols = inside(s.S, F, s.W);
+    auto has_zero = [&](int c) {
+        for (int n = 0; n < s.N; ++n) {
+            const int32_t* p = &ifmap.data[ifmap.index(n, c, 0, 0)];
+            if (std::find(p, p + static_cast<size_t>(s.H) * s.W, 0) != p + static_cast<size_t>(s.H) * s.W) return true;
+        }
+        return false;
+    };
     if (gate_x)
-        for (int c = 0; c < s.C; ++c)
+        for (int c = 0; c < s.C; ++c) {
+            if (!has_zero(c)) {
+                for (int r = 0; r < s.R; ++r)
+                    for (int k = 0; k < s.S; ++k)
+                        zero_taps[(static_cast<size_t>(c) * s.R + r) * s.S + k] =
+                            static_cast<uint64_t>(s.N) *
+                            (static_cast<uint64_t>(E) * F -
+                             inside_rows[static_cast<size_t>(r)] * inside_cols[static_cast<size_t>(k)]);
+                continue;
+            }
             for (int r = 0; r < s.R; ++r)
                 for (int k = 0; k < s.S; ++k) {
                     uint64_t z = 0;
@@ -131,6 +157,7 @@ uint64_t reference_gated_macs(const Layer& l, const Tensor4& ifmap, const Tensor
                         }
                     zero_taps[(static_cast<size_t>(c) * s.R + r) * s.S + k] = z;
                 }
+        }
     uint64_t gated = 0;
     for (int m = 0; m < s.M; ++m)
         for (int c = 0; c < Cg; ++c)

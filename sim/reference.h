@@ -19,8 +19,9 @@ Tensor4 reference_conv(const Layer& l, const Tensor4& ifmap, const Tensor4& filt
 Tensor4 reference_acc(const Layer& l, const Tensor4& ifmap, const Tensor4& filter);
 // The output stage applied to accumulators: + bias[m], then requantize (if enabled).
 Tensor4 reference_output(const Layer& l, const Tensor4& acc);
-// The MAC slots a datapath gates on this data, counted plainly: every (n, m, e, f, c, r, s) of
-// the layer whose weight is zero (gate_w) or whose ifmap tap is zero or padding (gate_x). What the
+// The MAC slots a datapath gates on this data: every (n, m, e, f, c, r, s) of the layer whose
+// weight is zero (gate_w) or whose ifmap tap is zero or padding (gate_x), counted per (c, r, s)
+// tap (a channel without zeros from its padding alone) and per weight. What the
 // simulator counts as gated_macs for a datapath that gates; the analytical estimate takes it
 // (Layer::gated_macs).
 uint64_t reference_gated_macs(const Layer& l, const Tensor4& ifmap, const Tensor4& filter, bool gate_x, bool gate_w);

@@ -155,6 +155,49 @@ TEST(Reference, MatchesTheDefinitionTermByTerm) {
     }
 }
 
+// reference_gated_macs equals a count over every MAC of the definition (a weight zero with gate_w,
+// an ifmap tap zero or outside the image with gate_x), on dense channels (whose taps it counts in
+// closed form from the padding) and on channels with zeros, grouped and strided.
+TEST(BitExact, ReferenceGatedMacsCountsEveryMac) {
+    struct Case {
+        int N, C, H, W, M, R, S, U, P, G;
+    };
+    std::mt19937 rng(5);
+    for (const Case& k : {Case{2, 4, 9, 11, 6, 3, 5, 2, 2, 2}, Case{3, 5, 4, 3, 7, 4, 3, 1, 0, 1},
+                          Case{1, 3, 7, 7, 2, 7, 7, 3, 3, 1}, Case{2, 6, 8, 5, 6, 3, 3, 1, 1, 3}})
+        for (const int zero_channels : {0, 1, 3}) {
+            Layer l = conv("gated", k.C, k.H, k.W, k.M, k.R, k.S, k.U, k.P);
+            l.shape.N = k.N;
+            l.shape.G = k.G;
+            const LayerShape& s = l.shape;
+            Tensor4 x(k.N, k.C, k.H, k.W), w(k.M, k.C / k.G, k.R, k.S);
+            for (int32_t& v : x.data) v = 1 + static_cast<int32_t>(rng() % 7);
+            for (int32_t& v : w.data) v = static_cast<int32_t>(rng() % 3);  // a third zeros
+            for (int c = 0; c < std::min(zero_channels, k.C); ++c)  // zeros in the first channels
+                for (int i = 0; i < 5; ++i)
+                    x.at(static_cast<int>(rng() % k.N), c, static_cast<int>(rng() % k.H),
+                         static_cast<int>(rng() % k.W)) = 0;
+            for (const bool gx : {false, true})
+                for (const bool gw : {false, true}) {
+                    uint64_t want = 0;
+                    for (int n = 0; n < s.N; ++n)
+                        for (int m = 0; m < s.M; ++m)
+                            for (int e = 0; e < s.E(); ++e)
+                                for (int f = 0; f < s.F(); ++f)
+                                    for (int c = 0; c < s.Cg(); ++c)
+                                        for (int r = 0; r < s.R; ++r)
+                                            for (int q = 0; q < s.S; ++q) {
+                                                const int h = e * s.U + r - s.P, v = f * s.U + q - s.P;
+                                                const bool pad = h < 0 || h >= s.H || v < 0 || v >= s.W;
+                                                const bool xz = pad || x.at(n, m / s.Mg() * s.Cg() + c, h, v) == 0;
+                                                want += (gw && w.at(m, c, r, q) == 0) || (gx && xz);
+                                            }
+                    EXPECT_EQ(reference_gated_macs(l, x, w, gx, gw), want)
+                        << "C " << k.C << " zero channels " << zero_channels << " gate_x " << gx << " gate_w " << gw;
+                }
+        }
+}
+
 TEST(Synthetic, ExactZeroFractionRangeAndDeterminism) {
     Tensor4 a(1, 3, 17, 19), b(1, 3, 17, 19);
     SyntheticSource s;

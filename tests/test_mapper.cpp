@@ -441,8 +441,9 @@ TEST_F(ShowMapping, CompareShowsEveryDataflow) {
 }
 
 // Data-aware estimate (issue 12, item 3): prepare counts the MAC slots the datapath gates on the
-// layer's data (sim/reference.h reference_gated_macs, a plain loop over every MAC), and the
-// estimate, which the mapper ranks by, counts them. On sparse data (60% ifmap zeros, 30% weight
+// layer's data (sim/reference.h reference_gated_macs, held to a count over every MAC by
+// BitExact.ReferenceGatedMacsCountsEveryMac), and the estimate, which the mapper ranks by,
+// counts them. On sparse data (60% ifmap zeros, 30% weight
 // zeros, both gated) every counter of the estimate equals the simulator's, for every dataflow
 // and every corpus layer: the gated MACs, and the filter and psum register-file accesses they
 // save. Without the data's zeros the estimate counted only the padding zeros.
