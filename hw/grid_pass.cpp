@@ -318,9 +318,8 @@ void GridPassEngine::write_outputs() {
     for (int mi = 0; mi < g.m_count; ++mi)
         for (int ni = 0; ni < g.n_count; ++ni)
             for (int ei = 0; ei < g.e_count; ++ei)
-                for (int f = 0; f < g.f_count; ++f)
-                    m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0 + f) =
-                        out(at(m_acc, out_of(mi, ni, ei) + f), g.m_abs0 + g.m0 + mi, m_hw.counts);
+                out.row(&at(m_acc, out_of(mi, ni, ei)), &m_psum.at(g.n0 + ni, g.m0 + mi, g.psum_e0 + ei, g.f0),
+                        g.f_count, g.m_abs0 + g.m0 + mi, m_hw.counts);
 }
 
 // Gated MAC slots: with weight gating, per (channel, filter row, tap) the pixels whose ifmap word

@@ -15,18 +15,25 @@ class OutputUnit {
 public:
     OutputUnit(int psum_bits, bool final_out, const Requant& rq, const std::vector<int32_t>& bias)
         : m_max((int64_t{1} << (psum_bits - 1)) - 1), m_final(final_out), m_rq(rq), m_bias(bias) {}
-    // `m`: the value's absolute output channel (per-channel scale and bias).
-    int32_t operator()(int64_t v, int m, ActionCounts& cnt) const {
-        if (m_final && !m_bias.empty()) v += m_bias[static_cast<size_t>(m)];
+    // out[f] for the values v[f], f < n, of absolute output channel m (its scale and bias): a
+    // finished output gets the bias and is requantized if the layer requantizes, anything else is
+    // saturated to the psum width (cnt counts both)
+    void row(const int64_t* v, int32_t* out, int n, int m, ActionCounts& cnt) const {
+        const int64_t b = m_final && !m_bias.empty() ? m_bias[static_cast<size_t>(m)] : 0;
         if (m_final && m_rq.enabled) {
-            cnt.requant_ops++;
-            return requantize(v, m_rq, m);
+            cnt.requant_ops += static_cast<uint64_t>(n);
+            for (int f = 0; f < n; ++f) out[f] = requantize(v[f] + b, m_rq, m);
+            return;
         }
-        if (v > m_max || v < -m_max - 1) {
-            cnt.psum_saturations++;
-            return static_cast<int32_t>(std::clamp(v, -m_max - 1, m_max));
+        for (int f = 0; f < n; ++f) {
+            const int64_t x = v[f] + b;
+            if (x > m_max || x < -m_max - 1) {
+                cnt.psum_saturations++;
+                out[f] = static_cast<int32_t>(std::clamp(x, -m_max - 1, m_max));
+            } else {
+                out[f] = static_cast<int32_t>(x);
+            }
         }
-        return static_cast<int32_t>(v);
     }
 
 private:

@@ -303,8 +303,10 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
         const int e = m_pass.psum_e0 + j;  // row in the psum slot
         std::fill(acc.begin(), acc.end(), 0);
         if (m_pass.psum_in) {
-            for (int k = 0; k < p; ++k)
-                for (int f = 0; f < m_F; ++f) at(acc, k * m_ld + f) = m_psum.at(m_pass.n0, top.m0 + k, e, f);
+            for (int k = 0; k < p; ++k) {
+                const int32_t* in = &m_psum.at(m_pass.n0, top.m0 + k, e, 0);
+                std::copy(in, in + m_F, &at(acc, k * m_ld));
+            }
             cnt.acc.at(Level::Glb, DataType::Psum).reads += pf;
             cnt.acc.at(Level::Noc, DataType::Psum).writes += pf;
         }
@@ -320,8 +322,7 @@ void RowPassEngine::compute_chain(const std::vector<int>& chain, const OutputUni
         cnt.acc.at(Level::Glb, DataType::Psum).writes += pf;
         if (m_pass.final_out) cnt.glb_output_writes += pf, cnt.noc_output_reads += pf;
         for (int k = 0; k < p; ++k)
-            for (int f = 0; f < m_F; ++f)
-                m_psum.at(m_pass.n0, top.m0 + k, e, f) = out(at(acc, k * m_ld + f), m_pass.m_abs0 + top.m0 + k, cnt);
+            out.row(&at(acc, k * m_ld), &m_psum.at(m_pass.n0, top.m0 + k, e, 0), m_F, m_pass.m_abs0 + top.m0 + k, cnt);
     }
 }
 

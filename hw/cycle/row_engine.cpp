@@ -320,9 +320,9 @@ bool RowCycleEngine::issue_gon(Cycle now) {
     return transfer_psums(m_gon, words, now, [&](const Request& q, const PeSlot& x, const RowSet& s) {
         Tensor4& pst = m_ctx.glb.slot(m_ps.psum_slot);
         ActionCounts& cnt = m_ctx.counts;
-        for (int k = 0; k < x.p; ++k)
-            pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f) =
-                m_out(q.v[static_cast<size_t>(k)], m_ps.m_abs0 + s.m0 + k, cnt);
+        for (int k = 0; k < x.p; ++k)  // a column: one word of each filter's row
+            m_out.row(&q.v[static_cast<size_t>(k)], &pst.at(m_ps.n0, s.m0 + k, m_ps.psum_e0 + x.j, q.f), 1,
+                      m_ps.m_abs0 + s.m0 + k, cnt);
         const uint64_t p = u64(x.p);
         cnt.acc.at(Level::Noc, DataType::Psum).reads += p;
         cnt.acc.at(Level::Glb, DataType::Psum).writes += p;
