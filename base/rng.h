@@ -10,14 +10,20 @@ namespace dfsim {
 class Rng {
 public:
     explicit Rng(uint64_t seed) : m_state(seed) {}
-    uint64_t next_u64() {
-        uint64_t z = (m_state += 0x9E3779B97F4A7C15ULL);
+    static constexpr uint64_t kGamma = 0x9E3779B97F4A7C15ULL;  // the state's step
+    uint64_t next_u64() { return mix(m_state += kGamma); }
+    // Uniform in [0, 1) with 53 bits.
+    double uniform() { return to_uniform(next_u64()); }
+    // The draw a state gives, and a draw's uniform: what next_u64 and uniform() return, for code
+    // that draws in blocks (the k-th draw after the state s is mix(s + k * kGamma), k >= 1).
+    static uint64_t mix(uint64_t z) {
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
         return z ^ (z >> 31);
     }
-    // Uniform in [0, 1) with 53 bits.
-    double uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }
+    static double to_uniform(uint64_t draw) { return static_cast<double>(draw >> 11) * 0x1.0p-53; }
+    uint64_t state() const { return m_state; }
+    void skip(uint64_t draws) { m_state += draws * kGamma; }  // as after that many next_u64()
     // Uniform integer in [lo, hi] (inclusive); small modulo bias is irrelevant for test data.
     int64_t uniform_int(int64_t lo, int64_t hi) {
         uint64_t span = static_cast<uint64_t>(hi - lo) + 1;

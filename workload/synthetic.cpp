@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "base/rng.h"
@@ -21,9 +22,25 @@ namespace {
 //  - cos(2 pi u2): 4 u2 = q + f exactly, q an integer, |f| <= 1/2, and cos of a quarter turn
 //    plus a = f pi/2 is cos a, -sin a, -cos a or sin a; Taylor to a^16 and a^17 (|a| <= pi/4,
 //    the rest under 1e-17).
-__attribute__((target_clones("avx2", "default"))) void approx_normals(const double* u1, const double* u2, double scale,
-                                                                      double* x, size_t n) {
+// The n pairs are the generator's next 2n draws from `state` (Rng::state); u1 and u2 get their
+// uniforms (the fallback needs them), x the figures, and rounded[k] the integer x[k] rounds to
+// (half away from zero) if it is not near a boundary, else NaN. The x86-64-v4 (AVX-512) version
+// has the draws' 64-bit multiplies in one instruction, AVX2 in three.
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"))) void approx_normals(uint64_t state, double* u1,
+                                                                                        double* u2, double scale,
+                                                                                        double* x, double* rounded,
+                                                                                        size_t n) {
     constexpr double kLn2 = 0.6931471805599453, kSqrt2 = 1.4142135623730951, kHalfPi = 1.5707963267948966;
+    for (size_t k = 0; k < n; ++k) {  // the draws: each uniform exact from two 27- and 26-bit halves
+        const uint64_t d1 = Rng::mix(state + (2 * k + 1) * Rng::kGamma) >> 11,
+                       d2 = Rng::mix(state + (2 * k + 2) * Rng::kGamma) >> 11;
+        u1[k] = (static_cast<double>(static_cast<int32_t>(d1 >> 26)) * 0x1.0p26 +
+                 static_cast<double>(static_cast<int32_t>(d1 & 0x3ffffff))) *
+                0x1.0p-53;
+        u2[k] = (static_cast<double>(static_cast<int32_t>(d2 >> 26)) * 0x1.0p26 +
+                 static_cast<double>(static_cast<int32_t>(d2 & 0x3ffffff))) *
+                0x1.0p-53;
+    }
     for (size_t k = 0; k < n; ++k) {
         const uint64_t b = std::bit_cast<uint64_t>(u1[k]);  // u1 in [2^-53, 1): a normal double
         double m = std::bit_cast<double>((b & 0x000fffffffffffffULL) | 0x3ff0000000000000ULL);
@@ -65,6 +82,10 @@ __attribute__((target_clones("avx2", "default"))) void approx_normals(const doub
         const bool odd = (q == 1.0) | (q == 3.0), negative = (q == 1.0) | (q == 2.0);
         const double pick = odd ? sin_a : cos_a, c = negative ? -pick : pick;
         x[k] = std::sqrt(-2.0 * ln_u1) * c * scale;
+        // the rounding where it is clear: under 1e6 and more than 1e-6 from a half
+        const double ax = std::fabs(x[k]), below = std::floor(ax), r = std::floor(ax + 0.5);
+        const bool clear = (std::fabs(ax - below - 0.5) >= 1e-6) & (ax < 1e6) & (u1[k] != 0.0);
+        rounded[k] = clear ? (x[k] < 0 ? -r : r) : std::numeric_limits<double>::quiet_NaN();
     }
 }
 
@@ -78,25 +99,17 @@ __attribute__((target_clones("avx2", "default"))) void approx_normals(const doub
 // loop would (fill_synthetic's zero positions come after from the same generator).
 void normal_values(Rng& rng, double scale, double mag, int64_t lo, int64_t hi, int32_t* out, size_t n) {
     constexpr size_t kBlock = 256;
-    std::array<double, kBlock> u1, u2, x;
+    std::array<double, kBlock> u1, u2, x, rounded;
     const double sm = scale * mag;
     size_t done = 0;
     while (done < n) {
         const size_t b = std::min(kBlock, n - done);
+        approx_normals(rng.state(), u1.data(), u2.data(), sm, x.data(), rounded.data(), b);
+        rng.skip(2 * b);
         for (size_t k = 0; k < b; ++k) {
-            u1[k] = rng.uniform();
-            u2[k] = rng.uniform();
-        }
-        approx_normals(u1.data(), u2.data(), sm, x.data(), b);
-        for (size_t k = 0; k < b; ++k) {
-            const double ax = std::fabs(x[k]), frac = ax - std::floor(ax);
-            int64_t v;
-            if (u1[k] == 0.0 || std::fabs(frac - 0.5) < 1e-6 || !(ax < 1e6)) {
-                v = static_cast<int64_t>(std::llround(Rng::normal_from(u1[k], u2[k]) * scale * mag));
-            } else {
-                const auto r = static_cast<int64_t>(std::floor(ax + 0.5));
-                v = x[k] < 0 ? -r : r;
-            }
+            int64_t v = std::isnan(rounded[k])
+                            ? static_cast<int64_t>(std::llround(Rng::normal_from(u1[k], u2[k]) * scale * mag))
+                            : static_cast<int64_t>(rounded[k]);
             v = std::clamp(v, lo, hi);
             if (v != 0) out[done++] = static_cast<int32_t>(v);
         }
