@@ -1,17 +1,30 @@
 // Forked worker processes (sweep points, compare pairs): one SystemC simulation per process.
 #pragma once
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace dfsim {
+
+// The cores this process may run on: its CPU affinity (taskset, a batch system's cgroup cpuset),
+// not all the machine's (std::thread::hardware_concurrency), which would start more workers than
+// cores under `taskset -c 0`. The default of sweep's and corpus's --jobs.
+inline int usable_cores() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
 
 // Forks up to `n` worker processes; worker k runs body(k) and exits 0, or 1 if body threw (it
 // never returns into the caller's code). Output buffers are flushed before the forks and in each

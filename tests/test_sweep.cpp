@@ -157,6 +157,18 @@ TEST_F(Sweep, AnalyticalModelBesideTheSimulation) {
     }
 }
 
+// Without --jobs a sweep starts a worker per core it may run on (base/workers.h usable_cores):
+// under `taskset -c 0` one, not one per core of the machine (std::thread::hardware_concurrency
+// said 2 on the 2-core machine, and two workers then shared the one core).
+TEST_F(Sweep, DefaultJobsAreTheCoresItMayRunOn) {
+    const CmdResult r =
+        dfsim("sweep --dataflows ws --pe-array 8x8,12x14 --layers CONV1 --model analytical --no-plots --out " +
+                  (dir / "one").string(),
+              "taskset -c 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("with 1 job\n"), std::string::npos) << r.err;
+}
+
 // Both models prepare layers the same way (sim/simulator.h prepare()): pool layers are host work
 // in the analytical model too, never mapped or counted as MACs. LeNet-5 (README, "Host layers"):
 // accelerator MACs 117600 + 240000 + 48000 + 10080 + 840 = 416520; host ops of the two 2x2 average

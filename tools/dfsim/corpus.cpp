@@ -7,10 +7,10 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "base/atomic_file.h"
 #include "base/version.h"
+#include "base/workers.h"
 #include "report/provenance.h"
 #include "study/compare.h"
 #include "study/timing_corpus.h"
@@ -24,7 +24,7 @@ struct CorpusCli {
     std::string arch = "configs/arch/eyeriss.yaml", energy = "configs/energy/45nm.yaml";
     std::string networks = "alexnet,vgg16,mobilenet_v1", dataflows = "ws,os-a,os-b,os-c,nlr,rs";
     std::string objective = "energy", json, layers;
-    int random = 200, jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int random = 200, jobs = usable_cores();
     int worst = 10;
     uint64_t seed = 1;
     bool quiet = false;
@@ -141,7 +141,7 @@ Command add_corpus_command(CLI::App& parent) {
                                     "energy table YAML (default: the architecture's energy_table, else this)")
                         ->capture_default_str();
     app->add_option("--objective", o->objective, "mapper objective: energy, cycles or edp")->capture_default_str();
-    app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")
+    app->add_option("--jobs", o->jobs, "worker processes (default: the cores it may run on, its CPU affinity)")
         ->capture_default_str()
         ->check(CLI::Range(1, 1024));
     app->add_flag("--quiet,-q", o->quiet, "no progress lines on stderr");

@@ -9,7 +9,6 @@
 #include <optional>
 #include <iostream>
 #include <memory>
-#include <thread>
 #include <algorithm>
 #include <iterator>
 
@@ -17,6 +16,7 @@
 #include "base/error.h"
 #include "base/fmt.h"
 #include "base/out_lock.h"
+#include "base/workers.h"
 #include "report/figures.h"
 #include "report/gnuplot.h"
 #include "report/sweep_plots.h"
@@ -48,7 +48,7 @@ struct SweepCli {
     std::string executor = "local", points;  // points: --points, a task's (the job script's)
     SlurmOptions slurm;
     bool collect = false;
-    int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    int jobs = usable_cores();
     uint64_t seed = 0;
     bool no_check = false, no_plots = false, yes = false, quiet = false;
     CLI::App* app = nullptr;
@@ -272,9 +272,10 @@ Command add_sweep_command(CLI::App& parent) {
     app->add_option("--batch", o->batch, "batch sizes, comma-separated");
     app->add_option("--bits", o->bits, "ifmap and filter widths of every layer, comma-separated");
     app->add_option("--set", o->sets, "any architecture field: key=v1,v2 (dotted YAML path; repeatable)");
-    o->jobs_opt = app->add_option("--jobs", o->jobs, "worker processes (default: all cores)")
-                      ->capture_default_str()
-                      ->check(CLI::Range(1, 1024));
+    o->jobs_opt =
+        app->add_option("--jobs", o->jobs, "worker processes (default: the cores it may run on, its CPU affinity)")
+            ->capture_default_str()
+            ->check(CLI::Range(1, 1024));
     app->add_option("--model", o->model, "simulation, or analytical (the mappers' model only, for large spaces)")
         ->capture_default_str();
     o->timing_opt =
