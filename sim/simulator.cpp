@@ -11,6 +11,7 @@
 #include <future>
 
 #include "base/error.h"
+#include "base/workers.h"
 #include "energy/tech.h"
 #include "hw/accelerator.h"
 #include "hw/rlc.h"
@@ -22,6 +23,18 @@
 #include "sim/vcd_trace.h"
 
 namespace dfsim {
+
+namespace {
+// How work that may overlap the simulation runs: on a second thread where the process may use two
+// cores or more (its CPU affinity), else deferred to the main thread when its result is needed. On
+// one core a second thread only costs: the two time-share it, and the thread's own malloc arena
+// takes fresh pages (the default run under `taskset -c 1`: 5697 -> 3866 page faults, 32 -> 25 MiB,
+// 0.48 -> 0.455 s). The same results either way: the work and its order do not change.
+std::launch second_thread() {
+    static const std::launch how = usable_cores() > 1 ? std::launch::async : std::launch::deferred;
+    return how;
+}
+}  // namespace
 
 void fresh_systemc_context() {
     // The first context owns objects that live until exit (SystemC statics register with it),
@@ -250,10 +263,11 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     image.rlc_output = output_code(l, a);
 
     // The reference for the check is computed on a second thread while SystemC simulates (it reads
-    // only the layer's data), so a checked run takes the longer of the two, not their sum.
+    // only the layer's data), so a checked run takes the longer of the two, not their sum (on one
+    // core: after the simulation, second_thread).
     std::future<Tensor4> own_reference;
     if (check_output && !reference)
-        own_reference = std::async(std::launch::async, [&] { return reference_conv(l, data.ifmap, data.filter); });
+        own_reference = std::async(second_thread(), [&] { return reference_conv(l, data.ifmap, data.filter); });
 
     fresh_systemc_context();
     {
@@ -985,9 +999,9 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
         return res;
     }
     // The layers are independent: the next one is prepared (its data made, its zeros measured,
-    // its mapping searched) on a second thread while SystemC simulates this one, one layer ahead
-    // and in order, so the mapping cache sees the same sequence of layers and the results are
-    // the same. Not when the two layers' data together would pass --max-memory.
+    // its mapping searched) on a second thread while SystemC simulates this one (on one core:
+    // after it, second_thread), one layer ahead and in order, so the mapping cache sees the same
+    // sequence of layers and the results are the same. Not when the two layers' data together would pass --max-memory.
     const size_t n = net.layers.size();
     auto fits_beside = [&](size_t i) {  // (res.arch_params: the dataflow's architecture)
         if (opt.max_memory == 0) return true;
@@ -999,7 +1013,7 @@ NetworkResult simulate_network(const Network& net_in, const ArchParams& a, const
     for (size_t i = 0; i < n; ++i) {
         PreparedLayer p = next.valid() ? next.get() : prepare(net.layers[i], a, t, opt);
         if (i + 1 < n && fits_beside(i + 1))
-            next = std::async(std::launch::async, [&, i] { return prepare(net.layers[i + 1], a, t, opt); });
+            next = std::async(second_thread(), [&, i] { return prepare(net.layers[i + 1], a, t, opt); });
         res.layers.push_back(simulate(p));
         if (opt.on_layer) opt.on_layer(res.layers.back());
     }

@@ -287,6 +287,20 @@ TEST_F(Cli, ExitCodes) {
     }
 }
 
+// On one core (its CPU affinity, base/workers.h usable_cores) a run prepares the next layer and
+// computes the check's reference convolution on the main thread, after the simulation, not on a
+// second one (sim/simulator.cpp second_thread): the same report, and a wrong output still found.
+TEST_F(Cli, OneCoreRunIsTheTwoThreadRun) {
+    const std::string base = "run --arch " + arch() + " --workload " + small_net() + " --layers all";
+    const std::string two = (dir / "two.json").string(), one = (dir / "one.json").string();
+    CmdResult r = run(base + " --json " + two);
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = dfsim(base + " --json " + one, "taskset -c 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(masked_report(slurp(one)), masked_report(slurp(two)));
+    EXPECT_EQ(dfsim(base, "DFSIM_TEST_FAULT=mismatch taskset -c 0").code, 1);
+}
+
 // An output directory that cannot be made (here: under a regular file) is an I/O error too, for
 // every subcommand that writes one.
 TEST_F(Cli, UnwritableOutputDirectoriesExitFour) {
