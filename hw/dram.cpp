@@ -8,19 +8,26 @@ namespace dfsim::hw {
 
 using namespace sc_core;
 
-Tensor4& DramImage::tensor(DramTensor t) {
+const Tensor4& DramImage::loaded(DramTensor t) {
     switch (t) {
         case DramTensor::Ifmap:
-            return ifmap;
+            DFSIM_ASSERT(ifmap, "DRAM image without an ifmap");
+            return *ifmap;
         case DramTensor::Filter:
-            return filter;
+            DFSIM_ASSERT(filter, "DRAM image without filters");
+            return *filter;
         case DramTensor::Output:
-            return output;
         case DramTensor::Psum:
-            if (psum.size() == 0) psum = Tensor4(output.dim[0], output.dim[1], output.dim[2], output.dim[3]);
-            return psum;
+            break;
     }
-    return output;
+    return stored(t);
+}
+
+Tensor4& DramImage::stored(DramTensor t) {
+    DFSIM_ASSERT(t == DramTensor::Output || t == DramTensor::Psum, "a store into the layer's inputs");
+    if (t == DramTensor::Output) return output;
+    if (psum.size() == 0) psum = Tensor4(output.dim[0], output.dim[1], output.dim[2], output.dim[3]);
+    return psum;
 }
 
 int DramImage::bits(DramTensor t) const {
@@ -55,7 +62,7 @@ uint64_t Dram::moved_bits(const Transfer& op, bool load, uint64_t raw_bits) cons
     const Box& b = op.box;
     std::vector<int32_t> v;
     v.reserve(static_cast<size_t>(b.words()));
-    const Tensor4& src = load ? m_image.tensor(op.tensor) : m_glb.slot(op.slot);
+    const Tensor4& src = load ? m_image.loaded(op.tensor) : m_glb.slot(op.slot);
     const std::array<int, 4> lo = load ? b.lo : std::array<int, 4>{0, 0, 0, 0};
     for (int i0 = 0; i0 < b.count[0]; ++i0)
         for (int i1 = 0; i1 < b.count[1]; ++i1)
@@ -104,7 +111,8 @@ std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::functi
 }
 
 void Dram::copy(const Transfer& op, bool load) {
-    Tensor4& t = m_image.tensor(op.tensor);
+    const Tensor4& t = load ? m_image.loaded(op.tensor) : m_image.stored(op.tensor);
+    int32_t* const to_dram = load ? nullptr : m_image.stored(op.tensor).data.data();
     const Box& b = op.box;
     const DataType type = dram_data_type(op.tensor);
     for (int d = 0; d < 4; ++d)
@@ -115,12 +123,12 @@ void Dram::copy(const Transfer& op, bool load) {
     for (int i0 = 0; i0 < b.count[0]; ++i0)
         for (int i1 = 0; i1 < b.count[1]; ++i1)
             for (int i2 = 0; i2 < b.count[2]; ++i2) {
-                int32_t* dram = &t.at(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
+                const size_t dram = t.index(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
                 int32_t* glb = &tile.at(i0, i1, i2, 0);
                 if (load)
-                    std::copy(dram, dram + b.count[3], glb);
+                    std::copy_n(&t.data[dram], b.count[3], glb);
                 else
-                    std::copy(glb, glb + b.count[3], dram);
+                    std::copy_n(glb, b.count[3], to_dram + dram);
             }
     uint64_t w = b.words();
     if (load) {

@@ -21,13 +21,18 @@
 namespace dfsim::hw {
 
 struct DramImage {
-    Tensor4 ifmap, filter, output;
-    Tensor4 psum;  // spilled psums, the output's dims: allocated at the first spill (tensor(Psum))
+    // The layer's inputs, read where the caller keeps them (alive for the simulation): the DRAM
+    // only loads from them, so they are not copied (a copy of the default run's data is 12 MB).
+    const Tensor4* ifmap = nullptr;
+    const Tensor4* filter = nullptr;
+    Tensor4 output;
+    Tensor4 psum;  // spilled psums, the output's dims: allocated at the first spill (stored(Psum))
     int ifmap_bits = 8, filter_bits = 8, output_bits = 32;
     // The code of the ifmap loads and of the output stores on the link (hw/rlc.h rlc_params_for);
     // nullopt: moved raw (no dram.rlc, the network's input, or values that do not fit a level).
     std::optional<RlcParams> rlc_ifmap, rlc_output;
-    Tensor4& tensor(DramTensor t);
+    const Tensor4& loaded(DramTensor t);  // the tensor a load reads
+    Tensor4& stored(DramTensor t);  // the tensor a store writes: the output or the spilled psums
     int bits(DramTensor t) const;  // Psum: none of its own (a spill moves the psum slot's width)
 };
 

@@ -253,8 +253,8 @@ LayerResult simulate_mapped(const Layer& l, const ArchParams& a, const EnergyTab
     r.ifmap_zero_fraction = zero_fraction(data.ifmap);
     r.filter_zero_fraction = zero_fraction(data.filter);
     hw::DramImage image;
-    image.ifmap = data.ifmap;
-    image.filter = data.filter;
+    image.ifmap = &data.ifmap;
+    image.filter = &data.filter;
     image.output = Tensor4(s.N, s.M, s.E(), s.F());
     image.ifmap_bits = l.ifmap.bits;
     image.filter_bits = l.filter.bits;
