@@ -111,8 +111,8 @@ std::pair<Cycle, Cycle> Dram::enqueue(const Transfer& op, bool load, std::functi
 }
 
 void Dram::copy(const Transfer& op, bool load) {
-    const Tensor4& t = load ? m_image.loaded(op.tensor) : m_image.stored(op.tensor);
-    int32_t* const to_dram = load ? nullptr : m_image.stored(op.tensor).data.data();
+    Tensor4* const stored = load ? nullptr : &m_image.stored(op.tensor);  // a store writes here
+    const Tensor4& t = stored ? *stored : m_image.loaded(op.tensor);
     const Box& b = op.box;
     const DataType type = dram_data_type(op.tensor);
     for (int d = 0; d < 4; ++d)
@@ -128,7 +128,7 @@ void Dram::copy(const Transfer& op, bool load) {
                 if (load)
                     std::copy_n(&t.data[dram], b.count[3], glb);
                 else
-                    std::copy_n(glb, b.count[3], to_dram + dram);
+                    std::copy_n(glb, b.count[3], &stored->data[dram]);
             }
     uint64_t w = b.words();
     if (load) {
