@@ -83,13 +83,16 @@ struct MapperStats {
 // (a lower bound too, cycles_exact false) without its own traffic being counted. The default
 // cuts nothing. With coarse_only, no mapping's traffic is counted: each gets its coarse bound, or
 // a floor if that is above the limit (what the mapper's first look at a block's tilings wants).
-// `traffic`, if given, keeps the traffic counted by tiling for the whole search (TrafficMemo).
+// `traffic`, if given, keeps the traffic counted by tiling for the whole search (TrafficMemo);
+// `sums`, the passes' sums by block and tile sizes (PassSums).
 class TrafficMemo;
+class PassSums;
 struct BoundCutoff {
     Objective objective = Objective::Energy;
     double limit = std::numeric_limits<double>::infinity();
     bool coarse_only = false;
     TrafficMemo* traffic = nullptr;
+    PassSums* sums = nullptr;
 };
 
 class Dataflow {

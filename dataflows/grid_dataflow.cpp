@@ -190,9 +190,7 @@ auto grid_key(const Layer& l) {
                        pi.f0,      pi.f_count, pi.n_count, pi.psum_in, pi.final_out};
     };
 }
-bool same_block(const GridMapping& x, const GridMapping& y) {
-    return x.mp == y.mp && x.p == y.p && x.cp == y.cp && x.rp == y.rp && x.ep == y.ep && x.fp == y.fp;
-}
+std::array<int, 6> block_key(const GridMapping& m) { return {m.mp, m.p, m.cp, m.rp, m.ep, m.fp}; }
 }  // namespace
 
 // A mapping's passes counted once per distinct tile and pass (depends on the block, not the tiling).
@@ -219,7 +217,7 @@ Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTa
 void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
                              const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
     bound_by_block<GridMapping>(
-        l, a, table, ms, out, [&](const GridMapping& m) { return passes(l, a, m); }, same_block, cut);
+        l, a, table, ms, out, [&](const GridMapping& m) { return passes(l, a, m); }, block_key, cut);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -125,6 +125,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         return figure[x] < figure[y] || (figure[x] == figure[y] && place[x] < place[y]);
     };
     TrafficMemo traffic;  // the traffic of each tiling the bounds count
+    PassSums sums;  // the passes' sums of each block's tile sizes the bounds count
     auto in_place_order = [&](std::vector<size_t>& which) {
         std::sort(which.begin(), which.end(), [&](size_t x, size_t y) { return place[x] < place[y]; });
     };
@@ -204,7 +205,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<size_t> lead(cands.size());
     std::iota(lead.begin(), lead.end(), size_t{0});
     in_place_order(lead);
-    bound_some(lead, BoundCutoff{opt.objective, -inf}, nullptr);
+    bound_some(lead, BoundCutoff{opt.objective, -inf, false, nullptr, &sums}, nullptr);
     const size_t first = std::min(lead.size(), kRound);
     std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(), before);
     size_t evaluated = estimate(lead, 0, first);
@@ -225,7 +226,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<size_t> rest(cands.size() - n_lead);
     std::iota(rest.begin(), rest.end(), n_lead);
     in_place_order(rest);
-    bound_some(rest, BoundCutoff{opt.objective, best * kWindow, true}, nullptr);
+    bound_some(rest, BoundCutoff{opt.objective, best * kWindow, true, nullptr, &sums}, nullptr);
     uint64_t floored = 0;
     std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
     for (size_t b : unlisted) {
@@ -255,7 +256,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k)
             round.push_back(near[k]);
         in_place_order(round);  // a block's candidates one after another: they share their passes
-        bound_some(round, BoundCutoff{.traffic = &traffic}, &round_bounds);
+        bound_some(round, BoundCutoff{.traffic = &traffic, .sums = &sums}, &round_bounds);
         std::vector<size_t> in_window;  // kept: the others' figures are out of the window for good
         for (size_t j = 0; j < round.size(); ++j)
             if (figure[round[j]] <= best * kWindow) in_window.push_back(j);

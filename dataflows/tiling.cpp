@@ -791,79 +791,77 @@ const std::vector<int>& known_tile_sizes(int block, int whole) {
     return it->second;
 }
 
-// Steps 1-3 of for_each_tiling for one buffering: calls visit(t) for each (Nt, Ct, Mt, Et) tried;
-// false if not even the smallest tile fits.
-bool tile_sizes_that_fit(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block, Buffering b,
-                         const std::function<void(const GlbTiling&)>& visit) {
-    const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
-    const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
-    std::vector<int> nts{1};
-    if (s.N % 4 == 0 && s.N > 4) nts.push_back(4);
-    if (s.N > 1) nts.push_back(s.N);
-    const std::vector<int>& c_sizes = known_tile_sizes(c_block, Cg);
-    const std::vector<int>& m_sizes = known_tile_sizes(m_block, Mg);
-    const std::vector<int>& e_sizes = known_tile_sizes(e_block, E);
-    bool any = false;
-    for (int Nt : nts) {
-        GlbTiling t;
-        t.Nt = Nt;
-        t.buffers = b;
-        t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
-        int Ct = 0;
-        for (int c : c_sizes) {
-            t.Ct = std::min(c, Cg);
-            if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
-        }
-        if (Ct == 0) break;  // more images fit even less
-        any = true;
-        for (int c : c_sizes) {
-            if (std::min(c, Cg) > Ct) break;
-            t.Ct = std::min(c, Cg);
-            // the most output rows that fit: fewer for more filters (the buffer a tiling needs
-            // grows with each tile size), so the search goes on down from the last one's
-            size_t et = e_sizes.size();
-            for (int Mt : m_sizes) {
-                t.Mt = std::min(Mt, Mg);
-                for (; et > 0; --et) {
-                    t.Et = std::min(e_sizes[et - 1], E);
-                    if (tiling_glb_bytes(l, a, t) <= cap) break;
-                }
-                if (et == 0) break;  // larger filter tiles fit even less
-                visit(t);
-            }
-        }
-    }
-    return any;
-}
 }  // namespace
 
 namespace {
 // for_each_tiling a set of tile sizes at a time: sizes(t, orders) for each set (t's order not
-// set yet), with the orders for_each_tiling tries them in.
+// set yet), with the orders for_each_tiling tries them in. For each buffering (steps 1-3 of
+// for_each_tiling): for each image count, the channel tiles up to the most that fit beside the
+// smallest filter and row tiles, and for each filter tile the most output rows that fit (fewer
+// for more filters: the buffer a tiling needs grows with each tile size, so the search goes on
+// down from the last one's). False if not even the smallest tile fits under any buffering.
 bool for_each_tile_sizes(
     const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
     const std::function<void(const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>&)>& sizes) {
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
+    std::array<int, 3> nts{1, 0, 0};
+    size_t n_nts = 1;
+    if (s.N % 4 == 0 && s.N > 4) nts[n_nts++] = 4;
+    if (s.N > 1) nts[n_nts++] = s.N;
+    const std::vector<int>& c_sizes = known_tile_sizes(c_block, Cg);  // each <= its extent: all distinct
+    const std::vector<int>& m_sizes = known_tile_sizes(m_block, Mg);
+    const std::vector<int>& e_sizes = known_tile_sizes(e_block, E);
     const std::vector<Buffering> modes = buffering_modes(a);
-    // the tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
+    DFSIM_ASSERT(modes.size() <= 4 && e_sizes.size() < 255, "too many bufferings or output-row tile sizes");
+    // The tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
-    // tile loaded too) and never overlap more
-    FlatMap<4, unsigned> tried;  // by tile sizes: bit k for modes[k]
+    // tile loaded too) and never overlap more. By (images, channels, filters): of each buffering,
+    // the index + 1 of the output-row tile it tried with them (0: none; it tries one at most).
+    std::vector<std::array<uint8_t, 4>> tried(modes.size() > 1 ? n_nts * c_sizes.size() * m_sizes.size() : 0);
     bool any = false;
     for (size_t k = 0; k < modes.size(); ++k) {
         const Buffering b = modes[k];
-        any |= tile_sizes_that_fit(l, a, m_block, c_block, e_block, b, [&](const GlbTiling& t) {
-            if (modes.size() > 1) {
-                unsigned& same_sizes = tried.get_or_make({t.Nt, t.Et, t.Mt, t.Ct}, [] { return 0u; });
-                for (size_t o = 0; o <= k; ++o)  // o = k: sizes this buffering visited already
-                    if ((same_sizes >> o & 1) && modes[o].covers(b)) return;
-                same_sizes |= 1u << k;
+        for (size_t ni = 0; ni < n_nts; ++ni) {
+            GlbTiling t;
+            t.Nt = nts[ni];
+            t.buffers = b;
+            t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
+            int Ct = 0;
+            for (int c : c_sizes) {
+                t.Ct = c;
+                if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
             }
-            unsigned multi = 0;
-            for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
-                multi = multi << 1 | static_cast<unsigned>(steps_more_than_once(l.shape, t, d));
-            sizes(t, distinct_orders(multi));
-        });
+            if (Ct == 0) break;  // more images fit even less
+            any = true;
+            for (size_t ci = 0; ci < c_sizes.size() && c_sizes[ci] <= Ct; ++ci) {
+                t.Ct = c_sizes[ci];
+                size_t et = e_sizes.size();
+                for (size_t mi = 0; mi < m_sizes.size(); ++mi) {
+                    t.Mt = m_sizes[mi];
+                    for (; et > 0; --et) {
+                        t.Et = e_sizes[et - 1];
+                        if (tiling_glb_bytes(l, a, t) <= cap) break;
+                    }
+                    if (et == 0) break;  // larger filter tiles fit even less
+                    if (!tried.empty()) {
+                        std::array<uint8_t, 4>& same = tried[(ni * c_sizes.size() + ci) * m_sizes.size() + mi];
+                        const uint8_t mark = static_cast<uint8_t>(et);
+                        bool seen = false;
+                        for (size_t o = 0; o <= k && !seen; ++o)  // o = k: sizes this buffering visited already
+                            seen = same[o] == mark && modes[o].covers(b);
+                        if (seen) continue;
+                        same[k] = mark;
+                    }
+                    // the loops that step more than once (steps_more_than_once: a step below
+                    // its extent), bit 3 - d for loop d
+                    const unsigned multi = (t.Nt < s.N || s.G > 1 ? 8u : 0u) | (t.Et < E ? 4u : 0u) |
+                                           (t.Mt < Mg ? 2u : 0u) | (t.Ct < Cg ? 1u : 0u);
+                    sizes(t, distinct_orders(multi));
+                }
+            }
+        }
     }
     return any;
 }

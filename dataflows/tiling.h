@@ -12,6 +12,7 @@
 #include <ostream>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -449,6 +450,33 @@ private:
     FlatMap<9, std::array<uint64_t, 2>> m_fills;  // ifmap and filter words loaded
 };
 
+// The passes' sums (tiling_passes) of one layer's tilings on one architecture, by block (six
+// numbers that tell a dataflow's blocks apart) and tile sizes: the mapper bounds its candidates
+// coarsely first and the few that come near the best again with their traffic, and their passes
+// are the same both times. Threads may share one.
+class PassSums {
+public:
+    using Key = std::array<int, 10>;
+    static Key key(const std::array<int, 6>& block, const GlbTiling& t) {
+        return {block[0], block[1], block[2], block[3], block[4], block[5], t.Nt, t.Et, t.Mt, t.Ct};
+    }
+    // The sums kept under `k` into `out`; false (out untouched) if there are none.
+    bool find(const Key& k, std::pair<ActionCounts, uint64_t>& out) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        const auto* v = m_sums.find(k);
+        if (v) out = *v;
+        return v != nullptr;
+    }
+    void put(const Key& k, const std::pair<ActionCounts, uint64_t>& v) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_sums.get_or_make(k, [&] { return v; });
+    }
+
+private:
+    std::mutex m_mutex;
+    FlatMap<10, std::pair<ActionCounts, uint64_t>> m_sums;
+};
+
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
 // (traffic_counts, from `memo` if given, plus the passes, tiling_passes), but for cycles only
 // tiled_cycles_lower_bound (cycles_exact false). No tile is walked.
@@ -508,28 +536,34 @@ Estimate floor_of_block(const Layer& l, const ArchParams& a, const EnergyTable& 
 }
 
 // bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
-// run of mappings with the same block (same_block), and the passes' sum (tiling_passes) by each
-// run with the same tile sizes (a tiling's loop orders and bufferings): what Dataflow::bound_all
-// does for a dataflow. A run whose coarse_bound is above `cut` gets the coarse bound; with a
-// finite cut, a run whose channel tiles' floor is above it gets that floor before its passes are
-// counted (block_floor of the whole layer in tiles of Ct channels: below the coarse bound of every
-// tiling of the block with those channel tiles, for the reason block_floor is below them all).
-template <typename M, typename MakePasses, typename SameBlock>
+// run of mappings of the same block (block_key(m): six numbers that tell the dataflow's blocks
+// apart), and the passes' sum (tiling_passes) by each run with the same tile sizes (a tiling's
+// loop orders and bufferings), kept in cut.sums if given: what Dataflow::bound_all does for a
+// dataflow. A run whose coarse_bound is above `cut` gets the coarse bound; with a finite cut, a
+// run whose channel tiles' floor is above it gets that floor before its passes are counted
+// (block_floor of the whole layer in tiles of Ct channels: below the coarse bound of every tiling
+// of the block with those channel tiles, for the reason block_floor is below them all).
+template <typename M, typename MakePasses, typename BlockKey>
 void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& table,
-                    const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, SameBlock same_block,
+                    const std::vector<const Mapping*>& ms, Estimate* out, MakePasses make_passes, BlockKey block_key,
                     const BoundCutoff& cut) {
     const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
     const bool flooring = cutting && cut.limit > -std::numeric_limits<double>::infinity();
     const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
-        auto passes = make_passes(first);
+        const std::array<int, 6> block = block_key(first);
+        std::optional<decltype(make_passes(first))> made;  // made when first needed
+        auto passes = [&]() -> auto& {
+            if (!made) made.emplace(make_passes(first));
+            return *made;
+        };
         const GlbTiling* sizes = nullptr;  // the tile sizes all_passes is of
         std::vector<std::pair<int, Estimate>> c_floors;  // block_floor with Ct channels a tile, by Ct
         std::pair<ActionCounts, uint64_t> all_passes;
         Estimate coarse;
         bool cut_off = false;  // the coarse bound of these sizes is above the cut-off
-        for (; i < ms.size() && same_block(first, dynamic_cast<const M&>(*ms[i])); ++i) {
+        for (; i < ms.size() && block_key(dynamic_cast<const M&>(*ms[i])) == block; ++i) {
             const GlbTiling& t = dynamic_cast<const M&>(*ms[i]);
             if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {
                 sizes = &t;
@@ -540,18 +574,24 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
                     if (f == c_floors.end()) {
                         GlbTiling w = whole_layer_tile(l);
                         w.Ct = t.Ct;
-                        c_floors.emplace_back(t.Ct, block_floor(l, a, table, tiling_passes(l, w, passes), compulsory));
+                        c_floors.emplace_back(t.Ct,
+                                              block_floor(l, a, table, tiling_passes(l, w, passes()), compulsory));
                         f = c_floors.end() - 1;
                     }
                     coarse = f->second;
                     cut_off = objective_figure(coarse, cut.objective) > cut.limit;
                 }
                 if (!cut_off) {
-                    all_passes = tiling_passes(l, t, passes);
+                    const PassSums::Key key = PassSums::key(block, t);
+                    const bool kept = cut.sums && cut.sums->find(key, all_passes);
+                    if (!kept) all_passes = tiling_passes(l, t, passes());
                     if (cutting) {
                         coarse = coarse_bound(l, a, t, table, all_passes, compulsory);
                         cut_off = objective_figure(coarse, cut.objective) > cut.limit;
                     }
+                    // kept unless cut off by a finite limit: then never bounded again (the limit
+                    // only falls)
+                    if (cut.sums && !kept && !(flooring && cut_off)) cut.sums->put(key, all_passes);
                 }
             }
             out[i] = cut_off || cut.coarse_only ? coarse : bound_tiled(l, a, t, table, all_passes, cut.traffic);

@@ -463,9 +463,7 @@ auto rs_passes(const Layer& l, const ArchParams& a, const RsMapping& m) {
     auto key = rs_key(l);
     return TilePasses<RsKey, RsPassInfo, decltype(each), decltype(key), RsPassModel>(each, key, RsPassModel(l, a, m));
 }
-bool same_block(const RsMapping& x, const RsMapping& y) {
-    return x.h == y.h && x.e == y.e && x.p == y.p && x.q == y.q && x.r == y.r && x.t == y.t;
-}
+std::array<int, 6> block_key(const RsMapping& m) { return {m.h, m.e, m.p, m.q, m.r, m.t}; }
 }  // namespace
 
 Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
@@ -484,7 +482,7 @@ Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyT
 void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
                               const std::vector<const Mapping*>& ms, Estimate* out, const BoundCutoff& cut) const {
     bound_by_block<RsMapping>(
-        l, a, table, ms, out, [&](const RsMapping& m) { return rs_passes(l, a, m); }, same_block, cut);
+        l, a, table, ms, out, [&](const RsMapping& m) { return rs_passes(l, a, m); }, block_key, cut);
 }
 
 // ---------------------------------------------------------------------------------------------
