@@ -27,6 +27,9 @@ constexpr size_t kChunk = 256;
 // many are estimated in full to lower the best (fixed: what is pruned does not depend on jobs).
 constexpr size_t kNearRound = 4 * kChunk;
 constexpr size_t kIncumbents = 4;
+// Blocks whose floors are worked out (and, where they come within the window, listed and
+// bounded) at a time, after the leaders: fixed, so that what is pruned does not depend on jobs.
+constexpr size_t kBlockGroup = 8;
 
 // A thread's room for a chunk's estimates, kept from chunk to chunk: an Estimate is large, and a
 // fresh vector a chunk (tens of thousands of chunks on a large layer) went to the kernel for
@@ -211,22 +214,65 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     size_t evaluated = estimate(lead, 0, first);
     double best = inf;
     for (size_t j = 0; j < first; ++j) best = std::min(best, figure[lead[j]]);
-    const size_t n_lead = cands.size();
-    std::vector<size_t> near_blocks;  // the blocks left by the quick floors: their floors worked out at once
-    for (size_t j = listed; j < nb && order_by[by_floor[j]] <= best * kWindow; ++j) near_blocks.push_back(by_floor[j]);
-    work_out_floors(near_blocks);
+    // 2. The other blocks, least floor (or quick floor) first, kBlockGroup at a time while their
+    //    floor comes within the window of the best: a group's blocks whose floor does are listed
+    //    and their candidates' coarse bounds counted; then the bounds of the candidates whose
+    //    coarse bound comes within the window (a few percent of them), least coarse bound first,
+    //    kNearRound at a time, and after each round its least bounds below the best (up to
+    //    kIncumbents) are estimated in full. The best falls early (the leaders' incumbent can be
+    //    20% above it), so that most blocks are ruled out by their floor before they are listed,
+    //    and candidates whose coarse bound is then out of the window are never bounded. The first
+    //    group's rounds take the leaders' candidates too.
     std::vector<size_t> unlisted;  // the blocks whose floor (or quick floor) rules them out: only counted
-    for (size_t j = listed; j < nb; ++j) {
-        const size_t b = by_floor[j];
-        if (block_floor[b] > -inf && block_floor[b] <= best * kWindow)
-            list_block(b);
-        else
-            unlisted.push_back(b);
-    }
-    std::vector<size_t> rest(cands.size() - n_lead);
-    std::iota(rest.begin(), rest.end(), n_lead);
-    in_place_order(rest);
-    bound_some(rest, BoundCutoff{opt.objective, best * kWindow, true, nullptr, &sums}, nullptr);
+    std::vector<Estimate> round_bounds;
+    auto rounds = [&](size_t from) {  // of the candidates from `from` on
+        std::vector<size_t> near;
+        for (size_t i = from; i < cands.size(); ++i)
+            if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
+        std::sort(near.begin(), near.end(), before);
+        for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
+            std::vector<size_t> round;
+            for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k)
+                round.push_back(near[k]);
+            in_place_order(round);  // a block's candidates one after another: they share their passes
+            bound_some(round, BoundCutoff{.traffic = &traffic, .sums = &sums}, &round_bounds);
+            std::vector<size_t> in_window;  // kept: the others' figures are out of the window for good
+            for (size_t j = 0; j < round.size(); ++j)
+                if (figure[round[j]] <= best * kWindow) in_window.push_back(j);
+            std::vector<size_t> to_keep;
+            for (size_t j : in_window) to_keep.push_back(round[j]);
+            keep(to_keep);
+            for (size_t j : in_window) kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
+            std::vector<size_t> lowest;
+            for (size_t i : round)
+                if (figure[i] < best) lowest.push_back(i);
+            const size_t m = std::min(lowest.size(), kIncumbents);
+            std::partial_sort(lowest.begin(), lowest.begin() + static_cast<std::ptrdiff_t>(m), lowest.end(), before);
+            lowest.resize(m);
+            evaluated += estimate(lowest, 0, lowest.size());
+            for (size_t i : lowest) best = std::min(best, figure[i]);
+        }
+    };
+    size_t next = listed, rounded = 0;  // the next block by floor; the candidates before `rounded` had their rounds
+    do {
+        std::vector<size_t> group;
+        for (; next < nb && group.size() < kBlockGroup && order_by[by_floor[next]] <= best * kWindow; ++next)
+            group.push_back(by_floor[next]);
+        work_out_floors(group);
+        const size_t from = cands.size();
+        for (size_t b : group)
+            if (block_floor[b] <= best * kWindow)
+                list_block(b);
+            else
+                unlisted.push_back(b);
+        std::vector<size_t> fresh(cands.size() - from);
+        std::iota(fresh.begin(), fresh.end(), from);
+        in_place_order(fresh);
+        bound_some(fresh, BoundCutoff{opt.objective, best * kWindow, true, nullptr, &sums}, nullptr);
+        rounds(rounded);
+        rounded = cands.size();
+    } while (next < nb && order_by[by_floor[next]] <= best * kWindow);
+    for (; next < nb; ++next) unlisted.push_back(by_floor[next]);
     uint64_t floored = 0;
     std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
     for (size_t b : unlisted) {
@@ -239,39 +285,6 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     if (n == 0) {  // no legal candidate: the error names the map space's last broken constraint
         MapperStats none;
         legal_candidates(df, l, a, none);
-    }
-    // 2. The bounds of the candidates whose coarse bound comes within the window of the best
-    //    estimate (a few percent of them); the rest keep their coarse bound, already too high to
-    //    be picked. Least coarse bound first, kNearRound at a time, and after each round its
-    //    least bounds below the best (up to kIncumbents) are estimated in full: the best falls
-    //    early (the incumbent can be several percent above it), and candidates whose coarse
-    //    bound is then out of the window are never bounded.
-    std::vector<size_t> near;
-    for (size_t i = 0; i < n; ++i)
-        if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
-    std::sort(near.begin(), near.end(), before);
-    std::vector<Estimate> round_bounds;
-    for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
-        std::vector<size_t> round;
-        for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k)
-            round.push_back(near[k]);
-        in_place_order(round);  // a block's candidates one after another: they share their passes
-        bound_some(round, BoundCutoff{.traffic = &traffic, .sums = &sums}, &round_bounds);
-        std::vector<size_t> in_window;  // kept: the others' figures are out of the window for good
-        for (size_t j = 0; j < round.size(); ++j)
-            if (figure[round[j]] <= best * kWindow) in_window.push_back(j);
-        std::vector<size_t> to_keep;
-        for (size_t j : in_window) to_keep.push_back(round[j]);
-        keep(to_keep);
-        for (size_t j : in_window) kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
-        std::vector<size_t> lowest;
-        for (size_t i : round)
-            if (figure[i] < best) lowest.push_back(i);
-        const size_t m = std::min(lowest.size(), kIncumbents);
-        std::partial_sort(lowest.begin(), lowest.begin() + static_cast<std::ptrdiff_t>(m), lowest.end(), before);
-        lowest.resize(m);
-        evaluated += estimate(lowest, 0, lowest.size());
-        for (size_t i : lowest) best = std::min(best, figure[i]);
     }
     // 3. Best bound first, candidates estimated in full until no bound left can come within the
     //    window of the best found (`best` only falls: a candidate outside the window now stays so).
