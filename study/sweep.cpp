@@ -606,11 +606,22 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
     plan.points = expand(spec);
     plan.workload = load_network(spec.workload_file);
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
+    // point_arch depends on the settings of the architecture only (not the run settings, not the
+    // dataflow): each distinct set is parsed once, and each energy table read once
+    std::map<std::vector<std::pair<std::string, std::string>>, size_t> arch_of;  // -> its first point
+    std::map<std::string, std::string> table_texts;
     for (const SweepPoint& p : plan.points) {
-        const ArchParams& a = plan.archs.emplace_back(point_arch(spec, p));
+        std::vector<std::pair<std::string, std::string>> arch_settings;
+        for (const auto& kv : p.settings)
+            if (!is_run_setting(kv.first)) arch_settings.push_back(kv);
+        const auto [known, added] = arch_of.try_emplace(arch_settings, plan.archs.size());
+        const ArchParams& a = plan.archs.emplace_back(added ? point_arch(spec, p) : plan.archs[known->second]);
         const Network net = point_network(plan.workload, spec, p, a);
         find_dataflow(p.dataflow);
-        plan.keys.push_back(point_key(spec, p, arch_text, workload_text, slurp(sweep_table_file(spec, a)), net));
+        const std::string table_file = sweep_table_file(spec, a);
+        auto [table, read] = table_texts.try_emplace(table_file);
+        if (read) table->second = slurp(table_file);
+        plan.keys.push_back(point_key(spec, p, arch_text, workload_text, table->second, net));
         if (!point_done(point_path(out_dir, p.index), plan.keys.back())) plan.todo.push_back(p.index);
     }
     return plan;
