@@ -208,6 +208,31 @@ TEST(Mapper, PrunedSearchPicksWhatExhaustiveSearchPicks) {
     EXPECT_GT(pruned * 2, bounded);  // most of the space is never walked
 }
 
+// The map-space size a search reports is the number of candidates the map space lists
+// (for_each_candidate): the blocks it rules out by their floor are counted, not listed
+// (count_block_candidates), and the count must agree with the listing on every layer, buffer and
+// buffering of the corpus (an off-by-one in the channel-tile sizes counted, or a buffering's
+// repeated sizes counted again, fails it). Also AlexNet CONV1-5 on rs, whose blocks are mostly
+// only counted.
+TEST(Mapper, MapSpaceSizeIsTheNumberOfCandidatesListed) {
+    const EnergyTable t = table45();
+    auto check = [&](const Dataflow& df, const Layer& l, const ArchParams& a) {
+        uint64_t listed = 0;
+        df.for_each_candidate(l, a, [&](std::unique_ptr<Mapping>) { ++listed; });
+        MapperStats s;
+        search_mappings(df, l, a, t, MapperOptions{}, s);
+        EXPECT_EQ(s.space, listed) << df.name() << " " << l.name << " " << a.name;
+        return s.floored;
+    };
+    uint64_t floored = 0;
+    for (const ArchParams& arch : archs())
+        for (const Layer& l : corpus())
+            for (const char* name : kAll) floored += check(find_dataflow(name), l, arch.for_dataflow(name));
+    const Network convs = select_layers(load_network(src("workloads/alexnet.yaml")), "CONV1,CONV2,CONV3,CONV4,CONV5");
+    for (const Layer& l : convs.layers) floored += check(find_dataflow("rs"), l, eyeriss().for_dataflow("rs"));
+    EXPECT_GT(floored, 1000000u);  // the count is exercised, not only the listing
+}
+
 // The same on real layers, where the candidates' energies lie close together and the pick within
 // the window goes by cycles (most of the window is passed over, its cycles' bound above those of
 // an estimated candidate sure to stay in it): AlexNet CONV1-5 on a 32x32 array (the default one's
