@@ -17,6 +17,9 @@ namespace {
 
 // Eight int32 lanes (GNU vector extension: one AVX2 register, two SSE2 ones).
 using Lanes = int32_t __attribute__((vector_size(kMacLanes * sizeof(int32_t))));
+static_assert(kMacLanes == 8, "mac_block widens its sums four lanes at a time");
+// Four int64 psums (the sums of half a vector of lanes, widened).
+using Quad = int64_t __attribute__((vector_size(4 * sizeof(int64_t))));
 
 // NB vectors of output columns of one filter: its n (channel, tap) pairs, then added to its psums.
 template <int NB>
@@ -32,9 +35,18 @@ inline __attribute__((always_inline)) void mac_block(int64_t* acc, const int32_t
             sum[b] += wv * xv;
         }
     }
-    int32_t out[NB * kMacLanes];
-    std::memcpy(out, sum, sizeof out);
-    for (int l = 0; l < NB * kMacLanes; ++l) acc[l] += out[l];
+    // the sums widened and added to the psums four lanes at a time (a scalar loop here was
+    // compiled to one lane extract and one memory add per column where NB < 4)
+    for (int b = 0; b < NB; ++b) {
+        const Quad lo = __builtin_convertvector(__builtin_shufflevector(sum[b], sum[b], 0, 1, 2, 3), Quad);
+        const Quad hi = __builtin_convertvector(__builtin_shufflevector(sum[b], sum[b], 4, 5, 6, 7), Quad);
+        Quad a0, a1;
+        std::memcpy(&a0, acc + b * kMacLanes, sizeof a0);
+        std::memcpy(&a1, acc + b * kMacLanes + 4, sizeof a1);
+        a0 += lo, a1 += hi;
+        std::memcpy(acc + b * kMacLanes, &a0, sizeof a0);
+        std::memcpy(acc + b * kMacLanes + 4, &a1, sizeof a1);
+    }
 }
 
 }  // namespace
