@@ -211,7 +211,7 @@ Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const Energ
 Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
     const auto& m = dynamic_cast<const GridMapping&>(mb);
     auto p = passes(l, a, m);
-    return bound_tiled(l, a, m, table, tiling_passes(l, m, p));
+    return bound_tiled(l, a, m, EnergyModel(table, a), tiling_passes(l, m, p));
 }
 
 void GridDataflow::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,

@@ -601,12 +601,12 @@ GlbTiling whole_layer_tile(const Layer& l) {
     return t;
 }
 
-Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyTable& table,
+Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyModel& em,
                      const std::pair<ActionCounts, uint64_t>& whole, const ActionCounts& compulsory) {
     ActionCounts counts = compulsory;
     counts += whole.first;
     GlbTiling one_image;  // Nt = 1, images outermost
-    Estimate est = tiled_estimate(l, a, one_image, table, counts,
+    Estimate est = tiled_estimate(l, a, one_image, em, counts,
                                   tiled_cycles_lower_bound(l, a, one_image, whole.second, compulsory));
     est.cycles_exact = false;
     est.coarse = true;

@@ -20,6 +20,7 @@
 #include "config/arch.h"
 #include "workload/layer.h"
 #include "energy/energy.h"
+#include "base/error.h"
 #include "base/flat_map.h"
 #include "base/types.h"
 #include "dataflows/dataflow.h"
@@ -397,14 +398,16 @@ inline ActionCounts with_data(const Layer& l, ActionCounts c, int psum_bits) {
 }
 
 // An estimate made of `counts` and `cycles`: the buffer the tiling allocates and the energy of the
-// counts, with the layer's own zeros gated (what estimate_tiled and bound_tiled both finish with).
-inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+// counts (`em`, the energy table on a), with the layer's own zeros gated (what estimate_tiled and
+// bound_tiled both finish with).
+inline Estimate tiled_estimate(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyModel& em,
                                const ActionCounts& counts, uint64_t cycles) {
+    DFSIM_ASSERT(&em.arch() == &a, "an energy model of another architecture");
     Estimate est;
     est.counts = with_data(l, counts, a.pe.psum_bits);
     est.cycles = cycles;
     est.glb_bytes = tiling_glb_bytes(l, a, t);
-    const EnergyBreakdown e = compute_energy(est.counts, table, layer_widths(l, a), a, cycles);
+    const EnergyBreakdown e = em(est.counts, layer_widths(l, a), cycles);
     est.energy = e.total();
     est.dynamic_energy = e.dynamic();
     return est;
@@ -420,7 +423,7 @@ Estimate estimate_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t,
         acc.counts += counts;
         acc.pass_cycles += cycles;
     });
-    return tiled_estimate(l, a, t, table, tot.counts, tot.cycles);
+    return tiled_estimate(l, a, t, EnergyModel(table, a), tot.counts, tot.cycles);
 }
 
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
@@ -480,13 +483,12 @@ private:
 // The mapper's first, cheap look at a tiled mapping: the estimate's counts and energy exactly
 // (traffic_counts, from `memo` if given, plus the passes, tiling_passes), but for cycles only
 // tiled_cycles_lower_bound (cycles_exact false). No tile is walked.
-inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+inline Estimate bound_tiled(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyModel& em,
                             const std::pair<ActionCounts, uint64_t>& all_passes, TrafficMemo* memo = nullptr) {
     const ActionCounts traffic = memo ? memo->get(l, a, t) : traffic_counts(l, a, t);
     ActionCounts counts = traffic;
     counts += all_passes.first;
-    Estimate est =
-        tiled_estimate(l, a, t, table, counts, tiled_cycles_lower_bound(l, a, t, all_passes.second, traffic));
+    Estimate est = tiled_estimate(l, a, t, em, counts, tiled_cycles_lower_bound(l, a, t, all_passes.second, traffic));
     est.cycles_exact = false;
     return est;
 }
@@ -498,15 +500,15 @@ ActionCounts compulsory_traffic(const Layer& l, const ArchParams& a);
 // A lower bound on bound_tiled of every tiling with t's tile sizes, in any order and buffering:
 // the passes (tiling_passes) and the compulsory traffic (`traffic`, compulsory_traffic); cycles
 // as the order that allows the least.
-inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyTable& table,
+inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, const EnergyModel& em,
                              const std::pair<ActionCounts, uint64_t>& all_passes, const ActionCounts& traffic) {
     ActionCounts counts = traffic;
     counts += all_passes.first;
     GlbTiling images_outer = t;  // the order whose cycle bound is the least (extrapolates_images)
     images_outer.order = kOrderNEM;
     images_outer.c_pos = 3;
-    Estimate est = tiled_estimate(l, a, t, table, counts,
-                                  tiled_cycles_lower_bound(l, a, images_outer, all_passes.second, traffic));
+    Estimate est =
+        tiled_estimate(l, a, t, em, counts, tiled_cycles_lower_bound(l, a, images_outer, all_passes.second, traffic));
     est.cycles_exact = false;
     est.coarse = true;
     return est;
@@ -520,7 +522,7 @@ inline Estimate coarse_bound(const Layer& l, const ArchParams& a, const GlbTilin
 // filter-row blocks as the whole layer does, and more tiles only add to them: more filter loads,
 // more and shorter output-row blocks, passes that share fewer ifmap rows. (The mapper holds every
 // floor it computes against the coarse bounds it computes after: search_mappings.)
-Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyTable& table,
+Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyModel& em,
                      const std::pair<ActionCounts, uint64_t>& whole, const ActionCounts& compulsory);
 // The tiling of one tile holding the whole layer (every image, row, filter and channel).
 GlbTiling whole_layer_tile(const Layer& l);
@@ -532,7 +534,7 @@ Estimate floor_of_block(const Layer& l, const ArchParams& a, const EnergyTable& 
     M whole = m;
     static_cast<GlbTiling&>(whole) = whole_layer_tile(l);
     auto passes = make_passes(whole);
-    return block_floor(l, a, table, tiling_passes(l, whole, passes), compulsory_traffic(l, a));
+    return block_floor(l, a, EnergyModel(table, a), tiling_passes(l, whole, passes), compulsory_traffic(l, a));
 }
 
 // bound_tiled of consecutive mappings of type M, one TilePasses (make_passes(m)) shared by each
@@ -550,6 +552,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
     const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
     const bool flooring = cutting && cut.limit > -std::numeric_limits<double>::infinity();
     const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
+    const EnergyModel em(table, a);
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
         const std::array<int, 6> block = block_key(first);
@@ -574,8 +577,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
                     if (f == c_floors.end()) {
                         GlbTiling w = whole_layer_tile(l);
                         w.Ct = t.Ct;
-                        c_floors.emplace_back(t.Ct,
-                                              block_floor(l, a, table, tiling_passes(l, w, passes()), compulsory));
+                        c_floors.emplace_back(t.Ct, block_floor(l, a, em, tiling_passes(l, w, passes()), compulsory));
                         f = c_floors.end() - 1;
                     }
                     coarse = f->second;
@@ -586,7 +588,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
                     const bool kept = cut.sums && cut.sums->find(key, all_passes);
                     if (!kept) all_passes = tiling_passes(l, t, passes());
                     if (cutting) {
-                        coarse = coarse_bound(l, a, t, table, all_passes, compulsory);
+                        coarse = coarse_bound(l, a, t, em, all_passes, compulsory);
                         cut_off = objective_figure(coarse, cut.objective) > cut.limit;
                     }
                     // kept unless cut off by a finite limit: then never bounded again (the limit
@@ -594,7 +596,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
                     if (cut.sums && !kept && !(flooring && cut_off)) cut.sums->put(key, all_passes);
                 }
             }
-            out[i] = cut_off || cut.coarse_only ? coarse : bound_tiled(l, a, t, table, all_passes, cut.traffic);
+            out[i] = cut_off || cut.coarse_only ? coarse : bound_tiled(l, a, t, em, all_passes, cut.traffic);
         }
     }
 }

@@ -52,11 +52,24 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w) 
 
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, const ArchParams& a,
                                uint64_t cycles) {
+    return EnergyModel(t, a)(c, w, cycles);
+}
+
+// a's area once, for the network's wire and the static terms; the GLB's size term once
+EnergyModel::EnergyModel(const EnergyTable& t, const ArchParams& a)
+    : m_t(t),
+      m_a(a),
+      m_area(t.sizes.noc || t.area.present ? area_of(a, t.area) : AreaBreakdown{}),
+      m_scale(access_scale(a, t, m_area)),
+      m_glb_factor(t.glb_size_factor(m_scale.glb_bytes)) {}
+
+EnergyBreakdown EnergyModel::operator()(const ActionCounts& c, const Widths& w, uint64_t cycles) const {
+    const EnergyTable& t = m_t;
+    const ArchParams& a = m_a;
+    const AreaBreakdown& area = m_area;
+    const AccessScale& scale = m_scale;
+    const double glb_factor = m_glb_factor;
     EnergyBreakdown e;
-    // a's area once, for the network's wire and the static terms; the GLB's size term once
-    const AreaBreakdown area = t.sizes.noc || t.area.present ? area_of(a, t.area) : AreaBreakdown{};
-    const AccessScale scale = access_scale(a, t, area);
-    const double glb_factor = t.glb_size_factor(scale.glb_bytes);
     auto bits_of = [&](DataType d) {
         return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;
     };

@@ -7,6 +7,7 @@
 #include "base/types.h"
 #include "config/arch.h"
 #include "config/energy_table.h"
+#include "energy/physical.h"
 #include "workload/layer.h"
 
 namespace dfsim {
@@ -44,6 +45,25 @@ double alu_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w);
 // size model says (energy/physical.h), plus the static terms.
 EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, const Widths& w, const ArchParams& a,
                                uint64_t cycles);
+
+// compute_energy on one table and architecture, what depends on them alone (the chip's area, the
+// access scales, the buffer's size factor) worked out once: the mapper scores thousands of
+// candidates of a layer on one architecture. compute_energy is EnergyModel(t, a)(c, w, cycles).
+// Keeps references to t and a.
+class EnergyModel {
+public:
+    EnergyModel(const EnergyTable& t, const ArchParams& a);
+    EnergyBreakdown operator()(const ActionCounts& c, const Widths& w, uint64_t cycles) const;
+    const EnergyTable& table() const { return m_t; }
+    const ArchParams& arch() const { return m_a; }
+
+private:
+    const EnergyTable& m_t;
+    const ArchParams& m_a;
+    AreaBreakdown m_area;
+    AccessScale m_scale;
+    double m_glb_factor;
+};
 
 }  // namespace dfsim
 

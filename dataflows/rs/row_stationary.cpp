@@ -476,7 +476,7 @@ Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const Ener
 Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
     const auto& m = dynamic_cast<const RsMapping&>(mb);
     auto passes = rs_passes(l, a, m);
-    return bound_tiled(l, a, m, table, tiling_passes(l, m, passes));
+    return bound_tiled(l, a, m, EnergyModel(table, a), tiling_passes(l, m, passes));
 }
 
 void RowStationary::bound_all(const Layer& l, const ArchParams& a, const EnergyTable& table,
@@ -554,6 +554,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
                                  const std::vector<const Mapping*>& blocks, Estimate* out) const {
     const LayerShape& s = l.shape;
     const ActionCounts compulsory = compulsory_traffic(l, a);
+    const EnergyModel em(table, a);
     const uint64_t N = static_cast<uint64_t>(s.N), F = static_cast<uint64_t>(s.F()), E = static_cast<uint64_t>(s.E());
     const uint64_t G = static_cast<uint64_t>(s.G), S = static_cast<uint64_t>(s.S), U = static_cast<uint64_t>(s.U);
     const uint64_t macs = s.macs(), gated = s.padding_macs();
@@ -623,7 +624,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
                 }
             });
         });
-        out[i] = block_floor(l, a, table, {c, cycles}, compulsory);
+        out[i] = block_floor(l, a, em, {c, cycles}, compulsory);
     }
     return true;
 }
