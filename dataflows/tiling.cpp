@@ -245,9 +245,11 @@ int loop_step(const GlbTiling& t, TileLoop d) {
     return d == TileLoop::N ? t.Nt : d == TileLoop::E ? t.Et : d == TileLoop::M ? t.Mt : t.Ct;
 }
 int count_tiles(int whole, int step) { return (whole + step - 1) / step; }
-// Whether DRAM loop d takes more than one step (the image loop: or runs more than one group).
+// Whether DRAM loop d takes more than one step (the image loop: or runs more than one group): a
+// step below the extent (count_tiles > 1, without its division: the mapper asks this of every
+// set of tile sizes it lists or counts).
 bool steps_more_than_once(const LayerShape& s, const GlbTiling& t, TileLoop d) {
-    return count_tiles(loop_extent(s, d), loop_step(t, d)) > 1 || (d == TileLoop::N && s.G > 1);
+    return loop_step(t, d) < loop_extent(s, d) || (d == TileLoop::N && s.G > 1);
 }
 
 TileStep make_step(const Layer& l, const GlbTiling& t, const Origin& o) {
@@ -854,10 +856,9 @@ bool for_each_tile_sizes(
                         if (seen) continue;
                         same[k] = mark;
                     }
-                    // the loops that step more than once (steps_more_than_once: a step below
-                    // its extent), bit 3 - d for loop d
-                    const unsigned multi = (t.Nt < s.N || s.G > 1 ? 8u : 0u) | (t.Et < E ? 4u : 0u) |
-                                           (t.Mt < Mg ? 2u : 0u) | (t.Ct < Cg ? 1u : 0u);
+                    unsigned multi = 0;  // bit 3 - d for loop d
+                    for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
+                        multi = multi << 1 | static_cast<unsigned>(steps_more_than_once(s, t, d));
                     sizes(t, distinct_orders(multi));
                 }
             }

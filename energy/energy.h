@@ -54,7 +54,6 @@ class EnergyModel {
 public:
     EnergyModel(const EnergyTable& t, const ArchParams& a);
     EnergyBreakdown operator()(const ActionCounts& c, const Widths& w, uint64_t cycles) const;
-    const EnergyTable& table() const { return m_t; }
     const ArchParams& arch() const { return m_a; }
 
 private:
