@@ -110,6 +110,15 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<Estimate> kept;
     std::vector<int32_t> slot;
     std::vector<char> full;
+    // Each candidate's other figure (pick_candidate's secondary: cycles, or energy for the cycles
+    // objective) in its coarse bound, a lower bound (-inf until it has one); whether the rounds
+    // ruled it out (below); the candidates estimated in full, in the order they were.
+    std::vector<double> coarse_other;
+    std::vector<char> ruled_out;
+    std::vector<size_t> estimated;
+    auto other_of = [&](const Estimate& e) {
+        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+    };
     auto list_block = [&](size_t b) {
         uint64_t k = 0;
         df.for_each_tiling_of(l, a, *blocks[b], [&](const Mapping& m) {
@@ -121,7 +130,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             }
             cands.push_back(df.clone(m));
             place.push_back(at), figure.push_back(inf), slot.push_back(-1);
-            full.push_back(0);
+            full.push_back(0), coarse_other.push_back(-inf), ruled_out.push_back(0);
         });
     };
     auto before = [&](size_t x, size_t y) {  // by figure, ties in map-space order
@@ -152,6 +161,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             for (size_t k = lo; k < hi; ++k) {
                 const size_t i = which[k];
                 figure[i] = objective_figure(out[k - lo], opt.objective);
+                if (out[k - lo].coarse) coarse_other[i] = other_of(out[k - lo]);
                 DFSIM_ASSERT(
                     figure[i] >= block_floor[place[i] >> 32] * (1 - 1e-9),
                     "the mapper's block floor exceeds a bound for layer " + l.name + ", " + cands[i]->summary());
@@ -179,6 +189,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             figure[i] = objective_figure(e, opt.objective);
         });
         for (size_t i : todo) full[i] = 1;
+        estimated.insert(estimated.end(), todo.begin(), todo.end());
         return todo.size();
     };
     // 1. The blocks of least floor (enough for kMinLeaders legal candidates) listed, their
@@ -222,18 +233,34 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     //    kIncumbents) are estimated in full. The best falls early (the leaders' incumbent can be
     //    20% above it), so that most blocks are ruled out by their floor before they are listed,
     //    and candidates whose coarse bound is then out of the window are never bounded. The first
-    //    group's rounds take the leaders' candidates too.
+    //    group's rounds take the leaders' candidates too. A candidate is ruled out, never bounded
+    //    again, when it cannot be picked: its coarse bound is no lower than the best (it cannot
+    //    lower the window's edge) and its other figure there (a lower bound) is above that of an
+    //    estimated candidate sure to stay in the window (its figure within the window of the
+    //    least the best can still fall to: the least coarse bound left and the next block's floor).
     std::vector<size_t> unlisted;  // the blocks whose floor (or quick floor) rules them out: only counted
     std::vector<Estimate> round_bounds;
+    size_t next = listed;  // the next block by floor
     auto rounds = [&](size_t from) {  // of the candidates from `from` on
         std::vector<size_t> near;
         for (size_t i = from; i < cands.size(); ++i)
             if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
         std::sort(near.begin(), near.end(), before);
         for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
+            double least = std::min(best, figure[near[k]]);  // the best can fall no lower
+            if (next < nb) least = std::min(least, order_by[by_floor[next]]);
+            double sure = inf;
+            for (size_t i : estimated)
+                if (figure[i] <= least * kWindow) sure = std::min(sure, other_of(kept[static_cast<size_t>(slot[i])]));
             std::vector<size_t> round;
-            for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k)
-                round.push_back(near[k]);
+            for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k) {
+                const size_t i = near[k];
+                if (figure[i] >= best && coarse_other[i] > sure)
+                    ruled_out[i] = 1;
+                else
+                    round.push_back(i);
+            }
+            if (round.empty()) continue;
             in_place_order(round);  // a block's candidates one after another: they share their passes
             bound_some(round, BoundCutoff{.traffic = &traffic, .sums = &sums}, &round_bounds);
             std::vector<size_t> in_window;  // kept: the others' figures are out of the window for good
@@ -243,6 +270,12 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             for (size_t j : in_window) to_keep.push_back(round[j]);
             keep(to_keep);
             for (size_t j : in_window) kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
+            for (size_t j = 0; j < round.size(); ++j) {
+                const double o = other_of(round_bounds[j]);
+                DFSIM_ASSERT(coarse_other[round[j]] <= o * (1 + 1e-9) || coarse_other[round[j]] <= o + 1e-9,
+                             "the mapper's coarse bound exceeds a bound for layer " + l.name + ", " +
+                                 cands[round[j]]->summary());
+            }
             std::vector<size_t> lowest;
             for (size_t i : round)
                 if (figure[i] < best) lowest.push_back(i);
@@ -253,7 +286,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             for (size_t i : lowest) best = std::min(best, figure[i]);
         }
     };
-    size_t next = listed, rounded = 0;  // the next block by floor; the candidates before `rounded` had their rounds
+    size_t rounded = 0;  // the candidates before `rounded` had their rounds
     do {
         std::vector<size_t> group;
         for (; next < nb && group.size() < kBlockGroup && order_by[by_floor[next]] <= best * kWindow; ++next)
@@ -292,23 +325,18 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     //    when it cannot be picked: its bound is no lower than the best found (it cannot lower the
     //    window's edge) and its bound's other figure (a lower bound: cycles, or energy for the
     //    cycles objective) is above the other figure of an estimated candidate sure to stay in the
-    //    window (its figure within the window of every figure the best can still fall to).
+    //    window (its figure within the window of every figure the best can still fall to). The
+    //    candidates the rounds ruled out are left out.
     std::vector<size_t> order;
     for (size_t i = 0; i < n; ++i)
-        if (full[i] || figure[i] <= best * kWindow) order.push_back(i);
+        if (!ruled_out[i] && (full[i] || figure[i] <= best * kWindow)) order.push_back(i);
     std::sort(order.begin(), order.end(), before);
-    auto other = [&](size_t i) {
-        const Estimate& e = kept[static_cast<size_t>(slot[i])];
-        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
-    };
-    std::vector<size_t> done;  // the candidates estimated in full so far
-    for (size_t i = 0; i < n; ++i)
-        if (full[i]) done.push_back(i);
+    auto other = [&](size_t i) { return other_of(kept[static_cast<size_t>(slot[i])]); };
     size_t k = 0;
     while (k < order.size() && figure[order[k]] <= best * kWindow) {
         const double lowest = std::min(best, figure[order[k]]);  // the best can fall no lower
         double sure = inf;  // the least other figure of the estimated candidates sure to stay in the window
-        for (size_t i : done)
+        for (size_t i : estimated)
             if (figure[i] <= lowest * kWindow) sure = std::min(sure, other(i));
         std::vector<size_t> round;
         size_t end = k;
@@ -316,8 +344,6 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             const size_t i = order[end];
             if (full[i] || figure[i] < best || other(i) <= sure) round.push_back(i);
         }
-        for (size_t i : round)
-            if (!full[i]) done.push_back(i);
         evaluated += estimate(round, 0, round.size());
         for (; k < end; ++k) best = std::min(best, figure[order[k]]);
     }
