@@ -4,6 +4,7 @@
 #include <limits>
 #include <map>
 #include <numeric>
+#include <queue>
 
 #include "base/error.h"
 #include "base/parallel.h"
@@ -82,21 +83,30 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     // Each block's quick floor (Dataflow::quick_floors), where the dataflow has one; its floor is
     // worked out only for the blocks the quick one cannot rule out (block_floor, -inf until then).
     std::vector<double> quick(nb, -inf), block_floor(nb, -inf);
+    // Their other figures (pick_candidate's secondary: cycles, or energy for the cycles
+    // objective), lower bounds too.
+    std::vector<double> quick_other(nb, -inf), floor_other(nb, -inf);
+    auto other_of = [&](const Estimate& e) {
+        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+    };
     parallel_for((nb + kChunk - 1) / kChunk, opt.jobs, [&](size_t c) {
         const size_t lo = c * kChunk, hi = std::min(nb, lo + kChunk);
         std::vector<const Mapping*> some;
         for (size_t b = lo; b < hi; ++b) some.push_back(blocks[b].get());
         std::vector<Estimate>& q = chunk_estimates(some.size());
         if (df.quick_floors(l, a, t, some, q.data()))
-            for (size_t b = lo; b < hi; ++b) quick[b] = objective_figure(q[b - lo], opt.objective);
+            for (size_t b = lo; b < hi; ++b)
+                quick[b] = objective_figure(q[b - lo], opt.objective), quick_other[b] = other_of(q[b - lo]);
     });
     auto work_out_floors = [&](const std::vector<size_t>& which) {
         parallel_for(which.size(), opt.jobs, [&](size_t j) {
             const size_t b = which[j];
             if (block_floor[b] > -inf) return;
-            block_floor[b] = objective_figure(df.floor(l, a, t, *blocks[b]), opt.objective);
+            const Estimate f = df.floor(l, a, t, *blocks[b]);
+            block_floor[b] = objective_figure(f, opt.objective), floor_other[b] = other_of(f);
+            auto below = [](double x, double y) { return x <= y * (1 + 1e-9) || x <= y + 1e-9; };
             DFSIM_ASSERT(
-                quick[b] <= block_floor[b] * (1 + 1e-9) || quick[b] <= block_floor[b] + 1e-9,
+                below(quick[b], block_floor[b]) && below(quick_other[b], floor_other[b]),
                 "the mapper's quick floor exceeds the floor for layer " + l.name + ", " + blocks[b]->summary());
         });
     };
@@ -116,8 +126,21 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     std::vector<double> coarse_other;
     std::vector<char> ruled_out;
     std::vector<size_t> estimated;
-    auto other_of = [&](const Estimate& e) {
-        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+    // The bounded candidates, neither estimated in full nor ruled out, whose figure came within
+    // the window: the best can still fall to the least of their figures (a min-heap; the ones
+    // estimated since are dropped as they come to the top).
+    std::priority_queue<std::pair<double, size_t>, std::vector<std::pair<double, size_t>>, std::greater<>> pending;
+    auto least_pending = [&] {
+        while (!pending.empty() && full[pending.top().second]) pending.pop();
+        return pending.empty() ? inf : pending.top().first;
+    };
+    // The least other figure of the candidates estimated in full that are sure to stay in the
+    // window if the best can fall no lower than `least`.
+    auto sure_within = [&](double least) {
+        double sure = inf;
+        for (size_t i : estimated)
+            if (figure[i] <= least * kWindow) sure = std::min(sure, other_of(kept[static_cast<size_t>(slot[i])]));
+        return sure;
     };
     auto list_block = [&](size_t b) {
         uint64_t k = 0;
@@ -247,11 +270,9 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
         std::sort(near.begin(), near.end(), before);
         for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
-            double least = std::min(best, figure[near[k]]);  // the best can fall no lower
+            double least = std::min({best, figure[near[k]], least_pending()});  // the best can fall no lower
             if (next < nb) least = std::min(least, order_by[by_floor[next]]);
-            double sure = inf;
-            for (size_t i : estimated)
-                if (figure[i] <= least * kWindow) sure = std::min(sure, other_of(kept[static_cast<size_t>(slot[i])]));
+            const double sure = sure_within(least);
             std::vector<size_t> round;
             for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k) {
                 const size_t i = near[k];
@@ -269,7 +290,10 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             std::vector<size_t> to_keep;
             for (size_t j : in_window) to_keep.push_back(round[j]);
             keep(to_keep);
-            for (size_t j : in_window) kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
+            for (size_t j : in_window) {
+                kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
+                pending.push({figure[round[j]], round[j]});
+            }
             for (size_t j = 0; j < round.size(); ++j) {
                 const double o = other_of(round_bounds[j]);
                 DFSIM_ASSERT(coarse_other[round[j]] <= o * (1 + 1e-9) || coarse_other[round[j]] <= o + 1e-9,
@@ -288,13 +312,24 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     };
     size_t rounded = 0;  // the candidates before `rounded` had their rounds
     do {
+        // (a block no candidate of which can be picked, by the rounds' rule on its floor or quick
+        // floor, is not listed either)
+        double least = std::min(best, least_pending());
+        if (next < nb) least = std::min(least, order_by[by_floor[next]]);
+        const double sure = sure_within(least);
+        const std::vector<double>& other_by = quick_first ? quick_other : floor_other;
         std::vector<size_t> group;
-        for (; next < nb && group.size() < kBlockGroup && order_by[by_floor[next]] <= best * kWindow; ++next)
-            group.push_back(by_floor[next]);
+        for (; next < nb && group.size() < kBlockGroup && order_by[by_floor[next]] <= best * kWindow; ++next) {
+            const size_t b = by_floor[next];
+            if (order_by[b] >= best && other_by[b] > sure)
+                unlisted.push_back(b);
+            else
+                group.push_back(b);
+        }
         work_out_floors(group);
         const size_t from = cands.size();
         for (size_t b : group)
-            if (block_floor[b] <= best * kWindow)
+            if (block_floor[b] <= best * kWindow && !(block_floor[b] >= best && floor_other[b] > sure))
                 list_block(b);
             else
                 unlisted.push_back(b);
