@@ -169,6 +169,10 @@ public:
 size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj);
 // What pick_candidate ranks first: energy, cycles or their product.
 double objective_figure(const Estimate& e, Objective obj);
+// Its other figure, pick_candidate's secondary among the candidates within 2% of the best.
+inline double other_figure(const Estimate& e, Objective obj) {
+    return obj == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
+}
 
 // The registry of dataflows, by name.
 const Dataflow& find_dataflow(const std::string& name);  // throws ConfigError naming the choices

@@ -86,9 +86,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     // Their other figures (pick_candidate's secondary: cycles, or energy for the cycles
     // objective), lower bounds too.
     std::vector<double> quick_other(nb, -inf), floor_other(nb, -inf);
-    auto other_of = [&](const Estimate& e) {
-        return opt.objective == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
-    };
+    auto other_of = [&](const Estimate& e) { return other_figure(e, opt.objective); };
     parallel_for((nb + kChunk - 1) / kChunk, opt.jobs, [&](size_t c) {
         const size_t lo = c * kChunk, hi = std::min(nb, lo + kChunk);
         std::vector<const Mapping*> some;

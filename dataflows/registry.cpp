@@ -35,9 +35,7 @@ double objective_figure(const Estimate& e, Objective obj) {
 size_t pick_candidate(const std::vector<Estimate>& ests, Objective obj) {
     DFSIM_ASSERT(!ests.empty(), "no candidate to pick from");
     auto primary = [&](const Estimate& e) { return objective_figure(e, obj); };
-    auto secondary = [&](const Estimate& e) {
-        return obj == Objective::Cycles ? e.energy : static_cast<double>(e.cycles);
-    };
+    auto secondary = [&](const Estimate& e) { return other_figure(e, obj); };
     double best = std::numeric_limits<double>::infinity();
     for (const Estimate& e : ests) best = std::min(best, primary(e));
     size_t pick = ests.size();
