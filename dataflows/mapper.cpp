@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <limits>
-#include <map>
 #include <numeric>
 #include <queue>
 
 #include "base/error.h"
+#include "base/flat_map.h"
 #include "base/parallel.h"
 #include "dataflows/tiling.h"
 
@@ -340,12 +340,11 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     } while (next < nb && order_by[by_floor[next]] <= best * kWindow);
     for (; next < nb; ++next) unlisted.push_back(by_floor[next]);
     uint64_t floored = 0;
-    std::map<std::array<int, 3>, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
+    FlatMap<3, uint64_t> tilings;  // by the blocks' tile steps, all their count depends on
     for (size_t b : unlisted) {
         const std::array<int, 3> steps = df.tile_blocks_of(l, *blocks[b]);
-        auto [it, added] = tilings.try_emplace(steps, 0);
-        if (added) it->second = count_block_candidates(l, a, steps[0], steps[1], steps[2]);
-        floored += it->second;
+        floored +=
+            tilings.get_or_make(steps, [&] { return count_block_candidates(l, a, steps[0], steps[1], steps[2]); });
     }
     const size_t n = cands.size();
     if (n == 0) {  // no legal candidate: the error names the map space's last broken constraint
