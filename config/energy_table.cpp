@@ -16,14 +16,6 @@ double EnergyTable::glb_size_factor(double glb_bytes) const {
     return glb_size_exponent != 0.0 ? std::pow(glb_bytes / (glb_reference_kb * 1024.0), glb_size_exponent) : 1.0;
 }
 
-double EnergyTable::access_scaled(Level l, bool is_write, int bits, double glb_factor) const {
-    const LevelCost& c = at(l);
-    double e = is_write ? c.write : c.read;
-    if (scale_with_width) e *= static_cast<double>(bits) / c.reference_bits;
-    if (l == Level::Glb && glb_size_exponent != 0.0) e *= glb_factor;
-    return e;
-}
-
 double EnergyTable::mac_energy(int wb, int ab, int pb) const {
     const double mult = multiply < 0 ? mac : multiply;
     return mult * (static_cast<double>(wb) * ab / 64.0) + (mac - mult) * pb / 32.0;

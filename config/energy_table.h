@@ -121,6 +121,15 @@ struct EnergyTable {
     double glb_size_factor(double glb_bytes) const;
 };
 
+// (inline: the energy model evaluates it some thirty times a candidate the mapper scores)
+inline double EnergyTable::access_scaled(Level l, bool is_write, int bits, double glb_factor) const {
+    const LevelCost& c = at(l);
+    double e = is_write ? c.write : c.read;
+    if (scale_with_width) e *= static_cast<double>(bits) / c.reference_bits;
+    if (l == Level::Glb && glb_size_exponent != 0.0) e *= glb_factor;
+    return e;
+}
+
 EnergyTable load_energy_table(const std::string& path);
 EnergyTable load_energy_table_from_string(const std::string& yaml, const std::string& name);
 
