@@ -2,10 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
+#include <memory>
 #include <sstream>
 
 #include "base/error.h"
+#include "base/flat_map.h"
 #include "config/yaml_reader.h"
 
 namespace dfsim {
@@ -618,20 +619,28 @@ Estimate block_floor(const Layer& l, const ArchParams& a, const EnergyModel& em,
 void for_each_tile_class(const Layer& l, const GlbTiling& t,
                          const std::function<void(const TileStep&, uint64_t)>& visit) {
     const LayerShape& s = l.shape;
-    // the sizes of a dimension's tiles: the full ones and the remainder
+    // A dimension's tile classes, (first index, count): the full tiles and the remainder.
+    struct Classes {
+        std::array<std::pair<int, uint64_t>, 3> at;
+        size_t n = 0;
+        void add(int first, uint64_t count) {
+            if (count > 0) at[n++] = {first, count};
+        }
+        auto begin() const { return at.begin(); }
+        auto end() const { return at.begin() + static_cast<std::ptrdiff_t>(n); }
+    };
     auto sizes = [](int whole, int step) {
-        std::vector<std::pair<int, uint64_t>> v{{0, static_cast<uint64_t>(whole / step)}};
-        if (whole % step) v.push_back({whole - whole % step, 1});
-        if (v[0].second == 0) v.erase(v.begin());
+        Classes v;
+        v.add(0, static_cast<uint64_t>(whole / step));
+        if (whole % step) v.add(whole - whole % step, 1);
         return v;
     };
-    // channel tiles: first, middle and last ones differ (first_c, last_c, the remainder)
-    std::map<std::array<int, 3>, std::pair<int, uint64_t>> c_classes;  // (Ct, first, last) -> (C0, count)
-    for (int C0 = 0; C0 < s.Cg(); C0 += t.Ct) {
-        const TileStep st = make_step(l, t, 0, 0, 0, 0, C0);
-        auto& cls = c_classes.try_emplace({st.Ct, st.first_c, st.last_c}, C0, 0).first->second;
-        ++cls.second;
-    }
+    // channel tiles: the first, the middle and the last differ (first_c, last_c, the remainder)
+    const int Cg = s.Cg(), nc = count_tiles(Cg, t.Ct);
+    Classes c_classes;  // (C0, count)
+    c_classes.add(0, 1);
+    if (nc > 2) c_classes.add(t.Ct, static_cast<uint64_t>(nc - 2));
+    if (nc > 1) c_classes.add((nc - 1) * t.Ct, 1);
     // output-row tiles: each its own class, but the full ones whose ifmap rows are all real (no
     // padding, no clamp at the edges) are alike wherever they sit: one class, the first of them
     std::vector<std::pair<int, uint64_t>> e_classes;  // (E0, count)
@@ -648,9 +657,9 @@ void for_each_tile_class(const Layer& l, const GlbTiling& t,
     for (const auto& [n, n_count] : sizes(s.N, t.Nt))
         for (const auto& [E0, e_count] : e_classes)
             for (const auto& [M0, m_count] : sizes(s.Mg(), t.Mt))
-                for (const auto& [key, cls] : c_classes)
-                    visit(make_step(l, t, n, 0, E0, M0, cls.first),
-                          n_count * static_cast<uint64_t>(s.G) * e_count * m_count * cls.second);
+                for (const auto& [C0, c_count] : c_classes)
+                    visit(make_step(l, t, n, 0, E0, M0, C0),
+                          n_count * static_cast<uint64_t>(s.G) * e_count * m_count * c_count);
 }
 
 uint64_t tiled_cycles_lower_bound(const Layer& l, const ArchParams& a, const GlbTiling& t, uint64_t pass_cycles,
@@ -787,10 +796,10 @@ std::vector<Buffering> buffering_modes(const ArchParams& a) {
 // tile_sizes, each (block, whole) worked out once per thread (a search asks for the same few
 // thousands of times: every block's tilings, and the count of those of the blocks it passes over).
 const std::vector<int>& known_tile_sizes(int block, int whole) {
-    thread_local std::map<std::pair<int, int>, std::vector<int>> known;  // nodes: the references stay good
-    const auto [it, added] = known.try_emplace({block, whole});
-    if (added) it->second = tile_sizes(block, whole);
-    return it->second;
+    // each list on the heap on its own: the references stay good as the map grows
+    thread_local FlatMap<2, std::unique_ptr<const std::vector<int>>> known;
+    return *known.get_or_make({block, whole},
+                              [&] { return std::make_unique<const std::vector<int>>(tile_sizes(block, whole)); });
 }
 
 }  // namespace

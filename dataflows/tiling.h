@@ -566,8 +566,10 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
         std::pair<ActionCounts, uint64_t> all_passes;
         Estimate coarse;
         bool cut_off = false;  // the coarse bound of these sizes is above the cut-off
-        for (; i < ms.size() && block_key(dynamic_cast<const M&>(*ms[i])) == block; ++i) {
-            const GlbTiling& t = dynamic_cast<const M&>(*ms[i]);
+        for (; i < ms.size(); ++i) {
+            const M& m = dynamic_cast<const M&>(*ms[i]);
+            if (block_key(m) != block) break;
+            const GlbTiling& t = m;
             if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {
                 sizes = &t;
                 cut_off = false;
