@@ -788,9 +788,14 @@ namespace {
 // double-buffered, then the psums single-buffered (the widest tiles, whose second copy only
 // overlaps a store per output tile), then the ifmap too (the filters prefetched, as the Eyeriss
 // chip does), then nothing double-buffered.
-std::vector<Buffering> buffering_modes(const ArchParams& a) {
-    if (!a.glb.search_buffering) return {arch_buffering(a)};
-    return {Buffering::all(true), Buffering{true, true, false}, Buffering::prefetch_filters(), Buffering::all(false)};
+struct Bufferings {
+    std::array<Buffering, 4> at;
+    size_t size;
+};
+Bufferings buffering_modes(const ArchParams& a) {
+    if (!a.glb.search_buffering) return {{arch_buffering(a)}, 1};
+    return {{Buffering::all(true), Buffering{true, true, false}, Buffering::prefetch_filters(), Buffering::all(false)},
+            4};
 }
 
 // tile_sizes, each (block, whole) worked out once per thread (a search asks for the same few
@@ -824,13 +829,20 @@ bool for_each_tile_sizes(
     const std::vector<int>& c_sizes = known_tile_sizes(c_block, Cg);  // each <= its extent: all distinct
     const std::vector<int>& m_sizes = known_tile_sizes(m_block, Mg);
     const std::vector<int>& e_sizes = known_tile_sizes(e_block, E);
-    const std::vector<Buffering> modes = buffering_modes(a);
+    const Bufferings bufferings = buffering_modes(a);
+    const std::span<const Buffering> modes(bufferings.at.data(), bufferings.size);
     DFSIM_ASSERT(modes.size() <= 4 && e_sizes.size() < 255, "too many bufferings or output-row tile sizes");
     // The tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
     // tile loaded too) and never overlap more. By (images, channels, filters): of each buffering,
     // the index + 1 of the output-row tile it tried with them (0: none; it tries one at most).
-    std::vector<std::array<uint8_t, 4>> tried(modes.size() > 1 ? n_nts * c_sizes.size() * m_sizes.size() : 0);
+    // (on the stack where they fit: the mapper counts tens of thousands of blocks' tilings a search)
+    const size_t n_tried = modes.size() > 1 ? n_nts * c_sizes.size() * m_sizes.size() : 0;
+    std::array<std::array<uint8_t, 4>, 2048> on_stack;
+    std::vector<std::array<uint8_t, 4>> on_heap(n_tried > on_stack.size() ? n_tried : 0);
+    const std::span<std::array<uint8_t, 4>> tried =
+        n_tried > on_stack.size() ? std::span(on_heap) : std::span(on_stack).first(n_tried);
+    std::fill(tried.begin(), tried.end(), std::array<uint8_t, 4>{});
     bool any = false;
     for (size_t k = 0; k < modes.size(); ++k) {
         const Buffering b = modes[k];
