@@ -552,7 +552,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
     const bool cutting = cut.limit < std::numeric_limits<double>::infinity();
     const bool flooring = cutting && cut.limit > -std::numeric_limits<double>::infinity();
     const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
-    const EnergyModel em(table, a);
+    const EnergyModel em(table, a, layer_widths(l, a));
     for (size_t i = 0; i < ms.size();) {
         const auto& first = dynamic_cast<const M&>(*ms[i]);
         const std::array<int, 6> block = block_key(first);

@@ -63,16 +63,39 @@ EnergyModel::EnergyModel(const EnergyTable& t, const ArchParams& a)
       m_scale(access_scale(a, t, m_area)),
       m_glb_factor(t.glb_size_factor(m_scale.glb_bytes)) {}
 
+EnergyModel::EnergyModel(const EnergyTable& t, const ArchParams& a, const Widths& w) : EnergyModel(t, a) {
+    m_fixed = true, m_widths = w, m_costs = costs(w);
+}
+
+EnergyModel::AccessCosts EnergyModel::costs(const Widths& w) const {
+    const EnergyTable& t = m_t;
+    const double gf = m_glb_factor;
+    AccessCosts k;
+    for (Level l : kLevels)
+        for (DataType d : kDataTypes) {
+            // DRAM psum writes are final outputs, at the output width
+            const int bits = d == DataType::Psum ? (l == Level::Dram ? w.output : w.psum)
+                                                 : (d == DataType::Ifmap ? w.ifmap : w.filter);
+            auto& rw = k.rw[static_cast<int>(l)][static_cast<int>(d)];
+            rw = {t.access_scaled(l, false, bits, gf), t.access_scaled(l, true, bits, gf)};
+        }
+    k.glb_output_read = t.access_scaled(Level::Glb, false, w.output, gf);
+    k.glb_output_write = t.access_scaled(Level::Glb, true, w.output, gf);
+    k.noc_output_read = t.access_scaled(Level::Noc, false, w.output, gf);
+    k.dram_psum_read = t.access_scaled(Level::Dram, false, w.psum, gf);
+    k.dram_psum_write = t.access_scaled(Level::Dram, true, w.psum, gf);
+    return k;
+}
+
 EnergyBreakdown EnergyModel::operator()(const ActionCounts& c, const Widths& w, uint64_t cycles) const {
     const EnergyTable& t = m_t;
     const ArchParams& a = m_a;
     const AreaBreakdown& area = m_area;
     const AccessScale& scale = m_scale;
-    const double glb_factor = m_glb_factor;
+    AccessCosts own;
+    const AccessCosts* k = &m_costs;
+    if (!m_fixed || !(w == m_widths)) own = costs(w), k = &own;
     EnergyBreakdown e;
-    auto bits_of = [&](DataType d) {
-        return d == DataType::Ifmap ? w.ifmap : d == DataType::Filter ? w.filter : w.psum;
-    };
     for (Level l : kLevels)
         for (DataType d : kDataTypes) {
             const ReadWrite& rw = c.acc.at(l, d);
@@ -82,13 +105,13 @@ EnergyBreakdown EnergyModel::operator()(const ActionCounts& c, const Widths& w, 
                 // final outputs are written (and read back for the store) at the output width
                 writes -= c.glb_output_writes;
                 reads -= c.glb_output_reads;
-                extra = static_cast<double>(c.glb_output_writes) * t.access_scaled(l, true, w.output, glb_factor) +
-                        static_cast<double>(c.glb_output_reads) * t.access_scaled(l, false, w.output, glb_factor);
+                extra = static_cast<double>(c.glb_output_writes) * k->glb_output_write +
+                        static_cast<double>(c.glb_output_reads) * k->glb_output_read;
             }
             if (d == DataType::Psum && l == Level::Noc) {
                 // final outputs leave the array requantized: at the output width, as they are timed
                 reads -= c.noc_output_reads;
-                extra = static_cast<double>(c.noc_output_reads) * t.access_scaled(l, false, w.output, glb_factor);
+                extra = static_cast<double>(c.noc_output_reads) * k->noc_output_read;
             }
             // DRAM psum writes are final outputs at the output width, but for psums spilled between
             // channel tiles: those, and the spills loaded back (every DRAM psum read), at the psum
@@ -96,15 +119,14 @@ EnergyBreakdown EnergyModel::operator()(const ActionCounts& c, const Widths& w, 
             double spill = 0;
             uint64_t spill_bits = 0;
             if (d == DataType::Psum && l == Level::Dram) {
-                spill = static_cast<double>(reads) * t.access_scaled(l, false, w.psum, glb_factor) +
-                        static_cast<double>(c.dram_spill_writes) * t.access_scaled(l, true, w.psum, glb_factor);
+                spill = static_cast<double>(reads) * k->dram_psum_read +
+                        static_cast<double>(c.dram_spill_writes) * k->dram_psum_write;
                 spill_bits = (reads + c.dram_spill_writes) * static_cast<uint64_t>(w.psum);
                 writes -= c.dram_spill_writes;
                 reads = 0;
             }
-            const int bits = (d == DataType::Psum && l == Level::Dram) ? w.output : bits_of(d);
-            double v = static_cast<double>(reads) * t.access_scaled(l, false, bits, glb_factor) +
-                       static_cast<double>(writes) * t.access_scaled(l, true, bits, glb_factor) + extra;
+            const auto& cost = k->rw[static_cast<int>(l)][static_cast<int>(d)];
+            double v = static_cast<double>(reads) * cost[0] + static_cast<double>(writes) * cost[1] + extra;
             // run-length compressed feature maps: the link moves fewer bits than are stored
             const int di = static_cast<int>(d);
             const uint64_t raw = c.dram_raw_bits[di] - std::min(c.dram_raw_bits[di], spill_bits);

@@ -19,6 +19,7 @@ struct Widths {
     Multiplier mult = Multiplier::Mac;
     int op_ifmap = 8, op_filter = 8;  // operand widths at the multiplier (the values', not the storage's)
     uint64_t lut_entries = 0;  // LUT multiplier: 2^(filter bits + ifmap bits)
+    bool operator==(const Widths&) const = default;
 };
 
 struct EnergyBreakdown {
@@ -49,19 +50,33 @@ EnergyBreakdown compute_energy(const ActionCounts& c, const EnergyTable& t, cons
 // compute_energy on one table and architecture, what depends on them alone (the chip's area, the
 // access scales, the buffer's size factor) worked out once: the mapper scores thousands of
 // candidates of a layer on one architecture. compute_energy is EnergyModel(t, a)(c, w, cycles).
-// Keeps references to t and a.
+// Keeps references to t and a. Made with a layer's widths, it also works out the per-access
+// energies at those widths once (any other widths are worked out per call, the same figures).
 class EnergyModel {
 public:
     EnergyModel(const EnergyTable& t, const ArchParams& a);
+    EnergyModel(const EnergyTable& t, const ArchParams& a, const Widths& w);
     EnergyBreakdown operator()(const ActionCounts& c, const Widths& w, uint64_t cycles) const;
     const ArchParams& arch() const { return m_a; }
 
 private:
+    // The table's energy of one access (EnergyTable::access_scaled) at a layer's widths: of each
+    // level and data type, read and write; and of the final outputs and DRAM psums at theirs.
+    struct AccessCosts {
+        std::array<std::array<std::array<double, 2>, kNumDataTypes>, kNumLevels> rw{};
+        double glb_output_read = 0, glb_output_write = 0, noc_output_read = 0;
+        double dram_psum_read = 0, dram_psum_write = 0;
+    };
+    AccessCosts costs(const Widths& w) const;
+
     const EnergyTable& m_t;
     const ArchParams& m_a;
     AreaBreakdown m_area;
     AccessScale m_scale;
     double m_glb_factor;
+    bool m_fixed = false;  // m_costs are of m_widths
+    Widths m_widths;
+    AccessCosts m_costs;
 };
 
 }  // namespace dfsim

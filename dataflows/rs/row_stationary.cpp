@@ -554,7 +554,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
                                  const std::vector<const Mapping*>& blocks, Estimate* out) const {
     const LayerShape& s = l.shape;
     const ActionCounts compulsory = compulsory_traffic(l, a);
-    const EnergyModel em(table, a);
+    const EnergyModel em(table, a, layer_widths(l, a));
     const uint64_t N = static_cast<uint64_t>(s.N), F = static_cast<uint64_t>(s.F()), E = static_cast<uint64_t>(s.E());
     const uint64_t G = static_cast<uint64_t>(s.G), S = static_cast<uint64_t>(s.S), U = static_cast<uint64_t>(s.U);
     const uint64_t macs = s.macs(), gated = s.padding_macs();
