@@ -851,15 +851,19 @@ bool for_each_tile_sizes(
             t.Nt = nts[ni];
             t.buffers = b;
             t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
-            int Ct = 0;
+            int Ct = 0;  // the most channels that fit (the sizes ascend, and so does the buffer they need)
             for (int c : c_sizes) {
                 t.Ct = c;
-                if (tiling_glb_bytes(l, a, t) <= cap) Ct = t.Ct;
+                if (tiling_glb_bytes(l, a, t) > cap) break;
+                Ct = c;
             }
             if (Ct == 0) break;  // more images fit even less
             any = true;
+            // which loops step more than once (bit 3 - d for loop d): the image loop's by the images
+            const unsigned n_multi = steps_more_than_once(s, t, TileLoop::N) ? 8u : 0u;
             for (size_t ci = 0; ci < c_sizes.size() && c_sizes[ci] <= Ct; ++ci) {
                 t.Ct = c_sizes[ci];
+                const unsigned nc_multi = n_multi | (steps_more_than_once(s, t, TileLoop::C) ? 1u : 0u);
                 size_t et = e_sizes.size();
                 for (size_t mi = 0; mi < m_sizes.size(); ++mi) {
                     t.Mt = m_sizes[mi];
@@ -877,9 +881,8 @@ bool for_each_tile_sizes(
                         if (seen) continue;
                         same[k] = mark;
                     }
-                    unsigned multi = 0;  // bit 3 - d for loop d
-                    for (TileLoop d : {TileLoop::N, TileLoop::E, TileLoop::M, TileLoop::C})
-                        multi = multi << 1 | static_cast<unsigned>(steps_more_than_once(s, t, d));
+                    const unsigned multi = nc_multi | (steps_more_than_once(s, t, TileLoop::E) ? 4u : 0u) |
+                                           (steps_more_than_once(s, t, TileLoop::M) ? 2u : 0u);
                     sizes(t, distinct_orders(multi));
                 }
             }
