@@ -816,21 +816,49 @@ namespace {
 // smallest filter and row tiles, and for each filter tile the most output rows that fit (fewer
 // for more filters: the buffer a tiling needs grows with each tile size, so the search goes on
 // down from the last one's). False if not even the smallest tile fits under any buffering.
+// What for_each_tile_sizes goes through for a block: the image counts a tile may take, the tile
+// sizes of each dimension (ascending; each <= its extent, so all distinct; the smallest
+// min(block, extent), the largest the extent), the bufferings.
+struct SizeLists {
+    std::array<int, 3> nts{1, 0, 0};
+    size_t n_nts = 1;
+    const std::vector<int>& c;
+    const std::vector<int>& m;
+    const std::vector<int>& e;
+    Bufferings bufferings;
+    std::span<const Buffering> modes() const { return {bufferings.at.data(), bufferings.size}; }
+};
+SizeLists size_lists(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block) {
+    const LayerShape& s = l.shape;
+    SizeLists z{.c = known_tile_sizes(c_block, s.Cg()),
+                .m = known_tile_sizes(m_block, s.Mg()),
+                .e = known_tile_sizes(e_block, s.E()),
+                .bufferings = buffering_modes(a)};
+    if (s.N % 4 == 0 && s.N > 4) z.nts[z.n_nts++] = 4;
+    if (s.N > 1) z.nts[z.n_nts++] = s.N;
+    return z;
+}
+// The most channels (of c_sizes) a tile of t's other sizes fits in the buffer, 0 if none (the
+// sizes ascend, and so does the buffer they need).
+int most_channels(const Layer& l, const ArchParams& a, GlbTiling t, const std::vector<int>& c_sizes) {
+    int most = 0;
+    for (int c : c_sizes) {
+        t.Ct = c;
+        if (tiling_glb_bytes(l, a, t) > static_cast<uint64_t>(a.glb.size_bytes)) break;
+        most = c;
+    }
+    return most;
+}
+
 bool for_each_tile_sizes(
     const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
     const std::function<void(const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>&)>& sizes) {
     const LayerShape& s = l.shape;
-    const int E = s.E(), Mg = s.Mg(), Cg = s.Cg();
+    const int E = s.E(), Mg = s.Mg();
     const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
-    std::array<int, 3> nts{1, 0, 0};
-    size_t n_nts = 1;
-    if (s.N % 4 == 0 && s.N > 4) nts[n_nts++] = 4;
-    if (s.N > 1) nts[n_nts++] = s.N;
-    const std::vector<int>& c_sizes = known_tile_sizes(c_block, Cg);  // each <= its extent: all distinct
-    const std::vector<int>& m_sizes = known_tile_sizes(m_block, Mg);
-    const std::vector<int>& e_sizes = known_tile_sizes(e_block, E);
-    const Bufferings bufferings = buffering_modes(a);
-    const std::span<const Buffering> modes(bufferings.at.data(), bufferings.size);
+    const SizeLists z = size_lists(l, a, m_block, c_block, e_block);
+    const auto& [nts, n_nts, c_sizes, m_sizes, e_sizes, bufferings] = z;
+    const std::span<const Buffering> modes = z.modes();
     DFSIM_ASSERT(modes.size() <= 4 && e_sizes.size() < 255, "too many bufferings or output-row tile sizes");
     // The tile sizes each buffering tried, to skip them under a buffering with fewer copies: the
     // same tiles in fewer copies never move less traffic (a slot in two copies holds the last
@@ -851,12 +879,7 @@ bool for_each_tile_sizes(
             t.Nt = nts[ni];
             t.buffers = b;
             t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
-            int Ct = 0;  // the most channels that fit (the sizes ascend, and so does the buffer they need)
-            for (int c : c_sizes) {
-                t.Ct = c;
-                if (tiling_glb_bytes(l, a, t) > cap) break;
-                Ct = c;
-            }
+            const int Ct = most_channels(l, a, t, c_sizes);
             if (Ct == 0) break;  // more images fit even less
             any = true;
             // which loops step more than once (bit 3 - d for loop d): the image loop's by the images
@@ -904,11 +927,57 @@ bool for_each_tiling(const Layer& l, const ArchParams& a, int m_block, int c_blo
 }
 
 uint64_t count_block_candidates(const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block) {
+    const SizeLists z = size_lists(l, a, m_block, c_block, e_block);
     uint64_t n = 0;
-    const bool fits = for_each_tile_sizes(
-        l, a, m_block, c_block, e_block,
-        [&](const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>& orders) { n += orders.size(); });
-    return fits ? n : 1;  // else the smallest tiles alone
+    if (z.bufferings.size > 1) {  // a tiling tried under one buffering is skipped under the next: listed
+        const bool fits = for_each_tile_sizes(
+            l, a, m_block, c_block, e_block,
+            [&](const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>& orders) { n += orders.size(); });
+        return fits ? n : 1;  // else the smallest tiles alone
+    }
+    // One buffering: for_each_tile_sizes's tilings counted without visiting them. Per image count
+    // and channel tile, the filter tiles it visits are those with some output-row tile that fits
+    // (the smallest), a prefix of the ascending sizes, and of those the ones whose output rows
+    // step more than once (the whole rows do not fit) come last: both found by bisection, as the
+    // buffer a tiling needs grows with each tile size. Each visit counts its distinct loop orders,
+    // by which loops step more than once.
+    const LayerShape& s = l.shape;
+    const int E = s.E(), Mg = s.Mg();
+    const uint64_t cap = static_cast<uint64_t>(a.glb.size_bytes);
+    bool any = false;
+    for (size_t ni = 0; ni < z.n_nts; ++ni) {
+        GlbTiling t;
+        t.Nt = z.nts[ni];
+        t.buffers = z.bufferings.at[0];
+        t.Mt = std::min(Mg, m_block), t.Et = std::min(E, e_block);
+        const int Ct = most_channels(l, a, t, z.c);
+        if (Ct == 0) break;  // more images fit even less
+        any = true;
+        const unsigned n_multi = steps_more_than_once(s, t, TileLoop::N) ? 8u : 0u;
+        for (size_t ci = 0; ci < z.c.size() && z.c[ci] <= Ct; ++ci) {
+            t.Ct = z.c[ci];
+            const unsigned nc_multi = n_multi | (steps_more_than_once(s, t, TileLoop::C) ? 1u : 0u);
+            auto filters_fitting = [&](int Et) {  // how many filter tiles fit beside Et output rows
+                size_t lo = 0, hi = z.m.size();
+                t.Et = Et;
+                while (lo < hi) {
+                    const size_t mid = (lo + hi) / 2;
+                    t.Mt = z.m[mid];
+                    if (tiling_glb_bytes(l, a, t) <= cap)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                return lo;
+            };
+            const size_t visited = filters_fitting(z.e.front()), whole_rows = filters_fitting(E);
+            for (size_t mi = 0; mi < visited; ++mi) {
+                const unsigned multi = nc_multi | (mi < whole_rows ? 0u : 4u) | (z.m[mi] < Mg ? 2u : 0u);
+                n += distinct_orders(multi).size();
+            }
+        }
+    }
+    return any ? n : 1;  // else the smallest tiles alone
 }
 
 }  // namespace dfsim
