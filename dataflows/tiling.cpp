@@ -954,11 +954,12 @@ uint64_t count_block_candidates(const Layer& l, const ArchParams& a, int m_block
         if (Ct == 0) break;  // more images fit even less
         any = true;
         const unsigned n_multi = steps_more_than_once(s, t, TileLoop::N) ? 8u : 0u;
+        size_t visited = z.m.size();  // (more channels fit fewer filters)
         for (size_t ci = 0; ci < z.c.size() && z.c[ci] <= Ct; ++ci) {
             t.Ct = z.c[ci];
             const unsigned nc_multi = n_multi | (steps_more_than_once(s, t, TileLoop::C) ? 1u : 0u);
-            auto filters_fitting = [&](int Et) {  // how many filter tiles fit beside Et output rows
-                size_t lo = 0, hi = z.m.size();
+            auto filters_fitting = [&](int Et, size_t most) {  // how many filter tiles fit beside Et output rows
+                size_t lo = 0, hi = most;
                 t.Et = Et;
                 while (lo < hi) {
                     const size_t mid = (lo + hi) / 2;
@@ -970,11 +971,17 @@ uint64_t count_block_candidates(const Layer& l, const ArchParams& a, int m_block
                 }
                 return lo;
             };
-            const size_t visited = filters_fitting(z.e.front()), whole_rows = filters_fitting(E);
-            for (size_t mi = 0; mi < visited; ++mi) {
-                const unsigned multi = nc_multi | (mi < whole_rows ? 0u : 4u) | (z.m[mi] < Mg ? 2u : 0u);
-                n += distinct_orders(multi).size();
-            }
+            visited = filters_fitting(z.e.front(), visited);
+            const size_t whole_rows = filters_fitting(E, visited);
+            // the filter tiles [from, to) visited: their filter loop steps more than once but with
+            // the whole filters (the last size)
+            const size_t last = z.m.size() - 1;
+            auto count = [&](size_t from, size_t to, unsigned multi) {
+                const uint64_t whole = from <= last && last < to ? 1 : 0;
+                n += (to - from - whole) * distinct_orders(multi | 2u).size() + whole * distinct_orders(multi).size();
+            };
+            count(0, whole_rows, nc_multi);
+            count(whole_rows, visited, nc_multi | 4u);
         }
     }
     return any ? n : 1;  // else the smallest tiles alone
