@@ -302,7 +302,7 @@ std::vector<GridMapping> reduce_blocks(const Layer& l, const ArchParams& a, Grid
 void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& st,
                           const std::function<void(const GridPassInfo&)>& pass, bool collapse) {
     const LayerShape& s = l.shape;
-    for_each_block_class(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
+    for_each_block_size(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
         for_each_block_class(st.Ct, m.cp, collapse, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.rp) {
                 GridPassInfo pi;

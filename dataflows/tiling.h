@@ -271,6 +271,20 @@ void for_each_block_class(int whole, int size, bool collapse, F&& f) {
     if (n > 1) f((n - 1) * size, 1);
 }
 
+// The same for a dimension whose blocks the pass models tell apart by their size alone (the
+// filters): collapsed, the full blocks as one class (the first standing for all) and the last if
+// it is smaller.
+template <typename F>
+void for_each_block_size(int whole, int size, bool collapse, F&& f) {
+    if (!collapse) {
+        for_each_block_class(whole, size, false, f);
+        return;
+    }
+    const int full = whole / size;
+    if (full > 0) f(0, full);
+    if (whole % size) f(full * size, 1);
+}
+
 // The steps x = begin, begin + step, ... below end, visited in order as f(x, n): of the steps
 // `alike(x)` holds for (the pass models count them alike: a collapsed walk's interior blocks) only
 // the first, with n their number; every other step with n = 1.

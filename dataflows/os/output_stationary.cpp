@@ -104,7 +104,7 @@ void OutputStationary::for_each_pass(const Layer& l, const GridMapping& m, const
     };
     auto inner_cols = [&](int f0) { return collapse && f0 + m.fp <= s.F() && pass_cols_all_real(s, f0, m.fp); };
     for (int img = 0; img < (collapse ? 1 : st.Nt); ++img)
-        for_each_block_class(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
+        for_each_block_size(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
             for_each_collapsed_step(st.E0, st.E0 + st.Et, m.ep, inner_rows, [&](int e0, int n_rows) {
                 for_each_collapsed_step(0, s.F(), m.fp, inner_cols, [&](int f0, int n_cols) {
                     GridPassInfo pi;

@@ -71,7 +71,7 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
     // Collapsed, an output-row block after the first (which loads the filters) that is full and
     // whose ifmap rows are all real counts as every other such block (the pass model sees e0 only
     // through which rows are padding): the first of them stands for all.
-    for_each_block_class(st.Mt, m.p * m.t, collapse, [&](int m0, int m_alike) {
+    for_each_block_size(st.Mt, m.p * m.t, collapse, [&](int m0, int m_alike) {
         for_each_block_class(st.Ct, m.q * m.r, collapse, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.h) {
                 const int r_count = std::min(m.h, s.R - r0);
@@ -571,19 +571,8 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
         A.at(Level::Rf, DataType::Psum).writes = macs - gated;
         const uint64_t e_first = std::min<uint64_t>(static_cast<uint64_t>(m.e), E);
         uint64_t cycles = 0;
-        // The filter blocks by their filter count (all the floor looks at: the first, the middle
-        // and a last one as full as they are, one class)
-        std::array<std::pair<uint64_t, uint64_t>, 3> m_classes;  // (filters, blocks alike)
-        size_t n_m = 0;
-        for_each_block_class(s.Mg(), m.p * m.t, true, [&](int m0, int m_alike) {
+        for_each_block_size(s.Mg(), m.p * m.t, true, [&](int m0, int m_alike) {
             const uint64_t m_count = static_cast<uint64_t>(std::min(m.p * m.t, s.Mg() - m0));
-            if (n_m > 0 && m_classes[n_m - 1].first == m_count)
-                m_classes[n_m - 1].second += static_cast<uint64_t>(m_alike);
-            else
-                m_classes[n_m++] = {m_count, static_cast<uint64_t>(m_alike)};
-        });
-        for (size_t mc = 0; mc < n_m; ++mc) {
-            const auto [m_count, m_alike] = m_classes[mc];
             const uint64_t chains = ceil_div_u(m_count, static_cast<uint64_t>(m.p));
             const uint64_t p_max = std::min<uint64_t>(static_cast<uint64_t>(m.p), m_count);
             for_each_block_class(s.Cg(), m.q * m.r, true, [&](int c0, int c_alike) {
@@ -591,7 +580,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
                 const uint64_t cc = static_cast<uint64_t>(c_count);
                 for (int r0 = 0; r0 < s.R; r0 += m.h) {
                     const uint64_t r_count = static_cast<uint64_t>(std::min(m.h, s.R - r0));
-                    const uint64_t alike = m_alike * static_cast<uint64_t>(c_alike) * G;
+                    const uint64_t alike = static_cast<uint64_t>(m_alike) * static_cast<uint64_t>(c_alike) * G;
                     const uint64_t pes_col = ceil_div_u(cc, static_cast<uint64_t>(m.q)) * r_count;
                     const uint64_t pfe = alike * m_count * F * E * N;  // psums the chains pass on, all passes
                     const bool psum_in = c0 > 0 || r0 > 0;
@@ -634,7 +623,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
                                        N * (full_e * pass(static_cast<uint64_t>(m.e)) + (rest_e ? pass(rest_e) : 0)));
                 }
             });
-        }
+        });
         out[i] = block_floor(l, a, em, {c, cycles}, compulsory);
     }
     return true;
