@@ -303,7 +303,7 @@ void for_each_reduce_pass(const Layer& l, const GridMapping& m, const TileStep& 
                           const std::function<void(const GridPassInfo&)>& pass, bool collapse) {
     const LayerShape& s = l.shape;
     for_each_block_size(st.Mt, m.mp, collapse, [&](int m0, int m_alike) {
-        for_each_block_class(st.Ct, m.cp, collapse, [&](int c0, int c_alike) {
+        for_each_channel_block(st.Ct, m.cp, collapse, st.first_c, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.rp) {
                 GridPassInfo pi;
                 pi.repeat = m_alike * c_alike;

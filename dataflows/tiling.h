@@ -285,6 +285,21 @@ void for_each_block_size(int whole, int size, bool collapse, F&& f) {
     if (whole % size) f(full * size, 1);
 }
 
+// The same for the channel blocks of a tile whose psums come in (`first_starts` false: its first
+// block does not start the accumulation): collapsed, the first block as one of the middle ones
+// (the pass models tell those apart only by whether they start it); the last stays apart (it
+// ends the tile's accumulation).
+template <typename F>
+void for_each_channel_block(int whole, int size, bool collapse, bool first_starts, F&& f) {
+    if (!collapse || first_starts) {
+        for_each_block_class(whole, size, collapse, f);
+        return;
+    }
+    const int n = (whole + size - 1) / size;
+    if (n > 1) f(0, n - 1);
+    f((n - 1) * size, 1);
+}
+
 // The steps x = begin, begin + step, ... below end, visited in order as f(x, n): of the steps
 // `alike(x)` holds for (the pass models count them alike: a collapsed walk's interior blocks) only
 // the first, with n their number; every other step with n = 1.

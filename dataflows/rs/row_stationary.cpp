@@ -72,7 +72,7 @@ void RowStationary::for_each_pass(const Layer& l, const RsMapping& m, const Tile
     // whose ifmap rows are all real counts as every other such block (the pass model sees e0 only
     // through which rows are padding): the first of them stands for all.
     for_each_block_size(st.Mt, m.p * m.t, collapse, [&](int m0, int m_alike) {
-        for_each_block_class(st.Ct, m.q * m.r, collapse, [&](int c0, int c_alike) {
+        for_each_channel_block(st.Ct, m.q * m.r, collapse, st.first_c, [&](int c0, int c_alike) {
             for (int r0 = 0; r0 < s.R; r0 += m.h) {
                 const int r_count = std::min(m.h, s.R - r0);
                 auto interior = [&](int e0) {
