@@ -526,9 +526,10 @@ std::string csv_provenance(const Provenance& prov, bool header) {
 
 // results.json and results.csv: one row per point, in point order, read from the point files; a
 // point of `missing` (or whose file cannot be read) gets a row with status `missing_status`.
-void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points, const fs::path& dir,
+void write_results(const SweepSpec& spec, const SweepPlan& plan, const fs::path& dir,
                    const std::function<fs::path(int)>& point_file, const std::vector<int>& missing,
                    const std::string& missing_status, const Provenance* given) {
+    const std::vector<SweepPoint>& points = plan.points;
     const Provenance prov = given ? *given : sweep_provenance(spec, "");
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
@@ -556,7 +557,7 @@ void write_results(const SweepSpec& spec, const std::vector<SweepPoint>& points,
     }
     nlohmann::json doc = {{"schema_version", kReportSchemaVersion},
                           {"provenance", provenance_json(prov)},
-                          {"network", load_network(spec.workload_file).name},
+                          {"network", plan.workload.name},
                           {"arch_file", spec.arch_file},
                           {"workload_file", spec.workload_file},
                           {"energy_file", spec.energy_file},
@@ -693,7 +694,7 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     sum.run = static_cast<int>(plan.todo.size());
     run_sweep_points(spec, plan, out_dir, plan.todo, jobs, progress);
     write_results(
-        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)", prov);
+        spec, plan, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)", prov);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
 }
@@ -704,7 +705,7 @@ SweepCollection collect_sweep(const SweepSpec& spec, const std::string& out_dir,
     c.points = static_cast<int>(plan.points.size());
     c.missing = plan.todo;
     write_results(
-        spec, plan.points, out_dir, [&](int i) { return point_path(out_dir, i); }, c.missing,
+        spec, plan, out_dir, [&](int i) { return point_path(out_dir, i); }, c.missing,
         "missing (no point file of these inputs)", prov);
     std::ifstream in(fs::path(out_dir) / "results.json");
     const nlohmann::json doc = nlohmann::json::parse(in);  // kept: the loop runs over a part of it
