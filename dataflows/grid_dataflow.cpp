@@ -97,7 +97,7 @@ hw::GridPass GridDataflow::make_pass(const Layer& l, const ArchParams& a, const 
 }
 
 hw::Program GridDataflow::build_program(const Layer& l, const ArchParams& a, const Mapping& mb) const {
-    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    const auto& m = mapping_as<GridMapping>(mb);
     const std::string bad = check(l, a, m);
     DFSIM_ASSERT(bad.empty(), "illegal " + name() + " mapping: " + bad);
     return build_tiled_program(l, a, m, [&](const TileStep& st, const TileSlotIds& ids, std::vector<hw::Op>& out) {
@@ -203,13 +203,13 @@ auto GridDataflow::passes(const Layer& l, const ArchParams& a, const GridMapping
 
 Estimate GridDataflow::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                 const Mapping& mb) const {
-    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    const auto& m = mapping_as<GridMapping>(mb);
     auto p = passes(l, a, m);
     return estimate_tiled(l, a, m, table, p);
 }
 
 Estimate GridDataflow::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
-    const auto& m = dynamic_cast<const GridMapping&>(mb);
+    const auto& m = mapping_as<GridMapping>(mb);
     auto p = passes(l, a, m);
     return bound_tiled(l, a, m, EnergyModel(table, a), tiling_passes(l, m, p));
 }
@@ -230,18 +230,18 @@ void GridDataflow::for_each_block(const Layer& l, const ArchParams& a,
 
 void GridDataflow::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                                       const std::function<void(const Mapping&)>& visit) const {
-    const auto& m = dynamic_cast<const GridMapping&>(block);
+    const auto& m = mapping_as<GridMapping>(block);
     const auto [m_block, c_block, e_block] = tile_blocks(m);
     for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
 Estimate GridDataflow::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
-    return floor_of_block(l, a, table, dynamic_cast<const GridMapping&>(m),
+    return floor_of_block(l, a, table, mapping_as<GridMapping>(m),
                           [&](const GridMapping& w) { return passes(l, a, w); });
 }
 
 std::string GridDataflow::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {
-    return check(l, a, dynamic_cast<const GridMapping&>(m));
+    return check(l, a, mapping_as<GridMapping>(m));
 }
 
 std::unique_ptr<Mapping> GridDataflow::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {

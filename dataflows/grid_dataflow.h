@@ -77,10 +77,10 @@ public:
     void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                             const std::function<void(const Mapping&)>& visit) const override;
     std::unique_ptr<Mapping> clone(const Mapping& m) const override {
-        return std::make_unique<GridMapping>(dynamic_cast<const GridMapping&>(m));
+        return std::make_unique<GridMapping>(mapping_as<GridMapping>(m));
     }
     std::array<int, 3> tile_blocks_of(const Layer&, const Mapping& block) const override {
-        return tile_blocks(dynamic_cast<const GridMapping&>(block));
+        return tile_blocks(mapping_as<GridMapping>(block));
     }
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
     std::unique_ptr<Mapping> parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const override;

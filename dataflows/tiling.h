@@ -583,7 +583,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
     const ActionCounts compulsory = cutting ? compulsory_traffic(l, a) : ActionCounts{};
     const EnergyModel em(table, a, layer_widths(l, a));
     for (size_t i = 0; i < ms.size();) {
-        const auto& first = dynamic_cast<const M&>(*ms[i]);
+        const auto& first = mapping_as<M>(*ms[i]);
         const std::array<int, 6> block = block_key(first);
         std::optional<decltype(make_passes(first))> made;  // made when first needed
         auto passes = [&]() -> auto& {
@@ -596,7 +596,7 @@ void bound_by_block(const Layer& l, const ArchParams& a, const EnergyTable& tabl
         Estimate coarse;
         bool cut_off = false;  // the coarse bound of these sizes is above the cut-off
         for (; i < ms.size(); ++i) {
-            const M& m = dynamic_cast<const M&>(*ms[i]);
+            const M& m = mapping_as<M>(*ms[i]);
             if (block_key(m) != block) break;
             const GlbTiling& t = m;
             if (!sizes || sizes->Nt != t.Nt || sizes->Et != t.Et || sizes->Mt != t.Mt || sizes->Ct != t.Ct) {

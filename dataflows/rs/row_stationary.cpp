@@ -135,7 +135,7 @@ std::vector<hw::RowSet> make_sets(const ArchParams& a, const RsMapping& m, const
 }  // namespace
 
 hw::Program RowStationary::build_program(const Layer& l, const ArchParams& a, const Mapping& mb) const {
-    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    const auto& m = mapping_as<RsMapping>(mb);
     std::string bad = check(l, a, m);
     DFSIM_ASSERT(bad.empty(), "illegal RS mapping: " + bad);
     const LayerShape& s = l.shape;
@@ -468,13 +468,13 @@ std::array<int, 6> block_key(const RsMapping& m) { return {m.h, m.e, m.p, m.q, m
 
 Estimate RowStationary::estimate(const Layer& l, const ArchParams& a, const EnergyTable& table,
                                  const Mapping& mb) const {
-    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    const auto& m = mapping_as<RsMapping>(mb);
     auto passes = rs_passes(l, a, m);
     return estimate_tiled(l, a, m, table, passes);
 }
 
 Estimate RowStationary::bound(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& mb) const {
-    const auto& m = dynamic_cast<const RsMapping&>(mb);
+    const auto& m = mapping_as<RsMapping>(mb);
     auto passes = rs_passes(l, a, m);
     return bound_tiled(l, a, m, EnergyModel(table, a), tiling_passes(l, m, passes));
 }
@@ -528,17 +528,17 @@ void RowStationary::for_each_block(const Layer& l, const ArchParams& a,
 
 void RowStationary::for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                                        const std::function<void(const Mapping&)>& visit) const {
-    const auto& m = dynamic_cast<const RsMapping&>(block);
+    const auto& m = mapping_as<RsMapping>(block);
     const auto [m_block, c_block, e_block] = rs_tile_blocks(l, m);
     for_each_block_candidate(l, a, m, m_block, c_block, e_block, visit);
 }
 
 std::array<int, 3> RowStationary::tile_blocks_of(const Layer& l, const Mapping& block) const {
-    return rs_tile_blocks(l, dynamic_cast<const RsMapping&>(block));
+    return rs_tile_blocks(l, mapping_as<RsMapping>(block));
 }
 
 Estimate RowStationary::floor(const Layer& l, const ArchParams& a, const EnergyTable& table, const Mapping& m) const {
-    return floor_of_block(l, a, table, dynamic_cast<const RsMapping&>(m),
+    return floor_of_block(l, a, table, mapping_as<RsMapping>(m),
                           [&](const RsMapping& w) { return rs_passes(l, a, w); });
 }
 
@@ -561,7 +561,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
     const uint64_t needed = U <= S ? (F - 1) * U + S : F * S;  // RsPassModel::m_needed
     const double issued = issued_share(l, a, l.zeros.ifmap_zero_slots);
     for (size_t i = 0; i < blocks.size(); ++i) {
-        const auto& m = dynamic_cast<const RsMapping&>(*blocks[i]);
+        const auto& m = mapping_as<RsMapping>(*blocks[i]);
         ActionCounts c;
         AccessCounts& A = c.acc;
         c.macs = macs, c.gated_macs = gated;
@@ -630,7 +630,7 @@ bool RowStationary::quick_floors(const Layer& l, const ArchParams& a, const Ener
 }
 
 std::string RowStationary::check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const {
-    return check(l, a, dynamic_cast<const RsMapping&>(m));
+    return check(l, a, mapping_as<RsMapping>(m));
 }
 
 std::unique_ptr<Mapping> RowStationary::parse_mapping(const YamlMap& y, const Layer& l, const ArchParams& a) const {

@@ -57,7 +57,7 @@ public:
     void for_each_tiling_of(const Layer& l, const ArchParams& a, const Mapping& block,
                             const std::function<void(const Mapping&)>& visit) const override;
     std::unique_ptr<Mapping> clone(const Mapping& m) const override {
-        return std::make_unique<RsMapping>(dynamic_cast<const RsMapping&>(m));
+        return std::make_unique<RsMapping>(mapping_as<RsMapping>(m));
     }
     std::array<int, 3> tile_blocks_of(const Layer& l, const Mapping& block) const override;
     std::string check_mapping(const Layer& l, const ArchParams& a, const Mapping& m) const override;
