@@ -214,7 +214,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
         return todo.size();
     };
     // 1. The blocks of least floor (enough for kMinLeaders legal candidates) listed, their
-    //    candidates' coarse bounds (passes and compulsory traffic), and an incumbent: the kRound
+    //    candidates' coarse bounds (passes and compulsory traffic), and an incumbent: up to kRound
     //    of least coarse bound, estimated in full. Then the other blocks whose floor comes within
     //    the window of it are listed and coarse-bounded; the rest are only counted, their floor
     //    already too high. With quick floors, the blocks go by those: the leaders are the blocks
@@ -243,9 +243,15 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     bound_some(lead, BoundCutoff{opt.objective, -inf, false, nullptr, &sums}, nullptr);
     const size_t first = std::min(lead.size(), kRound);
     std::partial_sort(lead.begin(), lead.begin() + static_cast<std::ptrdiff_t>(first), lead.end(), before);
-    size_t evaluated = estimate(lead, 0, first);
+    // (kIncumbents at a time, stopping where the next coarse bound is no lower than the best:
+    // neither it nor those after it could lower the best)
+    size_t evaluated = 0;
     double best = inf;
-    for (size_t j = 0; j < first; ++j) best = std::min(best, figure[lead[j]]);
+    for (size_t j = 0; j < first && figure[lead[j]] < best;) {
+        const size_t end = std::min(first, j + kIncumbents);
+        evaluated += estimate(lead, j, end);
+        for (; j < end; ++j) best = std::min(best, figure[lead[j]]);
+    }
     // 2. The other blocks, least floor (or quick floor) first, kBlockGroup at a time while their
     //    floor comes within the window of the best: a group's blocks whose floor does are listed
     //    and their candidates' coarse bounds counted; then the bounds of the candidates whose

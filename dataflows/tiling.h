@@ -336,7 +336,9 @@ inline bool pass_cols_all_real(const LayerShape& s, int f0, int f_count) {
 template <typename Key, typename PassInfo, typename ForEachPass, typename KeyFn, typename CountFn>
 class TilePasses {
 public:
-    TilePasses(ForEachPass f, KeyFn k, CountFn c) : m_for_each_pass(f), m_key(k), m_count(c) {}
+    TilePasses(ForEachPass f, KeyFn k, CountFn c) : m_for_each_pass(f), m_key(k), m_count(c) {
+        m_repeats.reserve(64), m_touched.reserve(64);  // room for a block's kinds of pass, once
+    }
     const std::pair<ActionCounts, uint64_t>& operator()(const TileStep& st) {
         return m_tiles.get_or_make(tile_key(st), [&] {
             // a tile's passes repeat a few kinds: each kind's repeats are summed first, and its
