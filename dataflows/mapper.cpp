@@ -87,6 +87,8 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     // objective), lower bounds too.
     std::vector<double> quick_other(nb, -inf), floor_other(nb, -inf);
     auto other_of = [&](const Estimate& e) { return other_figure(e, opt.objective); };
+    // x is no more than y, but for rounding (the run-time checks that a lower bound is one)
+    auto below = [](double x, double y) { return x <= y * (1 + 1e-9) || x <= y + 1e-9; };
     parallel_for((nb + kChunk - 1) / kChunk, opt.jobs, [&](size_t c) {
         const size_t lo = c * kChunk, hi = std::min(nb, lo + kChunk);
         std::vector<const Mapping*> some;
@@ -102,7 +104,6 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
             if (block_floor[b] > -inf) return;
             const Estimate f = df.floor(l, a, t, *blocks[b]);
             block_floor[b] = objective_figure(f, opt.objective), floor_other[b] = other_of(f);
-            auto below = [](double x, double y) { return x <= y * (1 + 1e-9) || x <= y + 1e-9; };
             DFSIM_ASSERT(
                 below(quick[b], block_floor[b]) && below(quick_other[b], floor_other[b]),
                 "the mapper's quick floor exceeds the floor for layer " + l.name + ", " + blocks[b]->summary());
@@ -264,19 +265,23 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     //    again, when it cannot be picked: its coarse bound is no lower than the best (it cannot
     //    lower the window's edge) and its other figure there (a lower bound) is above that of an
     //    estimated candidate sure to stay in the window (its figure within the window of the
-    //    least the best can still fall to: the least coarse bound left and the next block's floor).
+    //    least the best can still fall to: least_best). The same rule leaves a block unlisted.
     std::vector<size_t> unlisted;  // the blocks whose floor (or quick floor) rules them out: only counted
     std::vector<Estimate> round_bounds;
     size_t next = listed;  // the next block by floor
+    // The least the best can still fall to, given `also` (the least figure of the candidates not
+    // yet bounded that the caller holds): the best, the bounds not yet estimated, the next block's floor.
+    auto least_best = [&](double also) {
+        const double least = std::min({best, also, least_pending()});
+        return next < nb ? std::min(least, order_by[by_floor[next]]) : least;
+    };
     auto rounds = [&](size_t from) {  // of the candidates from `from` on
         std::vector<size_t> near;
         for (size_t i = from; i < cands.size(); ++i)
             if (!full[i] && figure[i] <= best * kWindow) near.push_back(i);
         std::sort(near.begin(), near.end(), before);
         for (size_t k = 0; k < near.size() && figure[near[k]] <= best * kWindow;) {
-            double least = std::min({best, figure[near[k]], least_pending()});  // the best can fall no lower
-            if (next < nb) least = std::min(least, order_by[by_floor[next]]);
-            const double sure = sure_within(least);
+            const double sure = sure_within(least_best(figure[near[k]]));
             std::vector<size_t> round;
             for (; k < near.size() && round.size() < kNearRound && figure[near[k]] <= best * kWindow; ++k) {
                 const size_t i = near[k];
@@ -298,12 +303,10 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
                 kept[static_cast<size_t>(slot[round[j]])] = round_bounds[j];
                 pending.push({figure[round[j]], round[j]});
             }
-            for (size_t j = 0; j < round.size(); ++j) {
-                const double o = other_of(round_bounds[j]);
-                DFSIM_ASSERT(coarse_other[round[j]] <= o * (1 + 1e-9) || coarse_other[round[j]] <= o + 1e-9,
+            for (size_t j = 0; j < round.size(); ++j)
+                DFSIM_ASSERT(below(coarse_other[round[j]], other_of(round_bounds[j])),
                              "the mapper's coarse bound exceeds a bound for layer " + l.name + ", " +
                                  cands[round[j]]->summary());
-            }
             std::vector<size_t> lowest;
             for (size_t i : round)
                 if (figure[i] < best) lowest.push_back(i);
@@ -318,9 +321,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     do {
         // (a block no candidate of which can be picked, by the rounds' rule on its floor or quick
         // floor, is not listed either)
-        double least = std::min(best, least_pending());
-        if (next < nb) least = std::min(least, order_by[by_floor[next]]);
-        const double sure = sure_within(least);
+        const double sure = sure_within(least_best(inf));
         const std::vector<double>& other_by = quick_first ? quick_other : floor_other;
         std::vector<size_t> group;
         for (; next < nb && group.size() < kBlockGroup && order_by[by_floor[next]] <= best * kWindow; ++next) {
@@ -373,9 +374,7 @@ std::unique_ptr<Mapping> search_mappings(const Dataflow& df, const Layer& l, con
     size_t k = 0;
     while (k < order.size() && figure[order[k]] <= best * kWindow) {
         const double lowest = std::min(best, figure[order[k]]);  // the best can fall no lower
-        double sure = inf;  // the least other figure of the estimated candidates sure to stay in the window
-        for (size_t i : estimated)
-            if (figure[i] <= lowest * kWindow) sure = std::min(sure, other(i));
+        const double sure = sure_within(lowest);
         std::vector<size_t> round;
         size_t end = k;
         for (; end < order.size() && end - k < kRound && figure[order[end]] <= best * kWindow; ++end) {

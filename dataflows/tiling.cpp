@@ -810,12 +810,6 @@ const std::vector<int>& known_tile_sizes(int block, int whole) {
 }  // namespace
 
 namespace {
-// for_each_tiling a set of tile sizes at a time: sizes(t, orders) for each set (t's order not
-// set yet), with the orders for_each_tiling tries them in. For each buffering (steps 1-3 of
-// for_each_tiling): for each image count, the channel tiles up to the most that fit beside the
-// smallest filter and row tiles, and for each filter tile the most output rows that fit (fewer
-// for more filters: the buffer a tiling needs grows with each tile size, so the search goes on
-// down from the last one's). False if not even the smallest tile fits under any buffering.
 // What for_each_tile_sizes goes through for a block: the image counts a tile may take, the tile
 // sizes of each dimension (ascending; each <= its extent, so all distinct; the smallest
 // min(block, extent), the largest the extent), the bufferings.
@@ -850,6 +844,12 @@ int most_channels(const Layer& l, const ArchParams& a, GlbTiling t, const std::v
     return most;
 }
 
+// for_each_tiling a set of tile sizes at a time: sizes(t, orders) for each set (t's order not
+// set yet), with the orders for_each_tiling tries them in. For each buffering (steps 1-3 of
+// for_each_tiling): for each image count, the channel tiles up to the most that fit beside the
+// smallest filter and row tiles, and for each filter tile the most output rows that fit (fewer
+// for more filters: the buffer a tiling needs grows with each tile size, so the search goes on
+// down from the last one's). False if not even the smallest tile fits under any buffering.
 bool for_each_tile_sizes(
     const Layer& l, const ArchParams& a, int m_block, int c_block, int e_block,
     const std::function<void(const GlbTiling&, const std::vector<std::pair<LoopOrder, int>>&)>& sizes) {
