@@ -386,15 +386,6 @@ LevelCost combine_level(const std::string& file, Cls cls, const std::vector<Leve
 
 }  // namespace
 
-bool is_accelergy_ert(const std::string& yaml) {
-    try {
-        const YAML::Node root = YAML::Load(yaml);
-        return root.IsMap() && root["ERT"];
-    } catch (const YAML::Exception&) {
-        return false;
-    }
-}
-
 bool is_accelergy_art(const std::string& yaml) {
     try {
         const YAML::Node root = YAML::Load(yaml);

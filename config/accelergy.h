@@ -12,10 +12,6 @@
 
 namespace dfsim {
 
-// Whether a YAML document is an Accelergy ERT: a mapping with the top-level key `ERT`. Text that
-// is not a YAML mapping is not one (the energy-table loader reports its error).
-bool is_accelergy_ert(const std::string& yaml);
-
 // The ERT in `yaml` (read from the file `name`: errors name it, and its sidecar is looked for
 // beside it) as dfsim's energy table. Throws ConfigError (exit code 2) naming file, field and what
 // was expected: a component that maps to no cost class, a cost class nothing maps to, components

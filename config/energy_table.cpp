@@ -1,5 +1,6 @@
 #include "config/energy_table.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "base/input_file.h"
@@ -130,8 +131,11 @@ EnergyTable load_energy_table(const std::string& path) {
     return load_energy_table_from_string(read_input_file(path), path);
 }
 EnergyTable load_energy_table_from_string(const std::string& yaml, const std::string& name) {
-    if (is_accelergy_ert(yaml)) return load_accelergy_ert(yaml, name);
-    return resolve(YamlMap::from_string(yaml, name));
+    // parsed once: an ERT is told apart by its top-level key (load_accelergy_ert reads it again)
+    const YamlMap root = YamlMap::from_string(yaml, name);
+    const std::vector<std::string> keys = root.keys();
+    if (std::find(keys.begin(), keys.end(), "ERT") != keys.end()) return load_accelergy_ert(yaml, name);
+    return resolve(root);
 }
 
 }  // namespace dfsim

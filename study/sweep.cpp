@@ -377,7 +377,7 @@ nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, const ArchP
     return row;
 }
 
-Provenance sweep_provenance(const SweepSpec& spec, const std::string& command) {
+Provenance sweep_provenance(const SweepSpec& spec, const std::string& command, const Network* workload) {
     const ArchParams a = load_arch(spec.arch_file);
     const EnergyTable t = sweep_table(spec, a);
     Provenance p;
@@ -390,7 +390,7 @@ Provenance sweep_provenance(const SweepSpec& spec, const std::string& command) {
     p.objective = objectives[static_cast<int>(spec.objective)];
     p.batch = a.batch;
     if (p.batch == 0) {  // the workload's own
-        const Network net = select_layers(load_network(spec.workload_file), spec.layers);
+        const Network net = select_layers(workload ? *workload : load_network(spec.workload_file), spec.layers);
         p.batch = net.layers.empty() ? 0 : static_cast<int>(net.layers.front().shape.N);
     }
     for (const SweepAxis& ax : spec.axes)
@@ -602,10 +602,10 @@ std::string sweep_progress_line(const SweepProgress& p, double elapsed) {
     return line + "\n";
 }
 
-SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir) {
+SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir, const Network* workload) {
     SweepPlan plan;
     plan.points = expand(spec);
-    plan.workload = load_network(spec.workload_file);
+    plan.workload = workload ? *workload : load_network(spec.workload_file);
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     // point_arch depends on the settings of the architecture only (not the run settings, not the
     // dataflow): each distinct set is parsed once, and each energy table read once
@@ -679,11 +679,11 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
 }
 
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs, const SweepProgressFn& progress,
-                       const std::function<void()>& validated, const Provenance* prov) {
+                       const std::function<void()>& validated, const Provenance* prov, const Network* workload) {
     const auto t0 = std::chrono::steady_clock::now();
     // every point's inputs, checked before anything runs or is made (a bad value fails the whole
     // sweep and leaves no directory behind)
-    const SweepPlan plan = plan_sweep(spec, out_dir);
+    const SweepPlan plan = plan_sweep(spec, out_dir, workload);
     if (validated) validated();
     fs::create_directories(fs::path(out_dir) / "points");
     remove_stale_temporaries(out_dir);

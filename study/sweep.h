@@ -89,8 +89,9 @@ Network point_network(const Network& workload, const SweepSpec& spec, const Swee
 // that writes the reports), the spec's seed, timing, objective, layers, files and dataflows, the
 // base architecture (the file's own PE array and summary, before any point's settings), the
 // energy table, and the batch: the batch axis's value if it has one value, 0 ("per point") if it
-// has several, else the architecture's.
-Provenance sweep_provenance(const SweepSpec& spec, const std::string& command);
+// has several, else the architecture's. `workload`: the workload file's network if already loaded
+// (null: it is read here when the batch needs it).
+Provenance sweep_provenance(const SweepSpec& spec, const std::string& command, const Network* workload = nullptr);
 
 // One point's result row (also what its file holds besides its key).
 nlohmann::json run_point(const SweepSpec& spec, const SweepPoint& p, MappingCache* cache = nullptr);
@@ -109,7 +110,8 @@ struct SweepPlan {
     std::vector<ArchParams> archs;  // by point index: point_arch, as the keys were made of it
     Network workload;  // the workload file's network, before a point's layers and settings
 };
-SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir);
+// `workload`: the workload file's network if the caller has loaded it (null: read here).
+SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir, const Network* workload = nullptr);
 
 // A sweep's progress, as a point finishes: `done` of `total` points have their files (`resumed`
 // of them from an earlier run, before this one started); `point` is the one that just finished
@@ -159,9 +161,9 @@ struct SweepSummary {
 // leaves nothing behind. Temporary files an interrupted run left in out_dir or out_dir/points
 // are removed first. `progress` is called in the parent as points complete. The results carry
 // `prov` (null: sweep_provenance(spec, "")); it is no input of a point (a rerun by another
-// command line, --jobs or --out spelling resumes every point).
+// command line, --jobs or --out spelling resumes every point). `workload` as for plan_sweep.
 SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jobs,
                        const SweepProgressFn& progress = nullptr, const std::function<void()>& validated = nullptr,
-                       const Provenance* prov = nullptr);
+                       const Provenance* prov = nullptr, const Network* workload = nullptr);
 
 }  // namespace dfsim

@@ -127,8 +127,8 @@ SweepProgressFn progress_printer() {
 
 // The sweep's size and a rough time (rough_simulation_seconds of a point, at the batch axis's
 // mean batch if it has one), on stderr before it starts (the line is returned); more than
-// kMaxSweepPoints points are refused without --yes.
-std::string announce(const SweepSpec& spec, int jobs, bool yes) {
+// kMaxSweepPoints points are refused without --yes. `workload`: the workload file's network.
+std::string announce(const SweepSpec& spec, const Network& workload, int jobs, bool yes) {
     double points = static_cast<double>(spec.dataflows.size()), batch = 0;
     for (const SweepAxis& ax : spec.axes) {
         points *= static_cast<double>(ax.values.size());
@@ -137,7 +137,7 @@ std::string announce(const SweepSpec& spec, int jobs, bool yes) {
         for (const std::string& v : ax.values) sum += std::stod(v);  // checked by parse_axis
         batch = sum / static_cast<double>(ax.values.size());
     }
-    const Network net = select_layers(load_network(spec.workload_file), spec.layers);
+    const Network net = select_layers(workload, spec.layers);
     const double at_workload_batch = rough_simulation_seconds(
                      net, spec.analytical ? RunModel::Analytical : RunModel::Simulation, spec.timing),
                  images = std::max(1, net.layers.empty() ? 1 : net.layers.front().shape.N);
@@ -209,22 +209,23 @@ int run(SweepCli& o) {
     if (o.out.empty()) bad_option("--out", "expected an output directory (--out, or out: in the spec)");
     check_output_dir(o.out);
     if (!o.points.empty()) return run_points(spec, o);
+    const Network workload = load_network(spec.workload_file);  // read once: the size, provenance and plan
     if (o.executor == "slurm") {
-        announce(spec, 1, o.yes);  // the point limit
+        announce(spec, workload, 1, o.yes);  // the point limit
         o.slurm.plots = !o.no_plots;
         return submit_sweep(spec, o.out, o.slurm);
     }
-    const std::string size = announce(spec, o.jobs, o.yes);
+    const std::string size = announce(spec, workload, o.jobs, o.yes);
     if (!o.no_plots) require_gnuplot();  // fail before a long sweep, not after it
     std::optional<OutputLock> lock;  // taken once every point's inputs are checked; held until the plots are written
-    const Provenance prov = sweep_provenance(spec, command_line());
+    const Provenance prov = sweep_provenance(spec, command_line(), &workload);
     const SweepSummary sum = run_sweep(
         spec, o.out, o.jobs, o.quiet ? nullptr : progress_printer(),
         [&] {
             lock.emplace(o.out);
             std::cerr << size;
         },
-        &prov);
+        &prov, &workload);
     if (!o.no_plots) {
         std::ifstream in(std::filesystem::path(o.out) / "results.json");
         write_sweep_plots(nlohmann::json::parse(in), o.out);
