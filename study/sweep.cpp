@@ -11,6 +11,7 @@
 #include <chrono>
 #include <limits>
 #include <map>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -259,13 +260,10 @@ std::string sweep_spec_yaml(const SweepSpec& spec) {
     return std::string(em.c_str()) + "\n";
 }
 
-ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(spec.arch_file);
-    } catch (const YAML::Exception&) {
-        return load_arch(spec.arch_file);  // reports the file's own error
-    }
+namespace {
+
+// The point's architecture from `root`, the arch file's document (changed here).
+ArchParams arch_with_settings(const SweepSpec& spec, const SweepPoint& p, YAML::Node root) {
     std::string applied;
     for (const auto& [k, v] : p.settings) {
         if (is_run_setting(k)) continue;
@@ -284,6 +282,18 @@ ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
     } catch (const ConfigError& e) {
         throw ConfigError("sweep point " + p.label(), "", 0, 0, std::string(e.what()) + " (with " + applied + ")");
     }
+}
+
+}  // namespace
+
+ArchParams point_arch(const SweepSpec& spec, const SweepPoint& p) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(spec.arch_file);
+    } catch (const YAML::Exception&) {
+        return load_arch(spec.arch_file);  // reports the file's own error
+    }
+    return arch_with_settings(spec, p, root);
 }
 
 std::string sweep_timing(const SweepSpec& spec) {
@@ -608,7 +618,15 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir, const Ne
     plan.workload = workload ? *workload : load_network(spec.workload_file);
     const std::string workload_text = slurp(spec.workload_file), arch_text = slurp(spec.arch_file);
     // point_arch depends on the settings of the architecture only (not the run settings, not the
-    // dataflow): each distinct set is parsed once, and each energy table read once
+    // dataflow): each distinct set is made once, from one parse of the arch file (point_arch
+    // reports its error if it has one), and each energy table read once
+    std::optional<YAML::Node> arch_doc;
+    try {
+        arch_doc = YAML::Load(arch_text);
+    } catch (const YAML::Exception&) {}
+    auto make_arch = [&](const SweepPoint& p) {
+        return arch_doc ? arch_with_settings(spec, p, YAML::Clone(*arch_doc)) : point_arch(spec, p);
+    };
     std::map<std::vector<std::pair<std::string, std::string>>, size_t> arch_of;  // -> its first point
     std::map<std::string, std::string> table_texts;
     for (const SweepPoint& p : plan.points) {
@@ -616,7 +634,7 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir, const Ne
         for (const auto& kv : p.settings)
             if (!is_run_setting(kv.first)) arch_settings.push_back(kv);
         const auto [known, added] = arch_of.try_emplace(arch_settings, plan.archs.size());
-        const ArchParams& a = plan.archs.emplace_back(added ? point_arch(spec, p) : plan.archs[known->second]);
+        const ArchParams& a = plan.archs.emplace_back(added ? make_arch(p) : plan.archs[known->second]);
         const Network net = point_network(plan.workload, spec, p, a);
         find_dataflow(p.dataflow);
         const std::string table_file = sweep_table_file(spec, a);
