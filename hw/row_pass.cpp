@@ -15,10 +15,9 @@ size_t spad_offset(int k, int jj, int q, int S) { return u64((k * q + jj) * S); 
 
 namespace {
 
-// The scratch with the tables a pass builds emptied; the rows' buffers are kept in `spare`.
+// The scratch with the tables a pass builds emptied; the rows' buffers are kept for reuse.
 RowPassEngine::Scratch& emptied(RowPassEngine::Scratch& s) {
-    for (auto& r : s.rows) s.spare.push_back(std::move(r));
-    s.rows.clear();
+    s.n_rows = 0;
     s.chains.clear();
     s.chain_pes.clear();
     return s;
@@ -130,17 +129,14 @@ void RowPassEngine::check_tiles() const {
 // ---------------------------------------------------------------------------------------------
 // Ifmap rows
 
-// A row for channel c, padded row prow: a spare one's buffers if there is one.
-RowPassEngine::RowBuf RowPassEngine::new_row(int c, int prow) {
-    RowBuf rb;
-    if (!m_scratch.spare.empty()) {
-        rb = std::move(m_scratch.spare.back());
-        m_scratch.spare.pop_back();
-        rb.data.clear(), rb.zero_at_tap.clear(), rb.pes.clear();
-    }
+// A row for channel c, padded row prow, in an earlier pass's buffers if there is one.
+int RowPassEngine::new_row(int c, int prow) {
+    if (m_scratch.n_rows == m_rows.size()) m_rows.emplace_back();
+    RowBuf& rb = m_rows[m_scratch.n_rows];
+    rb.data.clear(), rb.zero_at_tap.clear(), rb.pes.clear();
     rb.c = c, rb.prow = prow, rb.real_words = 0, rb.consumers = 0, rb.zero_window_taps = 0;
     rb.ir = -1, rb.line = -1, rb.arrived = 0;
-    return rb;
+    return static_cast<int>(m_scratch.n_rows++);
 }
 
 // The distinct (channel, padded row) pairs the PEs take, and which one each PE takes per channel.
@@ -160,13 +156,8 @@ void RowPassEngine::collect_rows() {
                 for (int jj = 0; jj < s.q; ++jj) {
                     const int prow = (m_pass.e0 + j) * m_U + m_pass.r0 + i;
                     int& row = index[u64(s.c0 + jj - c_lo) * u64(r_span) + u64(prow - r_lo)];
-                    if (row < 0) {
-                        row = static_cast<int>(m_rows.size());
-                        m_rows.push_back(new_row(s.c0 + jj, prow));
-                    }
-                    RowBuf& rb = m_rows[u64(row)];
-                    rb.consumers++;
-                    rb.pes.push_back(pe_index(k, i, j));
+                    if (row < 0) row = new_row(s.c0 + jj, prow);
+                    m_rows[u64(row)].consumers++;
                     m_pe_rows[pe_row_slot(pe_index(k, i, j), jj)] = row;
                 }
     }
@@ -178,7 +169,7 @@ void RowPassEngine::read_rows() {
     m_real_at.assign(u64(m_Wn), 0);
     // the positions [w_lo, w_hi) of a real row that hold image columns (w - P)
     const int w_lo = std::min(L.P, m_Wn), w_hi = std::max(w_lo, std::min(L.P + L.W, m_Wn));
-    for (RowBuf& rb : m_rows) {
+    for (RowBuf& rb : rows()) {
         rb.data.assign(u64(m_Wn), 0);
         const int hr = rb.prow - L.P;  // real image row (outside [0, H): padding)
         const int ir = hr - m_pass.ifmap_row0;
@@ -212,9 +203,9 @@ void RowPassEngine::read_rows() {
 void RowPassEngine::phase_rows() {
     const int len = mac_phase_len(m_S, m_U, m_F);
     m_phased_words = u64(m_U * len);
-    m_scratch.phased.resize(m_rows.size() * m_phased_words);
+    m_scratch.phased.resize(rows().size() * m_phased_words);
     DFSIM_ASSERT(m_scratch.phased.size() <= u64(INT32_MAX), "split rows exceed the kernel's int offsets");
-    for (size_t r = 0; r < m_rows.size(); ++r)
+    for (size_t r = 0; r < rows().size(); ++r)
         mac_phase_row(m_rows[r].data.data(), m_Wn, m_U, len, &m_scratch.phased[r * m_phased_words]);
     m_scratch.tap_off.resize(u64(m_S));
     for (int t = 0; t < m_S; ++t) m_scratch.tap_off[u64(t)] = t % m_U * len + t / m_U;
@@ -437,7 +428,7 @@ void RowPassEngine::count_pe(int k_set, int i, int j, int p, bool psum_arrives) 
 void RowPassEngine::count_ifmap_delivery() {
     const uint64_t needed = m_U <= m_S ? u64(m_Wn) : u64(m_F * m_S);
     AccessCounts& a = m_hw.counts.acc;
-    for (const RowBuf& rb : m_rows) {
+    for (const RowBuf& rb : rows()) {
         a.at(Level::Glb, DataType::Ifmap).reads += rb.real_words;
         a.at(Level::Noc, DataType::Ifmap).writes += m_Wn;
         a.at(Level::Noc, DataType::Ifmap).reads += rb.consumers * needed;
@@ -452,6 +443,7 @@ void RowPassEngine::count_ifmap_delivery() {
 // slowest PE has not freed its window), and after each output column's last position the PEs'
 // step for that column.
 Cycle RowPassEngine::timing() {
+    row_pes();
     filter_timing();
     reset_pe_timing();
     const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
@@ -478,6 +470,14 @@ Cycle RowPassEngine::timing() {
     if (m_hw.trace)
         m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
+}
+
+// Each row's PEs (the delivery waits for their spads), from the rows each PE takes.
+void RowPassEngine::row_pes() {
+    const size_t per_set = u64(m_r_count * m_e_count);
+    for (size_t pe_i = 0; pe_i < pe_index(static_cast<int>(m_pass.sets.size()), 0, 0); ++pe_i)
+        for (int jj = 0; jj < set(static_cast<int>(pe_i / per_set)).q; ++jj)
+            at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]).pes.push_back(pe_i);
 }
 
 // The filter load, one transfer of up to filter_bus_bits of a set row's words a cycle, sets with
@@ -535,7 +535,7 @@ void RowPassEngine::deliver_position(int w, int window, Cycle& last) {
     const int kv = k - window;  // the used position it replaces: tap tb of column fb (m_taps_freed used a column)
     const int fb = used && kv >= 0 ? kv / m_taps_freed : -1, tb = kv - fb * m_taps_freed;
     const int col = w - L.P;
-    for (RowBuf& rb : m_rows) {
+    for (RowBuf& rb : rows()) {
         Cycle ready = last;
         if (fb >= 0)
             for (size_t pe_i : rb.pes) ready = std::max(ready, word_free(pe_i, fb, tb));

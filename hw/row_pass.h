@@ -32,6 +32,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "hw/array_parts.h"
@@ -63,7 +64,7 @@ private:
         uint64_t consumers = 0;  // PEs that take this row
         uint64_t zero_window_taps = 0;  // sum over output columns of the zeros in that column's window
         std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
-        std::vector<size_t> pes;  // the PEs that take it (pe_index)
+        std::vector<size_t> pes;  // the PEs that take it (pe_index); made by timing() (row_pes)
         int ir = -1;  // its row in the ifmap tile (-1: a padding row)
         int64_t line = -1;  // timing: the buffer line the bus last read for it
         Cycle arrived = 0;  // timing: when its latest word reached the PEs
@@ -71,7 +72,10 @@ private:
 
 public:
     struct Scratch {
-        std::vector<RowBuf> rows, spare;  // spare: earlier passes' rows, their buffers kept for reuse
+        // the pass's rows are the first n_rows; the others are earlier passes', their buffers kept
+        // for reuse
+        std::vector<RowBuf> rows;
+        size_t n_rows = 0;
         std::vector<int> pe_rows, row_index;
         std::vector<uint64_t> real_at;
         std::vector<uint32_t> skip_at, skip_tap, wzero;
@@ -92,7 +96,8 @@ private:
     void check_tiles() const;
     // ifmap rows: the rows the pass needs, which PE takes which, their words
     void collect_rows();
-    RowBuf new_row(int c, int prow);
+    int new_row(int c, int prow);  // its index in m_rows
+    std::span<RowBuf> rows() const { return {m_rows.data(), m_scratch.n_rows}; }
     void read_rows();
     void phase_rows();
     // values and counts: the filter load (or the filters kept), each PE's 1-D row convolutions,
@@ -107,6 +112,7 @@ private:
     void count_pe(int set, int i, int j, int p, bool psum_arrives);
     void count_ifmap_delivery();
     // timing: the filter load, ifmap bursts, per-column PE steps, psum links and output network
+    void row_pes();
     void filter_timing();
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);
@@ -137,7 +143,7 @@ private:
     int m_qmax = 1;  // most channels any set's PEs interleave
     Scratch& m_scratch;
     std::vector<std::vector<int>>& m_chains;  // sets, bottom first, of each psum chain
-    std::vector<RowBuf>& m_rows;
+    std::vector<RowBuf>& m_rows;  // rows(): the pass's
     std::vector<int>& m_pe_rows;  // [pe_row_slot]: the row a PE takes for one of its channels
     std::vector<int>& m_row_index;  // collect_rows: (channel, padded row) -> m_rows index, or -1
     std::vector<uint64_t>& m_real_at;  // [w]: rows whose position w comes from the buffer
