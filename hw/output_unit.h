@@ -22,7 +22,15 @@ public:
         const int64_t b = m_final && !m_bias.empty() ? m_bias[static_cast<size_t>(m)] : 0;
         if (m_final && m_rq.enabled) {
             cnt.requant_ops += static_cast<uint64_t>(n);
-            for (int f = 0; f < n; ++f) out[f] = requantize(v[f] + b, m_rq, m);
+            if (m_rq.out.binary) {
+                for (int f = 0; f < n; ++f) out[f] = requantize(v[f] + b, m_rq, m);
+                return;
+            }
+            // the channel's scale looked up once for the row
+            const int32_t mult = m_rq.multiplier_of(m);
+            const int shift = m_rq.shift_of(m);
+            const int64_t lo = m_rq.out.min(), hi = m_rq.out.max();
+            for (int f = 0; f < n; ++f) out[f] = requantize_with(v[f] + b, mult, shift, m_rq.relu, lo, hi);
             return;
         }
         for (int f = 0; f < n; ++f) {

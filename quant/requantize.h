@@ -14,19 +14,22 @@
 
 namespace dfsim {
 
-inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
-    // a binary output keeps the sign of the (scaled) value: the multiplier is positive, so it
-    // is the accumulator's sign (before rounding, which would send small negatives to 0)
-    if (rq.out.binary) return (rq.relu ? std::max<int64_t>(acc, 0) : acc) >= 0 ? 1 : -1;
-    __int128 y = rq.relu ? std::max<int64_t>(acc, 0) : acc;
-    y *= rq.multiplier_of(m);
-    const int shift = rq.shift_of(m);
+// The arithmetic below for one channel's multiplier and shift, into [lo, hi] (not a binary output).
+inline int32_t requantize_with(int64_t acc, int32_t multiplier, int shift, bool relu, int64_t lo, int64_t hi) {
+    __int128 y = relu ? std::max<int64_t>(acc, 0) : acc;
+    y *= multiplier;
     if (shift > 0) {
         y += static_cast<__int128>(1) << (shift - 1);
         y >>= shift;  // arithmetic shift: floor division by 2^shift
     }
-    const __int128 lo = rq.out.min(), hi = rq.out.max();
-    return static_cast<int32_t>(std::clamp(y, lo, hi));
+    return static_cast<int32_t>(std::clamp(y, static_cast<__int128>(lo), static_cast<__int128>(hi)));
+}
+
+inline int32_t requantize(int64_t acc, const Requant& rq, int m = 0) {
+    // a binary output keeps the sign of the (scaled) value: the multiplier is positive, so it
+    // is the accumulator's sign (before rounding, which would send small negatives to 0)
+    if (rq.out.binary) return (rq.relu ? std::max<int64_t>(acc, 0) : acc) >= 0 ? 1 : -1;
+    return requantize_with(acc, rq.multiplier_of(m), rq.shift_of(m), rq.relu, rq.out.min(), rq.out.max());
 }
 
 // The integer multiplier and shift closest to `real` (> 0): real ~ multiplier / 2^shift, with
