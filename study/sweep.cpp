@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
@@ -536,9 +537,11 @@ std::string csv_provenance(const Provenance& prov, bool header) {
 
 // results.json and results.csv: one row per point, in point order, read from the point files; a
 // point of `missing` (or whose file cannot be read) gets a row with status `missing_status`.
+// `known`: rows of point files this process has just written (their files are not read again).
 void write_results(const SweepSpec& spec, const SweepPlan& plan, const fs::path& dir,
                    const std::function<fs::path(int)>& point_file, const std::vector<int>& missing,
-                   const std::string& missing_status, const Provenance* given) {
+                   const std::string& missing_status, const Provenance* given,
+                   const std::map<int, nlohmann::json>& known = {}) {
     const std::vector<SweepPoint>& points = plan.points;
     const Provenance prov = given ? *given : sweep_provenance(spec, "");
     nlohmann::json rows = nlohmann::json::array();
@@ -553,8 +556,12 @@ void write_results(const SweepSpec& spec, const SweepPlan& plan, const fs::path&
         try {
             if (std::binary_search(missing.begin(), missing.end(), static_cast<int>(i)))
                 throw std::runtime_error("missing");
-            std::ifstream in(point_file(static_cast<int>(i)));
-            row = nlohmann::json::parse(in).at("row");
+            if (const auto k = known.find(static_cast<int>(i)); k != known.end()) {
+                row = k->second;
+            } else {
+                std::ifstream in(point_file(static_cast<int>(i)));
+                row = nlohmann::json::parse(in).at("row");
+            }
         } catch (const std::exception&) {
             row = {{"index", i}, {"dataflow", points[i].dataflow}, {"status", missing_status}};
         }
@@ -577,6 +584,14 @@ void write_results(const SweepSpec& spec, const SweepPlan& plan, const fs::path&
                           {"rows", rows}};
     write_file_atomic((dir / "results.json").string(), doc.dump(2) + "\n");
     write_file_atomic((dir / "results.csv").string(), csv);
+}
+
+// A row as its file holds it: dump() writes a number that is not finite as null.
+nlohmann::json as_written(nlohmann::json v) {
+    if (v.is_number_float() && !std::isfinite(v.get<double>())) return nullptr;
+    if (v.is_structured())
+        for (auto& x : v) x = as_written(std::move(x));
+    return v;
 }
 
 fs::path point_path(const std::string& out_dir, int i) {
@@ -647,7 +662,8 @@ SweepPlan plan_sweep(const SweepSpec& spec, const std::string& out_dir, const Ne
 }
 
 void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
-                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress) {
+                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress,
+                      std::map<int, nlohmann::json>* rows) {
     const fs::path dir(out_dir);
     fs::create_directories(dir / "points");
     MappingCache cache((dir / "mapping-cache").string());  // the points' mappings, shared by the workers
@@ -678,6 +694,7 @@ void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::s
         }
         write_file_atomic(point_file(i).string(),
                           nlohmann::json{{"key", plan.keys[static_cast<size_t>(i)]}, {"row", row}}.dump() + "\n");
+        if (rows && jobs == 1) (*rows)[i] = as_written(std::move(row));  // in this process: the parent's
     };
     auto finished = [&](int i) {
         ++state.done;
@@ -710,9 +727,10 @@ SweepSummary run_sweep(const SweepSpec& spec, const std::string& out_dir, int jo
     sum.points = static_cast<int>(plan.points.size());
     sum.resumed = sum.points - static_cast<int>(plan.todo.size());
     sum.run = static_cast<int>(plan.todo.size());
-    run_sweep_points(spec, plan, out_dir, plan.todo, jobs, progress);
+    std::map<int, nlohmann::json> rows;  // the points run in this process (one job)
+    run_sweep_points(spec, plan, out_dir, plan.todo, jobs, progress, &rows);
     write_results(
-        spec, plan, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)", prov);
+        spec, plan, out_dir, [&](int i) { return point_path(out_dir, i); }, {}, "missing (worker failed)", prov, rows);
     sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return sum;
 }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -133,9 +134,11 @@ std::string sweep_progress_line(const SweepProgress& p, double elapsed_seconds);
 // atomically to out_dir/points/ (made if missing); results.csv and .json are not written. Several
 // processes may run disjoint points of one folder at once (a Slurm job's tasks): this neither
 // takes the folder's lock nor removes temporary files. `progress` is called once per finished
-// point, naming it (the points not in `which` count as done, as `resumed`).
+// point, naming it (the points not in `which` count as done, as `resumed`). With one job the
+// points run in this process, and `rows` (if given) gets each one's row as its file holds it.
 void run_sweep_points(const SweepSpec& spec, const SweepPlan& plan, const std::string& out_dir,
-                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress = nullptr);
+                      const std::vector<int>& which, int jobs, const SweepProgressFn& progress = nullptr,
+                      std::map<int, nlohmann::json>* rows = nullptr);
 
 // results.csv and results.json of the point files out_dir/points/ holds now (the caller holds its
 // lock): a point without a file of its inputs gets a row with status "missing (no point file of
