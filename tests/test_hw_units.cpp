@@ -17,6 +17,7 @@
 #include "hw/global_buffer.h"
 #include "base/rng.h"
 #include "hw/grid_pass.h"
+#include "hw/mac_rows.h"
 #include "sim/reference.h"
 #include "workload/synthetic.h"
 #include "tests/test_util.h"
@@ -363,4 +364,36 @@ TEST(GridPass, ThePlacementMustFitTheArray) {
     EXPECT_EQ(r.glb.slot(2).at(0, 1, 0, 1), 2 * (2 + 3 + 4 + 6 + 7 + 8 + 10 + 11 + 12));
     reduce.pe_row0 = 2;
     EXPECT_NE(assertion_of([&] { r.run(reduce); }).find("reduce pass does not fit the array"), std::string::npos);
+}
+
+// The row-stationary MAC kernel (hw/mac_rows.h) against its definition, a scalar loop: acc[k *
+// ld + f] += the int32 sum over i < n of w[k * n + i] * x[xoff[i] + f], for every count of
+// filters the kernel takes in blocks of four, two and one (p = 1..9) and column counts that
+// leave whole and partial vector blocks, with 8-bit values and random offsets.
+TEST(MacRows, EqualsItsDefinitionForEveryBlockOfFiltersAndColumns) {
+    std::mt19937 gen(7);
+    std::uniform_int_distribution<int32_t> value(-128, 127);
+    for (int p = 1; p <= 9; ++p)
+        for (int n : {1, 3, 10})
+            for (int F : {1, 7, 8, 9, 16, 17, 27, 55}) {
+                const int ld = hw::mac_stride(F);
+                const int words = 64 + ld;  // room for the largest offset plus a row of columns
+                std::vector<int32_t> x(static_cast<size_t>(words)), w(static_cast<size_t>(p * n));
+                for (auto& v : x) v = value(gen);
+                for (auto& v : w) v = value(gen);
+                std::vector<int> xoff(static_cast<size_t>(n));
+                for (auto& o : xoff) o = static_cast<int>(gen() % 64);
+                std::vector<int64_t> acc(static_cast<size_t>(p * ld)), want(acc.size());
+                for (size_t i = 0; i < acc.size(); ++i) acc[i] = want[i] = static_cast<int64_t>(gen() % 1000) - 500;
+                for (int k = 0; k < p; ++k)
+                    for (int f = 0; f < ld; ++f) {
+                        int32_t sum = 0;
+                        for (int i = 0; i < n; ++i)
+                            sum += w[static_cast<size_t>(k * n + i)] *
+                                   x[static_cast<size_t>(xoff[static_cast<size_t>(i)] + f)];
+                        want[static_cast<size_t>(k * ld + f)] += sum;
+                    }
+                hw::mac_rows(acc.data(), x.data(), xoff.data(), w.data(), p, n, F);
+                ASSERT_EQ(acc, want) << "p " << p << " n " << n << " F " << F;
+            }
 }
