@@ -988,6 +988,26 @@ TEST(QuantizedErrors, TernaryWeightOfTwo) {
     EXPECT_THROW(simulate_layer(l, small_arch(), table45(), RunOptions{}, false, &d), ConfigError);
 }
 
+// A value outside its tensor's format is refused, naming it and where it is: the first one, above
+// the range or below it (the check looks at the least and greatest value first).
+TEST(QuantizedErrors, ValueOutsideItsFormatNamesTheFirstOne) {
+    Layer l = qlayer("q4", LayerShape{1, 2, 5, 5, 2, 3, 3, 1, 0, 1}, Multiplier::Mac, fmt(8, true), fmt(4, true));
+    for (const int32_t bad : {8, -9, -10}) {
+        LayerData d = make_layer_data(l);
+        EXPECT_NO_THROW(check_layer_data(l, d));
+        d.filter.data[7] = bad;
+        if (bad == -10) d.filter.data[9] = 100;  // a second one, after it
+        try {
+            check_layer_data(l, d);
+            ADD_FAILURE() << "an int4 weight of " << bad << " was accepted";
+        } catch (const ConfigError& e) {
+            EXPECT_NE(std::string(e.what()).find("got " + std::to_string(bad) + " at element 7"), std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find("q4.filter"), std::string::npos) << e.what();
+        }
+    }
+}
+
 TEST(QuantizedErrors, BinaryFormatOfTwoBitsInAWorkload) {
     const std::filesystem::path p =
         std::filesystem::temp_directory_path() / ("dfsim_quantized_" + std::to_string(::getpid()) + ".yaml");
