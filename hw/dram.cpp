@@ -117,18 +117,26 @@ void Dram::copy(const Transfer& op, bool load) {
     const DataType type = dram_data_type(op.tensor);
     for (int d = 0; d < 4; ++d)
         DFSIM_ASSERT(b.lo[d] >= 0 && b.lo[d] + b.count[d] <= t.dim[d], "DMA box outside the DRAM tensor");
-    if (load) m_glb.shape(op.slot, b.count);
+    if (load) m_glb.shape(op.slot, b.count, /*zeroed=*/false);  // the copy below writes every word
     Tensor4& tile = m_glb.slot(op.slot);
     DFSIM_ASSERT(tile.dim == b.count, "store from a slot whose tile does not match the box");
+    // The box's rows, as runs contiguous in both tensors (the tile is the box's shape): whole rows
+    // of the tensor run on into the next row, whole planes into the next plane.
+    size_t run = static_cast<size_t>(b.count[3]);
+    int rows = 1, planes = 1;  // rows (of dim 2) and planes (of dim 1) a run covers
+    if (b.count[3] == t.dim[3]) {
+        rows = b.count[2], run *= static_cast<size_t>(rows);
+        if (b.count[2] == t.dim[2]) planes = b.count[1], run *= static_cast<size_t>(planes);
+    }
     for (int i0 = 0; i0 < b.count[0]; ++i0)
-        for (int i1 = 0; i1 < b.count[1]; ++i1)
-            for (int i2 = 0; i2 < b.count[2]; ++i2) {
+        for (int i1 = 0; i1 < b.count[1]; i1 += planes)
+            for (int i2 = 0; i2 < b.count[2]; i2 += rows) {
                 const size_t dram = t.index(b.lo[0] + i0, b.lo[1] + i1, b.lo[2] + i2, b.lo[3]);
                 int32_t* glb = &tile.at(i0, i1, i2, 0);
                 if (load)
-                    std::copy_n(&t.data[dram], b.count[3], glb);
+                    std::copy_n(&t.data[dram], run, glb);
                 else
-                    std::copy_n(glb, b.count[3], &stored->data[dram]);
+                    std::copy_n(glb, run, &stored->data[dram]);
             }
     uint64_t w = b.words();
     if (load) {

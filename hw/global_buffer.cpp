@@ -30,13 +30,13 @@ const Tensor4& GlobalBuffer::slot(int i) const {
     return m_tiles[static_cast<size_t>(i)];
 }
 
-void GlobalBuffer::shape(int i, const std::array<int, 4>& dims) {
+void GlobalBuffer::shape(int i, const std::array<int, 4>& dims, bool zeroed) {
     const uint64_t words = Box{{0, 0, 0, 0}, dims}.words();
     DFSIM_ASSERT(words <= decl(i).words, "tile of " + std::to_string(words) + " words exceeds slot " + decl(i).name);
     Tensor4& t = slot(i);
     if (t.dim != dims)
         t = Tensor4(dims[0], dims[1], dims[2], dims[3]);
-    else
+    else if (zeroed)
         std::fill(t.data.begin(), t.data.end(), 0);
 }
 

@@ -26,8 +26,9 @@ public:
     Tensor4& slot(int i);
     const Tensor4& slot(int i) const;
     const SlotDecl& decl(int i) const { return m_decls.at(static_cast<size_t>(i)); }
-    // Gives slot i a zero-filled tile of these dims; asserts it fits the slot.
-    void shape(int i, const std::array<int, 4>& dims);
+    // Gives slot i a zero-filled tile of these dims; asserts it fits the slot. Without `zeroed`,
+    // a tile of the same dims as before keeps its words (a load about to write every one).
+    void shape(int i, const std::array<int, 4>& dims, bool zeroed = true);
     uint64_t used_bytes() const { return m_used_bytes; }
     // Which banks hold which slot (both timing models time bank accesses with it).
     const BankMap& bank_map() const { return m_bank_map; }
