@@ -443,7 +443,6 @@ void RowPassEngine::count_ifmap_delivery() {
 // slowest PE has not freed its window), and after each output column's last position the PEs'
 // step for that column.
 Cycle RowPassEngine::timing() {
-    row_pes();
     filter_timing();
     reset_pe_timing();
     const int window = m_hw.arch.pe.ifmap_spad_words / m_qmax;  // words per channel the spad can hold
@@ -451,9 +450,10 @@ Cycle RowPassEngine::timing() {
     const size_t n_pes = pe_index(static_cast<int>(m_pass.sets.size()), 0, 0);
     m_col_start.assign(n_pes * u64(m_F), 0);
     m_pe_qp.resize(n_pes);
-    for (size_t pe_i = 0; pe_i < n_pes; ++pe_i) {
+    for (size_t pe_i = 0; pe_i < n_pes; ++pe_i) {  // each PE's slots a tap, and it in its rows' lists
         const RowSet& s = set(static_cast<int>(pe_i / u64(m_r_count * m_e_count)));
         m_pe_qp[pe_i] = u64(s.q) * u64(s.p);
+        for (int jj = 0; jj < s.q; ++jj) at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]).pes.push_back(pe_i);
     }
     m_pass_end = 0;
     for (Cycle t : m_filt_ready) m_pass_end = std::max(m_pass_end, t);
@@ -470,14 +470,6 @@ Cycle RowPassEngine::timing() {
     if (m_hw.trace)
         m_hw.trace->resources(m_res.ifmap_bus, m_res.filter_bus, m_res.psum_in_bus, m_res.out_bus, m_res.glb_port);
     return m_pass_end;
-}
-
-// Each row's PEs (the delivery waits for their spads), from the rows each PE takes.
-void RowPassEngine::row_pes() {
-    const size_t per_set = u64(m_r_count * m_e_count);
-    for (size_t pe_i = 0; pe_i < pe_index(static_cast<int>(m_pass.sets.size()), 0, 0); ++pe_i)
-        for (int jj = 0; jj < set(static_cast<int>(pe_i / per_set)).q; ++jj)
-            at(m_rows, m_pe_rows[pe_row_slot(pe_i, jj)]).pes.push_back(pe_i);
 }
 
 // The filter load, one transfer of up to filter_bus_bits of a set row's words a cycle, sets with

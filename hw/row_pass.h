@@ -64,7 +64,7 @@ private:
         uint64_t consumers = 0;  // PEs that take this row
         uint64_t zero_window_taps = 0;  // sum over output columns of the zeros in that column's window
         std::vector<uint32_t> zero_at_tap;  // [t]: output columns whose tap t reads a zero
-        std::vector<size_t> pes;  // the PEs that take it (pe_index); made by timing() (row_pes)
+        std::vector<size_t> pes;  // the PEs that take it (pe_index); made by timing()
         int ir = -1;  // its row in the ifmap tile (-1: a padding row)
         int64_t line = -1;  // timing: the buffer line the bus last read for it
         Cycle arrived = 0;  // timing: when its latest word reached the PEs
@@ -112,7 +112,6 @@ private:
     void count_pe(int set, int i, int j, int p, bool psum_arrives);
     void count_ifmap_delivery();
     // timing: the filter load, ifmap bursts, per-column PE steps, psum links and output network
-    void row_pes();
     void filter_timing();
     void reset_pe_timing();
     void deliver_position(int w, int window, Cycle& last);

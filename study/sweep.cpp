@@ -543,7 +543,7 @@ void write_results(const SweepSpec& spec, const SweepPlan& plan, const fs::path&
                    const std::string& missing_status, const Provenance* given,
                    const std::map<int, nlohmann::json>& known = {}) {
     const std::vector<SweepPoint>& points = plan.points;
-    const Provenance prov = given ? *given : sweep_provenance(spec, "");
+    const Provenance prov = given ? *given : sweep_provenance(spec, "", &plan.workload);
     nlohmann::json rows = nlohmann::json::array();
     const std::vector<Field> columns = csv_fields();
     std::vector<std::string> cells;
