@@ -40,7 +40,7 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
     b.cycles = r.cycles;
     b.passes = r.activity.passes;
     b.passes_reused = r.pass_schedules_reused;
-    char buf[256];
+    char buf[512];
     // rates with an SI prefix, three digits ("752 M"), never in exponent notation
     std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12s %12s\n", p.layer.name.c_str(),
                   static_cast<unsigned long long>(r.counts.macs), static_cast<unsigned long long>(r.cycles),
@@ -60,6 +60,14 @@ static double peak_rss_mib() {
     return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
 }
 
+// The process's page faults so far, start-up included (tools/dfsim/main.cpp's heap setup is
+// judged by them: on a virtual machine each costs microseconds).
+static long page_faults() {
+    struct rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_minflt + ru.ru_majflt;
+}
+
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
                       std::ostream& out, Timing timing, const Provenance* prov) {
     RunOptions opt;
@@ -73,7 +81,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     out << "dfsim bench: " << net.name << " on " << a.name << ", dataflow " << dataflow << ", timing "
         << timing_label(RunModel::Simulation, timing) << "\n";
     if (prov) out << provenance_line(*prov);
-    char buf[256];
+    char buf[512];
     std::snprintf(buf, sizeof buf, "%-8s %13s %11s %9s %9s %9s %12s %12s\n", "layer", "MACs", "cycles", "map s",
                   "sim s", "ref s", "sim MAC/s", "sim cyc/s");
     out << buf;
@@ -97,11 +105,11 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
     std::snprintf(buf, sizeof buf,
                   "total: %llu MACs, %llu cycles; mapper %.3f s, simulation %.3f s, reference conv %.3f s\n"
                   "simulated MACs per second: %s; simulated cycles per second: %s;\n"
-                  "simulation / reference time: %.2f; timing model: %s; peak memory: %.0f MiB\n",
+                  "simulation / reference time: %.2f; timing model: %s; peak memory: %.0f MiB; page faults: %ld\n",
                   static_cast<unsigned long long>(b.macs), static_cast<unsigned long long>(b.cycles), b.map_seconds,
                   b.sim_seconds, b.ref_seconds, fmt_si(static_cast<double>(b.macs) / b.sim_seconds, "").c_str(),
                   fmt_si(static_cast<double>(b.cycles) / b.sim_seconds, "").c_str(), b.sim_seconds / b.ref_seconds,
-                  std::string(to_string(timing)).c_str(), peak_rss_mib());
+                  std::string(to_string(timing)).c_str(), peak_rss_mib(), page_faults());
     out << buf;
     if (timing == Timing::Pass) {
         std::snprintf(buf, sizeof buf,
