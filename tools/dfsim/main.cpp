@@ -113,7 +113,8 @@ namespace {
 // the heap behaves as before). The allocations themselves are glibc's, unchanged. Measured on the
 // analytical sweep above (one core, least of 12 alternated rounds): 2,112 page faults -> 384,
 // 0.215 s -> 0.193 s; the default `dfsim run` 0.416 s -> 0.389 s; `dfsim --version` 1,141 page
-// faults -> 293. Peak memory grows by at most a huge page (bench: 20 -> 21 MiB).
+// faults -> 293. Peak memory grows by a few MiB, touched huge pages counting whole (bench: 20 ->
+// 21 MiB; with --timing cycle 22 -> 25 MiB).
 void setup_heap(int, char**, char**) {
     mallopt(M_MMAP_THRESHOLD, 64 << 20);
     mallopt(M_TRIM_THRESHOLD, 512 << 20);
