@@ -40,7 +40,7 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
     b.cycles = r.cycles;
     b.passes = r.activity.passes;
     b.passes_reused = r.pass_schedules_reused;
-    char buf[512];
+    char buf[256];
     // rates with an SI prefix, three digits ("752 M"), never in exponent notation
     std::snprintf(buf, sizeof buf, "%-8s %13llu %11llu %9.3f %9.3f %9.3f %12s %12s\n", p.layer.name.c_str(),
                   static_cast<unsigned long long>(r.counts.macs), static_cast<unsigned long long>(r.cycles),
@@ -53,19 +53,16 @@ BenchResult bench_layer(const Layer& layer, const ArchParams& a, const EnergyTab
 
 }  // namespace
 
-// The process's peak resident memory so far.
-static double peak_rss_mib() {
+// The process's peak resident memory and page faults so far, start-up included (the faults
+// judge tools/dfsim/main.cpp's heap setup: on a virtual machine each costs microseconds).
+struct ProcessUsage {
+    double peak_mib = 0;
+    long page_faults = 0;
+};
+static ProcessUsage process_usage() {
     struct rusage ru {};
     getrusage(RUSAGE_SELF, &ru);
-    return static_cast<double>(ru.ru_maxrss) / 1024.0;  // Linux: kilobytes
-}
-
-// The process's page faults so far, start-up included (tools/dfsim/main.cpp's heap setup is
-// judged by them: on a virtual machine each costs microseconds).
-static long page_faults() {
-    struct rusage ru {};
-    getrusage(RUSAGE_SELF, &ru);
-    return ru.ru_minflt + ru.ru_majflt;
+    return {static_cast<double>(ru.ru_maxrss) / 1024.0, ru.ru_minflt + ru.ru_majflt};  // Linux: kilobytes
 }
 
 BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable& t, const std::string& dataflow,
@@ -102,6 +99,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
         b.sim_seconds += l.sim_seconds;
         b.ref_seconds += l.ref_seconds;
     }
+    const ProcessUsage usage = process_usage();
     std::snprintf(buf, sizeof buf,
                   "total: %llu MACs, %llu cycles; mapper %.3f s, simulation %.3f s, reference conv %.3f s\n"
                   "simulated MACs per second: %s; simulated cycles per second: %s;\n"
@@ -109,7 +107,7 @@ BenchResult run_bench(const Network& net, const ArchParams& a, const EnergyTable
                   static_cast<unsigned long long>(b.macs), static_cast<unsigned long long>(b.cycles), b.map_seconds,
                   b.sim_seconds, b.ref_seconds, fmt_si(static_cast<double>(b.macs) / b.sim_seconds, "").c_str(),
                   fmt_si(static_cast<double>(b.cycles) / b.sim_seconds, "").c_str(), b.sim_seconds / b.ref_seconds,
-                  std::string(to_string(timing)).c_str(), peak_rss_mib(), page_faults());
+                  std::string(to_string(timing)).c_str(), usage.peak_mib, usage.page_faults);
     out << buf;
     if (timing == Timing::Pass) {
         std::snprintf(buf, sizeof buf,
